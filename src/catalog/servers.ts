@@ -1,0 +1,117 @@
+/**
+ * The MCP servers the harness knows by name. Each is data: how to start it,
+ * what backing services it needs, which tools scenarios may call. A scenario
+ * can add any other stdio server in the same shape without touching code.
+ *
+ * Packages are installed as pinned npm dependencies of this project and run
+ * from node_modules with the Node running the harness: a run never reaches a
+ * registry, and the version in the report is the version that ran.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { PROJECT_ROOT } from "../project-root.js";
+
+export type BackingService = "redis" | "postgres";
+
+export interface ServerDefinition {
+  name: string;
+  title: string;
+  /** Registry package, or "custom" for a server defined in a scenario. */
+  package: string;
+  /** "node" is replaced with the Node running the harness. */
+  command: string;
+  /** May hold {{bin}} (the package's executable script), {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}. */
+  args: string[];
+  env: Record<string, string>;
+  needs: BackingService[];
+  transport: "stdio";
+  /** Tools a scenario may call; undefined means "whatever tools/list offers". */
+  tools?: string[];
+  /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
+  guideName?: string;
+  notes?: string;
+}
+
+export const SERVER_CATALOG: readonly ServerDefinition[] = [
+  {
+    name: "memory",
+    title: "Knowledge-graph memory",
+    package: "@modelcontextprotocol/server-memory",
+    command: "node",
+    args: ["{{bin}}"],
+    env: { MEMORY_FILE_PATH: "{{workdir}}/memory.jsonl" },
+    needs: [],
+    transport: "stdio",
+    tools: ["create_entities", "create_relations", "add_observations", "delete_entities", "delete_observations", "delete_relations", "read_graph", "search_nodes", "open_nodes"],
+    guideName: "@modelcontextprotocol/memory (not a real package)",
+  },
+  {
+    name: "filesystem",
+    title: "Filesystem, confined to a sandbox directory",
+    package: "@modelcontextprotocol/server-filesystem",
+    command: "node",
+    args: ["{{bin}}", "{{sandbox}}"],
+    env: {},
+    needs: [],
+    transport: "stdio",
+    tools: ["read_file", "read_text_file", "read_multiple_files", "write_file", "edit_file", "create_directory", "list_directory", "list_directory_with_sizes", "directory_tree", "move_file", "search_files", "get_file_info", "list_allowed_directories"],
+  },
+  {
+    name: "redis",
+    title: "Redis (the npm reference server, archived upstream)",
+    package: "@modelcontextprotocol/server-redis",
+    command: "node",
+    args: ["{{bin}}", "{{redis.url}}"],
+    env: {},
+    needs: ["redis"],
+    transport: "stdio",
+    tools: ["set", "get", "delete", "list"],
+    notes: "Gives up reconnecting after 5 attempts while its process stays alive.",
+  },
+  {
+    name: "postgres",
+    title: "PostgreSQL, read-only queries (the npm reference server, archived upstream)",
+    package: "@modelcontextprotocol/server-postgres",
+    command: "node",
+    args: ["{{bin}}", "{{postgres.url}}"],
+    env: {},
+    needs: ["postgres"],
+    transport: "stdio",
+    tools: ["query"],
+  },
+  {
+    name: "everything",
+    title: "Reference server exercising every MCP feature",
+    package: "@modelcontextprotocol/server-everything",
+    command: "node",
+    args: ["{{bin}}", "stdio"],
+    env: {},
+    needs: [],
+    transport: "stdio",
+    tools: ["echo", "get-sum", "get-env", "get-tiny-image", "get-annotated-message", "get-structured-content", "get-resource-links", "get-resource-reference", "trigger-long-running-operation", "toggle-simulated-logging", "toggle-subscriber-updates", "gzip-file-as-resource", "simulate-research-query"],
+  },
+];
+
+const BY_NAME = new Map(SERVER_CATALOG.map((s) => [s.name, s]));
+
+export function findServer(name: string): ServerDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+interface PackageJson {
+  version: string;
+  bin?: string | Record<string, string>;
+}
+
+function readPackageJson(pkg: string): { dir: string; json: PackageJson } {
+  const dir = path.join(PROJECT_ROOT, "node_modules", ...pkg.split("/"));
+  return { dir, json: JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson };
+}
+
+/** Installed version and executable script of a catalog package. */
+export function resolvePackage(pkg: string): { version: string; bin: string } {
+  const { dir, json } = readPackageJson(pkg);
+  const bin = typeof json.bin === "string" ? json.bin : Object.values(json.bin ?? {})[0];
+  if (bin === undefined) throw new Error(`${pkg}: package.json names no executable`);
+  return { version: json.version, bin: path.join(dir, bin) };
+}

@@ -1,0 +1,180 @@
+/**
+ * The scenario file format. One zod schema is the single source of truth:
+ * the TypeScript types are inferred from it and `npm run schema` generates
+ * scenarios/scenario.schema.json from it so editors autocomplete.
+ */
+import { z } from "zod";
+import { parseDurationMs, parseThreshold } from "./units.js";
+import { metricNamesForHumans, parseMetric } from "../slo/metrics.js";
+
+export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+const NAME_RE = /^[a-z][a-z0-9_-]*$/;
+
+export const Duration = z
+  .string()
+  .refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration such as "500ms", "30s", "2m" or "1h"' })
+  .describe('A duration: a number and a unit (us, ms, s, m or min, h), e.g. "30s".');
+
+const Objective = z
+  .string()
+  .refine((s) => parseThreshold(s) !== undefined, {
+    message: 'expected an objective such as "< 25ms", ">= 99.7%", ">= 10000/s" or ">= 32"',
+  })
+  .describe('Comparator and target: "< 25ms", "<= 5s", ">= 99.7%", ">= 500/s", ">= 32".');
+
+const Metric = z
+  .string()
+  .refine((s) => parseMetric(s) !== undefined, { message: `expected a metric, one of ${metricNamesForHumans()}` })
+  .describe("What is measured, e.g. latency.p99, success_rate, coordination_latency.p50, cache_hit_ratio, throughput.");
+
+export const SloScope = z
+  .strictObject({
+    server: z.string().optional().describe('A server name, or "*" for one verdict per server of the scenario. Omitted: all servers together.'),
+    tool: z.string().optional().describe("Only calls to this tool."),
+  })
+  .describe("Which calls the SLO judges.");
+
+export const SloSource = z.strictObject({
+  document: z.string().min(1),
+  lines: z.string().min(1).describe('Line or lines in the document, e.g. "1787" or "1795-1796".'),
+  quote: z.string().optional(),
+});
+
+/** A complete SLO, as the catalog holds them and as a scenario may define its own. */
+export const SloDefinition = z.strictObject({
+  id: z.string().regex(/^[a-z0-9_.@*-]+$/, "expected lower-case letters, digits and . _ - @"),
+  title: z.string().optional(),
+  metric: Metric,
+  objective: Objective,
+  scope: SloScope.optional(),
+  source: SloSource.optional().describe("Where the target comes from. Defaults to the scenario file and line."),
+});
+export type SloDefinition = z.infer<typeof SloDefinition>;
+
+const SloReference = z.strictObject({
+  ref: z.string().describe("Id of an SLO in the built-in catalog (mcp-slo slos lists them)."),
+  scope: SloScope.optional().describe("Replaces the catalog SLO's scope."),
+});
+
+export const ScenarioSlo = z.union([SloReference, SloDefinition]);
+export type ScenarioSlo = z.infer<typeof ScenarioSlo>;
+
+/** A string, number or boolean, or a template such as "key-{{agent}}-{{seq}}". */
+const ArgValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ArgValue), z.record(z.string(), ArgValue)]),
+);
+
+export const MixEntry = z.strictObject({
+  server: z.string().describe("Name of a server of this scenario."),
+  tool: z.string().describe("Tool to call."),
+  weight: z.number().positive().default(1).describe("Relative share of calls."),
+  args: z.record(z.string(), ArgValue).default({}).describe(
+    "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
+  ),
+});
+
+const MixWorkload = z.strictObject({
+  kind: z.literal("mix"),
+  calls: z.array(MixEntry).min(1, "expected at least one call in the mix"),
+});
+
+const CoordinationWorkload = z.strictObject({
+  kind: z.literal("coordination"),
+  server: z.string().default("redis").describe("The Redis MCP server the agents coordinate through."),
+  readTimeout: Duration.default("2s").describe("How long reader B polls before the sample counts as a timeout."),
+});
+
+const CacheAsideWorkload = z.strictObject({
+  kind: z.literal("cache-aside"),
+  cache: z.string().default("redis"),
+  database: z.string().default("postgres"),
+  keys: z.number().int().min(1).max(10_000_000).default(1000).describe("Size of the key space (rows in PostgreSQL)."),
+  zipfExponent: z.number().positive().max(5).default(1.1),
+});
+
+export const Workload = z.discriminatedUnion("kind", [MixWorkload, CoordinationWorkload, CacheAsideWorkload]);
+export type Workload = z.infer<typeof Workload>;
+
+export const CustomServer = z
+  .strictObject({
+    name: z.string().regex(NAME_RE, "expected a lower-case name such as my-server"),
+    command: z.string().min(1).describe('Executable; "node" means the Node running the harness.'),
+    args: z.array(z.string()).default([]).describe("May use {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}."),
+    env: z.record(z.string(), z.string()).default({}),
+    needs: z.array(z.enum(["redis", "postgres"])).default([]),
+    tools: z.array(z.string()).optional().describe("Tools scenarios may call; checked against tools/list at start."),
+  })
+  .describe("Any other MCP server speaking stdio.");
+
+export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer]);
+
+export const LoadModel = z.discriminatedUnion("model", [
+  z.strictObject({
+    model: z.literal("closed").describe("Each agent sends its next call when the previous one answered."),
+    thinkTime: Duration.default("0ms"),
+  }),
+  z.strictObject({
+    model: z.literal("open").describe("Calls arrive on a fixed schedule whatever the answers; latency counts from the scheduled time."),
+    rate: z.number().positive().max(1_000_000).describe("Arrivals per second, over all agents."),
+    maxInFlight: z.number().int().positive().default(1000).describe("Arrivals beyond this many unanswered calls are dropped and counted."),
+  }),
+]);
+
+const ScenarioBody = {
+  $schema: z.string().optional(),
+  name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
+  description: z.string().default(""),
+  servers: z.array(ServerRef).min(1, "expected at least one server"),
+  agents: z.number().int().min(1).max(1024).describe("Concurrent agents; each holds its own MCP session to every server."),
+  load: LoadModel.default({ model: "closed", thinkTime: "0ms" }),
+  duration: Duration.optional().describe("Length of the measurement window (after warm-up)."),
+  count: z.number().int().positive().optional().describe("Stop after this many calls (or coordination samples) in the window."),
+  warmup: Duration.default("0s").describe("Load before the measurement window; recorded apart and never judged."),
+  callTimeout: Duration.default("5s").describe("Deadline of every call; a timeout counts as a failure at this latency."),
+  startTimeout: Duration.default("30s").describe("How long a server may take to answer initialize."),
+  seed: z.number().int().default(1).describe("Seed of the random choices (mix, arguments, keys)."),
+  workload: Workload,
+  slos: z.array(ScenarioSlo).default([]),
+};
+
+/** A profile overrides parts of the scenario (deep merge; arrays replace). */
+export const ProfileOverride = z
+  .record(z.string(), z.unknown())
+  .describe("Fields of this scenario to replace under this profile, e.g. { duration: 10s, agents: 2 }.");
+
+export const ScenarioFile = z
+  .strictObject({
+    ...ScenarioBody,
+    profiles: z.partialRecord(z.enum(PROFILE_NAMES), ProfileOverride).default({}),
+  })
+  .superRefine((s, ctx) => {
+    if (s.duration === undefined && s.count === undefined) {
+      ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
+    }
+    const names = s.servers.map((x) => (typeof x === "string" ? x : x.name));
+    const known = new Set(names);
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["servers", i], message: `server "${n}" is listed twice` });
+    });
+    const checkServer = (name: string, path: (string | number)[]) => {
+      if (!known.has(name)) ctx.addIssue({ code: "custom", path, message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
+    };
+    const w = s.workload;
+    if (w.kind === "mix") w.calls.forEach((c, i) => checkServer(c.server, ["workload", "calls", i, "server"]));
+    if (w.kind === "coordination") checkServer(w.server, ["workload", "server"]);
+    if (w.kind === "cache-aside") {
+      checkServer(w.cache, ["workload", "cache"]);
+      checkServer(w.database, ["workload", "database"]);
+    }
+    if (w.kind === "coordination" && s.agents < 2) ctx.addIssue({ code: "custom", path: ["agents"], message: "coordination needs at least 2 agents (a writer and a reader)" });
+    s.slos.forEach((slo, i) => {
+      const server = slo.scope?.server;
+      if (server !== undefined && server !== "*") checkServer(server, ["slos", i, "scope", "server"]);
+    });
+  });
+
+export type ScenarioFile = z.infer<typeof ScenarioFile>;
+export type CustomServer = z.infer<typeof CustomServer>;
+export type LoadModel = z.infer<typeof LoadModel>;

@@ -1,0 +1,179 @@
+/**
+ * Where every measured call lands. Drivers only emit (server, tool, outcome,
+ * latency, time) into the recorder; they never aggregate. The recorder keeps
+ * HDR histograms per server x tool x outcome, warm-up samples apart from the
+ * measurement window, a bounded per-interval timeline, and error messages
+ * folded by text. Memory is bounded whatever the run length.
+ */
+import type { ErrorSummary, LatencySummary, Outcome, TimelinePoint } from "../results/types.js";
+import { encodeHistogram, maxMs, meanMs, newHistogram, percentileMs, recordMs, type Histogram } from "./histogram.js";
+
+export type Phase = "warmup" | "measure";
+
+interface TimelineCell {
+  ok: number;
+  error: number;
+  timeout: number;
+  latency: Histogram;
+}
+
+const MAX_TIMELINE_INTERVALS = 600;
+const MAX_DISTINCT_ERRORS = 200;
+
+export class Recorder {
+  private readonly histograms = new Map<string, { server: string; tool: string; outcome: Outcome; phase: Phase; h: Histogram }>();
+  private readonly timeline = new Map<string, TimelineCell>();
+  private readonly errors = new Map<string, ErrorSummary>();
+  private droppedErrorKinds = 0;
+  /** Start of the measurement window on the performance.now() clock. */
+  private measureStart: number;
+  private measureEnd: number | undefined;
+  readonly intervalMs: number;
+  private inFlight = new Map<string, number>();
+  private peakInFlight = new Map<string, number>();
+
+  constructor(opts: { plannedMeasureMs: number | undefined; warmupMs: number; now: number }) {
+    // Warm-up is drawn on the timeline too (negative t), so the interval covers both.
+    const span = (opts.plannedMeasureMs ?? 60_000) + opts.warmupMs;
+    this.intervalMs = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
+    this.measureStart = opts.now + opts.warmupMs;
+  }
+
+  /** Moves the start of the measurement window (when warm-up ends by count, not time). */
+  startMeasuring(now: number): void {
+    this.measureStart = now;
+  }
+
+  stopMeasuring(now: number): void {
+    this.measureEnd ??= now;
+  }
+
+  phaseAt(now: number): Phase {
+    return now < this.measureStart ? "warmup" : "measure";
+  }
+
+  get measuredMs(): number {
+    return Math.max(0, (this.measureEnd ?? performance.now()) - this.measureStart);
+  }
+
+  callStarted(server: string): void {
+    const n = (this.inFlight.get(server) ?? 0) + 1;
+    this.inFlight.set(server, n);
+    if (n > (this.peakInFlight.get(server) ?? 0)) this.peakInFlight.set(server, n);
+  }
+
+  callEnded(server: string): void {
+    this.inFlight.set(server, (this.inFlight.get(server) ?? 1) - 1);
+  }
+
+  /** Peak calls in flight at once per server (measurement window and warm-up alike). */
+  peakConcurrency(server: string): number {
+    return this.peakInFlight.get(server) ?? 0;
+  }
+
+  /**
+   * One finished call. `startedAt` is the intended send time in the open model
+   * and the actual send in the closed model; `endedAt` is when the answer (or
+   * the deadline) arrived. Both on the performance.now() clock.
+   */
+  record(sample: { server: string; tool: string; outcome: Outcome; startedAt: number; endedAt: number; error?: string }): void {
+    const phase = this.phaseAt(sample.startedAt);
+    if (phase === "measure" && this.measureEnd !== undefined && sample.startedAt >= this.measureEnd) return;
+    const latencyMs = sample.endedAt - sample.startedAt;
+    const key = `${phase}\u0000${sample.server}\u0000${sample.tool}\u0000${sample.outcome}`;
+    let entry = this.histograms.get(key);
+    if (!entry) {
+      entry = { server: sample.server, tool: sample.tool, outcome: sample.outcome, phase, h: newHistogram() };
+      this.histograms.set(key, entry);
+    }
+    recordMs(entry.h, latencyMs);
+
+    const slot = Math.floor((sample.startedAt - this.measureStart) / this.intervalMs);
+    const cellKey = `${slot}\u0000${sample.server}`;
+    let cell = this.timeline.get(cellKey);
+    if (!cell) {
+      cell = { ok: 0, error: 0, timeout: 0, latency: newHistogram({ significantDigits: 2, packed: true }) };
+      this.timeline.set(cellKey, cell);
+    }
+    cell[sample.outcome]++;
+    if (sample.outcome === "ok") recordMs(cell.latency, latencyMs);
+
+    if (sample.outcome !== "ok" && phase === "measure") {
+      const message = (sample.error ?? sample.outcome).slice(0, 300);
+      const errKey = `${sample.server}\u0000${sample.tool}\u0000${sample.outcome}\u0000${message}`;
+      const known = this.errors.get(errKey);
+      if (known) known.count++;
+      else if (this.errors.size < MAX_DISTINCT_ERRORS) this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, message, count: 1 });
+      else this.droppedErrorKinds++;
+    }
+  }
+
+  /** Histograms of the measurement window matching a scope; outcomes filter which kinds count. */
+  select(scope: { server?: string; tool?: string }, outcomes: readonly Outcome[], phase: Phase = "measure"): Histogram {
+    const out = newHistogram();
+    for (const e of this.histograms.values()) {
+      if (e.phase !== phase || !outcomes.includes(e.outcome)) continue;
+      if (scope.server !== undefined && e.server !== scope.server) continue;
+      if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+      out.add(e.h);
+    }
+    return out;
+  }
+
+  count(scope: { server?: string; tool?: string }, outcomes: readonly Outcome[]): number {
+    let n = 0;
+    for (const e of this.histograms.values()) {
+      if (e.phase !== "measure" || !outcomes.includes(e.outcome)) continue;
+      if (scope.server !== undefined && e.server !== scope.server) continue;
+      if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+      n += e.h.totalCount;
+    }
+    return n;
+  }
+
+  latencySummaries(): LatencySummary[] {
+    return [...this.histograms.values()]
+      .filter((e) => e.phase === "measure")
+      .sort((a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool) || a.outcome.localeCompare(b.outcome))
+      .map((e) => ({
+        server: e.server,
+        tool: e.tool,
+        outcome: e.outcome,
+        count: e.h.totalCount,
+        mean: meanMs(e.h),
+        p50: percentileMs(e.h, 50),
+        p95: percentileMs(e.h, 95),
+        p99: percentileMs(e.h, 99),
+        p99_9: percentileMs(e.h, 99.9),
+        max: maxMs(e.h),
+        histogram: encodeHistogram(e.h),
+      }));
+  }
+
+  timelinePoints(): { intervalMs: number; points: TimelinePoint[] } {
+    const points: TimelinePoint[] = [];
+    for (const [key, cell] of this.timeline) {
+      const [slot, server] = key.split("\u0000") as [string, string];
+      const empty = cell.latency.totalCount === 0;
+      points.push({
+        t: Number(slot) * this.intervalMs,
+        server,
+        ok: cell.ok,
+        error: cell.error,
+        timeout: cell.timeout,
+        p50: empty ? null : percentileMs(cell.latency, 50),
+        p99: empty ? null : percentileMs(cell.latency, 99),
+      });
+    }
+    points.sort((a, b) => a.t - b.t || a.server.localeCompare(b.server));
+    return { intervalMs: this.intervalMs, points };
+  }
+
+  errorSummaries(): ErrorSummary[] {
+    const list = [...this.errors.values()].sort((a, b) => b.count - a.count);
+    if (this.droppedErrorKinds > 0) {
+      list.push({ server: "*", tool: "*", outcome: "error", message: `${this.droppedErrorKinds} further calls failed with messages beyond the first ${MAX_DISTINCT_ERRORS} kinds`, count: this.droppedErrorKinds });
+    }
+    return list;
+  }
+}

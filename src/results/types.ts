@@ -1,0 +1,202 @@
+/**
+ * The run record: what one `mcp-slo run` measured and concluded. `results.json`
+ * is this object serialised; every other output (JUnit, Markdown, HTML) is
+ * rendered from it alone, so they can never disagree with each other.
+ */
+
+export type Verdict = "pass" | "fail" | "inconclusive";
+
+/** Overall status of a run or a scenario. */
+export type RunStatus = "completed" | "interrupted" | "error";
+
+export type Outcome = "ok" | "error" | "timeout";
+
+/** Where an SLO's target came from: a document of ../shared/seeds and its line(s). */
+export interface SloSource {
+  /** e.g. "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)" or "scenarios/x.yaml" */
+  document: string;
+  /** e.g. "1787" or "1795-1796" or "588, 1233" */
+  lines: string;
+  /** The words of the document that state the figure. */
+  quote?: string;
+}
+
+export interface SloResult {
+  /** Catalog id (e.g. "coordination.latency.p99"), with "@server" appended when expanded per server. */
+  id: string;
+  title: string;
+  /** e.g. "latency.p99", "success_rate", "coordination_latency.p50", "cache_hit_ratio", "throughput" */
+  metric: string;
+  /** Human form of the objective, e.g. "p99 < 25 ms", "success rate >= 99.7 %". */
+  objective: string;
+  source: SloSource;
+  scope: { server?: string; tool?: string };
+  /** Measured value in `unit`, null when nothing was measured. */
+  measured: number | null;
+  unit: "ms" | "ratio" | "ops/s" | "count" | "s";
+  /** Measured value formatted for people, e.g. "12.3 ms", "99.82 %". */
+  measuredText: string;
+  /** Number of samples (calls, trials) behind the value. */
+  samples: number;
+  /** 95 % interval of the statistic the verdict was decided on, in that statistic's unit. */
+  interval: { low: number; high: number; kind: "wilson95" | "mean95" | "none"; of: string } | null;
+  /** Headroom to the target: positive means room to spare, negative means missed, in `unit`. */
+  margin: number | null;
+  marginText: string;
+  verdict: Verdict;
+  /** One sentence saying why this verdict, e.g. "only 120 samples: a p99 needs at least 300". */
+  reason: string;
+  /** True when this SLO was measured against a local stand-in of a SaaS API rather than the real API. */
+  standIn: boolean;
+}
+
+export interface LatencySummary {
+  server: string;
+  tool: string;
+  outcome: Outcome;
+  count: number;
+  /** milliseconds */
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  p99_9: number;
+  max: number;
+  /** HDR histogram (microseconds, 3 significant digits), compressed base64, mergeable. */
+  histogram: string;
+}
+
+export interface TimelinePoint {
+  /** ms since the start of the measurement window (negative during warm-up) */
+  t: number;
+  server: string;
+  ok: number;
+  error: number;
+  timeout: number;
+  /** ms; null when no successful call completed in this interval */
+  p50: number | null;
+  p99: number | null;
+}
+
+export interface ErrorSummary {
+  server: string;
+  tool: string;
+  outcome: Exclude<Outcome, "ok">;
+  message: string;
+  count: number;
+}
+
+export interface ServerInfo {
+  name: string;
+  /** npm/PyPI package or "custom" */
+  package: string;
+  version: string;
+  transport: "stdio" | "http";
+  /** ms from spawn to a completed MCP initialize, one per session (agent) */
+  startToReadyMs: { p50: number; max: number; sessions: number };
+  /** "local" process, or "stand-in" when it talks to a local stand-in of a SaaS API */
+  upstream: "none" | "stand-in" | "live";
+  tools: string[];
+}
+
+export interface BackendInfo {
+  kind: "redis" | "postgres";
+  version: string;
+  endpoint: string;
+  settings: Record<string, string>;
+}
+
+export interface LoadSummary {
+  model: "open" | "closed";
+  agents: number;
+  /** open model: target arrivals per second */
+  rate?: number;
+  warmupMs: number;
+  /** planned measurement window */
+  durationMs: number | null;
+  /** actual measurement window */
+  measuredMs: number;
+  /** calls the schedule asked for in the measurement window (open) or started (closed) */
+  offered: number;
+  completed: number;
+  /** calls sent more than `lateThresholdMs` after their intended time (open model) */
+  lateSends: number;
+  /** calls not sent because too many were in flight (open model) */
+  dropped: number;
+  lateThresholdMs: number;
+  /** completed calls per second over the measurement window */
+  throughput: number;
+  /** load generator health: share of one core used by the harness process, 0..1+ */
+  generatorCpu: number;
+  /** event-loop delay p99 of the harness during the window, ms */
+  eventLoopDelayP99Ms: number;
+}
+
+export interface CoordinationSummary {
+  definition: string;
+  samples: number;
+  timeouts: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  /** mean latency of one read (the measurement's resolution), ms */
+  meanReadLatencyMs: number;
+  histogram: string;
+}
+
+export interface CacheSummary {
+  definition: string;
+  keys: number;
+  zipfExponent: number;
+  client: { hits: number; misses: number; ratio: number | null };
+  redisInfo: { hits: number; misses: number; ratio: number | null };
+  /** true when both ways of counting give the same hits and misses */
+  agree: boolean;
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  file: string;
+  profile: string;
+  status: RunStatus;
+  /** When status is "error": what went wrong. */
+  error?: string;
+  startedAt: string;
+  endedAt: string;
+  servers: ServerInfo[];
+  backends: BackendInfo[];
+  load: LoadSummary | null;
+  latency: LatencySummary[];
+  timeline: { intervalMs: number; points: TimelinePoint[] };
+  errors: ErrorSummary[];
+  coordination?: CoordinationSummary;
+  cache?: CacheSummary;
+  slos: SloResult[];
+}
+
+export interface RunRecord {
+  schemaVersion: 1;
+  runId: string;
+  harness: { name: "mcp-slo-harness"; version: string };
+  status: RunStatus;
+  /** pass: every SLO passed; fail: at least one failed; inconclusive: none failed, some inconclusive */
+  verdict: Verdict | "error" | "interrupted";
+  startedAt: string;
+  endedAt: string;
+  command: string[];
+  profile: string;
+  environment: {
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    hostname: string;
+  };
+  counts: { pass: number; fail: number; inconclusive: number };
+  scenarios: ScenarioResult[];
+  /** Caveats every reader should see, e.g. that samples in time are not independent. */
+  notes: string[];
+}

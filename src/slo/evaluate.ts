@@ -1,0 +1,266 @@
+/**
+ * Turns measurements into verdicts, following ../shared/measurement.md:
+ * a verdict must be supported by the data, not by a point estimate. Pure:
+ * everything it needs comes in through `Measurements`.
+ */
+import type { ResolvedSlo } from "../config/load-scenario.js";
+import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../config/units.js";
+import type { SloResult, Verdict } from "../results/types.js";
+import { countBelow, maxMs, meanMs, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
+import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "./metrics.js";
+import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
+
+export interface Scope {
+  server?: string;
+  tool?: string;
+}
+
+/** What the evaluator may ask of a scenario's measurements. */
+export interface Measurements {
+  servers: readonly string[];
+  /** Latency of ok and timed-out calls in scope (a timeout counts at its deadline). */
+  latency(scope: Scope): Histogram;
+  calls(scope: Scope): { ok: number; failed: number };
+  /** Completed ok calls per second over the window, and why the generator could not be trusted, if so. */
+  throughput(scope: Scope): { okCalls: number; windowMs: number; generatorLimit: string | undefined };
+  coordination(): Histogram | undefined;
+  cache(): { hits: number; misses: number } | undefined;
+  concurrentAgents(): { held: number; agents: number } | undefined;
+  peakConcurrency(server: string): { peak: number; failed: number };
+  startTimeMs(server: string): { max: number; sessions: number } | undefined;
+  /** Servers whose upstream is a local stand-in of a SaaS API. */
+  standIn(server: string | undefined): boolean;
+}
+
+/** Decides against a 95 % interval [low, high] of the measured statistic. */
+export function judgeInterval(op: Comparator, target: number, low: number, high: number): Verdict {
+  switch (op) {
+    case ">=": return low >= target ? "pass" : high < target ? "fail" : "inconclusive";
+    case ">": return low > target ? "pass" : high <= target ? "fail" : "inconclusive";
+    case "<": return high < target ? "pass" : low >= target ? "fail" : "inconclusive";
+    case "<=": return high <= target ? "pass" : low > target ? "fail" : "inconclusive";
+  }
+}
+
+/** Positive when the measured value has room to spare. */
+function marginOf(t: Threshold, measured: number): number {
+  return t.op === "<" || t.op === "<=" ? t.value - measured : measured - t.value;
+}
+
+function marginText(t: Threshold, measured: number): string {
+  const m = marginOf(t, measured);
+  const size = formatValue(Math.abs(m), t.unit);
+  if (m === 0) return "exactly at the target";
+  const good = m > 0;
+  const word = t.op === "<" || t.op === "<=" ? (good ? "under" : "over") : good ? "above" : "below";
+  return `${size} ${word} the target`;
+}
+
+type Draft = Omit<SloResult, "id" | "title" | "metric" | "objective" | "source" | "scope" | "standIn">;
+
+function noData(reason: string, unit: SloResult["unit"]): Draft {
+  return { measured: null, unit, measuredText: "not measured", samples: 0, interval: null, margin: null, marginText: "", verdict: "inconclusive", reason };
+}
+
+function objectiveText(slo: ResolvedSlo): string {
+  const stat = slo.metric.statistic;
+  const fam = slo.metric.family.replace(/_/g, " ");
+  return `${fam}${stat ? ` ${stat === "p99_9" ? "p99.9" : stat}` : ""} ${formatThreshold(slo.threshold)}`;
+}
+
+function judgeRatio(t: Threshold, successes: number, trials: number, of: string): Draft {
+  if (trials === 0) return noData("no calls in scope during the measurement window", "ratio");
+  const ratio = successes / trials;
+  const { low, high } = wilsonInterval(successes, trials);
+  const verdict = judgeInterval(t.op, t.value, low, high);
+  const need = minimumTrialsToProve(t.value);
+  const reason =
+    verdict === "pass"
+      ? `the whole 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] meets the target`
+      : verdict === "fail"
+        ? `the whole 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] misses the target`
+        : `the 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] straddles the target` +
+          (trials < need && (t.op === ">=" || t.op === ">") ? `; even with no failure, proving ${formatValue(t.value, "ratio")} takes at least ${need} trials (had ${trials})` : "");
+  return {
+    measured: ratio,
+    unit: "ratio",
+    measuredText: `${formatValue(ratio, "ratio")} (${successes}/${trials})`,
+    samples: trials,
+    interval: { low, high, kind: "wilson95", of },
+    margin: marginOf(t, ratio),
+    marginText: marginText(t, ratio),
+    verdict,
+    reason,
+  };
+}
+
+/**
+ * pN < T is true exactly when more than N % of the samples are below T: judge
+ * the fraction below T with the Wilson rule, report the percentile beside it.
+ */
+function judgePercentile(t: Threshold, stat: Exclude<Statistic, "mean" | "max">, h: Histogram, label: string): Draft {
+  const n = h.totalCount;
+  if (n === 0) return noData(`no ${label} samples in the measurement window`, "ms");
+  const q = QUANTILE_OF[stat];
+  const measured = percentileMs(h, q * 100);
+  const upper = t.op === "<" || t.op === "<=";
+  const below = countBelow(h, t.value, t.op === "<=" || t.op === ">");
+  const m = upper ? below : n - below;
+  const need = upper ? q : 1 - q;
+  const { low, high } = wilsonInterval(m, n);
+  const verdict = judgeInterval(">=", need, low, high);
+  const share = `${formatValue(m / n, "ratio")} of ${n} samples ${upper ? "within" : "beyond"} ${formatValue(t.value, "ms")}`;
+  const minimum = minimumTrialsToProve(need);
+  const reason =
+    verdict === "pass"
+      ? `${share}; the 95 % interval of that share stays above ${formatValue(need, "ratio")}`
+      : verdict === "fail"
+        ? `${share}; the 95 % interval of that share stays below ${formatValue(need, "ratio")}`
+        : `${share}; its 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] straddles ${formatValue(need, "ratio")}` +
+          (n < minimum ? ` (a ${stat} can be proven only from ${minimum} samples)` : "");
+  return {
+    measured,
+    unit: "ms",
+    measuredText: formatValue(measured, "ms"),
+    samples: n,
+    interval: { low, high, kind: "wilson95", of: `share of samples ${upper ? "within" : "beyond"} ${formatValue(t.value, "ms")}` },
+    margin: marginOf(t, measured),
+    marginText: marginText(t, measured),
+    verdict,
+    reason,
+  };
+}
+
+function judgeMean(t: Threshold, h: Histogram, label: string): Draft {
+  const n = h.totalCount;
+  if (n < 2) return noData(`${n} ${label} samples: a mean needs at least 2`, "ms");
+  const mean = meanMs(h);
+  const { low, high } = meanInterval(mean, stdDevMs(h), n);
+  const verdict = judgeInterval(t.op, t.value, low, high);
+  return {
+    measured: mean,
+    unit: "ms",
+    measuredText: formatValue(mean, "ms"),
+    samples: n,
+    interval: { low, high, kind: "mean95", of: "mean latency" },
+    margin: marginOf(t, mean),
+    marginText: marginText(t, mean),
+    verdict,
+    reason: `95 % interval of the mean [${formatValue(low, "ms")}, ${formatValue(high, "ms")}] ${verdict === "pass" ? "meets" : verdict === "fail" ? "misses" : "straddles"} the target`,
+  };
+}
+
+/** A value with no sampling uncertainty of its own (a maximum, a count, a rate over a window). */
+function judgeExact(t: Threshold, measured: number, samples: number, unit: SloResult["unit"], why: string): Draft {
+  const ok = compare(t.op, measured, t.value);
+  return {
+    measured,
+    unit,
+    measuredText: formatValue(measured, unit === "s" ? "s" : unit),
+    samples,
+    interval: null,
+    margin: marginOf(t, measured),
+    marginText: marginText(t, measured),
+    verdict: ok ? "pass" : "fail",
+    reason: why,
+  };
+}
+
+function judgeStatistic(t: Threshold, stat: Statistic, h: Histogram, label: string): Draft {
+  if (stat === "mean") return judgeMean(t, h, label);
+  if (stat === "max") {
+    if (h.totalCount === 0) return noData(`no ${label} samples`, "ms");
+    return judgeExact(t, maxMs(h), h.totalCount, "ms", `slowest of ${h.totalCount} samples`);
+  }
+  return judgePercentile(t, stat, h, label);
+}
+
+function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
+  const t = slo.threshold;
+  const fam = slo.metric.family;
+  const expectedUnit = METRIC_FAMILIES[fam].unit;
+  if (t.unit !== expectedUnit && !(expectedUnit === "count" && t.unit === "count")) {
+    return noData(`objective is in ${t.unit} but ${fam} is measured in ${expectedUnit}`, expectedUnit === "ops/s" ? "ops/s" : expectedUnit);
+  }
+  if (scope.server !== undefined && !m.servers.includes(scope.server)) return noData(`server "${scope.server}" is not part of this scenario`, expectedUnit);
+  switch (fam) {
+    case "latency":
+      return judgeStatistic(t, slo.metric.statistic!, m.latency(scope), "call");
+    case "coordination_latency": {
+      const h = m.coordination();
+      return h ? judgeStatistic(t, slo.metric.statistic!, h, "coordination") : noData("this scenario runs no coordination workload", "ms");
+    }
+    case "success_rate":
+    case "availability": {
+      const c = m.calls(scope);
+      return judgeRatio(t, c.ok, c.ok + c.failed, "share of ok calls");
+    }
+    case "error_rate": {
+      const c = m.calls(scope);
+      return judgeRatio(t, c.failed, c.ok + c.failed, "share of failed calls");
+    }
+    case "cache_hit_ratio": {
+      const c = m.cache();
+      return c ? judgeRatio(t, c.hits, c.hits + c.misses, "share of cache hits") : noData("this scenario runs no cache-aside workload", "ratio");
+    }
+    case "throughput": {
+      const tp = m.throughput(scope);
+      if (tp.windowMs < 1000 || tp.okCalls === 0) return noData(`window of ${formatValue(tp.windowMs, "ms")} with ${tp.okCalls} ok calls is too short to judge a rate`, "ops/s");
+      const rate = (tp.okCalls * 1000) / tp.windowMs;
+      const d = judgeExact(t, rate, tp.okCalls, "ops/s", `${tp.okCalls} ok calls over ${formatValue(tp.windowMs, "ms")}`);
+      if (d.verdict === "fail" && tp.generatorLimit) return { ...d, verdict: "inconclusive", reason: `the load generator was the limit: ${tp.generatorLimit}` };
+      return d;
+    }
+    case "concurrent_agents": {
+      const c = m.concurrentAgents();
+      if (!c) return noData("no agents ran", "count");
+      return judgeExact(t, c.held, c.agents, "count", `${c.held} of ${c.agents} concurrent sessions completed calls with no failure`);
+    }
+    case "concurrent_operations": {
+      if (scope.server === undefined) return noData("concurrent operations are counted per server; give the SLO a server scope", "count");
+      const c = m.peakConcurrency(scope.server);
+      const d = judgeExact(t, c.peak, c.peak, "count", `peak of ${c.peak} calls in flight at once`);
+      return c.failed > 0 && d.verdict === "pass" ? { ...d, verdict: "fail", reason: `${d.reason}, but ${c.failed} calls failed` } : d;
+    }
+    case "start_time": {
+      if (scope.server === undefined) return noData("start time is measured per server; give the SLO a server scope", "ms");
+      const s = m.startTimeMs(scope.server);
+      return s ? judgeExact(t, s.max, s.sessions, "ms", `slowest spawn-to-initialized of ${s.sessions} sessions`) : noData("no session started", "ms");
+    }
+    case "install_time":
+    case "rto":
+    case "rpo":
+    case "security_score":
+    case "degradation":
+      return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);
+  }
+}
+
+/** Every SLO of a scenario, "*" scopes expanded to one verdict per server. */
+export function evaluateSlos(slos: readonly ResolvedSlo[], m: Measurements): SloResult[] {
+  const out: SloResult[] = [];
+  for (const slo of slos) {
+    const scopes: Scope[] = slo.scope.server === "*" ? m.servers.map((server) => ({ ...slo.scope, server })) : [slo.scope];
+    for (const scope of scopes) {
+      const draft = evaluateOne(slo, scope, m);
+      out.push({
+        id: slo.scope.server === "*" ? `${slo.id}@${scope.server}` : slo.id,
+        title: slo.scope.server === "*" ? `${slo.title}: ${scope.server}` : slo.title,
+        metric: slo.metricName,
+        objective: objectiveText(slo),
+        source: slo.source,
+        scope: { ...(scope.server !== undefined && { server: scope.server }), ...(scope.tool !== undefined && { tool: scope.tool }) },
+        standIn: m.standIn(scope.server),
+        ...draft,
+      });
+    }
+  }
+  return out;
+}
+
+export function overallVerdict(results: readonly SloResult[]): { verdict: Verdict; counts: Record<Verdict, number> } {
+  const counts = { pass: 0, fail: 0, inconclusive: 0 };
+  for (const r of results) counts[r.verdict]++;
+  const verdict: Verdict = counts.fail > 0 ? "fail" : counts.inconclusive > 0 || results.length === 0 ? "inconclusive" : "pass";
+  return { verdict, counts };
+}

@@ -1,0 +1,94 @@
+/**
+ * Argument templates: "key-{{agent}}-{{seq}}" becomes "key-3-1042" for agent 3's
+ * 1042nd call. Compiled once per scenario, evaluated per call on the hot path,
+ * so each placeholder becomes a small closure instead of a regex replace per
+ * call. Written here rather than with a template library because the values
+ * come from per-call generators (seeded RNG, Zipf) that such libraries do not
+ * model, and the grammar is one token per placeholder.
+ */
+import { randomUUID } from "node:crypto";
+import { ZipfSampler, type Rng } from "../util/random.js";
+
+export interface CallContext {
+  agent: number;
+  seq: number;
+  runId: string;
+  rng: Rng;
+}
+
+type Piece = string | ((ctx: CallContext) => string | number);
+export type CompiledValue = (ctx: CallContext) => unknown;
+
+const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+
+export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
+
+function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
+  const [name, ...params] = expr.split(/\s+/);
+  switch (name) {
+    case "agent": return (c) => c.agent;
+    case "seq": return (c) => c.seq;
+    case "run": return (c) => c.runId;
+    case "uuid": return () => randomUUID();
+    case "now": return () => Date.now();
+    case "rand": {
+      const [lo, hi] = params.map(Number);
+      if (params.length !== 2 || !Number.isInteger(lo) || !Number.isInteger(hi) || lo! > hi!) return `{{rand A B}} needs two integers A <= B, found "${expr}"`;
+      return (c) => lo! + Math.floor(c.rng() * (hi! - lo! + 1));
+    }
+    case "zipf": {
+      const n = Number(params[0]);
+      const s = params[1] === undefined ? 1 : Number(params[1]);
+      if (!Number.isInteger(n) || n < 1 || !(s > 0) || params.length > 2) return `{{zipf N S}} needs a key count N >= 1 and an exponent S > 0, found "${expr}"`;
+      const zipf = new ZipfSampler(n, s);
+      return (c) => zipf.sample(c.rng);
+    }
+    case "pick": {
+      const choices = params.join(" ").split("|");
+      if (choices.length < 2) return `{{pick a|b}} needs at least two choices, found "${expr}"`;
+      return (c) => choices[Math.floor(c.rng() * choices.length)]!;
+    }
+    default:
+      return `unknown placeholder {{${expr}}}; known: ${PLACEHOLDER_HELP}`;
+  }
+}
+
+function compileString(text: string, problems: string[]): CompiledValue {
+  const pieces: Piece[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    if (m.index > last) pieces.push(text.slice(last, m.index));
+    const compiled = compilePlaceholder(m[1]!);
+    if (typeof compiled === "string") problems.push(compiled);
+    else pieces.push(compiled);
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) pieces.push(text.slice(last));
+  if (pieces.length === 0) return () => "";
+  const [only] = pieces;
+  // A value that is exactly one placeholder keeps its type, so {{rand 1 9}} can feed a numeric argument.
+  if (pieces.length === 1) return typeof only === "string" ? () => only : only!;
+  return (ctx) => {
+    let out = "";
+    for (const p of pieces) out += typeof p === "string" ? p : String(p(ctx));
+    return out;
+  };
+}
+
+/** Compiles any JSON-like value; problems get one message per bad placeholder. */
+export function compileTemplate(value: unknown, problems: string[]): CompiledValue {
+  if (typeof value === "string") return compileString(value, problems);
+  if (Array.isArray(value)) {
+    const items = value.map((v) => compileTemplate(v, problems));
+    return (ctx) => items.map((f) => f(ctx));
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(([k, v]) => [k, compileTemplate(v, problems)] as const);
+    return (ctx) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, f] of entries) out[k] = f(ctx);
+      return out;
+    };
+  }
+  return () => value;
+}
