@@ -71,7 +71,7 @@ export const MixEntry = z.strictObject({
   tool: z.string().describe("Tool to call."),
   weight: z.number().positive().default(1).describe("Relative share of calls."),
   args: z.record(z.string(), ArgValue).default({}).describe(
-    "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
+    "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
   ),
 });
 

@@ -14,6 +14,8 @@ export interface CallContext {
   seq: number;
   runId: string;
   rng: Rng;
+  /** The filesystem server's sandbox directory, for paths in arguments. */
+  sandbox: string;
 }
 
 type Piece = string | ((ctx: CallContext) => string | number);
@@ -21,7 +23,7 @@ export type CompiledValue = (ctx: CallContext) => unknown;
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
-export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
+export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
 
 function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
   const [name, ...params] = expr.split(/\s+/);
@@ -29,6 +31,7 @@ function compilePlaceholder(expr: string): ((ctx: CallContext) => string | numbe
     case "agent": return (c) => c.agent;
     case "seq": return (c) => c.seq;
     case "run": return (c) => c.runId;
+    case "sandbox": return (c) => c.sandbox;
     case "uuid": return () => randomUUID();
     case "now": return () => Date.now();
     case "rand": {

@@ -1,0 +1,158 @@
+/**
+ * mcp-slo: the command line. Only this file turns errors into exit codes:
+ * 0 every SLO met, 1 an SLO failed, 2 invalid input, 3 the harness or the
+ * environment failed, 130 interrupted.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import { parse as parseYaml } from "yaml";
+import { PROFILE_NAMES } from "../config/scenario-schema.js";
+import { validateScenarioFile } from "../config/load-scenario.js";
+import { EXIT, HarnessError } from "../errors.js";
+import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
+import { SERVER_CATALOG, resolvePackage } from "../catalog/servers.js";
+import { SLO_CATALOG } from "../slo/catalog.js";
+import { localProvider } from "../providers/local.js";
+import { run } from "../run/run.js";
+import { makeProgress } from "./progress.js";
+import type { RunRecord, SloResult } from "../results/types.js";
+
+const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
+
+async function suiteFiles(name: string): Promise<string[]> {
+  const suites = parseYaml(await readFile(SUITES_FILE, "utf8")) as Record<string, unknown>;
+  const files = suites[name];
+  if (!Array.isArray(files) || !files.every((f) => typeof f === "string")) {
+    throw new HarnessError("invalid_input", `${path.relative(process.cwd(), SUITES_FILE)}: ${name}: expected a list of scenario files, found ${files === undefined ? "no such suite" : JSON.stringify(files)}`, {
+      hint: `suites defined: ${Object.keys(suites).join(", ")}`,
+    });
+  }
+  return files.map((f) => path.relative(process.cwd(), path.join(path.dirname(SUITES_FILE), f)));
+}
+
+const VERDICT_WORD = { pass: "PASS", fail: "FAIL", inconclusive: "INCONCLUSIVE" } as const;
+
+function verdictLine(scenario: string, slo: SloResult): string {
+  const source = `${slo.source.document.replace(/ \(.*\)$/, "")} line ${slo.source.lines}`;
+  return `${VERDICT_WORD[slo.verdict].padEnd(12)} ${scenario} ${slo.id}: ${slo.objective}, measured ${slo.measuredText} (n=${slo.samples}) [${source}]`;
+}
+
+function printVerdicts(record: RunRecord, outDir: string): void {
+  const out: string[] = [];
+  for (const s of record.scenarios) {
+    if (s.status === "error") out.push(`ERROR        ${s.name}: ${s.error?.split("\n").join("\n             ")}`);
+    for (const slo of s.slos) out.push(verdictLine(s.name, slo));
+  }
+  const c = record.counts;
+  out.push(
+    "",
+    `${record.verdict.toUpperCase()}: ${c.pass} passed, ${c.fail} failed, ${c.inconclusive} inconclusive` +
+      (record.status === "interrupted" ? " (interrupted: partial results)" : ""),
+    `report: ${path.join(outDir, "report.html")}`,
+  );
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+function printError(err: HarnessError): void {
+  const lines = [`mcp-slo: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
+  if (err.hint) lines.push(`hint: ${err.hint}`);
+  process.stderr.write(lines.join("\n") + "\n");
+}
+
+function exitCodeOf(err: HarnessError): number {
+  switch (err.code) {
+    case "invalid_input": return EXIT.invalidInput;
+    case "interrupted": return EXIT.interrupted;
+    case "environment":
+    case "internal": return EXIT.harnessFailed;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = EXIT.ok as number;
+  const program = new Command("mcp-slo")
+    .description("Runs real MCP server stacks under load and judges them against the guide's SLOs.")
+    .version(HARNESS_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("run")
+    .description("run scenarios and write results.json, junit.xml, summary.md and report.html")
+    .argument("[scenario...]", "scenario files")
+    .option("--suite <name>", "run a named suite from scenarios/suites.yaml")
+    .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
+    .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
+    .addOption(new Option("--provider <name>", "where the stack runs").choices(["local"]).default("local"))
+    .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
+    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean }) => {
+      const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
+      if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+      const progress = makeProgress();
+      try {
+        const outcome = await run({
+          files: all,
+          profile: o.profile,
+          outDir: o.out,
+          reportsRoot: path.join(PROJECT_ROOT, "reports"),
+          provider: localProvider,
+          failOnInconclusive: o.failOnInconclusive,
+          progress: progress.line,
+          command: ["mcp-slo", ...argv],
+        });
+        progress.done();
+        printVerdicts(outcome.record, outcome.outDir);
+        code = outcome.exitCode;
+      } finally {
+        progress.done();
+      }
+    });
+
+  program
+    .command("validate")
+    .description("check scenario files; lists every problem with file, line and path")
+    .argument("<file...>")
+    .action(async (files: string[]) => {
+      const problems = (await Promise.all(files.map((f) => validateScenarioFile(f)))).flat();
+      if (problems.length) throw new HarnessError("invalid_input", `${problems.length} problem(s) found`, { details: problems });
+      process.stdout.write(`${files.length} scenario file(s) valid under every profile they define\n`);
+    });
+
+  program
+    .command("servers")
+    .description("list the MCP servers the harness knows by name")
+    .action(() => {
+      const rows = SERVER_CATALOG.map((d) => {
+        const version = resolvePackage(d.package).version;
+        return [`${d.name}`, `${d.package}@${version}`, d.transport, d.needs.join("+") || "-", d.title];
+      });
+      const header = ["NAME", "PACKAGE", "TRANSPORT", "NEEDS", "WHAT"];
+      const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
+      for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ") + "\n");
+    });
+
+  program
+    .command("slos")
+    .description("list the SLO catalog with the source of every target")
+    .action(() => {
+      for (const s of SLO_CATALOG) {
+        process.stdout.write(`${s.id}\n  ${s.metric} ${s.objective}${s.scope?.server ? ` (server ${s.scope.server}${s.scope.tool ? `, tool ${s.scope.tool}` : ""})` : ""}\n  ${s.source.document} line ${s.source.lines}: "${s.source.quote ?? ""}"\n`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    if (err instanceof HarnessError) {
+      printError(err);
+      return exitCodeOf(err);
+    }
+    process.stderr.write(`mcp-slo: harness error (a bug; please report it):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.harnessFailed;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,216 @@
+/**
+ * The MCP load driver on the SDK client. N agents are N sets of sessions
+ * (one per server each). Workloads describe one operation; this module
+ * schedules operations under the closed or open model, times every call,
+ * and emits samples to the Recorder. It never aggregates.
+ *
+ * Open model: arrivals follow a fixed schedule; each call's latency counts
+ * from its scheduled time, so a stalled server cannot hide behind the calls
+ * it kept from being sent (coordinated omission). Closed model: each agent
+ * sends its next operation when the previous one finished.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { McpSession } from "../stack/mcp-session.js";
+import type { Phase, Recorder } from "../metrics/recorder.js";
+import type { Outcome } from "../results/types.js";
+
+export interface Agent {
+  id: number;
+  sessions: ReadonlyMap<string, McpSession>;
+}
+
+export interface CallResult {
+  outcome: Outcome;
+  /** Text content of the answer (all text parts joined), "" on failure. */
+  text: string;
+  startedAt: number;
+  endedAt: number;
+  error?: string;
+}
+
+/** Per-agent tallies of the measurement window, for the concurrent-agents SLO. */
+export interface AgentTally {
+  ok: number;
+  failed: number;
+}
+
+export class CallContext {
+  readonly tallies: AgentTally[];
+  phase: Phase = "warmup";
+
+  constructor(
+    readonly recorder: Recorder,
+    readonly agents: readonly Agent[],
+    readonly callTimeoutMs: number,
+  ) {
+    this.tallies = agents.map(() => ({ ok: 0, failed: 0 }));
+  }
+
+  /**
+   * Calls a tool on one agent's session and records the sample. `intendedAt`
+   * (open model) is when the call was meant to be sent; latency counts from it.
+   */
+  async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult> {
+    const session = this.agents[agentId]?.sessions.get(server);
+    if (!session) throw new Error(`agent ${agentId} has no session to ${server}`);
+    const phase = this.phase;
+    const sentAt = performance.now();
+    const startedAt = intendedAt ?? sentAt;
+    this.recorder.callStarted(server);
+    let outcome: Outcome = "ok";
+    let text = "";
+    let error: string | undefined;
+    try {
+      const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.callTimeoutMs });
+      const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
+      text = content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
+      if (result.isError === true) {
+        outcome = "error";
+        error = `tool error: ${text.slice(0, 200) || "(no text)"}`;
+      }
+    } catch (err) {
+      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+        outcome = "timeout";
+        error = `no answer within ${this.callTimeoutMs} ms`;
+      } else {
+        outcome = "error";
+        error = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const endedAt = performance.now();
+    this.recorder.callEnded(server);
+    this.recorder.record({ phase, server, tool, outcome, startedAt, endedAt, ...(error !== undefined && { error }) });
+    if (phase === "measure") {
+      const tally = this.tallies[agentId]!;
+      if (outcome === "ok") tally.ok++;
+      else tally.failed++;
+    }
+    return { outcome, text, startedAt, endedAt, ...(error !== undefined && { error }) };
+  }
+}
+
+/** One unit of work of a workload; `worker` picks whose sessions to use. */
+export type Operation = (worker: number, seq: number, intendedAt: number | undefined) => Promise<void>;
+
+export type LoadModel = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
+
+export interface PhaseStats {
+  offered: number;
+  completed: number;
+  lateSends: number;
+  dropped: number;
+  elapsedMs: number;
+  /** Share of one core the harness process used. */
+  cpu: number;
+  eventLoopDelayP99Ms: number;
+}
+
+/** An arrival sent later than this after its scheduled time counts as a late send. */
+export const LATE_SEND_MS = 10;
+/** Hard bound for a phase given only a count, so every loop stops by itself. */
+export const MAX_PHASE_MS = 2 * 60 * 60 * 1000;
+/** After the phase ends, how long in-flight operations may take to finish. */
+const DRAIN_GRACE_MS = 10_000;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * Runs one phase (warm-up or measurement): operations until `durationMs` has
+ * passed or `count` operations were started, whichever first, then waits for
+ * those in flight (bounded) so the next phase starts clean.
+ */
+export async function runPhase(opts: {
+  load: LoadModel;
+  workers: number;
+  operation: Operation;
+  durationMs: number | undefined;
+  count: number | undefined;
+  signal: AbortSignal;
+  onTick?: (elapsedMs: number) => void;
+}): Promise<PhaseStats> {
+  const { load, workers, operation, signal } = opts;
+  const limitMs = Math.min(opts.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
+  const count = opts.count ?? Number.POSITIVE_INFINITY;
+  const stats: PhaseStats = { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
+  if (limitMs <= 0 || count <= 0) return stats;
+
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const endAt = t0 + limitMs;
+  const phaseEnded = new AbortController();
+  const stopPhase = () => phaseEnded.abort();
+  signal.addEventListener("abort", stopPhase, { once: true });
+  const endTimer = setTimeout(stopPhase, limitMs);
+  const ticker = opts.onTick ? setInterval(() => opts.onTick!(performance.now() - t0), 1000) : undefined;
+  const inFlight = new Set<Promise<void>>();
+  let seq = 0;
+
+  const launch = (worker: number, intendedAt: number | undefined) => {
+    const n = seq++;
+    stats.offered++;
+    const p = operation(worker, n, intendedAt).then(
+      () => void stats.completed++,
+      () => void stats.completed++,
+    );
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    return p;
+  };
+
+  try {
+    if (load.model === "closed") {
+      await Promise.all(
+        Array.from({ length: workers }, async (_, worker) => {
+          while (!phaseEnded.signal.aborted && seq < count && performance.now() < endAt) {
+            await launch(worker, undefined);
+            if (load.thinkTimeMs > 0) await sleep(load.thinkTimeMs, phaseEnded.signal);
+          }
+        }),
+      );
+    } else {
+      const intervalMs = 1000 / load.rate;
+      let next = t0;
+      let worker = 0;
+      while (!phaseEnded.signal.aborted && seq < count) {
+        const now = performance.now();
+        // Fire every arrival that is due; a late tick sends the backlog at once, each timed from its own schedule.
+        while (next <= now && seq < count && next < endAt) {
+          if (inFlight.size >= load.maxInFlight) stats.dropped++;
+          else {
+            if (now - next > LATE_SEND_MS) stats.lateSends++;
+            launch(worker, next);
+            worker = (worker + 1) % workers;
+          }
+          next += intervalMs;
+        }
+        if (next >= endAt) break;
+        await sleep(Math.max(0, next - performance.now()), phaseEnded.signal);
+      }
+    }
+    stats.elapsedMs = performance.now() - t0;
+    // Bounded drain: operations have call deadlines, but a workload may poll; never wait forever.
+    await Promise.race([Promise.allSettled([...inFlight]), sleep(DRAIN_GRACE_MS)]);
+  } finally {
+    clearTimeout(endTimer);
+    if (ticker) clearInterval(ticker);
+    signal.removeEventListener("abort", stopPhase);
+    eld.disable();
+  }
+  const used = process.cpuUsage(cpu0);
+  stats.cpu = (used.user + used.system) / 1000 / Math.max(1, stats.elapsedMs);
+  stats.eventLoopDelayP99Ms = eld.count > 0 ? eld.percentile(99) / 1e6 : 0;
+  return stats;
+}

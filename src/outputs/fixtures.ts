@@ -1,0 +1,366 @@
+/**
+ * A realistic run record for the output tests. Values are invented but
+ * consistent with each other (counts match the SLO verdicts, timelines match
+ * the load), and the sources point at the real lines of the seed documents.
+ * Some text carries HTML on purpose so the renderers' escaping is exercised.
+ */
+import type {
+  RunRecord,
+  ScenarioResult,
+  SloResult,
+  TimelinePoint,
+} from "../results/types.js";
+
+const GUIDE = "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)";
+
+/** Any base64 will do here: the renderers never decode histograms. */
+const FAKE_HISTOGRAM = "HISTFAAAACl4nJNpmSzMwMDAwQABzFCaEUxKzP8PEdsGBGwMyxnZGRgZGRkZAQBxMQOP";
+
+/** Deterministic pseudo-random numbers (mulberry32) so fixtures never change between runs. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function timeline(
+  servers: { name: string; okPerInterval: number; p50: number; p99: number }[],
+  intervalMs: number,
+  warmupMs: number,
+  durationMs: number,
+  seed: number,
+): TimelinePoint[] {
+  const random = seededRandom(seed);
+  const points: TimelinePoint[] = [];
+  for (let t = -warmupMs; t < durationMs; t += intervalMs) {
+    for (const s of servers) {
+      const jitter = 0.85 + random() * 0.3;
+      // A stall two thirds into the window, so the charts have something to show.
+      const stall = t >= durationMs * 0.6 && t < durationMs * 0.65 ? 3.5 : 1;
+      const errors = random() < 0.15 ? Math.ceil(random() * 3) : 0;
+      const timeouts = stall > 1 && random() < 0.5 ? 1 : 0;
+      points.push({
+        t,
+        server: s.name,
+        ok: Math.round(s.okPerInterval * jitter / Math.sqrt(stall)),
+        error: errors,
+        timeout: timeouts,
+        p50: round(s.p50 * jitter * (stall > 1 ? 1.6 : 1)),
+        p99: round(s.p99 * jitter * stall),
+      });
+    }
+  }
+  return points;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function slo(partial: Omit<SloResult, "scope" | "standIn" | "interval"> & Partial<SloResult>): SloResult {
+  return { scope: {}, standIn: false, interval: null, ...partial };
+}
+
+function coordinationScenario(): ScenarioResult {
+  const servers = [
+    { name: "redis", okPerInterval: 1800, p50: 1.4, p99: 6.2 },
+    { name: "postgres", okPerInterval: 650, p50: 3.1, p99: 14.8 },
+  ];
+  return {
+    name: "coordination-and-cache",
+    description: "Two agents coordinate through Redis; a cache-aside workload reads Postgres through Redis.",
+    file: "scenarios/coordination-and-cache.yaml",
+    profile: "ci",
+    status: "completed",
+    startedAt: "2025-11-22T03:30:00.000Z",
+    endedAt: "2025-11-22T03:31:20.000Z",
+    servers: [
+      {
+        name: "redis",
+        package: "@modelcontextprotocol/server-redis",
+        version: "2025.4.25",
+        transport: "stdio",
+        startToReadyMs: { p50: 412.5, max: 655.1, sessions: 8 },
+        upstream: "none",
+        tools: ["set", "get", "delete", "list"],
+      },
+      {
+        name: "postgres",
+        package: "@modelcontextprotocol/server-postgres",
+        version: "0.6.2",
+        transport: "stdio",
+        startToReadyMs: { p50: 530.2, max: 801.9, sessions: 8 },
+        upstream: "none",
+        tools: ["query"],
+      },
+    ],
+    backends: [
+      { kind: "redis", version: "7.2.4", endpoint: "127.0.0.1:6390", settings: { appendonly: "no", maxmemory: "0" } },
+      { kind: "postgres", version: "16.3", endpoint: "127.0.0.1:5440", settings: { synchronous_commit: "on" } },
+    ],
+    load: {
+      model: "open",
+      agents: 32,
+      rate: 2400,
+      warmupMs: 10_000,
+      durationMs: 60_000,
+      measuredMs: 60_012,
+      offered: 144_000,
+      completed: 143_611,
+      lateSends: 212,
+      dropped: 0,
+      lateThresholdMs: 10,
+      throughput: 2393.0,
+      generatorCpu: 0.41,
+      eventLoopDelayP99Ms: 3.7,
+    },
+    latency: [
+      { server: "redis", tool: "get", outcome: "ok", count: 71_200, mean: 1.62, p50: 1.41, p95: 3.2, p99: 6.1, p99_9: 19.8, max: 41.2, histogram: FAKE_HISTOGRAM },
+      { server: "redis", tool: "set", outcome: "ok", count: 33_950, mean: 1.71, p50: 1.48, p95: 3.4, p99: 6.6, p99_9: 21.3, max: 44.9, histogram: FAKE_HISTOGRAM },
+      { server: "postgres", tool: "query", outcome: "ok", count: 38_361, mean: 3.9, p50: 3.1, p95: 8.7, p99: 14.9, p99_9: 48.2, max: 130.4, histogram: FAKE_HISTOGRAM },
+      { server: "postgres", tool: "query", outcome: "timeout", count: 100, mean: 5000, p50: 5000, p95: 5000, p99: 5000, p99_9: 5000, max: 5000, histogram: FAKE_HISTOGRAM },
+    ],
+    timeline: {
+      intervalMs: 1000,
+      points: timeline(servers, 1000, 10_000, 60_000, 7),
+    },
+    errors: [
+      { server: "postgres", tool: "query", outcome: "timeout", message: "no response within 5000 ms", count: 100 },
+      {
+        server: "redis",
+        tool: "get",
+        outcome: "error",
+        message: 'MCP error -32603: value <script>alert("x")</script> & co is not valid JSON',
+        count: 3,
+      },
+    ],
+    coordination: {
+      definition:
+        "Agent A writes a unique key through the Redis MCP server; agent B, in another session, reads back-to-back until it sees the key. Latency = B's first response containing the key - start of A's write.",
+      samples: 2000,
+      timeouts: 0,
+      p50: 4.1,
+      p95: 9.8,
+      p99: 18.4,
+      mean: 5.0,
+      meanReadLatencyMs: 1.5,
+      histogram: FAKE_HISTOGRAM,
+    },
+    cache: {
+      definition:
+        "Cache-aside: read the key through Redis MCP; on a miss read the row through Postgres MCP and write it to Redis. Hit ratio = hits / (hits + misses).",
+      keys: 10_000,
+      zipfExponent: 1.1,
+      client: { hits: 38_410, misses: 822, ratio: 38_410 / (38_410 + 822) },
+      redisInfo: { hits: 38_410, misses: 822, ratio: 38_410 / (38_410 + 822) },
+      agree: true,
+    },
+    slos: [
+      slo({
+        id: "coordination.latency.p99",
+        title: "Coordination latency p99",
+        metric: "coordination_latency.p99",
+        objective: "p99 < 25 ms",
+        source: { document: GUIDE, lines: "1789", quote: 'latency_p99: "25ms"' },
+        measured: 18.4,
+        unit: "ms",
+        measuredText: "18.4 ms",
+        samples: 2000,
+        interval: { low: 0.9921, high: 0.9968, kind: "wilson95", of: "share of samples below 25 ms" },
+        margin: 6.6,
+        marginText: "6.6 ms to spare",
+        verdict: "pass",
+        reason: "99.5 % of 2000 samples were below 25 ms; the 95 % interval lies above 99 %.",
+      }),
+      slo({
+        id: "coordination.latency.p50",
+        title: "Coordination latency p50",
+        metric: "coordination_latency.p50",
+        objective: "p50 < 7 ms",
+        source: { document: GUIDE, lines: "1787", quote: 'latency_p50: "7ms"' },
+        measured: 4.1,
+        unit: "ms",
+        measuredText: "4.1 ms",
+        samples: 2000,
+        interval: { low: 0.861, high: 0.889, kind: "wilson95", of: "share of samples below 7 ms" },
+        margin: 2.9,
+        marginText: "2.9 ms to spare",
+        verdict: "pass",
+        reason: "87.5 % of samples were below 7 ms; the 95 % interval lies above 50 %.",
+      }),
+      slo({
+        id: "cache.hit_ratio",
+        title: "Redis cache hit ratio",
+        metric: "cache_hit_ratio",
+        objective: "cache hit ratio > 99 %",
+        source: { document: GUIDE, lines: "1813, 269, 590, 1234", quote: "**Cache Hit Ratio**: >99% through intelligent caching patterns" },
+        scope: { server: "redis" },
+        measured: 0.9801,
+        unit: "ratio",
+        measuredText: "98.01 %",
+        samples: 39_232,
+        interval: { low: 0.9787, high: 0.9814, kind: "wilson95", of: "hit ratio" },
+        margin: -0.0099,
+        marginText: "0.99 points short",
+        verdict: "fail",
+        reason: "the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %.",
+      }),
+    ],
+  };
+}
+
+function toolLatencyScenario(): ScenarioResult {
+  const servers = [
+    { name: "memory", okPerInterval: 95, p50: 8.5, p99: 31 },
+    { name: "github", okPerInterval: 40, p50: 38, p99: 140 },
+  ];
+  return {
+    name: "tool-latency <baseline> & friends",
+    description: "Per-server response time at a modest open-model rate; GitHub runs against a local stand-in.",
+    file: "scenarios/tool-latency.yaml",
+    profile: "ci",
+    status: "completed",
+    startedAt: "2025-11-22T03:31:25.000Z",
+    endedAt: "2025-11-22T03:32:10.000Z",
+    servers: [
+      {
+        name: "memory",
+        package: "@modelcontextprotocol/server-memory",
+        version: "2026.8.31",
+        transport: "stdio",
+        startToReadyMs: { p50: 380.0, max: 512.7, sessions: 4 },
+        upstream: "none",
+        tools: ["create_entities", "search_nodes", "read_graph"],
+      },
+      {
+        name: "github",
+        package: "github-mcp-server",
+        version: "0.20.1",
+        transport: "http",
+        startToReadyMs: { p50: 95.3, max: 140.2, sessions: 4 },
+        upstream: "stand-in",
+        tools: ["get_issue", "search_repositories"],
+      },
+    ],
+    backends: [],
+    load: {
+      model: "open",
+      agents: 8,
+      rate: 140,
+      warmupMs: 5000,
+      durationMs: 40_000,
+      measuredMs: 40_004,
+      offered: 5600,
+      completed: 5545,
+      lateSends: 9,
+      dropped: 0,
+      lateThresholdMs: 10,
+      throughput: 138.6,
+      generatorCpu: 0.12,
+      eventLoopDelayP99Ms: 1.9,
+    },
+    latency: [
+      { server: "memory", tool: "search_nodes", outcome: "ok", count: 3761, mean: 10.1, p50: 8.4, p95: 19.7, p99: 30.8, p99_9: 61.0, max: 88.3, histogram: FAKE_HISTOGRAM },
+      { server: "github", tool: "get_issue", outcome: "ok", count: 120, mean: 49.5, p50: 38.2, p95: 101.4, p99: 141.0, p99_9: 160.2, max: 160.2, histogram: FAKE_HISTOGRAM },
+      { server: "github", tool: "search_repositories", outcome: "ok", count: 1612, mean: 51.0, p50: 39.0, p95: 118.0, p99: 150.1, p99_9: 210.5, max: 260.7, histogram: FAKE_HISTOGRAM },
+      { server: "github", tool: "search_repositories", outcome: "error", count: 52, mean: 12.0, p50: 11.0, p95: 20.2, p99: 25.0, p99_9: 25.0, max: 25.0, histogram: FAKE_HISTOGRAM },
+    ],
+    timeline: {
+      intervalMs: 1000,
+      points: timeline(servers, 1000, 5000, 40_000, 11),
+    },
+    errors: [
+      { server: "github", tool: "search_repositories", outcome: "error", message: "stand-in returned HTTP 429: secondary rate limit", count: 52 },
+    ],
+    slos: [
+      slo({
+        id: "server.latency.p50@memory",
+        title: "Memory server p50",
+        metric: "latency.p50",
+        objective: "p50 < 12 ms",
+        source: { document: GUIDE, lines: "1801", quote: 'ml_inference_latency_p50: "12ms"' },
+        scope: { server: "memory" },
+        measured: 8.4,
+        unit: "ms",
+        measuredText: "8.4 ms",
+        samples: 3761,
+        interval: { low: 0.79, high: 0.816, kind: "wilson95", of: "share of samples below 12 ms" },
+        margin: 3.6,
+        marginText: "3.6 ms to spare",
+        verdict: "pass",
+        reason: "80.3 % of samples were below 12 ms; the 95 % interval lies above 50 %.",
+      }),
+      slo({
+        id: "server.latency.p95@github",
+        title: "GitHub server p95",
+        metric: "latency.p95",
+        objective: "p95 < 120 ms",
+        source: { document: GUIDE, lines: "1796", quote: 'response_time_p95: "120ms"' },
+        scope: { server: "github", tool: "get_issue" },
+        measured: 101.4,
+        unit: "ms",
+        measuredText: "101.4 ms",
+        samples: 120,
+        interval: { low: 0.905, high: 0.982, kind: "wilson95", of: "share of samples below 120 ms" },
+        margin: 18.6,
+        marginText: "18.6 ms to spare",
+        verdict: "inconclusive",
+        reason: "only 120 samples: the 95 % interval [90.5 %, 98.2 %] straddles 95 %.",
+        standIn: true,
+      }),
+      slo({
+        id: "server.success_rate@github",
+        title: "GitHub success rate",
+        metric: "success_rate",
+        objective: "success rate >= 99.8 %",
+        source: { document: GUIDE, lines: "1798", quote: 'success_rate: "99.8%"' },
+        scope: { server: "github" },
+        measured: 0.9688,
+        unit: "ratio",
+        measuredText: "96.88 %",
+        samples: 1784,
+        interval: { low: 0.9592, high: 0.9762, kind: "wilson95", of: "success rate" },
+        margin: -0.0292,
+        marginText: "2.92 points short",
+        verdict: "fail",
+        reason: "52 HTTP 429 errors from the stand-in; the 95 % interval lies below 99.8 %.",
+        standIn: true,
+      }),
+    ],
+  };
+}
+
+/** A complete run: 2 scenarios, 6 SLOs (3 pass, 2 fail, 1 inconclusive). Shallow overrides win. */
+export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    schemaVersion: 1,
+    runId: "2025-11-22T03-30-00Z-7f3a",
+    harness: { name: "mcp-slo-harness", version: "0.1.0" },
+    status: "completed",
+    verdict: "fail",
+    startedAt: "2025-11-22T03:30:00.000Z",
+    endedAt: "2025-11-22T03:32:10.000Z",
+    command: ["mcp-slo", "run", "--suite", "default", "--profile", "ci", "--out", "reports/latest"],
+    profile: "ci",
+    environment: {
+      node: "v20.20.0",
+      platform: "linux x64",
+      cpus: 4,
+      cpuModel: "AMD EPYC 7B13",
+      memoryGiB: 15.6,
+      hostname: "ci-runner-3",
+    },
+    counts: { pass: 3, fail: 2, inconclusive: 1 },
+    scenarios: [coordinationScenario(), toolLatencyScenario()],
+    notes: [
+      "Samples close in time are not independent; the 95 % intervals are an honest approximation, not exact.",
+      "GitHub was measured against a local stand-in of its API, not api.github.com: its results say nothing about GitHub's own latency.",
+    ],
+    ...overrides,
+  };
+}

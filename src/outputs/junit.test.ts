@@ -1,0 +1,171 @@
+import { describe, it, expect } from "vitest";
+import type { RunRecord } from "../results/types.js";
+import { sampleRunRecord } from "./fixtures.js";
+import { escapeXml, renderJunit } from "./junit.js";
+
+/**
+ * A deliberately small, strict XML reader: enough to prove the output is
+ * well-formed (one root, balanced tags, quoted attributes, only known entities,
+ * no forbidden characters) and to query it, without an XML dependency.
+ */
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function decode(raw: string): string {
+  return raw.replace(/&([^;]*);/g, (_, name: string) => {
+    const value = ENTITIES[name];
+    if (value === undefined) throw new Error(`unknown entity &${name};`);
+    return value;
+  });
+}
+
+function parseXml(xml: string): XmlElement {
+  if (/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(xml)) throw new Error("character not allowed in XML 1.0");
+  let rest = xml.replace(/^<\?xml [^?]*\?>\s*/, "");
+  const token = /^(?:<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*(\/?)>|([^<]+))/;
+  const attr = /([A-Za-z_][\w.-]*)="([^"]*)"/g;
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  while (rest.length > 0) {
+    const m = token.exec(rest);
+    if (!m) throw new Error(`malformed XML near: ${rest.slice(0, 60)}`);
+    rest = rest.slice(m[0].length);
+    const [, closing, name, attrText, selfClosing, text] = m;
+    if (text !== undefined) {
+      if (/&(?!(amp|lt|gt|quot|apos);)/.test(text)) throw new Error("bare &");
+      if (stack.length === 0) {
+        if (text.trim() !== "") throw new Error("text outside the root element");
+        continue;
+      }
+      (stack[stack.length - 1] as XmlElement).text += decode(text);
+      continue;
+    }
+    if (closing) {
+      const open = stack.pop();
+      if (!open || open.name !== name) throw new Error(`</${name}> closes <${open?.name}>`);
+      continue;
+    }
+    const el: XmlElement = { name: name as string, attrs: {}, children: [], text: "" };
+    for (const a of (attrText ?? "").matchAll(attr)) {
+      const key = a[1] as string;
+      if (key in el.attrs) throw new Error(`duplicate attribute ${key}`);
+      el.attrs[key] = decode(a[2] as string);
+    }
+    if (stack.length > 0) (stack[stack.length - 1] as XmlElement).children.push(el);
+    else if (root) throw new Error("second root element");
+    else root = el;
+    if (!selfClosing) stack.push(el);
+  }
+  if (stack.length > 0) throw new Error(`unclosed <${stack[stack.length - 1]?.name}>`);
+  if (!root) throw new Error("no root element");
+  return root;
+}
+
+function all(el: XmlElement, name: string): XmlElement[] {
+  const found = el.name === name ? [el] : [];
+  return found.concat(el.children.flatMap((c) => all(c, name)));
+}
+
+function caseNamed(root: XmlElement, name: string): XmlElement {
+  const c = all(root, "testcase").find((t) => t.attrs.name === name);
+  if (!c) throw new Error(`no testcase ${name}`);
+  return c;
+}
+
+describe("renderJunit", () => {
+  const run = sampleRunRecord();
+  const root = parseXml(renderJunit(run));
+
+  it("is well-formed XML with a testsuites root", () => {
+    expect(root.name).toBe("testsuites");
+  });
+
+  it("has one testsuite per scenario and one testcase per SLO", () => {
+    const suites = all(root, "testsuite");
+    expect(suites.map((s) => s.attrs.name)).toEqual(run.scenarios.map((s) => s.name));
+    suites.forEach((suite, i) => {
+      const scenario = run.scenarios[i]!;
+      expect(suite.children.map((c) => c.attrs.name)).toEqual(scenario.slos.map((s) => `${s.id}: ${s.objective}`));
+      expect(suite.children.every((c) => c.attrs.classname === scenario.name)).toBe(true);
+    });
+  });
+
+  it("counts tests, failures, errors and skipped, and carries time attributes", () => {
+    expect(root.attrs).toMatchObject({ tests: "6", failures: "2", errors: "0", skipped: "1" });
+    expect(Number(root.attrs.time)).toBeCloseTo(130, 3);
+    const [first, second] = all(root, "testsuite");
+    expect(first!.attrs).toMatchObject({ tests: "3", failures: "1", errors: "0", skipped: "0", time: "80.000" });
+    expect(second!.attrs).toMatchObject({ tests: "3", failures: "1", errors: "0", skipped: "1", time: "45.000" });
+    for (const c of all(root, "testcase")) expect(c.attrs.time).toMatch(/^\d+\.\d{3}$/);
+  });
+
+  it("reports a failed SLO as a slo-breach failure with its source and reason", () => {
+    const failure = caseNamed(root, "cache.hit_ratio: cache hit ratio > 99 %").children[0]!;
+    expect(failure.name).toBe("failure");
+    expect(failure.attrs.type).toBe("slo-breach");
+    expect(failure.attrs.message).toBe("measured 98.01 %, objective cache hit ratio > 99 %, margin 0.99 points short");
+    expect(failure.text).toContain("source: MCP Enterprise Guide (003_ba5d8098385d04d0.txt), lines 1813, 269, 590, 1234");
+    expect(failure.text).toContain("reason: the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %.");
+  });
+
+  it("reports an inconclusive SLO as skipped with its reason, and a pass as a bare testcase", () => {
+    const skipped = caseNamed(root, "server.latency.p95@github: p95 < 120 ms").children[0]!;
+    expect(skipped.name).toBe("skipped");
+    expect(skipped.attrs.message).toMatch(/^inconclusive: only 120 samples/);
+    expect(caseNamed(root, "coordination.latency.p99: p99 < 25 ms").children).toEqual([]);
+  });
+
+  it("turns a scenario error into a harness-error failure", () => {
+    const broken = sampleRunRecord();
+    const scenario = broken.scenarios[1]!;
+    scenario.status = "error";
+    scenario.error = "server <github> exited with code 1 before initialize";
+    scenario.slos = [];
+    const r = parseXml(renderJunit({ ...broken, status: "error", verdict: "error" }));
+    const failure = caseNamed(r, "scenario").children[0]!;
+    expect(failure.attrs).toMatchObject({ type: "harness-error", message: "server <github> exited with code 1 before initialize" });
+    expect(all(r, "testsuite")[1]!.attrs).toMatchObject({ tests: "1", failures: "1" });
+    expect(r.attrs).toMatchObject({ tests: "4", failures: "2" });
+  });
+
+  it("marks an interrupted scenario, or an interrupted run with no scenario saying so, with an error", () => {
+    const interrupted = sampleRunRecord();
+    interrupted.scenarios[1]!.status = "interrupted";
+    const r = parseXml(renderJunit({ ...interrupted, status: "interrupted", verdict: "interrupted" }));
+    expect(caseNamed(r, "scenario").children[0]!.name).toBe("error");
+    expect(caseNamed(r, "scenario").children[0]!.attrs.type).toBe("interrupted");
+    expect(r.attrs.errors).toBe("1");
+
+    const early: RunRecord = { ...sampleRunRecord({ scenarios: [] }), status: "interrupted", verdict: "interrupted" };
+    const r2 = parseXml(renderJunit(early));
+    expect(caseNamed(r2, "run").children[0]!.attrs.type).toBe("interrupted");
+    expect(r2.attrs).toMatchObject({ tests: "1", errors: "1" });
+  });
+
+  it("escapes markup and replaces characters XML cannot hold", () => {
+    const nasty = sampleRunRecord();
+    const slo = nasty.scenarios[0]!.slos[2]!;
+    slo.reason = "redis said \u001b[31m<b>\"no\" & 'never'</b>\u001b[0m";
+    const xml = renderJunit(nasty);
+    const r = parseXml(xml);
+    expect(all(r, "testsuite")[1]!.attrs.name).toBe("tool-latency <baseline> & friends");
+    const failure = caseNamed(r, "cache.hit_ratio: cache hit ratio > 99 %").children[0]!;
+    expect(failure.text).toContain("redis said \uFFFD[31m<b>\"no\" & 'never'</b>\uFFFD[0m");
+    expect(xml).not.toContain("<b>");
+    expect(escapeXml(`<a href="x">&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+  });
+
+  it("the small parser used here rejects what it should", () => {
+    expect(() => parseXml("<a><b></a></b>")).toThrow();
+    expect(() => parseXml("<a>x & y</a>")).toThrow();
+    expect(() => parseXml('<a b="1" b="2"/>')).toThrow();
+    expect(() => parseXml("<a/><b/>")).toThrow();
+    expect(() => parseXml("<a>\u0001</a>")).toThrow();
+  });
+});

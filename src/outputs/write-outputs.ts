@@ -1,0 +1,108 @@
+/**
+ * Writes a run's outputs into its report directory. Each file is written to a
+ * temporary name in the same directory and renamed into place: rename within
+ * one filesystem is atomic, so a reader (or a CI artifact upload racing an
+ * interrupted run) sees either the old file, the whole new file, or nothing,
+ * never half a file.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { RunRecord } from "../results/types.js";
+import { renderHtmlReport } from "./html-report.js";
+import { renderJunit } from "./junit.js";
+import { renderSummaryMarkdown } from "./summary-md.js";
+
+export const OUTPUT_FILES = {
+  results: "results.json",
+  junit: "junit.xml",
+  summary: "summary.md",
+  html: "report.html",
+} as const;
+
+function tempName(dir: string, name: string): string {
+  // Dot-prefixed and pid-tagged, so a leftover from a killed process is easy to recognise and never collides.
+  return join(dir, `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+function resultsJson(run: RunRecord): string {
+  return `${JSON.stringify(run, null, 2)}\n`;
+}
+
+/** fsync before rename: otherwise a power cut can leave the new name pointing at an empty file. */
+async function writeAtomic(dir: string, name: string, content: string): Promise<string> {
+  const target = join(dir, name);
+  const temp = tempName(dir, name);
+  try {
+    const handle = await open(temp, "w", 0o644);
+    try {
+      await handle.writeFile(content, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return target;
+}
+
+function writeAtomicSync(dir: string, name: string, content: string): string {
+  const target = join(dir, name);
+  const temp = tempName(dir, name);
+  try {
+    const fd = openSync(temp, "w", 0o644);
+    try {
+      const bytes = Buffer.from(content, "utf8");
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return target;
+}
+
+/**
+ * results.json goes first and on its own: it is the source of truth, so if
+ * rendering a derived output fails, the record is already safe on disk.
+ */
+export async function writeRunOutputs(run: RunRecord, dir: string): Promise<{ files: string[] }> {
+  await mkdir(dir, { recursive: true });
+  const files = [await writeAtomic(dir, OUTPUT_FILES.results, resultsJson(run))];
+  files.push(await writeAtomic(dir, OUTPUT_FILES.junit, renderJunit(run)));
+  files.push(await writeAtomic(dir, OUTPUT_FILES.summary, renderSummaryMarkdown(run)));
+  files.push(await writeAtomic(dir, OUTPUT_FILES.html, await renderHtmlReport(run)));
+  return { files };
+}
+
+/** For an interrupted run: the record only, quickly, without rendering anything. */
+export async function writeResultsJsonOnly(run: RunRecord, dir: string): Promise<{ files: string[] }> {
+  await mkdir(dir, { recursive: true });
+  return { files: [await writeAtomic(dir, OUTPUT_FILES.results, resultsJson(run))] };
+}
+
+/**
+ * The same with synchronous calls only, for a signal or `process.on("exit")`
+ * handler, where awaited work may never run.
+ */
+export function writeResultsJsonSync(run: RunRecord, dir: string): { files: string[] } {
+  mkdirSync(dir, { recursive: true });
+  return { files: [writeAtomicSync(dir, OUTPUT_FILES.results, resultsJson(run))] };
+}

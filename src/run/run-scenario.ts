@@ -1,0 +1,247 @@
+/**
+ * One scenario, start to verdict: backing services, one MCP session per agent
+ * and server, warm-up, the measurement window, SLO evaluation, teardown.
+ * Whatever happens, everything this scenario started is stopped before it
+ * returns; an interrupted scenario still returns what it measured.
+ */
+import type { Scenario } from "../config/load-scenario.js";
+import { HarnessError } from "../errors.js";
+import { resolvePackage, type BackingService } from "../catalog/servers.js";
+import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/sdk-driver.js";
+import { Recorder } from "../metrics/recorder.js";
+import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
+import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
+import { startSession, type McpSession } from "../stack/mcp-session.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+import type { Stack, StackProvider } from "../providers/provider.js";
+import { prepareCacheAside } from "../workloads/cache-aside.js";
+import { prepareCoordination } from "../workloads/coordination.js";
+import { prepareMix } from "../workloads/mix.js";
+import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
+import { formatMs } from "../config/units.js";
+
+/** Sessions spawned at once: server start is CPU-bound, and the machine may have 2 cores. */
+const SPAWN_CONCURRENCY = 4;
+/** Late or dropped sends above this share of the offered load mean the generator, not the server, set the pace. */
+const GENERATOR_SLACK = 0.01;
+const GENERATOR_CPU_SATURATED = 0.95;
+
+export interface ScenarioRunOptions {
+  scenario: Scenario;
+  runId: string;
+  registry: ResourceRegistry;
+  provider: StackProvider;
+  signal: AbortSignal;
+  progress: (line: string) => void;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const errors: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && errors.length === 0) {
+        const i = next++;
+        try {
+          out[i] = await fn(items[i]!);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }),
+  );
+  if (errors.length) throw errors[0];
+  return out;
+}
+
+function prepareWorkload(s: Scenario, env: WorkloadEnv): PreparedWorkload {
+  switch (s.workload.kind) {
+    case "mix": return prepareMix(s.workload, env);
+    case "coordination": return prepareCoordination(s.workload, env);
+    case "cache-aside": return prepareCacheAside(s.workload, env);
+  }
+}
+
+/** Tools the workload will call, per server, to check against what each server really offers. */
+function toolsUsed(s: Scenario): Map<string, Set<string>> {
+  const used = new Map<string, Set<string>>();
+  const add = (server: string, tool: string) => used.set(server, (used.get(server) ?? new Set()).add(tool));
+  const w = s.workload;
+  if (w.kind === "mix") for (const c of w.calls) add(c.server, c.tool);
+  if (w.kind === "coordination") ["get", "set"].forEach((t) => add(w.server, t));
+  if (w.kind === "cache-aside") {
+    ["get", "set"].forEach((t) => add(w.cache, t));
+    add(w.database, "query");
+  }
+  return used;
+}
+
+function generatorLimit(stats: PhaseStats | undefined): string | undefined {
+  if (!stats || stats.offered === 0) return undefined;
+  const slack = (stats.lateSends + stats.dropped) / stats.offered;
+  if (slack > GENERATOR_SLACK) return `${stats.lateSends} late and ${stats.dropped} dropped sends out of ${stats.offered} (${(slack * 100).toFixed(1)} %)`;
+  if (stats.cpu >= GENERATOR_CPU_SATURATED) return `the harness used ${(stats.cpu * 100).toFixed(0)} % of a core`;
+  return undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
+}
+
+export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioResult> {
+  const { scenario: s, registry, signal } = opts;
+  const startedAt = new Date().toISOString();
+  const base: ScenarioResult = {
+    name: s.name,
+    description: s.description,
+    file: s.file,
+    profile: s.profile,
+    status: "completed",
+    startedAt,
+    endedAt: startedAt,
+    servers: [],
+    backends: [],
+    load: null,
+    latency: [],
+    timeline: { intervalMs: 1000, points: [] },
+    errors: [],
+    slos: [],
+  };
+  let stack: Stack | undefined;
+  const sessions: McpSession[] = [];
+  const say = (line: string) => opts.progress(`[${s.name}] ${line}`);
+  try {
+    const needs = new Set<BackingService>(s.servers.flatMap((d) => d.needs));
+    const seedRows = Math.max(1000, s.workload.kind === "cache-aside" ? s.workload.keys : 0);
+    say(`starting ${[...needs].join(" and ") || "no backing services"}`);
+    stack = await opts.provider.start({ needs, registry, seedRows });
+    base.backends = stack.backends;
+    if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
+
+    say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
+    const jobs = Array.from({ length: s.agents }, (_, agent) => s.servers.map((def) => ({ def, agent }))).flat();
+    const endpoints = stack.endpoints;
+    await mapLimited(jobs, SPAWN_CONCURRENCY, async ({ def, agent }) => {
+      if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
+      sessions.push(await startSession({ def, agent, endpoints, registry, timeoutMs: s.startTimeoutMs }));
+    });
+    for (const [server, tools] of toolsUsed(s)) {
+      const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
+      const missing = [...tools].filter((t) => !offered.includes(t));
+      if (missing.length) {
+        throw new HarnessError("invalid_input", `${s.file}: server "${server}" does not offer tool(s) ${missing.join(", ")}`, { details: [`tools/list answered: ${offered.join(", ")}`] });
+      }
+    }
+    base.servers = s.servers.map((def): ServerInfo => {
+      const own = sessions.filter((x) => x.server.name === def.name);
+      const times = own.map((x) => x.startToReadyMs);
+      return {
+        name: def.name,
+        package: def.package,
+        version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : resolvePackage(def.package).version,
+        transport: def.transport,
+        startToReadyMs: { p50: median(times), max: Math.max(...times), sessions: times.length },
+        upstream: "none",
+        tools: own[0]?.tools ?? [],
+      };
+    });
+
+    const agents: Agent[] = Array.from({ length: s.agents }, (_, id) => ({
+      id,
+      sessions: new Map(sessions.filter((x) => x.agent === id).map((x) => [x.server.name, x])),
+    }));
+    const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now() });
+    const calls = new CallContext(recorder, agents, s.callTimeoutMs);
+    const workload = prepareWorkload(s, {
+      calls,
+      runId: opts.runId,
+      seed: s.seed,
+      agents: s.agents,
+      sandbox: endpoints.sandbox,
+      ...(stack.redisInfo && { redisInfo: stack.redisInfo }),
+    });
+    const tick = (phase: string, totalMs: number | undefined) => (elapsed: number) => {
+      const ok = recorder.count({}, ["ok"]);
+      const failed = recorder.count({}, ["error", "timeout"]);
+      say(`${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`);
+    };
+
+    if (s.warmupMs > 0 && !signal.aborted) {
+      say(`warm-up ${formatMs(s.warmupMs)}`);
+      calls.phase = "warmup";
+      await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.warmupMs, count: undefined, signal, onTick: tick("warm-up", s.warmupMs) });
+    }
+    let stats: PhaseStats | undefined;
+    if (!signal.aborted) {
+      await workload.beforeMeasure?.();
+      say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
+      calls.phase = "measure";
+      recorder.startMeasuring(performance.now());
+      stats = await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.durationMs, count: s.count, signal, onTick: tick("measure", s.durationMs) });
+      recorder.stopMeasuring(performance.now());
+      calls.phase = "warmup";
+      await workload.afterMeasure?.();
+    }
+    if (signal.aborted) base.status = "interrupted";
+
+    const measuredMs = recorder.measuredMs;
+    const load: LoadSummary = {
+      model: s.load.model,
+      agents: s.agents,
+      ...(s.load.model === "open" && { rate: s.load.rate }),
+      warmupMs: s.warmupMs,
+      durationMs: s.durationMs ?? null,
+      measuredMs,
+      offered: stats?.offered ?? 0,
+      completed: stats?.completed ?? 0,
+      lateSends: stats?.lateSends ?? 0,
+      dropped: stats?.dropped ?? 0,
+      lateThresholdMs: 10,
+      throughput: measuredMs > 0 ? (recorder.count({}, ["ok"]) * 1000) / measuredMs : 0,
+      generatorCpu: stats?.cpu ?? 0,
+      eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
+    };
+    base.load = load;
+    base.latency = recorder.latencySummaries();
+    base.timeline = recorder.timelinePoints();
+    base.errors = recorder.errorSummaries();
+    const coordination = workload.coordination?.();
+    if (coordination) base.coordination = coordination.summary;
+    const cache = workload.cache?.();
+    if (cache) base.cache = cache;
+
+    const limit = generatorLimit(stats);
+    const measurements: Measurements = {
+      servers: s.servers.map((d) => d.name),
+      latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
+      calls: (scope) => ({ ok: recorder.count(scope, ["ok"]), failed: recorder.count(scope, ["error", "timeout"]) }),
+      throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: measuredMs, generatorLimit: limit }),
+      coordination: () => coordination?.histogram,
+      cache: () => (cache ? { hits: cache.client.hits, misses: cache.client.misses } : undefined),
+      concurrentAgents: () => ({ held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents }),
+      peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
+      startTimeMs: (server) => {
+        const info = base.servers.find((x) => x.name === server);
+        return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
+      },
+      standIn: () => false,
+    };
+    base.slos = evaluateSlos(s.slos, measurements);
+  } catch (err) {
+    if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";
+    else if (err instanceof HarnessError && err.code === "invalid_input") throw err;
+    else {
+      base.status = "error";
+      base.error = err instanceof HarnessError ? [err.message, ...err.details].join("\n") : err instanceof Error ? (err.stack ?? err.message) : String(err);
+      if (!(err instanceof HarnessError)) base.error = `harness error: ${base.error}`;
+    }
+  } finally {
+    say("stopping");
+    await Promise.allSettled(sessions.map((x) => x.close()));
+    await stack?.stop();
+    base.endedAt = new Date().toISOString();
+  }
+  return base;
+}

@@ -1,0 +1,161 @@
+/**
+ * A whole `mcp-slo run`: load every scenario first (all problems at once),
+ * run them one after another, write the outputs, decide the exit code.
+ * SIGINT/SIGTERM stop the run cleanly: the current scenario ends with what it
+ * measured, everything started is stopped, and results.json says
+ * "interrupted". A second signal, or a crash, kills everything at once.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, symlink, rename } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { loadScenario, type Scenario } from "../config/load-scenario.js";
+import { EXIT, HarnessError } from "../errors.js";
+import { HARNESS_VERSION } from "../project-root.js";
+import type { RunRecord, ScenarioResult } from "../results/types.js";
+import { overallVerdict } from "../slo/evaluate.js";
+import { ResourceRegistry } from "../stack/resource-registry.js";
+import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
+import type { StackProvider } from "../providers/provider.js";
+import { runScenario } from "./run-scenario.js";
+
+export const RUN_NOTES = [
+  "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
+  "Latency SLOs judge ok and timed-out calls (a timeout counts at its deadline); failed calls count against success rate and availability instead.",
+  "A percentile objective (p99 < T) is judged on the share of samples under T with a Wilson interval, so a small run can only be inconclusive, never a pass.",
+  "Warm-up calls are recorded apart and never judged.",
+];
+
+export interface RunOptions {
+  files: string[];
+  profile: string;
+  outDir: string | undefined;
+  reportsRoot: string;
+  provider: StackProvider;
+  failOnInconclusive: boolean;
+  progress: (line: string) => void;
+  command: string[];
+}
+
+export interface RunOutcome {
+  record: RunRecord;
+  exitCode: number;
+  outDir: string;
+}
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+}
+
+export async function loadAll(files: readonly string[], profile: string): Promise<Scenario[]> {
+  const details: string[] = [];
+  const scenarios: Scenario[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(await loadScenario(file, profile));
+    } catch (err) {
+      if (!(err instanceof HarnessError) || err.code !== "invalid_input") throw err;
+      details.push(...(err.details.length ? err.details : [err.message]));
+    }
+  }
+  if (details.length) throw new HarnessError("invalid_input", `${details.length} problem(s) in the scenario files`, { details });
+  const names = scenarios.map((s) => s.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new HarnessError("invalid_input", `two scenario files use the name "${dup}"`, { details: scenarios.filter((s) => s.name === dup).map((s) => s.file) });
+  return scenarios;
+}
+
+function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {
+  if (record.status === "interrupted") return EXIT.interrupted;
+  if (record.scenarios.some((s) => s.status === "error")) return EXIT.harnessFailed;
+  if (record.counts.fail > 0) return EXIT.sloFailed;
+  if (failOnInconclusive && record.counts.inconclusive > 0) return EXIT.sloFailed;
+  return EXIT.ok;
+}
+
+function buildRecord(base: Omit<RunRecord, "verdict" | "counts" | "endedAt" | "status">, scenarios: ScenarioResult[], interrupted: boolean): RunRecord {
+  const { verdict, counts } = overallVerdict(scenarios.flatMap((s) => s.slos));
+  const errored = scenarios.some((s) => s.status === "error");
+  return {
+    ...base,
+    scenarios,
+    status: interrupted ? "interrupted" : errored ? "error" : "completed",
+    verdict: interrupted ? "interrupted" : errored ? "error" : verdict,
+    counts,
+    endedAt: new Date().toISOString(),
+  };
+}
+
+/** Points reports/latest at the newest run directory (a relative symlink, replaced atomically). */
+async function pointLatest(reportsRoot: string, runDir: string): Promise<void> {
+  const link = path.join(reportsRoot, "latest");
+  const tmp = `${link}.tmp-${process.pid}`;
+  await rm(tmp, { force: true, recursive: true });
+  await symlink(path.relative(reportsRoot, runDir), tmp);
+  await rm(link, { force: true, recursive: true }).catch(() => undefined);
+  await rename(tmp, link);
+}
+
+export async function run(opts: RunOptions): Promise<RunOutcome> {
+  const scenarios = await loadAll(opts.files, opts.profile);
+  const runId = newRunId();
+  const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
+  await mkdir(outDir, { recursive: true });
+  const registry = new ResourceRegistry({ runId });
+  const controller = new AbortController();
+  const results: ScenarioResult[] = [];
+  const base = {
+    schemaVersion: 1 as const,
+    runId,
+    harness: { name: "mcp-slo-harness" as const, version: HARNESS_VERSION },
+    startedAt: new Date().toISOString(),
+    command: opts.command,
+    profile: opts.profile,
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      hostname: os.hostname(),
+    },
+    scenarios: [],
+    notes: RUN_NOTES,
+  };
+
+  // Last resort: whatever way this process ends, no child of the run survives it.
+  const onExit = () => registry.killAllSync();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      opts.progress(`${sig}: stopping the run and writing partial results (send it again to stop at once)`);
+      controller.abort();
+      return;
+    }
+    registry.killAllSync();
+    try {
+      writeResultsJsonSync(buildRecord(base, results, true), outDir);
+    } finally {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on("exit", onExit);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    for (const scenario of scenarios) {
+      if (controller.signal.aborted) break;
+      results.push(await runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress }));
+    }
+  } finally {
+    await registry.disposeAll();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", onExit);
+  }
+  const record = buildRecord(base, results, controller.signal.aborted);
+  await writeRunOutputs(record, outDir);
+  if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir);
+  return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
+}

@@ -1,0 +1,120 @@
+/**
+ * One agent's MCP session to one server: a managed child process speaking
+ * stdio, an SDK Client on top, ready only once `initialize` completed and
+ * `tools/list` answered. Failure to get there is an environment error that
+ * names the server and quotes its last stderr lines.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { HarnessError } from "../errors.js";
+import { HARNESS_VERSION } from "../project-root.js";
+import { resolvePackage, type BackingService, type ServerDefinition } from "../catalog/servers.js";
+import { spawnManaged, type ManagedProcess } from "./managed-process.js";
+import type { ResourceRegistry } from "./resource-registry.js";
+import { ManagedStdioTransport } from "./stdio-transport.js";
+
+export interface StackEndpoints {
+  redis?: { url: string };
+  postgres?: { url: string };
+  /** Directory the filesystem server is confined to. */
+  sandbox: string;
+  /** Scratch directory for servers' own files (memory graph, ...). */
+  workdir: string;
+}
+
+export interface McpSession {
+  server: ServerDefinition;
+  agent: number;
+  client: Client;
+  process: ManagedProcess;
+  /** ms from spawn to a completed initialize */
+  startToReadyMs: number;
+  serverVersion: string | undefined;
+  tools: string[];
+  close(): Promise<void>;
+}
+
+const PLACEHOLDER = /\{\{\s*([a-z.]+)\s*\}\}/g;
+
+/** Fills {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}} in a server's args and env. */
+export function expandServerTemplate(text: string, def: ServerDefinition, endpoints: StackEndpoints): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => {
+    switch (name) {
+      case "bin": return resolvePackage(def.package).bin;
+      case "redis.url": return need(def, endpoints.redis, "redis").url;
+      case "postgres.url": return need(def, endpoints.postgres, "postgres").url;
+      case "sandbox": return endpoints.sandbox;
+      case "workdir": return endpoints.workdir;
+      default: throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, { hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}" });
+    }
+  });
+}
+
+function need<T>(def: ServerDefinition, value: T | undefined, service: BackingService): T {
+  if (value === undefined) throw new HarnessError("invalid_input", `server "${def.name}" uses {{${service}.url}} but does not list "${service}" in needs`);
+  return value;
+}
+
+function tail(proc: ManagedProcess): string[] {
+  const lines = proc.stderrTail(15);
+  return lines.length ? ["last stderr lines:", ...lines.map((l) => `  ${l}`)] : ["(it wrote nothing to stderr)"];
+}
+
+export async function startSession(opts: {
+  def: ServerDefinition;
+  agent: number;
+  endpoints: StackEndpoints;
+  registry: ResourceRegistry;
+  timeoutMs: number;
+}): Promise<McpSession> {
+  const { def, agent, endpoints, registry, timeoutMs } = opts;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(def.env)) env[k] = expandServerTemplate(v, def, endpoints).replace("{{agent}}", String(agent));
+  const args = def.args.map((a) => expandServerTemplate(a, def, endpoints));
+  const command = def.command === "node" ? process.execPath : def.command;
+  const spawnedAt = performance.now();
+  // A custom server's relative paths are written from where the person runs the harness.
+  const cwd = def.package === "custom" ? process.cwd() : endpoints.workdir;
+  const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, cwd, registry, stdin: "pipe" });
+  const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
+  const transport = new ManagedStdioTransport(proc);
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  const died = proc.exited.then(
+    (e) => Promise.reject(new Error(`exited (${e.signal ?? `code ${e.code}`}) before answering initialize`)),
+    (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),
+  );
+  // Nobody may be listening to `died` once the session is up; it must not surface as an unhandled rejection.
+  died.catch(() => undefined);
+  try {
+    await Promise.race([client.connect(transport), deadline, died]);
+    const startToReadyMs = performance.now() - spawnedAt;
+    const listed = await Promise.race([client.listTools(), deadline, died]);
+    const tools = listed.tools.map((t) => t.name);
+    return {
+      server: def,
+      agent,
+      client,
+      process: proc,
+      startToReadyMs,
+      serverVersion: client.getServerVersion()?.version,
+      tools,
+      close: async () => {
+        await client.close().catch(() => undefined);
+        await proc.stop({ graceMs: 2000 });
+      },
+    };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    await proc.stop({ graceMs: 500 });
+    throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${(err as Error).message}`, {
+      details: [`command: ${[def.command, ...args].join(" ")}`, ...tail(proc)],
+      hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Cache-aside over two MCP servers: read the key through the Redis server; on
+ * a miss read the row through the PostgreSQL server and write it to Redis.
+ * Keys follow a Zipf distribution. The hit ratio is counted twice: by the
+ * client, and by Redis itself (INFO keyspace_hits/misses, delta over the
+ * window). The driver drains calls before and after the window, so when
+ * nothing else touches that Redis the two counts must be equal.
+ */
+import type { ResolvedWorkload } from "../config/load-scenario.js";
+import { seededRng, ZipfSampler, type Rng } from "../util/random.js";
+import type { PreparedWorkload, WorkloadEnv } from "./workload.js";
+
+/** What the npm Redis MCP server answers for a missing key. */
+export const REDIS_MCP_MISS = /^Key not found: /;
+
+export const CACHE_ASIDE_DEFINITION =
+  "Cache-aside: each operation reads key item:<k> through the Redis MCP server (get); on a miss it reads row k through the PostgreSQL MCP server (query) and writes it to Redis (set). " +
+  "k follows a Zipf distribution over the key space. Hit ratio = hits / (hits + misses) of the get calls in the measurement window, counted by the client and, independently, from Redis INFO stats (keyspace_hits, keyspace_misses) as the delta over the same window.";
+
+export function prepareCacheAside(w: Extract<ResolvedWorkload, { kind: "cache-aside" }>, env: WorkloadEnv): PreparedWorkload {
+  const zipf = new ZipfSampler(w.keys, w.zipfExponent);
+  const rngs: Rng[] = Array.from({ length: env.agents }, (_, i) => seededRng(env.seed * 7_919 + i));
+  const client = { hits: 0, misses: 0 };
+  let infoStart: { hits: number; misses: number } | undefined;
+  let infoEnd: { hits: number; misses: number } | undefined;
+  const readInfo = async () => {
+    if (!env.redisInfo) return undefined;
+    const stats = await env.redisInfo("stats");
+    return { hits: Number(stats["keyspace_hits"] ?? NaN), misses: Number(stats["keyspace_misses"] ?? NaN) };
+  };
+  return {
+    workers: env.agents,
+    operation: async (worker, _seq, intendedAt) => {
+      const k = zipf.sample(rngs[worker]!);
+      const key = `item:${k}`;
+      const measuring = env.calls.phase === "measure";
+      const got = await env.calls.call(worker, w.cache, "get", { key }, intendedAt);
+      if (got.outcome !== "ok") return;
+      if (!REDIS_MCP_MISS.test(got.text)) {
+        if (measuring) client.hits++;
+        return;
+      }
+      if (measuring) client.misses++;
+      const row = await env.calls.call(worker, w.database, "query", { sql: `SELECT id, name, payload FROM items WHERE id = ${k}` });
+      if (row.outcome !== "ok") return;
+      await env.calls.call(worker, w.cache, "set", { key, value: row.text });
+    },
+    beforeMeasure: async () => {
+      infoStart = await readInfo();
+    },
+    afterMeasure: async () => {
+      infoEnd = await readInfo();
+    },
+    cache: () => {
+      const redis = infoStart && infoEnd ? { hits: infoEnd.hits - infoStart.hits, misses: infoEnd.misses - infoStart.misses } : { hits: NaN, misses: NaN };
+      const ratio = (h: number, m: number) => (h + m > 0 ? h / (h + m) : null);
+      return {
+        definition: CACHE_ASIDE_DEFINITION,
+        keys: w.keys,
+        zipfExponent: w.zipfExponent,
+        client: { ...client, ratio: ratio(client.hits, client.misses) },
+        redisInfo: { ...redis, ratio: Number.isNaN(redis.hits) ? null : ratio(redis.hits, redis.misses) },
+        agree: redis.hits === client.hits && redis.misses === client.misses,
+      };
+    },
+  };
+}
