@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# One idempotent setup step for both README commands:
+#   npm start  ->  bash scripts/setup.sh
+#   npm test   ->  bash scripts/setup.sh --for-tests
+#
+# It makes sure the machine has what the harness starts for real: Node >= 20.19, the npm
+# dependencies, redis-server and the PostgreSQL server binaries (plus chromium for the report's
+# browser test). It installs only what is missing and prints one line per thing it installed;
+# when everything is present it prints nothing and takes a few tens of milliseconds, so it can
+# run before every command.
+set -euo pipefail
+
+for_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --for-tests) for_tests=1 ;;
+    -h | --help)
+      echo "usage: bash scripts/setup.sh [--for-tests]"
+      exit 0
+      ;;
+    *)
+      echo "setup: unknown argument: $arg (usage: bash scripts/setup.sh [--for-tests])" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# Work from the repository root whatever the caller's directory (no `dirname`: plain bash, so a
+# broken PATH still gets the clear Node.js message below).
+script_dir=.
+if [[ "${BASH_SOURCE[0]}" == */* ]]; then script_dir="${BASH_SOURCE[0]%/*}"; fi
+cd "$script_dir/.."
+
+die() {
+  echo "setup: $*" >&2
+  exit 1
+}
+
+# --- Node.js -------------------------------------------------------------------------------------
+# package.json's engines say >= 20.19: that is the first 20.x with require(esm) unflagged and the
+# Symbol.asyncDispose the stack code relies on. We do not install Node ourselves (Debian's own
+# nodejs package is too old), we say what to do.
+command -v node >/dev/null 2>&1 ||
+  die "Node.js >= 20.19 is required but 'node' is not on PATH. Install it from https://nodejs.org/ (or NodeSource / nvm); Debian's 'nodejs' package is too old."
+node_version="$(node --version)"   # e.g. v20.20.2
+node_version="${node_version#v}"
+IFS=. read -r node_major node_minor _ <<<"$node_version"
+if ((node_major < 20 || (node_major == 20 && node_minor < 19))); then
+  die "Node.js >= 20.19 is required, found $node_version ($(command -v node)). Install a newer Node from https://nodejs.org/ (or NodeSource / nvm)."
+fi
+
+# --- npm dependencies ----------------------------------------------------------------------------
+# npm writes node_modules/.package-lock.json on every install: if package-lock.json is newer, the
+# installed tree may not match it any more.
+if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm_log="$(mktemp -t mcp-slo-setup-npm.XXXXXX)"
+  if npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1; then
+    echo "setup: installed npm dependencies (npm ci)"
+  elif grep -q "are in sync" "$npm_log"; then
+    # npm ci refuses a lock file that lacks entries for optional, other-platform packages (e.g.
+    # @rollup/rollup-darwin-arm64), which happens when the lock was written against a registry
+    # mirror that does not carry them. `npm install` still honours the locked versions.
+    npm install --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1 || {
+      head -n 30 "$npm_log" >&2
+      rm -f "$npm_log"
+      die "npm install failed"
+    }
+    echo "setup: installed npm dependencies (npm install: package-lock.json is incomplete for npm ci, see 'npm ci')"
+  else
+    head -n 30 "$npm_log" >&2
+    rm -f "$npm_log"
+    die "npm ci failed"
+  fi
+  rm -f "$npm_log"
+fi
+
+# --- system packages -----------------------------------------------------------------------------
+# The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters
+# (on free loopback ports, in temp dirs), so it needs the server binaries, not running services.
+missing=()  # apt package names
+
+# redis-server: Debian/Ubuntu put it in /usr/bin.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+
+# PostgreSQL: Debian/Ubuntu keep the server binaries (initdb, postgres) off PATH, under
+# /usr/lib/postgresql/<version>/bin. The `postgresql` package also creates the `postgres` user,
+# which we need because PostgreSQL refuses to run as root.
+# Note: on machines with systemd, installing it also starts a system cluster on port 5432. The
+# harness never uses that one (its clusters are throwaway), so we leave it alone.
+have_initdb=0
+for f in /usr/lib/postgresql/*/bin/initdb; do
+  if [[ -x "$f" ]]; then have_initdb=1; fi
+done
+if command -v initdb >/dev/null 2>&1; then have_initdb=1; fi
+if ((!have_initdb)); then missing+=(postgresql); fi
+
+# setpriv (util-linux) makes the kernel kill our servers if the harness itself is killed, and runs
+# PostgreSQL as `postgres` when we are root. It is part of util-linux on current Debian/Ubuntu; on
+# Debian 11 it was a package of its own.
+if [[ "$(uname -s)" == Linux && ! -x /usr/bin/setpriv ]]; then
+  if command -v apt-cache >/dev/null 2>&1 && apt-cache show setpriv >/dev/null 2>&1; then
+    missing+=(setpriv)
+  else
+    missing+=(util-linux)
+  fi
+fi
+
+# chromium: only the tests need it (they open the HTML report in a real browser).
+if ((for_tests)); then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+    command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+fi
+
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+# --- install what is missing ---------------------------------------------------------------------
+command -v apt-get >/dev/null 2>&1 ||
+  die "missing: ${missing[*]}. This is not a Debian/Ubuntu machine (no apt-get): install them with your package manager (macOS: brew install redis postgresql chromium), then run this again."
+
+# Root installs directly; otherwise sudo, but only non-interactively (-n): setup must never sit
+# waiting for a password in CI.
+if [[ "$(id -u)" == 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+  as_root=(sudo -n)
+else
+  die "missing: ${missing[*]}. Installing them needs root (and sudo without a password is not available). Run as root:
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+fi
+
+# apt output goes to a log, shown only when something fails. Wait for a lock held by another
+# apt (e.g. unattended-upgrades) instead of failing at once.
+log="$(mktemp -t mcp-slo-setup-apt.XXXXXX)"
+trap 'rm -f "$log"' EXIT
+apt_get() {
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -q "$@" >>"$log" 2>&1 || {
+    echo "setup: apt-get $* failed; its output:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  }
+}
+
+# Only now, because something must be installed, refresh the package lists.
+apt_get update
+apt_get install -y --no-install-recommends "${missing[@]}"
+for pkg in "${missing[@]}"; do
+  echo "setup: installed $pkg (apt)"
+done
+
+# Ubuntu's chromium is a snap stub that does not work in containers: say so here rather than let
+# the browser test fail obscurely later.
+if ((for_tests)) && [[ " ${missing[*]} " == *" chromium "* ]]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+    die "chromium was installed but no 'chromium' command exists (Ubuntu ships it as a snap): install Chrome or Chromium by other means for the report browser test."
+fi

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import type { ResolvedSlo } from "../config/load-scenario.js";
+import { parseThreshold } from "../config/units.js";
+import { newHistogram, recordMs, type Histogram } from "../metrics/histogram.js";
+import { evaluateSlos, judgeInterval, overallVerdict, type Measurements } from "./evaluate.js";
+import { parseMetric } from "./metrics.js";
+
+function slo(metric: string, objective: string, scope: ResolvedSlo["scope"] = {}): ResolvedSlo {
+  return {
+    id: `t.${metric}`,
+    title: metric,
+    metricName: metric,
+    metric: parseMetric(metric)!,
+    threshold: parseThreshold(objective)!,
+    objectiveText: objective,
+    scope,
+    source: { document: "test", lines: "1" },
+  };
+}
+
+function histogramOf(values: number[]): Histogram {
+  const h = newHistogram();
+  for (const v of values) recordMs(h, v);
+  return h;
+}
+
+function measurements(over: Partial<Measurements> = {}): Measurements {
+  const empty = newHistogram();
+  return {
+    servers: ["redis", "memory"],
+    latency: () => empty,
+    calls: () => ({ ok: 0, failed: 0 }),
+    throughput: () => ({ okCalls: 0, windowMs: 0, generatorLimit: undefined }),
+    coordination: () => undefined,
+    cache: () => undefined,
+    concurrentAgents: () => undefined,
+    peakConcurrency: () => ({ peak: 0, failed: 0 }),
+    startTimeMs: () => undefined,
+    standIn: () => false,
+    ...over,
+  };
+}
+
+describe("judgeInterval", () => {
+  it.each([
+    [">=", 0.99, 0.991, 0.999, "pass"],
+    [">=", 0.99, 0.98, 0.989, "fail"],
+    [">=", 0.99, 0.985, 0.995, "inconclusive"],
+    ["<", 10, 5, 9.9, "pass"],
+    ["<", 10, 10, 12, "fail"],
+    ["<", 10, 9, 11, "inconclusive"],
+  ] as const)("%s %s with [%s, %s] is %s", (op, target, low, high, verdict) => {
+    expect(judgeInterval(op, target, low, high)).toBe(verdict);
+  });
+});
+
+describe("evaluateSlos", () => {
+  it("never passes an SLO with no samples", () => {
+    const [r] = evaluateSlos([slo("latency.p99", "< 25ms")], measurements());
+    expect(r!.verdict).toBe("inconclusive");
+    expect(r!.measured).toBeNull();
+  });
+
+  it("cannot prove a p99 from 100 fast samples, can from 1000", () => {
+    const few = evaluateSlos([slo("latency.p99", "< 25ms")], measurements({ latency: () => histogramOf(Array(100).fill(1)) }))[0]!;
+    expect(few.verdict).toBe("inconclusive");
+    expect(few.reason).toMatch(/can be proven only from \d+ samples/);
+    const many = evaluateSlos([slo("latency.p99", "< 25ms")], measurements({ latency: () => histogramOf(Array(1000).fill(1)) }))[0]!;
+    expect(many.verdict).toBe("pass");
+    expect(many.margin).toBeGreaterThan(23);
+  });
+
+  it("fails a p50 when most samples are over the threshold, and says by how much", () => {
+    const r = evaluateSlos([slo("latency.p50", "< 0.8ms")], measurements({ latency: () => histogramOf(Array(500).fill(1.2)) }))[0]!;
+    expect(r.verdict).toBe("fail");
+    expect(r.measured).toBeCloseTo(1.2, 2);
+    expect(r.margin).toBeLessThan(0);
+    expect(r.marginText).toMatch(/over the target/);
+  });
+
+  it("judges the share under the threshold, not the point estimate: 98.5 % under T is not a proven p99", () => {
+    const values = [...Array(985).fill(1), ...Array(15).fill(100)];
+    const r = evaluateSlos([slo("latency.p99", "< 25ms")], measurements({ latency: () => histogramOf(values) }))[0]!;
+    expect(r.verdict).not.toBe("pass");
+    expect(r.interval?.kind).toBe("wilson95");
+  });
+
+  it("uses the Wilson rule on success rates", () => {
+    const judge = (ok: number, failed: number) => evaluateSlos([slo("success_rate", ">= 99.7%")], measurements({ calls: () => ({ ok, failed }) }))[0]!.verdict;
+    expect(judge(100, 0)).toBe("inconclusive");
+    expect(judge(10_000, 3)).toBe("pass");
+    expect(judge(1000, 20)).toBe("fail");
+  });
+
+  it("turns an error-rate objective into a judgement of the failed share", () => {
+    const r = evaluateSlos([slo("error_rate", "< 5%")], measurements({ calls: () => ({ ok: 990, failed: 10 }) }))[0]!;
+    expect(r.verdict).toBe("pass");
+    expect(r.measured).toBeCloseTo(0.01, 5);
+  });
+
+  it("expands a '*' server scope into one verdict per server", () => {
+    const rs = evaluateSlos([slo("latency.p50", "< 15ms", { server: "*" })], measurements({ latency: () => histogramOf(Array(50).fill(2)) }));
+    expect(rs.map((r) => r.id)).toEqual(["t.latency.p50@redis", "t.latency.p50@memory"]);
+    expect(rs.map((r) => r.scope.server)).toEqual(["redis", "memory"]);
+  });
+
+  it("calls a missed throughput inconclusive when the generator was the limit", () => {
+    const tp = (generatorLimit: string | undefined) =>
+      evaluateSlos([slo("throughput", ">= 10000/s")], measurements({ throughput: () => ({ okCalls: 5000, windowMs: 10_000, generatorLimit }) }))[0]!;
+    expect(tp(undefined).verdict).toBe("fail");
+    const limited = tp("30 % late sends");
+    expect(limited.verdict).toBe("inconclusive");
+    expect(limited.reason).toMatch(/load generator was the limit/);
+  });
+
+  it("says a metric the scenario does not measure is not measured", () => {
+    const [r] = evaluateSlos([slo("rto", "<= 2min")], measurements());
+    expect(r!.verdict).toBe("inconclusive");
+    expect(r!.reason).toMatch(/not measured/);
+  });
+
+  it("judges a mean with its confidence interval", () => {
+    const r = evaluateSlos([slo("latency.mean", "<= 18ms")], measurements({ latency: () => histogramOf(Array.from({ length: 400 }, (_, i) => 5 + (i % 10))) }))[0]!;
+    expect(r.verdict).toBe("pass");
+    expect(r.interval?.kind).toBe("mean95");
+  });
+
+  it("rolls verdicts up: any fail fails, else any inconclusive", () => {
+    const base = evaluateSlos([slo("latency.p50", "< 15ms")], measurements({ latency: () => histogramOf(Array(50).fill(2)) }))[0]!;
+    expect(overallVerdict([base]).verdict).toBe("pass");
+    expect(overallVerdict([base, { ...base, verdict: "inconclusive" }]).verdict).toBe("inconclusive");
+    expect(overallVerdict([base, { ...base, verdict: "fail" }, { ...base, verdict: "inconclusive" }]).counts).toEqual({ pass: 1, fail: 1, inconclusive: 1 });
+    expect(overallVerdict([]).verdict).toBe("inconclusive");
+  });
+});

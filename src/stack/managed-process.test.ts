@@ -1,0 +1,197 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { findProcessesOfRun } from "./leftovers.js";
+import { hasPdeathsig, spawnManaged } from "./managed-process.js";
+import { RUN_ID_ENV, ResourceRegistry } from "./resource-registry.js";
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+const hasPostgresUser = (() => {
+  try {
+    return readFileSync("/etc/passwd", "utf8").split("\n").some((l) => l.startsWith("postgres:"));
+  } catch {
+    return false;
+  }
+})();
+
+let registries: ResourceRegistry[] = [];
+function newRegistry(): ResourceRegistry {
+  const r = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
+  registries.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of registries) {
+    await r.disposeAll();
+    expect(await findProcessesOfRun(r.runId)).toEqual([]);
+  }
+  registries = [];
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return cond();
+}
+
+describe("spawnManaged", () => {
+  it("passes the run id, keeps an output tail and reports the exit", async () => {
+    const registry = newRegistry();
+    const p = spawnManaged({
+      name: "sh",
+      command: "sh",
+      args: ["-c", `echo out-$${RUN_ID_ENV}; for i in $(seq 1 60); do echo err$i >&2; done; exit 3`],
+      registry,
+    });
+    expect(p.pid).toBeGreaterThan(0);
+    const info = await p.exited;
+    expect(info).toEqual({ code: 3, signal: null });
+    expect(p.isRunning()).toBe(false);
+    expect(p.stderrTail(3)).toEqual(["err58", "err59", "err60"]);
+    expect(p.stderrTail(1000)).toHaveLength(50);
+    expect(p.stderrTail().length).toBe(20);
+    expect(registry.processes).toEqual([]);
+  });
+
+  it("with stdin 'pipe' leaves stdout to the caller (echo round trip)", async () => {
+    const registry = newRegistry();
+    const p = spawnManaged({ name: "cat", command: "cat", args: [], registry, stdin: "pipe" });
+    expect(p.stdin).not.toBeNull();
+    expect(p.stdout).not.toBeNull();
+    const got = new Promise<string>((resolve) => p.stdout!.once("data", (d: Buffer) => resolve(d.toString())));
+    p.stdin!.write("hello\n");
+    expect(await got).toBe("hello\n");
+    expect(registry.processes).toContain(p);
+    await p.stop({ graceMs: 1000 });
+    expect(p.isRunning()).toBe(false);
+  });
+
+  it("throws a clear error naming a missing command", () => {
+    const registry = newRegistry();
+    expect(() => spawnManaged({ name: "ghost", command: "no-such-binary-xyz", args: [], registry })).toThrow(
+      /ghost.*no-such-binary-xyz/,
+    );
+    expect(registry.processes).toEqual([]);
+    expect(() => spawnManaged({ name: "lost", command: "true", args: [], registry, cwd: "/no/such/dir" })).toThrow(
+      /lost.*working directory.*\/no\/such\/dir/,
+    );
+  });
+
+  it("stop() escalates to SIGKILL for a process (group) that ignores SIGTERM", async () => {
+    const registry = newRegistry();
+    // The shell ignores TERM and so does its child: the group must still die.
+    const p = spawnManaged({ name: "stubborn", command: "sh", args: ["-c", "trap '' TERM; sleep 60 & wait"], registry });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await p.stop({ graceMs: 300 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(p.exitInfo?.signal).toBe("SIGKILL");
+    expect(await waitFor(async () => (await findProcessesOfRun(registry.runId)).length === 0, 2000)).toBe(true);
+  });
+
+  it.skipIf(!isRoot || !hasPostgresUser)("runAs runs the process as that user", async () => {
+    const registry = newRegistry();
+    const p = spawnManaged({ name: "id", command: "id", args: ["-un"], registry, runAs: "postgres" });
+    await p.exited;
+    expect(p.stderrTail()).toEqual(["postgres"]);
+  });
+
+  it.skipIf(isRoot)("runAs is refused when not root", () => {
+    const registry = newRegistry();
+    expect(() => spawnManaged({ name: "id", command: "id", args: [], registry, runAs: "postgres" })).toThrow(/root/);
+  });
+});
+
+describe("parent death (setpriv --pdeathsig)", () => {
+  if (!hasPdeathsig()) {
+    console.warn(
+      "\n!!! SKIPPING the parent-death tests: /usr/bin/setpriv (util-linux) is missing, so children of a " +
+        "SIGKILLed harness are NOT killed by the kernel on this machine. Install util-linux to enable them.\n",
+    );
+  }
+
+  const managedProcessModule = fileURLToPath(new URL("./managed-process.ts", import.meta.url));
+  const registryModule = fileURLToPath(new URL("./resource-registry.ts", import.meta.url));
+  const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+  /** Starts a node "harness" that spawns a managed `sleep 60`, SIGKILLs the harness, and checks the sleep dies. */
+  async function harnessDies(runAs: string | undefined) {
+    const runId = `pd${process.pid}-${Date.now().toString(36)}`;
+    const script = `
+      import { spawnManaged } from ${JSON.stringify(managedProcessModule)};
+      import { ResourceRegistry } from ${JSON.stringify(registryModule)};
+      const registry = new ResourceRegistry({ runId: ${JSON.stringify(runId)} });
+      const p = spawnManaged({ name: "sleep", command: "sleep", args: ["60"], registry, runAs: ${JSON.stringify(runAs)} });
+      console.log("CHILD " + p.pid);
+      setInterval(() => {}, 1000);
+    `;
+    const harness = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: projectRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const childPid = await new Promise<number>((resolve, reject) => {
+        let buf = "";
+        harness.stdout!.on("data", (d: Buffer) => {
+          buf += d.toString();
+          const m = /CHILD (\d+)/.exec(buf);
+          if (m) resolve(Number(m[1]));
+        });
+        harness.once("exit", (code) => reject(new Error(`harness exited early with ${code}`)));
+        setTimeout(() => reject(new Error("harness did not report its child in 15 s")), 15_000);
+      });
+      expect(alive(childPid)).toBe(true);
+      // The pid is known at fork time; setpriv exec()s into the command (same pid) a moment later.
+      const cmdOf = () => readFileSync(`/proc/${childPid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      await waitFor(() => cmdOf().endsWith("sleep 60") && !cmdOf().includes("setpriv"), 3000);
+      const status = readFileSync(`/proc/${childPid}/status`, "utf8");
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
+      expect(cmdOf()).toMatch(/^(\/usr)?\/bin\/sleep 60$/); // setpriv exec()ed into the command: same pid
+      expect((await findProcessesOfRun(runId)).map((p) => p.pid)).toEqual([childPid]);
+
+      harness.kill("SIGKILL");
+      const gone = await waitFor(() => !alive(childPid), 3000);
+      expect(gone, `managed child ${childPid} survived the SIGKILL of its harness`).toBe(true);
+      expect(await findProcessesOfRun(runId)).toEqual([]);
+      return { uid };
+    } finally {
+      harness.kill("SIGKILL");
+      // Should the assertion have failed, do not leave the sleep behind.
+      for (const p of await findProcessesOfRun(runId)) {
+        try {
+          process.kill(p.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+
+  it.skipIf(!hasPdeathsig())("kills the managed child when the harness is SIGKILLed", async () => {
+    await harnessDies(undefined);
+  }, 20_000);
+
+  it.skipIf(!hasPdeathsig() || !isRoot || !hasPostgresUser)(
+    "also when the child runs as another user (--reuid postgres)",
+    async () => {
+      const { uid } = await harnessDies("postgres");
+      expect(uid).not.toBe(0);
+    },
+    20_000,
+  );
+});

@@ -1,0 +1,370 @@
+/**
+ * spawnManaged: starts a child process the harness fully owns.
+ *
+ *  - It gets MCP_SLO_RUN_ID=<runId>, so leftovers of a run can be found (see leftovers.ts).
+ *  - It runs in its own process group (detached), and every signal goes to the whole group, so
+ *    helpers it forks (postgres backends, redis' save child) go with it.
+ *  - On Linux it is started through `setpriv --pdeathsig KILL`, so it is SIGKILLed by the kernel
+ *    if the harness dies without a chance to clean up (SIGKILL, OOM kill). setpriv (util-linux
+ *    2.38, verified by src/stack/managed-process.test.ts) sets the parent-death signal *after*
+ *    switching uid/gid, so this also holds with `--reuid` (runAs). Caveat: the kernel ties the
+ *    parent-death signal to the *thread* that forked, so spawn from the main thread (or accept
+ *    that the child dies with the worker thread that spawned it). It only covers the direct
+ *    child: processes it forks must watch their own parent (postgres' do).
+ *  - `runAs` runs it as another user (PostgreSQL refuses to run as root); only when we are root.
+ *  - The last 50 lines of stderr (and of stdout when stdin is "ignore") are kept for error
+ *    messages. With stdin "pipe" stdout is left untouched for the caller (stdio MCP transport).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { RUN_ID_ENV } from "./resource-registry.js";
+import type { ResourceRegistry } from "./resource-registry.js";
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  /** The command as given, and the absolute path it resolved to. */
+  readonly command: string;
+  readonly resolvedCommand: string;
+  readonly args: readonly string[];
+  /** Pid of the child; also its process group id. setpriv exec()s, so this is the real server. */
+  readonly pid: number;
+  /** The user it runs as, when runAs was given. */
+  readonly runAs: string | undefined;
+  /** Present when spawned with stdin "pipe". */
+  readonly stdin: Writable | null;
+  /** With stdin "pipe": the raw stdout, for the caller to consume. With "ignore": null (we read it into the tail). */
+  readonly stdout: Readable | null;
+  /** Resolves when the process has exited; rejects if it could not be started at all. */
+  readonly exited: Promise<ExitInfo>;
+  /** Set once exited. */
+  readonly exitInfo: ExitInfo | undefined;
+  isRunning(): boolean;
+  /** Sends `sig` to the whole process group; a no-op when it is already gone. */
+  signal(sig: NodeJS.Signals): void;
+  /**
+   * Sends `signal` (default: the stopSignal given to spawnManaged, else SIGTERM) to the group, SIGKILL after `graceMs` (default 3000), and
+   * resolves once the process has exited. Never rejects.
+   */
+  stop(opts?: { graceMs?: number; signal?: NodeJS.Signals }): Promise<void>;
+  /** Last `n` (default 20, at most 50) lines of stderr (+ stdout when stdin was "ignore"). */
+  stderrTail(n?: number): string[];
+  /** Calls `fn` for each line of stderr (+ stdout when stdin was "ignore") from now on. */
+  onLine(fn: (line: string) => void): () => void;
+}
+
+export interface SpawnManagedOptions {
+  name: string;
+  command: string;
+  args: string[];
+  /** Added to (undefined: removed from) process.env. */
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** User name to run as; needs root. */
+  runAs?: string;
+  registry: ResourceRegistry;
+  /** "pipe" for stdio servers (stdout is then yours); default "ignore". */
+  stdin?: "pipe" | "ignore";
+  /**
+   * The signal stop() sends first when none is given, e.g. by ResourceRegistry.disposeAll.
+   * Default SIGTERM; PostgreSQL wants SIGINT (SIGTERM is its "smart" shutdown, which waits for
+   * every client to disconnect).
+   */
+  stopSignal?: NodeJS.Signals;
+}
+
+/** Error thrown/rejected when a process cannot be started. */
+export class SpawnError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly command: string,
+  ) {
+    super(message);
+    this.name = "SpawnError";
+  }
+}
+
+const TAIL_LINES = 50;
+const DEFAULT_GRACE_MS = 3000;
+/** After 'exit', how long to wait for the stdio pipes to drain before declaring the process exited. */
+const STDIO_DRAIN_MS = 300;
+
+const SETPRIV = "/usr/bin/setpriv";
+
+/** Whether children get the kernel parent-death signal (needs util-linux setpriv, Linux only). */
+export function hasPdeathsig(): boolean {
+  return process.platform === "linux" && isExecutable(SETPRIV);
+}
+
+export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
+  const { name, registry } = opts;
+  const stdinMode = opts.stdin ?? "ignore";
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
+  env[RUN_ID_ENV] = registry.runId;
+
+  // Resolve the command ourselves: a missing binary is then a clear, immediate error naming it,
+  // whether or not it is started through setpriv (whose own exec failure is just exit code 127).
+  const resolvedCommand = resolveExecutable(opts.command, env.PATH ?? "", opts.cwd);
+  if (resolvedCommand === undefined) {
+    throw new SpawnError(
+      `cannot start ${name}: command not found or not executable: ${opts.command}`,
+      "ENOENT",
+      opts.command,
+    );
+  }
+
+  if (opts.cwd !== undefined && !isDirectory(opts.cwd)) {
+    // Otherwise spawn reports ENOENT naming the executable, which sends one looking in the wrong place.
+    throw new SpawnError(`cannot start ${name}: working directory does not exist: ${opts.cwd}`, "ENOENT", opts.command);
+  }
+
+  let file = resolvedCommand;
+  let args = [...opts.args];
+  let cwd = opts.cwd;
+  if (opts.runAs !== undefined) {
+    if (typeof process.getuid !== "function" || process.getuid() !== 0) {
+      throw new SpawnError(`cannot start ${name} as user ${opts.runAs}: only possible when running as root`, "EPERM", opts.command);
+    }
+    if (!isExecutable(SETPRIV)) {
+      throw new SpawnError(`cannot start ${name} as user ${opts.runAs}: ${SETPRIV} (util-linux) is missing`, "ENOENT", SETPRIV);
+    }
+    const user = lookupUser(opts.runAs);
+    env.USER = env.LOGNAME = opts.runAs;
+    env.HOME = user.home;
+    // The other user usually cannot enter our cwd (e.g. /root/...): start somewhere neutral.
+    cwd ??= "/";
+  }
+  if (hasPdeathsig()) {
+    const wrapper = ["--pdeathsig", "KILL"];
+    if (opts.runAs !== undefined) wrapper.push("--reuid", opts.runAs, "--regid", String(lookupUser(opts.runAs).gid), "--init-groups");
+    args = [...wrapper, "--", file, ...args];
+    file = SETPRIV;
+  }
+
+  let child: ChildProcess;
+  try {
+    child = spawn(file, args, {
+      cwd,
+      env,
+      detached: true, // own process group (setsid): signalled and killed as a group
+      stdio: [stdinMode, "pipe", "pipe"],
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new SpawnError(`cannot start ${name} (${opts.command}): ${e.message}`, e.code, opts.command);
+  }
+
+  return new ManagedChild(opts, resolvedCommand, child, stdinMode);
+}
+
+class ManagedChild implements ManagedProcess {
+  readonly name: string;
+  readonly command: string;
+  readonly resolvedCommand: string;
+  readonly args: readonly string[];
+  readonly pid: number;
+  readonly runAs: string | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly exited: Promise<ExitInfo>;
+  exitInfo: ExitInfo | undefined;
+  readonly #registry: ResourceRegistry;
+  readonly #stopSignal: NodeJS.Signals;
+  readonly #tail: string[] = [];
+  readonly #listeners = new Set<(line: string) => void>();
+  #spawnFailed = false;
+
+  constructor(opts: SpawnManagedOptions, resolvedCommand: string, child: ChildProcess, stdinMode: "pipe" | "ignore") {
+    this.name = opts.name;
+    this.command = opts.command;
+    this.resolvedCommand = resolvedCommand;
+    this.args = [...opts.args];
+    this.runAs = opts.runAs;
+    this.#registry = opts.registry;
+    this.#stopSignal = opts.stopSignal ?? "SIGTERM";
+    // pid is undefined only when spawn failed (reported through 'error' below).
+    this.pid = child.pid ?? -1;
+    this.stdin = stdinMode === "pipe" ? child.stdin : null;
+    this.stdout = stdinMode === "pipe" ? child.stdout : null;
+
+    if (child.stderr) this.#collect(child.stderr);
+    if (stdinMode === "ignore" && child.stdout) this.#collect(child.stdout);
+    // A stdio server's stdin may be closed under our feet when it dies: don't crash the harness.
+    child.stdin?.on("error", () => {});
+
+    this.exited = new Promise<ExitInfo>((resolve, reject) => {
+      let settled = false;
+      const finish = (info: ExitInfo) => {
+        if (settled) return;
+        settled = true;
+        this.exitInfo = info;
+        this.#registry.untrack(this);
+        resolve(info);
+      };
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        // With a pid the spawn succeeded: a later 'error' (e.g. a failed kill) is not an exit.
+        if (child.pid !== undefined || settled) return;
+        settled = true;
+        this.#spawnFailed = true;
+        this.exitInfo = { code: null, signal: null };
+        this.#registry.untrack(this);
+        reject(new SpawnError(`cannot start ${this.name} (${this.command}): ${err.message}`, err.code, this.command));
+      });
+      child.once("exit", (code, signal) => {
+        const info = { code, signal };
+        // Helpers the process forked into its group must not outlive it (the pgid cannot be
+        // reused while any member is alive, so this cannot hit an unrelated process group).
+        killGroup(this.pid, "SIGKILL");
+        // Wait briefly for stdio to drain so the tail holds the last words, but not for ever:
+        // a grandchild may hold the pipes, or nobody may be reading stdout.
+        const timer = setTimeout(() => finish(info), STDIO_DRAIN_MS);
+        child.once("close", () => {
+          clearTimeout(timer);
+          finish(info);
+        });
+      });
+    });
+    // Callers may only look at exitInfo; an unobserved rejection must not crash the process.
+    this.exited.catch(() => {});
+
+    if (child.pid !== undefined) this.#registry.track(this);
+  }
+
+  isRunning(): boolean {
+    return !this.#spawnFailed && this.pid > 0 && this.exitInfo === undefined;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.pid <= 0 || this.#spawnFailed) return;
+    killGroup(this.pid, sig);
+  }
+
+  async stop(opts: { graceMs?: number; signal?: NodeJS.Signals } = {}): Promise<void> {
+    const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+    if (!this.isRunning()) {
+      await this.exited.catch(() => {});
+      return;
+    }
+    this.signal(opts.signal ?? this.#stopSignal);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"timeout">((r) => {
+      timer = setTimeout(() => r("timeout"), graceMs);
+    });
+    const result = await Promise.race([this.exited.then(() => "exited" as const, () => "exited" as const), graceOver]);
+    clearTimeout(timer);
+    if (result === "timeout") {
+      this.signal("SIGKILL");
+      await this.exited.catch(() => {});
+    }
+  }
+
+  stderrTail(n = 20): string[] {
+    return this.#tail.slice(-Math.max(0, Math.min(n, TAIL_LINES)));
+  }
+
+  onLine(fn: (line: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #collect(stream: Readable): void {
+    let partial = "";
+    stream.setEncoding("utf8");
+    const push = (line: string) => {
+      this.#tail.push(line);
+      if (this.#tail.length > TAIL_LINES) this.#tail.splice(0, this.#tail.length - TAIL_LINES);
+      for (const fn of this.#listeners) {
+        try {
+          fn(line);
+        } catch {
+          /* a listener's bug must not break output collection */
+        }
+      }
+    };
+    stream.on("data", (chunk: string) => {
+      const lines = (partial + chunk).split(/\r?\n/);
+      partial = lines.pop() ?? "";
+      // Guard against a never-ending line eating memory.
+      if (partial.length > 64 * 1024) {
+        push(partial);
+        partial = "";
+      }
+      for (const line of lines) push(line);
+    });
+    stream.on("end", () => {
+      if (partial !== "") push(partial);
+      partial = "";
+    });
+    stream.on("error", () => {});
+  }
+}
+
+function killGroup(pgid: number, sig: NodeJS.Signals): void {
+  if (pgid <= 0) return;
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves `command` like execvp would: a path if it has a slash, else the first hit on PATH. */
+function resolveExecutable(command: string, pathEnv: string, cwd: string | undefined): string | undefined {
+  if (command.includes("/")) {
+    const p = isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command);
+    return isExecutable(p) ? p : undefined;
+  }
+  for (const dir of pathEnv.split(delimiter)) {
+    if (dir === "") continue;
+    const p = join(dir, command);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+const userCache = new Map<string, { uid: number; gid: number; home: string }>();
+
+/** uid, primary gid and home of a user, via getent (so NSS users work too). */
+export function lookupUser(user: string): { uid: number; gid: number; home: string } {
+  const cached = userCache.get(user);
+  if (cached) return cached;
+  let line: string;
+  try {
+    line = execFileSync("getent", ["passwd", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    throw new SpawnError(`user ${JSON.stringify(user)} does not exist on this machine`, "ENOENT", user);
+  }
+  const fields = line.split(":");
+  const info = { uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] || "/" };
+  if (!Number.isInteger(info.uid) || !Number.isInteger(info.gid)) {
+    throw new SpawnError(`cannot parse the passwd entry of ${JSON.stringify(user)}: ${line}`, "EINVAL", user);
+  }
+  userCache.set(user, info);
+  return info;
+}
