@@ -1,0 +1,33 @@
+/**
+ * The scenario files users copy from must stay valid, and the JSON Schema
+ * editors use must match the zod schema it is generated from.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../project-root.js";
+import { scenarioJsonSchema } from "./json-schema.js";
+import { PROFILE_NAMES } from "./scenario-schema.js";
+import { loadScenario, validateScenarioFile } from "./load-scenario.js";
+
+const dir = path.join(PROJECT_ROOT, "scenarios");
+const files = readdirSync(dir).filter((f) => f.endsWith(".yaml") && f !== "suites.yaml");
+
+describe("scenarios/", () => {
+  it("holds scenario files", () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(files)("%s is valid under every profile", async (file) => {
+    expect(await validateScenarioFile(path.join(dir, file))).toEqual([]);
+    for (const profile of PROFILE_NAMES) {
+      const s = await loadScenario(path.join(dir, file), profile);
+      expect(s.slos.length).toBeGreaterThan(0);
+      for (const slo of s.slos) expect(slo.source.lines).not.toBe("");
+    }
+  });
+
+  it("scenario.schema.json is what `npm run schema` generates from the zod schema", () => {
+    expect(readFileSync(path.join(dir, "scenario.schema.json"), "utf8")).toBe(scenarioJsonSchema());
+  });
+});
