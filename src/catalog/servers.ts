@@ -108,6 +108,11 @@ function readPackageJson(pkg: string): { dir: string; json: PackageJson } {
   return { dir, json: JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson };
 }
 
+/** Installed version of an npm dependency of the project. */
+export function packageVersion(pkg: string): string {
+  return readPackageJson(pkg).json.version;
+}
+
 /** Installed version and executable script of a catalog package. */
 export function resolvePackage(pkg: string): { version: string; bin: string } {
   const { dir, json } = readPackageJson(pkg);
