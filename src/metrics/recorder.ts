@@ -48,10 +48,6 @@ export class Recorder {
     this.measureEnd ??= now;
   }
 
-  phaseAt(now: number): Phase {
-    return now < this.measureStart ? "warmup" : "measure";
-  }
-
   get measuredMs(): number {
     return Math.max(0, (this.measureEnd ?? performance.now()) - this.measureStart);
   }
@@ -74,11 +70,11 @@ export class Recorder {
   /**
    * One finished call. `startedAt` is the intended send time in the open model
    * and the actual send in the closed model; `endedAt` is when the answer (or
-   * the deadline) arrived. Both on the performance.now() clock.
+   * the deadline) arrived. Both on the performance.now() clock. The phase is
+   * the scheduler's: it drains warm-up before measuring, so no call straddles.
    */
-  record(sample: { server: string; tool: string; outcome: Outcome; startedAt: number; endedAt: number; error?: string }): void {
-    const phase = this.phaseAt(sample.startedAt);
-    if (phase === "measure" && this.measureEnd !== undefined && sample.startedAt >= this.measureEnd) return;
+  record(sample: { phase: Phase; server: string; tool: string; outcome: Outcome; startedAt: number; endedAt: number; error?: string }): void {
+    const phase = sample.phase;
     const latencyMs = sample.endedAt - sample.startedAt;
     const key = `${phase}\u0000${sample.server}\u0000${sample.tool}\u0000${sample.outcome}`;
     let entry = this.histograms.get(key);
