@@ -202,7 +202,10 @@ export async function runPhase(opts: {
     }
     stats.elapsedMs = performance.now() - t0;
     // Bounded drain: operations have call deadlines, but a workload may poll; never wait forever.
-    await Promise.race([Promise.allSettled([...inFlight]), sleep(DRAIN_GRACE_MS)]);
+    const drained = new AbortController();
+    await Promise.race([Promise.allSettled([...inFlight]), sleep(DRAIN_GRACE_MS, drained.signal)]);
+    // The losing timer must not keep the process alive after the run.
+    drained.abort();
   } finally {
     clearTimeout(endTimer);
     if (ticker) clearInterval(ticker);

@@ -107,9 +107,13 @@ export async function startSession(opts: {
       },
     };
   } catch (err) {
+    // The SDK often notices the closed pipe before the exit is reported: give the exit a moment, it says more.
+    await Promise.race([proc.exited.catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
+    const exit = proc.exitInfo;
+    const why = exit ? `exited (${exit.signal ?? `code ${exit.code}`}) before answering initialize` : (err as Error).message;
     await client.close().catch(() => undefined);
     await proc.stop({ graceMs: 500 });
-    throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${(err as Error).message}`, {
+    throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${why}`, {
       details: [`command: ${[def.command, ...args].join(" ")}`, ...tail(proc)],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
       cause: err,

@@ -1,0 +1,346 @@
+/**
+ * End-to-end tests of the `mcp-slo` command line: real Redis, PostgreSQL and MCP servers,
+ * the CLI run as a child process exactly as a person or a CI job runs it.
+ *
+ * What they show:
+ *  1. exit codes follow the verdicts (1 on an SLO breach, 0 when met) and junit.xml agrees;
+ *  2. `validate` lists every mistake of a file with file:line: path:, without a stack trace;
+ *  3. SIGINT / SIGTERM stop a run promptly with exit 130, partial results, and nothing left behind;
+ *  4. a server that cannot start (crashes, or never answers initialize) is exit 3, named, with its stderr;
+ *  5. every catalog server starts and offers the tools the catalog lists (library, not CLI);
+ *  6. coordination and cache-aside workloads produce their measurements end to end.
+ *
+ * Scenarios are small (1-2 agents, seconds of load) so the file runs in a few minutes on 2 cores.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_CATALOG, type ServerDefinition } from "../src/catalog/servers.js";
+import { localProvider } from "../src/providers/local.js";
+import type { Stack } from "../src/providers/provider.js";
+import type { RunRecord } from "../src/results/types.js";
+import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import { startSession } from "../src/stack/mcp-session.js";
+import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = path.join(ROOT, "bin", "mcp-slo.js");
+const FIXTURES = "test/fixtures"; // relative to ROOT, the CLI's cwd: messages name files as given
+
+/** The project promises an interrupted run is over within about this long after the signal. */
+const INTERRUPT_EXIT_BOUND_MS = 10_000;
+
+interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** ms from spawn to exit */
+  elapsedMs: number;
+  /** performance.now() at exit */
+  exitedAt: number;
+}
+
+interface CliRun {
+  child: ChildProcess;
+  /** stderr so far */
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/**
+ * Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines).
+ * If it has not exited after `timeoutMs`, it gets SIGINT (so it can clean up), then SIGKILL.
+ */
+function startCli(args: string[], timeoutMs = 150_000): CliRun {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const guard = setTimeout(() => {
+      child.kill("SIGINT");
+      setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(guard);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(guard);
+      const exitedAt = performance.now();
+      resolve({ code, signal, stdout, stderr, elapsedMs: exitedAt - started, exitedAt });
+    });
+  });
+  return { child, stderr: () => stderr, done };
+}
+
+function runCli(args: string[], timeoutMs?: number): Promise<CliResult> {
+  return startCli(args, timeoutMs).done;
+}
+
+/** What a failed expectation should show: the CLI's own words. */
+function transcript(r: CliResult): string {
+  return `exit ${r.code ?? r.signal} after ${(r.elapsedMs / 1000).toFixed(1)} s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+const outDirs: string[] = [];
+async function newOutDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "e2e-out-"));
+  outDirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(outDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function readRecord(outDir: string): Promise<RunRecord> {
+  const text = await readFile(path.join(outDir, "results.json"), "utf8");
+  return JSON.parse(text) as RunRecord;
+}
+
+function expectWellFormedRecord(record: RunRecord): void {
+  expect(record.schemaVersion).toBe(1);
+  expect(record.runId).toMatch(/^[A-Za-z0-9._-]+$/);
+  for (const scenario of record.scenarios) {
+    for (const slo of scenario.slos) {
+      const where = `${scenario.name} ${slo.id}`;
+      expect(typeof slo.id, where).toBe("string");
+      expect(slo.objective, where).toEqual(expect.any(String));
+      expect(slo.source?.document, where).toEqual(expect.any(String));
+      expect(slo.source?.lines, where).toEqual(expect.any(String));
+      expect(slo.measured === null || typeof slo.measured === "number", where).toBe(true);
+      expect(slo.samples, where).toEqual(expect.any(Number));
+      expect(["pass", "fail", "inconclusive"], where).toContain(slo.verdict);
+    }
+  }
+}
+
+/** The <testcase> elements of a junit.xml, each with its name and whether it holds a <failure>. */
+function junitCases(xml: string): { name: string; failure: boolean; body: string }[] {
+  const cases: { name: string; failure: boolean; body: string }[] = [];
+  const re = /<testcase\s+name="([^"]*)"[^>]*?(?:\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (let m = re.exec(xml); m !== null; m = re.exec(xml)) {
+    const body = m[2] ?? "";
+    cases.push({ name: m[1]!, failure: /<failure\b/.test(body), body });
+  }
+  return cases;
+}
+
+/** Polls until no process of the run is left (the CLI's children may take a moment to be reaped). */
+async function expectNoProcessesOfRun(runId: string, withinMs = 5_000): Promise<void> {
+  const until = performance.now() + withinMs;
+  let left = await findProcessesOfRun(runId);
+  while (left.length > 0 && performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = await findProcessesOfRun(runId);
+  }
+  expect(left, `processes of run ${runId} still alive`).toEqual([]);
+}
+
+function expectNoTempDirsOfRun(runId: string): void {
+  const marker = tempDirMarker(runId);
+  expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(marker))).toEqual([]);
+}
+
+const STACK_TRACE_LINE = /^ {4}at /m;
+
+// ---------------------------------------------------------------------------------------------
+
+describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => {
+  it("an impossible objective exits 1 with a <failure> for that SLO in junit.xml", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", `${FIXTURES}/e2e-impossible.yaml`, "--profile", "smoke", "--out", out]);
+    expect(r.code, transcript(r)).toBe(1);
+
+    const record = await readRecord(out);
+    expect(record.status).toBe("completed");
+    expect(record.verdict).toBe("fail");
+    expectWellFormedRecord(record);
+    const slo = record.scenarios[0]!.slos.find((s) => s.id === "impossible");
+    expect(slo?.verdict).toBe("fail");
+    expect(slo?.source.document).toBe(`${FIXTURES}/e2e-impossible.yaml`);
+    expect(slo?.samples).toBeGreaterThan(0);
+    expect(slo?.measured).toBeGreaterThan(0);
+
+    const cases = junitCases(await readFile(path.join(out, "junit.xml"), "utf8"));
+    const tc = cases.find((c) => c.name.startsWith("impossible:"));
+    expect(tc, `junit.xml testcases: ${cases.map((c) => c.name).join(", ")}`).toBeDefined();
+    expect(tc!.failure).toBe(true);
+  });
+
+  it("a generous objective exits 0 and junit.xml has no <failure>", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", `${FIXTURES}/e2e-generous.yaml`, "--profile", "smoke", "--out", out]);
+    expect(r.code, transcript(r)).toBe(0);
+
+    const record = await readRecord(out);
+    expect(record.status).toBe("completed");
+    expect(record.verdict).toBe("pass");
+    expectWellFormedRecord(record);
+    expect(record.scenarios[0]!.slos.map((s) => [s.id, s.verdict])).toEqual([["generous", "pass"]]);
+
+    const xml = await readFile(path.join(out, "junit.xml"), "utf8");
+    expect(junitCases(xml).find((c) => c.name.startsWith("generous:"))).toBeDefined();
+    expect(xml).not.toMatch(/<failure\b/);
+  });
+});
+
+describe("validate", () => {
+  it("lists all three mistakes of a file with file:line: path:, exits 2, no stack trace", async () => {
+    const file = `${FIXTURES}/e2e-three-mistakes.yaml`;
+    const r = await runCli(["validate", file], 60_000);
+    expect(r.code, transcript(r)).toBe(2);
+    const esc = file.replace(/[.]/g, "\\.");
+    expect(r.stderr).toMatch(new RegExp(`${esc}:\\d+: agents: `)); // agents: 0
+    expect(r.stderr).toMatch(new RegExp(`${esc}:\\d+: workload\\.calls\\[0\\]\\.tool: .*no_such_tool`)); // unknown tool
+    expect(r.stderr).toMatch(new RegExp(`${esc}:\\d+: slos\\[0\\]\\.objective: .*fast please`)); // invalid objective
+    expect(r.stderr).toMatch(/3 problem\(s\)/);
+    expect(r.stdout + r.stderr).not.toMatch(STACK_TRACE_LINE);
+  });
+});
+
+describe("interrupting a run", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s during the measurement: exit 130, partial results.json, no process or temp dir left",
+    async (sig) => {
+      const out = await newOutDir();
+      const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--profile", "smoke", "--out", out]);
+      // Wait for the measurement window (servers up, load running), then a little for some samples.
+      const waitUntil = performance.now() + 90_000;
+      while (!/measur/.test(run.stderr()) && run.child.exitCode === null && performance.now() < waitUntil) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(run.stderr(), "the run never reached its measurement window").toMatch(/measur/);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const signalledAt = performance.now();
+      run.child.kill(sig);
+      const r = await run.done;
+      const exitMs = r.exitedAt - signalledAt;
+
+      expect(r.code, transcript(r)).toBe(130);
+      expect(r.stdout + r.stderr).not.toMatch(STACK_TRACE_LINE);
+      expect(existsSync(path.join(out, "results.json")), "results.json written").toBe(true);
+      const record = await readRecord(out);
+      expect(record.status).toBe("interrupted");
+      expectWellFormedRecord(record);
+      const scenario = record.scenarios[0]!;
+      expect(scenario.status).toBe("interrupted");
+      const measuredSomething = scenario.latency.length > 0 || scenario.slos.some((s) => s.measured !== null && s.samples > 0);
+      expect(measuredSomething, "partial results hold at least one latency row or measured SLO").toBe(true);
+
+      await expectNoProcessesOfRun(record.runId);
+      expectNoTempDirsOfRun(record.runId);
+
+      // Last, so a slow exit does not hide the other findings.
+      expect(exitMs, `exited ${(exitMs / 1000).toFixed(1)} s after ${sig}`).toBeLessThan(INTERRUPT_EXIT_BOUND_MS);
+    },
+    150_000,
+  );
+});
+
+describe("a server that cannot start", () => {
+  it("a custom server that exits at once: exit 3, names it, quotes its stderr, leaves nothing", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", `${FIXTURES}/e2e-broken-server.yaml`, "--profile", "smoke", "--out", out]);
+    expect(r.code, transcript(r)).toBe(3);
+    const all = r.stdout + r.stderr;
+    expect(all).toMatch(/"broken"/);
+    expect(all).toContain("boom: cannot start");
+    expect(all).not.toMatch(STACK_TRACE_LINE);
+
+    const record = await readRecord(out);
+    expect(record.status).toBe("error");
+    expect(record.scenarios[0]!.status).toBe("error");
+    expect(record.scenarios[0]!.error).toContain("boom: cannot start");
+    await expectNoProcessesOfRun(record.runId);
+    expectNoTempDirsOfRun(record.runId);
+  });
+
+  it("a custom server that never answers initialize: exit 3 soon after its startTimeout (2s)", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", `${FIXTURES}/e2e-hanging-server.yaml`, "--profile", "smoke", "--out", out]);
+    expect(r.code, transcript(r)).toBe(3);
+    const all = r.stdout + r.stderr;
+    expect(all).toMatch(/"hanging"/);
+    expect(all).toMatch(/did not answer initialize/);
+    expect(all).not.toMatch(STACK_TRACE_LINE);
+    // 2 s timeout + start/stop of the harness; the default startTimeout (30 s) would take far longer.
+    expect(r.elapsedMs).toBeLessThan(25_000);
+
+    const record = await readRecord(out);
+    await expectNoProcessesOfRun(record.runId);
+    expectNoTempDirsOfRun(record.runId);
+  });
+});
+
+describe("every catalog server starts and answers tools/list", () => {
+  const runId = `e2e-catalog-${process.pid}-${Date.now()}`;
+  const registry = new ResourceRegistry({ runId });
+  let stack: Stack | undefined;
+
+  beforeAll(async () => {
+    const needs = new Set(SERVER_CATALOG.flatMap((d) => d.needs));
+    stack = await localProvider.start({ needs, registry, seedRows: 1000 });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await registry.disposeAll();
+    await expectNoProcessesOfRun(runId);
+    expectNoTempDirsOfRun(runId);
+  });
+
+  describe.each(SERVER_CATALOG.map((d) => [d.name, d] as [string, ServerDefinition]))("%s", (_name, def) => {
+    it("offers every tool the catalog lists", async () => {
+      const session = await startSession({ def, agent: 0, endpoints: stack!.endpoints, registry, timeoutMs: 60_000 });
+      try {
+        expect(session.tools.length).toBeGreaterThan(0);
+        expect(def.tools, `catalog entry ${def.name} lists its tools`).toBeDefined();
+        const missing = (def.tools ?? []).filter((t) => !session.tools.includes(t));
+        expect(missing, `tools/list answered: ${session.tools.join(", ")}`).toEqual([]);
+      } finally {
+        await session.close();
+      }
+    });
+  });
+});
+
+describe("coordination and cache-aside end to end (smoke profile)", () => {
+  it("results.json has coordination samples and an agreeing cache hit count", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", "scenarios/coordination.yaml", "scenarios/cache-aside.yaml", "--profile", "smoke", "--out", out], 170_000);
+    // Smoke-sized runs may miss the guide's targets (exit 1); anything else is a harness problem.
+    expect([0, 1], transcript(r)).toContain(r.code);
+
+    const record = await readRecord(out);
+    expect(record.status).toBe("completed");
+    expectWellFormedRecord(record);
+
+    const coordination = record.scenarios.find((s) => s.name === "coordination");
+    expect(coordination?.status).toBe("completed");
+    expect(coordination?.coordination, "coordination block").toBeDefined();
+    expect(coordination!.coordination!.samples).toBeGreaterThan(0);
+    expect(coordination!.coordination!.p50).toBeGreaterThan(0);
+
+    const cacheAside = record.scenarios.find((s) => s.name === "cache-aside");
+    expect(cacheAside?.status).toBe("completed");
+    const cache = cacheAside?.cache;
+    expect(cache, "cache block").toBeDefined();
+    expect(cache!.agree).toBe(true);
+    expect(cache!.client.hits).toBeGreaterThan(0);
+    expect(cache!.client.hits + cache!.client.misses).toBeGreaterThan(0);
+    expect(cache!.redisInfo.hits).toBe(cache!.client.hits);
+    expect(cache!.redisInfo.misses).toBe(cache!.client.misses);
+  }, 180_000);
+});
