@@ -5,6 +5,8 @@
  * Some text carries HTML on purpose so the renderers' escaping is exercised.
  */
 import type {
+  FaultResult,
+  ProbeSeries,
   RunRecord,
   ScenarioResult,
   SloResult,
@@ -335,7 +337,257 @@ function toolLatencyScenario(): ScenarioResult {
   };
 }
 
-/** A complete run: 2 scenarios, 6 SLOs (3 pass, 2 fail, 1 inconclusive). Shallow overrides win. */
+/** When the faults of faultScenario() happen, ms from the window start; the probe and the timeline follow them. */
+const REDIS_KILL = { at: 20_000, healed: 25_000, back: 27_120 };
+const MCP_KILL = { at: 45_000 };
+const FAULT_WINDOW_MS = 90_000;
+
+/** A probe every 500 ms (offset 120 ms): down while Redis restarts, and for good once its MCP server is killed. */
+function faultProbe(): ProbeSeries {
+  const points: ProbeSeries["points"] = [];
+  for (let t = 120; t < FAULT_WINDOW_MS; t += 500) {
+    const down = (t >= REDIS_KILL.at && t < REDIS_KILL.back) || t >= MCP_KILL.at;
+    points.push({ t, ok: !down });
+  }
+  return { server: "redis", tool: "get", intervalMs: 500, timeoutMs: 1000, consecutive: 3, points };
+}
+
+function faultTimeline(seed: number): TimelinePoint[] {
+  const random = seededRandom(seed);
+  const points: TimelinePoint[] = [];
+  for (let t = -10_000; t < FAULT_WINDOW_MS; t += 1000) {
+    for (const s of [{ name: "redis", ok: 900, p50: 1.5, p99: 6.5 }, { name: "postgres", ok: 400, p50: 3.2, p99: 15 }]) {
+      const jitter = 0.85 + random() * 0.3;
+      const redisDown = s.name === "redis" && ((t >= REDIS_KILL.at && t < REDIS_KILL.back - 1000) || t >= MCP_KILL.at);
+      // Postgres slows while the agents' Redis calls fail over to it.
+      const busy = s.name === "postgres" && t >= REDIS_KILL.at && t < REDIS_KILL.back ? 1.8 : 1;
+      points.push({
+        t,
+        server: s.name,
+        ok: redisDown ? 0 : Math.round((s.ok * jitter) / busy),
+        error: redisDown ? Math.round(s.ok * jitter * 0.2) : random() < 0.1 ? 1 : 0,
+        timeout: redisDown && t < MCP_KILL.at ? 4 : 0,
+        p50: redisDown ? null : round(s.p50 * jitter * busy),
+        p99: redisDown ? null : round(s.p99 * jitter * busy * busy),
+      });
+    }
+  }
+  return points;
+}
+
+function faultResults(): FaultResult[] {
+  return [
+    {
+      id: "redis-kill",
+      kind: "process",
+      target: "redis-server 127.0.0.1:6391",
+      description: "SIGKILL the Redis server; start it again 5 s later",
+      injected: true,
+      injectedAtMs: REDIS_KILL.at,
+      healedAtMs: REDIS_KILL.healed,
+      timeToDetectMs: 120,
+      rtoMs: REDIS_KILL.back - REDIS_KILL.at,
+      afterHealMs: REDIS_KILL.back - REDIS_KILL.healed,
+      recovered: true,
+      limitMs: 60_000,
+      supervisor: true,
+      observations: [
+        "redis-server exited (signal SIGKILL) 0.00 s after the fault",
+        "redis#0 logged \"connect ECONNREFUSED 127.0.0.1:6391\" 0.11 s after the fault",
+        "redis-server started again 5.00 s after the fault; persistence=none: it came back empty",
+      ],
+    },
+    {
+      id: "redis-mcp-kill",
+      kind: "process",
+      target: "redis MCP server (all sessions)",
+      description: "SIGKILL every Redis MCP server process; nothing restarts them",
+      injected: true,
+      injectedAtMs: MCP_KILL.at,
+      healedAtMs: null,
+      timeToDetectMs: 120,
+      rtoMs: null,
+      afterHealMs: null,
+      recovered: false,
+      limitMs: FAULT_WINDOW_MS - MCP_KILL.at,
+      supervisor: false,
+      observations: [
+        "redis#0 exited (code 1) 0.31 s after the fault",
+        "stderr of redis#0: <b>Error</b>: write EPIPE",
+        "no supervisor: 8 sessions were left without a Redis MCP server",
+      ],
+    },
+    {
+      id: "postgres-partition",
+      kind: "hop-down",
+      target: "toxiproxy postgres-mcp → postgres",
+      description: "Cut the link between the Postgres MCP server and Postgres for 10 s",
+      injected: false,
+      notInjectedReason: "steady state was not met before it: redis get probes were still failing",
+      injectedAtMs: null,
+      healedAtMs: null,
+      timeToDetectMs: null,
+      rtoMs: null,
+      afterHealMs: null,
+      recovered: false,
+      limitMs: 60_000,
+      supervisor: false,
+      observations: [],
+    },
+  ];
+}
+
+const DURABILITY_FILE = "scenarios/redis-durability.yaml";
+
+/**
+ * A fault-injection scenario, one cell of a matrix over Redis persistence:
+ * Redis is killed and comes back (recovered, but empty: writes lost), then the
+ * Redis MCP server is killed with no supervisor (never recovers), and a third
+ * fault is skipped because the steady state did not hold.
+ */
+export function faultScenario(variant = "redis.persistence=none"): ScenarioResult {
+  return {
+    name: "redis-durability",
+    variant,
+    description: "Agents keep coordination state in Redis while Redis and its MCP server are killed; acknowledged writes are read back afterwards.",
+    file: DURABILITY_FILE,
+    profile: "ci",
+    status: "completed",
+    startedAt: "2025-11-22T03:32:10.000Z",
+    endedAt: "2025-11-22T03:34:00.000Z",
+    servers: [
+      {
+        name: "redis",
+        package: "@modelcontextprotocol/server-redis",
+        version: "2025.4.25",
+        transport: "stdio",
+        startToReadyMs: { p50: 420.1, max: 610.4, sessions: 8 },
+        upstream: "none",
+        tools: ["set", "get"],
+      },
+      {
+        name: "postgres",
+        package: "@modelcontextprotocol/server-postgres",
+        version: "0.6.2",
+        transport: "stdio",
+        startToReadyMs: { p50: 540.7, max: 790.3, sessions: 8 },
+        upstream: "none",
+        tools: ["query"],
+      },
+    ],
+    backends: [
+      { kind: "redis", version: "7.2.4", endpoint: "127.0.0.1:6391", settings: { appendonly: "no", save: "" } },
+      { kind: "postgres", version: "16.3", endpoint: "127.0.0.1:5441", settings: { synchronous_commit: "on", fsync: "on" } },
+    ],
+    load: {
+      model: "open",
+      agents: 8,
+      rate: 1300,
+      warmupMs: 10_000,
+      durationMs: FAULT_WINDOW_MS,
+      measuredMs: 90_008,
+      offered: 117_000,
+      completed: 84_210,
+      lateSends: 140,
+      dropped: 0,
+      lateThresholdMs: 10,
+      throughput: 935.6,
+      generatorCpu: 0.22,
+      eventLoopDelayP99Ms: 2.4,
+    },
+    latency: [
+      { server: "redis", tool: "get", outcome: "ok", count: 26_300, mean: 1.7, p50: 1.5, p95: 3.4, p99: 6.6, p99_9: 20.4, max: 48.0, histogram: FAKE_HISTOGRAM },
+      { server: "redis", tool: "get", outcome: "error", count: 8_150, mean: 2.1, p50: 1.2, p95: 4.0, p99: 9.8, p99_9: 30.0, max: 40.0, histogram: FAKE_HISTOGRAM },
+      { server: "postgres", tool: "query", outcome: "ok", count: 35_400, mean: 4.2, p50: 3.3, p95: 9.1, p99: 16.2, p99_9: 51.0, max: 140.2, histogram: FAKE_HISTOGRAM },
+    ],
+    timeline: { intervalMs: 1000, points: faultTimeline(23) },
+    errors: [
+      { server: "redis", tool: "get", outcome: "error", message: "MCP error -32000: Connection closed", count: 7_900 },
+      { server: "redis", tool: "get", outcome: "error", message: "ERR connect ECONNREFUSED 127.0.0.1:6391", count: 250 },
+    ],
+    faults: faultResults(),
+    rpo: [
+      {
+        store: "redis",
+        durability: "appendonly no, no RDB snapshots",
+        acknowledged: 2118,
+        present: 276,
+        lost: 1842,
+        unacknowledgedPresent: 0,
+        faultAtMs: REDIS_KILL.at,
+        rpoMs: 19_870,
+      },
+      {
+        store: "postgres",
+        durability: "synchronous_commit on, fsync on",
+        acknowledged: 1630,
+        present: 1633,
+        lost: 0,
+        unacknowledgedPresent: 3,
+        faultAtMs: REDIS_KILL.at,
+        rpoMs: 0,
+      },
+    ],
+    steadyState: [
+      { phase: "before", met: true, probes: 40, failures: 0, detail: "40 of 40 redis get probes ok in the 20 s before the first fault" },
+      { phase: "during", met: true, probes: 14, failures: 14, detail: "expected: probes fail while Redis is down; postgres query kept 99.6 % success" },
+      { phase: "after", met: false, probes: 90, failures: 90, detail: "0 of 90 redis get probes ok in the 45 s after the last fault" },
+    ],
+    probe: faultProbe(),
+    slos: [
+      slo({
+        id: "redis.rto",
+        title: "Redis path RTO",
+        metric: "rto",
+        objective: "RTO <= 30 s",
+        source: { document: DURABILITY_FILE, lines: "41" },
+        scope: { server: "redis" },
+        measured: null,
+        unit: "ms",
+        measuredText: "not recovered in 45 s",
+        samples: 2,
+        margin: null,
+        marginText: "at least 15 s over",
+        verdict: "fail",
+        reason: "redis-mcp-kill: no 3 consecutive successful probes within 45 s of the fault (redis-kill recovered in 7.12 s).",
+      }),
+      slo({
+        id: "recovery.coordination.rpo",
+        title: "Agent coordination state RPO",
+        metric: "rpo",
+        objective: "RPO <= 30 s",
+        source: { document: GUIDE, lines: "1552", quote: 'rpo: "30_seconds"' },
+        scope: { server: "redis" },
+        measured: 19_870,
+        unit: "ms",
+        measuredText: "19.9 s",
+        samples: 2118,
+        margin: 10_130,
+        marginText: "10.1 s to spare",
+        verdict: "pass",
+        reason: "1,842 of 2,118 acknowledged writes were lost; the oldest was acknowledged 19.9 s before the fault.",
+      }),
+      slo({
+        id: "recovery.audit.rpo",
+        title: "Audit and compliance logs RPO (no loss)",
+        metric: "rpo",
+        objective: "RPO <= 0 s",
+        source: { document: GUIDE, lines: "1562", quote: 'rpo: "0_seconds" # Immutable, no data loss acceptable' },
+        scope: { server: "postgres" },
+        measured: 0,
+        unit: "ms",
+        measuredText: "0 s",
+        samples: 1630,
+        margin: 0,
+        marginText: "no loss",
+        verdict: "pass",
+        reason: "all 1,630 acknowledged writes were read back after recovery.",
+      }),
+    ],
+  };
+}
+
+/** A complete run: 3 scenarios, 9 SLOs (5 pass, 3 fail, 1 inconclusive). Shallow overrides win. */
 export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
     schemaVersion: 1,
@@ -344,7 +596,7 @@ export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     status: "completed",
     verdict: "fail",
     startedAt: "2025-11-22T03:30:00.000Z",
-    endedAt: "2025-11-22T03:32:10.000Z",
+    endedAt: "2025-11-22T03:34:00.000Z",
     command: ["mcp-slo", "run", "--suite", "default", "--profile", "ci", "--out", "reports/latest"],
     profile: "ci",
     environment: {
@@ -355,8 +607,8 @@ export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
       memoryGiB: 15.6,
       hostname: "ci-runner-3",
     },
-    counts: { pass: 3, fail: 2, inconclusive: 1 },
-    scenarios: [coordinationScenario(), toolLatencyScenario()],
+    counts: { pass: 5, fail: 3, inconclusive: 1 },
+    scenarios: [coordinationScenario(), toolLatencyScenario(), faultScenario()],
     notes: [
       "Samples close in time are not independent; the 95 % intervals are an honest approximation, not exact.",
       "GitHub was measured against a local stand-in of its API, not api.github.com: its results say nothing about GitHub's own latency.",

@@ -122,7 +122,7 @@ describe("HTML report in Chromium, opened from disk", () => {
       await expect(banner.isVisible()).resolves.toBe(true);
       const bannerText = await banner.innerText();
       expect(bannerText).toMatch(/fail/i);
-      expect(bannerText).toContain("3 of 6 SLOs met, 2 failed, 1 inconclusive.");
+      expect(bannerText).toContain("5 of 9 SLOs met, 3 failed, 1 inconclusive.");
       const bannerColour = await banner.evaluate((el) => getComputedStyle(el).backgroundColor);
       expect(bannerColour).toBe("rgb(185, 28, 28)");
 
@@ -143,11 +143,13 @@ describe("HTML report in Chromium, opened from disk", () => {
           return { kind: canvas.dataset.chart, datasets: chart?.data.datasets.length ?? 0, painted, width: canvas.width };
         });
       });
-      expect(charts).toHaveLength(4);
+      // Latency and throughput for each of the 3 scenarios, and the probe chart of the fault scenario.
+      expect(charts).toHaveLength(7);
+      expect(charts.filter((c) => c.kind === "probe")).toHaveLength(1);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(100);
-        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario.
-        expect(c.datasets).toBe(4);
+        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario; the probe chart has one.
+        expect(c.datasets).toBe(c.kind === "probe" ? 1 : 4);
         expect(c.painted).toBeGreaterThan(1000);
       }
 
@@ -159,6 +161,99 @@ describe("HTML report in Chromium, opened from disk", () => {
       await page.close();
     }
     expect(externalRequests).toEqual([]);
+  });
+
+  it("shades each fault window on the fault scenario's charts, and only there", async () => {
+    const { page, observed } = await openReport(context!, reportUrl);
+    try {
+      const drawn = await page.evaluate(() => {
+        interface Band { id: string; left: number; right: number; top: number; bottom: number }
+        interface ChartLike {
+          $faultBands?: Band[];
+          chartArea: { left: number; right: number; top: number; bottom: number };
+          currentDevicePixelRatio: number;
+          scales: { x: { getPixelForValue(v: number): number } };
+        }
+        const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): ChartLike | undefined } }).Chart;
+        /** Share of pixels with any paint in columns [x0, x1) between rows y0 and y1 (canvas pixels). */
+        function painted(ctx: CanvasRenderingContext2D, x0: number, x1: number, y0: number, y1: number): number {
+          const data = ctx.getImageData(Math.round(x0), Math.round(y0), Math.max(1, Math.round(x1 - x0)), Math.round(y1 - y0)).data;
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+          return n / (data.length / 4);
+        }
+        return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
+          const chart = Chart.getChart(canvas)!;
+          const ctx = canvas.getContext("2d")!;
+          const r = chart.currentDevicePixelRatio;
+          const bands = (chart.$faultBands ?? []).map((b) => {
+            // Below the labels, a few columns in the middle of the band.
+            const mid = (b.left + b.right) / 2;
+            return { ...b, inside: painted(ctx, mid - 1, mid + 2, b.top + 40 * r, b.bottom - 2 * r) };
+          });
+          // Between the two faults (t = 35 s) nothing is shaded.
+          const gap = chart.scales.x.getPixelForValue(35) * r;
+          const top = chart.chartArea.top * r;
+          const bottom = chart.chartArea.bottom * r;
+          return {
+            scenario: canvas.dataset.scenario,
+            kind: canvas.dataset.chart,
+            areaRight: chart.chartArea.right * r,
+            bands,
+            outside: bands.length > 0 ? painted(ctx, gap - 1, gap + 2, top + 40 * r, bottom - 2 * r) : null,
+          };
+        });
+      });
+      const withBands = drawn.filter((c) => c.bands.length > 0);
+      expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:latency", "2:probe", "2:throughput"]);
+      for (const c of withBands) {
+        // redis-kill is healed at 25 s; redis-mcp-kill never is, so its band runs to the right edge. The skipped fault has none.
+        expect(c.bands.map((b) => b.id), c.kind).toEqual(["redis-kill", "redis-mcp-kill"]);
+        const [healed, open] = c.bands;
+        expect(healed!.right).toBeLessThan(open!.left);
+        expect(open!.right).toBeCloseTo(c.areaRight, 0);
+        for (const b of c.bands) {
+          expect(b.right - b.left, `${c.kind} ${b.id}`).toBeGreaterThan(10);
+          // Inside a band every pixel is tinted; outside only the odd line or grid line is.
+          expect(b.inside, `${c.kind} ${b.id} inside`).toBeGreaterThan(0.95);
+        }
+        expect(c.outside!, `${c.kind} outside`).toBeLessThan(0.5);
+      }
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows the recovery matrix before the scorecard, and the RTO, RPO and steady-state details as text", async () => {
+    const { page } = await openReport(context!, reportUrl);
+    try {
+      const matrixTop = await page.locator("#recovery-matrix").evaluate((el) => el.getBoundingClientRect().top);
+      const scorecardTop = await page.locator("#scorecard").evaluate((el) => el.getBoundingClientRect().top);
+      expect(matrixTop).toBeLessThan(scorecardTop);
+      const matrixRow = await page.locator("#recovery-matrix tr.matrix-row").innerText();
+      expect(matrixRow).toContain("redis.persistence=none");
+      expect(matrixRow).toContain("did not recover within 45 s");
+      expect(matrixRow).toContain("19.9 s");
+      expect(matrixRow).toContain("no loss");
+
+      const scenario = page.locator("#scenario-2");
+      await expect(scenario.locator("h2 .variant").innerText()).resolves.toBe("redis.persistence=none");
+      await expect(scenario.locator("tr.fault-row").count()).resolves.toBe(3);
+      const notRecovered = scenario.locator('tr.fault-row[data-fault="redis-mcp-kill"] .not-recovered');
+      await expect(notRecovered.innerText()).resolves.toBe("did not recover within 45 s");
+      expect(await notRecovered.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(185, 28, 28)");
+      // An observation carrying markup is shown as text.
+      await expect(scenario.locator(".observations b").count()).resolves.toBe(0);
+      await expect(scenario.locator(".observations li", { hasText: "EPIPE" }).innerText()).resolves.toBe("stderr of redis#0: <b>Error</b>: write EPIPE");
+      await expect(scenario.locator("tr.rpo-row").count()).resolves.toBe(2);
+      await expect(scenario.locator("tr.rpo-row.lost").count()).resolves.toBe(1);
+      const steady = await scenario.locator(".steady .badge").allInnerTexts();
+      expect(steady.map((t) => t.toLowerCase())).toEqual(["before: met", "during: met", "after: not met"]);
+    } finally {
+      await page.close();
+    }
   });
 
   it("reads fine with JavaScript off: tables are in the HTML", async () => {

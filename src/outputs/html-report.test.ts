@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
-import { sampleRunRecord } from "./fixtures.js";
+import { faultScenario, sampleRunRecord } from "./fixtures.js";
 import { chartJsPath, escapeHtml, escapeInlineScript, escapeJsonForHtml, renderHtmlReport } from "./html-report.js";
 
 /** The report is over 200 kB: on failure, say which snippet is missing instead of printing the whole file. */
@@ -59,14 +59,14 @@ describe("renderHtmlReport", async () => {
     expect(banner).toBeGreaterThan(0);
     expect(banner).toBeLessThan(html.indexOf('id="scorecard"'));
     has(html, '<div class="verdict-word">Fail</div>');
-    has(html, "3 of 6 SLOs met, 2 failed, 1 inconclusive.");
+    has(html, "5 of 9 SLOs met, 3 failed, 1 inconclusive.");
     has(html, run.runId);
     has(html, "2025-11-22 03:30:00 UTC");
   });
 
   it("renders the scorecard server-side: one row per SLO with source, quote and stand-in mark", () => {
     const rows = html.match(/<tr class="slo-row /g) ?? [];
-    expect(rows.length).toBe(6);
+    expect(rows.length).toBe(9);
     for (const slo of run.scenarios.flatMap((s) => s.slos)) {
       has(html, `data-slo="${escapeHtml(slo.id)}"`);
       has(html, escapeHtml(slo.reason));
@@ -76,11 +76,14 @@ describe("renderHtmlReport", async () => {
   });
 
   it("has the per-scenario sections, with coordination and cache blocks only where measured", () => {
-    expect(html.match(/<section class="card scenario"/g)?.length).toBe(2);
-    expect(html.match(/<canvas /g)?.length).toBe(4);
+    expect(html.match(/<section class="card scenario"/g)?.length).toBe(3);
+    // Latency and throughput per scenario, plus the probe chart of the fault scenario.
+    expect(html.match(/<canvas /g)?.length).toBe(7);
+    expect(html.match(/data-chart="probe"/g)?.length).toBe(1);
     expect(html.match(/<h3>Coordination latency<\/h3>/g)?.length).toBe(1);
     expect(html.match(/<h3>Cache hit ratio<\/h3>/g)?.length).toBe(1);
-    expect(html.match(/<h3>Load generator health<\/h3>/g)?.length).toBe(2);
+    expect(html.match(/<h3>Load generator health<\/h3>/g)?.length).toBe(3);
+    expect(html.match(/<h3>Recovery under faults<\/h3>/g)?.length).toBe(1);
     has(html, '<code class="package">@modelcontextprotocol/<wbr>server-redis<wbr>@2025.4.25</code>');
   });
 
@@ -95,6 +98,102 @@ describe("renderHtmlReport", async () => {
     const errorHtml = await renderHtmlReport(broken);
     has(errorHtml, '<header class="banner error"');
     has(errorHtml, "Scenario error, nothing judged: redis &lt;server&gt; crashed");
+  });
+});
+
+describe("renderHtmlReport: fault injection", async () => {
+  const run = sampleRunRecord();
+  const html = await renderHtmlReport(run);
+  /** The HTML of scenario `i`'s section. */
+  const section = (text: string, i: number) => {
+    const start = text.indexOf(`<section class="card scenario" id="scenario-${i}">`);
+    expect(start).toBeGreaterThan(0);
+    return text.slice(start, text.indexOf("</section>", start));
+  };
+  const faults = section(html, 2);
+  const rowOf = (text: string, cls: string, attr: string, value: string) => {
+    const m = new RegExp(`<tr class="${cls}[^"]*" ${attr}="${value}">([\\s\\S]*?)</tr>`).exec(text);
+    expect(m, `${cls} ${value}`).not.toBeNull();
+    return m![1]!;
+  };
+
+  it("puts the variant in the scenario heading, the scorecard and the attention list", () => {
+    has(faults, '<h2>redis-durability <span class="variant" title="matrix cell">redis.persistence=none</span> <span class="badge fail">Fail</span></h2>');
+    has(html, '<a href="#scenario-2">redis-durability</a> <span class="variant" title="matrix cell">redis.persistence=none</span>');
+    has(html, '<span class="muted">in redis-durability [redis.persistence=none]</span>');
+  });
+
+  it("has an RTO row per fault: times, RTO, supervisor and observations, and says which did not recover", () => {
+    expect(faults.match(/<tr class="fault-row /g)?.length).toBe(3);
+    const recovered = rowOf(faults, "fault-row recovered", "data-fault", "redis-kill");
+    for (const cell of ["20.0 s", "25.0 s", "120 ms", "<strong>7.12 s</strong>", "2.12 s", "<td>on</td>"]) has(recovered, cell);
+    has(recovered, "<li>redis-server started again 5.00 s after the fault; persistence=none: it came back empty</li>");
+    const stuck = rowOf(faults, "fault-row not-recovered", "data-fault", "redis-mcp-kill");
+    has(stuck, '<span class="negative not-recovered">did not recover within 45 s</span>');
+    has(stuck, '<span class="muted">never</span>');
+    has(stuck, "<td>off</td>");
+    const skipped = rowOf(faults, "fault-row not-injected", "data-fault", "postgres-partition");
+    has(skipped, "Not injected: steady state was not met before it: redis get probes were still failing");
+  });
+
+  it("escapes observations", () => {
+    lacks(html, "<b>Error</b>");
+    has(faults, "<li>stderr of redis#0: &lt;b&gt;Error&lt;/b&gt;: write EPIPE</li>");
+  });
+
+  it("has an RPO row per store: durability, counts, loss and RPO", () => {
+    const redis = rowOf(faults, "rpo-row lost", "data-store", "redis");
+    for (const cell of ["appendonly no, no RDB snapshots", ">2,118<", ">276<", '<td class="num negative">1,842</td>', '<strong class="negative">19.9 s</strong>']) has(redis, cell);
+    const postgres = rowOf(faults, "rpo-row", "data-store", "postgres");
+    for (const cell of ["synchronous_commit on, fsync on", ">1,630<", ">1,633<", '<td class="num">0</td>', '<td class="num">3</td>', "no loss"]) has(postgres, cell);
+  });
+
+  it("shows steady state before, during and after as badges with their detail", () => {
+    has(faults, '<span class="badge pass">before: met</span>');
+    has(faults, '<span class="badge pass">during: met</span>');
+    has(faults, '<span class="badge fail">after: not met</span>');
+    has(faults, "0 of 90 redis get probes ok in the 45 s after the last fault");
+  });
+
+  it("leaves scenarios without faults as they were", () => {
+    for (const i of [0, 1]) {
+      const s = section(html, i);
+      lacks(s, "Recovery under faults");
+      lacks(s, "fault-legend");
+      lacks(s, 'class="variant"');
+    }
+    has(faults, 'class="small muted fault-legend"');
+  });
+
+  it("puts a recovery matrix before the scorecard, one row per matrix cell", async () => {
+    const matrix = html.indexOf('id="recovery-matrix"');
+    expect(matrix).toBeGreaterThan(0);
+    expect(matrix).toBeLessThan(html.indexOf('id="scorecard"'));
+    const two = sampleRunRecord();
+    const aof = faultScenario("redis.persistence=aof-always");
+    aof.faults![1] = { ...aof.faults![1]!, recovered: true, supervisor: true, healedAtMs: 46_000, rtoMs: 150_000, afterHealMs: 149_000 };
+    aof.rpo![0] = { ...aof.rpo![0]!, durability: "appendonly yes, appendfsync always", present: 2118, lost: 0, rpoMs: 0 };
+    aof.slos = aof.slos.map((x) => (x.metric === "rto" ? { ...x, verdict: "pass" as const } : x));
+    two.scenarios.push(aof);
+    const out = await renderHtmlReport(two);
+    const table = out.slice(out.indexOf('id="recovery-matrix"'), out.indexOf('id="scorecard"'));
+    const rows = table.split('<tr class="matrix-row"').slice(1);
+    expect(rows).toHaveLength(2);
+    has(rows[0]!, '<code class="variant-code">redis.persistence=none</code>');
+    has(rows[0]!, '<span class="negative">did not recover within 45 s</span>');
+    has(rows[0]!, '<td class="rpo-cell" data-store="redis" title="appendonly no, no RDB snapshots"><span class="negative">19.9 s</span>');
+    has(rows[0]!, '<span class="badge fail">Fail</span> <span class="small">RTO &lt;= 30 s</span>');
+    has(rows[1]!, '<code class="variant-code">redis.persistence=aof-always</code>');
+    // The worst RTO is the slowest of the recovered faults, minutes readable as minutes.
+    has(rows[1]!, "<strong>2 min 30 s</strong>");
+    has(rows[1]!, '<td class="rpo-cell" data-store="redis" title="appendonly yes, appendfsync always"><span class="ok-text">no loss</span>');
+    has(rows[1]!, '<span class="badge pass">Pass</span> <span class="small">RTO &lt;= 30 s</span>');
+    for (const row of rows) has(row, '<span class="badge pass">Pass</span> <span class="small">RPO &lt;= 0 s <span class="muted">postgres</span></span>');
+  });
+
+  it("has no recovery matrix when no scenario injected faults", async () => {
+    const plain = await renderHtmlReport(sampleRunRecord({ scenarios: sampleRunRecord().scenarios.slice(0, 2) }));
+    lacks(plain, 'id="recovery-matrix"');
   });
 });
 

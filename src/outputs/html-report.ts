@@ -10,13 +10,26 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type {
+  FaultResult,
   LatencySummary,
   LoadSummary,
   RunRecord,
   ScenarioResult,
   SloResult,
+  SteadyStateCheck,
   Verdict,
 } from "../results/types.js";
+import {
+  formatAt,
+  formatDuration,
+  hasRecovery,
+  notRecoveredText,
+  rpoStores,
+  scenarioLabel,
+  worstRpo,
+  worstRto,
+  worstVerdict,
+} from "./format.js";
 
 // ---------------------------------------------------------------------------
 // Escaping
@@ -169,7 +182,7 @@ function attention(run: RunRecord): string {
   const items: string[] = [];
   for (const s of run.scenarios) {
     if (s.status === "error") {
-      items.push(`<li><span class="badge error">Error</span> <strong>${e(s.name)}</strong> did not run to the end: ${e(s.error ?? "unknown error")}</li>`);
+      items.push(`<li><span class="badge error">Error</span> <strong>${e(scenarioLabel(s))}</strong> did not run to the end: ${e(s.error ?? "unknown error")}</li>`);
     }
     for (const slo of s.slos) {
       if (slo.verdict === "pass") continue;
@@ -178,7 +191,7 @@ function attention(run: RunRecord): string {
         slo.verdict === "fail"
           ? `measured ${e(slo.measuredText)} against ${e(slo.objective)} (${e(slo.marginText)})`
           : e(slo.reason);
-      items.push(`<li>${badge(slo.verdict)} <strong>${e(slo.title)}</strong>${standIn} <span class="muted">in ${e(s.name)}</span>: ${what}</li>`);
+      items.push(`<li>${badge(slo.verdict)} <strong>${e(slo.title)}</strong>${standIn} <span class="muted">in ${e(scenarioLabel(s))}</span>: ${what}</li>`);
     }
   }
   if (items.length === 0) return "";
@@ -194,7 +207,7 @@ function scorecard(run: RunRecord): string {
   const rows: string[] = [];
   run.scenarios.forEach((s, si) => {
     // Scenario as a group row rather than a column: the table stays narrow enough to read without scrolling.
-    rows.push(`<tr class="group"><th colspan="8" scope="rowgroup"><a href="#scenario-${si}">${e(s.name)}</a>${s.status !== "completed" ? ` <span class="badge error">${e(s.status)}</span>` : ""}</th></tr>`);
+    rows.push(`<tr class="group"><th colspan="8" scope="rowgroup"><a href="#scenario-${si}">${e(s.name)}</a>${variantTag(s)}${s.status !== "completed" ? ` <span class="badge error">${e(s.status)}</span>` : ""}</th></tr>`);
     if (s.status === "error" && s.slos.length === 0) {
       rows.push(`<tr class="scenario-error"><td colspan="8">Scenario error, nothing judged: ${e(s.error ?? "unknown error")}</td></tr>`);
     }
@@ -290,7 +303,15 @@ function charts(s: ScenarioResult, si: number): string {
   <figure><figcaption>Throughput (ok/s) and errors per ${e(seconds)} s interval</figcaption>
     <div class="chart"><canvas data-scenario="${si}" data-chart="throughput" role="img" aria-label="Throughput and errors over time per server"></canvas></div></figure>
 </div>
+${faultLegend(s)}
 <noscript><p class="small muted">Charts need JavaScript; every figure they show is also in the tables.</p></noscript>`;
+}
+
+function faultLegend(s: ScenarioResult): string {
+  if (!(s.faults ?? []).some((f) => f.injected && f.injectedAtMs !== null)) return "";
+  return `<p class="small muted fault-legend"><span class="swatch recovered"></span> fault active, recovered
+  <span class="swatch not-recovered"></span> fault active, not recovered (shaded from injection to heal, or to the end when never healed)
+  <span class="swatch recovery-line"></span> recovered: first of the consecutive successful probes</p>`;
 }
 
 function errorsTable(s: ScenarioResult): string {
@@ -367,6 +388,187 @@ ${kv([
 ])}</div>`;
 }
 
+// ---------------------------------------------------------------------------
+// Fault injection: recovery matrix (across scenarios) and per-scenario details
+
+/** The matrix cell of a scenario, e.g. "redis.persistence=none", as a tag after its name. */
+function variantTag(s: ScenarioResult): string {
+  return s.variant ? ` <span class="variant" title="matrix cell">${e(s.variant)}</span>` : "";
+}
+
+function sloVerdictCell(s: ScenarioResult, metric: string): string {
+  const worst = worstVerdict(s.slos, metric);
+  if (!worst) return `<span class="muted">no SLO</span>`;
+  return worst.slos
+    .map((x) => {
+      // With one SLO of the metric the column says what it is; with several, the server tells them apart.
+      const scope = worst.slos.length > 1 && x.scope.server ? ` <span class="muted">${e(x.scope.server)}</span>` : "";
+      return `<div class="slo-line" title="${e(`${x.title}: measured ${x.measuredText}. ${x.reason}`)}">${badge(x.verdict)} <span class="small">${e(x.objective)}${scope}</span></div>`;
+    })
+    .join("");
+}
+
+/**
+ * The table an SRE compares across durability settings: one row per scenario
+ * (matrix cell) with its worst RTO, its RPO per store and its rto/rpo verdicts.
+ */
+function recoveryMatrix(run: RunRecord): string {
+  if (!run.scenarios.some((s) => (s.faults?.length ?? 0) > 0)) return "";
+  const stores = rpoStores(run.scenarios);
+  const rows: string[] = [];
+  run.scenarios.forEach((s, si) => {
+    if ((s.faults?.length ?? 0) === 0 && (s.rpo?.length ?? 0) === 0) return;
+    const w = worstRto(s);
+    const faultsText =
+      w.injected === 0
+        ? `<span class="muted">none injected</span>`
+        : `${w.recoveredCount} of ${w.injected} recovered`;
+    const skipped = w.notInjected > 0 ? `<div class="small muted">${w.notInjected} not injected</div>` : "";
+    const rto =
+      w.injected === 0
+        ? "–"
+        : !w.recovered
+          ? `<span class="negative">${e(notRecoveredText(w.limitMs ?? 0))}</span><div class="small muted">${e(w.faultId ?? "")}</div>`
+          : w.rtoMs === null
+            ? "–"
+            : `<strong>${e(formatDuration(w.rtoMs))}</strong><div class="small muted">${e(w.faultId ?? "")}</div>`;
+    const rpoCells = stores.map((store) => {
+      const r = worstRpo(s, store);
+      if (!r) return `<td class="muted">–</td>`;
+      const lostClass = r.lost > 0 ? "negative" : "ok-text";
+      const main = r.lost > 0 ? (r.rpoMs === null ? "unknown" : formatDuration(r.rpoMs)) : "no loss";
+      return `<td class="rpo-cell" data-store="${e(store)}" title="${e(r.durability)}"><span class="${lostClass}">${e(main)}</span>
+  <div class="small muted">${int(r.lost)} of ${int(r.acknowledged)} writes lost</div></td>`;
+    });
+    const state = (s.steadyState ?? [])
+      .slice()
+      .sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase))
+      .map((c) => `<span class="dot ${c.met ? "met" : "not-met"}" title="${e(`${c.phase}: ${c.met ? "met" : "not met"}. ${c.detail}`)}">${e(c.phase)}</span>`)
+      .join(" ");
+    rows.push(`<tr class="matrix-row" data-scenario="${si}">
+  <td><a href="#scenario-${si}"><strong>${e(s.name)}</strong></a>${s.variant ? `<div><code class="variant-code">${e(s.variant)}</code></div>` : ""}</td>
+  <td>${faultsText}${skipped}</td>
+  <td class="rto-cell">${rto}</td>
+  ${rpoCells.join("\n  ")}
+  <td class="steady-cell">${state || `<span class="muted">–</span>`}</td>
+  <td>${sloVerdictCell(s, "rto")}</td>
+  <td>${sloVerdictCell(s, "rpo")}</td>
+</tr>`);
+  });
+  return `<section class="card" id="recovery-matrix">
+  <h2>Recovery matrix</h2>
+  <p class="muted small">How each scenario, in each matrix cell, came back from the faults injected into it.
+  Worst RTO: the slowest recovery, or the first fault it never recovered from. RPO per store: how far back acknowledged writes were lost (worst fault).
+  Details per fault are in each scenario below.</p>
+  <div class="table-wrap"><table class="matrix">
+    <thead><tr><th>Scenario and variant</th><th>Faults</th><th>Worst RTO</th>${stores.map((x) => `<th>RPO ${e(x)}</th>`).join("")}<th>Steady state</th><th>RTO SLO</th><th>RPO SLO</th></tr></thead>
+    <tbody>${rows.join("\n")}</tbody>
+  </table></div>
+</section>`;
+}
+
+const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
+
+function steadyStateBadges(s: ScenarioResult): string {
+  const checks = s.steadyState ?? [];
+  if (checks.length === 0) return "";
+  const items = PHASES.map((phase) => {
+    const c = checks.find((x) => x.phase === phase);
+    if (!c) {
+      return `<div class="steady-item" data-phase="${phase}"><span class="badge neutral">${phase}: not checked</span></div>`;
+    }
+    return `<div class="steady-item" data-phase="${phase}" data-met="${c.met}">
+  <span class="badge ${c.met ? "pass" : "fail"}">${phase}: ${c.met ? "met" : "not met"}</span>
+  <div class="small">${e(c.detail)}</div>
+  <div class="small muted">${int(c.probes)} probes, ${int(c.failures)} failed</div>
+</div>`;
+  });
+  return `<h4>Steady state</h4><div class="steady">${items.join("")}</div>`;
+}
+
+function faultRow(f: FaultResult): string {
+  const what = `<td><strong>${e(f.id)}</strong><div class="small">${e(f.description)}</div><div class="small muted">${e(f.kind)} · ${e(f.target)}</div></td>`;
+  if (!f.injected) {
+    return `<tr class="fault-row not-injected" data-fault="${e(f.id)}">
+  ${what}
+  <td colspan="7" class="muted">Not injected${f.notInjectedReason ? `: ${e(f.notInjectedReason)}` : ""}</td>
+</tr>`;
+  }
+  const rto = f.recovered
+    ? `<strong>${e(formatDuration(f.rtoMs))}</strong>`
+    : `<span class="negative not-recovered">${e(notRecoveredText(f.limitMs))}</span>`;
+  const observations =
+    f.observations.length > 0
+      ? `<ul class="observations">${f.observations.map((o) => `<li>${e(o)}</li>`).join("")}</ul>`
+      : `<span class="muted">–</span>`;
+  return `<tr class="fault-row ${f.recovered ? "recovered" : "not-recovered"}" data-fault="${e(f.id)}">
+  ${what}
+  <td class="num">${e(formatAt(f.injectedAtMs))}</td>
+  <td class="num">${f.healedAtMs === null ? `<span class="muted">never</span>` : e(formatAt(f.healedAtMs))}</td>
+  <td class="num">${f.timeToDetectMs === null ? `<span class="muted">no probe failed</span>` : e(formatDuration(f.timeToDetectMs))}</td>
+  <td class="num rto">${rto}</td>
+  <td class="num">${e(formatDuration(f.afterHealMs))}</td>
+  <td>${f.supervisor ? "on" : "off"}</td>
+  <td class="obs-cell">${observations}</td>
+</tr>`;
+}
+
+function rtoTable(s: ScenarioResult): string {
+  const faults = s.faults ?? [];
+  if (faults.length === 0) return "";
+  const probe = s.probe;
+  const k = probe ? `${probe.consecutive} consecutive successful probes` : "consecutive successful probes";
+  return `<h4>RTO per fault</h4>
+<p class="small muted">Times are from the start of the measurement window. Detected: first failed probe after the fault.
+RTO: from the fault to the first of ${e(k)}. After heal: the same end point, from when the cause was removed.</p>
+<div class="table-wrap"><table class="rto-table">
+  <thead><tr><th>Fault</th><th class="num">Injected at</th><th class="num">Healed at</th><th class="num">Detected after</th><th class="num">RTO</th><th class="num">After heal</th><th>Supervisor</th><th>Observations</th></tr></thead>
+  <tbody>${faults.map(faultRow).join("\n")}</tbody>
+</table></div>`;
+}
+
+function rpoTable(s: ScenarioResult): string {
+  const rows = s.rpo ?? [];
+  if (rows.length === 0) return "";
+  const body = rows.map((r) => `<tr class="rpo-row${r.lost > 0 ? " lost" : ""}" data-store="${e(r.store)}">
+  <td><strong>${e(r.store)}</strong></td>
+  <td class="small">${e(r.durability)}</td>
+  <td class="num">${int(r.acknowledged)}</td>
+  <td class="num">${int(r.present)}</td>
+  <td class="num${r.lost > 0 ? " negative" : ""}">${int(r.lost)}</td>
+  <td class="num">${int(r.unacknowledgedPresent)}</td>
+  <td class="num">${r.lost === 0 ? `<span class="ok-text">no loss</span>` : r.rpoMs === null ? "unknown" : `<strong class="negative">${e(formatDuration(r.rpoMs))}</strong>`}</td>
+  <td class="num">${e(formatAt(r.faultAtMs))}</td>
+</tr>`);
+  return `<h4>RPO per store</h4>
+<p class="small muted">Every acknowledged write is read back after recovery. RPO: fault time minus the acknowledgement time of the oldest lost write.
+Unacknowledged but present: writes that landed without an acknowledgement; not loss.</p>
+<div class="table-wrap"><table class="rpo-table">
+  <thead><tr><th>Store</th><th>Durability</th><th class="num">Acknowledged</th><th class="num">Present</th><th class="num">Lost</th><th class="num">Unacknowledged but present</th><th class="num">RPO</th><th class="num">Fault at</th></tr></thead>
+  <tbody>${body.join("")}</tbody>
+</table></div>`;
+}
+
+function probeChart(s: ScenarioResult, si: number): string {
+  const p = s.probe;
+  if (!p || p.points.length === 0) return "";
+  const failed = p.points.filter((x) => !x.ok).length;
+  return `<figure class="probe-figure"><figcaption>Probe <code>${e(p.server)}/${e(p.tool)}</code> every ${e(formatDuration(p.intervalMs))}
+  (timeout ${e(formatDuration(p.timeoutMs))}): ${int(p.points.length - failed)} ok, ${int(failed)} failed</figcaption>
+  <div class="chart probe"><canvas data-scenario="${si}" data-chart="probe" role="img" aria-label="Probe results over time, ok or failed"></canvas></div></figure>`;
+}
+
+function recoverySection(s: ScenarioResult, si: number): string {
+  if (!hasRecovery(s)) return "";
+  return `<div class="recovery">
+  <h3>Recovery under faults</h3>
+  ${steadyStateBadges(s)}
+  ${rtoTable(s)}
+  ${rpoTable(s)}
+  ${probeChart(s, si)}
+</div>`;
+}
+
 function scenarioSection(s: ScenarioResult, si: number): string {
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
   for (const slo of s.slos) counts[slo.verdict]++;
@@ -379,11 +581,12 @@ function scenarioSection(s: ScenarioResult, si: number): string {
   const verdict: RunRecord["verdict"] =
     s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
   return `<section class="card scenario" id="scenario-${si}">
-  <h2>${e(s.name)} <span class="badge ${verdict === "interrupted" ? "error" : verdict}">${VERDICT_WORD[verdict]}</span></h2>
+  <h2>${e(s.name)}${variantTag(s)} <span class="badge ${verdict === "interrupted" ? "error" : verdict}">${VERDICT_WORD[verdict]}</span></h2>
   <p class="muted">${e(s.description)}</p>
   <p class="small muted"><code>${e(s.file)}</code> · profile ${e(s.profile)} · ${e(when(s.startedAt))} · ${e(duration(s.startedAt, s.endedAt))} ·
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
+  ${recoverySection(s, si)}
   ${serversTable(s)}
   ${backendsTable(s)}
   ${latencyTable(s.latency)}
@@ -472,12 +675,47 @@ figcaption{font-size:13px;font-weight:600;color:#374151;margin-bottom:4px}
 .kv .warn dd{color:var(--fail);font-weight:600}
 .warn-box,.error-box{background:var(--fail-bg);color:#7f1d1d;border-radius:8px;padding:8px 12px}
 td.message code{color:#7f1d1d}
+h4{font-size:13px;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.05em;color:#374151}
+.variant{display:inline-block;font:600 13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2ff;color:#3730a3;border-radius:6px;padding:1px 8px;margin-left:8px;vertical-align:2px}
+.scorecard tr.group .variant{font-size:11.5px;padding:0 6px}
+.badge.neutral{background:#f3f4f6;color:var(--muted)}
+.ok-text{color:var(--pass);font-weight:600}
+.recovery{border:1px solid var(--line);border-radius:10px;padding:4px 16px 14px;margin:14px 0;background:#fcfcfd}
+.recovery h3{margin-top:12px}
+.steady{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:10px 18px}
+.steady-item .badge{margin-bottom:3px}
+.observations{margin:0;padding-left:16px;font-size:12.5px}
+.observations li{margin:0 0 2px}
+.rto-table td.obs-cell{min-width:18em}
+.rto-table tr.not-recovered td{background:#fff7f7}
+.rto-table tr.not-injected td{background:#fafafa}
+.not-recovered{white-space:normal}
+table.matrix td{vertical-align:middle}
+table.matrix tr.matrix-row td:first-child{white-space:nowrap}
+table.matrix tr.matrix-row td:first-child a{text-decoration:none}
+table.matrix code{white-space:nowrap;word-break:normal;color:#3730a3}
+table.matrix .rto-cell{min-width:9.5em}
+table.matrix .rpo-cell{min-width:8em}
+table.matrix .steady-cell{min-width:7em}
+.rto-table td:first-child{min-width:15em}
+.rto-table td.rto{min-width:9.5em}
+.slo-line{margin:2px 0;white-space:nowrap}
+.dot{display:inline-block;font-size:11px;font-weight:600;border-radius:4px;padding:0 5px;margin:1px 0}
+.dot.met{background:var(--pass-bg);color:var(--pass)}
+.dot.not-met{background:var(--fail-bg);color:var(--fail)}
+.probe-figure{margin-top:14px}
+.chart.probe{height:150px}
+.fault-legend{margin:6px 0 0}
+.swatch{display:inline-block;width:14px;height:10px;border-radius:2px;vertical-align:-1px;margin:0 3px 0 10px}
+.swatch.recovered{background:rgba(217,119,6,.3)}
+.swatch.not-recovered{background:rgba(220,38,38,.3)}
+.swatch.recovery-line{width:0;height:12px;border-left:2px dashed #15803d;border-radius:0}
 footer{color:var(--muted);font-size:12px;text-align:center;margin:24px 0}
-@media (max-width:860px){.charts{grid-template-columns:1fr}.verdict-word{font-size:44px}}
+@media (max-width:860px){.charts{grid-template-columns:1fr}.verdict-word{font-size:44px}.steady{grid-template-columns:1fr}}
 @media print{
   body{background:#fff;font-size:12px}
   main{max-width:none;padding:0}
-  .banner,.badge,.tag,.scorecard tr td,.warn-box,.error-box{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+  .banner,.badge,.tag,.dot,.variant,.swatch,.scorecard tr td,.rto-table tr td,.warn-box,.error-box{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   .card{border:0;padding:8px 0;break-inside:auto}
   .scenario{break-before:page}
   tr,figure,.block{break-inside:avoid}
@@ -533,6 +771,127 @@ const CHART_SCRIPT = `
     }
   };
 
+  // Fault windows: one shaded band per injected fault, from injection to heal
+  // (to the right edge when never healed), labelled with the fault's id, and a
+  // dashed line where the probes say it recovered. One plugin object per
+  // chart, holding that scenario's bands; the rectangles it drew are kept on
+  // chart.$faultBands (canvas pixels) so a test can look at them.
+  function faultBandsOf(scenario) {
+    return (scenario.faults || []).filter(function (f) {
+      return f.injected && f.injectedAtMs !== null;
+    }).map(function (f) {
+      return {
+        id: f.id,
+        from: f.injectedAtMs / 1000,
+        to: f.healedAtMs === null ? null : f.healedAtMs / 1000,
+        recovered: f.recovered,
+        recoveredAt: f.recovered && f.rtoMs !== null ? (f.injectedAtMs + f.rtoMs) / 1000 : null
+      };
+    });
+  }
+
+  function faultBandsPlugin(bands) {
+    function spans(chart) {
+      var x = chart.scales.x, area = chart.chartArea;
+      if (!x || !area) return [];
+      return bands.map(function (b, i) {
+        var left = Math.max(area.left, x.getPixelForValue(b.from));
+        var right = b.to === null ? area.right : Math.min(area.right, x.getPixelForValue(b.to));
+        var line = b.recoveredAt === null ? null : x.getPixelForValue(b.recoveredAt);
+        return { band: b, index: i, left: left, right: right, line: line, top: area.top, bottom: area.bottom };
+      }).filter(function (s) { return s.right > s.left && s.left < area.right; });
+    }
+    return {
+      id: "faultBands",
+      beforeDatasetsDraw: function (chart) {
+        var ctx = chart.ctx, drawn = [];
+        ctx.save();
+        spans(chart).forEach(function (s) {
+          ctx.fillStyle = s.band.recovered ? "rgba(217,119,6,0.16)" : "rgba(220,38,38,0.14)";
+          ctx.fillRect(s.left, s.top, s.right - s.left, s.bottom - s.top);
+          ctx.strokeStyle = s.band.recovered ? "rgba(217,119,6,0.8)" : "rgba(220,38,38,0.8)";
+          ctx.lineWidth = 1;
+          ctx.beginPath();
+          ctx.moveTo(Math.round(s.left) + 0.5, s.top);
+          ctx.lineTo(Math.round(s.left) + 0.5, s.bottom);
+          ctx.stroke();
+          if (s.line !== null && s.line > chart.chartArea.left && s.line < chart.chartArea.right) {
+            ctx.strokeStyle = "#15803d";
+            ctx.lineWidth = 1.5;
+            ctx.setLineDash([4, 3]);
+            ctx.beginPath();
+            ctx.moveTo(s.line, s.top);
+            ctx.lineTo(s.line, s.bottom);
+            ctx.stroke();
+            ctx.setLineDash([]);
+          }
+          var r = chart.currentDevicePixelRatio || 1;
+          drawn.push({ id: s.band.id, left: s.left * r, right: s.right * r, top: s.top * r, bottom: s.bottom * r });
+        });
+        ctx.restore();
+        chart.$faultBands = drawn;
+      },
+      // Labels over the data, so a line through the top of the chart cannot hide them.
+      afterDatasetsDraw: function (chart) {
+        var ctx = chart.ctx;
+        ctx.save();
+        ctx.font = "600 11px " + Chart.defaults.font.family;
+        spans(chart).forEach(function (s) {
+          var y = s.top + 4 + (s.index % 2) * 15;
+          var w = ctx.measureText(s.band.id).width + 8;
+          var x = Math.min(s.left + 3, chart.chartArea.right - w);
+          ctx.fillStyle = "rgba(255,255,255,0.85)";
+          ctx.fillRect(x, y, w, 14);
+          ctx.fillStyle = s.band.recovered ? "#92400e" : "#991b1b";
+          ctx.textBaseline = "top";
+          ctx.fillText(s.band.id, x + 4, y + 2);
+        });
+        ctx.restore();
+      }
+    };
+  }
+
+  // In a scenario with faults every chart shares one time axis, so bands line up across them.
+  function xAxisFor(scenario) {
+    if (!scenario.probe && !(scenario.faults && scenario.faults.length)) return xAxis;
+    var ts = scenario.timeline.points.map(function (p) { return p.t; });
+    if (scenario.probe) scenario.probe.points.forEach(function (p) { ts.push(p.t); });
+    if (!ts.length) return xAxis;
+    var axis = {};
+    for (var k in xAxis) axis[k] = xAxis[k];
+    axis.min = Math.floor(Math.min.apply(null, ts) / 1000);
+    axis.max = Math.ceil(Math.max.apply(null, ts) / 1000);
+    axis.ticks = { maxTicksLimit: 10, includeBounds: false };
+    return axis;
+  }
+
+  function probeChart(canvas, scenario) {
+    var pts = scenario.probe.points.slice().sort(function (a, b) { return a.t - b.t; });
+    return new Chart(canvas, {
+      type: "line",
+      data: { datasets: [{
+        label: "probe", stepped: true, borderColor: "#9ca3af", borderWidth: 1.5,
+        pointRadius: 2.5, pointBorderWidth: 0,
+        pointBackgroundColor: pts.map(function (p) { return p.ok ? "#15803d" : "#dc2626"; }),
+        data: pts.map(function (p) { return { x: p.t / 1000, y: p.ok ? 1 : 0 }; })
+      }] },
+      options: {
+        maintainAspectRatio: false, parsing: false,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: {
+          x: xAxisFor(scenario),
+          y: { min: -0.2, max: 1.2, grid: { color: "#f0f0f0" },
+               ticks: { stepSize: 1, callback: function (v) { return v === 1 ? "ok" : v === 0 ? "failed" : ""; } } }
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: function (c) { return c.parsed.y === 1 ? "ok" : "failed"; } } }
+        }
+      },
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
+    });
+  }
+
   function serverNames(scenario) {
     var names = scenario.servers.map(function (s) { return s.name; });
     scenario.timeline.points.forEach(function (p) { if (names.indexOf(p.server) < 0) names.push(p.server); });
@@ -573,10 +932,10 @@ const CHART_SCRIPT = `
         maintainAspectRatio: false, parsing: false, spanGaps: false,
         elements: { point: { radius: 0, hitRadius: 6 } },
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: { x: xAxis, y: { beginAtZero: true, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } } },
+        scales: { x: xAxisFor(scenario), y: { beginAtZero: true, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } } },
         plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } }
       },
-      plugins: [warmupShade]
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
     });
   }
 
@@ -603,14 +962,14 @@ const CHART_SCRIPT = `
         maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
-          x: xAxis,
+          x: xAxisFor(scenario),
           y: { beginAtZero: true, position: "left", title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } },
           y1: { beginAtZero: true, position: "right", title: { display: true, text: "errors + timeouts / interval" },
                 grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
         },
         plugins: { legend: { labels: { boxWidth: 14 } } }
       },
-      plugins: [warmupShade]
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
     });
   }
 
@@ -620,7 +979,9 @@ const CHART_SCRIPT = `
     var scenario = run.scenarios[Number(canvas.getAttribute("data-scenario"))];
     if (!scenario) continue;
     try {
-      if (canvas.getAttribute("data-chart") === "latency") latencyChart(canvas, scenario);
+      var kind = canvas.getAttribute("data-chart");
+      if (kind === "latency") latencyChart(canvas, scenario);
+      else if (kind === "probe") { if (scenario.probe) probeChart(canvas, scenario); }
       else throughputChart(canvas, scenario);
     } catch (err) {
       // One broken chart must not take the others down; the tables still hold every figure.
@@ -655,6 +1016,7 @@ export async function renderHtmlReport(run: RunRecord): Promise<string> {
 <main>
 ${banner(run)}
 ${attention(run)}
+${recoveryMatrix(run)}
 ${scorecard(run)}
 ${run.scenarios.map(scenarioSection).join("\n")}
 ${notes(run)}

@@ -88,20 +88,22 @@ describe("renderJunit", () => {
 
   it("has one testsuite per scenario and one testcase per SLO", () => {
     const suites = all(root, "testsuite");
-    expect(suites.map((s) => s.attrs.name)).toEqual(run.scenarios.map((s) => s.name));
+    // A matrix cell is part of the suite's name, and of its test cases' classname, so cells never merge.
+    expect(suites.map((s) => s.attrs.name)).toEqual(["coordination-and-cache", "tool-latency <baseline> & friends", "redis-durability [redis.persistence=none]"]);
     suites.forEach((suite, i) => {
       const scenario = run.scenarios[i]!;
       expect(suite.children.map((c) => c.attrs.name)).toEqual(scenario.slos.map((s) => `${s.id}: ${s.objective}`));
-      expect(suite.children.every((c) => c.attrs.classname === scenario.name)).toBe(true);
+      expect(suite.children.every((c) => c.attrs.classname === suite.attrs.name)).toBe(true);
     });
   });
 
   it("counts tests, failures, errors and skipped, and carries time attributes", () => {
-    expect(root.attrs).toMatchObject({ tests: "6", failures: "2", errors: "0", skipped: "1" });
-    expect(Number(root.attrs.time)).toBeCloseTo(130, 3);
-    const [first, second] = all(root, "testsuite");
+    expect(root.attrs).toMatchObject({ tests: "9", failures: "3", errors: "0", skipped: "1" });
+    expect(Number(root.attrs.time)).toBeCloseTo(240, 3);
+    const [first, second, third] = all(root, "testsuite");
     expect(first!.attrs).toMatchObject({ tests: "3", failures: "1", errors: "0", skipped: "0", time: "80.000" });
     expect(second!.attrs).toMatchObject({ tests: "3", failures: "1", errors: "0", skipped: "1", time: "45.000" });
+    expect(third!.attrs).toMatchObject({ tests: "3", failures: "1", errors: "0", skipped: "0", time: "110.000" });
     for (const c of all(root, "testcase")) expect(c.attrs.time).toMatch(/^\d+\.\d{3}$/);
   });
 
@@ -112,6 +114,16 @@ describe("renderJunit", () => {
     expect(failure.attrs.message).toBe("measured 98.01 %, objective cache hit ratio > 99 %, margin 0.99 points short");
     expect(failure.text).toContain("source: MCP Enterprise Guide (003_ba5d8098385d04d0.txt), lines 1813, 269, 590, 1234");
     expect(failure.text).toContain("reason: the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %.");
+  });
+
+  it("reports rto and rpo SLOs like any other: a missed RTO is a slo-breach, a met RPO a bare testcase", () => {
+    const prefix = "redis-durability [redis.persistence=none]";
+    const rto = caseNamed(root, "redis.rto: RTO <= 30 s");
+    expect(rto.attrs.classname).toBe(prefix);
+    expect(rto.children[0]!.attrs).toMatchObject({ type: "slo-breach", message: "measured not recovered in 45 s, objective RTO <= 30 s, margin at least 15 s over" });
+    expect(rto.children[0]!.text).toContain("reason: redis-mcp-kill: no 3 consecutive successful probes within 45 s");
+    expect(caseNamed(root, "recovery.coordination.rpo: RPO <= 30 s").children).toEqual([]);
+    expect(caseNamed(root, "recovery.audit.rpo: RPO <= 0 s").children).toEqual([]);
   });
 
   it("reports an inconclusive SLO as skipped with its reason, and a pass as a bare testcase", () => {
@@ -131,7 +143,7 @@ describe("renderJunit", () => {
     const failure = caseNamed(r, "scenario").children[0]!;
     expect(failure.attrs).toMatchObject({ type: "harness-error", message: "server <github> exited with code 1 before initialize" });
     expect(all(r, "testsuite")[1]!.attrs).toMatchObject({ tests: "1", failures: "1" });
-    expect(r.attrs).toMatchObject({ tests: "4", failures: "2" });
+    expect(r.attrs).toMatchObject({ tests: "7", failures: "3" });
   });
 
   it("marks an interrupted scenario, or an interrupted run with no scenario saying so, with an error", () => {

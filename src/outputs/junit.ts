@@ -1,9 +1,11 @@
 /**
  * JUnit XML, so CI systems that already show test results (GitLab, Jenkins,
  * GitHub test reporters) show SLO verdicts without a plugin. One <testsuite>
- * per scenario, one <testcase> per SLO.
+ * per scenario (named "scenario [matrix cell]" when it has a variant), one
+ * <testcase> per SLO, whatever its metric (latency, rto, rpo, ...).
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
+import { scenarioLabel } from "./format.js";
 
 /**
  * No XML library: escaping text and attribute values needs five replacements
@@ -73,7 +75,8 @@ function sloCase(slo: SloResult, classname: string): Case {
 }
 
 function scenarioCases(scenario: ScenarioResult): Case[] {
-  const classname = scenario.name;
+  // With a matrix, the same SLO runs once per cell: the cell keeps their names apart.
+  const classname = scenarioLabel(scenario);
   const time = seconds(scenario.startedAt, scenario.endedAt);
   const cases: Case[] = [];
   if (scenario.status === "error") {
@@ -161,7 +164,7 @@ function runLevelSuite(run: RunRecord): Suite | null {
 
 export function renderJunit(run: RunRecord): string {
   const suites: Suite[] = run.scenarios.map((s) => ({
-    name: s.name,
+    name: scenarioLabel(s),
     timestamp: s.startedAt,
     time: seconds(s.startedAt, s.endedAt),
     cases: scenarioCases(s),

@@ -8,7 +8,7 @@ describe("renderSummaryMarkdown", () => {
   const lines = md.split("\n");
 
   it("puts the overall verdict and the counts on the first line", () => {
-    expect(lines[0]).toBe("# FAIL: 3 of 6 SLOs met, 2 failed, 1 inconclusive");
+    expect(lines[0]).toBe("# FAIL: 5 of 9 SLOs met, 3 failed, 1 inconclusive");
   });
 
   it("has a row per SLO with its id, objective, measured value, margin, samples, verdict and source", () => {
@@ -38,6 +38,51 @@ describe("renderSummaryMarkdown", () => {
     expect(md).toContain("the two counts agree");
     expect(md).toContain("## Notes");
     for (const note of run.notes) expect(md).toContain(note);
+  });
+
+  it("names the matrix cell in the scenario heading", () => {
+    expect(lines).toContain("## redis-durability `redis.persistence=none`");
+    expect(lines).toContain("## coordination-and-cache");
+  });
+
+  it("has the steady-state, RTO and RPO tables of the fault scenario", () => {
+    const from = md.indexOf("## redis-durability");
+    const section = md.slice(from).split("\n");
+    const row = (start: string) => {
+      const found = section.find((l) => l.startsWith(start));
+      expect(found, start).toBeDefined();
+      return found!;
+    };
+    expect(row("| phase |")).toBe("| phase | met | probes | failed | detail |");
+    expect(row("| before |")).toBe("| before | met | 40 | 0 | 40 of 40 redis get probes ok in the 20 s before the first fault |");
+    expect(row("| after |")).toBe("| after | **NOT MET** | 90 | 90 | 0 of 90 redis get probes ok in the 45 s after the last fault |");
+
+    expect(row("| fault |")).toBe("| fault | what | injected at | healed at | detected after | RTO | after heal | supervisor | observations |");
+    const recovered = row("| redis-kill |").split(/(?<!\\)\|/).map((c) => c.trim());
+    expect(recovered.slice(3, 9)).toEqual(["20.0 s", "25.0 s", "120 ms", "7.12 s", "2.12 s", "on"]);
+    const stuck = row("| redis-mcp-kill |");
+    expect(stuck).toContain("| 45.0 s | never | 120 ms | **did not recover within 45 s** | - | off |");
+    // Observations are joined in one cell, their markup escaped.
+    expect(stuck).toContain("stderr of redis#0: &lt;b>Error&lt;/b>: write EPIPE; no supervisor");
+    expect(stuck.split(/(?<!\\)\|/).length).toBe(11);
+    expect(row("| postgres-partition |")).toContain("not injected: steady state was not met before it");
+
+    expect(row("| store |")).toBe("| store | durability | acknowledged | present | lost | unacknowledged but present | RPO |");
+    expect(row("| redis | appendonly")).toBe("| redis | appendonly no, no RDB snapshots | 2118 | 276 | **1842** | 0 | 19.9 s |");
+    expect(row("| postgres | synchronous")).toBe("| postgres | synchronous_commit on, fsync on | 1630 | 1633 | 0 | 3 | no loss |");
+    expect(md).not.toContain("<b>");
+  });
+
+  it("puts a recovery matrix before the scenarios", () => {
+    const matrix = lines.indexOf("## Recovery matrix");
+    expect(matrix).toBeGreaterThan(0);
+    expect(matrix).toBeLessThan(lines.indexOf("## coordination-and-cache"));
+    expect(lines[matrix + 2]).toBe("| scenario | variant | faults recovered | worst RTO | RPO redis | RPO postgres | RTO SLO | RPO SLO |");
+    expect(lines[matrix + 4]).toBe(
+      "| redis-durability | redis.persistence=none | 1 of 2 (1 not injected) | **did not recover within 45 s** (redis-mcp-kill) | 19.9 s (1,842 lost) | no loss | **FAIL** (RTO <= 30 s) | pass (RPO <= 30 s), pass (RPO <= 0 s) |",
+    );
+    const plain = renderSummaryMarkdown(sampleRunRecord({ scenarios: run.scenarios.slice(0, 2) }));
+    expect(plain).not.toContain("Recovery matrix");
   });
 
   it("keeps server text from becoming HTML or breaking a table", () => {

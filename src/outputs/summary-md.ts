@@ -2,7 +2,17 @@
  * A Markdown summary for places that render Markdown and nothing else: a CI
  * job summary ($GITHUB_STEP_SUMMARY), a pull-request comment, a terminal.
  */
-import type { LatencySummary, RunRecord, ScenarioResult, SloResult } from "../results/types.js";
+import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
+import {
+  formatAt,
+  formatDuration,
+  notRecoveredText,
+  rpoStores,
+  rpoText,
+  worstRpo,
+  worstRto,
+  worstVerdict,
+} from "./format.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -81,8 +91,125 @@ function latencySection(latency: LatencySummary[]): string[] {
   ];
 }
 
+const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
+
+function steadyStateSection(scenario: ScenarioResult): string[] {
+  const checks = scenario.steadyState ?? [];
+  if (checks.length === 0) return [];
+  const ordered = [...checks].sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase));
+  return [
+    "",
+    "Steady state:",
+    "",
+    ...table(
+      ["phase", "met", "probes", "failed", "detail"],
+      ordered.map((c) => [c.phase, c.met ? "met" : "**NOT MET**", String(c.probes), String(c.failures), c.detail]),
+      [1],
+    ),
+  ];
+}
+
+function rtoSection(scenario: ScenarioResult): string[] {
+  const faults = scenario.faults ?? [];
+  if (faults.length === 0) return [];
+  const k = scenario.probe ? `${scenario.probe.consecutive} consecutive successful probes` : "consecutive successful probes";
+  return [
+    "",
+    `Faults and recovery (RTO: from the fault to the first of ${k}; times from the start of the measurement window):`,
+    "",
+    ...table(
+      ["fault", "what", "injected at", "healed at", "detected after", "RTO", "after heal", "supervisor", "observations"],
+      faults.map((f) => {
+        if (!f.injected) {
+          const reason = `not injected${f.notInjectedReason ? `: ${f.notInjectedReason}` : ""}`;
+          return [f.id, f.description, reason, "-", "-", "-", "-", f.supervisor ? "on" : "off", "-"];
+        }
+        const rto = f.recovered ? formatDuration(f.rtoMs, "-") : `**${notRecoveredText(f.limitMs)}**`;
+        return [
+          f.id,
+          `${f.description} (${f.kind}, ${f.target})`,
+          formatAt(f.injectedAtMs, "-"),
+          f.healedAtMs === null ? "never" : formatAt(f.healedAtMs),
+          f.timeToDetectMs === null ? "no probe failed" : formatDuration(f.timeToDetectMs),
+          rto,
+          formatDuration(f.afterHealMs, "-"),
+          f.supervisor ? "on" : "off",
+          f.observations.length > 0 ? f.observations.join("; ") : "-",
+        ];
+      }),
+      [5],
+    ),
+  ];
+}
+
+function rpoSection(scenario: ScenarioResult): string[] {
+  const rows = scenario.rpo ?? [];
+  if (rows.length === 0) return [];
+  return [
+    "",
+    "Data loss (RPO: fault time minus the acknowledgement of the oldest lost write):",
+    "",
+    ...table(
+      ["store", "durability", "acknowledged", "present", "lost", "unacknowledged but present", "RPO"],
+      rows.map((r) => [
+        r.store,
+        r.durability,
+        String(r.acknowledged),
+        String(r.present),
+        r.lost > 0 ? `**${r.lost}**` : "0",
+        String(r.unacknowledgedPresent),
+        r.lost === 0 ? "no loss" : r.rpoMs === null ? "unknown" : formatDuration(r.rpoMs),
+      ]),
+      [4],
+    ),
+  ];
+}
+
+function recoverySection(scenario: ScenarioResult): string[] {
+  return [...steadyStateSection(scenario), ...rtoSection(scenario), ...rpoSection(scenario)];
+}
+
+/** One row per scenario (matrix cell) with faults: worst RTO, RPO per store, rto/rpo verdicts. */
+function recoveryMatrix(run: RunRecord): string[] {
+  const scenarios = run.scenarios.filter((s) => (s.faults?.length ?? 0) > 0 || (s.rpo?.length ?? 0) > 0);
+  if (!run.scenarios.some((s) => (s.faults?.length ?? 0) > 0)) return [];
+  const stores = rpoStores(scenarios);
+  const verdictText = (s: ScenarioResult, metric: string) => {
+    const w = worstVerdict(s.slos, metric);
+    if (!w) return "-";
+    return w.slos.map((x) => `${sloVerdict(x)} (${escapeMarkdownCell(x.objective)})`).join(", ");
+  };
+  return [
+    "## Recovery matrix",
+    "",
+    ...table(
+      ["scenario", "variant", "faults recovered", "worst RTO", ...stores.map((x) => `RPO ${x}`), "RTO SLO", "RPO SLO"],
+      scenarios.map((s) => {
+        const w = worstRto(s);
+        const rto =
+          w.injected === 0 ? "-" : !w.recovered ? `**${notRecoveredText(w.limitMs ?? 0)}** (${escapeMarkdownCell(w.faultId ?? "")})` : `${formatDuration(w.rtoMs, "-")} (${escapeMarkdownCell(w.faultId ?? "")})`;
+        return [
+          s.name,
+          s.variant ?? "-",
+          `${w.recoveredCount} of ${w.injected}${w.notInjected > 0 ? ` (${w.notInjected} not injected)` : ""}`,
+          rto,
+          ...stores.map((store) => {
+            const r = worstRpo(s, store);
+            return r ? rpoText(r) : "-";
+          }),
+          verdictText(s, "rto"),
+          verdictText(s, "rpo"),
+        ];
+      }),
+      [3, 4 + stores.length, 5 + stores.length],
+    ),
+    "",
+  ];
+}
+
 function scenarioSection(scenario: ScenarioResult): string[] {
-  const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}`, ""];
+  const variant = scenario.variant ? ` \`${scenario.variant.replace(/`/g, "'")}\`` : "";
+  const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}${variant}`, ""];
   if (scenario.description) out.push(escapeMarkdownCell(scenario.description), "");
   if (scenario.status === "error") {
     out.push(`**Scenario error:** ${escapeMarkdownCell(scenario.error ?? "unknown error")}`, "");
@@ -90,6 +217,7 @@ function scenarioSection(scenario: ScenarioResult): string[] {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
   out.push(...sloSection(scenario));
+  out.push(...recoverySection(scenario));
   out.push(...latencySection(scenario.latency));
   if (scenario.errors.length > 0) {
     out.push(
@@ -137,6 +265,7 @@ export function renderSummaryMarkdown(run: RunRecord): string {
     `Run \`${run.runId}\`, ${run.startedAt}, profile \`${run.profile}\`, ` +
       `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}.`,
     "",
+    ...recoveryMatrix(run),
   ];
   for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario), "");
   if (run.notes.length > 0) {

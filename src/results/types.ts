@@ -155,8 +155,72 @@ export interface CacheSummary {
   agree: boolean;
 }
 
+/** One injected fault and how the stack came back from it (see ../shared/measurement.md, RTO). */
+export interface FaultResult {
+  id: string;
+  kind: "toxic" | "hop-down" | "process" | "stdio";
+  target: string;
+  description: string;
+  /** false when it was not injected (steady state not met, run interrupted first) */
+  injected: boolean;
+  notInjectedReason?: string;
+  /** ms from the start of the measurement window */
+  injectedAtMs: number | null;
+  /** when its cause was removed (link restored, process started again); null when never healed */
+  healedAtMs: number | null;
+  /** first failed probe - injection; null when no probe failed */
+  timeToDetectMs: number | null;
+  /** first of k consecutive successful probes after the outage - injection; null when not recovered */
+  rtoMs: number | null;
+  /** the same end point - heal time */
+  afterHealMs: number | null;
+  recovered: boolean;
+  /** how long recovery was waited for */
+  limitMs: number;
+  /** whether a supervisor restarted dead MCP server processes */
+  supervisor: boolean;
+  /** What the stack did, as seen: processes that exited, restarts, the first log lines during the fault. */
+  observations: string[];
+}
+
+/** Data loss of one store, measured like Jepsen: acknowledged writes read back after recovery. */
+export interface RpoResult {
+  store: "redis" | "postgres" | "memory" | "filesystem";
+  /** e.g. "appendonly yes, appendfsync always" */
+  durability: string;
+  acknowledged: number;
+  present: number;
+  lost: number;
+  /** writes that were never acknowledged but did land: not loss, reported apart */
+  unacknowledgedPresent: number;
+  /** ms from the window start of the fault the loss is measured against */
+  faultAtMs: number | null;
+  /** fault time - ack time of the oldest lost record; 0 when nothing was lost */
+  rpoMs: number | null;
+}
+
+export interface SteadyStateCheck {
+  phase: "before" | "during" | "after";
+  met: boolean;
+  probes: number;
+  failures: number;
+  detail: string;
+}
+
+export interface ProbeSeries {
+  server: string;
+  tool: string;
+  intervalMs: number;
+  timeoutMs: number;
+  consecutive: number;
+  /** t: ms from the start of the measurement window */
+  points: { t: number; ok: boolean }[];
+}
+
 export interface ScenarioResult {
   name: string;
+  /** The matrix cell, e.g. "redis.persistence=none", when the scenario has a matrix. */
+  variant?: string;
   description: string;
   file: string;
   profile: string;
@@ -173,6 +237,10 @@ export interface ScenarioResult {
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;
   cache?: CacheSummary;
+  faults?: FaultResult[];
+  rpo?: RpoResult[];
+  steadyState?: SteadyStateCheck[];
+  probe?: ProbeSeries;
   slos: SloResult[];
 }
 
