@@ -37,7 +37,8 @@ const CASES: Case[] = [
 
 async function benchCase(c: Case, registry: ResourceRegistry): Promise<string> {
   const def = findServer(c.server) as ServerDefinition;
-  const stack = await localProvider.start({ needs: new Set(def.needs), registry, seedRows: 10 });
+  // No proxy: what is measured is the harness's own overhead, not Toxiproxy's.
+  const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
   const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
   const bare = new Client({ name: "bare-sdk-loop", version: "0" });
   await bare.connect(

@@ -74,6 +74,29 @@ if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.
   rm -f "$npm_log"
 fi
 
+# --- Go tools built from source ------------------------------------------------------------------
+# Toxiproxy is in neither apt nor npm. It is built from the Go module proxy, pinned, into the
+# project's own .tools/bin, so every machine runs the same version and nothing global changes.
+TOXIPROXY_MODULE="github.com/Shopify/toxiproxy/v2/cmd/server"
+TOXIPROXY_VERSION="v2.12.0"
+tools_bin="$PWD/.tools/bin"
+if [[ ! -x "$tools_bin/toxiproxy-server" ]] || ! grep -qx "$TOXIPROXY_VERSION" "$tools_bin/.toxiproxy-version" 2>/dev/null; then
+  command -v go >/dev/null 2>&1 ||
+    die "Toxiproxy must be built from source and needs Go >= 1.22 ('go' is not on PATH). Install Go from https://go.dev/dl/ and run this again."
+  mkdir -p "$tools_bin"
+  go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
+  if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$TOXIPROXY_MODULE@$TOXIPROXY_VERSION" >"$go_tmp.log" 2>&1; then
+    tail -n 20 "$go_tmp.log" >&2
+    rm -rf "$go_tmp" "$go_tmp.log"
+    die "building Toxiproxy $TOXIPROXY_VERSION with go install failed"
+  fi
+  # The module's command is called "server"; give it the name Toxiproxy's own releases use.
+  mv "$go_tmp/server" "$tools_bin/toxiproxy-server"
+  echo "$TOXIPROXY_VERSION" >"$tools_bin/.toxiproxy-version"
+  rm -rf "$go_tmp" "$go_tmp.log"
+  echo "setup: built toxiproxy-server $TOXIPROXY_VERSION (go install) into .tools/bin"
+fi
+
 # --- system packages -----------------------------------------------------------------------------
 # The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters
 # (on free loopback ports, in temp dirs), so it needs the server binaries, not running services.
@@ -109,6 +132,14 @@ fi
 if ((for_tests)); then
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
     command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+fi
+
+# prometheus: only the tests need it (promtool checks and unit-tests the generated alert rules, and
+# an integration test scrapes `mcp-slo monitor` with a real server). Debian's package puts both in
+# /usr/bin and, where systemd runs, also starts a system service on :9090; the tests never use that
+# one (they start their own on a free loopback port), so we leave it alone.
+if ((for_tests)); then
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 fi
 
 if ((${#missing[@]} == 0)); then exit 0; fi

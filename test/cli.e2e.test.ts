@@ -290,8 +290,8 @@ describe("every catalog server starts and answers tools/list", () => {
   let stack: Stack | undefined;
 
   beforeAll(async () => {
-    const needs = new Set(SERVER_CATALOG.flatMap((d) => d.needs));
-    stack = await localProvider.start({ needs, registry, seedRows: 1000 });
+    // Proxied, as a scenario runs them by default: every server reaches its backend through Toxiproxy.
+    stack = await localProvider.start({ servers: SERVER_CATALOG, extraNeeds: [], registry, seedRows: 1000, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
   });
 
   afterAll(async () => {

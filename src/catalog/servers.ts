@@ -27,6 +27,8 @@ export interface ServerDefinition {
   transport: "stdio";
   /** Tools a scenario may call; undefined means "whatever tools/list offers". */
   tools?: string[];
+  /** A cheap call that tells whether the server works: the default recovery and health probe. */
+  probe?: { tool: string; args: Record<string, unknown> };
   /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
   guideName?: string;
   notes?: string;
@@ -35,6 +37,7 @@ export interface ServerDefinition {
 export const SERVER_CATALOG: readonly ServerDefinition[] = [
   {
     name: "memory",
+    probe: { tool: "search_nodes", args: { query: "mcp-slo-probe" } },
     title: "Knowledge-graph memory",
     package: "@modelcontextprotocol/server-memory",
     command: "node",
@@ -47,6 +50,7 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
   },
   {
     name: "filesystem",
+    probe: { tool: "list_allowed_directories", args: {} },
     title: "Filesystem, confined to a sandbox directory",
     package: "@modelcontextprotocol/server-filesystem",
     command: "node",
@@ -58,6 +62,7 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
   },
   {
     name: "redis",
+    probe: { tool: "get", args: { key: "mcp-slo:probe" } },
     title: "Redis (the npm reference server, archived upstream)",
     package: "@modelcontextprotocol/server-redis",
     command: "node",
@@ -70,6 +75,7 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
   },
   {
     name: "postgres",
+    probe: { tool: "query", args: { sql: "SELECT 1" } },
     title: "PostgreSQL, read-only queries (the npm reference server, archived upstream)",
     package: "@modelcontextprotocol/server-postgres",
     command: "node",
@@ -81,6 +87,7 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
   },
   {
     name: "everything",
+    probe: { tool: "echo", args: { message: "mcp-slo-probe" } },
     title: "Reference server exercising every MCP feature",
     package: "@modelcontextprotocol/server-everything",
     command: "node",

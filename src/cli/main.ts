@@ -16,6 +16,7 @@ import { SLO_CATALOG } from "../slo/catalog.js";
 import { localProvider } from "../providers/local.js";
 import { run } from "../run/run.js";
 import { makeProgress } from "./progress.js";
+import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
@@ -86,12 +87,18 @@ async function main(argv: string[]): Promise<number> {
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(["local"]).default("local"))
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
-    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean }) => {
+    .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
+    .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
+    .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
+    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
+    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean } & RunTelemetryFlags) => {
       const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
       if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+      const telemetryOptions = runTelemetryOptions(o);
       const progress = makeProgress();
       try {
         const outcome = await run({
+          ...telemetryOptions,
           files: all,
           profile: o.profile,
           outDir: o.out,
@@ -141,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
       }
     });
 
+  registerMonitorCommand(program);
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
@@ -154,5 +163,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.harnessFailed;
   }
 }
+
+// `mcp-slo slos | head` closes the pipe early: that is the reader's choice, not a harness crash.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 process.exitCode = await main(process.argv.slice(2));

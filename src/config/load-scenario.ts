@@ -13,7 +13,9 @@ import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/se
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import { parseMetric, type ParsedMetric } from "../slo/metrics.js";
 import { compileTemplate } from "../workloads/template.js";
-import { PROFILE_NAMES, ScenarioFile, type ProfileName } from "./scenario-schema.js";
+import { PROFILE_NAMES, ScenarioFile, type FaultSpec, type ProfileName, type REDIS_PERSISTENCE } from "./scenario-schema.js";
+import { PROJECT_ROOT } from "../project-root.js";
+import { parse as parseYaml } from "yaml";
 import { parseDurationMs, parseThreshold, type Threshold } from "./units.js";
 import type { SloSource } from "../results/types.js";
 
@@ -33,8 +35,31 @@ export type ResolvedWorkload =
   | { kind: "coordination"; server: string; readTimeoutMs: number }
   | { kind: "cache-aside"; cache: string; database: string; keys: number; zipfExponent: number };
 
+export type RedisPersistence = (typeof REDIS_PERSISTENCE)[number];
+export type RpoStore = "redis" | "postgres" | "memory" | "filesystem";
+
+export interface ResolvedFault {
+  /** "f1", "f2", ... in the order of the file */
+  id: string;
+  spec: FaultSpec;
+  atMs: number;
+  durationMs: number | undefined;
+  description: string;
+}
+
+export interface ResolvedRecovery {
+  probe: { server: string; tool: string; args: Record<string, unknown> };
+  intervalMs: number;
+  timeoutMs: number;
+  consecutive: number;
+  limitMs: number;
+  supervisor: boolean;
+}
+
 export interface Scenario {
   name: string;
+  /** The matrix cell this run is, e.g. "redis.persistence=none"; undefined without a matrix. */
+  variant: string | undefined;
   description: string;
   file: string;
   profile: string;
@@ -49,9 +74,15 @@ export interface Scenario {
   seed: number;
   workload: ResolvedWorkload;
   slos: ResolvedSlo[];
+  proxied: boolean;
+  backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
+  faults: ResolvedFault[];
+  recovery: ResolvedRecovery | undefined;
+  rpo: { stores: RpoStore[]; intervalMs: number } | undefined;
+  matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
 }
 
-type PathPart = string | number;
+export type PathPart = string | number;
 
 function formatPath(p: readonly PathPart[]): string {
   return p.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), "") || "(top level)";
@@ -66,14 +97,14 @@ function valueAt(root: unknown, p: readonly PathPart[]): unknown {
   return v;
 }
 
-function describeFound(v: unknown): string {
+export function describeFound(v: unknown): string {
   if (v === undefined) return "nothing";
   const text = JSON.stringify(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Line of the deepest node of `p` that exists in the document. */
-function lineOf(doc: Document, lines: LineCounter, p: readonly PathPart[]): number {
+export function lineOf(doc: Document, lines: LineCounter, p: readonly PathPart[]): number {
   for (let n = p.length; n >= 0; n--) {
     const node = doc.getIn(p.slice(0, n), true);
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
@@ -82,7 +113,7 @@ function lineOf(doc: Document, lines: LineCounter, p: readonly PathPart[]): numb
 }
 
 /** Turns zod issues into one sentence each, choosing the closest branch of a union. */
-function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): { path: PathPart[]; message: string; code: string }[] {
+export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): { path: PathPart[]; message: string; code: string }[] {
   const out: { path: PathPart[]; message: string; code: string }[] = [];
   for (const issue of issues) {
     const p = [...prefix, ...(issue.path as PathPart[])];
@@ -112,14 +143,14 @@ function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-interface Located {
+export interface Located {
   file: string;
   doc: Document;
   lines: LineCounter;
   raw: unknown;
 }
 
-function problem(loc: Located, p: readonly PathPart[], message: string, opts: { found?: boolean; linePath?: readonly PathPart[] } = {}): string {
+export function problem(loc: Located, p: readonly PathPart[], message: string, opts: { found?: boolean; linePath?: readonly PathPart[] } = {}): string {
   const found = opts.found === false || message.includes("found") ? "" : `, found ${describeFound(valueAt(loc.raw, p))}`;
   return `${loc.file}:${lineOf(loc.doc, loc.lines, opts.linePath ?? p)}: ${formatPath(p)}: ${message}${found}`;
 }
@@ -167,6 +198,45 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
       for (const m of templateProblems) out.push(problem(loc, [...p, "args"], m, { found: false }));
     });
   }
+  const serverNames = [...toolsOf.keys()];
+  const needsOf = (server: string): string[] => {
+    const def = findServer(server);
+    if (def) return def.needs;
+    const custom = arr(["servers"]).find((x) => typeof x === "object" && x !== null && (x as { name?: unknown }).name === server) as { needs?: unknown } | undefined;
+    return Array.isArray(custom?.needs) ? custom.needs.filter((n): n is string => typeof n === "string") : [];
+  };
+  const usesBackend = (backend: string) => serverNames.some((n) => needsOf(n).includes(backend));
+  arr(["faults"]).forEach((_, i) => {
+    const p: PathPart[] = ["faults", i];
+    const hop = str([...p, "hop"]);
+    if (hop !== undefined) {
+      const [from, to] = hop.includes("->") ? hop.split("->") : [undefined, hop];
+      if (from !== undefined && !serverNames.includes(from)) out.push(problem(loc, [...p, "hop"], `hop "${hop}" starts at "${from}", which is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+      else if (from !== undefined && to !== undefined && !needsOf(from).includes(to)) out.push(problem(loc, [...p, "hop"], `server "${from}" does not use ${to}, so there is no hop "${hop}"`, { found: false }));
+      else if (from === undefined && to !== undefined && !usesBackend(to)) out.push(problem(loc, [...p, "hop"], `no server of this scenario uses ${to}`, { found: false }));
+    }
+    const target = str([...p, "target"]);
+    if (target !== undefined) {
+      const server = target.startsWith("server:") ? target.slice("server:".length) : undefined;
+      if (server !== undefined && !serverNames.includes(server)) out.push(problem(loc, [...p, "target"], `"${server}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+      if (server === undefined && !usesBackend(target) && !(target === "postgres" && arr(["rpo", "stores"]).includes("postgres"))) out.push(problem(loc, [...p, "target"], `no server of this scenario uses ${target}`, { found: false }));
+    }
+    const stdioServer = str([...p, "kind"]) === "stdio" ? str([...p, "server"]) : undefined;
+    if (stdioServer !== undefined && !serverNames.includes(stdioServer)) out.push(problem(loc, [...p, "server"], `"${stdioServer}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+  });
+  const probeServer = str(["recovery", "probe", "server"]);
+  if (probeServer !== undefined) {
+    if (!serverNames.includes(probeServer)) out.push(problem(loc, ["recovery", "probe", "server"], `"${probeServer}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+    else checkTool(probeServer, str(["recovery", "probe", "tool"]), ["recovery", "probe", "tool"]);
+  }
+  arr(["rpo", "stores"]).forEach((store, i) => {
+    if (store !== "postgres" && typeof store === "string" && !serverNames.includes(store)) {
+      out.push(problem(loc, ["rpo", "stores", i], `the ${store} writer writes through the "${store}" MCP server, which is not a server of this scenario`, { found: false }));
+    }
+  });
+  if (arr(["faults"]).length > 0 && valueAt(raw, ["proxied"]) === false && arr(["faults"]).some((_, i) => str(["faults", i, "hop"]) !== undefined)) {
+    out.push(problem(loc, ["proxied"], "network faults need the hops proxied through Toxiproxy; remove `proxied: false`", { found: false }));
+  }
   arr(["slos"]).forEach((_, i) => {
     const ref = str(["slos", i, "ref"]);
     if (ref !== undefined && !findCatalogSlo(ref)) {
@@ -202,7 +272,44 @@ async function readLocated(file: string): Promise<Located | { problems: string[]
   }
   const raw = doc.toJS() as unknown;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected a mapping of scenario fields, found ${describeFound(raw)}`] };
-  return { file, doc, lines, raw };
+  const loc = { file, doc, lines, raw };
+  const presetProblems = await resolvePresets(loc, raw);
+  return presetProblems.length ? { problems: presetProblems } : loc;
+}
+
+export const CHAOS_DIR = path.join(PROJECT_ROOT, "chaos");
+
+/**
+ * Replaces each `{ preset: name, ...overrides }` fault by the fault of
+ * chaos/<name>.yaml with the overrides applied, so the schema then checks the
+ * merged fault like any other.
+ */
+async function resolvePresets(loc: Located, raw: unknown): Promise<string[]> {
+  const faults = valueAt(raw, ["faults"]);
+  if (!Array.isArray(faults)) return [];
+  const problems: string[] = [];
+  for (let i = 0; i < faults.length; i++) {
+    const f = faults[i] as Record<string, unknown> | null;
+    if (f === null || typeof f !== "object" || typeof f["preset"] !== "string") continue;
+    const name = f["preset"];
+    const presetFile = path.join(CHAOS_DIR, `${name}.yaml`);
+    let preset: unknown;
+    try {
+      preset = parseYaml(await readFile(presetFile, "utf8"));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(problem(loc, ["faults", i, "preset"], code === "ENOENT" ? `no preset "${name}" (no file ${path.relative(process.cwd(), presetFile)})` : `preset ${presetFile} cannot be read: ${(err as Error).message.split("\n")[0]}`, { found: false }));
+      continue;
+    }
+    if (preset === null || typeof preset !== "object" || Array.isArray(preset)) {
+      problems.push(problem(loc, ["faults", i, "preset"], `preset ${path.relative(process.cwd(), presetFile)} must hold one fault (a mapping)`, { found: false }));
+      continue;
+    }
+    const { preset: _name, ...overrides } = f;
+    const { description: _doc, ...fault } = preset as Record<string, unknown>;
+    faults[i] = { ...fault, ...overrides };
+  }
+  return problems;
 }
 
 /** Problems of the file as written and under each profile it defines (a profile's own mistakes are named as such). */
@@ -213,8 +320,11 @@ export async function validateScenarioFile(file: string): Promise<string[]> {
   if (!base.value) return base.problems;
   const problems: string[] = [];
   for (const name of Object.keys(base.value.profiles) as ProfileName[]) {
-    const merged = deepMerge(loc.raw, base.value.profiles[name]);
-    for (const p of validateObject({ ...loc, raw: merged }, merged).problems) problems.push(`${p} (under profile "${name}")`);
+    const merged = structuredClone(deepMerge(loc.raw, base.value.profiles[name]));
+    // A profile may bring its own faults, presets included.
+    const presetProblems = await resolvePresets({ ...loc, raw: merged }, merged);
+    const all = presetProblems.length ? presetProblems : validateObject({ ...loc, raw: merged }, merged).problems;
+    for (const p of all) problems.push(`${p} (under profile "${name}")`);
   }
   return problems;
 }
@@ -255,7 +365,9 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     throw new HarnessError("invalid_input", `unknown profile "${profile}"`, { details: [`expected one of ${PROFILE_NAMES.join(", ")}`] });
   }
   const override = base.value.profiles[profile as ProfileName];
-  const raw = override === undefined ? loc.raw : deepMerge(loc.raw, override);
+  const raw = override === undefined ? loc.raw : structuredClone(deepMerge(loc.raw, override));
+  const presetProblems = override === undefined ? [] : await resolvePresets({ ...loc, raw }, raw);
+  if (presetProblems.length) throw new HarnessError("invalid_input", `${file} is not valid under profile "${profile}"`, { details: presetProblems });
   const checked = validateObject({ ...loc, raw }, raw);
   if (!checked.value) throw new HarnessError("invalid_input", `${file} is not valid under profile "${profile}"`, { details: checked.problems });
   const s = checked.value;
@@ -286,7 +398,83 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     seed: s.seed,
     workload,
     slos: s.slos.map((slo, i) => resolveSlo(loc, slo, i)),
+    variant: undefined,
+    proxied: s.proxied,
+    backends: s.backends,
+    faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
+    recovery: resolveRecovery(s, servers),
+    rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval) } : undefined,
+    matrix: s.matrix,
   };
+}
+
+function describeFault(f: FaultSpec): string {
+  const at = `at ${f.at}`;
+  const until = f.duration ? ` for ${f.duration}` : " (never healed)";
+  switch (f.kind) {
+    case "toxic": return `${f.toxic} toxic ${JSON.stringify(f.attributes)} on ${f.hop} (${f.stream}${f.toxicity < 1 ? `, toxicity ${f.toxicity}` : ""}) ${at}${until}`;
+    case "hop-down": return f.flap ? `${f.hop} flapping (down ${f.flap.down}, up ${f.flap.up}, ${f.flap.times} times) ${at}` : `${f.hop} down ${at}${until}`;
+    case "process": return `${f.action === "kill" ? "kill -9" : f.action} ${f.target} ${at}${f.duration ? (f.action === "pause" ? `, resumed after ${f.duration}` : f.action === "kill" ? `, started again after ${f.duration}` : "") : f.action === "kill" ? ", never started again" : ""}`;
+    case "stdio": return `stdio ${f.action}${f.action === "delay" ? ` ${f.delay}` : ""} of ${f.direction} frames of ${f.server}${f.probability < 1 ? ` (${f.probability * 100} %)` : ""} ${at}${until}`;
+  }
+}
+
+function resolveFault(f: FaultSpec, index: number): ResolvedFault {
+  return { id: `f${index + 1}`, spec: f, atMs: parseDurationMs(f.at)!, durationMs: f.duration === undefined ? undefined : parseDurationMs(f.duration), description: describeFault(f) };
+}
+
+/** The server whose path a fault breaks: the one a recovery probe should call by default. */
+function affectedServer(f: FaultSpec, servers: readonly ServerDefinition[]): string | undefined {
+  const usingBackend = (backend: string) => servers.find((d) => d.needs.includes(backend as never))?.name;
+  switch (f.kind) {
+    case "toxic":
+    case "hop-down":
+      return f.hop.includes("->") ? f.hop.split("->")[0] : usingBackend(f.hop);
+    case "process":
+      return f.target.startsWith("server:") ? f.target.slice("server:".length) : usingBackend(f.target);
+    case "stdio":
+      return f.server;
+  }
+}
+
+function resolveRecovery(s: ScenarioFile, servers: readonly ServerDefinition[]): ResolvedRecovery | undefined {
+  if (s.faults.length === 0 && s.recovery === undefined) return undefined;
+  const r = s.recovery;
+  let probe = r?.probe;
+  if (!probe) {
+    const first = s.faults[0] as FaultSpec | undefined;
+    const name = (first && affectedServer(first, servers)) ?? servers[0]!.name;
+    const def = servers.find((d) => d.name === name);
+    probe = { server: name, tool: def?.probe?.tool ?? def?.tools?.[0] ?? "ping", args: def?.probe?.args ?? {} };
+  }
+  const ms = (d: string) => parseDurationMs(d)!;
+  return {
+    probe,
+    intervalMs: ms(r?.interval ?? "100ms"),
+    timeoutMs: ms(r?.timeout ?? "1s"),
+    consecutive: r?.consecutive ?? 3,
+    limitMs: ms(r?.limit ?? "60s"),
+    supervisor: r?.supervisor ?? false,
+  };
+}
+
+/** One scenario per combination of the matrix settings; each is judged on its own. */
+export function expandMatrix(s: Scenario): Scenario[] {
+  const m = s.matrix;
+  if (!m) return [s];
+  let cells: Scenario[] = [s];
+  const expand = <T>(key: string, values: readonly T[] | undefined, apply: (x: Scenario, v: T) => Scenario) => {
+    if (!values) return;
+    cells = cells.flatMap((c) => values.map((v) => {
+      const next = apply(c, v);
+      const label = `${key}=${String(v)}`;
+      return { ...next, variant: c.variant ? `${c.variant}, ${label}` : label };
+    }));
+  };
+  expand("redis.persistence", m["redis.persistence"], (x, v) => ({ ...x, backends: { ...x.backends, redis: { persistence: v } } }));
+  expand("postgres.synchronousCommit", m["postgres.synchronousCommit"], (x, v) => ({ ...x, backends: { ...x.backends, postgres: { synchronousCommit: v } } }));
+  expand("supervisor", m.supervisor, (x, v) => ({ ...x, recovery: x.recovery ? { ...x.recovery, supervisor: v } : x.recovery }));
+  return cells.map((c) => ({ ...c, name: c.variant ? `${s.name}[${c.variant}]` : c.name }));
 }
 
 function lineNumber(problemText: string): number {

@@ -122,6 +122,105 @@ export const LoadModel = z.discriminatedUnion("model", [
   }),
 ]);
 
+export const TOXIC_TYPES = ["latency", "bandwidth", "timeout", "reset_peer", "slow_close", "slicer", "limit_data"] as const;
+
+const FaultTiming = {
+  at: Duration.describe("When the fault starts, after the start of the measurement window."),
+  duration: Duration.optional().describe("How long until it is healed. Omitted: never healed during the run."),
+};
+
+const Hop = z
+  .string()
+  .regex(/^([a-z][a-z0-9_-]*->)?(redis|postgres)$/, 'expected a backend ("redis", "postgres": every hop to it) or one hop "server->backend", e.g. "redis->redis"')
+  .describe('A TCP hop through Toxiproxy: "redis" or "postgres" for every hop to that backend, or "server->backend" for one.');
+
+export const ToxicFault = z.strictObject({
+  kind: z.literal("toxic"),
+  hop: Hop,
+  toxic: z.enum(TOXIC_TYPES),
+  attributes: z.record(z.string(), z.number()).default({}).describe("The toxic's attributes, e.g. { latency: 50, jitter: 5 } (Toxiproxy's names and units)."),
+  stream: z.enum(["upstream", "downstream", "both"]).default("downstream").describe("downstream: backend to server (answers); upstream: server to backend (requests)."),
+  toxicity: z.number().min(0).max(1).default(1).describe("Share of connections the toxic applies to."),
+  ...FaultTiming,
+});
+
+export const HopDownFault = z.strictObject({
+  kind: z.literal("hop-down"),
+  hop: Hop,
+  flap: z
+    .strictObject({ down: Duration, up: Duration, times: z.number().int().min(1).max(1000) })
+    .optional()
+    .describe("A flapping link: down and up again, this many times, instead of one outage of `duration`."),
+  ...FaultTiming,
+});
+
+export const ProcessFault = z.strictObject({
+  kind: z.literal("process"),
+  target: z
+    .string()
+    .regex(/^(redis|postgres|server:[a-z][a-z0-9_-]*)$/, 'expected "redis", "postgres" or "server:<name>"')
+    .describe('"redis" or "postgres" (the backend), or "server:<name>" (every process of that MCP server).'),
+  action: z.enum(["kill", "pause", "restart"]).describe("kill: SIGKILL, started again after `duration`; pause: SIGSTOP for `duration`, then SIGCONT; restart: graceful stop and start."),
+  ...FaultTiming,
+});
+
+export const StdioFault = z.strictObject({
+  kind: z.literal("stdio"),
+  server: z.string().describe("Every session of this stdio MCP server."),
+  action: z.enum(["delay", "drop", "truncate"]).describe("delay: hold each JSON-RPC frame; drop: lose it; truncate: cut it in half (the peer sees broken JSON)."),
+  delay: Duration.default("0ms"),
+  probability: z.number().min(0).max(1).default(1).describe("Share of frames affected."),
+  direction: z.enum(["to-server", "from-server", "both"]).default("from-server"),
+  ...FaultTiming,
+});
+
+const PresetFault = z
+  .looseObject({ preset: z.string().regex(/^[a-z0-9-]+$/, "expected a preset name: a file chaos/<name>.yaml") })
+  .describe("A named fault from chaos/<name>.yaml; other fields given here override the preset's.");
+
+export const FaultSpec = z.union([ToxicFault, HopDownFault, ProcessFault, StdioFault]);
+export type FaultSpec = z.infer<typeof FaultSpec>;
+export const ScenarioFault = z.union([PresetFault, FaultSpec]);
+
+export const REDIS_PERSISTENCE = ["none", "rdb", "aof-everysec", "aof-always"] as const;
+
+const Recovery = z.strictObject({
+  probe: z
+    .strictObject({
+      server: z.string(),
+      tool: z.string(),
+      args: z.record(z.string(), ArgValue).default({}),
+    })
+    .optional()
+    .describe("The call that tells whether the affected path works. Default: the catalog probe of the first affected server."),
+  interval: Duration.default("100ms").describe("Time between probes (100ms or less for RTO)."),
+  timeout: Duration.default("1s").describe("Deadline of one probe."),
+  consecutive: z.number().int().min(1).max(100).default(3).describe("k: successes in a row that mean recovered."),
+  limit: Duration.default("60s").describe("After a fault starts, how long to wait for recovery before reporting 'did not recover'."),
+  supervisor: z.boolean().default(false).describe("Restart an MCP server process that died (a supervisor policy)."),
+});
+
+const Rpo = z.strictObject({
+  stores: z
+    .array(z.enum(["redis", "postgres", "memory", "filesystem"]))
+    .min(1)
+    .describe("Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only)."),
+  interval: Duration.default("20ms").describe("Pause between a writer's writes."),
+});
+
+const Backends = z.strictObject({
+  redis: z.strictObject({ persistence: z.enum(REDIS_PERSISTENCE).default("none") }).default({ persistence: "none" }),
+  postgres: z.strictObject({ synchronousCommit: z.enum(["on", "off"]).default("on") }).default({ synchronousCommit: "on" }),
+});
+
+const Matrix = z
+  .strictObject({
+    "redis.persistence": z.array(z.enum(REDIS_PERSISTENCE)).min(1).optional(),
+    "postgres.synchronousCommit": z.array(z.enum(["on", "off"])).min(1).optional(),
+    supervisor: z.array(z.boolean()).min(1).optional(),
+  })
+  .describe("Run the scenario once per combination of these settings; each run is judged on its own.");
+
 const ScenarioBody = {
   $schema: z.string().optional(),
   name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
@@ -137,6 +236,12 @@ const ScenarioBody = {
   seed: z.number().int().default(1).describe("Seed of the random choices (mix, arguments, keys)."),
   workload: Workload,
   slos: z.array(ScenarioSlo).default([]),
+  proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
+  backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
+  faults: z.array(ScenarioFault).default([]),
+  recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
+  rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
+  matrix: Matrix.optional(),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */

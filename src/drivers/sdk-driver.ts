@@ -14,6 +14,8 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import type { Phase, Recorder } from "../metrics/recorder.js";
 import type { Outcome } from "../results/types.js";
+import { sleep } from "../util/sleep.js";
+import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
 
 export interface Agent {
   id: number;
@@ -38,6 +40,8 @@ export interface AgentTally {
 export class CallContext {
   readonly tallies: AgentTally[];
   phase: Phase = "warmup";
+  /** Sampled spans and live metrics (src/telemetry); does nothing unless the run turns them on. */
+  hooks: CallHooks = NO_CALL_HOOKS;
 
   constructor(
     readonly recorder: Recorder,
@@ -58,6 +62,8 @@ export class CallContext {
     const sentAt = performance.now();
     const startedAt = intendedAt ?? sentAt;
     this.recorder.callStarted(server);
+    const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
+    let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
     let text = "";
     let error: string | undefined;
@@ -76,10 +82,13 @@ export class CallContext {
       } else {
         outcome = "error";
         error = err instanceof Error ? err.message : String(err);
+        if (err instanceof McpError) rpcCode = err.code;
       }
     }
     const endedAt = performance.now();
     this.recorder.callEnded(server);
+    span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
+    this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
     this.recorder.record({ phase, server, tool, outcome, startedAt, endedAt, ...(error !== undefined && { error }) });
     if (phase === "measure") {
       const tally = this.tallies[agentId]!;
@@ -110,20 +119,10 @@ export interface PhaseStats {
 export const LATE_SEND_MS = 10;
 /** Hard bound for a phase given only a count, so every loop stops by itself. */
 export const MAX_PHASE_MS = 2 * 60 * 60 * 1000;
+/** Longest the closed-model loop may keep the event loop to itself. */
+const MAX_LOOP_HOLD_MS = 5;
 /** After the phase ends, how long in-flight operations may take to finish. */
 const DRAIN_GRACE_MS = 10_000;
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /**
  * Runs one phase (warm-up or measurement): operations until `durationMs` has
@@ -172,11 +171,18 @@ export async function runPhase(opts: {
 
   try {
     if (load.model === "closed") {
+      let lastYield = performance.now();
       await Promise.all(
         Array.from({ length: workers }, async (_, worker) => {
           while (!phaseEnded.signal.aborted && seq < count && performance.now() < endAt) {
             await launch(worker, undefined);
             if (load.thinkTimeMs > 0) await sleep(load.thinkTimeMs, phaseEnded.signal);
+            // A call to a dead session fails without any I/O: the loop would then run on microtasks
+            // alone and starve every timer (probes, fault timeline, phase end). Yield now and then.
+            else if (performance.now() - lastYield > MAX_LOOP_HOLD_MS) {
+              await new Promise<void>((r) => setImmediate(r));
+              lastYield = performance.now();
+            }
           }
         }),
       );

@@ -1,22 +1,54 @@
 /**
  * A stack provider starts what a scenario's servers need (Redis, PostgreSQL,
- * a sandbox) and says where it is. The MCP sessions themselves are started by
- * the runner, on top of whatever provider ran the backing services.
+ * Toxiproxy in front of them, a sandbox) and says where it is. The MCP
+ * sessions themselves are started by the runner, on whatever the provider ran.
  */
 import type { BackendInfo } from "../results/types.js";
-import type { BackingService } from "../catalog/servers.js";
+import type { BackingService, ServerDefinition } from "../catalog/servers.js";
+import type { RedisPersistence } from "../config/load-scenario.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
+import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
+
+/** What a process fault can do to a backend, whatever runs it (a local process, a container). */
+export interface BackendHandle {
+  readonly kind: BackingService;
+  /** Direct URL for the harness's own observers (not through Toxiproxy). */
+  readonly url: string;
+  kill9(): void;
+  pause(): void;
+  resume(): void;
+  restart(): Promise<void>;
+  isRunning(): boolean;
+}
 
 export interface Stack {
   endpoints: StackEndpoints;
   backends: BackendInfo[];
+  handles: Partial<Record<BackingService, BackendHandle>>;
+  toxiproxy?: StartedToxiproxy;
   /** INFO of the stack's Redis, when it has one. */
   redisInfo?: (section: string) => Promise<Record<string, string>>;
+  /** Reads keys straight from Redis (not through an MCP server or a proxy), for RPO read-back. */
+  redisCommand?: (args: readonly (string | number)[]) => Promise<unknown>;
+  /** Runs SQL straight on PostgreSQL (not through a proxy), for seeding and RPO read-back. */
+  postgresQuery?: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
   stop(): Promise<void>;
+}
+
+export interface StackStartOptions {
+  servers: readonly ServerDefinition[];
+  /** Backing services wanted beyond what the servers need (e.g. PostgreSQL for the RPO writer). */
+  extraNeeds: readonly BackingService[];
+  registry: ResourceRegistry;
+  seedRows: number;
+  /** Put every server-to-backend hop behind Toxiproxy. */
+  proxied: boolean;
+  redis: { persistence: RedisPersistence };
+  postgres: { synchronousCommit: "on" | "off" };
 }
 
 export interface StackProvider {
   readonly name: string;
-  start(opts: { needs: ReadonlySet<BackingService>; registry: ResourceRegistry; seedRows: number }): Promise<Stack>;
+  start(opts: StackStartOptions): Promise<Stack>;
 }

@@ -11,17 +11,18 @@ import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/s
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
-import { startSession, type McpSession } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
+import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
+import { stdioLayersFor } from "../faults/injector.js";
+import { SessionPool } from "./session-pool.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { prepareCacheAside } from "../workloads/cache-aside.js";
 import { prepareCoordination } from "../workloads/coordination.js";
 import { prepareMix } from "../workloads/mix.js";
 import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
 import { formatMs } from "../config/units.js";
+import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
 
-/** Sessions spawned at once: server start is CPU-bound, and the machine may have 2 cores. */
-const SPAWN_CONCURRENCY = 4;
 /** Late or dropped sends above this share of the offered load mean the generator, not the server, set the pace. */
 const GENERATOR_SLACK = 0.01;
 const GENERATOR_CPU_SATURATED = 0.95;
@@ -33,26 +34,8 @@ export interface ScenarioRunOptions {
   provider: StackProvider;
   signal: AbortSignal;
   progress: (line: string) => void;
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const errors: unknown[] = [];
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length && errors.length === 0) {
-        const i = next++;
-        try {
-          out[i] = await fn(items[i]!);
-        } catch (err) {
-          errors.push(err);
-        }
-      }
-    }),
-  );
-  if (errors.length) throw errors[0];
-  return out;
+  /** Spans for the phases and hooks for sampled calls; none when absent. */
+  instrumentation?: Pick<RunInstrumentation, "telemetry" | "hooks">;
 }
 
 function prepareWorkload(s: Scenario, env: WorkloadEnv): PreparedWorkload {
@@ -110,23 +93,25 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     slos: [],
   };
   let stack: Stack | undefined;
-  const sessions: McpSession[] = [];
+  let pool: SessionPool | undefined;
+  let experiment: FaultExperiment | undefined;
   const say = (line: string) => opts.progress(`[${s.name}] ${line}`);
+  if (s.variant) base.variant = s.variant;
   try {
-    const needs = new Set<BackingService>(s.servers.flatMap((d) => d.needs));
+    const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
+    const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.kind === "cache-aside" ? s.workload.keys : 0);
-    say(`starting ${[...needs].join(" and ") || "no backing services"}`);
-    stack = await opts.provider.start({ needs, registry, seedRows });
+    say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
+    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, redis: s.backends.redis, postgres: s.backends.postgres });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
 
     say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
-    const jobs = Array.from({ length: s.agents }, (_, agent) => s.servers.map((def) => ({ def, agent }))).flat();
     const endpoints = stack.endpoints;
-    await mapLimited(jobs, SPAWN_CONCURRENCY, async ({ def, agent }) => {
-      if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
-      sessions.push(await startSession({ def, agent, endpoints, registry, timeoutMs: s.startTimeoutMs }));
-    });
+    pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
+    for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
+    await pool.startAgents(s.servers, s.agents);
+    const sessions = pool.sessions;
     for (const [server, tools] of toolsUsed(s)) {
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
       const missing = [...tools].filter((t) => !offered.includes(t));
@@ -147,13 +132,17 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
         tools: own[0]?.tools ?? [],
       };
     });
+    if (s.recovery) {
+      pool.supervisor = s.recovery.supervisor;
+      const telemetry = opts.instrumentation?.telemetry;
+      experiment = new FaultExperiment({ scenario: s, stack, pool, runId: opts.runId, signal, say, ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }) });
+      await experiment.prepare();
+    }
 
-    const agents: Agent[] = Array.from({ length: s.agents }, (_, id) => ({
-      id,
-      sessions: new Map(sessions.filter((x) => x.agent === id).map((x) => [x.server.name, x])),
-    }));
+    const agents: Agent[] = pool.agents;
     const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now() });
     const calls = new CallContext(recorder, agents, s.callTimeoutMs);
+    if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
     const workload = prepareWorkload(s, {
       calls,
       runId: opts.runId,
@@ -171,16 +160,27 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     if (s.warmupMs > 0 && !signal.aborted) {
       say(`warm-up ${formatMs(s.warmupMs)}`);
       calls.phase = "warmup";
+      const warmupSpan = opts.instrumentation?.telemetry.startSpan("phase warm-up", { "mcp_slo.phase": "warmup" });
       await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.warmupMs, count: undefined, signal, onTick: tick("warm-up", s.warmupMs) });
+      warmupSpan?.end();
     }
     let stats: PhaseStats | undefined;
+    let faultsOutcome: FaultsOutcome | undefined;
     if (!signal.aborted) {
       await workload.beforeMeasure?.();
       say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
       calls.phase = "measure";
-      recorder.startMeasuring(performance.now());
+      const measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
+      const measureStart = performance.now();
+      recorder.startMeasuring(measureStart);
+      experiment?.start(measureStart);
       stats = await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.durationMs, count: s.count, signal, onTick: tick("measure", s.durationMs) });
       recorder.stopMeasuring(performance.now());
+      if (experiment) {
+        say("waiting for recovery, then reading back what was written");
+        faultsOutcome = await experiment.finish();
+      }
+      measureSpan?.end();
       calls.phase = "warmup";
       await workload.afterMeasure?.();
     }
@@ -211,6 +211,12 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     if (coordination) base.coordination = coordination.summary;
     const cache = workload.cache?.();
     if (cache) base.cache = cache;
+    if (faultsOutcome) {
+      base.faults = faultsOutcome.faults;
+      base.rpo = faultsOutcome.rpo;
+      base.steadyState = faultsOutcome.steadyState;
+      base.probe = faultsOutcome.probe;
+    }
 
     const limit = generatorLimit(stats);
     const measurements: Measurements = {
@@ -227,6 +233,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
         return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
       },
       standIn: () => false,
+      recovery: () => faultsOutcome?.faults,
+      rpo: () => faultsOutcome?.rpo,
     };
     base.slos = evaluateSlos(s.slos, measurements);
   } catch (err) {
@@ -239,7 +247,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     }
   } finally {
     say("stopping");
-    await Promise.allSettled(sessions.map((x) => x.close()));
+    await experiment?.rollback();
+    await pool?.closeAll();
     await stack?.stop();
     base.endedAt = new Date().toISOString();
   }

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, symlink, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { loadScenario, type Scenario } from "../config/load-scenario.js";
+import { expandMatrix, loadScenario, type Scenario } from "../config/load-scenario.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
@@ -18,6 +18,9 @@ import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
+import { instrumentRun } from "../telemetry/run-instrumentation.js";
+import type { Telemetry } from "../telemetry/telemetry.js";
+import type { ExporterListenOptions } from "../monitoring/exporter.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
@@ -35,6 +38,12 @@ export interface RunOptions {
   failOnInconclusive: boolean;
   progress: (line: string) => void;
   command: string[];
+  /** Trace one MCP call in N into traces.jsonl (or OTLP); 0: no trace. Default 100. */
+  traceSampleEvery?: number;
+  /** Serve live Prometheus metrics while the run lasts. */
+  metrics?: ExporterListenOptions;
+  /** Injected by tests; otherwise made from traceSampleEvery and the OTEL_* environment. */
+  telemetry?: Telemetry;
 }
 
 export interface RunOutcome {
@@ -52,7 +61,7 @@ export async function loadAll(files: readonly string[], profile: string): Promis
   const scenarios: Scenario[] = [];
   for (const file of files) {
     try {
-      scenarios.push(await loadScenario(file, profile));
+      scenarios.push(...expandMatrix(await loadScenario(file, profile)));
     } catch (err) {
       if (!(err instanceof HarnessError) || err.code !== "invalid_input") throw err;
       details.push(...(err.details.length ? err.details : [err.message]));
@@ -103,6 +112,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   await mkdir(outDir, { recursive: true });
   const registry = new ResourceRegistry({ runId });
   const controller = new AbortController();
+  const instrumentation = await instrumentRun({ runId, outDir, traceSampleEvery: opts.traceSampleEvery, metrics: opts.metrics, telemetry: opts.telemetry, progress: opts.progress });
   const results: ScenarioResult[] = [];
   const base = {
     schemaVersion: 1 as const,
@@ -146,10 +156,11 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
-      results.push(await runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress }));
+      results.push(await instrumentation.scenario(scenario, () => runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation })));
     }
   } finally {
     await registry.disposeAll();
+    await instrumentation.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     process.off("exit", onExit);

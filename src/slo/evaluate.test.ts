@@ -114,9 +114,22 @@ describe("evaluateSlos", () => {
   });
 
   it("says a metric the scenario does not measure is not measured", () => {
-    const [r] = evaluateSlos([slo("rto", "<= 2min")], measurements());
+    const [r] = evaluateSlos([slo("install_time", "< 5min")], measurements());
     expect(r!.verdict).toBe("inconclusive");
     expect(r!.reason).toMatch(/not measured/);
+  });
+
+  it("fails an RTO when a fault did not recover, and dates RPO by the worst store", () => {
+    const fault = { id: "f1", kind: "process", target: "redis", description: "kill", injected: true, injectedAtMs: 1000, healedAtMs: 2000, timeToDetectMs: 10, afterHealMs: null, limitMs: 60_000, supervisor: false, observations: [] as string[] } as const;
+    const stuck = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: null, recovered: false }] }))[0]!;
+    expect(stuck.verdict).toBe("fail");
+    expect(stuck.measuredText).toMatch(/not recovered within 60 s/);
+    const quick = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: 2100, recovered: true }] }))[0]!;
+    expect([quick.verdict, quick.measured]).toEqual(["pass", 2100]);
+    const rpo = (rpoMs: number) => ({ store: "redis", durability: "none", acknowledged: 10, present: 5, lost: 5, unacknowledgedPresent: 0, faultAtMs: 40_000, rpoMs }) as const;
+    const lost = evaluateSlos([slo("rpo", "<= 30s", { server: "redis" })], measurements({ rpo: () => [rpo(35_000)] }))[0]!;
+    expect([lost.verdict, lost.measured]).toEqual(["fail", 35_000]);
+    expect(evaluateSlos([slo("rpo", "<= 30s", { server: "redis" })], measurements({ rpo: () => [rpo(0)] }))[0]!.verdict).toBe("pass");
   });
 
   it("judges a mean with its confidence interval", () => {

@@ -5,7 +5,7 @@
  */
 import type { ResolvedSlo } from "../config/load-scenario.js";
 import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../config/units.js";
-import type { SloResult, Verdict } from "../results/types.js";
+import type { FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
 import { countBelow, maxMs, meanMs, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
 import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "./metrics.js";
 import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
@@ -30,6 +30,10 @@ export interface Measurements {
   startTimeMs(server: string): { max: number; sessions: number } | undefined;
   /** Servers whose upstream is a local stand-in of a SaaS API. */
   standIn(server: string | undefined): boolean;
+  /** Injected faults and their recovery, when the scenario injects faults. */
+  recovery?(): readonly FaultResult[] | undefined;
+  /** Data loss per store, when the scenario runs RPO writers. */
+  rpo?(): readonly RpoResult[] | undefined;
 }
 
 /** Decides against a 95 % interval [low, high] of the measured statistic. */
@@ -227,9 +231,33 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       const s = m.startTimeMs(scope.server);
       return s ? judgeExact(t, s.max, s.sessions, "ms", `slowest spawn-to-initialized of ${s.sessions} sessions`) : noData("no session started", "ms");
     }
+    case "rto": {
+      const faults = (m.recovery?.() ?? []).filter((f) => f.injected);
+      if (faults.length === 0) return noData("no fault was injected, so there is no recovery to time", "ms");
+      const stuck = faults.filter((f) => !f.recovered);
+      if (stuck.length > 0) {
+        const worst = Math.max(...stuck.map((f) => f.limitMs));
+        return {
+          ...judgeExact(t, worst, faults.length, "ms", ""),
+          measuredText: `not recovered within ${formatValue(worst, "ms")}`,
+          verdict: "fail",
+          reason: `${stuck.map((f) => f.id).join(", ")} did not recover within ${formatValue(worst, "ms")}: a result, and a miss`,
+        };
+      }
+      const worst = faults.reduce((a, f) => ((f.rtoMs ?? 0) > (a.rtoMs ?? 0) ? f : a));
+      return judgeExact(t, worst.rtoMs ?? 0, faults.length, "ms", `slowest recovery of ${faults.length} fault(s): ${worst.id} (${worst.description})`);
+    }
+    case "rpo": {
+      const stores = (m.rpo?.() ?? []).filter((r) => scope.server === undefined || r.store === scope.server);
+      if (stores.length === 0) return noData(scope.server ? `no RPO writer for ${scope.server} in this scenario` : "this scenario runs no RPO writers", "ms");
+      const unread = stores.filter((r) => r.rpoMs === null);
+      if (unread.length > 0) return noData(`could not read back ${unread.map((r) => r.store).join(", ")} after recovery`, "ms");
+      const worst = stores.reduce((a, r) => ((r.rpoMs ?? 0) > (a.rpoMs ?? 0) ? r : a));
+      const acked = stores.reduce((a, r) => a + r.acknowledged, 0);
+      if (acked === 0) return noData("no write was acknowledged, so none could be lost", "ms");
+      return judgeExact(t, worst.rpoMs ?? 0, acked, "ms", `${stores.map((r) => `${r.store}: ${r.lost} of ${r.acknowledged} acknowledged writes lost (${r.durability})`).join("; ")}`);
+    }
     case "install_time":
-    case "rto":
-    case "rpo":
     case "security_score":
     case "degradation":
       return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);

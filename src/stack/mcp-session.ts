@@ -11,10 +11,13 @@ import { resolvePackage, type BackingService, type ServerDefinition } from "../c
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
+import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
   postgres?: { url: string };
+  /** The URL a given server uses for a backend when its hop goes through a proxy. */
+  hopUrl?: (server: string, service: BackingService) => string | undefined;
   /** Directory the filesystem server is confined to. */
   sandbox: string;
   /** Scratch directory for servers' own files (memory graph, ...). */
@@ -40,8 +43,8 @@ export function expandServerTemplate(text: string, def: ServerDefinition, endpoi
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     switch (name) {
       case "bin": return resolvePackage(def.package).bin;
-      case "redis.url": return need(def, endpoints.redis, "redis").url;
-      case "postgres.url": return need(def, endpoints.postgres, "postgres").url;
+      case "redis.url": return endpoints.hopUrl?.(def.name, "redis") ?? need(def, endpoints.redis, "redis").url;
+      case "postgres.url": return endpoints.hopUrl?.(def.name, "postgres") ?? need(def, endpoints.postgres, "postgres").url;
       case "sandbox": return endpoints.sandbox;
       case "workdir": return endpoints.workdir;
       default: throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, { hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}" });
@@ -65,6 +68,8 @@ export async function startSession(opts: {
   endpoints: StackEndpoints;
   registry: ResourceRegistry;
   timeoutMs: number;
+  /** Frame faults for this server's sessions (stdio fault injection). */
+  stdioFaults?: StdioFaultLayer;
 }): Promise<McpSession> {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const env: Record<string, string> = {};
@@ -76,7 +81,7 @@ export async function startSession(opts: {
   const cwd = def.package === "custom" ? process.cwd() : endpoints.workdir;
   const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, cwd, registry, stdin: "pipe" });
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
-  const transport = new ManagedStdioTransport(proc);
+  const transport = new ManagedStdioTransport(proc, opts.stdioFaults);
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

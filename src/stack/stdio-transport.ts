@@ -7,7 +7,8 @@
  * serializeMessage, so the wire format is exactly the SDK's.
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { ReadBuffer, deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { truncateFrame, type StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ManagedProcess } from "./managed-process.js";
 
@@ -18,7 +19,10 @@ export class ManagedStdioTransport implements Transport {
   private readonly buffer = new ReadBuffer();
   private closed = false;
 
-  constructor(private readonly proc: ManagedProcess) {}
+  constructor(
+    private readonly proc: ManagedProcess,
+    private readonly faults?: StdioFaultLayer,
+  ) {}
 
   async start(): Promise<void> {
     const { stdout, stdin } = this.proc;
@@ -35,7 +39,7 @@ export class ManagedStdioTransport implements Transport {
           continue;
         }
         if (message === null) break;
-        this.onmessage?.(message);
+        this.deliver(message);
       }
     });
     stdin.on("error", (err) => this.onerror?.(err));
@@ -45,11 +49,36 @@ export class ManagedStdioTransport implements Transport {
     );
   }
 
+  private deliver(message: JSONRPCMessage): void {
+    const d = this.faults?.decide("from-server") ?? { action: "pass" };
+    switch (d.action) {
+      case "pass": return this.onmessage?.(message);
+      case "drop": return;
+      case "delay": {
+        setTimeout(() => this.closed || this.onmessage?.(message), d.ms);
+        return;
+      }
+      case "truncate": {
+        // Parse the cut frame for real, so the client meets exactly the error a broken pipe would cause.
+        try {
+          this.onmessage?.(deserializeMessage(truncateFrame(JSON.stringify(message))));
+        } catch (err) {
+          this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+    }
+  }
+
   async send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.proc.stdin;
     if (this.closed || !stdin || stdin.destroyed) throw new Error(`${this.proc.name}: process has exited`);
+    let frame = serializeMessage(message);
+    const d = this.faults?.decide("to-server") ?? { action: "pass" };
+    if (d.action === "drop") return;
+    if (d.action === "delay") await new Promise((r) => setTimeout(r, d.ms));
+    if (d.action === "truncate") frame = `${truncateFrame(frame.trimEnd())}\n`;
     await new Promise<void>((resolve, reject) => {
-      stdin.write(serializeMessage(message), (err) => (err ? reject(err) : resolve()));
+      stdin.write(frame, (err) => (err ? reject(err) : resolve()));
     });
   }
 

@@ -1,0 +1,97 @@
+/**
+ * `mcp-slo monitor`: continuous probes of the local stack, served as
+ * Prometheus metrics. Registered by main.ts; errors go back to main.ts, which
+ * alone maps them to exit codes (a non-loopback --host without
+ * --allow-non-loopback is invalid input: exit 2).
+ */
+import path from "node:path";
+import { Command, Option } from "commander";
+import { HarnessError } from "../errors.js";
+import { PROJECT_ROOT } from "../project-root.js";
+import { parseDurationMs } from "../config/units.js";
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
+import { runMonitor } from "../monitoring/monitor.js";
+import { loadProbeFile } from "../monitoring/probes.js";
+import { newRunId } from "../run/run.js";
+
+export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yaml");
+
+function durationOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms <= 0) throw new HarnessError("invalid_input", `${flag}: expected a duration such as "30s" or "10m", got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+export function parsePort(text: string, flag: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new HarnessError("invalid_input", `${flag}: expected a port number 0..65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+export function registerMonitorCommand(program: Command): void {
+  program
+    .command("monitor")
+    .description("probe the MCP servers of the local stack on an interval and serve Prometheus metrics (SLO compliance, error budget, burn rate)")
+    .argument("[probe-file]", "probe definitions", path.relative(process.cwd(), DEFAULT_PROBE_FILE) || DEFAULT_PROBE_FILE)
+    .option("--interval <duration>", "time between probe rounds (overrides the file's interval)")
+    .option("--duration <duration>", "stop after this long (default: run until SIGINT/SIGTERM)")
+    .option("--host <address>", "address to serve /metrics on; loopback only unless --allow-non-loopback", DEFAULT_METRICS_HOST)
+    .addOption(new Option("--port <port>", "port to serve /metrics on (0: any free port)").default(String(DEFAULT_METRICS_PORT)))
+    .option("--allow-non-loopback", "allow --host to be a non-loopback address (the metrics have no authentication)", false)
+    .action(async (file: string, o: { interval?: string; duration?: string; host: string; port: string; allowNonLoopback: boolean }) => {
+      const listen = { host: o.host, port: parsePort(o.port, "--port"), allowNonLoopback: o.allowNonLoopback };
+      // Before anything is read or started: a refused address must not cost a stack start.
+      checkListenAddress(listen, "--host");
+      const durationMs = durationOption("--duration", o.duration);
+      const intervalMs = durationOption("--interval", o.interval);
+      const plan = await loadProbeFile(file);
+      if (intervalMs !== undefined) {
+        const tooLong = plan.probes.filter((p) => p.timeoutMs > intervalMs);
+        if (tooLong.length) throw new HarnessError("invalid_input", `--interval ${o.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`);
+        plan.intervalMs = intervalMs;
+      }
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (++signals === 1) {
+          process.stderr.write(`${sig}: stopping the monitor (send it again to stop at once)\n`);
+          controller.abort();
+        } else process.exit(130); // the monitor's exit handler SIGKILLs what it started
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const summary = await runMonitor({
+          plan,
+          listen,
+          durationMs,
+          signal: controller.signal,
+          runId: `monitor-${newRunId()}`,
+          log: (line) => process.stdout.write(`${line}\n`),
+        });
+        process.stdout.write(`monitor stopped after ${summary.rounds} round(s)\n`);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}
+
+/** Flags of `mcp-slo run` for its live metrics and trace, as commander hands them over. */
+export interface RunTelemetryFlags {
+  metricsPort?: string;
+  metricsHost: string;
+  allowNonLoopback: boolean;
+  traceSample: string;
+}
+
+/** Turns `mcp-slo run`'s --metrics-* and --trace-sample flags into run() options; invalid ones are exit 2. */
+export function runTelemetryOptions(o: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
+  if (!/^\d+$/.test(o.traceSample)) throw new HarnessError("invalid_input", `--trace-sample: expected a whole number (trace one call in N; 0 for no trace), got ${JSON.stringify(o.traceSample)}`);
+  const traceSampleEvery = Number(o.traceSample);
+  if (o.metricsPort === undefined) return { traceSampleEvery };
+  const metrics = { host: o.metricsHost, port: parsePort(o.metricsPort, "--metrics-port"), allowNonLoopback: o.allowNonLoopback };
+  checkListenAddress(metrics, "--metrics-host");
+  return { metrics, traceSampleEvery };
+}

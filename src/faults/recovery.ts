@@ -1,0 +1,55 @@
+/**
+ * RTO from probe results, as ../shared/measurement.md defines it. Pure, so the
+ * arithmetic is tested without faults or sleeping.
+ *   time to detect = first failed probe after t0 - t0
+ *   RTO            = start of the first run of k successes after the outage - t0
+ *   after heal     = that same end point - the moment the cause was removed
+ * A fault whose probes never failed recovered at once (RTO 0, nothing detected).
+ */
+export interface ProbePoint {
+  /** when the probe was sent, ms on the scenario's clock */
+  t: number;
+  ok: boolean;
+}
+
+export interface RecoveryResult {
+  timeToDetectMs: number | null;
+  rtoMs: number | null;
+  afterHealMs: number | null;
+  recovered: boolean;
+}
+
+export function measureRecovery(points: readonly ProbePoint[], opts: { injectedAt: number; healedAt: number | null; consecutive: number; limitMs: number }): RecoveryResult {
+  const { injectedAt, consecutive, limitMs } = opts;
+  const after = points.filter((p) => p.t >= injectedAt && p.t <= injectedAt + limitMs);
+  const firstFailure = after.find((p) => !p.ok);
+  if (!firstFailure) return { timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true };
+  let run = 0;
+  let runStart: ProbePoint | undefined;
+  for (const p of after) {
+    if (p.t < firstFailure.t) continue;
+    if (!p.ok) {
+      run = 0;
+      runStart = undefined;
+      continue;
+    }
+    if (run === 0) runStart = p;
+    run++;
+    if (run >= consecutive) {
+      const rto = runStart!.t - injectedAt;
+      return {
+        timeToDetectMs: firstFailure.t - injectedAt,
+        rtoMs: rto,
+        afterHealMs: opts.healedAt === null ? null : runStart!.t - opts.healedAt,
+        recovered: true,
+      };
+    }
+  }
+  return { timeToDetectMs: firstFailure.t - injectedAt, rtoMs: null, afterHealMs: null, recovered: false };
+}
+
+/** The steady-state hypothesis holds over a span when its last k probes all succeeded. */
+export function steadyStateMet(points: readonly ProbePoint[], consecutive: number): boolean {
+  if (points.length < consecutive) return false;
+  return points.slice(-consecutive).every((p) => p.ok);
+}

@@ -1,0 +1,67 @@
+/**
+ * The exporter serves on loopback by default and refuses any other address unless explicitly
+ * allowed, saying why; the CLI turns that refusal into exit 2 for `monitor` and `run` alike,
+ * before anything is started.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { HarnessError } from "../errors.js";
+import { checkListenAddress, isLoopbackHost, startMetricsExporter } from "./exporter.js";
+import { McpMetrics } from "./metrics.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = path.join(ROOT, "bin", "mcp-slo.js");
+
+describe("metrics exporter address", () => {
+  it("knows loopback from every-interface and external addresses", () => {
+    for (const h of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"]) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ["0.0.0.0", "::", "10.0.0.5", "192.168.1.2", "example.com", "::ffff:10.0.0.1", ""]) expect(isLoopbackHost(h), h).toBe(false);
+  });
+
+  it("refuses a non-loopback address unless explicitly allowed, with a clear error", async () => {
+    const refused = (() => {
+      try {
+        checkListenAddress({ host: "0.0.0.0", port: 9464, allowNonLoopback: false });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(HarnessError);
+    expect((refused as HarnessError).code).toBe("invalid_input");
+    expect((refused as HarnessError).message).toMatch(/refusing to serve metrics on 0\.0\.0\.0: it is not a loopback address/);
+    expect((refused as HarnessError).hint).toMatch(/--allow-non-loopback/);
+    await expect(startMetricsExporter(new McpMetrics(), { host: "0.0.0.0", port: 0, allowNonLoopback: false })).rejects.toThrow(/not a loopback address/);
+    expect(() => checkListenAddress({ host: "0.0.0.0", port: 9464, allowNonLoopback: true })).not.toThrow();
+  });
+
+  it("serves /metrics on 127.0.0.1 and stops", async () => {
+    const metrics = new McpMetrics();
+    metrics.observeCall("redis", "get", "ok", 1.2);
+    const exporter = await startMetricsExporter(metrics, { host: "127.0.0.1", port: 0, allowNonLoopback: false });
+    try {
+      const res = await fetch(exporter.url);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+      const text = await res.text();
+      expect(text).toMatch(/^mcp_response_time_seconds_bucket\{le="0\.002",mcp_name="redis",operation="get"\} 1$/m);
+      expect(text).toContain("# TYPE mcp_security_validation_score gauge");
+      expect((await fetch(exporter.url.replace("/metrics", "/nope"))).status).toBe(404);
+    } finally {
+      await exporter.stop();
+    }
+    await expect(fetch(exporter.url)).rejects.toThrow();
+  });
+
+  it.each([
+    ["monitor", ["monitor", "--host", "0.0.0.0"], "--host"],
+    ["run", ["run", "test/fixtures/e2e-generous.yaml", "--metrics-port", "9464", "--metrics-host", "10.1.2.3"], "--metrics-host"],
+  ])("`mcp-slo %s` with a non-loopback address exits 2 and says so, starting nothing", (_name, args, flag) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000, env: { ...process.env, CI: "true" } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/refusing to serve metrics on (0\.0\.0\.0|10\.1\.2\.3): it is not a loopback address/);
+    expect(r.stderr).toContain(`hint: use ${flag} 127.0.0.1 (the default), or add --allow-non-loopback`);
+    expect(r.stderr).not.toMatch(/^ {4}at /m);
+    expect(r.stdout).not.toMatch(/serving metrics|starting/);
+  });
+});

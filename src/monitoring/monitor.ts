@@ -1,0 +1,177 @@
+/**
+ * `mcp-slo monitor`: starts the local stack and one MCP session per probed
+ * server, runs every probe each interval (each with its own deadline), and
+ * serves the results as Prometheus metrics until stopped (signal) or for a
+ * given duration. Everything it starts is tracked in a ResourceRegistry and
+ * stopped on the way out; a server that dies is restarted at the next round.
+ */
+import { HarnessError } from "../errors.js";
+import type { ServerDefinition } from "../catalog/servers.js";
+import { localProvider } from "../providers/local.js";
+import type { Stack, StackProvider } from "../providers/provider.js";
+import type { Outcome } from "../results/types.js";
+import { startSession, type McpSession } from "../stack/mcp-session.js";
+import { ResourceRegistry } from "../stack/resource-registry.js";
+import { checkListenAddress, startMetricsExporter, type ExporterListenOptions } from "./exporter.js";
+import { McpMetrics } from "./metrics.js";
+import { unexpectedAnswer, type Probe, type ProbePlan } from "./probes.js";
+
+/** Deadline for starting (or restarting) one server's session. */
+const SESSION_START_TIMEOUT_MS = 20_000;
+/** Slack past a probe's own deadline before the monitor stops waiting for the SDK to give up. */
+const DEADLINE_SLACK_MS = 250;
+
+export type ProbeResult = "success" | "unexpected" | "error" | "timeout";
+
+export interface MonitorOptions {
+  plan: ProbePlan;
+  listen: ExporterListenOptions;
+  /** Stop after this long; undefined: until the signal. */
+  durationMs: number | undefined;
+  signal: AbortSignal;
+  runId: string;
+  log: (line: string) => void;
+  provider?: StackProvider;
+  /** Called once metrics are served and the first round has run. */
+  onReady?: (info: { url: string; runId: string }) => void;
+}
+
+export interface MonitorSummary {
+  rounds: number;
+  url: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+function textOf(result: Record<string, unknown>): string {
+  const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
+  return content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
+}
+
+export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> {
+  const { plan, signal, log } = opts;
+  checkListenAddress(opts.listen, "--host");
+  const registry = new ResourceRegistry({ runId: opts.runId });
+  const onExit = () => registry.killAllSync();
+  process.on("exit", onExit);
+  const metrics = new McpMetrics();
+  const servers = [...new Map(plan.probes.map((p) => [p.server.name, p.server])).values()];
+  const sessions = new Map<string, McpSession>();
+  const lastState = new Map<string, ProbeResult>();
+  let stack: Stack | undefined;
+  let exporter: Awaited<ReturnType<typeof startMetricsExporter>> | undefined;
+  let rounds = 0;
+  try {
+    exporter = await startMetricsExporter(metrics, opts.listen);
+    log(`serving metrics on ${exporter.url} (monitor run id ${opts.runId})`);
+    const provider = opts.provider ?? localProvider;
+    try {
+      stack = await provider.start({ servers, extraNeeds: [], registry, seedRows: 100, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    } catch (err) {
+      if (err instanceof HarnessError) throw err;
+      throw new HarnessError("environment", `the stack could not start: ${(err as Error).message}`, { cause: err });
+    }
+    const endpoints = stack.endpoints;
+    const startedThisRound = new Set<string>();
+
+    const ensureSession = async (def: ServerDefinition): Promise<McpSession | string> => {
+      const current = sessions.get(def.name);
+      if (current?.process.isRunning()) return current;
+      if (startedThisRound.has(def.name)) return "its session could not be started this round";
+      startedThisRound.add(def.name);
+      if (current) {
+        sessions.delete(def.name);
+        await current.close();
+        log(`${def.name}: its server exited (${current.process.exitInfo?.signal ?? `code ${current.process.exitInfo?.code}`}); restarting it`);
+      }
+      const t0 = performance.now();
+      try {
+        const session = await startSession({ def, agent: 0, endpoints, registry, timeoutMs: SESSION_START_TIMEOUT_MS });
+        metrics.installationDuration.observe({ mcp_name: def.name, source: "node_modules", environment: "local" }, (performance.now() - t0) / 1000);
+        metrics.installationSuccess.inc({ mcp_name: def.name, source: "node_modules", result: "success" });
+        sessions.set(def.name, session);
+        return session;
+      } catch (err) {
+        metrics.installationSuccess.inc({ mcp_name: def.name, source: "node_modules", result: "failure" });
+        const message = err instanceof Error ? err.message : String(err);
+        log(`${def.name}: ${message}`);
+        return message;
+      }
+    };
+
+    const runProbe = async (probe: Probe): Promise<void> => {
+      const session = await ensureSession(probe.server);
+      const t0 = performance.now();
+      let result: ProbeResult;
+      let why: string | undefined;
+      if (typeof session === "string") {
+        result = "error";
+        why = session;
+      } else {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          // The SDK's own timeout first; the race guards against a transport that never settles.
+          const answer = await Promise.race([
+            session.client.callTool({ name: probe.tool, arguments: probe.args }, undefined, { timeout: probe.timeoutMs }),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${probe.timeoutMs} ms`), { probeTimeout: true })), probe.timeoutMs + DEADLINE_SLACK_MS);
+            }),
+          ]);
+          why = unexpectedAnswer(probe, { isError: answer.isError === true, text: textOf(answer) });
+          result = why === undefined ? "success" : "unexpected";
+        } catch (err) {
+          const e = err as Error & { code?: unknown; probeTimeout?: boolean };
+          const timedOut = e.probeTimeout === true || e.code === -32001 || /timed? ?out/i.test(e.message);
+          result = timedOut ? "timeout" : "error";
+          why = timedOut ? `no answer within ${probe.timeoutMs} ms` : e.message;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      const elapsedMs = performance.now() - t0;
+      const labels = { mcp_name: probe.server.name, probe: probe.name };
+      metrics.probeSuccess.set(labels, result === "success" ? 1 : 0);
+      metrics.probes.inc({ ...labels, result });
+      metrics.probeDuration.observe(labels, elapsedMs / 1000);
+      const outcome: Outcome = result === "success" ? "ok" : result === "timeout" ? "timeout" : "error";
+      metrics.observeCall(probe.server.name, probe.tool, outcome, result === "timeout" ? probe.timeoutMs : elapsedMs);
+      const before = lastState.get(probe.name);
+      lastState.set(probe.name, result);
+      if (before !== result && (before !== undefined || result !== "success")) {
+        log(`${probe.name}: ${result === "success" ? "answering again" : `${result}: ${why ?? ""}`}`);
+      }
+    };
+
+    const endAt = opts.durationMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + opts.durationMs;
+    log(`probing ${plan.probes.map((p) => p.name).join(", ")} every ${plan.intervalMs / 1000} s${opts.durationMs !== undefined ? ` for ${opts.durationMs / 1000} s` : " until stopped (Ctrl-C)"}`);
+    while (!signal.aborted && performance.now() < endAt) {
+      const roundStart = performance.now();
+      startedThisRound.clear();
+      await Promise.all(plan.probes.map(runProbe));
+      rounds++;
+      if (rounds === 1) {
+        const ok = plan.probes.filter((p) => lastState.get(p.name) === "success").length;
+        log(`first round: ${ok}/${plan.probes.length} probes answered as expected`);
+        opts.onReady?.({ url: exporter.url, runId: opts.runId });
+      }
+      await sleep(Math.min(roundStart + plan.intervalMs, endAt) - performance.now(), signal);
+    }
+    return { rounds, url: exporter.url };
+  } finally {
+    await Promise.allSettled([...sessions.values()].map((s) => s.close()));
+    await stack?.stop().catch(() => undefined);
+    await registry.disposeAll();
+    await exporter?.stop();
+    process.off("exit", onExit);
+  }
+}

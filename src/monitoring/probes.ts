@@ -1,0 +1,141 @@
+/**
+ * Probe files (probes/*.yaml): per server, a cheap tool call, what its answer
+ * must hold, and a deadline. Validated like scenario files: every problem at
+ * once, each with file, line and path (the helpers of load-scenario.ts).
+ */
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { HarnessError } from "../errors.js";
+import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
+import { describeFound, flattenIssues, problem, type Located } from "../config/load-scenario.js";
+import { Duration } from "../config/scenario-schema.js";
+import { parseDurationMs } from "../config/units.js";
+
+export const ProbeSpec = z.strictObject({
+  /** Shown in metrics (label `probe`); defaults to server.tool. */
+  name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : -").optional(),
+  server: z.string().min(1),
+  tool: z.string().min(1),
+  args: z.record(z.string(), z.unknown()).default({}),
+  expect: z
+    .strictObject({
+      /** The answer's text must contain this. */
+      contains: z.string().optional(),
+      /** The answer's text must match this regular expression. */
+      matches: z.string().optional(),
+      /** Whether the tool is expected to report an error (isError); default false. */
+      isError: z.boolean().default(false),
+    })
+    .default({ isError: false }),
+  timeout: Duration.default("2s"),
+});
+
+export const ProbeFile = z.strictObject({
+  /** Time between the starts of two probe rounds. */
+  interval: Duration.default("5s"),
+  probes: z.array(ProbeSpec).min(1),
+});
+export type ProbeFile = z.infer<typeof ProbeFile>;
+
+export interface Probe {
+  name: string;
+  server: ServerDefinition;
+  tool: string;
+  args: Record<string, unknown>;
+  contains: string | undefined;
+  matches: RegExp | undefined;
+  expectError: boolean;
+  timeoutMs: number;
+}
+
+export interface ProbePlan {
+  file: string;
+  intervalMs: number;
+  probes: Probe[];
+}
+
+function semanticProblems(loc: Located, value: ProbeFile): string[] {
+  const out: string[] = [];
+  const intervalMs = parseDurationMs(value.interval)!;
+  if (intervalMs < 100) out.push(problem(loc, ["interval"], "expected at least 100ms"));
+  const names = new Map<string, number>();
+  value.probes.forEach((p, i) => {
+    const def = findServer(p.server);
+    if (!def) out.push(problem(loc, ["probes", i, "server"], `unknown server "${p.server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false }));
+    else if (def.tools && !def.tools.includes(p.tool)) out.push(problem(loc, ["probes", i, "tool"], `server "${p.server}" has no tool "${p.tool}"; its tools are ${def.tools.join(", ")}`, { found: false }));
+    const timeoutMs = parseDurationMs(p.timeout)!;
+    // A deadline longer than the interval would let rounds pile up on a stalled server.
+    if (timeoutMs > intervalMs) out.push(problem(loc, ["probes", i, "timeout"], `${p.timeout}${valueAtTimeout(loc, i) === undefined ? " (the default)" : ""} must not exceed the interval (${value.interval}): rounds would overlap`, { found: false, linePath: valueAtTimeout(loc, i) === undefined ? ["probes", i] : ["probes", i, "timeout"] }));
+    if (p.expect.matches !== undefined) {
+      try {
+        new RegExp(p.expect.matches);
+      } catch (err) {
+        out.push(problem(loc, ["probes", i, "expect", "matches"], `not a valid regular expression (${(err as Error).message})`));
+      }
+    }
+    const name = p.name ?? `${p.server}.${p.tool}`;
+    const first = names.get(name);
+    if (first !== undefined) out.push(problem(loc, ["probes", i], `a second probe named "${name}" (the first is probes[${first}]); give one a name`, { found: false }));
+    else names.set(name, i);
+  });
+  return out;
+}
+
+function valueAtTimeout(loc: Located, i: number): unknown {
+  const probes = (loc.raw as { probes?: unknown }).probes;
+  return Array.isArray(probes) ? (probes[i] as { timeout?: unknown } | undefined)?.timeout : undefined;
+}
+
+/** Every problem of a probe file; [] when it is valid. */
+export async function validateProbeFile(file: string): Promise<{ problems: string[]; plan?: ProbePlan }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    return { problems: [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`] };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) return { problems: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split("\n")[0]}`) };
+  const raw = doc.toJS() as unknown;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected a mapping with interval and probes, found ${describeFound(raw)}`] };
+  const loc: Located = { file, doc, lines, raw };
+  const parsed = ProbeFile.safeParse(raw);
+  if (!parsed.success) return { problems: flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)) };
+  const problems = semanticProblems(loc, parsed.data);
+  if (problems.length) return { problems };
+  const v = parsed.data;
+  return {
+    problems: [],
+    plan: {
+      file,
+      intervalMs: parseDurationMs(v.interval)!,
+      probes: v.probes.map((p) => ({
+        name: p.name ?? `${p.server}.${p.tool}`,
+        server: findServer(p.server)!,
+        tool: p.tool,
+        args: p.args,
+        contains: p.expect.contains,
+        matches: p.expect.matches === undefined ? undefined : new RegExp(p.expect.matches),
+        expectError: p.expect.isError,
+        timeoutMs: parseDurationMs(p.timeout)!,
+      })),
+    },
+  };
+}
+
+/** The plan of a valid probe file; a HarnessError("invalid_input") listing every problem otherwise. */
+export async function loadProbeFile(file: string): Promise<ProbePlan> {
+  const { problems, plan } = await validateProbeFile(file);
+  if (!plan) throw new HarnessError("invalid_input", `${file} is not a valid probe file`, { details: problems });
+  return plan;
+}
+
+/** Why an answer is not what the probe expects, or undefined when it is. */
+export function unexpectedAnswer(probe: Probe, answer: { isError: boolean; text: string }): string | undefined {
+  if (answer.isError !== probe.expectError) return answer.isError ? `the tool reported an error: ${answer.text.slice(0, 200)}` : "the tool was expected to report an error";
+  if (probe.contains !== undefined && !answer.text.includes(probe.contains)) return `the answer does not contain ${JSON.stringify(probe.contains)}: ${JSON.stringify(answer.text.slice(0, 120))}`;
+  if (probe.matches !== undefined && !probe.matches.test(answer.text)) return `the answer does not match /${probe.matches.source}/: ${JSON.stringify(answer.text.slice(0, 120))}`;
+  return undefined;
+}

@@ -1,0 +1,159 @@
+/**
+ * Every MCP session of a scenario: the agents' sessions plus auxiliary ones
+ * (the recovery probe, the RPO writers), which must not queue behind the
+ * load. Watches every session's process: an exit is an observation, and with
+ * the supervisor policy on, the dead session is started again and swapped in
+ * where the agent (or the probe) will pick it up on its next call.
+ */
+import type { ServerDefinition } from "../catalog/servers.js";
+import type { Agent } from "../drivers/sdk-driver.js";
+import { HarnessError } from "../errors.js";
+import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import { startSession, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+
+/** Sessions spawned at once: server start is CPU-bound, and the machine may have 2 cores. */
+const SPAWN_CONCURRENCY = 4;
+/** Log lines kept as observations, so a chatty server cannot fill memory. */
+const MAX_LOG_EVENTS = 400;
+/** A supervisor that restarts a crash-looping server forever would never let a run end. */
+const MAX_RESTARTS_PER_SESSION = 20;
+const RESTART_BACKOFF_MS = 200;
+
+/** Agent ids of auxiliary sessions are negative, so they never collide with load agents. */
+export const PROBE_AGENT = -1;
+export const WRITER_AGENT = -2;
+
+export interface PoolEvent {
+  /** performance.now() */
+  at: number;
+  /** exits and supervisor actions matter more than log lines when observations are cut short */
+  kind: "exit" | "supervisor" | "log";
+  text: string;
+}
+
+async function mapLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && failure === undefined) {
+        const item = items[next++]!;
+        await fn(item).catch((err: unknown) => {
+          failure ??= err;
+        });
+      }
+    }),
+  );
+  if (failure !== undefined) throw failure;
+}
+
+export class SessionPool {
+  readonly agents: Agent[] = [];
+  private readonly live = new Map<string, McpSession>();
+  private readonly restarts = new Map<string, number>();
+  private closing = false;
+  supervisor = false;
+  /** While true, every line a server writes to stderr is kept as an observation (set during faults). */
+  captureLogs = false;
+  private logEvents = 0;
+  readonly events: PoolEvent[] = [];
+  readonly stdioLayers = new Map<string, StdioFaultLayer>();
+
+  constructor(
+    private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints; startTimeoutMs: number; signal: AbortSignal },
+  ) {}
+
+  private key(server: string, agent: number): string {
+    return `${server}#${agent}`;
+  }
+
+  get sessions(): McpSession[] {
+    return [...this.live.values()];
+  }
+
+  /** Live session of an agent (or auxiliary id) to a server; changes when the supervisor restarts it. */
+  session(server: string, agent: number): McpSession | undefined {
+    return this.live.get(this.key(server, agent));
+  }
+
+  private async open(def: ServerDefinition, agent: number): Promise<McpSession> {
+    if (this.opts.signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
+    const layer = this.stdioLayers.get(def.name);
+    const s = await startSession({ def, agent, endpoints: this.opts.endpoints, registry: this.opts.registry, timeoutMs: this.opts.startTimeoutMs, ...(layer && { stdioFaults: layer }) });
+    this.live.set(this.key(def.name, agent), s);
+    if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
+    void s.process.exited.then((exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`), () => this.onExit(s, "spawn failure"));
+    s.process.onLine((line) => {
+      // Stack frames and indented object dumps say nothing a person needs beside the first line.
+      if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || /^\s/.test(line) || line.trim() === "") return;
+      this.logEvents++;
+      this.events.push({ at: performance.now(), kind: "log", text: `${this.key(def.name, agent)} logged: ${line.slice(0, 200)}` });
+    });
+    return s;
+  }
+
+  private onExit(s: McpSession, how: string): void {
+    if (this.closing) return;
+    const name = this.key(s.server.name, s.agent);
+    // The informative lines of a crash, not the stack frames or the runtime's version footer.
+    const tail = s.process
+      .stderrTail(30)
+      .filter((l) => l.trim() !== "" && !/^\s/.test(l) && !/^(node:internal|node:events|Node\.js v\d)/.test(l))
+      .slice(-2)
+      .map((l) => l.slice(0, 160));
+    this.events.push({ at: performance.now(), kind: "exit", text: `${name} exited (${how})${tail.length ? `; its last stderr: ${tail.join(" | ")}` : ""}` });
+    if (!this.supervisor || this.live.get(name) !== s) return;
+    const n = (this.restarts.get(name) ?? 0) + 1;
+    this.restarts.set(name, n);
+    if (n > MAX_RESTARTS_PER_SESSION) {
+      this.events.push({ at: performance.now(), kind: "supervisor", text: `supervisor gave up on ${name} after ${MAX_RESTARTS_PER_SESSION} restarts` });
+      return;
+    }
+    void (async () => {
+      await new Promise((r) => setTimeout(r, RESTART_BACKOFF_MS));
+      if (this.closing) return;
+      const t0 = performance.now();
+      try {
+        const again = await this.open(s.server, s.agent);
+        this.events.push({ at: performance.now(), kind: "supervisor", text: `supervisor restarted ${name} (ready in ${again.startToReadyMs.toFixed(0)} ms)` });
+      } catch (err) {
+        this.events.push({ at: performance.now(), kind: "supervisor", text: `supervisor could not restart ${name} after ${(performance.now() - t0).toFixed(0)} ms: ${(err as Error).message.split("\n")[0]}` });
+        if (!this.closing) this.onExit(s, "restart failed");
+      }
+    })();
+  }
+
+  /** One session per agent and server; fails (and leaves cleanup to closeAll) if any cannot start. */
+  async startAgents(servers: readonly ServerDefinition[], agents: number): Promise<void> {
+    for (let id = 0; id < agents; id++) this.agents.push({ id, sessions: new Map() });
+    const jobs = this.agents.flatMap((a) => servers.map((def) => ({ def, agent: a.id })));
+    await mapLimited(jobs, SPAWN_CONCURRENCY, async ({ def, agent }) => {
+      await this.open(def, agent);
+    });
+  }
+
+  async startAuxiliary(def: ServerDefinition, agent: number): Promise<McpSession> {
+    return this.session(def.name, agent) ?? this.open(def, agent);
+  }
+
+  /** Every live process of a server (all agents and auxiliary sessions). */
+  processesOf(server: string) {
+    return this.sessions.filter((s) => s.server.name === server).map((s) => s.process);
+  }
+
+  /** Starts again every session of a server whose process is gone (a fault's heal step). */
+  async reviveDead(server: string): Promise<number> {
+    const dead = this.sessions.filter((s) => s.server.name === server && !s.process.isRunning());
+    for (const s of dead) this.live.delete(this.key(server, s.agent));
+    await mapLimited(dead, SPAWN_CONCURRENCY, async (s) => {
+      await this.open(s.server, s.agent);
+    });
+    return dead.length;
+  }
+
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.sessions.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED, redactAttributes, redactValue } from "./redact.js";
+
+describe("redactAttributes", () => {
+  it("replaces values of secret-named keys, whatever the value", () => {
+    expect(redactAttributes({ token: "x", GITHUB_TOKEN: "abc", "db.password": "p", Authorization: "whatever", api_key: "k", client_secret: "s", "mcp.method.name": "tools/call" })).toEqual({
+      token: REDACTED,
+      GITHUB_TOKEN: REDACTED,
+      "db.password": REDACTED,
+      Authorization: REDACTED,
+      api_key: REDACTED,
+      client_secret: REDACTED,
+      "mcp.method.name": "tools/call",
+    });
+  });
+
+  it("replaces secret-looking values under innocent keys, in arrays too", () => {
+    expect(redactAttributes({ note: `ghp_${"a".repeat(36)}`, header: "Bearer abc.def.ghijklmnop", list: ["fine", `github_pat_${"b".repeat(30)}`], n: 3, ok: true })).toEqual({
+      note: REDACTED,
+      header: REDACTED,
+      list: ["fine", REDACTED],
+      n: 3,
+      ok: true,
+    });
+  });
+
+  it("keeps URLs but hides their password", () => {
+    expect(redactValue("postgresql://postgres:hunter2@127.0.0.1:5432/db")).toBe(`postgresql://postgres:${REDACTED}@127.0.0.1:5432/db`);
+    expect(redactValue("redis://127.0.0.1:6379")).toBe("redis://127.0.0.1:6379");
+  });
+
+  it("drops undefined values and leaves ordinary ones alone", () => {
+    expect(redactAttributes({ a: undefined, "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" })).toEqual({ "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" });
+  });
+});

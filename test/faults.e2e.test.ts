@@ -1,0 +1,154 @@
+/**
+ * Faults on the real stack: Toxiproxy calibration, Redis and PostgreSQL
+ * crashes judged against the guide's recovery objectives, and nothing of a
+ * fault run left behind, interrupted or not.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { findServer } from "../src/catalog/servers.js";
+import { CallContext } from "../src/drivers/sdk-driver.js";
+import { percentileMs } from "../src/metrics/histogram.js";
+import { Recorder } from "../src/metrics/recorder.js";
+import { localProvider } from "../src/providers/local.js";
+import type { RunRecord, ScenarioResult } from "../src/results/types.js";
+import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import { startSession } from "../src/stack/mcp-session.js";
+import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const outDirs: string[] = [];
+afterAll(() => outDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function runCli(args: string[], opts: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<{ code: number | null; out: string; err: string; outDir: string }> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), "faults-e2e-"));
+  outDirs.push(outDir);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["bin/mcp-slo.js", ...args, "--out", outDir], { cwd: ROOT, env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+      opts.onStderr?.(err, child);
+    });
+    child.on("close", (code) => resolve({ code, out, err, outDir }));
+  });
+}
+
+function results(outDir: string): RunRecord {
+  return JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as RunRecord;
+}
+
+async function expectNothingLeft(runId: string): Promise<void> {
+  for (let i = 0; i < 50 && (await findProcessesOfRun(runId)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await findProcessesOfRun(runId)).toEqual([]);
+  expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(tempDirMarker(runId)))).toEqual([]);
+}
+
+const slo = (s: ScenarioResult, id: string) => s.slos.find((x) => x.id === id)!;
+
+describe("Toxiproxy calibration", () => {
+  it("a 50 ms latency toxic on the Redis hop adds 50 ms (+-10 %) per direction it applies to", async () => {
+    const runId = `calibration-${process.pid}`;
+    const registry = new ResourceRegistry({ runId });
+    const def = findServer("redis")!;
+    try {
+      const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+      const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
+      const hop = stack.toxiproxy!.hops.get("redis->redis")!;
+      const p50 = async (calls: number) => {
+        const recorder = new Recorder({ plannedMeasureMs: undefined, warmupMs: 0, now: performance.now() });
+        const ctx = new CallContext(recorder, [{ id: 0, sessions: new Map([["redis", session]]) }], 5000);
+        ctx.phase = "measure";
+        for (let i = 0; i < calls; i++) await ctx.call(0, "redis", "get", { key: "calibration" });
+        expect(recorder.count({}, ["error", "timeout"])).toBe(0);
+        return percentileMs(recorder.select({}, ["ok"]), 50);
+      };
+      await p50(100);
+      const base = await p50(200);
+      // downstream: Redis -> server, the answer. One GET is one request and one answer.
+      const down = await hop.proxy.addToxic({ name: "cal-down", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+      const withDown = await p50(40);
+      const up = await hop.proxy.addToxic({ name: "cal-up", type: "latency", stream: "upstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+      const withBoth = await p50(40);
+      await down.remove();
+      await up.remove();
+      const after = await p50(100);
+      expect(withDown - base).toBeGreaterThanOrEqual(45);
+      expect(withDown - base).toBeLessThanOrEqual(55);
+      expect(withBoth - base).toBeGreaterThanOrEqual(90);
+      expect(withBoth - base).toBeLessThanOrEqual(110);
+      expect(after).toBeLessThan(base + 5);
+      console.log(`calibration: p50 ${base.toFixed(2)} ms, +downstream 50 ms: ${withDown.toFixed(2)} ms, +both: ${withBoth.toFixed(2)} ms`);
+    } finally {
+      await registry.disposeAll();
+    }
+    await expectNothingLeft(runId);
+  });
+});
+
+describe("Redis crash (ci profile: kill -9 35 s into the window)", () => {
+  it("loses acknowledged writes and fails the coordination RPO without persistence; loses none and passes with AOF always", async () => {
+    const r = await runCli(["run", "scenarios/failover-redis-crash.yaml", "--profile", "ci"]);
+    expect(r.code, r.err).toBe(1);
+    const rec = results(r.outDir);
+    const none = rec.scenarios.find((s) => s.variant === "redis.persistence=none")!;
+    const aof = rec.scenarios.find((s) => s.variant === "redis.persistence=aof-always")!;
+    expect(none.rpo![0]!.lost).toBeGreaterThan(0);
+    expect(none.rpo![0]!.rpoMs!).toBeGreaterThan(30_000);
+    expect(slo(none, "recovery.coordination.rpo").verdict).toBe("fail");
+    expect(aof.rpo![0]!.acknowledged).toBeGreaterThan(0);
+    expect(aof.rpo![0]!.lost).toBe(0);
+    expect(slo(aof, "recovery.coordination.rpo").verdict).toBe("pass");
+    for (const s of [none, aof]) {
+      expect(s.faults![0]!.recovered).toBe(true);
+      expect(s.steadyState!.map((x) => [x.phase, x.met])).toEqual([["before", true], ["during", false], ["after", true]]);
+    }
+    await expectNothingLeft(rec.runId);
+  });
+});
+
+describe("PostgreSQL crash (smoke profile)", () => {
+  it("reports RTO with and without the supervisor, and what the MCP server did", async () => {
+    const r = await runCli(["run", "scenarios/failover-postgres-crash.yaml", "--profile", "smoke"]);
+    expect([0, 1]).toContain(r.code);
+    const rec = results(r.outDir);
+    const alone = rec.scenarios.find((s) => s.variant === "supervisor=false")!;
+    const supervised = rec.scenarios.find((s) => s.variant === "supervisor=true")!;
+    // The PostgreSQL MCP server exits when its database goes away; only a supervisor brings it back.
+    expect(alone.faults![0]!.recovered).toBe(false);
+    expect(slo(alone, "recovery.infrastructure.rto").verdict).toBe("fail");
+    expect(slo(alone, "recovery.infrastructure.rto").measuredText).toMatch(/not recovered within/);
+    expect(alone.faults![0]!.observations.some((o) => /postgres#\d+ exited/.test(o))).toBe(true);
+    expect(supervised.faults![0]!.recovered).toBe(true);
+    expect(supervised.faults![0]!.rtoMs!).toBeGreaterThan(0);
+    expect(slo(supervised, "recovery.infrastructure.rto").verdict).toBe("pass");
+    expect(supervised.faults![0]!.observations.some((o) => /supervisor restarted postgres#/.test(o))).toBe(true);
+    // synchronous_commit=on: nothing acknowledged is lost
+    expect(supervised.rpo![0]!.lost).toBe(0);
+    await expectNothingLeft(rec.runId);
+  });
+});
+
+describe("an interrupted fault run", () => {
+  it("rolls back and leaves no proxy, process or temp dir behind", async () => {
+    let sent = false;
+    const r = await runCli(["run", "scenarios/failover-network.yaml", "--profile", "smoke"], {
+      onStderr: (text, child) => {
+        // Interrupt while the partition is on: the rollback must still run.
+        if (!sent && /fault f1/.test(text)) {
+          sent = true;
+          setTimeout(() => child.kill("SIGINT"), 500);
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    const rec = results(r.outDir);
+    expect(rec.status).toBe("interrupted");
+    await expectNothingLeft(rec.runId);
+  });
+});
