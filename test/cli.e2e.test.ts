@@ -344,3 +344,29 @@ describe("coordination and cache-aside end to end (smoke profile)", () => {
     expect(cache!.redisInfo.misses).toBe(cache!.client.misses);
   }, 180_000);
 });
+
+describe("the open model", () => {
+  it("schedules arrivals at the offered rate and times calls from their scheduled send", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", "scenarios/redis-open-model.yaml", "--profile", "smoke", "--out", out]);
+    expect([0, 1], transcript(r)).toContain(r.code);
+    const s = (await readRecord(out)).scenarios[0]!;
+    expect(s.load!.model).toBe("open");
+    expect(s.load!.rate).toBe(400);
+    // 400/s over a 5 s window: the schedule offers about 2000 calls.
+    expect(s.load!.offered).toBeGreaterThan(1800);
+    expect(s.load!.offered).toBeLessThan(2200);
+    expect(s.load!.completed + s.load!.dropped).toBe(s.load!.offered);
+  });
+
+  it("says inconclusive, not fail, when the load generator could not send what was asked", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", "test/fixtures/e2e-overloaded-generator.yaml", "--out", out]);
+    expect(r.code, transcript(r)).toBe(0);
+    const s = (await readRecord(out)).scenarios[0]!;
+    expect(s.load!.dropped).toBeGreaterThan(0);
+    const slo = s.slos.find((x) => x.id === "offered-rate")!;
+    expect(slo.verdict).toBe("inconclusive");
+    expect(slo.reason).toMatch(/load generator was the limit/);
+  });
+});

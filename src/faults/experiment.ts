@@ -144,7 +144,7 @@ export class FaultExperiment {
         } catch {
           ok = false;
         }
-        if (this.points.length < MAX_PROBE_POINTS) this.points.push({ t, ok });
+        if (this.points.length < MAX_PROBE_POINTS) this.points.push({ t, ok, done: this.now() });
       })();
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
@@ -309,7 +309,7 @@ export class FaultExperiment {
       rpo.push({ store: w.store, durability: w.durability, faultAtMs: faultAt, ...measureLoss(w.log, present, faultAt) });
       await w.close();
     }
-    const probe: ProbeSeries = { server: r.probe.server, tool: r.probe.tool, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs, consecutive: r.consecutive, points };
+    const probe: ProbeSeries = { server: r.probe.server, tool: r.probe.tool, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs, consecutive: r.consecutive, points: points.map(({ t, ok }) => ({ t, ok })) };
     return { faults, rpo, steadyState, probe };
   }
 

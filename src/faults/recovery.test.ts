@@ -25,6 +25,18 @@ describe("measureRecovery", () => {
     expect(r).toEqual({ timeToDetectMs: 0, rtoMs: null, afterHealMs: null, recovered: false });
   });
 
+  it("dates detection and recovery by when the answer came, not when the probe was sent", () => {
+    // A 1 s freeze: the probe sent just before the end is answered when the server resumes, within its deadline.
+    const points: ProbePoint[] = [
+      { t: 900, ok: true, done: 901 },
+      { t: 1000, ok: false, done: 2000 },
+      { t: 1900, ok: true, done: 2001 },
+      { t: 2000, ok: true, done: 2002 },
+      { t: 2100, ok: true, done: 2101 },
+    ];
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1000, rtoMs: 1001, afterHealMs: 1, recovered: true });
+  });
+
   it("says a fault no probe noticed recovered at once", () => {
     expect(measureRecovery(probes(5000, 99_999, 99_999), { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
   });

@@ -1,6 +1,9 @@
 /**
  * RTO from probe results, as ../shared/measurement.md defines it. Pure, so the
- * arithmetic is tested without faults or sleeping.
+ * arithmetic is tested without faults or sleeping. A probe is dated by when
+ * its answer (or its deadline) came: that is when the harness knew. A probe
+ * sent during an outage and answered just inside its deadline after it must
+ * not date the recovery back to its sending.
  *   time to detect = first failed probe after t0 - t0
  *   RTO            = start of the first run of k successes after the outage - t0
  *   after heal     = that same end point - the moment the cause was removed
@@ -10,7 +13,11 @@ export interface ProbePoint {
   /** when the probe was sent, ms on the scenario's clock */
   t: number;
   ok: boolean;
+  /** when its answer or its deadline came; defaults to `t` */
+  done?: number;
 }
+
+const doneAt = (p: ProbePoint) => p.done ?? p.t;
 
 export interface RecoveryResult {
   timeToDetectMs: number | null;
@@ -21,13 +28,13 @@ export interface RecoveryResult {
 
 export function measureRecovery(points: readonly ProbePoint[], opts: { injectedAt: number; healedAt: number | null; consecutive: number; limitMs: number }): RecoveryResult {
   const { injectedAt, consecutive, limitMs } = opts;
-  const after = points.filter((p) => p.t >= injectedAt && p.t <= injectedAt + limitMs);
+  const after = points.filter((p) => p.t >= injectedAt && doneAt(p) <= injectedAt + limitMs).sort((a, b) => doneAt(a) - doneAt(b));
   const firstFailure = after.find((p) => !p.ok);
   if (!firstFailure) return { timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true };
   let run = 0;
   let runStart: ProbePoint | undefined;
   for (const p of after) {
-    if (p.t < firstFailure.t) continue;
+    if (doneAt(p) < doneAt(firstFailure)) continue;
     if (!p.ok) {
       run = 0;
       runStart = undefined;
@@ -36,16 +43,16 @@ export function measureRecovery(points: readonly ProbePoint[], opts: { injectedA
     if (run === 0) runStart = p;
     run++;
     if (run >= consecutive) {
-      const rto = runStart!.t - injectedAt;
+      const recoveredAt = doneAt(runStart!);
       return {
-        timeToDetectMs: firstFailure.t - injectedAt,
-        rtoMs: rto,
-        afterHealMs: opts.healedAt === null ? null : runStart!.t - opts.healedAt,
+        timeToDetectMs: doneAt(firstFailure) - injectedAt,
+        rtoMs: recoveredAt - injectedAt,
+        afterHealMs: opts.healedAt === null ? null : recoveredAt - opts.healedAt,
         recovered: true,
       };
     }
   }
-  return { timeToDetectMs: firstFailure.t - injectedAt, rtoMs: null, afterHealMs: null, recovered: false };
+  return { timeToDetectMs: doneAt(firstFailure) - injectedAt, rtoMs: null, afterHealMs: null, recovered: false };
 }
 
 /** The steady-state hypothesis holds over a span when its last k probes all succeeded. */
