@@ -5,6 +5,7 @@
  * given duration. Everything it starts is tracked in a ResourceRegistry and
  * stopped on the way out; a server that dies is restarted at the next round.
  */
+import { sleep } from "../util/sleep.js";
 import { HarnessError } from "../errors.js";
 import type { ServerDefinition } from "../catalog/servers.js";
 import { localProvider } from "../providers/local.js";
@@ -41,17 +42,6 @@ export interface MonitorSummary {
   url: string;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 function textOf(result: Record<string, unknown>): string {
   const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];

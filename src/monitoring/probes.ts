@@ -3,12 +3,10 @@
  * must hold, and a deadline. Validated like scenario files: every problem at
  * once, each with file, line and path (the helpers of load-scenario.ts).
  */
-import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
-import { describeFound, flattenIssues, problem, type Located } from "../config/load-scenario.js";
+import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
 import { Duration } from "../config/scenario-schema.js";
 import { parseDurationMs } from "../config/units.js";
 
@@ -89,18 +87,9 @@ function valueAtTimeout(loc: Located, i: number): unknown {
 
 /** Every problem of a probe file; [] when it is valid. */
 export async function validateProbeFile(file: string): Promise<{ problems: string[]; plan?: ProbePlan }> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    return { problems: [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`] };
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) return { problems: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split("\n")[0]}`) };
-  const raw = doc.toJS() as unknown;
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected a mapping with interval and probes, found ${describeFound(raw)}`] };
-  const loc: Located = { file, doc, lines, raw };
+  const loc = await readYamlMapping(file, "a mapping with interval and probes");
+  if ("problems" in loc) return loc;
+  const raw = loc.raw;
   const parsed = ProbeFile.safeParse(raw);
   if (!parsed.success) return { problems: flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)) };
   const problems = semanticProblems(loc, parsed.data);

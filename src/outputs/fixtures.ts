@@ -4,6 +4,7 @@
  * the load), and the sources point at the real lines of the seed documents.
  * Some text carries HTML on purpose so the renderers' escaping is exercised.
  */
+import { seededRng } from "../util/random.js";
 import type {
   FaultResult,
   ProbeSeries,
@@ -18,17 +19,6 @@ const GUIDE = "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)";
 /** Any base64 will do here: the renderers never decode histograms. */
 const FAKE_HISTOGRAM = "HISTFAAAACl4nJNpmSzMwMDAwQABzFCaEUxKzP8PEdsGBGwMyxnZGRgZGRkZAQBxMQOP";
 
-/** Deterministic pseudo-random numbers (mulberry32) so fixtures never change between runs. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function timeline(
   servers: { name: string; okPerInterval: number; p50: number; p99: number }[],
@@ -37,7 +27,7 @@ function timeline(
   durationMs: number,
   seed: number,
 ): TimelinePoint[] {
-  const random = seededRandom(seed);
+  const random = seededRng(seed);
   const points: TimelinePoint[] = [];
   for (let t = -warmupMs; t < durationMs; t += intervalMs) {
     for (const s of servers) {
@@ -353,7 +343,7 @@ function faultProbe(): ProbeSeries {
 }
 
 function faultTimeline(seed: number): TimelinePoint[] {
-  const random = seededRandom(seed);
+  const random = seededRng(seed);
   const points: TimelinePoint[] = [];
   for (let t = -10_000; t < FAULT_WINDOW_MS; t += 1000) {
     for (const s of [{ name: "redis", ok: 900, p50: 1.5, p99: 6.5 }, { name: "postgres", ok: 400, p50: 3.2, p99: 15 }]) {

@@ -124,6 +124,7 @@ describe("evaluateSlos", () => {
     const stuck = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: null, recovered: false }] }))[0]!;
     expect(stuck.verdict).toBe("fail");
     expect(stuck.measuredText).toMatch(/not recovered within 60 s/);
+    expect([stuck.margin, stuck.marginText]).toEqual([null, "did not recover"]);
     const quick = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: 2100, recovered: true }] }))[0]!;
     expect([quick.verdict, quick.measured]).toEqual(["pass", 2100]);
     const rpo = (rpoMs: number) => ({ store: "redis", durability: "none", acknowledged: 10, present: 5, lost: 5, unacknowledgedPresent: 0, faultAtMs: 40_000, rpoMs }) as const;

@@ -240,6 +240,10 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
         return {
           ...judgeExact(t, worst, faults.length, "ms", ""),
           measuredText: `not recovered within ${formatValue(worst, "ms")}`,
+          // The wait ran out, the recovery time is unknown: no margin can be stated.
+          measured: null,
+          margin: null,
+          marginText: "did not recover",
           verdict: "fail",
           reason: `${stuck.map((f) => f.id).join(", ")} did not recover within ${formatValue(worst, "ms")}: a result, and a miss`,
         };

@@ -104,14 +104,16 @@ describe("spawnManaged", () => {
     expect(await waitFor(async () => (await findProcessesOfRun(registry.runId)).length === 0, 2000)).toBe(true);
   });
 
-  it.skipIf(!isRoot || !hasPostgresUser)("runAs runs the process as that user", async () => {
+  if (!isRoot || !hasPostgresUser) console.warn("SKIPPED: runAs needs root and a postgres user; not testable on this machine as this user");
+  it.skipIf(!isRoot || !hasPostgresUser)("runAs runs the process as that user (needs root and a postgres user)", async () => {
     const registry = newRegistry();
     const p = spawnManaged({ name: "id", command: "id", args: ["-un"], registry, runAs: "postgres" });
     await p.exited;
     expect(p.stderrTail()).toEqual(["postgres"]);
   });
 
-  it.skipIf(isRoot)("runAs is refused when not root", () => {
+  if (isRoot) console.warn("SKIPPED: 'runAs is refused when not root' cannot be tested while running as root");
+  it.skipIf(isRoot)("runAs is refused when not root (only testable as a non-root user)", () => {
     const registry = newRegistry();
     expect(() => spawnManaged({ name: "id", command: "id", args: [], registry, runAs: "postgres" })).toThrow(/root/);
   });
