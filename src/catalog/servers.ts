@@ -25,6 +25,12 @@ export interface ServerDefinition {
   env: Record<string, string>;
   needs: BackingService[];
   transport: "stdio";
+  /**
+   * How the server speaks MCP Streamable HTTP itself (scenario `transport: http`); without it the
+   * harness bridges its stdio (src/stack/http-bridge.ts). `args` replace `args`; the port is given
+   * in the environment variable `portEnv`; the endpoint is `path`.
+   */
+  http?: { args: string[]; portEnv: string; path: string };
   /** Tools a scenario may call; undefined means "whatever tools/list offers". */
   tools?: string[];
   /** A cheap call that tells whether the server works: the default recovery and health probe. */
@@ -95,6 +101,7 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
     env: {},
     needs: [],
     transport: "stdio",
+    http: { args: ["{{bin}}", "streamableHttp"], portEnv: "PORT", path: "/mcp" },
     tools: ["echo", "get-sum", "get-env", "get-tiny-image", "get-annotated-message", "get-structured-content", "get-resource-links", "get-resource-reference", "trigger-long-running-operation", "toggle-simulated-logging", "toggle-subscriber-updates", "gzip-file-as-resource", "simulate-research-query"],
   },
 ];

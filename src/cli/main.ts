@@ -42,8 +42,9 @@ function verdictLine(scenario: string, slo: SloResult): string {
 function printVerdicts(record: RunRecord, outDir: string): void {
   const out: string[] = [];
   for (const s of record.scenarios) {
-    if (s.status === "error") out.push(`ERROR        ${s.name}: ${s.error?.split("\n").join("\n             ")}`);
-    for (const slo of s.slos) out.push(verdictLine(s.name, slo));
+    const name = s.variant ? `${s.name}[${s.variant}]` : s.name;
+    if (s.status === "error") out.push(`ERROR        ${name}: ${s.error?.split("\n").join("\n             ")}`);
+    for (const slo of s.slos) out.push(verdictLine(name, slo));
   }
   const c = record.counts;
   out.push(

@@ -75,6 +75,8 @@ export interface Scenario {
   workload: ResolvedWorkload;
   slos: ResolvedSlo[];
   proxied: boolean;
+  /** How agents reach the servers: stdio children, or MCP Streamable HTTP (src/stack/http-bridge.ts). */
+  transport: "stdio" | "http";
   backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
   faults: ResolvedFault[];
   recovery: ResolvedRecovery | undefined;
@@ -211,7 +213,11 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     const hop = str([...p, "hop"]);
     if (hop !== undefined) {
       const [from, to] = hop.includes("->") ? hop.split("->") : [undefined, hop];
-      if (from !== undefined && !serverNames.includes(from)) out.push(problem(loc, [...p, "hop"], `hop "${hop}" starts at "${from}", which is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+      if (from === "client") {
+        // The agents' own hop to an MCP server, which exists with transport: http only.
+        if (to === undefined || !serverNames.includes(to)) out.push(problem(loc, [...p, "hop"], `hop "${hop}" ends at "${to}", which is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
+        else if (valueAt(raw, ["transport"]) !== "http") out.push(problem(loc, [...p, "hop"], `hop "${hop}" exists only with \`transport: http\` (the agents' HTTP hop to ${to})`, { found: false }));
+      } else if (from !== undefined && !serverNames.includes(from)) out.push(problem(loc, [...p, "hop"], `hop "${hop}" starts at "${from}", which is not a server of this scenario (${serverNames.join(", ")})`, { found: false }));
       else if (from !== undefined && to !== undefined && !needsOf(from).includes(to)) out.push(problem(loc, [...p, "hop"], `server "${from}" does not use ${to}, so there is no hop "${hop}"`, { found: false }));
       else if (from === undefined && to !== undefined && !usesBackend(to)) out.push(problem(loc, [...p, "hop"], `no server of this scenario uses ${to}`, { found: false }));
     }
@@ -258,7 +264,11 @@ function validateObject(loc: Located, raw: unknown): { value?: ScenarioFile; pro
   return parsed.success && problems.length === 0 ? { value: parsed.data, problems } : { problems };
 }
 
-async function readLocated(file: string): Promise<Located | { problems: string[] }> {
+/**
+ * Reads a YAML file whose top level must be a mapping, keeping line positions
+ * for error messages. Scenario and probe files both start here.
+ */
+export async function readYamlMapping(file: string, expected: string): Promise<Located | { problems: string[] }> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -271,8 +281,14 @@ async function readLocated(file: string): Promise<Located | { problems: string[]
     return { problems: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split("\n")[0]}`) };
   }
   const raw = doc.toJS() as unknown;
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected a mapping of scenario fields, found ${describeFound(raw)}`] };
-  const loc = { file, doc, lines, raw };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected ${expected}, found ${describeFound(raw)}`] };
+  return { file, doc, lines, raw };
+}
+
+async function readLocated(file: string): Promise<Located | { problems: string[] }> {
+  const loc = await readYamlMapping(file, "a mapping of scenario fields");
+  if ("problems" in loc) return loc;
+  const raw = loc.raw;
   const presetProblems = await resolvePresets(loc, raw);
   return presetProblems.length ? { problems: presetProblems } : loc;
 }
@@ -400,6 +416,7 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     slos: s.slos.map((slo, i) => resolveSlo(loc, slo, i)),
     variant: undefined,
     proxied: s.proxied,
+    transport: s.transport,
     backends: s.backends,
     faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
     recovery: resolveRecovery(s, servers),
@@ -474,7 +491,7 @@ export function expandMatrix(s: Scenario): Scenario[] {
   expand("redis.persistence", m["redis.persistence"], (x, v) => ({ ...x, backends: { ...x.backends, redis: { persistence: v } } }));
   expand("postgres.synchronousCommit", m["postgres.synchronousCommit"], (x, v) => ({ ...x, backends: { ...x.backends, postgres: { synchronousCommit: v } } }));
   expand("supervisor", m.supervisor, (x, v) => ({ ...x, recovery: x.recovery ? { ...x.recovery, supervisor: v } : x.recovery }));
-  return cells.map((c) => ({ ...c, name: c.variant ? `${s.name}[${c.variant}]` : c.name }));
+  return cells;
 }
 
 function lineNumber(problemText: string): number {

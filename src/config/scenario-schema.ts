@@ -131,8 +131,11 @@ const FaultTiming = {
 
 const Hop = z
   .string()
-  .regex(/^([a-z][a-z0-9_-]*->)?(redis|postgres)$/, 'expected a backend ("redis", "postgres": every hop to it) or one hop "server->backend", e.g. "redis->redis"')
-  .describe('A TCP hop through Toxiproxy: "redis" or "postgres" for every hop to that backend, or "server->backend" for one.');
+  .regex(
+    /^(([a-z][a-z0-9_-]*->)?(redis|postgres)|client->[a-z][a-z0-9_-]*)$/,
+    'expected a backend ("redis", "postgres": every hop to it), one hop "server->backend", e.g. "redis->redis", or "client->server" (transport: http)',
+  )
+  .describe('A TCP hop through Toxiproxy: "redis" or "postgres" for every hop to that backend, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).');
 
 export const ToxicFault = z.strictObject({
   kind: z.literal("toxic"),
@@ -236,6 +239,10 @@ const ScenarioBody = {
   seed: z.number().int().default(1).describe("Seed of the random choices (mix, arguments, keys)."),
   workload: Workload,
   slos: z.array(ScenarioSlo).default([]),
+  transport: z
+    .enum(["stdio", "http"])
+    .default("stdio")
+    .describe("How agents reach the MCP servers. stdio: one child process per session over its stdin/stdout. http: MCP Streamable HTTP on 127.0.0.1 through a Toxiproxy hop client->server; servers that speak it natively (everything) run once, stdio-only ones run behind an in-harness bridge with one child per session."),
   proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
   backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
   faults: z.array(ScenarioFault).default([]),

@@ -29,7 +29,7 @@ export interface Injected {
 
 function hopsOf(t: FaultTargets, spec: string): Hop[] {
   if (!t.toxiproxy) throw new Error(`fault on hop "${spec}" needs Toxiproxy (the scenario has proxied: false)`);
-  const hops = [...t.toxiproxy.hops.values()].filter((h) => (spec.includes("->") ? h.name === spec : h.name.endsWith(`->${spec}`)));
+  const hops = [...t.toxiproxy.hops.values()].filter((h) => (spec.includes("->") ? h.name === spec : h.name.endsWith(`->${spec}`) && !h.name.startsWith("client->")));
   if (hops.length === 0) throw new Error(`no Toxiproxy hop matches "${spec}" (hops: ${[...t.toxiproxy.hops.keys()].join(", ")})`);
   return hops;
 }

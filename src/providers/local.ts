@@ -71,7 +71,7 @@ function withHost(url: string, listen: string): string {
 
 export const localProvider: StackProvider = {
   name: "local",
-  async start({ servers, extraNeeds, registry, seedRows, proxied, redis: redisSettings, postgres: postgresSettings }): Promise<Stack> {
+  async start({ servers, extraNeeds, registry, seedRows, proxied, transport, redis: redisSettings, postgres: postgresSettings }): Promise<Stack> {
     const needs = new Set<BackingService>([...servers.flatMap((d) => d.needs), ...extraNeeds]);
     const sandbox = await registry.makeTempDir("sandbox");
     const workdir = await registry.makeTempDir("work");
@@ -87,7 +87,7 @@ export const localProvider: StackProvider = {
       [redis, postgres, toxiproxy] = await Promise.all([
         needs.has("redis") ? startRedis({ registry, persistence: redisSettings.persistence }).catch((e: unknown) => Promise.reject(environmentError("Redis", e))) : undefined,
         needs.has("postgres") ? startPostgres({ registry, synchronousCommit: postgresSettings.synchronousCommit }).catch((e: unknown) => Promise.reject(environmentError("PostgreSQL", e))) : undefined,
-        proxied && needs.size > 0 ? startToxiproxy({ registry }).catch((e: unknown) => Promise.reject(environmentError("Toxiproxy", e))) : undefined,
+        proxied && (needs.size > 0 || transport === "http") ? startToxiproxy({ registry }).catch((e: unknown) => Promise.reject(environmentError("Toxiproxy", e))) : undefined,
       ]);
       if (postgres) await seedPostgres(postgres, seedRows);
       if (toxiproxy) {

@@ -44,6 +44,8 @@ export interface StackStartOptions {
   seedRows: number;
   /** Put every server-to-backend hop behind Toxiproxy. */
   proxied: boolean;
+  /** Scenario `transport: http`: Toxiproxy is needed for the client->server hops even without backends. */
+  transport?: "stdio" | "http";
   redis: { persistence: RedisPersistence };
   postgres: { synchronousCommit: "on" | "off" };
 }

@@ -15,6 +15,7 @@ import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
 import { SessionPool } from "./session-pool.js";
+import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { prepareCacheAside } from "../workloads/cache-aside.js";
 import { prepareCoordination } from "../workloads/coordination.js";
@@ -94,20 +95,25 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
   };
   let stack: Stack | undefined;
   let pool: SessionPool | undefined;
+  let httpEndpoints: HttpEndpoints | undefined;
   let experiment: FaultExperiment | undefined;
-  const say = (line: string) => opts.progress(`[${s.name}] ${line}`);
+  const say = (line: string) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`);
   if (s.variant) base.variant = s.variant;
   try {
     const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.kind === "cache-aside" ? s.workload.keys : 0);
     say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
-    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, redis: s.backends.redis, postgres: s.backends.postgres });
+    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
 
+    if (s.transport === "http") {
+      say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
+      httpEndpoints = await startHttpEndpoints({ servers: s.servers, endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: s.startTimeoutMs, stdioLayer: (server) => pool?.stdioLayers.get(server) });
+    }
     say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
-    const endpoints = stack.endpoints;
+    const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
     await pool.startAgents(s.servers, s.agents);
@@ -126,7 +132,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
         name: def.name,
         package: def.package,
         version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : resolvePackage(def.package).version,
-        transport: def.transport,
+        transport: s.transport,
         startToReadyMs: { p50: median(times), max: Math.max(...times), sessions: times.length },
         upstream: "none",
         tools: own[0]?.tools ?? [],
@@ -249,6 +255,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     say("stopping");
     await experiment?.rollback();
     await pool?.closeAll();
+    await httpEndpoints?.stop();
     await stack?.stop();
     base.endedAt = new Date().toISOString();
   }

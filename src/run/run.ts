@@ -6,7 +6,7 @@
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, symlink, rename } from "node:fs/promises";
+import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expandMatrix, loadScenario, type Scenario } from "../config/load-scenario.js";
@@ -68,9 +68,13 @@ export async function loadAll(files: readonly string[], profile: string): Promis
     }
   }
   if (details.length) throw new HarnessError("invalid_input", `${details.length} problem(s) in the scenario files`, { details });
-  const names = scenarios.map((s) => s.name);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new HarnessError("invalid_input", `two scenario files use the name "${dup}"`, { details: scenarios.filter((s) => s.name === dup).map((s) => s.file) });
+  // Matrix cells share their scenario's name; two files must not.
+  const fileOf = new Map<string, string>();
+  for (const s of scenarios) {
+    const other = fileOf.get(s.name);
+    if (other !== undefined && other !== s.file) throw new HarnessError("invalid_input", `two scenario files use the name "${s.name}"`, { details: [other, s.file] });
+    fileOf.set(s.name, s.file);
+  }
   return scenarios;
 }
 
@@ -95,13 +99,21 @@ function buildRecord(base: Omit<RunRecord, "verdict" | "counts" | "endedAt" | "s
   };
 }
 
-/** Points reports/latest at the newest run directory (a relative symlink, replaced atomically). */
-async function pointLatest(reportsRoot: string, runDir: string): Promise<void> {
+/**
+ * Points reports/latest at the newest run directory: a relative symlink,
+ * swapped in by rename so readers never see it missing. A real directory of
+ * that name (someone's --out) is never deleted; it is left and reported.
+ */
+async function pointLatest(reportsRoot: string, runDir: string, progress: (line: string) => void): Promise<void> {
   const link = path.join(reportsRoot, "latest");
+  const existing = await lstat(link).catch(() => undefined);
+  if (existing && !existing.isSymbolicLink()) {
+    progress(`${link} is a directory, not a link: left as it is; this run is in ${runDir}`);
+    return;
+  }
   const tmp = `${link}.tmp-${process.pid}`;
-  await rm(tmp, { force: true, recursive: true });
+  await rm(tmp, { force: true });
   await symlink(path.relative(reportsRoot, runDir), tmp);
-  await rm(link, { force: true, recursive: true }).catch(() => undefined);
   await rename(tmp, link);
 }
 
@@ -167,6 +179,6 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   }
   const record = buildRecord(base, results, controller.signal.aborted);
   await writeRunOutputs(record, outDir);
-  if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir);
+  if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
   return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
 }

@@ -12,6 +12,15 @@ import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { startSession, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 
+/**
+ * Whether a log line says something a person needs: not blank, not a stack
+ * frame or an indented object dump, not lone punctuation, not the runtime's
+ * own source location or version footer.
+ */
+export function informativeLine(line: string): boolean {
+  return line.trim() !== "" && !/^\s/.test(line) && !/^[\s{}()[\],;]+$/.test(line) && !/^(node:[a-z_/]+:\d+|Node\.js v\d)/.test(line);
+}
+
 /** Sessions spawned at once: server start is CPU-bound, and the machine may have 2 cores. */
 const SPAWN_CONCURRENCY = 4;
 /** Log lines kept as observations, so a chatty server cannot fill memory. */
@@ -85,8 +94,7 @@ export class SessionPool {
     if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
     void s.process.exited.then((exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`), () => this.onExit(s, "spawn failure"));
     s.process.onLine((line) => {
-      // Stack frames and indented object dumps say nothing a person needs beside the first line.
-      if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || /^\s/.test(line) || line.trim() === "") return;
+      if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || !informativeLine(line)) return;
       this.logEvents++;
       this.events.push({ at: performance.now(), kind: "log", text: `${this.key(def.name, agent)} logged: ${line.slice(0, 200)}` });
     });
@@ -99,7 +107,7 @@ export class SessionPool {
     // The informative lines of a crash, not the stack frames or the runtime's version footer.
     const tail = s.process
       .stderrTail(30)
-      .filter((l) => l.trim() !== "" && !/^\s/.test(l) && !/^(node:internal|node:events|Node\.js v\d)/.test(l))
+      .filter(informativeLine)
       .slice(-2)
       .map((l) => l.slice(0, 160));
     this.events.push({ at: performance.now(), kind: "exit", text: `${name} exited (${how})${tail.length ? `; its last stderr: ${tail.join(" | ")}` : ""}` });

@@ -5,6 +5,7 @@
  * names the server and quotes its last stderr lines.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import { resolvePackage, type BackingService, type ServerDefinition } from "../catalog/servers.js";
@@ -12,6 +13,7 @@ import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import { AGENT_HEADER, type HttpEndpoint } from "./http-bridge.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
@@ -22,14 +24,17 @@ export interface StackEndpoints {
   sandbox: string;
   /** Scratch directory for servers' own files (memory graph, ...). */
   workdir: string;
+  /** Scenario `transport: http`: the server's Streamable HTTP endpoint (see http-bridge.ts). */
+  http?: (server: string) => HttpEndpoint | undefined;
 }
 
 export interface McpSession {
   server: ServerDefinition;
   agent: number;
   client: Client;
+  /** stdio: the session's child. HTTP: the bridge's child of this session, or the shared native server. */
   process: ManagedProcess;
-  /** ms from spawn to a completed initialize */
+  /** ms from spawn (HTTP: connect start) to a completed initialize */
   startToReadyMs: number;
   serverVersion: string | undefined;
   tools: string[];
@@ -72,6 +77,8 @@ export async function startSession(opts: {
   stdioFaults?: StdioFaultLayer;
 }): Promise<McpSession> {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
+  const http = endpoints.http?.(def.name);
+  if (http) return startHttpSession(def, agent, http, timeoutMs);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(def.env)) env[k] = expandServerTemplate(v, def, endpoints).replace("{{agent}}", String(agent));
   const args = def.args.map((a) => expandServerTemplate(a, def, endpoints));
@@ -120,6 +127,55 @@ export async function startSession(opts: {
     await proc.stop({ graceMs: 500 });
     throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${why}`, {
       details: [`command: ${[def.command, ...args].join(" ")}`, ...tail(proc)],
+      hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An MCP session over Streamable HTTP (through the `client->${server}` hop when proxied). */
+async function startHttpSession(def: ServerDefinition, agent: number, endpoint: HttpEndpoint, timeoutMs: number): Promise<McpSession> {
+  const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
+  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: { [AGENT_HEADER]: String(agent) } } });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  const close = async () => {
+    await transport.terminateSession().catch(() => undefined);
+    await client.close().catch(() => undefined);
+  };
+  let proc: ManagedProcess | undefined;
+  try {
+    await Promise.race([endpoint.ensureRunning(), deadline]);
+    const connectAt = performance.now();
+    await Promise.race([client.connect(transport), deadline]);
+    const startToReadyMs = performance.now() - connectAt;
+    proc = transport.sessionId === undefined ? undefined : endpoint.processFor(transport.sessionId);
+    if (!proc) throw new Error(`the ${endpoint.kind} at ${endpoint.url} gave no process for session ${transport.sessionId ?? "(no session id)"}`);
+    const listed = await Promise.race([client.listTools(), deadline]);
+    const own = proc;
+    return {
+      server: def,
+      agent,
+      client,
+      process: own,
+      startToReadyMs,
+      serverVersion: client.getServerVersion()?.version,
+      tools: listed.tools.map((t) => t.name),
+      close: async () => {
+        await close();
+        // A bridge child is this session's alone; a native server is shared and stops with its endpoint.
+        if (endpoint.kind === "bridge") await own.stop({ graceMs: 2000 });
+      },
+    };
+  } catch (err) {
+    await close();
+    if (proc && endpoint.kind === "bridge") await proc.stop({ graceMs: 500 });
+    throw new HarnessError("environment", `MCP server "${def.name}" (HTTP session of agent ${agent}) failed to start: ${(err as Error).message}`, {
+      details: [`endpoint: ${endpoint.url} (${endpoint.kind})`, ...(proc ? tail(proc) : [])],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
       cause: err,
     });

@@ -1,0 +1,352 @@
+/**
+ * MCP Streamable HTTP endpoints for a scenario's servers (scenario `transport: http`).
+ *
+ * A server that speaks Streamable HTTP itself (its catalog entry has `http`, e.g. server-everything)
+ * runs natively as one managed process on a free loopback port. Any other (stdio-only) server is
+ * reached through an HTTP bridge that runs inside the harness process:
+ *
+ *   client --HTTP--> Toxiproxy `client->${server}` --HTTP--> bridge --stdio--> one child per session
+ *
+ * The bridge is built on the MCP SDK's StreamableHTTPServerTransport (stateful mode) rather than
+ * on `supergateway`, because:
+ *  - it is the same SDK version (1.32) as the harness's client: one implementation of the
+ *    protocol's HTTP side on both ends, no second copy to drift;
+ *  - each MCP session maps 1:1 to its own stdio child, as stdio sessions do, so N agents still
+ *    mean N server processes and a fault on one process hits one session;
+ *  - the children are spawnManaged processes: run marker, process group, parent-death signal,
+ *    stderr tail, ResourceRegistry cleanup; supergateway would be one more unmanaged layer
+ *    (and its own children beyond our reach);
+ *  - no extra package and no extra process: the bridge is an http.Server in the harness, stopped
+ *    with the scenario.
+ * Everything listens on 127.0.0.1 only. A native server that cannot be told its address gets
+ * src/stack/loopback-only.cjs preloaded, which binds its listen() to 127.0.0.1.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerDefinition } from "../catalog/servers.js";
+import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import type { StartedToxiproxy } from "./local/toxiproxy.js";
+import { spawnManaged, type ManagedProcess } from "./managed-process.js";
+import { expandServerTemplate, type StackEndpoints } from "./mcp-session.js";
+import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
+import type { ResourceRegistry } from "./resource-registry.js";
+import { ManagedStdioTransport } from "./stdio-transport.js";
+
+/** Header the harness's client sends on initialize: the agent id, for the child's name and {{agent}}. */
+export const AGENT_HEADER = "x-mcp-slo-agent";
+
+const LOOPBACK_PRELOAD = fileURLToPath(new URL("./loopback-only.cjs", import.meta.url));
+
+/** Where a server answers MCP over Streamable HTTP, and which process serves a given session. */
+export interface HttpEndpoint {
+  readonly server: string;
+  readonly kind: "bridge" | "native";
+  /** The URL clients use: through Toxiproxy's `client->${server}` hop when proxied. */
+  url: string;
+  /** The endpoint itself, 127.0.0.1, not proxied. */
+  readonly directUrl: string;
+  /** The process behind an MCP session: its own child (bridge) or the shared server (native). */
+  processFor(sessionId: string): ManagedProcess | undefined;
+  /** A native server that died (a fault) is started again on the same port; a no-op for the bridge. */
+  ensureRunning(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function spawnArgs(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(def.env)) env[k] = expandServerTemplate(v, def, endpoints).replace("{{agent}}", agent);
+  return {
+    env,
+    args: args.map((a) => expandServerTemplate(a, def, endpoints)),
+    command: def.command === "node" ? process.execPath : def.command,
+    // A custom server's relative paths are written from where the person runs the harness.
+    cwd: def.package === "custom" ? process.cwd() : endpoints.workdir,
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+function jsonRpcError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+interface BridgeSession {
+  id: string | undefined;
+  http: StreamableHTTPServerTransport;
+  stdio: ManagedStdioTransport;
+  proc: ManagedProcess;
+  closed: boolean;
+}
+
+/** A stdio server behind MCP Streamable HTTP: one managed stdio child per HTTP session. */
+export class HttpBridge implements HttpEndpoint {
+  readonly kind = "bridge" as const;
+  url: string;
+  private readonly sessions = new Map<string, BridgeSession>();
+  private readonly pending = new Set<BridgeSession>();
+  private stopping = false;
+
+  private constructor(
+    private readonly def: ServerDefinition,
+    private readonly endpoints: StackEndpoints,
+    private readonly registry: ResourceRegistry,
+    private readonly http: Server,
+    readonly directUrl: string,
+    private readonly stdioFaults?: () => StdioFaultLayer | undefined,
+  ) {
+    this.url = directUrl;
+  }
+
+  get server(): string {
+    return this.def.name;
+  }
+
+  /** `stdioFaults`: asked at each session start, so stdio faults act between the bridge and its children. */
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined }): Promise<HttpBridge> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: "127.0.0.1", port: 0 }, () => resolve());
+    });
+    const address = server.address();
+    if (address === null || typeof address === "string") throw new Error("http bridge: listening socket has no TCP address");
+    const bridge = new HttpBridge(opts.def, opts.endpoints, opts.registry, server, `http://127.0.0.1:${address.port}/mcp`, opts.stdioFaults);
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      bridge.handle(req, res).catch((err: unknown) => jsonRpcError(res, 500, `bridge error: ${(err as Error).message}`));
+    });
+    return bridge;
+  }
+
+  /** Live children, one per open session. */
+  children(): ManagedProcess[] {
+    return [...this.sessions.values()].map((s) => s.proc);
+  }
+
+  processFor(sessionId: string): ManagedProcess | undefined {
+    return this.sessions.get(sessionId)?.proc;
+  }
+
+  async ensureRunning(): Promise<void> {}
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? "/", "http://127.0.0.1").pathname !== "/mcp") return jsonRpcError(res, 404, "not found: the MCP endpoint is /mcp");
+    const sid = req.headers["mcp-session-id"];
+    if (typeof sid === "string") {
+      const s = this.sessions.get(sid);
+      if (!s) return jsonRpcError(res, 404, "Session not found");
+      return s.http.handleRequest(req, res);
+    }
+    if (req.method !== "POST") return jsonRpcError(res, 400, "Bad Request: No valid session ID provided");
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch {
+      return jsonRpcError(res, 400, "Parse error: the body is not JSON");
+    }
+    const init = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+    if (!init) return jsonRpcError(res, 400, "Bad Request: No valid session ID provided");
+    if (this.stopping) return jsonRpcError(res, 503, "bridge is stopping");
+    const agent = String(req.headers[AGENT_HEADER] ?? "http");
+    const session = this.open(agent);
+    await session.stdio.start();
+    await session.http.start();
+    await session.http.handleRequest(req, res, body);
+    this.pending.delete(session);
+    // initialize was refused (bad protocol version, ...): no session came of it.
+    if (session.id === undefined) await this.close(session);
+  }
+
+  private open(agent: string): BridgeSession {
+    const { env, args, command, cwd } = spawnArgs(this.def, this.endpoints, agent, this.def.args);
+    const proc = spawnManaged({ name: `${this.def.name}#${agent}`, command, args, env, cwd, registry: this.registry, stdin: "pipe" });
+    const stdio = new ManagedStdioTransport(proc, this.stdioFaults?.());
+    const session: BridgeSession = {
+      id: undefined,
+      proc,
+      stdio,
+      closed: false,
+      http: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          session.id = id;
+          this.sessions.set(id, session);
+        },
+        onsessionclosed: () => void this.close(session),
+      }),
+    };
+    this.pending.add(session);
+    session.http.onmessage = (message: JSONRPCMessage) => {
+      stdio.send(message).catch((err: unknown) => {
+        // The child is gone: answer the request rather than leave the client waiting for its deadline.
+        if ("method" in message && "id" in message) {
+          void session.http.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: `${proc.name}: ${(err as Error).message}` } }).catch(() => undefined);
+        }
+      });
+    };
+    session.http.onclose = () => void this.close(session);
+    stdio.onmessage = (message) => void session.http.send(message).catch(() => undefined);
+    stdio.onerror = () => undefined;
+    // The child died (a fault, a crash): the session ends with it; the client's next request gets 404.
+    stdio.onclose = () => void this.close(session);
+    return session;
+  }
+
+  private async close(s: BridgeSession): Promise<void> {
+    if (s.closed) return;
+    s.closed = true;
+    this.pending.delete(s);
+    if (s.id !== undefined) this.sessions.delete(s.id);
+    await Promise.allSettled([s.http.close(), s.stdio.close()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.sessions.values(), ...this.pending].map((s) => this.close(s)));
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** A server that speaks Streamable HTTP itself, as one shared managed process on 127.0.0.1. */
+export class NativeHttpServer implements HttpEndpoint {
+  readonly kind = "native" as const;
+  url: string;
+  private starting: Promise<void> | undefined;
+
+  private constructor(
+    private readonly def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> },
+    private readonly endpoints: StackEndpoints,
+    private readonly registry: ResourceRegistry,
+    private readonly timeoutMs: number,
+    readonly port: number,
+    private proc: ManagedProcess,
+  ) {
+    this.url = this.directUrl;
+  }
+
+  get server(): string {
+    return this.def.name;
+  }
+
+  get directUrl(): string {
+    return `http://127.0.0.1:${this.port}${this.def.http.path}`;
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
+  }
+
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; timeoutMs: number }): Promise<NativeHttpServer> {
+    const def = opts.def;
+    if (!def.http) throw new Error(`server "${def.name}" does not speak Streamable HTTP itself`);
+    const withHttp = def as ServerDefinition & { http: NonNullable<ServerDefinition["http"]> };
+    return withPortRetry(async (port) => {
+      const proc = await NativeHttpServer.spawn(withHttp, opts.endpoints, opts.registry, opts.timeoutMs, port);
+      return new NativeHttpServer(withHttp, opts.endpoints, opts.registry, opts.timeoutMs, port, proc);
+    }, 3);
+  }
+
+  private static async spawn(def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> }, endpoints: StackEndpoints, registry: ResourceRegistry, timeoutMs: number, port: number): Promise<ManagedProcess> {
+    const { env, args, command, cwd } = spawnArgs(def, endpoints, "shared", def.http.args);
+    env[def.http.portEnv] = String(port);
+    // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only.
+    const nodeArgs = def.command === "node" ? ["--require", LOOPBACK_PRELOAD, ...args] : args;
+    // stdin "pipe" leaves stdout to us, and we drop it: server-everything logs a line per HTTP request
+    // there ("Received MCP POST request"), which would flood the fault observations; stderr is kept.
+    const proc = spawnManaged({ name: `${def.name}#http`, command, args: nodeArgs, env, cwd, registry, stdin: "pipe" });
+    proc.stdout?.resume();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!proc.isRunning()) {
+        const log = proc.stderrTail(10).join("\n");
+        if (ADDRESS_IN_USE_LOG.test(log)) throw new AddressInUseError(`${def.name}: port ${port} is taken`, port);
+        throw new Error(`MCP server "${def.name}" (Streamable HTTP) exited before listening on 127.0.0.1:${port}; last output:\n${log}`);
+      }
+      if (await portAnswers(port)) return proc;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await proc.stop({ graceMs: 500 });
+    throw new Error(`MCP server "${def.name}" (Streamable HTTP) did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+  }
+
+  processFor(): ManagedProcess {
+    return this.proc;
+  }
+
+  async ensureRunning(): Promise<void> {
+    if (this.proc.isRunning()) return;
+    this.starting ??= NativeHttpServer.spawn(this.def, this.endpoints, this.registry, this.timeoutMs, this.port)
+      .then((p) => {
+        this.proc = p;
+      })
+      .finally(() => {
+        this.starting = undefined;
+      });
+    await this.starting;
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop({ graceMs: 2000 });
+  }
+}
+
+export interface HttpEndpoints {
+  get(server: string): HttpEndpoint | undefined;
+  all(): HttpEndpoint[];
+  stop(): Promise<void>;
+}
+
+/**
+ * One HTTP endpoint per server (native when the catalog says it speaks HTTP, else a bridge), each
+ * behind a Toxiproxy hop `client->${server}` when a Toxiproxy runs, so client-side faults act on it.
+ */
+export async function startHttpEndpoints(opts: {
+  servers: readonly ServerDefinition[];
+  endpoints: StackEndpoints;
+  registry: ResourceRegistry;
+  toxiproxy: StartedToxiproxy | undefined;
+  timeoutMs: number;
+  /** The stdio fault layer of a server, if any (bridged servers only). */
+  stdioLayer?: (server: string) => StdioFaultLayer | undefined;
+}): Promise<HttpEndpoints> {
+  const started: HttpEndpoint[] = [];
+  const stop = async () => void (await Promise.allSettled(started.map((e) => e.stop())));
+  try {
+    for (const def of opts.servers) {
+      const ep: HttpEndpoint = def.http
+        ? await NativeHttpServer.start({ def, endpoints: opts.endpoints, registry: opts.registry, timeoutMs: opts.timeoutMs })
+        : await HttpBridge.start({ def, endpoints: opts.endpoints, registry: opts.registry, stdioFaults: () => opts.stdioLayer?.(def.name) });
+      started.push(ep);
+      if (opts.toxiproxy) {
+        const direct = new URL(ep.directUrl);
+        const hop = await opts.toxiproxy.createHop(`client->${def.name}`, direct.host);
+        ep.url = `http://${hop.listen}${direct.pathname}`;
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const byName = new Map(started.map((e) => [e.server, e]));
+  return { get: (server) => byName.get(server), all: () => [...started], stop };
+}
