@@ -77,6 +77,8 @@ export interface Scenario {
   proxied: boolean;
   /** How agents reach the servers: stdio children, or MCP Streamable HTTP (src/stack/http-bridge.ts). */
   transport: "stdio" | "http";
+  /** Who generates the load (src/drivers). */
+  driver: "sdk" | "autocannon" | "k6";
   backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
   faults: ResolvedFault[];
   recovery: ResolvedRecovery | undefined;
@@ -242,6 +244,11 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   });
   if (arr(["faults"]).length > 0 && valueAt(raw, ["proxied"]) === false && arr(["faults"]).some((_, i) => str(["faults", i, "hop"]) !== undefined)) {
     out.push(problem(loc, ["proxied"], "network faults need the hops proxied through Toxiproxy; remove `proxied: false`", { found: false }));
+  }
+  const driver = str(["driver"]);
+  if (driver === "autocannon" || driver === "k6") {
+    if (str(["transport"]) !== "http") out.push(problem(loc, ["driver"], `the ${driver} driver speaks MCP Streamable HTTP: set transport: http`, { found: false }));
+    if (str(["workload", "kind"]) !== undefined && str(["workload", "kind"]) !== "mix") out.push(problem(loc, ["driver"], `the ${driver} driver runs a mix of tool calls; the ${str(["workload", "kind"])} workload needs the sdk driver`, { found: false }));
   }
   arr(["slos"]).forEach((_, i) => {
     const ref = str(["slos", i, "ref"]);
@@ -417,6 +424,7 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     variant: undefined,
     proxied: s.proxied,
     transport: s.transport,
+    driver: s.driver,
     backends: s.backends,
     faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
     recovery: resolveRecovery(s, servers),

@@ -243,6 +243,10 @@ const ScenarioBody = {
     .enum(["stdio", "http"])
     .default("stdio")
     .describe("How agents reach the MCP servers. stdio: one child process per session over its stdin/stdout. http: MCP Streamable HTTP on 127.0.0.1 through a Toxiproxy hop client->server; servers that speak it natively (everything) run once, stdio-only ones run behind an in-harness bridge with one child per session."),
+  driver: z
+    .enum(["sdk", "autocannon", "k6"])
+    .default("sdk")
+    .describe("Who generates the load: the harness's MCP SDK driver, autocannon (raw JSON-RPC over HTTP) or k6. autocannon and k6 need transport: http and a mix workload."),
   proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
   backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
   faults: z.array(ScenarioFault).default([]),

@@ -15,6 +15,7 @@ import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
 import { SessionPool } from "./session-pool.js";
+import { loadExternalDriver } from "../drivers/external.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { prepareCacheAside } from "../workloads/cache-aside.js";
@@ -116,7 +117,9 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
-    await pool.startAgents(s.servers, s.agents);
+    // An external driver (k6, autocannon) opens its agents' sessions itself; the harness keeps one
+    // control session per server, for tools/list and the start time.
+    await pool.startAgents(s.servers, s.driver === "sdk" ? s.agents : 1);
     const sessions = pool.sessions;
     for (const [server, tools] of toolsUsed(s)) {
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
@@ -163,11 +166,18 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       say(`${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`);
     };
 
+    const external = s.driver === "sdk" ? undefined : await loadExternalDriver(s.driver);
+    const urls = new Map((httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
+    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> =>
+      external
+        ? external.runPhase({ scenario: s, phase, durationMs, count, urls, recorder, registry, runId: opts.runId, signal, onTick })
+        : runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs, count, signal, onTick });
+
     if (s.warmupMs > 0 && !signal.aborted) {
-      say(`warm-up ${formatMs(s.warmupMs)}`);
+      say(`warm-up ${formatMs(s.warmupMs)}${external ? ` (${external.name})` : ""}`);
       calls.phase = "warmup";
       const warmupSpan = opts.instrumentation?.telemetry.startSpan("phase warm-up", { "mcp_slo.phase": "warmup" });
-      await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.warmupMs, count: undefined, signal, onTick: tick("warm-up", s.warmupMs) });
+      await loadPhase("warmup", s.warmupMs, undefined, tick("warm-up", s.warmupMs));
       warmupSpan?.end();
     }
     let stats: PhaseStats | undefined;
@@ -180,7 +190,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       const measureStart = performance.now();
       recorder.startMeasuring(measureStart);
       experiment?.start(measureStart);
-      stats = await runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs: s.durationMs, count: s.count, signal, onTick: tick("measure", s.durationMs) });
+      stats = await loadPhase("measure", s.durationMs, s.count, tick("measure", s.durationMs));
       recorder.stopMeasuring(performance.now());
       if (experiment) {
         say("waiting for recovery, then reading back what was written");
@@ -232,7 +242,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: measuredMs, generatorLimit: limit }),
       coordination: () => coordination?.histogram,
       cache: () => (cache ? { hits: cache.client.hits, misses: cache.client.misses } : undefined),
-      concurrentAgents: () => ({ held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents }),
+      // Only the SDK driver knows which agent made which call.
+      concurrentAgents: () => (s.driver === "sdk" ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
       peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
       startTimeMs: (server) => {
         const info = base.servers.find((x) => x.name === server);
