@@ -97,6 +97,26 @@ if [[ ! -x "$tools_bin/toxiproxy-server" ]] || ! grep -qx "$TOXIPROXY_VERSION" "
   echo "setup: built toxiproxy-server $TOXIPROXY_VERSION (go install) into .tools/bin"
 fi
 
+# k6 (the `driver: k6` load generator, src/drivers/k6-driver.ts) is built the same way: pinned, from
+# the Go module proxy, into .tools/bin. The build takes a few minutes, once.
+K6_MODULE="go.k6.io/k6"
+K6_VERSION="v1.4.2"
+if [[ ! -x "$tools_bin/k6" ]] || ! grep -qx "$K6_VERSION" "$tools_bin/.k6-version" 2>/dev/null; then
+  command -v go >/dev/null 2>&1 ||
+    die "k6 must be built from source and needs Go >= 1.24 ('go' is not on PATH). Install Go from https://go.dev/dl/ and run this again."
+  mkdir -p "$tools_bin"
+  go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
+  if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$K6_MODULE@$K6_VERSION" >"$go_tmp.log" 2>&1; then
+    tail -n 20 "$go_tmp.log" >&2
+    rm -rf "$go_tmp" "$go_tmp.log"
+    die "building k6 $K6_VERSION with go install failed"
+  fi
+  mv "$go_tmp/k6" "$tools_bin/k6"
+  echo "$K6_VERSION" >"$tools_bin/.k6-version"
+  rm -rf "$go_tmp" "$go_tmp.log"
+  echo "setup: built k6 $K6_VERSION (go install) into .tools/bin"
+fi
+
 # --- system packages -----------------------------------------------------------------------------
 # The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters
 # (on free loopback ports, in temp dirs), so it needs the server binaries, not running services.

@@ -17,6 +17,7 @@ import { localProvider } from "../providers/local.js";
 import { run } from "../run/run.js";
 import { makeProgress } from "./progress.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
+import { registerEvaluateCommand } from "./evaluate-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
@@ -150,6 +151,9 @@ async function main(argv: string[]): Promise<number> {
     });
 
   registerMonitorCommand(program);
+  registerEvaluateCommand(program, printVerdicts, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -103,3 +103,31 @@ describe("loadScenario", () => {
     expect((err as HarnessError).details[0]).toMatch(/agents: expected number, found "zero"/);
   });
 });
+
+describe("capacity", () => {
+  const CAP = `name: cap
+servers: [redis]
+agents: 2
+load: { model: open, rate: 100 }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+capacity: { start: 100, max: 400, stepDuration: 2s }
+`;
+
+  it("needs no duration, resolves defaults (factor 1.5, settle 2s)", async () => {
+    const p = file("cap.yaml", CAP);
+    expect(await validateScenarioFile(p)).toEqual([]);
+    const s = await loadScenario(p, "ci");
+    expect(s.capacity).toEqual({ startRate: 100, factor: 1.5, stepRate: undefined, maxRate: 400, stepDurationMs: 2000, settleMs: 2000 });
+  });
+
+  it("requires the open model, one of factor and step, and max >= start", async () => {
+    const p = file("cap-bad.yaml", CAP.replace("load: { model: open, rate: 100 }", "load: { model: closed }").replace("capacity: { start: 100, max: 400, stepDuration: 2s }", "capacity: { start: 500, max: 400, factor: 2, step: 10 }"));
+    const problems = await validateScenarioFile(p);
+    expect(problems.some((m) => /:9: capacity: a capacity search raises the arrival rate step by step, which needs the open model/.test(m)), problems.join("\n")).toBe(true);
+    expect(problems.some((m) => /capacity\.step: give factor or step, not both/.test(m)), problems.join("\n")).toBe(true);
+    expect(problems.some((m) => /capacity\.max: expected max >= start \(500\)/.test(m)), problems.join("\n")).toBe(true);
+  });
+});

@@ -56,6 +56,18 @@ export interface ResolvedRecovery {
   supervisor: boolean;
 }
 
+/** Capacity search plan (src/capacity/search.ts), rates in operations per second. */
+export interface ResolvedCapacity {
+  startRate: number;
+  /** Multiplicative growth per step; undefined when `stepRate` is used. */
+  factor: number | undefined;
+  /** Additive growth per step; undefined when `factor` is used. */
+  stepRate: number | undefined;
+  maxRate: number;
+  stepDurationMs: number;
+  settleMs: number;
+}
+
 export interface Scenario {
   name: string;
   /** The matrix cell this run is, e.g. "redis.persistence=none"; undefined without a matrix. */
@@ -84,6 +96,8 @@ export interface Scenario {
   recovery: ResolvedRecovery | undefined;
   rpo: { stores: RpoStore[]; intervalMs: number } | undefined;
   matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
+  /** Run a capacity search instead of one measurement window. */
+  capacity?: ResolvedCapacity;
 }
 
 export type PathPart = string | number;
@@ -249,6 +263,16 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   if (driver === "autocannon" || driver === "k6") {
     if (str(["transport"]) !== "http") out.push(problem(loc, ["driver"], `the ${driver} driver speaks MCP Streamable HTTP: set transport: http`, { found: false }));
     if (str(["workload", "kind"]) !== undefined && str(["workload", "kind"]) !== "mix") out.push(problem(loc, ["driver"], `the ${driver} driver runs a mix of tool calls; the ${str(["workload", "kind"])} workload needs the sdk driver`, { found: false }));
+  }
+  const capacity = valueAt(raw, ["capacity"]);
+  if (capacity !== undefined && capacity !== null && str(["load", "model"]) !== "open") {
+    out.push(problem(loc, ["capacity"], `a capacity search raises the arrival rate step by step, which needs the open model: set load: { model: open, rate: <any>, maxInFlight: <n> } (found load.model ${JSON.stringify(str(["load", "model"]) ?? "closed")})`, { found: false }));
+  }
+  if (capacity !== undefined && capacity !== null && arr(["faults"]).length > 0) {
+    out.push(problem(loc, ["capacity"], "a capacity search cannot inject faults: remove faults, or capacity", { found: false }));
+  }
+  if (capacity !== undefined && capacity !== null && (driver === "autocannon" || driver === "k6")) {
+    out.push(problem(loc, ["capacity"], `a capacity search runs with the sdk driver only, not ${driver}`, { found: false }));
   }
   arr(["slos"]).forEach((_, i) => {
     const ref = str(["slos", i, "ref"]);
@@ -430,6 +454,16 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     recovery: resolveRecovery(s, servers),
     rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval) } : undefined,
     matrix: s.matrix,
+    ...(s.capacity && {
+      capacity: {
+        startRate: s.capacity.start,
+        factor: s.capacity.step === undefined ? (s.capacity.factor ?? 1.5) : undefined,
+        stepRate: s.capacity.step,
+        maxRate: s.capacity.max,
+        stepDurationMs: ms(s.capacity.stepDuration),
+        settleMs: ms(s.capacity.settle),
+      },
+    }),
   };
 }
 
@@ -454,6 +488,8 @@ function affectedServer(f: FaultSpec, servers: readonly ServerDefinition[]): str
   switch (f.kind) {
     case "toxic":
     case "hop-down":
+      // "client->server" is the hop in front of that server's HTTP endpoint; "server->backend" starts at the server.
+      if (f.hop.startsWith("client->")) return f.hop.slice("client->".length);
       return f.hop.includes("->") ? f.hop.split("->")[0] : usingBackend(f.hop);
     case "process":
       return f.target.startsWith("server:") ? f.target.slice("server:".length) : usingBackend(f.target);

@@ -224,6 +224,19 @@ const Matrix = z
   })
   .describe("Run the scenario once per combination of these settings; each run is judged on its own.");
 
+export const Capacity = z
+  .strictObject({
+    start: z.number().positive().max(1_000_000).describe("Arrival rate of the first step, operations per second."),
+    factor: z.number().gt(1).max(10).optional().describe("Each step multiplies the rate by this (default 1.5). Give factor or step, not both."),
+    step: z.number().positive().max(1_000_000).optional().describe("Each step adds this many operations per second (instead of factor)."),
+    max: z.number().positive().max(1_000_000).describe("Highest rate tried; the last step runs at exactly this rate."),
+    stepDuration: Duration.default("10s").describe("Measurement window of each step, judged against the scenario's SLOs."),
+    settle: Duration.default("2s").describe("Load at the step's rate before its window, recorded apart and never judged."),
+  })
+  .describe(
+    "Capacity search (needs load.model: open): run the workload at rising arrival rates, judge each step against the SLOs and stop at the first step where one fails or the load generator was the limit. The result is the highest rate at which every SLO held.",
+  );
+
 const ScenarioBody = {
   $schema: z.string().optional(),
   name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
@@ -253,6 +266,7 @@ const ScenarioBody = {
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
   rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
   matrix: Matrix.optional(),
+  capacity: Capacity.optional(),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */
@@ -266,8 +280,12 @@ export const ScenarioFile = z
     profiles: z.partialRecord(z.enum(PROFILE_NAMES), ProfileOverride).default({}),
   })
   .superRefine((s, ctx) => {
-    if (s.duration === undefined && s.count === undefined) {
+    if (s.duration === undefined && s.count === undefined && s.capacity === undefined) {
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
+    }
+    if (s.capacity) {
+      if (s.capacity.factor !== undefined && s.capacity.step !== undefined) ctx.addIssue({ code: "custom", path: ["capacity", "step"], message: "give factor or step, not both" });
+      if (s.capacity.max < s.capacity.start) ctx.addIssue({ code: "custom", path: ["capacity", "max"], message: `expected max >= start (${s.capacity.start})` });
     }
     const names = s.servers.map((x) => (typeof x === "string" ? x : x.name));
     const known = new Set(names);

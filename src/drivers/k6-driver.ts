@@ -1,7 +1,347 @@
-/** The k6 driver: not built yet. */
-import type { ExternalDriver } from "./external.js";
+/**
+ * The k6 driver: the scenario's mix, sent by the real k6 binary (built by scripts/setup.sh into
+ * .tools/bin/k6) running scenarios/k6/mcp-streamable-http.js against the same MCP Streamable HTTP
+ * endpoints (through Toxiproxy) the SDK driver would use.
+ *
+ * One k6 run per phase. Everything scenario-specific goes to the script as environment variables
+ * holding JSON (see the script's header), so the same script runs unchanged under the k6 operator
+ * (deploy/k6-operator/testrun.yaml):
+ *  - closed model: `constant-vus` (one VU per agent) for a duration, `shared-iterations` when a
+ *    count is given (bounded by the duration, if any);
+ *  - open model: `constant-arrival-rate` (latency counts from the scheduled start as k6 starts
+ *    iterations on schedule; arrivals with no free VU are k6's dropped_iterations).
+ * The scenario's latency and success SLOs are mirrored as k6 thresholds, so a k6 user sees the same
+ * targets; the harness's verdicts still come from the recorder, never from k6's exit code.
+ *
+ * k6 writes every metric point to a JSON-lines file in a run temp dir; after it exits, the file is
+ * streamed and every MCP call (`mcp_call_duration` points) becomes a recorder sample. A point's
+ * time is when the call ended (wall clock); it is mapped onto the performance.now() clock with the
+ * offset taken at the phase start, and the start is the end minus the call's latency.
+ */
+import { createReadStream, existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { Scenario } from "../config/load-scenario.js";
+import { HarnessError } from "../errors.js";
+import type { Outcome } from "../results/types.js";
+import { PROJECT_ROOT } from "../project-root.js";
+import { spawnManaged, type ExitInfo } from "../stack/managed-process.js";
+import type { ExternalDriver, ExternalPhaseContext } from "./external.js";
+import { MAX_PHASE_MS, type PhaseStats } from "./sdk-driver.js";
+
+export const K6_SCRIPT = path.join(PROJECT_ROOT, "scenarios", "k6", "mcp-streamable-http.js");
+
+/** The k6 binary: MCP_SLO_K6_BIN, else the one scripts/setup.sh builds. */
+export function k6Binary(): string {
+  return process.env.MCP_SLO_K6_BIN || path.join(PROJECT_ROOT, ".tools", "bin", "k6");
+}
+
+/** k6 exits 99 when thresholds were crossed: still a completed run. */
+const K6_OK_EXIT_CODES = new Set([0, 99]);
+/** After SIGINT, how long k6 may take to stop and flush its output before SIGKILL. */
+const STOP_GRACE_MS = 5000;
+const SESSION_DELETE_TIMEOUT_MS = 2000;
+
+type K6Scenario = Record<string, string | number>;
+
+function msText(ms: number): string {
+  return `${Math.max(1, Math.round(ms))}ms`;
+}
+
+/** The k6 scenario (executor) for one phase. */
+export function k6Scenario(s: Scenario, durationMs: number | undefined, count: number | undefined): K6Scenario {
+  const limitMs = Math.min(durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
+  // Calls in flight at the end may finish (they are recorded); none outlives its deadline by much.
+  const gracefulStop = msText(s.callTimeoutMs + 1000);
+  if (s.load.model === "closed") {
+    if (count !== undefined) return { executor: "shared-iterations", vus: Math.min(s.agents, count), iterations: count, maxDuration: msText(limitMs), gracefulStop };
+    return { executor: "constant-vus", vus: s.agents, duration: msText(limitMs), gracefulStop };
+  }
+  const { rate, maxInFlight } = s.load;
+  // k6 wants a whole number of iterations per time unit: 2.5/s is 2500 per 1000 s.
+  const whole = Number.isInteger(rate);
+  const runMs = count !== undefined ? Math.min(limitMs, Math.ceil((count / rate) * 1000)) : limitMs;
+  return {
+    executor: "constant-arrival-rate",
+    rate: whole ? rate : Math.round(rate * 1000),
+    timeUnit: whole ? "1s" : "1000s",
+    duration: msText(runMs),
+    preAllocatedVUs: s.agents,
+    maxVUs: Math.max(s.agents, maxInFlight),
+    gracefulStop,
+  };
+}
+
+const K6_STAT: Record<string, string> = { p50: "p(50)", p95: "p(95)", p99: "p(99)", p99_9: "p(99.9)", mean: "avg", max: "max" };
+
+function submetric(metric: string, tags: Record<string, string | undefined>): string {
+  const parts = Object.entries(tags).filter(([, v]) => v !== undefined && v !== "*").map(([k, v]) => `${k}:${v}`);
+  return parts.length ? `${metric}{${parts.join(",")}}` : metric;
+}
+
+function formatNumber(n: number): string {
+  return String(Number(n.toPrecision(6)));
+}
+
+/**
+ * The scenario's SLOs as k6 thresholds: latency statistics on mcp_call_duration (ms), success
+ * rate and availability on `checks`, error rate on `checks` inverted, throughput on the rate of ok
+ * calls. A scope "*" becomes one threshold per server. Other SLOs have no k6 counterpart.
+ */
+export function k6Thresholds(s: Scenario): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const add = (metric: string, expr: string) => {
+    const list = (out[metric] ??= []);
+    if (!list.includes(expr)) list.push(expr);
+  };
+  for (const slo of s.slos) {
+    const servers = slo.scope.server === "*" ? s.servers.map((d) => d.name) : [slo.scope.server];
+    const { op, value } = slo.threshold;
+    for (const server of servers) {
+      const tags = { server, tool: slo.scope.tool };
+      switch (slo.metric.family) {
+        case "latency": {
+          const stat = slo.metric.statistic ? K6_STAT[slo.metric.statistic] : undefined;
+          if (stat && slo.threshold.unit === "ms") add(submetric("mcp_call_duration", tags), `${stat}${op}${formatNumber(value)}`);
+          break;
+        }
+        case "success_rate":
+        case "availability":
+          if (slo.threshold.unit === "ratio") add(submetric("checks", tags), `rate${op}${formatNumber(value)}`);
+          break;
+        case "error_rate": {
+          const flipped = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" }[op];
+          if (slo.threshold.unit === "ratio") add(submetric("checks", tags), `rate${flipped}${formatNumber(1 - value)}`);
+          break;
+        }
+        case "throughput":
+          if (slo.threshold.unit === "ops/s") add(submetric("mcp_calls", { ...tags, outcome: "ok" }), `rate${op}${formatNumber(value)}`);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The environment the script reads (the same JSON the k6 operator's TestRun passes). */
+export function k6Env(ctx: Pick<ExternalPhaseContext, "scenario" | "durationMs" | "count" | "urls" | "runId">): Record<string, string> {
+  const s = ctx.scenario;
+  if (s.workload.kind !== "mix") throw new HarnessError("invalid_input", `${s.file}: the k6 driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
+  const urls: Record<string, string> = {};
+  for (const c of s.workload.calls) {
+    const url = ctx.urls.get(c.server);
+    if (url === undefined) throw new HarnessError("internal", `k6 driver: no MCP Streamable HTTP URL for server "${c.server}"`);
+    urls[c.server] = url;
+  }
+  return {
+    MCP_SLO_URLS: JSON.stringify(urls),
+    MCP_SLO_MIX: JSON.stringify(s.workload.calls),
+    MCP_SLO_CALL_TIMEOUT_MS: String(s.callTimeoutMs),
+    MCP_SLO_START_TIMEOUT_MS: String(s.startTimeoutMs),
+    MCP_SLO_THINK_TIME_MS: String(s.load.model === "closed" ? s.load.thinkTimeMs : 0),
+    MCP_SLO_SCENARIO: JSON.stringify(k6Scenario(s, ctx.durationMs, ctx.count)),
+    MCP_SLO_THRESHOLDS: JSON.stringify(k6Thresholds(s)),
+    MCP_SLO_RUN_ID: ctx.runId,
+    MCP_SLO_SEED: String(s.seed),
+  };
+}
+
+/** utime + stime of a process in seconds; undefined once it is gone. */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat(5) (utime, stime), counted after "pid (comm)": indexes 11 and 12.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+const OUTCOMES = new Set<Outcome>(["ok", "error", "timeout"]);
+
+interface K6Point {
+  metric: string;
+  type: string;
+  data?: { time: string; value: number; tags?: Record<string, string> | null };
+}
+
+/** Wall-clock milliseconds of a k6 timestamp (RFC 3339 with up to nanoseconds), sub-ms kept. */
+export function parseK6Time(text: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (!m) return Date.parse(text);
+  const whole = Date.parse(`${m[1]}${m[3]}`);
+  const frac = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
+  return whole + frac;
+}
+
+/**
+ * When the load began: the earliest call start among the first points of the file (k6 writes
+ * points roughly in time order). Stops reading early.
+ */
+async function firstCallStart(file: string, wallToPerf: number): Promise<number | undefined> {
+  const input = createReadStream(file, { encoding: "utf8" });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let first: number | undefined;
+  let seen = 0;
+  try {
+    for await (const line of lines) {
+      if (!line.includes('"mcp_call_duration"')) continue;
+      let p: K6Point;
+      try {
+        p = JSON.parse(line) as K6Point;
+      } catch {
+        continue;
+      }
+      if (p.type !== "Point" || !p.data) continue;
+      const start = parseK6Time(p.data.time) - wallToPerf - Math.max(0, p.data.value);
+      if (first === undefined || start < first) first = start;
+      if (++seen >= 2000) break;
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  return first;
+}
+
+interface Tallies {
+  iterations: number;
+  dropped: number;
+  sessions: { server: string; id: string }[];
+  /** When the last call ended (performance.now() clock). */
+  lastEnd: number | undefined;
+}
+
+/** Streams k6's JSON output into the recorder. */
+async function ingest(file: string, ctx: ExternalPhaseContext, wallToPerf: number): Promise<Tallies> {
+  const t: Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
+  if (!existsSync(file)) return t;
+  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    // Most points are k6's own http_* metrics: skip them without parsing.
+    const wanted = line.includes('"mcp_call_duration"') || line.includes('"iterations"') || line.includes('"dropped_iterations"') || line.includes('"mcp_sessions"');
+    if (!wanted) continue;
+    let p: K6Point;
+    try {
+      p = JSON.parse(line) as K6Point;
+    } catch {
+      continue; // a line cut short by a kill
+    }
+    if (p.type !== "Point" || !p.data) continue;
+    const tags = p.data.tags ?? {};
+    switch (p.metric) {
+      case "iterations":
+        t.iterations += p.data.value;
+        break;
+      case "dropped_iterations":
+        t.dropped += p.data.value;
+        break;
+      case "mcp_sessions":
+        if (tags.server && tags.session) t.sessions.push({ server: tags.server, id: tags.session });
+        break;
+      case "mcp_call_duration": {
+        const outcome = tags.outcome as Outcome;
+        if (!tags.server || !tags.tool || !OUTCOMES.has(outcome)) break;
+        const endedAt = parseK6Time(p.data.time) - wallToPerf;
+        const startedAt = endedAt - Math.max(0, p.data.value);
+        if (t.lastEnd === undefined || endedAt > t.lastEnd) t.lastEnd = endedAt;
+        ctx.recorder.record({
+          phase: ctx.phase,
+          server: tags.server,
+          tool: tags.tool,
+          outcome,
+          startedAt,
+          endedAt,
+          ...(outcome !== "ok" && { error: tags.mcp_error ?? outcome }),
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return t;
+}
+
+/** Ends the MCP sessions k6's VUs opened (k6 has no per-VU teardown): the bridge then stops their children. */
+async function endSessions(sessions: Tallies["sessions"], urls: ReadonlyMap<string, string>): Promise<void> {
+  await Promise.allSettled(
+    sessions.map(async ({ server, id }) => {
+      const url = urls.get(server);
+      if (!url) return;
+      const res = await fetch(url, { method: "DELETE", headers: { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" }, signal: AbortSignal.timeout(SESSION_DELETE_TIMEOUT_MS) });
+      await res.body?.cancel();
+    }),
+  );
+}
 
 export const k6Driver: ExternalDriver = {
   name: "k6",
-  runPhase: () => Promise.reject(new Error("the k6 driver is not built yet")),
+  async runPhase(ctx: ExternalPhaseContext): Promise<PhaseStats> {
+    const stats: PhaseStats = { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
+    if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted) return stats;
+    const bin = k6Binary();
+    if (!existsSync(bin)) {
+      throw new HarnessError("environment", `the k6 driver needs the k6 binary, not found at ${bin}`, { hint: "run bash scripts/setup.sh (it builds k6 with go install into .tools/bin)" });
+    }
+    const env = k6Env(ctx);
+    const dir = await ctx.registry.makeTempDir(`k6-${ctx.phase}`);
+    const out = path.join(dir, "points.json");
+    const args = ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--out", `json=${out}`, K6_SCRIPT];
+
+    // Wall clock -> performance.now(), taken now: both clocks barely drift apart within a phase.
+    const wallToPerf = Date.now() - performance.now();
+    const t0 = performance.now();
+    const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
+    let cpu = 0;
+    const sampleCpu = async () => {
+      const c = await cpuSeconds(proc.pid);
+      if (c !== undefined) cpu = c;
+    };
+    const cpuTimer = setInterval(() => void sampleCpu(), 250);
+    const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
+    const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    let exit: ExitInfo;
+    try {
+      exit = await proc.exited;
+    } finally {
+      clearInterval(cpuTimer);
+      if (ticker) clearInterval(ticker);
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
+    stats.elapsedMs = performance.now() - t0;
+    // Share of one core over k6's whole life (set-up included).
+    stats.cpu = cpu / Math.max(0.001, stats.elapsedMs / 1000);
+    if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
+      throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, { details: proc.stderrTail(20) });
+    }
+    // The measurement window is the load itself: not k6's start-up, nor setup() opening every
+    // agent's sessions (seconds, for a bridged server), nor the time it takes to read the points.
+    const measuring = ctx.phase === "measure" && existsSync(out);
+    const loadStart = measuring ? await firstCallStart(out, wallToPerf) : undefined;
+    if (loadStart !== undefined) ctx.recorder.startMeasuring(loadStart);
+    // Warm-up calls are read after the fact: the timeline places them against the window start,
+    // which must then lie after all of them (the measurement phase moves it again).
+    if (ctx.phase === "warmup") ctx.recorder.startMeasuring(performance.now());
+    const tallies = await ingest(out, ctx, wallToPerf);
+    if (loadStart !== undefined && tallies.lastEnd !== undefined) {
+      ctx.recorder.stopMeasuring(tallies.lastEnd);
+      stats.elapsedMs = tallies.lastEnd - loadStart;
+    }
+    // The points can be large on a long run: free the disk now rather than at the end of the run.
+    await rm(out, { force: true });
+    await endSessions(tallies.sessions, ctx.urls);
+    stats.offered = tallies.iterations;
+    stats.completed = tallies.iterations;
+    stats.dropped = tallies.dropped;
+    return stats;
+  },
 };

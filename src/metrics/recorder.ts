@@ -22,6 +22,7 @@ const MAX_DISTINCT_ERRORS = 200;
 
 export class Recorder {
   private readonly histograms = new Map<string, { server: string; tool: string; outcome: Outcome; phase: Phase; h: Histogram }>();
+  private readonly corrections = new Map<string, { server: string; tool: string; phase: Phase; h: Histogram }>();
   private readonly timeline = new Map<string, TimelineCell>();
   private readonly errors = new Map<string, ErrorSummary>();
   private droppedErrorKinds = 0;
@@ -104,9 +105,40 @@ export class Recorder {
     }
   }
 
-  /** Histograms of the measurement window matching a scope; outcomes filter which kinds count. */
+  /**
+   * A latency a driver infers rather than observes: a coordinated-omission
+   * correction (a call that was due while an earlier one stalled). It shapes
+   * the latency distribution the SLOs judge, but it is no call: it never
+   * enters call counts, success rates or throughput.
+   */
+  recordCorrection(sample: { phase: Phase; server: string; tool: string; latencyMs: number }): void {
+    const key = `${sample.phase}\u0000${sample.server}\u0000${sample.tool}`;
+    let entry = this.corrections.get(key);
+    if (!entry) {
+      entry = { server: sample.server, tool: sample.tool, phase: sample.phase, h: newHistogram() };
+      this.corrections.set(key, entry);
+    }
+    recordMs(entry.h, sample.latencyMs);
+  }
+
+  /** Latency corrections recorded in the measurement window. */
+  get correctedSamples(): number {
+    let n = 0;
+    for (const e of this.corrections.values()) if (e.phase === "measure") n += e.h.totalCount;
+    return n;
+  }
+
+  /** Histograms of the measurement window matching a scope; outcomes filter which kinds count. Corrections count as ok latencies. */
   select(scope: { server?: string; tool?: string }, outcomes: readonly Outcome[], phase: Phase = "measure"): Histogram {
     const out = newHistogram();
+    if (outcomes.includes("ok")) {
+      for (const e of this.corrections.values()) {
+        if (e.phase !== phase) continue;
+        if (scope.server !== undefined && e.server !== scope.server) continue;
+        if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+        out.add(e.h);
+      }
+    }
     for (const e of this.histograms.values()) {
       if (e.phase !== phase || !outcomes.includes(e.outcome)) continue;
       if (scope.server !== undefined && e.server !== scope.server) continue;

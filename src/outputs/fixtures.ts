@@ -6,6 +6,7 @@
  */
 import { seededRng } from "../util/random.js";
 import type {
+  CapacityStep,
   FaultResult,
   ProbeSeries,
   RunRecord,
@@ -605,4 +606,104 @@ export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     ],
     ...overrides,
   };
+}
+
+/** Capacity steps as measured on the 2-core dev machine (capacity-redis.yaml, profile ci), rounded. */
+function capacitySteps(limitedByGenerator: boolean): CapacityStep[] {
+  const rows: [number, number, number, number, number, number, number][] = [
+    // offered, achieved, p50, p99, late, cpu, loop p99
+    [150, 150.0, 2.23, 7.33, 0, 0.13, 13.2],
+    [300, 300.0, 1.89, 10.8, 2, 0.14, 14.0],
+    [600, 599.8, 1.87, 43.2, 24, 0.16, 17.9],
+    [1200, 1199.5, 1.97, 13.3, 0, 0.17, 15.3],
+    [2400, 2399.2, 2.47, 20.7, 26, 0.24, 15.4],
+    [4800, 4788.2, 5.04, 57.9, limitedByGenerator ? 960 : 107, 0.25, 18.3],
+  ];
+  return rows.map(([offeredRate, achieved, p50, p99, late, cpu, loop], index) => {
+    const offered = offeredRate * 4;
+    const last = index === rows.length - 1;
+    const generatorLimit = last && limitedByGenerator ? `${late} of ${offered} arrivals sent more than 10 ms late (5.0 %, event-loop delay p99 ${loop} ms)` : null;
+    return {
+      index,
+      offeredRate,
+      achievedThroughput: achieved,
+      basis: "calls",
+      p50,
+      p99,
+      okCalls: Math.round(achieved * 4),
+      failedCalls: 0,
+      measuredMs: 4002,
+      generator: { offered, lateSends: late, dropped: 0, cpu, eventLoopDelayP99Ms: loop },
+      generatorLimit,
+      outcome: last ? (limitedByGenerator ? "generator-limited" : "broken") : "sustained",
+      brokenBy: last ? ["server.response_time@redis"] : [],
+      inconclusive: index === 2 ? ["server.response_time@redis"] : [],
+      counts: last ? { pass: 1, fail: 1, inconclusive: 0 } : index === 2 ? { pass: 1, fail: 0, inconclusive: 1 } : { pass: 2, fail: 0, inconclusive: 0 },
+    };
+  });
+}
+
+/** A capacity-search scenario: broke at 4800/s (or, with `limitedByGenerator`, stopped there by the generator). 2 SLOs, both pass. */
+export function capacityScenario(limitedByGenerator = false): ScenarioResult {
+  const steps = capacitySteps(limitedByGenerator);
+  return {
+    name: "capacity-redis <search>",
+    description: "How many calls per second the Redis MCP server sustains.",
+    file: "scenarios/capacity-redis.yaml",
+    profile: "ci",
+    status: "completed",
+    startedAt: "2025-11-22T03:34:00.000Z",
+    endedAt: "2025-11-22T03:34:33.000Z",
+    servers: [],
+    backends: [],
+    load: {
+      model: "open", agents: 4, rate: 2400, warmupMs: 1000, durationMs: 4000, measuredMs: 4002, offered: 9598, completed: 9598,
+      lateSends: 26, dropped: 0, lateThresholdMs: 10, throughput: 2399.2, generatorCpu: 0.24, eventLoopDelayP99Ms: 15.4,
+    },
+    latency: [],
+    timeline: { intervalMs: 1000, points: [] },
+    errors: [],
+    capacity: {
+      plan: { startRate: 150, factor: 2, stepRate: null, maxRate: 4800, stepDurationMs: 4000, settleMs: 1000 },
+      steps,
+      sustainedRate: 2400,
+      breakingRate: limitedByGenerator ? null : 4800,
+      brokenBy: limitedByGenerator ? [] : ["server.response_time@redis"],
+      limitedByGenerator,
+      reachedMax: false,
+      stopReason: limitedByGenerator
+        ? `stopped at 4800/s: the load generator was the limit (${steps[5]!.generatorLimit}); the server was not shown to break`
+        : "broke at 4800/s: server.response_time@redis failed",
+      verdictsFromStep: 4,
+      note: "Each step is judged against the scenario's SLOs. An inconclusive verdict does not break a step.",
+    },
+    slos: [
+      slo({
+        id: "server.response_time@redis",
+        title: "MCP server response time (read as p95): redis",
+        metric: "latency.p95",
+        objective: "latency p95 < 15.0 ms",
+        source: { document: GUIDE, lines: "588, 1233" },
+        scope: { server: "redis" },
+        measured: 9.0, unit: "ms", measuredText: "9.00 ms", samples: 9598, margin: 6, marginText: "6.00 ms under the target",
+        verdict: "pass", reason: "share within 15 ms above 95 %",
+      }),
+      slo({
+        id: "server.alert.error_rate@redis",
+        title: "Below the error-rate alert (5 %), every server: redis",
+        metric: "error_rate",
+        objective: "error rate < 5 %",
+        source: { document: GUIDE, lines: "577" },
+        scope: { server: "redis" },
+        measured: 0, unit: "ratio", measuredText: "0 % (0/9598)", samples: 9598, margin: 0.05, marginText: "5 % under the target",
+        verdict: "pass", reason: "the whole 95 % interval meets the target",
+      }),
+    ],
+  };
+}
+
+/** sampleRunRecord() plus a capacity scenario (11 SLOs: 7 pass, 3 fail, 1 inconclusive). */
+export function capacityRunRecord(limitedByGenerator = false): RunRecord {
+  const base = sampleRunRecord();
+  return { ...base, counts: { pass: base.counts.pass + 2, fail: base.counts.fail, inconclusive: base.counts.inconclusive }, scenarios: [...base.scenarios, capacityScenario(limitedByGenerator)] };
 }

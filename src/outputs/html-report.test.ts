@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
-import { faultScenario, sampleRunRecord } from "./fixtures.js";
+import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
 import { chartJsPath, escapeHtml, escapeInlineScript, escapeJsonForHtml, renderHtmlReport } from "./html-report.js";
 
 /** The report is over 200 kB: on failure, say which snippet is missing instead of printing the whole file. */
@@ -213,5 +213,46 @@ describe("escaping helpers", () => {
     const json = escapeJsonForHtml(value);
     expect(json).not.toContain("<");
     expect(JSON.parse(json)).toEqual(value);
+  });
+});
+
+describe("renderHtmlReport: capacity search", async () => {
+  const html = await renderHtmlReport(capacityRunRecord());
+  const section = /<div class="capacity" id="capacity-3">[\s\S]*?<\/table><\/div>\n<\/div>/.exec(html)?.[0] ?? "";
+
+  it("has a Capacity section with the answer, a chart and one row per step", () => {
+    expect(section, "capacity section").not.toBe("");
+    has(section, "<h3>Capacity</h3>");
+    has(section, "<dt>sustained rate</dt><dd>2,400/s</dd>");
+    has(section, "<dt>breaking rate</dt><dd>4,800/s</dd>");
+    has(section, "<dt>broken by</dt><dd>server.response_time@redis</dd>");
+    has(section, `data-scenario="3" data-chart="capacity"`);
+    has(section, "the red line marks where an SLO broke");
+    expect(section.match(/<tr[^>]*><td class="num">\d/g)?.length).toBe(6);
+    has(section, `<span class="badge fail">broke</span>`);
+    expect(section.match(/<span class="badge pass">held<\/span>/g)?.length).toBe(5);
+    // Inconclusive verdicts are noted, not breaking; the verdict step is marked.
+    has(section, "inconclusive (noted, not breaking)");
+    has(section, `<td class="num">5 <span class="small muted" title="the scenario's verdicts are this step's">(verdicts)</span>`);
+  });
+
+  it("shows the load generator's health per step", () => {
+    has(section, "0.00 % late, 0.00 % dropped, CPU 13 %, loop p99 13.2 ms");
+    has(section, "<th>Load generator</th>");
+  });
+
+  it("escapes the scenario name and draws the chart from the embedded data", () => {
+    has(html, "capacity-redis &lt;search&gt;");
+    lacks(html, "capacity-redis <search>");
+    has(html, 'else if (kind === "capacity") { if (scenario.capacity) capacityChart(canvas, scenario); }');
+  });
+
+  it("says when the load generator, not the server, ended the search", async () => {
+    const limited = await renderHtmlReport(capacityRunRecord(true));
+    has(limited, `<p class="warn-box">Limited by the load generator: stopped at 4800/s: the load generator was the limit`);
+    has(limited, "<dt>breaking rate</dt><dd>not reached (generator limit)</dd>");
+    has(limited, `<span class="badge inconclusive">generator limit</span>`);
+    has(limited, "<strong>generator was the limit</strong>");
+    has(limited, "the amber line marks the generator limit");
   });
 });

@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type {
+  CapacityStep,
   FaultResult,
   LatencySummary,
   LoadSummary,
@@ -569,6 +570,65 @@ function recoverySection(s: ScenarioResult, si: number): string {
 </div>`;
 }
 
+// ---------------------------------------------------------------------------
+// Capacity search (src/capacity/search.ts)
+
+const STEP_BADGE: Record<CapacityStep["outcome"], [string, string]> = {
+  sustained: ["pass", "held"],
+  broken: ["fail", "broke"],
+  "generator-limited": ["inconclusive", "generator limit"],
+  interrupted: ["error", "interrupted"],
+};
+
+function rate(x: number | null): string {
+  return x === null ? "none" : `${x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toFixed(1)}/s`;
+}
+
+function capacitySection(s: ScenarioResult, si: number): string {
+  const c = s.capacity;
+  if (!c) return "";
+  const basis = c.steps[0]?.basis === "coordination" ? "coordination samples" : "ok calls";
+  const rows = c.steps.map((st) => {
+    const [cls, word] = STEP_BADGE[st.outcome];
+    const g = st.generator;
+    const late = g.offered > 0 ? g.lateSends / g.offered : 0;
+    const dropped = g.offered > 0 ? g.dropped / g.offered : 0;
+    const gen = `${pct(late)} late, ${pct(dropped)} dropped, CPU ${(g.cpu * 100).toFixed(0)} %, loop p99 ${ms(g.eventLoopDelayP99Ms)} ms`;
+    const slos = [
+      st.brokenBy.length ? `failed: ${st.brokenBy.map((id) => `<code>${e(id)}</code>`).join(", ")}` : "",
+      st.inconclusive.length ? `<span class="muted">inconclusive (noted, not breaking): ${st.inconclusive.map((id) => `<code>${e(id)}</code>`).join(", ")}</span>` : "",
+    ].filter(Boolean).join("<br>");
+    const mark = st.index === c.verdictsFromStep ? ` <span class="small muted" title="the scenario's verdicts are this step's">(verdicts)</span>` : "";
+    return `<tr${st.generatorLimit ? ` class="warn"` : ""}><td class="num">${st.index + 1}${mark}</td><td class="num">${e(rate(st.offeredRate))}</td><td class="num">${e(rate(st.achievedThroughput))}</td>` +
+      `<td class="num">${ms(st.p50)}</td><td class="num">${ms(st.p99)}</td><td class="num">${int(st.okCalls)}</td><td class="num">${int(st.failedCalls)}</td>` +
+      `<td class="small"${st.generatorLimit ? ` title="${e(st.generatorLimit)}"` : ""}>${e(gen)}${st.generatorLimit ? `<br><strong>generator was the limit</strong>` : ""}</td>` +
+      `<td><span class="badge ${cls}">${e(word)}</span></td><td class="small">${slos || "all held"}</td></tr>`;
+  });
+  const summaryBox = c.limitedByGenerator
+    ? `<p class="warn-box">Limited by the load generator: ${e(c.stopReason)}. The highest rate shown to hold is ${e(rate(c.sustainedRate))}; the server's real capacity may be higher.</p>`
+    : "";
+  const growth = c.plan.stepRate !== null ? `+${c.plan.stepRate}/s` : `x${c.plan.factor ?? 1.5}`;
+  return `<div class="capacity" id="capacity-${si}">
+  <h3>Capacity</h3>
+  <p class="small muted">Rising arrival rates (open model) from ${e(rate(c.plan.startRate))} (${e(growth)} per step) to ${e(rate(c.plan.maxRate))},
+    each step ${e(formatDuration(c.plan.settleMs))} settling then a ${e(formatDuration(c.plan.stepDurationMs))} window. ${e(c.note)}</p>
+  ${summaryBox}
+  ${kv([
+    ["sustained rate", rate(c.sustainedRate), c.sustainedRate === null ? "warn" : undefined],
+    ["breaking rate", c.breakingRate === null ? (c.limitedByGenerator ? "not reached (generator limit)" : c.reachedMax ? "not reached (held up to the maximum)" : "none") : rate(c.breakingRate), c.breakingRate !== null ? "warn" : undefined],
+    ["broken by", c.brokenBy.length ? c.brokenBy.join(", ") : "–"],
+    ["stopped because", c.stopReason],
+    ["verdicts from", c.verdictsFromStep === null ? "no step" : `step ${c.verdictsFromStep + 1} (${rate(c.steps[c.verdictsFromStep]?.offeredRate ?? null)})`],
+  ])}
+  <figure><figcaption>Achieved throughput (${e(basis)}/s) and p99 (ms) vs offered rate${c.breakingRate !== null ? "; the red line marks where an SLO broke" : c.limitedByGenerator ? "; the amber line marks the generator limit" : ""}</figcaption>
+    <div class="chart"><canvas data-scenario="${si}" data-chart="capacity" role="img" aria-label="Achieved throughput and p99 latency against offered arrival rate"></canvas></div></figure>
+  <div class="table-wrap"><table>
+    <thead><tr><th class="num">Step</th><th class="num">Offered</th><th class="num">Achieved (${e(basis)})</th><th class="num">p50 ms</th><th class="num">p99 ms</th><th class="num">ok</th><th class="num">failed</th><th>Load generator</th><th>Result</th><th>SLOs</th></tr></thead>
+    <tbody>${rows.join("")}</tbody>
+  </table></div>
+</div>`;
+}
+
 function scenarioSection(s: ScenarioResult, si: number): string {
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
   for (const slo of s.slos) counts[slo.verdict]++;
@@ -587,6 +647,7 @@ function scenarioSection(s: ScenarioResult, si: number): string {
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
   ${recoverySection(s, si)}
+  ${capacitySection(s, si)}
   ${serversTable(s)}
   ${backendsTable(s)}
   ${latencyTable(s.latency)}
@@ -674,6 +735,7 @@ figcaption{font-size:13px;font-weight:600;color:#374151;margin-bottom:4px}
 .kv dd{margin:0;font-variant-numeric:tabular-nums}
 .kv .warn dd{color:var(--fail);font-weight:600}
 .warn-box,.error-box{background:var(--fail-bg);color:#7f1d1d;border-radius:8px;padding:8px 12px}
+.capacity tr.warn td{background:var(--fail-bg)}
 td.message code{color:#7f1d1d}
 h4{font-size:13px;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.05em;color:#374151}
 .variant{display:inline-block;font:600 13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2ff;color:#3730a3;border-radius:6px;padding:1px 8px;margin-left:8px;vertical-align:2px}
@@ -973,6 +1035,53 @@ const CHART_SCRIPT = `
     });
   }
 
+  // Capacity: achieved throughput and p99 against the offered rate, one point per step.
+  function capacityChart(canvas, scenario) {
+    var c = scenario.capacity;
+    var labels = c.steps.map(function (st) { return String(st.offeredRate); });
+    var breakAt = -1, breakColour = "#dc2626";
+    c.steps.forEach(function (st, i) {
+      if (st.outcome === "broken") breakAt = i;
+      else if (st.outcome === "generator-limited") { breakAt = i; breakColour = "#d97706"; }
+    });
+    var breakLine = {
+      id: "capacityBreak",
+      afterDatasetsDraw: function (chart) {
+        if (breakAt < 0) return;
+        var x = chart.scales.x.getPixelForValue(breakAt), area = chart.chartArea, ctx = chart.ctx;
+        ctx.save();
+        ctx.strokeStyle = breakColour; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
+        ctx.beginPath(); ctx.moveTo(x, area.top); ctx.lineTo(x, area.bottom); ctx.stroke();
+        ctx.setLineDash([]); ctx.fillStyle = breakColour; ctx.textAlign = "right";
+        ctx.fillText(breakColour === "#dc2626" ? "breaks" : "generator limit", x - 4, area.top + 12);
+        ctx.restore();
+      }
+    };
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: labels,
+        datasets: [
+          { label: "offered /s", data: c.steps.map(function (st) { return st.offeredRate; }), borderColor: "#9ca3af", borderDash: [4, 4], pointRadius: 0, yAxisID: "y" },
+          { label: "achieved /s", data: c.steps.map(function (st) { return st.achievedThroughput; }), borderColor: palette[0], backgroundColor: palette[0],
+            pointBackgroundColor: c.steps.map(function (st) { return st.outcome === "sustained" ? "#15803d" : st.outcome === "broken" ? "#dc2626" : "#d97706"; }), pointRadius: 4, yAxisID: "y" },
+          { label: "p99 ms", data: c.steps.map(function (st) { return st.p99; }), borderColor: palette[1], backgroundColor: palette[1], pointRadius: 3, yAxisID: "y1" }
+        ]
+      },
+      options: {
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { title: { display: true, text: "offered rate (/s)" } },
+          y: { beginAtZero: true, position: "left", title: { display: true, text: "per second" }, grid: { color: "#f0f0f0" } },
+          y1: { beginAtZero: true, position: "right", title: { display: true, text: "p99 (ms)" }, grid: { drawOnChartArea: false } }
+        },
+        plugins: { legend: { labels: { boxWidth: 14 } } }
+      },
+      plugins: [breakLine]
+    });
+  }
+
   var canvases = document.querySelectorAll("canvas[data-chart]");
   for (var i = 0; i < canvases.length; i++) {
     var canvas = canvases[i];
@@ -982,6 +1091,7 @@ const CHART_SCRIPT = `
       var kind = canvas.getAttribute("data-chart");
       if (kind === "latency") latencyChart(canvas, scenario);
       else if (kind === "probe") { if (scenario.probe) probeChart(canvas, scenario); }
+      else if (kind === "capacity") { if (scenario.capacity) capacityChart(canvas, scenario); }
       else throughputChart(canvas, scenario);
     } catch (err) {
       // One broken chart must not take the others down; the tables still hold every figure.

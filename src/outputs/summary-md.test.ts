@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { sampleRunRecord } from "./fixtures.js";
+import { capacityRunRecord, sampleRunRecord } from "./fixtures.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
 
 describe("renderSummaryMarkdown", () => {
@@ -96,5 +96,23 @@ describe("renderSummaryMarkdown", () => {
     for (const row of lines.filter((l) => l.startsWith("| ") && l.includes("MCP error"))) {
       expect(row.split(/(?<!\\)\|/).length).toBe(7);
     }
+  });
+});
+
+describe("renderSummaryMarkdown: capacity search", () => {
+  it("states the sustained and breaking rates and has a row per step with the generator's health", () => {
+    const md = renderSummaryMarkdown(capacityRunRecord());
+    expect(md).toContain("Capacity: sustained 2400/s; broke at 4800/s (server.response_time@redis failed); the verdicts above are those of step 5 (2400/s).");
+    expect(md).toContain("| step | offered | achieved | p50 ms | p99 ms | ok | failed | late sends | dropped | generator CPU | loop p99 ms | result | SLOs failed | inconclusive (noted) |");
+    expect(md).toContain("| 1 | 150/s | 150/s | 2.23 | 7.33 | 600 | 0 | 0 (0.00 %) | 0 (0.00 %) | 13 % | 13.2 | held | - | - |");
+    expect(md).toContain("| 6 | 4800/s | 4788/s | 5.04 | 57.9 | 19153 | 0 | 107 (0.56 %) | 0 (0.00 %) | 25 % | 18.3 | **broke** | server.response_time@redis | - |");
+    expect(md).toContain("| 3 | 600/s | 600/s | 1.87 | 43.2 | 2399 | 0 | 24 (1.00 %) | 0 (0.00 %) | 16 % | 17.9 | held | - | server.response_time@redis |");
+    expect(md).toContain("## capacity-redis &lt;search>");
+  });
+
+  it("says when the generator was the limit", () => {
+    const md = renderSummaryMarkdown(capacityRunRecord(true));
+    expect(md).toContain("Capacity: limited by the load generator: the highest rate shown to hold is 2400/s; the server was not shown to break;");
+    expect(md).toContain("| generator limit | server.response_time@redis |");
   });
 });

@@ -207,6 +207,54 @@ function recoveryMatrix(run: RunRecord): string[] {
   ];
 }
 
+function rateText(x: number | null): string {
+  return x === null ? "none" : `${x >= 100 ? Math.round(x) : x.toFixed(1)}/s`;
+}
+
+/** Capacity search: the answer first, then one row per step with the generator's health. */
+function capacitySection(scenario: ScenarioResult): string[] {
+  const c = scenario.capacity;
+  if (!c) return [];
+  const answer = c.limitedByGenerator
+    ? `limited by the load generator: the highest rate shown to hold is ${rateText(c.sustainedRate)}; the server was not shown to break`
+    : c.breakingRate !== null
+      ? `sustained ${rateText(c.sustainedRate)}; broke at ${rateText(c.breakingRate)} (${c.brokenBy.join(", ")} failed)`
+      : `sustained ${rateText(c.sustainedRate)}${c.reachedMax ? ", every step up to the planned maximum held" : ""}`;
+  const verdicts = c.verdictsFromStep === null ? "no step ran" : `the verdicts above are those of step ${c.verdictsFromStep + 1} (${rateText(c.steps[c.verdictsFromStep]?.offeredRate ?? null)})`;
+  const word: Record<string, string> = { sustained: "held", broken: "**broke**", "generator-limited": "generator limit", interrupted: "interrupted" };
+  return [
+    "",
+    `Capacity: ${escapeMarkdownCell(answer)}; ${escapeMarkdownCell(verdicts)}. Stopped because: ${escapeMarkdownCell(c.stopReason)}.`,
+    "",
+    ...table(
+      ["step", "offered", "achieved", "p50 ms", "p99 ms", "ok", "failed", "late sends", "dropped", "generator CPU", "loop p99 ms", "result", "SLOs failed", "inconclusive (noted)"],
+      c.steps.map((st) => {
+        const g = st.generator;
+        const share = (n: number) => (g.offered > 0 ? pct(n / g.offered) : "-");
+        return [
+          String(st.index + 1),
+          rateText(st.offeredRate),
+          `${rateText(st.achievedThroughput)}${st.basis === "coordination" ? " (coordination)" : ""}`,
+          st.p50 === null ? "-" : ms(st.p50),
+          st.p99 === null ? "-" : ms(st.p99),
+          String(st.okCalls),
+          String(st.failedCalls),
+          `${g.lateSends} (${share(g.lateSends)})`,
+          `${g.dropped} (${share(g.dropped)})`,
+          `${(g.cpu * 100).toFixed(0)} %`,
+          ms(g.eventLoopDelayP99Ms),
+          word[st.outcome] ?? st.outcome,
+          st.brokenBy.join(", ") || "-",
+          st.inconclusive.join(", ") || "-",
+        ];
+      }),
+      [11],
+    ),
+    "",
+    escapeMarkdownCell(c.note),
+  ];
+}
+
 function scenarioSection(scenario: ScenarioResult): string[] {
   const variant = scenario.variant ? ` \`${scenario.variant.replace(/`/g, "'")}\`` : "";
   const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}${variant}`, ""];
@@ -217,6 +265,7 @@ function scenarioSection(scenario: ScenarioResult): string[] {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
   out.push(...sloSection(scenario));
+  out.push(...capacitySection(scenario));
   out.push(...recoverySection(scenario));
   out.push(...latencySection(scenario.latency));
   if (scenario.errors.length > 0) {

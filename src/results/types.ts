@@ -217,6 +217,58 @@ export interface ProbeSeries {
   points: { t: number; ok: boolean }[];
 }
 
+/** How one step of a capacity search ended. */
+export type CapacityStepOutcome = "sustained" | "broken" | "generator-limited" | "interrupted";
+
+/** One step of a capacity search: the workload at one arrival rate, judged like a scenario. */
+export interface CapacityStep {
+  index: number;
+  /** arrivals per second the schedule offered */
+  offeredRate: number;
+  /** completed ok calls per second over the step's window (for coordination: completed coordination samples per second) */
+  achievedThroughput: number;
+  /** what achievedThroughput and p50/p99 count: "calls" (every MCP call) or "coordination" (coordination samples) */
+  basis: "calls" | "coordination";
+  /** ms; null with no sample */
+  p50: number | null;
+  p99: number | null;
+  okCalls: number;
+  failedCalls: number;
+  measuredMs: number;
+  /** Load-generator health during the step's window. */
+  generator: { offered: number; lateSends: number; dropped: number; cpu: number; eventLoopDelayP99Ms: number };
+  /** Why the generator, not the server, set the pace (late sends above 1 %, CPU saturated); null when it kept up. */
+  generatorLimit: string | null;
+  outcome: CapacityStepOutcome;
+  /** SLO ids that failed at this step */
+  brokenBy: string[];
+  /** SLO ids inconclusive at this step: noted, they do not end the search */
+  inconclusive: string[];
+  counts: { pass: number; fail: number; inconclusive: number };
+}
+
+/** Result of a capacity search (src/capacity/search.ts). */
+export interface CapacityResult {
+  plan: { startRate: number; factor: number | null; stepRate: number | null; maxRate: number; stepDurationMs: number; settleMs: number };
+  steps: CapacityStep[];
+  /** highest offered rate at which every SLO held (none failed) and the generator kept up; null when the first step did not hold */
+  sustainedRate: number | null;
+  /** offered rate of the step where an SLO failed; null when none failed */
+  breakingRate: number | null;
+  /** SLO ids that failed at the breaking step */
+  brokenBy: string[];
+  /** true when the search ended because the load generator could not offer the rate: the server was not shown to break */
+  limitedByGenerator: boolean;
+  /** true when every planned step held, up to capacity.max */
+  reachedMax: boolean;
+  /** One sentence: why the search stopped. */
+  stopReason: string;
+  /** Index of the step whose window and verdicts are the scenario's (its load, latency and SLOs); null with no step. */
+  verdictsFromStep: number | null;
+  /** How the scenario's verdicts and inconclusive steps were treated, for the reader. */
+  note: string;
+}
+
 export interface ScenarioResult {
   name: string;
   /** The matrix cell, e.g. "redis.persistence=none", when the scenario has a matrix. */
@@ -241,6 +293,8 @@ export interface ScenarioResult {
   rpo?: RpoResult[];
   steadyState?: SteadyStateCheck[];
   probe?: ProbeSeries;
+  /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */
+  capacity?: CapacityResult;
   slos: SloResult[];
 }
 

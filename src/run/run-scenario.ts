@@ -24,6 +24,7 @@ import { prepareMix } from "../workloads/mix.js";
 import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
 import { formatMs } from "../config/units.js";
 import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
+import { runCapacityScenario } from "../capacity/run-capacity.js";
 
 /** Late or dropped sends above this share of the offered load mean the generator, not the server, set the pace. */
 const GENERATOR_SLACK = 0.01;
@@ -149,6 +150,12 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     }
 
     const agents: Agent[] = pool.agents;
+    if (s.capacity) {
+      // Capacity search (src/capacity): rising rates, each step judged; replaces the single window.
+      await runCapacityScenario({ scenario: s, base, agents, runId: opts.runId, signal, say, sandbox: endpoints.sandbox, ...(stack.redisInfo && { redisInfo: stack.redisInfo }), ...(opts.instrumentation && { hooks: opts.instrumentation.hooks }), prepareWorkload });
+      if (signal.aborted) base.status = "interrupted";
+      return base;
+    }
     const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now() });
     const calls = new CallContext(recorder, agents, s.callTimeoutMs);
     if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;

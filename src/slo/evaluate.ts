@@ -15,11 +15,31 @@ export interface Scope {
   tool?: string;
 }
 
+/**
+ * Latency known by bucket counts instead of samples (Prometheus native
+ * histograms, src/slo/prometheus-source.ts): enough for the same rules.
+ * Every figure must be conservative: countBelow counts a bucket only when
+ * all of it lies below the threshold.
+ */
+export interface LatencyCounts {
+  kind: "counts";
+  totalCount: number;
+  /** Samples known to be below (inclusive: at or below) the threshold; undefined when only point estimates exist. */
+  countBelow(thresholdMs: number, inclusive: boolean): number | undefined;
+  /** Estimate of a percentile (0..100) in ms, reported beside the verdict, never the basis of one. */
+  percentileMs(percentile: number): number | undefined;
+  mean: { ms: number; stdDevMs: number } | undefined;
+  /** The slowest sample lies in [lowMs, highMs]. */
+  max: { lowMs: number; highMs: number } | undefined;
+  /** Why a statistic cannot be judged from this source, when it cannot. */
+  limitation?: string;
+}
+
 /** What the evaluator may ask of a scenario's measurements. */
 export interface Measurements {
   servers: readonly string[];
   /** Latency of ok and timed-out calls in scope (a timeout counts at its deadline). */
-  latency(scope: Scope): Histogram;
+  latency(scope: Scope): Histogram | LatencyCounts;
   calls(scope: Scope): { ok: number; failed: number };
   /** Completed ok calls per second over the window, and why the generator could not be trusted, if so. */
   throughput(scope: Scope): { okCalls: number; windowMs: number; generatorLimit: string | undefined };
@@ -106,9 +126,13 @@ function judgePercentile(t: Threshold, stat: Exclude<Statistic, "mean" | "max">,
   const n = h.totalCount;
   if (n === 0) return noData(`no ${label} samples in the measurement window`, "ms");
   const q = QUANTILE_OF[stat];
-  const measured = percentileMs(h, q * 100);
+  return judgeShare(t, stat, n, countBelow(h, t.value, t.op === "<=" || t.op === ">"), percentileMs(h, q * 100));
+}
+
+/** The percentile rule from counts alone: `below` of `n` samples below the threshold. */
+function judgeShare(t: Threshold, stat: Exclude<Statistic, "mean" | "max">, n: number, below: number, measured: number): Draft {
+  const q = QUANTILE_OF[stat];
   const upper = t.op === "<" || t.op === "<=";
-  const below = countBelow(h, t.value, t.op === "<=" || t.op === ">");
   const m = upper ? below : n - below;
   const need = upper ? q : 1 - q;
   const { low, high } = wilsonInterval(m, n);
@@ -138,8 +162,11 @@ function judgePercentile(t: Threshold, stat: Exclude<Statistic, "mean" | "max">,
 function judgeMean(t: Threshold, h: Histogram, label: string): Draft {
   const n = h.totalCount;
   if (n < 2) return noData(`${n} ${label} samples: a mean needs at least 2`, "ms");
-  const mean = meanMs(h);
-  const { low, high } = meanInterval(mean, stdDevMs(h), n);
+  return judgeMeanOf(t, meanMs(h), stdDevMs(h), n);
+}
+
+function judgeMeanOf(t: Threshold, mean: number, stdDev: number, n: number): Draft {
+  const { low, high } = meanInterval(mean, stdDev, n);
   const verdict = judgeInterval(t.op, t.value, low, high);
   return {
     measured: mean,
@@ -170,7 +197,40 @@ function judgeExact(t: Threshold, measured: number, samples: number, unit: SloRe
   };
 }
 
-function judgeStatistic(t: Threshold, stat: Statistic, h: Histogram, label: string): Draft {
+function judgeCounts(t: Threshold, stat: Statistic, c: LatencyCounts, label: string): Draft {
+  const n = c.totalCount;
+  const limited = (what: string) => noData(`${what}${c.limitation ? `: ${c.limitation}` : ""}`, "ms");
+  if (n === 0) return noData(`no ${label} samples in the measurement window`, "ms");
+  if (stat === "mean") {
+    if (n < 2) return noData(`${n} ${label} samples: a mean needs at least 2`, "ms");
+    return c.mean ? judgeMeanOf(t, c.mean.ms, c.mean.stdDevMs, n) : limited("no mean in this source");
+  }
+  if (stat === "max") {
+    if (!c.max) return limited("no maximum in this source");
+    const { lowMs, highMs } = c.max;
+    const verdict = judgeInterval(t.op, t.value, lowMs, highMs);
+    return {
+      ...judgeExact(t, highMs, n, "ms", `slowest of ${n} samples lies in [${formatValue(lowMs, "ms")}, ${formatValue(highMs, "ms")}] (bucket bounds)`),
+      measuredText: `<= ${formatValue(highMs, "ms")}`,
+      verdict,
+    };
+  }
+  const below = c.countBelow(t.value, t.op === "<=" || t.op === ">");
+  const estimate = c.percentileMs(QUANTILE_OF[stat] * 100);
+  if (below === undefined) {
+    // A point estimate, however close to the target, proves nothing.
+    const d = limited(`no counts below ${formatValue(t.value, "ms")}, only a point estimate`);
+    return estimate === undefined ? d : { ...d, measured: estimate, measuredText: `${formatValue(estimate, "ms")} (point estimate)`, samples: n };
+  }
+  return judgeShare(t, stat, n, below, estimate ?? NaN);
+}
+
+function isCounts(h: Histogram | LatencyCounts): h is LatencyCounts {
+  return (h as Partial<LatencyCounts>).kind === "counts";
+}
+
+function judgeStatistic(t: Threshold, stat: Statistic, h: Histogram | LatencyCounts, label: string): Draft {
+  if (isCounts(h)) return judgeCounts(t, stat, h, label);
   if (stat === "mean") return judgeMean(t, h, label);
   if (stat === "max") {
     if (h.totalCount === 0) return noData(`no ${label} samples`, "ms");

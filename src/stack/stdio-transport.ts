@@ -77,9 +77,9 @@ export class ManagedStdioTransport implements Transport {
     if (d.action === "drop") return;
     if (d.action === "delay") await new Promise((r) => setTimeout(r, d.ms));
     if (d.action === "truncate") frame = `${truncateFrame(frame.trimEnd())}\n`;
-    await new Promise<void>((resolve, reject) => {
-      stdin.write(frame, (err) => (err ? reject(err) : resolve()));
-    });
+    // Like the SDK's own stdio transport: done once the pipe took the frame; wait only under back-pressure.
+    // (Waiting for every write's callback would add a turn of the event loop to each call.)
+    if (!stdin.write(frame)) await new Promise<void>((resolve) => stdin.once("drain", resolve));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,174 @@
+/**
+ * npm run bench (second part): the three load drivers side by side on the same endpoint.
+ *
+ * Endpoint: the native everything server's `echo` over MCP Streamable HTTP, through its Toxiproxy
+ * hop client->everything, exactly what a `transport: http` scenario uses. Every driver fills its
+ * own Recorder through its real code path:
+ *  - harness = the SDK driver (runPhase + CallContext over the SDK's Streamable HTTP client),
+ *  - k6      = loadExternalDriver("k6"),
+ *  - autocannon = loadExternalDriver("autocannon").
+ *
+ * 1. Throughput, closed model, same concurrency (BENCH_CONCURRENCY, 8): ok calls per second.
+ * 2. p50 latency in the open model at a fixed rate (BENCH_RATE, 200/s).
+ * Rounds interleave the drivers (A B C A B C ...) so machine noise hits all alike; only the ratios
+ * and the side-by-side p50s mean anything.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { findServer, packageVersion, type ServerDefinition } from "../src/catalog/servers.js";
+import { loadScenario, type Scenario } from "../src/config/load-scenario.js";
+import { loadExternalDriver, type ExternalDriver } from "../src/drivers/external.js";
+import { CallContext, runPhase, type PhaseStats } from "../src/drivers/sdk-driver.js";
+import { newHistogram, percentileMs, type Histogram } from "../src/metrics/histogram.js";
+import { Recorder } from "../src/metrics/recorder.js";
+import { localProvider } from "../src/providers/local.js";
+import { startHttpEndpoints } from "../src/stack/http-bridge.js";
+import { startSession, type McpSession } from "../src/stack/mcp-session.js";
+import { ResourceRegistry } from "../src/stack/resource-registry.js";
+
+const ROUNDS = Number(process.env["BENCH_DRIVER_ROUNDS"] ?? 3);
+const ROUND_MS = Number(process.env["BENCH_DRIVER_ROUND_MS"] ?? 3000);
+const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 8);
+const RATE = Number(process.env["BENCH_RATE"] ?? 200);
+const SERVER = "everything";
+const TOOL = "echo";
+const ARGS = { message: "bench {{seq}}" };
+
+type DriverName = "harness" | "k6" | "autocannon";
+
+interface Tally {
+  ok: number;
+  failed: number;
+  ms: number;
+  closed: Histogram;
+  open: Histogram;
+  /** open model: sends the generator made, and how many were late (>10 ms) or dropped */
+  offered: number;
+  lateOrDropped: number;
+  note: string | undefined;
+}
+
+async function main(): Promise<void> {
+  const runId = `bench-drivers-${process.pid}`;
+  const registry = new ResourceRegistry({ runId });
+  process.on("exit", () => registry.killAllSync());
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-drivers-"));
+  try {
+    const file = path.join(tmp, "bench-drivers.yaml");
+    await writeFile(
+      file,
+      [
+        "name: bench-drivers",
+        "description: driver bench",
+        `servers: [${SERVER}]`,
+        "transport: http",
+        "driver: autocannon",
+        `agents: ${CONCURRENCY}`,
+        "warmup: 0s",
+        `duration: ${ROUND_MS}ms`,
+        "callTimeout: 5s",
+        "workload:",
+        "  kind: mix",
+        `  calls: [{ server: ${SERVER}, tool: ${TOOL}, weight: 1, args: ${JSON.stringify(ARGS)} }]`,
+        "slos: []",
+        "",
+      ].join("\n"),
+    );
+    const closedScenario = await loadScenario(file, "ci");
+    const openScenario: Scenario = { ...closedScenario, load: { model: "open", rate: RATE, maxInFlight: 1000 } };
+
+    const def = findServer(SERVER) as ServerDefinition;
+    const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    const http = await startHttpEndpoints({ servers: [def], endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: 30_000 });
+    const url = http.get(SERVER)!.url;
+    const sessions: McpSession[] = [];
+    try {
+      const endpoints = { ...stack.endpoints, http: http.get };
+      for (let agent = 0; agent < CONCURRENCY; agent++) sessions.push(await startSession({ def, agent, endpoints, registry, timeoutMs: 30_000 }));
+      const agents = sessions.map((s, id) => ({ id, sessions: new Map([[SERVER, s]]) }));
+
+      const phaseOf = (recorder: Recorder, scenario: Scenario, driver: ExternalDriver) =>
+        driver.runPhase({ scenario, phase: "measure", durationMs: ROUND_MS, count: undefined, urls: new Map([[SERVER, url]]), recorder, registry, runId, signal: new AbortController().signal });
+      const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
+        const calls = new CallContext(recorder, agents, scenario.callTimeoutMs);
+        calls.phase = "measure";
+        return runPhase({
+          load: scenario.load,
+          workers: CONCURRENCY,
+          operation: async (worker, seq, intendedAt) => void (await calls.call(worker, SERVER, TOOL, { message: `bench ${seq}` }, intendedAt)),
+          durationMs: ROUND_MS,
+          count: undefined,
+          signal: new AbortController().signal,
+        });
+      };
+
+      const drivers = new Map<DriverName, ((r: Recorder, s: Scenario) => Promise<PhaseStats>) | undefined>();
+      drivers.set("harness", sdkPhase);
+      for (const name of ["k6", "autocannon"] as const) {
+        const d = await loadExternalDriver(name);
+        drivers.set(name, (r, s) => phaseOf(r, s, d));
+      }
+      const tallies = new Map<DriverName, Tally>([...drivers.keys()].map((n) => [n, { ok: 0, failed: 0, ms: 0, closed: newHistogram(), open: newHistogram(), offered: 0, lateOrDropped: 0, note: undefined }]));
+
+      const round = async (name: DriverName, scenario: Scenario, into: "closed" | "open", warm: boolean) => {
+        const run = drivers.get(name);
+        const t = tallies.get(name)!;
+        if (!run || t.note) return;
+        const recorder = new Recorder({ plannedMeasureMs: ROUND_MS, warmupMs: 0, now: performance.now() });
+        try {
+          const stats = await run(recorder, scenario);
+          if (warm) return;
+          t[into].add(recorder.select({}, ["ok"]));
+          if (into === "closed") {
+            t.ok += recorder.count({}, ["ok"]);
+            t.failed += recorder.count({}, ["error", "timeout"]);
+            t.ms += stats.elapsedMs;
+          } else {
+            t.offered += stats.offered;
+            t.lateOrDropped += stats.lateSends + stats.dropped;
+          }
+        } catch (err) {
+          t.note = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+        }
+      };
+
+      const names = [...drivers.keys()];
+      console.log(`driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version})`);
+      // One short warm round each (JIT, connections, server caches), not counted.
+      for (const n of names) await round(n, closedScenario, "closed", true);
+      for (let r = 0; r < ROUNDS; r++) for (const n of names) await round(n, closedScenario, "closed", false);
+      for (let r = 0; r < ROUNDS; r++) for (const n of names) await round(n, openScenario, "open", false);
+
+      const tput = (n: DriverName) => {
+        const t = tallies.get(n)!;
+        return t.note || t.ms === 0 ? undefined : (t.ok * 1000) / t.ms;
+      };
+      const lines: string[] = [`closed model, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms per driver:`];
+      for (const n of names) {
+        const t = tallies.get(n)!;
+        lines.push(t.note ? `  ${n}: not available (${t.note})` : `  ${n}: ${tput(n)!.toFixed(0)} ok calls/s (${t.ok} ok, ${t.failed} failed), p50 ${percentileMs(t.closed, 50).toFixed(2)} ms`);
+      }
+      const h = tput("harness");
+      for (const other of ["k6", "autocannon"] as const) {
+        const o = tput(other);
+        lines.push(`  throughput ratio harness/${other}: ${h !== undefined && o !== undefined ? (h / o).toFixed(3) : `n/a (${other} not available)`}`);
+      }
+      lines.push(`open model at ${RATE}/s, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms per driver, p50 of ok calls:`);
+      for (const n of names) {
+        const t = tallies.get(n)!;
+        lines.push(t.note ? `  ${n}: not available (${t.note})` : `  ${n}: p50 ${percentileMs(t.open, 50).toFixed(2)} ms  p99 ${percentileMs(t.open, 99).toFixed(2)} ms  (n=${t.open.totalCount}; ${t.offered} sent, ${t.lateOrDropped} late or dropped)`);
+      }
+      console.log(lines.join("\n"));
+    } finally {
+      await Promise.allSettled(sessions.map((s) => s.close()));
+      await http.stop();
+      await stack.stop();
+    }
+  } finally {
+    await registry.disposeAll();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,163 @@
+/**
+ * Runs a scenario's capacity search on a started stack (src/run/run-scenario.ts
+ * calls it instead of the single measurement window). Each step: a fresh
+ * Recorder, CallContext and workload (so nothing of one step leaks into the
+ * next), a settle period at the step's rate (recorded apart, never judged; the
+ * first step also carries the scenario's warm-up), then the step's window,
+ * judged with the same evaluateSlos as any scenario.
+ */
+import type { Scenario } from "../config/load-scenario.js";
+import { CallContext, runPhase, type Agent } from "../drivers/sdk-driver.js";
+import { percentileMs } from "../metrics/histogram.js";
+import { Recorder } from "../metrics/recorder.js";
+import type { CacheSummary, CoordinationSummary, ErrorSummary, LatencySummary, LoadSummary, ScenarioResult, TimelinePoint } from "../results/types.js";
+import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
+import type { CallHooks } from "../telemetry/call-hooks.js";
+import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
+import { generatorLimitOf, searchCapacity, type StepMeasurement } from "./search.js";
+
+interface CapacityStepData extends StepMeasurement {
+  load: LoadSummary;
+  latency: LatencySummary[];
+  timeline: { intervalMs: number; points: TimelinePoint[] };
+  errors: ErrorSummary[];
+  coordination?: CoordinationSummary;
+  cache?: CacheSummary;
+}
+
+export interface CapacityRunOptions {
+  scenario: Scenario;
+  base: ScenarioResult;
+  agents: readonly Agent[];
+  runId: string;
+  signal: AbortSignal;
+  say: (line: string) => void;
+  sandbox: string;
+  redisInfo?: WorkloadEnv["redisInfo"];
+  hooks?: CallHooks;
+  prepareWorkload: (s: Scenario, env: WorkloadEnv) => PreparedWorkload;
+}
+
+/** Fills `base` (load, latency, timeline, errors, slos, capacity) from the search. */
+export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> {
+  const s = o.scenario;
+  const plan = s.capacity!;
+  if (s.load.model !== "open") throw new Error("a capacity search needs the open model");
+  const maxInFlight = s.load.maxInFlight;
+  const runStep = async (rate: number, index: number): Promise<CapacityStepData> => {
+    const settleMs = plan.settleMs + (index === 0 ? s.warmupMs : 0);
+    const recorder = new Recorder({ plannedMeasureMs: plan.stepDurationMs, warmupMs: settleMs, now: performance.now() });
+    const calls = new CallContext(recorder, o.agents, s.callTimeoutMs);
+    if (o.hooks) calls.hooks = o.hooks;
+    const workload = o.prepareWorkload(s, {
+      calls,
+      runId: `${o.runId}-c${index}`,
+      seed: s.seed + index,
+      agents: s.agents,
+      sandbox: o.sandbox,
+      ...(o.redisInfo && { redisInfo: o.redisInfo }),
+    });
+    const load = { model: "open" as const, rate, maxInFlight };
+    if (settleMs > 0 && !o.signal.aborted) {
+      calls.phase = "warmup";
+      await runPhase({ load, workers: workload.workers, operation: workload.operation, durationMs: settleMs, count: undefined, signal: o.signal });
+    }
+    await workload.beforeMeasure?.();
+    calls.phase = "measure";
+    recorder.startMeasuring(performance.now());
+    const stats = await runPhase({ load, workers: workload.workers, operation: workload.operation, durationMs: plan.stepDurationMs, count: undefined, signal: o.signal });
+    recorder.stopMeasuring(performance.now());
+    calls.phase = "warmup";
+    await workload.afterMeasure?.();
+
+    const measuredMs = recorder.measuredMs;
+    const generator = { offered: stats.offered, lateSends: stats.lateSends, dropped: stats.dropped, cpu: stats.cpu, eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms };
+    const limit = generatorLimitOf(generator);
+    const okCalls = recorder.count({}, ["ok"]);
+    const failedCalls = recorder.count({}, ["error", "timeout"]);
+    const coordination = workload.coordination?.();
+    const cache = workload.cache?.();
+    const measurements: Measurements = {
+      servers: s.servers.map((d) => d.name),
+      latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
+      calls: (scope) => ({ ok: recorder.count(scope, ["ok"]), failed: recorder.count(scope, ["error", "timeout"]) }),
+      throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: measuredMs, generatorLimit: limit }),
+      coordination: () => coordination?.histogram,
+      cache: () => (cache ? { hits: cache.client.hits, misses: cache.client.misses } : undefined),
+      concurrentAgents: () => ({ held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents }),
+      peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
+      startTimeMs: (server) => {
+        const info = o.base.servers.find((x) => x.name === server);
+        return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
+      },
+      standIn: () => false,
+    };
+    const slos = evaluateSlos(s.slos, measurements);
+    let basis: "calls" | "coordination" = "calls";
+    let achievedThroughput = measuredMs > 0 ? (okCalls * 1000) / measuredMs : 0;
+    const all = recorder.select({}, ["ok", "timeout"]);
+    let p50: number | null = all.totalCount > 0 ? percentileMs(all, 50) : null;
+    let p99: number | null = all.totalCount > 0 ? percentileMs(all, 99) : null;
+    if (coordination) {
+      basis = "coordination";
+      const c = coordination.summary;
+      achievedThroughput = measuredMs > 0 ? ((c.samples - c.timeouts) * 1000) / measuredMs : 0;
+      p50 = c.samples > 0 ? c.p50 : null;
+      p99 = c.samples > 0 ? c.p99 : null;
+    }
+    const summary: LoadSummary = {
+      model: "open",
+      agents: s.agents,
+      rate,
+      warmupMs: settleMs,
+      durationMs: plan.stepDurationMs,
+      measuredMs,
+      offered: stats.offered,
+      completed: stats.completed,
+      lateSends: stats.lateSends,
+      dropped: stats.dropped,
+      lateThresholdMs: 10,
+      throughput: measuredMs > 0 ? (okCalls * 1000) / measuredMs : 0,
+      generatorCpu: stats.cpu,
+      eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
+    };
+    const fmt = (x: number | null) => (x === null ? "-" : `${x.toFixed(2)} ms`);
+    o.say(`  ${rate}/s: achieved ${achievedThroughput.toFixed(1)}/s, p50 ${fmt(p50)}, p99 ${fmt(p99)}, ${slos.filter((x) => x.verdict === "fail").length} SLO(s) failed${limit ? `; generator limit: ${limit}` : ""}`);
+    return {
+      offeredRate: rate,
+      achievedThroughput,
+      basis,
+      p50,
+      p99,
+      okCalls,
+      failedCalls,
+      measuredMs,
+      generator,
+      slos,
+      interrupted: o.signal.aborted,
+      load: summary,
+      latency: recorder.latencySummaries(),
+      timeline: recorder.timelinePoints(),
+      errors: recorder.errorSummaries(),
+      ...(coordination && { coordination: coordination.summary }),
+      ...(cache && { cache }),
+    };
+  };
+  const { result, verdictStep } = await searchCapacity(plan, runStep, { signal: o.signal, say: o.say });
+  o.say(`capacity: ${result.stopReason}; sustained ${result.sustainedRate ?? "none"}/s`);
+  o.base.capacity = result;
+  if (verdictStep) {
+    o.base.load = verdictStep.load;
+    o.base.latency = verdictStep.latency;
+    o.base.timeline = verdictStep.timeline;
+    o.base.errors = verdictStep.errors;
+    if (verdictStep.coordination) o.base.coordination = verdictStep.coordination;
+    if (verdictStep.cache) o.base.cache = verdictStep.cache;
+    // When no step held because the generator could not keep up, even the first step's passes
+    // prove nothing about the server: they are reported, but as inconclusive.
+    o.base.slos =
+      result.sustainedRate === null && result.limitedByGenerator
+        ? verdictStep.slos.map((x) => (x.verdict === "inconclusive" ? x : { ...x, verdict: "inconclusive" as const, reason: `the load generator was the limit from the first step, so this ${x.verdict} proves nothing about the server (${x.reason})` }))
+        : verdictStep.slos;
+  }
+}

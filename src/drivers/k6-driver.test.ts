@@ -1,0 +1,128 @@
+/**
+ * The k6 driver's pure parts: the k6 scenario per load model, the SLOs mirrored as k6 thresholds,
+ * k6's timestamps, and the k6 operator manifest. Where the k6 binary is present, `k6 inspect`
+ * proves real k6 accepts the script with the options the driver builds (and with the manifest's).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { loadScenario, type Scenario } from "../config/load-scenario.js";
+import { PROJECT_ROOT } from "../project-root.js";
+import { K6_SCRIPT, k6Binary, k6Env, k6Scenario, k6Thresholds, parseK6Time } from "./k6-driver.js";
+
+const run = promisify(execFile);
+const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
+const MANIFEST = path.join(PROJECT_ROOT, "deploy", "k6-operator", "testrun.yaml");
+const urls = new Map([
+  ["redis", "http://127.0.0.1:1/mcp"],
+  ["everything", "http://127.0.0.1:2/mcp"],
+]);
+
+async function inspect(env: Record<string, string>): Promise<{ scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> }> {
+  const { stdout } = await run(k6Binary(), ["inspect", "--include-system-env-vars", "--execution-requirements", K6_SCRIPT], { env: { ...process.env, ...env }, cwd: PROJECT_ROOT });
+  return JSON.parse(stdout) as never;
+}
+
+describe("k6Scenario", () => {
+  it("maps the closed model to constant-vus, or shared-iterations given a count, and the open model to constant-arrival-rate", async () => {
+    const closed = await loadScenario(fixture("e2e-k6.yaml"), "ci");
+    expect(k6Scenario(closed, 4000, undefined)).toEqual({ executor: "constant-vus", vus: 4, duration: "4000ms", gracefulStop: "6000ms" });
+    expect(k6Scenario(closed, 4000, 100)).toEqual({ executor: "shared-iterations", vus: 4, iterations: 100, maxDuration: "4000ms", gracefulStop: "6000ms" });
+    const open = await loadScenario(fixture("e2e-k6-open.yaml"), "ci");
+    expect(k6Scenario(open, 4000, undefined)).toEqual({
+      executor: "constant-arrival-rate",
+      rate: 100,
+      timeUnit: "1s",
+      duration: "4000ms",
+      preAllocatedVUs: 4,
+      maxVUs: 16,
+      gracefulStop: "6000ms",
+    });
+    // A count bounds the open model's duration; a fractional rate keeps its precision.
+    expect(k6Scenario(open, 4000, 50)).toMatchObject({ duration: "500ms" });
+    const slow: Scenario = { ...open, load: { model: "open", rate: 2.5, maxInFlight: 8 } };
+    expect(k6Scenario(slow, 4000, undefined)).toMatchObject({ rate: 2500, timeUnit: "1000s", maxVUs: 8 });
+  });
+});
+
+describe("k6Thresholds", () => {
+  it("mirrors latency and success SLOs, one threshold per server for scope *", async () => {
+    const s = await loadScenario(fixture("e2e-k6.yaml"), "ci");
+    expect(k6Thresholds(s)).toEqual({
+      "mcp_call_duration{server:redis}": ["p(50)<10000"],
+      "mcp_call_duration{server:everything}": ["p(50)<10000"],
+      checks: ["rate>=0.99"],
+      "mcp_call_duration{server:redis,tool:get}": ["p(99)<0.8"],
+    });
+  });
+
+  it("inverts an error rate and maps throughput to the rate of ok calls", async () => {
+    const base = await loadScenario(fixture("e2e-k6.yaml"), "ci");
+    const slo = base.slos[1]!;
+    const s: Scenario = {
+      ...base,
+      slos: [
+        { ...slo, metricName: "error_rate", metric: { family: "error_rate" }, threshold: { op: "<", value: 0.01, unit: "ratio" }, scope: { server: "redis" } },
+        { ...slo, metricName: "throughput", metric: { family: "throughput" }, threshold: { op: ">=", value: 500, unit: "ops/s" }, scope: {} },
+        { ...slo, metricName: "cache_hit_ratio", metric: { family: "cache_hit_ratio" }, threshold: { op: ">=", value: 0.9, unit: "ratio" }, scope: {} },
+      ],
+    };
+    expect(k6Thresholds(s)).toEqual({ "checks{server:redis}": ["rate>0.99"], "mcp_calls{outcome:ok}": ["rate>=500"] });
+  });
+});
+
+describe("parseK6Time", () => {
+  it("keeps sub-millisecond precision and the zone", () => {
+    expect(parseK6Time("2026-11-22T04:30:00.123456789Z")).toBeCloseTo(Date.parse("2026-11-22T04:30:00.123Z") + 0.456789, 6);
+    expect(parseK6Time("2026-11-22T05:30:00.5+01:00")).toBe(Date.parse("2026-11-22T04:30:00.500Z"));
+    expect(parseK6Time("2026-11-22T04:30:00Z")).toBe(Date.parse("2026-11-22T04:30:00Z"));
+  });
+});
+
+describe("deploy/k6-operator/testrun.yaml", () => {
+  const manifest = parseYaml(readFileSync(MANIFEST, "utf8")) as {
+    apiVersion: string;
+    kind: string;
+    spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string; runner: { env: { name: string; value: string }[] } };
+  };
+  const env = Object.fromEntries(manifest.spec.runner.env.map((e) => [e.name, e.value]));
+
+  it("is a k6 operator TestRun running the script from a ConfigMap with Prometheus remote write", () => {
+    expect(manifest.apiVersion).toBe("k6.io/v1alpha1");
+    expect(manifest.kind).toBe("TestRun");
+    expect(manifest.spec.parallelism).toBeGreaterThan(1);
+    expect(manifest.spec.script.configMap.file).toBe(path.basename(K6_SCRIPT));
+    expect(manifest.spec.arguments).toContain("-o experimental-prometheus-rw");
+    expect(env.K6_PROMETHEUS_RW_SERVER_URL).toMatch(/^https?:\/\//);
+  });
+
+  it("passes the same environment JSON as the harness", async () => {
+    const scenario = await loadScenario(fixture("e2e-k6.yaml"), "ci");
+    const harness = Object.keys(k6Env({ scenario, durationMs: 4000, count: undefined, urls, runId: "r" }));
+    const mine = Object.keys(env).filter((k) => k.startsWith("MCP_SLO_"));
+    expect(harness).toEqual(expect.arrayContaining(mine));
+    expect(mine).toEqual(expect.arrayContaining(["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS", "MCP_SLO_CALL_TIMEOUT_MS"]));
+    for (const name of ["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS"]) expect(() => JSON.parse(env[name]!), name).not.toThrow();
+  });
+
+  it.skipIf(!existsSync(k6Binary()))("is accepted by real k6 (k6 inspect)", async () => {
+    const options = await inspect(env);
+    expect(options.scenarios.mcp).toMatchObject({ executor: "constant-arrival-rate", maxVUs: 1000 });
+    expect(Object.keys(options.thresholds)).toContain("mcp_call_duration{server:redis}");
+  });
+});
+
+describe.skipIf(!existsSync(k6Binary()))("the script under real k6", () => {
+  it("accepts the options the driver builds, thresholds included (k6 inspect)", async () => {
+    for (const file of ["e2e-k6.yaml", "e2e-k6-open.yaml"]) {
+      const scenario = await loadScenario(fixture(file), "ci");
+      const env = k6Env({ scenario, durationMs: 4000, count: undefined, urls, runId: "test-run" });
+      const options = await inspect(env);
+      expect(options.scenarios.mcp).toMatchObject({ executor: scenario.load.model === "closed" ? "constant-vus" : "constant-arrival-rate" });
+      expect(Object.keys(options.thresholds).sort()).toEqual(Object.keys(k6Thresholds(scenario)).sort());
+    }
+  });
+});
