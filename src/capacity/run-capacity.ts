@@ -11,7 +11,8 @@ import { CallContext, runPhase, type Agent } from "../drivers/sdk-driver.js";
 import { percentileMs } from "../metrics/histogram.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { CacheSummary, CoordinationSummary, ErrorSummary, LatencySummary, LoadSummary, ScenarioResult, TimelinePoint } from "../results/types.js";
-import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
+import { evaluateSlos } from "../slo/evaluate.js";
+import { recorderMeasurements } from "../run/measurements.js";
 import type { CallHooks } from "../telemetry/call-hooks.js";
 import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
 import { generatorLimitOf, searchCapacity, type StepMeasurement } from "./search.js";
@@ -77,21 +78,7 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
     const failedCalls = recorder.count({}, ["error", "timeout"]);
     const coordination = workload.coordination?.();
     const cache = workload.cache?.();
-    const measurements: Measurements = {
-      servers: s.servers.map((d) => d.name),
-      latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
-      calls: (scope) => ({ ok: recorder.count(scope, ["ok"]), failed: recorder.count(scope, ["error", "timeout"]) }),
-      throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: measuredMs, generatorLimit: limit }),
-      coordination: () => coordination?.histogram,
-      cache: () => (cache ? { hits: cache.client.hits, misses: cache.client.misses } : undefined),
-      concurrentAgents: () => ({ held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents }),
-      peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
-      startTimeMs: (server) => {
-        const info = o.base.servers.find((x) => x.name === server);
-        return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
-      },
-      standIn: () => false,
-    };
+    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: o.base.servers, measuredMs, generatorLimit: limit, coordination, cache });
     const slos = evaluateSlos(s.slos, measurements);
     let basis: "calls" | "coordination" = "calls";
     let achievedThroughput = measuredMs > 0 ? (okCalls * 1000) / measuredMs : 0;

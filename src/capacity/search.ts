@@ -38,16 +38,7 @@ export const GENERATOR_CPU_SATURATED = 0.95;
 export const MAX_CAPACITY_STEPS = 60;
 
 /** What one step measured; the runner may attach more (T) for the scenario's own result. */
-export interface StepMeasurement {
-  offeredRate: number;
-  achievedThroughput: number;
-  basis: "calls" | "coordination";
-  p50: number | null;
-  p99: number | null;
-  okCalls: number;
-  failedCalls: number;
-  measuredMs: number;
-  generator: CapacityStep["generator"];
+export interface StepMeasurement extends Pick<CapacityStep, "offeredRate" | "achievedThroughput" | "basis" | "p50" | "p99" | "okCalls" | "failedCalls" | "measuredMs" | "generator"> {
   slos: SloResult[];
   interrupted: boolean;
 }

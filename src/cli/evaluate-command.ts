@@ -6,7 +6,7 @@
  * same four outputs. Registered by main.ts; errors go back to main.ts, which alone maps
  * them to exit codes. The exit code is returned through `setExitCode`.
  */
-import os from "node:os";
+import { hostEnvironment } from "../run/environment.js";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { loadScenario } from "../config/load-scenario.js";
@@ -97,14 +97,7 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
     endedAt,
     command,
     profile: o.profile,
-    environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? "unknown",
-      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-      hostname: os.hostname(),
-    },
+    environment: hostEnvironment(),
     counts,
     scenarios: [result],
     notes: [

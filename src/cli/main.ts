@@ -89,11 +89,12 @@ async function main(argv: string[]): Promise<number> {
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(["local"]).default("local"))
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
+    .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(["sdk", "autocannon", "k6"]))
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean } & RunTelemetryFlags) => {
+    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags) => {
       const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
       if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
       const telemetryOptions = runTelemetryOptions(o);
@@ -107,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
           reportsRoot: path.join(PROJECT_ROOT, "reports"),
           provider: localProvider,
           failOnInconclusive: o.failOnInconclusive,
+          ...(o.driver !== undefined && { driver: o.driver }),
           progress: progress.line,
           command: ["mcp-slo", ...argv],
         });

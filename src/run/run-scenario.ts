@@ -10,7 +10,8 @@ import { resolvePackage, type BackingService } from "../catalog/servers.js";
 import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/sdk-driver.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
-import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
+import { evaluateSlos } from "../slo/evaluate.js";
+import { recorderMeasurements } from "./measurements.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
@@ -242,24 +243,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     }
 
     const limit = generatorLimit(stats);
-    const measurements: Measurements = {
-      servers: s.servers.map((d) => d.name),
-      latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
-      calls: (scope) => ({ ok: recorder.count(scope, ["ok"]), failed: recorder.count(scope, ["error", "timeout"]) }),
-      throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: measuredMs, generatorLimit: limit }),
-      coordination: () => coordination?.histogram,
-      cache: () => (cache ? { hits: cache.client.hits, misses: cache.client.misses } : undefined),
-      // Only the SDK driver knows which agent made which call.
-      concurrentAgents: () => (s.driver === "sdk" ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
-      peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
-      startTimeMs: (server) => {
-        const info = base.servers.find((x) => x.name === server);
-        return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
-      },
-      standIn: () => false,
-      recovery: () => faultsOutcome?.faults,
-      rpo: () => faultsOutcome?.rpo,
-    };
+    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome });
     base.slos = evaluateSlos(s.slos, measurements);
   } catch (err) {
     if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";

@@ -5,9 +5,9 @@
  * measured, everything started is stopped, and results.json says
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
+import { hostEnvironment } from "./environment.js";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { expandMatrix, loadScenario, type Scenario } from "../config/load-scenario.js";
 import { EXIT, HarnessError } from "../errors.js";
@@ -32,6 +32,8 @@ export const RUN_NOTES = [
 export interface RunOptions {
   files: string[];
   profile: string;
+  /** Run every scenario with this load driver instead of its own (same scenario, another tool). */
+  driver?: "sdk" | "autocannon" | "k6";
   outDir: string | undefined;
   reportsRoot: string;
   provider: StackProvider;
@@ -54,6 +56,21 @@ export interface RunOutcome {
 
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Applies --driver: the external drivers speak MCP Streamable HTTP and run a mix of calls. */
+export function withDriver(scenarios: Scenario[], driver: RunOptions["driver"]): Scenario[] {
+  if (driver === undefined) return scenarios;
+  const problems = scenarios.flatMap((s) =>
+    driver === "sdk"
+      ? []
+      : [
+          ...(s.transport !== "http" ? [`${s.file}: --driver ${driver} speaks MCP Streamable HTTP, but this scenario has transport: ${s.transport}`] : []),
+          ...(s.workload.kind !== "mix" ? [`${s.file}: --driver ${driver} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`] : []),
+        ],
+  );
+  if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver} cannot run every scenario given`, { details: problems });
+  return scenarios.map((s) => ({ ...s, driver }));
 }
 
 export async function loadAll(files: readonly string[], profile: string): Promise<Scenario[]> {
@@ -118,7 +135,7 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 }
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
-  const scenarios = await loadAll(opts.files, opts.profile);
+  const scenarios = withDriver(await loadAll(opts.files, opts.profile), opts.driver);
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   await mkdir(outDir, { recursive: true });
@@ -133,14 +150,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     startedAt: new Date().toISOString(),
     command: opts.command,
     profile: opts.profile,
-    environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? "unknown",
-      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-      hostname: os.hostname(),
-    },
+    environment: hostEnvironment(),
     scenarios: [],
     notes: RUN_NOTES,
   };

@@ -1,0 +1,44 @@
+/**
+ * One scenario, three load drivers: the harness's SDK driver, autocannon and
+ * k6 run the same MCP Streamable HTTP scenario (--driver) and must give the
+ * same kind of verdicts and comparable numbers.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunRecord } from "../src/results/types.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
+
+afterAll(removeOutDirs);
+
+const DRIVERS = ["sdk", "autocannon", "k6"] as const;
+const records = new Map<string, RunRecord>();
+
+describe.each(DRIVERS)("driver %s", (driver) => {
+  it("runs the scenario to a verdict for every SLO and leaves nothing behind", async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", "test/fixtures/e2e-http-transport.yaml", "--driver", driver, "--out", out]);
+    expect([0, 1], transcript(r)).toContain(r.code);
+    const rec = await readRecord(out);
+    records.set(driver, rec);
+    const s = rec.scenarios[0]!;
+    expect(s.status).toBe("completed");
+    for (const server of ["redis", "everything"]) {
+      expect(s.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((a, l) => a + l.count, 0), `${driver}: ok calls to ${server}`).toBeGreaterThan(0);
+    }
+    await expectNothingLeft(rec.runId);
+  });
+});
+
+describe("the three drivers", () => {
+  it("give the same SLOs the same kind of verdicts, and latencies of one order", () => {
+    expect([...records.keys()].sort()).toEqual([...DRIVERS].sort());
+    const ids = DRIVERS.map((d) => records.get(d)!.scenarios[0]!.slos.map((x) => x.id).sort());
+    expect(ids[1]).toEqual(ids[0]);
+    expect(ids[2]).toEqual(ids[0]);
+    // Every driver passes the generous objectives on a healthy local stack.
+    for (const d of DRIVERS) for (const slo of records.get(d)!.scenarios[0]!.slos) expect(`${d} ${slo.id} ${slo.verdict}`).toBe(`${d} ${slo.id} pass`);
+    // Same endpoint, same concurrency: medians within a factor of 10 of each other (a unit or timing
+    // mistake in one driver would be off by 1000).
+    const p50 = DRIVERS.map((d) => records.get(d)!.scenarios[0]!.slos.find((x) => x.id === "generous@everything")!.measured!);
+    expect(Math.max(...p50) / Math.min(...p50), `p50 sdk/autocannon/k6: ${p50.join(" / ")} ms`).toBeLessThan(10);
+  });
+});
