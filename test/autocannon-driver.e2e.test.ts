@@ -5,46 +5,19 @@
  * closed model and open model. The run completes, both servers have latency rows, ok calls
  * dominate, and no process of the run outlives it.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { classifyAnswer, correctionLatencies, findAnswer, splitByWeight } from "../src/drivers/autocannon-driver.js";
 import type { RunRecord } from "../src/results/types.js";
-import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript as transcriptOf } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(ROOT, "bin", "mcp-slo.js");
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const guard = setTimeout(() => child.kill("SIGINT"), 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+afterAll(removeOutDirs);
 
 async function runAndCheck(fixture: string): Promise<{ record: RunRecord; transcript: string }> {
-  const out = await mkdtemp(path.join(os.tmpdir(), "e2e-autocannon-"));
-  dirs.push(out);
-  const r = await runCli(["run", fixture, "--out", out]);
-  const transcript = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+  const out = await newOutDir("e2e-autocannon-");
+  const r = await runCli(["run", fixture, "--out", out], { timeoutMs: 120_000 });
+  const transcript = transcriptOf(r);
   expect([0, 1], transcript).toContain(r.code);
-  const record = JSON.parse(await readFile(path.join(out, "results.json"), "utf8")) as RunRecord;
+  const record = await readRecord(out);
   const scenario = record.scenarios[0]!;
   expect(scenario.status, transcript).toBe("completed");
   const calls = (server: string, outcomes: string[]) =>
@@ -58,12 +31,7 @@ async function runAndCheck(fixture: string): Promise<{ record: RunRecord; transc
   }
   expect(r.stderr + r.stdout, transcript).toMatch(/autocannon measure: redis \d+ conn/);
 
-  let left = await findProcessesOfRun(record.runId);
-  for (let i = 0; i < 20 && left.length > 0; i++) {
-    await new Promise((res) => setTimeout(res, 250));
-    left = await findProcessesOfRun(record.runId);
-  }
-  expect(left, "processes of the run still alive").toEqual([]);
+  await expectNothingLeft(record.runId);
   return { record, transcript };
 }
 

@@ -12,102 +12,27 @@
  *
  * Scenarios are small (1-2 agents, seconds of load) so the file runs in a few minutes on 2 cores.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SERVER_CATALOG, type ServerDefinition } from "../src/catalog/servers.js";
 import { localProvider } from "../src/providers/local.js";
 import type { Stack } from "../src/providers/provider.js";
 import type { RunRecord } from "../src/results/types.js";
-import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { startSession } from "../src/stack/mcp-session.js";
-import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(ROOT, "bin", "mcp-slo.js");
 const FIXTURES = "test/fixtures"; // relative to ROOT, the CLI's cwd: messages name files as given
 
 /** The project promises an interrupted run is over within about this long after the signal. */
 const INTERRUPT_EXIT_BOUND_MS = 10_000;
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** ms from spawn to exit */
-  elapsedMs: number;
-  /** performance.now() at exit */
-  exitedAt: number;
-}
+/** A run that has not exited after this long gets SIGINT (so it can clean up), then SIGKILL. */
+const GUARD: CliOptions = { timeoutMs: 150_000 };
 
-interface CliRun {
-  child: ChildProcess;
-  /** stderr so far */
-  stderr(): string;
-  done: Promise<CliResult>;
-}
-
-/**
- * Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines).
- * If it has not exited after `timeoutMs`, it gets SIGINT (so it can clean up), then SIGKILL.
- */
-function startCli(args: string[], timeoutMs = 150_000): CliRun {
-  const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: "true", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    const guard = setTimeout(() => {
-      child.kill("SIGINT");
-      setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(guard);
-      reject(err);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(guard);
-      const exitedAt = performance.now();
-      resolve({ code, signal, stdout, stderr, elapsedMs: exitedAt - started, exitedAt });
-    });
-  });
-  return { child, stderr: () => stderr, done };
-}
-
-function runCli(args: string[], timeoutMs?: number): Promise<CliResult> {
-  return startCli(args, timeoutMs).done;
-}
-
-/** What a failed expectation should show: the CLI's own words. */
-function transcript(r: CliResult): string {
-  return `exit ${r.code ?? r.signal} after ${(r.elapsedMs / 1000).toFixed(1)} s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
-
-const outDirs: string[] = [];
-async function newOutDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "e2e-out-"));
-  outDirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  await Promise.all(outDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function readRecord(outDir: string): Promise<RunRecord> {
-  const text = await readFile(path.join(outDir, "results.json"), "utf8");
-  return JSON.parse(text) as RunRecord;
-}
+afterEach(removeOutDirs);
 
 function expectWellFormedRecord(record: RunRecord): void {
   expect(record.schemaVersion).toBe(1);
@@ -137,22 +62,6 @@ function junitCases(xml: string): { name: string; failure: boolean; body: string
   return cases;
 }
 
-/** Polls until no process of the run is left (the CLI's children may take a moment to be reaped). */
-async function expectNoProcessesOfRun(runId: string, withinMs = 5_000): Promise<void> {
-  const until = performance.now() + withinMs;
-  let left = await findProcessesOfRun(runId);
-  while (left.length > 0 && performance.now() < until) {
-    await new Promise((r) => setTimeout(r, 250));
-    left = await findProcessesOfRun(runId);
-  }
-  expect(left, `processes of run ${runId} still alive`).toEqual([]);
-}
-
-function expectNoTempDirsOfRun(runId: string): void {
-  const marker = tempDirMarker(runId);
-  expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(marker))).toEqual([]);
-}
-
 const STACK_TRACE_LINE = /^ {4}at /m;
 
 // ---------------------------------------------------------------------------------------------
@@ -160,7 +69,7 @@ const STACK_TRACE_LINE = /^ {4}at /m;
 describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => {
   it("an impossible objective exits 1 with a <failure> for that SLO in junit.xml", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-impossible.yaml`, "--profile", "smoke", "--out", out]);
+    const r = await runCli(["run", `${FIXTURES}/e2e-impossible.yaml`, "--profile", "smoke", "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(1);
 
     const record = await readRecord(out);
@@ -181,7 +90,7 @@ describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => 
 
   it("a generous objective exits 0 and junit.xml has no <failure>", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-generous.yaml`, "--profile", "smoke", "--out", out]);
+    const r = await runCli(["run", `${FIXTURES}/e2e-generous.yaml`, "--profile", "smoke", "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(0);
 
     const record = await readRecord(out);
@@ -199,7 +108,7 @@ describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => 
 describe("validate", () => {
   it("lists all three mistakes of a file with file:line: path:, exits 2, no stack trace", async () => {
     const file = `${FIXTURES}/e2e-three-mistakes.yaml`;
-    const r = await runCli(["validate", file], 60_000);
+    const r = await runCli(["validate", file], { timeoutMs: 60_000 });
     expect(r.code, transcript(r)).toBe(2);
     const esc = file.replace(/[.]/g, "\\.");
     expect(r.stderr).toMatch(new RegExp(`${esc}:\\d+: agents: `)); // agents: 0
@@ -215,7 +124,7 @@ describe("interrupting a run", () => {
     "%s during the measurement: exit 130, partial results.json, no process or temp dir left",
     async (sig) => {
       const out = await newOutDir();
-      const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--profile", "smoke", "--out", out]);
+      const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--profile", "smoke", "--out", out], GUARD);
       // Wait for the measurement window (servers up, load running), then a little for some samples.
       const waitUntil = performance.now() + 90_000;
       while (!/measur/.test(run.stderr()) && run.child.exitCode === null && performance.now() < waitUntil) {
@@ -239,8 +148,7 @@ describe("interrupting a run", () => {
       const measuredSomething = scenario.latency.length > 0 || scenario.slos.some((s) => s.measured !== null && s.samples > 0);
       expect(measuredSomething, "partial results hold at least one latency row or measured SLO").toBe(true);
 
-      await expectNoProcessesOfRun(record.runId);
-      expectNoTempDirsOfRun(record.runId);
+      await expectNothingLeft(record.runId);
 
       // Last, so a slow exit does not hide the other findings.
       expect(exitMs, `exited ${(exitMs / 1000).toFixed(1)} s after ${sig}`).toBeLessThan(INTERRUPT_EXIT_BOUND_MS);
@@ -252,7 +160,7 @@ describe("interrupting a run", () => {
 describe("a server that cannot start", () => {
   it("a custom server that exits at once: exit 3, names it, quotes its stderr, leaves nothing", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-broken-server.yaml`, "--profile", "smoke", "--out", out]);
+    const r = await runCli(["run", `${FIXTURES}/e2e-broken-server.yaml`, "--profile", "smoke", "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(3);
     const all = r.stdout + r.stderr;
     expect(all).toMatch(/"broken"/);
@@ -263,13 +171,12 @@ describe("a server that cannot start", () => {
     expect(record.status).toBe("error");
     expect(record.scenarios[0]!.status).toBe("error");
     expect(record.scenarios[0]!.error).toContain("boom: cannot start");
-    await expectNoProcessesOfRun(record.runId);
-    expectNoTempDirsOfRun(record.runId);
+    await expectNothingLeft(record.runId);
   });
 
   it("a custom server that never answers initialize: exit 3 soon after its startTimeout (2s)", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-hanging-server.yaml`, "--profile", "smoke", "--out", out]);
+    const r = await runCli(["run", `${FIXTURES}/e2e-hanging-server.yaml`, "--profile", "smoke", "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(3);
     const all = r.stdout + r.stderr;
     expect(all).toMatch(/"hanging"/);
@@ -279,8 +186,7 @@ describe("a server that cannot start", () => {
     expect(r.elapsedMs).toBeLessThan(25_000);
 
     const record = await readRecord(out);
-    await expectNoProcessesOfRun(record.runId);
-    expectNoTempDirsOfRun(record.runId);
+    await expectNothingLeft(record.runId);
   });
 });
 
@@ -297,8 +203,7 @@ describe("every catalog server starts and answers tools/list", () => {
   afterAll(async () => {
     await stack?.stop();
     await registry.disposeAll();
-    await expectNoProcessesOfRun(runId);
-    expectNoTempDirsOfRun(runId);
+    await expectNothingLeft(runId);
   });
 
   describe.each(SERVER_CATALOG.map((d) => [d.name, d] as [string, ServerDefinition]))("%s", (_name, def) => {
@@ -319,7 +224,7 @@ describe("every catalog server starts and answers tools/list", () => {
 describe("coordination and cache-aside end to end (smoke profile)", () => {
   it("results.json has coordination samples and an agreeing cache hit count", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", "scenarios/coordination.yaml", "scenarios/cache-aside.yaml", "--profile", "smoke", "--out", out], 170_000);
+    const r = await runCli(["run", "scenarios/coordination.yaml", "scenarios/cache-aside.yaml", "--profile", "smoke", "--out", out], { timeoutMs: 170_000 });
     // Smoke-sized runs may miss the guide's targets (exit 1); anything else is a harness problem.
     expect([0, 1], transcript(r)).toContain(r.code);
 
@@ -348,7 +253,7 @@ describe("coordination and cache-aside end to end (smoke profile)", () => {
 describe("the open model", () => {
   it("schedules arrivals at the offered rate and times calls from their scheduled send", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", "scenarios/redis-open-model.yaml", "--profile", "smoke", "--out", out]);
+    const r = await runCli(["run", "scenarios/redis-open-model.yaml", "--profile", "smoke", "--out", out], GUARD);
     expect([0, 1], transcript(r)).toContain(r.code);
     const s = (await readRecord(out)).scenarios[0]!;
     expect(s.load!.model).toBe("open");
@@ -361,7 +266,7 @@ describe("the open model", () => {
 
   it("says inconclusive, not fail, when the load generator could not send what was asked", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", "test/fixtures/e2e-overloaded-generator.yaml", "--out", out]);
+    const r = await runCli(["run", "test/fixtures/e2e-overloaded-generator.yaml", "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(0);
     const s = (await readRecord(out)).scenarios[0]!;
     expect(s.load!.dropped).toBeGreaterThan(0);

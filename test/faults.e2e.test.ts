@@ -3,50 +3,18 @@
  * crashes judged against the guide's recovery objectives, and nothing of a
  * fault run left behind, interrupted or not.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findServer } from "../src/catalog/servers.js";
 import { CallContext } from "../src/drivers/sdk-driver.js";
 import { percentileMs } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
 import { localProvider } from "../src/providers/local.js";
-import type { RunRecord, ScenarioResult } from "../src/results/types.js";
-import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import type { ScenarioResult } from "../src/results/types.js";
 import { startSession } from "../src/stack/mcp-session.js";
-import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli } from "./support/cli.js";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const outDirs: string[] = [];
-afterAll(() => outDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function runCli(args: string[], opts: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<{ code: number | null; out: string; err: string; outDir: string }> {
-  const outDir = mkdtempSync(path.join(os.tmpdir(), "faults-e2e-"));
-  outDirs.push(outDir);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/mcp-slo.js", ...args, "--out", outDir], { cwd: ROOT, env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    child.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-      opts.onStderr?.(err, child);
-    });
-    child.on("close", (code) => resolve({ code, out, err, outDir }));
-  });
-}
-
-function results(outDir: string): RunRecord {
-  return JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as RunRecord;
-}
-
-async function expectNothingLeft(runId: string): Promise<void> {
-  for (let i = 0; i < 50 && (await findProcessesOfRun(runId)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(await findProcessesOfRun(runId)).toEqual([]);
-  expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(tempDirMarker(runId)))).toEqual([]);
-}
+afterAll(removeOutDirs);
 
 const slo = (s: ScenarioResult, id: string) => s.slos.find((x) => x.id === id)!;
 
@@ -92,9 +60,10 @@ describe("Toxiproxy calibration", () => {
 
 describe("Redis crash (ci profile: kill -9 35 s into the window)", () => {
   it("loses acknowledged writes and fails the coordination RPO without persistence; loses none and passes with AOF always", async () => {
-    const r = await runCli(["run", "scenarios/failover-redis-crash.yaml", "--profile", "ci"]);
-    expect(r.code, r.err).toBe(1);
-    const rec = results(r.outDir);
+    const out = await newOutDir("faults-e2e-");
+    const r = await runCli(["run", "scenarios/failover-redis-crash.yaml", "--profile", "ci", "--out", out]);
+    expect(r.code, r.stderr).toBe(1);
+    const rec = await readRecord(out);
     const none = rec.scenarios.find((s) => s.variant === "redis.persistence=none")!;
     const aof = rec.scenarios.find((s) => s.variant === "redis.persistence=aof-always")!;
     expect(none.rpo![0]!.lost).toBeGreaterThan(0);
@@ -113,9 +82,10 @@ describe("Redis crash (ci profile: kill -9 35 s into the window)", () => {
 
 describe("PostgreSQL crash (smoke profile)", () => {
   it("reports RTO with and without the supervisor, and what the MCP server did", async () => {
-    const r = await runCli(["run", "scenarios/failover-postgres-crash.yaml", "--profile", "smoke"]);
+    const out = await newOutDir("faults-e2e-");
+    const r = await runCli(["run", "scenarios/failover-postgres-crash.yaml", "--profile", "smoke", "--out", out]);
     expect([0, 1]).toContain(r.code);
-    const rec = results(r.outDir);
+    const rec = await readRecord(out);
     const alone = rec.scenarios.find((s) => s.variant === "supervisor=false")!;
     const supervised = rec.scenarios.find((s) => s.variant === "supervisor=true")!;
     // The PostgreSQL MCP server exits when its database goes away; only a supervisor brings it back.
@@ -136,7 +106,8 @@ describe("PostgreSQL crash (smoke profile)", () => {
 describe("an interrupted fault run", () => {
   it("rolls back and leaves no proxy, process or temp dir behind", async () => {
     let sent = false;
-    const r = await runCli(["run", "scenarios/failover-network.yaml", "--profile", "smoke"], {
+    const out = await newOutDir("faults-e2e-");
+    const r = await runCli(["run", "scenarios/failover-network.yaml", "--profile", "smoke", "--out", out], {
       onStderr: (text, child) => {
         // Interrupt while the partition is on: the rollback must still run.
         if (!sent && /fault f1/.test(text)) {
@@ -147,7 +118,7 @@ describe("an interrupted fault run", () => {
     });
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
-    const rec = results(r.outDir);
+    const rec = await readRecord(out);
     expect(rec.status).toBe("interrupted");
     await expectNothingLeft(rec.runId);
   });

@@ -7,54 +7,19 @@
  *
  * Without k6 the test is skipped, loudly, on a developer machine; in CI (CI=true) a missing k6 fails.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../src/config/load-scenario.js";
 import { k6Binary, k6Thresholds } from "../src/drivers/k6-driver.js";
-import type { RunRecord } from "../src/results/types.js";
-import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, ROOT, runCli, transcript as transcriptOf } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(ROOT, "bin", "mcp-slo.js");
 const K6 = k6Binary();
 const haveK6 = existsSync(K6);
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 if (!haveK6 && !inCi) console.warn(`SKIPPED test/k6-driver.e2e.test.ts: no k6 binary at ${K6}; run bash scripts/setup.sh to build it (under CI=true this fails instead)`);
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const guard = setTimeout(() => child.kill("SIGINT"), 120_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function expectNoLeftovers(runId: string): Promise<void> {
-  let left = await findProcessesOfRun(runId);
-  for (let i = 0; i < 20 && left.length > 0; i++) {
-    await new Promise((res) => setTimeout(res, 250));
-    left = await findProcessesOfRun(runId);
-  }
-  expect(left, "processes of the run still alive").toEqual([]);
-}
+afterAll(removeOutDirs);
 
 describe.skipIf(!haveK6 && !inCi)("driver: k6", () => {
   it("k6 is installed (scripts/setup.sh builds it into .tools/bin)", () => {
@@ -74,12 +39,11 @@ describe.skipIf(!haveK6 && !inCi)("driver: k6", () => {
       expect(thresholds["mcp_call_duration{server:everything}"]).toEqual(["p(50)<10000"]);
       expect(thresholds.checks).toEqual(["rate>=0.99"]);
 
-      const out = await mkdtemp(path.join(os.tmpdir(), "e2e-k6-"));
-      dirs.push(out);
-      const r = await runCli(["run", file, "--out", out]);
-      const transcript = `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+      const out = await newOutDir("e2e-k6-");
+      const r = await runCli(["run", file, "--out", out], { timeoutMs: 120_000 });
+      const transcript = transcriptOf(r);
       expect([0, 1], transcript).toContain(r.code);
-      const record = JSON.parse(await readFile(path.join(out, "results.json"), "utf8")) as RunRecord;
+      const record = await readRecord(out);
       const result = record.scenarios[0]!;
       expect(result.status, transcript).toBe("completed");
       expect(result.servers.map((s) => [s.name, s.transport])).toEqual([["redis", "http"], ["everything", "http"]]);
@@ -108,7 +72,7 @@ describe.skipIf(!haveK6 && !inCi)("driver: k6", () => {
       expect(points.reduce((n, p) => n + p.ok + p.error + p.timeout, 0)).toBe(total);
       expect(Math.max(...points.map((p) => p.t))).toBeLessThan(6000);
 
-      await expectNoLeftovers(record.runId);
+      await expectNothingLeft(record.runId);
     }, 150_000);
   }
 });

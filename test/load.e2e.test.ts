@@ -15,52 +15,21 @@
  * capacity pair then runs once more, and if it still cannot keep up, the test checks
  * that the search says so and blames nothing on the server.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
+import { newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(ROOT, "bin", "mcp-slo.js");
 const GUIDE_DOC = /MCP Enterprise Guide/;
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** Runs the CLI with CI=true; SIGINT then SIGKILL after `timeoutMs`. */
-function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const guard = setTimeout(() => {
-      child.kill("SIGINT");
-      setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(guard);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+afterAll(removeOutDirs);
 
 async function runScenarios(files: string[], timeoutMs: number): Promise<{ record: RunRecord; out: string; code: number | null; log: string }> {
-  const out = await mkdtemp(path.join(os.tmpdir(), "mcp-slo-load-e2e-"));
-  dirs.push(out);
-  const r = await runCli(["run", ...files.map((f) => `scenarios/${f}`), "--profile", "ci", "--out", out, "--trace-sample", "0"], timeoutMs);
-  const log = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
-  const record = JSON.parse(await readFile(path.join(out, "results.json"), "utf8")) as RunRecord;
+  const out = await newOutDir("mcp-slo-load-e2e-");
+  const r = await runCli(["run", ...files.map((f) => `scenarios/${f}`), "--profile", "ci", "--out", out, "--trace-sample", "0"], { timeoutMs });
+  const log = transcript(r);
+  const record = await readRecord(out);
   return { record, out, code: r.code, log };
 }
 

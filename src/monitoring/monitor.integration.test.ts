@@ -4,7 +4,6 @@
  * port, temp config and storage) scrapes it; a PromQL query over the HTTP API returns the probe
  * metric. Both are stopped afterwards and nothing of either is left running.
  */
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +11,8 @@ import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { freeLoopbackPort } from "../stack/ports.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
+import { startPrometheus } from "../../test/support/prometheus.js";
+import { waitFor } from "../../test/support/wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
@@ -20,21 +21,6 @@ const registry = new ResourceRegistry({ runId: `test-monitor-${process.pid}` });
 afterAll(async () => {
   await registry.disposeAll();
 });
-
-async function waitFor<T>(what: string, withinMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = performance.now() + withinMs;
-  let last: unknown;
-  while (performance.now() < until) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms${last ? ` (last error: ${String(last)})` : ""}`);
-}
 
 function waitForLine(proc: ManagedProcess, re: RegExp, withinMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
@@ -80,11 +66,9 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
     const monitorRunId = ready[2]!;
     await waitForLine(monitor, /first round: (\d+)\/(\d+) probes answered/, 60_000);
 
-    const dir = await registry.makeTempDir("prometheus");
-    const promPort = await freeLoopbackPort();
-    await writeFile(
-      path.join(dir, "prometheus.yml"),
-      [
+    const prometheus = await startPrometheus({
+      registry,
+      config: [
         "global: { scrape_interval: 1s, evaluation_interval: 1s }",
         "rule_files: [" + JSON.stringify(path.join(ROOT, "monitoring", "prometheus", "rules", "mcp-slo.rules.yml")) + "]",
         "scrape_configs:",
@@ -92,22 +76,8 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
         `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]`,
         "",
       ].join("\n"),
-    );
-    const prometheus = spawnManaged({
-      name: "prometheus",
-      command: "prometheus",
-      args: [
-        `--config.file=${path.join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${path.join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        "--web.console.templates=/nonexistent",
-        "--web.console.libraries=/nonexistent",
-      ],
-      cwd: dir,
-      registry,
     });
-    const api = `http://127.0.0.1:${promPort}`;
-    await waitFor("prometheus ready", 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined));
+    const api = prometheus.url;
 
     const query = async (promql: string) => (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as PromVector;
     const answer = await waitFor("mcp_probe_success in Prometheus", 30_000, async () => {

@@ -16,10 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../config/load-scenario.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
-import { freeLoopbackPort } from "../stack/ports.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { evaluateFromPrometheus, prometheusMeasurements, type PrometheusMeasurements } from "./prometheus-source.js";
+import { startPrometheus } from "../../test/support/prometheus.js";
+import { waitFor } from "../../test/support/wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
@@ -83,21 +84,6 @@ slos:
   - { id: concurrency, metric: concurrent_agents, objective: ">= 1" }
 `;
 
-async function waitFor<T>(what: string, withinMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = performance.now() + withinMs;
-  let last: unknown;
-  while (performance.now() < until) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not within ${withinMs} ms${last ? ` (last error: ${String(last)})` : ""}`);
-}
-
 async function exitOf(p: ManagedProcess, withinMs: number): Promise<number | null> {
   const info = await Promise.race([p.exited, new Promise<undefined>((r) => setTimeout(r, withinMs))]);
   if (!info) throw new Error(`${p.name} still running after ${withinMs} ms:\n${p.stderrTail(30).join("\n")}`);
@@ -127,25 +113,7 @@ describe.skipIf(K6 === undefined)("SLOs judged from k6 results in a real Prometh
     const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     dir = await registry.makeTempDir("prom-source");
-    const promPort = await freeLoopbackPort();
-    await writeFile(path.join(dir, "prometheus.yml"), "global: { scrape_interval: 15s }\n");
-    spawnManaged({
-      name: "prometheus",
-      command: "prometheus",
-      args: [
-        `--config.file=${path.join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${path.join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        "--web.enable-remote-write-receiver",
-        "--enable-feature=native-histograms",
-        "--web.console.templates=/nonexistent",
-        "--web.console.libraries=/nonexistent",
-      ],
-      cwd: dir,
-      registry,
-    });
-    api = `http://127.0.0.1:${promPort}`;
-    await waitFor("prometheus ready", 30_000, async () => ((await fetch(`${api}/-/ready`)).ok ? true : undefined));
+    api = (await startPrometheus({ registry, args: ["--web.enable-remote-write-receiver", "--enable-feature=native-histograms"] })).url;
 
     await writeFile(path.join(dir, "script.js"), K6_SCRIPT);
     const summaryFile = path.join(dir, "summary.json");

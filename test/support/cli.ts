@@ -1,0 +1,105 @@
+/**
+ * Running the real CLI in end-to-end tests: a child process with CI=true,
+ * its output collected, a guard that interrupts it if it hangs, and helpers
+ * for the run directory and for proving nothing of the run was left behind.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import type { RunRecord } from "../../src/results/types.js";
+import { findProcessesOfRun } from "../../src/stack/leftovers.js";
+import { tempDirMarker } from "../../src/stack/resource-registry.js";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CLI = path.join(ROOT, "bin", "mcp-slo.js");
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** ms from spawn to exit */
+  elapsedMs: number;
+  /** performance.now() at exit */
+  exitedAt: number;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** stderr so far */
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+export interface CliOptions {
+  /** After this long (default 300 s) the CLI gets SIGINT, so it can clean up, then SIGKILL 20 s later. */
+  timeoutMs?: number;
+  /** Sees the whole stderr so far each time more arrives. */
+  onStderr?: (text: string, child: ChildProcess) => void;
+}
+
+/** Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines). */
+export function startCli(args: string[], opts: CliOptions = {}): CliRun {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => {
+    stderr += s;
+    opts.onStderr?.(stderr, child);
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
+    // A hung run is interrupted, then killed: a test never leaves a harness behind.
+    const guard = setTimeout(() => {
+      child.kill("SIGINT");
+      setTimeout(() => child.kill("SIGKILL"), 20_000).unref();
+    }, opts.timeoutMs ?? 300_000);
+    child.on("error", (err) => {
+      clearTimeout(guard);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(guard);
+      const exitedAt = performance.now();
+      resolve({ code, signal, stdout, stderr, elapsedMs: exitedAt - started, exitedAt });
+    });
+  });
+  return { child, stderr: () => stderr, done };
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** What a failed expectation should show: the CLI's own words. */
+export function transcript(r: CliResult): string {
+  return `exit ${r.code ?? r.signal} after ${(r.elapsedMs / 1000).toFixed(1)} s\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+const outDirs: string[] = [];
+
+/** A temp output dir, removed by removeOutDirs(). */
+export async function newOutDir(prefix = "e2e-out-"): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  outDirs.push(dir);
+  return dir;
+}
+
+export async function removeOutDirs(): Promise<void> {
+  await Promise.all(outDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+export async function readRecord(outDir: string): Promise<RunRecord> {
+  return JSON.parse(await readFile(path.join(outDir, "results.json"), "utf8")) as RunRecord;
+}
+
+/** No process and no temp dir of the run remain (processes get a few seconds to go). */
+export async function expectNothingLeft(runId: string): Promise<void> {
+  for (let i = 0; i < 50 && (await findProcessesOfRun(runId)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await findProcessesOfRun(runId), `processes of run ${runId} still alive`).toEqual([]);
+  expect((await readdir(os.tmpdir())).filter((n) => n.startsWith(tempDirMarker(runId))), `temp dirs of run ${runId} left`).toEqual([]);
+}

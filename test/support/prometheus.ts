@@ -1,0 +1,63 @@
+/**
+ * A real Prometheus for integration tests: Debian's package, on a free loopback port, with its
+ * config and storage in a temp dir of the registry (so registry.disposeAll() stops it and removes both).
+ */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { spawnManaged, type ManagedProcess } from "../../src/stack/managed-process.js";
+import { freeLoopbackPort } from "../../src/stack/ports.js";
+import type { ResourceRegistry } from "../../src/stack/resource-registry.js";
+import { waitFor } from "./wait.js";
+
+export interface PrometheusOptions {
+  registry: ResourceRegistry;
+  /** prometheus.yml; default a global section only. */
+  config?: string;
+  /** Flags besides config, storage, listen address and consoles, e.g. "--web.enable-remote-write-receiver". */
+  args?: string[];
+  /** How long /-/ready may take (default 30 s). */
+  readyWithinMs?: number;
+}
+
+export interface RunningPrometheus {
+  /** http://127.0.0.1:port, the base of the HTTP API. */
+  url: string;
+  /** Holds prometheus.yml and the TSDB (data/). */
+  dir: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts Prometheus and resolves once /-/ready answers. */
+export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
+  const { registry } = opts;
+  const dir = await registry.makeTempDir("prometheus");
+  const port = await freeLoopbackPort();
+  const configFile = path.join(dir, "prometheus.yml");
+  await writeFile(configFile, opts.config ?? "global: { scrape_interval: 15s }\n");
+  const proc = spawnManaged({
+    name: "prometheus",
+    command: "prometheus",
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...(opts.args ?? []),
+      "--web.console.templates=/nonexistent",
+      "--web.console.libraries=/nonexistent",
+    ],
+    cwd: dir,
+    registry,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor("prometheus ready", opts.readyWithinMs ?? 30_000, async () => {
+      if (proc.exitInfo) throw new Error(`prometheus exited (${JSON.stringify(proc.exitInfo)}):\n${proc.stderrTail(30).join("\n")}`);
+      return (await fetch(`${url}/-/ready`)).ok ? true : undefined;
+    });
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { url, dir, process: proc, stop: () => proc.stop() };
+}
