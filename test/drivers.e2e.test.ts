@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../src/results/types.js";
+import { minimumTrialsToProve } from "../src/slo/statistics.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
 
 afterAll(removeOutDirs);
@@ -34,8 +35,17 @@ describe("the three drivers", () => {
     const ids = DRIVERS.map((d) => records.get(d)!.scenarios[0]!.slos.map((x) => x.id).sort());
     expect(ids[1]).toEqual(ids[0]);
     expect(ids[2]).toEqual(ids[0]);
-    // Every driver passes the generous objectives on a healthy local stack.
-    for (const d of DRIVERS) for (const slo of records.get(d)!.scenarios[0]!.slos) expect(`${d} ${slo.id} ${slo.verdict}`).toBe(`${d} ${slo.id} pass`);
+    // No driver fails a generous objective on a healthy local stack; where one is inconclusive,
+    // it is only because that run had too few samples to prove it (a loaded machine sends fewer).
+    for (const d of DRIVERS) {
+      for (const slo of records.get(d)!.scenarios[0]!.slos) {
+        expect(["pass", "inconclusive"], `${d} ${slo.id}: ${slo.reason}`).toContain(slo.verdict);
+        if (slo.verdict === "inconclusive") {
+          const need = slo.metric === "success_rate" ? minimumTrialsToProve(0.99) : minimumTrialsToProve(0.5);
+          expect(slo.samples, `${d} ${slo.id}: inconclusive with ${slo.samples} samples (${slo.reason})`).toBeLessThan(need);
+        }
+      }
+    }
     // Same endpoint, same concurrency: medians within a factor of 10 of each other (a unit or timing
     // mistake in one driver would be off by 1000).
     const p50 = DRIVERS.map((d) => records.get(d)!.scenarios[0]!.slos.find((x) => x.id === "generous@everything")!.measured!);
