@@ -75,47 +75,35 @@ if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.
 fi
 
 # --- Go tools built from source ------------------------------------------------------------------
-# Toxiproxy is in neither apt nor npm. It is built from the Go module proxy, pinned, into the
-# project's own .tools/bin, so every machine runs the same version and nothing global changes.
-TOXIPROXY_MODULE="github.com/Shopify/toxiproxy/v2/cmd/server"
-TOXIPROXY_VERSION="v2.12.0"
+# Toxiproxy and k6 are in neither apt nor npm. They are built from the Go module proxy, pinned, into
+# the project's own .tools/bin, so every machine runs the same version and nothing global changes.
 tools_bin="$PWD/.tools/bin"
-if [[ ! -x "$tools_bin/toxiproxy-server" ]] || ! grep -qx "$TOXIPROXY_VERSION" "$tools_bin/.toxiproxy-version" 2>/dev/null; then
-  command -v go >/dev/null 2>&1 ||
-    die "Toxiproxy must be built from source and needs Go >= 1.22 ('go' is not on PATH). Install Go from https://go.dev/dl/ and run this again."
-  mkdir -p "$tools_bin"
-  go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
-  if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$TOXIPROXY_MODULE@$TOXIPROXY_VERSION" >"$go_tmp.log" 2>&1; then
-    tail -n 20 "$go_tmp.log" >&2
-    rm -rf "$go_tmp" "$go_tmp.log"
-    die "building Toxiproxy $TOXIPROXY_VERSION with go install failed"
-  fi
-  # The module's command is called "server"; give it the name Toxiproxy's own releases use.
-  mv "$go_tmp/server" "$tools_bin/toxiproxy-server"
-  echo "$TOXIPROXY_VERSION" >"$tools_bin/.toxiproxy-version"
-  rm -rf "$go_tmp" "$go_tmp.log"
-  echo "setup: built toxiproxy-server $TOXIPROXY_VERSION (go install) into .tools/bin"
-fi
 
-# k6 (the `driver: k6` load generator, src/drivers/k6-driver.ts) is built the same way: pinned, from
-# the Go module proxy, into .tools/bin. The build takes a few minutes, once.
-K6_MODULE="go.k6.io/k6"
-K6_VERSION="v1.4.2"
-if [[ ! -x "$tools_bin/k6" ]] || ! grep -qx "$K6_VERSION" "$tools_bin/.k6-version" 2>/dev/null; then
+# go_tool NAME MODULE VERSION BUILT_AS MIN_GO: builds MODULE@VERSION unless .tools/bin/NAME is already
+# that version; BUILT_AS is the command's name as go install makes it.
+go_tool() {
+  local name="$1" module="$2" version="$3" built_as="$4" min_go="$5"
+  if [[ -x "$tools_bin/$name" ]] && grep -qx "$version" "$tools_bin/.$name-version" 2>/dev/null; then return 0; fi
   command -v go >/dev/null 2>&1 ||
-    die "k6 must be built from source and needs Go >= 1.24 ('go' is not on PATH). Install Go from https://go.dev/dl/ and run this again."
+    die "$name must be built from source and needs Go >= $min_go ('go' is not on PATH). Install Go from https://go.dev/dl/ and run this again."
   mkdir -p "$tools_bin"
+  local go_tmp
   go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
-  if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$K6_MODULE@$K6_VERSION" >"$go_tmp.log" 2>&1; then
+  if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$module@$version" >"$go_tmp.log" 2>&1; then
     tail -n 20 "$go_tmp.log" >&2
     rm -rf "$go_tmp" "$go_tmp.log"
-    die "building k6 $K6_VERSION with go install failed"
+    die "building $name $version with go install failed (needs Go >= $min_go)"
   fi
-  mv "$go_tmp/k6" "$tools_bin/k6"
-  echo "$K6_VERSION" >"$tools_bin/.k6-version"
+  mv "$go_tmp/$built_as" "$tools_bin/$name"
+  echo "$version" >"$tools_bin/.$name-version"
   rm -rf "$go_tmp" "$go_tmp.log"
-  echo "setup: built k6 $K6_VERSION (go install) into .tools/bin"
-fi
+  echo "setup: built $name $version (go install) into .tools/bin"
+}
+
+# Toxiproxy's module command is called "server"; it gets the name Toxiproxy's own releases use.
+go_tool toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server v2.12.0 server 1.22
+# k6, the `driver: k6` load generator (src/drivers/k6-driver.ts); the build takes a few minutes, once.
+go_tool k6 go.k6.io/k6 v1.4.2 k6 1.24
 
 # --- system packages -----------------------------------------------------------------------------
 # The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters

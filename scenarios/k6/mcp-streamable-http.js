@@ -73,6 +73,8 @@ const sessionsOpened = new Counter("mcp_sessions");
 
 // ---- randomness and argument templates (the harness's placeholders, src/workloads/template.ts) ----
 
+// The same generator as src/util/random.ts, copied because k6's JavaScript runtime cannot import
+// the harness's TypeScript; keep the two in step so a seed means the same choices in both.
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {

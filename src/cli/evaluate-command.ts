@@ -6,6 +6,7 @@
  * same four outputs. Registered by main.ts; errors go back to main.ts, which alone maps
  * them to exit codes. The exit code is returned through `setExitCode`.
  */
+import { emptyScenarioResult } from "../results/empty.js";
 import { hostEnvironment } from "../run/environment.js";
 import path from "node:path";
 import { Command, Option } from "commander";
@@ -70,20 +71,8 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
   const startedAt = new Date(fromMs).toISOString();
   const endedAt = new Date(toMs).toISOString();
   const result: ScenarioResult = {
-    name: scenario.name,
+    ...emptyScenarioResult({ ...scenario, profile: o.profile, description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})` }, startedAt, endedAt),
     ...(scenario.variant !== undefined && { variant: scenario.variant }),
-    description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})`,
-    file: scenario.file,
-    profile: o.profile,
-    status: "completed",
-    startedAt,
-    endedAt,
-    servers: [],
-    backends: [],
-    load: null,
-    latency: [],
-    timeline: { intervalMs: 1000, points: [] },
-    errors: [],
     slos,
   };
   const { verdict, counts } = overallVerdict(slos);

@@ -12,6 +12,7 @@ import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
 import { recorderMeasurements } from "./measurements.js";
+import { emptyScenarioResult } from "../results/empty.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
@@ -80,22 +81,7 @@ function median(xs: number[]): number {
 export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioResult> {
   const { scenario: s, registry, signal } = opts;
   const startedAt = new Date().toISOString();
-  const base: ScenarioResult = {
-    name: s.name,
-    description: s.description,
-    file: s.file,
-    profile: s.profile,
-    status: "completed",
-    startedAt,
-    endedAt: startedAt,
-    servers: [],
-    backends: [],
-    load: null,
-    latency: [],
-    timeline: { intervalMs: 1000, points: [] },
-    errors: [],
-    slos: [],
-  };
+  const base: ScenarioResult = emptyScenarioResult(s, startedAt);
   let stack: Stack | undefined;
   let pool: SessionPool | undefined;
   let httpEndpoints: HttpEndpoints | undefined;
