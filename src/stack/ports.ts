@@ -70,3 +70,23 @@ export async function withPortRetry<T>(start: (port: number) => Promise<T>, atte
   }
   throw lastError;
 }
+
+/**
+ * A server that did not become ready: stops it and throws an error naming it,
+ * its port and its last log lines, or an AddressInUseError when its log says
+ * the port was taken (so withPortRetry tries another).
+ */
+export async function failReadiness(o: { what: string; port: number; why: string; stop: () => Promise<void>; logTail: () => string[] }): Promise<never> {
+  await o.stop();
+  const tail = o.logTail();
+  const message = `${o.what} on 127.0.0.1:${o.port} ${o.why}` + (tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing");
+  if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, o.port);
+  throw new Error(message);
+}
+
+/** How a process that should still be running went away: "could not be started: ..." or "exited (code 1)". */
+export function describeGone(info: unknown, before: string): string {
+  if (info instanceof Error) return `could not be started: ${info.message}`;
+  const exit = info as { code: number | null; signal: string | null };
+  return `exited (${exit.signal !== null ? `signal ${exit.signal}` : `code ${exit.code}`}) ${before}`;
+}

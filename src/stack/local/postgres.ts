@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import type { ManagedProcess } from "../managed-process.js";
 import { lookupUser, spawnManaged } from "../managed-process.js";
-import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "../ports.js";
+import { describeGone, failReadiness, withPortRetry } from "../ports.js";
 import type { ResourceRegistry } from "../resource-registry.js";
 
 export interface StartPostgresOptions {
@@ -249,24 +249,10 @@ async function waitForPostgres(proc: ManagedProcess, port: number, dataDir: stri
   const deadline = Date.now() + timeoutMs;
   const ourDataDir = await realpath(dataDir).catch(() => dataDir);
   let lastProblem = "no answer yet";
-  const fail = async (why: string): Promise<never> => {
-    await proc.stop({ signal: "SIGINT", graceMs: 2000 });
-    const tail = proc.stderrTail(15);
-    const message =
-      `postgres (${proc.command}) on 127.0.0.1:${port} ${why}` +
-      (tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing");
-    if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, port);
-    throw new Error(message);
-  };
+  const fail = (why: string) =>
+    failReadiness({ what: `postgres (${proc.command})`, port, why, stop: () => proc.stop({ signal: "SIGINT", graceMs: 2000 }), logTail: () => proc.stderrTail(15) });
   for (;;) {
-    if (!proc.isRunning()) {
-      const info = await proc.exited.catch((e: unknown) => e);
-      return fail(
-        info instanceof Error
-          ? `could not be started: ${info.message}`
-          : `exited (${(info as { signal: string | null }).signal ?? `code ${(info as { code: number | null }).code}`}) before accepting connections`,
-      );
-    }
+    if (!proc.isRunning()) return fail(describeGone(await proc.exited.catch((e: unknown) => e), "before accepting connections"));
     try {
       const answer = await withClient(
         port,

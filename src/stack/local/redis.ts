@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import type { ManagedProcess } from "../managed-process.js";
 import { spawnManaged } from "../managed-process.js";
-import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "../ports.js";
+import { ADDRESS_IN_USE_LOG, describeGone, failReadiness, withPortRetry } from "../ports.js";
 import type { ResourceRegistry } from "../resource-registry.js";
 
 export type RedisPersistence = "none" | "rdb" | "aof-everysec" | "aof-always";
@@ -138,24 +138,10 @@ function redisConfig(port: number, dir: string, persistence: RedisPersistence): 
 async function waitForRedis(proc: ManagedProcess, port: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = "no answer yet";
-  const fail = async (why: string): Promise<never> => {
-    await proc.stop({ graceMs: 1000 });
-    const tail = proc.stderrTail(15);
-    const message =
-      `redis-server (${proc.command}) on 127.0.0.1:${port} ${why}` +
-      (tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing");
-    if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, port);
-    throw new Error(message);
-  };
+  const fail = (why: string) =>
+    failReadiness({ what: `redis-server (${proc.command})`, port, why, stop: () => proc.stop({ graceMs: 1000 }), logTail: () => proc.stderrTail(15) });
   for (;;) {
-    if (!proc.isRunning()) {
-      const info = await proc.exited.catch((e: unknown) => e);
-      return fail(
-        info instanceof Error
-          ? `could not be started: ${info.message}`
-          : `exited (${describeExit(info as { code: number | null; signal: string | null })}) before answering PING`,
-      );
-    }
+    if (!proc.isRunning()) return fail(describeGone(await proc.exited.catch((e: unknown) => e), "before answering PING"));
     if (proc.stderrTail(50).some((l) => ADDRESS_IN_USE_LOG.test(l))) return fail("could not bind its port");
     try {
       const pong = await respCommand(port, ["PING"], 1000);
@@ -174,10 +160,6 @@ async function waitForRedis(proc: ManagedProcess, port: number, timeoutMs: numbe
     if (Date.now() >= deadline) return fail(`did not answer PING within ${timeoutMs} ms (last: ${lastProblem})`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function describeExit(info: { code: number | null; signal: string | null }): string {
-  return info.signal !== null ? `signal ${info.signal}` : `code ${info.code}`;
 }
 
 /** Parses INFO output ("key:value" lines, "# Section" headers) into an object. */
