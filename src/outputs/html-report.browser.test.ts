@@ -24,8 +24,11 @@ const LAUNCH_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-/** Kept after the test (not in the removed temp dir) so a person can look at it. */
-export const SCREENSHOT_PATH = join(tmpdir(), "mcp-slo-report.png");
+/**
+ * Set MCP_SLO_REPORT_SCREENSHOT=<file.png> to keep a full-page screenshot for a person to look at;
+ * otherwise the test leaves nothing behind.
+ */
+export const SCREENSHOT_PATH = process.env["MCP_SLO_REPORT_SCREENSHOT"];
 
 interface Observed {
   consoleErrors: string[];
@@ -153,7 +156,7 @@ describe("HTML report in Chromium, opened from disk", () => {
         expect(c.painted).toBeGreaterThan(1000);
       }
 
-      await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+      if (SCREENSHOT_PATH) await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
       expect(observed.consoleErrors).toEqual([]);
       expect(observed.pageErrors).toEqual([]);
       expect(observed.externalRequests).toEqual([]);

@@ -26,6 +26,8 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
 const RUN_ID = `test-prom-source-${process.pid}`;
 const registry = new ResourceRegistry({ runId: RUN_ID });
+// After every describe block: the trend-stats case below makes its temp dir after the first block's cleanup ran.
+afterAll(() => registry.disposeAll());
 
 /** The project's own k6 (scripts/setup.sh builds it); outside CI a k6 at /tmp/k6bin will do. */
 function k6Binary(): string | undefined {
