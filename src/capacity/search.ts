@@ -29,11 +29,8 @@
  */
 import type { ResolvedCapacity } from "../config/load-scenario.js";
 import type { CapacityResult, CapacityStep, CapacityStepOutcome, SloResult } from "../results/types.js";
+import { generatorLimit } from "../drivers/generator-health.js";
 
-/** Late sends above this share of the offered arrivals mean the generator, not the server, set the pace. */
-export const GENERATOR_LATE_SLACK = 0.01;
-/** Share of one core the harness may use before it counts as saturated. */
-export const GENERATOR_CPU_SATURATED = 0.95;
 /** Safety bound on the number of steps, whatever the plan. */
 export const MAX_CAPACITY_STEPS = 60;
 
@@ -62,16 +59,9 @@ export function plannedRates(plan: Pick<ResolvedCapacity, "startRate" | "factor"
   return rates;
 }
 
-/**
- * Why the generator could not offer the step's rate, or undefined when it could.
- * Dropped arrivals (maxInFlight reached) are the server's backlog and do not count.
- */
+/** Why the generator could not offer the step's rate; dropped arrivals are the server's backlog here. */
 export function generatorLimitOf(g: CapacityStep["generator"]): string | undefined {
-  if (g.offered > 0 && g.lateSends / g.offered > GENERATOR_LATE_SLACK) {
-    return `${g.lateSends} of ${g.offered} arrivals sent more than 10 ms late (${((g.lateSends / g.offered) * 100).toFixed(1)} %, event-loop delay p99 ${g.eventLoopDelayP99Ms.toFixed(1)} ms)`;
-  }
-  if (g.cpu >= GENERATOR_CPU_SATURATED) return `the harness used ${(g.cpu * 100).toFixed(0)} % of a core`;
-  return undefined;
+  return generatorLimit(g, { droppedIsBacklog: true });
 }
 
 /** Judges one measured step: the pure heart of the search. */

@@ -18,6 +18,7 @@ import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
 import { SessionPool } from "./session-pool.js";
 import { loadExternalDriver } from "../drivers/external.js";
+import { generatorLimit } from "../drivers/generator-health.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { prepareCacheAside } from "../workloads/cache-aside.js";
@@ -27,10 +28,6 @@ import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
 import { formatMs } from "../config/units.js";
 import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
-
-/** Late or dropped sends above this share of the offered load mean the generator, not the server, set the pace. */
-const GENERATOR_SLACK = 0.01;
-const GENERATOR_CPU_SATURATED = 0.95;
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -63,14 +60,6 @@ function toolsUsed(s: Scenario): Map<string, Set<string>> {
     add(w.database, "query");
   }
   return used;
-}
-
-function generatorLimit(stats: PhaseStats | undefined): string | undefined {
-  if (!stats || stats.offered === 0) return undefined;
-  const slack = (stats.lateSends + stats.dropped) / stats.offered;
-  if (slack > GENERATOR_SLACK) return `${stats.lateSends} late and ${stats.dropped} dropped sends out of ${stats.offered} (${(slack * 100).toFixed(1)} %)`;
-  if (stats.cpu >= GENERATOR_CPU_SATURATED) return `the harness used ${(stats.cpu * 100).toFixed(0)} % of a core`;
-  return undefined;
 }
 
 function median(xs: number[]): number {
@@ -228,7 +217,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       base.probe = faultsOutcome.probe;
     }
 
-    const limit = generatorLimit(stats);
+    const limit = generatorLimit(stats, { droppedIsBacklog: false });
     const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome });
     base.slos = evaluateSlos(s.slos, measurements);
   } catch (err) {
