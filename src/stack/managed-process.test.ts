@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
 import { hasPdeathsig, spawnManaged } from "./managed-process.js";
-import { RUN_ID_ENV, ResourceRegistry } from "./resource-registry.js";
+import { RUN_ID_ENV } from "./resource-registry.js";
+import { registriesPerTest } from "../../test/support/registry.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasPostgresUser = (() => {
@@ -15,20 +16,7 @@ const hasPostgresUser = (() => {
   }
 })();
 
-let registries: ResourceRegistry[] = [];
-function newRegistry(): ResourceRegistry {
-  const r = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
-  registries.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  for (const r of registries) {
-    await r.disposeAll();
-    expect(await findProcessesOfRun(r.runId)).toEqual([]);
-  }
-  registries = [];
-});
+const newRegistry = registriesPerTest();
 
 function alive(pid: number): boolean {
   try {

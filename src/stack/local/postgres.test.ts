@@ -1,21 +1,12 @@
 import { existsSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "../leftovers.js";
 import { isAddressInUse } from "../ports.js";
-import { ResourceRegistry } from "../resource-registry.js";
+import { registriesPerTest } from "../../../test/support/registry.js";
 import { startPostgres } from "./postgres.js";
 import { startRedis } from "./redis.js";
 
-let registry: ResourceRegistry;
-function newRegistry(): ResourceRegistry {
-  registry = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
-  return registry;
-}
-
-afterEach(async () => {
-  await registry.disposeAll();
-  expect(await findProcessesOfRun(registry.runId)).toEqual([]);
-});
+const newRegistry = registriesPerTest();
 
 describe("startPostgres", () => {
   it("initdb + start, answers queries on mcp_slo, stops cleanly", async () => {
