@@ -90,9 +90,19 @@ go_tool() {
   local go_tmp
   go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
   if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$module@$version" >"$go_tmp.log" 2>&1; then
-    tail -n 20 "$go_tmp.log" >&2
-    rm -rf "$go_tmp" "$go_tmp.log"
-    die "building $name $version with go install failed (needs Go >= $min_go)"
+    # `go install mod@version` also asks the proxy for the module's version list (to warn about a
+    # deprecated module); a proxy that refuses the list (403, seen for github-mcp-server) fails the
+    # whole install although the pinned version itself is served. Then: download exactly that
+    # version and build the command inside it, with the module's own go.sum (-mod=readonly).
+    local root="${module%%/cmd/*}" module_dir=""
+    if grep -q "loading deprecation" "$go_tmp.log"; then
+      module_dir="$(GOFLAGS=-mod=mod go mod download -json "$root@$version" 2>>"$go_tmp.log" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    fi
+    if [[ -z "$module_dir" ]] || ! (cd "$module_dir" && GOBIN="$go_tmp" GOFLAGS=-mod=readonly go install "./${module#"$root"/}") >>"$go_tmp.log" 2>&1; then
+      tail -n 20 "$go_tmp.log" >&2
+      rm -rf "$go_tmp" "$go_tmp.log"
+      die "building $name $version with go install failed (needs Go >= $min_go)"
+    fi
   fi
   mv "$go_tmp/$built_as" "$tools_bin/$name"
   echo "$version" >"$tools_bin/.$name-version"
@@ -104,6 +114,36 @@ go_tool() {
 go_tool toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server v2.12.0 server 1.22
 # k6, the `driver: k6` load generator (src/drivers/k6-driver.ts); the build takes a few minutes, once.
 go_tool k6 go.k6.io/k6 v1.4.2 k6 1.24
+# The official GitHub MCP server (Go), run against the GitHub API stand-in (src/standins/apis/github.ts);
+# v1.9.0 is the newest version the Go module proxy serves here (later tags answer 403).
+go_tool github-mcp-server github.com/github/github-mcp-server/cmd/github-mcp-server v1.9.0 github-mcp-server 1.25
+
+# --- Python tools from PyPI ----------------------------------------------------------------------
+# Redis's official MCP server (catalog "redis-official", src/catalog/redis-official.ts) is a PyPI
+# package. It gets a virtualenv of its own under .tools, pinned, so it neither needs nor touches the
+# machine's site-packages; the marker file says which version the venv holds (like go_tool's).
+redis_mcp_version=0.5.1
+redis_mcp_venv="$PWD/.tools/venv-redis-mcp"
+if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] || ! grep -qx "$redis_mcp_version" "$redis_mcp_venv/.redis-mcp-server-version" 2>/dev/null; then
+  # redis-mcp-server 0.5.1 declares Requires-Python >= 3.10 (its wheel's METADATA).
+  command -v python3 >/dev/null 2>&1 ||
+    die "redis-mcp-server needs Python >= 3.10 ('python3' is not on PATH): apt-get install python3 python3-venv"
+  python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
+    die "redis-mcp-server $redis_mcp_version needs Python >= 3.10, found $(python3 --version 2>&1) ($(command -v python3))"
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
+    die "python3 cannot create virtualenvs (no venv/ensurepip module): apt-get install python3-venv"
+  rm -rf "$redis_mcp_venv"
+  venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
+  if ! { python3 -m venv "$redis_mcp_venv" &&
+    "$redis_mcp_venv/bin/python" -m pip install --quiet --disable-pip-version-check "redis-mcp-server==$redis_mcp_version"; } >"$venv_log" 2>&1; then
+    tail -n 20 "$venv_log" >&2
+    rm -rf "$redis_mcp_venv" "$venv_log"
+    die "installing redis-mcp-server $redis_mcp_version from PyPI into .tools/venv-redis-mcp failed"
+  fi
+  rm -f "$venv_log"
+  echo "$redis_mcp_version" >"$redis_mcp_venv/.redis-mcp-server-version"
+  echo "setup: installed redis-mcp-server $redis_mcp_version (pip) into .tools/venv-redis-mcp"
+fi
 
 # --- system packages -----------------------------------------------------------------------------
 # The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters
@@ -148,6 +188,19 @@ fi
 # one (they start their own on a free loopback port), so we leave it alone.
 if ((for_tests)); then
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
+fi
+
+# --- containers (tests only) ---------------------------------------------------------------------
+# Podman, docker-compose and the images of docker-compose.yml and the docker provider
+# (scripts/setup-containers.sh; quiet when all is there). Here, before the early exit below, so it
+# runs whether or not apt has something else to install. Where it cannot work, say why and go on:
+# the container tests then skip, naming the reason.
+if ((for_tests)); then
+  if [[ "$(uname -s)" == Linux ]] && command -v apt-get >/dev/null 2>&1; then
+    bash scripts/setup-containers.sh || echo "setup: the container set-up failed (see above); the container tests will skip" >&2
+  else
+    echo "setup: no container set-up (scripts/setup-containers.sh needs Linux with apt-get); the container tests will skip" >&2
+  fi
 fi
 
 if ((${#missing[@]} == 0)); then exit 0; fi

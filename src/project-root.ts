@@ -14,3 +14,6 @@ export const PROJECT_ROOT: string = (() => {
 })();
 
 export const HARNESS_VERSION: string = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+/** Where setup puts what it builds or installs outside npm: Go binaries in bin/, Python virtualenvs. */
+export const TOOLS_DIR: string = path.join(PROJECT_ROOT, ".tools");

@@ -16,11 +16,11 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SERVER_CATALOG, type ServerDefinition } from "../src/catalog/servers.js";
+import { SERVER_CATALOG, serverVersion, type ServerDefinition } from "../src/catalog/servers.js";
 import { localProvider } from "../src/providers/local.js";
 import type { Stack } from "../src/providers/provider.js";
 import type { RunRecord } from "../src/results/types.js";
-import { startSession } from "../src/stack/mcp-session.js";
+import { startSession, writeServerFiles } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions } from "./support/cli.js";
 
@@ -197,7 +197,22 @@ describe("every catalog server starts and answers tools/list", () => {
 
   beforeAll(async () => {
     // Proxied, as a scenario runs them by default: every server reaches its backend through Toxiproxy.
+    // Servers that call a SaaS API get its local stand-in behind Toxiproxy, as offline runs do.
     stack = await localProvider.start({ servers: SERVER_CATALOG, extraNeeds: [], registry, seedRows: 1000, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    await writeServerFiles(SERVER_CATALOG, stack.endpoints);
+  });
+
+  it("is the guide's eight servers, Redis's official one and the reference server, each with its version", async () => {
+    expect(SERVER_CATALOG.map((d) => d.name)).toEqual(["github", "memory", "filesystem", "redis", "postgres", "firecrawl", "notion", "shadcn", "redis-official", "everything"]);
+    const r = await runCli(["servers"], { timeoutMs: 30_000 });
+    expect(r.code, transcript(r)).toBe(0);
+    for (const def of SERVER_CATALOG) {
+      const row = r.stdout.split("\n").find((l) => l.startsWith(`${def.name} `));
+      expect(row, `mcp-slo servers lists ${def.name}`).toBeDefined();
+      expect(row).toContain(`${def.package}@${serverVersion(def)}`);
+      expect(row).toMatch(/stdio, http \((native|bridge)\)/);
+    }
+    expect(r.stdout).not.toContain("not installed");
   });
 
   afterAll(async () => {
@@ -214,6 +229,10 @@ describe("every catalog server starts and answers tools/list", () => {
         expect(def.tools, `catalog entry ${def.name} lists its tools`).toBeDefined();
         const missing = (def.tools ?? []).filter((t) => !session.tools.includes(t));
         expect(missing, `tools/list answered: ${session.tools.join(", ")}`).toEqual([]);
+        // And it works: its probe call (through its backend or upstream hop) is answered without an error.
+        expect(def.probe, `catalog entry ${def.name} has a probe`).toBeDefined();
+        const answer = await session.client.callTool({ name: def.probe!.tool, arguments: def.probe!.args });
+        expect(answer.isError ?? false, JSON.stringify(answer.content).slice(0, 500)).toBe(false);
       } finally {
         await session.close();
       }

@@ -10,6 +10,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
+import { firecrawlServer, notionServer, shadcnServer } from "../standins/apis/catalog-entries.js";
+import { githubServer } from "../standins/apis/github.catalog-entry.js";
+import { redisOfficialServer } from "./redis-official.js";
 
 export type BackingService = "redis" | "postgres";
 
@@ -18,9 +21,14 @@ export interface ServerDefinition {
   title: string;
   /** Registry package, or "custom" for a server defined in a scenario. */
   package: string;
-  /** "node" is replaced with the Node running the harness. */
+  /** "node" is replaced with the Node running the harness; may hold {{tools}} (the project's .tools directory). */
   command: string;
-  /** May hold {{bin}} (the package's executable script), {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}. */
+  /**
+   * May hold {{bin}} (the package's executable script), {{redis.url}}, {{postgres.url}}, {{sandbox}},
+   * {{workdir}}, {{tools}}, {{upstream.url}} (the API the server calls: its stand-in behind Toxiproxy,
+   * or the real API in live mode), {{upstream.proxy}} (see upstream.viaHttpProxy). In `env`, a value
+   * that expands to "" is left out.
+   */
   args: string[];
   env: Record<string, string>;
   needs: BackingService[];
@@ -35,12 +43,40 @@ export interface ServerDefinition {
   tools?: string[];
   /** A cheap call that tells whether the server works: the default recovery and health probe. */
   probe?: { tool: string; args: Record<string, unknown> };
+  /**
+   * The SaaS API the server calls. By default a local stand-in (src/standins/apis/<api>.ts) serves
+   * it, behind a Toxiproxy hop `<server>-><api>`; in live mode (`--live`) the server gets `live`
+   * (MCP_SLO_LIVE_URL_<API> overrides it, e.g. for a GitHub Enterprise host).
+   */
+  upstream?: {
+    api: string;
+    live: string;
+    /**
+     * For a server that cannot be pointed at host:port (GitHub's drops the port of GITHUB_HOST): in
+     * stand-in mode {{upstream.url}} is this host name and {{upstream.proxy}} the stand-in's address
+     * (behind Toxiproxy), for the server's HTTP_PROXY. In live mode {{upstream.proxy}} is "" (left out).
+     */
+    viaHttpProxy?: string;
+  };
+  /**
+   * Tokens the server reads from its environment. With a stand-in it gets `standIn`; in live mode
+   * the value of the same variable in the harness's environment, which must be set. Every value
+   * given is redacted from every output.
+   */
+  secrets?: { env: string; standIn: string }[];
+  /** Files written into the server's working directory ({{workdir}}) before it starts; placeholders expand. */
+  files?: Record<string, string>;
+  /** Where the server comes from: an npm dependency (default), a Go binary built by setup, a PyPI package in a setup-made virtualenv. */
+  registry?: "npm" | "go" | "pypi";
+  /** The installed version, for servers not installed as npm dependencies. */
+  installedVersion?: () => string;
   /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
   guideName?: string;
   notes?: string;
 }
 
 export const SERVER_CATALOG: readonly ServerDefinition[] = [
+  githubServer,
   {
     name: "memory",
     probe: { tool: "search_nodes", args: { query: "mcp-slo-probe" } },
@@ -91,6 +127,10 @@ export const SERVER_CATALOG: readonly ServerDefinition[] = [
     transport: "stdio",
     tools: ["query"],
   },
+  firecrawlServer,
+  notionServer,
+  shadcnServer,
+  redisOfficialServer,
   {
     name: "everything",
     probe: { tool: "echo", args: { message: "mcp-slo-probe" } },
@@ -120,6 +160,12 @@ interface PackageJson {
 function readPackageJson(pkg: string): { dir: string; json: PackageJson } {
   const dir = path.join(PROJECT_ROOT, "node_modules", ...pkg.split("/"));
   return { dir, json: JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson };
+}
+
+/** Installed version of a catalog server, whatever installed it. */
+export function serverVersion(def: ServerDefinition): string {
+  if (def.installedVersion) return def.installedVersion();
+  return resolvePackage(def.package).version;
 }
 
 /** Installed version of an npm dependency of the project. */

@@ -11,14 +11,17 @@ import { PROFILE_NAMES } from "../config/scenario-schema.js";
 import { validateScenarioFile } from "../config/load-scenario.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
-import { SERVER_CATALOG, resolvePackage } from "../catalog/servers.js";
+import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
 import { SLO_CATALOG } from "../slo/catalog.js";
 import { localProvider } from "../providers/local.js";
+import { dockerProvider } from "../providers/docker.js";
 import { run } from "../run/run.js";
 import { makeProgress } from "./progress.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
+import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
+import { redactKnownSecrets, registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -87,14 +90,15 @@ async function main(argv: string[]): Promise<number> {
     .option("--suite <name>", "run a named suite from scenarios/suites.yaml")
     .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
-    .addOption(new Option("--provider <name>", "where the stack runs").choices(["local"]).default("local"))
+    .addOption(new Option("--provider <name>", "where the stack runs").choices(["local", "docker"]).default("local"))
+    .option("--live", "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins", false)
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
     .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(["sdk", "autocannon", "k6"]))
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; failOnInconclusive: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags) => {
+    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; provider: "local" | "docker"; failOnInconclusive: boolean; live: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags) => {
       const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
       if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
       const telemetryOptions = runTelemetryOptions(o);
@@ -106,8 +110,10 @@ async function main(argv: string[]): Promise<number> {
           profile: o.profile,
           outDir: o.out,
           reportsRoot: path.join(PROJECT_ROOT, "reports"),
-          provider: localProvider,
+          // docker: Redis, PostgreSQL and Toxiproxy in containers of Docker or Podman (src/providers/docker.ts).
+          provider: o.provider === "docker" ? dockerProvider : localProvider,
           failOnInconclusive: o.failOnInconclusive,
+          live: o.live,
           ...(o.driver !== undefined && { driver: o.driver }),
           progress: progress.line,
           command: ["mcp-slo", ...argv],
@@ -135,12 +141,19 @@ async function main(argv: string[]): Promise<number> {
     .description("list the MCP servers the harness knows by name")
     .action(() => {
       const rows = SERVER_CATALOG.map((d) => {
-        const version = resolvePackage(d.package).version;
-        return [`${d.name}`, `${d.package}@${version}`, d.transport, d.needs.join("+") || "-", d.title];
+        let version: string;
+        try {
+          version = serverVersion(d);
+        } catch {
+          version = "not installed: run bash scripts/setup.sh";
+        }
+        const needs = [...d.needs, ...(d.upstream ? [`${d.upstream.api} API${d.secrets?.length ? ` (${d.secrets.map((x) => x.env).join(", ")})` : ""}`] : [])];
+        return [d.name, `${d.package}@${version} (${d.registry ?? "npm"})`, `stdio, http (${d.http ? "native" : "bridge"})`, needs.join(" + ") || "-", d.title];
       });
-      const header = ["NAME", "PACKAGE", "TRANSPORT", "NEEDS", "WHAT"];
+      const header = ["NAME", "PACKAGE", "TRANSPORTS", "NEEDS", "WHAT"];
       const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
       for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ") + "\n");
+      process.stdout.write("\nAn API a server needs is a local stand-in by default (offline); `run --live` uses the real API with the token named.\nhttp (bridge): the harness serves the server's stdio as MCP Streamable HTTP; http (native): the server's own.\n");
     });
 
   program
@@ -153,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
     });
 
   registerMonitorCommand(program);
+  registerBridgeCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
     code = c;
   });
@@ -176,5 +190,15 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw err;
 });
+
+// One choke point for every line the harness prints (progress, verdicts, errors quoting a server's
+// stderr): tokens of this run never reach a terminal or a CI log. Catalog servers' token variables
+// and any variable named like a credential are registered before anything runs.
+registerSecretsFromEnvironment();
+for (const def of SERVER_CATALOG) for (const secret of def.secrets ?? []) registerSecret(process.env[secret.env]);
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === "string" ? redactKnownSecrets(chunk) : chunk, ...rest)) as typeof stream.write;
+}
 
 process.exitCode = await main(process.argv.slice(2));

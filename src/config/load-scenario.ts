@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import type { UpstreamOptions } from "../standins/upstreams.js";
 import type { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
@@ -33,7 +34,8 @@ export interface ResolvedSlo {
 export type ResolvedWorkload =
   | { kind: "mix"; calls: { server: string; tool: string; weight: number; args: Record<string, unknown> }[] }
   | { kind: "coordination"; server: string; readTimeoutMs: number }
-  | { kind: "cache-aside"; cache: string; database: string; keys: number; zipfExponent: number };
+  | { kind: "cache-aside"; cache: string; database: string; keys: number; zipfExponent: number }
+  | { kind: "install"; limitMs: number; startToReady: boolean };
 
 export type RedisPersistence = (typeof REDIS_PERSISTENCE)[number];
 export type RpoStore = "redis" | "postgres" | "memory" | "filesystem";
@@ -92,6 +94,8 @@ export interface Scenario {
   /** Who generates the load (src/drivers). */
   driver: "sdk" | "autocannon" | "k6";
   backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
+  /** Stand-ins or the real APIs for servers that call a SaaS API, and how each stand-in behaves. */
+  upstream: UpstreamOptions;
   faults: ResolvedFault[];
   recovery: ResolvedRecovery | undefined;
   rpo: { stores: RpoStore[]; intervalMs: number } | undefined;
@@ -219,11 +223,19 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   const serverNames = [...toolsOf.keys()];
   const needsOf = (server: string): string[] => {
     const def = findServer(server);
-    if (def) return def.needs;
+    // A server's upstream API is reached over a hop like a backend: "github->github", "github".
+    if (def) return [...def.needs, ...(def.upstream ? [def.upstream.api] : [])];
     const custom = arr(["servers"]).find((x) => typeof x === "object" && x !== null && (x as { name?: unknown }).name === server) as { needs?: unknown } | undefined;
     return Array.isArray(custom?.needs) ? custom.needs.filter((n): n is string => typeof n === "string") : [];
   };
   const usesBackend = (backend: string) => serverNames.some((n) => needsOf(n).includes(backend));
+  const standIns = valueAt(raw, ["standIns"]);
+  if (standIns && typeof standIns === "object" && !Array.isArray(standIns)) {
+    const apis = serverNames.map((n) => findServer(n)?.upstream?.api).filter((a): a is string => a !== undefined);
+    for (const api of Object.keys(standIns)) {
+      if (!apis.includes(api)) out.push(problem(loc, ["standIns", api], `expected an upstream API of this scenario's servers (${apis.join(", ") || "none calls one"}), found "${api}"`, { found: false }));
+    }
+  }
   arr(["faults"]).forEach((_, i) => {
     const p: PathPart[] = ["faults", i];
     const hop = str([...p, "hop"]);
@@ -428,7 +440,9 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
       ? { kind: "mix", calls: w.calls.map((c) => ({ server: c.server, tool: c.tool, weight: c.weight, args: c.args })) }
       : w.kind === "coordination"
         ? { kind: "coordination", server: w.server, readTimeoutMs: ms(w.readTimeout) }
-        : { kind: "cache-aside", cache: w.cache, database: w.database, keys: w.keys, zipfExponent: w.zipfExponent };
+        : w.kind === "cache-aside"
+          ? { kind: "cache-aside", cache: w.cache, database: w.database, keys: w.keys, zipfExponent: w.zipfExponent }
+          : { kind: "install", limitMs: ms(w.limit), startToReady: w.startToReady };
   return {
     name: s.name,
     description: s.description,
@@ -450,6 +464,15 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     transport: s.transport,
     driver: s.driver,
     backends: s.backends,
+    upstream: {
+      mode: s.upstream,
+      behaviour: Object.fromEntries(
+        Object.entries(s.standIns).map(([api, b]) => [
+          api,
+          { ...(b.latency && { latency: { medianMs: ms(b.latency.median), p95Ms: ms(b.latency.p95) } }), errorRate: b.errorRate, errorStatus: b.errorStatus, seed: s.seed },
+        ]),
+      ),
+    },
     faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
     recovery: resolveRecovery(s, servers),
     rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval) } : undefined,
@@ -484,7 +507,7 @@ function resolveFault(f: FaultSpec, index: number): ResolvedFault {
 
 /** The server whose path a fault breaks: the one a recovery probe should call by default. */
 function affectedServer(f: FaultSpec, servers: readonly ServerDefinition[]): string | undefined {
-  const usingBackend = (backend: string) => servers.find((d) => d.needs.includes(backend as never))?.name;
+  const usingBackend = (backend: string) => servers.find((d) => d.needs.includes(backend as never) || d.upstream?.api === backend)?.name;
   switch (f.kind) {
     case "toxic":
     case "hop-down":

@@ -94,7 +94,17 @@ const CacheAsideWorkload = z.strictObject({
   zipfExponent: z.number().positive().max(5).default(1.1),
 });
 
-export const Workload = z.discriminatedUnion("kind", [MixWorkload, CoordinationWorkload, CacheAsideWorkload]);
+const InstallWorkload = z
+  .strictObject({
+    kind: z.literal("install"),
+    limit: Duration.default("15m").describe("An install still running after this long is stopped and counted as not finished (a miss of any objective at or under it)."),
+    startToReady: z.boolean().default(true).describe("Start each freshly installed copy once and time spawn to a completed MCP initialize (servers that need no backing service or upstream API)."),
+  })
+  .describe(
+    "No load: a cold install of every server of the scenario from its registry (npm, PyPI, the Go module proxy) into empty temp dirs and caches, one after another. The time includes the registry download, so it depends on the network; an install that fails (e.g. no network) is an environment error, not a failed SLO.",
+  );
+
+export const Workload = z.discriminatedUnion("kind", [MixWorkload, CoordinationWorkload, CacheAsideWorkload, InstallWorkload]);
 export type Workload = z.infer<typeof Workload>;
 
 export const CustomServer = z
@@ -132,10 +142,10 @@ const FaultTiming = {
 const Hop = z
   .string()
   .regex(
-    /^(([a-z][a-z0-9_-]*->)?(redis|postgres)|client->[a-z][a-z0-9_-]*)$/,
-    'expected a backend ("redis", "postgres": every hop to it), one hop "server->backend", e.g. "redis->redis", or "client->server" (transport: http)',
+    /^([a-z][a-z0-9_-]*->)?[a-z][a-z0-9_-]*$/,
+    'expected a backend or upstream API ("redis", "postgres", "github": every hop to it), one hop "server->backend", e.g. "redis->redis" or "github->github", or "client->server" (transport: http)',
   )
-  .describe('A TCP hop through Toxiproxy: "redis" or "postgres" for every hop to that backend, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).');
+  .describe('A TCP hop through Toxiproxy: "redis", "postgres" or an upstream API such as "github" for every hop to it, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).');
 
 export const ToxicFault = z.strictObject({
   kind: z.literal("toxic"),
@@ -211,6 +221,17 @@ const Rpo = z.strictObject({
   interval: Duration.default("20ms").describe("Pause between a writer's writes."),
 });
 
+const StandInBehaviour = z
+  .strictObject({
+    latency: z
+      .strictObject({ median: Duration, p95: Duration })
+      .optional()
+      .describe("Response time the stand-in adds: log-normal with this median and 95th percentile. Omitted: none, so the figures are the stack's own."),
+    errorRate: z.number().min(0).max(1).default(0).describe("Share of requests answered with errorStatus instead of the API's answer."),
+    errorStatus: z.number().int().min(400).max(599).default(503),
+  })
+  .describe("How a local stand-in of a SaaS API behaves.");
+
 const Backends = z.strictObject({
   redis: z.strictObject({ persistence: z.enum(REDIS_PERSISTENCE).default("none") }).default({ persistence: "none" }),
   postgres: z.strictObject({ synchronousCommit: z.enum(["on", "off"]).default("on") }).default({ synchronousCommit: "on" }),
@@ -262,6 +283,11 @@ const ScenarioBody = {
     .describe("Who generates the load: the harness's MCP SDK driver, autocannon (raw JSON-RPC over HTTP) or k6. autocannon and k6 need transport: http and a mix workload."),
   proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
   backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
+  upstream: z
+    .enum(["stand-in", "live"])
+    .default("stand-in")
+    .describe("What servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN's registry) talk to: local stand-ins (offline; results are marked) or the real APIs with tokens from the environment (`mcp-slo run --live` sets this)."),
+  standIns: z.record(z.string(), StandInBehaviour).default({}).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate."),
   faults: z.array(ScenarioFault).default([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
   rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
@@ -280,7 +306,8 @@ export const ScenarioFile = z
     profiles: z.partialRecord(z.enum(PROFILE_NAMES), ProfileOverride).default({}),
   })
   .superRefine((s, ctx) => {
-    if (s.duration === undefined && s.count === undefined && s.capacity === undefined) {
+    // An install scenario has no measurement window: each install takes what it takes (up to its limit).
+    if (s.duration === undefined && s.count === undefined && s.capacity === undefined && s.workload.kind !== "install") {
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
     }
     if (s.capacity) {
@@ -302,6 +329,7 @@ export const ScenarioFile = z
       checkServer(w.cache, ["workload", "cache"]);
       checkServer(w.database, ["workload", "database"]);
     }
+    if (w.kind === "install") s.servers.forEach((x, i) => typeof x !== "string" && ctx.addIssue({ code: "custom", path: ["servers", i], message: "an install scenario installs catalog servers; a custom server has no registry package to install" }));
     if (w.kind === "coordination" && s.agents < 2) ctx.addIssue({ code: "custom", path: ["agents"], message: "coordination needs at least 2 agents (a writer and a reader)" });
     s.slos.forEach((slo, i) => {
       const server = slo.scope?.server;

@@ -168,6 +168,7 @@ function banner(run: RunRecord): string {
     ["Profile", run.profile],
     ["Environment", `${env.platform}, ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB, Node ${env.node}`],
     ["Host", env.hostname],
+    ...(env.stack ? [["Stack", `${env.stack.provider}${env.stack.engine ? ` on ${env.stack.engine}` : ""}`] as [string, string]] : []),
   ];
   return `<header class="banner ${run.verdict}" id="verdict">
   <div class="verdict-label">Overall verdict</div>
@@ -244,21 +245,53 @@ function scorecard(run: RunRecord): string {
 </section>`;
 }
 
+/** The verdicts of SLOs scoped to one server: the per-server row a manager reads first. */
+function serverVerdicts(s: ScenarioResult, server: string): string {
+  const own = s.slos.filter((x) => x.scope.server === server);
+  if (own.length === 0) return `<span class="muted small">none scoped to it</span>`;
+  // Compact: the badge and the SLO id (without the "@server" it is scoped to); the rest on hover.
+  return own.map((x) => `<div class="nowrap" title="${e(`${x.title}: ${x.objective}, measured ${x.measuredText}`)}">${badge(x.verdict)} <code class="small">${e(x.id.replace(/@[^@]+$/, ""))}</code></div>`).join("");
+}
+
 function serversTable(s: ScenarioResult): string {
   if (s.servers.length === 0) return "";
   const rows = s.servers.map((srv) => `<tr>
-  <td><strong>${e(srv.name)}</strong>${srv.upstream === "stand-in" ? ` <span class="tag">stand-in</span>` : ""}</td>
+  <td><strong>${e(srv.name)}</strong>${srv.upstream === "stand-in" ? ` <span class="tag">stand-in</span>` : srv.upstream === "live" ? ` <span class="tag">live API</span>` : ""}</td>
   <td><code class="package">${e(srv.package).replace(/\//g, "/<wbr>")}<wbr>@${e(srv.version)}</code></td>
   <td>${e(srv.transport)}</td>
   <td class="num">${ms(srv.startToReadyMs.p50)} ms</td>
   <td class="num">${ms(srv.startToReadyMs.max)} ms</td>
   <td class="num">${int(srv.startToReadyMs.sessions)}</td>
   <td>${e(srv.upstream)}</td>
-  <td class="small">${e(srv.tools.join(", "))}</td>
+  <td>${serverVerdicts(s, srv.name)}</td>
+  <td class="small">${srv.tools.length > 6 ? `<details><summary>${int(srv.tools.length)} tools</summary>${e(srv.tools.join(", "))}</details>` : e(srv.tools.join(", "))}</td>
 </tr>`);
   return `<h3>Servers</h3>
 <div class="table-wrap"><table>
-  <thead><tr><th>Server</th><th>Package</th><th>Transport</th><th class="num">Start to ready p50</th><th class="num">max</th><th class="num">Sessions</th><th>Upstream</th><th>Tools</th></tr></thead>
+  <thead><tr><th>Server</th><th>Package</th><th>Transport</th><th class="num">Start to ready p50</th><th class="num">max</th><th class="num">Sessions</th><th>Upstream</th><th>Verdicts</th><th>Tools</th></tr></thead>
+  <tbody>${rows.join("")}</tbody>
+</table></div>${upstreamsTable(s)}`;
+}
+
+function upstreamsTable(s: ScenarioResult): string {
+  if (!s.upstreams?.length) return "";
+  const rows = s.upstreams.map((u) => {
+    const b = u.behaviour;
+    const behaviour = b && (b.latency || b.errorRate) ? [b.latency && `added latency median ${b.latency.medianMs} ms, p95 ${b.latency.p95Ms} ms`, b.errorRate && `${(b.errorRate * 100).toFixed(2)} % errors (${b.errorStatus ?? 503})`].filter(Boolean).join("; ") : u.mode === "stand-in" ? "no added latency or errors" : "";
+    const answers = u.byStatus ? Object.entries(u.byStatus).map(([code, n]) => `${code}: ${int(n)}`).join(", ") : "";
+    return `<tr>
+  <td><strong>${e(u.api)}</strong> ${u.mode === "stand-in" ? `<span class="tag">stand-in</span>` : `<span class="tag">live API</span>`}</td>
+  <td>${e(u.title)}${u.payloads ? `<div class="small muted">payloads: ${e(u.payloads)}</div>` : ""}</td>
+  <td>${e(u.servers.join(", "))}</td>
+  <td class="small">${e(behaviour)}</td>
+  <td class="num">${u.requests === undefined ? "" : int(u.requests)}</td>
+  <td class="small">${e(answers)}${u.unmatched?.length ? `<div class="small">no route for: ${e(u.unmatched.join("; "))}</div>` : ""}</td>
+</tr>`;
+  });
+  return `<h3>Upstream APIs</h3>
+<p class="small muted">Servers that call a SaaS API ran against ${s.upstreams.every((u) => u.mode === "stand-in") ? "local stand-ins (offline): their results check the MCP server and the stack, not the vendor's service" : "the APIs shown"}.</p>
+<div class="table-wrap"><table>
+  <thead><tr><th>API</th><th>What answered</th><th>Servers</th><th>Behaviour</th><th class="num">Requests</th><th>Answers</th></tr></thead>
   <tbody>${rows.join("")}</tbody>
 </table></div>`;
 }
@@ -684,6 +717,7 @@ code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-b
 a{color:inherit}
 .muted{color:var(--muted)}
 .small{font-size:12.5px}
+.nowrap{white-space:nowrap}
 .banner{border-radius:14px;padding:26px 30px;color:#fff;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 .banner.pass{background:var(--pass)}
 .banner.fail{background:var(--fail)}

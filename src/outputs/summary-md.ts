@@ -255,6 +255,24 @@ function capacitySection(scenario: ScenarioResult): string[] {
   ];
 }
 
+/** A row per server with the verdicts of the SLOs scoped to it, when the scenario has several servers. */
+function serversSection(scenario: ScenarioResult): string[] {
+  if (scenario.servers.length < 2) return [];
+  return [
+    "",
+    "Servers:",
+    "",
+    ...table(
+      ["server", "version", "upstream", "start to ready max ms", "pass", "fail", "inconclusive"],
+      scenario.servers.map((srv) => {
+        const own = scenario.slos.filter((x) => x.scope.server === srv.name);
+        const n = (v: string) => String(own.filter((x) => x.verdict === v).length);
+        return [srv.name, `${srv.package}@${srv.version}`, srv.upstream, ms(srv.startToReadyMs.max), n("pass"), n("fail"), n("inconclusive")];
+      }),
+    ),
+  ];
+}
+
 function scenarioSection(scenario: ScenarioResult): string[] {
   const variant = scenario.variant ? ` \`${scenario.variant.replace(/`/g, "'")}\`` : "";
   const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}${variant}`, ""];
@@ -265,6 +283,7 @@ function scenarioSection(scenario: ScenarioResult): string[] {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
   out.push(...sloSection(scenario));
+  out.push(...serversSection(scenario));
   out.push(...capacitySection(scenario));
   out.push(...recoverySection(scenario));
   out.push(...latencySection(scenario.latency));
@@ -302,6 +321,10 @@ function scenarioSection(scenario: ScenarioResult): string[] {
   if (standIns.length > 0) {
     out.push("", `(stand-in): ${escapeMarkdownCell(standIns.join(", "))} talked to a local stand-in of a SaaS API, not the real one.`);
   }
+  for (const u of scenario.upstreams ?? []) {
+    const answered = u.requests === undefined ? "" : `; ${u.requests} requests${u.unmatched?.length ? `, no route for ${u.unmatched.length} kind(s)` : ""}`;
+    out.push(`- ${escapeMarkdownCell(u.api)} API: ${u.mode === "stand-in" ? `stand-in (${escapeMarkdownCell(u.payloads ?? u.title)})` : "the real API (live)"} for ${escapeMarkdownCell(u.servers.join(", "))}${answered}`);
+  }
   return out;
 }
 
@@ -312,7 +335,9 @@ export function renderSummaryMarkdown(run: RunRecord): string {
     `# ${VERDICT_WORD[run.verdict]}: ${pass} of ${total} SLOs met, ${fail} failed, ${inconclusive} inconclusive`,
     "",
     `Run \`${run.runId}\`, ${run.startedAt}, profile \`${run.profile}\`, ` +
-      `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}.`,
+      `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}` +
+      (run.environment.stack ? `, stack: ${escapeMarkdownCell(`${run.environment.stack.provider}${run.environment.stack.engine ? ` on ${run.environment.stack.engine}` : ""}`)}` : "") +
+      ".",
     "",
     ...recoveryMatrix(run),
   ];

@@ -5,6 +5,7 @@
  * interrupted run) sees either the old file, the whole new file, or nothing,
  * never half a file.
  */
+import { redactKnownSecrets } from "../telemetry/redact.js";
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
@@ -45,7 +46,7 @@ async function writeAtomic(dir: string, name: string, content: string): Promise<
   try {
     const handle = await open(temp, "w", 0o644);
     try {
-      await handle.writeFile(content, "utf8");
+      await handle.writeFile(redactKnownSecrets(content), "utf8");
       await handle.sync();
     } finally {
       await handle.close();
@@ -64,7 +65,7 @@ function writeAtomicSync(dir: string, name: string, content: string): string {
   try {
     const fd = openSync(temp, "w", 0o644);
     try {
-      const bytes = Buffer.from(content, "utf8");
+      const bytes = Buffer.from(redactKnownSecrets(content), "utf8");
       let written = 0;
       while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
       fsyncSync(fd);

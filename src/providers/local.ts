@@ -12,19 +12,21 @@ import { startPostgres, type StartedPostgres } from "../stack/local/postgres.js"
 import { startRedis, type StartedRedis } from "../stack/local/redis.js";
 import { startToxiproxy, type StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { BackendInfo } from "../results/types.js";
+import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
 import type { BackendHandle, Stack, StackProvider } from "./provider.js";
 
 /** Files the sandbox holds at start, for read workloads: docs/doc-1.txt .. docs/doc-100.txt. */
 export const SANDBOX_DOCS = 100;
 
-const REDIS_DURABILITY = {
+/** How each Redis persistence setting is described in the report (also by the docker provider). */
+export const REDIS_DURABILITY = {
   none: "no persistence",
   rdb: "RDB snapshot every second with a write (save 1 1)",
   "aof-everysec": "appendonly yes, appendfsync everysec",
   "aof-always": "appendonly yes, appendfsync always",
 } as const;
 
-async function seedSandbox(sandbox: string): Promise<void> {
+export async function seedSandbox(sandbox: string): Promise<void> {
   const docs = path.join(sandbox, "docs");
   await mkdir(docs, { recursive: true });
   // Where the RPO writer of the filesystem server puts its records.
@@ -33,7 +35,8 @@ async function seedSandbox(sandbox: string): Promise<void> {
   await Promise.all(Array.from({ length: SANDBOX_DOCS }, (_, i) => writeFile(path.join(docs, `doc-${i + 1}.txt`), `doc ${i + 1}\n${body}`)));
 }
 
-async function seedPostgres(pg: StartedPostgres, rows: number): Promise<void> {
+/** Also seeds the docker provider's PostgreSQL: anything with a query() will do. */
+export async function seedPostgres(pg: Pick<StartedPostgres, "query">, rows: number): Promise<void> {
   await pg.query("CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, payload text NOT NULL)");
   await pg.query("INSERT INTO items SELECT g, 'item ' || g, md5(g::text) FROM generate_series(1, $1::integer) AS g", [rows]);
   await pg.query("ANALYZE items");
@@ -71,7 +74,7 @@ function withHost(url: string, listen: string): string {
 
 export const localProvider: StackProvider = {
   name: "local",
-  async start({ servers, extraNeeds, registry, seedRows, proxied, transport, redis: redisSettings, postgres: postgresSettings }): Promise<Stack> {
+  async start({ servers, extraNeeds, registry, seedRows, proxied, transport, redis: redisSettings, postgres: postgresSettings, upstream = { mode: "stand-in", behaviour: {} } }): Promise<Stack> {
     const needs = new Set<BackingService>([...servers.flatMap((d) => d.needs), ...extraNeeds]);
     const sandbox = await registry.makeTempDir("sandbox");
     const workdir = await registry.makeTempDir("work");
@@ -79,15 +82,17 @@ export const localProvider: StackProvider = {
     let redis: StartedRedis | undefined;
     let postgres: StartedPostgres | undefined;
     let toxiproxy: StartedToxiproxy | undefined;
+    let upstreams: StartedUpstreams | undefined;
     const stop = async () => {
-      await Promise.allSettled([redis?.stop(), postgres?.stop(), toxiproxy?.stop()]);
+      await Promise.allSettled([redis?.stop(), postgres?.stop(), toxiproxy?.stop(), upstreams?.stop()]);
     };
+    const standInHops = upstream.mode === "stand-in" && upstreamServers(servers).length > 0;
     const hopUrls = new Map<string, string>();
     try {
       [redis, postgres, toxiproxy] = await Promise.all([
         needs.has("redis") ? startRedis({ registry, persistence: redisSettings.persistence }).catch((e: unknown) => Promise.reject(environmentError("Redis", e))) : undefined,
         needs.has("postgres") ? startPostgres({ registry, synchronousCommit: postgresSettings.synchronousCommit }).catch((e: unknown) => Promise.reject(environmentError("PostgreSQL", e))) : undefined,
-        proxied && (needs.size > 0 || transport === "http") ? startToxiproxy({ registry }).catch((e: unknown) => Promise.reject(environmentError("Toxiproxy", e))) : undefined,
+        proxied && (needs.size > 0 || transport === "http" || standInHops) ? startToxiproxy({ registry }).catch((e: unknown) => Promise.reject(environmentError("Toxiproxy", e))) : undefined,
       ]);
       if (postgres) await seedPostgres(postgres, seedRows);
       if (toxiproxy) {
@@ -101,6 +106,7 @@ export const localProvider: StackProvider = {
           hopUrls.set(`${server}->${service}`, withHost(url, hop.listen));
         }
       }
+      upstreams = await startUpstreams({ servers, registry, options: upstream, toxiproxy });
     } catch (err) {
       await stop();
       throw err;
@@ -117,7 +123,9 @@ export const localProvider: StackProvider = {
         ...(redis && { redis: { url: redis.url } }),
         ...(postgres && { postgres: { url: postgres.url } }),
         ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
+        upstream: upstreams.endpoint,
       },
+      upstreams: upstreams.summaries,
       backends,
       handles: { ...(redis && { redis: handle("redis", redis) }), ...(postgres && { postgres: handle("postgres", postgres) }) },
       ...(toxiproxy && { toxiproxy }),

@@ -3,12 +3,13 @@
  * Toxiproxy in front of them, a sandbox) and says where it is. The MCP
  * sessions themselves are started by the runner, on whatever the provider ran.
  */
-import type { BackendInfo } from "../results/types.js";
+import type { BackendInfo, UpstreamSummary } from "../results/types.js";
 import type { BackingService, ServerDefinition } from "../catalog/servers.js";
 import type { RedisPersistence } from "../config/load-scenario.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
+import type { UpstreamOptions } from "../standins/upstreams.js";
 
 /** What a process fault can do to a backend, whatever runs it (a local process, a container). */
 export interface BackendHandle {
@@ -27,6 +28,8 @@ export interface Stack {
   backends: BackendInfo[];
   handles: Partial<Record<BackingService, BackendHandle>>;
   toxiproxy?: StartedToxiproxy;
+  /** The SaaS APIs the servers call (stand-ins or live), for the report; a stand-in's counts as of the call. */
+  upstreams?: () => Promise<UpstreamSummary[]>;
   /** INFO of the stack's Redis, when it has one. */
   redisInfo?: (section: string) => Promise<Record<string, string>>;
   /** Reads keys straight from Redis (not through an MCP server or a proxy), for RPO read-back. */
@@ -48,9 +51,13 @@ export interface StackStartOptions {
   transport?: "stdio" | "http";
   redis: { persistence: RedisPersistence };
   postgres: { synchronousCommit: "on" | "off" };
+  /** Servers with an upstream API get its stand-in (behind Toxiproxy when proxied) or the real API. Default: stand-ins as they come. */
+  upstream?: UpstreamOptions;
 }
 
 export interface StackProvider {
   readonly name: string;
   start(opts: StackStartOptions): Promise<Stack>;
+  /** What ran this run's stacks, for the report (e.g. "podman 4.3.1 (...)"); undefined before the first start. */
+  describe?(registry: ResourceRegistry): string | undefined;
 }

@@ -6,6 +6,26 @@
 
 export type Verdict = "pass" | "fail" | "inconclusive";
 
+/** One cold install of a server from its registry into empty dirs (src/install/measure-install.ts). */
+export interface InstallResult {
+  server: string;
+  package: string;
+  version: string;
+  registry: "npm" | "pypi" | "go";
+  /** The install command(s) as run, e.g. "npm install --prefix <tmp> ... pkg@1.2.3". */
+  command: string;
+  /** installed: finished with exit 0; timeout: stopped at `limitMs`; failed: exited with an error. */
+  outcome: "installed" | "timeout" | "failed";
+  /** Wall clock from the start of the install to its end (timeout: the limit), registry download included. */
+  installMs: number;
+  limitMs: number;
+  /** failed: why, with the last output lines of the install. */
+  error?: string;
+  /** Spawn of the freshly installed copy to a completed MCP initialize; null when not measured (see note). */
+  startToReadyMs: number | null;
+  note?: string;
+}
+
 /** Overall status of a run or a scenario. */
 export type RunStatus = "completed" | "interrupted" | "error";
 
@@ -269,6 +289,22 @@ export interface CapacityResult {
   note: string;
 }
 
+export interface UpstreamSummary {
+  api: string;
+  mode: "stand-in" | "live";
+  title: string;
+  /** Where a stand-in's payloads come from. */
+  payloads?: string;
+  servers: string[];
+  /** A stand-in's added latency and error rate, when set. */
+  behaviour?: { latency?: { medianMs: number; p95Ms: number }; errorRate?: number; errorStatus?: number };
+  /** What the stand-in answered during the scenario (offline runs only). */
+  requests?: number;
+  byStatus?: Record<string, number>;
+  /** Calls no route of the stand-in knew ("METHOD /path"): the server asked for something the stand-in lacks. */
+  unmatched?: string[];
+}
+
 export interface ScenarioResult {
   name: string;
   /** The matrix cell, e.g. "redis.persistence=none", when the scenario has a matrix. */
@@ -283,6 +319,8 @@ export interface ScenarioResult {
   endedAt: string;
   servers: ServerInfo[];
   backends: BackendInfo[];
+  /** The SaaS APIs servers called: local stand-ins (and where their payloads come from) or the real ones. */
+  upstreams?: UpstreamSummary[];
   load: LoadSummary | null;
   latency: LatencySummary[];
   timeline: { intervalMs: number; points: TimelinePoint[] };
@@ -293,6 +331,8 @@ export interface ScenarioResult {
   rpo?: RpoResult[];
   steadyState?: SteadyStateCheck[];
   probe?: ProbeSeries;
+  /** Cold installs, when the scenario's workload is `kind: install` (no load is run then). */
+  install?: InstallResult[];
   /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */
   capacity?: CapacityResult;
   slos: SloResult[];
@@ -316,6 +356,8 @@ export interface RunRecord {
     cpuModel: string;
     memoryGiB: number;
     hostname: string;
+    /** What ran the stack: the provider (--provider) and, for containers, the engine. Absent in older records. */
+    stack?: { provider: string; engine?: string };
   };
   counts: { pass: number; fail: number; inconclusive: number };
   scenarios: ScenarioResult[];

@@ -38,7 +38,8 @@ export function recorderMeasurements(o: {
       const info = o.servers.find((x) => x.name === server);
       return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
     },
-    standIn: () => false,
+    // An SLO over every server counts as measured against a stand-in when any of them used one.
+    standIn: (server) => o.servers.some((x) => (server === undefined || x.name === server) && x.upstream === "stand-in"),
     recovery: () => o.faults?.faults,
     rpo: () => o.faults?.rpo,
   };

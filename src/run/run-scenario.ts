@@ -6,7 +6,8 @@
  */
 import type { Scenario } from "../config/load-scenario.js";
 import { HarnessError } from "../errors.js";
-import { resolvePackage, type BackingService } from "../catalog/servers.js";
+import { serverVersion, type BackingService } from "../catalog/servers.js";
+import { writeServerFiles } from "../stack/mcp-session.js";
 import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/sdk-driver.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
@@ -28,6 +29,7 @@ import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
 import { formatMs } from "../config/units.js";
 import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
+import { runInstallScenario } from "../install/run-install-scenario.js";
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -45,6 +47,7 @@ function prepareWorkload(s: Scenario, env: WorkloadEnv): PreparedWorkload {
     case "mix": return prepareMix(s.workload, env);
     case "coordination": return prepareCoordination(s.workload, env);
     case "cache-aside": return prepareCacheAside(s.workload, env);
+    case "install": throw new Error("an install scenario runs no workload (src/install/run-install-scenario.ts)");
   }
 }
 
@@ -68,6 +71,8 @@ function median(xs: number[]): number {
 }
 
 export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioResult> {
+  // Install scenarios time cold installs instead of load: no stack, no sessions (src/install).
+  if (opts.scenario.workload.kind === "install") return runInstallScenario(opts);
   const { scenario: s, registry, signal } = opts;
   const startedAt = new Date().toISOString();
   const base: ScenarioResult = emptyScenarioResult(s, startedAt);
@@ -82,9 +87,15 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.kind === "cache-aside" ? s.workload.keys : 0);
     say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
-    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres });
+    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres, upstream: s.upstream });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
+    const upstreams = await stack.upstreams?.();
+    if (upstreams?.length) {
+      base.upstreams = upstreams;
+      for (const u of upstreams) say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `local stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
+    }
+    await writeServerFiles(s.servers, stack.endpoints);
 
     if (s.transport === "http") {
       say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
@@ -111,10 +122,10 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       return {
         name: def.name,
         package: def.package,
-        version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : resolvePackage(def.package).version,
+        version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : serverVersion(def),
         transport: s.transport,
         startToReadyMs: { p50: median(times), max: Math.max(...times), sessions: times.length },
-        upstream: "none",
+        upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],
       };
     });
@@ -230,6 +241,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     }
   } finally {
     say("stopping");
+    if (base.upstreams && stack?.upstreams) base.upstreams = await stack.upstreams().catch(() => base.upstreams);
     await experiment?.rollback();
     await pool?.closeAll();
     await httpEndpoints?.stop();

@@ -5,6 +5,7 @@
  * measured, everything started is stopped, and results.json says
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
+import { registerSecret } from "../telemetry/redact.js";
 import { hostEnvironment } from "./environment.js";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
@@ -34,6 +35,8 @@ export interface RunOptions {
   profile: string;
   /** Run every scenario with this load driver instead of its own (same scenario, another tool). */
   driver?: "sdk" | "autocannon" | "k6";
+  /** --live: servers that call a SaaS API talk to the real one, with tokens from the environment. */
+  live?: boolean;
   outDir: string | undefined;
   reportsRoot: string;
   provider: StackProvider;
@@ -56,6 +59,33 @@ export interface RunOutcome {
 
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Applies --live (or a scenario's own `upstream: live`): every token a live server needs must be in
+ * the environment before anything starts, and each one is registered for redaction from every output.
+ */
+export function withLiveUpstreams(scenarios: Scenario[], live: boolean): Scenario[] {
+  const out = live ? scenarios.map((s) => ({ ...s, upstream: { ...s.upstream, mode: "live" as const } })) : scenarios;
+  const missing = new Set<string>();
+  for (const s of out) {
+    if (s.upstream.mode !== "live") continue;
+    for (const def of s.servers) {
+      if (!def.upstream) continue;
+      for (const secret of def.secrets ?? []) {
+        const value = process.env[secret.env];
+        if (!value) missing.add(`${secret.env} (server ${def.name}, scenario ${s.file})`);
+        registerSecret(value);
+      }
+    }
+  }
+  if (missing.size) {
+    throw new HarnessError("invalid_input", "live mode needs the API tokens of its servers in the environment", {
+      details: [...missing].map((m) => `not set: ${m}`),
+      hint: "export the tokens, or run without --live to use the local stand-ins",
+    });
+  }
+  return out;
 }
 
 /** Applies --driver: the external drivers speak MCP Streamable HTTP and run a mix of calls. */
@@ -135,7 +165,7 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 }
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
-  const scenarios = withDriver(await loadAll(opts.files, opts.profile), opts.driver);
+  const scenarios = withLiveUpstreams(withDriver(await loadAll(opts.files, opts.profile), opts.driver), opts.live ?? false);
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   await mkdir(outDir, { recursive: true });
@@ -150,11 +180,16 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     startedAt: new Date().toISOString(),
     command: opts.command,
     profile: opts.profile,
-    environment: hostEnvironment(),
+    environment: { ...hostEnvironment(), stack: { provider: opts.provider.name } } as RunRecord["environment"],
     scenarios: [],
     notes: RUN_NOTES,
   };
 
+  // Which engine ran the stacks (--provider docker) is known once the first one started.
+  const noteEngine = () => {
+    const engine = opts.provider.describe?.(registry);
+    if (engine !== undefined) base.environment.stack = { provider: opts.provider.name, engine };
+  };
   // Last resort: whatever way this process ends, no child of the run survives it.
   const onExit = () => registry.killAllSync();
   let signals = 0;
@@ -166,6 +201,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       return;
     }
     registry.killAllSync();
+    noteEngine();
     try {
       writeResultsJsonSync(buildRecord(base, results, true), outDir);
     } finally {
@@ -181,6 +217,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       results.push(await instrumentation.scenario(scenario, () => runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation })));
     }
   } finally {
+    noteEngine();
     await registry.disposeAll();
     await instrumentation.stop();
     process.off("SIGINT", onSignal);

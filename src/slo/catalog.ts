@@ -31,6 +31,9 @@ export const SLO_CATALOG: readonly CatalogSlo[] = [
   { id: "server.response_time", title: "MCP server response time (read as p95), every server", metric: "latency.p95", objective: "< 15ms", scope: { server: "*" }, source: guide("588, 1233", "MCP Server Response Time: <15ms target") },
   { id: "server.alert.response_time", title: "Below the response-time alert (p99 under 5 s), every server", metric: "latency.p99", objective: "< 5s", scope: { server: "*" }, source: guide("576", "responseTime: 5000, // 5 second response time") },
   { id: "server.alert.error_rate", title: "Below the error-rate alert (5 %), every server", metric: "error_rate", objective: "< 5%", scope: { server: "*" }, source: guide("577", "errorRate: 5, // 5% error rate threshold") },
+  // The design module's readiness probe starts checking 10 s after start: read as "ready within 10 s
+  // of start", judged on the slowest session (start_time: spawn to a completed MCP initialize).
+  { id: "server.start_to_ready", title: "Ready within the readiness probe's initial delay (10 s), every server", metric: "start_time", objective: "< 10s", scope: { server: "*" }, source: module000("442-446", "readiness_probe: ... initial_delay_seconds: 10") },
   // GitHub
   { id: "github.latency.p50", title: "GitHub MCP response time p50", metric: "latency.p50", objective: "< 45ms", scope: { server: "github" }, source: guide("1795", 'response_time_p50: "45ms"') },
   { id: "github.latency.p95", title: "GitHub MCP response time p95", metric: "latency.p95", objective: "< 120ms", scope: { server: "github" }, source: guide("1796", 'response_time_p95: "120ms"') },

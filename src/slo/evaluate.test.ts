@@ -147,3 +147,15 @@ describe("evaluateSlos", () => {
     expect(overallVerdict([]).verdict).toBe("inconclusive");
   });
 });
+
+describe("concurrent operations", () => {
+  const judge = (peak: number, failed: number) => evaluateSlos([slo("concurrent_operations", ">= 1000", { server: "filesystem" })], measurements({ servers: ["filesystem"], peakConcurrency: () => ({ peak, failed }) }))[0]!;
+  it("passes a peak at the target with nothing failed, fails one where calls failed, and leaves an unchallenged server inconclusive", () => {
+    expect(judge(1000, 0).verdict).toBe("pass");
+    expect(judge(1000, 3).verdict).toBe("fail");
+    expect(judge(40, 2).verdict).toBe("fail");
+    const low = judge(13, 0);
+    expect(low.verdict).toBe("inconclusive");
+    expect(low.reason).toMatch(/never asked for more/);
+  });
+});

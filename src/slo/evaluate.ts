@@ -54,6 +54,8 @@ export interface Measurements {
   recovery?(): readonly FaultResult[] | undefined;
   /** Data loss per store, when the scenario runs RPO writers. */
   rpo?(): readonly RpoResult[] | undefined;
+  /** Cold install of a server, when the scenario is an install scenario (src/install); undefined when not measured. */
+  installTime?(server: string): { ms: number; finished: boolean; limitMs: number; from: string } | undefined;
 }
 
 /** Decides against a 95 % interval [low, high] of the measured statistic. */
@@ -284,7 +286,10 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       if (scope.server === undefined) return noData("concurrent operations are counted per server; give the SLO a server scope", "count");
       const c = m.peakConcurrency(scope.server);
       const d = judgeExact(t, c.peak, c.peak, "count", `peak of ${c.peak} calls in flight at once`);
-      return c.failed > 0 && d.verdict === "pass" ? { ...d, verdict: "fail", reason: `${d.reason}, but ${c.failed} calls failed` } : d;
+      if (c.failed > 0 && d.verdict === "pass") return { ...d, verdict: "fail", reason: `${d.reason}, but ${c.failed} calls failed` };
+      // Fewer in flight with nothing failing means the load never asked for more, not that the server refused it.
+      if (d.verdict === "fail" && c.failed === 0) return { ...d, verdict: "inconclusive", reason: `${d.reason} and none failed: the load never asked for more at once (offer more, e.g. a higher open-model rate)` };
+      return d;
     }
     case "start_time": {
       if (scope.server === undefined) return noData("start time is measured per server; give the SLO a server scope", "ms");
@@ -321,7 +326,22 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       if (acked === 0) return noData("no write was acknowledged, so none could be lost", "ms");
       return judgeExact(t, worst.rpoMs ?? 0, acked, "ms", `${stores.map((r) => `${r.store}: ${r.lost} of ${r.acknowledged} acknowledged writes lost (${r.durability})`).join("; ")}`);
     }
-    case "install_time":
+    case "install_time": {
+      if (!m.installTime) return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario (an install scenario measures it: workload kind install)`, "ms");
+      if (scope.server === undefined) return noData("install time is measured per server; give the SLO a server scope", "ms");
+      const i = m.installTime(scope.server);
+      if (!i) return noData(`the install of ${scope.server} failed or did not run: no time to judge (the scenario's error says why)`, "ms");
+      if (!i.finished) {
+        // Stopped at the limit: the install time is only known to exceed it.
+        // So the limit decides only when it already lies on the far side of the target.
+        const d = judgeExact(t, i.limitMs, 1, "ms", "");
+        const upper = t.op === "<" || t.op === "<=";
+        const verdict = upper ? (d.verdict === "fail" ? "fail" : "inconclusive") : d.verdict === "pass" ? "pass" : "inconclusive";
+        const why = verdict === "inconclusive" ? `stopped at ${formatValue(i.limitMs, "ms")}, before the install time could meet or miss the target: raise the install limit` : `still installing after ${formatValue(i.limitMs, "ms")}`;
+        return { ...d, measured: null, margin: null, measuredText: `not installed within ${formatValue(i.limitMs, "ms")}`, marginText: "did not finish", verdict, reason: why };
+      }
+      return judgeExact(t, i.ms, 1, "ms", `one cold install from ${i.from} into empty directories and caches, registry download included`);
+    }
     case "security_score":
     case "degradation":
       return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);

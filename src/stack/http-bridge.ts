@@ -18,7 +18,8 @@
  *    (and its own children beyond our reach);
  *  - no extra package and no extra process: the bridge is an http.Server in the harness, stopped
  *    with the scenario.
- * Everything listens on 127.0.0.1 only. A native server that cannot be told its address gets
+ * Everything listens on 127.0.0.1 only (`mcp-slo bridge` in a container may ask the bridge for
+ * 0.0.0.0 explicitly, see HttpBridge.start). A native server that cannot be told its address gets
  * src/stack/loopback-only.cjs preloaded, which binds its listen() to 127.0.0.1.
  */
 import { randomUUID } from "node:crypto";
@@ -29,9 +30,10 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../catalog/servers.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import { isLoopbackHost } from "../monitoring/exporter.js";
 import type { StartedToxiproxy } from "./local/toxiproxy.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
-import { expandServerTemplate, type StackEndpoints } from "./mcp-session.js";
+import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
 import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
@@ -54,18 +56,6 @@ export interface HttpEndpoint {
   /** A native server that died (a fault) is started again on the same port; a no-op for the bridge. */
   ensureRunning(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function spawnArgs(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(def.env)) env[k] = expandServerTemplate(v, def, endpoints).replace("{{agent}}", agent);
-  return {
-    env,
-    args: args.map((a) => expandServerTemplate(a, def, endpoints)),
-    command: def.command === "node" ? process.execPath : def.command,
-    // A custom server's relative paths are written from where the person runs the harness.
-    cwd: def.package === "custom" ? process.cwd() : endpoints.workdir,
-  };
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -110,16 +100,24 @@ export class HttpBridge implements HttpEndpoint {
     return this.def.name;
   }
 
-  /** `stdioFaults`: asked at each session start, so stdio faults act between the bridge and its children. */
-  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined }): Promise<HttpBridge> {
+  /**
+   * `stdioFaults`: asked at each session start, so stdio faults act between the bridge and its children.
+   * `listen`: where to listen (default 127.0.0.1, any free port). The bridge has no authentication:
+   * a non-loopback host (e.g. 0.0.0.0 inside a container, `mcp-slo bridge`) only with allowNonLoopback.
+   */
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } }): Promise<HttpBridge> {
+    const host = opts.listen?.host ?? "127.0.0.1";
+    if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback) throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host: "127.0.0.1", port: 0 }, () => resolve());
+      server.listen({ host, port: opts.listen?.port ?? 0 }, () => resolve());
     });
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("http bridge: listening socket has no TCP address");
-    const bridge = new HttpBridge(opts.def, opts.endpoints, opts.registry, server, `http://127.0.0.1:${address.port}/mcp`, opts.stdioFaults);
+    // A wildcard address is reached through loopback; an IPv6 one needs brackets in a URL.
+    const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
+    const bridge = new HttpBridge(opts.def, opts.endpoints, opts.registry, server, `http://${urlHost}:${address.port}/mcp`, opts.stdioFaults);
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       bridge.handle(req, res).catch((err: unknown) => jsonRpcError(res, 500, `bridge error: ${(err as Error).message}`));
     });
@@ -166,7 +164,7 @@ export class HttpBridge implements HttpEndpoint {
   }
 
   private open(agent: string): BridgeSession {
-    const { env, args, command, cwd } = spawnArgs(this.def, this.endpoints, agent, this.def.args);
+    const { env, args, command, cwd } = serverLaunch(this.def, this.endpoints, agent, this.def.args);
     const proc = spawnManaged({ name: `${this.def.name}#${agent}`, command, args, env, cwd, registry: this.registry, stdin: "pipe" });
     const stdio = new ManagedStdioTransport(proc, this.stdioFaults?.());
     const session: BridgeSession = {
@@ -267,7 +265,7 @@ export class NativeHttpServer implements HttpEndpoint {
   }
 
   private static async spawn(def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> }, endpoints: StackEndpoints, registry: ResourceRegistry, timeoutMs: number, port: number): Promise<ManagedProcess> {
-    const { env, args, command, cwd } = spawnArgs(def, endpoints, "shared", def.http.args);
+    const { env, args, command, cwd } = serverLaunch(def, endpoints, "shared", def.http.args);
     env[def.http.portEnv] = String(port);
     // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only.
     const nodeArgs = def.command === "node" ? ["--require", LOOPBACK_PRELOAD, ...args] : args;

@@ -4,10 +4,12 @@
  * `tools/list` answered. Failure to get there is an environment error that
  * names the server and quotes its last stderr lines.
  */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { HarnessError } from "../errors.js";
-import { HARNESS_VERSION } from "../project-root.js";
+import { HARNESS_VERSION, TOOLS_DIR } from "../project-root.js";
 import { resolvePackage, type BackingService, type ServerDefinition } from "../catalog/servers.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import type { ResourceRegistry } from "./resource-registry.js";
@@ -26,6 +28,15 @@ export interface StackEndpoints {
   workdir: string;
   /** Scenario `transport: http`: the server's Streamable HTTP endpoint (see http-bridge.ts). */
   http?: (server: string) => HttpEndpoint | undefined;
+  /** The API a server with `upstream` calls: its stand-in (through the server's hop) or the real one. */
+  upstream?: (server: string) => UpstreamEndpoint | undefined;
+}
+
+export interface UpstreamEndpoint {
+  url: string;
+  /** The HTTP proxy a server given a host name (upstream.viaHttpProxy) reaches its stand-in through; "" for none. */
+  proxy: string;
+  mode: "stand-in" | "live";
 }
 
 export interface McpSession {
@@ -43,18 +54,61 @@ export interface McpSession {
 
 const PLACEHOLDER = /\{\{\s*([a-z.]+)\s*\}\}/g;
 
-/** Fills {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}} in a server's args and env. */
+/** Fills {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}, {{upstream.url}} in a server's command, args and env. */
 export function expandServerTemplate(text: string, def: ServerDefinition, endpoints: StackEndpoints): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     switch (name) {
       case "bin": return resolvePackage(def.package).bin;
+      case "tools": return TOOLS_DIR;
+      case "upstream.url": {
+        const upstream = endpoints.upstream?.(def.name);
+        if (!upstream) throw new HarnessError("invalid_input", `server "${def.name}" uses {{upstream.url}} but has no upstream API (catalog field upstream)`);
+        return upstream.url;
+      }
+      case "upstream.proxy": return endpoints.upstream?.(def.name)?.proxy ?? "";
       case "redis.url": return endpoints.hopUrl?.(def.name, "redis") ?? need(def, endpoints.redis, "redis").url;
       case "postgres.url": return endpoints.hopUrl?.(def.name, "postgres") ?? need(def, endpoints.postgres, "postgres").url;
       case "sandbox": return endpoints.sandbox;
       case "workdir": return endpoints.workdir;
-      default: throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, { hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}" });
+      default: throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, { hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}, {{upstream.url}}, {{upstream.proxy}}" });
     }
   });
+}
+
+/**
+ * How to start one process of a server: command, args and environment with every placeholder
+ * filled, the server's tokens set for the upstream mode (stand-in value, or the harness's own
+ * environment in live mode), and its working directory.
+ */
+export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]): { command: string; args: string[]; env: Record<string, string>; cwd: string } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(def.env)) {
+    const value = expandServerTemplate(v, def, endpoints).replace("{{agent}}", agent);
+    // "" means "not set": e.g. GITHUB_HOST in live mode, where the server's default is the real API.
+    if (value !== "") env[k] = value;
+  }
+  const mode = endpoints.upstream?.(def.name)?.mode ?? "stand-in";
+  for (const secret of def.secrets ?? []) {
+    const value = mode === "live" ? process.env[secret.env] : secret.standIn;
+    if (value === undefined || value === "") throw new HarnessError("invalid_input", `server "${def.name}" runs against the live API but ${secret.env} is not set`, { hint: `export ${secret.env}=<token> before a --live run` });
+    env[secret.env] = value;
+  }
+  return {
+    env,
+    args: args.map((a) => expandServerTemplate(a, def, endpoints)),
+    command: def.command === "node" ? process.execPath : expandServerTemplate(def.command, def, endpoints),
+    // A custom server's relative paths are written from where the person runs the harness.
+    cwd: def.package === "custom" ? process.cwd() : endpoints.workdir,
+  };
+}
+
+/** Writes the files catalog servers expect in their working directory (e.g. ShadCN's components.json). */
+export async function writeServerFiles(servers: readonly ServerDefinition[], endpoints: StackEndpoints): Promise<void> {
+  for (const def of servers) {
+    for (const [name, content] of Object.entries(def.files ?? {})) {
+      await writeFile(path.join(endpoints.workdir, name), expandServerTemplate(content, def, endpoints));
+    }
+  }
 }
 
 function need<T>(def: ServerDefinition, value: T | undefined, service: BackingService): T {
@@ -79,13 +133,8 @@ export async function startSession(opts: {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const http = endpoints.http?.(def.name);
   if (http) return startHttpSession(def, agent, http, timeoutMs);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(def.env)) env[k] = expandServerTemplate(v, def, endpoints).replace("{{agent}}", String(agent));
-  const args = def.args.map((a) => expandServerTemplate(a, def, endpoints));
-  const command = def.command === "node" ? process.execPath : def.command;
+  const { env, args, command, cwd } = serverLaunch(def, endpoints, String(agent), def.args);
   const spawnedAt = performance.now();
-  // A custom server's relative paths are written from where the person runs the harness.
-  const cwd = def.package === "custom" ? process.cwd() : endpoints.workdir;
   const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, cwd, registry, stdin: "pipe" });
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new ManagedStdioTransport(proc, opts.stdioFaults);

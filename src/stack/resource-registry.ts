@@ -12,6 +12,17 @@ import type { ManagedProcess } from "./managed-process.js";
 /** Environment variable spawnManaged gives every child: lets tests find leftovers of a run. */
 export const RUN_ID_ENV = "MCP_SLO_RUN_ID";
 
+/**
+ * Something a run made that is neither a process nor a temp dir (a container, a network): undone by
+ * disposeAll, or synchronously by killAllSync.
+ */
+export interface RunResource {
+  readonly name: string;
+  dispose(): Promise<void>;
+  /** Last resort; must not throw and should be bounded in time. */
+  disposeSync(): void;
+}
+
 /** Grace between SIGTERM and SIGKILL when disposing. */
 export const DISPOSE_GRACE_MS = 3000;
 
@@ -24,6 +35,7 @@ export class ResourceRegistry implements AsyncDisposable {
   readonly runId: string;
   readonly #processes: ManagedProcess[] = [];
   readonly #tempDirs: string[] = [];
+  readonly #resources: RunResource[] = [];
   #disposing: Promise<void> | undefined;
 
   constructor(opts: { runId: string }) {
@@ -56,6 +68,19 @@ export class ResourceRegistry implements AsyncDisposable {
     if (!this.#processes.includes(proc)) this.#processes.push(proc);
   }
 
+  /**
+   * Records a resource; returns a function that forgets it (once it was undone some other way).
+   * Resources are undone newest first and *before* any process is stopped: they may need one of
+   * them (containers need the podman service that runs them).
+   */
+  addResource(resource: RunResource): () => void {
+    this.#resources.push(resource);
+    return () => {
+      const i = this.#resources.indexOf(resource);
+      if (i >= 0) this.#resources.splice(i, 1);
+    };
+  }
+
   untrack(proc: ManagedProcess): void {
     const i = this.#processes.indexOf(proc);
     if (i >= 0) this.#processes.splice(i, 1);
@@ -69,7 +94,7 @@ export class ResourceRegistry implements AsyncDisposable {
    */
   async disposeAll(): Promise<void> {
     while (this.#disposing !== undefined) await this.#disposing;
-    if (this.#processes.length === 0 && this.#tempDirs.length === 0) return;
+    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) return;
     this.#disposing = this.#disposeOnce().finally(() => {
       this.#disposing = undefined;
     });
@@ -77,6 +102,13 @@ export class ResourceRegistry implements AsyncDisposable {
   }
 
   async #disposeOnce(): Promise<void> {
+    for (const resource of this.#resources.splice(0).reverse()) {
+      try {
+        await resource.dispose();
+      } catch {
+        /* best effort, like the temp dirs below */
+      }
+    }
     for (const proc of [...this.#processes].reverse()) {
       try {
         await proc.stop({ graceMs: DISPOSE_GRACE_MS });
@@ -104,6 +136,13 @@ export class ResourceRegistry implements AsyncDisposable {
    * and remove the temp dirs. Never throws.
    */
   killAllSync(): void {
+    for (const resource of this.#resources.splice(0).reverse()) {
+      try {
+        resource.disposeSync();
+      } catch {
+        /* never throws */
+      }
+    }
     for (const proc of [...this.#processes].reverse()) {
       try {
         proc.signal("SIGKILL");

@@ -33,3 +33,16 @@ describe("redactAttributes", () => {
     expect(redactAttributes({ a: undefined, "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" })).toEqual({ "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" });
   });
 });
+
+describe("registered secrets", () => {
+  it("removes a registered value wherever it appears, and ignores values too short to be tokens", async () => {
+    const { redactKnownSecrets, registerSecret, registerSecretsFromEnvironment } = await import("./redact.js");
+    registerSecret("canary-0f9e8d7c6b5a");
+    registerSecret("short");
+    registerSecretsFromEnvironment({ NOTION_TOKEN: "ntn_canary_1234567890", HOME: "/root/not-a-secret" });
+    expect(redactKnownSecrets("token canary-0f9e8d7c6b5a twice canary-0f9e8d7c6b5a")).toBe(`token ${REDACTED} twice ${REDACTED}`);
+    expect(redactKnownSecrets('{"auth":"Bearer ntn_canary_1234567890"}')).toBe(`{"auth":"Bearer ${REDACTED}"}`);
+    expect(redactKnownSecrets("a short word and /root/not-a-secret")).toBe("a short word and /root/not-a-secret");
+    expect(redactValue("x canary-0f9e8d7c6b5a y")).toBe(`x ${REDACTED} y`);
+  });
+});

@@ -39,12 +39,14 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Sees the whole stderr so far each time more arrives. */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** Added to the CLI's environment. */
+  env?: Record<string, string>;
 }
 
 /** Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines). */
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));

@@ -1,0 +1,196 @@
+/**
+ * `mcp-slo bridge --server <name>`: one catalog server's stdio served as MCP Streamable HTTP, on its
+ * own, outside a run: the same HttpBridge the harness uses for `transport: http` (one managed stdio
+ * child per HTTP session, stopped when the session ends), for a container of docker-compose.yml.
+ *
+ *   node bin/mcp-slo.js bridge --server redis --redis-url redis://toxiproxy:16379 \
+ *        --host 0.0.0.0 --allow-non-loopback --port 8080
+ *
+ * Addresses. The bridge has no authentication, so it listens on 127.0.0.1 by default. In a
+ * container, 127.0.0.1 is the container's own loopback, which nothing outside reaches; there it is
+ * told --host 0.0.0.0 (its own network namespace; the compose file publishes the port on the HOST's
+ * 127.0.0.1 only). A non-loopback --host must be asked for explicitly with --allow-non-loopback
+ * (exit 2 otherwise; HttpBridge itself refuses one without allowNonLoopback too), so this never
+ * happens by accident on a machine's real interfaces.
+ *
+ * Upstream. A server calling a SaaS API gets --upstream-url (its stand-in, behind a Toxiproxy hop).
+ * One that cannot take host:port (GitHub's drops the port of GITHUB_HOST; catalog upstream.viaHttpProxy)
+ * gets --upstream-proxy instead: the stand-in's address becomes its HTTP_PROXY ({{upstream.proxy}})
+ * and {{upstream.url}} the catalog's made-up host name (unless --upstream-url says otherwise).
+ *
+ * Sandbox. --seed-sandbox fills the filesystem server's sandbox as the local provider does
+ * (docs/doc-1.txt ... doc-100.txt and rpo/), so scenarios' read_text_file calls find their files.
+ *
+ * Readiness. Before it listens, the bridge waits (up to --wait) until every backend the server needs
+ * answers a real request (Redis PING, PostgreSQL SELECT 1) at the URL the server will be given, i.e.
+ * through the Toxiproxy hop when there is one. So "the port accepts connections" means "sessions will
+ * work": compose needs no healthcheck (Podman without systemd never runs them) and clients simply
+ * retry until the port answers.
+ *
+ * SIGINT/SIGTERM stop it (exit 0: that is how a container's bridge is meant to stop): the sessions'
+ * children are stopped and its temp dirs removed; a second signal stops at once.
+ *
+ * Registered by main.ts; errors go back to main.ts, which alone maps them to exit codes.
+ */
+import { mkdir } from "node:fs/promises";
+import { Command, Option } from "commander";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { HarnessError } from "../errors.js";
+import { findServer, type BackingService } from "../catalog/servers.js";
+import { parseDurationMs } from "../config/units.js";
+import { isLoopbackHost } from "../monitoring/exporter.js";
+import { seedSandbox } from "../providers/local.js";
+import { HttpBridge } from "../stack/http-bridge.js";
+import type { StackEndpoints } from "../stack/mcp-session.js";
+import { ResourceRegistry } from "../stack/resource-registry.js";
+import { newRunId } from "../run/run.js";
+import { parsePort } from "./monitor-command.js";
+
+interface BridgeFlags {
+  server: string;
+  host: string;
+  port: string;
+  allowNonLoopback: boolean;
+  redisUrl?: string;
+  postgresUrl?: string;
+  upstreamUrl?: string;
+  upstreamProxy?: string;
+  sandbox?: string;
+  seedSandbox: boolean;
+  wait: string;
+}
+
+/** One real request to a backend; rejects with the reason it did not answer. */
+async function backendAnswers(kind: BackingService, url: string): Promise<void> {
+  if (kind === "redis") {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, enableOfflineQueue: false });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      const pong = await client.ping();
+      if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
+    } finally {
+      client.disconnect();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function waitForBackends(backends: { kind: BackingService; url: string }[], timeoutMs: number, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  for (const { kind, url } of backends) {
+    const shown = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    let said = false;
+    for (;;) {
+      if (signal.aborted) throw new HarnessError("interrupted", "bridge: interrupted while waiting for its backends");
+      try {
+        await backendAnswers(kind, url);
+        if (said) log(`bridge: ${kind} at ${shown} answers`);
+        break;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() >= deadline) {
+        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${last}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
+      }
+      if (!said) log(`bridge: waiting for ${kind} at ${shown} (${last})`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export function registerBridgeCommand(program: Command): void {
+  program
+    .command("bridge")
+    .description("serve one catalog server's stdio as MCP Streamable HTTP at /mcp (one child per session), e.g. as a container of docker-compose.yml")
+    .requiredOption("--server <name>", "catalog server to bridge (mcp-slo servers)")
+    .option("--host <address>", "address to listen on; loopback only unless --allow-non-loopback", "127.0.0.1")
+    .addOption(new Option("--port <port>", "port to listen on (0: any free port)").default("8080"))
+    .option("--allow-non-loopback", "allow --host to be a non-loopback address, e.g. 0.0.0.0 inside a container whose port is published on the host's 127.0.0.1 (the bridge has no authentication)", false)
+    .addOption(new Option("--redis-url <url>", "Redis the server uses ({{redis.url}})").env("MCP_SLO_REDIS_URL"))
+    .addOption(new Option("--postgres-url <url>", "PostgreSQL the server uses ({{postgres.url}})").env("MCP_SLO_POSTGRES_URL"))
+    .addOption(new Option("--upstream-url <url>", "the API a server with an upstream calls ({{upstream.url}}), e.g. its stand-in").env("MCP_SLO_UPSTREAM_URL"))
+    .addOption(new Option("--upstream-proxy <url>", "the stand-in's address as the HTTP proxy of a server that cannot take host:port, e.g. github ({{upstream.proxy}}; {{upstream.url}} is then the catalog's made-up host)").env("MCP_SLO_UPSTREAM_PROXY"))
+    .addOption(new Option("--sandbox <dir>", "directory the filesystem server is confined to (default: a new temp dir)").env("MCP_SLO_SANDBOX"))
+    .option("--seed-sandbox", "fill the sandbox as a run does (docs/doc-1.txt ... doc-100.txt, rpo/) before serving", false)
+    .option("--wait <duration>", "how long to wait for the server's backends to answer before listening", "60s")
+    .action(async (o: BridgeFlags) => {
+      const def = findServer(o.server);
+      if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${JSON.stringify(o.server)}`, { hint: "mcp-slo servers lists them" });
+      if (def.package === "custom") throw new HarnessError("invalid_input", `--server ${o.server}: only catalog servers can be bridged`);
+      const port = parsePort(o.port, "--port");
+      if (!o.allowNonLoopback && !isLoopbackHost(o.host)) {
+        throw new HarnessError("invalid_input", `refusing to serve MCP on ${o.host}: it is not a loopback address, and the bridge has no authentication`, {
+          hint: `use --host 127.0.0.1 (the default), or add --allow-non-loopback when ${o.host} is inside a container whose port is published on loopback only`,
+        });
+      }
+      const waitMs = parseDurationMs(o.wait);
+      if (waitMs === undefined || waitMs < 0) throw new HarnessError("invalid_input", `--wait: expected a duration such as "60s", got ${JSON.stringify(o.wait)}`);
+      const urls: Partial<Record<BackingService, string>> = { ...(o.redisUrl && { redis: o.redisUrl }), ...(o.postgresUrl && { postgres: o.postgresUrl }) };
+      const lacking = def.needs.filter((n) => urls[n] === undefined);
+      if (lacking.length) throw new HarnessError("invalid_input", `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`);
+      if (o.upstreamProxy !== undefined && o.upstreamProxy !== "" && !def.upstream?.viaHttpProxy) throw new HarnessError("invalid_input", `--upstream-proxy: --server ${def.name} does not reach its API through an HTTP proxy (give --upstream-url)`);
+      // A server reached through the proxy is given the catalog's made-up host name as its API.
+      const upstreamUrl = o.upstreamUrl || (o.upstreamProxy ? def.upstream?.viaHttpProxy : undefined);
+      if (def.upstream && !upstreamUrl) {
+        throw new HarnessError("invalid_input", `--server ${def.name} calls the ${def.upstream.api} API: give ${def.upstream.viaHttpProxy ? "--upstream-proxy (its stand-in's address) or --upstream-url" : "--upstream-url"} (its stand-in, or ${def.upstream.live})`);
+      }
+
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (++signals === 1) {
+          log(`${sig}: stopping the bridge (send it again to stop at once)`);
+          controller.abort();
+        } else process.exit(130); // the exit handler below SIGKILLs the children
+      };
+      const registry = new ResourceRegistry({ runId: `bridge-${newRunId()}` });
+      // Last resort when the process ends any other way: no child outlives the bridge.
+      const onExit = () => registry.killAllSync();
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      process.on("exit", onExit);
+      let bridge: HttpBridge | undefined;
+      try {
+        await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
+        // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
+        const sandbox = o.sandbox ? (await mkdir(o.sandbox, { recursive: true }), o.sandbox) : await registry.makeTempDir("sandbox");
+        if (o.seedSandbox) await seedSandbox(sandbox);
+        const endpoints: StackEndpoints = {
+          sandbox,
+          workdir: await registry.makeTempDir("work"),
+          ...(urls.redis && { redis: { url: urls.redis } }),
+          ...(urls.postgres && { postgres: { url: urls.postgres } }),
+          ...(upstreamUrl && { upstream: () => ({ url: upstreamUrl, proxy: o.upstreamProxy ?? "", mode: "stand-in" as const }) }),
+        };
+        try {
+          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: o.host, port, allowNonLoopback: o.allowNonLoopback } });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new HarnessError(code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment", `bridge: cannot listen on ${o.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`);
+        }
+        const listening = new URL(bridge.directUrl).port;
+        // The run id: its children carry it (MCP_SLO_RUN_ID), so leftovers can be found.
+        log(`bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${listening}/mcp (run ${registry.runId})`);
+        if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
+      } finally {
+        await bridge?.stop();
+        await registry.disposeAll();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        process.off("exit", onExit);
+      }
+    });
+}

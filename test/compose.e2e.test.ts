@@ -1,0 +1,238 @@
+/**
+ * docker-compose.yml, for real: `docker-compose config -q` accepts it (no engine needed), and on a
+ * real engine (here a `podman system service` this file starts through
+ * src/providers/container-engine.ts, with the images scripts/setup-containers.sh builds; nothing is
+ * pulled) the default stack comes up under a project name of its own, on free 127.0.0.1 ports:
+ *  - the Redis MCP server, behind the harness's HTTP bridge in a container and reached through
+ *    Toxiproxy's client->redis hop, answers initialize and a `set` then a `get` (which go through the
+ *    redis->redis hop to the Redis container);
+ *  - server-everything, native Streamable HTTP in a container, answers `echo`;
+ *  - `down -v` leaves no container, network or volume of the project.
+ * The stack is brought down in afterAll too (and on SIGINT/SIGTERM), whatever failed.
+ *
+ * Without docker-compose, an engine or the images, the tests are skipped loudly: a console warning
+ * and a skip whose name carries the exact reason.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/providers/container-engine.js";
+import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { ROOT } from "./support/cli.js";
+import { waitFor } from "./support/wait.js";
+
+const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+/** What the default stack runs (the monitoring profile's public images are never pulled here). */
+const IMAGES = ["docker.io/library/redis:7-bookworm", "docker.io/library/postgres:15-bookworm", "ghcr.io/shopify/toxiproxy:2.12.0", `localhost/mcp-slo-harness:${VERSION}`];
+/** Every profile, so that `down` also removes what an `up --profile ...` may have made. */
+const ALL_PROFILES = ["--profile", "saas", "--profile", "monitoring"];
+const PROJECT = `mcpslo-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+function composeVersion(): string | undefined {
+  try {
+    return execFileSync("docker-compose", ["version", "--short"], { encoding: "utf8", timeout: 30_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const composeAvailable = composeVersion();
+const composeProblem = composeAvailable ? undefined : "docker-compose is not on PATH (run bash scripts/setup-containers.sh)";
+
+const registry = new ResourceRegistry({ runId: `compose-e2e-${process.pid}` });
+let engine: ContainerEngine | undefined;
+
+/** Why the stack cannot run here, or undefined when it can: docker-compose, an engine, every image. */
+async function stackProblem(): Promise<string | undefined> {
+  if (composeProblem) return composeProblem;
+  try {
+    engine = await findContainerEngine({ registry });
+  } catch (err) {
+    const e = err as { message: string; details?: readonly string[] };
+    return [e.message, ...(e.details ?? [])].join("; ");
+  }
+  const missing: string[] = [];
+  for (const image of IMAGES) {
+    const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
+    if (r.status !== 200) missing.push(image);
+  }
+  return missing.length ? `the engine (${engine.source}) lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
+}
+
+const problem = await stackProblem();
+if (composeProblem) console.warn(`\n*** compose tests SKIPPED: ${composeProblem} ***\n`);
+else if (problem) console.warn(`\n*** compose stack test SKIPPED: ${problem} ***\n`);
+
+/** Free loopback ports for every MCP_SLO_PORT_* variable of the compose file: no clash with anything running. */
+async function freePorts(): Promise<Record<string, string>> {
+  const names = [...new Set([...readFileSync(COMPOSE_FILE, "utf8").matchAll(/\$\{(MCP_SLO_PORT_[A-Z_]+):-/g)].map((m) => m[1]!))];
+  const servers = await Promise.all(
+    names.map(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  const ports = Object.fromEntries(names.map((n, i) => [n, String((servers[i]!.address() as { port: number }).port)]));
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+let ports: Record<string, string> = {};
+let upCalled = false;
+let downDone = false;
+
+function composeEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...ports,
+    ...(engine && { DOCKER_HOST: engine.dockerHost }),
+    // Podman under load can take longer than docker-compose's default 60 s for one API call.
+    COMPOSE_HTTP_TIMEOUT: "300",
+  };
+}
+
+function compose(args: string[], timeoutMs = 300_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("docker-compose", ["-f", COMPOSE_FILE, "-p", PROJECT, ...args], { env: composeEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`docker-compose ${args.join(" ")} failed: ${err.message}\n${stdout}\n${stderr}`));
+      else resolve(`${stdout}${stderr}`);
+    });
+  });
+}
+
+/** Last resort on SIGINT/SIGTERM: the containers are not ours to leave (the podman service dies with us). */
+function downSync(): void {
+  if (!upCalled || downDone) return;
+  downDone = true;
+  try {
+    execFileSync("docker-compose", ["-f", COMPOSE_FILE, "-p", PROJECT, ...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"], { env: composeEnv(), timeout: 120_000, stdio: "ignore" });
+  } catch {
+    // nothing more to do here; the label com.docker.compose.project=<PROJECT> finds what is left
+  }
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    downSync();
+    registry.killAllSync();
+    process.kill(process.pid, sig);
+  });
+}
+
+afterAll(async () => {
+  try {
+    if (upCalled && !downDone) {
+      downDone = true;
+      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]).catch((err: unknown) => console.warn(`compose e2e: down in afterAll failed: ${(err as Error).message}`));
+    }
+  } finally {
+    // Stops the podman service this file started (nothing for an engine that was already running).
+    await registry.disposeAll();
+  }
+}, 300_000);
+
+/** What is left of the project: containers, networks and volumes carrying its compose label, or its names. */
+async function leftovers(): Promise<string[]> {
+  const e = engine!;
+  const label = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }));
+  const found: string[] = [];
+  const containers = await e.request<{ Names?: string[]; Id: string }[]>("GET", `/containers/json?all=1&filters=${label}`);
+  for (const c of containers.body) found.push(`container ${c.Names?.join(",") ?? c.Id}`);
+  const networks = await e.request<{ Name: string }[]>("GET", "/networks");
+  for (const n of networks.body) if (n.Name.startsWith(`${PROJECT}_`)) found.push(`network ${n.Name}`);
+  const volumes = await e.request<{ Volumes: { Name: string }[] | null }>("GET", "/volumes");
+  for (const v of volumes.body.Volumes ?? []) if (v.Name.startsWith(`${PROJECT}_`)) found.push(`volume ${v.Name}`);
+  if (e.kind === "podman") {
+    // The same question to the podman CLI (its own storage view, no service involved).
+    const ps = execFileSync("podman", ["ps", "-a", "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", "{{.Names}}"], { encoding: "utf8", env: { ...process.env, ...podmanEnv() }, timeout: 60_000 }).trim();
+    if (ps) found.push(...ps.split("\n").map((n) => `container (podman ps) ${n}`));
+  }
+  return [...new Set(found)];
+}
+
+/** A connected MCP client, or undefined while the endpoint is not ready (Toxiproxy accepts before the server is up). */
+async function mcpClient(url: string): Promise<Client | undefined> {
+  const client = new Client({ name: "compose-e2e", version: VERSION });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)), { timeout: 10_000 });
+    return client;
+  } catch {
+    await client.close().catch(() => undefined);
+    return undefined;
+  }
+}
+
+function text(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((c) => c.text ?? "").join("");
+}
+
+describe("docker-compose.yml", () => {
+  (composeProblem ? it.skip : it)(composeProblem ? `is valid for docker-compose [SKIPPED: ${composeProblem}]` : `is valid for docker-compose ${composeAvailable} (config -q, default and every profile)`, async () => {
+    await compose(["config", "-q"], 60_000);
+    await compose([...ALL_PROFILES, "config", "-q"], 60_000);
+  });
+
+  it("runs the harness image of this version (package.json), the one scripts/setup-containers.sh tags", () => {
+    const tags = [...readFileSync(COMPOSE_FILE, "utf8").matchAll(/localhost\/mcp-slo-harness:([^\s"']+)/g)].map((m) => m[1]);
+    expect(tags.length).toBeGreaterThan(0);
+    expect(new Set(tags)).toEqual(new Set([VERSION]));
+  });
+
+  const stackIt = problem ? it.skip : it;
+  const named = (name: string) => (problem ? `${name} [SKIPPED: ${problem}]` : name);
+
+  stackIt(
+    named("the default stack comes up on 127.0.0.1: Redis MCP server via bridge + Toxiproxy does set/get, server-everything echoes; down -v leaves nothing"),
+    async () => {
+      ports = await freePorts();
+      upCalled = true;
+      await compose(["up", "-d"]);
+
+      // Every published port is on loopback only.
+      const published = await engine!.request<{ Ports?: { IP?: string; PublicPort?: number }[] }[]>("GET", `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }))}`);
+      const hostIps = published.body.flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => p.IP));
+      expect(hostIps.length).toBeGreaterThan(0);
+      expect(new Set(hostIps)).toEqual(new Set(["127.0.0.1"]));
+
+      // Through Toxiproxy's client->redis hop to the bridge, whose redis->redis hop leads to Redis.
+      const redisUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_HOP_REDIS}/mcp`;
+      const redis = await waitFor(`MCP initialize at ${redisUrl}`, 180_000, () => mcpClient(redisUrl), 1000);
+      try {
+        const { tools } = await redis.listTools();
+        expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["set", "get"]));
+        const key = `compose-e2e:${PROJECT}`;
+        const set = await redis.callTool({ name: "set", arguments: { key, value: "through the bridge" } });
+        expect(set.isError ?? false, text(set)).toBe(false);
+        const got = await redis.callTool({ name: "get", arguments: { key } });
+        expect(text(got)).toBe("through the bridge");
+      } finally {
+        await redis.close();
+      }
+
+      // The native Streamable HTTP server, published directly.
+      const everythingUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_MCP_EVERYTHING}/mcp`;
+      const everything = await waitFor(`MCP initialize at ${everythingUrl}`, 120_000, () => mcpClient(everythingUrl), 1000);
+      try {
+        const echo = await everything.callTool({ name: "echo", arguments: { message: "compose" } });
+        expect(text(echo)).toContain("compose");
+      } finally {
+        await everything.close();
+      }
+
+      expect(await leftovers()).not.toEqual([]);
+      downDone = true;
+      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]);
+      expect(await leftovers(), `left of compose project ${PROJECT}`).toEqual([]);
+    },
+    600_000,
+  );
+});

@@ -1,0 +1,382 @@
+/**
+ * `mcp-slo run --provider docker`, end to end through the real CLI: Redis, PostgreSQL and
+ * Toxiproxy in containers of a real engine (here a Podman service the run starts itself, with the
+ * images scripts/setup-containers.sh builds locally; nothing is pulled).
+ *
+ * What they show:
+ *  1. the same scenario gives the same kinds of verdicts on both providers: the same SLO ids, each
+ *     pass/fail/inconclusive with a measured value, and the report says which engine ran it;
+ *  2. process faults act on the containers: kill -9 of Redis loses its unpersisted writes (RPO)
+ *     and it comes back; a pause stalls it until resumed;
+ *  3. an interrupted run (SIGINT mid-measurement) leaves no container, network, podman service or
+ *     any other process or temp dir of the run; a harness killed outright (SIGKILL) takes its podman
+ *     service with it, and the reaper of the next start removes its containers and network.
+ *
+ * Without a usable engine every test is skipped, loudly: a console warning and a skip whose name
+ * carries the exact reason.
+ */
+import { execFileSync } from "node:child_process";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { engineRequest, findContainerEngine, podmanEnv, reapOrphans, LABEL_RUN } from "../src/providers/container-engine.js";
+import pg from "pg";
+import { findServer } from "../src/catalog/servers.js";
+import { dockerProvider, IMAGES } from "../src/providers/docker.js";
+import { respCommand } from "../src/stack/local/redis.js";
+import type { RunRecord, ScenarioResult } from "../src/results/types.js";
+import { findProcessesOfRun } from "../src/stack/leftovers.js";
+import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions } from "./support/cli.js";
+
+afterAll(removeOutDirs);
+
+const GUARD: CliOptions = { timeoutMs: 240_000 };
+
+/** Why the provider cannot run here, or undefined when it can: an engine answers and has every image. */
+async function engineProblem(): Promise<string | undefined> {
+  const registry = new ResourceRegistry({ runId: `docker-probe-${process.pid}` });
+  try {
+    const engine = await findContainerEngine({ registry });
+    const missing: string[] = [];
+    for (const image of Object.values(IMAGES)) {
+      const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
+      if (r.status !== 200) missing.push(image);
+    }
+    return missing.length ? `the engine lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
+  } catch (err) {
+    const e = err as { message: string; details?: readonly string[] };
+    return [e.message, ...(e.details ?? [])].join("; ");
+  } finally {
+    await registry.disposeAll();
+  }
+}
+
+const problem = await engineProblem();
+if (problem) console.warn(`\n*** docker provider tests SKIPPED: ${problem} ***\n`);
+const test = problem ? it.skip : it;
+const named = (name: string) => (problem ? `${name} [SKIPPED: no container engine: ${problem}]` : name);
+
+/** The environment as the test started (the in-process provider test points DOCKER_HOST at its own engine). */
+const ENGINE_ENV = { DOCKER_HOST: process.env.DOCKER_HOST };
+
+/** The container CLI that sees the engine's storage (Podman needs no service for that). */
+function engineCli(args: string[]): string {
+  const podman = !ENGINE_ENV.DOCKER_HOST;
+  return execFileSync(podman ? "podman" : "docker", args, { encoding: "utf8", env: { ...process.env, ...ENGINE_ENV, ...(podman ? podmanEnv() : {}) }, timeout: 60_000 }).trim();
+}
+
+/** Containers, networks and podman service processes of run `runId` still present. */
+async function containerLeftovers(runId: string): Promise<string[]> {
+  const found: string[] = [];
+  const containers = engineCli(["ps", "-a", "--filter", `label=${LABEL_RUN}=${runId}`, "--format", "{{.Names}}"]);
+  if (containers) found.push(...containers.split("\n").map((n) => `container ${n}`));
+  const networks = engineCli(["network", "ls", "--filter", `label=${LABEL_RUN}=${runId}`, "--format", "{{.Name}}"]);
+  if (networks) found.push(...networks.split("\n").map((n) => `network ${n}`));
+  // The podman service of a run listens on a socket in the run's temp dir, whose name holds the run id.
+  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmd.includes("system\0service") && cmd.includes(runId)) found.push(`podman service pid ${pid}: ${cmd.split("\0").join(" ")}`);
+  }
+  return found;
+}
+
+async function expectNoContainersLeft(runId: string): Promise<void> {
+  let left: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    left = await containerLeftovers(runId);
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(left, `containers/networks/podman service of run ${runId} left`).toEqual([]);
+  await expectNothingLeft(runId);
+}
+
+async function scenarioFile(name: string, yaml: string): Promise<string> {
+  const dir = await newOutDir("docker-provider-scenarios-");
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(file, yaml);
+  return file;
+}
+
+const BASELINE = (duration: string) => `
+name: docker-baseline
+description: The Redis and PostgreSQL MCP servers under a small load, on either provider.
+servers: [redis, postgres]
+agents: 2
+load: { model: closed, thinkTime: 0ms }
+warmup: 1s
+duration: ${duration}
+callTimeout: 5s
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: set, weight: 2, args: { key: "base:{{agent}}:{{rand 1 500}}", value: "{{uuid}}" } }
+    - { server: redis, tool: get, weight: 3, args: { key: "base:{{agent}}:{{rand 1 500}}" } }
+    - { server: postgres, tool: query, weight: 2, args: { sql: "SELECT id, name, payload FROM items WHERE id = {{rand 1 1000}}" } }
+slos:
+  - ref: server.response_time
+  - ref: server.alert.error_rate
+  - ref: availability
+  - ref: redis.latency.p50
+  - ref: redis.coordination_op
+  - ref: postgres.coordination_query
+`;
+
+function verdictKinds(record: RunRecord): Map<string, string> {
+  return new Map(record.scenarios.flatMap((s) => s.slos.map((x) => [`${s.name} ${x.id}`, x.verdict] as const)));
+}
+
+describe(named("--provider docker: the same scenario, the same kinds of verdicts"), () => {
+  test(
+    named("redis + postgres baseline: same SLO ids as local, each judged on measured values, the engine named in the report"),
+    async () => {
+      const file = await scenarioFile("docker-baseline", BASELINE("5s"));
+      const localOut = await newOutDir();
+      const dockerOut = await newOutDir();
+      const local = await runCli(["run", file, "--out", localOut], GUARD);
+      expect([0, 1], transcript(local)).toContain(local.code);
+      const docker = await runCli(["run", file, "--provider", "docker", "--out", dockerOut], GUARD);
+      expect([0, 1], transcript(docker)).toContain(docker.code);
+
+      const [l, d] = [await readRecord(localOut), await readRecord(dockerOut)];
+      expect(d.status).toBe("completed");
+      expect(d.scenarios[0]!.status, d.scenarios[0]!.error).toBe("completed");
+      expect([...verdictKinds(d).keys()].sort()).toEqual([...verdictKinds(l).keys()].sort());
+      for (const slo of d.scenarios[0]!.slos) {
+        expect(["pass", "fail", "inconclusive"], slo.id).toContain(slo.verdict);
+        expect(typeof slo.measured, `${slo.id} measured`).toBe("number");
+        expect(slo.samples, `${slo.id} samples`).toBeGreaterThan(0);
+      }
+      // Real backends answered: every call of the window succeeded on both.
+      const errors = d.scenarios[0]!.slos.filter((s) => s.id.startsWith("server.alert.error_rate"));
+      expect(errors.every((s) => s.measured === 0), JSON.stringify(errors)).toBe(true);
+
+      // Which provider and engine ran it: results.json, summary.md, report.html.
+      expect(l.environment.stack).toEqual({ provider: "local" });
+      expect(d.environment.stack?.provider).toBe("docker");
+      expect(d.environment.stack?.engine).toMatch(/^(podman|docker) \S+ \(/);
+      expect(await readFile(path.join(dockerOut, "summary.md"), "utf8")).toContain(`stack: docker on ${d.environment.stack!.engine!.split(" (")[0]}`);
+      expect(await readFile(path.join(dockerOut, "report.html"), "utf8")).toContain("docker on ");
+      expect(d.scenarios[0]!.backends.map((b) => `${b.kind} ${b.settings.container}`)).toEqual([
+        `redis ${IMAGES.redis} on ${d.environment.stack!.engine!.split(" (")[0]}`,
+        `postgres ${IMAGES.postgres} on ${d.environment.stack!.engine!.split(" (")[0]}`,
+      ]);
+      // Ports published on 127.0.0.1 only.
+      for (const b of d.scenarios[0]!.backends) expect(b.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+      console.log(`local: ${[...verdictKinds(l).values()].join(" ")}; docker (${d.environment.stack!.engine}): ${[...verdictKinds(d).values()].join(" ")}`);
+
+      await expectNoContainersLeft(d.runId);
+    },
+    300_000,
+  );
+});
+
+describe(named("--provider docker: process faults act on the containers"), () => {
+  test(
+    named("Redis paused then killed -9: the pause stalls it, the kill loses unpersisted writes, both recover"),
+    async () => {
+      const file = await scenarioFile(
+        "docker-faults",
+        `
+name: docker-faults
+description: Redis in a container, paused and then killed while one agent calls it.
+servers: [redis]
+agents: 1
+warmup: 1s
+duration: 12s
+callTimeout: 2s
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: set, args: { key: "f:{{rand 1 100}}", value: "{{uuid}}" } }
+    - { server: redis, tool: get, weight: 2, args: { key: "f:{{rand 1 100}}" } }
+faults:
+  - { kind: process, target: redis, action: pause, at: 2s, duration: 2s }
+  - { kind: process, target: redis, action: kill, at: 7s, duration: 1s }
+recovery: { interval: 100ms, timeout: 500ms, consecutive: 3, limit: 30s, probe: { server: redis, tool: get, args: { key: "probe" } } }
+rpo: { stores: [redis], interval: 20ms }
+backends: { redis: { persistence: none } }
+slos:
+  - ref: recovery.infrastructure.rto
+  - ref: recovery.infrastructure.rpo
+    scope: { server: redis }
+  - ref: availability
+`,
+      );
+      const out = await newOutDir();
+      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
+      expect([0, 1], transcript(r)).toContain(r.code);
+      const rec = await readRecord(out);
+      const s: ScenarioResult = rec.scenarios[0]!;
+      expect(s.status, s.error).toBe("completed");
+      const [pause, kill] = s.faults!;
+      for (const f of [pause!, kill!]) {
+        expect(f.injected, JSON.stringify(f)).toBe(true);
+        expect(f.recovered, JSON.stringify(f)).toBe(true);
+      }
+      // Frozen for 2 s: the probe (500 ms deadline) saw it.
+      expect(pause!.timeToDetectMs, JSON.stringify(pause)).not.toBeNull();
+      expect(pause!.timeToDetectMs!).toBeLessThan(2000);
+      // Killed without persistence: what was acknowledged before is gone from the restarted Redis.
+      expect(kill!.observations.join("\n")).toContain("redis started again");
+      const rpo = s.rpo!.find((x) => x.store === "redis")!;
+      expect(rpo.acknowledged).toBeGreaterThan(0);
+      expect(rpo.lost, JSON.stringify(rpo)).toBeGreaterThan(0);
+      console.log(`pause: detected after ${pause!.timeToDetectMs?.toFixed(0)} ms, rto ${pause!.rtoMs?.toFixed(0)} ms; kill: detected after ${kill!.timeToDetectMs?.toFixed(0)} ms, rto ${kill!.rtoMs?.toFixed(0)} ms, lost ${rpo.lost}/${rpo.acknowledged}`);
+      await expectNoContainersLeft(rec.runId);
+    },
+    300_000,
+  );
+});
+
+describe(named("--provider docker: an interrupted run leaves nothing"), () => {
+  test(
+    named("SIGINT mid-measurement: exit 130, partial results, no container, network or podman service of the run"),
+    async () => {
+      const file = await scenarioFile("docker-long", BASELINE("60s"));
+      const out = await newOutDir();
+      let sent = false;
+      let sentAt = 0;
+      const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
+        ...GUARD,
+        onStderr: (text, child) => {
+          if (!sent && /measure 1\/60 s/.test(text)) {
+            sent = true;
+            sentAt = performance.now();
+            child.kill("SIGINT");
+          }
+        },
+      });
+      const r = await cli.done;
+      expect(sent, transcript(r)).toBe(true);
+      expect(r.code, transcript(r)).toBe(130);
+      expect(r.exitedAt - sentAt, "exit within 15 s of the signal").toBeLessThan(15_000);
+      const rec = await readRecord(out);
+      expect(rec.status).toBe("interrupted");
+      expect(rec.environment.stack?.provider).toBe("docker");
+      await expectNoContainersLeft(rec.runId);
+    },
+    300_000,
+  );
+});
+
+describe(named("--provider docker: a harness killed outright"), () => {
+  test(
+    named("SIGKILL: its podman service dies with it; the next start's reaper removes its containers and network"),
+    async () => {
+      const file = await scenarioFile("docker-long", BASELINE("60s"));
+      const out = await newOutDir();
+      const podmanDirs = async () => (await readdir(os.tmpdir())).filter((n) => /^mcp-slo-.*-podman-/.test(n));
+      const earlier = new Set(await podmanDirs());
+      let killed = false;
+      const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
+        ...GUARD,
+        onStderr: (text, child) => {
+          if (!killed && /measure 1\/60 s/.test(text)) {
+            killed = true;
+            child.kill("SIGKILL"); // no cleanup of ours can run
+          }
+        },
+      });
+      const r = await cli.done;
+      expect(killed, transcript(r)).toBe(true);
+      // No results.json after SIGKILL: the run id is in the name of the temp dir its podman socket was in.
+      const dir = (await podmanDirs()).find((n) => !earlier.has(n));
+      const runId = /^mcp-slo-(.+)-podman-/.exec(dir ?? "")?.[1];
+      expect(runId, "the killed run's podman temp dir").toBeDefined();
+      try {
+        const before = await containerLeftovers(runId!);
+        // The containers outlive the harness (the engine runs them, not us) ...
+        expect(before.filter((x) => x.startsWith("container ")).length, before.join("\n")).toBeGreaterThan(0);
+        // ... the podman service it started does not (its parent-death signal).
+        expect(before.filter((x) => x.startsWith("podman service")), before.join("\n")).toEqual([]);
+
+        const registry = new ResourceRegistry({ runId: `docker-reaper-${process.pid}` });
+        try {
+          const reaped = await reapOrphans(await findContainerEngine({ registry }));
+          expect(reaped.containers.join("\n")).toContain(runId);
+          expect(reaped.networks.join("\n")).toContain(runId);
+        } finally {
+          await registry.disposeAll();
+        }
+        expect(await containerLeftovers(runId!)).toEqual([]);
+      } finally {
+        // What only the killed harness itself would have removed: its temp dirs.
+        for (const n of await readdir(os.tmpdir())) if (runId && n.startsWith(tempDirMarker(runId))) await rm(path.join(os.tmpdir(), n), { recursive: true, force: true });
+      }
+      expect(await findProcessesOfRun(runId!)).toEqual([]);
+    },
+    300_000,
+  );
+});
+
+describe(named("--provider docker: the stack itself"), () => {
+  test(
+    named("published on 127.0.0.1 only; Toxiproxy hops in the container take toxics and go down and up as the fault injector drives them"),
+    async () => {
+      const runId = `docker-lib-${process.pid}`;
+      const registry = new ResourceRegistry({ runId });
+      const savedEnv = Object.fromEntries(["DOCKER_HOST", "TESTCONTAINERS_HOST_OVERRIDE", "TESTCONTAINERS_RYUK_DISABLED"].map((k) => [k, process.env[k]]));
+      const redisDef = findServer("redis")!;
+      const postgresDef = findServer("postgres")!;
+      try {
+        const stack = await dockerProvider.start({ servers: [redisDef, postgresDef], extraNeeds: [], registry, seedRows: 50, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+        // Every published port, as the engine has it and as the kernel shows it.
+        // (the provider pointed DOCKER_HOST at the engine it found)
+        const listed = await engineRequest<{ Names: string[]; Ports: { IP?: string; PublicPort?: number }[] | null }[]>(
+          process.env.DOCKER_HOST!,
+          "GET",
+          `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABEL_RUN}=${runId}`] }))}`,
+        );
+        const ports = listed.body.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
+        expect(ports.length).toBeGreaterThanOrEqual(2 + 1 + 32); // redis, postgres, toxiproxy API + its pool
+        expect(ports.filter((p) => p.ip !== "127.0.0.1")).toEqual([]);
+        const listening = execFileSync("ss", ["-Hltn"], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/)[3] ?? "");
+        for (const { port } of ports) {
+          const local = listening.filter((a) => a.endsWith(`:${port}`));
+          expect(local.every((a) => a === `127.0.0.1:${port}`), `port ${port}: ${local.join(", ")}`).toBe(true);
+        }
+
+        // The hops: each server reaches its backend through the container Toxiproxy's published pool port.
+        const redisHop = stack.toxiproxy!.hops.get("redis->redis")!;
+        expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.listen}`);
+        expect(redisHop.listen).toMatch(/^127\.0\.0\.1:\d+$/);
+        const hopPort = Number(redisHop.listen.split(":")[1]);
+        const viaHop = () => respCommand(hopPort, ["PING"], 1500);
+        expect(await viaHop()).toBe("PONG");
+        const pgHop = new URL(stack.endpoints.hopUrl!("postgres", "postgres")!);
+        const pgClient = new pg.Client({ connectionString: pgHop.toString(), connectionTimeoutMillis: 3000 });
+        await pgClient.connect();
+        expect((await pgClient.query("SELECT count(*)::int AS n FROM items")).rows[0].n).toBe(50);
+        await pgClient.end();
+
+        // hop-down exactly as src/faults/injector.ts does it (it sends the hop's listen back).
+        await redisHop.proxy.update({ enabled: false, listen: redisHop.listen, upstream: redisHop.upstream });
+        await expect(viaHop()).rejects.toThrow();
+        await redisHop.proxy.update({ enabled: true, listen: redisHop.listen, upstream: redisHop.upstream });
+        expect(await viaHop()).toBe("PONG");
+        // A 200 ms latency toxic on the answers.
+        const toxic = await redisHop.proxy.addToxic({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 200, jitter: 0 } } as never);
+        let t = performance.now();
+        await viaHop();
+        expect(performance.now() - t).toBeGreaterThanOrEqual(190);
+        await toxic.remove();
+        await stack.toxiproxy!.reset();
+        t = performance.now();
+        await viaHop();
+        expect(performance.now() - t).toBeLessThan(150);
+        await stack.stop();
+        // The stack's containers and network go with stop(); the engine (podman service) with the run.
+        expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);
+      } finally {
+        await registry.disposeAll();
+        // The provider set these for testcontainers; CLI runs started after this test inherit process.env.
+        for (const [k, v] of Object.entries(savedEnv)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+      await expectNoContainersLeft(runId);
+    },
+    300_000,
+  );
+});
