@@ -15,13 +15,12 @@
 #  - tools/github-mcp-server and tools/.github-mcp-server-version: the binary scripts/setup.sh builds
 #    (`go install github.com/github/github-mcp-server/cmd/github-mcp-server@v1.9.0`, into
 #    .tools/bin). It links glibc dynamically (libc.so.6 only), which bookworm has;
-#  - wheels/: requirements.txt (pinned, `redis-mcp-server==<version>` among them) and the wheels it
-#    names, for CPython 3.11 on manylinux x86_64. setup-containers.sh freezes the machine's tested
-#    .tools/venv-redis-mcp and `pip download`s exactly those (on the host, whose pip trusts the
-#    host's network); elsewhere, `pip download --only-binary=:all: --python-version 3.11
-#    redis-mcp-server==0.5.1 -d wheels` and `pip freeze`-style pins do. Installed with --no-index:
-#    the build itself reaches no package index. The wheels are bind-mounted, not copied: the image
-#    keeps only the installed virtualenv.
+#  - constraints.txt (may be empty): pins for redis-mcp-server's dependencies. setup-containers.sh
+#    writes the `pip freeze` of the machine's tested .tools/venv-redis-mcp there, so the image gets
+#    the same versions (a dependency only the image's Python needs is resolved freely).
+# The virtualenv is made with pip from PyPI (the only download of the build). PIP_CERT, when given,
+# is a CA bundle for pip to trust (setup-containers.sh bind-mounts the machine's system bundle for
+# the build, for networks that intercept TLS); the image keeps no trace of it.
 # Tagged localhost/mcp-slo-harness-deps:<package.json version>.
 #
 # BASE is the public Node image; on a machine without registry access, setup-containers.sh builds a
@@ -34,10 +33,11 @@ WORKDIR /app
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
-RUN --mount=type=bind,source=wheels,target=/wheels \
+ARG PIP_CERT=
+RUN --mount=type=bind,source=constraints.txt,target=/tmp/constraints.txt \
     python3 -m venv /app/.tools/venv-redis-mcp \
- && /app/.tools/venv-redis-mcp/bin/python -m pip install --quiet --no-cache-dir --disable-pip-version-check --no-index --find-links /wheels \
-      -r /wheels/requirements.txt "redis-mcp-server==${REDIS_MCP_SERVER_VERSION}" \
+ && /app/.tools/venv-redis-mcp/bin/python -m pip install --quiet --no-cache-dir --disable-pip-version-check \
+      ${PIP_CERT:+--cert "$PIP_CERT"} -c /tmp/constraints.txt "redis-mcp-server==${REDIS_MCP_SERVER_VERSION}" \
  && echo "${REDIS_MCP_SERVER_VERSION}" >/app/.tools/venv-redis-mcp/.redis-mcp-server-version \
  && /app/.tools/venv-redis-mcp/bin/redis-mcp-server --help >/dev/null
 COPY tools/github-mcp-server tools/.github-mcp-server-version .tools/bin/

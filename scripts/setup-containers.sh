@@ -103,16 +103,17 @@ files_digest() {
   find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | digest
 }
 
-# build TAG HASH DOCKERFILE CONTEXT BASE: builds unless TAG already carries HASH.
+# build TAG HASH DOCKERFILE CONTEXT BASE [PODMAN-BUILD-ARGS...]: builds unless TAG already carries HASH.
 build() {
   local tag="$1" hash="$2" dockerfile="$3" context="$4" base="$5" started=$SECONDS
+  shift 5
   [[ "$(image_hash "$tag")" == "$hash" ]] && return 0
   # --pull=never: the base is the local one (no registry here). --network=host: apt inside the build
   # reaches the mirror the way the host does, whatever container networking allows; nothing is
   # published. The old image of the same tag, now untagged, is pruned below.
   run_logged "building $tag" podman build --pull=never --network=host --layers \
     --build-arg "BASE=$base" \
-    --label "$LABEL_MANAGED=true" --label "$LABEL_HASH=$hash" \
+    --label "$LABEL_MANAGED=true" --label "$LABEL_HASH=$hash" "$@" \
     -f "$dockerfile" -t "$tag" "$context"
   say "built $tag ($((SECONDS - started)) s)"
 }
@@ -222,11 +223,15 @@ redis_mcp_pins="$("$redis_mcp_venv/bin/python" -m pip freeze --disable-pip-versi
 grep -qx 'redis-mcp-server==0.5.1' <<<"$redis_mcp_pins" || die "$redis_mcp_venv does not hold redis-mcp-server==0.5.1: run 'bash scripts/setup.sh'"
 deps_hash="$( { echo "$node_id"; cat "$c/harness-deps.Dockerfile" package-lock.json node_modules/.package-lock.json "$github_bin" "$repo/.tools/bin/.github-mcp-server-version"; echo "$redis_mcp_pins"; } | digest)"
 if [[ "$(image_hash "$deps")" != "$deps_hash" ]]; then
-  mkdir -p "$work/deps/tools" "$work/deps/wheels"
+  mkdir -p "$work/deps/tools"
   cp "$github_bin" "$repo/.tools/bin/.github-mcp-server-version" "$work/deps/tools/"
-  echo "$redis_mcp_pins" >"$work/deps/wheels/requirements.txt"
-  run_logged "pip download of redis-mcp-server's wheels" "$redis_mcp_venv/bin/python" -m pip download --disable-pip-version-check \
-    --only-binary=:all: --no-deps -r "$work/deps/wheels/requirements.txt" -d "$work/deps/wheels"
+  # The tested versions as constraints (redis-mcp-server itself is named by the Dockerfile).
+  grep -v '^redis-mcp-server==' <<<"$redis_mcp_pins" >"$work/deps/constraints.txt" || true
+  # pip in the build trusts what this machine's own pip trusts: the system CA bundle, mounted.
+  extra=()
+  if [[ -r /etc/ssl/certs/ca-certificates.crt ]]; then
+    extra=(--volume /etc/ssl/certs/ca-certificates.crt:/run/mcp-slo-ca.crt:ro --build-arg PIP_CERT=/run/mcp-slo-ca.crt)
+  fi
   # Hard links: no copy of the 700 MB, and removing a link below leaves node_modules untouched.
   cp -al node_modules "$work/deps/node_modules"
   # Drop what package-lock.json marks dev-only (vitest, typescript, @octokit/openapi, ...).
@@ -234,7 +239,7 @@ if [[ "$(image_hash "$deps")" != "$deps_hash" ]]; then
     const lock = require(process.argv[1]);
     for (const [p, v] of Object.entries(lock.packages)) if (p.startsWith("node_modules/") && v.dev) console.log(p);
   ' "$repo/package-lock.json" | (cd "$work/deps" && xargs -r -d '\n' rm -rf --)
-  build "$deps" "$deps_hash" "$c/harness-deps.Dockerfile" "$work/deps" docker.io/library/node:20-bookworm-slim
+  build "$deps" "$deps_hash" "$c/harness-deps.Dockerfile" "$work/deps" docker.io/library/node:20-bookworm-slim "${extra[@]}"
   rm -rf "$work/deps"
 fi
 deps_id="$(image_id "$deps")"

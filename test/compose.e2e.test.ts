@@ -1,12 +1,13 @@
 /**
- * docker-compose.yml, for real: `docker-compose config -q` accepts it (no engine needed), and on a
- * real engine (here a `podman system service` this file starts through
+ * docker-compose.yml, for real: `docker-compose config -q` accepts it (no engine needed), it holds
+ * every server of the catalog (a client-> hop and a direct port each, the hops the harness would
+ * make), and on a real engine (here a `podman system service` this file starts through
  * src/providers/container-engine.ts, with the images scripts/setup-containers.sh builds; nothing is
- * pulled) the default stack comes up under a project name of its own, on free 127.0.0.1 ports:
- *  - the Redis MCP server, behind the harness's HTTP bridge in a container and reached through
- *    Toxiproxy's client->redis hop, answers initialize and a `set` then a `get` (which go through the
- *    redis->redis hop to the Redis container);
- *  - server-everything, native Streamable HTTP in a container, answers `echo`;
+ * pulled) the default + saas stack comes up under a project name of its own, on free 127.0.0.1 ports:
+ *  - EVERY catalog server answers one successful tools/call (its catalog probe; filesystem reads
+ *    docs/doc-1.txt of its seeded sandbox) through Toxiproxy's client-><server> hop, each reaching its
+ *    backend or stand-in through its own hop (github through HTTP_PROXY);
+ *  - the Redis MCP server does a `set` then a `get`; server-everything is also reached directly;
  *  - `down -v` leaves no container, network or volume of the project.
  * The stack is brought down in afterAll too (and on SIGINT/SIGTERM), whatever failed.
  *
@@ -21,13 +22,14 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/providers/container-engine.js";
+import { SERVER_CATALOG, type ServerDefinition } from "../src/catalog/servers.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { ROOT } from "./support/cli.js";
 import { waitFor } from "./support/wait.js";
 
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-/** What the default stack runs (the monitoring profile's public images are never pulled here). */
+/** What the default and saas profiles run (the monitoring profile's public images are never pulled here). */
 const IMAGES = ["docker.io/library/redis:7-bookworm", "docker.io/library/postgres:15-bookworm", "ghcr.io/shopify/toxiproxy:2.12.0", `localhost/mcp-slo-harness:${VERSION}`];
 /** Every profile, so that `down` also removes what an `up --profile ...` may have made. */
 const ALL_PROFILES = ["--profile", "saas", "--profile", "monitoring"];

@@ -296,6 +296,26 @@ function upstreamsTable(s: ScenarioResult): string {
 </table></div>`;
 }
 
+/** Cold installs (workload kind install): one row per server, registry download included. */
+function installTable(s: ScenarioResult): string {
+  if (!s.install?.length) return "";
+  const word = { installed: "installed", timeout: "stopped at the limit", failed: "failed" } as const;
+  const rows = s.install.map((i) => `<tr>
+  <td><strong>${e(i.server)}</strong></td>
+  <td><code class="package">${e(i.package)}@${e(i.version)}</code> <span class="muted small">(${e(i.registry)})</span></td>
+  <td>${e(word[i.outcome])}${i.error ? `<div class="small">${e(i.error.split("\n")[0] ?? "")}</div>` : ""}</td>
+  <td class="num">${(i.installMs / 1000).toFixed(1)} s</td>
+  <td class="num">${i.startToReadyMs === null ? `<span class="muted small">${e(i.note ?? "not started")}</span>` : `${ms(i.startToReadyMs)} ms`}</td>
+  <td class="small"><code>${e(i.command)}</code></td>
+</tr>`);
+  return `<h3>Cold installs</h3>
+<p class="small muted">Each server installed from its registry into empty directories and caches, one after another: the time includes the download.</p>
+<div class="table-wrap"><table>
+  <thead><tr><th>Server</th><th>Package</th><th>Outcome</th><th class="num">Install time</th><th class="num">Fresh copy: start to ready</th><th>Command</th></tr></thead>
+  <tbody>${rows.join("")}</tbody>
+</table></div>`;
+}
+
 function backendsTable(s: ScenarioResult): string {
   if (s.backends.length === 0) return "";
   const rows = s.backends.map((b) => {
@@ -681,6 +701,7 @@ function scenarioSection(s: ScenarioResult, si: number): string {
   ${statusBox}
   ${recoverySection(s, si)}
   ${capacitySection(s, si)}
+  ${installTable(s)}
   ${serversTable(s)}
   ${backendsTable(s)}
   ${latencyTable(s.latency)}

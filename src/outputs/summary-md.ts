@@ -255,6 +255,20 @@ function capacitySection(scenario: ScenarioResult): string[] {
   ];
 }
 
+/** Cold installs of an install scenario, registry download included. */
+function installSection(scenario: ScenarioResult): string[] {
+  if (!scenario.install?.length) return [];
+  return [
+    "",
+    "Cold installs (registry download included):",
+    "",
+    ...table(
+      ["server", "package", "registry", "outcome", "install s", "fresh start to ready ms"],
+      scenario.install.map((i) => [i.server, `${i.package}@${i.version}`, i.registry, i.outcome, (i.installMs / 1000).toFixed(1), i.startToReadyMs === null ? "-" : ms(i.startToReadyMs)]),
+    ),
+  ];
+}
+
 /** A row per server with the verdicts of the SLOs scoped to it, when the scenario has several servers. */
 function serversSection(scenario: ScenarioResult): string[] {
   if (scenario.servers.length < 2) return [];
@@ -283,6 +297,7 @@ function scenarioSection(scenario: ScenarioResult): string[] {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
   out.push(...sloSection(scenario));
+  out.push(...installSection(scenario));
   out.push(...serversSection(scenario));
   out.push(...capacitySection(scenario));
   out.push(...recoverySection(scenario));
