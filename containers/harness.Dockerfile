@@ -1,9 +1,10 @@
-# The harness's own image: the MCP servers (run from node_modules, as the harness runs them), the
-# HTTP bridge (`node bin/mcp-slo.js bridge ...`, src/cli/bridge-command.ts) and the upstream
+# The harness's own image: every catalog MCP server (run from node_modules and .tools, as the
+# harness runs them), the HTTP bridge (`node bin/mcp-slo.js bridge ...`, src/cli/bridge-command.ts) and the upstream
 # stand-ins, for docker-compose.yml and the docker provider.
 # Tagged localhost/mcp-slo-harness:<package.json version>.
 #
-# BASE is containers/harness-deps.Dockerfile's image (Node + production node_modules in /app);
+# BASE is containers/harness-deps.Dockerfile's image (Node, production node_modules and the Go and
+# Python servers' .tools in /app);
 # this adds the project itself. Build context: the repository root (only the files below are
 # copied; scripts/setup-containers.sh passes a directory holding just them, so the build does not
 # walk node_modules or .git).

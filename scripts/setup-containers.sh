@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the container half of the harness work on a machine with no Docker engine and no registry
-# access (only the Debian mirror): docker-compose.yml, the `docker` provider and
+# access (only the Debian mirror, and PyPI for one image): docker-compose.yml, the `docker` provider and
 # test/compose.e2e.test.ts then run on rootful Podman, driven through its Docker-compatible socket.
 #
 #   bash scripts/setup-containers.sh          (also run by `bash scripts/setup.sh --for-tests`)
@@ -21,8 +21,10 @@
 #     the public images can be pulled: docker.io/library/redis:7-bookworm,
 #     docker.io/library/postgres:15-bookworm, ghcr.io/shopify/toxiproxy:2.12.0,
 #     docker.io/library/node:20-bookworm-slim, and the harness's own image
-#     localhost/mcp-slo-harness:<package.json version> (on localhost/mcp-slo-harness-deps:<version>,
-#     Node + production node_modules). The Dockerfiles are containers/*.Dockerfile.
+#     localhost/mcp-slo-harness:<package.json version> (on localhost/mcp-slo-harness-deps:<version>:
+#     Node, production node_modules, .tools/bin/github-mcp-server copied from the machine, and
+#     .tools/venv-redis-mcp made by pip from PyPI with the machine's tested venv's versions as
+#     constraints). The Dockerfiles are containers/*.Dockerfile.
 #
 # Nothing global is configured: Podman reads the project's containers/containers.conf and
 # containers/registries.conf through CONTAINERS_CONF / CONTAINERS_REGISTRIES_CONF (set here, and by

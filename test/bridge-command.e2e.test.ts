@@ -2,11 +2,20 @@
  * `mcp-slo bridge`, the standalone HTTP bridge docker-compose.yml runs in its containers, through the
  * real CLI against a real Redis: it serves MCP Streamable HTTP (set then get on the Redis server),
  * refuses a non-loopback address unless told, and on SIGINT stops (exit 0: a signal is how a
- * container's bridge is meant to stop) with no child process or temp dir of its run left.
+ * container's bridge is meant to stop) with no child process or temp dir of its run left. Also what
+ * the compose services use: --seed-sandbox (filesystem reads docs/doc-1.txt) and --upstream-proxy
+ * (github reaches its stand-in through HTTP_PROXY, given a made-up host name).
  */
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
+import { TOOLS_DIR } from "../src/project-root.js";
+import { loadStandInApi } from "../src/standins/apis/index.js";
+import { createStandInServer, listenStandIn } from "../src/standins/serve.js";
 import { startRedis } from "../src/stack/local/redis.js";
 import { expectNothingLeft, runCli, startCli, transcript } from "./support/cli.js";
 import { registriesPerTest } from "./support/registry.js";
@@ -45,5 +54,61 @@ describe("mcp-slo bridge", () => {
     const result = await run.done;
     expect(result.code, transcript(result)).toBe(0);
     await expectNothingLeft(runId!);
+  });
+
+  /** Starts the bridge, calls one tool through it, stops it with SIGINT and checks nothing is left. */
+  async function callThroughBridge(args: string[], tool: string, toolArgs: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+    const run = startCli(["bridge", ...args, "--port", "0", "--wait", "30s"], { timeoutMs: 120_000 });
+    let stdout = "";
+    run.child.stdout!.on("data", (s: string) => (stdout += s));
+    try {
+      const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
+      const client = new Client({ name: "bridge-e2e", version: "1" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+      let out: { isError: boolean; text: string };
+      try {
+        const r = (await client.callTool({ name: tool, arguments: toolArgs })) as { isError?: boolean; content: { text?: string }[] };
+        out = { isError: r.isError ?? false, text: r.content.map((c) => c.text ?? "").join("") };
+      } finally {
+        await client.close();
+      }
+      run.child.kill("SIGINT");
+      const result = await run.done;
+      expect(result.code, transcript(result)).toBe(0);
+      await expectNothingLeft(runId!);
+      return out;
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  }
+
+  it("--seed-sandbox fills the filesystem server's sandbox (docs/doc-1.txt ... doc-100.txt, rpo/) as a run does", async () => {
+    const sandbox = await mkdtemp(path.join(tmpdir(), "mcp-slo-bridge-sandbox-"));
+    try {
+      const r = await callThroughBridge(["--server", "filesystem", "--sandbox", sandbox, "--seed-sandbox"], "read_text_file", { path: path.join(sandbox, "docs", "doc-1.txt") });
+      expect(r.isError, r.text).toBe(false);
+      expect(r.text).toMatch(/^doc 1\n/);
+      expect((await readdir(path.join(sandbox, "docs"))).length).toBe(100);
+      expect(existsSync(path.join(sandbox, "rpo"))).toBe(true);
+    } finally {
+      await rm(sandbox, { recursive: true, force: true });
+    }
+  });
+
+  const githubBin = path.join(TOOLS_DIR, "bin", "github-mcp-server");
+  (existsSync(githubBin) ? it : it.skip)(`--upstream-proxy: the github server reaches its stand-in through HTTP_PROXY (get_me)${existsSync(githubBin) ? "" : " [SKIPPED: no .tools/bin/github-mcp-server; run bash scripts/setup.sh]"}`, async () => {
+    const refused = await runCli(["bridge", "--server", "github", "--port", "0"], { timeoutMs: 60_000, env: { MCP_SLO_UPSTREAM_URL: "", MCP_SLO_UPSTREAM_PROXY: "" } });
+    expect(refused.code, transcript(refused)).toBe(2);
+    expect(refused.stderr).toContain("--upstream-proxy");
+    const { server } = createStandInServer(await loadStandInApi("github"), {}, () => undefined);
+    const port = await listenStandIn(server, "127.0.0.1", 0);
+    try {
+      const r = await callThroughBridge(["--server", "github", "--upstream-proxy", `http://127.0.0.1:${port}`], "get_me", {});
+      expect(r.isError, r.text).toBe(false);
+      expect(r.text).toContain('"login"');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -177,9 +177,31 @@ function text(result: unknown): string {
   return content.map((c) => c.text ?? "").join("");
 }
 
+/** The compose variable of a server's port: MCP_SLO_PORT_HOP_REDIS_OFFICIAL (client-> hop) or MCP_SLO_PORT_MCP_... (direct). */
+function portVar(kind: "HOP" | "MCP", server: string): string {
+  return `MCP_SLO_PORT_${kind}_${server.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+}
+
+/** Where the filesystem server's sandbox is in its container (docker-compose.yml, mcp-filesystem). */
+const COMPOSE_SANDBOX = "/tmp/mcp-slo-sandbox";
+
+/** The one call each server must answer: its catalog probe, except filesystem, which reads a seeded file. */
+function probeOf(def: ServerDefinition): { tool: string; args: Record<string, unknown> } {
+  if (def.name === "filesystem") return { tool: "read_text_file", args: { path: `${COMPOSE_SANDBOX}/docs/doc-1.txt` } };
+  if (!def.probe) throw new Error(`catalog server ${def.name} has no probe`);
+  return def.probe;
+}
+
+interface ToxiproxyHop {
+  name: string;
+  listen: string;
+  upstream: string;
+}
+
 describe("docker-compose.yml", () => {
   (composeProblem ? it.skip : it)(composeProblem ? `is valid for docker-compose [SKIPPED: ${composeProblem}]` : `is valid for docker-compose ${composeAvailable} (config -q, default and every profile)`, async () => {
     await compose(["config", "-q"], 60_000);
+    for (const profile of ["saas", "monitoring"]) await compose(["--profile", profile, "config", "-q"], 60_000);
     await compose([...ALL_PROFILES, "config", "-q"], 60_000);
   });
 
@@ -189,15 +211,37 @@ describe("docker-compose.yml", () => {
     expect(new Set(tags)).toEqual(new Set([VERSION]));
   });
 
+  it("holds every catalog server: a client-><server> hop and a direct port each, and the hops to its backends and stand-in", () => {
+    const file = readFileSync(COMPOSE_FILE, "utf8");
+    const hops = JSON.parse(readFileSync(path.join(ROOT, "containers", "toxiproxy.json"), "utf8")) as ToxiproxyHop[];
+    const byName = new Map(hops.map((h) => [h.name, h]));
+    const missing: string[] = [];
+    for (const def of SERVER_CATALOG) {
+      for (const v of [portVar("HOP", def.name), portVar("MCP", def.name)]) if (!file.includes(`\${${v}:-`)) missing.push(`${def.name}: port variable ${v}`);
+      const expected = [`client->${def.name}`, ...def.needs.map((n) => `${def.name}->${n}`), ...(def.upstream ? [`${def.name}->${def.upstream.api}`] : [])];
+      for (const hop of expected) if (!byName.has(hop)) missing.push(`${def.name}: Toxiproxy hop ${hop}`);
+      // The client-> hop's listen port is what the HOP variable publishes.
+      const client = byName.get(`client->${def.name}`);
+      if (client) {
+        const port = client.listen.split(":").pop()!;
+        if (!new RegExp(`\\$\\{${portVar("HOP", def.name)}:-\\d+\\}:${port}"`).test(file)) missing.push(`${def.name}: ${portVar("HOP", def.name)} does not publish ${client.listen}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(new Set(hops.map((h) => h.listen)).size, "every hop listens on a port of its own").toBe(hops.length);
+  });
+
   const stackIt = problem ? it.skip : it;
   const named = (name: string) => (problem ? `${name} [SKIPPED: ${problem}]` : name);
 
   stackIt(
-    named("the default stack comes up on 127.0.0.1: Redis MCP server via bridge + Toxiproxy does set/get, server-everything echoes; down -v leaves nothing"),
+    named(`the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop; down -v leaves nothing`),
     async () => {
       ports = await freePorts();
       upCalled = true;
-      await compose(["up", "-d"]);
+      const started = Date.now();
+      await compose(["--profile", "saas", "up", "-d"], 600_000);
+      console.log(`compose e2e: up -d (default + saas) took ${Date.now() - started} ms`);
 
       // Every published port is on loopback only.
       const published = await engine!.request<{ Ports?: { IP?: string; PublicPort?: number }[] }[]>("GET", `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }))}`);
@@ -205,9 +249,34 @@ describe("docker-compose.yml", () => {
       expect(hostIps.length).toBeGreaterThan(0);
       expect(new Set(hostIps)).toEqual(new Set(["127.0.0.1"]));
 
-      // Through Toxiproxy's client->redis hop to the bridge, whose redis->redis hop leads to Redis.
+      // One successful call from every catalog server, through Toxiproxy's client-><server> hop (in
+      // parallel: each waits for its own server).
+      const results = await Promise.all(
+        SERVER_CATALOG.map(async (def) => {
+          const url = `http://127.0.0.1:${ports[portVar("HOP", def.name)]}/mcp`;
+          const client = await waitFor(`MCP initialize of ${def.name} at ${url}`, 300_000, () => mcpClient(url), 1000);
+          const t0 = Date.now();
+          try {
+            const { tool, args } = probeOf(def);
+            const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 60_000 });
+            return { server: def.name, tool, isError: result.isError ?? false, text: text(result), ms: Date.now() - started, callMs: Date.now() - t0 };
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+      for (const r of results) console.log(`compose e2e: ${r.server} ${r.tool}: ok after ${r.ms} ms (call ${r.callMs} ms): ${r.text.slice(0, 80).replace(/\s+/g, " ")}`);
+      for (const r of results) {
+        expect(r.isError, `${r.server} ${r.tool}: ${r.text}`).toBe(false);
+        // Servers that report failures as ok results: redis-official ("Error ..."), notion ({"status":"error"}).
+        expect(r.text, `${r.server} ${r.tool}`).not.toMatch(/^Error\b|"status"\s*:\s*"error"/);
+      }
+      expect(results.find((r) => r.server === "filesystem")!.text).toMatch(/^doc 1\n/);
+      expect(results.find((r) => r.server === "github")!.text).toContain('"login"');
+
+      // Through the client->redis hop to the bridge, whose redis->redis hop leads to Redis.
       const redisUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_HOP_REDIS}/mcp`;
-      const redis = await waitFor(`MCP initialize at ${redisUrl}`, 180_000, () => mcpClient(redisUrl), 1000);
+      const redis = await waitFor(`MCP initialize at ${redisUrl}`, 60_000, () => mcpClient(redisUrl), 1000);
       try {
         const { tools } = await redis.listTools();
         expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["set", "get"]));
@@ -220,9 +289,9 @@ describe("docker-compose.yml", () => {
         await redis.close();
       }
 
-      // The native Streamable HTTP server, published directly.
+      // The native Streamable HTTP server, published directly (no proxy).
       const everythingUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_MCP_EVERYTHING}/mcp`;
-      const everything = await waitFor(`MCP initialize at ${everythingUrl}`, 120_000, () => mcpClient(everythingUrl), 1000);
+      const everything = await waitFor(`MCP initialize at ${everythingUrl}`, 60_000, () => mcpClient(everythingUrl), 1000);
       try {
         const echo = await everything.callTool({ name: "echo", arguments: { message: "compose" } });
         expect(text(echo)).toContain("compose");
@@ -232,9 +301,11 @@ describe("docker-compose.yml", () => {
 
       expect(await leftovers()).not.toEqual([]);
       downDone = true;
+      const downStarted = Date.now();
       await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]);
+      console.log(`compose e2e: down -v took ${Date.now() - downStarted} ms`);
       expect(await leftovers(), `left of compose project ${PROJECT}`).toEqual([]);
     },
-    600_000,
+    1_200_000,
   );
 });

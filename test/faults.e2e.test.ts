@@ -77,7 +77,7 @@ describe("Redis crash (ci profile: kill -9 35 s into the window)", () => {
       expect(s.steadyState!.map((x) => [x.phase, x.met])).toEqual([["before", true], ["during", false], ["after", true]]);
     }
     await expectNothingLeft(rec.runId);
-  });
+  }, 240_000); // two ci-profile variants of about 50 s each, plus the stack starts: slow on a loaded machine
 });
 
 describe("PostgreSQL crash (smoke profile)", () => {
