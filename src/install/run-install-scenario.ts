@@ -11,10 +11,9 @@
  */
 import type { Scenario } from "../config/load-scenario.js";
 import { HarnessError } from "../errors.js";
-import { newHistogram } from "../metrics/histogram.js";
 import type { InstallResult, ScenarioResult, ServerInfo } from "../results/types.js";
 import { emptyScenarioResult } from "../results/empty.js";
-import { evaluateSlos, type Measurements } from "../slo/evaluate.js";
+import { evaluateSlos, noCallMeasurements, type Measurements } from "../slo/evaluate.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { formatMs } from "../config/units.js";
 import { measureInstall } from "./measure-install.js";
@@ -28,22 +27,13 @@ export interface InstallScenarioOptions {
 
 /** The evaluator's view of a set of installs: install and start times per server, no calls. */
 export function installMeasurements(servers: readonly string[], installs: readonly InstallResult[]): Measurements {
-  const empty = newHistogram();
   const of = (server: string) => installs.find((i) => i.server === server);
   return {
-    servers,
-    latency: () => empty,
-    calls: () => ({ ok: 0, failed: 0 }),
-    throughput: () => ({ okCalls: 0, windowMs: 0, generatorLimit: undefined }),
-    coordination: () => undefined,
-    cache: () => undefined,
-    concurrentAgents: () => undefined,
-    peakConcurrency: () => ({ peak: 0, failed: 0 }),
+    ...noCallMeasurements(servers),
     startTimeMs: (server) => {
       const ms = of(server)?.startToReadyMs;
       return ms === null || ms === undefined ? undefined : { max: ms, sessions: 1 };
     },
-    standIn: () => false,
     installTime: (server) => {
       const i = of(server);
       if (!i || i.outcome === "failed") return undefined;

@@ -51,7 +51,7 @@ import {
   type ContainerEngine,
 } from "./container-engine.js";
 import { REDIS_DURABILITY, seedPostgres, seedSandbox } from "./local.js";
-import type { BackendHandle, Stack, StackProvider } from "./provider.js";
+import { stackEndpoints, type BackendHandle, type Stack, type StackProvider } from "./provider.js";
 
 /** Built locally by scripts/setup-containers.sh under the names the upstream projects publish. */
 export const IMAGES = {
@@ -737,14 +737,7 @@ export const dockerProvider: StackProvider = {
       const r = redis;
       const ups = upstreams;
       return {
-        endpoints: {
-          sandbox,
-          workdir,
-          ...(redis && { redis: { url: redis.url } }),
-          ...(postgres && { postgres: { url: postgres.url } }),
-          ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
-          upstream: ups.endpoint,
-        },
+        endpoints: stackEndpoints({ sandbox, workdir, redisUrl: redis?.url, postgresUrl: postgres?.url, hopUrls, upstreams: ups }),
         upstreams: ups.summaries,
         backends,
         handles: { ...(redisHandle && { redis: redisHandle }), ...(postgresHandle && { postgres: postgresHandle }) },

@@ -13,7 +13,7 @@ import { startRedis, type StartedRedis } from "../stack/local/redis.js";
 import { startToxiproxy, type StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { BackendInfo } from "../results/types.js";
 import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
-import type { BackendHandle, Stack, StackProvider } from "./provider.js";
+import { stackEndpoints, type BackendHandle, type Stack, type StackProvider } from "./provider.js";
 
 /** Files the sandbox holds at start, for read workloads: docs/doc-1.txt .. docs/doc-100.txt. */
 export const SANDBOX_DOCS = 100;
@@ -117,14 +117,7 @@ export const localProvider: StackProvider = {
     const r = redis;
     const pg = postgres;
     return {
-      endpoints: {
-        sandbox,
-        workdir,
-        ...(redis && { redis: { url: redis.url } }),
-        ...(postgres && { postgres: { url: postgres.url } }),
-        ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
-        upstream: upstreams.endpoint,
-      },
+      endpoints: stackEndpoints({ sandbox, workdir, redisUrl: redis?.url, postgresUrl: postgres?.url, hopUrls, upstreams }),
       upstreams: upstreams.summaries,
       backends,
       handles: { ...(redis && { redis: handle("redis", redis) }), ...(postgres && { postgres: handle("postgres", postgres) }) },

@@ -9,7 +9,7 @@ import type { RedisPersistence } from "../config/load-scenario.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
-import type { UpstreamOptions } from "../standins/upstreams.js";
+import type { StartedUpstreams, UpstreamOptions } from "../standins/upstreams.js";
 
 /** What a process fault can do to a backend, whatever runs it (a local process, a container). */
 export interface BackendHandle {
@@ -60,4 +60,24 @@ export interface StackProvider {
   start(opts: StackStartOptions): Promise<Stack>;
   /** What ran this run's stacks, for the report (e.g. "podman 4.3.1 (...)"); undefined before the first start. */
   describe?(registry: ResourceRegistry): string | undefined;
+}
+
+/** Where a provider's stack is, as the MCP sessions see it: the same shape whatever runs the backends. */
+export function stackEndpoints(o: {
+  sandbox: string;
+  workdir: string;
+  redisUrl: string | undefined;
+  postgresUrl: string | undefined;
+  /** "server->backend" -> the URL through that server's Toxiproxy hop. */
+  hopUrls: ReadonlyMap<string, string>;
+  upstreams: StartedUpstreams;
+}): StackEndpoints {
+  return {
+    sandbox: o.sandbox,
+    workdir: o.workdir,
+    ...(o.redisUrl !== undefined && { redis: { url: o.redisUrl } }),
+    ...(o.postgresUrl !== undefined && { postgres: { url: o.postgresUrl } }),
+    ...(o.hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => o.hopUrls.get(`${server}->${service}`) }),
+    upstream: o.upstreams.endpoint,
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ResolvedSlo } from "../config/load-scenario.js";
 import { parseThreshold } from "../config/units.js";
 import { newHistogram, recordMs, type Histogram } from "../metrics/histogram.js";
-import { evaluateSlos, judgeInterval, overallVerdict, type Measurements } from "./evaluate.js";
+import { evaluateSlos, judgeInterval, noCallMeasurements, overallVerdict, type Measurements } from "./evaluate.js";
 import { parseMetric } from "./metrics.js";
 
 function slo(metric: string, objective: string, scope: ResolvedSlo["scope"] = {}): ResolvedSlo {
@@ -25,20 +25,7 @@ function histogramOf(values: number[]): Histogram {
 }
 
 function measurements(over: Partial<Measurements> = {}): Measurements {
-  const empty = newHistogram();
-  return {
-    servers: ["redis", "memory"],
-    latency: () => empty,
-    calls: () => ({ ok: 0, failed: 0 }),
-    throughput: () => ({ okCalls: 0, windowMs: 0, generatorLimit: undefined }),
-    coordination: () => undefined,
-    cache: () => undefined,
-    concurrentAgents: () => undefined,
-    peakConcurrency: () => ({ peak: 0, failed: 0 }),
-    startTimeMs: () => undefined,
-    standIn: () => false,
-    ...over,
-  };
+  return { ...noCallMeasurements(["redis", "memory"]), ...over };
 }
 
 describe("judgeInterval", () => {

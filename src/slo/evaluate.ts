@@ -6,7 +6,7 @@
 import type { ResolvedSlo } from "../config/load-scenario.js";
 import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../config/units.js";
 import type { FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
-import { countBelow, maxMs, meanMs, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
+import { countBelow, maxMs, meanMs, newHistogram, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
 import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "./metrics.js";
 import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
 
@@ -56,6 +56,23 @@ export interface Measurements {
   rpo?(): readonly RpoResult[] | undefined;
   /** Cold install of a server, when the scenario is an install scenario (src/install); undefined when not measured. */
   installTime?(server: string): { ms: number; finished: boolean; limitMs: number; from: string } | undefined;
+}
+
+/** Measurements of a window in which nothing was called: the base for sources that measure other things (installs, tests). */
+export function noCallMeasurements(servers: readonly string[]): Measurements {
+  const empty = newHistogram();
+  return {
+    servers,
+    latency: () => empty,
+    calls: () => ({ ok: 0, failed: 0 }),
+    throughput: () => ({ okCalls: 0, windowMs: 0, generatorLimit: undefined }),
+    coordination: () => undefined,
+    cache: () => undefined,
+    concurrentAgents: () => undefined,
+    peakConcurrency: () => ({ peak: 0, failed: 0 }),
+    startTimeMs: () => undefined,
+    standIn: () => false,
+  };
 }
 
 /** Decides against a 95 % interval [low, high] of the measured statistic. */
