@@ -157,8 +157,8 @@ interface PackageJson {
   bin?: string | Record<string, string>;
 }
 
-function readPackageJson(pkg: string): { dir: string; json: PackageJson } {
-  const dir = path.join(PROJECT_ROOT, "node_modules", ...pkg.split("/"));
+function readPackageJson(pkg: string, root: string): { dir: string; json: PackageJson } {
+  const dir = path.join(root, "node_modules", ...pkg.split("/"));
   return { dir, json: JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson };
 }
 
@@ -170,12 +170,12 @@ export function serverVersion(def: ServerDefinition): string {
 
 /** Installed version of an npm dependency of the project. */
 export function packageVersion(pkg: string): string {
-  return readPackageJson(pkg).json.version;
+  return readPackageJson(pkg, PROJECT_ROOT).json.version;
 }
 
-/** Installed version and executable script of a catalog package. */
-export function resolvePackage(pkg: string): { version: string; bin: string } {
-  const { dir, json } = readPackageJson(pkg);
+/** Installed version and executable script of a catalog package (in the project, or in `root`'s node_modules). */
+export function resolvePackage(pkg: string, root = PROJECT_ROOT): { version: string; bin: string } {
+  const { dir, json } = readPackageJson(pkg, root);
   const bin = typeof json.bin === "string" ? json.bin : Object.values(json.bin ?? {})[0];
   if (bin === undefined) throw new Error(`${pkg}: package.json names no executable`);
   return { version: json.version, bin: path.join(dir, bin) };

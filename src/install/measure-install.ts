@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
-import { packageVersion, type ServerDefinition } from "../catalog/servers.js";
+import { packageVersion, resolvePackage, type ServerDefinition } from "../catalog/servers.js";
 import { TOOLS_DIR } from "../project-root.js";
 import type { InstallResult } from "../results/types.js";
 import { spawnManaged } from "../stack/managed-process.js";
@@ -288,11 +288,8 @@ async function freshStartToReady(def: ServerDefinition, source: InstallSource, d
 function freshCommand(def: ServerDefinition, source: InstallSource, dir: string): { command: string; args: string[] } {
   switch (source.registry) {
     case "npm": {
-      const pkgDir = path.join(dir, "prefix", "node_modules", ...def.package.split("/"));
-      const json = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8")) as { bin?: string | Record<string, string> };
-      const bin = typeof json.bin === "string" ? json.bin : Object.values(json.bin ?? {})[0];
-      if (bin === undefined) throw new HarnessError("environment", `${source.spec}: its package.json names no executable`);
-      return { command: def.command, args: def.args.map((a) => a.replaceAll("{{bin}}", path.join(pkgDir, bin))) };
+      const { bin } = resolvePackage(def.package, path.join(dir, "prefix"));
+      return { command: def.command, args: def.args.map((a) => a.replaceAll("{{bin}}", bin)) };
     }
     case "pypi":
       return { command: path.join(dir, "venv", "bin", source.executable!), args: def.args };
