@@ -10,7 +10,9 @@
  *     and it comes back; a pause stalls it until resumed;
  *  3. an interrupted run (SIGINT mid-measurement) leaves no container, network, podman service or
  *     any other process or temp dir of the run; a harness killed outright (SIGKILL) takes its podman
- *     service with it, and the reaper of the next start removes its containers and network.
+ *     service with it, and the reaper of the next start removes its containers and network;
+ *  4. a SaaS API stand-in runs as a container of the harness image behind the hop `github->github`
+ *     of the container Toxiproxy: a latency toxic on it slows the calls, its counts reach the report.
  *
  * Without a usable engine every test is skipped, loudly: a console warning and a skip whose name
  * carries the exact reason.
@@ -23,7 +25,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { engineRequest, findContainerEngine, podmanEnv, reapOrphans, LABEL_RUN } from "../src/providers/container-engine.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
-import { dockerProvider, IMAGES } from "../src/providers/docker.js";
+import { dockerProvider, HARNESS_IMAGE, IMAGES } from "../src/providers/docker.js";
 import { respCommand } from "../src/stack/local/redis.js";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
@@ -34,29 +36,38 @@ afterAll(removeOutDirs);
 
 const GUARD: CliOptions = { timeoutMs: 240_000 };
 
-/** Why the provider cannot run here, or undefined when it can: an engine answers and has every image. */
-async function engineProblem(): Promise<string | undefined> {
+/**
+ * Why the provider cannot run here, or undefined when it can: an engine answers and has every
+ * image; `standIns` the same for the stand-in containers, which also need the harness image.
+ */
+async function engineProblems(): Promise<{ problem: string | undefined; standIns: string | undefined }> {
   const registry = new ResourceRegistry({ runId: `docker-probe-${process.pid}` });
   try {
     const engine = await findContainerEngine({ registry });
     const missing: string[] = [];
-    for (const image of Object.values(IMAGES)) {
+    for (const image of [...Object.values(IMAGES), HARNESS_IMAGE]) {
       const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
       if (r.status !== 200) missing.push(image);
     }
-    return missing.length ? `the engine lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
+    const lacks = (images: string[]) => (images.length ? `the engine lacks image(s) ${images.join(", ")} (run bash scripts/setup-containers.sh)` : undefined);
+    return { problem: lacks(missing.filter((i) => i !== HARNESS_IMAGE)), standIns: lacks(missing) };
   } catch (err) {
     const e = err as { message: string; details?: readonly string[] };
-    return [e.message, ...(e.details ?? [])].join("; ");
+    const problem = [e.message, ...(e.details ?? [])].join("; ");
+    return { problem, standIns: problem };
   } finally {
     await registry.disposeAll();
   }
 }
 
-const problem = await engineProblem();
+const problems = await engineProblems();
+const problem = problems.problem;
 if (problem) console.warn(`\n*** docker provider tests SKIPPED: ${problem} ***\n`);
+else if (problems.standIns) console.warn(`\n*** docker provider stand-in test SKIPPED: ${problems.standIns} ***\n`);
 const test = problem ? it.skip : it;
 const named = (name: string) => (problem ? `${name} [SKIPPED: no container engine: ${problem}]` : name);
+const standInTest = problems.standIns ? it.skip : it;
+const standInNamed = (name: string) => (problems.standIns ? `${name} [SKIPPED: ${problems.standIns}]` : name);
 
 /** The environment as the test started (the in-process provider test points DOCKER_HOST at its own engine). */
 const ENGINE_ENV = { DOCKER_HOST: process.env.DOCKER_HOST };
@@ -236,6 +247,67 @@ slos:
       expect(rpo.acknowledged).toBeGreaterThan(0);
       expect(rpo.lost, JSON.stringify(rpo)).toBeGreaterThan(0);
       console.log(`pause: detected after ${pause!.timeToDetectMs?.toFixed(0)} ms, rto ${pause!.rtoMs?.toFixed(0)} ms; kill: detected after ${kill!.timeToDetectMs?.toFixed(0)} ms, rto ${kill!.rtoMs?.toFixed(0)} ms, lost ${rpo.lost}/${rpo.acknowledged}`);
+      await expectNoContainersLeft(rec.runId);
+    },
+    300_000,
+  );
+});
+
+describe(standInNamed("--provider docker: SaaS API stand-ins are containers behind the container Toxiproxy"), () => {
+  standInTest(
+    standInNamed("GitHub's server and its stand-in container: +100 ms on hop github slows the calls of the fault window only; its counts reach results.json"),
+    async () => {
+      const file = await scenarioFile(
+        "docker-github-hop",
+        `
+name: docker-github-hop
+description: GitHub's server (a local process) against its stand-in container, a latency toxic on its hop.
+servers: [github]
+agents: 2
+load: { model: closed, thinkTime: 50ms }
+warmup: 1s
+duration: 8s
+callTimeout: 5s
+workload:
+  kind: mix
+  calls:
+    - { server: github, tool: get_me, args: {} }
+    - { server: github, tool: list_issues, args: { owner: mcp-slo, repo: stand-in-repo } }
+faults:
+  - { kind: toxic, hop: github, toxic: latency, attributes: { latency: 100, jitter: 0 }, stream: downstream, at: 2s, duration: 4s }
+slos:
+  - ref: server.response_time
+`,
+      );
+      const out = await newOutDir();
+      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
+      expect([0, 1], transcript(r)).toContain(r.code);
+      const rec = await readRecord(out);
+      const s: ScenarioResult = rec.scenarios[0]!;
+      expect(s.status, s.error).toBe("completed");
+      expect(rec.environment.stack?.provider).toBe("docker");
+      expect(s.faults![0]!.injected, JSON.stringify(s.faults)).toBe(true);
+
+      // The stand-in answered (through the hop), and the report has its counts. (The container
+      // Toxiproxy refuses an upstream on the harness's loopback: a hop that slows, below, is one to
+      // a container of the run's network.)
+      const [github] = s.upstreams ?? [];
+      expect(github, JSON.stringify(s.upstreams)).toMatchObject({ api: "github", mode: "stand-in", servers: ["github"] });
+      expect(github!.requests, JSON.stringify(github)).toBeGreaterThan(0);
+      expect(github!.byStatus?.["200"] ?? 0, JSON.stringify(github)).toBeGreaterThan(0);
+
+      // Per second of the window: the median of the seconds inside the fault (2 s .. 6 s) is 100 ms
+      // slower than the seconds before and after it (6 s .. 7 s is left out: the heal lands in it).
+      const points = s.timeline.points.filter((p) => p.server === "github" && p.p50 !== null);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const inside = points.filter((p) => p.t >= 2000 && p.t < 6000).map((p) => p.p50!);
+      const outside = points.filter((p) => (p.t >= 0 && p.t < 2000) || p.t >= 7000).map((p) => p.p50!);
+      expect(inside.length, JSON.stringify(s.timeline)).toBeGreaterThanOrEqual(3);
+      expect(outside.length, JSON.stringify(s.timeline)).toBeGreaterThanOrEqual(2);
+      expect(median(inside) - median(outside), JSON.stringify(points)).toBeGreaterThanOrEqual(80);
+      expect(Math.max(...outside), JSON.stringify(points)).toBeLessThan(median(inside));
+      console.log(`github p50 outside the fault ${median(outside).toFixed(1)} ms, inside ${median(inside).toFixed(1)} ms; stand-in answered ${github!.requests} requests`);
+
       await expectNoContainersLeft(rec.runId);
     },
     300_000,

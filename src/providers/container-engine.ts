@@ -57,7 +57,7 @@ export const CONTAINERS_CONF = join(PROJECT_ROOT, "containers", "containers.conf
 export const CONTAINERS_REGISTRIES_CONF = join(PROJECT_ROOT, "containers", "registries.conf");
 export const CONTAINERS_STORAGE_CONF = join(PROJECT_ROOT, "containers", "storage.conf");
 
-export const SETUP_HINT = "run `bash scripts/setup-containers.sh` (installs Podman and builds the Redis, PostgreSQL and Toxiproxy images locally)";
+export const SETUP_HINT = "run `bash scripts/setup-containers.sh` (installs Podman and builds the Redis, PostgreSQL, Toxiproxy and harness images locally)";
 
 const PING_TIMEOUT_MS = 2000;
 const PODMAN_START_TIMEOUT_MS = 30_000;

@@ -1,20 +1,27 @@
 /**
- * `--provider docker`: the same stack as the local provider (Redis, PostgreSQL, a Toxiproxy in
- * front of every server->backend hop, a seeded sandbox and database), but Redis, PostgreSQL and
- * Toxiproxy run as containers of a Docker-compatible engine (Docker, or a Podman service started
- * for the run: container-engine.ts), through testcontainers.
+ * `--provider docker`: the same stack as the local provider (Redis, PostgreSQL, the SaaS API
+ * stand-ins, a Toxiproxy in front of every server->backend and server->API hop, a seeded sandbox
+ * and database), but Redis, PostgreSQL, Toxiproxy and the stand-ins run as containers of a
+ * Docker-compatible engine (Docker, or a Podman service started for the run: container-engine.ts),
+ * through testcontainers.
  *
  *  - One user-defined network per scenario; containers reach each other by alias (redis,
- *    postgres, toxiproxy). Every container and network carries the run's labels (run id, and the
- *    session: the harness process that owns it), so leftovers can be found and reaped.
+ *    postgres, toxiproxy, standin-<api>). Every container and network carries the run's labels
+ *    (run id, and the session: the harness process that owns it), so leftovers can be found and
+ *    reaped.
  *  - Ports are published on 127.0.0.1 only (testcontainers binds every interface unless told).
  *  - Nothing is ever pulled: the images must be in the engine's local store
  *    (scripts/setup-containers.sh builds them); a missing one is an environment error.
- *  - The MCP servers stay local child processes started by the runner; they reach Redis and
- *    PostgreSQL through Toxiproxy's published ports. Toxiproxy runs in the network and creates
- *    hops at run time, so it publishes a fixed pool of listen ports (8666..8697, as
- *    @testcontainers/toxiproxy does); a hop takes the next one. The StartedToxiproxy it returns
+ *  - The MCP servers stay local child processes started by the runner; they reach Redis,
+ *    PostgreSQL and the stand-ins through Toxiproxy's published ports. Toxiproxy runs in the
+ *    network and creates hops at run time, so it publishes a fixed pool of listen ports
+ *    (8666..8697, as @testcontainers/toxiproxy does); a hop takes the next one. The StartedToxiproxy it returns
  *    is the local one's interface, so faults work unchanged.
+ *  - A stand-in (src/standins/main.ts) runs from the harness's own image (HARNESS_IMAGE, with the
+ *    project in /app), one container per API, listening on 8080 in the network; startUpstreams
+ *    (src/standins/upstreams.ts) still decides every URL and the report's summary, this only says
+ *    how a stand-in is started. The hop `<server>-><api>` forwards to standin-<api>:8080; the
+ *    harness reads its counts through its own published port. Live mode has no stand-ins.
  *  - Process faults act on the containers: kill -9 = kill SIGKILL, pause = the engine's pause
  *    (cgroup freezer), restart = restart, then readiness again (PING, SELECT 1).
  *  - stop() removes every container and the network; they are also registered in the run's
@@ -23,8 +30,7 @@
  *
  * Not supported (said so at start, not discovered mid-run): `transport: http` behind Toxiproxy.
  * Those hops run from the harness to its own HTTP endpoints on 127.0.0.1, which a Toxiproxy in a
- * container network cannot reach. Upstream API stand-ins (local processes too) are reached
- * directly, without a hop, for the same reason.
+ * container network cannot reach.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -37,7 +43,10 @@ import type { ExitInfo, ManagedProcess } from "../stack/managed-process.js";
 import { parseInfo, respCommand, type RedisPersistence } from "../stack/local/redis.js";
 import type { Hop, StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import { startUpstreams, type StartedUpstreams } from "../standins/upstreams.js";
+import { HARNESS_VERSION } from "../project-root.js";
+import { CONTROL_PREFIX, READY_PREFIX, type StandInStats } from "../standins/serve.js";
+import { standInArgs, type StandInStarter } from "../standins/start.js";
+import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
 import {
   SETUP_HINT,
   engineMessage,
@@ -60,6 +69,11 @@ export const IMAGES = {
   toxiproxy: "ghcr.io/shopify/toxiproxy:2.12.0",
 } as const;
 
+/** The harness's own image (containers/harness.Dockerfile: the project in /app), for the stand-ins; needed only when a server calls one. */
+export const HARNESS_IMAGE = `localhost/mcp-slo-harness:${HARNESS_VERSION}`;
+/** Where a stand-in container listens, in the run's network. */
+const STANDIN_PORT = 8080;
+
 /** Toxiproxy's API port and its pool of proxy listen ports inside the container (as @testcontainers/toxiproxy). */
 const TOXIPROXY_API_PORT = 8474;
 export const TOXIPROXY_POOL = Array.from({ length: 32 }, (_, i) => 8666 + i);
@@ -67,6 +81,7 @@ export const TOXIPROXY_POOL = Array.from({ length: 32 }, (_, i) => 8666 + i);
 const REDIS_START_TIMEOUT_MS = 30_000;
 const POSTGRES_START_TIMEOUT_MS = 60_000;
 const TOXIPROXY_START_TIMEOUT_MS = 20_000;
+const STANDIN_START_TIMEOUT_MS = 60_000;
 const POSTGRES_DB = "mcp_slo";
 const POSTGRES_USER = "postgres";
 /** Redis keeps its RDB/AOF here, in the container's own filesystem: it survives kill + restart like the local data dir. */
@@ -527,8 +542,10 @@ export const dockerProvider: StackProvider = {
     const sandbox = await registry.makeTempDir("sandbox");
     const workdir = await registry.makeTempDir("work");
     await seedSandbox(sandbox);
-    if (needs.size === 0) {
-      // Nothing to run in a container (memory, filesystem, ... only): no engine is needed.
+    // Servers that call a SaaS API get its stand-in as a container of the run (none in live mode).
+    const standInCallers = upstream.mode === "stand-in" ? upstreamServers(servers) : [];
+    if (needs.size === 0 && standInCallers.length === 0) {
+      // Nothing to run in a container (memory, filesystem, live APIs ... only): no engine is needed.
       const ups = await startUpstreams({ servers, registry, options: upstream, toxiproxy: undefined });
       return { endpoints: { sandbox, workdir, upstream: ups.endpoint }, upstreams: ups.summaries, backends: [], handles: {}, stop: () => ups.stop() };
     }
@@ -536,7 +553,7 @@ export const dockerProvider: StackProvider = {
     const run = await engineFor(registry).catch((e: unknown) => Promise.reject(environmentError("the container engine", e)));
     const { engine } = run;
     const runId = registry.runId;
-    const wanted = [...(needs.has("redis") ? [IMAGES.redis] : []), ...(needs.has("postgres") ? [IMAGES.postgres] : []), ...(proxied ? [IMAGES.toxiproxy] : [])];
+    const wanted = [...(needs.has("redis") ? [IMAGES.redis] : []), ...(needs.has("postgres") ? [IMAGES.postgres] : []), ...(proxied ? [IMAGES.toxiproxy] : []), ...(standInCallers.length > 0 ? [HARNESS_IMAGE] : [])];
     const imageConfig = await requireImages(engine, wanted);
 
     // Everything this stack made, in creation order; removed in reverse by stop() or the registry.
@@ -723,8 +740,53 @@ export const dockerProvider: StackProvider = {
           hopUrls.set(`${server}->${service}`, u.toString().replace(/\/$/, ""));
         }
       }
-      // Stand-ins of upstream APIs are local processes on 127.0.0.1, out of the container Toxiproxy's reach: reached directly.
-      upstreams = await startUpstreams({ servers, registry, options: upstream, toxiproxy: undefined });
+      // Each stand-in a container of the harness image on the network; startUpstreams puts each
+      // caller's hop `<server>-><api>` in front of it (upstream standin-<api>:8080) when proxied.
+      const startStandInContainer: StandInStarter = async ({ api, behaviour }) => {
+        const alias = `standin-${api}`;
+        const c = await startContainer(
+          run,
+          runId,
+          {
+            role: alias,
+            image: HARNESS_IMAGE,
+            alias,
+            network: networkName,
+            // The image's workdir is the project (/app); the same command as src/standins/start.ts, on the container's interfaces.
+            command: commandFor(imageConfig.get(HARNESS_IMAGE)!, "node", ["--import", "tsx", "src/standins/main.ts", ...standInArgs(api, behaviour), "--host", "0.0.0.0", "--port", String(STANDIN_PORT), "--allow-non-loopback"]),
+            ports: [STANDIN_PORT],
+          },
+          track,
+        );
+        const url = `http://127.0.0.1:${c.port(STANDIN_PORT)}`;
+        const stats = async (): Promise<StandInStats> => {
+          const r = await fetch(`${url}${CONTROL_PREFIX}/stats`, { signal: AbortSignal.timeout(2000) });
+          if (!r.ok) throw new Error(`GET ${CONTROL_PREFIX}/stats answered HTTP ${r.status}`);
+          return (await r.json()) as StandInStats;
+        };
+        // Ready: it answers a real request; its title and payloads are on its ready line (stdout, in its log).
+        const ready = await waitReady(engine, c, `the ${api} stand-in`, STANDIN_START_TIMEOUT_MS, async () => {
+          await stats();
+          const line = (await logTail(engine, c.id, 50)).find((l) => l.includes(READY_PREFIX));
+          if (line === undefined) throw new Error("it answered, but its ready line is not in its log yet");
+          return JSON.parse(line.slice(line.indexOf(READY_PREFIX) + READY_PREFIX.length)) as { title: string; payloads: string };
+        });
+        let running = true;
+        return {
+          api,
+          title: ready.title,
+          payloads: ready.payloads,
+          url,
+          upstream: `${alias}:${STANDIN_PORT}`,
+          isRunning: () => running,
+          stats,
+          stop: async () => {
+            running = false;
+            await track.discard(c.id);
+          },
+        };
+      };
+      upstreams = await startUpstreams({ servers, registry, options: upstream, toxiproxy, startStandIn: (o) => startStandInContainer(o).catch((e: unknown) => Promise.reject(environmentError(`the ${o.api} stand-in container`, e))) });
 
       const backends: BackendInfo[] = [];
       const on = `${engine.kind} ${engine.version}`;

@@ -93,7 +93,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     const upstreams = await stack.upstreams?.();
     if (upstreams?.length) {
       base.upstreams = upstreams;
-      for (const u of upstreams) say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `local stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
+      for (const u of upstreams) say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
     }
     await writeServerFiles(s.servers, stack.endpoints);
 

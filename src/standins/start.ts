@@ -10,17 +10,30 @@ import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour, type StandInStats 
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
-export interface StartedStandIn {
+/**
+ * A running stand-in, whatever runs it: a local process (startStandIn, below) or a container of the
+ * docker provider. src/standins/upstreams.ts decides the URLs the servers get from it.
+ */
+export interface RunningStandIn {
   readonly api: string;
   readonly title: string;
   /** Where its payloads come from (for the report). */
   readonly payloads: string;
-  readonly port: number;
-  /** http://127.0.0.1:PORT, not proxied. */
+  /** http://127.0.0.1:PORT, not proxied: where the harness reads its stats (and a server reaches it without a hop). */
   readonly url: string;
-  readonly process: ManagedProcess;
+  /** host:port a Toxiproxy hop in front of it forwards to, as that Toxiproxy reaches it. */
+  readonly upstream: string;
+  isRunning(): boolean;
   stats(): Promise<StandInStats>;
   stop(): Promise<void>;
+}
+
+/** How a provider starts one stand-in; startStandIn (a local process) unless it passes another. */
+export type StandInStarter = (opts: { api: string; registry: ResourceRegistry; behaviour: StandInBehaviour }) => Promise<RunningStandIn>;
+
+export interface StartedStandIn extends RunningStandIn {
+  readonly port: number;
+  readonly process: ManagedProcess;
 }
 
 export function standInArgs(api: string, behaviour: StandInBehaviour): string[] {
@@ -63,7 +76,9 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
       payloads: ready.payloads,
       port: ready.port,
       url,
+      upstream: `127.0.0.1:${ready.port}`,
       process: proc,
+      isRunning: () => proc.isRunning(),
       stats: async () => (await (await fetch(`${url}${CONTROL_PREFIX}/stats`)).json()) as StandInStats,
       stop: () => proc.stop({ graceMs: 2000 }),
     };

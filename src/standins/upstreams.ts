@@ -1,9 +1,10 @@
 /**
- * The SaaS APIs a scenario's servers call. Offline (the default) each API gets a stand-in process,
- * one per API, and each server reaches it through a Toxiproxy hop `<server>-><api>` when the stack
- * is proxied, so latency, outages and resets of the upstream are faults like any other. In live
- * mode the servers get the real API (or MCP_SLO_LIVE_URL_<API>, e.g. a GitHub Enterprise host) and
- * no proxy: Toxiproxy only forwards TCP, and a TLS host behind it would not match its name.
+ * The SaaS APIs a scenario's servers call. Offline (the default) each API gets a stand-in, one per
+ * API (a local process, or a container when the provider passes its own starter), and each server
+ * reaches it through a Toxiproxy hop `<server>-><api>` when the stack is proxied, so latency,
+ * outages and resets of the upstream are faults like any other. In live mode the servers get the
+ * real API (or MCP_SLO_LIVE_URL_<API>, e.g. a GitHub Enterprise host) and no proxy: Toxiproxy
+ * only forwards TCP, and a TLS host behind it would not match its name.
  */
 import type { ServerDefinition } from "../catalog/servers.js";
 import type { StackEndpoints, UpstreamEndpoint } from "../stack/mcp-session.js";
@@ -11,7 +12,7 @@ import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { UpstreamSummary } from "../results/types.js";
 import type { StandInBehaviour } from "./serve.js";
-import { startStandIn, type StartedStandIn } from "./start.js";
+import { startStandIn, type RunningStandIn, type StandInStarter } from "./start.js";
 
 export type UpstreamMode = "stand-in" | "live";
 
@@ -23,7 +24,7 @@ export interface UpstreamOptions {
 
 export interface StartedUpstreams {
   endpoint: NonNullable<StackEndpoints["upstream"]>;
-  standIns: StartedStandIn[];
+  standIns: RunningStandIn[];
   /** What the report says about each API; a stand-in's request counts as of now. */
   summaries(): Promise<UpstreamSummary[]>;
   stop(): Promise<void>;
@@ -45,11 +46,14 @@ export async function startUpstreams(opts: {
   options: UpstreamOptions;
   /** Proxied stack: each server's traffic to its stand-in goes through a hop of this Toxiproxy. */
   toxiproxy?: StartedToxiproxy | undefined;
+  /** How each stand-in is started: a local process (default), or e.g. a container of the run. */
+  startStandIn?: StandInStarter | undefined;
 }): Promise<StartedUpstreams> {
+  const start = opts.startStandIn ?? startStandIn;
   const callers = upstreamServers(opts.servers);
   const byServer = new Map<string, UpstreamEndpoint>();
   const info: UpstreamSummary[] = [];
-  const standIns: StartedStandIn[] = [];
+  const standIns: RunningStandIn[] = [];
   const stop = async () => {
     await Promise.allSettled(standIns.map((s) => s.stop()));
   };
@@ -63,11 +67,11 @@ export async function startUpstreams(opts: {
     }
   } else {
     try {
-      standIns.push(...(await Promise.all(apis.map((api) => startStandIn({ api, registry: opts.registry, behaviour: opts.options.behaviour[api] ?? {} })))));
+      standIns.push(...(await Promise.all(apis.map((api) => start({ api, registry: opts.registry, behaviour: opts.options.behaviour[api] ?? {} })))));
       for (const standIn of standIns) {
         const users = callers.filter((d) => d.upstream!.api === standIn.api);
         for (const def of users) {
-          const hop = opts.toxiproxy ? await opts.toxiproxy.createHop(`${def.name}->${standIn.api}`, `127.0.0.1:${standIn.port}`) : undefined;
+          const hop = opts.toxiproxy ? await opts.toxiproxy.createHop(`${def.name}->${standIn.api}`, standIn.upstream) : undefined;
           const address = hop ? `http://${hop.listen}` : standIn.url;
           const viaProxy = def.upstream!.viaHttpProxy;
           byServer.set(def.name, viaProxy ? { url: viaProxy, proxy: address, mode: "stand-in" } : { url: address, proxy: "", mode: "stand-in" });
@@ -84,7 +88,7 @@ export async function startUpstreams(opts: {
     Promise.all(
       info.map(async (i) => {
         const standIn = standIns.find((x) => x.api === i.api);
-        const stats = standIn?.process.isRunning() ? await standIn.stats().catch(() => undefined) : undefined;
+        const stats = standIn?.isRunning() ? await standIn.stats().catch(() => undefined) : undefined;
         return stats ? { ...i, requests: stats.requests, byStatus: stats.byStatus, unmatched: stats.unmatched } : i;
       }),
     );
