@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { McpMetrics } from "./metrics.js";
+
+/** What recordVerdicts reads of a scenario besides the field under test. */
+const emptyScenarioResult = { slos: [] };
 import { classify, EVENT_SLOS, eventSloOf } from "./slo-events.js";
 import { SLO_CATALOG } from "../slo/catalog.js";
 
@@ -34,6 +37,19 @@ describe("SLOs as per-call events", () => {
 });
 
 describe("McpMetrics", () => {
+  it("exports an install scenario's cold installs under the design module's installation metrics", async () => {
+    const m = new McpMetrics();
+    const install = (server: string, registry: "npm" | "pypi" | "go", outcome: "installed" | "failed", installMs: number) =>
+      ({ server, package: server, version: "1", registry, command: "", outcome, installMs, limitMs: 900_000, startToReadyMs: null });
+    m.recordVerdicts({ ...emptyScenarioResult, name: "install-time", install: [install("memory", "npm", "installed", 9_500), install("github", "go", "installed", 77_000), install("redis-official", "pypi", "failed", 1_200)] } as never);
+    const text = await m.text();
+    expect(value(text, 'mcp_installation_duration_seconds_sum{mcp_name="memory",source="npm",environment="cold"}')).toBeCloseTo(9.5, 9);
+    expect(value(text, 'mcp_installation_duration_seconds_sum{mcp_name="github",source="go",environment="cold"}')).toBeCloseTo(77, 9);
+    expect(text).not.toContain('mcp_installation_duration_seconds_sum{mcp_name="redis-official"');
+    expect(value(text, 'mcp_installation_success_total{mcp_name="memory",source="npm",result="success"}')).toBe(1);
+    expect(value(text, 'mcp_installation_success_total{mcp_name="redis-official",source="pypi",result="failure"}')).toBe(1);
+  });
+
   it("counts SLO events and derives compliance, remaining budget and burn rate", async () => {
     let now = 1_000_000_000;
     const m = new McpMetrics({ now: () => now });

@@ -133,8 +133,8 @@ export class McpMetrics {
         }
       },
     });
-    this.installationDuration = new Histogram({ name: "mcp_installation_duration_seconds", help: "Time from starting a (pre-installed) MCP server to a ready session (initialize and tools/list answered)", labelNames: ["mcp_name", "source", "environment"], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
-    this.installationSuccess = new Counter({ name: "mcp_installation_success_total", help: "MCP server starts by result (success, failure)", labelNames: ["mcp_name", "source", "result"], registers });
+    this.installationDuration = new Histogram({ name: "mcp_installation_duration_seconds", help: "Cold install from a registry (source npm, pypi, go; environment cold), or, from the monitor, start of the pre-installed server to a ready session (source node_modules)", labelNames: ["mcp_name", "source", "environment"], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
+    this.installationSuccess = new Counter({ name: "mcp_installation_success_total", help: "Cold installs (source: the registry) or monitor starts (source node_modules) by result (success, failure)", labelNames: ["mcp_name", "source", "result"], registers });
     this.securityValidationScore = new Gauge({ name: "mcp_security_validation_score", help: "Security validation score out of 10 (the design module's metric; not measured by this harness, so it has no samples)", labelNames: ["mcp_name", "validation_type"], registers });
     this.vulnerabilityCount = new Gauge({ name: "mcp_vulnerability_count", help: "Known vulnerabilities by severity (the design module's metric; not measured by this harness, so it has no samples)", labelNames: ["mcp_name", "severity"], registers });
     this.probeSuccess = new Gauge({ name: "mcp_probe_success", help: "1 when the last probe of this server answered as expected within its deadline, else 0", labelNames: ["mcp_name", "probe"], registers });
@@ -198,10 +198,16 @@ export class McpMetrics {
     return c;
   }
 
-  /** The verdicts of a finished scenario, for a run's live metrics. */
+  /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs too. */
   recordVerdicts(result: ScenarioResult): void {
     for (const slo of result.slos) {
       for (const v of ["pass", "fail", "inconclusive"] as const) this.sloVerdict.set({ scenario: result.name, slo_id: slo.id, verdict: v }, slo.verdict === v ? 1 : 0);
+    }
+    // The design module's installation metrics, from real cold installs (source: the registry; the
+    // monitor records starts of the pre-installed copy under source "node_modules" instead).
+    for (const i of result.install ?? []) {
+      if (i.outcome === "installed") this.installationDuration.observe({ mcp_name: i.server, source: i.registry, environment: "cold" }, i.installMs / 1000);
+      this.installationSuccess.inc({ mcp_name: i.server, source: i.registry, result: i.outcome === "installed" ? "success" : "failure" });
     }
   }
 
