@@ -7,6 +7,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { SERVER_CATALOG } from "../catalog/servers.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { freeLoopbackPort } from "../stack/ports.js";
@@ -82,12 +83,12 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
     const query = async (promql: string) => (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as PromVector;
     const answer = await waitFor("mcp_probe_success in Prometheus", 30_000, async () => {
       const r = await query("mcp_probe_success");
-      return r.data.result.length >= 5 ? r : undefined;
+      return r.data.result.length >= SERVER_CATALOG.length ? r : undefined;
     });
     process.stdout.write(`PromQL mcp_probe_success ->\n${JSON.stringify(answer, null, 1)}\n`);
     expect(answer.status).toBe("success");
     expect(answer.data.resultType).toBe("vector");
-    expect(new Set(answer.data.result.map((r) => r.metric.mcp_name))).toEqual(new Set(["redis", "postgres", "memory", "filesystem", "everything"]));
+    expect(new Set(answer.data.result.map((r) => r.metric.mcp_name))).toEqual(new Set(SERVER_CATALOG.map((d) => d.name)));
     for (const r of answer.data.result) {
       expect(r.metric.job).toBe("mcp-slo");
       expect(r.value[1]).toBe("1");

@@ -11,7 +11,7 @@ import type { ServerDefinition } from "../catalog/servers.js";
 import { localProvider } from "../providers/local.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import type { Outcome } from "../results/types.js";
-import { startSession, type McpSession } from "../stack/mcp-session.js";
+import { startSession, writeServerFiles, type McpSession } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { checkListenAddress, startMetricsExporter, type ExporterListenOptions } from "./exporter.js";
 import { McpMetrics } from "./metrics.js";
@@ -21,6 +21,11 @@ import { unexpectedAnswer, type Probe, type ProbePlan } from "./probes.js";
 const SESSION_START_TIMEOUT_MS = 20_000;
 /** Slack past a probe's own deadline before the monitor stops waiting for the SDK to give up. */
 const DEADLINE_SLACK_MS = 250;
+
+/** Where the monitored copy of a server was installed: the monitor times its start, not an install. */
+function installedFrom(def: ServerDefinition): string {
+  return def.registry === "go" ? ".tools/bin" : def.registry === "pypi" ? ".tools/venv" : "node_modules";
+}
 
 export type ProbeResult = "success" | "unexpected" | "error" | "timeout";
 
@@ -72,6 +77,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
       throw new HarnessError("environment", `the stack could not start: ${(err as Error).message}`, { cause: err });
     }
     const endpoints = stack.endpoints;
+    await writeServerFiles(servers, endpoints);
     const startedThisRound = new Set<string>();
 
     const ensureSession = async (def: ServerDefinition): Promise<McpSession | string> => {
@@ -87,12 +93,12 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
       const t0 = performance.now();
       try {
         const session = await startSession({ def, agent: 0, endpoints, registry, timeoutMs: SESSION_START_TIMEOUT_MS });
-        metrics.installationDuration.observe({ mcp_name: def.name, source: "node_modules", environment: "local" }, (performance.now() - t0) / 1000);
-        metrics.installationSuccess.inc({ mcp_name: def.name, source: "node_modules", result: "success" });
+        metrics.installationDuration.observe({ mcp_name: def.name, source: installedFrom(def), environment: "local" }, (performance.now() - t0) / 1000);
+        metrics.installationSuccess.inc({ mcp_name: def.name, source: installedFrom(def), result: "success" });
         sessions.set(def.name, session);
         return session;
       } catch (err) {
-        metrics.installationSuccess.inc({ mcp_name: def.name, source: "node_modules", result: "failure" });
+        metrics.installationSuccess.inc({ mcp_name: def.name, source: installedFrom(def), result: "failure" });
         const message = err instanceof Error ? err.message : String(err);
         log(`${def.name}: ${message}`);
         return message;

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { SERVER_CATALOG } from "../catalog/servers.js";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,7 @@ describe("probe files", () => {
   it("probes/default.yaml is valid and probes every catalog server", async () => {
     const plan = await loadProbeFile(DEFAULT);
     expect(plan.intervalMs).toBe(5000);
-    expect(plan.probes.map((p) => p.server.name).sort()).toEqual(["everything", "filesystem", "memory", "postgres", "redis"]);
+    expect(plan.probes.map((p) => p.server.name).sort()).toEqual(SERVER_CATALOG.map((d) => d.name).sort());
     for (const p of plan.probes) expect(p.timeoutMs).toBeLessThanOrEqual(plan.intervalMs);
   });
 
