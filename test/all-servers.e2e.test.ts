@@ -49,4 +49,31 @@ describe("all-servers scenario (ci profile)", () => {
     expect(summary).toMatch(/\| github \| github\.com\/github\/github-mcp-server@v[\d.]+ \| stand-in \|/);
     await expectNothingLeft(record.runId);
   }, 300_000);
+
+  it("takes faults on the upstream hops: the GitHub API cut off fails only GitHub's calls, which recover; a slow Notion API slows only Notion's", async () => {
+    const out = await newOutDir("e2e-upstream-faults-");
+    const r = await runCli(["run", "scenarios/failover-upstream.yaml", "--profile", "smoke", "--out", out], { timeoutMs: 200_000 });
+    expect([0, 1], transcript(r)).toContain(r.code);
+    const record = await readRecord(out);
+    const s = record.scenarios[0]!;
+    expect(s.status, s.error).toBe("completed");
+    const [cut, slow] = s.faults!;
+    expect(cut!.injected && cut!.recovered, JSON.stringify(cut)).toBe(true);
+    expect(cut!.timeToDetectMs, "the outage was seen by the probe").not.toBeNull();
+    expect(slow!.injected, JSON.stringify(slow)).toBe(true);
+    const failed = (server: string) => s.latency.filter((l) => l.server === server && l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
+    expect(failed("github"), "GitHub calls failed while its API was gone").toBeGreaterThan(0);
+    expect(failed("notion"), "Notion's calls did not fail").toBe(0);
+    // Notion's per-second p50 inside the latency window is at least 150 ms above the seconds outside it.
+    const inWindow = (t: number, f: typeof slow) => t >= f!.injectedAtMs! && t + s.timeline.intervalMs <= f!.healedAtMs!;
+    const notion = s.timeline.points.filter((p) => p.server === "notion" && p.t >= 0 && p.ok > 0);
+    const median = (xs: (number | null)[]) => {
+      const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+      return known[Math.floor(known.length / 2)]!;
+    };
+    const during = median(notion.filter((p) => inWindow(p.t, slow)).map((p) => p.p50));
+    const outside = median(notion.filter((p) => p.t + s.timeline.intervalMs <= slow!.injectedAtMs! - 1000 || p.t >= slow!.healedAtMs! + 1000).map((p) => p.p50));
+    expect(during - outside, `notion p50 ${outside} ms outside, ${during} ms during the toxic`).toBeGreaterThan(150);
+    await expectNothingLeft(record.runId);
+  }, 240_000);
 });
