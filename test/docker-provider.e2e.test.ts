@@ -463,3 +463,52 @@ describe(named("--provider docker: the stack itself"), () => {
     300_000,
   );
 });
+
+describe(named("--provider docker: transport http"), () => {
+  test(
+    named("agents reach the servers over Streamable HTTP through a local Toxiproxy, the servers reach Redis through the container one; a fault on either hop acts"),
+    async () => {
+      const file = await scenarioFile(
+        "docker-http",
+        `
+name: docker-http
+description: Redis (bridged) over Streamable HTTP with Redis in a container; the agents' hop and the Redis hop each cut for a while.
+servers: [redis]
+transport: http
+agents: 2
+warmup: 0s
+duration: 10s
+callTimeout: 1s
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: set, args: { key: "h:{{rand 1 50}}", value: "{{uuid}}" } }
+    - { server: redis, tool: get, args: { key: "h:{{rand 1 50}}" } }
+faults:
+  - { kind: hop-down, hop: client->redis, at: 2s, duration: 2s }
+  - { kind: hop-down, hop: redis, at: 6s, duration: 2s }
+recovery: { interval: 100ms, timeout: 500ms, consecutive: 3, limit: 20s }
+slos:
+  - ref: availability
+`,
+      );
+      const out = await newOutDir();
+      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
+      expect([0, 1], transcript(r)).toContain(r.code);
+      const rec = await readRecord(out);
+      const s: ScenarioResult = rec.scenarios[0]!;
+      expect(s.status, s.error).toBe("completed");
+      expect(s.servers.map((x) => [x.name, x.transport])).toEqual([["redis", "http"]]);
+      const ok = s.latency.filter((l) => l.outcome === "ok").reduce((a, l) => a + l.count, 0);
+      const failed = s.latency.filter((l) => l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
+      expect(ok, transcript(r)).toBeGreaterThan(0);
+      expect(failed, "calls failed while a hop was down").toBeGreaterThan(0);
+      for (const f of s.faults!) {
+        expect(f.injected && f.recovered, JSON.stringify(f)).toBe(true);
+        expect(f.timeToDetectMs, `${f.description}: seen by the probe`).not.toBeNull();
+      }
+      await expectNoContainersLeft(rec.runId);
+    },
+    300_000,
+  );
+});

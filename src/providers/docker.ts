@@ -28,9 +28,10 @@
  *    ResourceRegistry (Ctrl-C, crash, a second Ctrl-C), and at start the reaper removes those of
  *    runs whose harness is gone: the explicit replacement for Ryuk, which cannot be pulled here.
  *
- * Not supported (said so at start, not discovered mid-run): `transport: http` behind Toxiproxy.
- * Those hops run from the harness to its own HTTP endpoints on 127.0.0.1, which a Toxiproxy in a
- * container network cannot reach.
+ * `transport: http`: the agents' hops `client-><server>` run from the harness to its own HTTP
+ * endpoints on 127.0.0.1, which a Toxiproxy in a container network cannot reach. They go through a
+ * second Toxiproxy, a local process of the run (as with the local provider); the stack's Toxiproxy
+ * is both, seen as one (withLoopbackHops), so faults name any hop the same way.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -41,7 +42,7 @@ import { HarnessError } from "../errors.js";
 import type { BackendInfo } from "../results/types.js";
 import type { ExitInfo, ManagedProcess } from "../stack/managed-process.js";
 import { parseInfo, respCommand, type RedisPersistence } from "../stack/local/redis.js";
-import type { Hop, StartedToxiproxy } from "../stack/local/toxiproxy.js";
+import { startToxiproxy, type Hop, type StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import { CONTROL_PREFIX, READY_PREFIX, type StandInStats } from "../standins/serve.js";
@@ -520,6 +521,30 @@ async function startContainerToxiproxy(run: RunEngine, c: RunContainer, image: s
   };
 }
 
+/**
+ * Two Toxiproxies seen as one: hops to 127.0.0.1 (the agents' hops to the harness's own HTTP
+ * endpoints) on the local one, every other hop on the one in the container network. Faults find
+ * a hop by name in `hops` and roll back with `reset`, whichever Toxiproxy holds it.
+ */
+function withLoopbackHops(inNetwork: StartedToxiproxy, local: StartedToxiproxy): StartedToxiproxy {
+  const hops = new Map<string, Hop>([...inNetwork.hops, ...local.hops]);
+  return {
+    ...inNetwork,
+    hops,
+    async createHop(name, upstream) {
+      const hop = await (/^(127\.|localhost:|\[::1\]:)/.test(upstream) ? local : inNetwork).createHop(name, upstream);
+      hops.set(name, hop);
+      return hop;
+    },
+    reset: async () => {
+      await Promise.all([inNetwork.reset(), local.reset()]);
+    },
+    stop: async () => {
+      await Promise.allSettled([inNetwork.stop(), local.stop()]);
+    },
+  };
+}
+
 // --- the provider ----------------------------------------------------------------------------------
 
 function environmentError(what: string, err: unknown): HarnessError {
@@ -533,12 +558,9 @@ export const dockerProvider: StackProvider = {
   describe: (registry) => described.get(registry),
   async start({ servers, extraNeeds, registry, seedRows, proxied, transport, redis: redisSettings, postgres: postgresSettings, upstream = { mode: "stand-in", behaviour: {} } }): Promise<Stack> {
     const needs = new Set<BackingService>([...servers.flatMap((d) => d.needs), ...extraNeeds]);
-    if (proxied && transport === "http") {
-      throw new HarnessError("invalid_input", "--provider docker cannot put `transport: http` endpoints behind Toxiproxy", {
-        details: ["Toxiproxy runs in the run's container network; the harness's HTTP endpoints listen on 127.0.0.1 of this machine, out of its reach"],
-        hint: "run this scenario with --provider local, or set `proxied: false`",
-      });
-    }
+    // The agents' HTTP hops to the harness's own endpoints (127.0.0.1) need a Toxiproxy on this machine.
+    const localHops = proxied && transport === "http";
+    const startLocalToxiproxy = () => startToxiproxy({ registry }).catch((e: unknown) => Promise.reject(environmentError("Toxiproxy (for the agents' HTTP hops)", e)));
     const sandbox = await registry.makeTempDir("sandbox");
     const workdir = await registry.makeTempDir("work");
     await seedSandbox(sandbox);
@@ -546,8 +568,12 @@ export const dockerProvider: StackProvider = {
     const standInCallers = upstream.mode === "stand-in" ? upstreamServers(servers) : [];
     if (needs.size === 0 && standInCallers.length === 0) {
       // Nothing to run in a container (memory, filesystem, live APIs ... only): no engine is needed.
+      const local = localHops ? await startLocalToxiproxy() : undefined;
       const ups = await startUpstreams({ servers, registry, options: upstream, toxiproxy: undefined });
-      return { endpoints: { sandbox, workdir, upstream: ups.endpoint }, upstreams: ups.summaries, backends: [], handles: {}, stop: () => ups.stop() };
+      const stopAll = async () => {
+        await Promise.allSettled([ups.stop(), local?.stop()]);
+      };
+      return { endpoints: { sandbox, workdir, upstream: ups.endpoint }, upstreams: ups.summaries, backends: [], handles: {}, ...(local && { toxiproxy: local }), stop: stopAll };
     }
 
     const run = await engineFor(registry).catch((e: unknown) => Promise.reject(environmentError("the container engine", e)));
@@ -586,8 +612,9 @@ export const dockerProvider: StackProvider = {
       dispose: () => (stopped ??= removeAll()),
       disposeSync: () => removeSync(engine.dockerHost, { containers: containers.map((c) => c.id), networks }),
     });
+    let localToxiproxy: StartedToxiproxy | undefined;
     const stop = async () => {
-      await (stopped ??= removeAll());
+      await Promise.allSettled([(stopped ??= removeAll()), localToxiproxy?.stop()]);
       forget();
     };
     const track: Tracker = {
@@ -719,9 +746,11 @@ export const dockerProvider: StackProvider = {
         needs.has("redis") ? startRedis().catch((e: unknown) => Promise.reject(environmentError("the Redis container", e))) : undefined,
         needs.has("postgres") ? startPostgres().catch((e: unknown) => Promise.reject(environmentError("the PostgreSQL container", e))) : undefined,
         proxied ? startProxy().catch((e: unknown) => Promise.reject(environmentError("the Toxiproxy container", e))) : undefined,
+        localHops ? startLocalToxiproxy().then((t) => ((localToxiproxy = t), t)) : undefined,
       ] as const);
       for (const x of settled) if (x.status === "rejected") throw x.reason;
-      const [redis, postgres, toxiproxy] = settled.map((x) => (x.status === "fulfilled" ? x.value : undefined)) as [ContainerBackend | undefined, ContainerBackend | undefined, StartedToxiproxy | undefined];
+      const [redis, postgres, inNetwork, local] = settled.map((x) => (x.status === "fulfilled" ? x.value : undefined)) as [ContainerBackend | undefined, ContainerBackend | undefined, StartedToxiproxy | undefined, StartedToxiproxy | undefined];
+      const toxiproxy = inNetwork && local ? withLoopbackHops(inNetwork, local) : inNetwork;
       const query = (sql: string, params?: unknown[]) => pool!.query(sql, params);
       if (postgres) await seedPostgres({ query }, seedRows);
 
