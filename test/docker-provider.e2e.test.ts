@@ -30,7 +30,7 @@ import { respCommand } from "../src/stack/local/redis.js";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
-import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions } from "./support/cli.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
 
 afterAll(removeOutDirs);
 
@@ -122,6 +122,18 @@ async function scenarioFile(name: string, yaml: string): Promise<string> {
   return file;
 }
 
+/** Runs a scenario written here with --provider docker; it must complete (an SLO may fail: exit 1). */
+async function runOnDocker(name: string, yaml: string): Promise<{ r: CliResult; rec: RunRecord; s: ScenarioResult }> {
+  const file = await scenarioFile(name, yaml);
+  const out = await newOutDir();
+  const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
+  expect([0, 1], transcript(r)).toContain(r.code);
+  const rec = await readRecord(out);
+  const s = rec.scenarios[0]!;
+  expect(s.status, s.error).toBe("completed");
+  return { r, rec, s };
+}
+
 const BASELINE = (duration: string) => `
 name: docker-baseline
 description: The Redis and PostgreSQL MCP servers under a small load, on either provider.
@@ -199,7 +211,7 @@ describe(named("--provider docker: process faults act on the containers"), () =>
   test(
     named("Redis paused then killed -9: the pause stalls it, the kill loses unpersisted writes, both recover"),
     async () => {
-      const file = await scenarioFile(
+      const { rec, s } = await runOnDocker(
         "docker-faults",
         `
 name: docker-faults
@@ -227,12 +239,6 @@ slos:
   - ref: availability
 `,
       );
-      const out = await newOutDir();
-      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
-      expect([0, 1], transcript(r)).toContain(r.code);
-      const rec = await readRecord(out);
-      const s: ScenarioResult = rec.scenarios[0]!;
-      expect(s.status, s.error).toBe("completed");
       const [pause, kill] = s.faults!;
       for (const f of [pause!, kill!]) {
         expect(f.injected, JSON.stringify(f)).toBe(true);
@@ -257,7 +263,7 @@ describe(standInNamed("--provider docker: SaaS API stand-ins are containers behi
   standInTest(
     standInNamed("GitHub's server and its stand-in container: +100 ms on hop github slows the calls of the fault window only; its counts reach results.json"),
     async () => {
-      const file = await scenarioFile(
+      const { rec, s } = await runOnDocker(
         "docker-github-hop",
         `
 name: docker-github-hop
@@ -279,12 +285,6 @@ slos:
   - ref: server.response_time
 `,
       );
-      const out = await newOutDir();
-      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
-      expect([0, 1], transcript(r)).toContain(r.code);
-      const rec = await readRecord(out);
-      const s: ScenarioResult = rec.scenarios[0]!;
-      expect(s.status, s.error).toBe("completed");
       expect(rec.environment.stack?.provider).toBe("docker");
       expect(s.faults![0]!.injected, JSON.stringify(s.faults)).toBe(true);
 
@@ -468,7 +468,7 @@ describe(named("--provider docker: transport http"), () => {
   test(
     named("agents reach the servers over Streamable HTTP through a local Toxiproxy, the servers reach Redis through the container one; a fault on either hop acts"),
     async () => {
-      const file = await scenarioFile(
+      const { r, rec, s } = await runOnDocker(
         "docker-http",
         `
 name: docker-http
@@ -492,12 +492,6 @@ slos:
   - ref: availability
 `,
       );
-      const out = await newOutDir();
-      const r = await runCli(["run", file, "--provider", "docker", "--out", out], GUARD);
-      expect([0, 1], transcript(r)).toContain(r.code);
-      const rec = await readRecord(out);
-      const s: ScenarioResult = rec.scenarios[0]!;
-      expect(s.status, s.error).toBe("completed");
       expect(s.servers.map((x) => [x.name, x.transport])).toEqual([["redis", "http"]]);
       const ok = s.latency.filter((l) => l.outcome === "ok").reduce((a, l) => a + l.count, 0);
       const failed = s.latency.filter((l) => l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
