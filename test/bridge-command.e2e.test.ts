@@ -37,27 +37,15 @@ describe("mcp-slo bridge", () => {
   it("serves the Redis MCP server over HTTP (set, get) and leaves nothing after SIGINT", async () => {
     const registry = newRegistry();
     const redis = await startRedis({ registry });
-    const run = startCli(["bridge", "--server", "redis", "--redis-url", redis.url, "--port", "0", "--wait", "30s"], { timeoutMs: 120_000 });
-    let stdout = "";
-    run.child.stdout!.on("data", (s: string) => (stdout += s));
-    const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
-    const client = new Client({ name: "bridge-e2e", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
-    try {
+    const got = await withBridge(["--server", "redis", "--redis-url", redis.url], async (client) => {
       await client.callTool({ name: "set", arguments: { key: "bridge-e2e", value: "v1" } });
-      const got = (await client.callTool({ name: "get", arguments: { key: "bridge-e2e" } })) as { content: { text: string }[] };
-      expect(got.content[0]!.text).toBe("v1");
-    } finally {
-      await client.close();
-    }
-    run.child.kill("SIGINT");
-    const result = await run.done;
-    expect(result.code, transcript(result)).toBe(0);
-    await expectNothingLeft(runId!);
+      return (await client.callTool({ name: "get", arguments: { key: "bridge-e2e" } })) as { content: { text: string }[] };
+    });
+    expect(got.content[0]!.text).toBe("v1");
   });
 
-  /** Starts the bridge, calls one tool through it, stops it with SIGINT and checks nothing is left. */
-  async function callThroughBridge(args: string[], tool: string, toolArgs: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+  /** Starts the bridge, lets `use` talk to it over one MCP session, stops it with SIGINT and checks nothing is left. */
+  async function withBridge<T>(args: string[], use: (client: Client) => Promise<T>): Promise<T> {
     const run = startCli(["bridge", ...args, "--port", "0", "--wait", "30s"], { timeoutMs: 120_000 });
     let stdout = "";
     run.child.stdout!.on("data", (s: string) => (stdout += s));
@@ -65,10 +53,9 @@ describe("mcp-slo bridge", () => {
       const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
       const client = new Client({ name: "bridge-e2e", version: "1" });
       await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
-      let out: { isError: boolean; text: string };
+      let out: T;
       try {
-        const r = (await client.callTool({ name: tool, arguments: toolArgs })) as { isError?: boolean; content: { text?: string }[] };
-        out = { isError: r.isError ?? false, text: r.content.map((c) => c.text ?? "").join("") };
+        out = await use(client);
       } finally {
         await client.close();
       }
@@ -80,6 +67,14 @@ describe("mcp-slo bridge", () => {
     } finally {
       run.child.kill("SIGKILL");
     }
+  }
+
+  /** One tool call through a bridge of its own. */
+  function callThroughBridge(args: string[], tool: string, toolArgs: Record<string, unknown>): Promise<{ isError: boolean; text: string }> {
+    return withBridge(args, async (client) => {
+      const r = (await client.callTool({ name: tool, arguments: toolArgs })) as { isError?: boolean; content: { text?: string }[] };
+      return { isError: r.isError ?? false, text: r.content.map((c) => c.text ?? "").join("") };
+    });
   }
 
   it("--seed-sandbox fills the filesystem server's sandbox (docs/doc-1.txt ... doc-100.txt, rpo/) as a run does", async () => {
