@@ -17,6 +17,17 @@
 // (initialize, then notifications/initialized) before the clock starts, and each iteration sends
 // one tools/call, picked from the mix by weight, with arguments from the templates. VUs beyond the
 // initial ones (open model) share the agents' sessions; a lost session is opened again.
+//
+// Split over several k6 instances (the k6 operator's `parallelism`: each runner gets
+// --execution-segment and --execution-segment-sequence), every instance runs setup() itself, so
+// setup() opens sessions only for the agents whose VUs this instance runs (its execution segment),
+// not for the whole test's: 4 runners of 64 agents open 64 sessions per server between them, not 256.
+//
+// Remote writing (K6_PROMETHEUS_RW_SERVER_URL set), the run must carry a unique `testid` tag
+// (--tag testid=...): two runs writing series with the same labels collide in Prometheus (samples
+// rejected as out of order, an earlier run's last value taken as this run's start), and
+// `mcp-slo evaluate` can then only say the counts are broken. setup() refuses to start without one,
+// or with the manifest's placeholder (deploy/k6-operator/testrun.yaml).
 // Metrics, each tagged server, tool (and outcome):
 //   mcp_call_duration  Trend, ms: the call's latency (a timeout counts at its deadline); failed
 //                      calls also carry mcp_error, a short reason
@@ -282,17 +293,17 @@ function initializedRequest(server, session) {
 }
 
 /**
- * Opens sessions for agents 0..n-1 to every server of the mix, all at once (http.batch), before
+ * Opens sessions for the given agents to every server of the mix, all at once (http.batch), before
  * the scenario's clock starts: a server that takes seconds to start a session (the harness's
  * stdio bridge starts one child per session) then does not eat into the measured load.
  * Returns agent -> server -> session; a session that failed to open is left out (its VU retries).
  */
-function openSessions(n) {
+function openSessions(agents) {
   const servers = Object.keys(URLS).filter((srv) => CALLS.some((c) => c.server === srv));
   const pairs = [];
-  for (let a = 0; a < n; a++) for (const server of servers) pairs.push({ agent: a, server, id: nextId++ });
-  const out = [];
-  for (let a = 0; a < n; a++) out.push({});
+  for (const a of agents) for (const server of servers) pairs.push({ agent: a, server, id: nextId++ });
+  const out = {};
+  for (const a of agents) out[a] = {};
   if (pairs.length === 0) return out;
   const answers = http.batch(pairs.map((p) => initializeRequest(p.server, p.agent, p.id)));
   const opened = [];
@@ -326,19 +337,110 @@ function openSession(server) {
   return session;
 }
 
-/** VUs the scenario starts with: each gets a session per server from setup(). */
+/** VUs the scenario starts with, over the whole test (all instances): agents 0..n-1. */
 function initialVus() {
   return Math.max(1, Number(SCENARIO.vus || SCENARIO.preAllocatedVUs || 1));
 }
 
+// ---- execution segments: which agents this instance runs ----
+
+function gcd(a, b) {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** k6 gives segments back in its canonical form ("0", "1", "1/4"): [numerator, denominator], reduced. */
+function ratio(text) {
+  const [n, d = "1"] = String(text).split("/");
+  const num = Number(n);
+  const den = Number(d);
+  if (!Number.isInteger(num) || !Number.isInteger(den) || den <= 0) throw new Error(`unexpected execution segment value ${JSON.stringify(text)}`);
+  const g = gcd(num, den) || 1;
+  return [num / g, den / g];
+}
+
+const sameRatio = (a, b) => a[0] * b[1] === b[0] * a[1];
+
+/**
+ * Which positions of each LCD-long cycle of VUs the instance's segment owns: a copy of k6's striping
+ * (lib/execution_segment.go, NewExecutionSegmentSequenceWrapper, k6 v1.4.2), because k6 tells the
+ * script its segment and sequence (exec.test.options) but not which global VU ids they give it.
+ * Returns { owned: boolean[lcd] }; checked against exec.vu.idInTest by the harness's tests.
+ */
+export function segmentStripes(segmentText, sequenceText) {
+  if (!segmentText) return { owned: [true] };
+  const segment = segmentText.split(":").map(ratio);
+  const points = sequenceText ? sequenceText.split(",").map(ratio) : segment.slice();
+  if (!sameRatio(points[0], [0, 1])) points.unshift([0, 1]);
+  if (!sameRatio(points[points.length - 1], [1, 1])) points.push([1, 1]);
+  const lengths = [];
+  for (let i = 1; i < points.length; i++) {
+    const [a, b] = [points[i - 1], points[i]];
+    const num = b[0] * a[1] - a[0] * b[1];
+    const den = a[1] * b[1];
+    const g = gcd(num, den) || 1;
+    lengths.push([num / g, den / g]);
+  }
+  const lcd = lengths.reduce((l, [, den]) => (l * den) / gcd(l, den), 1);
+  const sorted = lengths
+    .map(([num, den], index) => ({ norm: num * (lcd / den), index }))
+    .sort((x, y) => y.norm - x.norm); // Array.prototype.sort is stable, as Go's sort.SliceStable
+  const mine = points.findIndex((p, i) => i + 1 < points.length && sameRatio(p, segment[0]) && sameRatio(points[i + 1], segment[1]));
+  if (mine < 0) throw new Error(`execution segment ${segmentText} is not part of the sequence ${sequenceText}`);
+  const chosen = sorted.map(() => 0);
+  const owned = new Array(lcd).fill(false);
+  for (let i = 0; i < lcd; i++) {
+    for (let s = 0; s < sorted.length; s++) {
+      const num = chosen[s] * lcd;
+      const den = sorted[s].norm;
+      const q = Math.floor(num / den);
+      if (i > q || (i === q && num % den === 0)) {
+        chosen[s]++;
+        owned[i] = sorted[s].index === mine;
+        break;
+      }
+    }
+  }
+  return { owned };
+}
+
+/** The first `count` global VU ids (1-based, exec.vu.idInTest) of the segment. */
+export function segmentVuIds(segmentText, sequenceText, count) {
+  const { owned } = segmentStripes(segmentText, sequenceText);
+  const ids = [];
+  // Bounded: each cycle of owned.length positions holds at least one owned position.
+  for (let i = 0; ids.length < count && i < count * owned.length; i++) if (owned[i % owned.length]) ids.push(i + 1);
+  return ids;
+}
+
+/** The testid a remote-writing run must carry; undefined when it has a usable one. */
+function testIdProblem(tags) {
+  if (!__ENV.K6_PROMETHEUS_RW_SERVER_URL) return undefined;
+  const id = tags && tags.testid;
+  if (!id) return "no testid tag: give every run a unique one (k6 run --tag testid=<unique>), so its series never share labels with another run's";
+  if (/^@.*@$/.test(id)) return `testid is still the placeholder ${id}: substitute a unique value (README, "Beyond one machine")`;
+  return undefined;
+}
+
 export function setup() {
-  return { sessions: openSessions(initialVus()) };
+  const options = exec.test.options;
+  const problem = testIdProblem(options.tags);
+  if (problem) throw new Error(`remote writing to ${__ENV.K6_PROMETHEUS_RW_SERVER_URL} with ${problem}`);
+  // This instance's share of the agents: the global ids of the VUs it initialized (all of them
+  // without segments). The VUs beyond the initial ones (open model) get ids after these.
+  const n = initialVus();
+  const mine = segmentVuIds(options.executionSegment, options.executionSegmentSequence, exec.instance.vusInitialized)
+    .map((id) => id - 1)
+    .filter((agent) => agent < n);
+  return { agents: n, sessions: openSessions(mine) };
 }
 
 /** Ends the sessions setup() opened (k6 has no per-VU teardown; the harness ends the others). */
 export function teardown(data) {
   const reqs = [];
-  for (const byServer of (data && data.sessions) || []) {
+  const opened = (data && data.sessions) || {};
+  for (const agent of Object.keys(opened)) {
+    const byServer = opened[agent];
     for (const server of Object.keys(byServer)) {
       const session = byServer[server];
       if (session.id) reqs.push({ method: "DELETE", url: URLS[server], params: { headers: baseHeaders(session), timeout: "2s", tags: { server, mcp_method: "delete" } } });
@@ -354,11 +456,15 @@ export default function (data) {
 
 function mcpCall(data) {
   if (rng === undefined) {
-    // VU ids are unique across the instances of a distributed (k6 operator) test too. Agents are
-    // the sessions setup() opened; VUs the open model adds beyond them share those sessions, as the
-    // harness's own driver sends many calls in flight over the agents' sessions.
-    const opened = (data && data.sessions) || [];
-    agent = opened.length ? (exec.vu.idInTest - 1) % opened.length : exec.vu.idInTest - 1;
+    // VU ids are unique across the instances of a distributed (k6 operator) test too: a VU of the
+    // initial ones is agent idInTest - 1, whose sessions this instance's setup() opened. VUs the
+    // open model adds beyond them share this instance's agents' sessions, as the harness's own
+    // driver sends many calls in flight over the agents' sessions.
+    const opened = (data && data.sessions) || {};
+    const mine = Object.keys(opened).map(Number).sort((a, b) => a - b);
+    const id = exec.vu.idInTest;
+    agent = id - 1;
+    if (opened[agent] === undefined && mine.length > 0 && id > ((data && data.agents) || 0)) agent = mine[(id - 1) % mine.length];
     if (opened[agent]) Object.assign(sessions, opened[agent]);
     // The same per-agent seed as the harness's own driver (src/workloads/mix.ts).
     rng = mulberry32(SEED * 1000003 + agent);

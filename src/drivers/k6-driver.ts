@@ -149,6 +149,22 @@ export function k6Env(ctx: Pick<ExternalPhaseContext, "scenario" | "durationMs" 
   };
 }
 
+/**
+ * The `testid` tag of one k6 run: unique per run and phase, never reused. Wherever this k6's
+ * metrics also go (an output added through k6's own K6_OUT, a dashboard), series of two runs must
+ * not share labels: in Prometheus a second run with the same labels is read as the continuation
+ * of the first (its last value taken as the new run's start) or, at once, as one series whose
+ * samples collide (rejected as out of order). The script refuses to remote-write without one.
+ */
+export function k6TestId(runId: string, phase: string): string {
+  return `${runId}-${phase}`;
+}
+
+/** `k6 run` for one phase: no REST API (--address=), no summary, every point to `pointsFile`, tagged with the run's testid. */
+export function k6RunArgs(pointsFile: string, testId: string): string[] {
+  return ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--tag", `testid=${testId}`, "--out", `json=${pointsFile}`, K6_SCRIPT];
+}
+
 /** utime + stime of a process in seconds; undefined once it is gone. */
 async function cpuSeconds(pid: number): Promise<number | undefined> {
   try {
@@ -294,7 +310,7 @@ export const k6Driver: ExternalDriver = {
     const env = k6Env(ctx);
     const dir = await ctx.registry.makeTempDir(`k6-${ctx.phase}`);
     const out = path.join(dir, "points.json");
-    const args = ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--out", `json=${out}`, K6_SCRIPT];
+    const args = k6RunArgs(out, k6TestId(ctx.runId, ctx.phase));
 
     // Wall clock -> performance.now(), taken now: both clocks barely drift apart within a phase.
     const wallToPerf = Date.now() - performance.now();
