@@ -55,6 +55,8 @@ export interface EvaluateOutcome {
   record: RunRecord;
   outDir: string;
   exitCode: number;
+  /** What breaks the counts read (src/slo/prometheus-integrity.ts), one line per kind, naming the series; also in the record's notes. */
+  warnings: string[];
 }
 
 /** The work of the command, apart from printing: usable from tests. */
@@ -66,6 +68,7 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
   const scenario = await loadScenario(file, o.profile);
   const measurements = await prometheusMeasurements({ url, fromMs, toMs, latencyMetric: o.latencyMetric, callsMetric: o.callsMetric, matchers: o.matchers });
   const slos = evaluateFromPrometheus(scenario.slos, measurements);
+  const warnings = measurements.warnings();
   const runId = newRunId();
   const outDir = o.out ?? path.join(PROJECT_ROOT, "reports", "runs", runId);
   const startedAt = new Date(fromMs).toISOString();
@@ -92,11 +95,12 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
     notes: [
       ...RUN_NOTES,
       `Measured by the load generator (k6), read back from Prometheus at ${url} for ${startedAt} .. ${endedAt}; the environment above is the evaluating machine's, not the generator's.`,
+      ...warnings.map((w) => `Warning: ${w}`),
     ],
   };
   await writeRunOutputs(record, outDir);
   const exitCode = counts.fail > 0 || (o.failOnInconclusive && counts.inconclusive > 0) ? EXIT.sloFailed : EXIT.ok;
-  return { record, outDir, exitCode };
+  return { record, outDir, exitCode, warnings };
 }
 
 export function registerEvaluateCommand(program: Command, print: (record: RunRecord, outDir: string) => void, setExitCode: (code: number) => void): void {
@@ -115,6 +119,7 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
     .action(async (file: string, o: EvaluateFlags) => {
       const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)]);
+      for (const w of outcome.warnings) process.stderr.write(`mcp-slo: warning: ${w}\n`);
       print(outcome.record, outcome.outDir);
       setExitCode(outcome.exitCode);
     });

@@ -4,16 +4,31 @@
  * sends with `-o experimental-prometheus-rw`, from a small script that calls a node:http
  * endpoint of this test on 127.0.0.1, tagging every call with server, tool and outcome the way
  * scenarios/k6/mcp-streamable-http.js does. The verdicts are then computed from PromQL, in
- * process and through `mcp-slo evaluate`. Everything stays on 127.0.0.1; nothing is left running.
+ * process and through `mcp-slo evaluate`.
+ *
+ * Then the project's own script against a real MCP server (the SDK's Streamable HTTP transport,
+ * in this process, counting the sessions it opens), run by two k6 processes split with execution
+ * segments as the k6 operator splits a test: with distinct instance tags the counts are exactly
+ * the sum of the two k6 summaries and each agent's session is opened once; with the same labels at
+ * once, or a rerun with the same labels within Prometheus's lookback, `evaluate` warns, naming the
+ * series, and every verdict resting on the counts is inconclusive. That Prometheus scrapes itself,
+ * so the remote writes it rejected can be dated.
+ *
+ * Everything stays on 127.0.0.1; nothing is left running.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { loadScenario } from "../config/load-scenario.js";
+import { K6_SCRIPT as PROJECT_K6_SCRIPT } from "../drivers/k6-driver.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
@@ -251,4 +266,289 @@ describe("trend stats only (no native histograms)", () => {
     expect(p50.reason).toMatch(/only a point estimate.*TREND_AS_NATIVE_HISTOGRAM/);
     expect(results.find((r) => r.id === "fast.success")!.verdict).toBe("pass");
   });
+});
+
+// ---- several k6 runners, the project's script, a real MCP server ----
+
+const SEG_RUN_ID = `${RUN_ID}-runners`;
+const segRegistry = new ResourceRegistry({ runId: SEG_RUN_ID });
+/** Every agent (VU) of the whole test, over both runners. */
+const AGENTS = 4;
+
+interface McpFixture {
+  url: string;
+  /** The x-mcp-slo-agent header of every session opened, in order. */
+  sessions: string[];
+  close(): Promise<void>;
+}
+
+/** A real MCP server over Streamable HTTP (the SDK's transport), one McpServer per session: echo answers, refuse is a tool error. */
+async function startMcpFixture(): Promise<McpFixture> {
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const sessions: string[] = [];
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const sid = req.headers["mcp-session-id"];
+    if (typeof sid === "string") {
+      const t = transports.get(sid);
+      if (!t) return void res.writeHead(404).end();
+      return t.handleRequest(req, res);
+    }
+    const agent = String(req.headers["x-mcp-slo-agent"] ?? "none");
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        transports.set(id, transport);
+        sessions.push(agent);
+      },
+      onsessionclosed: (id) => void transports.delete(id),
+    });
+    const mcp = new McpServer({ name: "segments-fixture", version: "1.0.0" });
+    mcp.registerTool("echo", { inputSchema: { message: z.string() } }, ({ message }) => ({ content: [{ type: "text", text: message }] }));
+    mcp.registerTool("refuse", { description: "always a tool error" }, () => ({ isError: true, content: [{ type: "text", text: "refused" }] }));
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res);
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    sessions,
+    close: async () => {
+      await Promise.allSettled([...transports.values()].map((t) => t.close()));
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** `k6 run --summary-export`: the end-of-test figures a k6 user sees. */
+interface K6Export {
+  metrics: Record<string, { count?: number }>;
+}
+
+interface RunnerTags {
+  testid: string;
+  /** The k6 operator tags each runner with its own instance_id. */
+  instance?: string;
+  /** This runner's execution segment of the sequence 0,1/2,1 (as the operator passes them); none: the whole test. */
+  segment?: string;
+}
+
+const RUNNERS_SCENARIO_YAML = `
+name: k6-runners
+description: The project's script split over two k6 runners, judged from Prometheus.
+# The fixture is this test's in-process MCP server; evaluate only reads the SLOs, it starts nothing.
+servers: [{ name: fixture, command: node, args: ["--version"] }]
+agents: ${AGENTS}
+duration: 3s
+workload: { kind: mix, calls: [{ server: fixture, tool: echo }] }
+slos:
+  - { id: echo.p50, metric: latency.p50, objective: "< 200ms", scope: { server: fixture, tool: echo } }
+  - { id: echo.success, metric: success_rate, objective: ">= 95%", scope: { server: fixture, tool: echo } }
+  - { id: success, metric: success_rate, objective: ">= 95%", scope: { server: fixture } }
+  - { id: throughput, metric: throughput, objective: ">= 10/s", scope: { server: fixture } }
+`;
+
+let fixture: McpFixture;
+let promUrl = "";
+let runnersDir = "";
+let scenarioFile = "";
+
+describe.skipIf(K6 === undefined)("several k6 runners of the project's script: counts trusted only when their labels keep them apart", () => {
+  beforeAll(async () => {
+    fixture = await startMcpFixture();
+    runnersDir = await segRegistry.makeTempDir("prom-runners");
+    scenarioFile = path.join(runnersDir, "k6-runners.yaml");
+    await writeFile(scenarioFile, RUNNERS_SCENARIO_YAML);
+    promUrl = (
+      await startPrometheus({
+        registry: segRegistry,
+        // Scraping itself, as most Prometheus servers do: the counts of rejected writes can then be dated.
+        config: (listen) => `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{ targets: ["${listen}"] }]\n`,
+        args: ["--web.enable-remote-write-receiver", "--enable-feature=native-histograms"],
+      })
+    ).url;
+  }, 60_000);
+
+  afterAll(async () => {
+    await segRegistry.disposeAll();
+    await fixture?.close();
+    expect(await findProcessesOfRun(SEG_RUN_ID)).toEqual([]);
+  });
+
+  /** Runs the project's script in one k6 per runner, all at once, as the k6 operator's pods run; returns each runner's summary. */
+  async function runRunners(runners: RunnerTags[], duration: string, thinkMs = 5): Promise<K6Export[]> {
+    const started = runners.map((r, i) => {
+      const summary = path.join(runnersDir, `summary-${r.testid}-${i}.json`);
+      const proc = spawnManaged({
+        name: `k6 runner ${i + 1}`,
+        command: K6!,
+        args: [
+          "run", "--quiet", "--no-usage-report", "--address=", "--summary-export", summary,
+          ...(r.segment ? [`--execution-segment=${r.segment}`, "--execution-segment-sequence=0,1/2,1"] : []),
+          "-o", "experimental-prometheus-rw", "--tag", `testid=${r.testid}`, ...(r.instance ? ["--tag", `instance_id=${r.instance}`] : []),
+          PROJECT_K6_SCRIPT,
+        ],
+        cwd: runnersDir,
+        env: {
+          K6_NO_USAGE_REPORT: "true",
+          K6_PROMETHEUS_RW_SERVER_URL: `${promUrl}/api/v1/write`,
+          K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: "true",
+          K6_PROMETHEUS_RW_PUSH_INTERVAL: "1s",
+          MCP_SLO_URLS: JSON.stringify({ fixture: fixture.url }),
+          MCP_SLO_MIX: JSON.stringify([
+            { server: "fixture", tool: "echo", weight: 9, args: { message: "hello {{agent}}" } },
+            { server: "fixture", tool: "refuse", weight: 1, args: {} },
+          ]),
+          MCP_SLO_SCENARIO: JSON.stringify({ executor: "constant-vus", vus: AGENTS, duration, gracefulStop: "3s" }),
+          // Submetrics, so that the summary holds k6's own count of ok and failed calls.
+          MCP_SLO_THRESHOLDS: JSON.stringify({ "mcp_calls{outcome:ok}": ["count>=0"], "mcp_calls{outcome:error}": ["count>=0"] }),
+          MCP_SLO_THINK_TIME_MS: String(thinkMs),
+          MCP_SLO_RUN_ID: r.testid,
+        },
+        registry: segRegistry,
+      });
+      return { proc, summary };
+    });
+    for (const { proc } of started) expect(await exitOf(proc, 60_000), proc.stderrTail(30).join("\n")).toBe(0);
+    return Promise.all(started.map(async ({ summary }) => JSON.parse(await readFile(summary, "utf8")) as K6Export));
+  }
+
+  const count = (e: K6Export, metric: string) => e.metrics[metric]?.count ?? 0;
+
+  /** Measurements once Prometheus holds the last push of every runner (k6 pushes when it stops). */
+  async function measure(testid: string, fromMs: number, toMs: number, expectedCalls?: number): Promise<PrometheusMeasurements> {
+    return waitFor(`the runners' last push in Prometheus (${testid})`, 15_000, async () => {
+      const got = await prometheusMeasurements({ url: promUrl, fromMs, toMs, matchers: `testid="${testid}"` });
+      const c = got.calls({});
+      if (expectedCalls !== undefined) return c.ok + c.failed === expectedCalls ? got : undefined;
+      return c.ok + c.failed > 0 ? got : undefined;
+    });
+  }
+
+  async function judge(m: PrometheusMeasurements): Promise<Map<string, SloResult>> {
+    const results = evaluateFromPrometheus((await loadScenario(scenarioFile, "ci")).slos, m);
+    for (const r of results) process.stdout.write(`${r.verdict.padEnd(12)} ${r.id}: ${r.measuredText} (n=${r.samples}): ${r.reason}\n`);
+    return new Map(results.map((r) => [r.id, r]));
+  }
+
+  const printed = (m: PrometheusMeasurements) => {
+    for (const w of m.warnings()) process.stdout.write(`warning: ${w}\n`);
+    return m.warnings();
+  };
+
+  it("two runners with distinct instance tags: exactly the sum of their k6 summaries, right verdicts, one session per agent", async () => {
+    const testid = `distinct-${process.pid}`;
+    const fromMs = Date.now() - 1000;
+    const before = fixture.sessions.length;
+    const summaries = await runRunners([
+      { testid, instance: "1", segment: "0:1/2" },
+      { testid, instance: "2", segment: "1/2:1" },
+    ], "3s");
+    const toMs = Date.now() + 1000;
+    const ok = summaries.reduce((n, e) => n + count(e, "mcp_calls{outcome:ok}"), 0);
+    const failed = summaries.reduce((n, e) => n + count(e, "mcp_calls{outcome:error}"), 0);
+    expect(ok + failed).toBe(summaries.reduce((n, e) => n + count(e, "mcp_calls"), 0));
+    expect(ok).toBeGreaterThan(100);
+    expect(failed).toBeGreaterThan(0);
+
+    // Each runner's setup() opened sessions for its own half of the agents only: 4, not 2 x 4.
+    const opened = fixture.sessions.slice(before);
+    expect(opened.sort()).toEqual(["0", "1", "2", "3"]);
+    expect(summaries.reduce((n, e) => n + count(e, "mcp_sessions"), 0)).toBe(AGENTS);
+
+    const m = await measure(testid, fromMs, toMs, ok + failed);
+    process.stdout.write(`k6 summaries: ${summaries.map((e) => `${count(e, "mcp_calls{outcome:ok}")} ok + ${count(e, "mcp_calls{outcome:error}")} failed`).join(", ")}; evaluate: ${JSON.stringify(m.calls({}))}\n`);
+    expect(printed(m)).toEqual([]);
+    expect(m.calls({})).toEqual({ ok, failed });
+    expect(m.latency({}).totalCount).toBe(ok); // the failed calls are no latency samples
+    const byId = await judge(m);
+    expect(byId.get("echo.p50")!.verdict).toBe("pass");
+    expect(byId.get("echo.success")!.verdict).toBe("pass");
+    expect(byId.get("success")!.verdict).toBe("fail"); // one call in ten is refused
+    expect(byId.get("success")!.samples).toBe(ok + failed);
+    expect(byId.get("throughput")!.verdict).toBe("pass");
+  }, 120_000);
+
+  it("two runners with the same labels at once: warnings naming the series, every count verdict inconclusive, no total", async () => {
+    const testid = `same-${process.pid}`;
+    const fromMs = Date.now() - 1000;
+    const summaries = await runRunners([
+      { testid, segment: "0:1/2" },
+      { testid, segment: "1/2:1" },
+    ], "4s");
+    const toMs = Date.now() + 1000;
+    const total = summaries.reduce((n, e) => n + count(e, "mcp_calls"), 0);
+    const m = await measure(testid, fromMs, toMs);
+    const read = m.calls({});
+    process.stdout.write(`k6 summaries: ${summaries.map((e) => count(e, "mcp_calls")).join(" + ")} = ${total} calls; the series read say ${read.ok + read.failed}\n`);
+    const warnings = printed(m);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(m.problems.some((p) => p.breaksCounts && (p.kind === "rejected" || p.kind === "writers"))).toBe(true);
+    const byId = await judge(m);
+    for (const r of byId.values()) {
+      expect(r.verdict, r.id).toBe("inconclusive");
+      expect(r.measured, r.id).toBeNull();
+      expect(r.reason, r.id).toMatch(/counts this verdict rests on cannot be trusted/);
+    }
+
+    // Through the CLI: the warnings on the terminal and in every output, the verdicts inconclusive.
+    const out = path.join(runnersDir, "out-same");
+    const cli = spawnManaged({
+      name: "mcp-slo evaluate",
+      command: process.execPath,
+      args: [CLI, "evaluate", "--prometheus", promUrl, "--from", String(fromMs / 1000), "--to", String(toMs / 1000), "--out", out, "--matchers", `testid="${testid}"`, "--fail-on-inconclusive", scenarioFile],
+      cwd: ROOT,
+      env: { CI: "true" },
+      registry: segRegistry,
+    });
+    const code = await exitOf(cli, 30_000);
+    const stderr = cli.stderrTail(50).join("\n");
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/^mcp-slo: warning: /m);
+    const record = JSON.parse(await readFile(path.join(out, "results.json"), "utf8")) as RunRecord;
+    expect(record.counts).toEqual({ pass: 0, fail: 0, inconclusive: 4 });
+    const noted = record.notes.filter((n) => n.startsWith("Warning: "));
+    expect(noted.length).toBeGreaterThan(0);
+    const summaryMd = await readFile(path.join(out, "summary.md"), "utf8");
+    const report = await readFile(path.join(out, "report.html"), "utf8");
+    for (const n of noted) {
+      const head = n.slice("Warning: ".length, "Warning: ".length + 40);
+      expect(summaryMd).toContain(head);
+      expect(report).toContain(head.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"));
+    }
+  }, 120_000);
+
+  it("a rerun with the same labels within the lookback: a warning naming the series, every count verdict inconclusive", async () => {
+    const testid = `rerun-${process.pid}`;
+    // A short, slow first run: its last count is below the second run's first, so the counters
+    // never go down and only the samples' times tell the runs apart (the silent undercount).
+    const first = await runRunners([{ testid, instance: "1" }], "1s", 250);
+    // Long enough for k6's heartbeat to show the first run ended (a push a second, so > 6 s of
+    // silence), well within Prometheus's 5-minute lookback: the same mechanism as a rerun a minute later.
+    await new Promise((r) => setTimeout(r, 15_000));
+    const fromMs = Date.now() - 500;
+    const summaries = await runRunners([{ testid, instance: "1" }], "3s");
+    const toMs = Date.now() + 1000;
+    const m = await measure(testid, fromMs, toMs);
+    const read = m.calls({});
+    process.stdout.write(`k6 summaries: first run ${count(first[0]!, "mcp_calls")} calls, second run ${count(summaries[0]!, "mcp_calls")}; the series read say ${read.ok + read.failed}\n`);
+    const warnings = printed(m);
+    const earlier = m.problems.filter((p) => p.kind === "earlier_run");
+    expect(earlier.length, warnings.join("\n")).toBeGreaterThan(0);
+    expect(earlier.map((p) => p.series?.__name__)).toContain("k6_mcp_calls_total");
+    // The echo counter did not go down: without the heartbeat, its first run's last value would have been taken as the start.
+    expect(m.problems.filter((p) => p.kind === "writers" && p.series?.__name__ === "k6_mcp_calls_total" && p.series.tool === "echo")).toEqual([]);
+    expect(warnings.join("\n")).toMatch(/k6_mcp_calls_total\{.*testid="rerun-/);
+    const byId = await judge(m);
+    for (const r of byId.values()) {
+      expect(r.verdict, r.id).toBe("inconclusive");
+      expect(r.measured, r.id).toBeNull();
+    }
+  }, 120_000);
 });

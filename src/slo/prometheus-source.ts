@@ -23,9 +23,19 @@
  * How the figures are formed, for a window [from, to]:
  *  - Every series' samples over [from - lookback, to] are fetched raw; the
  *    increase over the window is its last sample at `to` minus its last
- *    sample at or before `from` (none: zero), with counter resets (a restarted
- *    k6) detected sample by sample. Exact integers, no extrapolation, unlike
- *    PromQL's increase().
+ *    sample at or before `from` (none: zero). Exact integers, no
+ *    extrapolation, unlike PromQL's increase(). When k6's heartbeat (k6_vus)
+ *    shows a run already writing at the start of what was fetched, the fetch
+ *    reaches further back (up to a day), so a rare series' value at `from`
+ *    is never missed.
+ *  - Before any count is used, src/slo/prometheus-integrity.ts checks what
+ *    breaks it: a series that goes down (two k6 writing the same labels, or
+ *    a restarted one), a sample before `from` from an earlier run with the
+ *    same labels, calls counter and latency histogram disagreeing, k6's
+ *    heartbeat silent inside the window or written by two processes at once,
+ *    and remote writes Prometheus rejected (its own counters, read through its
+ *    self-scrape or /metrics). Each finding is a warning naming the series;
+ *    the verdicts resting on counts in its scope are inconclusive.
  *  - Percentiles: m = samples in buckets lying wholly below the target (never
  *    interpolated inside a bucket, unlike histogram_fraction, so m never
  *    flatters the server), n = histogram count; then the Wilson rule. The
@@ -43,6 +53,24 @@
  * Scope: `server` and `tool` labels (names configurable).
  */
 import { evaluateSlos, type LatencyCounts, type Measurements, type Scope } from "./evaluate.js";
+import {
+  checkBaseline,
+  checkHeartbeatGaps,
+  checkHeartbeatWriters,
+  checkMismatch,
+  counterDecreases,
+  decreaseProblem,
+  heartbeatsOf,
+  labelsCover,
+  problemPhrase,
+  rejectedProblem,
+  runSpans,
+  warningLines,
+  type CountProblem,
+  type Heartbeat,
+  type Labels,
+  type RejectedWrites,
+} from "./prometheus-integrity.js";
 import type { ResolvedSlo } from "../config/load-scenario.js";
 import type { SloResult } from "../results/types.js";
 import { HarnessError } from "../errors.js";
@@ -59,12 +87,13 @@ export interface PrometheusSourceOptions {
   /** Extra label matchers for every query, e.g. `testid="nightly-42"` (no braces). */
   matchers?: string;
   labels?: { server?: string; tool?: string; outcome?: string };
-  /** How far before `from` to look for the baseline sample (default 5 min, Prometheus' lookback). */
+  /** How far before `from` to look for the baseline sample (default 5 min, Prometheus' lookback); extended while k6's heartbeat shows a run spanning it. */
   lookbackMs?: number;
+  /** The time of evaluation (default now): how recent Prometheus's own counters of rejected writes are. */
+  nowMs?: number;
   fetch?: typeof fetch;
 }
 
-type Labels = Record<string, string>;
 interface Bucket { lo: number; hi: number; count: number }
 interface HistogramDelta { count: number; sum: number; buckets: Bucket[] }
 interface RawHistogram { count: string; sum: string; buckets?: [number, string, string, string][] }
@@ -132,21 +161,41 @@ function minus(a: HistogramDelta, b: HistogramDelta): HistogramDelta | undefined
   return { count: a.count - b.count, sum: a.sum - b.sum, buckets };
 }
 
-/** Increase of a native histogram over (from, to], per bucket, resets detected. */
-function histogramIncrease(samples: readonly [number, RawHistogram][], fromS: number): HistogramDelta {
+/**
+ * Increase of a native histogram over (from, to], per bucket. A sample whose count or any bucket
+ * is below the one before is listed as a decrease: one k6 never writes one (its histograms only
+ * grow), two writing the same labels do, and reading such a drop as a reset would count the
+ * other writer's calls again.
+ */
+function histogramIncrease(samples: readonly [number, RawHistogram][], fromS: number): { delta: HistogramDelta; decreases: { t: number; what: string }[] } {
   let prev: HistogramDelta = { count: 0, sum: 0, buckets: [] };
   const total: HistogramDelta = { count: 0, sum: 0, buckets: [] };
+  const decreases: { t: number; what: string }[] = [];
   for (const [t, raw] of samples) {
     const h = parseHistogram(raw);
     if (t > fromS) {
-      const d = minus(h, prev) ?? h; // a reset: everything since is new
-      total.count += d.count;
-      total.sum += d.sum;
-      total.buckets.push(...d.buckets);
+      const d = minus(h, prev);
+      if (d === undefined) {
+        decreases.push({ t, what: h.count < prev.count ? `count ${prev.count} to ${h.count}` : `a bucket fell while the count went from ${prev.count} to ${h.count}` });
+      } else {
+        total.count += d.count;
+        total.sum += d.sum;
+        total.buckets.push(...d.buckets);
+      }
     }
     prev = h;
   }
-  return total;
+  return { delta: total, decreases };
+}
+
+/** The last sample at or before `fromS` and the first after it. */
+function around<T>(samples: readonly (readonly [number, T])[], fromS: number): { baseline: readonly [number, T] | undefined; first: readonly [number, T] | undefined } {
+  let baseline: readonly [number, T] | undefined;
+  for (const x of samples) {
+    if (x[0] > fromS) return { baseline, first: x };
+    baseline = x;
+  }
+  return { baseline, first: undefined };
 }
 
 function isOk(labels: Labels, outcomeLabel: string): boolean | undefined {
@@ -197,6 +246,8 @@ export class PrometheusMeasurements implements Measurements {
     private readonly histograms: Series<HistogramDelta>[],
     private readonly trendStats: Series<number>[],
     private readonly dropped: number,
+    /** What breaks the counts (src/slo/prometheus-integrity.ts); empty when nothing was found. */
+    readonly problems: readonly CountProblem[] = [],
   ) {
     const serverLabel = opts.labels?.server ?? "server";
     const names = new Set<string>();
@@ -207,6 +258,20 @@ export class PrometheusMeasurements implements Measurements {
 
   get windowMs(): number {
     return this.opts.toMs - this.opts.fromMs;
+  }
+
+  /** One line per kind of problem found, naming the series: for the notes and the terminal. */
+  warnings(): string[] {
+    return warningLines(this.problems);
+  }
+
+  /**
+   * The problems that break the counts a verdict of this scope rests on: those concerning every
+   * series, and those whose series' labels a calls or latency series in scope carries.
+   */
+  problemsIn(scope: Scope): CountProblem[] {
+    const inScope = [...this.calls_, ...this.histograms].filter((s) => this.inScope(s.labels, scope)).map((s) => s.labels);
+    return this.problems.filter((p) => p.breaksCounts && (p.series === undefined || inScope.some((labels) => labelsCover(labels, p.series!))));
   }
 
   private inScope(labels: Labels, scope: Scope): boolean {
@@ -289,7 +354,97 @@ export class PrometheusMeasurements implements Measurements {
   }
 }
 
-/** Fetches the window's series once and returns measurements over them. */
+/** Fetching further back than this for a run's start would read a day of samples: the window starts too far into a run. */
+const MAX_LOOKBACK_MS = 24 * 3600_000;
+/** Each step back multiplies the lookback by this (bounded by MAX_LOOKBACK_MS: at most 5 steps from 5 min). */
+const LOOKBACK_STEP = 4;
+/**
+ * Prometheus counts a rejected write when it arrives, and its self-scrape sees the count up to a
+ * scrape interval later (1 min at most, usually): rejections are read up to this long after --to.
+ * (A k6 pushes its last samples when it stops, before --to if the window covers the run.)
+ */
+const REJECTION_GRACE_MS = 120_000;
+
+const REJECTED_SAMPLES = "prometheus_tsdb_(?:out_of_order|out_of_bound|too_old)_samples_total";
+const REJECTED_SELECTOR = `{__name__=~"${REJECTED_SAMPLES}"}`;
+const REJECTED_REQUESTS_SELECTOR = 'prometheus_http_requests_total{handler="/api/v1/write",code!~"2.."}';
+
+/** The metric's own labels: what a self-scrape adds (job, instance) left out, to match /metrics lines. */
+function ownKey(labels: Labels): string {
+  const { job: _job, instance: _instance, ...own } = labels;
+  return JSON.stringify(Object.keys(own).sort().map((k) => [k, own[k]]));
+}
+
+/**
+ * The counters of rejected samples and requests from Prometheus's /metrics (its totals since it
+ * started). A small reader for the few lines needed: `name{a="b",...} value`; label values here
+ * are Prometheus's own (type, handler, code), never escaped text.
+ */
+async function rejectedFromMetricsPage(opts: PrometheusSourceOptions): Promise<Series<number>[] | undefined> {
+  const f = opts.fetch ?? fetch;
+  let text: string;
+  try {
+    const res = await f(`${opts.url.replace(/\/+$/, "")}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) return undefined;
+    text = await res.text();
+  } catch {
+    return undefined;
+  }
+  const out: Series<number>[] = [];
+  const wanted = new RegExp(`^(${REJECTED_SAMPLES}|prometheus_http_requests_total)(?:\\{([^}]*)\\})? (\\S+)`);
+  for (const line of text.split("\n")) {
+    const m = wanted.exec(line);
+    if (!m) continue;
+    const labels: Labels = { __name__: m[1]! };
+    for (const pair of (m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1]!] = pair[2]!;
+    if (labels.__name__ === "prometheus_http_requests_total" && (labels.handler !== "/api/v1/write" || /^2/.test(labels.code ?? ""))) continue;
+    out.push({ labels, value: Number(m[3]) });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Samples Prometheus rejected over the window: the increase of its own counters from --from to
+ * --to plus a grace, read from its self-scrape (any job scraping it), the end value taken from
+ * /metrics while that is still current. Without a self-scrape, /metrics' totals since it started;
+ * without either, undefined (not checked).
+ */
+async function rejectedWrites(opts: PrometheusSourceOptions, fromS: number, rangeMs: number): Promise<{ rejected: RejectedWrites | undefined; endS: number }> {
+  const nowMs = opts.nowMs ?? Date.now();
+  const endMs = Math.min(nowMs, opts.toMs + REJECTION_GRACE_MS);
+  const at = { ...opts, toMs: endMs };
+  const span = rangeMs + (endMs - opts.toMs);
+  const [samples, requests, page] = await Promise.all([
+    queryMatrix(at, REJECTED_SELECTOR, span),
+    queryMatrix(at, REJECTED_REQUESTS_SELECTOR, span),
+    // Totals as of now: they describe the window only while now is within the grace.
+    nowMs <= opts.toMs + REJECTION_GRACE_MS ? rejectedFromMetricsPage(opts) : Promise.resolve(undefined),
+  ]);
+  const scraped = [...samples, ...requests].filter((s) => s.values?.length);
+  const endS = endMs / 1000;
+  if (scraped.length === 0) {
+    return { rejected: page ? { increases: page.map((p) => ({ series: p.labels, increase: p.value })), source: `${opts.url}/metrics`, localized: false } : undefined, endS };
+  }
+  const current = new Map((page ?? []).map((p) => [ownKey(p.labels), p.value]));
+  const increases = scraped.map((s) => {
+    const values = s.values!.map(([t, v]) => [t, Number(v)] as const);
+    const { baseline } = around(values, fromS);
+    const lastScraped = values.at(-1)![1];
+    const end = Math.max(lastScraped, current.get(ownKey(s.metric)) ?? lastScraped);
+    const start = baseline?.[1] ?? 0;
+    // Prometheus restarted in between: everything it counted since is in the window.
+    return { series: s.metric, increase: end >= start ? end - start : end };
+  });
+  return { rejected: { increases, source: `its self-scrape${page ? " and /metrics" : ""}`, localized: true }, endS };
+}
+
+/** k6's heartbeat: the vus gauge, written on every push, with the run's tags only. */
+async function heartbeats(opts: PrometheusSourceOptions, rangeMs: number): Promise<Heartbeat[]> {
+  const series = await queryMatrix(opts, selectorOf("k6_vus", opts.matchers), rangeMs);
+  return series.filter((s) => s.values?.length).map((s) => ({ labels: s.metric, times: s.values!.map(([t]) => t) }));
+}
+
+/** Fetches the window's series once, checks what could break their counts, and returns measurements over them. */
 export async function prometheusMeasurements(opts: PrometheusSourceOptions): Promise<PrometheusMeasurements> {
   if (!(opts.toMs > opts.fromMs)) throw new HarnessError("invalid_input", `the window must end after it starts (from ${new Date(opts.fromMs).toISOString()}, to ${new Date(opts.toMs).toISOString()})`);
   const latencyMetric = opts.latencyMetric ?? "k6_mcp_call_duration_seconds";
@@ -297,14 +452,26 @@ export async function prometheusMeasurements(opts: PrometheusSourceOptions): Pro
   for (const [flag, name] of [["latency metric", latencyMetric], ["calls metric", callsMetric]]) {
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name!)) throw new HarnessError("invalid_input", `${flag}: ${JSON.stringify(name)} is not a Prometheus metric name`);
   }
-  const rangeMs = opts.toMs - opts.fromMs + (opts.lookbackMs ?? 300_000);
   const fromS = opts.fromMs / 1000;
+  const toS = opts.toMs / 1000;
+  const windowMs = opts.toMs - opts.fromMs;
+  // Reach back to the start of any run still writing at --from: a series written rarely may have
+  // its value at --from long before it. Bounded: at most log4(24 h / lookback) steps.
+  let lookbackMs = opts.lookbackMs ?? 300_000;
+  let beats = await heartbeats(opts, windowMs + lookbackMs);
+  while (lookbackMs < MAX_LOOKBACK_MS && beats.some((h) => runSpans(h, fromS - lookbackMs / 1000, fromS))) {
+    lookbackMs = Math.min(MAX_LOOKBACK_MS, lookbackMs * LOOKBACK_STEP);
+    beats = await heartbeats(opts, windowMs + lookbackMs);
+  }
+  const startS = fromS - lookbackMs / 1000;
+  const rangeMs = windowMs + lookbackMs;
   const base = latencyMetric.replace(/_seconds$/, "");
-  const [callSeries, latencySeries, trendSeries, droppedSeries] = await Promise.all([
+  const [callSeries, latencySeries, trendSeries, droppedSeries, rejection] = await Promise.all([
     queryMatrix(opts, selectorOf(callsMetric, opts.matchers), rangeMs),
     queryMatrix(opts, selectorOf(latencyMetric, opts.matchers), rangeMs),
     queryMatrix(opts, `{__name__=~"${base}_(p[0-9]+|med|avg|min|max)"${opts.matchers ? `,${opts.matchers}` : ""}}`, rangeMs),
     queryMatrix(opts, selectorOf("k6_dropped_iterations_total", opts.matchers), rangeMs),
+    rejectedWrites(opts, fromS, rangeMs),
   ]);
   const outcomeLabel = opts.labels?.outcome ?? "outcome";
   const unclassified = callSeries.filter((s) => isOk(s.metric, outcomeLabel) === undefined);
@@ -313,20 +480,68 @@ export async function prometheusMeasurements(opts: PrometheusSourceOptions): Pro
       details: unclassified.slice(0, 3).map((s) => JSON.stringify(s.metric)),
     });
   }
-  const calls = callSeries.map((s) => ({ labels: s.metric, value: counterIncrease(s.values ?? [], fromS) }));
-  const histograms = latencySeries.filter((s) => s.histograms?.length).map((s) => ({ labels: s.metric, value: histogramIncrease(s.histograms!, fromS) }));
+
+  const problems: CountProblem[] = [];
+  /** Series whose increase is already known to be wrong: not compared with each other. */
+  const broken = new Set<Labels>();
+  const note = (p: CountProblem | undefined, labels?: Labels) => {
+    if (!p) return;
+    problems.push(p);
+    if (labels) broken.add(labels);
+  };
+  const spansReach = (labels: Labels) => heartbeatsOf(labels, beats).some((h) => runSpans(h, startS, fromS));
+  const reachProblem = (labels: Labels): CountProblem => ({
+    kind: "out_of_reach",
+    series: labels,
+    detail: `its run was already writing ${Math.round(lookbackMs / 3600_000)} h before --from, so its value at --from may lie further back than was read`,
+    breaksCounts: true,
+  });
+
+  const calls = callSeries.map((s) => {
+    const values = s.values ?? [];
+    const { baseline, first } = around(values, fromS);
+    note(checkBaseline(s.metric, baseline, first, beats), s.metric);
+    for (const d of counterDecreases(values, fromS).slice(0, 1)) note(decreaseProblem(s.metric, { t: d.t, what: `${d.from} to ${d.to}` }), s.metric);
+    if (!baseline && first && spansReach(s.metric)) note(reachProblem(s.metric), s.metric);
+    return { labels: s.metric, value: counterIncrease(values, fromS) };
+  });
+  const histograms = latencySeries
+    .filter((s) => s.histograms?.length)
+    .map((s) => {
+      const { delta, decreases } = histogramIncrease(s.histograms!, fromS);
+      const { baseline, first } = around(s.histograms!, fromS);
+      note(checkBaseline(s.metric, baseline && [baseline[0], Number(baseline[1].count)], first && [first[0], Number(first[1].count)], beats), s.metric);
+      for (const d of decreases.slice(0, 1)) note(decreaseProblem(s.metric, d), s.metric);
+      if (!baseline && first && spansReach(s.metric)) note(reachProblem(s.metric), s.metric);
+      return { labels: s.metric, value: delta };
+    });
+  for (const p of checkMismatch(
+    calls.filter((c) => !broken.has(c.labels)).map((c) => ({ labels: c.labels, increase: c.value })),
+    histograms.filter((h) => !broken.has(h.labels)).map((h) => ({ labels: h.labels, count: h.value.count })),
+  )) {
+    note(p);
+  }
+  for (const h of beats) {
+    note(checkHeartbeatWriters(h, fromS, toS));
+    note(checkHeartbeatGaps(h, fromS, toS));
+  }
+  note(rejectedProblem(rejection.rejected, fromS, rejection.endS));
+
   const trendStats = trendSeries
     .filter((s) => s.values?.some(([t]) => t > fromS))
     .map((s) => ({ labels: s.metric, value: Number(s.values!.at(-1)![1]) }));
   const dropped = droppedSeries.reduce((a, s) => a + counterIncrease(s.values ?? [], fromS), 0);
-  return new PrometheusMeasurements(opts, calls, histograms, trendStats, Math.round(dropped));
+  return new PrometheusMeasurements(opts, calls, histograms, trendStats, Math.round(dropped), problems);
 }
 
-/** The scenario's SLOs judged from Prometheus; families it cannot measure are inconclusive, saying why. */
+/**
+ * The scenario's SLOs judged from Prometheus; families it cannot measure are inconclusive, saying
+ * why, and so is every verdict resting on counts that the integrity checks found broken.
+ */
 export function evaluateFromPrometheus(slos: readonly ResolvedSlo[], m: PrometheusMeasurements): SloResult[] {
   return slos.flatMap((slo) => {
     const results = evaluateSlos([slo], m);
-    if (PROMETHEUS_FAMILIES.has(slo.metric.family)) return results;
+    if (PROMETHEUS_FAMILIES.has(slo.metric.family)) return results.map((r) => untrusted(r, m));
     return results.map((r) => ({
       ...r,
       measured: null,
@@ -339,4 +554,22 @@ export function evaluateFromPrometheus(slos: readonly ResolvedSlo[], m: Promethe
       reason: `${slo.metric.family.replace(/_/g, " ")} is not measured from Prometheus (k6 remote-write): only latency, success rate, availability, error rate and throughput are`,
     }));
   });
+}
+
+/** A verdict whose counts are broken: inconclusive, with no figure (a figure read from broken counts may be wrong). */
+function untrusted(r: SloResult, m: PrometheusMeasurements): SloResult {
+  const found = m.problemsIn(r.scope);
+  if (found.length === 0) return r;
+  const kinds = [...new Set(found.map((p) => problemPhrase(p.kind)))];
+  return {
+    ...r,
+    measured: null,
+    measuredText: "not measured (counts not trusted)",
+    samples: 0,
+    interval: null,
+    margin: null,
+    marginText: "",
+    verdict: "inconclusive",
+    reason: `the counts this verdict rests on cannot be trusted (${kinds.join("; ")}): see the warnings, which name the series`,
+  };
 }

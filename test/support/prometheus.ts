@@ -11,8 +11,8 @@ import { waitFor } from "./wait.js";
 
 export interface PrometheusOptions {
   registry: ResourceRegistry;
-  /** prometheus.yml; default a global section only. */
-  config?: string;
+  /** prometheus.yml, or a function of its own listen address (host:port), e.g. for a job scraping itself; default a global section only. */
+  config?: string | ((listen: string) => string);
   /** Flags besides config, storage, listen address and consoles, e.g. "--web.enable-remote-write-receiver". */
   args?: string[];
   /** How long /-/ready may take (default 30 s). */
@@ -34,14 +34,16 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const dir = await registry.makeTempDir("prometheus");
   const port = await freeLoopbackPort();
   const configFile = path.join(dir, "prometheus.yml");
-  await writeFile(configFile, opts.config ?? "global: { scrape_interval: 15s }\n");
+  const listen = `127.0.0.1:${port}`;
+  const config = typeof opts.config === "function" ? opts.config(listen) : opts.config;
+  await writeFile(configFile, config ?? "global: { scrape_interval: 15s }\n");
   const proc = spawnManaged({
     name: "prometheus",
     command: "prometheus",
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${listen}`,
       ...(opts.args ?? []),
       "--web.console.templates=/nonexistent",
       "--web.console.libraries=/nonexistent",
