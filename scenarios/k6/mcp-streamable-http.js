@@ -425,7 +425,8 @@ function testIdProblem(tags) {
 export function setup() {
   const options = exec.test.options;
   const problem = testIdProblem(options.tags);
-  if (problem) throw new Error(`remote writing to ${__ENV.K6_PROMETHEUS_RW_SERVER_URL} with ${problem}`);
+  // The URL itself is not quoted: it may carry credentials.
+  if (problem) throw new Error(`remote writing (K6_PROMETHEUS_RW_SERVER_URL is set) with ${problem}`);
   // This instance's share of the agents: the global ids of the VUs it initialized (all of them
   // without segments). The VUs beyond the initial ones (open model) get ids after these.
   const n = initialVus();
