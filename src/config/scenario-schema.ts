@@ -219,6 +219,9 @@ const Rpo = z.strictObject({
     .min(1)
     .describe("Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only)."),
   interval: Duration.default("20ms").describe("Pause between a writer's writes."),
+  lead: Duration.default("0s").describe(
+    "How long the writers write before the measurement window opens. They start before the warm-up, which counts toward this. When a fault loses everything a writer wrote, the RPO is only known to be at least the writer's age at the fault, which can fail a target but never prove it: to prove an RPO target, the writer must be older than the target at its fault (lead + the fault's at > target).",
+  ),
 });
 
 const StandInBehaviour = z

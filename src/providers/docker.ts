@@ -418,11 +418,16 @@ function containerHandle(engine: ContainerEngine, b: ContainerBackend): BackendH
       if ((await inspectState(engine, id))?.Paused) await post(engine, `/containers/${id}/unpause`);
       // Graceful like the local restart (SIGTERM, 10 s, SIGKILL); a killed container just starts.
       await post(engine, `/containers/${id}/restart?t=10`);
+      // The engine answers once the container's process has started: the latest the cause was removed
+      // (a heal dated a little late, never early); readiness is waited for apart.
+      const spawnedAt = performance.now();
       await b.container.refreshPorts();
       await b.ready();
+      const readyAt = performance.now();
       state = "running";
       generation++;
       if (queued) throw queued;
+      return { spawnedAt, readyAt };
     },
     isRunning: () => state !== "exited",
     close: () => clearInterval(poll),
