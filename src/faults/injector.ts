@@ -40,11 +40,15 @@ export interface Injected {
   healing?: Promise<HealTiming>;
 }
 
-/** A heal that is over the moment it returns (a link restored, a process resumed). */
+/**
+ * A heal done by one action (a link restored, a toxic removed, a process resumed): the cause goes
+ * somewhere between asking and the answer, so it is dated when asked (a probe can never have
+ * recovered before it), and ready when the answer came.
+ */
 async function instant(fn: () => unknown): Promise<HealTiming> {
+  const removedAt = performance.now();
   await fn();
-  const at = performance.now();
-  return { removedAt: at, readyAt: at };
+  return { removedAt, readyAt: performance.now() };
 }
 
 /** Sessions revived after their processes died: the cause is gone when the last of them was spawned again. */
