@@ -293,7 +293,9 @@ const ScenarioBody = {
   standIns: z.record(z.string(), StandInBehaviour).default({}).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate."),
   faults: z.array(ScenarioFault).default([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
-  rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
+  rpo: Rpo.optional().describe(
+    "Writers whose acknowledged records are read back after recovery (RPO). Without faults, a consistency check: any acknowledged write missing is 'lost without a fault' and fails every RPO objective.",
+  ),
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
 };
