@@ -306,7 +306,9 @@ export class FaultExperiment {
 
   private recoveryOf(st: FaultState) {
     const r = this.o.scenario.recovery!;
-    return measureRecovery(this.sortedPoints(), { injectedAt: st.injectedAt!, healedAt: st.healedAt, consecutive: r.consecutive, limitMs: r.limitMs });
+    // The next fault to begin after this one: its outage is not this one's.
+    const next = Math.min(...this.states.map((x) => x.injectedAt ?? Number.POSITIVE_INFINITY).filter((t) => t > st.injectedAt!));
+    return measureRecovery(this.sortedPoints(), { injectedAt: st.injectedAt!, healedAt: st.healedAt, consecutive: r.consecutive, limitMs: r.limitMs, nextFaultAt: next });
   }
 
   /** After the load: wait (bounded) for recovery, check the steady state after, roll back, read back. */

@@ -98,15 +98,18 @@ export async function inject(fault: ResolvedFault, t: FaultTargets): Promise<Inj
         // The flapping runs in the background, bounded by its count, and heals itself: the link stays up after the last flap.
         const down = parseDurationMs(f.flap.down)!;
         const up = parseDurationMs(f.flap.up)!;
-        const flapping = (async () => {
+        const flapping = (async (): Promise<HealTiming> => {
+          let restored: HealTiming | undefined;
           for (let i = 0; i < f.flap!.times && !t.signal.aborted; i++) {
             await setEnabled(false);
             await sleep(down, t.signal);
-            await setEnabled(true);
+            // Healed when the link was last restored, after the last flap.
+            restored = await instant(() => setEnabled(true));
             if (i + 1 < f.flap!.times) await sleep(up, t.signal);
           }
+          return restored ?? instant(() => setEnabled(true));
         })();
-        return selfHealing(instant(async () => { await flapping; await setEnabled(true); }));
+        return selfHealing(flapping);
       }
       await setEnabled(false);
       return { heal: () => instant(() => setEnabled(true)) };

@@ -59,6 +59,13 @@ describe("measureRecovery", () => {
     expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1, rtoMs: 1010, afterHealMs: 10, recovered: true });
   });
 
+  it("does not give a fault the outage of the next one", () => {
+    // f1 at 1000 let every probe through; f2 at 5000 broke the path until 7000.
+    const points = probes(10_000, 5000, 7000);
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 30_000, nextFaultAt: 5000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
+    expect(measureRecovery(points, { injectedAt: 5000, healedAt: 6000, consecutive: 3, limitMs: 30_000 }).rtoMs).toBe(2000);
+  });
+
   it("says a fault no probe noticed recovered at once", () => {
     expect(measureRecovery(probes(5000, 99_999, 99_999), { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
   });

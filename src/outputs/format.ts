@@ -80,7 +80,7 @@ export const RPO_RULES = [
 export const FAULT_TIMING_RULES = [
   "Times are from the start of the measurement window; a fault at 0 s is injected before the window's first call.",
   "Healed at: when the cause was removed (the process spawned again, the link restored); ready at: when it answered again.",
-  "After heal: the recovery point minus healed at; negative only if the stack worked again while the fault was still on.",
+  "After heal: the recovery point minus healed at; negative only if the stack worked again while the fault was still on (e.g. a supervisor restarted a killed server first).",
   "A probe or a write belongs to a fault window only if it was sent after the fault began.",
 ];
 
