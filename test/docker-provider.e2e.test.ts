@@ -249,9 +249,16 @@ slos:
       expect(pause!.timeToDetectMs!).toBeLessThan(2000);
       // Killed without persistence: what was acknowledged before is gone from the restarted Redis.
       expect(kill!.observations.join("\n")).toContain("redis started again");
+      // Healed when the container was started again; ready (PING) beside it; time after heal from the former.
+      expect(kill!.healedAtMs, JSON.stringify(kill)).not.toBeNull();
+      expect(kill!.readyAtMs!).toBeGreaterThanOrEqual(kill!.healedAtMs!);
+      expect(kill!.afterHealMs!).toBeGreaterThanOrEqual(0);
       const rpo = s.rpo!.find((x) => x.store === "redis")!;
       expect(rpo.acknowledged).toBeGreaterThan(0);
       expect(rpo.lost, JSON.stringify(rpo)).toBeGreaterThan(0);
+      // Everything the writer wrote was lost: a lower bound, which the 1 min target can never be shown under.
+      expect(rpo.censored).toBe(true);
+      expect(s.slos.find((x) => x.id === "recovery.infrastructure.rpo")!.verdict).toBe("inconclusive");
       console.log(`pause: detected after ${pause!.timeToDetectMs?.toFixed(0)} ms, rto ${pause!.rtoMs?.toFixed(0)} ms; kill: detected after ${kill!.timeToDetectMs?.toFixed(0)} ms, rto ${kill!.rtoMs?.toFixed(0)} ms, lost ${rpo.lost}/${rpo.acknowledged}`);
       await expectNoContainersLeft(rec.runId);
     },

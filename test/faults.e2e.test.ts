@@ -58,26 +58,35 @@ describe("Toxiproxy calibration", () => {
   });
 });
 
-describe("Redis crash (ci profile: kill -9 35 s into the window)", () => {
-  it("loses acknowledged writes and fails the coordination RPO without persistence; loses none and passes with AOF always", async () => {
+describe("Redis crash (ci profile: kill -9 35 s into the window, writers started 30 s before it)", () => {
+  it("loses every acknowledged write and fails both RPOs without persistence (censored, '>= N'); loses none and passes with AOF always", async () => {
     const out = await newOutDir("faults-e2e-");
-    const r = await runCli(["run", "scenarios/failover-redis-crash.yaml", "--profile", "ci", "--out", out]);
+    const r = await runCli(["run", "scenarios/failover-redis-crash.yaml", "--profile", "ci", "--out", out], { timeoutMs: 400_000 });
     expect(r.code, r.stderr).toBe(1);
     const rec = await readRecord(out);
     const none = rec.scenarios.find((s) => s.variant === "redis.persistence=none")!;
     const aof = rec.scenarios.find((s) => s.variant === "redis.persistence=aof-always")!;
     expect(none.rpo![0]!.lost).toBeGreaterThan(0);
-    expect(none.rpo![0]!.rpoMs!).toBeGreaterThan(30_000);
-    expect(slo(none, "recovery.coordination.rpo").verdict).toBe("fail");
+    // Everything since the writer started is gone: censored, at least its age, which rpo.lead made over 1 min.
+    expect(none.rpo![0]!.censored).toBe(true);
+    expect(none.rpo![0]!.writerStartedAtMs!).toBeLessThan(-30_000);
+    expect(none.rpo![0]!.rpoMs!).toBeGreaterThan(60_000);
+    for (const id of ["recovery.coordination.rpo", "recovery.infrastructure.rpo"]) {
+      expect(slo(none, id).verdict).toBe("fail");
+      expect(slo(none, id).measuredText).toMatch(/^>= /);
+    }
+    expect(none.warnings).toBeUndefined();
     expect(aof.rpo![0]!.acknowledged).toBeGreaterThan(0);
     expect(aof.rpo![0]!.lost).toBe(0);
     expect(slo(aof, "recovery.coordination.rpo").verdict).toBe("pass");
+    expect(aof.rpo![0]!.censored).toBe(false);
     for (const s of [none, aof]) {
       expect(s.faults![0]!.recovered).toBe(true);
       expect(s.steadyState!.map((x) => [x.phase, x.met])).toEqual([["before", true], ["during", false], ["after", true]]);
+      expect(s.faults![0]!.afterHealMs!).toBeGreaterThanOrEqual(0);
     }
     await expectNothingLeft(rec.runId);
-  }, 240_000); // two ci-profile variants of about 50 s each, plus the stack starts: slow on a loaded machine
+  }, 420_000); // two ci-profile variants of about 80 s each (30 s lead, 2 s warm-up, 45 s window), plus the stack starts: slow on a loaded machine
 });
 
 describe("PostgreSQL crash (smoke profile)", () => {

@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { parse as parseYaml } from "yaml";
 import { PROFILE_NAMES } from "../config/scenario-schema.js";
 import { validateScenarioFile } from "../config/load-scenario.js";
+import { censoringWarningsOfFile } from "../faults/rpo-check.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
@@ -133,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
     .action(async (files: string[]) => {
       const problems = (await Promise.all(files.map((f) => validateScenarioFile(f)))).flat();
       if (problems.length) throw new HarnessError("invalid_input", `${problems.length} problem(s) found`, { details: problems });
+      // Valid, but unable to prove a target: said, not refused (a run shows the same warning).
+      for (const w of (await Promise.all(files.map((f) => censoringWarningsOfFile(f)))).flat()) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${files.length} scenario file(s) valid under every profile they define\n`);
     });
 

@@ -98,7 +98,8 @@ export interface Scenario {
   upstream: UpstreamOptions;
   faults: ResolvedFault[];
   recovery: ResolvedRecovery | undefined;
-  rpo: { stores: RpoStore[]; intervalMs: number } | undefined;
+  /** leadMs: how long the writers write before the window opens (they start before the warm-up, which counts). */
+  rpo: { stores: RpoStore[]; intervalMs: number; leadMs: number } | undefined;
   matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
   /** Run a capacity search instead of one measurement window. */
   capacity?: ResolvedCapacity;
@@ -475,7 +476,7 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     },
     faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
     recovery: resolveRecovery(s, servers),
-    rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval) } : undefined,
+    rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval), leadMs: ms(s.rpo.lead) } : undefined,
     matrix: s.matrix,
     ...(s.capacity && {
       capacity: {

@@ -219,6 +219,9 @@ const Rpo = z.strictObject({
     .min(1)
     .describe("Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only)."),
   interval: Duration.default("20ms").describe("Pause between a writer's writes."),
+  lead: Duration.default("0s").describe(
+    "How long the writers write before the measurement window opens. They start before the warm-up, which counts toward this. When a fault loses everything a writer wrote, the RPO is only known to be at least the writer's age at the fault, which can fail a target but never prove it: to prove an RPO target, the writer must be older than the target at its fault (lead + the fault's at > target).",
+  ),
 });
 
 const StandInBehaviour = z
@@ -290,7 +293,9 @@ const ScenarioBody = {
   standIns: z.record(z.string(), StandInBehaviour).default({}).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate."),
   faults: z.array(ScenarioFault).default([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
-  rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
+  rpo: Rpo.optional().describe(
+    "Writers whose acknowledged records are read back after recovery (RPO). Without faults, a consistency check: any acknowledged write missing is 'lost without a fault' and fails every RPO objective.",
+  ),
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
 };

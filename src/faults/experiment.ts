@@ -1,18 +1,34 @@
 /**
  * Faults as an experiment, in the manner of Chaos Toolkit: a steady-state
- * check before the faults (if it fails, no fault is injected and the run
- * says so instead of blaming one), the faults on their timeline, probes of
- * the affected path every interval throughout, then the wait for recovery,
- * the steady state after, and rollbacks that always run.
+ * check before the measurement window opens (if it fails, no fault is
+ * injected and the run says so instead of blaming one), the faults on their
+ * timeline, probes of the affected path every interval throughout, then the
+ * wait for recovery, the steady state after, and rollbacks that always run.
+ *
+ * The same object runs the RPO writers, with or without faults: writers
+ * without any fault are a consistency check (acknowledged writes must all be
+ * read back), and then nothing about steady states or recovery is reported.
+ *
+ * Timing (../shared/measurement.md, RTO and RPO):
+ *  - the probe and the writers start before the warm-up, so the steady state
+ *    is judged on probes sent before the window, and a writer has a history
+ *    before the first fault (`rpo.lead` makes it longer);
+ *  - a fault `at: 0s` is injected before the window's first call;
+ *  - "healed at" is when the cause was removed (process spawned again, link
+ *    restored); when it was ready again is recorded beside it;
+ *  - a probe or a write is assigned to a fault window by when it was sent:
+ *    anything sent before a fault began never counts inside it.
+ * Internally every time is performance.now(); results are converted to ms
+ * from the window's start.
  */
 import type { ResolvedFault, Scenario } from "../config/load-scenario.js";
 import { findServer } from "../catalog/servers.js";
 import type { FaultResult, ProbeSeries, RpoResult, SteadyStateCheck } from "../results/types.js";
 import type { Stack } from "../providers/provider.js";
 import { PROBE_AGENT, WRITER_AGENT, type SessionPool } from "../run/session-pool.js";
-import { inject, type Injected } from "./injector.js";
+import { inject, type HealTiming, type Injected } from "./injector.js";
 import { measureRecovery, steadyStateMet, type ProbePoint } from "./recovery.js";
-import { measureLoss } from "./rpo.js";
+import { describeLoss, measureLoss } from "./rpo.js";
 import { makeWriter, type StoreWriter } from "./writers.js";
 import { sleep } from "../util/sleep.js";
 
@@ -23,21 +39,28 @@ const MAX_OBSERVATIONS_PER_FAULT = 12;
 export interface FaultsOutcome {
   faults: FaultResult[];
   rpo: RpoResult[];
+  /** Empty when the scenario injects no fault (RPO writers only). */
   steadyState: SteadyStateCheck[];
-  probe: ProbeSeries;
+  /** Undefined when the scenario injects no fault. */
+  probe: ProbeSeries | undefined;
 }
 
 interface FaultState {
   fault: ResolvedFault;
+  /** performance.now() times */
   injectedAt: number | null;
   healedAt: number | null;
+  readyAt: number | null;
   notInjectedReason?: string;
-  healing?: Promise<void>;
+  injected?: Injected;
   notes: { at: number; text: string }[];
+  /** What each writer's store held right after the heal, for charging lost records to this fault. */
+  snapshots: Map<StoreWriter, Set<number>>;
 }
 
 export class FaultExperiment {
-  private measureStart = 0;
+  /** performance.now() when the window opened; undefined before. */
+  private measureStart: number | undefined;
   private readonly points: ProbePoint[] = [];
   private readonly states: FaultState[];
   private readonly writers: StoreWriter[] = [];
@@ -46,6 +69,7 @@ export class FaultExperiment {
   private readonly stopProbing = new AbortController();
   private probing: Promise<void> | undefined;
   private writing: Promise<void>[] = [];
+  private writersStartedAt: number | undefined;
   private timeline: Promise<void> | undefined;
   private beforeCheck: SteadyStateCheck | undefined;
   private rolledBack = false;
@@ -63,20 +87,27 @@ export class FaultExperiment {
       onFaultEvent?: (name: string, attrs: Record<string, string | number | boolean>) => void;
     },
   ) {
-    this.states = o.scenario.faults.map((fault) => ({ fault, injectedAt: null, healedAt: null, notes: [] }));
+    this.states = o.scenario.faults.map((fault) => ({ fault, injectedAt: null, healedAt: null, readyAt: null, notes: [], snapshots: new Map() }));
   }
 
-  /** ms since the start of the measurement window */
-  private now(): number {
-    return performance.now() - this.measureStart;
+  /** Faults are injected (and the affected path probed): otherwise only RPO writers run. */
+  private get withFaults(): boolean {
+    return this.states.length > 0 && this.o.scenario.recovery !== undefined;
   }
 
-  /** Starts the probe's and the writers' own sessions, before the measurement window. */
+  /** ms since the window opened (negative before it). */
+  private rel(at: number): number {
+    return at - (this.measureStart ?? at);
+  }
+
+  /** Starts the probe's and the writers' own sessions. */
   async prepare(): Promise<void> {
     const s = this.o.scenario;
-    const r = s.recovery!;
-    const def = s.servers.find((d) => d.name === r.probe.server)!;
-    await this.o.pool.startAuxiliary(def, PROBE_AGENT);
+    if (this.withFaults) {
+      const r = s.recovery!;
+      const def = s.servers.find((d) => d.name === r.probe.server)!;
+      await this.o.pool.startAuxiliary(def, PROBE_AGENT);
+    }
     for (const store of s.rpo?.stores ?? []) {
       if (store !== "postgres") await this.o.pool.startAuxiliary(s.servers.find((d) => d.name === store) ?? findServer(store)!, WRITER_AGENT);
       const backendSettings = Object.fromEntries(this.o.stack.backends.map((b) => [b.kind, Object.entries(b.settings).map(([k, v]) => (k === "persistence" ? v : `${k}=${v}`)).join(", ")]));
@@ -85,7 +116,7 @@ export class FaultExperiment {
           runId: this.o.runId,
           intervalMs: s.rpo!.intervalMs,
           timeoutMs: s.callTimeoutMs,
-          now: () => this.now(),
+          now: () => performance.now(),
           session: (server) => this.o.pool.session(server, WRITER_AGENT),
           sandbox: this.o.stack.endpoints.sandbox,
           workdir: this.o.stack.endpoints.workdir,
@@ -97,7 +128,7 @@ export class FaultExperiment {
           durability: {
             redis: backendSettings["redis"] ?? "",
             postgres: backendSettings["postgres"] ?? "",
-            memory: "the server rewrites its JSON-lines file on every change",
+            memory: "every server process rewrites the whole JSON-lines file on every change (read, modify, rename over it)",
             filesystem: "one file per record, written by the server (no fsync)",
           },
         }),
@@ -105,33 +136,86 @@ export class FaultExperiment {
     }
   }
 
-  /** Called when the measurement window opens. */
-  start(measureStart: number): void {
+  /**
+   * Starts the probe and the writers, before the warm-up: the steady state is then judged on probes
+   * sent before the window opens, and the writers have a history before the first fault.
+   */
+  startBeforeWindow(): void {
+    if (this.withFaults) this.probing = this.probeLoop();
+    if (this.writers.length > 0) {
+      this.writersStartedAt = performance.now();
+      this.writing = this.writers.map((w) => w.run(this.stopWriters.signal));
+    }
+  }
+
+  /**
+   * Waits until the writers will have written `rpo.lead` by the time the window opens, given the
+   * warm-up still to come: a writer younger than an RPO target at its fault cannot prove the target
+   * when a fault loses everything it wrote (the RPO is then only known to be at least its age).
+   */
+  async lead(warmupMs: number): Promise<void> {
+    const leadMs = this.o.scenario.rpo?.leadMs ?? 0;
+    if (this.writersStartedAt === undefined || leadMs <= 0) return;
+    const rest = leadMs - warmupMs - (performance.now() - this.writersStartedAt);
+    if (rest <= 0) return;
+    this.o.say(`RPO writers: writing ${(rest / 1000).toFixed(1)} s before the warm-up (rpo.lead ${(leadMs / 1000).toFixed(1)} s)`);
+    await sleep(rest, this.o.signal);
+  }
+
+  /**
+   * Opens the measurement window: checks the steady state on the probes sent so far, then injects
+   * every fault due at 0 s before returning the window's start, so the window's first call already
+   * meets them. Later faults run on their timeline from there.
+   */
+  async openWindow(): Promise<number> {
+    if (this.withFaults) await this.checkBefore();
+    const measureStart = performance.now();
     this.measureStart = measureStart;
     // What servers say while faults happen is what they did about them.
-    this.o.pool.captureLogs = true;
-    this.probing = this.probeLoop();
-    this.writing = this.writers.map((w) => w.run(this.stopWriters.signal));
+    if (this.withFaults) this.o.pool.captureLogs = true;
+    const atOnce = this.states.filter((st) => st.fault.atMs <= 0);
+    await Promise.all(atOnce.map((st) => this.guarded(st, () => this.injectFault(st))));
     // A fault that fails is a result about that fault; it must never take the run down with an unhandled rejection.
-    this.timeline = Promise.all(
-      this.states.map((st) =>
-        this.runFault(st).catch((err: unknown) => {
-          st.notes.push({ at: this.now(), text: `harness error in this fault: ${(err as Error).message}` });
-          if (st.injectedAt === null) st.notInjectedReason = `harness error: ${(err as Error).message}`;
-        }),
-      ),
-    ).then(() => undefined);
+    this.timeline = Promise.all(this.states.map((st) => this.guarded(st, () => this.runFault(st)))).then(() => undefined);
+    return measureStart;
+  }
+
+  private async guarded(st: FaultState, fn: () => Promise<void>): Promise<void> {
+    await fn().catch((err: unknown) => {
+      st.notes.push({ at: performance.now(), text: `harness error in this fault: ${(err as Error).message}` });
+      if (st.injectedAt === null) st.notInjectedReason = `harness error: ${(err as Error).message}`;
+    });
+  }
+
+  /** The steady-state hypothesis, on the probes answered before the window opens (waits, bounded, for k of them). */
+  private async checkBefore(): Promise<void> {
+    const r = this.o.scenario.recovery!;
+    const waitUntil = performance.now() + r.intervalMs * (r.consecutive + 5) + r.timeoutMs;
+    while (this.points.length < r.consecutive && performance.now() < waitUntil && !this.o.signal.aborted) await sleep(r.intervalMs, this.o.signal);
+    const before = this.sortedPoints();
+    const met = steadyStateMet(before, r.consecutive);
+    const failures = before.filter((p) => !p.ok).length;
+    this.beforeCheck = {
+      phase: "before",
+      met,
+      probes: before.length,
+      failures,
+      detail: met
+        ? `the last ${r.consecutive} probes of ${r.probe.server}/${r.probe.tool} before the measurement window opened succeeded`
+        : `steady state not met: the last ${r.consecutive} probes before the measurement window opened did not all succeed (${failures} of ${before.length} failed); no fault was injected`,
+    };
   }
 
   private async probeLoop(): Promise<void> {
     const r = this.o.scenario.recovery!;
+    const s = this.o.scenario;
     const inFlight = new Set<Promise<void>>();
-    // Bounded: stopped by finish(); never longer than the window plus every fault's recovery limit.
-    const hardStop = performance.now() + (this.o.scenario.durationMs ?? 3_600_000) + this.states.reduce((a, st) => a + st.fault.atMs + r.limitMs, 0) + 60_000;
+    // Bounded: stopped by finish() or rollback(); never longer than lead, warm-up, window and every fault's recovery limit.
+    const hardStop = performance.now() + (s.rpo?.leadMs ?? 0) + s.warmupMs + (s.durationMs ?? 3_600_000) + this.states.reduce((a, st) => a + st.fault.atMs + r.limitMs, 0) + 60_000;
     for (let next = performance.now(); !this.stopProbing.signal.aborted && performance.now() < hardStop; next += r.intervalMs) {
       await sleep(next - performance.now(), this.stopProbing.signal);
       if (this.stopProbing.signal.aborted) break;
-      const t = this.now();
+      const t = performance.now();
       // Each probe has its own deadline; a slow one does not hold back the next.
       const p = (async () => {
         const session = this.o.pool.session(r.probe.server, PROBE_AGENT);
@@ -144,7 +228,7 @@ export class FaultExperiment {
         } catch {
           ok = false;
         }
-        if (this.points.length < MAX_PROBE_POINTS) this.points.push({ t, ok, done: this.now() });
+        if (this.points.length < MAX_PROBE_POINTS) this.points.push({ t, ok, done: performance.now() });
       })();
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
@@ -156,79 +240,94 @@ export class FaultExperiment {
     return [...this.points].sort((a, b) => a.t - b.t);
   }
 
-  private async runFault(st: FaultState): Promise<void> {
-    const r = this.o.scenario.recovery!;
-    await sleep(st.fault.atMs - this.now(), this.windowOver.signal);
-    if (this.windowOver.signal.aborted || this.o.signal.aborted) {
-      st.notInjectedReason = this.o.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
-      return;
-    }
-    // The steady state must hold before the first fault, or a failure could not be blamed on it.
-    if (!this.beforeCheck) {
-      const waitUntil = performance.now() + r.intervalMs * (r.consecutive + 5) + r.timeoutMs;
-      while (this.points.length < r.consecutive && performance.now() < waitUntil) await sleep(r.intervalMs);
-      const before = this.sortedPoints();
-      const met = steadyStateMet(before, r.consecutive);
-      const failures = before.filter((p) => !p.ok).length;
-      this.beforeCheck = {
-        phase: "before",
-        met,
-        probes: before.length,
-        failures,
-        detail: met ? `the last ${r.consecutive} probes of ${r.probe.server}/${r.probe.tool} before the first fault succeeded` : `steady state not met: the last ${r.consecutive} probes before the first fault did not all succeed (${failures} of ${before.length} failed); no fault was injected`,
-      };
-    }
-    if (!this.beforeCheck.met) {
-      st.notInjectedReason = "steady state not met before the fault";
+  /** Injects one fault (when the steady state held before the window). */
+  private async injectFault(st: FaultState): Promise<void> {
+    if (st.injectedAt !== null || st.notInjectedReason !== undefined) return;
+    if (!this.beforeCheck?.met) {
+      st.notInjectedReason = "steady state not met before the measurement window opened";
       return;
     }
     this.o.say(`fault ${st.fault.id}: ${st.fault.description}`);
-    st.injectedAt = this.now();
+    st.injectedAt = performance.now();
     this.o.onFaultEvent?.("fault.injected", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.spec.kind, "mcp_slo.fault.description": st.fault.description });
-    let injected: Injected;
     try {
-      injected = await inject(st.fault, {
+      st.injected = await inject(st.fault, {
         toxiproxy: this.o.stack.toxiproxy,
         handles: this.o.stack.handles,
         pool: this.o.pool,
         signal: this.o.signal,
-        note: (text) => st.notes.push({ at: this.now(), text }),
+        note: (text) => st.notes.push({ at: performance.now(), text }),
       });
     } catch (err) {
       st.injectedAt = null;
       st.notInjectedReason = `injection failed: ${(err as Error).message}`;
       return;
     }
-    this.injected.push(injected);
-    if (st.fault.durationMs === undefined) return;
-    st.healing = (async () => {
-      await sleep(st.fault.durationMs! - (this.now() - st.injectedAt!), this.o.signal);
-      await injected.heal().catch((err: unknown) => st.notes.push({ at: this.now(), text: `heal failed: ${(err as Error).message}` }));
-      st.healedAt = this.now();
-      this.o.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.spec.kind });
-    })();
-    await st.healing;
+    this.injected.push(st.injected);
+  }
+
+  private async runFault(st: FaultState): Promise<void> {
+    if (st.injectedAt === null && st.notInjectedReason === undefined) {
+      await sleep(this.measureStart! + st.fault.atMs - performance.now(), this.windowOver.signal);
+      if (this.windowOver.signal.aborted || this.o.signal.aborted) {
+        st.notInjectedReason = this.o.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
+        return;
+      }
+      await this.injectFault(st);
+    }
+    const injected = st.injected;
+    if (!injected || st.injectedAt === null) return;
+    let healing: Promise<HealTiming>;
+    if (injected.healing) healing = injected.healing;
+    else if (st.fault.durationMs !== undefined) {
+      await sleep(st.fault.durationMs - (performance.now() - st.injectedAt), this.o.signal);
+      healing = injected.heal();
+    } else return;
+    let timing: HealTiming;
+    try {
+      timing = await healing;
+    } catch (err) {
+      // The cause may still be there: not healed.
+      st.notes.push({ at: performance.now(), text: `heal failed: ${(err as Error).message}` });
+      return;
+    }
+    st.healedAt = timing.removedAt;
+    st.readyAt = timing.readyAt;
+    this.o.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.spec.kind });
+    // What each store holds once the fault is over: a record missing here was lost by this fault (or before it).
+    for (const w of this.writers) {
+      try {
+        st.snapshots.set(w, await w.readBack());
+      } catch (err) {
+        st.notes.push({ at: performance.now(), text: `reading ${w.store} back after the heal failed: ${(err as Error).message}` });
+      }
+    }
   }
 
   private recoveryOf(st: FaultState) {
     const r = this.o.scenario.recovery!;
-    return measureRecovery(this.sortedPoints(), { injectedAt: st.injectedAt!, healedAt: st.healedAt, consecutive: r.consecutive, limitMs: r.limitMs });
+    // The next fault to begin after this one: its outage is not this one's.
+    const next = Math.min(...this.states.map((x) => x.injectedAt ?? Number.POSITIVE_INFINITY).filter((t) => t > st.injectedAt!));
+    return measureRecovery(this.sortedPoints(), { injectedAt: st.injectedAt!, healedAt: st.healedAt, consecutive: r.consecutive, limitMs: r.limitMs, nextFaultAt: next });
   }
 
   /** After the load: wait (bounded) for recovery, check the steady state after, roll back, read back. */
   async finish(): Promise<FaultsOutcome> {
-    const r = this.o.scenario.recovery!;
+    const r = this.o.scenario.recovery;
     this.windowOver.abort();
     await this.timeline;
-    // Recovery is waited for with the probe still running, until each fault recovered or ran out of its limit.
-    for (;;) {
-      if (this.o.signal.aborted) break;
-      const pending = this.states.filter((st) => st.injectedAt !== null && !this.recoveryOf(st).recovered && this.now() < st.injectedAt + r.limitMs);
-      if (pending.length === 0) break;
-      await sleep(r.intervalMs * 2, this.o.signal);
+    let afterFrom = performance.now();
+    if (this.withFaults && r) {
+      // Recovery is waited for with the probe still running, until each fault recovered or ran out of its limit.
+      for (;;) {
+        if (this.o.signal.aborted) break;
+        const pending = this.states.filter((st) => st.injectedAt !== null && !this.recoveryOf(st).recovered && performance.now() < st.injectedAt + r.limitMs);
+        if (pending.length === 0) break;
+        await sleep(r.intervalMs * 2, this.o.signal);
+      }
+      afterFrom = performance.now();
+      await sleep(r.intervalMs * (r.consecutive + 1) + r.timeoutMs, this.o.signal);
     }
-    const afterFrom = this.now();
-    await sleep(r.intervalMs * (r.consecutive + 1) + r.timeoutMs, this.o.signal);
     this.stopWriters.abort();
     await Promise.allSettled(this.writing);
     this.stopProbing.abort();
@@ -236,39 +335,43 @@ export class FaultExperiment {
     await this.rollback();
 
     const points = this.sortedPoints();
-    const during = points.filter((p) => this.states.some((st) => st.injectedAt !== null && p.t >= st.injectedAt && p.t <= (st.healedAt ?? st.injectedAt + r.limitMs)));
-    const after = points.filter((p) => p.t >= afterFrom);
-    const afterMet = steadyStateMet(after, r.consecutive);
-    const steadyState: SteadyStateCheck[] = [
-      this.beforeCheck ?? { phase: "before", met: false, probes: 0, failures: 0, detail: "no fault was due before the run ended" },
-      {
-        phase: "during",
-        met: during.every((p) => p.ok),
-        probes: during.length,
-        failures: during.filter((p) => !p.ok).length,
-        detail: during.length === 0 ? "no probe fell inside a fault window" : `${during.filter((p) => !p.ok).length} of ${during.length} probes inside fault windows failed`,
-      },
-      {
-        phase: "after",
-        met: afterMet,
-        probes: after.length,
-        failures: after.filter((p) => !p.ok).length,
-        detail: afterMet ? `the last ${r.consecutive} probes after recovery succeeded` : `the stack did not return to its steady state: ${after.filter((p) => !p.ok).length} of ${after.length} probes after the faults failed`,
-      },
-    ];
+    const steadyState: SteadyStateCheck[] = [];
+    if (this.withFaults && r) {
+      // A probe belongs to a fault window when it was sent inside it.
+      const during = points.filter((p) => this.states.some((st) => st.injectedAt !== null && p.t >= st.injectedAt && p.t <= (st.healedAt ?? st.injectedAt + r.limitMs)));
+      const after = points.filter((p) => p.t >= afterFrom);
+      const afterMet = steadyStateMet(after, r.consecutive);
+      steadyState.push(
+        this.beforeCheck ?? { phase: "before", met: false, probes: 0, failures: 0, detail: "the measurement window never opened" },
+        {
+          phase: "during",
+          met: during.every((p) => p.ok),
+          probes: during.length,
+          failures: during.filter((p) => !p.ok).length,
+          detail: during.length === 0 ? "no probe was sent inside a fault window" : `${during.filter((p) => !p.ok).length} of ${during.length} probes sent inside fault windows failed`,
+        },
+        {
+          phase: "after",
+          met: afterMet,
+          probes: after.length,
+          failures: after.filter((p) => !p.ok).length,
+          detail: afterMet ? `the last ${r.consecutive} probes after recovery succeeded` : `the stack did not return to its steady state: ${after.filter((p) => !p.ok).length} of ${after.length} probes after the faults failed`,
+        },
+      );
+    }
 
-    const events = this.o.pool.events.map((e) => ({ ...e, at: e.at - this.measureStart }));
+    const events = this.o.pool.events;
     const faults: FaultResult[] = this.states.map((st, i) => {
       const f = st.fault;
       const target = f.spec.kind === "toxic" || f.spec.kind === "hop-down" ? f.spec.hop : f.spec.kind === "process" ? f.spec.target : f.spec.server;
-      const base = { id: f.id, kind: f.spec.kind, target, description: f.description, limitMs: r.limitMs, supervisor: r.supervisor };
+      const base = { id: f.id, kind: f.spec.kind, target, description: f.description, limitMs: r?.limitMs ?? 0, supervisor: r?.supervisor ?? false };
       if (st.injectedAt === null) {
-        return { ...base, injected: false, notInjectedReason: st.notInjectedReason ?? "not injected", injectedAtMs: null, healedAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, observations: [] };
+        return { ...base, injected: false, notInjectedReason: st.notInjectedReason ?? "not injected", injectedAtMs: null, healedAtMs: null, readyAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, observations: [] };
       }
       const rec = this.recoveryOf(st);
       const from = st.injectedAt;
       const nextInjected = this.states.slice(i + 1).find((x) => x.injectedAt !== null)?.injectedAt ?? Number.POSITIVE_INFINITY;
-      const until = Math.min(nextInjected, from + r.limitMs);
+      const until = Math.min(nextInjected, from + (r?.limitMs ?? 0));
       const inWindow = (e: { at: number }) => e.at >= from && e.at < until;
       // Exits, restarts and heal notes first; log lines fill what room is left, two per process.
       const important = [...events.filter((e) => e.kind !== "log"), ...st.notes].filter(inWindow);
@@ -284,32 +387,54 @@ export class FaultExperiment {
       return {
         ...base,
         injected: true,
-        injectedAtMs: from,
-        healedAtMs: st.healedAt,
+        injectedAtMs: this.rel(from),
+        healedAtMs: st.healedAt === null ? null : this.rel(st.healedAt),
+        readyAtMs: st.readyAt === null ? null : this.rel(st.readyAt),
         ...rec,
         observations: seen.length ? seen : ["no process exited and nothing else was observed"],
       };
     });
 
     const rpo: RpoResult[] = [];
-    const injectedTimes = this.states.filter((st) => st.injectedAt !== null).map((st) => st.injectedAt!).sort((a, b) => a - b);
     for (const w of this.writers) {
+      const startedAt = w.log.startedAt === undefined ? null : this.rel(w.log.startedAt);
       let present: Set<number>;
       try {
         present = await w.readBack();
       } catch (err) {
-        this.o.say(`RPO read-back of ${w.store} failed: ${(err as Error).message}`);
-        rpo.push({ store: w.store, durability: w.durability, acknowledged: w.log.acknowledged.size, present: 0, lost: 0, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null });
+        const message = (err as Error).message;
+        this.o.say(`RPO read-back of ${w.store} failed: ${message}`);
+        rpo.push({ store: w.store, durability: w.durability, acknowledged: w.log.acknowledged.size, present: 0, lost: 0, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null, writerStartedAtMs: startedAt, readBackError: message, text: `unknown: could not read ${w.store} back (${message})` });
+        await w.close();
         continue;
       }
-      // Loss is dated against the first fault injected after the oldest lost write was acknowledged.
-      const lostAcks = [...w.log.acknowledged].filter(([seq]) => !present.has(seq)).map(([, at]) => at);
-      const oldestLost = lostAcks.length ? Math.min(...lostAcks) : undefined;
-      const faultAt = oldestLost === undefined ? (injectedTimes[0] ?? null) : (injectedTimes.find((t) => t >= oldestLost) ?? injectedTimes[injectedTimes.length - 1] ?? null);
-      rpo.push({ store: w.store, durability: w.durability, faultAtMs: faultAt, ...measureLoss(w.log, present, faultAt) });
+      const loss = measureLoss(
+        w.log,
+        present,
+        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
+      );
+      const censoredWorst = loss.byFault.filter((x) => x.censored).reduce<(typeof loss.byFault)[number] | null>((a, x) => (a === null || x.rpoMs > a.rpoMs ? x : a), null);
+      const result: RpoResult = {
+        store: w.store,
+        durability: w.durability,
+        acknowledged: loss.acknowledged,
+        present: loss.present,
+        lost: loss.lost,
+        unacknowledgedPresent: loss.unacknowledgedPresent,
+        faultAtMs: loss.worst ? this.rel(loss.worst.faultAt) : null,
+        faultId: loss.worst?.faultId ?? null,
+        rpoMs: loss.rpoMs,
+        censored: loss.censored,
+        writerAgeMs: censoredWorst ? censoredWorst.writerAgeMs : null,
+        lostWithoutFault: loss.lostWithoutFault,
+        writerStartedAtMs: startedAt,
+      };
+      result.text = describeLoss({ ...loss, faultInjected: this.states.some((st) => st.injectedAt !== null) });
+      rpo.push(result);
       await w.close();
     }
-    const probe: ProbeSeries = { server: r.probe.server, tool: r.probe.tool, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs, consecutive: r.consecutive, points: points.map(({ t, ok }) => ({ t, ok })) };
+    const probe: ProbeSeries | undefined =
+      this.withFaults && r ? { server: r.probe.server, tool: r.probe.tool, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs, consecutive: r.consecutive, points: points.map(({ t, ok }) => ({ t: this.rel(t), ok })) } : undefined;
     return { faults, rpo, steadyState, probe };
   }
 
@@ -324,11 +449,15 @@ export class FaultExperiment {
     if (this.o.stack.toxiproxy) tasks.push(this.o.stack.toxiproxy.reset());
     for (const layer of this.o.pool.stdioLayers.values()) layer.clear();
     for (const s of this.o.pool.sessions) s.process.signal("SIGCONT");
+    // A self-healing fault (a graceful restart) still under way finishes first, so nothing is started twice.
+    tasks.push(...this.injected.flatMap((x) => (x.healing ? [x.healing] : [])));
+    await Promise.allSettled(tasks);
+    const restarts: Promise<unknown>[] = [];
     for (const h of Object.values(this.o.stack.handles)) {
       h.resume();
-      if (!h.isRunning()) tasks.push(h.restart());
+      if (!h.isRunning()) restarts.push(h.restart());
     }
-    await Promise.allSettled(tasks);
+    await Promise.allSettled(restarts);
     await Promise.allSettled(this.writers.map((w) => w.close()));
   }
 }

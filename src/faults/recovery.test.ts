@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { measureRecovery, steadyStateMet, type ProbePoint } from "./recovery.js";
-import { measureLoss } from "./rpo.js";
 
 /** Probes every 100 ms from 0 to `until`, failing inside [down, up). */
 function probes(until: number, down: number, up: number): ProbePoint[] {
@@ -37,6 +36,36 @@ describe("measureRecovery", () => {
     expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1000, rtoMs: 1001, afterHealMs: 1, recovered: true });
   });
 
+  it("does not take k successes that a still-acting fault let through for recovery", () => {
+    // A flapping link healed at 5000: up for 500 ms between flaps, so 3 probes in a row succeed at 1500-1700 and at 3500-3700.
+    const points = probes(10_000, 1000, 5000).map((p) => ({ ...p, ok: p.t < 1000 || (p.t >= 1500 && p.t < 2000) || (p.t >= 3500 && p.t < 4000) || p.t >= 5000 }));
+    const r = measureRecovery(points, { injectedAt: 1000, healedAt: 5000, consecutive: 3, limitMs: 60_000 });
+    expect(r).toEqual({ timeToDetectMs: 0, rtoMs: 4000, afterHealMs: 0, recovered: true });
+    // Never healed (no heal time to know the fault was still on): the first run of k counts, as before.
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: null, consecutive: 3, limitMs: 60_000 }).rtoMs).toBe(500);
+  });
+
+  it("ignores a late failure of a probe sent while the fault was on, and probes sent before the fault", () => {
+    const points: ProbePoint[] = [
+      // sent before the fault, answered (failed) after it began: not part of its window
+      { t: 950, ok: false, done: 1950 },
+      { t: 1000, ok: false, done: 1001 },
+      // sent just before the heal at 2000, its deadline ran out after probes sent after the heal had succeeded
+      { t: 1990, ok: false, done: 2990 },
+      { t: 2000, ok: true, done: 2010 },
+      { t: 2100, ok: true, done: 2110 },
+      { t: 2200, ok: true, done: 2210 },
+    ];
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1, rtoMs: 1010, afterHealMs: 10, recovered: true });
+  });
+
+  it("does not give a fault the outage of the next one", () => {
+    // f1 at 1000 let every probe through; f2 at 5000 broke the path until 7000.
+    const points = probes(10_000, 5000, 7000);
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 30_000, nextFaultAt: 5000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
+    expect(measureRecovery(points, { injectedAt: 5000, healedAt: 6000, consecutive: 3, limitMs: 30_000 }).rtoMs).toBe(2000);
+  });
+
   it("says a fault no probe noticed recovered at once", () => {
     expect(measureRecovery(probes(5000, 99_999, 99_999), { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
   });
@@ -47,17 +76,5 @@ describe("steadyStateMet", () => {
     expect(steadyStateMet(probes(1000, 200, 400), 3)).toBe(true);
     expect(steadyStateMet(probes(1000, 900, 2000), 3)).toBe(false);
     expect(steadyStateMet([{ t: 0, ok: true }], 3)).toBe(false);
-  });
-});
-
-describe("measureLoss", () => {
-  const log = { acknowledged: new Map([[1, 100], [2, 200], [3, 300], [4, 400]]), attempted: 6 };
-
-  it("counts acknowledged writes that are gone and dates the oldest", () => {
-    expect(measureLoss(log, new Set([1, 4, 5]), 1000)).toEqual({ acknowledged: 4, present: 3, lost: 2, unacknowledgedPresent: 1, rpoMs: 800 });
-  });
-
-  it("gives RPO 0 when nothing acknowledged was lost", () => {
-    expect(measureLoss(log, new Set([1, 2, 3, 4]), 1000).rpoMs).toBe(0);
   });
 });

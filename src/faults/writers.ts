@@ -4,7 +4,10 @@
  * what is really there. Writes go through the MCP servers (Redis `set`,
  * Memory `create_entities`, Filesystem `write_file`); PostgreSQL is written by
  * the harness's own coordination writer, because its MCP server is read-only.
- * Read-back goes straight to the store, not through the server under test.
+ * Read-back goes straight to the store, not through the server under test,
+ * but reads it the way the server does (the Memory server's JSON lines parsed
+ * line by line, as its loadGraph does), so "present" means the server would
+ * find it.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -20,6 +23,7 @@ export interface StoreWriter {
   log: WriteLog;
   /** Writes until `stop` aborts; one write at a time, `intervalMs` apart. */
   run(stop: AbortSignal): Promise<void>;
+  /** The seqs the store holds now; throws when the store cannot be read (or the server could not read it either). */
   readBack(): Promise<Set<number>>;
   close(): Promise<void>;
 }
@@ -31,7 +35,9 @@ function writerLoop(write: (seq: number) => Promise<boolean>, log: WriteLog, int
   return async (stop: AbortSignal) => {
     for (let seq = 1; seq <= MAX_WRITES && !stop.aborted; seq++) {
       log.attempted++;
-      if (await write(seq).catch(() => false)) log.acknowledged.set(seq, now());
+      const sentAt = now();
+      log.startedAt ??= sentAt;
+      if (await write(seq).catch(() => false)) log.acknowledged.set(seq, { sentAt, ackAt: now() });
       await sleep(intervalMs, stop);
     }
   };
@@ -48,7 +54,7 @@ export interface WriterContext {
   runId: string;
   intervalMs: number;
   timeoutMs: number;
-  /** ms on the scenario clock (window start = 0) */
+  /** ms on the experiment's clock (performance.now(): writers start before the window opens) */
   now: () => number;
   session: (server: string) => McpSession | undefined;
   sandbox: string;
@@ -76,23 +82,28 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
       };
     }
     case "memory": {
+      // Names only this run's writer uses, so an agent's entity can never pass for a record.
+      const prefix = `rpo-${ctx.runId}-`;
       return {
         ...base,
         run: writerLoop(
-          (seq) => mcpWrite(() => ctx.session("memory"), "create_entities", { entities: [{ name: `rpo-${seq}`, entityType: "rpo-record", observations: [] }] }, ctx.timeoutMs),
+          (seq) => mcpWrite(() => ctx.session("memory"), "create_entities", { entities: [{ name: `${prefix}${seq}`, entityType: "rpo-record", observations: [] }] }, ctx.timeoutMs),
           log,
           ctx.intervalMs,
           ctx.now,
         ),
         async readBack() {
           // The server keeps its graph in this JSON-lines file (MEMORY_FILE_PATH in the catalog).
-          const text = await readFile(path.join(ctx.workdir, "memory.jsonl"), "utf8").catch(() => "");
-          const seqs = new Set<number>();
-          for (const line of text.split("\n")) {
-            const m = /"name":"rpo-(\d+)"/.exec(line);
-            if (m) seqs.add(Number(m[1]));
+          const file = path.join(ctx.workdir, "memory.jsonl");
+          let text: string;
+          try {
+            text = await readFile(file, "utf8");
+          } catch (err) {
+            // No file: nothing was ever saved, so nothing is present.
+            if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Set();
+            throw err;
           }
-          return seqs;
+          return memoryRecords(text, prefix);
         },
       };
     }
@@ -150,4 +161,27 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
       };
     }
   }
+}
+
+/**
+ * The records in the Memory server's graph file, read as the server's own loadGraph reads it: one
+ * JSON object per non-blank line, entities by exact name. A line that does not parse makes the
+ * server fail to load its whole graph, so it is a read-back failure here too, not "present".
+ */
+export function memoryRecords(text: string, prefix: string): Set<number> {
+  const seqs = new Set<number>();
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let item: unknown;
+    try {
+      item = JSON.parse(line);
+    } catch {
+      throw new Error(`memory.jsonl line ${i + 1} is not JSON, so the Memory server cannot load its graph: ${line.slice(0, 80)}`);
+    }
+    const { type, name } = (item ?? {}) as { type?: unknown; name?: unknown };
+    if (type !== "entity" || typeof name !== "string" || !name.startsWith(prefix)) return;
+    const seq = name.slice(prefix.length);
+    if (/^[1-9]\d*$/.test(seq)) seqs.add(Number(seq));
+  });
+  return seqs;
 }

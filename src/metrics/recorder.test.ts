@@ -23,4 +23,17 @@ describe("Recorder", () => {
     expect(latency.totalCount).toBe(15);
     expect(r.select({}, ["error"]).totalCount).toBe(0);
   });
+
+  it("never draws a warm-up sample inside the window, however late the window opened", () => {
+    // Planned: warm-up 0..2000, window from 2000. The window really opened at 3500 (a steady-state check, an RPO lead).
+    const r = new Recorder({ plannedMeasureMs: 10_000, warmupMs: 2000, now: 0 });
+    r.record({ phase: "warmup", server: "redis", tool: "get", outcome: "ok", startedAt: 3400, endedAt: 3401 });
+    r.startMeasuring(3500);
+    r.record({ phase: "measure", server: "redis", tool: "get", outcome: "timeout", startedAt: 3500, endedAt: 3900 });
+    const points = r.timelinePoints().points;
+    expect(points.map((p) => [p.t, p.ok, p.timeout])).toEqual([
+      [-500, 1, 0],
+      [0, 0, 1],
+    ]);
+  });
 });

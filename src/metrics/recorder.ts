@@ -28,6 +28,12 @@ export class Recorder {
   private droppedErrorKinds = 0;
   /** Start of the measurement window on the performance.now() clock. */
   private measureStart: number;
+  /**
+   * Where the window was expected to start when the recorder was made. Warm-up samples are placed
+   * on the timeline from here, since the window's real start is not known while they arrive; when it
+   * is, they are shifted by the difference, so a warm-up sample can never land inside the window.
+   */
+  private readonly plannedStart: number;
   private measureEnd: number | undefined;
   readonly intervalMs: number;
   private inFlight = new Map<string, number>();
@@ -38,6 +44,7 @@ export class Recorder {
     const span = (opts.plannedMeasureMs ?? 60_000) + opts.warmupMs;
     this.intervalMs = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
     this.measureStart = opts.now + opts.warmupMs;
+    this.plannedStart = this.measureStart;
   }
 
   /** Moves the start of the measurement window (when warm-up ends by count, not time). */
@@ -85,8 +92,9 @@ export class Recorder {
     }
     recordMs(entry.h, latencyMs);
 
-    const slot = Math.floor((sample.startedAt - this.measureStart) / this.intervalMs);
-    const cellKey = `${slot}\u0000${sample.server}`;
+    // Cells of the two phases are apart: the window may open later than planned (a steady-state check, an RPO writers' lead).
+    const slot = Math.floor((sample.startedAt - (phase === "warmup" ? this.plannedStart : this.measureStart)) / this.intervalMs);
+    const cellKey = `${slot}\u0000${sample.server}\u0000${phase}`;
     let cell = this.timeline.get(cellKey);
     if (!cell) {
       cell = { ok: 0, error: 0, timeout: 0, latency: newHistogram({ significantDigits: 2, packed: true }) };
@@ -181,10 +189,11 @@ export class Recorder {
   timelinePoints(): { intervalMs: number; points: TimelinePoint[] } {
     const points: TimelinePoint[] = [];
     for (const [key, cell] of this.timeline) {
-      const [slot, server] = key.split("\u0000") as [string, string];
+      const [slot, server, phase] = key.split("\u0000") as [string, string, Phase];
       const empty = cell.latency.totalCount === 0;
       points.push({
-        t: Number(slot) * this.intervalMs,
+        // A warm-up cell starts where it started, before the window (t < 0), however late the window opened.
+        t: Number(slot) * this.intervalMs + (phase === "warmup" ? this.plannedStart - this.measureStart : 0),
         server,
         ok: cell.ok,
         error: cell.error,

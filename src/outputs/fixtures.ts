@@ -376,6 +376,7 @@ function faultResults(): FaultResult[] {
       injected: true,
       injectedAtMs: REDIS_KILL.at,
       healedAtMs: REDIS_KILL.healed,
+      readyAtMs: REDIS_KILL.healed + 850,
       timeToDetectMs: 120,
       rtoMs: REDIS_KILL.back - REDIS_KILL.at,
       afterHealMs: REDIS_KILL.back - REDIS_KILL.healed,

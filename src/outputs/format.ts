@@ -44,12 +44,45 @@ export function notRecoveredText(limitMs: number): string {
   return `did not recover within ${formatDuration(limitMs)}`;
 }
 
-/** RPO of one store in words: "no loss", or "19.9 s (1,842 lost)". */
+/**
+ * RPO of one store in words: "no loss", "19.9 s (1,842 lost)", ">= 6.02 s (312 lost, censored)",
+ * "lost without a fault (185 of 356)", "unknown: read-back failed".
+ */
 export function rpoText(r: RpoResult): string {
+  if (r.readBackError !== undefined) return "unknown: read-back failed";
   if (r.lost === 0) return "no loss";
   const lost = `${r.lost.toLocaleString("en-US")} lost`;
-  return r.rpoMs === null ? `unknown (${lost}, no fault time)` : `${formatDuration(r.rpoMs)} (${lost})`;
+  if ((r.lostWithoutFault ?? 0) > 0) return `lost without a fault (${(r.lostWithoutFault ?? 0).toLocaleString("en-US")} of ${r.acknowledged.toLocaleString("en-US")})`;
+  if (r.rpoMs === null) return `unknown (${lost}, no fault time)`;
+  if (r.rpoMs === 0) return `> 0 s (${lost} as the fault hit)`;
+  return r.censored ? `>= ${formatDuration(r.rpoMs)} (${lost}, censored)` : `${formatDuration(r.rpoMs)} (${lost})`;
 }
+
+/** The RPO column alone: what rpoText says before its parenthesis. */
+export function rpoValueText(r: RpoResult): string {
+  if (r.readBackError !== undefined) return "unknown";
+  if (r.lost === 0) return "no loss";
+  if ((r.lostWithoutFault ?? 0) > 0) return "lost without a fault";
+  if (r.rpoMs === null) return "unknown";
+  if (r.rpoMs === 0) return "> 0 s";
+  return `${r.censored ? ">= " : ""}${formatDuration(r.rpoMs)}`;
+}
+
+/** The rules an RPO figure follows, said once above every RPO table (measurement.md, RPO). */
+export const RPO_RULES = [
+  "Every acknowledged write is read back after recovery (and right after each heal, to tell which fault lost it).",
+  "RPO: fault time minus the acknowledgement time of the oldest lost write.",
+  "Acknowledged writes lost with no fault to account for them are \"lost without a fault\", a consistency failure (e.g. concurrent writers overwriting each other): they fail every RPO objective.",
+  "Censored (\">= N\"): the oldest lost write was the writer's first (nothing older was left to lose), so the true RPO is at least the writer's age at the fault; it fails a target it already exceeds and is inconclusive otherwise, never a pass.",
+];
+
+/** The rules a fault's times follow, said once above every fault table. */
+export const FAULT_TIMING_RULES = [
+  "Times are from the start of the measurement window; a fault at 0 s is injected before the window's first call.",
+  "Healed at: when the cause was removed (the process spawned again, the link restored); ready at: when it answered again.",
+  "After heal: the recovery point minus healed at; negative only if the stack worked again while the fault was still on (e.g. a supervisor restarted a killed server first).",
+  "A probe or a write belongs to a fault window only if it was sent after the fault began.",
+];
 
 export interface WorstRto {
   /** "did not recover" when any injected fault did not; else the largest RTO. */
@@ -102,6 +135,11 @@ export function rpoStores(scenarios: ScenarioResult[]): RpoResult["store"][] {
   const order: RpoResult["store"][] = ["redis", "postgres", "memory", "filesystem"];
   const seen = new Set(scenarios.flatMap((s) => (s.rpo ?? []).map((r) => r.store)));
   return order.filter((x) => seen.has(x));
+}
+
+/** True when the scenario injects faults (so it has steady states and recoveries to show), not RPO writers alone. */
+export function hasFaults(s: ScenarioResult): boolean {
+  return (s.faults?.length ?? 0) > 0;
 }
 
 /** Worst (most lost, then largest RPO) row of a store in a scenario. */

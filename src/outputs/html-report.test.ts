@@ -181,12 +181,12 @@ describe("renderHtmlReport: fault injection", async () => {
     expect(rows).toHaveLength(2);
     has(rows[0]!, '<code class="variant-code">redis.persistence=none</code>');
     has(rows[0]!, '<span class="negative">did not recover within 45 s</span>');
-    has(rows[0]!, '<td class="rpo-cell" data-store="redis" title="appendonly no, no RDB snapshots"><span class="negative">19.9 s</span>');
+    has(rows[0]!, '<td class="rpo-cell" data-store="redis" title="appendonly no, no RDB snapshots. 19.9 s (1,842 lost)"><span class="negative">19.9 s</span>');
     has(rows[0]!, '<span class="badge fail">Fail</span> <span class="small">RTO &lt;= 30 s</span>');
     has(rows[1]!, '<code class="variant-code">redis.persistence=aof-always</code>');
     // The worst RTO is the slowest of the recovered faults, minutes readable as minutes.
     has(rows[1]!, "<strong>2 min 30 s</strong>");
-    has(rows[1]!, '<td class="rpo-cell" data-store="redis" title="appendonly yes, appendfsync always"><span class="ok-text">no loss</span>');
+    has(rows[1]!, '<td class="rpo-cell" data-store="redis" title="appendonly yes, appendfsync always. no loss"><span class="ok-text">no loss</span>');
     has(rows[1]!, '<span class="badge pass">Pass</span> <span class="small">RTO &lt;= 30 s</span>');
     for (const row of rows) has(row, '<span class="badge pass">Pass</span> <span class="small">RPO &lt;= 0 s <span class="muted">postgres</span></span>');
   });
@@ -254,5 +254,30 @@ describe("renderHtmlReport: capacity search", async () => {
     has(limited, `<span class="badge inconclusive">generator limit</span>`);
     has(limited, "<strong>generator was the limit</strong>");
     has(limited, "the amber line marks the generator limit");
+  });
+});
+
+describe("renderHtmlReport: RPO rules (loss without a fault, censoring, fault timing)", () => {
+  it("shows a consistency check with no steady-state wording, and the loss without a fault", async () => {
+    const s = faultScenario();
+    delete s.faults;
+    delete s.steadyState;
+    delete s.probe;
+    s.rpo = [{ store: "memory", durability: "JSON lines", acknowledged: 356, present: 171, lost: 185, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null, lostWithoutFault: 185, text: "acknowledged writes lost without a fault: 185 of 356 (no fault was injected)" }];
+    const out = await renderHtmlReport(sampleRunRecord({ scenarios: [s] }));
+    const body = out.slice(out.indexOf("<body"), out.indexOf("<script"));
+    lacks(body, /steady state|Recovery under faults/i);
+    has(body, "Data loss (consistency check, no fault injected)");
+    has(body, "acknowledged writes lost without a fault: 185 of 356 (no fault was injected)");
+  });
+
+  it("writes a censored RPO as '>= N', and shows ready-at beside healed-at", async () => {
+    const s = faultScenario();
+    s.rpo = [{ ...s.rpo![0]!, rpoMs: 6020, censored: true, writerAgeMs: 6020 }];
+    const out = await renderHtmlReport(sampleRunRecord({ scenarios: [s] }));
+    has(out, '<strong class="negative">&gt;= 6.02 s</strong>');
+    has(out, "<th class=\"num\">Healed at</th><th class=\"num\">Ready at</th>");
+    has(out, '<td class="num">25.0 s</td>\n  <td class="num">25.9 s</td>');
+    has(out, "Censored (&quot;&gt;= N&quot;)");
   });
 });

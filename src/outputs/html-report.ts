@@ -21,11 +21,16 @@ import type {
   Verdict,
 } from "../results/types.js";
 import {
+  FAULT_TIMING_RULES,
   formatAt,
   formatDuration,
+  hasFaults,
   hasRecovery,
   notRecoveredText,
+  RPO_RULES,
   rpoStores,
+  rpoText,
+  rpoValueText,
   scenarioLabel,
   worstRpo,
   worstRto,
@@ -489,9 +494,8 @@ function recoveryMatrix(run: RunRecord): string {
     const rpoCells = stores.map((store) => {
       const r = worstRpo(s, store);
       if (!r) return `<td class="muted">–</td>`;
-      const lostClass = r.lost > 0 ? "negative" : "ok-text";
-      const main = r.lost > 0 ? (r.rpoMs === null ? "unknown" : formatDuration(r.rpoMs)) : "no loss";
-      return `<td class="rpo-cell" data-store="${e(store)}" title="${e(r.durability)}"><span class="${lostClass}">${e(main)}</span>
+      const lostClass = r.lost > 0 || r.readBackError !== undefined ? "negative" : "ok-text";
+      return `<td class="rpo-cell" data-store="${e(store)}" title="${e(`${r.durability}. ${r.text ?? rpoText(r)}`)}"><span class="${lostClass}">${e(rpoValueText(r))}</span>
   <div class="small muted">${int(r.lost)} of ${int(r.acknowledged)} writes lost</div></td>`;
     });
     const state = (s.steadyState ?? [])
@@ -525,7 +529,8 @@ const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
 
 function steadyStateBadges(s: ScenarioResult): string {
   const checks = s.steadyState ?? [];
-  if (checks.length === 0) return "";
+  // Steady states belong to runs that inject faults; RPO writers alone have none.
+  if (checks.length === 0 || !hasFaults(s)) return "";
   const items = PHASES.map((phase) => {
     const c = checks.find((x) => x.phase === phase);
     if (!c) {
@@ -545,7 +550,7 @@ function faultRow(f: FaultResult): string {
   if (!f.injected) {
     return `<tr class="fault-row not-injected" data-fault="${e(f.id)}">
   ${what}
-  <td colspan="7" class="muted">Not injected${f.notInjectedReason ? `: ${e(f.notInjectedReason)}` : ""}</td>
+  <td colspan="8" class="muted">Not injected${f.notInjectedReason ? `: ${e(f.notInjectedReason)}` : ""}</td>
 </tr>`;
   }
   const rto = f.recovered
@@ -559,6 +564,7 @@ function faultRow(f: FaultResult): string {
   ${what}
   <td class="num">${e(formatAt(f.injectedAtMs))}</td>
   <td class="num">${f.healedAtMs === null ? `<span class="muted">never</span>` : e(formatAt(f.healedAtMs))}</td>
+  <td class="num">${f.readyAtMs === undefined || f.readyAtMs === null ? `<span class="muted">–</span>` : e(formatAt(f.readyAtMs))}</td>
   <td class="num">${f.timeToDetectMs === null ? `<span class="muted">no probe failed</span>` : e(formatDuration(f.timeToDetectMs))}</td>
   <td class="num rto">${rto}</td>
   <td class="num">${e(formatDuration(f.afterHealMs))}</td>
@@ -573,10 +579,10 @@ function rtoTable(s: ScenarioResult): string {
   const probe = s.probe;
   const k = probe ? `${probe.consecutive} consecutive successful probes` : "consecutive successful probes";
   return `<h4>RTO per fault</h4>
-<p class="small muted">Times are from the start of the measurement window. Detected: first failed probe after the fault.
-RTO: from the fault to the first of ${e(k)}. After heal: the same end point, from when the cause was removed.</p>
+<p class="small muted">Detected: first failed probe after the fault. RTO: from the fault to the first of ${e(k)}.
+${e(FAULT_TIMING_RULES.join(" "))}</p>
 <div class="table-wrap"><table class="rto-table">
-  <thead><tr><th>Fault</th><th class="num">Injected at</th><th class="num">Healed at</th><th class="num">Detected after</th><th class="num">RTO</th><th class="num">After heal</th><th>Supervisor</th><th>Observations</th></tr></thead>
+  <thead><tr><th>Fault</th><th class="num">Injected at</th><th class="num">Healed at</th><th class="num">Ready at</th><th class="num">Detected after</th><th class="num">RTO</th><th class="num">After heal</th><th>Supervisor</th><th>Observations</th></tr></thead>
   <tbody>${faults.map(faultRow).join("\n")}</tbody>
 </table></div>`;
 }
@@ -591,11 +597,12 @@ function rpoTable(s: ScenarioResult): string {
   <td class="num">${int(r.present)}</td>
   <td class="num${r.lost > 0 ? " negative" : ""}">${int(r.lost)}</td>
   <td class="num">${int(r.unacknowledgedPresent)}</td>
-  <td class="num">${r.lost === 0 ? `<span class="ok-text">no loss</span>` : r.rpoMs === null ? "unknown" : `<strong class="negative">${e(formatDuration(r.rpoMs))}</strong>`}</td>
+  <td class="num">${r.lost === 0 && r.readBackError === undefined ? `<span class="ok-text">no loss</span>` : `<strong class="negative">${e(rpoValueText(r))}</strong>`}<div class="small">${e(r.text ?? rpoText(r))}</div></td>
   <td class="num">${e(formatAt(r.faultAtMs))}</td>
 </tr>`);
+  const intro = hasFaults(s) ? "" : "Consistency check: RPO writers with no fault injected, so every acknowledged write must be read back. ";
   return `<h4>RPO per store</h4>
-<p class="small muted">Every acknowledged write is read back after recovery. RPO: fault time minus the acknowledgement time of the oldest lost write.
+<p class="small muted">${e(intro)}${e(RPO_RULES.join(" "))}
 Unacknowledged but present: writes that landed without an acknowledgement; not loss.</p>
 <div class="table-wrap"><table class="rpo-table">
   <thead><tr><th>Store</th><th>Durability</th><th class="num">Acknowledged</th><th class="num">Present</th><th class="num">Lost</th><th class="num">Unacknowledged but present</th><th class="num">RPO</th><th class="num">Fault at</th></tr></thead>
@@ -612,10 +619,16 @@ function probeChart(s: ScenarioResult, si: number): string {
   <div class="chart probe"><canvas data-scenario="${si}" data-chart="probe" role="img" aria-label="Probe results over time, ok or failed"></canvas></div></figure>`;
 }
 
+function warningsBlock(s: ScenarioResult): string {
+  const w = s.warnings ?? [];
+  return w.length === 0 ? "" : `<div class="warnings"><h4>Warnings</h4><ul>${w.map((x) => `<li>${e(x)}</li>`).join("")}</ul></div>`;
+}
+
 function recoverySection(s: ScenarioResult, si: number): string {
   if (!hasRecovery(s)) return "";
   return `<div class="recovery">
-  <h3>Recovery under faults</h3>
+  <h3>${hasFaults(s) ? "Recovery under faults" : "Data loss (consistency check, no fault injected)"}</h3>
+  ${warningsBlock(s)}
   ${steadyStateBadges(s)}
   ${rtoTable(s)}
   ${rpoTable(s)}

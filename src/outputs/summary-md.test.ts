@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, sampleRunRecord } from "./fixtures.js";
+import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
 
 describe("renderSummaryMarkdown", () => {
@@ -57,19 +57,19 @@ describe("renderSummaryMarkdown", () => {
     expect(row("| before |")).toBe("| before | met | 40 | 0 | 40 of 40 redis get probes ok in the 20 s before the first fault |");
     expect(row("| after |")).toBe("| after | **NOT MET** | 90 | 90 | 0 of 90 redis get probes ok in the 45 s after the last fault |");
 
-    expect(row("| fault |")).toBe("| fault | what | injected at | healed at | detected after | RTO | after heal | supervisor | observations |");
+    expect(row("| fault |")).toBe("| fault | what | injected at | healed at | ready at | detected after | RTO | after heal | supervisor | observations |");
     const recovered = row("| redis-kill |").split(/(?<!\\)\|/).map((c) => c.trim());
-    expect(recovered.slice(3, 9)).toEqual(["20.0 s", "25.0 s", "120 ms", "7.12 s", "2.12 s", "on"]);
+    expect(recovered.slice(3, 10)).toEqual(["20.0 s", "25.0 s", "25.9 s", "120 ms", "7.12 s", "2.12 s", "on"]);
     const stuck = row("| redis-mcp-kill |");
-    expect(stuck).toContain("| 45.0 s | never | 120 ms | **did not recover within 45 s** | - | off |");
+    expect(stuck).toContain("| 45.0 s | never | - | 120 ms | **did not recover within 45 s** | - | off |");
     // Observations are joined in one cell, their markup escaped.
     expect(stuck).toContain("stderr of redis#0: &lt;b>Error&lt;/b>: write EPIPE; no supervisor");
-    expect(stuck.split(/(?<!\\)\|/).length).toBe(11);
+    expect(stuck.split(/(?<!\\)\|/).length).toBe(12);
     expect(row("| postgres-partition |")).toContain("not injected: steady state was not met before it");
 
-    expect(row("| store |")).toBe("| store | durability | acknowledged | present | lost | unacknowledged but present | RPO |");
-    expect(row("| redis | appendonly")).toBe("| redis | appendonly no, no RDB snapshots | 2118 | 276 | **1842** | 0 | 19.9 s |");
-    expect(row("| postgres | synchronous")).toBe("| postgres | synchronous_commit on, fsync on | 1630 | 1633 | 0 | 3 | no loss |");
+    expect(row("| store |")).toBe("| store | durability | acknowledged | present | lost | unacknowledged but present | RPO | detail |");
+    expect(row("| redis | appendonly")).toBe("| redis | appendonly no, no RDB snapshots | 2118 | 276 | **1842** | 0 | 19.9 s | 19.9 s (1,842 lost) |");
+    expect(row("| postgres | synchronous")).toBe("| postgres | synchronous_commit on, fsync on | 1630 | 1633 | 0 | 3 | no loss | no loss |");
     expect(md).not.toContain("<b>");
   });
 
@@ -114,5 +114,32 @@ describe("renderSummaryMarkdown: capacity search", () => {
     const md = renderSummaryMarkdown(capacityRunRecord(true));
     expect(md).toContain("Capacity: limited by the load generator: the highest rate shown to hold is 2400/s; the server was not shown to break;");
     expect(md).toContain("| generator limit | server.response_time@redis |");
+  });
+});
+
+describe("renderSummaryMarkdown: RPO rules (loss without a fault, censoring)", () => {
+  it("shows a consistency check with no steady-state wording and says the loss was without a fault", () => {
+    const s = faultScenario();
+    delete s.faults;
+    delete s.steadyState;
+    delete s.probe;
+    s.variant = undefined;
+    s.rpo = [{ store: "memory", durability: "JSON lines", acknowledged: 356, present: 171, lost: 185, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null, lostWithoutFault: 185, text: "acknowledged writes lost without a fault: 185 of 356 (no fault was injected)" }];
+    const md = renderSummaryMarkdown(sampleRunRecord({ scenarios: [s] }));
+    expect(md).not.toMatch(/steady state/i);
+    expect(md).toContain("Data loss, consistency check: RPO writers with no fault injected");
+    expect(md).toContain("| memory | JSON lines | 356 | 171 | **185** | 0 | lost without a fault | acknowledged writes lost without a fault: 185 of 356 (no fault was injected) |");
+  });
+
+  it("writes a censored RPO as '>= N' and shows the scenario's warnings", () => {
+    const s = faultScenario();
+    s.rpo = [{ ...s.rpo![0]!, rpoMs: 6020, censored: true, writerAgeMs: 6020, text: "RPO >= 6.02 s (1842 lost, dated against f1; censored: nothing older than the oldest lost write was left to lose, so the true RPO is at least that)" }];
+    s.warnings = ["x.yaml: rpo.lead: the RPO writers will be only about 7 s old at fault f1"];
+    const md = renderSummaryMarkdown(sampleRunRecord({ scenarios: [s] }));
+    expect(md).toContain("| >= 6.02 s | RPO >= 6.02 s (1842 lost, dated against f1; censored");
+    expect(md).toContain("- x.yaml: rpo.lead: the RPO writers will be only about 7 s old at fault f1");
+    expect(md).toContain("| >= 6.02 s (1,842 lost, censored) |");
+    expect(md).toMatch(/Censored \(">= N"\): the oldest lost write was the writer's first/);
+    expect(md).toMatch(/Healed at: when the cause was removed \(the process spawned again, the link restored\); ready at: when it answered again/);
   });
 });

@@ -4,11 +4,15 @@
  */
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
 import {
+  FAULT_TIMING_RULES,
   formatAt,
   formatDuration,
+  hasFaults,
   notRecoveredText,
+  RPO_RULES,
   rpoStores,
   rpoText,
+  rpoValueText,
   worstRpo,
   worstRto,
   worstVerdict,
@@ -95,7 +99,8 @@ const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
 
 function steadyStateSection(scenario: ScenarioResult): string[] {
   const checks = scenario.steadyState ?? [];
-  if (checks.length === 0) return [];
+  // Steady states belong to runs that inject faults; RPO writers alone have none.
+  if (checks.length === 0 || !hasFaults(scenario)) return [];
   const ordered = [...checks].sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase));
   return [
     "",
@@ -115,14 +120,14 @@ function rtoSection(scenario: ScenarioResult): string[] {
   const k = scenario.probe ? `${scenario.probe.consecutive} consecutive successful probes` : "consecutive successful probes";
   return [
     "",
-    `Faults and recovery (RTO: from the fault to the first of ${k}; times from the start of the measurement window):`,
+    `Faults and recovery (RTO: from the fault to the first of ${k}). ${FAULT_TIMING_RULES.join(" ")}`,
     "",
     ...table(
-      ["fault", "what", "injected at", "healed at", "detected after", "RTO", "after heal", "supervisor", "observations"],
+      ["fault", "what", "injected at", "healed at", "ready at", "detected after", "RTO", "after heal", "supervisor", "observations"],
       faults.map((f) => {
         if (!f.injected) {
           const reason = `not injected${f.notInjectedReason ? `: ${f.notInjectedReason}` : ""}`;
-          return [f.id, f.description, reason, "-", "-", "-", "-", f.supervisor ? "on" : "off", "-"];
+          return [f.id, f.description, reason, "-", "-", "-", "-", "-", f.supervisor ? "on" : "off", "-"];
         }
         const rto = f.recovered ? formatDuration(f.rtoMs, "-") : `**${notRecoveredText(f.limitMs)}**`;
         return [
@@ -130,6 +135,7 @@ function rtoSection(scenario: ScenarioResult): string[] {
           `${f.description} (${f.kind}, ${f.target})`,
           formatAt(f.injectedAtMs, "-"),
           f.healedAtMs === null ? "never" : formatAt(f.healedAtMs),
+          f.readyAtMs === undefined || f.readyAtMs === null ? "-" : formatAt(f.readyAtMs),
           f.timeToDetectMs === null ? "no probe failed" : formatDuration(f.timeToDetectMs),
           rto,
           formatDuration(f.afterHealMs, "-"),
@@ -137,7 +143,7 @@ function rtoSection(scenario: ScenarioResult): string[] {
           f.observations.length > 0 ? f.observations.join("; ") : "-",
         ];
       }),
-      [5],
+      [6],
     ),
   ];
 }
@@ -145,28 +151,37 @@ function rtoSection(scenario: ScenarioResult): string[] {
 function rpoSection(scenario: ScenarioResult): string[] {
   const rows = scenario.rpo ?? [];
   if (rows.length === 0) return [];
+  const intro = hasFaults(scenario)
+    ? "Data loss."
+    : "Data loss, consistency check: RPO writers with no fault injected, so every acknowledged write must be read back.";
   return [
     "",
-    "Data loss (RPO: fault time minus the acknowledgement of the oldest lost write):",
+    `${intro} ${RPO_RULES.join(" ")}`,
     "",
     ...table(
-      ["store", "durability", "acknowledged", "present", "lost", "unacknowledged but present", "RPO"],
+      ["store", "durability", "acknowledged", "present", "lost", "unacknowledged but present", "RPO", "detail"],
       rows.map((r) => [
         r.store,
         r.durability,
         String(r.acknowledged),
-        String(r.present),
+        r.readBackError !== undefined ? "unknown" : String(r.present),
         r.lost > 0 ? `**${r.lost}**` : "0",
         String(r.unacknowledgedPresent),
-        r.lost === 0 ? "no loss" : r.rpoMs === null ? "unknown" : formatDuration(r.rpoMs),
+        rpoValueText(r),
+        r.text ?? rpoText(r),
       ]),
       [4],
     ),
   ];
 }
 
+function warningsSection(scenario: ScenarioResult): string[] {
+  const w = scenario.warnings ?? [];
+  return w.length === 0 ? [] : ["", "Warnings:", "", ...w.map((x) => `- ${escapeMarkdownCell(x)}`)];
+}
+
 function recoverySection(scenario: ScenarioResult): string[] {
-  return [...steadyStateSection(scenario), ...rtoSection(scenario), ...rpoSection(scenario)];
+  return [...warningsSection(scenario), ...steadyStateSection(scenario), ...rtoSection(scenario), ...rpoSection(scenario)];
 }
 
 /** One row per scenario (matrix cell) with faults: worst RTO, RPO per store, rto/rpo verdicts. */

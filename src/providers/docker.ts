@@ -306,6 +306,12 @@ async function post(engine: ContainerEngine, path: string): Promise<void> {
   if (r.status >= 300) throw new Error(`POST ${path}: ${engineMessage(r)}`);
 }
 
+/** As post, where 304 (already stopped, already started) is what was wanted. */
+async function postAllowing304(engine: ContainerEngine, path: string): Promise<void> {
+  const r = await engine.request("POST", path, { timeoutMs: 60_000 });
+  if (r.status >= 300 && r.status !== 304) throw new Error(`POST ${path}: ${engineMessage(r)}`);
+}
+
 /** Polls `check` until it resolves or `timeoutMs` passes; the error names the last problem and the container's log. */
 async function waitReady<T>(engine: ContainerEngine, c: { id: string; name: string }, what: string, timeoutMs: number, check: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -415,14 +421,22 @@ function containerHandle(engine: ContainerEngine, b: ContainerBackend): BackendH
       failure = undefined;
       await b.beforeDown?.();
       // A paused container cannot be restarted by every engine: thaw it first.
-      if ((await inspectState(engine, id))?.Paused) await post(engine, `/containers/${id}/unpause`);
-      // Graceful like the local restart (SIGTERM, 10 s, SIGKILL); a killed container just starts.
-      await post(engine, `/containers/${id}/restart?t=10`);
+      const before = await inspectState(engine, id);
+      if (before?.Paused) await post(engine, `/containers/${id}/unpause`);
+      // Graceful like the local restart (SIGTERM, 10 s, SIGKILL); a killed container is already down.
+      // Stop and start apart (not /restart), so the start, when the fault's cause goes, can be dated.
+      if (before === undefined || before.Running || before.Paused) await postAllowing304(engine, `/containers/${id}/stop?t=10`);
+      // Its process starts somewhere inside this request: dated when asked, so a probe can never seem to
+      // recover before it; readiness is waited for apart.
+      const spawnedAt = performance.now();
+      await postAllowing304(engine, `/containers/${id}/start`);
       await b.container.refreshPorts();
       await b.ready();
+      const readyAt = performance.now();
       state = "running";
       generation++;
       if (queued) throw queued;
+      return { spawnedAt, readyAt };
     },
     isRunning: () => state !== "exited",
     close: () => clearInterval(poll),

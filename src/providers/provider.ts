@@ -11,6 +11,16 @@ import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { StartedUpstreams, UpstreamOptions } from "../standins/upstreams.js";
 
+/**
+ * When a restarted backend came back, on performance.now(): `spawnedAt` when its process (or
+ * container) was started again, i.e. when the fault's cause was removed; `readyAt` when it answered
+ * (PING, SELECT 1). A fault's "healed at" is `spawnedAt`: the harness's own readiness wait is no part of it.
+ */
+export interface RestartTiming {
+  spawnedAt: number;
+  readyAt: number;
+}
+
 /** What a process fault can do to a backend, whatever runs it (a local process, a container). */
 export interface BackendHandle {
   readonly kind: BackingService;
@@ -19,7 +29,7 @@ export interface BackendHandle {
   kill9(): void;
   pause(): void;
   resume(): void;
-  restart(): Promise<void>;
+  restart(): Promise<RestartTiming>;
   isRunning(): boolean;
 }
 

@@ -186,13 +186,18 @@ export interface FaultResult {
   notInjectedReason?: string;
   /** ms from the start of the measurement window */
   injectedAtMs: number | null;
-  /** when its cause was removed (link restored, process started again); null when never healed */
+  /**
+   * when its cause was removed (link restored, process spawned again); null when never healed.
+   * Not when the restarted thing was ready: that is `readyAtMs`.
+   */
   healedAtMs: number | null;
+  /** when what was healed was ready again (a restarted backend answered); equal to healedAtMs when nothing had to start; absent in older records */
+  readyAtMs?: number | null;
   /** first failed probe - injection; null when no probe failed */
   timeToDetectMs: number | null;
   /** first of k consecutive successful probes after the outage - injection; null when not recovered */
   rtoMs: number | null;
-  /** the same end point - heal time */
+  /** the same end point - heal time (healedAtMs); negative only when the stack recovered while the fault was still on */
   afterHealMs: number | null;
   recovered: boolean;
   /** how long recovery was waited for */
@@ -215,8 +220,25 @@ export interface RpoResult {
   unacknowledgedPresent: number;
   /** ms from the window start of the fault the loss is measured against */
   faultAtMs: number | null;
-  /** fault time - ack time of the oldest lost record; 0 when nothing was lost */
+  /** fault time - ack time of the oldest lost record; 0 when nothing was lost; null when it cannot be dated (read-back failed, or only loss without a fault) */
   rpoMs: number | null;
+  /** the fault `faultAtMs` belongs to */
+  faultId?: string | null;
+  /**
+   * true when rpoMs is only a lower bound: nothing older than the oldest lost record was left in the
+   * store (it was the writer's first), so the true RPO is ">= rpoMs". It can fail a target, never prove one.
+   */
+  censored?: boolean;
+  /** with censored: how long the writer had been writing (its records the store held) at the fault */
+  writerAgeMs?: number | null;
+  /** acknowledged writes lost that no fault accounts for (none injected, or lost after every fault had passed): a consistency failure */
+  lostWithoutFault?: number;
+  /** when the writer sent its first write, ms from the window start (negative: before the window opened) */
+  writerStartedAtMs?: number | null;
+  /** why reading the store back failed; then present/lost are not known */
+  readBackError?: string;
+  /** the RPO in words, e.g. ">= 6.02 s (312 lost; censored)", "acknowledged writes lost without a fault (185 of 356)" */
+  text?: string;
 }
 
 export interface SteadyStateCheck {
@@ -329,8 +351,11 @@ export interface ScenarioResult {
   cache?: CacheSummary;
   faults?: FaultResult[];
   rpo?: RpoResult[];
+  /** Only for scenarios that inject faults: a scenario with RPO writers and no fault (a consistency check) has none. */
   steadyState?: SteadyStateCheck[];
   probe?: ProbeSeries;
+  /** What may keep a verdict of this scenario from being decided, known before it ran (e.g. an RPO writer too young at its fault to prove the target). */
+  warnings?: string[];
   /** Cold installs, when the scenario's workload is `kind: install` (no load is run then). */
   install?: InstallResult[];
   /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */

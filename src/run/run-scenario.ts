@@ -17,6 +17,7 @@ import { emptyScenarioResult } from "../results/empty.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
 import { stdioLayersFor } from "../faults/injector.js";
+import { censoringWarnings } from "../faults/rpo.js";
 import { SessionPool } from "./session-pool.js";
 import { loadExternalDriver } from "../drivers/external.js";
 import { generatorLimit } from "../drivers/generator-health.js";
@@ -129,8 +130,9 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
         tools: own[0]?.tools ?? [],
       };
     });
-    if (s.recovery) {
-      pool.supervisor = s.recovery.supervisor;
+    // Faults, or RPO writers alone (a consistency check: every acknowledged write must be read back).
+    if (s.recovery || s.rpo) {
+      if (s.recovery) pool.supervisor = s.recovery.supervisor;
       const telemetry = opts.instrumentation?.telemetry;
       experiment = new FaultExperiment({ scenario: s, stack, pool, runId: opts.runId, signal, say, ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }) });
       await experiment.prepare();
@@ -161,6 +163,14 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     };
 
     const external = s.driver === "sdk" ? undefined : await loadExternalDriver(s.driver);
+    const warnings = censoringWarnings(s);
+    if (warnings.length) {
+      base.warnings = warnings;
+      for (const w of warnings) say(`warning: ${w}`);
+    }
+    // The probe and the RPO writers start before the warm-up: the steady state is judged before the window, writers have a history.
+    experiment?.startBeforeWindow();
+    await experiment?.lead(s.warmupMs);
     const urls = new Map((httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
     const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> =>
       external
@@ -179,11 +189,11 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     if (!signal.aborted) {
       await workload.beforeMeasure?.();
       say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
+      // The window opens once the steady state was checked and every fault due at 0 s was injected: the first call meets them.
+      const measureStart = experiment ? await experiment.openWindow() : performance.now();
       calls.phase = "measure";
       const measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
-      const measureStart = performance.now();
       recorder.startMeasuring(measureStart);
-      experiment?.start(measureStart);
       stats = await loadPhase("measure", s.durationMs, s.count, tick("measure", s.durationMs));
       recorder.stopMeasuring(performance.now());
       if (experiment) {
@@ -222,10 +232,11 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     const cache = workload.cache?.();
     if (cache) base.cache = cache;
     if (faultsOutcome) {
-      base.faults = faultsOutcome.faults;
-      base.rpo = faultsOutcome.rpo;
-      base.steadyState = faultsOutcome.steadyState;
-      base.probe = faultsOutcome.probe;
+      // Steady state and recovery belong to runs that inject faults; RPO writers alone report their loss only.
+      if (s.faults.length > 0) base.faults = faultsOutcome.faults;
+      if (faultsOutcome.rpo.length > 0) base.rpo = faultsOutcome.rpo;
+      if (faultsOutcome.steadyState.length > 0) base.steadyState = faultsOutcome.steadyState;
+      if (faultsOutcome.probe) base.probe = faultsOutcome.probe;
     }
 
     const limit = generatorLimit(stats, { droppedIsBacklog: false });

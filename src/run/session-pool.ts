@@ -150,14 +150,15 @@ export class SessionPool {
     return this.sessions.filter((s) => s.server.name === server).map((s) => s.process);
   }
 
-  /** Starts again every session of a server whose process is gone (a fault's heal step). */
-  async reviveDead(server: string): Promise<number> {
+  /** Starts again every session of a server whose process is gone (a fault's heal step); returns the new sessions. */
+  async reviveDead(server: string): Promise<McpSession[]> {
     const dead = this.sessions.filter((s) => s.server.name === server && !s.process.isRunning());
     for (const s of dead) this.live.delete(this.key(server, s.agent));
+    const revived: McpSession[] = [];
     await mapLimited(dead, SPAWN_CONCURRENCY, async (s) => {
-      await this.open(s.server, s.agent);
+      revived.push(await this.open(s.server, s.agent));
     });
-    return dead.length;
+    return revived;
   }
 
   async closeAll(): Promise<void> {

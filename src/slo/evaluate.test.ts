@@ -3,6 +3,7 @@ import type { ResolvedSlo } from "../config/load-scenario.js";
 import { parseThreshold } from "../config/units.js";
 import { newHistogram, recordMs, type Histogram } from "../metrics/histogram.js";
 import { evaluateSlos, judgeInterval, noCallMeasurements, overallVerdict, type Measurements } from "./evaluate.js";
+import type { RpoResult } from "../results/types.js";
 import { parseMetric } from "./metrics.js";
 
 function slo(metric: string, objective: string, scope: ResolvedSlo["scope"] = {}): ResolvedSlo {
@@ -144,5 +145,58 @@ describe("concurrent operations", () => {
     const low = judge(13, 0);
     expect(low.verdict).toBe("inconclusive");
     expect(low.reason).toMatch(/never asked for more/);
+  });
+});
+
+describe("RPO and RTO verdicts (loss is loss, censoring, read-back failures)", () => {
+  const rpoSlo = (objective: string) => slo("rpo", objective, { server: "redis" });
+  const store = (o: Partial<RpoResult> = {}): RpoResult => ({ store: "redis", durability: "none", acknowledged: 300, present: 300, lost: 0, unacknowledgedPresent: 0, faultAtMs: 6000, faultId: "f1", rpoMs: 0, censored: false, lostWithoutFault: 0, ...o });
+  const judge = (objective: string, r: RpoResult) => evaluateSlos([rpoSlo(objective)], measurements({ rpo: () => [r] }))[0]!;
+
+  it("fails every RPO objective when acknowledged writes were lost with no fault, however generous", () => {
+    const memory = store({ store: "memory", acknowledged: 356, present: 171, lost: 185, lostWithoutFault: 185, faultAtMs: null, faultId: null, rpoMs: null });
+    for (const objective of ["<= 0s", "<= 30s", "<= 1h"]) {
+      const r = evaluateSlos([slo("rpo", objective, { server: "memory" })], measurements({ rpo: () => [memory] }))[0]!;
+      expect(r.verdict).toBe("fail");
+      expect(r.reason).toMatch(/^acknowledged writes lost without a fault: memory: 185 of 356/);
+      expect(r.reason).not.toMatch(/could not read back/);
+      expect(r.measuredText).toBe("acknowledged writes lost without a fault (185 of 356)");
+    }
+  });
+
+  it("never passes a censored RPO: inconclusive under the target, saying the writer was too young", () => {
+    const r = judge("<= 30s", store({ present: 0, lost: 300, rpoMs: 6020, censored: true, writerAgeMs: 6020 }));
+    expect(r.verdict).toBe("inconclusive");
+    expect(r.measuredText).toBe(">= 6.02 s");
+    expect(r.reason).toMatch(/^the writer ran 6\.02 s before the fault: too short to show an RPO under 30 s/);
+    expect(r.margin).toBeNull();
+  });
+
+  it("fails a censored RPO that already exceeds the target, as '>= N s'", () => {
+    const r = judge("<= 5s", store({ present: 0, lost: 300, rpoMs: 6020, censored: true, writerAgeMs: 6020 }));
+    expect(r.verdict).toBe("fail");
+    expect(r.measuredText).toBe(">= 6.02 s");
+    expect(r.reason).toMatch(/RPO is at least 6\.02 s, already over the target/);
+  });
+
+  it("leaves the verdict open only when the read-back really failed, and says why", () => {
+    const r = judge("<= 30s", store({ present: 0, rpoMs: null, faultAtMs: null, readBackError: "connect ECONNREFUSED 127.0.0.1:6399" }));
+    expect(r.verdict).toBe("inconclusive");
+    expect(r.reason).toBe("could not read back redis (connect ECONNREFUSED 127.0.0.1:6399) after recovery");
+  });
+
+  it("judges an uncensored RPO exactly, and a write lost as the fault hit as above 0", () => {
+    expect(judge("<= 30s", store({ present: 280, lost: 20, rpoMs: 1200 })).verdict).toBe("pass");
+    expect(judge("<= 1s", store({ present: 280, lost: 20, rpoMs: 1200 })).verdict).toBe("fail");
+    const inFlight = judge("<= 0s", store({ present: 299, lost: 1, rpoMs: 0 }));
+    expect([inFlight.verdict, inFlight.measuredText]).toEqual(["fail", "> 0 ms (writes acknowledged as the fault hit were lost)"]);
+    expect(judge("<= 0s", store()).verdict).toBe("pass");
+  });
+
+  it("says why there is no RTO when no fault was injected", () => {
+    const skipped = { id: "f1", kind: "process", target: "redis", description: "kill", injected: false, notInjectedReason: "steady state not met before the measurement window opened", injectedAtMs: null, healedAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, limitMs: 60_000, supervisor: false, observations: [] as string[] } as const;
+    const r = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [skipped] }))[0]!;
+    expect(r.verdict).toBe("inconclusive");
+    expect(r.reason).toBe("no fault was injected (steady state not met before the measurement window opened), so there is no recovery to time");
   });
 });

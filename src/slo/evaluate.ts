@@ -314,8 +314,12 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       return s ? judgeExact(t, s.max, s.sessions, "ms", `slowest spawn-to-initialized of ${s.sessions} sessions`) : noData("no session started", "ms");
     }
     case "rto": {
-      const faults = (m.recovery?.() ?? []).filter((f) => f.injected);
-      if (faults.length === 0) return noData("no fault was injected, so there is no recovery to time", "ms");
+      const all = m.recovery?.() ?? [];
+      const faults = all.filter((f) => f.injected);
+      if (faults.length === 0) {
+        const why = [...new Set(all.map((f) => f.notInjectedReason).filter((x): x is string => x !== undefined))];
+        return noData(`no fault was injected${why.length ? ` (${why.join("; ")})` : ""}, so there is no recovery to time`, "ms");
+      }
       const stuck = faults.filter((f) => !f.recovered);
       if (stuck.length > 0) {
         const worst = Math.max(...stuck.map((f) => f.limitMs));
@@ -333,16 +337,8 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       const worst = faults.reduce((a, f) => ((f.rtoMs ?? 0) > (a.rtoMs ?? 0) ? f : a));
       return judgeExact(t, worst.rtoMs ?? 0, faults.length, "ms", `slowest recovery of ${faults.length} fault(s): ${worst.id} (${worst.description})`);
     }
-    case "rpo": {
-      const stores = (m.rpo?.() ?? []).filter((r) => scope.server === undefined || r.store === scope.server);
-      if (stores.length === 0) return noData(scope.server ? `no RPO writer for ${scope.server} in this scenario` : "this scenario runs no RPO writers", "ms");
-      const unread = stores.filter((r) => r.rpoMs === null);
-      if (unread.length > 0) return noData(`could not read back ${unread.map((r) => r.store).join(", ")} after recovery`, "ms");
-      const worst = stores.reduce((a, r) => ((r.rpoMs ?? 0) > (a.rpoMs ?? 0) ? r : a));
-      const acked = stores.reduce((a, r) => a + r.acknowledged, 0);
-      if (acked === 0) return noData("no write was acknowledged, so none could be lost", "ms");
-      return judgeExact(t, worst.rpoMs ?? 0, acked, "ms", `${stores.map((r) => `${r.store}: ${r.lost} of ${r.acknowledged} acknowledged writes lost (${r.durability})`).join("; ")}`);
-    }
+    case "rpo":
+      return judgeRpo(t, (m.rpo?.() ?? []).filter((r) => scope.server === undefined || r.store === scope.server), scope);
     case "install_time": {
       if (!m.installTime) return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario (an install scenario measures it: workload kind install)`, "ms");
       if (scope.server === undefined) return noData("install time is measured per server; give the SLO a server scope", "ms");
@@ -363,6 +359,64 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     case "degradation":
       return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);
   }
+}
+
+/** An RPO in seconds as people read it: "6.02 s", "30 s". */
+function rpoSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 10_000 ? `${+(ms / 1000).toFixed(2)} s` : `${+(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * RPO, following ../shared/measurement.md: loss is loss (acknowledged writes missing with no fault
+ * to account for them fail every RPO objective), a censored RPO is a lower bound (it can fail a
+ * target, never prove one), and only a read-back that really failed leaves the verdict open.
+ */
+export function judgeRpo(t: Threshold, stores: readonly RpoResult[], scope: Scope = {}): Draft {
+  if (stores.length === 0) return noData(scope.server ? `no RPO writer for ${scope.server} in this scenario` : "this scenario runs no RPO writers", "ms");
+  const unread = stores.filter((r) => r.readBackError !== undefined || (r.rpoMs === null && !((r.lostWithoutFault ?? 0) > 0)));
+  if (unread.length > 0) return noData(`could not read back ${unread.map((r) => `${r.store}${r.readBackError ? ` (${r.readBackError})` : ""}`).join(", ")} after recovery`, "ms");
+  const acked = stores.reduce((a, r) => a + r.acknowledged, 0);
+  if (acked === 0) return noData("no write was acknowledged, so none could be lost", "ms");
+  const counts = stores.map((r) => `${r.store}: ${r.lost} of ${r.acknowledged} acknowledged writes lost (${r.durability})`).join("; ");
+  const withoutFault = stores.filter((r) => (r.lostWithoutFault ?? 0) > 0);
+  if (withoutFault.length > 0) {
+    const n = withoutFault.reduce((a, r) => a + (r.lostWithoutFault ?? 0), 0);
+    return {
+      measured: null,
+      unit: "ms",
+      measuredText: `acknowledged writes lost without a fault (${n} of ${acked})`,
+      samples: acked,
+      interval: null,
+      margin: null,
+      marginText: "writes lost",
+      verdict: "fail",
+      reason: `acknowledged writes lost without a fault: ${withoutFault.map((r) => `${r.store}: ${r.lostWithoutFault} of ${r.acknowledged}`).join("; ")}; no injected fault accounts for them, a consistency failure (e.g. concurrent writers overwriting each other). ${counts}`,
+    };
+  }
+  const worst = stores.reduce((a, r) => ((r.rpoMs ?? 0) > (a.rpoMs ?? 0) ? r : a));
+  const rpo = worst.rpoMs ?? 0;
+  const lost = stores.some((r) => r.lost > 0);
+  // Writes lost as the fault hit: the RPO is above 0, however short; "<= 0 s" (no loss acceptable) fails.
+  const d = judgeExact(t, lost && rpo === 0 ? Number.MIN_VALUE : rpo, acked, "ms", counts);
+  const inFlight = lost && rpo === 0 ? { measuredText: "> 0 ms (writes acknowledged as the fault hit were lost)" } : {};
+  const censored = stores.filter((r) => r.censored);
+  if (censored.length === 0) return { ...d, ...inFlight };
+  // A lower bound: it fails a target it already exceeds; it can never show one is met.
+  const bound = censored.reduce((a, r) => ((r.writerAgeMs ?? r.rpoMs ?? 0) > (a.writerAgeMs ?? a.rpoMs ?? 0) ? r : a));
+  const age = bound.writerAgeMs ?? bound.rpoMs ?? 0;
+  const measuredText = `>= ${rpoSeconds(rpo)}`;
+  if (d.verdict === "fail" && !worst.censored) return { ...d, measuredText };
+  if (d.verdict === "fail") {
+    return { ...d, measuredText, marginText: `at least ${rpoSeconds(Math.abs(d.margin ?? 0))} over the target`, reason: `${bound.store} lost everything its writer had written before ${bound.faultId ?? "the fault"}, so the RPO is at least ${rpoSeconds(rpo)}, already over the target. ${counts}` };
+  }
+  return {
+    ...d,
+    measuredText,
+    margin: null,
+    marginText: "censored: a lower bound",
+    verdict: "inconclusive",
+    reason: `the writer ran ${rpoSeconds(age)} before the fault: too short to show an RPO under ${rpoSeconds(t.value)} (${bound.store} lost everything it had written, so the RPO is only known to be at least ${rpoSeconds(rpo)}; start the writers earlier with rpo.lead). ${counts}`,
+  };
 }
 
 /** Every SLO of a scenario, "*" scopes expanded to one verdict per server. */

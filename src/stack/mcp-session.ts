@@ -47,6 +47,8 @@ export interface McpSession {
   process: ManagedProcess;
   /** ms from spawn (HTTP: connect start) to a completed initialize */
   startToReadyMs: number;
+  /** performance.now() at spawn (HTTP: connect start): when a fault that killed its predecessor stopped acting */
+  spawnedAt?: number;
   serverVersion: string | undefined;
   tools: string[];
   close(): Promise<void>;
@@ -160,6 +162,7 @@ export async function startSession(opts: {
       client,
       process: proc,
       startToReadyMs,
+      spawnedAt,
       serverVersion: client.getServerVersion()?.version,
       tools,
       close: async () => {
@@ -212,6 +215,7 @@ async function startHttpSession(def: ServerDefinition, agent: number, endpoint: 
       client,
       process: own,
       startToReadyMs,
+      spawnedAt: connectAt,
       serverVersion: client.getServerVersion()?.version,
       tools: listed.tools.map((t) => t.name),
       close: async () => {

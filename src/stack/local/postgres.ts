@@ -48,8 +48,8 @@ export interface StartedPostgres {
   stop(): Promise<void>;
   /** SIGKILL to the postmaster's group: simulates a crash. Does not wait. */
   kill9(): void;
-  /** Stops it if still running, then starts it again on the same port with the same data. */
-  restart(): Promise<void>;
+  /** Stops it if still running, then starts it again on the same port with the same data; says when it was spawned and when it answered (performance.now()). */
+  restart(): Promise<{ spawnedAt: number; readyAt: number }>;
 }
 
 const DATABASE = "mcp_slo";
@@ -80,6 +80,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
   await initdb(bindir, dataDir, runAs, registry);
 
   const launch = async (port: number) => {
+    const spawnedAt = performance.now();
     const proc = spawnManaged({
       name: `postgres:${port}`,
       command: join(bindir, "postgres"),
@@ -100,7 +101,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
       stopSignal: "SIGINT", // "fast shutdown"; also what ResourceRegistry.disposeAll will send
     });
     const version = await waitForPostgres(proc, port, dataDir, timeoutMs);
-    return { port, proc, version };
+    return { port, proc, version, spawnedAt, readyAt: performance.now() };
   };
   const first = opts.port !== undefined ? await launch(opts.port) : await withPortRetry(launch);
   const { port, version } = first;
@@ -157,7 +158,9 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
     async restart() {
       await closePool();
       await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
-      proc = (await launch(port)).proc;
+      const again = await launch(port);
+      proc = again.proc;
+      return { spawnedAt: again.spawnedAt, readyAt: again.readyAt };
     },
   };
 }

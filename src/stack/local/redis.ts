@@ -46,8 +46,8 @@ export interface StartedRedis {
   stop(): Promise<void>;
   /** SIGKILL, no chance to save: simulates a crash. Does not wait. */
   kill9(): void;
-  /** Stops it if still running, then starts it again on the same port with the same dataDir. */
-  restart(): Promise<void>;
+  /** Stops it if still running, then starts it again on the same port with the same dataDir; says when it was spawned and when it answered (performance.now()). */
+  restart(): Promise<{ spawnedAt: number; readyAt: number }>;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 10_000;
@@ -62,9 +62,10 @@ export async function startRedis(opts: StartRedisOptions): Promise<StartedRedis>
   const launch = async (port: number) => {
     const confPath = `${dataDir}/redis.conf`;
     await writeFile(confPath, redisConfig(port, dataDir, persistence));
+    const spawnedAt = performance.now();
     const proc = spawnManaged({ name: `redis-server:${port}`, command, args: [confPath], cwd: dataDir, registry: opts.registry });
     const version = await waitForRedis(proc, port, timeoutMs);
-    return { port, proc, version };
+    return { port, proc, version, spawnedAt, readyAt: performance.now() };
   };
   const first = opts.port !== undefined ? await launch(opts.port) : await withPortRetry(launch);
 
@@ -101,6 +102,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<StartedRedis>
       await proc.stop({ graceMs: STOP_GRACE_MS });
       const again = await launch(port);
       proc = again.proc;
+      return { spawnedAt: again.spawnedAt, readyAt: again.readyAt };
     },
   };
   return self;
