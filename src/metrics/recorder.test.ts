@@ -10,7 +10,7 @@ describe("Recorder", () => {
     r.record({ phase: "measure", server: "redis", tool: "get", outcome: "error", startedAt: 10, endedAt: 11, error: "boom" });
     expect(r.count({}, ["ok"])).toBe(3);
     expect(r.count({ server: "redis" }, ["error", "timeout"])).toBe(2);
-    expect(r.errorSummaries()).toEqual([{ server: "redis", tool: "get", outcome: "error", message: "boom", count: 2 }]);
+    expect(r.errorSummaries()).toEqual([{ server: "redis", tool: "get", outcome: "error", kind: "tool", message: "boom", count: 2 }]);
   });
 
   it("lets coordinated-omission corrections shape latency without counting as calls", () => {
