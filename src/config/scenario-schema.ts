@@ -221,6 +221,16 @@ const Rpo = z.strictObject({
   interval: Duration.default("20ms").describe("Pause between a writer's writes."),
 });
 
+const AvailabilityProbe = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("false: no probe; availability is then judged on the load alone."),
+    interval: Duration.default("1s").describe("Time between probes of one server."),
+    timeout: Duration.optional().describe("Deadline of one probe. Default: the scenario's callTimeout."),
+  })
+  .describe(
+    "An always-on probe per server during the measurement window, in its own MCP session: the catalog's probe call, else the workload's first call to that server, else MCP ping. It measures availability independently of the load (ok probes / probes); the report shows it beside the load's time-based figure. A server already probed by the fault experiment (recovery) is not probed twice.",
+  );
+
 const StandInBehaviour = z
   .strictObject({
     latency: z
@@ -290,6 +300,7 @@ const ScenarioBody = {
   standIns: z.record(z.string(), StandInBehaviour).default({}).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate."),
   faults: z.array(ScenarioFault).default([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
+  availabilityProbe: AvailabilityProbe.default({ enabled: true, interval: "1s" }),
   rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
