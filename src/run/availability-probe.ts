@@ -7,7 +7,9 @@
  * outage from it. Its figure is ok probes / probes sent in the window.
  *
  * The call: the catalog's probe for the server, else the workload's first call
- * to it (its argument templates filled as for an agent), else MCP `ping`. A
+ * to it (its argument templates filled as for an agent), else MCP `ping`. The
+ * cache of a cache-aside workload is probed with `ping`: any call through it
+ * would move the Redis counters the hit ratio is checked against. A
  * server the fault experiment already probes is left to that probe (its points
  * are counted instead), so no server gets two probes.
  *
@@ -47,6 +49,10 @@ export function probeCalls(s: Scenario, env: { runId: string; sandbox: string })
   const out = new Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }>();
   const mix = s.workload.kind === "mix" ? s.workload.calls : [];
   for (const def of s.servers) {
+    if (s.workload.kind === "cache-aside" && def.name === s.workload.cache) {
+      out.set(def.name, { tool: "ping", args: undefined });
+      continue;
+    }
     if (def.probe) {
       const args = def.probe.args;
       out.set(def.name, { tool: def.probe.tool, args: () => args });
