@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadScenario, type Scenario } from "../config/load-scenario.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { K6_SCRIPT, k6Binary, k6Env, k6FailureKind, k6Scenario, k6Thresholds, parseK6Time } from "./k6-driver.js";
+import { K6_SCRIPT, k6Binary, k6Env, k6Scenario, k6Thresholds, parseK6Time } from "./k6-driver.js";
 
 const run = promisify(execFile);
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
@@ -124,17 +124,5 @@ describe.skipIf(!existsSync(k6Binary()))("the script under real k6", () => {
       expect(options.scenarios.mcp).toMatchObject({ executor: scenario.load.model === "closed" ? "constant-vus" : "constant-arrival-rate" });
       expect(Object.keys(options.thresholds).sort()).toEqual(Object.keys(k6Thresholds(scenario)).sort());
     }
-  });
-});
-
-describe("k6FailureKind", () => {
-  it("reads the kind of a failed call from the reason the script tags it with", () => {
-    expect(k6FailureKind("MCP error -32602: bad")).toBe("tool");
-    expect(k6FailureKind("tool error: nope")).toBe("tool");
-    expect(k6FailureKind("HTTP 503")).toBe("tool");
-    expect(k6FailureKind("unreadable answer")).toBe("protocol");
-    expect(k6FailureKind("no JSON-RPC answer")).toBe("protocol");
-    expect(k6FailureKind("k6: dial tcp 127.0.0.1:1: connect: connection refused")).toBe("transport");
-    expect(k6FailureKind("initialize: HTTP 503")).toBe("transport");
   });
 });
