@@ -478,10 +478,10 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     faults: s.faults.map((f, i) => resolveFault(f as FaultSpec, i)),
     recovery: resolveRecovery(s, servers),
     rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval) } : undefined,
+    matrix: s.matrix,
     ...(s.availabilityProbe.enabled && {
       availabilityProbe: { intervalMs: ms(s.availabilityProbe.interval), timeoutMs: s.availabilityProbe.timeout === undefined ? ms(s.callTimeout) : ms(s.availabilityProbe.timeout) },
     }),
-    matrix: s.matrix,
     ...(s.capacity && {
       capacity: {
         startRate: s.capacity.start,

@@ -300,10 +300,10 @@ const ScenarioBody = {
   standIns: z.record(z.string(), StandInBehaviour).default({}).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate."),
   faults: z.array(ScenarioFault).default([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
-  availabilityProbe: AvailabilityProbe.default({ enabled: true, interval: "1s" }),
   rpo: Rpo.optional().describe("Writers whose acknowledged records are checked after recovery (RPO)."),
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
+  availabilityProbe: AvailabilityProbe.default({ enabled: true, interval: "1s" }),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */

@@ -54,15 +54,12 @@ export class Recorder {
 
   /** `correctCounts`: the closed model, where a stalled agent sends nothing and counts need the expected-interval correction. */
   constructor(opts: { plannedMeasureMs: number | undefined; warmupMs: number; now: number; correctCounts?: boolean }) {
+    this.availability = new AvailabilityTracker(opts.correctCounts ?? false, opts.now + opts.warmupMs);
+
     // Warm-up is drawn on the timeline too (negative t), so the interval covers both.
     const span = (opts.plannedMeasureMs ?? 60_000) + opts.warmupMs;
     this.intervalMs = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
     this.measureStart = opts.now + opts.warmupMs;
-    this.availability = new AvailabilityTracker(opts.correctCounts ?? false, this.measureStart);
-  }
-
-  get countsCorrected(): boolean {
-    return this.availability.correctCounts;
   }
 
   /** Moves the start of the measurement window (when warm-up ends by count, not time). */
@@ -79,6 +76,10 @@ export class Recorder {
   /** Start of the measurement window on the performance.now() clock. */
   get windowStart(): number {
     return this.measureStart;
+  }
+
+  get countsCorrected(): boolean {
+    return this.availability.correctCounts;
   }
 
   get measuredMs(): number {

@@ -182,10 +182,13 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
 
     const external = s.driver === "sdk" ? undefined : await loadExternalDriver(s.driver);
     const urls = new Map((httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
-    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> =>
-      external
+    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> => {
+      // The availability probe runs through the measurement window, from its first call.
+      if (phase === "measure") availabilityProbe?.start();
+      return external
         ? external.runPhase({ scenario: s, phase, durationMs, count, urls, recorder, registry, runId: opts.runId, signal, onTick })
         : runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs, count, signal, onTick });
+    };
 
     if (s.warmupMs > 0 && !signal.aborted) {
       say(`warm-up ${formatMs(s.warmupMs)}${external ? ` (${external.name})` : ""}`);
@@ -202,10 +205,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       calls.phase = "measure";
       const measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
       const measureStart = performance.now();
-      windowStart = measureStart;
       recorder.startMeasuring(measureStart);
       experiment?.start(measureStart);
-      availabilityProbe?.start();
       stats = await loadPhase("measure", s.durationMs, s.count, tick("measure", s.durationMs));
       recorder.stopMeasuring(performance.now());
       // External drivers open the window themselves (after their handshakes): date exits from that.
@@ -255,7 +256,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       base.probe = faultsOutcome.probe;
     }
 
-    const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
+    const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
     base.calls = recorder.callSummaries();
     base.availability = availabilitySummary({
       servers: s.servers.map((d) => d.name),
