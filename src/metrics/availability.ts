@@ -23,9 +23,10 @@
  * the floor(L / I) - 1 calls the agent would have sent to that server in that
  * time at its recent pace I (HdrHistogram's expected-interval correction,
  * applied to counts); a backoff of B ms after a transport failure stands for
- * floor(B / I). I is a moving average of start-to-start intervals between an
- * agent's consecutive calls to the server, taken only after successful calls
- * so a stall never slows the pace it is measured against. Every missed call
+ * floor(B / I). I is a moving average (over about the last second) of
+ * start-to-start intervals between an agent's consecutive calls to the server,
+ * taken only after successful calls so a stall never slows the pace it is
+ * measured against. Every missed call
  * is a failure of the server that held the agent. No pace known yet (the very
  * first call timed out): no correction, rather than a guess.
  *
@@ -53,8 +54,15 @@ export interface TimeSplit {
   badMs: number;
 }
 
-/** Weight of the newest interval in the pace's moving average. */
-const PACE_WEIGHT = 0.2;
+/**
+ * Memory of the pace, in time rather than in calls: the pace is the agent's mean interval over
+ * about the last second, whether it calls every millisecond or every few hundred. A count-based
+ * average of a fast agent would remember a few milliseconds, so one scheduling hiccup just
+ * before a stall would set the pace of the whole correction; and weighting intervals by the time
+ * they cover would let rare long ones dominate (a time-weighted mean of intervals is
+ * sum(I^2) / sum(I), not the mean).
+ */
+const PACE_MEMORY_MS = 1000;
 
 class Timeline {
   /** Time before this instant is assigned; undefined before the first call. */
@@ -113,12 +121,20 @@ class Timeline {
 class Pace {
   private lastStart: number | undefined;
   private lastOk = false;
-  intervalMs: number | undefined;
+  /** Calls and time, each decayed by exp(-age / PACE_MEMORY_MS): their ratio is the recent mean interval. */
+  private calls = 0;
+  private timeMs = 0;
+
+  get intervalMs(): number | undefined {
+    return this.calls > 0 ? this.timeMs / this.calls : undefined;
+  }
 
   sent(startedAt: number, ok: boolean): void {
     if (this.lastStart !== undefined && this.lastOk && startedAt > this.lastStart) {
       const interval = startedAt - this.lastStart;
-      this.intervalMs = this.intervalMs === undefined ? interval : this.intervalMs + PACE_WEIGHT * (interval - this.intervalMs);
+      const decay = Math.exp(-interval / PACE_MEMORY_MS);
+      this.calls = this.calls * decay + 1;
+      this.timeMs = this.timeMs * decay + interval;
     }
     this.lastStart = startedAt;
     this.lastOk = ok;
