@@ -103,6 +103,20 @@ describe("time-based availability", () => {
     expect(a.time({}, 20)).toEqual({ goodMs: 40, badMs: 20 });
   });
 
+  it("takes the pace over about the last second: one hiccup just before a stall does not set it", () => {
+    const a = new AvailabilityTracker(true, 0);
+    let t = 0;
+    for (; t < 2000; t++) a.observe(call({ startedAt: t, endedAt: t + 0.5 }));
+    // One call answered after a 100 ms scheduling hiccup, then the stall.
+    a.observe(call({ startedAt: t, endedAt: t + 100 }));
+    t += 100;
+    a.observe(call({ startedAt: t, endedAt: t + 2000, ok: false, timedOut: true }));
+    // About 1000 calls of 1 ms and one of 100 ms in the last second: a pace near 1.1 ms, so
+    // about 1800 calls missed (a moving average over a few calls would say 20 ms and 100).
+    expect(a.missed({})).toBeGreaterThan(1700);
+    expect(a.missed({})).toBeLessThan(2000);
+  });
+
   it("does not correct counts without a known pace, or for calls whose sender is unknown", () => {
     const a = new AvailabilityTracker(true, 0);
     a.observe(call({ startedAt: 0, endedAt: 2000, ok: false, timedOut: true }));
