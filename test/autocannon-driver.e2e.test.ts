@@ -57,12 +57,14 @@ describe("autocannon driver helpers", () => {
     expect(findAnswer(sse, 8)).toBeUndefined();
   });
 
-  it("classifies answers: ok, JSON-RPC error, tool error, non-2xx, no answer", () => {
+  it("classifies answers: ok, JSON-RPC error, tool error, non-2xx, no answer, and the kind of each failure", () => {
     expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[]}}', 1)).toEqual({ outcome: "ok" });
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}', 1)).toMatchObject({ outcome: "error", error: "JSON-RPC error -32602: bad" });
-    expect(classifyAnswer(200, 'data: {"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"nope"}]}}\n\n', 1)).toMatchObject({ outcome: "error", error: "tool error: nope" });
-    expect(classifyAnswer(404, "Session not found", 1)).toMatchObject({ outcome: "error", error: "HTTP 404: Session not found" });
-    expect(classifyAnswer(200, "", 1).outcome).toBe("error");
+    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "JSON-RPC error -32602: bad" });
+    expect(classifyAnswer(200, 'data: {"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"nope"}]}}\n\n', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "tool error: nope" });
+    expect(classifyAnswer(404, "Session not found", 1)).toMatchObject({ outcome: "error", kind: "tool", error: "HTTP 404: Session not found" });
+    expect(classifyAnswer(200, "", 1)).toMatchObject({ outcome: "error", kind: "protocol" });
+    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
+    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":"not a list"}}', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
   });
 
   it("splits load by weight, every part at least the minimum", () => {

@@ -103,6 +103,8 @@ export interface Scenario {
   matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
   /** Run a capacity search instead of one measurement window. */
   capacity?: ResolvedCapacity;
+  /** The always-on availability probe per server (src/run/availability-probe.ts); undefined: off. */
+  availabilityProbe?: { intervalMs: number; timeoutMs: number };
 }
 
 export type PathPart = string | number;
@@ -478,6 +480,9 @@ export async function loadScenario(file: string, profile: string): Promise<Scena
     recovery: resolveRecovery(s, servers),
     rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: ms(s.rpo.interval), leadMs: ms(s.rpo.lead) } : undefined,
     matrix: s.matrix,
+    ...(s.availabilityProbe.enabled && {
+      availabilityProbe: { intervalMs: ms(s.availabilityProbe.interval), timeoutMs: s.availabilityProbe.timeout === undefined ? ms(s.callTimeout) : ms(s.availabilityProbe.timeout) },
+    }),
     ...(s.capacity && {
       capacity: {
         startRate: s.capacity.start,

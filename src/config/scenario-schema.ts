@@ -224,6 +224,16 @@ const Rpo = z.strictObject({
   ),
 });
 
+const AvailabilityProbe = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("false: no probe; availability is then judged on the load alone."),
+    interval: Duration.default("1s").describe("Time between probes of one server."),
+    timeout: Duration.optional().describe("Deadline of one probe. Default: the scenario's callTimeout."),
+  })
+  .describe(
+    "An always-on probe per server during the measurement window, in its own MCP session: the catalog's probe call, else the workload's first call to that server, else MCP ping. It measures availability independently of the load (ok probes / probes); the report shows it beside the load's time-based figure. A server already probed by the fault experiment (recovery) is not probed twice.",
+  );
+
 const StandInBehaviour = z
   .strictObject({
     latency: z
@@ -298,6 +308,7 @@ const ScenarioBody = {
   ),
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
+  availabilityProbe: AvailabilityProbe.default({ enabled: true, interval: "1s" }),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */

@@ -13,9 +13,11 @@
  *  3. Every request is a `tools/call` built just before it is written (`setupRequest`): a weighted
  *     pick among the server's calls, arguments from the scenario's templates with a per-connection
  *     seeded RNG, so a connection's sequence does not depend on how the others interleave.
- *  4. Every answer is classified (200 + JSON-RPC result -> ok; JSON-RPC error or result.isError ->
- *     error; non-2xx -> error; no answer within the timeout -> timeout) and recorded into the same
- *     Recorder the SDK driver fills, from the client's per-response events.
+ *  4. Every answer is classified (200 + JSON-RPC result -> ok; JSON-RPC error, result.isError or a
+ *     non-2xx status -> tool error; a body without a parseable JSON-RPC answer, or a result that
+ *     breaks the CallToolResult shape -> protocol error; a lost connection -> transport failure; no
+ *     answer within the timeout -> timeout) and recorded into the same Recorder the SDK driver
+ *     fills, from the client's per-response events.
  *  5. After the phase, every session is closed (HTTP DELETE).
  *
  * Differences to the SDK driver, stated in the report's terms:
@@ -27,9 +29,9 @@
  *  - {{sandbox}} expands to "" (the driver is not told the filesystem sandbox).
  */
 import { createRequire } from "node:module";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
-import type { Outcome } from "../results/types.js";
+import type { FailureKind, Outcome } from "../results/types.js";
+import { startLoopDelayMonitor } from "./loop-delay.js";
 import { AGENT_HEADER } from "../stack/http-bridge.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
 import { compileTemplate, type CompiledValue } from "../workloads/template.js";
@@ -142,16 +144,20 @@ export function findAnswer(body: string, id: number | string): JsonRpcAnswer | u
   return flush();
 }
 
-/** Outcome of one HTTP answer to a tools/call with JSON-RPC id `id`. */
-export function classifyAnswer(status: number, body: string, id: number | string): { outcome: Outcome; error?: string } {
-  if (status < 200 || status >= 300) return { outcome: "error", error: `HTTP ${status}: ${body.slice(0, 200).trim() || "(no body)"}` };
+/** Outcome (and failure kind) of one HTTP answer to a tools/call with JSON-RPC id `id`. */
+export function classifyAnswer(status: number, body: string, id: number | string): { outcome: Outcome; kind?: FailureKind; error?: string } {
+  if (status < 200 || status >= 300) return { outcome: "error", kind: "tool", error: `HTTP ${status}: ${body.slice(0, 200).trim() || "(no body)"}` };
   const answer = findAnswer(body, id);
-  if (!answer) return { outcome: "error", error: `HTTP ${status} without a JSON-RPC answer to request ${id}` };
-  if (answer.error) return { outcome: "error", error: `JSON-RPC error ${String(answer.error.code)}: ${String(answer.error.message)}` };
-  if (answer.result?.isError === true) {
+  if (!answer) return { outcome: "error", kind: "protocol", error: `protocol error: HTTP ${status} without a parseable JSON-RPC answer to request ${id}` };
+  if (answer.error) return { outcome: "error", kind: "tool", error: `JSON-RPC error ${String(answer.error.code)}: ${String(answer.error.message)}` };
+  // The answer came but is not a CallToolResult: the call may have taken effect, the client cannot use it.
+  if (answer.result === null || typeof answer.result !== "object" || (answer.result.content !== undefined && !Array.isArray(answer.result.content))) {
+    return { outcome: "error", kind: "protocol", error: "protocol error: the result breaks the CallToolResult schema (content is not a list)" };
+  }
+  if (answer.result.isError === true) {
     const content = Array.isArray(answer.result.content) ? (answer.result.content as { type?: string; text?: unknown }[]) : [];
     const text = content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text as string).join("\n");
-    return { outcome: "error", error: `tool error: ${text.slice(0, 200) || "(no text)"}` };
+    return { outcome: "error", kind: "tool", error: `tool error: ${text.slice(0, 200) || "(no text)"}` };
   }
   return { outcome: "ok" };
 }
@@ -337,8 +343,7 @@ export const autocannonDriver: ExternalDriver = {
     // The window measures load, not handshakes (a bridged server starts one child per session).
     if (phase === "measure") recorder.startMeasuring(performance.now());
 
-    const eld = monitorEventLoopDelay({ resolution: 10 });
-    eld.enable();
+    const eld = startLoopDelayMonitor();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let corrected = 0;
@@ -350,8 +355,8 @@ export const autocannonDriver: ExternalDriver = {
     const endTimer = setTimeout(stopAll, limitMs + 50);
     const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
 
-    const record = (server: string, tool: string, outcome: Outcome, startedAt: number, endedAt: number, error?: string) => {
-      recorder.record({ phase, server, tool, outcome, startedAt, endedAt, ...(error !== undefined && { error }) });
+    const record = (server: string, tool: string, outcome: Outcome, startedAt: number, endedAt: number, error?: string, kind?: FailureKind) => {
+      recorder.record({ phase, server, tool, outcome, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) });
     };
 
     try {
@@ -375,8 +380,8 @@ export const autocannonDriver: ExternalDriver = {
            * counts, success rates or throughput; their number is logged per phase. lateSends stays 0: autocannon sends from its own
            * schedule, and the missed arrivals show in `dropped` (planned minus sent).
            */
-          const recordAnswer = (tool: string, outcome: Outcome, startedAt: number, endedAt: number, error?: string) => {
-            record(share.server, tool, outcome, startedAt, endedAt, error);
+          const recordAnswer = (tool: string, outcome: Outcome, startedAt: number, endedAt: number, error?: string, kind?: FailureKind) => {
+            record(share.server, tool, outcome, startedAt, endedAt, error, kind);
             if (intervalMs <= 0) return;
             for (const missing of correctionLatencies(endedAt - startedAt, intervalMs)) {
               ctx.recorder.recordCorrection({ phase, server: share.server, tool, latencyMs: missing });
@@ -393,7 +398,7 @@ export const autocannonDriver: ExternalDriver = {
             recorder.callEnded(share.server);
             stats.completed++;
             if (now - c.sentAt >= timeoutSec * 1000 - 20) recordAnswer(c.tool, "timeout", c.sentAt, now, `no answer within ${timeoutSec} s`);
-            else recordAnswer(c.tool, "error", c.sentAt, now, why);
+            else recordAnswer(c.tool, "error", c.sentAt, now, why, "transport");
           };
 
           let next = 0;
@@ -436,11 +441,11 @@ export const autocannonDriver: ExternalDriver = {
               if (!c) return;
               conn.current = undefined;
               const endedAt = performance.now();
-              const { outcome, error } = classifyAnswer(status, conn.lastBody, c.id);
+              const { outcome, kind, error } = classifyAnswer(status, conn.lastBody, c.id);
               conn.lastBody = "";
               recorder.callEnded(share.server);
               stats.completed++;
-              recordAnswer(c.tool, outcome, endedAt - durationMs, endedAt, error);
+              recordAnswer(c.tool, outcome, endedAt - durationMs, endedAt, error, kind);
             });
             client.on("connError", (err) => lost(conn, `connection error: ${err.message}`));
             client.on("timeout", () => void timeouts++);
@@ -494,12 +499,11 @@ export const autocannonDriver: ExternalDriver = {
       clearTimeout(endTimer);
       if (ticker) clearInterval(ticker);
       signal.removeEventListener("abort", stopAll);
-      eld.disable();
+      stats.eventLoopDelayP99Ms = eld.stop();
       await Promise.all(sessions.map(closeRawSession));
     }
     const used = process.cpuUsage(cpu0);
     stats.cpu = (used.user + used.system) / 1000 / Math.max(1, stats.elapsedMs);
-    stats.eventLoopDelayP99Ms = eld.count > 0 ? eld.percentile(99) / 1e6 : 0;
     return stats;
   },
 };

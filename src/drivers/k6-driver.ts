@@ -24,7 +24,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Scenario } from "../config/load-scenario.js";
 import { HarnessError } from "../errors.js";
-import type { Outcome } from "../results/types.js";
+import type { FailureKind, Outcome } from "../results/types.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ExitInfo } from "../stack/managed-process.js";
 import type { ExternalDriver, ExternalPhaseContext } from "./external.js";
@@ -276,6 +276,7 @@ async function ingest(file: string, ctx: ExternalPhaseContext, wallToPerf: numbe
           startedAt,
           endedAt,
           ...(outcome !== "ok" && { error: tags.mcp_error ?? outcome }),
+          ...(outcome === "error" && { kind: k6FailureKind(tags.mcp_error) }),
         });
         break;
       }
@@ -284,6 +285,19 @@ async function ingest(file: string, ctx: ExternalPhaseContext, wallToPerf: numbe
     }
   }
   return t;
+}
+
+/**
+ * The failure kind of a k6 call from the reason the script tags it with (scenarios/k6/mcp-streamable-http.js,
+ * `record`): an HTTP status, a JSON-RPC error or a tool error is the server's answer (tool); a body
+ * that is not a JSON-RPC answer is a protocol error; k6's own connection errors ("k6: ...") and a
+ * session that could not be opened are transport failures.
+ */
+export function k6FailureKind(mcpError: string | undefined): FailureKind {
+  if (mcpError === undefined) return "tool";
+  if (mcpError === "unreadable answer" || mcpError === "no JSON-RPC answer") return "protocol";
+  if (/^(k6: |initialize: |notifications\/initialized: )/.test(mcpError)) return "transport";
+  return "tool";
 }
 
 /** Ends the MCP sessions k6's VUs opened (k6 has no per-VU teardown): the bridge then stops their children. */

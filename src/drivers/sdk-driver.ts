@@ -8,14 +8,26 @@
  * from its scheduled time, so a stalled server cannot hide behind the calls
  * it kept from being sent (coordinated omission). Closed model: each agent
  * sends its next operation when the previous one finished.
+ *
+ * A lost session is noticed, not hammered: after a transport failure (no
+ * answer: the process died, the connection closed) the session is marked
+ * dead and, in the closed model, the agent's next call to that server waits
+ * a bounded, doubling backoff (50 ms .. 1 s) first. A call to a dead stdio
+ * session fails without any I/O, so without it an agent would fire tens of
+ * thousands of instant failures a second and an outage would be measured by
+ * how fast the harness can fail. The wait is bad time (availability) and, in
+ * the closed model, stands for the calls the agent would have sent (corrected
+ * counts). A supervisor restart swaps a new session in (src/run/session-pool.ts);
+ * the agent picks it up on its next call, and its first success clears the mark.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import type { Phase, Recorder } from "../metrics/recorder.js";
-import type { Outcome } from "../results/types.js";
+import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep } from "../util/sleep.js";
 import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
+import { classifyCallError } from "./failure-kind.js";
+import { startLoopDelayMonitor } from "./loop-delay.js";
 
 export interface Agent {
   id: number;
@@ -29,6 +41,24 @@ export interface CallResult {
   startedAt: number;
   endedAt: number;
   error?: string;
+  /** For a failed call: tool, protocol or transport (a timeout is transport). */
+  kind?: FailureKind;
+}
+
+/** First and longest wait before calling a session that failed at the transport again. */
+export const BACKOFF_MIN_MS = 50;
+export const BACKOFF_MAX_MS = 1000;
+
+/** Backoff before the next call after `failures` transport failures in a row: 50, 100, 200, ... 1000 ms. */
+export function backoffMs(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(10, Math.max(0, failures - 1)));
+}
+
+interface LostSession {
+  /** transport failures in a row */
+  failures: number;
+  /** when the next call may go (performance.now()) */
+  retryAt: number;
 }
 
 /** Per-agent tallies of the measurement window, for the concurrent-agents SLO. */
@@ -42,13 +72,30 @@ export class CallContext {
   phase: Phase = "warmup";
   /** Sampled spans and live metrics (src/telemetry); does nothing unless the run turns them on. */
   hooks: CallHooks = NO_CALL_HOOKS;
+  /** Sessions that failed at the transport, by agent and server, until a call to them works again. */
+  private readonly lost = new Map<string, LostSession>();
+  /** Stops a backoff wait at once (the run was interrupted). */
+  signal: AbortSignal | undefined;
+  /**
+   * Wait before calling a lost session again. The closed model's agents do (each waits for its
+   * answers anyway); the open model sends on schedule whatever happened, and counts every
+   * intended call, so it never waits.
+   */
+  readonly backoff: boolean;
 
   constructor(
     readonly recorder: Recorder,
     readonly agents: readonly Agent[],
     readonly callTimeoutMs: number,
+    opts: { backoff?: boolean } = {},
   ) {
     this.tallies = agents.map(() => ({ ok: 0, failed: 0 }));
+    this.backoff = opts.backoff ?? true;
+  }
+
+  /** Sessions currently marked dead (a transport failure and no success since). */
+  get lostSessions(): number {
+    return this.lost.size;
   }
 
   /**
@@ -56,8 +103,19 @@ export class CallContext {
    * (open model) is when the call was meant to be sent; latency counts from it.
    */
   async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult> {
-    const session = this.agents[agentId]?.sessions.get(server);
-    if (!session) throw new Error(`agent ${agentId} has no session to ${server}`);
+    if (!this.agents[agentId]?.sessions.get(server)) throw new Error(`agent ${agentId} has no session to ${server}`);
+    const lostKey = `${agentId}\u0000${server}`;
+    const lost = this.lost.get(lostKey);
+    if (lost && this.backoff) {
+      const waitMs = Math.min(BACKOFF_MAX_MS, lost.retryAt - performance.now());
+      if (waitMs > 0) {
+        const from = performance.now();
+        await sleep(waitMs, this.signal);
+        this.recorder.recordBackoff({ phase: this.phase, agent: agentId, server, tool, ms: performance.now() - from });
+      }
+    }
+    // Read after the wait: a supervisor may have swapped a new session in meanwhile.
+    const session = this.agents[agentId]!.sessions.get(server)!;
     const phase = this.phase;
     const sentAt = performance.now();
     const startedAt = intendedAt ?? sentAt;
@@ -65,6 +123,7 @@ export class CallContext {
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
+    let kind: FailureKind | undefined;
     let text = "";
     let error: string | undefined;
     try {
@@ -73,29 +132,35 @@ export class CallContext {
       text = content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
       if (result.isError === true) {
         outcome = "error";
+        kind = "tool";
         error = `tool error: ${text.slice(0, 200) || "(no text)"}`;
       }
     } catch (err) {
-      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
-        outcome = "timeout";
-        error = `no answer within ${this.callTimeoutMs} ms`;
-      } else {
-        outcome = "error";
-        error = err instanceof Error ? err.message : String(err);
-        if (err instanceof McpError) rpcCode = err.code;
-      }
+      const failure = classifyCallError(err, this.callTimeoutMs);
+      outcome = failure.outcome;
+      kind = failure.kind;
+      error = failure.message;
+      if (err instanceof McpError && failure.outcome !== "timeout") rpcCode = err.code;
     }
     const endedAt = performance.now();
     this.recorder.callEnded(server);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
-    this.recorder.record({ phase, server, tool, outcome, startedAt, endedAt, ...(error !== undefined && { error }) });
+    this.recorder.record({ phase, server, tool, outcome, startedAt, endedAt, agent: agentId, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) });
+    if (outcome === "error" && kind === "transport") {
+      // No answer and no deadline passed: the session is gone. Mark it; the next call waits.
+      const failures = (this.lost.get(lostKey)?.failures ?? 0) + 1;
+      this.lost.set(lostKey, { failures, retryAt: endedAt + backoffMs(failures) });
+    } else if (outcome !== "timeout") {
+      // Any answer, even a refusal, shows the session is alive again.
+      this.lost.delete(lostKey);
+    }
     if (phase === "measure") {
       const tally = this.tallies[agentId]!;
       if (outcome === "ok") tally.ok++;
       else tally.failed++;
     }
-    return { outcome, text, startedAt, endedAt, ...(error !== undefined && { error }) };
+    return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
   }
 }
 
@@ -144,8 +209,7 @@ export async function runPhase(opts: {
   const stats: PhaseStats = { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
   if (limitMs <= 0 || count <= 0) return stats;
 
-  const eld = monitorEventLoopDelay({ resolution: 10 });
-  eld.enable();
+  const eld = startLoopDelayMonitor();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const endAt = t0 + limitMs;
@@ -216,10 +280,9 @@ export async function runPhase(opts: {
     clearTimeout(endTimer);
     if (ticker) clearInterval(ticker);
     signal.removeEventListener("abort", stopPhase);
-    eld.disable();
+    stats.eventLoopDelayP99Ms = eld.stop();
   }
   const used = process.cpuUsage(cpu0);
   stats.cpu = (used.user + used.system) / 1000 / Math.max(1, stats.elapsedMs);
-  stats.eventLoopDelayP99Ms = eld.count > 0 ? eld.percentile(99) / 1e6 : 0;
   return stats;
 }

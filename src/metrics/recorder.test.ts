@@ -10,7 +10,7 @@ describe("Recorder", () => {
     r.record({ phase: "measure", server: "redis", tool: "get", outcome: "error", startedAt: 10, endedAt: 11, error: "boom" });
     expect(r.count({}, ["ok"])).toBe(3);
     expect(r.count({ server: "redis" }, ["error", "timeout"])).toBe(2);
-    expect(r.errorSummaries()).toEqual([{ server: "redis", tool: "get", outcome: "error", message: "boom", count: 2 }]);
+    expect(r.errorSummaries()).toEqual([{ server: "redis", tool: "get", outcome: "error", kind: "tool", message: "boom", count: 2 }]);
   });
 
   it("lets coordinated-omission corrections shape latency without counting as calls", () => {
@@ -35,5 +35,38 @@ describe("Recorder", () => {
       [-500, 1, 0],
       [0, 0, 1],
     ]);
+  });
+});
+
+describe("Recorder: failures by kind, time-based availability, corrected counts", () => {
+  it("counts the three kinds apart (a timeout is a transport failure) and folds errors by kind and message", () => {
+    const r = new Recorder({ plannedMeasureMs: 10_000, warmupMs: 0, now: 0 });
+    r.startMeasuring(0);
+    const base = { phase: "measure", server: "s", tool: "t", startedAt: 0, endedAt: 1 } as const;
+    r.record({ ...base, outcome: "ok" });
+    r.record({ ...base, outcome: "error", kind: "tool", error: "refused" });
+    r.record({ ...base, outcome: "error", kind: "protocol", error: "bad frame" });
+    r.record({ ...base, outcome: "error", kind: "transport", error: "Not connected" });
+    r.record({ ...base, outcome: "timeout", endedAt: 2000 });
+    // A driver that does not say: an error is the server's answer.
+    r.record({ ...base, outcome: "error", error: "HTTP 503" });
+    expect(r.callCounts({ server: "s" })).toEqual({ ok: 1, failed: { tool: 2, protocol: 1, transport: 2 }, timeouts: 1, missed: 0 });
+    expect(r.errorSummaries().map((e) => [e.kind, e.outcome, e.message])).toEqual(
+      expect.arrayContaining([["tool", "error", "refused"], ["protocol", "error", "bad frame"], ["transport", "error", "Not connected"], ["transport", "timeout", "timeout"], ["tool", "error", "HTTP 503"]]),
+    );
+    const [row] = r.callSummaries();
+    expect(row).toMatchObject({ server: "s", tool: "t", ok: 1, timeouts: 1, missed: 0, successRate: { raw: 1 / 6, corrected: 1 / 6 } });
+  });
+
+  it("keeps each agent's timeline, and in the closed model counts the calls a timeout kept the agent from sending", () => {
+    const r = new Recorder({ plannedMeasureMs: 10_000, warmupMs: 0, now: 0, correctCounts: true });
+    r.startMeasuring(0);
+    for (let t = 0; t < 1000; t += 10) r.record({ phase: "measure", agent: 0, server: "s", tool: "t", outcome: "ok", startedAt: t, endedAt: t + 5 });
+    r.record({ phase: "measure", agent: 0, server: "s", tool: "t", outcome: "timeout", startedAt: 1000, endedAt: 2000 });
+    r.stopMeasuring(2000);
+    expect(r.availabilityTime({ server: "s" })).toEqual({ goodMs: 1000, badMs: 1000 });
+    // Pace 10 ms: a 1000 ms timeout stands for 99 calls not sent.
+    expect(r.callCounts({}).missed).toBe(99);
+    expect(r.callSummaries()[0]!.successRate).toEqual({ raw: 100 / 101, corrected: 100 / 200 });
   });
 });

@@ -5,7 +5,8 @@
  * measurement window, a bounded per-interval timeline, and error messages
  * folded by text. Memory is bounded whatever the run length.
  */
-import type { ErrorSummary, LatencySummary, Outcome, TimelinePoint } from "../results/types.js";
+import type { CallCounts, ErrorSummary, FailureKind, LatencySummary, Outcome, TimelinePoint } from "../results/types.js";
+import { AvailabilityTracker, type TimeSplit } from "./availability.js";
 import { encodeHistogram, maxMs, meanMs, newHistogram, percentileMs, recordMs, type Histogram } from "./histogram.js";
 
 export type Phase = "warmup" | "measure";
@@ -19,6 +20,21 @@ interface TimelineCell {
 
 const MAX_TIMELINE_INTERVALS = 600;
 const MAX_DISTINCT_ERRORS = 200;
+
+/** Failed calls of one server x tool in the measurement window, by kind. */
+interface FailureCounts {
+  server: string;
+  tool: string;
+  tool_: number;
+  protocol: number;
+  transport: number;
+  timeouts: number;
+}
+
+/** A sample's failure kind when its driver did not say: a timeout never had an answer; any other error is the server's answer. */
+export function failureKindOf(outcome: Exclude<Outcome, "ok">, kind: FailureKind | undefined): FailureKind {
+  return outcome === "timeout" ? "transport" : (kind ?? "tool");
+}
 
 export class Recorder {
   private readonly histograms = new Map<string, { server: string; tool: string; outcome: Outcome; phase: Phase; h: Histogram }>();
@@ -38,8 +54,14 @@ export class Recorder {
   readonly intervalMs: number;
   private inFlight = new Map<string, number>();
   private peakInFlight = new Map<string, number>();
+  private readonly failures = new Map<string, FailureCounts>();
+  /** Good and bad time per agent and server, and the closed model's missed calls (src/metrics/availability.ts). */
+  private readonly availability: AvailabilityTracker;
 
-  constructor(opts: { plannedMeasureMs: number | undefined; warmupMs: number; now: number }) {
+  /** `correctCounts`: the closed model, where a stalled agent sends nothing and counts need the expected-interval correction. */
+  constructor(opts: { plannedMeasureMs: number | undefined; warmupMs: number; now: number; correctCounts?: boolean }) {
+    this.availability = new AvailabilityTracker(opts.correctCounts ?? false, opts.now + opts.warmupMs);
+
     // Warm-up is drawn on the timeline too (negative t), so the interval covers both.
     const span = (opts.plannedMeasureMs ?? 60_000) + opts.warmupMs;
     this.intervalMs = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
@@ -50,10 +72,21 @@ export class Recorder {
   /** Moves the start of the measurement window (when warm-up ends by count, not time). */
   startMeasuring(now: number): void {
     this.measureStart = now;
+    this.availability.open(now);
   }
 
   stopMeasuring(now: number): void {
     this.measureEnd ??= now;
+    this.availability.close(this.measureEnd);
+  }
+
+  /** Start of the measurement window on the performance.now() clock. */
+  get windowStart(): number {
+    return this.measureStart;
+  }
+
+  get countsCorrected(): boolean {
+    return this.availability.correctCounts;
   }
 
   get measuredMs(): number {
@@ -81,8 +114,30 @@ export class Recorder {
    * the deadline) arrived. Both on the performance.now() clock. The phase is
    * the scheduler's: it drains warm-up before measuring, so no call straddles.
    */
-  record(sample: { phase: Phase; server: string; tool: string; outcome: Outcome; startedAt: number; endedAt: number; error?: string }): void {
+  record(sample: {
+    phase: Phase;
+    server: string;
+    tool: string;
+    outcome: Outcome;
+    startedAt: number;
+    endedAt: number;
+    error?: string;
+    /** For outcome "error": what kind of failure (default "tool": the server answered that it failed). */
+    kind?: FailureKind;
+    /** Which agent sent it, when the driver knows: its own availability timeline and count correction. */
+    agent?: number;
+  }): void {
     const phase = sample.phase;
+    this.availability.observe({
+      agent: sample.agent,
+      server: sample.server,
+      tool: sample.tool,
+      startedAt: sample.startedAt,
+      endedAt: sample.endedAt,
+      ok: sample.outcome === "ok",
+      timedOut: sample.outcome === "timeout",
+      measured: phase === "measure",
+    });
     const latencyMs = sample.endedAt - sample.startedAt;
     const key = `${phase}\u0000${sample.server}\u0000${sample.tool}\u0000${sample.outcome}`;
     let entry = this.histograms.get(key);
@@ -104,13 +159,74 @@ export class Recorder {
     if (sample.outcome === "ok") recordMs(cell.latency, latencyMs);
 
     if (sample.outcome !== "ok" && phase === "measure") {
+      const kind = failureKindOf(sample.outcome, sample.kind);
+      const countKey = `${sample.server}\u0000${sample.tool}`;
+      let f = this.failures.get(countKey);
+      if (!f) {
+        f = { server: sample.server, tool: sample.tool, tool_: 0, protocol: 0, transport: 0, timeouts: 0 };
+        this.failures.set(countKey, f);
+      }
+      if (kind === "tool") f.tool_++;
+      else f[kind]++;
+      if (sample.outcome === "timeout") f.timeouts++;
       const message = (sample.error ?? sample.outcome).slice(0, 300);
-      const errKey = `${sample.server}\u0000${sample.tool}\u0000${sample.outcome}\u0000${message}`;
+      const errKey = `${sample.server}\u0000${sample.tool}\u0000${sample.outcome}\u0000${kind}\u0000${message}`;
       const known = this.errors.get(errKey);
       if (known) known.count++;
-      else if (this.errors.size < MAX_DISTINCT_ERRORS) this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, message, count: 1 });
+      else if (this.errors.size < MAX_DISTINCT_ERRORS) this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, kind, message, count: 1 });
       else this.droppedErrorKinds++;
     }
+  }
+
+  /**
+   * An agent waited `ms` before calling a server whose session it had lost (backoff after a
+   * transport failure). That time is already bad time; in the closed model it also stands
+   * for the calls the agent would have sent meanwhile (counted as missed, failed calls).
+   */
+  recordBackoff(w: { phase: Phase; agent: number; server: string; tool: string; ms: number }): void {
+    this.availability.waited({ agent: w.agent, server: w.server, tool: w.tool, ms: w.ms, measured: w.phase === "measure" });
+  }
+
+  /** Good and bad time of the measurement window in scope (load-based availability). */
+  availabilityTime(scope: { server?: string; tool?: string }): TimeSplit {
+    return this.availability.time(scope, performance.now());
+  }
+
+  /** Raw counts of the measurement window in scope, failures by kind, and the closed model's missed calls. */
+  callCounts(scope: { server?: string; tool?: string }): { ok: number; failed: { tool: number; protocol: number; transport: number }; timeouts: number; missed: number } {
+    const failed = { tool: 0, protocol: 0, transport: 0 };
+    let timeouts = 0;
+    for (const f of this.failures.values()) {
+      if (scope.server !== undefined && f.server !== scope.server) continue;
+      if (scope.tool !== undefined && f.tool !== scope.tool) continue;
+      failed.tool += f.tool_;
+      failed.protocol += f.protocol;
+      failed.transport += f.transport;
+      timeouts += f.timeouts;
+    }
+    return { ok: this.count(scope, ["ok"]), failed, timeouts, missed: this.availability.missed(scope) };
+  }
+
+  /** One row per server x tool called in the measurement window. */
+  callSummaries(): CallCounts[] {
+    const pairs = new Map<string, { server: string; tool: string }>();
+    for (const e of this.histograms.values()) if (e.phase === "measure") pairs.set(`${e.server}\u0000${e.tool}`, { server: e.server, tool: e.tool });
+    return [...pairs.values()]
+      .sort((a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool))
+      .map(({ server, tool }) => {
+        const c = this.callCounts({ server, tool });
+        const failed = c.failed.tool + c.failed.protocol + c.failed.transport;
+        const raw = c.ok + failed;
+        return {
+          server,
+          tool,
+          ok: c.ok,
+          failed: c.failed,
+          timeouts: c.timeouts,
+          missed: c.missed,
+          successRate: { raw: raw > 0 ? c.ok / raw : null, corrected: raw + c.missed > 0 ? c.ok / (raw + c.missed) : null },
+        };
+      });
   }
 
   /**

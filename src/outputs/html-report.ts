@@ -36,6 +36,7 @@ import {
   worstRto,
   worstVerdict,
 } from "./format.js";
+import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, exitsSummary, harnessDelayText } from "./availability-format.js";
 
 // ---------------------------------------------------------------------------
 // Escaping
@@ -190,6 +191,10 @@ function attention(run: RunRecord): string {
   for (const s of run.scenarios) {
     if (s.status === "error") {
       items.push(`<li><span class="badge error">Error</span> <strong>${e(scenarioLabel(s))}</strong> did not run to the end: ${e(s.error ?? "unknown error")}</li>`);
+    }
+    for (const server of new Set((s.serverExits ?? []).map((x) => x.server))) {
+      const exits = (s.serverExits ?? []).filter((x) => x.server === server);
+      items.push(`<li><span class="badge fail">Exited</span> <strong>${e(server)}</strong> <span class="muted">in ${e(scenarioLabel(s))}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${e(exitsSummary(exits, 2))}</li>`);
     }
     for (const slo of s.slos) {
       if (slo.verdict === "pass") continue;
@@ -377,10 +382,11 @@ function errorsTable(s: ScenarioResult): string {
   if (s.errors.length === 0) return `<h3>Errors</h3><p class="muted">No failed calls.</p>`;
   const rows = [...s.errors]
     .sort((a, b) => b.count - a.count)
-    .map((x) => `<tr><td>${e(x.server)}</td><td>${e(x.tool)}</td><td><span class="badge fail">${e(x.outcome)}</span></td><td class="num">${int(x.count)}</td><td class="message"><code>${e(x.message)}</code></td></tr>`);
+    .map((x) => `<tr><td>${e(x.server)}</td><td>${e(x.tool)}</td><td>${x.kind ? e(FAILURE_KIND_WORD[x.kind]) : "-"}</td><td><span class="badge fail">${e(x.outcome)}</span></td><td class="num">${int(x.count)}</td><td class="message"><code>${e(x.message)}</code></td></tr>`);
   return `<h3>Errors</h3>
+<p class="small muted">${e(RULES.failureKinds)}</p>
 <div class="table-wrap"><table>
-  <thead><tr><th>Server</th><th>Tool</th><th>Outcome</th><th class="num">Count</th><th>Message</th></tr></thead>
+  <thead><tr><th>Server</th><th>Tool</th><th>Kind</th><th>Outcome</th><th class="num">Count</th><th>Message</th></tr></thead>
   <tbody>${rows.join("")}</tbody>
 </table></div>`;
 }
@@ -443,7 +449,7 @@ ${kv([
   ["late sends", `${int(load.lateSends)} (${pct(lateShare)}, > ${load.lateThresholdMs} ms late)`, lateShare > 0.01 ? "warn" : undefined],
   ["dropped", `${int(load.dropped)} (${pct(droppedShare)})`, droppedShare > 0.01 ? "warn" : undefined],
   ["generator CPU", `${(load.generatorCpu * 100).toFixed(0)} % of one core`, load.generatorCpu >= 0.9 ? "warn" : undefined],
-  ["event loop delay p99", `${ms(load.eventLoopDelayP99Ms)} ms`],
+  ["harness event-loop delay p99", harnessDelayText(load)],
 ])}</div>`;
 }
 
@@ -695,6 +701,40 @@ function capacitySection(s: ScenarioResult, si: number): string {
 </div>`;
 }
 
+/** Availability by load and by probe, raw and corrected call counts, and server processes that exited. */
+function availabilityBlock(s: ScenarioResult): string {
+  const parts: string[] = [];
+  const a = s.availability;
+  if (a && a.figures.length > 0) {
+    const rows = availabilityRows(a.figures).map((r) => `<tr><td><strong>${e(r.server)}</strong></td><td class="num">${e(r.loadShare)}</td><td class="small">${e(r.loadTime)}</td><td class="num">${e(r.probeShare)}</td><td class="small">${e(r.probeCounts)}</td><td>${e(r.judgedBy)}</td></tr>`);
+    parts.push(`<h3>Availability</h3>
+<p class="definition">${e(a.definition)}</p>
+<div class="table-wrap"><table>
+  <thead><tr><th>Server</th><th class="num">Load</th><th>Load basis</th><th class="num">Probe</th><th>Probe basis</th><th>Judged by</th></tr></thead>
+  <tbody>${rows.join("")}</tbody>
+</table></div>`);
+  }
+  if (s.calls?.length) {
+    const rows = callRows(s.calls).map((r) => `<tr><td>${e(r.server)}</td><td>${e(r.tool)}</td><td class="num">${e(r.ok)}</td><td class="num">${e(r.tool_)}</td><td class="num">${e(r.protocol)}</td><td class="num">${e(r.transport)}</td><td class="num">${e(r.missed)}</td><td class="num">${e(r.raw)}</td><td class="num">${e(r.corrected)}</td></tr>`);
+    parts.push(`<h3>Calls: raw and corrected</h3>
+<p class="small muted">${e(RULES.correctedCounts)} Here: ${e(a?.correctionNote ?? "")}.</p>
+<div class="table-wrap"><table>
+  <thead><tr><th>Server</th><th>Tool</th><th class="num">Ok</th><th class="num">Tool errors</th><th class="num">Protocol errors</th><th class="num">Transport failures</th><th class="num">Missed (not sent)</th><th class="num">Success raw</th><th class="num">Success corrected</th></tr></thead>
+  <tbody>${rows.join("")}</tbody>
+</table></div>`);
+  }
+  if (s.serverExits?.length) {
+    const rows = s.serverExits.map((x) => `<tr><td><code>${e(x.session)}</code></td><td class="num">${e(formatAt(x.atMs))}</td><td>${e(exitHow(x))}</td><td class="message"><code>${e(x.stderr.join("\n") || "(nothing)")}</code></td></tr>`);
+    parts.push(`<h3>Server processes that exited</h3>
+<p class="small muted">Every server process that exited while the scenario ran, fault or not; times from the start of the measurement window. ${e(RULES.deadSessions)}</p>
+<div class="table-wrap"><table>
+  <thead><tr><th>Session</th><th class="num">At</th><th>How</th><th>Last stderr</th></tr></thead>
+  <tbody>${rows.join("")}</tbody>
+</table></div>`);
+  }
+  return parts.join("\n");
+}
+
 function scenarioSection(s: ScenarioResult, si: number): string {
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
   for (const slo of s.slos) counts[slo.verdict]++;
@@ -717,6 +757,7 @@ function scenarioSection(s: ScenarioResult, si: number): string {
   ${installTable(s)}
   ${serversTable(s)}
   ${backendsTable(s)}
+  ${availabilityBlock(s)}
   ${latencyTable(s.latency)}
   ${charts(s, si)}
   ${errorsTable(s)}
@@ -729,6 +770,7 @@ function notes(run: RunRecord): string {
   return `<section class="card" id="notes">
   <h2>Notes</h2>
   ${run.notes.length > 0 ? `<ul>${run.notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : `<p class="muted">None.</p>`}
+  ${run.scenarios.some((x) => x.load) ? `<h3>How availability, success rate and latency verdicts are measured</h3><ul>${[run.scenarios.find((x) => x.availability)?.availability?.definition, RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].filter((x): x is string => x !== undefined).map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : ""}
   <p class="small muted">${e(h.name)} ${e(h.version)} · status ${e(run.status)} · <code>${e(run.command.join(" "))}</code> ·
     the complete record is embedded in this file (<code>#run-data</code>) and written beside it as <code>results.json</code>.</p>
 </section>`;

@@ -6,6 +6,7 @@
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
 import { scenarioLabel } from "./format.js";
+import { exitsFor, exitsSummary } from "./availability-format.js";
 
 /**
  * No XML library: escaping text and attribute values needs five replacements
@@ -45,11 +46,15 @@ function sourceText(slo: SloResult): string {
   return `${s.document}, ${lines}`;
 }
 
-function sloCase(slo: SloResult, classname: string): Case {
+function sloCase(slo: SloResult, classname: string, scenario: ScenarioResult): Case {
   const name = `${slo.id}: ${slo.objective}`;
   const standIn = slo.standIn ? " (measured against a stand-in, not the real API)" : "";
+  // A server that crashed is what a CI reader must see first, in the failure message itself.
+  const exits = exitsFor(scenario, slo);
+  const exited = exits.length ? `; server process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits)}` : "";
   if (slo.verdict === "fail") {
     const body = [
+      ...(exits.length ? [`server processes that exited: ${exitsSummary(exits, 10)}`] : []),
       `source: ${sourceText(slo)}`,
       ...(slo.source.quote ? [`quote: ${slo.source.quote}`] : []),
       `reason: ${slo.reason}${standIn}`,
@@ -64,12 +69,12 @@ function sloCase(slo: SloResult, classname: string): Case {
       time: 0,
       kind: "failure",
       type: "slo-breach",
-      message: `measured ${slo.measuredText}, objective ${slo.objective}, margin ${slo.marginText}`,
+      message: `measured ${slo.measuredText}, objective ${slo.objective}, margin ${slo.marginText}${exited}`,
       body,
     };
   }
   if (slo.verdict === "inconclusive") {
-    return { name, classname, time: 0, kind: "skipped", message: `inconclusive: ${slo.reason}${standIn}` };
+    return { name, classname, time: 0, kind: "skipped", message: `inconclusive: ${slo.reason}${standIn}${exited}` };
   }
   return { name, classname, time: 0, kind: "pass" };
 }
@@ -86,7 +91,7 @@ function scenarioCases(scenario: ScenarioResult): Case[] {
     const message = "the run was interrupted before this scenario finished; its SLOs may rest on partial data";
     cases.push({ name: "scenario", classname, time, kind: "error", type: "interrupted", message });
   }
-  for (const slo of scenario.slos) cases.push(sloCase(slo, classname));
+  for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario));
   return cases;
 }
 

@@ -93,8 +93,9 @@ describe("renderSummaryMarkdown", () => {
     // Comparisons stay readable in the raw file.
     expect(escapeMarkdownCell("p99 < 25 ms")).toBe("p99 < 25 ms");
     expect(escapeMarkdownCell("&amp; <b>")).toBe("&amp;amp; &lt;b>");
+    // The errors table: server, tool, kind, outcome, count, message (the message must not add a column).
     for (const row of lines.filter((l) => l.startsWith("| ") && l.includes("MCP error"))) {
-      expect(row.split(/(?<!\\)\|/).length).toBe(7);
+      expect(row.split(/(?<!\\)\|/).length).toBe(8);
     }
   });
 });

@@ -17,6 +17,7 @@ import {
   worstRto,
   worstVerdict,
 } from "./format.js";
+import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -302,6 +303,46 @@ function serversSection(scenario: ScenarioResult): string[] {
   ];
 }
 
+/** Time-based availability (load and probe), raw and corrected counts by failure kind, server processes that exited. */
+function availabilitySection(scenario: ScenarioResult): string[] {
+  const out: string[] = [];
+  const a = scenario.availability;
+  if (a && a.figures.length > 0) {
+    out.push(
+      "",
+      "Availability (time-based: good time / observed time; the probe measures the same independently of the load):",
+      "",
+      ...table(
+        ["server", "load", "load basis", "probe", "probe basis", "judged by"],
+        availabilityRows(a.figures).map((r) => [r.server, r.loadShare, r.loadTime, r.probeShare, r.probeCounts, r.judgedBy]),
+      ),
+    );
+  }
+  if (scenario.calls?.length) {
+    out.push(
+      "",
+      `Calls (failures by kind; success rate raw and corrected: ${escapeMarkdownCell(a?.correctionNote ?? "")}):`,
+      "",
+      ...table(
+        ["server", "tool", "ok", "tool errors", "protocol errors", "transport failures", "missed (not sent)", "success raw", "success corrected"],
+        callRows(scenario.calls).map((r) => [r.server, r.tool, r.ok, r.tool_, r.protocol, r.transport, r.missed, r.raw, r.corrected]),
+      ),
+    );
+  }
+  if (scenario.serverExits?.length) {
+    out.push(
+      "",
+      "**Server processes that exited** (times from the start of the measurement window):",
+      "",
+      ...table(
+        ["session", "at", "how", "last stderr"],
+        scenario.serverExits.map((x) => [x.session, formatAt(x.atMs), exitHow(x), x.stderr.join(" | ") || "(nothing)"]),
+      ),
+    );
+  }
+  return out;
+}
+
 function scenarioSection(scenario: ScenarioResult): string[] {
   const variant = scenario.variant ? ` \`${scenario.variant.replace(/`/g, "'")}\`` : "";
   const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}${variant}`, ""];
@@ -316,15 +357,17 @@ function scenarioSection(scenario: ScenarioResult): string[] {
   out.push(...serversSection(scenario));
   out.push(...capacitySection(scenario));
   out.push(...recoverySection(scenario));
+  out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
+  if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
   if (scenario.errors.length > 0) {
     out.push(
       "",
       "Errors:",
       "",
       ...table(
-        ["server", "tool", "outcome", "count", "message"],
-        scenario.errors.map((e) => [e.server, e.tool, e.outcome, String(e.count), e.message]),
+        ["server", "tool", "kind", "outcome", "count", "message"],
+        scenario.errors.map((e) => [e.server, e.tool, e.kind ? FAILURE_KIND_WORD[e.kind] : "-", e.outcome, String(e.count), e.message]),
       ),
     );
   }
@@ -375,5 +418,8 @@ export function renderSummaryMarkdown(run: RunRecord): string {
   if (run.notes.length > 0) {
     lines.push("## Notes", "", ...run.notes.map((n) => `- ${escapeMarkdownCell(n)}`), "");
   }
+  // The measurement rules behind availability, success rate, failure kinds and latency verdicts.
+  const definition = run.scenarios.find((x) => x.availability)?.availability?.definition;
+  if (run.scenarios.some((x) => x.load)) lines.push("## How availability, success rate and latency verdicts are measured", "", ...[...(definition ? [definition] : []), RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].map((n) => `- ${escapeMarkdownCell(n)}`), "");
   return lines.join("\n");
 }

@@ -31,6 +31,14 @@ export type RunStatus = "completed" | "interrupted" | "error";
 
 export type Outcome = "ok" | "error" | "timeout";
 
+/**
+ * What kind of failure a failed call was (../shared/measurement.md):
+ *  - tool: the server answered that the call failed (`isError`, or a JSON-RPC error response);
+ *  - protocol: an answer came that does not parse or breaks the schema (the call may have taken effect);
+ *  - transport: no answer at all (the connection or process is gone, or the deadline passed: every timeout).
+ */
+export type FailureKind = "tool" | "protocol" | "transport";
+
 /** Where an SLO's target came from: a document of ../shared/seeds and its line(s). */
 export interface SloSource {
   /** e.g. "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)" or "scenarios/x.yaml" */
@@ -102,8 +110,62 @@ export interface ErrorSummary {
   server: string;
   tool: string;
   outcome: Exclude<Outcome, "ok">;
+  /** Absent only in records written before failures were told apart. */
+  kind?: FailureKind;
   message: string;
   count: number;
+}
+
+/**
+ * Calls to one server and tool in the measurement window: raw counts by outcome and failure
+ * kind, and the closed model's corrected count (see ../shared/measurement.md, "Availability and
+ * success rate"): calls an agent would have sent while stuck on a timed-out call or backing off
+ * from a lost session. Missed calls count as failed; success rate and error rate use the corrected counts.
+ */
+export interface CallCounts {
+  server: string;
+  tool: string;
+  ok: number;
+  failed: { tool: number; protocol: number; transport: number };
+  /** Of failed.transport, how many passed their deadline. */
+  timeouts: number;
+  /** Intended calls that could not be sent (closed model only; 0 in the open model, which counts scheduled calls). */
+  missed: number;
+  successRate: { raw: number | null; corrected: number | null };
+}
+
+/** Availability of one server (or "*": all of them) by the two independent measures. */
+export interface AvailabilityFigure {
+  server: string;
+  /** From the load: good time / observed time, summed over the agents' timelines. */
+  load: { goodMs: number; badMs: number; ratio: number | null; trials: number } | null;
+  /** From the always-on probe: ok probes / probes sent in the window. */
+  probe: { tool: string; intervalMs: number; timeoutMs: number; probes: number; ok: number; ratio: number | null; source: "availability-probe" | "fault-probe" } | null;
+  /** Which figure judges this scope's availability SLOs. */
+  judgedBy: "load" | "probe" | null;
+}
+
+export interface AvailabilitySummary {
+  definition: string;
+  figures: AvailabilityFigure[];
+  /** The probe as configured; null when the scenario turned it off (or a capacity search, whose steps judge the load). */
+  probe: { intervalMs: number; timeoutMs: number } | null;
+  /** Whether call counts carry the closed model's correction, and if not, why. */
+  countsCorrected: boolean;
+  correctionNote: string;
+}
+
+/** A server process that exited while the scenario ran (a crash, a kill), whether or not a fault was injected. */
+export interface ServerExit {
+  server: string;
+  /** "redis#0" (agent 0's session), "redis#-1" (an auxiliary session: probe or writer). */
+  session: string;
+  /** ms from the start of the measurement window (negative: before it) */
+  atMs: number;
+  code: number | null;
+  signal: string | null;
+  /** Its last informative stderr lines (bounded). */
+  stderr: string[];
 }
 
 export interface ServerInfo {
@@ -148,8 +210,14 @@ export interface LoadSummary {
   throughput: number;
   /** load generator health: share of one core used by the harness process, 0..1+ */
   generatorCpu: number;
-  /** event-loop delay p99 of the harness during the window, ms */
+  /**
+   * Event-loop delay p99 of the harness during the window, ms: how late the harness could have
+   * noticed an answer, so how much too long a latency sample can be. Beyond the monitor's own
+   * sampling interval (Node reports interval + delay; the interval is taken off).
+   */
   eventLoopDelayP99Ms: number;
+  /** False when the samples were not timed by the harness's event loop (k6 times its own). */
+  harnessTimed?: boolean;
 }
 
 export interface CoordinationSummary {
@@ -360,6 +428,12 @@ export interface ScenarioResult {
   install?: InstallResult[];
   /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */
   capacity?: CapacityResult;
+  /** Time-based availability per server and overall, load-based and probe-based. */
+  availability?: AvailabilitySummary;
+  /** Raw and corrected call counts per server x tool, failures by kind. */
+  calls?: CallCounts[];
+  /** Server processes that exited during the scenario, with their exit code or signal and last stderr. */
+  serverExits?: ServerExit[];
   slos: SloResult[];
 }
 

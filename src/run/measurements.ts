@@ -8,8 +8,52 @@ import type { CallContext } from "../drivers/sdk-driver.js";
 import type { FaultsOutcome } from "../faults/experiment.js";
 import type { Histogram } from "../metrics/histogram.js";
 import type { Recorder } from "../metrics/recorder.js";
-import type { CacheSummary, ServerInfo } from "../results/types.js";
-import type { Measurements } from "../slo/evaluate.js";
+import type { AvailabilityFigure, AvailabilitySummary, CacheSummary, ServerInfo } from "../results/types.js";
+import type { AvailabilityMeasure, Measurements, Scope } from "../slo/evaluate.js";
+import type { ProbeCount } from "./availability-probe.js";
+
+export const AVAILABILITY_DEFINITION =
+  "Availability is time-based: good time / observed time, per server and overall. Each agent's time with each server is cut into good and bad: " +
+  "time inside a call that succeeded, and the time after it until the agent's next call to that server, is good; time inside a call that failed or passed its deadline, " +
+  "and from then until the agent's next success, is bad (a backoff after a lost session included). Clipped to the measurement window; time before an agent's first call is not observed. " +
+  "The always-on probe (its own session, one call with a deadline per interval) measures the same independently of the load: ok probes / probes. " +
+  "The load's figure judges the SLO whenever the load called the scope, the probe's otherwise; a verdict uses the 95 % Wilson interval over the corrected count of intended calls " +
+  "(availability x calls successes), or over the probes when the probe judges.";
+
+/** Load-based and probe-based availability of one scope, as the evaluator sees it. */
+function availabilityIn(scope: Scope, recorder: Recorder, probes: readonly ProbeCount[]): AvailabilityMeasure {
+  const time = recorder.availabilityTime(scope);
+  const c = recorder.callCounts(scope);
+  const trials = c.ok + c.failed.tool + c.failed.protocol + c.failed.transport + c.missed;
+  // A tool scope has no probe of its own unless the probe calls that very tool.
+  const own = probes.filter((p) => (scope.server === undefined || p.server === scope.server) && (scope.tool === undefined || p.tool === scope.tool));
+  const probe =
+    own.length === 0
+      ? undefined
+      : { ok: own.reduce((a, p) => a + p.ok, 0), probes: own.reduce((a, p) => a + p.probes, 0), tool: [...new Set(own.map((p) => p.tool))].join(", "), intervalMs: Math.max(...own.map((p) => p.intervalMs)) };
+  return { load: time.goodMs + time.badMs > 0 ? { ...time, trials } : undefined, probe };
+}
+
+/** The availability block of results.json: every server and "*" (all), load and probe side by side. */
+export function availabilitySummary(o: { servers: readonly string[]; recorder: Recorder; probes: readonly ProbeCount[]; probe: { intervalMs: number; timeoutMs: number } | null; correctionNote: string }): AvailabilitySummary {
+  const figure = (server: string | undefined): AvailabilityFigure => {
+    const a = availabilityIn(server === undefined ? {} : { server }, o.recorder, o.probes);
+    const own = o.probes.filter((p) => server === undefined || p.server === server);
+    const load = a.load ? { goodMs: a.load.goodMs, badMs: a.load.badMs, ratio: a.load.goodMs / (a.load.goodMs + a.load.badMs), trials: a.load.trials } : null;
+    const probe =
+      a.probe && own.length > 0
+        ? { tool: a.probe.tool, intervalMs: a.probe.intervalMs, timeoutMs: Math.max(...own.map((p) => p.timeoutMs)), probes: a.probe.probes, ok: a.probe.ok, ratio: a.probe.probes > 0 ? a.probe.ok / a.probe.probes : null, source: own.every((p) => p.source === "fault-probe") ? ("fault-probe" as const) : ("availability-probe" as const) }
+        : null;
+    return { server: server ?? "*", load, probe, judgedBy: load && load.trials > 0 ? "load" : probe && probe.probes > 0 ? "probe" : null };
+  };
+  return {
+    definition: AVAILABILITY_DEFINITION,
+    figures: [...o.servers.map((x) => figure(x)), figure(undefined)],
+    probe: o.probe,
+    countsCorrected: o.recorder.countsCorrected,
+    correctionNote: o.correctionNote,
+  };
+}
 
 export function recorderMeasurements(o: {
   scenario: Scenario;
@@ -22,12 +66,21 @@ export function recorderMeasurements(o: {
   coordination?: { histogram: Histogram } | undefined;
   cache?: CacheSummary | undefined;
   faults?: FaultsOutcome | undefined;
+  /** Probe counts per server over the window (availability probe and fault probe); none when off. */
+  probes?: readonly ProbeCount[];
+  /** The harness's event-loop delay p99 over the window, when the harness timed the samples. */
+  harnessDelayMs: number | undefined;
 }): Measurements {
   const { scenario: s, recorder, calls } = o;
   return {
     servers: s.servers.map((d) => d.name),
     latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
-    calls: (scope) => ({ ok: recorder.count(scope, ["ok"]), failed: recorder.count(scope, ["error", "timeout"]) }),
+    calls: (scope) => {
+      const c = recorder.callCounts(scope);
+      return { ok: c.ok, failed: c.failed.tool + c.failed.protocol + c.failed.transport, missed: c.missed };
+    },
+    availability: (scope) => availabilityIn(scope, recorder, o.probes ?? []),
+    harnessDelayMs: () => o.harnessDelayMs,
     throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: o.measuredMs, generatorLimit: o.generatorLimit }),
     coordination: () => o.coordination?.histogram,
     cache: () => (o.cache ? { hits: o.cache.client.hits, misses: o.cache.client.misses } : undefined),

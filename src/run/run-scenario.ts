@@ -12,7 +12,8 @@ import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/s
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
-import { recorderMeasurements } from "./measurements.js";
+import { availabilitySummary, recorderMeasurements } from "./measurements.js";
+import { AvailabilityProbe, faultProbeCount, type ProbeCount } from "./availability-probe.js";
 import { emptyScenarioResult } from "../results/empty.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
@@ -81,6 +82,9 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
   let pool: SessionPool | undefined;
   let httpEndpoints: HttpEndpoints | undefined;
   let experiment: FaultExperiment | undefined;
+  let availabilityProbe: AvailabilityProbe | undefined;
+  /** Where exits are dated from: the window's start once it opened, before that the agents' start. */
+  let windowStart: number | undefined;
   const say = (line: string) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`);
   if (s.variant) base.variant = s.variant;
   try {
@@ -109,6 +113,7 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     // An external driver (k6, autocannon) opens its agents' sessions itself; the harness keeps one
     // control session per server, for tools/list and the start time.
     await pool.startAgents(s.servers, s.driver === "sdk" ? s.agents : 1);
+    windowStart = performance.now();
     const sessions = pool.sessions;
     for (const [server, tools] of toolsUsed(s)) {
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
@@ -145,8 +150,23 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       if (signal.aborted) base.status = "interrupted";
       return base;
     }
-    const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now() });
-    const calls = new CallContext(recorder, agents, s.callTimeoutMs);
+    if (s.availabilityProbe) {
+      availabilityProbe = new AvailabilityProbe({
+        scenario: s,
+        pool,
+        runId: opts.runId,
+        sandbox: endpoints.sandbox,
+        ...s.availabilityProbe,
+        // One probe per server: where the fault experiment probes, its points are counted instead.
+        probedElsewhere: new Set(s.recovery ? [s.recovery.probe.server] : []),
+      });
+      await availabilityProbe.prepare();
+    }
+    // Only the SDK driver says which agent sent a call: the count correction needs each agent's pace.
+    const correctCounts = s.load.model === "closed" && s.driver === "sdk";
+    const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now(), correctCounts });
+    const calls = new CallContext(recorder, agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
+    calls.signal = signal;
     if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
     const workload = prepareWorkload(s, {
       calls,
@@ -172,10 +192,13 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     experiment?.startBeforeWindow();
     await experiment?.lead(s.warmupMs);
     const urls = new Map((httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
-    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> =>
-      external
+    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> => {
+      // The availability probe runs through the measurement window, from its first call.
+      if (phase === "measure") availabilityProbe?.start();
+      return external
         ? external.runPhase({ scenario: s, phase, durationMs, count, urls, recorder, registry, runId: opts.runId, signal, onTick })
         : runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs, count, signal, onTick });
+    };
 
     if (s.warmupMs > 0 && !signal.aborted) {
       say(`warm-up ${formatMs(s.warmupMs)}${external ? ` (${external.name})` : ""}`);
@@ -196,6 +219,9 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       recorder.startMeasuring(measureStart);
       stats = await loadPhase("measure", s.durationMs, s.count, tick("measure", s.durationMs));
       recorder.stopMeasuring(performance.now());
+      // External drivers open the window themselves (after their handshakes): date exits from that.
+      windowStart = recorder.windowStart;
+      await availabilityProbe?.stop();
       if (experiment) {
         say("waiting for recovery, then reading back what was written");
         faultsOutcome = await experiment.finish();
@@ -222,6 +248,8 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       throughput: measuredMs > 0 ? (recorder.count({}, ["ok"]) * 1000) / measuredMs : 0,
       generatorCpu: stats?.cpu ?? 0,
       eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
+      // k6 times its calls in its own process: the harness's event loop is not their clock.
+      harnessTimed: s.driver !== "k6",
     };
     base.load = load;
     base.latency = recorder.latencySummaries();
@@ -239,8 +267,22 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
       if (faultsOutcome.probe) base.probe = faultsOutcome.probe;
     }
 
+    const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
+    base.calls = recorder.callSummaries();
+    base.availability = availabilitySummary({
+      servers: s.servers.map((d) => d.name),
+      recorder,
+      probes,
+      probe: s.availabilityProbe ?? null,
+      correctionNote: correctCounts
+        ? "closed model: a timed-out call and a backoff after a lost session also count the calls the agent would have sent meanwhile at its recent pace (missed, counted as failed)"
+        : s.load.model === "open"
+          ? "open model: calls are sent on schedule whatever the answers, so the raw counts already hold every intended call"
+          : `closed model with the ${s.driver} driver, which does not say which agent sent a call: raw counts, not corrected`,
+    });
     const limit = generatorLimit(stats, { droppedIsBacklog: false });
-    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome });
+    const harnessDelayMs = load.harnessTimed === false ? undefined : load.eventLoopDelayP99Ms;
+    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome, probes, harnessDelayMs });
     base.slos = evaluateSlos(s.slos, measurements);
   } catch (err) {
     if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";
@@ -252,6 +294,12 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     }
   } finally {
     say("stopping");
+    await availabilityProbe?.stop();
+    if (pool && (pool.exits.length > 0 || pool.exitsNotKept > 0)) {
+      const from = windowStart ?? performance.now();
+      base.serverExits = pool.exits.map((x) => ({ server: x.server, session: `${x.server}#${x.agent}`, atMs: x.at - from, code: x.code, signal: x.signal, stderr: x.stderr }));
+      if (pool.exitsNotKept > 0) say(`${pool.exitsNotKept} further server process exits not kept`);
+    }
     if (base.upstreams && stack?.upstreams) base.upstreams = await stack.upstreams().catch(() => base.upstreams);
     await experiment?.rollback();
     await pool?.closeAll();

@@ -25,7 +25,8 @@ import type { ExporterListenOptions } from "../monitoring/exporter.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
-  "Latency SLOs judge ok and timed-out calls (a timeout counts at its deadline); failed calls count against success rate and availability instead.",
+  "Latency SLOs judge ok and timed-out calls (a timeout counts at its deadline); failed calls count against success rate instead, and against availability as bad time.",
+  "Availability is time-based (good time / observed time, from the load and from an always-on probe); success and error rates use corrected counts in the closed model; latency verdicts allow for the harness's own event-loop delay. The rules are stated at the end of the report.",
   "A percentile objective (p99 < T) is judged on the share of samples under T with a Wilson interval, so a small run can only be inconclusive, never a pass.",
   "Warm-up calls are recorded apart and never judged.",
 ];

@@ -6,6 +6,7 @@
  * where the agent (or the probe) will pick it up on its next call.
  */
 import type { ServerDefinition } from "../catalog/servers.js";
+import type { ExitInfo } from "../stack/managed-process.js";
 import type { Agent } from "../drivers/sdk-driver.js";
 import { HarnessError } from "../errors.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
@@ -32,6 +33,25 @@ const RESTART_BACKOFF_MS = 200;
 /** Agent ids of auxiliary sessions are negative, so they never collide with load agents. */
 export const PROBE_AGENT = -1;
 export const WRITER_AGENT = -2;
+/** The always-on availability probe's session (src/run/availability-probe.ts). */
+export const AVAILABILITY_PROBE_AGENT = -3;
+
+/** Process exits kept per scenario: a crash-looping server under a supervisor must not fill memory. */
+const MAX_EXITS = 100;
+/** Informative stderr lines kept per exit, and their length. */
+const EXIT_STDERR_LINES = 5;
+const EXIT_STDERR_CHARS = 300;
+
+/** A server process that exited while the scenario ran, not because the harness stopped it. */
+export interface SessionExit {
+  server: string;
+  agent: number;
+  /** performance.now() */
+  at: number;
+  code: number | null;
+  signal: string | null;
+  stderr: string[];
+}
 
 export interface PoolEvent {
   /** performance.now() */
@@ -67,6 +87,10 @@ export class SessionPool {
   captureLogs = false;
   private logEvents = 0;
   readonly events: PoolEvent[] = [];
+  /** Every server process that exited on its own or was killed, fault or not (bounded). */
+  readonly exits: SessionExit[] = [];
+  /** Exits beyond MAX_EXITS, counted only. */
+  exitsNotKept = 0;
   readonly stdioLayers = new Map<string, StdioFaultLayer>();
 
   constructor(
@@ -92,7 +116,7 @@ export class SessionPool {
     const s = await startSession({ def, agent, endpoints: this.opts.endpoints, registry: this.opts.registry, timeoutMs: this.opts.startTimeoutMs, ...(layer && { stdioFaults: layer }) });
     this.live.set(this.key(def.name, agent), s);
     if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
-    void s.process.exited.then((exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`), () => this.onExit(s, "spawn failure"));
+    void s.process.exited.then((exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`, exit), () => this.onExit(s, "spawn failure"));
     s.process.onLine((line) => {
       if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || !informativeLine(line)) return;
       this.logEvents++;
@@ -101,15 +125,17 @@ export class SessionPool {
     return s;
   }
 
-  private onExit(s: McpSession, how: string): void {
+  private onExit(s: McpSession, how: string, exit?: ExitInfo): void {
     if (this.closing) return;
     const name = this.key(s.server.name, s.agent);
     // The informative lines of a crash, not the stack frames or the runtime's version footer.
-    const tail = s.process
-      .stderrTail(30)
-      .filter(informativeLine)
-      .slice(-2)
-      .map((l) => l.slice(0, 160));
+    const informative = s.process.stderrTail(50).filter(informativeLine);
+    if (exit) {
+      if (this.exits.length < MAX_EXITS) {
+        this.exits.push({ server: s.server.name, agent: s.agent, at: performance.now(), code: exit.code, signal: exit.signal, stderr: informative.slice(-EXIT_STDERR_LINES).map((l) => l.slice(0, EXIT_STDERR_CHARS)) });
+      } else this.exitsNotKept++;
+    }
+    const tail = informative.slice(-2).map((l) => l.slice(0, 160));
     this.events.push({ at: performance.now(), kind: "exit", text: `${name} exited (${how})${tail.length ? `; its last stderr: ${tail.join(" | ")}` : ""}` });
     if (!this.supervisor || this.live.get(name) !== s) return;
     const n = (this.restarts.get(name) ?? 0) + 1;

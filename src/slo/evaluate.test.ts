@@ -42,6 +42,100 @@ describe("judgeInterval", () => {
   });
 });
 
+describe("latency verdicts allow for the harness's own delay (measurement.md, Harness timing error)", () => {
+  // 95 % of samples at 20 ms, 5 % at 30 ms: p99 < 25 ms fails, by a 5 ms miss.
+  const p99Miss = histogramOf([...Array(950).fill(20), ...Array(50).fill(30)]);
+  // Mean 20 ms: "<= 18 ms" misses by 2 ms.
+  const meanMiss = histogramOf(Array.from({ length: 400 }, (_, i) => 19 + (i % 3)));
+  const judge = (metric: string, objective: string, h: Histogram, delay: number | undefined, family: "latency" | "coordination" = "latency") =>
+    evaluateSlos(
+      [slo(family === "latency" ? metric : metric.replace("latency", "coordination_latency"), objective)],
+      measurements({ latency: () => h, coordination: () => h, harnessDelayMs: () => delay }),
+    )[0]!;
+
+  it.each(["latency", "coordination"] as const)("%s p99: a miss smaller than the delay is inconclusive, a larger one fails", (family) => {
+    const small = judge("latency.p99", "< 25ms", p99Miss, 10, family);
+    expect(small.verdict).toBe("inconclusive");
+    expect(small.reason).toMatch(/harness's own event-loop delay \(p99 10(\.0)? ms/);
+    expect(small.reason).toMatch(/could account for the miss/);
+    const large = judge("latency.p99", "< 25ms", p99Miss, 2, family);
+    expect(large.verdict).toBe("fail");
+    expect(large.reason).toMatch(/stands against 27/);
+    // The measured value and the margin stay those against the real target.
+    expect(small.measured).toBe(large.measured);
+    expect(small.margin).toBeLessThan(0);
+  });
+
+  it("mean: a 2 ms miss is inconclusive with a 5 ms delay, a fail with a 1 ms delay", () => {
+    expect(judge("latency.mean", "<= 18ms", meanMiss, 0).verdict).toBe("fail");
+    expect(judge("latency.mean", "<= 18ms", meanMiss, 5).verdict).toBe("inconclusive");
+    expect(judge("latency.mean", "<= 18ms", meanMiss, 1).verdict).toBe("fail");
+  });
+
+  it("max: a 5 ms miss is inconclusive with a 10 ms delay, a fail with a 2 ms delay", () => {
+    const h = histogramOf([...Array(100).fill(10), 30]);
+    expect(judge("latency.max", "< 25ms", h, 10).verdict).toBe("inconclusive");
+    expect(judge("latency.max", "< 25ms", h, 2).verdict).toBe("fail");
+  });
+
+  it("a pass stays a pass whatever the delay (percentile, mean, max)", () => {
+    const fast = histogramOf(Array.from({ length: 1000 }, (_, i) => 5 + (i % 5)));
+    for (const [metric, objective] of [["latency.p99", "< 25ms"], ["latency.mean", "<= 18ms"], ["latency.max", "< 25ms"]] as const) {
+      for (const delay of [0, 3, 50]) {
+        const r = judge(metric, objective, fast, delay);
+        expect(r.verdict, `${metric} with a ${delay} ms delay`).toBe("pass");
+      }
+    }
+  });
+
+  it("a source with no known harness delay (Prometheus) is judged as before, and says so", () => {
+    const r = judge("latency.p99", "< 25ms", p99Miss, undefined);
+    expect(r.verdict).toBe("fail");
+    expect(r.reason).toMatch(/not known for this source/);
+  });
+});
+
+describe("success rate and availability: corrected counts, time-based availability", () => {
+  it("judges success rate and error rate on the corrected counts, and shows the raw figure beside", () => {
+    // The issue's stall: 6 failures among 31 900 calls sent, and 30 000 calls the agents could not send while they waited.
+    const calls = () => ({ ok: 31_894, failed: 6, missed: 30_000 });
+    const success = evaluateSlos([slo("success_rate", ">= 99.7%")], measurements({ calls }))[0]!;
+    expect(success.verdict).toBe("fail");
+    expect(success.measured).toBeCloseTo(31_894 / 61_900, 6);
+    expect(success.reason).toMatch(/raw 99\.98\d* % of 31900 calls sent; corrected for 30000 calls/);
+    const errors = evaluateSlos([slo("error_rate", "< 5%")], measurements({ calls }))[0]!;
+    expect(errors.verdict).toBe("fail");
+    expect(errors.measured).toBeCloseTo(30_006 / 61_900, 6);
+    // Without missed calls nothing changes.
+    expect(evaluateSlos([slo("success_rate", ">= 99.7%")], measurements({ calls: () => ({ ok: 10_000, failed: 3 }) }))[0]!.verdict).toBe("pass");
+  });
+
+  it("judges availability on the load's good time, over the corrected count of intended calls, with the probe beside", () => {
+    const availability = () => ({ load: { goodMs: 8_000, badMs: 8_000, trials: 60_000 }, probe: { ok: 4, probes: 8, tool: "work", intervalMs: 1000 } });
+    const r = evaluateSlos([slo("availability", ">= 99.9%")], measurements({ availability, calls: () => ({ ok: 31_894, failed: 6, missed: 28_100 }) }))[0]!;
+    expect(r.verdict).toBe("fail");
+    expect(r.measured).toBeCloseTo(0.5, 9);
+    expect(r.samples).toBe(60_000);
+    expect(r.reason).toMatch(/judged on the load/);
+    expect(r.reason).toMatch(/probe \(work every 1 s\): 4 of 8 ok, 50 %/);
+  });
+
+  it("a long, clean load proves 99.9 %; a short one cannot", () => {
+    const judge = (trials: number) => evaluateSlos([slo("availability", ">= 99.9%")], measurements({ availability: () => ({ load: { goodMs: 10_000, badMs: 0, trials }, probe: undefined }) }))[0]!.verdict;
+    expect(judge(100)).toBe("inconclusive");
+    expect(judge(10_000)).toBe("pass");
+  });
+
+  it("falls back to the probe for a server the load never called, and to call counts for a source without a timeline", () => {
+    const probeOnly = evaluateSlos([slo("availability", ">= 99%", { server: "memory" })], measurements({ availability: () => ({ load: { goodMs: 0, badMs: 0, trials: 0 }, probe: { ok: 10, probes: 20, tool: "ping", intervalMs: 1000 } }) }))[0]!;
+    expect(probeOnly.verdict).toBe("fail");
+    expect(probeOnly.reason).toMatch(/judged on the probe/);
+    const callBased = evaluateSlos([slo("availability", ">= 99.9%")], measurements({ calls: () => ({ ok: 990, failed: 10 }) }))[0]!;
+    expect(callBased.verdict).toBe("fail");
+    expect(callBased.reason).toMatch(/counted by calls/);
+  });
+});
+
 describe("evaluateSlos", () => {
   it("never passes an SLO with no samples", () => {
     const [r] = evaluateSlos([slo("latency.p99", "< 25ms")], measurements());

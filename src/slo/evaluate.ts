@@ -35,12 +35,34 @@ export interface LatencyCounts {
   limitation?: string;
 }
 
+/**
+ * Availability in a scope by its two independent measures (../shared/measurement.md,
+ * "Availability and success rate"). Either may be missing.
+ */
+export interface AvailabilityMeasure {
+  /** From the load: good and bad time of the agents' timelines, and the corrected count of intended calls in scope. */
+  load: { goodMs: number; badMs: number; trials: number } | undefined;
+  /** From the always-on probe (or the fault experiment's): ok probes of the probes sent in the window. */
+  probe: { ok: number; probes: number; tool: string; intervalMs: number } | undefined;
+}
+
 /** What the evaluator may ask of a scenario's measurements. */
 export interface Measurements {
   servers: readonly string[];
   /** Latency of ok and timed-out calls in scope (a timeout counts at its deadline). */
   latency(scope: Scope): Histogram | LatencyCounts;
-  calls(scope: Scope): { ok: number; failed: number };
+  /**
+   * Calls in scope: ok, failed (any kind), and `missed`: in the closed model, calls the agents would
+   * have sent while stuck on a timed-out call or backing off from a lost session (all failures).
+   */
+  calls(scope: Scope): { ok: number; failed: number; missed?: number };
+  /** Time-based availability; absent for sources that keep no timeline of the calls (Prometheus). */
+  availability?(scope: Scope): AvailabilityMeasure;
+  /**
+   * The harness's own event-loop delay p99 over the window (ms): the most a latency sample can be
+   * too long by. Undefined when unknown (samples not timed by the harness: k6, Prometheus).
+   */
+  harnessDelayMs?(): number | undefined;
   /** Completed ok calls per second over the window, and why the generator could not be trusted, if so. */
   throughput(scope: Scope): { okCalls: number; windowMs: number; generatorLimit: string | undefined };
   coordination(): Histogram | undefined;
@@ -244,6 +266,79 @@ function judgeCounts(t: Threshold, stat: Statistic, c: LatencyCounts, label: str
   return judgeShare(t, stat, n, below, estimate ?? NaN);
 }
 
+/**
+ * ../shared/measurement.md, "Harness timing error": a sample timed by the harness's event loop can
+ * only be too long, by at most the loop's delay. So for "latency < T" a pass stands, and a fail
+ * stands only if it still fails against T raised by that delay; otherwise the harness's own delay
+ * could account for the miss and the verdict is inconclusive. For "latency > T" (rare) it is the
+ * pass that must survive the raised threshold. The measured value and margin stay those against T.
+ */
+function allowForHarnessDelay(t: Threshold, judge: (threshold: Threshold) => Draft, delayMs: number | undefined): Draft {
+  const d = judge(t);
+  const upper = t.op === "<" || t.op === "<=";
+  const atStake = upper ? d.verdict === "fail" : d.verdict === "pass";
+  if (!atStake) return d;
+  if (delayMs === undefined) return { ...d, reason: `${d.reason}; the harness's own timing delay is not known for this source, so it is not allowed for` };
+  if (delayMs <= 0) return d;
+  const raised = { ...t, value: t.value + delayMs };
+  const again = judge(raised);
+  const delay = `the harness's own event-loop delay (p99 ${formatValue(delayMs, "ms")} over this window)`;
+  if (again.verdict === d.verdict) return { ...d, reason: `${d.reason}; it stands against ${formatValue(raised.value, "ms")}, the target raised by ${delay}` };
+  return {
+    ...d,
+    verdict: "inconclusive",
+    reason: `${d.reason}; but ${delay} could account for the ${upper ? "miss" : "pass"}: against ${formatValue(raised.value, "ms")} it is ${again.verdict === "pass" ? "a pass" : again.verdict}`,
+  };
+}
+
+function pctText(x: number): string {
+  return formatValue(x, "ratio");
+}
+
+function secondsText(ms: number): string {
+  return ms < 1000 ? formatValue(ms, "ms") : `${+(ms / 1000).toFixed(ms >= 100_000 ? 0 : 2)} s`;
+}
+
+/**
+ * Availability: the load's good time / observed time judges whenever the load called the scope;
+ * the probe's ok / sent judges a scope the load never called; both are stated.
+ * The Wilson rule needs trials: the load's are the corrected count of intended calls in scope
+ * (raw calls plus the calls a stall or a backoff kept the agents from sending), with
+ * availability x trials successes; the probe's are its probes.
+ */
+function judgeAvailability(t: Threshold, scope: Scope, m: Measurements): Draft {
+  const a = m.availability?.(scope);
+  if (!a) {
+    const c = m.calls(scope);
+    const d = judgeRatio(t, c.ok, c.ok + c.failed + (c.missed ?? 0), "share of ok calls");
+    return { ...d, reason: `${d.reason}; counted by calls: this source keeps no timeline of the calls, so no time-based availability` };
+  }
+  const probeText = a.probe
+    ? a.probe.probes > 0
+      ? `probe (${a.probe.tool} every ${secondsText(a.probe.intervalMs)}): ${a.probe.ok} of ${a.probe.probes} ok, ${pctText(a.probe.ok / a.probe.probes)}`
+      : `probe (${a.probe.tool}): no probe in the window`
+    : "no probe";
+  const load = a.load;
+  const observed = load ? load.goodMs + load.badMs : 0;
+  if (load && observed > 0 && load.trials > 0) {
+    const ratio = load.goodMs / observed;
+    const d = judgeRatio(t, Math.round(ratio * load.trials), load.trials, "time-based availability, over the corrected count of intended calls");
+    return {
+      ...d,
+      measured: ratio,
+      measuredText: `${pctText(ratio)} of ${secondsText(observed)} observed`,
+      margin: marginOf(t, ratio),
+      marginText: marginText(t, ratio),
+      reason: `judged on the load: good ${secondsText(load.goodMs)} of ${secondsText(observed)} of the agents' time, over ${load.trials} intended calls; ${d.reason}. Beside it, ${probeText}`,
+    };
+  }
+  if (a.probe && a.probe.probes > 0) {
+    const d = judgeRatio(t, a.probe.ok, a.probe.probes, "share of ok probes");
+    return { ...d, reason: `judged on the probe (the load made no call in scope): ${probeText}; ${d.reason}` };
+  }
+  return noData("no call and no probe in scope during the measurement window", "ratio");
+}
+
 function isCounts(h: Histogram | LatencyCounts): h is LatencyCounts {
   return (h as Partial<LatencyCounts>).kind === "counts";
 }
@@ -267,21 +362,28 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
   }
   if (scope.server !== undefined && !m.servers.includes(scope.server)) return noData(`server "${scope.server}" is not part of this scenario`, expectedUnit);
   switch (fam) {
-    case "latency":
-      return judgeStatistic(t, slo.metric.statistic!, m.latency(scope), "call");
+    case "latency": {
+      const h = m.latency(scope);
+      return allowForHarnessDelay(t, (thr) => judgeStatistic(thr, slo.metric.statistic!, h, "call"), m.harnessDelayMs?.());
+    }
     case "coordination_latency": {
       const h = m.coordination();
-      return h ? judgeStatistic(t, slo.metric.statistic!, h, "coordination") : noData("this scenario runs no coordination workload", "ms");
+      return h ? allowForHarnessDelay(t, (thr) => judgeStatistic(thr, slo.metric.statistic!, h, "coordination"), m.harnessDelayMs?.()) : noData("this scenario runs no coordination workload", "ms");
     }
     case "success_rate":
-    case "availability": {
-      const c = m.calls(scope);
-      return judgeRatio(t, c.ok, c.ok + c.failed, "share of ok calls");
-    }
     case "error_rate": {
+      // Corrected counts (closed model): the calls a stall kept the agents from sending are failures too.
       const c = m.calls(scope);
-      return judgeRatio(t, c.failed, c.ok + c.failed, "share of failed calls");
+      const missed = c.missed ?? 0;
+      const trials = c.ok + c.failed + missed;
+      const d = fam === "success_rate" ? judgeRatio(t, c.ok, trials, "share of ok calls among intended calls") : judgeRatio(t, c.failed + missed, trials, "share of failed calls among intended calls");
+      if (missed === 0) return d;
+      const raw = c.ok + c.failed;
+      const rawShare = raw > 0 ? (fam === "success_rate" ? c.ok : c.failed) / raw : 0;
+      return { ...d, reason: `raw ${pctText(rawShare)} of ${raw} calls sent; corrected for ${missed} calls the agents could not send while stuck on timed-out calls or backing off: ${d.reason}` };
     }
+    case "availability":
+      return judgeAvailability(t, scope, m);
     case "cache_hit_ratio": {
       const c = m.cache();
       return c ? judgeRatio(t, c.hits, c.hits + c.misses, "share of cache hits") : noData("this scenario runs no cache-aside workload", "ratio");
