@@ -172,8 +172,13 @@ export interface Located {
   raw: unknown;
 }
 
+/** A value a scenario hands a server (servers[i].env / .args) may be a secret: a message never quotes it. */
+function isHandedValue(p: readonly PathPart[]): boolean {
+  return p[0] === "servers" && (p[2] === "env" || p[2] === "args");
+}
+
 export function problem(loc: Located, p: readonly PathPart[], message: string, opts: { found?: boolean; linePath?: readonly PathPart[] } = {}): string {
-  const found = opts.found === false || message.includes("found") ? "" : `, found ${describeFound(valueAt(loc.raw, p))}`;
+  const found = opts.found === false || message.includes("found") ? "" : isHandedValue(p) ? ", found a value not shown (what a server is handed may be a secret)" : `, found ${describeFound(valueAt(loc.raw, p))}`;
   return `${loc.file}:${lineOf(loc.doc, loc.lines, opts.linePath ?? p)}: ${formatPath(p)}: ${message}${found}`;
 }
 

@@ -6,6 +6,7 @@
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
 import { registerSecret } from "../telemetry/redact.js";
+import { registerWrittenValues } from "../stack/handed-values.js";
 import { hostEnvironment } from "./environment.js";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
@@ -166,6 +167,8 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const scenarios = withLiveUpstreams(withDriver(await loadAll(opts.files, opts.profile), opts.driver), opts.live ?? false);
+  // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
+  for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   await mkdir(outDir, { recursive: true });

@@ -18,7 +18,7 @@
 import path from "node:path";
 import type { Span, Tracer } from "@opentelemetry/api";
 import { HARNESS_VERSION } from "../project-root.js";
-import { redactAttributes, type Attributes } from "./redact.js";
+import { redactAttributes, redactValue, type Attributes } from "./redact.js";
 import type { CallSpan, CallSpanEnd, CallSpanStart, SpanHandle, Telemetry } from "./telemetry.js";
 import { TraceFileExporter } from "./trace-file-exporter.js";
 
@@ -109,7 +109,8 @@ class OtelScope implements SpanHandle {
   end(error?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (error !== undefined) this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error });
+    // The error of a scenario may quote a server's stderr: redacted like any attribute (also for OTLP).
+    if (error !== undefined) this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: redactValue(error) });
     this.span.end();
     this.onEnd(this);
   }

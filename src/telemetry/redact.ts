@@ -29,14 +29,31 @@ const SECRET_VALUES: readonly RegExp[] = [
 /** `scheme://user:password@host` -> `scheme://user:[REDACTED]@host`. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/?#\s]+)(@)/gi;
 
-const knownSecrets = new Set<string>();
+/** Each registered value with the forms it takes once escaped by an output (see variantsOf). */
+const knownSecrets = new Map<string, readonly string[]>();
 
 /** Values shorter than this are not treated as secrets: redacting "abc" everywhere would mangle reports. */
-const MIN_SECRET_LENGTH = 8;
+export const MIN_SECRET_LENGTH = 8;
 
-/** Makes every later redaction remove this exact value. */
+/**
+ * The forms a value takes inside the outputs once escaped: JSON (results.json, traces.jsonl),
+ * JSON inside HTML (the report's embedded data), HTML and XML text (report.html, junit.xml) and
+ * Markdown table cells (summary.md). The outputs are redacted from the record before they are
+ * rendered (redactDeep); matching the escaped forms too means a password with a quote, a `<` or a
+ * backslash in it is still caught in text that was escaped before it reached the redactor.
+ */
+function variantsOf(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const html = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const markdown = value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/&(?=[A-Za-z#])/g, "&amp;").replace(/<(?=[A-Za-z/!?])/g, "&lt;");
+  const forms = new Set([value, json, json.replace(/</g, "\\u003c"), html(value).replace(/'/g, "&#39;"), html(value).replace(/'/g, "&apos;"), markdown]);
+  // Longest first, so a form that contains another is replaced whole.
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/** Makes every later redaction remove this exact value (and its escaped forms). */
 export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SECRET_LENGTH) knownSecrets.add(value);
+  if (value !== undefined && value.length >= MIN_SECRET_LENGTH && !knownSecrets.has(value)) knownSecrets.set(value, variantsOf(value));
 }
 
 /** Registers the values of environment variables whose names say they are credentials. */
@@ -47,8 +64,29 @@ export function registerSecretsFromEnvironment(env: NodeJS.ProcessEnv = process.
 /** `text` with every registered secret value replaced (same string when there is none). */
 export function redactKnownSecrets(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const forms of knownSecrets.values()) {
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  }
   return out;
+}
+
+/**
+ * A copy of `value` (a run record, a span) with every registered secret removed from every string
+ * in it, keys included: what the renderers then escape holds no secret to escape.
+ */
+export function redactDeep<T>(value: T): T {
+  if (knownSecrets.size === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return redactKnownSecrets(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[redactKnownSecrets(k)] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
 }
 
 export function isSecretKey(key: string): boolean {
