@@ -13,6 +13,7 @@ import {
   worstRto,
   worstVerdict,
 } from "./format.js";
+import { escapeControlChars } from "../util/control-chars.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -26,15 +27,20 @@ const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
  * Table cells must not break the table (| and newlines), and text from servers
  * must not turn into HTML where Markdown renderers allow inline HTML. `<` and
  * `&` are escaped only where they could start a tag or an entity, so
- * "p99 < 25 ms" stays readable in the raw file.
+ * "p99 < 25 ms" stays readable in the raw file. Control characters (an escape
+ * sequence in a server's error message) become visible escapes such as `\x1b`
+ * (src/util/control-chars.ts): summary.md is also read with `cat` on a terminal.
  */
 export function escapeMarkdownCell(text: string): string {
-  return text
-    .replace(/&(?=[A-Za-z#])/g, "&amp;")
-    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/\r?\n/g, " ");
+  return escapeControlChars(
+    text
+      .replace(/&(?=[A-Za-z#])/g, "&amp;")
+      .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+      .replace(/\\/g, "\\\\")
+      .replace(/\|/g, "\\|")
+      .replace(/\r?\n/g, " "),
+    { newlines: "escape" },
+  );
 }
 
 /** `markupColumns`: indices of cells built by this module from fixed words, which may carry Markdown emphasis. */
@@ -360,5 +366,7 @@ export function renderSummaryMarkdown(run: RunRecord): string {
   if (run.notes.length > 0) {
     lines.push("## Notes", "", ...run.notes.map((n) => `- ${escapeMarkdownCell(n)}`), "");
   }
-  return lines.join("\n");
+  // Whatever text reached the summary without passing a cell escape (a server's name or version in a
+  // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.
+  return escapeControlChars(lines.join("\n"));
 }
