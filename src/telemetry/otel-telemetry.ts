@@ -181,7 +181,7 @@ class OtelTelemetry implements Telemetry {
         if (result.outcome !== "ok") {
           const type = result.rpcCode !== undefined ? String(result.rpcCode) : result.outcome === "timeout" ? "timeout" : "tool_error";
           span.setAttributes(redactAttributes({ [SEMCONV.errorType]: type, ...(result.rpcCode !== undefined && { [SEMCONV.rpcResponseStatusCode]: String(result.rpcCode) }) }));
-          span.setStatus({ code: api.SpanStatusCode.ERROR, message: redactAttributes({ m: (result.error ?? result.outcome).slice(0, 300) }).m as string });
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: (redactAttributes({ m: result.error ?? result.outcome }).m as string).slice(0, 300) });
         }
         span.end(performance.timeOrigin + result.endedAt);
       },

@@ -47,13 +47,17 @@ function variantsOf(value: string): string[] {
   const html = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   const markdown = value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/&(?=[A-Za-z#])/g, "&amp;").replace(/<(?=[A-Za-z/!?])/g, "&lt;");
   const forms = new Set([value, json, json.replace(/</g, "\\u003c"), html(value).replace(/'/g, "&#39;"), html(value).replace(/'/g, "&apos;"), markdown]);
-  // Longest first, so a form that contains another is replaced whole.
-  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
+
+/** Every form of every registered value, longest first: a value holding another is replaced whole. */
+let allForms: string[] = [];
 
 /** Makes every later redaction remove this exact value (and its escaped forms). */
 export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SECRET_LENGTH && !knownSecrets.has(value)) knownSecrets.set(value, variantsOf(value));
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || knownSecrets.has(value)) return;
+  knownSecrets.set(value, variantsOf(value));
+  allForms = [...new Set([...knownSecrets.values()].flat())].sort((a, b) => b.length - a.length);
 }
 
 /** Registers the values of environment variables whose names say they are credentials. */
@@ -61,11 +65,27 @@ export function registerSecretsFromEnvironment(env: NodeJS.ProcessEnv = process.
   for (const [key, value] of Object.entries(env)) if (isSecretKey(key)) registerSecret(value);
 }
 
+/**
+ * A value cut short at the end of a text (a message clipped to 200 or 300 characters before it
+ * reached the redactor) still counts when at least this many of its characters remain.
+ */
+export const MIN_CUT_PREFIX = 6;
+
 /** `text` with every registered secret value replaced (same string when there is none). */
 export function redactKnownSecrets(text: string): string {
   let out = text;
-  for (const forms of knownSecrets.values()) {
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  for (const form of allForms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  // Messages are clipped in many places (an error to 300 characters, a stderr line to 200)
+  // before they are redacted: the head of a value left at the very end would otherwise leak.
+  for (const form of allForms) {
+    const head = form.slice(0, MIN_CUT_PREFIX);
+    // Only the last form.length - 1 characters can hold a cut-short value: search there alone.
+    for (let i = out.indexOf(head, Math.max(0, out.length - form.length + 1)); i >= 0; i = out.indexOf(head, i + 1)) {
+      if (form.startsWith(out.slice(i))) {
+        out = out.slice(0, i) + REDACTED;
+        break;
+      }
+    }
   }
   return out;
 }
