@@ -29,6 +29,7 @@ export const RUN_NOTES = [
   "Latency SLOs judge ok and timed-out calls (a timeout counts at its deadline); failed calls count against success rate and availability instead.",
   "A percentile objective (p99 < T) is judged on the share of samples under T with a Wilson interval, so a small run can only be inconclusive, never a pass.",
   "Warm-up calls are recorded apart and never judged.",
+  "[REDACTED] stands for a secret: an API token, or a value of a custom server's env or args its scenario did not mark public. Control characters a server wrote (escape sequences in its stderr, tool names or errors) are shown as escapes such as \\x1b in summary.md and on the terminal.",
 ];
 
 export interface RunOptions {
