@@ -129,9 +129,12 @@ describe("text from servers in summary.md", () => {
     const md = renderSummaryMarkdown(run);
     expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(md).toContain("\\x1b]0;pwned\\x07\\x1b[2J\\rx\\|y&lt;img src=x>\\u202e");
-    const errorRow = md.split("\n").find((l) => l.includes("tool error:"))!;
-    // Still one row of five cells: | and newlines inside a cell are escaped.
-    expect(errorRow.split(/(?<!\\)\|/).length).toBe(7);
+    const lines = md.split("\n");
+    const at = lines.findIndex((l) => l.includes("tool error:"));
+    const header = lines.slice(0, at).reverse().find((l) => l.startsWith("| server | tool |"))!;
+    // Still one row with as many cells as its header: | and newlines inside a cell are escaped.
+    const cells = (l: string) => l.split(/(?<!\\)\|/).length;
+    expect(cells(lines[at]!)).toBe(cells(header));
   });
 });
 
