@@ -20,6 +20,8 @@ import { startRedis } from "../src/stack/local/redis.js";
 import { expectNothingLeft, runCli, startCli, transcript } from "./support/cli.js";
 import { registriesPerTest } from "./support/registry.js";
 import { waitFor } from "./support/wait.js";
+import { MCP_INITIALIZE, rawHttp } from "./support/raw-http.js";
+import { findProcessesOfRun } from "../src/stack/leftovers.js";
 
 const newRegistry = registriesPerTest();
 const SERVING = /serving MCP Streamable HTTP at (http:\/\/\S+\/mcp) \(run (\S+)\)/;
@@ -32,6 +34,59 @@ describe("mcp-slo bridge", () => {
     const url = await runCli(["bridge", "--server", "redis", "--port", "0"], { timeoutMs: 60_000, env: { MCP_SLO_REDIS_URL: "" } });
     expect(url.code, transcript(url)).toBe(2);
     expect(url.stderr).toContain("--redis-url");
+  });
+
+  it("refuses bad guard flags (exit 2): --idle-timeout, --max-sessions, --allowed-hosts", async () => {
+    for (const [flag, value] of [["--idle-timeout", "soon"], ["--max-sessions", "0"], ["--allowed-hosts", "a b,ok"]] as const) {
+      const r = await runCli(["bridge", "--server", "memory", "--port", "0", flag, value], { timeoutMs: 60_000 });
+      expect(r.code, transcript(r)).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+  });
+
+  /** Starts `mcp-slo bridge` with `args`, hands `use` its URL, run id and stdout so far, then SIGINT: exit 0, nothing left. */
+  async function withRawBridge(args: string[], use: (url: string, runId: string, stdout: () => string) => Promise<void>): Promise<void> {
+    const run = startCli(["bridge", ...args, "--port", "0"], { timeoutMs: 120_000 });
+    let stdout = "";
+    run.child.stdout!.on("data", (s: string) => (stdout += s));
+    try {
+      const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
+      await use(url!, runId!, () => stdout);
+      run.child.kill("SIGINT");
+      const result = await run.done;
+      expect(result.code, transcript(result)).toBe(0);
+      await expectNothingLeft(runId!);
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  }
+
+  it("answers a foreign Host or Origin 403 and its --allowed-hosts 200; ends idle sessions, and their children are gone", async () => {
+    await withRawBridge(["--server", "memory", "--allowed-hosts", "mcp-memory", "--idle-timeout", "2s"], async (url, runId, stdout) => {
+      expect(stdout()).toContain("hosts answered: localhost, 127.0.0.1, [::1], mcp-memory; sessions end after 2 s without a request; at most 64 at once");
+      expect((await rawHttp(url, { headers: { host: "evil.com" }, body: MCP_INITIALIZE })).status).toBe(403);
+      expect((await rawHttp(url, { headers: { origin: "http://evil.com" }, body: MCP_INITIALIZE })).status).toBe(403);
+      expect(await findProcessesOfRun(runId)).toEqual([]);
+      expect((await rawHttp(url, { headers: { host: "mcp-memory:8080" }, body: MCP_INITIALIZE })).status).toBe(200);
+      expect((await rawHttp(url, { body: MCP_INITIALIZE })).status).toBe(200);
+      const children = await findProcessesOfRun(runId);
+      expect(children.length, JSON.stringify(children)).toBeGreaterThan(0);
+      expect(children.every((p) => p.cmd.includes("server-memory")), JSON.stringify(children)).toBe(true);
+      // Nobody ends those two sessions: 2 s after their last request the bridge does, and stops their children.
+      await waitFor("the abandoned sessions' children to be stopped", 30_000, async () => ((await findProcessesOfRun(runId)).length === 0 ? true : undefined));
+      expect(stdout().match(/had no request for 2 s: ended, its child memory#http \(pid \d+\) stopped/g)).toHaveLength(2);
+    });
+  });
+
+  it("answers an initialize beyond --max-sessions with 503, naming the cap", async () => {
+    await withRawBridge(["--server", "memory", "--max-sessions", "2", "--idle-timeout", "0"], async (url, runId, stdout) => {
+      expect(stdout()).toContain("sessions end after no idle time (never); at most 2 at once");
+      for (let i = 0; i < 2; i++) expect((await rawHttp(url, { body: MCP_INITIALIZE })).status).toBe(200);
+      const over = await rawHttp(url, { body: MCP_INITIALIZE });
+      expect(over.status).toBe(503);
+      expect(JSON.parse(over.body).error.message).toMatch(/already has 2 MCP sessions, its cap .*--max-sessions/);
+      expect(await findProcessesOfRun(runId)).toHaveLength(2);
+    });
   });
 
   it("serves the Redis MCP server over HTTP (set, get) and leaves nothing after SIGINT", async () => {

@@ -4,6 +4,8 @@
  * quote the request's credentials back in the errors they inject, as a careless upstream might. The
  * canary thereby flows into MCP error results, the harness's error summaries and traces; none of
  * stdout, stderr, results.json, report.html, junit.xml, summary.md or traces.jsonl may contain it.
+ * Read from /proc/<pid>/environ while the run runs, each token is in the environment of the server
+ * that calls its API and of no other process (least privilege, src/stack/child-env.ts).
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -12,7 +14,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startStandIn, type StartedStandIn } from "../src/standins/start.js";
 import { REDACTED } from "../src/telemetry/redact.js";
 import { registriesPerTest } from "./support/registry.js";
-import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript } from "./support/cli.js";
+import { watchEnvirons } from "./support/environ.js";
 
 afterAll(removeOutDirs);
 const newRegistry = registriesPerTest();
@@ -38,7 +41,7 @@ describe("canary tokens in a live-mode run", () => {
       standIns[api] = await startStandIn({ api, registry, behaviour: { errorRate: 0.3, errorStatus: 500, reflectCredentials: true, seed: 11 } });
     }
     const out = await newOutDir("e2e-canary-");
-    const r = await runCli(["run", "scenarios/all-servers.yaml", "--live", "--profile", "smoke", "--trace-sample", "1", "--out", out], {
+    const run = startCli(["run", "scenarios/all-servers.yaml", "--live", "--profile", "smoke", "--trace-sample", "1", "--out", out], {
       env: {
         ...tokens,
         MCP_SLO_LIVE_URL_NOTION: standIns.notion!.url,
@@ -52,6 +55,10 @@ describe("canary tokens in a live-mode run", () => {
       },
       timeoutMs: 240_000,
     });
+    // Every process of the run, with its environment, read while it runs (test/support/environ.ts).
+    const watcher = watchEnvirons(run.child.pid!, { everyMs: 250, limitMs: 300_000 });
+    const r = await run.done;
+    const seen = (await watcher.stop()).filter((p) => !/\/esbuild --service=/.test(p.cmd));
     expect([0, 1], transcript(r)).toContain(r.code);
     const record = await readRecord(out);
     expect(record.scenarios[0]!.upstreams?.map((u) => [u.api, u.mode])).toEqual([["github", "live"], ["firecrawl", "live"], ["notion", "live"], ["shadcn", "live"]]);
@@ -71,7 +78,21 @@ describe("canary tokens in a live-mode run", () => {
       for (const [variable, token] of Object.entries(tokens)) expect(text.includes(token), `${variable} found in ${name}`).toBe(false);
     }
     // ... and they were redacted, not merely absent: an error message carried one.
-    expect(outputs.some(([name, text]) => name === "results.json" && text.includes(REDACTED)), "no redacted token in results.json: the test did not exercise redaction").toBe(true);
+    // (The notes of every report mention [REDACTED] too: look at the errors the stand-ins caused.)
+    expect(record.scenarios[0]!.errors.some((e) => e.message.includes(REDACTED)), "no redacted token in results.json's errors: the test did not exercise redaction").toBe(true);
+
+    // Least privilege: each token went to the one server that calls that API, and to no other process.
+    const owner: Record<string, string> = { GITHUB_PERSONAL_ACCESS_TOKEN: "github-mcp-server", NOTION_TOKEN: "notion-mcp-server", FIRECRAWL_API_KEY: "firecrawl-mcp" };
+    const listing = seen.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`).join("\n");
+    for (const [variable, token] of Object.entries(tokens)) {
+      const holders = seen.filter((p) => p.raw.includes(token));
+      expect(holders.length, `${variable}: no process had it; saw:\n${listing}`).toBeGreaterThan(0);
+      for (const p of holders) expect(p.cmd, `${variable} reached ${p.pid} ${p.cmd}`).toContain(owner[variable]);
+      for (const p of seen.filter((x) => x.cmd.includes(owner[variable]!))) expect(p.env[variable], `${p.cmd} lacks ${variable}`).toBe(token);
+    }
+    // The proxy of the harness's environment goes to the servers calling their real API only.
+    for (const p of seen.filter((x) => x.env.HTTP_PROXY !== undefined)) expect(p.cmd, `HTTP_PROXY reached ${p.cmd}`).toMatch(/github-mcp-server|notion-mcp-server|firecrawl-mcp|shadcn/);
+    expect(seen.some((p) => p.cmd.includes("server-memory"))).toBe(true);
     await expectNothingLeft(record.runId);
   }, 300_000);
 

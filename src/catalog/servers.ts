@@ -64,6 +64,13 @@ export interface ServerDefinition {
    * given is redacted from every output.
    */
   secrets?: { env: string; standIn: string }[];
+  /**
+   * A custom server's values that may appear in outputs (scenario `public:`): names of its env
+   * variables and its args as written, or true for all. Every other value of its env and args is a
+   * secret, redacted from every output (src/stack/handed-values.ts). Unused for catalog servers,
+   * whose definitions are public and whose tokens are `secrets`.
+   */
+  public?: { env: true | string[]; args: true | string[] };
   /** Files written into the server's working directory ({{workdir}}) before it starts; placeholders expand. */
   files?: Record<string, string>;
   /** Where the server comes from: an npm dependency (default), a Go binary built by setup, a PyPI package in a setup-made virtualenv. */

@@ -27,6 +27,14 @@
  * work": compose needs no healthcheck (Podman without systemd never runs them) and clients simply
  * retry until the port answers.
  *
+ * Guards. The bridge has no authentication, so (src/stack/http-bridge.ts) it refuses, with 403, a
+ * request whose Host or Origin names a host other than a loopback name or one given with
+ * --allowed-hosts (DNS rebinding: a web page whose name resolves to 127.0.0.1); in compose, where
+ * other containers reach it by service name, each bridge is given its own name and `toxiproxy`.
+ * A session without a request for --idle-timeout (default 5m; 0: never) is ended and its child
+ * stopped, so clients that go away without ending their sessions leave no processes behind; beyond
+ * --max-sessions (default 64) sessions, an initialize is answered 503.
+ *
  * SIGINT/SIGTERM stop it (exit 0: that is how a container's bridge is meant to stop): the sessions'
  * children are stopped and its temp dirs removed; a second signal stops at once.
  *
@@ -41,7 +49,7 @@ import { findServer, type BackingService } from "../catalog/servers.js";
 import { parseDurationMs } from "../config/units.js";
 import { isLoopbackHost } from "../monitoring/exporter.js";
 import { seedSandbox } from "../providers/local.js";
-import { HttpBridge } from "../stack/http-bridge.js";
+import { BRIDGE_DEFAULTS, HttpBridge, normalizeAllowedHost } from "../stack/http-bridge.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { newRunId } from "../run/run.js";
@@ -59,6 +67,9 @@ interface BridgeFlags {
   sandbox?: string;
   seedSandbox: boolean;
   wait: string;
+  allowedHosts?: string;
+  idleTimeout: string;
+  maxSessions: string;
 }
 
 /** One real request to a backend; rejects with the reason it did not answer. */
@@ -125,6 +136,9 @@ export function registerBridgeCommand(program: Command): void {
     .addOption(new Option("--sandbox <dir>", "directory the filesystem server is confined to (default: a new temp dir)").env("MCP_SLO_SANDBOX"))
     .option("--seed-sandbox", "fill the sandbox as a run does (docs/doc-1.txt ... doc-100.txt, rpo/) before serving", false)
     .option("--wait <duration>", "how long to wait for the server's backends to answer before listening", "60s")
+    .addOption(new Option("--allowed-hosts <names>", "comma-separated host names clients may use in Host and Origin besides localhost, 127.0.0.1 and [::1] (e.g. the compose service name); others get 403").env("MCP_SLO_BRIDGE_ALLOWED_HOSTS"))
+    .option("--idle-timeout <duration>", "end a session, and stop its server process, after this long without a request (0: never)", "5m")
+    .option("--max-sessions <n>", "sessions (server processes) at once; an initialize beyond gets 503", String(BRIDGE_DEFAULTS.maxSessions))
     .action(async (o: BridgeFlags) => {
       const def = findServer(o.server);
       if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${JSON.stringify(o.server)}`, { hint: "mcp-slo servers lists them" });
@@ -137,6 +151,13 @@ export function registerBridgeCommand(program: Command): void {
       }
       const waitMs = parseDurationMs(o.wait);
       if (waitMs === undefined || waitMs < 0) throw new HarnessError("invalid_input", `--wait: expected a duration such as "60s", got ${JSON.stringify(o.wait)}`);
+      const idleTimeoutMs = o.idleTimeout === "0" ? 0 : parseDurationMs(o.idleTimeout);
+      if (idleTimeoutMs === undefined || idleTimeoutMs < 0 || idleTimeoutMs > 24 * 3_600_000) throw new HarnessError("invalid_input", `--idle-timeout: expected a duration between 0 (never) and 24h such as "5m", got ${JSON.stringify(o.idleTimeout)}`);
+      const maxSessions = Number(o.maxSessions);
+      if (!/^\d+$/.test(o.maxSessions) || maxSessions < 1 || maxSessions > 10_000) throw new HarnessError("invalid_input", `--max-sessions: expected a whole number from 1 to 10000, got ${JSON.stringify(o.maxSessions)}`);
+      const allowedHosts = (o.allowedHosts ?? "").split(",").filter((h) => h.trim() !== "");
+      const badHosts = allowedHosts.filter((h) => normalizeAllowedHost(h) === undefined);
+      if (badHosts.length) throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => JSON.stringify(h)).join(", ")}`);
       const urls: Partial<Record<BackingService, string>> = { ...(o.redisUrl && { redis: o.redisUrl }), ...(o.postgresUrl && { postgres: o.postgresUrl }) };
       const lacking = def.needs.filter((n) => urls[n] === undefined);
       if (lacking.length) throw new HarnessError("invalid_input", `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`);
@@ -176,7 +197,7 @@ export function registerBridgeCommand(program: Command): void {
           ...(upstreamUrl && { upstream: () => ({ url: upstreamUrl, proxy: o.upstreamProxy ?? "", mode: "stand-in" as const }) }),
         };
         try {
-          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: o.host, port, allowNonLoopback: o.allowNonLoopback } });
+          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: o.host, port, allowNonLoopback: o.allowNonLoopback }, allowedHosts, idleTimeoutMs, maxSessions, log });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           throw new HarnessError(code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment", `bridge: cannot listen on ${o.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`);
@@ -184,6 +205,7 @@ export function registerBridgeCommand(program: Command): void {
         const listening = new URL(bridge.directUrl).port;
         // The run id: its children carry it (MCP_SLO_RUN_ID), so leftovers can be found.
         log(`bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${listening}/mcp (run ${registry.runId})`);
+        log(`bridge: hosts answered: ${bridge.hosts.join(", ")}; sessions end after ${idleTimeoutMs === 0 ? "no idle time (never)" : `${Math.round(idleTimeoutMs / 1000)} s without a request`}; at most ${maxSessions} at once`);
         if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
       } finally {
         await bridge?.stop();

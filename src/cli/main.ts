@@ -22,7 +22,8 @@ import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } f
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
-import { redactKnownSecrets, registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
+import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
+import { guardStreams } from "./terminal.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -103,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
       const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
       if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
       const telemetryOptions = runTelemetryOptions(o);
-      const progress = makeProgress();
+      const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
       try {
         const outcome = await run({
           ...telemetryOptions,
@@ -195,13 +196,11 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 // One choke point for every line the harness prints (progress, verdicts, errors quoting a server's
-// stderr): tokens of this run never reach a terminal or a CI log. Catalog servers' token variables
-// and any variable named like a credential are registered before anything runs.
+// stderr): tokens of this run never reach a terminal or a CI log, and escape sequences a server wrote
+// are shown, not obeyed (terminal.ts). Catalog servers' token variables and any variable named like a
+// credential are registered before anything runs.
 registerSecretsFromEnvironment();
 for (const def of SERVER_CATALOG) for (const secret of def.secrets ?? []) registerSecret(process.env[secret.env]);
-for (const stream of [process.stdout, process.stderr]) {
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === "string" ? redactKnownSecrets(chunk) : chunk, ...rest)) as typeof stream.write;
-}
+const rawWrites = guardStreams([process.stdout, process.stderr]);
 
 process.exitCode = await main(process.argv.slice(2));

@@ -175,8 +175,27 @@ export interface Located {
   raw: unknown;
 }
 
+/** A value a scenario hands a server (servers[i].env / .args) may be a secret: a message never quotes it. */
+function isHandedValue(p: readonly PathPart[]): boolean {
+  return p[0] === "servers" && (p[2] === "env" || p[2] === "args");
+}
+
+/** `found` at `p` as a message may quote it: a server's env values and args (p = servers or servers[i]) masked. */
+function quotable(p: readonly PathPart[], found: unknown): unknown {
+  const mask = (server: unknown): unknown => {
+    if (server === null || typeof server !== "object" || Array.isArray(server)) return server;
+    const out: Record<string, unknown> = { ...(server as Record<string, unknown>) };
+    if (out.env !== null && typeof out.env === "object") out.env = Object.fromEntries(Object.keys(out.env).map((k) => [k, "(not shown)"]));
+    if (Array.isArray(out.args)) out.args = out.args.map(() => "(not shown)");
+    return out;
+  };
+  if (p[0] !== "servers") return found;
+  if (p.length === 1) return Array.isArray(found) ? found.map(mask) : found;
+  return p.length === 2 ? mask(found) : found;
+}
+
 export function problem(loc: Located, p: readonly PathPart[], message: string, opts: { found?: boolean; linePath?: readonly PathPart[] } = {}): string {
-  const found = opts.found === false || message.includes("found") ? "" : `, found ${describeFound(valueAt(loc.raw, p))}`;
+  const found = opts.found === false || message.includes("found") ? "" : isHandedValue(p) ? ", found a value not shown (what a server is handed may be a secret)" : `, found ${describeFound(quotable(p, valueAt(loc.raw, p)))}`;
   return `${loc.file}:${lineOf(loc.doc, loc.lines, opts.linePath ?? p)}: ${formatPath(p)}: ${message}${found}`;
 }
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { parseDurationMs, parseThreshold } from "./units.js";
 import { metricNamesForHumans, parseMetric } from "../slo/metrics.js";
+import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
 
 export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -115,6 +116,15 @@ export const CustomServer = z
     env: z.record(z.string(), z.string()).default({}),
     needs: z.array(z.enum(["redis", "postgres"])).default([]),
     tools: z.array(z.string()).optional().describe("Tools scenarios may call; checked against tools/list at start."),
+    public: z
+      .strictObject({
+        env: z.union([z.literal(true), z.array(z.string())]).default([]).describe("Names of env variables whose values are not secret, or true for all."),
+        args: z.union([z.literal(true), z.array(z.string())]).default([]).describe("Args, as written, that are not secret, or true for all."),
+      })
+      .default({ env: [], args: [] })
+      .describe(
+        "Values of env and args that may appear in outputs. Every other value handed to the server (as written and as expanded) is a secret: replaced by [REDACTED] in results.json, the reports, traces, logs and the terminal (values of 8 or more characters wherever they appear; shorter ones where the harness prints the command line and environment). A value made only of placeholders such as {{redis.url}} is the harness's own and always shown.",
+      ),
   })
   .describe("Any other MCP server speaking stdio.");
 
@@ -338,6 +348,9 @@ export const ScenarioFile = z
     const checkServer = (name: string, path: (string | number)[]) => {
       if (!known.has(name)) ctx.addIssue({ code: "custom", path, message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
     };
+    s.servers.forEach((x, i) => {
+      if (typeof x !== "string") handedValueProblems(x).forEach((p) => ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message }));
+    });
     const w = s.workload;
     if (w.kind === "mix") w.calls.forEach((c, i) => checkServer(c.server, ["workload", "calls", i, "server"]));
     if (w.kind === "coordination") checkServer(w.server, ["workload", "server"]);
@@ -352,6 +365,35 @@ export const ScenarioFile = z
       if (server !== undefined && server !== "*") checkServer(server, ["slos", i, "scope", "server"]);
     });
   });
+
+/**
+ * `public:` names only env variables and args the server has; a credential-named env value too
+ * short to be redacted from the outputs, and not marked public, is refused rather than leaked.
+ */
+function handedValueProblems(server: z.infer<typeof CustomServer>): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const pub = server.public;
+  if (Array.isArray(pub.env)) {
+    pub.env.forEach((name, i) => {
+      if (!(name in server.env)) out.push({ path: ["public", "env", i], message: `expected the name of one of this server's env variables (${Object.keys(server.env).join(", ") || "it has none"}), found "${name}"` });
+    });
+  }
+  if (Array.isArray(pub.args)) {
+    pub.args.forEach((arg, i) => {
+      if (!server.args.includes(arg)) out.push({ path: ["public", "args", i], message: `expected one of this server's args as written, found ${JSON.stringify(arg)}` });
+    });
+  }
+  for (const [name, value] of Object.entries(server.env)) {
+    const isPublic = pub.env === true || pub.env.includes(name);
+    if (!isPublic && isSecretKey(name) && value !== "" && !/\{\{/.test(value) && value.length < MIN_SECRET_LENGTH) {
+      out.push({
+        path: ["env", name],
+        message: `"${name}" looks like a credential, but its value is shorter than ${MIN_SECRET_LENGTH} characters: too short to be redacted from every output without mangling the reports. Use a value of at least ${MIN_SECRET_LENGTH} characters, or list "${name}" in public.env if it is not secret`,
+      });
+    }
+  }
+  return out;
+}
 
 export type ScenarioFile = z.infer<typeof ScenarioFile>;
 export type CustomServer = z.infer<typeof CustomServer>;

@@ -227,7 +227,8 @@ async function runStep(step: Step, dir: string, deadline: number, registry: Reso
   if (signal?.aborted) throw new HarnessError("interrupted", `interrupted before installing ${server}`);
   let proc;
   try {
-    proc = spawnManaged({ name: `install:${server}:${path.basename(step.command)}`, command: step.command, args: step.args, env: step.env ?? {}, cwd: step.cwd ?? dir, registry, stdin: "ignore" });
+    // A cold install needs this machine's registry settings and proxies (child-env.ts), no token.
+    proc = spawnManaged({ name: `install:${server}:${path.basename(step.command)}`, command: step.command, args: step.args, env: step.env ?? {}, passEnv: ["proxy", "package-registries"], cwd: step.cwd ?? dir, registry, stdin: "ignore" });
   } catch (err) {
     // npm, python3 or go missing is the machine's problem, not the server's.
     throw new HarnessError("environment", `cannot time the install of ${server}: ${(err as Error).message}`, { hint: step.command === "go" ? "install Go (https://go.dev/dl/)" : step.command === "python3" ? "apt-get install python3 python3-venv" : undefined });

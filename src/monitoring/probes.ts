@@ -9,6 +9,7 @@ import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/se
 import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
 import { Duration } from "../config/scenario-schema.js";
 import { parseDurationMs } from "../config/units.js";
+import { redactKnownSecrets } from "../telemetry/redact.js";
 
 export const ProbeSpec = z.strictObject({
   /** Shown in metrics (label `probe`); defaults to server.tool. */
@@ -124,7 +125,7 @@ export async function loadProbeFile(file: string): Promise<ProbePlan> {
 /** Why an answer is not what the probe expects, or undefined when it is. */
 export function unexpectedAnswer(probe: Probe, answer: { isError: boolean; text: string }): string | undefined {
   if (answer.isError !== probe.expectError) return answer.isError ? `the tool reported an error: ${answer.text.slice(0, 200)}` : "the tool was expected to report an error";
-  if (probe.contains !== undefined && !answer.text.includes(probe.contains)) return `the answer does not contain ${JSON.stringify(probe.contains)}: ${JSON.stringify(answer.text.slice(0, 120))}`;
-  if (probe.matches !== undefined && !probe.matches.test(answer.text)) return `the answer does not match /${probe.matches.source}/: ${JSON.stringify(answer.text.slice(0, 120))}`;
+  if (probe.contains !== undefined && !answer.text.includes(probe.contains)) return `the answer does not contain ${JSON.stringify(probe.contains)}: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
+  if (probe.matches !== undefined && !probe.matches.test(answer.text)) return `the answer does not match /${probe.matches.source}/: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
   return undefined;
 }

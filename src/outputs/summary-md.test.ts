@@ -144,3 +144,25 @@ describe("renderSummaryMarkdown: RPO rules (loss without a fault, censoring)", (
     expect(md).toMatch(/Healed at: when the cause was removed \(the process spawned again, the link restored\); ready at: when it answered again/);
   });
 });
+
+describe("text from servers in summary.md", () => {
+  it("cannot act on a terminal or break a table: control characters become visible escapes, HTML stays text", () => {
+    const evil = "\u001b]0;pwned\u0007\u001b[2J\rx|y<img src=x>\u202e";
+    const run = sampleRunRecord();
+    const s = run.scenarios[0]!;
+    s.servers = s.servers.map((srv) => ({ ...srv, version: `9.9${evil}`, tools: [`t${evil}`] }));
+    s.errors = [{ server: "redis", tool: `get${evil}`, outcome: "error", message: `tool error: ${evil}\nsecond line`, count: 2 }];
+    s.error = `server said ${evil}`;
+    s.status = "error";
+    const md = renderSummaryMarkdown(run);
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(md).toContain("\\x1b]0;pwned\\x07\\x1b[2J\\rx\\|y&lt;img src=x>\\u202e");
+    const lines = md.split("\n");
+    const at = lines.findIndex((l) => l.includes("tool error:"));
+    const header = lines.slice(0, at).reverse().find((l) => l.startsWith("| server | tool |"))!;
+    // Still one row with as many cells as its header: | and newlines inside a cell are escaped.
+    const cells = (l: string) => l.split(/(?<!\\)\|/).length;
+    expect(cells(lines[at]!)).toBe(cells(header));
+  });
+});
+

@@ -18,6 +18,7 @@ import {
   worstVerdict,
 } from "./format.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
+import { escapeControlChars } from "../util/control-chars.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -31,15 +32,20 @@ const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
  * Table cells must not break the table (| and newlines), and text from servers
  * must not turn into HTML where Markdown renderers allow inline HTML. `<` and
  * `&` are escaped only where they could start a tag or an entity, so
- * "p99 < 25 ms" stays readable in the raw file.
+ * "p99 < 25 ms" stays readable in the raw file. Control characters (an escape
+ * sequence in a server's error message) become visible escapes such as `\x1b`
+ * (src/util/control-chars.ts): summary.md is also read with `cat` on a terminal.
  */
 export function escapeMarkdownCell(text: string): string {
-  return text
-    .replace(/&(?=[A-Za-z#])/g, "&amp;")
-    .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
-    .replace(/\\/g, "\\\\")
-    .replace(/\|/g, "\\|")
-    .replace(/\r?\n/g, " ");
+  return escapeControlChars(
+    text
+      .replace(/&(?=[A-Za-z#])/g, "&amp;")
+      .replace(/<(?=[A-Za-z/!?])/g, "&lt;")
+      .replace(/\\/g, "\\\\")
+      .replace(/\|/g, "\\|")
+      .replace(/\r?\n/g, " "),
+    { newlines: "escape" },
+  );
 }
 
 /** `markupColumns`: indices of cells built by this module from fixed words, which may carry Markdown emphasis. */
@@ -421,5 +427,7 @@ export function renderSummaryMarkdown(run: RunRecord): string {
   // The measurement rules behind availability, success rate, failure kinds and latency verdicts.
   const definition = run.scenarios.find((x) => x.availability)?.availability?.definition;
   if (run.scenarios.some((x) => x.load)) lines.push("## How availability, success rate and latency verdicts are measured", "", ...[...(definition ? [definition] : []), RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].map((n) => `- ${escapeMarkdownCell(n)}`), "");
-  return lines.join("\n");
+  // Whatever text reached the summary without passing a cell escape (a server's name or version in a
+  // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.
+  return escapeControlChars(lines.join("\n"));
 }

@@ -5,7 +5,7 @@
  * interrupted run) sees either the old file, the whole new file, or nothing,
  * never half a file.
  */
-import { redactKnownSecrets } from "../telemetry/redact.js";
+import { redactDeep, redactKnownSecrets } from "../telemetry/redact.js";
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
@@ -36,7 +36,7 @@ function tempName(dir: string, name: string): string {
 }
 
 function resultsJson(run: RunRecord): string {
-  return `${JSON.stringify(run, null, 2)}\n`;
+  return `${JSON.stringify(redactDeep(run), null, 2)}\n`;
 }
 
 /** fsync before rename: otherwise a power cut can leave the new name pointing at an empty file. */
@@ -84,7 +84,10 @@ function writeAtomicSync(dir: string, name: string, content: string): string {
  * results.json goes first and on its own: it is the source of truth, so if
  * rendering a derived output fails, the record is already safe on disk.
  */
-export async function writeRunOutputs(run: RunRecord, dir: string): Promise<{ files: string[] }> {
+export async function writeRunOutputs(record: RunRecord, dir: string): Promise<{ files: string[] }> {
+  // Secrets out of the record before anything is rendered: what the renderers escape then holds
+  // none, whatever characters it has (the text of each file is redacted once more on writing).
+  const run = redactDeep(record);
   await mkdir(dir, { recursive: true });
   const files = [await writeAtomic(dir, OUTPUT_FILES.results, resultsJson(run))];
   files.push(await writeAtomic(dir, OUTPUT_FILES.junit, renderJunit(run)));

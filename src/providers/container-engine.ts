@@ -27,6 +27,7 @@ import { delimiter, join } from "node:path";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
+import { childEnvironment } from "../stack/child-env.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 
 export type EngineKind = "docker" | "podman";
@@ -225,7 +226,8 @@ async function startPodmanService(
   const dockerHost = `unix://${socket}`;
   // --time=0: never exit on idle (a quiet stretch of a long run must not take the engine away);
   // the run stops it.
-  const proc = spawnManaged({ name: "podman-service", command: podman, args: ["system", "service", "--time=0", dockerHost], env: podmanEnv(), registry });
+  // Its runtime dir and configuration (XDG_*, CONTAINERS_*), no token: child-env.ts.
+  const proc = spawnManaged({ name: "podman-service", command: podman, args: ["system", "service", "--time=0", dockerHost], env: podmanEnv(), passEnv: ["container-engine"], registry });
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
@@ -381,7 +383,7 @@ export function removeSync(dockerHost: string, what: { containers: string[]; net
       for (const n of networks) await del("/networks/" + encodeURIComponent(n));
     })();`;
   try {
-    execFileSync(process.execPath, ["-e", script, JSON.stringify([dockerHost, what.containers, what.networks])], { timeout: timeoutMs, stdio: "ignore" });
+    execFileSync(process.execPath, ["-e", script, JSON.stringify([dockerHost, what.containers, what.networks])], { timeout: timeoutMs, stdio: "ignore", env: childEnvironment() });
   } catch {
     /* best effort: the reaper of the next run removes what is left */
   }

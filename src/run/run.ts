@@ -6,6 +6,7 @@
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
 import { registerSecret } from "../telemetry/redact.js";
+import { registerWrittenValues } from "../stack/handed-values.js";
 import { hostEnvironment } from "./environment.js";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
@@ -29,6 +30,7 @@ export const RUN_NOTES = [
   "Availability is time-based (good time / observed time, from the load and from an always-on probe); success and error rates use corrected counts in the closed model; latency verdicts allow for the harness's own event-loop delay. The rules are stated at the end of the report.",
   "A percentile objective (p99 < T) is judged on the share of samples under T with a Wilson interval, so a small run can only be inconclusive, never a pass.",
   "Warm-up calls are recorded apart and never judged.",
+  "[REDACTED] stands for a secret: an API token, or a value of a custom server's env or args its scenario did not mark public. Control characters a server wrote (escape sequences in its stderr, tool names or errors) are shown as escapes such as \\x1b in summary.md and on the terminal.",
 ];
 
 export interface RunOptions {
@@ -167,6 +169,8 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const scenarios = withLiveUpstreams(withDriver(await loadAll(opts.files, opts.profile), opts.driver), opts.live ?? false);
+  // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
+  for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   await mkdir(outDir, { recursive: true });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +11,9 @@ import { HttpBridge, NativeHttpServer, startHttpEndpoints, type HttpEndpoints } 
 import { findProcessesOfRun } from "./leftovers.js";
 import { startSession, type McpSession } from "./mcp-session.js";
 import { ResourceRegistry } from "./resource-registry.js";
+import { MCP_INITIALIZE, rawHttp } from "../../test/support/raw-http.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 let registry: ResourceRegistry | undefined;
 let stack: Stack | undefined;
@@ -131,6 +135,127 @@ describe("MCP over Streamable HTTP", () => {
     expect((await post({})).status).toBe(400);
     expect((await post({ "mcp-session-id": "nope" })).status).toBe(404);
     expect((http.get("redis") as HttpBridge).children()).toHaveLength(0);
+  });
+});
+
+const raw = rawHttp;
+const INITIALIZE = MCP_INITIALIZE;
+
+/** A process that exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)", () => {
+  let bridge: HttpBridge | undefined;
+  afterEach(async () => {
+    await bridge?.stop();
+    bridge = undefined;
+  });
+
+  async function startBridge(opts: { allowedHosts?: string[]; idleTimeoutMs?: number; maxSessions?: number } = {}): Promise<{ bridge: HttpBridge; logs: string[] }> {
+    registry = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
+    const logs: string[] = [];
+    const workdir = await registry.makeTempDir("work");
+    bridge = await HttpBridge.start({ def: findServer("memory")!, endpoints: { sandbox: workdir, workdir }, registry, ...opts, log: (l) => logs.push(l) });
+    return { bridge, logs };
+  }
+
+  it("answers a Host or Origin that is not its own with 403 before starting anything, and a loopback client as before", async () => {
+    const { bridge } = await startBridge({ allowedHosts: ["mcp-memory"] });
+    const url = bridge.directUrl;
+    const port = new URL(url).port;
+    const evilHost = await raw(url, { headers: { host: "evil.com" }, body: INITIALIZE });
+    expect(evilHost.status).toBe(403);
+    expect(JSON.parse(evilHost.body).error.message).toMatch(/Host "evil.com" is not a host of this bridge.*DNS rebinding/);
+    // What a rebinding page sends: its own name with the victim's port, and an Origin to match.
+    expect((await raw(url, { headers: { host: `evil.com:${port}`, origin: `http://evil.com:${port}` }, body: INITIALIZE })).status).toBe(403);
+    const evilOrigin = await raw(url, { headers: { origin: "http://evil.com" }, body: INITIALIZE });
+    expect(evilOrigin.status).toBe(403);
+    expect(JSON.parse(evilOrigin.body).error.message).toMatch(/Origin "http:\/\/evil.com"/);
+    expect((await raw(url, { headers: { origin: "null" }, body: INITIALIZE })).status).toBe(403);
+    expect((await raw(url, { headers: { host: "127.0.0.1.evil.com" }, body: INITIALIZE })).status).toBe(403);
+    // Refused before any session or child existed, also with a session id or on another path.
+    expect((await raw(url, { headers: { host: "evil.com", "mcp-session-id": "x" }, body: INITIALIZE })).status).toBe(403);
+    expect((await raw(url.replace("/mcp", "/other"), { headers: { host: "evil.com" }, body: INITIALIZE })).status).toBe(403);
+    expect(bridge.children()).toHaveLength(0);
+    expect(await findProcessesOfRun(registry!.runId)).toEqual([]);
+
+    // The loopback names (any port) and the hosts it was given pass; so does an Origin naming one.
+    for (const headers of [{ host: `localhost:${port}` } as Record<string, string>, { host: `mcp-memory:8080`, origin: "http://mcp-memory:8080" }, { host: `127.0.0.1:${port}`, origin: "http://localhost:5173" }]) {
+      const ok = await raw(url, { headers, body: INITIALIZE });
+      expect(ok.status, JSON.stringify(headers)).toBe(200);
+      expect(ok.headers["mcp-session-id"]).toBeTruthy();
+    }
+    expect(bridge.children()).toHaveLength(3);
+    // And the harness's own client, unchanged.
+    const client = new Client({ name: "loopback", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain("read_graph");
+    await client.close();
+  });
+
+  it("ends sessions nobody uses after the idle timeout and stops their children; a session in use stays", async () => {
+    const idleTimeoutMs = 3000;
+    const { bridge, logs } = await startBridge({ idleTimeoutMs });
+    const url = bridge.directUrl;
+    // One session in use (its child started first, so it is not the abandoned ones).
+    const client = new Client({ name: "busy", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    const [busy] = bridge.children().map((p) => p.pid);
+    // Two abandoned sessions: initialized, then never a request again (no DELETE).
+    const answeredAt: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      expect((await raw(url, { body: INITIALIZE })).status).toBe(200);
+      answeredAt.push(performance.now());
+    }
+    const abandoned = bridge.children().map((p) => p.pid).filter((pid) => pid !== busy);
+    expect(abandoned).toHaveLength(2);
+    const goneAt = new Map<number, number>();
+    // The busy session calls every 200 ms, for longer than the idle timeout, until both others are gone.
+    const started = performance.now();
+    while ((goneAt.size < abandoned.length || performance.now() - started < idleTimeoutMs * 1.5) && performance.now() - started < idleTimeoutMs + 30_000) {
+      await client.callTool({ name: "read_graph", arguments: {} });
+      for (const pid of abandoned) if (!goneAt.has(pid) && !alive(pid)) goneAt.set(pid, performance.now());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(abandoned.filter(alive), "children of abandoned sessions still running").toEqual([]);
+    // Not before the timeout: the idle clock of a session starts when its initialize was answered,
+    // which the client saw at answeredAt (a timer never fires early; seeing the death comes after it).
+    abandoned.forEach((pid, i) => expect(goneAt.get(pid)! - answeredAt[i]!).toBeGreaterThanOrEqual(idleTimeoutMs - 100));
+    expect(performance.now() - started).toBeGreaterThan(idleTimeoutMs * 1.5);
+    expect(alive(busy!)).toBe(true);
+    expect(bridge.children().map((p) => p.pid)).toEqual([busy]);
+    expect(logs.filter((l) => /had no request for 3 s: ended, its child memory#http \(pid \d+\) stopped/.test(l))).toHaveLength(2);
+    await client.close();
+  });
+
+  it("answers an initialize beyond its session cap with 503, starting no child, and takes one again once a session ended", async () => {
+    const { bridge, logs } = await startBridge({ maxSessions: 2 });
+    const url = bridge.directUrl;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await raw(url, { body: INITIALIZE });
+      expect(r.status).toBe(200);
+      ids.push(String(r.headers["mcp-session-id"]));
+    }
+    const over = await raw(url, { body: INITIALIZE });
+    expect(over.status).toBe(503);
+    expect(JSON.parse(over.body).error.message).toMatch(/already has 2 MCP sessions, its cap .*--max-sessions/);
+    expect(bridge.children()).toHaveLength(2);
+    expect(logs.some((l) => l.includes("refused a new session: 2 open, the cap is 2"))).toBe(true);
+    // Ending one (DELETE) makes room.
+    const deleted = await raw(url, { method: "DELETE", headers: { "mcp-session-id": ids[0]!, "mcp-protocol-version": "2025-06-18" } });
+    expect(deleted.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await raw(url, { body: INITIALIZE })).status).toBe(200);
+    expect(bridge.children()).toHaveLength(2);
   });
 });
 

@@ -21,6 +21,27 @@
  * Everything listens on 127.0.0.1 only (`mcp-slo bridge` in a container may ask the bridge for
  * 0.0.0.0 explicitly, see HttpBridge.start). A native server that cannot be told its address gets
  * src/stack/loopback-only.cjs preloaded, which binds its listen() to 127.0.0.1.
+ *
+ * The bridge has no authentication, so it guards itself as the MCP Streamable HTTP transport asks a
+ * local server to (DNS rebinding: a web page on evil.com whose name resolves to 127.0.0.1):
+ *  - Host and Origin are checked before anything else (before a session is looked up, before a
+ *    child is started): the Host's name must be a loopback name (localhost, 127.0.0.1, [::1]) or
+ *    one the bridge was given (`allowedHosts`, e.g. its compose service name), whatever the port;
+ *    an Origin, when sent, must name one of those hosts over http(s). Anything else is answered
+ *    403. This is written here rather than with the SDK transport's own options
+ *    (allowedHosts/allowedOrigins/enableDnsRebindingProtection): those are deprecated, compare
+ *    "host:port" strings exactly (a client behind Toxiproxy or a published port uses another port),
+ *    and run inside a session's transport, i.e. after the bridge has already routed the request
+ *    and, for an initialize, started a child. The SDK's replacement (hostHeaderValidation) is
+ *    Express middleware and checks Host only; the check below parses the Host the same way it does
+ *    (WHATWG URL hostname) and answers with the same JSON-RPC error shape.
+ *  - A session idle for `idleTimeoutMs` (no request in flight, no request started: an open GET
+ *    stream of server notifications alone does not keep a session) is ended and its child stopped:
+ *    a client that goes away without DELETE (a crashed test, a conformance run) does not leave a
+ *    server process behind for ever. Default 5 min; the harness's own bridge turns it off, because
+ *    the harness ends every session it opens and stops the bridge with the scenario.
+ *  - At most `maxSessions` sessions at once (each is a server process): an initialize beyond that
+ *    is answered 503, saying so, before a child is started. Default 64.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -71,10 +92,58 @@ function jsonRpcError(res: ServerResponse, status: number, message: string): voi
 
 interface BridgeSession {
   id: string | undefined;
+  agent: string;
   http: StreamableHTTPServerTransport;
   stdio: ManagedStdioTransport;
   proc: ManagedProcess;
   closed: boolean;
+  /** Requests of this session being answered (an open GET stream not counted). */
+  inFlight: number;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+/** Host names every bridge accepts, as WHATWG URL writes them (IPv6 in brackets). */
+export const LOOPBACK_HOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+
+/** Defaults of a bridge on its own (`mcp-slo bridge`); the harness's in-run bridges set their own. */
+export const BRIDGE_DEFAULTS = { idleTimeoutMs: 5 * 60_000, maxSessions: 64 } as const;
+
+/**
+ * The harness's own bridges (transport: http): no idle expiry (the harness ends its sessions and
+ * stops the bridge with the scenario; an agent may legitimately sit idle through a long k6 phase),
+ * and a cap no valid scenario reaches (1024 agents, a session each per driver, plus control and
+ * probe sessions) that still bounds what a runaway client could start.
+ */
+export const IN_RUN_BRIDGE_OPTIONS = { idleTimeoutMs: 0, maxSessions: 4096 } as const;
+
+/** "evil.com:80" -> "evil.com", "[::1]:8080" -> "[::1]", undefined when it does not parse as a host. */
+function hostnameOf(hostHeader: string): string | undefined {
+  try {
+    const url = new URL(`http://${hostHeader}`);
+    // A Host header is host[:port], nothing more: no user info, path or query smuggled in.
+    if (url.username !== "" || url.password !== "" || url.pathname !== "/" || url.search !== "" || url.hash !== "") return undefined;
+    return url.hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A name given on the command line ("mcp-redis", "::1", "[::1]") as a Host header's hostname. */
+export function normalizeAllowedHost(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed === "") return undefined;
+  return hostnameOf(trimmed.includes(":") && !trimmed.startsWith("[") ? `[${trimmed}]` : trimmed);
+}
+
+export interface BridgeOptions {
+  /** Host names accepted besides the loopback ones (Host header and Origin), e.g. a compose service name. */
+  allowedHosts?: readonly string[];
+  /** End a session, and stop its child, after this long without a request; 0: never. Default 5 min. */
+  idleTimeoutMs?: number;
+  /** Sessions (children) at once; an initialize beyond gets 503. Default 64. */
+  maxSessions?: number;
+  /** Where the bridge says that it ended an idle session or refused a request. */
+  log?: (line: string) => void;
 }
 
 /** A stdio server behind MCP Streamable HTTP: one managed stdio child per HTTP session. */
@@ -84,6 +153,10 @@ export class HttpBridge implements HttpEndpoint {
   private readonly sessions = new Map<string, BridgeSession>();
   private readonly pending = new Set<BridgeSession>();
   private stopping = false;
+  private readonly allowedHosts: ReadonlySet<string>;
+  readonly idleTimeoutMs: number;
+  readonly maxSessions: number;
+  private readonly log: (line: string) => void;
 
   private constructor(
     private readonly def: ServerDefinition,
@@ -91,9 +164,26 @@ export class HttpBridge implements HttpEndpoint {
     private readonly registry: ResourceRegistry,
     private readonly http: Server,
     readonly directUrl: string,
-    private readonly stdioFaults?: () => StdioFaultLayer | undefined,
+    private readonly stdioFaults: (() => StdioFaultLayer | undefined) | undefined,
+    options: BridgeOptions,
   ) {
     this.url = directUrl;
+    const extra = (options.allowedHosts ?? []).map((h) => {
+      const name = normalizeAllowedHost(h);
+      if (name === undefined) throw new Error(`http bridge: ${JSON.stringify(h)} is not a host name`);
+      return name;
+    });
+    this.allowedHosts = new Set([...LOOPBACK_HOST_NAMES, ...extra]);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? BRIDGE_DEFAULTS.idleTimeoutMs;
+    this.maxSessions = options.maxSessions ?? BRIDGE_DEFAULTS.maxSessions;
+    if (!(this.idleTimeoutMs >= 0) || !Number.isFinite(this.idleTimeoutMs)) throw new Error(`http bridge: idleTimeoutMs must be >= 0, got ${this.idleTimeoutMs}`);
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new Error(`http bridge: maxSessions must be an integer >= 1, got ${this.maxSessions}`);
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Host names this bridge answers to (Host header and Origin). */
+  get hosts(): string[] {
+    return [...this.allowedHosts];
   }
 
   get server(): string {
@@ -105,7 +195,7 @@ export class HttpBridge implements HttpEndpoint {
    * `listen`: where to listen (default 127.0.0.1, any free port). The bridge has no authentication:
    * a non-loopback host (e.g. 0.0.0.0 inside a container, `mcp-slo bridge`) only with allowNonLoopback.
    */
-  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } }): Promise<HttpBridge> {
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
     const host = opts.listen?.host ?? "127.0.0.1";
     if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback) throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
     const server = createServer();
@@ -117,7 +207,13 @@ export class HttpBridge implements HttpEndpoint {
     if (address === null || typeof address === "string") throw new Error("http bridge: listening socket has no TCP address");
     // A wildcard address is reached through loopback; an IPv6 one needs brackets in a URL.
     const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
-    const bridge = new HttpBridge(opts.def, opts.endpoints, opts.registry, server, `http://${urlHost}:${address.port}/mcp`, opts.stdioFaults);
+    let bridge: HttpBridge;
+    try {
+      bridge = new HttpBridge(opts.def, opts.endpoints, opts.registry, server, `http://${urlHost}:${address.port}/mcp`, opts.stdioFaults, opts);
+    } catch (err) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       bridge.handle(req, res).catch((err: unknown) => jsonRpcError(res, 500, `bridge error: ${(err as Error).message}`));
     });
@@ -135,12 +231,37 @@ export class HttpBridge implements HttpEndpoint {
 
   async ensureRunning(): Promise<void> {}
 
+  /** Why a request must be refused for its Host or Origin (DNS rebinding), or undefined when it may pass. */
+  private refusal(req: IncomingMessage): string | undefined {
+    const allowed = () => `allowed: ${[...this.allowedHosts].join(", ")}`;
+    const host = req.headers.host;
+    if (host === undefined || host === "") return `Forbidden: no Host header (${allowed()})`;
+    const hostname = hostnameOf(host);
+    if (hostname === undefined || !this.allowedHosts.has(hostname)) return `Forbidden: Host ${JSON.stringify(host)} is not a host of this bridge (${allowed()}): refused against DNS rebinding`;
+    const origin = req.headers.origin;
+    if (origin === undefined) return undefined;
+    let ok = false;
+    try {
+      const url = new URL(origin);
+      ok = (url.protocol === "http:" || url.protocol === "https:") && this.allowedHosts.has(url.hostname);
+    } catch {
+      ok = false;
+    }
+    return ok ? undefined : `Forbidden: Origin ${JSON.stringify(origin)} is not a host of this bridge (${allowed()}): refused against DNS rebinding`;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = this.refusal(req);
+    if (refused !== undefined) {
+      req.resume();
+      return jsonRpcError(res, 403, refused);
+    }
     if (new URL(req.url ?? "/", "http://127.0.0.1").pathname !== "/mcp") return jsonRpcError(res, 404, "not found: the MCP endpoint is /mcp");
     const sid = req.headers["mcp-session-id"];
     if (typeof sid === "string") {
       const s = this.sessions.get(sid);
       if (!s) return jsonRpcError(res, 404, "Session not found");
+      this.activity(s, req, res);
       return s.http.handleRequest(req, res);
     }
     if (req.method !== "POST") return jsonRpcError(res, 400, "Bad Request: No valid session ID provided");
@@ -153,25 +274,69 @@ export class HttpBridge implements HttpEndpoint {
     const init = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
     if (!init) return jsonRpcError(res, 400, "Bad Request: No valid session ID provided");
     if (this.stopping) return jsonRpcError(res, 503, "bridge is stopping");
+    const open = this.sessions.size + this.pending.size;
+    if (open >= this.maxSessions) {
+      this.log(`bridge: refused a new session: ${open} open, the cap is ${this.maxSessions}`);
+      return jsonRpcError(
+        res,
+        503,
+        `Service Unavailable: this bridge already has ${open} MCP sessions, its cap (each is a server process of its own); ` +
+          `end one (HTTP DELETE with its mcp-session-id)${this.idleTimeoutMs > 0 ? ` or wait for an idle one to expire (after ${Math.round(this.idleTimeoutMs / 1000)} s without a request)` : ""}, or start the bridge with a higher --max-sessions`,
+      );
+    }
     const agent = String(req.headers[AGENT_HEADER] ?? "http");
     const session = this.open(agent);
-    await session.stdio.start();
-    await session.http.start();
-    await session.http.handleRequest(req, res, body);
+    session.inFlight++;
+    try {
+      await session.stdio.start();
+      await session.http.start();
+      await session.http.handleRequest(req, res, body);
+    } finally {
+      session.inFlight--;
+    }
     this.pending.delete(session);
     // initialize was refused (bad protocol version, ...): no session came of it.
     if (session.id === undefined) await this.close(session);
+    else this.armIdle(session);
+  }
+
+  /** A request of session `s`: it is not idle until the answer is done (an open GET stream aside). */
+  private activity(s: BridgeSession, req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === "GET") return;
+    s.inFlight++;
+    clearTimeout(s.idleTimer);
+    s.idleTimer = undefined;
+    res.once("close", () => {
+      s.inFlight--;
+      this.armIdle(s);
+    });
+  }
+
+  private armIdle(s: BridgeSession): void {
+    if (this.idleTimeoutMs === 0 || s.closed || s.inFlight > 0) return;
+    clearTimeout(s.idleTimer);
+    s.idleTimer = setTimeout(() => {
+      s.idleTimer = undefined;
+      if (s.closed || s.inFlight > 0) return;
+      this.log(`bridge: session ${s.id ?? "(uninitialized)"} (agent ${s.agent}) had no request for ${Math.round(this.idleTimeoutMs / 1000)} s: ended, its child ${s.proc.name} (pid ${s.proc.pid}) stopped`);
+      void this.close(s);
+    }, this.idleTimeoutMs);
+    // An idle session's timer must not keep a process alive that has nothing else to do.
+    s.idleTimer.unref();
   }
 
   private open(agent: string): BridgeSession {
-    const { env, args, command, cwd } = serverLaunch(this.def, this.endpoints, agent, this.def.args);
-    const proc = spawnManaged({ name: `${this.def.name}#${agent}`, command, args, env, cwd, registry: this.registry, stdin: "pipe" });
+    const { env, args, command, cwd, passEnv } = serverLaunch(this.def, this.endpoints, agent, this.def.args);
+    const proc = spawnManaged({ name: `${this.def.name}#${agent}`, command, args, env, passEnv, cwd, registry: this.registry, stdin: "pipe" });
     const stdio = new ManagedStdioTransport(proc, this.stdioFaults?.());
     const session: BridgeSession = {
       id: undefined,
+      agent,
       proc,
       stdio,
       closed: false,
+      inFlight: 0,
+      idleTimer: undefined,
       http: new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -201,6 +366,7 @@ export class HttpBridge implements HttpEndpoint {
   private async close(s: BridgeSession): Promise<void> {
     if (s.closed) return;
     s.closed = true;
+    clearTimeout(s.idleTimer);
     this.pending.delete(s);
     if (s.id !== undefined) this.sessions.delete(s.id);
     await Promise.allSettled([s.http.close(), s.stdio.close()]);
@@ -265,13 +431,13 @@ export class NativeHttpServer implements HttpEndpoint {
   }
 
   private static async spawn(def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> }, endpoints: StackEndpoints, registry: ResourceRegistry, timeoutMs: number, port: number): Promise<ManagedProcess> {
-    const { env, args, command, cwd } = serverLaunch(def, endpoints, "shared", def.http.args);
+    const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, "shared", def.http.args);
     env[def.http.portEnv] = String(port);
     // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only.
     const nodeArgs = def.command === "node" ? ["--require", LOOPBACK_PRELOAD, ...args] : args;
     // stdin "pipe" leaves stdout to us, and we drop it: server-everything logs a line per HTTP request
     // there ("Received MCP POST request"), which would flood the fault observations; stderr is kept.
-    const proc = spawnManaged({ name: `${def.name}#http`, command, args: nodeArgs, env, cwd, registry, stdin: "pipe" });
+    const proc = spawnManaged({ name: `${def.name}#http`, command, args: nodeArgs, env, passEnv, cwd, registry, stdin: "pipe" });
     proc.stdout?.resume();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -333,7 +499,7 @@ export async function startHttpEndpoints(opts: {
     for (const def of opts.servers) {
       const ep: HttpEndpoint = def.http
         ? await NativeHttpServer.start({ def, endpoints: opts.endpoints, registry: opts.registry, timeoutMs: opts.timeoutMs })
-        : await HttpBridge.start({ def, endpoints: opts.endpoints, registry: opts.registry, stdioFaults: () => opts.stdioLayer?.(def.name) });
+        : await HttpBridge.start({ def, endpoints: opts.endpoints, registry: opts.registry, stdioFaults: () => opts.stdioLayer?.(def.name), ...IN_RUN_BRIDGE_OPTIONS });
       started.push(ep);
       if (opts.toxiproxy) {
         const direct = new URL(ep.directUrl);

@@ -1,7 +1,10 @@
 /**
  * spawnManaged: starts a child process the harness fully owns.
  *
- *  - It gets MCP_SLO_RUN_ID=<runId>, so leftovers of a run can be found (see leftovers.ts).
+ *  - It gets a minimal environment (child-env.ts: an allow-list such as PATH, HOME, LANG, TMPDIR,
+ *    the groups it asks for with `passEnv`, and exactly the `env` it is given), never the harness's
+ *    whole environment, so a token in the harness's environment reaches no child that was not
+ *    handed it. Plus MCP_SLO_RUN_ID=<runId>, so leftovers of a run can be found (see leftovers.ts).
  *  - It runs in its own process group (detached), and every signal goes to the whole group, so
  *    helpers it forks (postgres backends, redis' save child) go with it.
  *  - On Linux it is started through `setpriv --pdeathsig KILL`, so it is SIGKILLed by the kernel
@@ -20,6 +23,7 @@ import type { ChildProcess } from "node:child_process";
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { childEnvironment, type PassEnv } from "./child-env.js";
 import { RUN_ID_ENV } from "./resource-registry.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 
@@ -64,8 +68,13 @@ export interface SpawnManagedOptions {
   name: string;
   command: string;
   args: string[];
-  /** Added to (undefined: removed from) process.env. */
+  /**
+   * Exactly what this child is given on top of the minimal environment (child-env.ts); undefined
+   * removes a variable. The harness's own environment is NOT inherited.
+   */
   env?: Record<string, string | undefined>;
+  /** Groups of the harness's environment this kind of child needs (proxies, registry settings, ...). */
+  passEnv?: readonly PassEnv[];
   cwd?: string;
   /** User name to run as; needs root. */
   runAs?: string;
@@ -107,8 +116,7 @@ export function hasPdeathsig(): boolean {
 export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
   const { name, registry } = opts;
   const stdinMode = opts.stdin ?? "ignore";
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
+  const env = childEnvironment({ pass: opts.passEnv ?? [], set: opts.env ?? {} });
   env[RUN_ID_ENV] = registry.runId;
 
   // Resolve the command ourselves: a missing binary is then a clear, immediate error naming it,
@@ -356,7 +364,7 @@ export function lookupUser(user: string): { uid: number; gid: number; home: stri
   if (cached) return cached;
   let line: string;
   try {
-    line = execFileSync("getent", ["passwd", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    line = execFileSync("getent", ["passwd", user], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], env: childEnvironment() }).trim();
   } catch {
     throw new SpawnError(`user ${JSON.stringify(user)} does not exist on this machine`, "ENOENT", user);
   }

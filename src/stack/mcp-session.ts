@@ -12,6 +12,8 @@ import { HarnessError } from "../errors.js";
 import { HARNESS_VERSION, TOOLS_DIR } from "../project-root.js";
 import { resolvePackage, type BackingService, type ServerDefinition } from "../catalog/servers.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
+import type { PassEnv } from "./child-env.js";
+import { describeLaunch, registerHandedValues } from "./handed-values.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
@@ -80,9 +82,14 @@ export function expandServerTemplate(text: string, def: ServerDefinition, endpoi
 /**
  * How to start one process of a server: command, args and environment with every placeholder
  * filled, the server's tokens set for the upstream mode (stand-in value, or the harness's own
- * environment in live mode), and its working directory.
+ * environment in live mode), its working directory, and the groups of the harness's environment it
+ * may see (child-env.ts): proxies only for a server calling its real API in live mode. The
+ * environment is exactly this: spawnManaged adds only the minimal allow-list (PATH, HOME, LANG, ...),
+ * so a token reaches the one server that calls that API, and only in live mode.
+ * Every value a custom server is handed (its env and args, expanded) is registered for redaction
+ * here, unless its scenario marks it public (handed-values.ts).
  */
-export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]): { command: string; args: string[]; env: Record<string, string>; cwd: string } {
+export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]): { command: string; args: string[]; env: Record<string, string>; cwd: string; passEnv: PassEnv[] } {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(def.env)) {
     const value = expandServerTemplate(v, def, endpoints).replace("{{agent}}", agent);
@@ -95,13 +102,16 @@ export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, a
     if (value === undefined || value === "") throw new HarnessError("invalid_input", `server "${def.name}" runs against the live API but ${secret.env} is not set`, { hint: `export ${secret.env}=<token> before a --live run` });
     env[secret.env] = value;
   }
-  return {
+  const launch = {
     env,
     args: args.map((a) => expandServerTemplate(a, def, endpoints)),
     command: def.command === "node" ? process.execPath : expandServerTemplate(def.command, def, endpoints),
     // A custom server's relative paths are written from where the person runs the harness.
     cwd: def.package === "custom" ? process.cwd() : endpoints.workdir,
+    passEnv: def.upstream && mode === "live" ? (["proxy"] as PassEnv[]) : [],
   };
+  registerHandedValues(def, { env: launch.env, args: launch.args });
+  return launch;
 }
 
 /** Writes the files catalog servers expect in their working directory (e.g. ShadCN's components.json). */
@@ -135,9 +145,9 @@ export async function startSession(opts: {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const http = endpoints.http?.(def.name);
   if (http) return startHttpSession(def, agent, http, timeoutMs);
-  const { env, args, command, cwd } = serverLaunch(def, endpoints, String(agent), def.args);
+  const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, String(agent), def.args);
   const spawnedAt = performance.now();
-  const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, cwd, registry, stdin: "pipe" });
+  const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, passEnv, cwd, registry, stdin: "pipe" });
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new ManagedStdioTransport(proc, opts.stdioFaults);
 
@@ -178,7 +188,7 @@ export async function startSession(opts: {
     await client.close().catch(() => undefined);
     await proc.stop({ graceMs: 500 });
     throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${why}`, {
-      details: [`command: ${[def.command, ...args].join(" ")}`, ...tail(proc)],
+      details: [...describeLaunch(def, { command: def.command === "node" ? "node" : command, args, env }), ...tail(proc)],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
       cause: err,
     });

@@ -18,7 +18,7 @@
 import path from "node:path";
 import type { Span, Tracer } from "@opentelemetry/api";
 import { HARNESS_VERSION } from "../project-root.js";
-import { redactAttributes, type Attributes } from "./redact.js";
+import { redactAttributes, redactValue, type Attributes } from "./redact.js";
 import type { CallSpan, CallSpanEnd, CallSpanStart, SpanHandle, Telemetry } from "./telemetry.js";
 import { TraceFileExporter } from "./trace-file-exporter.js";
 
@@ -109,7 +109,8 @@ class OtelScope implements SpanHandle {
   end(error?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (error !== undefined) this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error });
+    // The error of a scenario may quote a server's stderr: redacted like any attribute (also for OTLP).
+    if (error !== undefined) this.span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: redactValue(error) });
     this.span.end();
     this.onEnd(this);
   }
@@ -180,7 +181,7 @@ class OtelTelemetry implements Telemetry {
         if (result.outcome !== "ok") {
           const type = result.rpcCode !== undefined ? String(result.rpcCode) : result.outcome === "timeout" ? "timeout" : "tool_error";
           span.setAttributes(redactAttributes({ [SEMCONV.errorType]: type, ...(result.rpcCode !== undefined && { [SEMCONV.rpcResponseStatusCode]: String(result.rpcCode) }) }));
-          span.setStatus({ code: api.SpanStatusCode.ERROR, message: redactAttributes({ m: (result.error ?? result.outcome).slice(0, 300) }).m as string });
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: (redactAttributes({ m: result.error ?? result.outcome }).m as string).slice(0, 300) });
         }
         span.end(performance.timeOrigin + result.endedAt);
       },

@@ -46,3 +46,26 @@ describe("registered secrets", () => {
     expect(redactValue("x canary-0f9e8d7c6b5a y")).toBe(`x ${REDACTED} y`);
   });
 });
+
+describe("registered secrets in escaped outputs", () => {
+  it("are found in their JSON, HTML, XML and Markdown forms, and inside a record before rendering", async () => {
+    const { redactDeep, redactKnownSecrets, registerSecret } = await import("./redact.js");
+    const secret = `pw-"quoted"<&>|\\-0123`;
+    registerSecret(secret);
+    expect(redactKnownSecrets(JSON.stringify({ m: `x ${secret} y` }))).toBe(JSON.stringify({ m: `x ${REDACTED} y` }));
+    expect(redactKnownSecrets(`<td>x pw-&quot;quoted&quot;&lt;&amp;&gt;|\\-0123</td>`)).toBe(`<td>x ${REDACTED}</td>`);
+    expect(redactKnownSecrets(`| x pw-"quoted"<&>\\|\\\\-0123 |`)).toBe(`| x ${REDACTED} |`);
+    const record = { a: [`one ${secret}`, { [secret]: 2, b: secret }], n: 3 };
+    expect(redactDeep(record)).toEqual({ a: [`one ${REDACTED}`, { [REDACTED]: 2, b: REDACTED }], n: 3 });
+    expect(record.a[0]).toBe(`one ${secret}`);
+  });
+
+  it("catch the head of a value a message was clipped in, from 6 characters on", async () => {
+    const { redactKnownSecrets, registerSecret } = await import("./redact.js");
+    registerSecret("clipped-secret-value-42");
+    expect(redactKnownSecrets("tool error: handed clipped-secr")).toBe(`tool error: handed ${REDACTED}`);
+    expect(redactKnownSecrets("tool error: handed clippe")).toBe(`tool error: handed ${REDACTED}`);
+    expect(redactKnownSecrets("tool error: handed clipp")).toBe("tool error: handed clipp");
+    expect(redactKnownSecrets("clipped-secret is not at the end")).toBe("clipped-secret is not at the end");
+  });
+});

@@ -3,7 +3,7 @@
  * lines), for runs without an OTLP collector: the trace sits beside
  * results.json and can be read with jq or loaded into a test.
  */
-import { redactKnownSecrets } from "./redact.js";
+import { redactDeep, redactKnownSecrets } from "./redact.js";
 import { appendFile } from "node:fs/promises";
 import type { core, tracing } from "@opentelemetry/sdk-node";
 
@@ -57,7 +57,7 @@ export class TraceFileExporter implements tracing.SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     // Attributes were redacted when recorded; this catches a registered token anywhere else in a span.
-    const text = redactKnownSecrets(spans.map((s) => JSON.stringify(toTraceFileSpan(s))).join("\n") + "\n");
+    const text = redactKnownSecrets(spans.map((s) => JSON.stringify(redactDeep(toTraceFileSpan(s)))).join("\n") + "\n");
     // Appends are chained so lines of two batches never interleave.
     this.#pending = this.#pending.then(() => appendFile(this.file, text, "utf8"));
     this.#pending.then(

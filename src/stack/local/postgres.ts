@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import type { ManagedProcess } from "../managed-process.js";
 import { lookupUser, spawnManaged } from "../managed-process.js";
+import { childEnvironment } from "../child-env.js";
 import { describeGone, failReadiness, withPortRetry } from "../ports.js";
 import type { ResourceRegistry } from "../resource-registry.js";
 
@@ -169,7 +170,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
 export async function findPostgresBindir(): Promise<string> {
   const hasServer = (dir: string) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "postgres"));
   try {
-    const { stdout } = await execFileAsync("pg_config", ["--bindir"], { timeout: 5000 });
+    const { stdout } = await execFileAsync("pg_config", ["--bindir"], { timeout: 5000, env: childEnvironment() });
     const dir = stdout.trim();
     if (dir !== "" && hasServer(dir)) return dir;
   } catch {

@@ -1,0 +1,88 @@
+/**
+ * What every process of a run had in its environment, read from /proc/<pid>/environ while the run
+ * runs: the descendants of the CLI's process (spawnManaged's children stay children of the harness
+ * even in their own process group; postgres backends are children of the postmaster). Used by the
+ * least-privilege tests to prove which process got which token.
+ *
+ * Linux only. Bounded: one scan every `everyMs`, stopped by stop() or after `limitMs`.
+ */
+import { readdir, readFile } from "node:fs/promises";
+
+export interface SeenProcess {
+  pid: number;
+  cmd: string;
+  /** The environment as read (first successful read); postgres processes overwrite theirs (ps titles). */
+  env: Record<string, string>;
+  /** The raw environ bytes as text, NULs kept: for substring searches independent of parsing. */
+  raw: string;
+}
+
+async function parentOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void> {
+  const pids = (await readdir("/proc").catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
+  const parents = new Map<number, number>();
+  await Promise.all(pids.map(async (pid) => {
+    const ppid = await parentOf(pid);
+    if (ppid !== undefined) parents.set(pid, ppid);
+  }));
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parents.get(pid), hops = 0; p !== undefined && hops < 64; p = parents.get(p), hops++) if (p === root) return true;
+    return false;
+  };
+  await Promise.all(
+    pids.filter((pid) => !seen.has(pid) && isDescendant(pid)).map(async (pid) => {
+      try {
+        const [environ, cmdline] = await Promise.all([readFile(`/proc/${pid}/environ`), readFile(`/proc/${pid}/cmdline`, "utf8")]);
+        const raw = environ.toString("utf8");
+        // An exec'ing child (setpriv) shows its wrapper first: keep the newest command line.
+        const env: Record<string, string> = {};
+        for (const kv of raw.split("\0")) {
+          const at = kv.indexOf("=");
+          if (at > 0) env[kv.slice(0, at)] = kv.slice(at + 1);
+        }
+        const cmd = cmdline.split("\0").filter(Boolean).join(" ");
+        if (cmd === "") return;
+        seen.set(pid, { pid, cmd, env, raw });
+      } catch {
+        // gone while we looked
+      }
+    }),
+  );
+  // setpriv exec()s into the real program under the same pid: refresh the command line of those.
+  await Promise.all(
+    [...seen.values()].filter((p) => p.cmd.startsWith("/usr/bin/setpriv") || p.cmd.startsWith("setpriv")).map(async (p) => {
+      const cmdline = await readFile(`/proc/${p.pid}/cmdline`, "utf8").catch(() => "");
+      const cmd = cmdline.split("\0").filter(Boolean).join(" ");
+      if (cmd !== "") p.cmd = cmd;
+    }),
+  );
+}
+
+/** Starts scanning the descendants of `root`; stop() returns every process seen. */
+export function watchEnvirons(root: number, opts: { everyMs?: number; limitMs?: number } = {}): { stop(): Promise<SeenProcess[]> } {
+  const seen = new Map<number, SeenProcess>();
+  const everyMs = opts.everyMs ?? 250;
+  const until = performance.now() + (opts.limitMs ?? 600_000);
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped && performance.now() < until) {
+      await scan(root, seen);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return [...seen.values()];
+    },
+  };
+}
