@@ -30,7 +30,7 @@ import { inject, type HealTiming, type Injected } from "./injector.js";
 import { measureRecovery, steadyStateMet, type ProbePoint } from "./recovery.js";
 import { describeLoss, measureLoss } from "./rpo.js";
 import { makeWriter, type StoreWriter } from "./writers.js";
-import { sleep } from "../util/sleep.js";
+import { sleep, sleepUntil } from "../util/sleep.js";
 
 /** Probe points kept for the report; a probe every 100 ms for 10 minutes fits. */
 const MAX_PROBE_POINTS = 10_000;
@@ -268,7 +268,7 @@ export class FaultExperiment {
 
   private async runFault(st: FaultState): Promise<void> {
     if (st.injectedAt === null && st.notInjectedReason === undefined) {
-      await sleep(this.measureStart! + st.fault.atMs - performance.now(), this.windowOver.signal);
+      await sleepUntil(this.measureStart! + st.fault.atMs, this.windowOver.signal);
       if (this.windowOver.signal.aborted || this.o.signal.aborted) {
         st.notInjectedReason = this.o.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
         return;
@@ -280,7 +280,7 @@ export class FaultExperiment {
     let healing: Promise<HealTiming>;
     if (injected.healing) healing = injected.healing;
     else if (st.fault.durationMs !== undefined) {
-      await sleep(st.fault.durationMs - (performance.now() - st.injectedAt), this.o.signal);
+      await sleepUntil(st.injectedAt + st.fault.durationMs, this.o.signal);
       healing = injected.heal();
     } else return;
     let timing: HealTiming;
