@@ -7,7 +7,7 @@ import { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
 import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
-import { Duration } from "../config/scenario-schema.js";
+import { DURATION_BOUNDS, duration } from "../config/scenario-schema.js";
 import { parseDurationMs } from "../config/units.js";
 
 export const ProbeSpec = z.strictObject({
@@ -26,12 +26,12 @@ export const ProbeSpec = z.strictObject({
       isError: z.boolean().default(false),
     })
     .default({ isError: false }),
-  timeout: Duration.default("2s"),
+  timeout: duration(DURATION_BOUNDS.probeTimeout, "Deadline of the call.").default("2s"),
 });
 
 export const ProbeFile = z.strictObject({
   /** Time between the starts of two probe rounds. */
-  interval: Duration.default("5s"),
+  interval: duration(DURATION_BOUNDS.probeInterval, "Time between the starts of two probe rounds.").default("5s"),
   probes: z.array(ProbeSpec).min(1),
 });
 export type ProbeFile = z.infer<typeof ProbeFile>;
@@ -56,7 +56,6 @@ export interface ProbePlan {
 function semanticProblems(loc: Located, value: ProbeFile): string[] {
   const out: string[] = [];
   const intervalMs = parseDurationMs(value.interval)!;
-  if (intervalMs < 100) out.push(problem(loc, ["interval"], "expected at least 100ms"));
   const names = new Map<string, number>();
   value.probes.forEach((p, i) => {
     const def = findServer(p.server);
@@ -87,7 +86,7 @@ function valueAtTimeout(loc: Located, i: number): unknown {
 
 /** Every problem of a probe file; [] when it is valid. */
 export async function validateProbeFile(file: string): Promise<{ problems: string[]; plan?: ProbePlan }> {
-  const loc = await readYamlMapping(file, "a mapping with interval and probes");
+  const loc = await readYamlMapping(file, "a mapping with interval and probes", "probe file");
   if ("problems" in loc) return loc;
   const raw = loc.raw;
   const parsed = ProbeFile.safeParse(raw);
