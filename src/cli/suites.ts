@@ -74,7 +74,8 @@ export async function suiteFiles(suitesFile: string, name: string): Promise<Name
     });
   }
   // Problems of other suites are reported too: the file is one file, and its mistakes are all shown at once.
-  if (problems.length) throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, { details: problems });
+  const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
+  if (problems.length) throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, { details: problems.sort((a, b) => line(a) - line(b)) });
   return files;
 }
 
@@ -85,7 +86,7 @@ export function checkNamedOnce(files: readonly NamedFile[]): void {
   for (const f of files) {
     const id = identity(f.file);
     const earlier = first.get(id);
-    if (earlier) problems.push(`${printable(f.file)}: named twice (${earlier.origin} and ${f.origin}); it would run twice`);
+    if (earlier) problems.push(`${printable(f.file)}: named twice (${earlier.origin === f.origin ? `both on ${f.origin}` : `${earlier.origin} and ${f.origin}`}); it would run twice`);
     else first.set(id, f);
   }
   if (problems.length) throw new HarnessError("invalid_input", "a scenario file is named twice", { details: problems });

@@ -79,6 +79,21 @@ function semanticProblems(loc: Located, value: ProbeFile): string[] {
   return out;
 }
 
+/** Unknown servers and tools, read from the file as written: shown with the schema's problems, all at once. */
+function serverProblems(loc: Located): string[] {
+  const probes = (loc.raw as { probes?: unknown }).probes;
+  if (!Array.isArray(probes)) return [];
+  return probes.flatMap((p: unknown, i) => {
+    const server = (p as { server?: unknown } | null)?.server;
+    const tool = (p as { tool?: unknown } | null)?.tool;
+    if (typeof server !== "string") return [];
+    const def = findServer(server);
+    if (!def) return [problem(loc, ["probes", i, "server"], `unknown server "${server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false })];
+    if (typeof tool === "string" && def.tools && !def.tools.includes(tool)) return [problem(loc, ["probes", i, "tool"], `server "${server}" has no tool "${tool}"; its tools are ${def.tools.join(", ")}`, { found: false })];
+    return [];
+  });
+}
+
 function valueAtTimeout(loc: Located, i: number): unknown {
   const probes = (loc.raw as { probes?: unknown }).probes;
   return Array.isArray(probes) ? (probes[i] as { timeout?: unknown } | undefined)?.timeout : undefined;
@@ -90,7 +105,7 @@ export async function validateProbeFile(file: string): Promise<{ problems: strin
   if ("problems" in loc) return loc;
   const raw = loc.raw;
   const parsed = ProbeFile.safeParse(raw);
-  if (!parsed.success) return { problems: flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)) };
+  if (!parsed.success) return { problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)] };
   const problems = semanticProblems(loc, parsed.data);
   if (problems.length) return { problems };
   const v = parsed.data;
