@@ -366,3 +366,20 @@ describe("custom servers must start: checked at validation", () => {
     ]);
   });
 });
+
+describe("messages of the schema's unions and integers", () => {
+  it("a custom server's own mistakes, not 'expected a string' from the catalog-name branch", async () => {
+    const p = file("custom-union.yaml", GOOD.replace("servers: [redis]", 'servers:\n  - redis\n  - { name: mine, command: "", needs: [mongo] }'));
+    expect([...(await validateScenarioFile(p))].sort()).toEqual([`${p}:4: servers[1].command: expected >= 1, found ""`, `${p}:4: servers[1].needs[0]: expected one of "redis", "postgres", found "mongo"`].sort());
+  });
+
+  it("an unknown workload kind lists the kinds; an integer past its bound says the bound, not JavaScript's", async () => {
+    const p = file("kind.yaml", GOOD.replace("kind: mix", "kind: soak").replace("agents: 2", "agents: 2\ncount: 100000000000000000000"));
+    expect(await validateScenarioFile(p)).toEqual([`${p}:4: count: expected <= 100000000, found 100000000000000000000`, `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", found "soak"`]);
+  });
+
+  it("a top-level problem is dated where the document starts, after its comments", async () => {
+    const p = file("list-after-comments.yaml", "# a comment\n# another\n- a\n");
+    expect(await validateScenarioFile(p)).toEqual([`${p}:3: (top level): expected a mapping of scenario fields, found ["a"]`]);
+  });
+});

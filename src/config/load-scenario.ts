@@ -15,10 +15,10 @@ import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/se
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import { parseMetric, type ParsedMetric } from "../slo/metrics.js";
 import { compileTemplate } from "../workloads/template.js";
-import { MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type ProfileName, type REDIS_PERSISTENCE } from "./scenario-schema.js";
+import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type ProfileName, type REDIS_PERSISTENCE } from "./scenario-schema.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
 import { resolveExecutable } from "../util/executable.js";
-import { parseDurationMs, parseThreshold, type Threshold } from "./units.js";
+import { durationProblem, parseDurationMs, parseThreshold, type DurationBounds, type Threshold } from "./units.js";
 import { printable } from "./printable.js";
 import { readYamlFile } from "./read-input.js";
 import type { SloSource } from "../results/types.js";
@@ -177,13 +177,23 @@ const TYPE_WORDS: Record<string, string> = { record: "a mapping", object: "a map
 /** Turns zod issues into one sentence each, choosing the closest branch of a union. */
 export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): { path: PathPart[]; message: string; code: string }[] {
   const out: { path: PathPart[]; message: string; code: string }[] = [];
+  const samePath = (a: z.core.$ZodIssue, b: z.core.$ZodIssue) => a.path.length === b.path.length && a.path.every((x, i) => x === b.path[i]);
   for (const issue of issues) {
     const p = [...prefix, ...(issue.path as PathPart[])];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      // The branch meant: one whose type the value has (a mapping for a custom server, not the string branch), then the fewest issues.
+      const wrongType = (branch: readonly z.core.$ZodIssue[]) => branch.some((i) => i.code === "invalid_type" && i.path.length === 0);
+      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length)[0]!;
       out.push(...flattenIssues(best, p));
       continue;
     }
+    if (issue.code === "invalid_union" && Array.isArray((issue as { options?: unknown }).options)) {
+      // A discriminated union whose discriminator matched no branch (`kind: soak`).
+      out.push({ path: p, message: `expected one of ${((issue as { options: unknown[] }).options).map((v) => JSON.stringify(v)).join(", ")}`, code: issue.code });
+      continue;
+    }
+    // zod adds "within the safe integer range" beside the schema's own bound: the schema's bound says it.
+    if (issue.code === "too_big" && issue.origin === "int" && issues.some((o) => o !== issue && o.code === "too_big" && samePath(o, issue))) continue;
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const profile = p.length === 1 && p[0] === "profiles";
@@ -198,7 +208,7 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
     if (issue.code === "too_big" && !own) message = `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
     if (issue.code === "invalid_type" && !own) {
       const received = (issue as { received?: string }).received;
-      message = issue.expected === "number" && received !== undefined && /^(NaN|Infinity)$/.test(received) ? "expected a finite number" : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+      message = issue.expected === "number" && received !== undefined && /^(NaN|-?Infinity)$/.test(received) ? "expected a finite number" : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
     }
     if (issue.code === "invalid_value" && !own) message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     out.push({ path: p, message, code: issue.code });
@@ -447,11 +457,13 @@ function faultProblems(loc: Located, raw: unknown): string[] {
     return typeof v === "string" ? v : undefined;
   };
   const duration = str(["duration"]);
-  const windowMs = duration !== undefined && valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined ? parseDurationMs(duration) : undefined;
+  // Only a window and times within their own bounds are compared (those out of bounds are reported as such).
+  const inBounds = (text: string | undefined, bounds: DurationBounds) => (text !== undefined && durationProblem(text, bounds) === undefined ? parseDurationMs(text) : undefined);
+  const windowMs = valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined ? inBounds(duration, DURATION_BOUNDS.window) : undefined;
   const faults = valueAt(raw, ["faults"]);
   (Array.isArray(faults) ? faults : []).forEach((_, i) => {
     const at = str(["faults", i, "at"]);
-    const atMs = at === undefined ? undefined : parseDurationMs(at);
+    const atMs = inBounds(at, DURATION_BOUNDS.faultAt);
     // A fault that starts after the window ended never acts: the run would pass a stack that was never faulted.
     if (windowMs !== undefined && atMs !== undefined && atMs >= windowMs) out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${duration})`));
     const toxic = str(["faults", i, "toxic"]);
@@ -496,7 +508,8 @@ export async function readYamlMapping(file: string, expected: string, what = "fi
   const { doc, lines, raw } = parsed;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     const found = doc.contents === null ? "nothing (the file holds no YAML value)" : describeFound(raw);
-    return { problems: [`${printable(file)}:1: (top level): expected ${expected}, found ${found}`] };
+    const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
+    return { problems: [`${printable(file)}:${line}: (top level): expected ${expected}, found ${found}`] };
   }
   return { file, doc, lines, raw };
 }

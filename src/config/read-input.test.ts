@@ -109,7 +109,7 @@ describe("parseYamlText: the yaml library's limits, and every problem with its l
 
   it("duplicate keys, several documents, unknown tags, keys that are collections, syntax errors", () => {
     expect(parse("a: 1\nb: 2\na: 3\n")).toEqual(["f.yaml:3: not valid YAML: Map keys must be unique"]);
-    expect(parse("a: 1\n---\nb: 2\n")).toEqual(["f.yaml:2: not valid YAML: Source contains multiple documents; please use YAML.parseAllDocuments()"]);
+    expect(parse("a: 1\n---\nb: 2\n")).toEqual(["f.yaml:2: not valid YAML: a second document (after ---); the file must hold one"]);
     expect(parse("a: 1\nb: !!js/function 'x'\n")).toEqual(["f.yaml:2: not valid YAML: Unresolved tag: tag:yaml.org,2002:js/function"]);
     expect(parse("a: 1\n? [k, l]\n: v\n")).toEqual(["f.yaml:2: not valid here: a key that is a mapping or a list (keys must be plain words)"]);
     expect((parse("a: [1\nb: 2\n") as string[])[0]).toMatch(/^f\.yaml:\d+: not valid YAML: /);

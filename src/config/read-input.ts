@@ -125,7 +125,9 @@ export function parseYamlText(file: string, text: string): ParsedYaml | { proble
   // logLevel "error": the library would otherwise print its own warnings to stderr; they are turned into problems here.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   const at = (pos: number) => lines.linePos(pos).line;
-  const problems = [...doc.errors, ...doc.warnings].map((e) => `${shown}:${at(e.pos[0])}: not valid YAML: ${printable(e.message.split("\n")[0] ?? "")}`);
+  // The library's words, except where they address a programmer ("please use YAML.parseAllDocuments()").
+  const words = (e: { code: string; message: string }) => (e.code === "MULTIPLE_DOCS" ? "a second document (after ---); the file must hold one" : printable(e.message.split("\n")[0] ?? ""));
+  const problems = [...doc.errors, ...doc.warnings].map((e) => `${shown}:${at(e.pos[0])}: not valid YAML: ${words(e)}`);
   if (problems.length) return { problems };
 
   // Nesting and keys, checked on the document so each problem has its line.
