@@ -105,7 +105,10 @@ export async function validateProbeFile(file: string): Promise<{ problems: strin
   if ("problems" in loc) return loc;
   const raw = loc.raw;
   const parsed = ProbeFile.safeParse(raw);
-  if (!parsed.success) return { problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)] };
+  if (!parsed.success) {
+    const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
+    return { problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)].sort((a, b) => line(a) - line(b)) };
+  }
   const problems = semanticProblems(loc, parsed.data);
   if (problems.length) return { problems };
   const v = parsed.data;
