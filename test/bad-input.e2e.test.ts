@@ -15,7 +15,8 @@
  * file at once); files that cannot live in git (a FIFO, a socket, a device, 2 MiB, 30 000 levels of
  * nesting, an unreadable file, a name with escape sequences) made here; and a table of flags of each
  * subcommand (run, validate, evaluate, monitor, bridge). Nothing starts a stack, so the file takes a
- * minute or two on a loaded 2-core machine, not ten.
+ * minute or two on a loaded 2-core machine, not ten. The one exception is the last test: the largest
+ * timeouts the schema accepts, in a one-second run against real Redis, arm no timer Node would overflow.
  */
 import { spawn, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -443,4 +444,17 @@ describe.concurrent("flags of every subcommand", () => {
 
 it("the corpus holds at least 60 cases", () => {
   expect(FIXTURES.length + MADE_FILES.length + FLAG_CASES.length).toBeGreaterThanOrEqual(60);
+});
+
+describe("the largest values accepted", () => {
+  it("run for real without a timer overflow (callTimeout 1h, startTimeout 1h: no TimeoutOverflowWarning)", async () => {
+    const dir = newCaseDir();
+    const r = await runCase(["run", `${CORPUS}/largest/largest-timeouts.yaml`, "--out", dir.out, "--trace-sample", "0"], dir);
+    const t = transcript(r);
+    expect(r.code, t).toBe(0);
+    expect(r.stderr, t).not.toMatch(/TimeoutOverflowWarning|Warning:/);
+    expect(r.stdout, t).toMatch(/PASS +largest-timeouts generous/);
+    expect(readdirSync(dir.tmp).filter((n) => !n.startsWith("tsx-")), "temp dirs left (only the outputs stay)").toEqual(["out"]);
+    expect(await processesWithTmpdir(dir.tmp), "processes left").toEqual([]);
+  }, 180_000);
 });
