@@ -15,7 +15,7 @@ import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/se
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import { parseMetric, type ParsedMetric } from "../slo/metrics.js";
 import { compileTemplate } from "../workloads/template.js";
-import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type ProfileName, type REDIS_PERSISTENCE } from "./scenario-schema.js";
+import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type REDIS_PERSISTENCE } from "./scenario-schema.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
 import { resolveExecutable } from "../util/executable.js";
 import { durationProblem, parseDurationMs, parseThreshold, type DurationBounds, type Threshold } from "./units.js";
