@@ -69,7 +69,7 @@ const STACK_TRACE_LINE = /^ {4}at /m;
 describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => {
   it("an impossible objective exits 1 with a <failure> for that SLO in junit.xml", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-impossible.yaml`, "--profile", "smoke", "--out", out], GUARD);
+    const r = await runCli(["run", `${FIXTURES}/e2e-impossible.yaml`, "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(1);
 
     const record = await readRecord(out);
@@ -90,7 +90,7 @@ describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => 
 
   it("a generous objective exits 0 and junit.xml has no <failure>", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-generous.yaml`, "--profile", "smoke", "--out", out], GUARD);
+    const r = await runCli(["run", `${FIXTURES}/e2e-generous.yaml`, "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(0);
 
     const record = await readRecord(out);
@@ -124,7 +124,7 @@ describe("interrupting a run", () => {
     "%s during the measurement: exit 130, partial results.json, no process or temp dir left",
     async (sig) => {
       const out = await newOutDir();
-      const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--profile", "smoke", "--out", out], GUARD);
+      const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--out", out], GUARD);
       // Wait for the measurement window (servers up, load running), then a little for some samples.
       const waitUntil = performance.now() + 90_000;
       while (!/measur/.test(run.stderr()) && run.child.exitCode === null && performance.now() < waitUntil) {
@@ -160,7 +160,7 @@ describe("interrupting a run", () => {
 describe("a server that cannot start", () => {
   it("a custom server that exits at once: exit 3, names it, quotes its stderr, leaves nothing", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-broken-server.yaml`, "--profile", "smoke", "--out", out], GUARD);
+    const r = await runCli(["run", `${FIXTURES}/e2e-broken-server.yaml`, "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(3);
     const all = r.stdout + r.stderr;
     expect(all).toMatch(/"broken"/);
@@ -176,7 +176,7 @@ describe("a server that cannot start", () => {
 
   it("a custom server that never answers initialize: exit 3 soon after its startTimeout (2s)", async () => {
     const out = await newOutDir();
-    const r = await runCli(["run", `${FIXTURES}/e2e-hanging-server.yaml`, "--profile", "smoke", "--out", out], GUARD);
+    const r = await runCli(["run", `${FIXTURES}/e2e-hanging-server.yaml`, "--out", out], GUARD);
     expect(r.code, transcript(r)).toBe(3);
     const all = r.stdout + r.stderr;
     expect(all).toMatch(/"hanging"/);

@@ -45,7 +45,7 @@ function expectNoRawControl(name: string, text: string): void {
 describe("escape sequences from a server", () => {
   it("in its stderr, quoted when it fails to start: escaped on stdout, stderr and in summary.md (exit 3)", async () => {
     const out = await newOutDir("e2e-control-");
-    const r = await runCli(["run", await scenario("control-start", "fail-start", "leak"), "--profile", "smoke", "--out", out], { timeoutMs: 180_000 });
+    const r = await runCli(["run", await scenario("control-start", "fail-start", "leak"), "--out", out], { timeoutMs: 180_000 });
     expect(r.code, transcript(r)).toBe(3);
     expectNoRawControl("stdout", r.stdout);
     expectNoRawControl("stderr", r.stderr);
@@ -58,7 +58,7 @@ describe("escape sequences from a server", () => {
 
   it("in a tool's name, its error message and the server's version: escaped in summary.md, HTML kept as text in report.html", async () => {
     const out = await newOutDir("e2e-control-");
-    const r = await runCli(["run", await scenario("control-tool", "serve", `evil${EVIL}`, ["memory"]), "--profile", "smoke", "--out", out], { timeoutMs: 180_000 });
+    const r = await runCli(["run", await scenario("control-tool", "serve", `evil${EVIL}`, ["memory"]), "--out", out], { timeoutMs: 180_000 });
     expect([0, 1], transcript(r)).toContain(r.code);
     expectNoRawControl("stdout", r.stdout);
     expectNoRawControl("stderr", r.stderr);
@@ -81,7 +81,7 @@ describe("escape sequences from a server", () => {
 
   it("in its tool names, quoted when a scenario calls a tool it lacks: escaped on stderr (exit 2)", async () => {
     const out = await newOutDir("e2e-control-");
-    const r = await runCli(["run", await scenario("control-missing", "serve", "nope"), "--profile", "smoke", "--out", out], { timeoutMs: 180_000 });
+    const r = await runCli(["run", await scenario("control-missing", "serve", "nope"), "--out", out], { timeoutMs: 180_000 });
     expect(r.code, transcript(r)).toBe(2);
     expectNoRawControl("stdout", r.stdout);
     expectNoRawControl("stderr", r.stderr);

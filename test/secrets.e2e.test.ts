@@ -129,7 +129,7 @@ workload: { kind: mix, calls: [{ server: leaky, tool: leak }] }
 `,
     );
     const out = await newOutDir("e2e-secrets-");
-    const { r, seen } = await runWatched(["run", stdio, k6, "--profile", "smoke", "--trace-sample", "1", "--out", out]);
+    const { r, seen } = await runWatched(["run", stdio, k6, "--trace-sample", "1", "--out", out]);
     expect([0, 1], transcript(r)).toContain(r.code);
     const record = await readRecord(out);
     expect(record.scenarios.map((s) => s.status)).toEqual(["completed", "completed"]);
@@ -204,7 +204,7 @@ workload: { kind: mix, calls: [{ server: leaky, tool: leak }] }
 `,
     );
     const out = await newOutDir("e2e-secrets-");
-    const { r, seen } = await runWatched(["run", broken, "--profile", "smoke", "--trace-sample", "1", "--out", out]);
+    const { r, seen } = await runWatched(["run", broken, "--trace-sample", "1", "--out", out]);
     expect(r.code, transcript(r)).toBe(3);
     const outputs = await outputsOf(r, out);
     expect(outputs.map(([name]) => name)).toEqual(expect.arrayContaining(["results.json", "report.html", "junit.xml", "summary.md"]));

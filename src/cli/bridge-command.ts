@@ -42,17 +42,15 @@
  */
 import { mkdir } from "node:fs/promises";
 import { Command, Option } from "commander";
-import pg from "pg";
-import { Redis } from "ioredis";
 import { HarnessError } from "../errors.js";
 import { findServer, type BackingService } from "../catalog/servers.js";
-import { parseDurationMs } from "../config/units.js";
+import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
+import { prepareOutDir } from "../outputs/out-dir.js";
 import { isLoopbackHost } from "../monitoring/exporter.js";
-import { seedSandbox } from "../providers/local.js";
-import { BRIDGE_DEFAULTS, HttpBridge, normalizeAllowedHost } from "../stack/http-bridge.js";
+import { BRIDGE_DEFAULTS, normalizeAllowedHost, type HttpBridge } from "../stack/http-bridge.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
-import { newRunId } from "../run/run.js";
+import { newRunId } from "../run/run-id.js";
 import { parsePort } from "./monitor-command.js";
 
 interface BridgeFlags {
@@ -75,6 +73,7 @@ interface BridgeFlags {
 /** One real request to a backend; rejects with the reason it did not answer. */
 async function backendAnswers(kind: BackingService, url: string): Promise<void> {
   if (kind === "redis") {
+    const { Redis } = await import("ioredis");
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, enableOfflineQueue: false });
     client.on("error", () => undefined);
     try {
@@ -86,6 +85,7 @@ async function backendAnswers(kind: BackingService, url: string): Promise<void> 
     }
     return;
   }
+  const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on("error", () => undefined);
   try {
@@ -121,6 +121,20 @@ async function waitForBackends(backends: { kind: BackingService; url: string }[]
   }
 }
 
+/** A URL flag must be a URL of one of `protocols` (or empty: not given); otherwise the bridge would wait --wait long for nothing. */
+function checkUrlFlag(flag: string, text: string | undefined, protocols: string[]): void {
+  if (text === undefined || text === "") return;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === undefined || !protocols.includes(protocol)) {
+    throw new HarnessError("invalid_input", `${flag}: expected a ${protocols.map((p) => `${p}//`).join(" or ")} URL, got ${shown(text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@"))}`);
+  }
+}
+
 export function registerBridgeCommand(program: Command): void {
   program
     .command("bridge")
@@ -141,7 +155,7 @@ export function registerBridgeCommand(program: Command): void {
     .option("--max-sessions <n>", "sessions (server processes) at once; an initialize beyond gets 503", String(BRIDGE_DEFAULTS.maxSessions))
     .action(async (o: BridgeFlags) => {
       const def = findServer(o.server);
-      if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${JSON.stringify(o.server)}`, { hint: "mcp-slo servers lists them" });
+      if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${shown(o.server)}`, { hint: "mcp-slo servers lists them" });
       if (def.package === "custom") throw new HarnessError("invalid_input", `--server ${o.server}: only catalog servers can be bridged`);
       const port = parsePort(o.port, "--port");
       if (!o.allowNonLoopback && !isLoopbackHost(o.host)) {
@@ -149,15 +163,18 @@ export function registerBridgeCommand(program: Command): void {
           hint: `use --host 127.0.0.1 (the default), or add --allow-non-loopback when ${o.host} is inside a container whose port is published on loopback only`,
         });
       }
-      const waitMs = parseDurationMs(o.wait);
-      if (waitMs === undefined || waitMs < 0) throw new HarnessError("invalid_input", `--wait: expected a duration such as "60s", got ${JSON.stringify(o.wait)}`);
-      const idleTimeoutMs = o.idleTimeout === "0" ? 0 : parseDurationMs(o.idleTimeout);
-      if (idleTimeoutMs === undefined || idleTimeoutMs < 0 || idleTimeoutMs > 24 * 3_600_000) throw new HarnessError("invalid_input", `--idle-timeout: expected a duration between 0 (never) and 24h such as "5m", got ${JSON.stringify(o.idleTimeout)}`);
-      const maxSessions = Number(o.maxSessions);
-      if (!/^\d+$/.test(o.maxSessions) || maxSessions < 1 || maxSessions > 10_000) throw new HarnessError("invalid_input", `--max-sessions: expected a whole number from 1 to 10000, got ${JSON.stringify(o.maxSessions)}`);
+      const waitMs = durationFlag("--wait", o.wait, { min: 0, max: 3_600_000 });
+      const idleTimeoutMs = o.idleTimeout === "0" ? 0 : durationFlag("--idle-timeout", o.idleTimeout, { min: 1, max: 24 * 3_600_000 });
+      const maxSessions = wholeNumberFlag("--max-sessions", o.maxSessions, 1, 10_000, "sessions at once");
       const allowedHosts = (o.allowedHosts ?? "").split(",").filter((h) => h.trim() !== "");
       const badHosts = allowedHosts.filter((h) => normalizeAllowedHost(h) === undefined);
-      if (badHosts.length) throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => JSON.stringify(h)).join(", ")}`);
+      if (badHosts.length) throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => shown(h)).join(", ")}`);
+      checkUrlFlag("--redis-url", o.redisUrl, ["redis:", "rediss:"]);
+      checkUrlFlag("--postgres-url", o.postgresUrl, ["postgres:", "postgresql:"]);
+      checkUrlFlag("--upstream-url", o.upstreamUrl, ["http:", "https:"]);
+      checkUrlFlag("--upstream-proxy", o.upstreamProxy, ["http:", "https:"]);
+      // A --sandbox that is a file would only fail after the backends were waited for.
+      if (o.sandbox !== undefined) await prepareOutDir(o.sandbox, "--sandbox");
       const urls: Partial<Record<BackingService, string>> = { ...(o.redisUrl && { redis: o.redisUrl }), ...(o.postgresUrl && { postgres: o.postgresUrl }) };
       const lacking = def.needs.filter((n) => urls[n] === undefined);
       if (lacking.length) throw new HarnessError("invalid_input", `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`);
@@ -185,6 +202,8 @@ export function registerBridgeCommand(program: Command): void {
       process.on("exit", onExit);
       let bridge: HttpBridge | undefined;
       try {
+        // Loaded once the flags passed: refusing bad input needs none of the bridge's machinery.
+        const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/local.js")]);
         await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
         // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
         const sandbox = o.sandbox ? (await mkdir(o.sandbox, { recursive: true }), o.sandbox) : await registry.makeTempDir("sandbox");

@@ -16,16 +16,34 @@ import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { writeRunOutputs } from "../outputs/write-outputs.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
-import { RUN_NOTES, newRunId } from "../run/run.js";
+import { newRunId } from "../run/run-id.js";
+import { checkOutDir, prepareOutDir } from "../outputs/out-dir.js";
+import { shown } from "./flags.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { evaluateFromPrometheus, prometheusMeasurements } from "../slo/prometheus-source.js";
 
 /** An ISO 8601 time, or unix seconds (fractions allowed), as ms since the epoch. */
+/** Latest time accepted: the end of year 9999, the last a four-digit ISO 8601 date can write. */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 export function parseTimeArg(text: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const ms = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
-  if (!Number.isFinite(ms)) throw new HarnessError("invalid_input", `${flag}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds, got ${JSON.stringify(text)}`);
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 1000) : /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
+  // 400 digits of unix seconds read as Infinity, which no Date can show: refused like any other non-time.
+  if (!Number.isFinite(ms) || ms > MAX_TIME_MS) throw new HarnessError("invalid_input", `${flag}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got ${shown(text)}`);
   return ms;
+}
+
+/** Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (anything else would break the PromQL built from it). */
+function checkMetricName(text: string, flag: string): void {
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(text)) throw new HarnessError("invalid_input", `${flag}: expected a Prometheus metric name such as k6_mcp_calls_total, got ${shown(text)}`);
+}
+
+/** A comma-separated list of PromQL label matchers, each `label op "value"`; added inside every selector. */
+const LABEL_MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\x60[^\x60]*\x60)\s*`;
+const MATCHERS_RE = new RegExp(`^${LABEL_MATCHER}(,${LABEL_MATCHER})*,?\\s*$`);
+
+function checkMatchers(text: string): void {
+  if (!MATCHERS_RE.test(text)) throw new HarnessError("invalid_input", `--matchers: expected label matchers such as testid="nightly-42" (comma-separated, values quoted), got ${shown(text)}`);
 }
 
 function checkUrl(text: string): string {
@@ -33,9 +51,9 @@ function checkUrl(text: string): string {
   try {
     u = new URL(text);
   } catch {
-    throw new HarnessError("invalid_input", `--prometheus: expected a URL such as http://127.0.0.1:9090, got ${JSON.stringify(text)}`);
+    throw new HarnessError("invalid_input", `--prometheus: expected a URL such as http://127.0.0.1:9090, got ${shown(text)}`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new HarnessError("invalid_input", `--prometheus: expected an http(s) URL, got ${JSON.stringify(text)}`);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new HarnessError("invalid_input", `--prometheus: expected an http(s) URL, got ${shown(text)}`);
   return text;
 }
 
@@ -60,12 +78,17 @@ export interface EvaluateOutcome {
 }
 
 /** The work of the command, apart from printing: usable from tests. */
-export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFlags, command: string[]): Promise<EvaluateOutcome> {
+export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFlags, command: string[], opts: { requireProfile?: boolean } = {}): Promise<EvaluateOutcome> {
   const url = checkUrl(o.prometheus);
   const fromMs = parseTimeArg(o.from, "--from");
   const toMs = parseTimeArg(o.to, "--to");
   if (toMs <= fromMs) throw new HarnessError("invalid_input", `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
-  const scenario = await loadScenario(file, o.profile);
+  checkMetricName(o.latencyMetric, "--latency-metric");
+  checkMetricName(o.callsMetric, "--calls-metric");
+  if (o.matchers !== undefined) checkMatchers(o.matchers);
+  if (o.out !== undefined) await checkOutDir(o.out);
+  const scenario = await loadScenario(file, o.profile, opts);
+  const { RUN_NOTES } = await import("../run/run.js");
   const measurements = await prometheusMeasurements({ url, fromMs, toMs, latencyMetric: o.latencyMetric, callsMetric: o.callsMetric, matchers: o.matchers });
   const slos = evaluateFromPrometheus(scenario.slos, measurements);
   const warnings = measurements.warnings();
@@ -98,6 +121,8 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
       ...warnings.map((w) => `Warning: ${w}`),
     ],
   };
+  // Checked before Prometheus was asked; created only now, so a failed query leaves no empty directory.
+  await prepareOutDir(outDir, o.out === undefined ? "output directory" : "--out");
   await writeRunOutputs(record, outDir);
   const exitCode = counts.fail > 0 || (o.failOnInconclusive && counts.inconclusive > 0) ? EXIT.sloFailed : EXIT.ok;
   return { record, outDir, exitCode, warnings };
@@ -117,8 +142,9 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--latency-metric <name>", "native histogram of call latency in seconds (k6_http_req_duration_seconds for plain HTTP)", "k6_mcp_call_duration_seconds")
     .option("--calls-metric <name>", "counter of calls, split by an outcome, expected_response or status label (or k6_http_reqs_total)", "k6_mcp_calls_total")
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
-    .action(async (file: string, o: EvaluateFlags) => {
-      const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)]);
+    .action(async (file: string, o: EvaluateFlags, cmd: Command) => {
+      // A profile asked for by name must exist in the file (see `run`).
+      const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)], { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
       for (const w of outcome.warnings) process.stderr.write(`mcp-slo: warning: ${w}\n`);
       print(outcome.record, outcome.outDir);
       setExitCode(outcome.exitCode);

@@ -3,21 +3,19 @@
  * 0 every SLO met, 1 an SLO failed, 2 invalid input, 3 the harness or the
  * environment failed, 130 interrupted.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { parse as parseYaml } from "yaml";
 import { PROFILE_NAMES } from "../config/scenario-schema.js";
-import { validateScenarioFile } from "../config/load-scenario.js";
+import { loadAll, validateScenarioFile } from "../config/load-scenario.js";
 import { censoringWarningsOfFile } from "../faults/rpo-check.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
 import { SLO_CATALOG } from "../slo/catalog.js";
-import { localProvider } from "../providers/local.js";
-import { dockerProvider } from "../providers/docker.js";
-import { run } from "../run/run.js";
 import { makeProgress } from "./progress.js";
+import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
+import { checkOutDir } from "../outputs/out-dir.js";
+import { printable } from "../config/printable.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
@@ -26,17 +24,6 @@ import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/red
 import { guardStreams } from "./terminal.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
-
-async function suiteFiles(name: string): Promise<string[]> {
-  const suites = parseYaml(await readFile(SUITES_FILE, "utf8")) as Record<string, unknown>;
-  const files = suites[name];
-  if (!Array.isArray(files) || !files.every((f) => typeof f === "string")) {
-    throw new HarnessError("invalid_input", `${path.relative(process.cwd(), SUITES_FILE)}: ${name}: expected a list of scenario files, found ${files === undefined ? "no such suite" : JSON.stringify(files)}`, {
-      hint: `suites defined: ${Object.keys(suites).join(", ")}`,
-    });
-  }
-  return files.map((f) => path.relative(process.cwd(), path.join(path.dirname(SUITES_FILE), f)));
-}
 
 const VERDICT_WORD = { pass: "PASS", fail: "FAIL", inconclusive: "INCONCLUSIVE" } as const;
 
@@ -63,9 +50,10 @@ function printVerdicts(record: RunRecord, outDir: string): void {
 }
 
 function printError(err: HarnessError): void {
+  // Input quoted back (a file name, a flag's value) is shown with its control characters escaped.
   const lines = [`mcp-slo: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
   if (err.hint) lines.push(`hint: ${err.hint}`);
-  process.stderr.write(lines.join("\n") + "\n");
+  process.stderr.write(lines.map((l) => l.split("\n").map(printable).join("\n")).join("\n") + "\n");
 }
 
 function exitCodeOf(err: HarnessError): number {
@@ -83,13 +71,15 @@ async function main(argv: string[]): Promise<number> {
     .description("Runs real MCP server stacks under load and judges them against the guide's SLOs.")
     .version(HARNESS_VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander quotes the arguments it refuses: their control characters are shown escaped, never sent to the terminal.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n").map(printable).join("\n")) });
 
   program
     .command("run")
     .description("run scenarios and write results.json, junit.xml, summary.md and report.html")
     .argument("[scenario...]", "scenario files")
     .option("--suite <name>", "run a named suite from scenarios/suites.yaml")
+    .option("--suites-file <file>", "where --suite looks the suite up", path.relative(process.cwd(), SUITES_FILE) || SUITES_FILE)
     .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(["local", "docker"]).default("local"))
@@ -100,16 +90,23 @@ async function main(argv: string[]): Promise<number> {
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; profile: string; out?: string; provider: "local" | "docker"; failOnInconclusive: boolean; live: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags) => {
-      const all = [...(o.suite ? await suiteFiles(o.suite) : []), ...files];
-      if (all.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: "local" | "docker"; failOnInconclusive: boolean; live: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags, cmd: Command) => {
+      const named: NamedFile[] = [...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []), ...files.map((file) => ({ file, origin: "the command line" }))];
+      if (named.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+      checkNamedOnce(named);
       const telemetryOptions = runTelemetryOptions(o);
+      if (o.out !== undefined) await checkOutDir(o.out);
+      // The default profile runs files that lack it as written; one asked for by name must exist.
+      const scenarios = await loadAll(named.map((n) => n.file), o.profile, { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
+      // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
+      const [{ run }, { localProvider }, { dockerProvider }] = await Promise.all([import("../run/run.js"), import("../providers/local.js"), import("../providers/docker.js")]);
       const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
       try {
         const outcome = await run({
           ...telemetryOptions,
-          files: all,
+          files: named.map((n) => n.file),
           profile: o.profile,
+          scenarios,
           outDir: o.out,
           reportsRoot: path.join(PROJECT_ROOT, "reports"),
           // docker: Redis, PostgreSQL and Toxiproxy in containers of Docker or Podman (src/providers/docker.ts).

@@ -8,24 +8,20 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { parseDurationMs } from "../config/units.js";
+import { DURATION_BOUNDS } from "../config/scenario-schema.js";
+import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
-import { runMonitor } from "../monitoring/monitor.js";
 import { loadProbeFile } from "../monitoring/probes.js";
-import { newRunId } from "../run/run.js";
+import { newRunId } from "../run/run-id.js";
 
 export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yaml");
 
-function durationOption(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDurationMs(text);
-  if (ms === undefined || ms <= 0) throw new HarnessError("invalid_input", `${flag}: expected a duration such as "30s" or "10m", got ${JSON.stringify(text)}`);
-  return ms;
-}
+/** How long `monitor --duration` may run: a month; without --duration it runs until stopped. */
+const MONITOR_DURATION = { min: 1000, max: 30 * 24 * 3_600_000 };
 
 export function parsePort(text: string, flag: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new HarnessError("invalid_input", `${flag}: expected a port number 0..65535, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || port > 65535) throw new HarnessError("invalid_input", `${flag}: expected a port number 0..65535, got ${shown(text)}`);
   return port;
 }
 
@@ -43,8 +39,8 @@ export function registerMonitorCommand(program: Command): void {
       const listen = { host: o.host, port: parsePort(o.port, "--port"), allowNonLoopback: o.allowNonLoopback };
       // Before anything is read or started: a refused address must not cost a stack start.
       checkListenAddress(listen, "--host");
-      const durationMs = durationOption("--duration", o.duration);
-      const intervalMs = durationOption("--interval", o.interval);
+      const durationMs = o.duration === undefined ? undefined : durationFlag("--duration", o.duration, MONITOR_DURATION);
+      const intervalMs = o.interval === undefined ? undefined : durationFlag("--interval", o.interval, DURATION_BOUNDS.probeInterval);
       const plan = await loadProbeFile(file);
       if (intervalMs !== undefined) {
         const tooLong = plan.probes.filter((p) => p.timeoutMs > intervalMs);
@@ -62,6 +58,8 @@ export function registerMonitorCommand(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        // Loaded only once the flags and the probe file passed: refusing bad input needs none of it.
+        const { runMonitor } = await import("../monitoring/monitor.js");
         const summary = await runMonitor({
           plan,
           listen,
@@ -88,8 +86,7 @@ export interface RunTelemetryFlags {
 
 /** Turns `mcp-slo run`'s --metrics-* and --trace-sample flags into run() options; invalid ones are exit 2. */
 export function runTelemetryOptions(o: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
-  if (!/^\d+$/.test(o.traceSample)) throw new HarnessError("invalid_input", `--trace-sample: expected a whole number (trace one call in N; 0 for no trace), got ${JSON.stringify(o.traceSample)}`);
-  const traceSampleEvery = Number(o.traceSample);
+  const traceSampleEvery = wholeNumberFlag("--trace-sample", o.traceSample, 0, 1_000_000_000, "N to trace one call in N (0 for no trace)");
   if (o.metricsPort === undefined) return { traceSampleEvery };
   const metrics = { host: o.metricsHost, port: parsePort(o.metricsPort, "--metrics-port"), allowNonLoopback: o.allowNonLoopback };
   checkListenAddress(metrics, "--metrics-host");

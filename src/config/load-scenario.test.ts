@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -64,10 +65,10 @@ slos:
     expect(problems.some((p) => /servers\[1\]: unknown server "redys"/.test(p))).toBe(true);
   });
 
-  it("reports a profile's own mistakes as such", async () => {
-    const problems = await validateScenarioFile(file("profile.yaml", GOOD.replace("smoke: { duration: 1s, agents: 1 }", "smoke: { duration: 1s, agents: -1 }")));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/agents: expected >= 1, found -1 \(under profile "smoke"\)/);
+  it("names a profile's own mistake at the profile's node: profiles.<name>.<path> and its line", async () => {
+    const p = file("profile.yaml", GOOD.replace("smoke: { duration: 1s, agents: 1 }", "smoke: { duration: 1s, agents: -1 }"));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toEqual([`${p}:15: profiles.smoke.agents: expected >= 1, found -1`]);
   });
 
   it("reports YAML syntax errors with a line", async () => {
@@ -75,8 +76,8 @@ slos:
     expect(problems[0]).toMatch(/syntax\.yaml:\d+: not valid YAML/);
   });
 
-  it("reports an unreadable file", async () => {
-    expect((await validateScenarioFile(path.join(dir, "missing.yaml")))[0]).toMatch(/cannot read the file \(ENOENT\)/);
+  it("reports a missing file", async () => {
+    expect(await validateScenarioFile(path.join(dir, "missing.yaml"))).toEqual([`${path.join(dir, "missing.yaml")}: cannot read the scenario file: no such file (ENOENT)`]);
   });
 });
 
@@ -100,7 +101,7 @@ describe("loadScenario", () => {
     const err = await loadScenario(file("bad.yaml", GOOD.replace("agents: 2", "agents: zero")), "ci").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as HarnessError).code).toBe("invalid_input");
-    expect((err as HarnessError).details[0]).toMatch(/agents: expected number, found "zero"/);
+    expect((err as HarnessError).details[0]).toMatch(/agents: expected a number, found "zero"/);
   });
 });
 
@@ -129,5 +130,256 @@ capacity: { start: 100, max: 400, stepDuration: 2s }
     expect(problems.some((m) => /:9: capacity: a capacity search raises the arrival rate step by step, which needs the open model/.test(m)), problems.join("\n")).toBe(true);
     expect(problems.some((m) => /capacity\.step: give factor or step, not both/.test(m)), problems.join("\n")).toBe(true);
     expect(problems.some((m) => /capacity\.max: expected max >= start \(500\)/.test(m)), problems.join("\n")).toBe(true);
+  });
+});
+
+describe("bounds: every duration, count and timeout, all problems at once", () => {
+  it("lists every value out of bounds, each with its line, path, bounds and what was found", async () => {
+    const p = file(
+      "bounds.yaml",
+      `name: bounds
+servers: [redis]
+agents: 2000
+duration: 0s
+count: 0
+warmup: 2h
+callTimeout: 0ms
+startTimeout: 10ms
+seed: -1
+load: { model: closed, thinkTime: 2h }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, weight: 0, args: { key: "k" } }
+recovery: { interval: 0ms, timeout: 11m, limit: 500ms, consecutive: 0 }
+rpo: { stores: [redis], interval: 0ms }
+faults:
+  - { kind: hop-down, hop: redis, at: 25h, duration: 0s }
+  - { kind: hop-down, hop: redis, at: 0s, flap: { down: 0ms, up: 2h, times: 0 } }
+`,
+    );
+    const problems = await validateScenarioFile(p);
+    const expected = [
+      `${p}:3: agents: expected <= 1024, found 2000`,
+      `${p}:4: duration: expected a duration between 1ms and 24h, found "0s"`,
+      `${p}:5: count: expected >= 1, found 0`,
+      `${p}:6: warmup: expected a duration between 0s and 1h, found "2h"`,
+      `${p}:7: callTimeout: expected a duration between 1ms and 1h, found "0ms"`,
+      `${p}:8: startTimeout: expected a duration between 100ms and 1h, found "10ms"`,
+      `${p}:9: seed: expected >= 0, found -1`,
+      `${p}:10: load.thinkTime: expected a duration between 0s and 1h, found "2h"`,
+      `${p}:14: workload.calls[0].weight: expected > 0, found 0`,
+      `${p}:15: recovery.interval: expected a duration between 1ms and 1m, found "0ms"`,
+      `${p}:15: recovery.timeout: expected a duration between 1ms and 10m, found "11m"`,
+      `${p}:15: recovery.limit: expected a duration between 1s and 24h, found "500ms"`,
+      `${p}:15: recovery.consecutive: expected >= 1, found 0`,
+      `${p}:16: rpo.interval: expected a duration between 1ms and 1m, found "0ms"`,
+      `${p}:18: faults[0].at: expected a duration between 0s and 24h, found "25h"`,
+      `${p}:18: faults[0].duration: expected a duration between 1ms and 24h, found "0s"`,
+      `${p}:19: faults[1].flap.down: expected a duration between 1ms and 1h, found "0ms"`,
+      `${p}:19: faults[1].flap.up: expected a duration between 1ms and 1h, found "2h"`,
+      `${p}:19: faults[1].flap.times: expected >= 1, found 0`,
+    ];
+    expect([...problems].sort()).toEqual([...expected].sort());
+  });
+
+  it("400 digits, an exponent, a sign or no unit: 'expected a duration ...', never Infinity", async () => {
+    const p = file("digits.yaml", GOOD.replace("duration: 5s", `duration: ${"9".repeat(400)}s\ncallTimeout: 1e400ms\nwarmup: -1s\nstartTimeout: 30`));
+    const problems = await validateScenarioFile(p);
+    const such = 'such as "500ms", "30s", "2m" or "1h"';
+    expect(problems).toEqual([
+      `${p}:4: duration: expected a duration between 1ms and 24h, ${such}, found "${"9".repeat(56)}...`,
+      `${p}:5: callTimeout: expected a duration between 1ms and 1h, ${such}, found "1e400ms"`,
+      `${p}:6: warmup: expected a duration between 0s and 1h, ${such}, found "-1s"`,
+      `${p}:7: startTimeout: expected a duration between 100ms and 1h, ${such}, found 30`,
+    ]);
+  });
+
+  it("the largest values accepted load, and give timers the runtime accepts", async () => {
+    const p = file("largest.yaml", GOOD.replace("duration: 5s", "duration: 24h\ncallTimeout: 1h\nstartTimeout: 1h\nwarmup: 1h\ncount: 100000000"));
+    const s = await loadScenario(p, "ci");
+    expect([s.durationMs, s.callTimeoutMs, s.startTimeoutMs, s.warmupMs, s.count]).toEqual([86_400_000, 3_600_000, 3_600_000, 3_600_000, 100_000_000]);
+    for (const ms of [s.durationMs!, s.callTimeoutMs, s.startTimeoutMs]) expect(ms).toBeLessThan(2 ** 31 - 1);
+  });
+
+  it("a fault after the end of the window, a misspelt or fractional toxic attribute, a stand-in p95 under its median", async () => {
+    const p = file(
+      "faults.yaml",
+      `name: faults
+servers: [redis, github]
+agents: 1
+duration: 10s
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+faults:
+  - { kind: hop-down, hop: redis, at: 10s, duration: 1s }
+  - { kind: toxic, hop: redis, toxic: latency, attributes: { latncy: 50, jitter: 2.5 }, at: 1s }
+standIns:
+  github: { latency: { median: 100ms, p95: 50ms } }
+`,
+    );
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:10: faults[0].at: expected a time before the end of the measurement window (duration: 10s), found "10s"`,
+      `${p}:11: faults[1].attributes.latncy: the latency toxic has no attribute "latncy"; it has latency, jitter (Toxiproxy ignores other names)`,
+      `${p}:11: faults[1].attributes.jitter: expected a whole number from 0 to 2147483647 (Toxiproxy's attributes are integers), found 2.5`,
+      `${p}:13: standIns.github.latency.p95: expected at least the median (100ms), found "50ms"`,
+    ]);
+  });
+
+  it("an objective of 400 digits or above 100 %", async () => {
+    const p = file("objectives.yaml", GOOD.replace('objective: "< 25ms"', `objective: "< ${"1".repeat(400)}ms"`).replace("  - ref: redis.latency.p50", '  - { id: share, metric: success_rate, objective: ">= 150%" }'));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toBe(`${p}:10: slos[0].objective: expected a percentage from 0 to 100 %, found ">= 150%"`);
+    expect(problems[1]).toMatch(new RegExp(`^${p}:13: slos\\[1\\]\\.objective: expected an objective such as .*, found "< 1111`));
+  });
+
+  it("{{zipf N}} beyond 10 000 000 keys and {{rand}} beyond safe integers are refused before any memory is taken", async () => {
+    const p = file("templates.yaml", GOOD.replace('args: { key: "k{{agent}}" }', 'args: { key: "k{{zipf 100000000000}}", n: "{{rand 0 99999999999999999999}}" }'));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toEqual([
+      `${p}:8: workload.calls[0].args: {{zipf N S}} needs a key count N from 1 to 10000000 and an exponent S > 0, found "zipf 100000000000"`,
+      `${p}:8: workload.calls[0].args: {{rand A B}} needs two integers A <= B (at most 15 digits), found "rand 0 99999999999999999999"`,
+    ]);
+  });
+});
+
+describe("values named as what they are", () => {
+  it(".nan, .inf and 1e400 are not 'found null'", async () => {
+    const p = file("nan.yaml", GOOD.replace("agents: 2", "agents: .nan").replace("{ server: redis, tool: get,", "{ server: redis, tool: get, weight: .inf,").replace("seed: 1", "").replace("duration: 5s", "duration: 5s\nseed: 1e400"));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toEqual([
+      `${p}:3: agents: expected a finite number, found .nan (not a number)`,
+      `${p}:5: seed: expected a finite number, found 1e400 (too large: read as infinity)`,
+      `${p}:9: workload.calls[0].weight: expected a finite number, found .inf (infinity)`,
+    ]);
+    expect(problems.join("\n")).not.toMatch(/null/);
+  });
+
+  it("control characters and bidi overrides of a file are shown escaped, in values and in keys", async () => {
+    const p = file("control.yaml", GOOD.replace("name: good", 'name: "bad\\e[2Jname"\n"\\e]0;title\\a": 1').replace("servers: [redis]", 'servers: ["redis\\u202e"]'));
+    const problems = await validateScenarioFile(p);
+    const text = problems.join("\n");
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    expect(problems).toContain(`${p}:1: name: expected a lower-case name such as redis-baseline, found "bad\\u001b[2Jname"`);
+    expect(problems).toContain(`${p}:2: ["\\u001b]0;title\\u0007"]: unknown field "\\x1b]0;title\\x07", found 1`);
+    expect(problems).toContain(`${p}:3: servers[0]: expected a catalog server name such as redis, found "redis\\u{202e}"`);
+  });
+
+  it("a key __proto__ is an unknown field, in the file and in a profile", async () => {
+    const p = file("proto.yaml", GOOD.replace("agents: 2", "agents: 2\n__proto__: { count: 5 }").replace("smoke: { duration: 1s, agents: 1 }", "smoke: { __proto__: { count: 7 } }"));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toEqual([`${p}:4: __proto__: unknown field "__proto__", found {"count":5}`, `${p}:16: profiles.smoke.__proto__: unknown field "__proto__", found {"count":7}`]);
+  });
+
+  it("an empty file, and a file that is a list", async () => {
+    const empty = file("empty.yaml", "# nothing\n");
+    expect(await validateScenarioFile(empty)).toEqual([`${empty}:1: (top level): expected a mapping of scenario fields, found nothing (the file holds no YAML value)`]);
+    const list = file("list.yaml", "- a\n");
+    expect(await validateScenarioFile(list)).toEqual([`${list}:1: (top level): expected a mapping of scenario fields, found ["a"]`]);
+  });
+});
+
+describe("profiles", () => {
+  const CAP = `name: cap
+servers: [redis]
+agents: 2
+load: { model: open, rate: 100 }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+capacity: { start: 100, max: 400, stepDuration: 2s }
+profiles:
+  smoke: { capacity: { start: 500 } }
+  ci: { agnets: 3, capacity: { stepDuration: 0s } }
+  nightly: { faults: [{ preset: no-such-preset, at: 1s }] }
+  weekly: {}
+`;
+
+  it("a profile's own mistake at profiles.<name>.<path>; the base's path and line for one that shows under it; unknown profiles", async () => {
+    const p = file("profiles.yaml", CAP);
+    const problems = await validateScenarioFile(p);
+    // Two problems on one line may come in either order.
+    expect(problems).toHaveLength(6);
+    expect(problems).toEqual(expect.arrayContaining([
+      `${p}:14: profiles.weekly: unknown profile "weekly"; the profiles are smoke, ci, nightly, found {}`,
+      `${p}:9: capacity.max: expected max >= start (500), found 400 (under profile "smoke")`,
+      `${p}:12: profiles.ci.agnets: unknown field "agnets", found 3`,
+      `${p}:12: profiles.ci.capacity.stepDuration: expected a duration between 100ms and 1h, found "0s"`,
+      `${p}:9: capacity: a capacity search cannot inject faults: remove faults, or capacity (under profile "nightly")`,
+      expect.stringMatching(new RegExp(`^${p}:13: profiles\\.nightly\\.faults\\[0\\]\\.preset: no preset "no-such-preset" \\(no file chaos/no-such-preset\\.yaml\\); the presets are flapping-link, postgres-crash, redis-crash, `)),
+    ]));
+  });
+
+  it("loadScenario names the profile's mistakes the same way", async () => {
+    const err = (await loadScenario(file("profiles-load.yaml", CAP), "ci").catch((e: unknown) => e)) as HarnessError;
+    expect(err.details).toHaveLength(3);
+    expect(err.details).toEqual(expect.arrayContaining([expect.stringMatching(/:14: profiles\.weekly: unknown profile/), expect.stringMatching(/:12: profiles\.ci\.agnets: unknown field/), expect.stringMatching(/:12: profiles\.ci\.capacity\.stepDuration: expected a duration between 100ms and 1h/)]));
+  });
+
+  it("a profile asked for by name must exist; the default runs a file without it as written", async () => {
+    const p = file("no-nightly.yaml", GOOD);
+    const err = (await loadScenario(p, "nightly", { requireProfile: true }).catch((e: unknown) => e)) as HarnessError;
+    expect(err).toBeInstanceOf(HarnessError);
+    expect(err.code).toBe("invalid_input");
+    expect(err.details).toEqual([`${p}:14: profiles: no profile "nightly" (--profile nightly); this file defines smoke`]);
+    const bare = file("bare.yaml", GOOD.replace(/profiles:[\s\S]*$/, ""));
+    const err2 = (await loadScenario(bare, "smoke", { requireProfile: true }).catch((e: unknown) => e)) as HarnessError;
+    expect(err2.details).toEqual([`${bare}:1: (top level): no profile "smoke" (--profile smoke); this file defines no profiles: run it without --profile`]);
+    expect((await loadScenario(bare, "ci")).durationMs).toBe(5000);
+    expect((await loadScenario(p, "nightly")).durationMs).toBe(5000);
+  });
+});
+
+describe("custom servers must start: checked at validation", () => {
+  const custom = (server: string) => GOOD.replace("servers: [redis]", `servers:\n  - redis\n  - ${server}`);
+
+  it("a command that is not on PATH, a path that does not exist, is a directory or is not executable", async () => {
+    const missing = file("missing-cmd.yaml", custom('{ name: mine, command: no-such-mcp-server-xyz, args: ["x"] }'));
+    expect(await validateScenarioFile(missing)).toEqual([expect.stringMatching(new RegExp(`^${missing}:4: servers\\[1\\]\\.command: command "no-such-mcp-server-xyz" is not an executable on PATH \\(\\d+ directories searched\\); give its path, or "node" for the Node running the harness$`))]);
+    const rel = file("rel-cmd.yaml", custom("{ name: mine, command: ./no/such/server.js }"));
+    expect(await validateScenarioFile(rel)).toEqual([`${rel}:4: servers[1].command: command "./no/such/server.js" does not exist: ${path.resolve("no/such/server.js")} (relative to ${process.cwd()}, where the harness runs)`]);
+    const notExec = file("not-exec.yaml", custom(`{ name: mine, command: ${JSON.stringify(path.join(dir, "good.yaml"))} }`));
+    expect(await validateScenarioFile(notExec)).toEqual([`${notExec}:4: servers[1].command: command ${JSON.stringify(path.join(dir, "good.yaml"))} is not executable (no x permission): ${path.join(dir, "good.yaml")}`]);
+    const isDir = file("dir-cmd.yaml", custom(`{ name: mine, command: ${JSON.stringify(dir)} }`));
+    expect(await validateScenarioFile(isDir)).toEqual([`${isDir}:4: servers[1].command: command ${JSON.stringify(dir)} is a directory: ${dir}`]);
+  });
+
+  it('"node", a name on PATH, a name on the server\'s own env.PATH and {{tools}} pass', async () => {
+    expect(await validateScenarioFile(file("node-cmd.yaml", custom('{ name: mine, command: node, args: ["x.js", "{{redis.url}}"], needs: [redis] }')))).toEqual([]);
+    expect(await validateScenarioFile(file("sh-cmd.yaml", custom("{ name: mine, command: sh }")))).toEqual([]);
+    expect(await validateScenarioFile(file("env-path.yaml", custom(`{ name: mine, command: chmodded, env: { PATH: ${JSON.stringify(dir)} } }`)))).toHaveLength(1);
+    execFileSync("sh", ["-c", `printf '#!/bin/sh\\n' > ${dir}/chmodded && chmod +x ${dir}/chmodded`]);
+    expect(await validateScenarioFile(file("env-path2.yaml", custom(`{ name: mine, command: chmodded, env: { PATH: ${JSON.stringify(dir)} } }`)))).toEqual([]);
+  });
+
+  it("placeholders: only those the harness fills in, the backing ones with their need", async () => {
+    const p = file("placeholders.yaml", custom('{ name: mine, command: "{{sandbox}}/srv", args: ["{{agent}}", "{{redis.url}}"], env: { DB: "{{postgres.url}}" } }'));
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:4: servers[1].args[0]: unknown placeholder {{agent}}; a custom server may use {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}`,
+      `${p}:4: servers[1].args[1]: {{redis.url}} needs the redis backend: add it to needs`,
+      `${p}:4: servers[1].env.DB: {{postgres.url}} needs the postgres backend: add it to needs`,
+      `${p}:4: servers[1].command: a command may use {{tools}} only (the run's own directories hold no programs)`,
+    ]);
+  });
+});
+
+describe("messages of the schema's unions and integers", () => {
+  it("a custom server's own mistakes, not 'expected a string' from the catalog-name branch", async () => {
+    const p = file("custom-union.yaml", GOOD.replace("servers: [redis]", 'servers:\n  - redis\n  - { name: mine, command: "", needs: [mongo] }'));
+    expect([...(await validateScenarioFile(p))].sort()).toEqual([`${p}:4: servers[1].command: expected >= 1, found ""`, `${p}:4: servers[1].needs[0]: expected one of "redis", "postgres", found "mongo"`].sort());
+  });
+
+  it("an unknown workload kind lists the kinds; an integer past its bound says the bound, not JavaScript's", async () => {
+    const p = file("kind.yaml", GOOD.replace("kind: mix", "kind: soak").replace("agents: 2", "agents: 2\ncount: 100000000000000000000"));
+    expect(await validateScenarioFile(p)).toEqual([`${p}:4: count: expected <= 100000000, found 100000000000000000000`, `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", found "soak"`]);
+  });
+
+  it("a top-level problem is dated where the document starts, after its comments", async () => {
+    const p = file("list-after-comments.yaml", "# a comment\n# another\n- a\n");
+    expect(await validateScenarioFile(p)).toEqual([`${p}:3: (top level): expected a mapping of scenario fields, found ["a"]`]);
   });
 });

@@ -4,9 +4,10 @@
  * Every problem names the file, the line, the path in the file, what was
  * expected and what was found; nothing stops at the first one.
  */
-import { readFile } from "node:fs/promises";
+import { statSync, type Stats } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { isMap, isNode, isScalar, type Document, type LineCounter } from "yaml";
 import type { UpstreamOptions } from "../standins/upstreams.js";
 import type { z } from "zod";
 import { HarnessError } from "../errors.js";
@@ -14,10 +15,12 @@ import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/se
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import { parseMetric, type ParsedMetric } from "../slo/metrics.js";
 import { compileTemplate } from "../workloads/template.js";
-import { PROFILE_NAMES, ScenarioFile, type FaultSpec, type ProfileName, type REDIS_PERSISTENCE } from "./scenario-schema.js";
-import { PROJECT_ROOT } from "../project-root.js";
-import { parse as parseYaml } from "yaml";
-import { parseDurationMs, parseThreshold, type Threshold } from "./units.js";
+import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type REDIS_PERSISTENCE } from "./scenario-schema.js";
+import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
+import { resolveExecutable } from "../util/executable.js";
+import { durationProblem, parseDurationMs, parseThreshold, type DurationBounds, type Threshold } from "./units.js";
+import { printable } from "./printable.js";
+import { readYamlFile } from "./read-input.js";
 import type { SloSource } from "../results/types.js";
 
 export interface ResolvedSlo {
@@ -109,8 +112,15 @@ export interface Scenario {
 
 export type PathPart = string | number;
 
-function formatPath(p: readonly PathPart[]): string {
-  return p.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), "") || "(top level)";
+/** `servers[0].command`; a key that is not a plain word is quoted: `standIns["git hub"]`. */
+export function formatPath(p: readonly PathPart[]): string {
+  return (
+    p.reduce<string>((acc, part) => {
+      if (typeof part === "number") return `${acc}[${part}]`;
+      if (!/^[A-Za-z_$][\w$-]*$/.test(part)) return `${acc}[${printable(JSON.stringify(part))}]`;
+      return acc ? `${acc}.${part}` : part;
+    }, "") || "(top level)"
+  );
 }
 
 function valueAt(root: unknown, p: readonly PathPart[]): unknown {
@@ -122,10 +132,37 @@ function valueAt(root: unknown, p: readonly PathPart[]): unknown {
   return v;
 }
 
+/**
+ * A value as the person wrote it, short. JSON would print NaN and Infinity as null, which is not
+ * what the file says: they are named as YAML writes them.
+ */
 export function describeFound(v: unknown): string {
   if (v === undefined) return "nothing";
-  const text = JSON.stringify(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan (not a number)" : `${v < 0 ? "-" : ""}.inf (infinity)`;
+  if (v instanceof Uint8Array) return `binary data (${v.length} bytes)`;
+  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? (Number.isNaN(x) ? ".nan" : x < 0 ? "-.inf" : ".inf") : x)) ?? String(v);
+  return printable(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
+/** What was found at `p`: the file's own words for a number that is not finite (1e400, .nan). */
+function describeFoundAt(loc: Located, p: readonly PathPart[]): string {
+  const v = valueAt(loc.raw, p);
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    const node = loc.doc.getIn(p, true);
+    const source = isScalar(node) && typeof node.source === "string" ? node.source : undefined;
+    if (source !== undefined && !/^[-+]?\.(nan|inf)$/i.test(source)) return `${printable(source)} (${Number.isNaN(v) ? "not a number" : "too large: read as infinity"})`;
+  }
+  return describeFound(v);
+}
+
+/** Line of a top-level key itself (`profiles:`), not of its value (which may start a line below). */
+function keyLine(loc: Located, key: string): number {
+  const contents = loc.doc.contents;
+  if (isMap(contents)) {
+    const pair = contents.items.find((item) => isScalar(item.key) && item.key.value === key);
+    if (pair && isNode(pair.key) && pair.key.range) return loc.lines.linePos(pair.key.range[0]).line;
+  }
+  return lineOf(loc.doc, loc.lines, [key]);
 }
 
 /** Line of the deepest node of `p` that exists in the document. */
@@ -137,25 +174,46 @@ export function lineOf(doc: Document, lines: LineCounter, p: readonly PathPart[]
   return 1;
 }
 
+/** zod's type names as a person writing YAML knows them. */
+const TYPE_WORDS: Record<string, string> = { record: "a mapping", object: "a mapping", map: "a mapping", array: "a list", string: "a string", number: "a number", int: "a whole number", boolean: "true or false", null: "null" };
+
 /** Turns zod issues into one sentence each, choosing the closest branch of a union. */
 export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): { path: PathPart[]; message: string; code: string }[] {
   const out: { path: PathPart[]; message: string; code: string }[] = [];
+  const samePath = (a: z.core.$ZodIssue, b: z.core.$ZodIssue) => a.path.length === b.path.length && a.path.every((x, i) => x === b.path[i]);
   for (const issue of issues) {
     const p = [...prefix, ...(issue.path as PathPart[])];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0]!;
+      // The branch meant: one whose type the value has (a mapping for a custom server, not the string branch), then the fewest issues.
+      const wrongType = (branch: readonly z.core.$ZodIssue[]) => branch.some((i) => i.code === "invalid_type" && i.path.length === 0);
+      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length)[0]!;
       out.push(...flattenIssues(best, p));
       continue;
     }
+    if (issue.code === "invalid_union" && Array.isArray((issue as { options?: unknown }).options)) {
+      // A discriminated union whose discriminator matched no branch (`kind: soak`).
+      out.push({ path: p, message: `expected one of ${((issue as { options: unknown[] }).options).map((v) => JSON.stringify(v)).join(", ")}`, code: issue.code });
+      continue;
+    }
+    // zod adds "within the safe integer range" beside the schema's own bound: the schema's bound says it.
+    if (issue.code === "too_big" && issue.origin === "int" && issues.some((o) => o !== issue && o.code === "too_big" && samePath(o, issue))) continue;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ path: [...p, key], message: `unknown field "${key}"`, code: issue.code });
+      for (const key of issue.keys) {
+        const profile = p.length === 1 && p[0] === "profiles";
+        out.push({ path: [...p, key], message: profile ? `unknown profile "${key}"; the profiles are ${PROFILE_NAMES.join(", ")}` : `unknown field "${key}"`, code: issue.code });
+      }
       continue;
     }
     let message = issue.message;
-    if (issue.code === "too_small") message = `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
-    if (issue.code === "too_big") message = `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
-    if (issue.code === "invalid_type") message = `expected ${issue.expected}`;
-    if (issue.code === "invalid_value") message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    // The schema's own messages start with "expected"; zod's defaults ("Invalid input: ...") are reworded.
+    const own = message.startsWith("expected");
+    if (issue.code === "too_small" && !own) message = `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    if (issue.code === "too_big" && !own) message = `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    if (issue.code === "invalid_type" && !own) {
+      const received = (issue as { received?: string }).received;
+      message = issue.expected === "number" && received !== undefined && /^(NaN|-?Infinity)$/.test(received) ? "expected a finite number" : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+    }
+    if (issue.code === "invalid_value" && !own) message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     out.push({ path: p, message, code: issue.code });
   }
   return out;
@@ -164,7 +222,8 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
 function deepMerge(base: unknown, over: unknown): unknown {
   if (over === null || typeof over !== "object" || Array.isArray(over) || base === null || typeof base !== "object" || Array.isArray(base)) return over;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(out[k], v);
+  // defineProperty, not `out[k] =`: a key "__proto__" in a file must stay a key (and be reported as unknown), not become a prototype.
+  for (const [k, v] of Object.entries(over)) Object.defineProperty(out, k, { value: deepMerge(Object.hasOwn(out, k) ? out[k] : undefined, v), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -173,6 +232,8 @@ export interface Located {
   doc: Document;
   lines: LineCounter;
   raw: unknown;
+  /** Set while the file is checked under a profile: `raw` is then the base merged with `override`. */
+  profile?: { name: string; override: unknown };
 }
 
 /** A value a scenario hands a server (servers[i].env / .args) may be a secret: a message never quotes it. */
@@ -194,9 +255,42 @@ function quotable(p: readonly PathPart[], found: unknown): unknown {
   return p.length === 2 ? mask(found) : found;
 }
 
+/**
+ * Whether the value at `p` of a profile's merged scenario was written by the profile: the profile holds
+ * that path, or replaced a list or value above it (lists replace, mappings merge).
+ */
+function writtenByProfile(override: unknown, p: readonly PathPart[]): boolean {
+  if (p.length === 0) return false;
+  let v = override;
+  for (const part of p) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return true;
+    if (!Object.hasOwn(v, part)) return false;
+    v = (v as Record<string | number, unknown>)[part];
+  }
+  return true;
+}
+
+const underProfile = (name: string) => ` (under profile "${name}")`;
+
+/**
+ * One problem: `file:line: path: message, found value`. Under a profile, a mistake the profile made is
+ * named at the profile's own node (`profiles.smoke.agents`, its line); one that comes from the base
+ * keeps the base's path and line and says under which profile it shows.
+ */
 export function problem(loc: Located, p: readonly PathPart[], message: string, opts: { found?: boolean; linePath?: readonly PathPart[] } = {}): string {
-  const found = opts.found === false || message.includes("found") ? "" : isHandedValue(p) ? ", found a value not shown (what a server is handed may be a secret)" : `, found ${describeFound(quotable(p, valueAt(loc.raw, p)))}`;
-  return `${loc.file}:${lineOf(loc.doc, loc.lines, opts.linePath ?? p)}: ${formatPath(p)}: ${message}${found}`;
+  const found =
+    opts.found === false || message.includes("found")
+      ? ""
+      : isHandedValue(p)
+        ? ", found a value not shown (what a server is handed may be a secret)"
+        : `, found ${p[0] === "servers" && p.length <= 2 ? describeFound(quotable(p, valueAt(loc.raw, p))) : describeFoundAt(loc, p)}`;
+  const profile = loc.profile;
+  if (profile !== undefined && writtenByProfile(profile.override, p)) {
+    const own = ["profiles", profile.name, ...p];
+    return `${printable(loc.file)}:${lineOf(loc.doc, loc.lines, own)}: ${formatPath(own)}: ${printable(message)}${found}`;
+  }
+  const suffix = profile === undefined ? "" : underProfile(profile.name);
+  return `${printable(loc.file)}:${lineOf(loc.doc, loc.lines, opts.linePath ?? p)}: ${formatPath(p)}: ${printable(message)}${found}${suffix}`;
 }
 
 /**
@@ -321,44 +415,153 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   return out;
 }
 
+/** Placeholders a custom server's args and env may use (src/stack/mcp-session.ts fills them in). */
+const CUSTOM_SERVER_PLACEHOLDERS = ["redis.url", "postgres.url", "sandbox", "workdir", "tools"] as const;
+const ANY_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+
+/**
+ * A custom server must start: its command must resolve to an executable now, the way the spawner will
+ * resolve it (PATH from its env or the harness's, relative paths from where the harness runs), and
+ * every placeholder it uses must be one the harness fills in, with the backing service it names.
+ */
+function customServerProblems(loc: Located, raw: unknown): string[] {
+  const out: string[] = [];
+  const servers = valueAt(raw, ["servers"]);
+  if (!Array.isArray(servers)) return out;
+  servers.forEach((ref: unknown, i) => {
+    if (ref === null || typeof ref !== "object" || Array.isArray(ref)) return;
+    const def = ref as { command?: unknown; args?: unknown; env?: unknown; needs?: unknown };
+    const needs = Array.isArray(def.needs) ? def.needs : [];
+    const checkPlaceholders = (text: string, p: PathPart[]) => {
+      for (const m of text.matchAll(ANY_PLACEHOLDER)) {
+        const name = m[1]!;
+        if (!(CUSTOM_SERVER_PLACEHOLDERS as readonly string[]).includes(name)) {
+          out.push(problem(loc, p, `unknown placeholder {{${name}}}; a custom server may use ${CUSTOM_SERVER_PLACEHOLDERS.map((x) => `{{${x}}}`).join(", ")}`, { found: false }));
+        } else if ((name === "redis.url" || name === "postgres.url") && !needs.includes(name.split(".")[0])) {
+          out.push(problem(loc, p, `{{${name}}} needs the ${name.split(".")[0]} backend: add it to needs`, { found: false }));
+        }
+      }
+    };
+    if (Array.isArray(def.args)) def.args.forEach((a, j) => typeof a === "string" && checkPlaceholders(a, ["servers", i, "args", j]));
+    if (def.env !== null && typeof def.env === "object") for (const [k, v] of Object.entries(def.env)) if (typeof v === "string") checkPlaceholders(v, ["servers", i, "env", k]);
+
+    const command = def.command;
+    if (typeof command !== "string" || command === "" || command === "node") return;
+    const p: PathPart[] = ["servers", i, "command"];
+    // {{tools}} is the project's .tools directory; the run's own dirs ({{sandbox}}, {{workdir}}) are empty when it starts.
+    const expanded = command.replace(/\{\{\s*tools\s*\}\}/g, TOOLS_DIR);
+    if (/\{\{/.test(expanded)) {
+      out.push(problem(loc, p, "a command may use {{tools}} only (the run's own directories hold no programs)", { found: false }));
+      return;
+    }
+    const envPath = def.env !== null && typeof def.env === "object" && typeof (def.env as Record<string, unknown>)["PATH"] === "string" ? ((def.env as Record<string, unknown>)["PATH"] as string) : (process.env["PATH"] ?? "");
+    if (resolveExecutable(expanded, envPath, process.cwd()) !== undefined) return;
+    if (expanded.includes("/")) {
+      const full = path.resolve(process.cwd(), expanded);
+      const st = statOrUndefined(full);
+      const why = st === undefined ? "does not exist" : st.isDirectory() ? "is a directory" : !st.isFile() ? "is not a regular file" : "is not executable (no x permission)";
+      out.push(problem(loc, p, `command ${JSON.stringify(command)} ${why}: ${full}${path.isAbsolute(expanded) ? "" : ` (relative to ${process.cwd()}, where the harness runs)`}`, { found: false }));
+    } else {
+      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${envPath.split(path.delimiter).filter(Boolean).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
+    }
+  });
+  return out;
+}
+
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Faults whose toxics Toxiproxy would ignore, faults that would start after the window, stand-ins with p95 under their median. */
+function faultProblems(loc: Located, raw: unknown): string[] {
+  const out: string[] = [];
+  const str = (p: PathPart[]) => {
+    const v = valueAt(raw, p);
+    return typeof v === "string" ? v : undefined;
+  };
+  const duration = str(["duration"]);
+  // Only a window and times within their own bounds are compared (those out of bounds are reported as such).
+  const inBounds = (text: string | undefined, bounds: DurationBounds) => (text !== undefined && durationProblem(text, bounds) === undefined ? parseDurationMs(text) : undefined);
+  const windowMs = valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined ? inBounds(duration, DURATION_BOUNDS.window) : undefined;
+  const faults = valueAt(raw, ["faults"]);
+  (Array.isArray(faults) ? faults : []).forEach((_, i) => {
+    const at = str(["faults", i, "at"]);
+    const atMs = inBounds(at, DURATION_BOUNDS.faultAt);
+    // A fault that starts after the window ended never acts: the run would pass a stack that was never faulted.
+    if (windowMs !== undefined && atMs !== undefined && atMs >= windowMs) out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${duration})`));
+    const toxic = str(["faults", i, "toxic"]);
+    const attributes = valueAt(raw, ["faults", i, "attributes"]);
+    if (str(["faults", i, "kind"]) !== "toxic" || !(TOXIC_TYPES as readonly string[]).includes(toxic ?? "") || attributes === null || typeof attributes !== "object") return;
+    const known = TOXIC_ATTRIBUTES[toxic as (typeof TOXIC_TYPES)[number]];
+    for (const [name, value] of Object.entries(attributes)) {
+      const p: PathPart[] = ["faults", i, "attributes", name];
+      if (!known.includes(name)) out.push(problem(loc, p, `the ${toxic} toxic has no attribute "${name}"; it has ${known.join(", ")} (Toxiproxy ignores other names)`, { found: false }));
+      else if (typeof value === "number" && (!Number.isInteger(value) || value < 0 || value > MAX_TOXIC_ATTRIBUTE)) out.push(problem(loc, p, `expected a whole number from 0 to ${MAX_TOXIC_ATTRIBUTE} (Toxiproxy's attributes are integers)`));
+    }
+  });
+  const standIns = valueAt(raw, ["standIns"]);
+  if (standIns !== null && typeof standIns === "object" && !Array.isArray(standIns)) {
+    for (const api of Object.keys(standIns)) {
+      const median = str(["standIns", api, "latency", "median"]);
+      const p95 = str(["standIns", api, "latency", "p95"]);
+      const [m, q] = [median && parseDurationMs(median), p95 && parseDurationMs(p95)];
+      if (typeof m === "number" && typeof q === "number" && q < m) out.push(problem(loc, ["standIns", api, "latency", "p95"], `expected at least the median (${median})`));
+    }
+  }
+  return out;
+}
+
 function validateObject(loc: Located, raw: unknown): { value?: ScenarioFile; problems: string[] } {
   const parsed = ScenarioFile.safeParse(raw);
   const problems = parsed.success ? [] : flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message));
-  problems.push(...semanticProblems(loc, raw));
+  problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...faultProblems(loc, raw));
   problems.sort((a, b) => lineNumber(a) - lineNumber(b));
   return parsed.success && problems.length === 0 ? { value: parsed.data, problems } : { problems };
 }
 
 /**
  * Reads a YAML file whose top level must be a mapping, keeping line positions
- * for error messages. Scenario and probe files both start here.
+ * for error messages. Scenario, probe, suite and preset files all start here:
+ * only regular files, at most 1 MiB, UTF-8, YAML within the library's limits
+ * (src/config/read-input.ts).
  */
-export async function readYamlMapping(file: string, expected: string): Promise<Located | { problems: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    return { problems: [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`] };
+export async function readYamlMapping(file: string, expected: string, what = "file"): Promise<Located | { problems: string[] }> {
+  const parsed = await readYamlFile(file, what);
+  if ("problems" in parsed) return parsed;
+  const { doc, lines, raw } = parsed;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    const found = doc.contents === null ? "nothing (the file holds no YAML value)" : describeFound(raw);
+    const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
+    return { problems: [`${printable(file)}:${line}: (top level): expected ${expected}, found ${found}`] };
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return { problems: doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split("\n")[0]}`) };
-  }
-  const raw = doc.toJS() as unknown;
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { problems: [`${file}:1: (top level): expected ${expected}, found ${describeFound(raw)}`] };
   return { file, doc, lines, raw };
 }
 
 async function readLocated(file: string): Promise<Located | { problems: string[] }> {
-  const loc = await readYamlMapping(file, "a mapping of scenario fields");
-  if ("problems" in loc) return loc;
-  const raw = loc.raw;
+  return readYamlMapping(file, "a mapping of scenario fields", "scenario file");
+}
+
+/**
+ * Presets resolved, then the schema and the semantic checks. A preset that cannot be resolved stays
+ * as written (the schema accepts `{ preset }`), so the rest of the file is still checked.
+ */
+async function checkScenario(loc: Located, raw: unknown): Promise<{ value?: ScenarioFile; problems: string[] }> {
   const presetProblems = await resolvePresets(loc, raw);
-  return presetProblems.length ? { problems: presetProblems } : loc;
+  const checked = validateObject(loc, raw);
+  if (presetProblems.length === 0) return checked;
+  return { problems: [...presetProblems, ...checked.problems].sort((a, b) => lineNumber(a) - lineNumber(b)) };
 }
 
 export const CHAOS_DIR = path.join(PROJECT_ROOT, "chaos");
+
+async function presetNames(): Promise<string[]> {
+  const entries = await readdir(CHAOS_DIR).catch(() => [] as string[]);
+  return entries.filter((e) => e.endsWith(".yaml")).map((e) => e.slice(0, -".yaml".length)).sort();
+}
 
 /**
  * Replaces each `{ preset: name, ...overrides }` fault by the fault of
@@ -373,19 +576,22 @@ async function resolvePresets(loc: Located, raw: unknown): Promise<string[]> {
     const f = faults[i] as Record<string, unknown> | null;
     if (f === null || typeof f !== "object" || typeof f["preset"] !== "string") continue;
     const name = f["preset"];
+    // The schema's rule for a preset name, checked before the name becomes a path: no "../" ever reaches the file system.
+    if (!/^[a-z0-9-]+$/.test(name)) continue;
     const presetFile = path.join(CHAOS_DIR, `${name}.yaml`);
-    let preset: unknown;
-    try {
-      preset = parseYaml(await readFile(presetFile, "utf8"));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      problems.push(problem(loc, ["faults", i, "preset"], code === "ENOENT" ? `no preset "${name}" (no file ${path.relative(process.cwd(), presetFile)})` : `preset ${presetFile} cannot be read: ${(err as Error).message.split("\n")[0]}`, { found: false }));
+    const shownFile = path.relative(process.cwd(), presetFile) || presetFile;
+    const read = await readYamlMapping(presetFile, "one fault (a mapping)", "preset file");
+    if ("problems" in read) {
+      const missing = read.problems.length === 1 && read.problems[0]!.endsWith("(ENOENT)");
+      const known = missing ? await presetNames() : [];
+      problems.push(
+        missing
+          ? problem(loc, ["faults", i, "preset"], `no preset "${name}" (no file ${shownFile}); the presets are ${known.join(", ") || "none"}`, { found: false })
+          : problem(loc, ["faults", i, "preset"], `preset "${name}" cannot be used: ${read.problems.join("; ")}`, { found: false }),
+      );
       continue;
     }
-    if (preset === null || typeof preset !== "object" || Array.isArray(preset)) {
-      problems.push(problem(loc, ["faults", i, "preset"], `preset ${path.relative(process.cwd(), presetFile)} must hold one fault (a mapping)`, { found: false }));
-      continue;
-    }
+    const preset = read.raw;
     const { preset: _name, ...overrides } = f;
     const { description: _doc, ...fault } = preset as Record<string, unknown>;
     faults[i] = { ...fault, ...overrides };
@@ -393,19 +599,38 @@ async function resolvePresets(loc: Located, raw: unknown): Promise<string[]> {
   return problems;
 }
 
+/** The profiles a file defines, as written (a mapping under `profiles`), whatever else is wrong with it. */
+function profilesOf(raw: unknown): Record<string, unknown> {
+  const profiles = valueAt(raw, ["profiles"]);
+  return profiles !== null && typeof profiles === "object" && !Array.isArray(profiles) ? (profiles as Record<string, unknown>) : {};
+}
+
+/**
+ * The file under one profile: its merged value, or the problems it has under that profile that the
+ * base alone does not have (`baseProblems`, so nothing is said twice).
+ */
+async function underProfileChecked(loc: Located, name: string, baseProblems: readonly string[]): Promise<{ value?: ScenarioFile; problems: string[] }> {
+  const override = profilesOf(loc.raw)[name];
+  if (override === null || typeof override !== "object" || Array.isArray(override)) return { problems: [] }; // the schema names it
+  const merged = structuredClone(deepMerge(loc.raw, override));
+  const at: Located = { ...loc, raw: merged, profile: { name, override } };
+  // A profile may bring its own faults, presets included.
+  const checked = await checkScenario(at, merged);
+  const seen = new Set(baseProblems);
+  const suffix = underProfile(name);
+  const problems = checked.problems.filter((p) => !(p.endsWith(suffix) && seen.has(p.slice(0, -suffix.length))));
+  return checked.value && problems.length === 0 ? { value: checked.value, problems } : { problems };
+}
+
 /** Problems of the file as written and under each profile it defines (a profile's own mistakes are named as such). */
 export async function validateScenarioFile(file: string): Promise<string[]> {
   const loc = await readLocated(file);
   if ("problems" in loc) return loc.problems;
-  const base = validateObject(loc, loc.raw);
-  if (!base.value) return base.problems;
-  const problems: string[] = [];
-  for (const name of Object.keys(base.value.profiles) as ProfileName[]) {
-    const merged = structuredClone(deepMerge(loc.raw, base.value.profiles[name]));
-    // A profile may bring its own faults, presets included.
-    const presetProblems = await resolvePresets({ ...loc, raw: merged }, merged);
-    const all = presetProblems.length ? presetProblems : validateObject({ ...loc, raw: merged }, merged).problems;
-    for (const p of all) problems.push(`${p} (under profile "${name}")`);
+  const base = await checkScenario(loc, loc.raw);
+  const problems = [...base.problems];
+  for (const name of Object.keys(profilesOf(loc.raw))) {
+    if (!(PROFILE_NAMES as readonly string[]).includes(name)) continue; // the schema names it
+    problems.push(...(await underProfileChecked(loc, name, base.problems)).problems);
   }
   return problems;
 }
@@ -436,21 +661,35 @@ function resolveSlo(loc: Located, slo: ScenarioFile["slos"][number], index: numb
   };
 }
 
+export interface LoadOptions {
+  /**
+   * The profile was asked for by name (`--profile nightly`): a file that does not define it is a
+   * mistake, not a reason to run its base silently. Without it (the CLI's default profile), a file
+   * without that profile runs as written.
+   */
+  requireProfile?: boolean;
+}
+
 /** Loads one scenario under a profile; throws a HarnessError("invalid_input") listing every problem. */
-export async function loadScenario(file: string, profile: string): Promise<Scenario> {
-  const loc = await readLocated(file);
-  if ("problems" in loc) throw new HarnessError("invalid_input", `${file} is not a valid scenario`, { details: loc.problems });
-  const base = validateObject(loc, loc.raw);
-  if (!base.value) throw new HarnessError("invalid_input", `${file} is not a valid scenario`, { details: base.problems });
+export async function loadScenario(file: string, profile: string, opts: LoadOptions = {}): Promise<Scenario> {
   if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new HarnessError("invalid_input", `unknown profile "${profile}"`, { details: [`expected one of ${PROFILE_NAMES.join(", ")}`] });
+    throw new HarnessError("invalid_input", `unknown profile "${printable(profile)}"`, { details: [`expected one of ${PROFILE_NAMES.join(", ")}`] });
   }
-  const override = base.value.profiles[profile as ProfileName];
-  const raw = override === undefined ? loc.raw : structuredClone(deepMerge(loc.raw, override));
-  const presetProblems = override === undefined ? [] : await resolvePresets({ ...loc, raw }, raw);
-  if (presetProblems.length) throw new HarnessError("invalid_input", `${file} is not valid under profile "${profile}"`, { details: presetProblems });
-  const checked = validateObject({ ...loc, raw }, raw);
-  if (!checked.value) throw new HarnessError("invalid_input", `${file} is not valid under profile "${profile}"`, { details: checked.problems });
+  const shown = printable(file);
+  const loc = await readLocated(file);
+  if ("problems" in loc) throw new HarnessError("invalid_input", `${shown} is not a valid scenario`, { details: loc.problems });
+  const base = await checkScenario(loc, loc.raw);
+  const defined = Object.keys(profilesOf(loc.raw));
+  const problems = [...base.problems];
+  if (opts.requireProfile && !defined.includes(profile)) {
+    const where = defined.length ? `${shown}:${keyLine(loc, "profiles")}: profiles` : `${shown}:1: (top level)`;
+    problems.push(`${where}: no profile "${profile}" (--profile ${profile}); ${defined.length ? `this file defines ${defined.map((d) => printable(d)).join(", ")}` : "this file defines no profiles: run it without --profile"}`);
+  }
+  const checked = defined.includes(profile) ? await underProfileChecked(loc, profile, base.problems) : base;
+  problems.push(...(checked === base ? [] : checked.problems));
+  if (problems.length || !checked.value) {
+    throw new HarnessError("invalid_input", `${shown} is not valid${defined.includes(profile) ? ` under profile "${profile}"` : ""}`, { details: problems });
+  }
   const s = checked.value;
   const servers = s.servers.map((ref) =>
     typeof ref === "string" ? findServer(ref)! : ({ ...ref, title: ref.name, package: "custom", transport: "stdio" } satisfies ServerDefinition),
@@ -588,4 +827,27 @@ export function expandMatrix(s: Scenario): Scenario[] {
 
 function lineNumber(problemText: string): number {
   return Number(/:(\d+): /.exec(problemText)?.[1] ?? 0);
+}
+
+/** Loads every file under `profile`: every problem of every file at once, or the scenarios (matrix cells expanded). */
+export async function loadAll(files: readonly string[], profile: string, opts: LoadOptions = {}): Promise<Scenario[]> {
+  const details: string[] = [];
+  const scenarios: Scenario[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(...expandMatrix(await loadScenario(file, profile, opts)));
+    } catch (err) {
+      if (!(err instanceof HarnessError) || err.code !== "invalid_input") throw err;
+      details.push(...(err.details.length ? err.details : [err.message]));
+    }
+  }
+  if (details.length) throw new HarnessError("invalid_input", `${details.length} problem(s) in the scenario files`, { details });
+  // Matrix cells share their scenario's name; two files must not.
+  const fileOf = new Map<string, string>();
+  for (const s of scenarios) {
+    const other = fileOf.get(s.name);
+    if (other !== undefined && other !== s.file) throw new HarnessError("invalid_input", `two scenario files use the name "${s.name}"`, { details: [other, s.file] });
+    fileOf.set(s.name, s.file);
+  }
+  return scenarios;
 }

@@ -4,7 +4,7 @@
  * scenarios/scenario.schema.json from it so editors autocomplete.
  */
 import { z } from "zod";
-import { parseDurationMs, parseThreshold } from "./units.js";
+import { DURATION_PATTERN, describeDurationBounds, durationProblem, parseThreshold, type DurationBounds } from "./units.js";
 import { metricNamesForHumans, parseMetric } from "../slo/metrics.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
 
@@ -13,15 +13,71 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 const NAME_RE = /^[a-z][a-z0-9_-]*$/;
 
-export const Duration = z
-  .string()
-  .refine((s) => parseDurationMs(s) !== undefined, { message: 'expected a duration such as "500ms", "30s", "2m" or "1h"' })
-  .describe('A duration: a number and a unit (us, ms, s, m or min, h), e.g. "30s".');
+/** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
+const MAX_COUNT = 100_000_000;
 
+const H = 3_600_000;
+const MIN = 60_000;
+
+/**
+ * Bounds of every duration a scenario gives, in ms, inclusive. Each is written into the field's
+ * description (so the JSON schema and README say it); all stay far below MAX_TIMER_MS, so no timer
+ * the harness arms from them overflows.
+ */
+export const DURATION_BOUNDS = {
+  window: { min: 1, max: 24 * H },
+  warmup: { min: 0, max: 1 * H },
+  callTimeout: { min: 1, max: 1 * H },
+  startTimeout: { min: 100, max: 1 * H },
+  thinkTime: { min: 0, max: 1 * H },
+  readTimeout: { min: 1, max: 1 * H },
+  installLimit: { min: 1000, max: 2 * H },
+  faultAt: { min: 0, max: 24 * H },
+  faultDuration: { min: 1, max: 24 * H },
+  flap: { min: 1, max: 1 * H },
+  frameDelay: { min: 0, max: 10 * MIN },
+  recoveryInterval: { min: 1, max: 1 * MIN },
+  recoveryTimeout: { min: 1, max: 10 * MIN },
+  recoveryLimit: { min: 1000, max: 24 * H },
+  rpoInterval: { min: 1, max: 1 * MIN },
+  rpoLead: { min: 0, max: 1 * H },
+  stepDuration: { min: 100, max: 1 * H },
+  settle: { min: 0, max: 1 * H },
+  standInLatency: { min: 0, max: 10 * MIN },
+  probeInterval: { min: 100, max: 1 * H },
+  probeTimeout: { min: 1, max: 10 * MIN },
+} as const satisfies Record<string, DurationBounds>;
+
+const DURATION_TEXT = 'a number and a unit (us, ms, s, m or min, h), e.g. "30s"';
+
+/**
+ * A duration within `bounds`. The type stays a string (the file's own words, shown in reports);
+ * parseDurationMs turns it into ms once it passed. The bounds go into the description.
+ */
+export function duration(bounds: DurationBounds, description?: string) {
+  const range = describeDurationBounds(bounds);
+  return z
+    .string({ error: () => `expected a duration ${range}, such as "500ms", "30s", "2m" or "1h"` })
+    .superRefine((s, ctx) => {
+      const why = durationProblem(s, bounds);
+      if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+    })
+    .meta({
+      pattern: DURATION_PATTERN,
+      description: `${description ? `${description} ` : ""}A duration ${range}: ${DURATION_TEXT}.`,
+    });
+}
+
+/** Any duration the harness accepts at all (at most a day). */
+export const Duration = duration({ min: 0, max: 24 * H });
+
+const OBJECTIVE_EXAMPLES = 'an objective such as "< 25ms", ">= 99.7%", ">= 10000/s" or ">= 32"';
 const Objective = z
-  .string()
-  .refine((s) => parseThreshold(s) !== undefined, {
-    message: 'expected an objective such as "< 25ms", ">= 99.7%", ">= 10000/s" or ">= 32"',
+  .string({ error: () => `expected ${OBJECTIVE_EXAMPLES}` })
+  .superRefine((s, ctx) => {
+    const t = parseThreshold(s);
+    if (t === undefined) ctx.addIssue({ code: "custom", message: `expected ${OBJECTIVE_EXAMPLES}` });
+    else if (t.unit === "ratio" && t.value > 1) ctx.addIssue({ code: "custom", message: "expected a percentage from 0 to 100 %" });
   })
   .describe('Comparator and target: "< 25ms", "<= 5s", ">= 99.7%", ">= 500/s", ">= 32".');
 
@@ -70,7 +126,7 @@ const ArgValue: z.ZodType<unknown> = z.lazy(() =>
 export const MixEntry = z.strictObject({
   server: z.string().describe("Name of a server of this scenario."),
   tool: z.string().describe("Tool to call."),
-  weight: z.number().positive().default(1).describe("Relative share of calls."),
+  weight: z.number().positive().max(1_000_000).default(1).describe("Relative share of calls. Above 0, at most 1 000 000."),
   args: z.record(z.string(), ArgValue).default({}).describe(
     "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
   ),
@@ -84,7 +140,7 @@ const MixWorkload = z.strictObject({
 const CoordinationWorkload = z.strictObject({
   kind: z.literal("coordination"),
   server: z.string().default("redis").describe("The Redis MCP server the agents coordinate through."),
-  readTimeout: Duration.default("2s").describe("How long reader B polls before the sample counts as a timeout."),
+  readTimeout: duration(DURATION_BOUNDS.readTimeout, "How long reader B polls before the sample counts as a timeout.").default("2s"),
 });
 
 const CacheAsideWorkload = z.strictObject({
@@ -98,7 +154,7 @@ const CacheAsideWorkload = z.strictObject({
 const InstallWorkload = z
   .strictObject({
     kind: z.literal("install"),
-    limit: Duration.default("15m").describe("An install still running after this long is stopped and counted as not finished (a miss of any objective at or under it)."),
+    limit: duration(DURATION_BOUNDS.installLimit, "An install still running after this long is stopped and counted as not finished (a miss of any objective at or under it).").default("15m"),
     startToReady: z.boolean().default(true).describe("Start each freshly installed copy once and time spawn to a completed MCP initialize (servers that need no backing service or upstream API)."),
   })
   .describe(
@@ -133,20 +189,37 @@ export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog 
 export const LoadModel = z.discriminatedUnion("model", [
   z.strictObject({
     model: z.literal("closed").describe("Each agent sends its next call when the previous one answered."),
-    thinkTime: Duration.default("0ms"),
+    thinkTime: duration(DURATION_BOUNDS.thinkTime, "Pause of an agent between an answer and its next call.").default("0ms"),
   }),
   z.strictObject({
     model: z.literal("open").describe("Calls arrive on a fixed schedule whatever the answers; latency counts from the scheduled time."),
-    rate: z.number().positive().max(1_000_000).describe("Arrivals per second, over all agents."),
-    maxInFlight: z.number().int().positive().default(1000).describe("Arrivals beyond this many unanswered calls are dropped and counted."),
+    rate: z.number().positive().max(1_000_000).describe("Arrivals per second, over all agents. Above 0, at most 1 000 000."),
+    maxInFlight: z.number().int().min(1).max(1_000_000).default(1000).describe("Arrivals beyond this many unanswered calls are dropped and counted. 1 to 1 000 000."),
   }),
 ]);
 
 export const TOXIC_TYPES = ["latency", "bandwidth", "timeout", "reset_peer", "slow_close", "slicer", "limit_data"] as const;
 
+/**
+ * The attributes each Toxiproxy toxic reads (Toxiproxy's README, "Toxics"). Toxiproxy decodes them
+ * into Go int64 fields and ignores names it does not know, so a misspelt attribute would silently
+ * make a toxic that does nothing: checked here by name, as whole numbers.
+ */
+export const TOXIC_ATTRIBUTES: Record<(typeof TOXIC_TYPES)[number], readonly string[]> = {
+  latency: ["latency", "jitter"],
+  bandwidth: ["rate"],
+  timeout: ["timeout"],
+  reset_peer: ["timeout"],
+  slow_close: ["delay"],
+  slicer: ["average_size", "size_variation", "delay"],
+  limit_data: ["bytes"],
+};
+/** Largest toxic attribute: Toxiproxy's time attributes are ms (or us) handed to Go timers; 2^31-1 ms is 24 days. */
+export const MAX_TOXIC_ATTRIBUTE = 2 ** 31 - 1;
+
 const FaultTiming = {
-  at: Duration.describe("When the fault starts, after the start of the measurement window."),
-  duration: Duration.optional().describe("How long until it is healed. Omitted: never healed during the run."),
+  at: duration(DURATION_BOUNDS.faultAt, "When the fault starts, after the start of the measurement window (before its end when the window has a duration)."),
+  duration: duration(DURATION_BOUNDS.faultDuration, "How long until it is healed. Omitted: never healed during the run.").optional(),
 };
 
 const Hop = z
@@ -171,7 +244,7 @@ export const HopDownFault = z.strictObject({
   kind: z.literal("hop-down"),
   hop: Hop,
   flap: z
-    .strictObject({ down: Duration, up: Duration, times: z.number().int().min(1).max(1000) })
+    .strictObject({ down: duration(DURATION_BOUNDS.flap, "How long the link is down each time."), up: duration(DURATION_BOUNDS.flap, "How long it is up in between."), times: z.number().int().min(1).max(1000).describe("1 to 1000.") })
     .optional()
     .describe("A flapping link: down and up again, this many times, instead of one outage of `duration`."),
   ...FaultTiming,
@@ -191,7 +264,7 @@ export const StdioFault = z.strictObject({
   kind: z.literal("stdio"),
   server: z.string().describe("Every session of this stdio MCP server."),
   action: z.enum(["delay", "drop", "truncate"]).describe("delay: hold each JSON-RPC frame; drop: lose it; truncate: cut it in half (the peer sees broken JSON)."),
-  delay: Duration.default("0ms"),
+  delay: duration(DURATION_BOUNDS.frameDelay, "How long each frame is held (action delay).").default("0ms"),
   probability: z.number().min(0).max(1).default(1).describe("Share of frames affected."),
   direction: z.enum(["to-server", "from-server", "both"]).default("from-server"),
   ...FaultTiming,
@@ -216,10 +289,10 @@ const Recovery = z.strictObject({
     })
     .optional()
     .describe("The call that tells whether the affected path works. Default: the catalog probe of the first affected server."),
-  interval: Duration.default("100ms").describe("Time between probes (100ms or less for RTO)."),
-  timeout: Duration.default("1s").describe("Deadline of one probe."),
+  interval: duration(DURATION_BOUNDS.recoveryInterval, "Time between probes (100ms or less for RTO).").default("100ms"),
+  timeout: duration(DURATION_BOUNDS.recoveryTimeout, "Deadline of one probe.").default("1s"),
   consecutive: z.number().int().min(1).max(100).default(3).describe("k: successes in a row that mean recovered."),
-  limit: Duration.default("60s").describe("After a fault starts, how long to wait for recovery before reporting 'did not recover'."),
+  limit: duration(DURATION_BOUNDS.recoveryLimit, "After a fault starts, how long to wait for recovery before reporting 'did not recover'.").default("60s"),
   supervisor: z.boolean().default(false).describe("Restart an MCP server process that died (a supervisor policy)."),
 });
 
@@ -228,17 +301,18 @@ const Rpo = z.strictObject({
     .array(z.enum(["redis", "postgres", "memory", "filesystem"]))
     .min(1)
     .describe("Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only)."),
-  interval: Duration.default("20ms").describe("Pause between a writer's writes."),
-  lead: Duration.default("0s").describe(
+  interval: duration(DURATION_BOUNDS.rpoInterval, "Pause between a writer's writes.").default("20ms"),
+  lead: duration(
+    DURATION_BOUNDS.rpoLead,
     "How long the writers write before the measurement window opens. They start before the warm-up, which counts toward this. When a fault loses everything a writer wrote, the RPO is only known to be at least the writer's age at the fault, which can fail a target but never prove it: to prove an RPO target, the writer must be older than the target at its fault (lead + the fault's at > target).",
-  ),
+  ).default("0s"),
 });
 
 const AvailabilityProbe = z
   .strictObject({
     enabled: z.boolean().default(true).describe("false: no probe; availability is then judged on the load alone."),
-    interval: Duration.default("1s").describe("Time between probes of one server."),
-    timeout: Duration.optional().describe("Deadline of one probe. Default: the scenario's callTimeout."),
+    interval: duration(DURATION_BOUNDS.probeInterval, "Time between probes of one server.").default("1s"),
+    timeout: duration(DURATION_BOUNDS.probeTimeout, "Deadline of one probe. Default: the scenario's callTimeout.").optional(),
   })
   .describe(
     "An always-on probe per server during the measurement window, in its own MCP session: the catalog's probe call, else the workload's first call to that server, else MCP ping. It measures availability independently of the load (ok probes / probes); the report shows it beside the load's time-based figure. A server already probed by the fault experiment (recovery) is not probed twice.",
@@ -247,7 +321,7 @@ const AvailabilityProbe = z
 const StandInBehaviour = z
   .strictObject({
     latency: z
-      .strictObject({ median: Duration, p95: Duration })
+      .strictObject({ median: duration(DURATION_BOUNDS.standInLatency, "Median added latency."), p95: duration(DURATION_BOUNDS.standInLatency, "95th percentile of the added latency; at least the median.") })
       .optional()
       .describe("Response time the stand-in adds: log-normal with this median and 95th percentile. Omitted: none, so the figures are the stack's own."),
     errorRate: z.number().min(0).max(1).default(0).describe("Share of requests answered with errorStatus instead of the API's answer."),
@@ -274,8 +348,8 @@ export const Capacity = z
     factor: z.number().gt(1).max(10).optional().describe("Each step multiplies the rate by this (default 1.5). Give factor or step, not both."),
     step: z.number().positive().max(1_000_000).optional().describe("Each step adds this many operations per second (instead of factor)."),
     max: z.number().positive().max(1_000_000).describe("Highest rate tried; the last step runs at exactly this rate."),
-    stepDuration: Duration.default("10s").describe("Measurement window of each step, judged against the scenario's SLOs."),
-    settle: Duration.default("2s").describe("Load at the step's rate before its window, recorded apart and never judged."),
+    stepDuration: duration(DURATION_BOUNDS.stepDuration, "Measurement window of each step, judged against the scenario's SLOs.").default("10s"),
+    settle: duration(DURATION_BOUNDS.settle, "Load at the step's rate before its window, recorded apart and never judged.").default("2s"),
   })
   .describe(
     "Capacity search (needs load.model: open): run the workload at rising arrival rates, judge each step against the SLOs and stop at the first step where one fails or the load generator was the limit. The result is the highest rate at which every SLO held.",
@@ -286,14 +360,14 @@ const ScenarioBody = {
   name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
   description: z.string().default(""),
   servers: z.array(ServerRef).min(1, "expected at least one server"),
-  agents: z.number().int().min(1).max(1024).describe("Concurrent agents; each holds its own MCP session to every server."),
+  agents: z.number().int().min(1).max(1024).describe("Concurrent agents; each holds its own MCP session to every server. 1 to 1024."),
   load: LoadModel.default({ model: "closed", thinkTime: "0ms" }),
-  duration: Duration.optional().describe("Length of the measurement window (after warm-up)."),
-  count: z.number().int().positive().optional().describe("Stop after this many calls (or coordination samples) in the window."),
-  warmup: Duration.default("0s").describe("Load before the measurement window; recorded apart and never judged."),
-  callTimeout: Duration.default("5s").describe("Deadline of every call; a timeout counts as a failure at this latency."),
-  startTimeout: Duration.default("30s").describe("How long a server may take to answer initialize."),
-  seed: z.number().int().default(1).describe("Seed of the random choices (mix, arguments, keys)."),
+  duration: duration(DURATION_BOUNDS.window, "Length of the measurement window (after warm-up).").optional(),
+  count: z.number().int().min(1).max(MAX_COUNT).optional().describe("Stop after this many calls (or coordination samples) in the window. 1 to 100 000 000."),
+  warmup: duration(DURATION_BOUNDS.warmup, "Load before the measurement window; recorded apart and never judged.").default("0s"),
+  callTimeout: duration(DURATION_BOUNDS.callTimeout, "Deadline of every call; a timeout counts as a failure at this latency.").default("5s"),
+  startTimeout: duration(DURATION_BOUNDS.startTimeout, "How long a server may take to answer initialize.").default("30s"),
+  seed: z.number().int().min(0).max(0xffff_ffff).default(1).describe("Seed of the random choices (mix, arguments, keys): 0 to 4294967295 (the generator keeps 32 bits)."),
   workload: Workload,
   slos: z.array(ScenarioSlo).default([]),
   transport: z

@@ -6,13 +6,57 @@
  */
 
 const DURATION_UNITS_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|m|h)\s*$/;
+/** The shape of a duration, also given to editors as the JSON schema's pattern. */
+export const DURATION_PATTERN = "^\\s*(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|min|m|h)\\s*$";
+const DURATION_RE = new RegExp(DURATION_PATTERN);
 
-/** Milliseconds for "250ms", "30s", "2m", "2min", "1h"; undefined when the text is not a duration. */
+/**
+ * Milliseconds for "250ms", "30s", "2m", "2min", "1h"; undefined when the text is not a duration.
+ * A number too large for a double ("1" followed by 400 digits) is not a duration either: Number()
+ * would read it as Infinity, and a window of Infinity ms runs until killed.
+ */
 export function parseDurationMs(text: string): number | undefined {
   const m = DURATION_RE.exec(text);
   if (!m) return undefined;
-  return Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2]!]!;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/**
+ * The longest delay Node's timers take: setTimeout(fn, more) warns (TimeoutOverflowWarning) and fires
+ * after 1 ms instead. Every duration a scenario or a flag may give stays well under it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Bounds of a duration, inclusive, in ms. */
+export interface DurationBounds {
+  min: number;
+  max: number;
+}
+
+/** "1ms", "30s", "1h", "24h": a bound as people write it (the largest unit that divides it). */
+export function formatDurationBound(ms: number): string {
+  if (ms === 0) return "0s";
+  for (const [unit, size] of [["h", 3_600_000], ["min", 60_000], ["s", 1000], ["ms", 1]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit === "min" ? "m" : unit}`;
+  }
+  return `${ms * 1000}us`;
+}
+
+/** 'between 1ms and 1h' */
+export function describeDurationBounds(b: DurationBounds): string {
+  return `between ${formatDurationBound(b.min)} and ${formatDurationBound(b.max)}`;
+}
+
+/**
+ * Why `text` is not a duration within `bounds`, or undefined when it is. The message says what was
+ * expected; the caller adds where and what was found.
+ */
+export function durationProblem(text: string, bounds: DurationBounds): string | undefined {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) return `expected a duration ${describeDurationBounds(bounds)}, such as "500ms", "30s", "2m" or "1h"`;
+  if (ms < bounds.min || ms > bounds.max) return `expected a duration ${describeDurationBounds(bounds)}`;
+  return undefined;
 }
 
 export type Comparator = "<" | "<=" | ">" | ">=";
@@ -33,6 +77,8 @@ export function parseThreshold(text: string): Threshold | undefined {
   if (!m) return undefined;
   const op = m[1] as Comparator;
   const n = Number(m[2]);
+  // 400 digits read as Infinity: no objective, like a duration of Infinity.
+  if (!Number.isFinite(n)) return undefined;
   const u = m[3];
   if (u === undefined) return { op, value: n, unit: "count" };
   if (u === "%") return { op, value: n / 100, unit: "ratio" };

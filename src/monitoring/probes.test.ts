@@ -40,8 +40,12 @@ describe("probe files", () => {
       ].join("\n"),
     );
     const { problems } = await validateProbeFile(file);
-    // The schema error (unknown field) is reported alone first: semantic checks need a parsed file.
-    expect(problems).toEqual([`${file}:11: probes[2].colour: unknown field "colour", found "blue"`]);
+    // With a schema error (unknown field), the checks that need a parsed file wait; unknown servers and tools are named at once.
+    expect(problems).toEqual([
+      `${file}:4: probes[0].tool: server "redis" has no tool "fetch"; its tools are set, get, delete, list`,
+      expect.stringMatching(new RegExp(`^${file}:6: probes\\[1\\]\\.server: unknown server "nosuch"`)),
+      `${file}:11: probes[2].colour: unknown field "colour", found "blue"`,
+    ]);
     writeFileSync(file, readLines(file).filter((l) => !l.includes("colour")).join("\n"));
     const second = await validateProbeFile(file);
     expect(second.problems).toEqual([

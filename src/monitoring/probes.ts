@@ -7,7 +7,7 @@ import { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
 import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
-import { Duration } from "../config/scenario-schema.js";
+import { DURATION_BOUNDS, duration } from "../config/scenario-schema.js";
 import { parseDurationMs } from "../config/units.js";
 import { redactKnownSecrets } from "../telemetry/redact.js";
 
@@ -27,12 +27,12 @@ export const ProbeSpec = z.strictObject({
       isError: z.boolean().default(false),
     })
     .default({ isError: false }),
-  timeout: Duration.default("2s"),
+  timeout: duration(DURATION_BOUNDS.probeTimeout, "Deadline of the call.").default("2s"),
 });
 
 export const ProbeFile = z.strictObject({
   /** Time between the starts of two probe rounds. */
-  interval: Duration.default("5s"),
+  interval: duration(DURATION_BOUNDS.probeInterval, "Time between the starts of two probe rounds.").default("5s"),
   probes: z.array(ProbeSpec).min(1),
 });
 export type ProbeFile = z.infer<typeof ProbeFile>;
@@ -57,7 +57,6 @@ export interface ProbePlan {
 function semanticProblems(loc: Located, value: ProbeFile): string[] {
   const out: string[] = [];
   const intervalMs = parseDurationMs(value.interval)!;
-  if (intervalMs < 100) out.push(problem(loc, ["interval"], "expected at least 100ms"));
   const names = new Map<string, number>();
   value.probes.forEach((p, i) => {
     const def = findServer(p.server);
@@ -81,6 +80,21 @@ function semanticProblems(loc: Located, value: ProbeFile): string[] {
   return out;
 }
 
+/** Unknown servers and tools, read from the file as written: shown with the schema's problems, all at once. */
+function serverProblems(loc: Located): string[] {
+  const probes = (loc.raw as { probes?: unknown }).probes;
+  if (!Array.isArray(probes)) return [];
+  return probes.flatMap((p: unknown, i) => {
+    const server = (p as { server?: unknown } | null)?.server;
+    const tool = (p as { tool?: unknown } | null)?.tool;
+    if (typeof server !== "string") return [];
+    const def = findServer(server);
+    if (!def) return [problem(loc, ["probes", i, "server"], `unknown server "${server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false })];
+    if (typeof tool === "string" && def.tools && !def.tools.includes(tool)) return [problem(loc, ["probes", i, "tool"], `server "${server}" has no tool "${tool}"; its tools are ${def.tools.join(", ")}`, { found: false })];
+    return [];
+  });
+}
+
 function valueAtTimeout(loc: Located, i: number): unknown {
   const probes = (loc.raw as { probes?: unknown }).probes;
   return Array.isArray(probes) ? (probes[i] as { timeout?: unknown } | undefined)?.timeout : undefined;
@@ -88,11 +102,14 @@ function valueAtTimeout(loc: Located, i: number): unknown {
 
 /** Every problem of a probe file; [] when it is valid. */
 export async function validateProbeFile(file: string): Promise<{ problems: string[]; plan?: ProbePlan }> {
-  const loc = await readYamlMapping(file, "a mapping with interval and probes");
+  const loc = await readYamlMapping(file, "a mapping with interval and probes", "probe file");
   if ("problems" in loc) return loc;
   const raw = loc.raw;
   const parsed = ProbeFile.safeParse(raw);
-  if (!parsed.success) return { problems: flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)) };
+  if (!parsed.success) {
+    const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
+    return { problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)].sort((a, b) => line(a) - line(b)) };
+  }
   const problems = semanticProblems(loc, parsed.data);
   if (problems.length) return { problems };
   const v = parsed.data;

@@ -8,10 +8,11 @@
 import { registerSecret } from "../telemetry/redact.js";
 import { registerWrittenValues } from "../stack/handed-values.js";
 import { hostEnvironment } from "./environment.js";
-import { randomBytes } from "node:crypto";
-import { lstat, mkdir, rm, symlink, rename } from "node:fs/promises";
+import { lstat, rm, symlink, rename } from "node:fs/promises";
 import path from "node:path";
-import { expandMatrix, loadScenario, type Scenario } from "../config/load-scenario.js";
+import { loadAll, type Scenario } from "../config/load-scenario.js";
+import { prepareOutDir } from "../outputs/out-dir.js";
+import { newRunId } from "./run-id.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
@@ -36,6 +37,10 @@ export const RUN_NOTES = [
 export interface RunOptions {
   files: string[];
   profile: string;
+  /** --profile was given by name: a file that does not define that profile is invalid input. */
+  requireProfile?: boolean;
+  /** `files` already loaded under `profile` (loadAll), e.g. by the CLI before it loaded the run's machinery. */
+  scenarios?: Scenario[];
   /** Run every scenario with this load driver instead of its own (same scenario, another tool). */
   driver?: "sdk" | "autocannon" | "k6";
   /** --live: servers that call a SaaS API talk to the real one, with tokens from the environment. */
@@ -60,9 +65,8 @@ export interface RunOutcome {
   outDir: string;
 }
 
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
-}
+// In their own modules so commands that only need an id, or only check files, do not load the run's machinery.
+export { loadAll, newRunId };
 
 /**
  * Applies --live (or a scenario's own `upstream: live`): every token a live server needs must be in
@@ -106,28 +110,6 @@ export function withDriver(scenarios: Scenario[], driver: RunOptions["driver"]):
   return scenarios.map((s) => ({ ...s, driver }));
 }
 
-export async function loadAll(files: readonly string[], profile: string): Promise<Scenario[]> {
-  const details: string[] = [];
-  const scenarios: Scenario[] = [];
-  for (const file of files) {
-    try {
-      scenarios.push(...expandMatrix(await loadScenario(file, profile)));
-    } catch (err) {
-      if (!(err instanceof HarnessError) || err.code !== "invalid_input") throw err;
-      details.push(...(err.details.length ? err.details : [err.message]));
-    }
-  }
-  if (details.length) throw new HarnessError("invalid_input", `${details.length} problem(s) in the scenario files`, { details });
-  // Matrix cells share their scenario's name; two files must not.
-  const fileOf = new Map<string, string>();
-  for (const s of scenarios) {
-    const other = fileOf.get(s.name);
-    if (other !== undefined && other !== s.file) throw new HarnessError("invalid_input", `two scenario files use the name "${s.name}"`, { details: [other, s.file] });
-    fileOf.set(s.name, s.file);
-  }
-  return scenarios;
-}
-
 function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {
   if (record.status === "interrupted") return EXIT.interrupted;
   if (record.scenarios.some((s) => s.status === "error")) return EXIT.harnessFailed;
@@ -168,15 +150,20 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 }
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
-  const scenarios = withLiveUpstreams(withDriver(await loadAll(opts.files, opts.profile), opts.driver), opts.live ?? false);
+  const loaded = opts.scenarios ?? (await loadAll(opts.files, opts.profile, { requireProfile: opts.requireProfile ?? false }));
+  const scenarios = withLiveUpstreams(withDriver(loaded, opts.driver), opts.live ?? false);
   // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
-  await mkdir(outDir, { recursive: true });
+  // An unusable --out is invalid input before anything starts; a run refused after this leaves no empty dir.
+  const prepared = await prepareOutDir(outDir, opts.outDir === undefined ? "output directory" : "--out");
   const registry = new ResourceRegistry({ runId });
   const controller = new AbortController();
-  const instrumentation = await instrumentRun({ runId, outDir, traceSampleEvery: opts.traceSampleEvery, metrics: opts.metrics, telemetry: opts.telemetry, progress: opts.progress });
+  const instrumentation = await instrumentRun({ runId, outDir, traceSampleEvery: opts.traceSampleEvery, metrics: opts.metrics, telemetry: opts.telemetry, progress: opts.progress }).catch(async (err: unknown) => {
+    await prepared.discard();
+    throw err;
+  });
   const results: ScenarioResult[] = [];
   const base = {
     schemaVersion: 1 as const,

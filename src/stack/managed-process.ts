@@ -20,8 +20,8 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, statSync } from "node:fs";
-import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { statSync } from "node:fs";
+import { isExecutable, resolveExecutable } from "../util/executable.js";
 import type { Readable, Writable } from "node:stream";
 import { childEnvironment, type PassEnv } from "./child-env.js";
 import { RUN_ID_ENV } from "./resource-registry.js";
@@ -325,35 +325,12 @@ function killGroup(pgid: number, sig: NodeJS.Signals): void {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
     return false;
   }
-}
-
-/** Resolves `command` like execvp would: a path if it has a slash, else the first hit on PATH. */
-function resolveExecutable(command: string, pathEnv: string, cwd: string | undefined): string | undefined {
-  if (command.includes("/")) {
-    const p = isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command);
-    return isExecutable(p) ? p : undefined;
-  }
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir === "") continue;
-    const p = join(dir, command);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
 }
 
 const userCache = new Map<string, { uid: number; gid: number; home: string }>();

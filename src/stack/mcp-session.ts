@@ -147,7 +147,13 @@ export async function startSession(opts: {
   if (http) return startHttpSession(def, agent, http, timeoutMs);
   const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, String(agent), def.args);
   const spawnedAt = performance.now();
-  const proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, passEnv, cwd, registry, stdin: "pipe" });
+  let proc: ManagedProcess;
+  try {
+    proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, passEnv, cwd, registry, stdin: "pipe" });
+  } catch (err) {
+    // A command that vanished since validation: said in one line, not as a stack trace copied into every output.
+    throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) cannot start: ${(err as Error).message}`, { cause: err });
+  }
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new ManagedStdioTransport(proc, opts.stdioFaults);
 

@@ -23,6 +23,9 @@ export type CompiledValue = (ctx: CallContext) => unknown;
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
+/** Most keys {{zipf N S}} may draw from (80 MB of cumulative weights). */
+export const MAX_ZIPF_KEYS = 10_000_000;
+
 export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
 
 function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
@@ -36,13 +39,14 @@ function compilePlaceholder(expr: string): ((ctx: CallContext) => string | numbe
     case "now": return () => Date.now();
     case "rand": {
       const [lo, hi] = params.map(Number);
-      if (params.length !== 2 || !Number.isInteger(lo) || !Number.isInteger(hi) || lo! > hi!) return `{{rand A B}} needs two integers A <= B, found "${expr}"`;
+      if (params.length !== 2 || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo! > hi! || !Number.isSafeInteger(hi! - lo! + 1)) return `{{rand A B}} needs two integers A <= B (at most 15 digits), found "${expr}"`;
       return (c) => lo! + Math.floor(c.rng() * (hi! - lo! + 1));
     }
     case "zipf": {
       const n = Number(params[0]);
       const s = params[1] === undefined ? 1 : Number(params[1]);
-      if (!Number.isInteger(n) || n < 1 || !(s > 0) || params.length > 2) return `{{zipf N S}} needs a key count N >= 1 and an exponent S > 0, found "${expr}"`;
+      // The sampler holds one double per key: N is bounded like cache-aside's key space, not by the memory left.
+      if (!Number.isInteger(n) || n < 1 || n > MAX_ZIPF_KEYS || !(s > 0) || !Number.isFinite(s) || params.length > 2) return `{{zipf N S}} needs a key count N from 1 to ${MAX_ZIPF_KEYS} and an exponent S > 0, found "${expr}"`;
       const zipf = new ZipfSampler(n, s);
       return (c) => zipf.sample(c.rng);
     }
