@@ -4,7 +4,7 @@
  * sent raw to the terminal).
  */
 import { HarnessError } from "../errors.js";
-import { printable } from "../config/printable.js";
+import { printable } from "../util/control-chars.js";
 import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../config/units.js";
 
 export function shown(text: string): string {

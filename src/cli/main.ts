@@ -15,7 +15,7 @@ import { SLO_CATALOG } from "../slo/catalog.js";
 import { makeProgress } from "./progress.js";
 import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
 import { checkOutDir } from "../outputs/out-dir.js";
-import { printable } from "../config/printable.js";
+import { printable } from "../util/control-chars.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";

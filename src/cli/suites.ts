@@ -9,7 +9,7 @@ import path from "node:path";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { flattenIssues, formatPath, lineOf, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
-import { printable } from "../config/printable.js";
+import { printable } from "../util/control-chars.js";
 
 const SuitesFile = z.record(
   z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "expected a suite name: lower-case letters, digits, - and _"),

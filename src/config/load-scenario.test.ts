@@ -265,7 +265,7 @@ describe("values named as what they are", () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
     expect(problems).toContain(`${p}:1: name: expected a lower-case name such as redis-baseline, found "bad\\u001b[2Jname"`);
     expect(problems).toContain(`${p}:2: ["\\u001b]0;title\\u0007"]: unknown field "\\x1b]0;title\\x07", found 1`);
-    expect(problems).toContain(`${p}:3: servers[0]: expected a catalog server name such as redis, found "redis\\u{202e}"`);
+    expect(problems).toContain(`${p}:3: servers[0]: expected a catalog server name such as redis, found "redis\\u202e"`);
   });
 
   it("a key __proto__ is an unknown field, in the file and in a profile", async () => {

@@ -19,7 +19,7 @@ import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXI
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
 import { resolveExecutable } from "../util/executable.js";
 import { durationProblem, parseDurationMs, parseThreshold, type DurationBounds, type Threshold } from "./units.js";
-import { printable } from "./printable.js";
+import { printable } from "../util/control-chars.js";
 import { readYamlFile } from "./read-input.js";
 import type { SloSource } from "../results/types.js";
 

@@ -32,7 +32,7 @@ describe("a custom server's public values", () => {
   });
 
   it("refuses a credential-named value too short to redact unless it is public, and never quotes it", async () => {
-    const problems = await validateScenarioFile(scenario(`{ name: mine, command: node, env: { API_KEY: "s3cr3t", LOG_LEVEL: "warn", DB_PASSWORD: "{{postgres.url}}", OK_TOKEN: "long-enough-token" } }`));
+    const problems = await validateScenarioFile(scenario(`{ name: mine, command: node, env: { API_KEY: "s3cr3t", LOG_LEVEL: "warn", DB_PASSWORD: "{{postgres.url}}", OK_TOKEN: "long-enough-token" }, needs: [postgres] }`));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/servers\[0\]\.env\.API_KEY: "API_KEY" looks like a credential, but its value is shorter than 8 characters.*list "API_KEY" in public\.env/);
     expect(problems[0]).not.toContain("s3cr3t");

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MAX_ALIAS_COUNT, MAX_INPUT_BYTES, MAX_YAML_DEPTH, parseYamlText, readInputText } from "./read-input.js";
-import { printable } from "./printable.js";
+import { printable } from "../util/control-chars.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-read-input-test-"));
 const servers: Server[] = [];
@@ -71,7 +71,7 @@ describe("readInputText refuses what is not a readable regular file, without blo
   it("a file name's control characters are escaped in the message", async () => {
     const evil = path.join(dir, "evil\x1b[2J\u202e.yaml");
     const [message] = await problemsOf(evil);
-    expect(message).toBe(`${dir}/evil\\x1b[2J\\u{202e}.yaml: cannot read the scenario file: no such file (ENOENT)`);
+    expect(message).toBe(`${dir}/evil\\x1b[2J\\u202e.yaml: cannot read the scenario file: no such file (ENOENT)`);
   });
 });
 
@@ -125,6 +125,6 @@ describe("parseYamlText: the yaml library's limits, and every problem with its l
 
 describe("printable", () => {
   it("escapes control, bidi and zero-width characters, keeps the rest", () => {
-    expect(printable("a\x1b[2Jb\x07\u202ec\u200bd\tcafé 日本")).toBe("a\\x1b[2Jb\\x07\\u{202e}c\\u{200b}d\\x09café 日本");
+    expect(printable("a\x1b[2Jb\x07\u202ec\u200bd\tcafé 日本")).toBe("a\\x1b[2Jb\\x07\\u202ec\\u200bd\\x09café 日本");
   });
 });

@@ -16,7 +16,7 @@
 import { constants as fsConstants } from "node:fs";
 import { open } from "node:fs/promises";
 import { LineCounter, isCollection, isNode, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
-import { printable } from "./printable.js";
+import { printable } from "../util/control-chars.js";
 
 /** Largest input file read, in bytes; the biggest file in scenarios/ is about 4 KB. */
 export const MAX_INPUT_BYTES = 1024 * 1024;

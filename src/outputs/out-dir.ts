@@ -9,7 +9,7 @@ import { constants as fsConstants, type Stats } from "node:fs";
 import { access, mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
-import { printable } from "../config/printable.js";
+import { printable } from "../util/control-chars.js";
 
 const REASON: Record<string, string> = {
   EACCES: "permission denied",
