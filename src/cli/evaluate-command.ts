@@ -17,6 +17,7 @@ import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { writeRunOutputs } from "../outputs/write-outputs.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { RUN_NOTES, newRunId } from "../run/run.js";
+import { reapLeftovers } from "../run/reap-leftovers.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { evaluateFromPrometheus, prometheusMeasurements } from "../slo/prometheus-source.js";
 
@@ -114,6 +115,8 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--calls-metric <name>", "counter of calls, split by an outcome, expected_response or status label (or k6_http_reqs_total)", "k6_mcp_calls_total")
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
     .action(async (file: string, o: EvaluateFlags) => {
+      // It starts nothing itself, but it is a command like the others: what killed runs left goes.
+      await reapLeftovers();
       const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)]);
       print(outcome.record, outcome.outDir);
       setExitCode(outcome.exitCode);

@@ -19,6 +19,7 @@ import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
+import { reapLeftovers } from "./reap-leftovers.js";
 import { instrumentRun } from "../telemetry/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
@@ -166,6 +167,8 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const scenarios = withLiveUpstreams(withDriver(await loadAll(opts.files, opts.profile), opts.driver), opts.live ?? false);
+  // What runs killed outright (SIGKILL, OOM) left behind, before this run adds its own.
+  await reapLeftovers();
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   await mkdir(outDir, { recursive: true });
