@@ -155,6 +155,14 @@ export interface ReapOptions {
   reapContainers?: (budgetMs: number) => Promise<string[]>;
 }
 
+/**
+ * Processes that carry a run's id but are not the run's: Podman's aardvark-dns serves every network
+ * with DNS on the machine (other runs' too). A run's podman service may have started it, so it
+ * carries that run's environment; it exits by itself when the last network goes, which the
+ * container reap (reapContainers) takes care of.
+ */
+const SHARED_DAEMONS = /(^|\/)aardvark-dns( |$)/;
+
 /** How long a killed process may take to disappear from /proc before we stop waiting. */
 const KILL_WAIT_MS = 3000;
 
@@ -190,9 +198,12 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
   if (dead.length === 0) return result;
 
   const containerRuns = dead.filter((r) => r.containers !== undefined);
+  // Runs whose containers may still be there: their records stay, so a later command tries again.
+  let containersLeft = containerRuns.length > 0;
   if (containerRuns.length > 0 && opts.reapContainers) {
     try {
       result.containers = await opts.reapContainers(Math.max(0, deadline - Date.now()));
+      containersLeft = false;
     } catch (err) {
       result.problems.push(`containers of ${containerRuns.map((r) => r.runId).join(", ")} (${containerRuns[0]!.containers}): ${(err as Error).message.split("\n")[0]}`);
     }
@@ -209,7 +220,7 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
     result.runs.push(reaped);
     // Processes first: PostgreSQL must not be writing into a dir while we remove it.
     for (let round = 0; round < 3 && Date.now() < deadline; round++) {
-      const procs = (await findProcessesOfRun(record.runId)).filter((p) => !ancestors.has(p.pid));
+      const procs = (await findProcessesOfRun(record.runId)).filter((p) => !ancestors.has(p.pid) && !SHARED_DAEMONS.test(p.cmd));
       if (procs.length === 0) break;
       for (const s of await listeningSocketsOf(procs.map((p) => p.pid))) if (!reaped.ports.includes(s.address)) reaped.ports.push(s.address);
       for (const p of procs) {
@@ -225,7 +236,10 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
     // The dirs of this run: named by its marker, and not by a longer marker of another run (a run
     // id that extends this one: "r-1" would otherwise claim the dirs of "r-1-2").
     const marker = tempDirMarker(record.runId);
-    const mine = names.filter((n) => n.startsWith(marker) && !allMarkers.some((m) => m.length > marker.length && n.startsWith(m)));
+    // Only directories (what makeTempDir makes), never another run's owner record.
+    const candidates = names.filter((n) => n.startsWith(marker) && !n.includes(OWNER_RECORD_SUFFIX) && !allMarkers.some((m) => m.length > marker.length && n.startsWith(m)));
+    const mine: string[] = [];
+    for (const n of candidates) if ((await lstat(join(dir, n)).catch(() => undefined))?.isDirectory()) mine.push(n);
     for (const name of mine) {
       if (Date.now() >= deadline) {
         result.unfinished = true;
@@ -241,10 +255,10 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
         result.problems.push(`cannot remove ${path}: ${(err as Error).message}`);
       }
     }
-    const stillThere = (await findProcessesOfRun(record.runId)).filter((p) => !ancestors.has(p.pid));
+    const stillThere = (await findProcessesOfRun(record.runId)).filter((p) => !ancestors.has(p.pid) && !SHARED_DAEMONS.test(p.cmd));
     if (stillThere.length > 0) result.problems.push(`run ${record.runId}: ${stillThere.length} process(es) still there (${stillThere.map((p) => p.pid).join(", ")})`);
     // The record goes last, and only when nothing of the run is known to remain.
-    if (!result.unfinished && stillThere.length === 0 && reaped.tempDirs.length === mine.length) {
+    if (!result.unfinished && stillThere.length === 0 && reaped.tempDirs.length === mine.length && !(containersLeft && record.containers !== undefined)) {
       await rm(ownerRecordPath(record.runId, dir), { force: true }).catch((err: unknown) => {
         result.problems.push(`cannot remove the owner record of ${record.runId}: ${(err as Error).message}`);
       });
