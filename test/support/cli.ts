@@ -39,6 +39,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Sees the whole stderr so far each time more arrives. */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** Sees the whole stdout so far each time more arrives. */
+  onStdout?: (text: string, child: ChildProcess) => void;
   /** Added to the CLI's environment. */
   env?: Record<string, string>;
 }
@@ -49,7 +51,10 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => {
+    stdout += s;
+    opts.onStdout?.(stdout, child);
+  });
   child.stderr!.setEncoding("utf8").on("data", (s: string) => {
     stderr += s;
     opts.onStderr?.(stderr, child);
