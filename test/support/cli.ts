@@ -3,7 +3,7 @@
  * its output collected, a guard that interrupts it if it hangs, and helpers
  * for the run directory and for proving nothing of the run was left behind.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -43,12 +43,15 @@ export interface CliOptions {
   onStdout?: (text: string, child: ChildProcess) => void;
   /** Added to the CLI's environment. */
   env?: Record<string, string>;
+  /** A command that runs the CLI, e.g. realtimePrefix(): `chrt -R -r 1 node bin/mcp-slo.js ...` (it execs: same pid). */
+  prefix?: readonly string[];
 }
 
 /** Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines). */
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const [file, ...prefixArgs] = [...(opts.prefix ?? []), process.execPath];
+  const child = spawn(file!, [...prefixArgs, CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (s: string) => {
@@ -81,6 +84,27 @@ export function startCli(args: string[], opts: CliOptions = {}): CliRun {
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).done;
 }
+
+/**
+ * `chrt -R -r 1` when this machine lets us give the CLI real-time (SCHED_RR) priority, else
+ * undefined. For tests whose claim needs the load generator to keep its schedule to 10 ms: on a
+ * machine shared by many jobs the kernel can leave a woken process waiting tens of ms (measured
+ * here, load 11 on 2 cores: 1-5 % of 5-20 ms timer ticks more than 10 ms late at any nice level,
+ * none of 6000 with SCHED_RR). -R (reset on fork): only the harness gets it, not the servers it
+ * starts, so the servers still compete for the CPU like any process and are measured as they are.
+ */
+export function realtimePrefix(): string[] | undefined {
+  if (realtime === undefined) {
+    try {
+      execFileSync("chrt", ["-R", "-r", "1", "true"], { stdio: "ignore", timeout: 5000 });
+      realtime = ["chrt", "-R", "-r", "1"];
+    } catch {
+      realtime = null; // not Linux, no util-linux chrt, or not allowed (needs CAP_SYS_NICE or an RLIMIT_RTPRIO)
+    }
+  }
+  return realtime ?? undefined;
+}
+let realtime: string[] | null | undefined;
 
 /** What a failed expectation should show: the CLI's own words. */
 export function transcript(r: CliResult): string {
