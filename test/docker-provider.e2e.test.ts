@@ -455,9 +455,15 @@ describe(named("--provider docker: the stack itself"), () => {
         expect(performance.now() - t).toBeGreaterThanOrEqual(190);
         await toxic.remove();
         await stack.toxiproxy!.reset();
-        t = performance.now();
-        await viaHop();
-        expect(performance.now() - t).toBeLessThan(150);
+        // The fastest of three: one call on a busy machine can wait that long for the CPU alone;
+        // three in a row never all do, while the 200 ms toxic would hold each of them back.
+        const fastest = [];
+        for (let i = 0; i < 3; i++) {
+          t = performance.now();
+          await viaHop();
+          fastest.push(performance.now() - t);
+        }
+        expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);
         await stack.stop();
         // The stack's containers and network go with stop(); the engine (podman service) with the run.
         expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);
