@@ -70,6 +70,29 @@ describe("owner keys", () => {
     expect(ownerAlive(`${os.hostname()}:4194303:1`)).toBe(false);
   });
 
+  it("a zombie (killed, not yet waited for) is not alive", async () => {
+    // `sleep 0` becomes a child of the exec'd `sleep 30`, which never waits for it: a zombie.
+    const parent = spawn("sh", ["-c", "sleep 0 & exec sleep 30"], { stdio: "ignore" });
+    try {
+      let zombie: number | undefined;
+      for (let i = 0; i < 100 && zombie === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+          const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+          if (fields[0] === "Z" && Number(fields[1]) === parent.pid) zombie = Number(pid);
+        }
+      }
+      expect(zombie, "a zombie child of the sleep").toBeDefined();
+      const start = processStartTime(zombie!);
+      expect(start).toBeDefined();
+      expect(ownerAlive(`${os.hostname()}:${zombie}:${start}`)).toBe(false);
+      expect(ownerAlive(`${os.hostname()}:${parent.pid}:${processStartTime(parent.pid!)}`)).toBe(true);
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+
   it("what cannot be judged is alive: another host, a malformed key; a key without start time is judged by its pid", () => {
     expect(ownerAlive(`elsewhere-${os.hostname()}:1:1`)).toBe(true);
     expect(ownerAlive("garbage")).toBe(true);

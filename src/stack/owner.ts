@@ -16,10 +16,16 @@ import os from "node:os";
 
 /** Start time of a process in clock ticks since boot (/proc/PID/stat field 22); undefined when it is gone or there is no /proc. */
 export function processStartTime(pid: number): string | undefined {
+  return processStat(pid)?.startTime;
+}
+
+/** State (field 3: R, S, D, Z, ...) and start time of a process; undefined when it is gone or there is no /proc. */
+function processStat(pid: number): { state: string; startTime: string | undefined } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", startTime: fields[19] };
   } catch {
     return undefined;
   }
@@ -39,7 +45,9 @@ export function ownerPid(key: string | undefined): number | undefined {
 /**
  * Whether the process an owner key names is still alive. What cannot be judged counts as alive, so
  * nothing is ever taken from a live run: a malformed key, another host, a machine without /proc.
- * A key written without a start time ("0", no /proc then) is dead only when its pid is gone.
+ * A key written without a start time ("0", no /proc then) is dead only when its pid is gone. A
+ * zombie (killed, not yet waited for by its parent) is dead: it never runs again, and the kernel
+ * already sent its children their parent-death signal.
  */
 export function ownerAlive(key: string | undefined): boolean {
   const m = /^(.*):(\d+):(\d+)$/.exec(key ?? "");
@@ -47,7 +55,8 @@ export function ownerAlive(key: string | undefined): boolean {
   if (m[1] !== os.hostname()) return true;
   const pid = Number(m[2]);
   if (m[3] === "0" || processStartTime(process.pid) === undefined) return pidExists(pid);
-  return processStartTime(pid) === m[3];
+  const stat = processStat(pid);
+  return stat !== undefined && stat.startTime === m[3] && stat.state !== "Z" && stat.state !== "X";
 }
 
 function pidExists(pid: number): boolean {

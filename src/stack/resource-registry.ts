@@ -64,8 +64,9 @@ export class ResourceRegistry implements AsyncDisposable {
   readonly #tempDirs: string[] = [];
   readonly #resources: RunResource[] = [];
   #disposing: Promise<void> | undefined;
-  /** The owner record as written, while it exists. */
+  /** The owner record as written, and where, while it exists. */
   #owner: OwnerRecord | undefined;
+  #ownerPath: string | undefined;
   #containers: string | undefined;
   /** Something could not be undone (a temp dir not removed): keep the record, so a later command tries again. */
   #leftBehind = false;
@@ -90,7 +91,7 @@ export class ResourceRegistry implements AsyncDisposable {
 
   /** Path of this run's owner record (which exists while the run holds anything). */
   get ownerRecordPath(): string {
-    return ownerRecordPath(this.runId);
+    return this.#ownerPath ?? ownerRecordPath(this.runId);
   }
 
   /**
@@ -107,12 +108,14 @@ export class ResourceRegistry implements AsyncDisposable {
       createdAt: this.#owner?.createdAt ?? new Date().toISOString(),
       ...(this.#containers !== undefined && { containers: this.#containers }),
     };
-    const path = this.ownerRecordPath;
+    // Where it was first written, even if TMPDIR changed since: there is only one record per run.
+    const path = this.#ownerPath ?? this.ownerRecordPath;
     const tmp = `${path}.tmp-${process.pid}`;
     try {
       writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
       renameSync(tmp, path);
       this.#owner = record;
+      this.#ownerPath = path;
     } catch {
       try {
         rmSync(tmp, { force: true });
@@ -214,10 +217,11 @@ export class ResourceRegistry implements AsyncDisposable {
 
   /** Removes the owner record: everything it stood for is gone. */
   #dropOwnerRecord(): void {
-    if (this.#owner === undefined || this.#leftBehind) return;
+    if (this.#owner === undefined || this.#ownerPath === undefined || this.#leftBehind) return;
     try {
-      rmSync(this.ownerRecordPath, { force: true });
+      rmSync(this.#ownerPath, { force: true });
       this.#owner = undefined;
+      this.#ownerPath = undefined;
     } catch {
       /* a stale record only makes a later command look for (and find) nothing */
     }
