@@ -65,8 +65,10 @@ export async function findProcessesOfRun(runId: string): Promise<RunProcess[]> {
   return found.sort((a, b) => a.pid - b.pid);
 }
 
-
 // --- listening ports --------------------------------------------------------------------------------
+// Read from /proc by hand, like the processes above: process-listing libraries (ps-list and the
+// like) give neither a process's environment nor its working directory, and `ss` would add a
+// dependency on iproute2 for what two small tables of /proc say.
 
 /** Every listening TCP socket on this machine (IPv4 and IPv6): socket inode -> "address:port". */
 export async function listeningSockets(): Promise<Map<string, string>> {
