@@ -10,7 +10,8 @@
  *     and it comes back; a pause stalls it until resumed;
  *  3. an interrupted run (SIGINT mid-measurement) leaves no container, network, podman service or
  *     any other process or temp dir of the run; a harness killed outright (SIGKILL) takes its podman
- *     service with it, and the reaper of the next start removes its containers and network;
+ *     service with it, and the next command (even a local run) removes its containers, network and
+ *     temp dirs (src/stack/leftovers.ts, src/run/reap-leftovers.ts);
  *  4. a SaaS API stand-in runs as a container of the harness image behind the hop `github->github`
  *     of the container Toxiproxy: a latency toxic on it slows the calls, its counts reach the report.
  *
@@ -18,18 +19,18 @@
  * carries the exact reason.
  */
 import { execFileSync } from "node:child_process";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { engineRequest, findContainerEngine, podmanEnv, reapOrphans, LABEL_RUN } from "../src/providers/container-engine.js";
+import { engineRequest, findContainerEngine, podmanEnv, LABEL_RUN } from "../src/providers/container-engine.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
 import { dockerProvider, HARNESS_IMAGE, IMAGES } from "../src/providers/docker.js";
 import { respCommand } from "../src/stack/local/redis.js";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
-import { ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+import { OwnerRecordSchema, ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
+import { ownerPid } from "../src/stack/owner.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
 
 afterAll(removeOutDirs);
@@ -354,15 +355,19 @@ describe(named("--provider docker: an interrupted run leaves nothing"), () => {
 
 describe(named("--provider docker: a harness killed outright"), () => {
   test(
-    named("SIGKILL: its podman service dies with it; the next start's reaper removes its containers and network"),
+    named("SIGKILL: its podman service dies with it; the next command (a local run) reaps its containers, network, temp dirs and owner record"),
     async () => {
+      // Its own TMPDIR: the killed run is reaped by the next command of this test, not by a command
+      // of another test that happens to start first (any command reaps the dead runs it finds).
+      const tmp = await newOutDir("docker-reap-tmp-");
+      await chmod(tmp, 0o711);
+      const env = { TMPDIR: tmp, DOCKER_HOST: ENGINE_ENV.DOCKER_HOST ?? "" };
       const file = await scenarioFile("docker-long", BASELINE("60s"));
       const out = await newOutDir();
-      const podmanDirs = async () => (await readdir(os.tmpdir())).filter((n) => /^mcp-slo-.*-podman-/.test(n));
-      const earlier = new Set(await podmanDirs());
       let killed = false;
       const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
         ...GUARD,
+        env,
         onStderr: (text, child) => {
           if (!killed && /measure 1\/60 s/.test(text)) {
             killed = true;
@@ -372,31 +377,34 @@ describe(named("--provider docker: a harness killed outright"), () => {
       });
       const r = await cli.done;
       expect(killed, transcript(r)).toBe(true);
-      // No results.json after SIGKILL: the run id is in the name of the temp dir its podman socket was in.
-      const dir = (await podmanDirs()).find((n) => !earlier.has(n));
-      const runId = /^mcp-slo-(.+)-podman-/.exec(dir ?? "")?.[1];
-      expect(runId, "the killed run's podman temp dir").toBeDefined();
-      try {
-        const before = await containerLeftovers(runId!);
-        // The containers outlive the harness (the engine runs them, not us) ...
-        expect(before.filter((x) => x.startsWith("container ")).length, before.join("\n")).toBeGreaterThan(0);
-        // ... the podman service it started does not (its parent-death signal).
-        expect(before.filter((x) => x.startsWith("podman service")), before.join("\n")).toEqual([]);
-
-        const registry = new ResourceRegistry({ runId: `docker-reaper-${process.pid}` });
-        try {
-          const reaped = await reapOrphans(await findContainerEngine({ registry }));
-          expect(reaped.containers.join("\n")).toContain(runId);
-          expect(reaped.networks.join("\n")).toContain(runId);
-        } finally {
-          await registry.disposeAll();
+      // No results.json after SIGKILL: the run is the one whose owner record names the killed pid.
+      let runId: string | undefined;
+      for (const n of (await readdir(tmp)).filter((x) => x.endsWith(".owner.json"))) {
+        const rec = OwnerRecordSchema.parse(JSON.parse(await readFile(path.join(tmp, n), "utf8")));
+        if (ownerPid(rec.owner) === cli.child.pid) {
+          runId = rec.runId;
+          expect(rec.containers, "the record says the run made containers").toMatch(/^unix:\/\//);
         }
-        expect(await containerLeftovers(runId!)).toEqual([]);
-      } finally {
-        // What only the killed harness itself would have removed: its temp dirs.
-        for (const n of await readdir(os.tmpdir())) if (runId && n.startsWith(tempDirMarker(runId))) await rm(path.join(os.tmpdir(), n), { recursive: true, force: true });
       }
-      expect(await findProcessesOfRun(runId!)).toEqual([]);
+      expect(runId, "the killed run's owner record").toBeDefined();
+      const dirsOf = async () => (await readdir(tmp)).filter((n) => n.startsWith(tempDirMarker(runId!)));
+      const before = await containerLeftovers(runId!);
+      // The containers outlive the harness (the engine runs them, not us) ...
+      expect(before.filter((x) => x.startsWith("container ")).length, before.join("\n")).toBeGreaterThan(0);
+      // ... the podman service it started does not (its parent-death signal).
+      expect(before.filter((x) => x.startsWith("podman service")), before.join("\n")).toEqual([]);
+      expect((await dirsOf()).length, "the killed run's temp dirs").toBeGreaterThan(0);
+
+      const nextOut = await newOutDir();
+      const next = await runCli(["run", "test/fixtures/e2e-generous.yaml", "--out", nextOut, "--trace-sample", "0"], { ...GUARD, env });
+      expect(next.code, transcript(next)).toBe(0);
+      const line = next.stderr.split("\n").find((l) => l.startsWith("mcp-slo: reaped"));
+      console.log(line);
+      expect(line, next.stderr).toMatch(new RegExp(`run ${runId} \\(its harness, pid ${cli.child.pid}, is gone\\): .*containers and networks: .*${runId}`));
+      expect(await containerLeftovers(runId!)).toEqual([]);
+      expect(await dirsOf(), "temp dirs of the killed run").toEqual([]);
+      expect((await readdir(tmp)).filter((n) => n.endsWith(".owner.json")), "owner records left in the run's TMPDIR").toEqual([]);
+      expect((await findProcessesOfRun(runId!)).filter((p) => !sharedDnsDaemon(p))).toEqual([]);
     },
     300_000,
   );
@@ -454,9 +462,15 @@ describe(named("--provider docker: the stack itself"), () => {
         expect(performance.now() - t).toBeGreaterThanOrEqual(190);
         await toxic.remove();
         await stack.toxiproxy!.reset();
-        t = performance.now();
-        await viaHop();
-        expect(performance.now() - t).toBeLessThan(150);
+        // The fastest of three: one call on a busy machine can wait that long for the CPU alone;
+        // three in a row never all do, while the 200 ms toxic would hold each of them back.
+        const fastest = [];
+        for (let i = 0; i < 3; i++) {
+          t = performance.now();
+          await viaHop();
+          fastest.push(performance.now() - t);
+        }
+        expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);
         await stack.stop();
         // The stack's containers and network go with stop(); the engine (podman service) with the run.
         expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);

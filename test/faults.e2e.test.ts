@@ -6,7 +6,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { findServer } from "../src/catalog/servers.js";
 import { CallContext } from "../src/drivers/sdk-driver.js";
-import { percentileMs } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
 import { localProvider } from "../src/providers/local.js";
 import type { ScenarioResult } from "../src/results/types.js";
@@ -27,30 +26,43 @@ describe("Toxiproxy calibration", () => {
       const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
       const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
       const hop = stack.toxiproxy!.hops.get("redis->redis")!;
-      const p50 = async (calls: number) => {
-        const recorder = new Recorder({ plannedMeasureMs: undefined, warmupMs: 0, now: performance.now() });
-        const ctx = new CallContext(recorder, [{ id: 0, sessions: new Map([["redis", session]]) }], 5000);
-        ctx.phase = "measure";
-        for (let i = 0; i < calls; i++) await ctx.call(0, "redis", "get", { key: "calibration" });
-        expect(recorder.count({}, ["error", "timeout"])).toBe(0);
-        return percentileMs(recorder.select({}, ["ok"]), 50);
+      const ctx = new CallContext(new Recorder({ plannedMeasureMs: undefined, warmupMs: 0, now: performance.now() }), [{ id: 0, sessions: new Map([["redis", session]]) }], 5000);
+      ctx.phase = "measure";
+      const once = async () => {
+        const r = await ctx.call(0, "redis", "get", { key: "calibration" });
+        expect(r.outcome, r.error).toBe("ok");
+        return r.endedAt - r.startedAt;
       };
-      await p50(100);
-      const base = await p50(200);
-      // downstream: Redis -> server, the answer. One GET is one request and one answer.
-      const down = await hop.proxy.addToxic({ name: "cal-down", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
-      const withDown = await p50(40);
-      const up = await hop.proxy.addToxic({ name: "cal-up", type: "latency", stream: "upstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
-      const withBoth = await p50(40);
-      await down.remove();
-      await up.remove();
-      const after = await p50(100);
-      expect(withDown - base).toBeGreaterThanOrEqual(45);
-      expect(withDown - base).toBeLessThanOrEqual(55);
-      expect(withBoth - base).toBeGreaterThanOrEqual(90);
-      expect(withBoth - base).toBeLessThanOrEqual(110);
-      expect(after).toBeLessThan(base + 5);
-      console.log(`calibration: p50 ${base.toFixed(2)} ms, +downstream 50 ms: ${withDown.toFixed(2)} ms, +both: ${withBoth.toFixed(2)} ms`);
+      for (let i = 0; i < 50; i++) await once();
+      // Interleaved rounds (clean, +downstream, +both directions, clean again), judged on the median
+      // of each round's differences: a busy spell of the machine slows all four calls of a round
+      // alike and cancels out, where medians taken one phase after another would drift apart.
+      const diffs = { down: [] as number[], both: [] as number[], after: [] as number[] };
+      const samples = { base: [] as number[], down: [] as number[], both: [] as number[] };
+      for (let i = 0; i < 40; i++) {
+        const base = await once();
+        // downstream: Redis -> server, the answer. One GET is one request and one answer.
+        const down = await hop.proxy.addToxic({ name: "cal-down", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+        const withDown = await once();
+        const up = await hop.proxy.addToxic({ name: "cal-up", type: "latency", stream: "upstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+        const withBoth = await once();
+        await down.remove();
+        await up.remove();
+        const after = await once();
+        diffs.down.push(withDown - base);
+        diffs.both.push(withBoth - base);
+        diffs.after.push(after - base);
+        samples.base.push(base);
+        samples.down.push(withDown);
+        samples.both.push(withBoth);
+      }
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      console.log(`calibration (40 interleaved rounds): p50 ${median(samples.base).toFixed(2)} ms, +downstream 50 ms: ${median(samples.down).toFixed(2)} ms, +both: ${median(samples.both).toFixed(2)} ms; median added ${median(diffs.down).toFixed(2)} / ${median(diffs.both).toFixed(2)} ms, after removal ${median(diffs.after).toFixed(2)} ms`);
+      expect(median(diffs.down)).toBeGreaterThanOrEqual(45);
+      expect(median(diffs.down)).toBeLessThanOrEqual(55);
+      expect(median(diffs.both)).toBeGreaterThanOrEqual(90);
+      expect(median(diffs.both)).toBeLessThanOrEqual(110);
+      expect(median(diffs.after)).toBeLessThan(5);
     } finally {
       await registry.disposeAll();
     }

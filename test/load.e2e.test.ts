@@ -1,33 +1,47 @@
 /**
- * End-to-end tests of the `load` suite (scenarios/suites.yaml) under the ci
- * profile: the CLI as a child process, real Redis and real MCP servers.
+ * End-to-end tests of load through the CLI as a child process, real Redis and real MCP servers.
  *
  * What they show:
- *  1. a capacity search over the Redis MCP server and over agent coordination
- *     finds a sustained rate, records every step (offered rate, achieved
- *     throughput, p50/p99, load-generator health) and stops for a stated reason;
- *     the scenario's verdicts are those of the last step that held;
- *  2. the guide's high-concurrency and stress load tests (scaled down) produce
- *     verdicts that cite the guide's lines.
+ *  1. a capacity search finds a sustained rate and a breaking rate, for calls and for agent
+ *     coordination, records every step (offered rate, achieved throughput, p50/p99, load-generator
+ *     health) and stops for a stated reason; the scenario's verdicts are those of the last step that
+ *     held. It runs against a server whose capacity the test controls
+ *     (test/fixtures/fixed-capacity-server.mjs: one call at a time, >= 10 ms each, so at most 100
+ *     calls/s on any machine, a loaded one only slower), with steps far below and far above it: the
+ *     sustained and breaking rates must bracket that capacity. (Against the real Redis MCP server and
+ *     the guide's 15 ms target, whether the first step holds depends on how fast and how busy the
+ *     machine is: that is a measurement, scenarios/capacity-redis.yaml, not a test of the search.)
+ *  2. the guide's high-concurrency and stress load tests (scaled down) produce verdicts that cite
+ *     the guide's lines.
  *
- * About 1 min for the capacity pair and 1.5 min for the load pair on 2 cores.
- * On a busy machine the generator may miss its schedule from the first step: the
- * capacity pair then runs once more, and if it still cannot keep up, the test checks
- * that the search says so and blames nothing on the server.
+ * The search stops, blaming nothing on the server, when the load generator is late (more than 1 %
+ * of arrivals more than 10 ms late). On a machine shared by many jobs the kernel alone makes a
+ * woken process that late often enough, whatever the harness does; so where it may, the test runs
+ * the harness with real-time priority (test/support/cli.ts, realtimeAllowed) and then requires the
+ * generator to keep up. Where it may not, a generator-limited first step is retried once and then
+ * accepted, loudly, as long as the search says so and blames nothing on the server.
+ *
+ * About 1.5 min for the capacity pair and 1.5-2.5 min for the load pair on 2 cores.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
-import { newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
+import { newOutDir, readRecord, realtimeAllowed, removeOutDirs, runCli, transcript } from "./support/cli.js";
 
 const GUIDE_DOC = /MCP Enterprise Guide/;
 
+/** Whether the capacity searches run with real-time priority (see the header). */
+const REALTIME = realtimeAllowed();
+if (!REALTIME) console.warn("\n*** load.e2e: cannot give the harness real-time priority here (chrt -R -r 1 failed); a busy machine may make the load generator the limit ***\n");
+
 afterAll(removeOutDirs);
 
-async function runScenarios(files: string[], timeoutMs: number): Promise<{ record: RunRecord; out: string; code: number | null; log: string }> {
+/** Runs the files (scenarios/*: under the ci profile; test fixtures have no profiles). */
+async function runScenarios(files: string[], timeoutMs: number, realtime = false): Promise<{ record: RunRecord; out: string; code: number | null; log: string }> {
   const out = await newOutDir("mcp-slo-load-e2e-");
-  const r = await runCli(["run", ...files.map((f) => `scenarios/${f}`), "--profile", "ci", "--out", out, "--trace-sample", "0"], { timeoutMs });
+  const profile = files.every((f) => f.startsWith("scenarios/")) ? ["--profile", "ci"] : [];
+  const r = await runCli(["run", ...files, ...profile, "--out", out, "--trace-sample", "0"], { timeoutMs, realtime });
   const log = transcript(r);
   const record = await readRecord(out);
   return { record, out, code: r.code, log };
@@ -39,11 +53,12 @@ function scenario(record: RunRecord, name: string): ScenarioResult {
   return s!;
 }
 
-function expectCitedVerdicts(s: ScenarioResult): void {
+/** Every verdict is a verdict and cites its source: the guide, or the scenario file that set it. */
+function expectCitedVerdicts(s: ScenarioResult, document: RegExp = GUIDE_DOC): void {
   expect(s.slos.length).toBeGreaterThan(0);
   for (const slo of s.slos) {
     expect(["pass", "fail", "inconclusive"]).toContain(slo.verdict);
-    expect(slo.source.document, slo.id).toMatch(GUIDE_DOC);
+    expect(slo.source.document, slo.id).toMatch(document);
     expect(slo.source.lines, slo.id).toMatch(/^\d/);
   }
 }
@@ -53,12 +68,17 @@ function firstStepGeneratorLimited(s: ScenarioResult): boolean {
   return s.capacity?.steps[0]?.outcome === "generator-limited";
 }
 
-function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination"): void {
+/** Calls per second the fixture serves at most (one at a time, >= 10 ms each: SERVICE_MS in the fixtures), on any machine. */
+const FIXTURE_CAPACITY = 100;
+
+function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination", latencySlo: string): void {
   expect(s.status).toBe("completed");
   const c = s.capacity!;
   expect(c, "capacity result").toBeDefined();
   expect(c.steps.length).toBeGreaterThanOrEqual(1);
   if (firstStepGeneratorLimited(s)) {
+    // With real-time priority the generator keeps its schedule; late anyway is a harness problem.
+    expect(REALTIME, `${s.name}: the load generator was late although it ran with real-time priority: ${c.stopReason}`).toBe(false);
     // The machine was too busy (other test files, other runs) for the generator to keep even the first
     // step's schedule: the search must say so and blame nothing on the server. Not a harness bug.
     console.warn(`${s.name}: the load generator was the limit from the first step; no sustained rate could be shown on this machine now`);
@@ -68,7 +88,7 @@ function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination"): voi
     expect(c.breakingRate).toBeNull();
     expect(c.stopReason).toMatch(/load generator was the limit/);
     expect(c.verdictsFromStep).toBe(0);
-    expectCitedVerdicts(s);
+    expectCitedVerdicts(s, new RegExp(`${s.name}\\.yaml$`));
     return;
   }
   // A sustained rate was found: the first step held.
@@ -109,32 +129,44 @@ function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination"): voi
     expect(last.offeredRate).toBe(c.plan.maxRate);
   }
   // The scenario's verdicts are those of the last step that held: none failed.
-  expectCitedVerdicts(s);
+  expectCitedVerdicts(s, new RegExp(`${s.name}\\.yaml$`));
   expect(s.slos.filter((x) => x.verdict === "fail")).toEqual([]);
   expect(s.load?.rate).toBe(c.sustainedRate);
+  if (c.limitedByGenerator) {
+    expect(REALTIME, `${s.name}: the load generator was late although it ran with real-time priority: ${c.stopReason}`).toBe(false);
+    console.warn(`${s.name}: the load generator was the limit before the server broke (${c.stopReason}); its capacity could not be bracketed on this machine now`);
+    return;
+  }
+  // The known capacity lies between what held and what broke, and latency is what broke: the
+  // server fell behind (its calls queued), not the generator.
+  expect(c.sustainedRate!).toBeLessThan(FIXTURE_CAPACITY);
+  expect(c.breakingRate, c.stopReason).not.toBeNull();
+  expect(c.breakingRate!).toBeGreaterThan(FIXTURE_CAPACITY);
+  expect(c.brokenBy).toContain(latencySlo);
+  expect(last.p50!).toBeGreaterThan(held[held.length - 1]!.p99!);
 }
 
-describe("the load suite under the ci profile", () => {
-  it("capacity searches find a sustained rate for the Redis MCP server and for coordination", async () => {
-    const files = ["capacity-redis.yaml", "capacity-coordination.yaml"];
-    let { record, out, code, log } = await runScenarios(files, 150_000);
-    expect([0, 1], log).toContain(code);
-    if (record.scenarios.some(firstStepGeneratorLimited)) {
-      // A busy machine can make the generator late from the first step: one more try.
+describe("load under the ci profile", () => {
+  it("capacity searches find a sustained and a breaking rate that bracket a server's known capacity, for calls and for coordination", async () => {
+    const files = ["test/fixtures/e2e-capacity-calls.yaml", "test/fixtures/e2e-capacity-coordination.yaml"];
+    let { record, out, code, log } = await runScenarios(files, 150_000, REALTIME);
+    if (!REALTIME && record.scenarios.some(firstStepGeneratorLimited)) {
+      // Without real-time priority a busy machine can make the generator late from the first step: one more try.
       console.warn("the load generator was the limit from the first step; running the capacity scenarios once more");
       ({ record, out, code, log } = await runScenarios(files, 150_000));
-      expect([0, 1], log).toContain(code);
     }
-    const redis = scenario(record, "capacity-redis");
-    const coordination = scenario(record, "capacity-coordination");
+    // The verdicts are those of the step that held: none failed.
+    expect(code, log).toBe(0);
+    const calls = scenario(record, "e2e-capacity-calls");
+    const coordination = scenario(record, "e2e-capacity-coordination");
     console.log(
-      [redis, coordination]
+      [calls, coordination]
         .map((s) => `${s.name}: sustained ${s.capacity?.sustainedRate}/s; ${s.capacity?.stopReason}\n` +
           s.capacity!.steps.map((st) => `  ${st.offeredRate}/s -> ${st.achievedThroughput.toFixed(1)}/s p50 ${st.p50?.toFixed(2)} p99 ${st.p99?.toFixed(2)} ms ${st.outcome} late ${st.generator.lateSends}/${st.generator.offered} cpu ${(st.generator.cpu * 100).toFixed(0)} %`).join("\n"))
         .join("\n"),
     );
-    expectCapacity(redis, "calls");
-    expectCapacity(coordination, "coordination");
+    expectCapacity(calls, "calls", "fixture-p95");
+    expectCapacity(coordination, "coordination", "fixture-coordination-p95");
     expect(coordination.coordination?.samples).toBeGreaterThan(0);
     const md = await readFile(path.join(out, "summary.md"), "utf8");
     expect(md).toContain(`Capacity: `);
@@ -145,7 +177,9 @@ describe("the load suite under the ci profile", () => {
   }, 330_000);
 
   it("the guide's high-concurrency and stress tests, scaled down, give verdicts that cite the guide", async () => {
-    const { record, code, log } = await runScenarios(["load-high-concurrency.yaml", "load-stress.yaml"], 150_000);
+    // 96 sessions and 2880 calls: about 1.5 min on 2 idle cores, over 2 min on a busy machine. The
+    // guard only catches a hung run, so it is far above that.
+    const { record, code, log } = await runScenarios(["scenarios/load-high-concurrency.yaml", "scenarios/load-stress.yaml"], 360_000);
     expect([0, 1], log).toContain(code);
     const high = scenario(record, "load-high-concurrency");
     const stress = scenario(record, "load-stress");
@@ -164,5 +198,5 @@ describe("the load suite under the ci profile", () => {
     // Every call of the window was judged: the mean and the success rate rest on all of them.
     expect(high.slos.find((x) => x.id === "load.high_concurrency.success_rate")?.samples).toBe(1600);
     expect(stress.slos.find((x) => x.id === "load.stress.success_rate")?.samples).toBe(1280);
-  }, 180_000);
+  }, 400_000);
 });

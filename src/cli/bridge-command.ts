@@ -51,6 +51,7 @@ import { BRIDGE_DEFAULTS, normalizeAllowedHost, type HttpBridge } from "../stack
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { newRunId } from "../run/run-id.js";
+import { reapLeftovers } from "../run/reap-leftovers.js";
 import { parsePort } from "./monitor-command.js";
 
 interface BridgeFlags {
@@ -185,6 +186,8 @@ export function registerBridgeCommand(program: Command): void {
         throw new HarnessError("invalid_input", `--server ${def.name} calls the ${def.upstream.api} API: give ${def.upstream.viaHttpProxy ? "--upstream-proxy (its stand-in's address) or --upstream-url" : "--upstream-url"} (its stand-in, or ${def.upstream.live})`);
       }
 
+      // What runs killed outright left behind, before the bridge starts children of its own.
+      await reapLeftovers();
       const log = (line: string) => process.stdout.write(`${line}\n`);
       const controller = new AbortController();
       let signals = 0;

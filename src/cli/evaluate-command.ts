@@ -19,6 +19,7 @@ import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { newRunId } from "../run/run-id.js";
 import { checkOutDir, prepareOutDir } from "../outputs/out-dir.js";
 import { shown } from "./flags.js";
+import { reapLeftovers } from "../run/reap-leftovers.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { evaluateFromPrometheus, prometheusMeasurements } from "../slo/prometheus-source.js";
 
@@ -144,6 +145,8 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
     .action(async (file: string, o: EvaluateFlags, cmd: Command) => {
       // A profile asked for by name must exist in the file (see `run`).
+      // It starts nothing itself, but it is a command like the others: what killed runs left goes.
+      await reapLeftovers();
       const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)], { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
       for (const w of outcome.warnings) process.stderr.write(`mcp-slo: warning: ${w}\n`);
       print(outcome.record, outcome.outDir);

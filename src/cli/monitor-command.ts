@@ -13,6 +13,7 @@ import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
 import { loadProbeFile } from "../monitoring/probes.js";
 import { newRunId } from "../run/run-id.js";
+import { reapLeftovers } from "../run/reap-leftovers.js";
 
 export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yaml");
 
@@ -47,6 +48,8 @@ export function registerMonitorCommand(program: Command): void {
         if (tooLong.length) throw new HarnessError("invalid_input", `--interval ${o.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`);
         plan.intervalMs = intervalMs;
       }
+      // What runs killed outright left behind, before the monitor starts its own stack.
+      await reapLeftovers();
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {

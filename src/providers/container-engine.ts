@@ -20,14 +20,14 @@
  * removal for the registry's last-resort path.
  */
 import { execFileSync } from "node:child_process";
-import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, statSync } from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import { delimiter, join } from "node:path";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { childEnvironment } from "../stack/child-env.js";
+import { ownerAlive, ownerKeyOfThisProcess } from "../stack/owner.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 
 export type EngineKind = "docker" | "podman";
@@ -277,28 +277,11 @@ export const LABEL_RUN = "mcp-slo.run";
 export const LABEL_SESSION = "mcp-slo.session";
 export const LABEL_ROLE = "mcp-slo.role";
 
-/** Start time of a process in clock ticks since boot (/proc/PID/stat field 22); undefined when it is gone. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** This harness process, as the session label spells it. The start time guards against a reused pid. */
-export function sessionOfThisProcess(): string {
-  return `${os.hostname()}:${process.pid}:${processStartTime(process.pid) ?? "0"}`;
-}
+/** This harness process, as the session label spells it (the owner key of src/stack/owner.ts). */
+export const sessionOfThisProcess = ownerKeyOfThisProcess;
 
 /** Whether the harness that wrote `session` is still alive; unknown (another host, unreadable) counts as alive. */
-export function sessionAlive(session: string | undefined): boolean {
-  const m = /^(.*):(\d+):(\d+)$/.exec(session ?? "");
-  if (!m) return true;
-  if (m[1] !== os.hostname()) return true;
-  return processStartTime(Number(m[2])) === m[3];
-}
+export const sessionAlive = ownerAlive;
 
 export function runLabels(runId: string, role: string): Record<string, string> {
   return { [LABEL_RUN]: runId, [LABEL_SESSION]: sessionOfThisProcess(), [LABEL_ROLE]: role };

@@ -109,6 +109,8 @@ function engineFor(registry: ResourceRegistry): Promise<RunEngine> {
   if (!p) {
     p = (async () => {
       const engine = await findContainerEngine({ registry });
+      // Before any container exists: if this process is killed, a later command knows to reap them.
+      registry.usesContainerEngine(engine.dockerHost);
       const reaped = await reapOrphans(engine).catch(async (err: unknown) => {
         await engine.stop();
         throw new HarnessError("environment", `the container engine at ${engine.dockerHost} does not list containers: ${(err as Error).message}`, { hint: SETUP_HINT, cause: err });

@@ -21,6 +21,7 @@ import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
+import { reapLeftovers } from "./reap-leftovers.js";
 import { instrumentRun } from "../telemetry/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
@@ -154,6 +155,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const scenarios = withLiveUpstreams(withDriver(loaded, opts.driver), opts.live ?? false);
   // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
+  // What runs killed outright (SIGKILL, OOM) left behind, before this run adds its own.
+  await reapLeftovers();
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   // An unusable --out is invalid input before anything starts; a run refused after this leaves no empty dir.

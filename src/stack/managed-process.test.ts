@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
 import { hasPdeathsig, spawnManaged } from "./managed-process.js";
-import { RUN_ID_ENV } from "./resource-registry.js";
+import { ownerRecordPath, RUN_ID_ENV } from "./resource-registry.js";
 import { registriesPerTest } from "../../test/support/registry.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -169,6 +169,8 @@ describe("parent death (setpriv --pdeathsig)", () => {
           /* gone */
         }
       }
+      // Nor the owner record the killed harness could not remove (a later command would reap it).
+      rmSync(ownerRecordPath(runId), { force: true });
     }
   }
 

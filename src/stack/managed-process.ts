@@ -158,6 +158,9 @@ export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
     file = SETPRIV;
   }
 
+  // The owner record must exist before the child does: if we are killed right after the spawn,
+  // a later command can still tell whose child it was (src/stack/leftovers.ts).
+  registry.claim();
   let child: ChildProcess;
   try {
     child = spawn(file, args, {

@@ -2,12 +2,21 @@
  * ResourceRegistry: everything a run starts (processes, temp dirs) is recorded here so that
  * nothing outlives the run — on a normal end (`disposeAll` / `await using`), on an error, and as a
  * last resort from a synchronous `process.on("exit")` handler (`killAllSync`).
+ *
+ * None of that runs when the owner is killed outright (SIGKILL, the OOM killer, a power cut). For
+ * that case the registry writes an owner record, `<tmpdir>/mcp-slo-<runId>.owner.json`, before the
+ * run's first temp dir, process or container exists, and removes it only once all of them are gone:
+ * a later command (src/stack/leftovers.ts, reapDeadRuns) finds the records whose owner is dead and
+ * reaps what those runs left. Written atomically (a temp file renamed over it), so a reader sees a
+ * whole record or none.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { rmSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import type { ManagedProcess } from "./managed-process.js";
+import { ownerKeyOfThisProcess } from "./owner.js";
 
 /** Environment variable spawnManaged gives every child: lets tests find leftovers of a run. */
 export const RUN_ID_ENV = "MCP_SLO_RUN_ID";
@@ -31,12 +40,36 @@ export function tempDirMarker(runId: string): string {
   return `mcp-slo-${runId}-`;
 }
 
+/** Suffix of an owner record's file name: `mcp-slo-<runId>.owner.json`. */
+export const OWNER_RECORD_SUFFIX = ".owner.json";
+
+/** Where the owner record of run `runId` is (in `dir`, default the temp dir its temp dirs go to). */
+export function ownerRecordPath(runId: string, dir: string = tmpdir()): string {
+  return join(dir, `mcp-slo-${runId}${OWNER_RECORD_SUFFIX}`);
+}
+
+export const OwnerRecordSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  /** `<hostname>:<pid>:<start time>` of the process that owns the run (src/stack/owner.ts). */
+  owner: z.string(),
+  createdAt: z.string(),
+  /** The container engine (DOCKER_HOST form) the run's containers were made with, when it made any. */
+  containers: z.string().optional(),
+});
+export type OwnerRecord = z.infer<typeof OwnerRecordSchema>;
+
 export class ResourceRegistry implements AsyncDisposable {
   readonly runId: string;
   readonly #processes: ManagedProcess[] = [];
   readonly #tempDirs: string[] = [];
   readonly #resources: RunResource[] = [];
   #disposing: Promise<void> | undefined;
+  /** The owner record as written, and where, while it exists. */
+  #owner: OwnerRecord | undefined;
+  #ownerPath: string | undefined;
+  #containers: string | undefined;
+  /** Something could not be undone (a temp dir not removed): keep the record, so a later command tries again. */
+  #leftBehind = false;
 
   constructor(opts: { runId: string }) {
     // The run id ends up in file names and in an environment variable: keep it tame.
@@ -56,8 +89,51 @@ export class ResourceRegistry implements AsyncDisposable {
     return [...this.#tempDirs];
   }
 
+  /** Path of this run's owner record (which exists while the run holds anything). */
+  get ownerRecordPath(): string {
+    return this.#ownerPath ?? ownerRecordPath(this.runId);
+  }
+
+  /**
+   * Writes the owner record if it is not there yet. Called before anything of the run is made
+   * (makeTempDir, spawnManaged, addResource), so whatever a killed run left has a record naming its
+   * owner. Synchronous (a few hundred bytes) so spawnManaged can call it right before spawning.
+   * Never throws: a run that cannot write its record still runs (it just cannot be reaped later).
+   */
+  claim(): void {
+    if (this.#owner !== undefined && this.#owner.containers === this.#containers) return;
+    const record: OwnerRecord = {
+      runId: this.runId,
+      owner: ownerKeyOfThisProcess(),
+      createdAt: this.#owner?.createdAt ?? new Date().toISOString(),
+      ...(this.#containers !== undefined && { containers: this.#containers }),
+    };
+    // Where it was first written, even if TMPDIR changed since: there is only one record per run.
+    const path = this.#ownerPath ?? this.ownerRecordPath;
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, `${JSON.stringify(record)}\n`, { mode: 0o644 });
+      renameSync(tmp, path);
+      this.#owner = record;
+      this.#ownerPath = path;
+    } catch {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        /* nothing more to do */
+      }
+    }
+  }
+
+  /** Notes in the owner record that the run makes containers with this engine, so a later command knows to reap them. */
+  usesContainerEngine(dockerHost: string): void {
+    this.#containers = dockerHost;
+    this.claim();
+  }
+
   /** Creates `<tmpdir>/mcp-slo-<runId>-<prefix>-XXXXXX`; it is removed by disposeAll/killAllSync. */
   async makeTempDir(prefix: string): Promise<string> {
+    this.claim();
     const safePrefix = prefix.replace(/[^A-Za-z0-9._-]/g, "_") || "tmp";
     const dir = await mkdtemp(join(tmpdir(), `${tempDirMarker(this.runId)}${safePrefix}-`));
     this.#tempDirs.push(dir);
@@ -65,6 +141,7 @@ export class ResourceRegistry implements AsyncDisposable {
   }
 
   track(proc: ManagedProcess): void {
+    this.claim();
     if (!this.#processes.includes(proc)) this.#processes.push(proc);
   }
 
@@ -74,6 +151,7 @@ export class ResourceRegistry implements AsyncDisposable {
    * them (containers need the podman service that runs them).
    */
   addResource(resource: RunResource): () => void {
+    this.claim();
     this.#resources.push(resource);
     return () => {
       const i = this.#resources.indexOf(resource);
@@ -94,7 +172,10 @@ export class ResourceRegistry implements AsyncDisposable {
    */
   async disposeAll(): Promise<void> {
     while (this.#disposing !== undefined) await this.#disposing;
-    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) return;
+    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) {
+      this.#dropOwnerRecord();
+      return;
+    }
     this.#disposing = this.#disposeOnce().finally(() => {
       this.#disposing = undefined;
     });
@@ -126,8 +207,23 @@ export class ResourceRegistry implements AsyncDisposable {
       try {
         await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch {
-        /* best effort: a dir we cannot remove must not hide the run's real result */
+        // Best effort: a dir we cannot remove must not hide the run's real result. The record stays,
+        // so a later command tries again once this process is gone.
+        this.#leftBehind = true;
       }
+    }
+    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) this.#dropOwnerRecord();
+  }
+
+  /** Removes the owner record: everything it stood for is gone. */
+  #dropOwnerRecord(): void {
+    if (this.#owner === undefined || this.#ownerPath === undefined || this.#leftBehind) return;
+    try {
+      rmSync(this.#ownerPath, { force: true });
+      this.#owner = undefined;
+      this.#ownerPath = undefined;
+    } catch {
+      /* a stale record only makes a later command look for (and find) nothing */
     }
   }
 
@@ -155,9 +251,10 @@ export class ResourceRegistry implements AsyncDisposable {
       try {
         rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch {
-        /* best effort */
+        this.#leftBehind = true; // the record stays for a later command
       }
     }
+    this.#dropOwnerRecord();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
