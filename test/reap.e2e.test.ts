@@ -82,7 +82,7 @@ async function startMeasuringRun(name: string): Promise<{ cli: CliRun; runId: st
   const out = await newOutDir();
   let measuring: () => void = () => undefined;
   const inWindow = new Promise<void>((r) => (measuring = r));
-  const run = startCli(["run", await scenarioFile(name, stackScenario(name)), "--profile", "ci", "--out", out, "--trace-sample", "0"], cli({
+  const run = startCli(["run", await scenarioFile(name, stackScenario(name)), "--out", out, "--trace-sample", "0"], cli({
     timeoutMs: 400_000,
     onStderr: (text) => /\] measuring /.test(text) && measuring(),
   }));
