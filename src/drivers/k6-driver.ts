@@ -19,7 +19,7 @@
  * offset taken at the phase start, and the start is the end minus the call's latency.
  */
 import { createReadStream, existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Scenario } from "../config/load-scenario.js";
@@ -27,6 +27,7 @@ import { HarnessError } from "../errors.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ExitInfo } from "../stack/managed-process.js";
+import { procStat } from "../util/proc-stat.js";
 import type { ExternalDriver, ExternalPhaseContext } from "./external.js";
 import { MAX_PHASE_MS, type PhaseStats } from "./sdk-driver.js";
 
@@ -166,16 +167,11 @@ export function k6RunArgs(pointsFile: string, testId: string): string[] {
 }
 
 /** utime + stime of a process in seconds; undefined once it is gone. */
-async function cpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 14 and 15 of stat(5) (utime, stime), counted after "pid (comm)": indexes 11 and 12.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
-  } catch {
-    return undefined;
-  }
+function cpuSeconds(pid: number): number | undefined {
+  const stat = procStat(pid);
+  if (stat === undefined) return undefined;
+  const ticks = stat.utimeTicks + stat.stimeTicks;
+  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
 }
 /** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
 const CLOCK_TICKS = 100;
@@ -332,7 +328,7 @@ export const k6Driver: ExternalDriver = {
     const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
     let cpu = 0;
     const sampleCpu = async () => {
-      const c = await cpuSeconds(proc.pid);
+      const c = cpuSeconds(proc.pid);
       if (c !== undefined) cpu = c;
     };
     const cpuTimer = setInterval(() => void sampleCpu(), 250);

@@ -24,7 +24,7 @@ import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import type { Phase, Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
-import { sleep } from "../util/sleep.js";
+import { sleep, sleepUntil } from "../util/sleep.js";
 import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
 import { classifyCallError } from "./failure-kind.js";
 import { startLoopDelayMonitor } from "./loop-delay.js";
@@ -107,10 +107,11 @@ export class CallContext {
     const lostKey = `${agentId}\u0000${server}`;
     const lost = this.lost.get(lostKey);
     if (lost && this.backoff) {
-      const waitMs = Math.min(BACKOFF_MAX_MS, lost.retryAt - performance.now());
+      const from = performance.now();
+      const waitMs = Math.min(BACKOFF_MAX_MS, lost.retryAt - from);
       if (waitMs > 0) {
-        const from = performance.now();
-        await sleep(waitMs, this.signal);
+        // Until the retry time on performance.now(), not a timer's word for it (timers may fire a millisecond early).
+        await sleepUntil(from + waitMs, this.signal);
         this.recorder.recordBackoff({ phase: this.phase, agent: agentId, server, tool, ms: performance.now() - from });
       }
     }

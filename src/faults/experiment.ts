@@ -411,7 +411,7 @@ export class FaultExperiment {
       const loss = measureLoss(
         w.log,
         present,
-        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
+        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.healedAt !== null && st.fault.spec.kind === "process" && { healedAt: st.healedAt }), ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
       );
       const censoredWorst = loss.byFault.filter((x) => x.censored).reduce<(typeof loss.byFault)[number] | null>((a, x) => (a === null || x.rpoMs > a.rpoMs ? x : a), null);
       const result: RpoResult = {

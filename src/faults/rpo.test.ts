@@ -24,6 +24,16 @@ describe("measureLoss", () => {
     expect(r.worst?.faultId).toBe("f1");
   });
 
+  it("charges a write acknowledged while the fault acted to that fault, one acknowledged after its heal not", () => {
+    // A kill is an API call and a signal: injected at 7999, write 81 (sent 8000, acked 8005) still reached the
+    // store and was lost with it. Healed at 9000; write 91 (acked 9005, after the heal) missing is no loss of f1.
+    const present = new Set([...range(1, 60), ...range(82, 90), ...range(92, 100)]);
+    const r = measureLoss(writes(100), present, [{ id: "f1", at: 7999, healedAt: 9000, presentAfter: present }]);
+    expect([r.lost, r.lostWithoutFault]).toEqual([22, 1]);
+    expect(r.byFault.map((f) => [f.faultId, f.lost])).toEqual([["f1", 21]]);
+    expect(r.rpoMs).toBe(7999 - 6005);
+  });
+
   it("gives RPO 0 when nothing acknowledged was lost", () => {
     const r = measureLoss(writes(10), range(1, 10), [{ id: "f1", at: 500 }]);
     expect([r.lost, r.rpoMs, r.censored, r.worst]).toEqual([0, 0, false, null]);

@@ -42,6 +42,13 @@ export interface FaultForLoss {
   id: string;
   /** t0: when it was injected, on the same clock as the write log */
   at: number;
+  /**
+   * For a process fault (kill, restart): when its cause was removed. A write acknowledged before then and
+   * missing after it may have been lost to the fault even if it was sent after `at`: a kill is an
+   * API call and a signal, and the store may still answer a write sent a few milliseconds after the
+   * injection began (seen with a container kill through Podman's API).
+   */
+  healedAt?: number;
   /** what the store held right after the fault was healed; undefined when it was never healed or could not be read */
   presentAfter?: ReadonlySet<number>;
 }
@@ -84,8 +91,9 @@ export function measureLoss(log: WriteLog, present: ReadonlySet<number>, faults:
   for (const [seq, w] of acked) {
     if (present.has(seq)) continue;
     lost++;
-    // A fault that began before the write was sent cannot have lost it (it counts in no window that began after it).
-    const k = ordered.findIndex((f) => f.at > w.sentAt && (f.presentAfter === undefined || !f.presentAfter.has(seq)));
+    // A fault can have lost a write sent before it began, or acknowledged while it acted (before its cause was
+    // removed); a write the store acknowledged after the heal is no loss of this fault.
+    const k = ordered.findIndex((f) => (f.at > w.sentAt || (f.healedAt !== undefined && w.ackAt < f.healedAt)) && (f.presentAfter === undefined || !f.presentAfter.has(seq)));
     if (k < 0) lostWithoutFault++;
     else chargedTo.set(seq, k);
   }

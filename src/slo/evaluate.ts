@@ -322,7 +322,8 @@ function judgeAvailability(t: Threshold, scope: Scope, m: Measurements): Draft {
   const observed = load ? load.goodMs + load.badMs : 0;
   if (load && observed > 0 && load.trials > 0) {
     const ratio = load.goodMs / observed;
-    const d = judgeRatio(t, Math.round(ratio * load.trials), load.trials, "time-based availability, over the corrected count of intended calls");
+    // Not rounded: a good share of 99.99 % over 3000 calls must not count as 3000 successes.
+    const d = judgeRatio(t, ratio * load.trials, load.trials, "time-based availability, over the corrected count of intended calls");
     return {
       ...d,
       measured: ratio,

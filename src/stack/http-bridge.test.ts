@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { processRunning } from "../util/proc-stat.js";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -142,15 +142,7 @@ const raw = rawHttp;
 const INITIALIZE = MCP_INITIALIZE;
 
 /** A process that exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
+const alive = processRunning;
 
 describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)", () => {
   let bridge: HttpBridge | undefined;

@@ -14,7 +14,7 @@
  *
  * Linux only: on systems without /proc (macOS) this returns [] .
  */
-import { readFileSync } from "node:fs";
+import { procStat, processRunning } from "../util/proc-stat.js";
 import { lstat, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -44,9 +44,8 @@ export async function findProcessesOfRun(runId: string): Promise<RunProcess[]> {
       if (pid === process.pid) return;
       try {
         // Zombies have already exited (they only wait for their parent to reap them).
-        const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-        const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-        if (state === "Z" || state === "X") return;
+        const stat = procStat(pid);
+        if (stat === undefined || stat.state === "Z" || stat.state === "X") return;
         let matches = false;
         const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
         if (environ !== undefined && environ.toString("utf8").split("\0").includes(envNeedle)) matches = true;
@@ -56,7 +55,7 @@ export async function findProcessesOfRun(runId: string): Promise<RunProcess[]> {
         }
         if (!matches) return;
         const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-        found.push({ pid, cmd: cmdline.split("\0").filter(Boolean).join(" ") || stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+        found.push({ pid, cmd: cmdline.split("\0").filter(Boolean).join(" ") || stat.comm });
       } catch {
         // The process went away while we looked at it: not a leftover.
       }
@@ -321,13 +320,10 @@ function ancestorsOfThisProcess(): Set<number> {
   let pid = process.ppid;
   for (let i = 0; i < 64 && pid > 1 && !out.has(pid); i++) {
     out.add(pid);
-    try {
-      // Synchronous on purpose: a handful of tiny /proc reads, once per reap.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    } catch {
-      break;
-    }
+    // Synchronous on purpose: a handful of tiny /proc reads, once per reap.
+    const stat = procStat(pid);
+    if (stat === undefined) break;
+    pid = stat.ppid;
   }
   return out;
 }
@@ -335,15 +331,7 @@ function ancestorsOfThisProcess(): Set<number> {
 async function waitGone(pids: readonly number[], withinMs: number): Promise<void> {
   const until = Date.now() + withinMs;
   for (;;) {
-    const alive = pids.filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-        const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-        return state !== "Z" && state !== "X";
-      } catch {
-        return false;
-      }
-    });
+    const alive = pids.filter(processRunning);
     if (alive.length === 0 || Date.now() >= until) return;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -11,24 +11,12 @@
  * Used by the container reaper (labels of containers and networks, src/providers/container-engine.ts)
  * and by the run's owner record (src/stack/resource-registry.ts), read by src/stack/leftovers.ts.
  */
-import { readFileSync } from "node:fs";
+import { procStat } from "../util/proc-stat.js";
 import os from "node:os";
 
 /** Start time of a process in clock ticks since boot (/proc/PID/stat field 22); undefined when it is gone or there is no /proc. */
 export function processStartTime(pid: number): string | undefined {
-  return processStat(pid)?.startTime;
-}
-
-/** State (field 3: R, S, D, Z, ...) and start time of a process; undefined when it is gone or there is no /proc. */
-function processStat(pid: number): { state: string; startTime: string | undefined } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", startTime: fields[19] };
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.startTime;
 }
 
 /** This process, as an owner key. "0" as start time when it cannot be read (no /proc): see ownerAlive. */
@@ -55,7 +43,7 @@ export function ownerAlive(key: string | undefined): boolean {
   if (m[1] !== os.hostname()) return true;
   const pid = Number(m[2]);
   if (m[3] === "0" || processStartTime(process.pid) === undefined) return pidExists(pid);
-  const stat = processStat(pid);
+  const stat = procStat(pid);
   return stat !== undefined && stat.startTime === m[3] && stat.state !== "Z" && stat.state !== "X";
 }
 

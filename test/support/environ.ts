@@ -6,6 +6,7 @@
  *
  * Linux only. Bounded: one scan every `everyMs`, stopped by stop() or after `limitMs`.
  */
+import { procStat } from "../../src/util/proc-stat.js";
 import { readdir, readFile } from "node:fs/promises";
 
 export interface SeenProcess {
@@ -18,12 +19,7 @@ export interface SeenProcess {
 }
 
 async function parentOf(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.ppid;
 }
 
 async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void> {
