@@ -135,9 +135,11 @@ describe("reapDeadRuns", () => {
     const socketsBefore = await listeningSocketsOf(procsBefore.map((p) => p.pid));
     expect(socketsBefore.length, "the fixture's listener").toBe(1);
     await owner.kill();
-    // The kernel killed the owner's direct children; their children are still there.
+    // The kernel killed the owner's direct children (the shells, resolved to a path such as /usr/bin/sh);
+    // their children are still there. Give the shells a moment to be gone from /proc.
+    const isShell = (p: { cmd: string }) => /^(\S*\/)?sh -c /.test(p.cmd);
     let survivors = await findProcessesOfRun(runId);
-    for (let i = 0; i < 20 && survivors.some((p) => p.cmd.startsWith("sh ")); i++) {
+    for (let i = 0; i < 50 && survivors.some(isShell); i++) {
       await new Promise((r) => setTimeout(r, 100));
       survivors = await findProcessesOfRun(runId);
     }
