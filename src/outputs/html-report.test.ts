@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
 import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
-import { chartJsPath, escapeHtml, escapeInlineScript, escapeJsonForHtml, renderHtmlReport } from "./html-report.js";
+import { renderHtmlReport } from "./html-report.js";
+import { chartJsPath } from "./report/assets.js";
+import { escapeHtml, escapeInlineScript, escapeJsonForHtml } from "./report/safe-html.js";
 
 /** The report is over 200 kB: on failure, say which snippet is missing instead of printing the whole file. */
 function has(text: string, snippet: string): void {
