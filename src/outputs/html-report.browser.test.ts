@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
-import { sampleRunRecord } from "./fixtures.js";
+import { sampleRunRecord } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 

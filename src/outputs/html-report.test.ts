@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
+import { capacityRunRecord, faultScenario, sampleRunRecord } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { chartJsPath } from "./report/assets.js";
 import { escapeHtml, escapeInlineScript, escapeJsonForHtml } from "./report/safe-html.js";
