@@ -88,7 +88,7 @@ export const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="win
 
 /** Fields whose values are a fixed vocabulary (verdicts, outcomes, kinds) or a time: a renderer looks them up, so they stay. */
 const FIXED_VOCABULARY = new Set([
-  "verdict", "status", "outcome", "kind", "phase", "transport", "upstream", "mode", "model", "basis", "unit", "metric",
+  "verdict", "status", "outcome", "kind", "phase", "transport", "upstream", "mode", "model", "basis", "unit", "metric", "store",
   "registry", "startedAt", "endedAt", "histogram", "lines", "schemaVersion",
 ]);
 
@@ -481,6 +481,39 @@ export function sampleRunRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     ],
     ...overrides,
   };
+}
+
+/**
+ * capacityRunRecord() with what the other records lack, so every section of
+ * report.html has something to show: a stack provider, a scenario that ended
+ * in an error, upstream APIs, cold installs, warnings, availability, call
+ * counts and server processes that exited.
+ */
+export function everySectionRunRecord(): RunRecord {
+  const run = capacityRunRecord();
+  run.environment.stack = { provider: "docker", engine: "podman 5.4" };
+  const [coordination, toolLatency, faults] = run.scenarios;
+  toolLatency!.status = "error";
+  toolLatency!.error = "the github stand-in stopped answering";
+  toolLatency!.upstreams = [{
+    api: "github", mode: "stand-in", title: "GitHub REST API stand-in", payloads: "@octokit/openapi examples", servers: ["github"],
+    behaviour: { latency: { medianMs: 20, p95Ms: 80 }, errorRate: 0.01 }, requests: 1784, byStatus: { "200": 1732, "429": 52 }, unmatched: ["GET /rate_limit"],
+  }];
+  faults!.warnings = ["the redis RPO writer was 4 s old at the first fault: an RPO above 4 s cannot be proved"];
+  coordination!.install = [{
+    server: "redis", package: "@modelcontextprotocol/server-redis", version: "2025.4.25", registry: "npm", command: "npm install --prefix <tmp> @modelcontextprotocol/server-redis@2025.4.25",
+    outcome: "failed", installMs: 12_400, limitMs: 120_000, error: "npm ERR! 404 Not Found", startToReadyMs: null, note: "not started: the install failed",
+  }];
+  coordination!.availability = {
+    definition: "Availability is time-based: good time / observed time.",
+    figures: [{ server: "redis", load: { goodMs: 59_000, badMs: 1000, ratio: 59 / 60, trials: 71_300 }, probe: null, judgedBy: "load" }],
+    probe: null,
+    countsCorrected: false,
+    correctionNote: "open model: every scheduled call is counted",
+  };
+  coordination!.calls = [{ server: "redis", tool: "get", ok: 71_200, failed: { tool: 0, protocol: 0, transport: 3 }, timeouts: 0, missed: 0, successRate: { raw: 71_200 / 71_203, corrected: 71_200 / 71_203 } }];
+  coordination!.serverExits = [{ server: "redis", session: "redis#3", atMs: 41_200, code: 1, signal: null, stderr: ["Error: connect ECONNREFUSED 127.0.0.1:6390"] }];
+  return run;
 }
 
 // ---------------------------------------------------------------------------

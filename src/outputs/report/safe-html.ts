@@ -53,6 +53,8 @@ function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.toString();
   if (typeof value === "string") return escapeHtml(value);
   if (typeof value === "number") return String(value);
+  // The types already refuse these; this keeps a cast or an untyped caller from printing "undefined" or "false" into the page.
+  if (typeof value !== "object" || value === null) throw new TypeError(`html: cannot interpolate a value of type ${typeof value}: pass a string, a number or SafeHtml`);
   return value.map(render).join("");
 }
 
