@@ -106,6 +106,7 @@ export function withHostileText(run: RunRecord): RunRecord {
     }
     return value;
   };
+  // The walk keeps every key and every non-string value; strings stay strings, so the shape is still a RunRecord.
   return walk(run, "") as RunRecord;
 }
 
