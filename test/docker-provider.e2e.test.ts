@@ -22,10 +22,12 @@ import { execFileSync } from "node:child_process";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { engineRequest, findContainerEngine, podmanEnv, LABEL_RUN } from "../src/providers/container-engine.js";
+import { dockerClient, findContainerEngine, podmanEnv } from "../src/providers/docker/engine.js";
+import { HARNESS_IMAGE, IMAGES } from "../src/providers/docker/images.js";
+import { LABEL_RUN } from "../src/providers/docker/reaper.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
-import { dockerProvider, HARNESS_IMAGE, IMAGES } from "../src/providers/docker.js";
+import { dockerProvider } from "../src/providers/docker/provider.js";
 import { respCommand } from "../src/stack/local/redis.js";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
@@ -47,8 +49,8 @@ async function engineProblems(): Promise<{ problem: string | undefined; standIns
     const engine = await findContainerEngine({ registry });
     const missing: string[] = [];
     for (const image of [...Object.values(IMAGES), HARNESS_IMAGE]) {
-      const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
-      if (r.status !== 200) missing.push(image);
+      const present = await engine.docker.getImage(image).inspect().then(() => true, () => false);
+      if (!present) missing.push(image);
     }
     const lacks = (images: string[]) => (images.length ? `the engine lacks image(s) ${images.join(", ")} (run bash scripts/setup-containers.sh)` : undefined);
     return { problem: lacks(missing.filter((i) => i !== HARNESS_IMAGE)), standIns: lacks(missing) };
@@ -423,12 +425,8 @@ describe(named("--provider docker: the stack itself"), () => {
         const stack = await dockerProvider.start({ servers: [redisDef, postgresDef], extraNeeds: [], registry, seedRows: 50, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
         // Every published port, as the engine has it and as the kernel shows it.
         // (the provider pointed DOCKER_HOST at the engine it found)
-        const listed = await engineRequest<{ Names: string[]; Ports: { IP?: string; PublicPort?: number }[] | null }[]>(
-          process.env.DOCKER_HOST!,
-          "GET",
-          `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABEL_RUN}=${runId}`] }))}`,
-        );
-        const ports = listed.body.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
+        const listed = await dockerClient(process.env.DOCKER_HOST!).listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
+        const ports = listed.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
         expect(ports.length).toBeGreaterThanOrEqual(2 + 1 + 32); // redis, postgres, toxiproxy API + its pool
         expect(ports.filter((p) => p.ip !== "127.0.0.1")).toEqual([]);
         const listening = execFileSync("ss", ["-Hltn"], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/)[3] ?? "");

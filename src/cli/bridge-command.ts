@@ -206,7 +206,7 @@ export function registerBridgeCommand(program: Command): void {
       let bridge: HttpBridge | undefined;
       try {
         // Loaded once the flags passed: refusing bad input needs none of the bridge's machinery.
-        const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/local.js")]);
+        const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/assemble-stack.js")]);
         await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
         // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
         const sandbox = o.sandbox ? (await mkdir(o.sandbox, { recursive: true }), o.sandbox) : await registry.makeTempDir("sandbox");

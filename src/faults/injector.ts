@@ -6,8 +6,7 @@
  */
 import type { ResolvedFault } from "../config/load-scenario.js";
 import type { BackingService } from "../catalog/servers.js";
-import type { BackendHandle } from "../providers/provider.js";
-import type { Hop, StartedToxiproxy } from "../stack/local/toxiproxy.js";
+import type { BackendHandle, Hop, StartedToxiproxy } from "../stack/started.js";
 import type { SessionPool } from "../run/session-pool.js";
 import { parseDurationMs } from "../config/units.js";
 import { StdioFaultLayer } from "./stdio-fault-layer.js";

@@ -52,7 +52,7 @@ import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/
 import type { ServerDefinition } from "../catalog/servers.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { isLoopbackHost } from "../monitoring/exporter.js";
-import type { StartedToxiproxy } from "./local/toxiproxy.js";
+import type { StartedToxiproxy } from "./started.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
 import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
