@@ -46,7 +46,7 @@ import { HarnessError } from "../errors.js";
 import { findServer, type BackingService } from "../catalog/servers.js";
 import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
-import { isLoopbackHost } from "../monitoring/exporter.js";
+import { isLoopbackHost } from "../util/loopback.js";
 import { BRIDGE_DEFAULTS, normalizeAllowedHost, type HttpBridge } from "../stack/http-bridge.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";

@@ -8,18 +8,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { HarnessError } from "../errors.js";
-import { checkListenAddress, isLoopbackHost, startMetricsExporter } from "./exporter.js";
+import { checkListenAddress, startMetricsExporter } from "./exporter.js";
 import { McpMetrics } from "./metrics.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
 
 describe("metrics exporter address", () => {
-  it("knows loopback from every-interface and external addresses", () => {
-    for (const h of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"]) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ["0.0.0.0", "::", "10.0.0.5", "192.168.1.2", "example.com", "::ffff:10.0.0.1", ""]) expect(isLoopbackHost(h), h).toBe(false);
-  });
-
   it("refuses a non-loopback address unless explicitly allowed, with a clear error", async () => {
     const refused = (() => {
       try {

@@ -51,7 +51,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../catalog/servers.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
-import { isLoopbackHost } from "../monitoring/exporter.js";
+import { isLoopbackHost } from "../util/loopback.js";
 import type { StartedToxiproxy } from "./local/toxiproxy.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
