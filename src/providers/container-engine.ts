@@ -20,13 +20,14 @@
  * removal for the registry's last-resort path.
  */
 import { execFileSync } from "node:child_process";
-import { accessSync, constants as fsConstants, existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import http from "node:http";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { childEnvironment } from "../stack/child-env.js";
+import { resolveExecutable } from "../util/executable.js";
 import { ownerAlive, ownerKeyOfThisProcess } from "../stack/owner.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 
@@ -129,20 +130,6 @@ function errorText(err: unknown): string {
   return e?.code ? `${e.code} (${e.message})` : e instanceof Error ? e.message : String(err);
 }
 
-function onPath(command: string, pathEnv = process.env.PATH ?? ""): string | undefined {
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir === "") continue;
-    const p = join(dir, command);
-    try {
-      accessSync(p, fsConstants.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
-
 /** The environment the podman service (and anyone inspecting its containers with the CLI) needs. */
 export function podmanEnv(): Record<string, string> {
   return {
@@ -199,7 +186,7 @@ export async function findContainerEngine(opts: FindEngineOptions): Promise<Cont
     tried.push(`${sock}: does not exist`);
   }
 
-  const podman = opts.podmanCommand ?? onPath("podman", env.PATH);
+  const podman = opts.podmanCommand ?? resolveExecutable("podman", env.PATH ?? "", undefined);
   if (podman === undefined) {
     tried.push("podman: not on PATH");
   } else {

@@ -48,6 +48,7 @@ import { HARNESS_VERSION } from "../project-root.js";
 import { CONTROL_PREFIX, READY_PREFIX, type StandInStats } from "../standins/serve.js";
 import { standInArgs, type StandInStarter } from "../standins/start.js";
 import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
+import { isLoopbackAddress } from "../util/loopback.js";
 import {
   SETUP_HINT,
   engineMessage,
@@ -517,8 +518,7 @@ async function startContainerToxiproxy(run: RunEngine, c: RunContainer, image: s
     process: proc,
     hops,
     async createHop(name, upstream) {
-      const host = upstream.replace(/:\d+$/, "");
-      if (/^(127\.|localhost$|\[?::1\]?$)/.test(host)) {
+      if (isLoopbackAddress(upstream)) {
         throw new Error(`hop ${name}: Toxiproxy runs in a container and cannot reach ${upstream} on the harness's loopback (use --provider local)`);
       }
       const port = free.shift();
@@ -548,7 +548,7 @@ function withLoopbackHops(inNetwork: StartedToxiproxy, local: StartedToxiproxy):
     ...inNetwork,
     hops,
     async createHop(name, upstream) {
-      const hop = await (/^(127\.|localhost:|\[::1\]:)/.test(upstream) ? local : inNetwork).createHop(name, upstream);
+      const hop = await (isLoopbackAddress(upstream) ? local : inNetwork).createHop(name, upstream);
       hops.set(name, hop);
       return hop;
     },
