@@ -47,6 +47,7 @@ import { findServer, type BackingService } from "../catalog/servers.js";
 import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import { isLoopbackHost } from "../util/loopback.js";
+import { WaitTimeoutError, waitFor } from "../util/wait-for.js";
 import { BRIDGE_DEFAULTS, normalizeAllowedHost, type HttpBridge } from "../stack/http-bridge.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
@@ -100,25 +101,32 @@ async function backendAnswers(kind: BackingService, url: string): Promise<void> 
 async function waitForBackends(backends: { kind: BackingService; url: string }[], timeoutMs: number, signal: AbortSignal, log: (line: string) => void): Promise<void> {
   for (const { kind, url } of backends) {
     const shown = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
     let said = false;
-    for (;;) {
+    try {
+      await waitFor(
+        async () => {
+          await backendAnswers(kind, url);
+          return true;
+        },
+        {
+          what: `${kind} at ${shown} to answer`,
+          timeoutMs,
+          intervalMs: 500,
+          signal,
+          onNotYet: (problem) => {
+            if (!said) log(`bridge: waiting for ${kind} at ${shown} (${problem})`);
+            said = true;
+          },
+        },
+      );
+    } catch (err) {
       if (signal.aborted) throw new HarnessError("interrupted", "bridge: interrupted while waiting for its backends");
-      try {
-        await backendAnswers(kind, url);
-        if (said) log(`bridge: ${kind} at ${shown} answers`);
-        break;
-      } catch (err) {
-        last = (err as Error).message;
+      if (err instanceof WaitTimeoutError) {
+        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${err.lastProblem ?? ""}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
       }
-      if (Date.now() >= deadline) {
-        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${last}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
-      }
-      if (!said) log(`bridge: waiting for ${kind} at ${shown} (${last})`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 500));
+      throw err;
     }
+    if (said) log(`bridge: ${kind} at ${shown} answers`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StopWaiting, WaitTimeoutError, waitFor } from "./wait-for.js";
+import { StopWaiting, WaitTimeoutError, waitFor, waitUpTo } from "./wait-for.js";
 
 describe("waitFor", () => {
   it("returns the first value that is not undefined or false, after as many attempts as it took", async () => {
@@ -88,5 +88,33 @@ describe("waitFor", () => {
   it("refuses an interval under 1 ms or a timeout that is not a finite number, naming what it waits for", async () => {
     await expect(waitFor(() => true, { what: "postgres", timeoutMs: 100, intervalMs: 0 })).rejects.toThrow("waitFor postgres: intervalMs must be a finite number >= 1, got 0");
     await expect(waitFor(() => true, { what: "postgres", timeoutMs: Number.NaN, intervalMs: 10 })).rejects.toThrow("timeoutMs must be a finite number >= 0, got NaN");
+  });
+});
+
+describe("waitUpTo", () => {
+  it("returns the value when ready, undefined when the time is up; an abort or StopWaiting still rejects", async () => {
+    expect(await waitUpTo((attempt) => attempt === 2 && "ready", { what: "x", timeoutMs: 10_000, intervalMs: 1 })).toBe("ready");
+    let attempts = 0;
+    expect(
+      await waitUpTo(
+        () => {
+          attempts++;
+          return false;
+        },
+        { what: "x", timeoutMs: 40, intervalMs: 10 },
+      ),
+    ).toBeUndefined();
+    expect(attempts).toBeGreaterThan(1);
+    const reason = new Error("interrupted");
+    await expect(waitUpTo(() => false, { what: "x", timeoutMs: 1000, intervalMs: 1, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    const gone = new Error("gone");
+    await expect(
+      waitUpTo(
+        () => {
+          throw new StopWaiting(gone);
+        },
+        { what: "x", timeoutMs: 1000, intervalMs: 1 },
+      ),
+    ).rejects.toBe(gone);
   });
 });

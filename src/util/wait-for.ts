@@ -94,3 +94,17 @@ export async function waitFor<T>(probe: (attempt: number) => Promise<T | NotYet>
 function problemOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * As waitFor, but when the time is up it resolves undefined instead of rejecting: for a caller that
+ * looks again itself afterwards (a reaper that reports what is still there, a test whose expect then
+ * names what is left). An abort or a StopWaiting still rejects.
+ */
+export async function waitUpTo<T>(probe: (attempt: number) => Promise<T | NotYet> | T | NotYet, options: WaitForOptions): Promise<T | undefined> {
+  try {
+    return await waitFor(probe, options);
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) return undefined;
+    throw err;
+  }
+}
