@@ -18,9 +18,9 @@ import { loadStandInApi } from "../src/standins/apis/index.js";
 import { createStandInServer, listenStandIn } from "../src/standins/serve.js";
 import { startRedis } from "../src/stack/local/redis.js";
 import { expectNothingLeft, runCli, startCli, transcript } from "./support/cli.js";
-import { registriesPerTest } from "./support/registry.js";
+import { registriesPerTest } from "../src/testing/registry.js";
 import { waitFor } from "../src/util/wait-for.js";
-import { MCP_INITIALIZE, rawHttp } from "./support/raw-http.js";
+import { MCP_INITIALIZE, rawHttp } from "../src/testing/raw-http.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
 
 const newRegistry = registriesPerTest();

@@ -12,7 +12,7 @@ import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { freeLoopbackPort } from "../stack/ports.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
-import { startPrometheus } from "../../test/support/prometheus.js";
+import { startPrometheus } from "../testing/prometheus.js";
 import { waitFor } from "../util/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

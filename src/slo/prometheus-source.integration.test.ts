@@ -34,7 +34,7 @@ import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { evaluateFromPrometheus, prometheusMeasurements, type PrometheusMeasurements } from "./prometheus-source.js";
-import { startPrometheus } from "../../test/support/prometheus.js";
+import { startPrometheus } from "../testing/prometheus.js";
 import { waitFor } from "../util/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { registriesPerTest } from "../../test/support/registry.js";
+import { registriesPerTest } from "../testing/registry.js";
 import { waitUpTo } from "../util/wait-for.js";
 import { describeReap, findProcessesOfRun, listeningSockets, listeningSocketsOf, reapDeadRuns } from "./leftovers.js";
 import { spawnManaged } from "./managed-process.js";

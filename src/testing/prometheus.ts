@@ -4,10 +4,10 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { spawnManaged, type ManagedProcess } from "../../src/stack/managed-process.js";
-import { freeLoopbackPort } from "../../src/stack/ports.js";
-import type { ResourceRegistry } from "../../src/stack/resource-registry.js";
-import { StopWaiting, waitFor } from "../../src/util/wait-for.js";
+import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
+import { freeLoopbackPort } from "../stack/ports.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+import { StopWaiting, waitFor } from "../util/wait-for.js";
 
 export interface PrometheusOptions {
   registry: ResourceRegistry;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
 import { hasPdeathsig, spawnManaged } from "./managed-process.js";
 import { ownerRecordPath, RUN_ID_ENV } from "./resource-registry.js";
-import { registriesPerTest } from "../../test/support/registry.js";
+import { registriesPerTest } from "../testing/registry.js";
 import { waitUpTo } from "../util/wait-for.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
