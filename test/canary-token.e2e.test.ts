@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { startStandIn, type LocalStandIn } from "../src/standins/start.js";
 import { REDACTED } from "../src/telemetry/redact.js";
-import { registriesPerTest } from "./support/registry.js";
+import { registriesPerTest } from "../src/testing/registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript } from "./support/cli.js";
 import { watchEnvirons } from "./support/environ.js";
 

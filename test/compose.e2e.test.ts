@@ -25,7 +25,7 @@ import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/pro
 import { SERVER_CATALOG, type ServerDefinition } from "../src/catalog/servers.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { ROOT } from "./support/cli.js";
-import { waitFor } from "./support/wait.js";
+import { waitFor } from "../src/util/wait-for.js";
 
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -253,7 +253,7 @@ describe("docker-compose.yml", () => {
       const results = await Promise.all(
         SERVER_CATALOG.map(async (def) => {
           const url = `http://127.0.0.1:${ports[portVar("HOP", def.name)]}/mcp`;
-          const client = await waitFor(`MCP initialize of ${def.name} at ${url}`, 300_000, () => mcpClient(url), 1000);
+          const client = await waitFor(() => mcpClient(url), { what: `MCP initialize of ${def.name} at ${url}`, timeoutMs: 300_000, intervalMs: 1000 });
           const t0 = Date.now();
           try {
             const { tool, args } = probeOf(def);
@@ -275,7 +275,7 @@ describe("docker-compose.yml", () => {
 
       // Through the client->redis hop to the bridge, whose redis->redis hop leads to Redis.
       const redisUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_HOP_REDIS}/mcp`;
-      const redis = await waitFor(`MCP initialize at ${redisUrl}`, 60_000, () => mcpClient(redisUrl), 1000);
+      const redis = await waitFor(() => mcpClient(redisUrl), { what: `MCP initialize at ${redisUrl}`, timeoutMs: 60_000, intervalMs: 1000 });
       try {
         const { tools } = await redis.listTools();
         expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["set", "get"]));
@@ -290,7 +290,7 @@ describe("docker-compose.yml", () => {
 
       // The native Streamable HTTP server, published directly (no proxy).
       const everythingUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_MCP_EVERYTHING}/mcp`;
-      const everything = await waitFor(`MCP initialize at ${everythingUrl}`, 60_000, () => mcpClient(everythingUrl), 1000);
+      const everything = await waitFor(() => mcpClient(everythingUrl), { what: `MCP initialize at ${everythingUrl}`, timeoutMs: 60_000, intervalMs: 1000 });
       try {
         const echo = await everything.callTool({ name: "echo", arguments: { message: "compose" } });
         expect(text(echo)).toContain("compose");

@@ -34,6 +34,7 @@ import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { OwnerRecordSchema, ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
 import { ownerPid } from "../src/stack/owner.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
+import { waitUpTo } from "../src/util/wait-for.js";
 
 afterAll(removeOutDirs);
 
@@ -97,12 +98,8 @@ async function containerLeftovers(runId: string): Promise<string[]> {
 }
 
 async function expectNoContainersLeft(runId: string): Promise<void> {
-  let left: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    left = await containerLeftovers(runId);
-    if (left.length === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUpTo(async () => (await containerLeftovers(runId)).length === 0, { what: `the containers of run ${runId} to be gone`, timeoutMs: 6000, intervalMs: 200 });
+  const left = await containerLeftovers(runId);
   expect(left, `containers/networks/podman service of run ${runId} left`).toEqual([]);
   await expectNothingLeft(runId, sharedDnsDaemon);
 }

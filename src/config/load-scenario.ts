@@ -17,7 +17,7 @@ import { parseMetric, type ParsedMetric } from "../slo/metrics.js";
 import { compileTemplate } from "../workloads/template.js";
 import { DURATION_BOUNDS, MAX_TOXIC_ATTRIBUTE, PROFILE_NAMES, ScenarioFile, TOXIC_ATTRIBUTES, TOXIC_TYPES, type FaultSpec, type REDIS_PERSISTENCE } from "./scenario-schema.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
-import { resolveExecutable } from "../util/executable.js";
+import { pathDirectories, resolveExecutable } from "../util/executable.js";
 import { durationProblem, parseDurationMs, parseThreshold, type DurationBounds, type Threshold } from "./units.js";
 import { printable } from "../util/control-chars.js";
 import { readYamlFile } from "./read-input.js";
@@ -462,7 +462,7 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
       const why = st === undefined ? "does not exist" : st.isDirectory() ? "is a directory" : !st.isFile() ? "is not a regular file" : "is not executable (no x permission)";
       out.push(problem(loc, p, `command ${JSON.stringify(command)} ${why}: ${full}${path.isAbsolute(expanded) ? "" : ` (relative to ${process.cwd()}, where the harness runs)`}`, { found: false }));
     } else {
-      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${envPath.split(path.delimiter).filter(Boolean).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
+      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${pathDirectories(envPath).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
     }
   });
   return out;

@@ -5,11 +5,7 @@
  * Toxiproxy is both, seen as one, so faults name any hop the same way.
  */
 import type { Hop, StartedToxiproxy } from "../stack/started.js";
-
-/** A hop to the harness's own loopback (127.0.0.1, localhost, ::1). */
-export function isLoopbackUpstream(upstream: string): boolean {
-  return /^(127\.|localhost:|\[::1\]:)/.test(upstream);
-}
+import { isLoopbackAddress } from "../util/loopback.js";
 
 /**
  * Two Toxiproxies seen as one: hops to 127.0.0.1 on `local`, every other hop on `inNetwork`.
@@ -25,7 +21,7 @@ export function withLoopbackHops(inNetwork: StartedToxiproxy, local: StartedToxi
     version: inNetwork.version,
     hops,
     async createHop(name, upstream) {
-      const hop = await (isLoopbackUpstream(upstream) ? local : inNetwork).createHop(name, upstream);
+      const hop = await (isLoopbackAddress(upstream) ? local : inNetwork).createHop(name, upstream);
       hops.set(name, hop);
       return hop;
     },

@@ -1,11 +1,11 @@
 /**
- * The one poll-until-ready loop of the stack's starters (Redis, PostgreSQL, Toxiproxy, containers,
- * the podman service): an attempt every `intervalMs` until one answers, a deadline, and the last
- * problem in the timeout error. Written here rather than taken from p-wait-for because the callers
- * need two things it lacks: the last attempt's error in the message, and a check that gives up at
- * once (the process exited: waiting on is pointless).
+ * The stack's starters (Redis, PostgreSQL, Toxiproxy, containers, the podman service) wait on
+ * util/wait-for's waitFor, the harness's one polling loop. What this adds is theirs alone: a
+ * liveness check before each attempt that ends the wait at once (the process exited: waiting on is
+ * pointless), and the timeout worded as the starters' errors read ("did not answer PING within
+ * 5000 ms (last: ...)").
  */
-import { sleep } from "../util/sleep.js";
+import { StopWaiting, WaitTimeoutError, waitFor } from "../util/wait-for.js";
 
 export interface ReadinessWait {
   /** What did not happen, as the timeout error says it: `${what} within ${timeoutMs} ms (last: <the last problem>)`. */
@@ -19,17 +19,29 @@ export interface ReadinessWait {
 
 /** Calls `attempt` until it resolves (its value is returned); a rejection means "not yet", and its message is the last problem. */
 export async function waitUntilReady<T>(attempt: () => Promise<T>, wait: ReadinessWait): Promise<T> {
-  const deadline = performance.now() + wait.timeoutMs;
   let last = "no answer yet";
-  for (;;) {
-    wait.signal?.throwIfAborted();
-    await wait.alive?.(last);
-    try {
-      return await attempt();
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (performance.now() >= deadline) throw new Error(`${wait.what} within ${wait.timeoutMs} ms (last: ${last})`);
-    await sleep(wait.intervalMs, wait.signal);
+  try {
+    return await waitFor(
+      async () => {
+        try {
+          await wait.alive?.(last);
+        } catch (err) {
+          throw new StopWaiting(err);
+        }
+        return { value: await attempt() };
+      },
+      {
+        what: wait.what,
+        timeoutMs: wait.timeoutMs,
+        intervalMs: wait.intervalMs,
+        signal: wait.signal,
+        onNotYet: (problem) => {
+          last = problem;
+        },
+      },
+    ).then((ready) => ready.value);
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) throw new Error(`${wait.what} within ${wait.timeoutMs} ms (last: ${err.lastProblem ?? last})`);
+    throw err;
   }
 }

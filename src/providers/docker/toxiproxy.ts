@@ -6,7 +6,7 @@
  */
 import { Proxy, Toxiproxy, type ICreateProxyBody } from "toxiproxy-node-client";
 import type { Hop, StartedToxiproxy } from "../../stack/started.js";
-import { isLoopbackUpstream } from "../loopback-hops.js";
+import { isLoopbackAddress } from "../../util/loopback.js";
 import { waitForContainer } from "./containers.js";
 import type { ContainerContext } from "./backends.js";
 import { commandFor, IMAGES } from "./images.js";
@@ -56,7 +56,7 @@ export async function startToxiproxyContainer(ctx: ContainerContext): Promise<St
     version: String(version).trim(),
     hops,
     async createHop(name, upstream) {
-      if (isLoopbackUpstream(upstream)) {
+      if (isLoopbackAddress(upstream)) {
         throw new Error(`hop ${name}: Toxiproxy runs in a container and cannot reach ${upstream} on the harness's loopback (use --provider local)`);
       }
       const port = free.shift();

@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdir, realpath } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import type { ManagedProcess } from "../managed-process.js";
@@ -20,6 +20,7 @@ import { describeGone, failReadiness, withPortRetry } from "../ports.js";
 import { waitUntilReady } from "../readiness.js";
 import type { ResourceRegistry } from "../resource-registry.js";
 import type { RestartTiming, StartedPostgres } from "../started.js";
+import { pathDirectories } from "../../util/executable.js";
 
 export interface StartPostgresOptions {
   registry: ResourceRegistry;
@@ -193,8 +194,8 @@ export async function findPostgresBindir(): Promise<string> {
   } catch {
     /* not a Debian-style layout */
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir !== "" && hasServer(dir)) return dir;
+  for (const dir of pathDirectories(process.env.PATH ?? "")) {
+    if (hasServer(dir)) return dir;
   }
   throw new Error(
     "cannot find the PostgreSQL server binaries (initdb, postgres): looked at `pg_config --bindir`, " +
