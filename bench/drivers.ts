@@ -16,7 +16,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findServer, packageVersion, type ServerDefinition } from "../src/catalog/servers.js";
+import { findServer, packageVersion } from "../src/catalog/servers.js";
+import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { loadScenario, type Scenario } from "../src/config/load-scenario.js";
 import { loadExternalDriver, type ExternalDriver } from "../src/drivers/external.js";
 import { CallContext, runPhase, type PhaseStats } from "../src/drivers/sdk-driver.js";

@@ -4,8 +4,8 @@
  * scenarios/scenario.schema.json from it so editors autocomplete.
  */
 import { z } from "zod";
-import { DURATION_PATTERN, describeDurationBounds, durationProblem, parseThreshold, type DurationBounds } from "./units.js";
-import { metricNamesForHumans, parseMetric } from "../slo/metrics.js";
+import { DURATION_PATTERN, describeDurationBounds, durationProblem, parseThreshold, type DurationBounds } from "../contracts/units.js";
+import { metricNamesForHumans, parseMetric } from "../contracts/metric-names.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
 
 export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;

@@ -5,11 +5,11 @@
  * the same faults with its own handles.
  */
 import type { ResolvedFault } from "../config/load-scenario.js";
-import type { BackingService } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import type { BackendHandle } from "../providers/provider.js";
 import type { Hop, StartedToxiproxy } from "../stack/local/toxiproxy.js";
 import type { SessionPool } from "../run/session-pool.js";
-import { parseDurationMs } from "../config/units.js";
+import { parseDurationMs } from "../contracts/units.js";
 import { StdioFaultLayer } from "./stdio-fault-layer.js";
 import { sleep } from "../util/sleep.js";
 

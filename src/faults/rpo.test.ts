@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
-import { parseMetric } from "../slo/metrics.js";
+import { parseThreshold } from "../contracts/units.js";
+import { parseMetric } from "../contracts/metric-names.js";
 import { censoringWarnings, describeLoss, measureLoss, type WriteLog } from "./rpo.js";
 import { memoryRecords } from "./writers.js";
 

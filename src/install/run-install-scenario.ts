@@ -15,7 +15,7 @@ import type { InstallResult, ScenarioResult, ServerInfo } from "../results/types
 import { emptyScenarioResult } from "../results/empty.js";
 import { evaluateSlos, noCallMeasurements, type Measurements } from "../slo/evaluate.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import { formatMs } from "../config/units.js";
+import { formatMs } from "../contracts/units.js";
 import { measureInstall } from "./measure-install.js";
 
 export interface InstallScenarioOptions {

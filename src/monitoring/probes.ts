@@ -5,10 +5,11 @@
  */
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
-import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
+import { findServer, SERVER_CATALOG } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
 import { DURATION_BOUNDS, duration } from "../config/scenario-schema.js";
-import { parseDurationMs } from "../config/units.js";
+import { parseDurationMs } from "../contracts/units.js";
 import { redactKnownSecrets } from "../telemetry/redact.js";
 
 export const ProbeSpec = z.strictObject({

@@ -37,7 +37,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { Proxy, Toxiproxy, type ICreateProxyBody } from "toxiproxy-node-client";
 import type { GenericContainer, StartedTestContainer, WaitStrategy } from "testcontainers";
-import type { BackingService } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import type { BackendInfo } from "../results/types.js";
 import type { ExitInfo, ManagedProcess } from "../stack/managed-process.js";

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
-import type { BackingService } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import { startPostgres, type StartedPostgres } from "../stack/local/postgres.js";
 import { startRedis, type StartedRedis } from "../stack/local/redis.js";
 import { startToxiproxy, type StartedToxiproxy } from "../stack/local/toxiproxy.js";

@@ -4,7 +4,7 @@
  * sessions themselves are started by the runner, on whatever the provider ran.
  */
 import type { BackendInfo, UpstreamSummary } from "../results/types.js";
-import type { BackingService, ServerDefinition } from "../catalog/servers.js";
+import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import type { RedisPersistence } from "../config/load-scenario.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";

@@ -6,7 +6,8 @@
  */
 import type { Scenario } from "../config/load-scenario.js";
 import { HarnessError } from "../errors.js";
-import { serverVersion, type BackingService } from "../catalog/servers.js";
+import { serverVersion } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import { writeServerFiles } from "../stack/mcp-session.js";
 import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/sdk-driver.js";
 import { Recorder } from "../metrics/recorder.js";
@@ -28,7 +29,7 @@ import { prepareCacheAside } from "../workloads/cache-aside.js";
 import { prepareCoordination } from "../workloads/coordination.js";
 import { prepareMix } from "../workloads/mix.js";
 import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
-import { formatMs } from "../config/units.js";
+import { formatMs } from "../contracts/units.js";
 import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
 import { runInstallScenario } from "../install/run-install-scenario.js";

@@ -5,7 +5,7 @@
  * the supervisor policy on, the dead session is started again and swapped in
  * where the agent (or the probe) will pick it up on its next call.
  */
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { ExitInfo } from "../stack/managed-process.js";
 import type { Agent } from "../drivers/sdk-driver.js";
 import { HarnessError } from "../errors.js";

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ResolvedSlo } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
-import { parseMetric } from "./metrics.js";
+import { parseThreshold } from "../contracts/units.js";
+import { parseMetric } from "../contracts/metric-names.js";
 import {
   checkBaseline,
   checkHeartbeatGaps,

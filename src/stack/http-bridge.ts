@@ -49,7 +49,7 @@ import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { isLoopbackHost } from "../monitoring/exporter.js";
 import type { StartedToxiproxy } from "./local/toxiproxy.js";

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { classifyCallError } from "../drivers/failure-kind.js";
 import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { findProcessesOfRun } from "./leftovers.js";
