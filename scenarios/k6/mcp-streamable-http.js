@@ -12,6 +12,8 @@
 //   MCP_SLO_THRESHOLDS       k6 thresholds mirroring the scenario's SLOs (optional)
 //   MCP_SLO_THINK_TIME_MS    closed model: pause after each call (default 0)
 //   MCP_SLO_RUN_ID, MCP_SLO_SEED, MCP_SLO_SANDBOX   for {{run}}, the random choices, {{sandbox}}
+//   MCP_SLO_START_GATE       (the harness only) a URL setup() waits at, once the sessions are open,
+//                            until the harness answers it: the moment its measurement window opens
 //
 // Each VU is one agent: setup() opens one MCP session per agent to each server of the mix
 // (initialize, then notifications/initialized) before the clock starts, and each iteration sends
@@ -71,7 +73,9 @@ export const options = {
   thresholds: envJson("MCP_SLO_THRESHOLDS", {}),
   // Sub-millisecond latencies matter (Redis through MCP is ~1 ms): keep the summary precise.
   summaryTrendStats: ["avg", "min", "med", "p(95)", "p(99)", "max"],
-  setupTimeout: "120s",
+  // Behind the harness's start gate, setup() also waits for the harness's t0 (its steady-state check
+  // before the window): the harness bounds that wait itself, and stops k6 if it gives up.
+  setupTimeout: __ENV.MCP_SLO_START_GATE ? "1h" : "120s",
   // setup() opens every agent's sessions with http.batch: all at once, not 6 per host.
   batch: 100,
   batchPerHost: 100,
@@ -433,7 +437,21 @@ export function setup() {
   const mine = segmentVuIds(options.executionSegment, options.executionSegmentSequence, exec.instance.vusInitialized)
     .map((id) => id - 1)
     .filter((agent) => agent < n);
-  return { agents: n, sessions: openSessions(mine) };
+  const data = { agents: n, sessions: openSessions(mine) };
+  waitAtStartGate();
+  return data;
+}
+
+/**
+ * Run by the harness, k6 waits here with every session open until the harness opens its measurement
+ * window: the load starts at the harness's t0, the one its fault timeline runs on, and k6's own
+ * start-up is never part of the window.
+ */
+function waitAtStartGate() {
+  const gate = __ENV.MCP_SLO_START_GATE;
+  if (!gate) return;
+  const res = http.get(gate, { timeout: "1h", tags: { mcp_method: "start-gate" } });
+  if (res.status !== 200) throw new Error(`the harness did not open its measurement window (start gate: ${res.error || `HTTP ${res.status}`})`);
 }
 
 /** Ends the sessions setup() opened (k6 has no per-VU teardown; the harness ends the others). */

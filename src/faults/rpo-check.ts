@@ -3,7 +3,7 @@
  * a fault that can lose their writes (censoringWarnings in ./rpo.ts), under each profile.
  */
 import { loadScenario } from "../config/load-scenario.js";
-import { PROFILE_NAMES } from "../config/scenario-schema.js";
+import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { censoringWarnings } from "./rpo.js";
 
 /** Warnings of one valid scenario file, each with the profiles it holds under. */

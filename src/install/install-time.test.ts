@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ResolvedSlo } from "../config/load-scenario.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
 import { parseThreshold } from "../contracts/units.js";
 import { findServer, packageVersion } from "../catalog/servers.js";
 import { redisOfficialServer, redisOfficialExecutable } from "../catalog/servers/redis-official.js";

@@ -5,7 +5,7 @@
  */
 import type { BackendInfo, UpstreamSummary } from "../results/types.js";
 import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
-import type { RedisPersistence } from "../config/load-scenario.js";
+import type { RedisPersistence } from "../contracts/plan.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";

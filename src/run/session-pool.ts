@@ -30,12 +30,6 @@ const MAX_LOG_EVENTS = 400;
 const MAX_RESTARTS_PER_SESSION = 20;
 const RESTART_BACKOFF_MS = 200;
 
-/** Agent ids of auxiliary sessions are negative, so they never collide with load agents. */
-export const PROBE_AGENT = -1;
-export const WRITER_AGENT = -2;
-/** The always-on availability probe's session (src/run/availability-probe.ts). */
-export const AVAILABILITY_PROBE_AGENT = -3;
-
 /** Process exits kept per scenario: a crash-looping server under a supervisor must not fill memory. */
 const MAX_EXITS = 100;
 /** Informative stderr lines kept per exit, and their length. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedSlo } from "../config/load-scenario.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
 import { parseThreshold } from "../contracts/units.js";
 import { newHistogram, recordMs, type Histogram } from "../metrics/histogram.js";
 import { evaluateSlos, judgeInterval, noCallMeasurements, overallVerdict, type Measurements } from "./evaluate.js";

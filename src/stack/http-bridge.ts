@@ -50,7 +50,7 @@ import { fileURLToPath } from "node:url";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
-import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import type { FrameFilter } from "../contracts/frame-filter.js";
 import { isLoopbackHost } from "../monitoring/exporter.js";
 import type { StartedToxiproxy } from "./local/toxiproxy.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
@@ -164,7 +164,7 @@ export class HttpBridge implements HttpEndpoint {
     private readonly registry: ResourceRegistry,
     private readonly http: Server,
     readonly directUrl: string,
-    private readonly stdioFaults: (() => StdioFaultLayer | undefined) | undefined,
+    private readonly stdioFaults: (() => FrameFilter | undefined) | undefined,
     options: BridgeOptions,
   ) {
     this.url = directUrl;
@@ -195,7 +195,7 @@ export class HttpBridge implements HttpEndpoint {
    * `listen`: where to listen (default 127.0.0.1, any free port). The bridge has no authentication:
    * a non-loopback host (e.g. 0.0.0.0 inside a container, `mcp-slo bridge`) only with allowNonLoopback.
    */
-  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => FrameFilter | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
     const host = opts.listen?.host ?? "127.0.0.1";
     if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback) throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
     const server = createServer();
@@ -491,7 +491,7 @@ export async function startHttpEndpoints(opts: {
   toxiproxy: StartedToxiproxy | undefined;
   timeoutMs: number;
   /** The stdio fault layer of a server, if any (bridged servers only). */
-  stdioLayer?: (server: string) => StdioFaultLayer | undefined;
+  stdioLayer?: (server: string) => FrameFilter | undefined;
 }): Promise<HttpEndpoints> {
   const started: HttpEndpoint[] = [];
   const stop = async () => void (await Promise.allSettled(started.map((e) => e.stop())));

@@ -17,7 +17,7 @@ import type { PassEnv } from "./child-env.js";
 import { describeLaunch, registerHandedValues } from "./handed-values.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
-import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import type { FrameFilter } from "../contracts/frame-filter.js";
 import { AGENT_HEADER, type HttpEndpoint } from "./http-bridge.js";
 
 export interface StackEndpoints {
@@ -141,7 +141,7 @@ export async function startSession(opts: {
   registry: ResourceRegistry;
   timeoutMs: number;
   /** Frame faults for this server's sessions (stdio fault injection). */
-  stdioFaults?: StdioFaultLayer;
+  stdioFaults?: FrameFilter;
 }): Promise<McpSession> {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const http = endpoints.http?.(def.name);

@@ -20,7 +20,7 @@
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import { truncateFrame, type StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import { truncateFrame, type FrameFilter } from "../contracts/frame-filter.js";
 import { ErrorCode, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ManagedProcess } from "./managed-process.js";
 import { UNPARSEABLE_ANSWER } from "../drivers/failure-kind.js";
@@ -38,7 +38,7 @@ export class ManagedStdioTransport implements Transport {
 
   constructor(
     private readonly proc: ManagedProcess,
-    private readonly faults?: StdioFaultLayer,
+    private readonly faults?: FrameFilter,
   ) {}
 
   async start(): Promise<void> {

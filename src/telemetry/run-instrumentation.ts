@@ -5,7 +5,7 @@
  * `instrumentRun`, wraps each scenario in `scenario(...)` and calls `stop()`.
  */
 import path from "node:path";
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import type { ScenarioResult } from "../results/types.js";
 import { startMetricsExporter, type ExporterListenOptions, type MetricsExporter } from "../monitoring/exporter.js";
 import { McpMetrics } from "../monitoring/metrics.js";
