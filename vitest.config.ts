@@ -1,13 +1,41 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * Two projects, told apart by file name:
+ *  - unit: `*.test.ts`, inside the test process only (no child process: test/support/no-child-processes.ts
+ *    makes starting one fail); `npm run test:unit` runs them alone, in seconds.
+ *  - integration: `*.integration.test.ts` (real processes: Redis, PostgreSQL, MCP servers, Toxiproxy, k6,
+ *    promtool, ...), `*.e2e.test.ts` (the CLI end to end) and `*.browser.test.ts` (the real browser).
+ * `npm test` (and CI) runs both.
+ */
+const SLOW_TESTS = ["**/*.integration.test.ts", "**/*.e2e.test.ts", "**/*.browser.test.ts"];
+const TEST_DIRS = ["src", "test"];
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     // Integration tests start real Redis, PostgreSQL and MCP servers; two at a time fits a 2-core machine.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ["default", "./test/count-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: TEST_DIRS.map((dir) => `${dir}/**/*.test.ts`),
+          exclude: [...configDefaults.exclude, ...SLOW_TESTS],
+          setupFiles: ["./test/support/no-child-processes.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: TEST_DIRS.flatMap((dir) => SLOW_TESTS.map((pattern) => `${dir}/${pattern}`)),
+        },
+      },
+    ],
   },
 });

@@ -6,7 +6,6 @@
  * dominate, and no process of the run outlives it.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { classifyAnswer, correctionLatencies, findAnswer, splitByWeight } from "../src/drivers/autocannon-driver.js";
 import type { RunRecord } from "../src/results/types.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript as transcriptOf } from "./support/cli.js";
 
@@ -46,38 +45,4 @@ describe("driver: autocannon", () => {
     expect(transcript).toMatch(/redis \d+ conn 100\/s, everything \d+ conn 100\/s/);
     expect(transcript).toMatch(/coordinated-omission correction added \d+ samples/);
   }, 150_000);
-});
-
-describe("autocannon driver helpers", () => {
-  it("finds the JSON-RPC answer in a JSON body or an SSE stream, skipping notifications", () => {
-    const answer = { jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "hi" }] } };
-    expect(findAnswer(JSON.stringify(answer), 7)).toEqual(answer);
-    const sse = `event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{}}\n\nevent: message\ndata: ${JSON.stringify(answer)}\n\n`;
-    expect(findAnswer(sse, 7)).toEqual(answer);
-    expect(findAnswer(sse, 8)).toBeUndefined();
-  });
-
-  it("classifies answers: ok, JSON-RPC error, tool error, non-2xx, no answer, and the kind of each failure", () => {
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[]}}', 1)).toEqual({ outcome: "ok" });
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "JSON-RPC error -32602: bad" });
-    expect(classifyAnswer(200, 'data: {"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"nope"}]}}\n\n', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "tool error: nope" });
-    expect(classifyAnswer(404, "Session not found", 1)).toMatchObject({ outcome: "error", kind: "tool", error: "HTTP 404: Session not found" });
-    expect(classifyAnswer(200, "", 1)).toMatchObject({ outcome: "error", kind: "protocol" });
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":"not a list"}}', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
-  });
-
-  it("splits load by weight, every part at least the minimum", () => {
-    expect(splitByWeight(4, [2, 2], 1)).toEqual([2, 2]);
-    expect(splitByWeight(4, [3, 1], 1)).toEqual([3, 1]);
-    expect(splitByWeight(1, [1, 1], 1)).toEqual([1, 1]);
-    expect(splitByWeight(200, [1, 2, 1], 1)).toEqual([50, 100, 50]);
-  });
-
-  it("corrects for coordinated omission like HdrHistogram's recordValueWithExpectedInterval", () => {
-    expect(correctionLatencies(5, 10)).toEqual([]);
-    expect(correctionLatencies(35, 10)).toEqual([25, 15]);
-    expect(correctionLatencies(40, 10)).toEqual([30, 20, 10]);
-    expect(correctionLatencies(40, 0)).toEqual([]);
-  });
 });

@@ -18,9 +18,9 @@ import { loadStandInApi } from "../src/standins/apis/index.js";
 import { createStandInServer, listenStandIn } from "../src/standins/serve.js";
 import { startRedis } from "../src/stack/local/redis.js";
 import { expectNothingLeft, runCli, startCli, transcript } from "./support/cli.js";
-import { registriesPerTest } from "./support/registry.js";
-import { waitFor } from "./support/wait.js";
-import { MCP_INITIALIZE, rawHttp } from "./support/raw-http.js";
+import { registriesPerTest } from "../src/testing/registry.js";
+import { waitFor } from "../src/util/wait-for.js";
+import { MCP_INITIALIZE, rawHttp } from "../src/testing/raw-http.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
 
 const newRegistry = registriesPerTest();
@@ -50,7 +50,7 @@ describe("mcp-slo bridge", () => {
     let stdout = "";
     run.child.stdout!.on("data", (s: string) => (stdout += s));
     try {
-      const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
+      const [, url, runId] = await waitFor(() => stdout.match(SERVING) ?? undefined, { what: "the bridge's serving line", timeoutMs: 60_000, intervalMs: 200 });
       await use(url!, runId!, () => stdout);
       run.child.kill("SIGINT");
       const result = await run.done;
@@ -73,7 +73,7 @@ describe("mcp-slo bridge", () => {
       expect(children.length, JSON.stringify(children)).toBeGreaterThan(0);
       expect(children.every((p) => p.cmd.includes("server-memory")), JSON.stringify(children)).toBe(true);
       // Nobody ends those two sessions: 2 s after their last request the bridge does, and stops their children.
-      await waitFor("the abandoned sessions' children to be stopped", 30_000, async () => ((await findProcessesOfRun(runId)).length === 0 ? true : undefined));
+      await waitFor(async () => (await findProcessesOfRun(runId)).length === 0, { what: "the abandoned sessions' children to be stopped", timeoutMs: 30_000, intervalMs: 200 });
       expect(stdout().match(/had no request for 2 s: ended, its child memory#http \(pid \d+\) stopped/g)).toHaveLength(2);
     });
   });
@@ -105,7 +105,7 @@ describe("mcp-slo bridge", () => {
     let stdout = "";
     run.child.stdout!.on("data", (s: string) => (stdout += s));
     try {
-      const [, url, runId] = await waitFor("the bridge's serving line", 60_000, async () => stdout.match(SERVING) ?? undefined);
+      const [, url, runId] = await waitFor(() => stdout.match(SERVING) ?? undefined, { what: "the bridge's serving line", timeoutMs: 60_000, intervalMs: 200 });
       const client = new Client({ name: "bridge-e2e", version: "1" });
       await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
       let out: T;

@@ -11,9 +11,9 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { startStandIn, type StartedStandIn } from "../src/standins/start.js";
+import { startStandIn, type LocalStandIn } from "../src/standins/start.js";
 import { REDACTED } from "../src/telemetry/redact.js";
-import { registriesPerTest } from "./support/registry.js";
+import { registriesPerTest } from "../src/testing/registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript } from "./support/cli.js";
 import { watchEnvirons } from "./support/environ.js";
 
@@ -36,7 +36,7 @@ describe("canary tokens in a live-mode run", () => {
     // Formats no redaction pattern knows: only the registered values can catch them.
     const canary = (name: string) => `canary-${name}-${randomBytes(8).toString("hex")}`;
     const tokens = { GITHUB_PERSONAL_ACCESS_TOKEN: canary("github"), NOTION_TOKEN: canary("notion"), FIRECRAWL_API_KEY: canary("firecrawl") };
-    const standIns: Record<string, StartedStandIn> = {};
+    const standIns: Record<string, LocalStandIn> = {};
     for (const api of ["github", "notion", "firecrawl", "shadcn"]) {
       standIns[api] = await startStandIn({ api, registry, behaviour: { errorRate: 0.3, errorStatus: 500, reflectCredentials: true, seed: 11 } });
     }

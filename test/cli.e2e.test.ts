@@ -24,6 +24,7 @@ import type { RunRecord } from "../src/results/types.js";
 import { startSession, writeServerFiles } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions } from "./support/cli.js";
+import { waitUpTo } from "../src/util/wait-for.js";
 
 const FIXTURES = "test/fixtures"; // relative to ROOT, the CLI's cwd: messages name files as given
 
@@ -127,10 +128,7 @@ describe("interrupting a run", () => {
       const out = await newOutDir();
       const run = startCli(["run", `${FIXTURES}/e2e-long.yaml`, "--out", out], GUARD);
       // Wait for the measurement window (servers up, load running), then a little for some samples.
-      const waitUntil = performance.now() + 90_000;
-      while (!/measur/.test(run.stderr()) && run.child.exitCode === null && performance.now() < waitUntil) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUpTo(() => /measur/.test(run.stderr()) || run.child.exitCode !== null, { what: "the measurement window", timeoutMs: 90_000, intervalMs: 100 });
       expect(run.stderr(), "the run never reached its measurement window").toMatch(/measur/);
       await new Promise((r) => setTimeout(r, 1_500));
       const signalledAt = performance.now();

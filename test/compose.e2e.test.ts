@@ -2,7 +2,7 @@
  * docker-compose.yml, for real: `docker-compose config -q` accepts it (no engine needed), it holds
  * every server of the catalog (a client-> hop and a direct port each, the hops the harness would
  * make), and on a real engine (here a `podman system service` this file starts through
- * src/providers/container-engine.ts, with the images scripts/setup-containers.sh builds; nothing is
+ * src/providers/docker/engine.ts, with the images scripts/setup-containers.sh builds; nothing is
  * pulled) the default + saas stack comes up under a project name of its own, on free 127.0.0.1 ports:
  *  - EVERY catalog server answers one successful tools/call (its catalog probe; filesystem reads
  *    docs/doc-1.txt of its seeded sandbox) through Toxiproxy's client-><server> hop, each reaching its
@@ -21,12 +21,12 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/providers/container-engine.js";
+import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/providers/docker/engine.js";
 import { SERVER_CATALOG } from "../src/catalog/servers.js";
 import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { ROOT } from "./support/cli.js";
-import { waitFor } from "./support/wait.js";
+import { waitFor } from "../src/util/wait-for.js";
 
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -61,8 +61,8 @@ async function stackProblem(): Promise<string | undefined> {
   }
   const missing: string[] = [];
   for (const image of IMAGES) {
-    const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
-    if (r.status !== 200) missing.push(image);
+    const present = await engine.docker.getImage(image).inspect().then(() => true, () => false);
+    if (!present) missing.push(image);
   }
   return missing.length ? `the engine (${engine.source}) lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
 }
@@ -145,14 +145,13 @@ afterAll(async () => {
 /** What is left of the project: containers, networks and volumes carrying its compose label, or its names. */
 async function leftovers(): Promise<string[]> {
   const e = engine!;
-  const label = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }));
   const found: string[] = [];
-  const containers = await e.request<{ Names?: string[]; Id: string }[]>("GET", `/containers/json?all=1&filters=${label}`);
-  for (const c of containers.body) found.push(`container ${c.Names?.join(",") ?? c.Id}`);
-  const networks = await e.request<{ Name: string }[]>("GET", "/networks");
-  for (const n of networks.body) if (n.Name.startsWith(`${PROJECT}_`)) found.push(`network ${n.Name}`);
-  const volumes = await e.request<{ Volumes: { Name: string }[] | null }>("GET", "/volumes");
-  for (const v of volumes.body.Volumes ?? []) if (v.Name.startsWith(`${PROJECT}_`)) found.push(`volume ${v.Name}`);
+  const containers = await e.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${PROJECT}`] } });
+  for (const c of containers) found.push(`container ${c.Names?.join(",") ?? c.Id}`);
+  const networks = await e.docker.listNetworks();
+  for (const n of networks) if (n.Name.startsWith(`${PROJECT}_`)) found.push(`network ${n.Name}`);
+  const volumes = await e.docker.listVolumes();
+  for (const v of volumes.Volumes ?? []) if (v.Name.startsWith(`${PROJECT}_`)) found.push(`volume ${v.Name}`);
   if (e.kind === "podman") {
     // The same question to the podman CLI (its own storage view, no service involved).
     const ps = execFileSync("podman", ["ps", "-a", "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", "{{.Names}}"], { encoding: "utf8", env: { ...process.env, ...podmanEnv() }, timeout: 60_000 }).trim();
@@ -245,8 +244,8 @@ describe("docker-compose.yml", () => {
       console.log(`compose e2e: up -d (default + saas) took ${Date.now() - started} ms`);
 
       // Every published port is on loopback only.
-      const published = await engine!.request<{ Ports?: { IP?: string; PublicPort?: number }[] }[]>("GET", `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }))}`);
-      const hostIps = published.body.flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => p.IP));
+      const published = await engine!.docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${PROJECT}`] } });
+      const hostIps = published.flatMap((c) => (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => p.IP));
       expect(hostIps.length).toBeGreaterThan(0);
       expect(new Set(hostIps)).toEqual(new Set(["127.0.0.1"]));
 
@@ -255,7 +254,7 @@ describe("docker-compose.yml", () => {
       const results = await Promise.all(
         SERVER_CATALOG.map(async (def) => {
           const url = `http://127.0.0.1:${ports[portVar("HOP", def.name)]}/mcp`;
-          const client = await waitFor(`MCP initialize of ${def.name} at ${url}`, 300_000, () => mcpClient(url), 1000);
+          const client = await waitFor(() => mcpClient(url), { what: `MCP initialize of ${def.name} at ${url}`, timeoutMs: 300_000, intervalMs: 1000 });
           const t0 = Date.now();
           try {
             const { tool, args } = probeOf(def);
@@ -277,7 +276,7 @@ describe("docker-compose.yml", () => {
 
       // Through the client->redis hop to the bridge, whose redis->redis hop leads to Redis.
       const redisUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_HOP_REDIS}/mcp`;
-      const redis = await waitFor(`MCP initialize at ${redisUrl}`, 60_000, () => mcpClient(redisUrl), 1000);
+      const redis = await waitFor(() => mcpClient(redisUrl), { what: `MCP initialize at ${redisUrl}`, timeoutMs: 60_000, intervalMs: 1000 });
       try {
         const { tools } = await redis.listTools();
         expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["set", "get"]));
@@ -292,7 +291,7 @@ describe("docker-compose.yml", () => {
 
       // The native Streamable HTTP server, published directly (no proxy).
       const everythingUrl = `http://127.0.0.1:${ports.MCP_SLO_PORT_MCP_EVERYTHING}/mcp`;
-      const everything = await waitFor(`MCP initialize at ${everythingUrl}`, 60_000, () => mcpClient(everythingUrl), 1000);
+      const everything = await waitFor(() => mcpClient(everythingUrl), { what: `MCP initialize at ${everythingUrl}`, timeoutMs: 60_000, intervalMs: 1000 });
       try {
         const echo = await everything.callTool({ name: "echo", arguments: { message: "compose" } });
         expect(text(echo)).toContain("compose");

@@ -22,16 +22,19 @@ import { execFileSync } from "node:child_process";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { engineRequest, findContainerEngine, podmanEnv, LABEL_RUN } from "../src/providers/container-engine.js";
+import { dockerClient, findContainerEngine, podmanEnv } from "../src/providers/docker/engine.js";
+import { HARNESS_IMAGE, IMAGES } from "../src/providers/docker/images.js";
+import { LABEL_RUN } from "../src/providers/docker/reaper.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
-import { dockerProvider, HARNESS_IMAGE, IMAGES } from "../src/providers/docker.js";
+import { dockerProvider } from "../src/providers/docker/provider.js";
 import { respCommand } from "../src/stack/local/redis.js";
 import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { OwnerRecordSchema, ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
 import { ownerPid } from "../src/stack/owner.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
+import { waitUpTo } from "../src/util/wait-for.js";
 
 afterAll(removeOutDirs);
 
@@ -47,8 +50,8 @@ async function engineProblems(): Promise<{ problem: string | undefined; standIns
     const engine = await findContainerEngine({ registry });
     const missing: string[] = [];
     for (const image of [...Object.values(IMAGES), HARNESS_IMAGE]) {
-      const r = await engine.request("GET", `/images/${encodeURIComponent(image)}/json`, { timeoutMs: 120_000 });
-      if (r.status !== 200) missing.push(image);
+      const present = await engine.docker.getImage(image).inspect().then(() => true, () => false);
+      if (!present) missing.push(image);
     }
     const lacks = (images: string[]) => (images.length ? `the engine lacks image(s) ${images.join(", ")} (run bash scripts/setup-containers.sh)` : undefined);
     return { problem: lacks(missing.filter((i) => i !== HARNESS_IMAGE)), standIns: lacks(missing) };
@@ -95,12 +98,8 @@ async function containerLeftovers(runId: string): Promise<string[]> {
 }
 
 async function expectNoContainersLeft(runId: string): Promise<void> {
-  let left: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    left = await containerLeftovers(runId);
-    if (left.length === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUpTo(async () => (await containerLeftovers(runId)).length === 0, { what: `the containers of run ${runId} to be gone`, timeoutMs: 6000, intervalMs: 200 });
+  const left = await containerLeftovers(runId);
   expect(left, `containers/networks/podman service of run ${runId} left`).toEqual([]);
   await expectNothingLeft(runId, sharedDnsDaemon);
 }
@@ -423,12 +422,8 @@ describe(named("--provider docker: the stack itself"), () => {
         const stack = await dockerProvider.start({ servers: [redisDef, postgresDef], extraNeeds: [], registry, seedRows: 50, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
         // Every published port, as the engine has it and as the kernel shows it.
         // (the provider pointed DOCKER_HOST at the engine it found)
-        const listed = await engineRequest<{ Names: string[]; Ports: { IP?: string; PublicPort?: number }[] | null }[]>(
-          process.env.DOCKER_HOST!,
-          "GET",
-          `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABEL_RUN}=${runId}`] }))}`,
-        );
-        const ports = listed.body.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
+        const listed = await dockerClient(process.env.DOCKER_HOST!).listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
+        const ports = listed.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
         expect(ports.length).toBeGreaterThanOrEqual(2 + 1 + 32); // redis, postgres, toxiproxy API + its pool
         expect(ports.filter((p) => p.ip !== "127.0.0.1")).toEqual([]);
         const listening = execFileSync("ss", ["-Hltn"], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/)[3] ?? "");

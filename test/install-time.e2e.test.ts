@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findServer, packageVersion } from "../src/catalog/servers.js";
 import { measureInstall } from "../src/install/measure-install.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript as transcriptOf } from "./support/cli.js";
-import { registriesPerTest } from "./support/registry.js";
+import { registriesPerTest } from "../src/testing/registry.js";
 
 afterAll(removeOutDirs);
 const newRegistry = registriesPerTest();

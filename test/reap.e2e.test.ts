@@ -23,6 +23,7 @@ import { findProcessesOfRun, listeningSockets, listeningSocketsOf, type RunProce
 import { OwnerRecordSchema, ownerRecordPath, tempDirMarker } from "../src/stack/resource-registry.js";
 import { ownerPid, processStartTime } from "../src/stack/owner.js";
 import { newOutDir, readRecord, removeOutDirs, ROOT, runCli, startCli, transcript, type CliOptions, type CliRun } from "./support/cli.js";
+import { waitUpTo } from "../src/util/wait-for.js";
 
 /**
  * The runs of these tests keep their temp dirs and owner records in a TMPDIR of their own: any
@@ -42,7 +43,7 @@ const cli = (opts: CliOptions = {}): CliOptions => ({ ...opts, env: { TMPDIR: TM
 
 /** No process, temp dir or owner record of the run remains (processes get a few seconds to go). */
 async function expectNothingLeft(runId: string): Promise<void> {
-  for (let i = 0; i < 50 && (await findProcessesOfRun(runId)).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitUpTo(async () => (await findProcessesOfRun(runId)).length === 0, { what: `the processes of run ${runId} to be gone`, timeoutMs: 5000, intervalMs: 100 });
   expect(await findProcessesOfRun(runId), `processes of run ${runId}`).toEqual([]);
   expect(await tempDirsOf(runId), `temp dirs of run ${runId}`).toEqual([]);
   expect(existsSync(ownerRecordPath(runId, TMP)), `owner record of run ${runId}`).toBe(false);

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { redisOfficialExecutable, redisOfficialServer, redisOfficialVersion } from "../src/catalog/servers/redis-official.js";
 import { startSession } from "../src/stack/mcp-session.js";
 import { startRedis } from "../src/stack/local/redis.js";
-import { registriesPerTest } from "./support/registry.js";
+import { registriesPerTest } from "../src/testing/registry.js";
 
 const newRegistry = registriesPerTest();
 

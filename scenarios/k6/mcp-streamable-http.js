@@ -211,7 +211,11 @@ function pickCall(rng) {
 
 // ---- MCP over Streamable HTTP ----
 
-/** The JSON-RPC message answering `id` in a JSON or SSE (`event: message\ndata: {...}`) body. */
+/**
+ * The JSON-RPC message answering `id` in a JSON or SSE (`event: message\ndata: {...}`) body.
+ * SSE parsed by hand here: k6 runs this file in its own JavaScript runtime, which loads no npm
+ * package (the harness's drivers use eventsource-parser).
+ */
 export function parseAnswer(body, contentType, id) {
   if (typeof body !== "string" || body === "") return undefined;
   if (!String(contentType || "").includes("text/event-stream")) {

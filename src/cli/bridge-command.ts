@@ -47,7 +47,8 @@ import { findServer } from "../catalog/servers.js";
 import type { BackingService } from "../contracts/server-definition.js";
 import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
-import { isLoopbackHost } from "../monitoring/exporter.js";
+import { isLoopbackHost } from "../util/loopback.js";
+import { WaitTimeoutError, waitFor } from "../util/wait-for.js";
 import { BRIDGE_DEFAULTS, normalizeAllowedHost, type HttpBridge } from "../stack/http-bridge.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
@@ -101,25 +102,32 @@ async function backendAnswers(kind: BackingService, url: string): Promise<void> 
 async function waitForBackends(backends: { kind: BackingService; url: string }[], timeoutMs: number, signal: AbortSignal, log: (line: string) => void): Promise<void> {
   for (const { kind, url } of backends) {
     const shown = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
     let said = false;
-    for (;;) {
+    try {
+      await waitFor(
+        async () => {
+          await backendAnswers(kind, url);
+          return true;
+        },
+        {
+          what: `${kind} at ${shown} to answer`,
+          timeoutMs,
+          intervalMs: 500,
+          signal,
+          onNotYet: (problem) => {
+            if (!said) log(`bridge: waiting for ${kind} at ${shown} (${problem})`);
+            said = true;
+          },
+        },
+      );
+    } catch (err) {
       if (signal.aborted) throw new HarnessError("interrupted", "bridge: interrupted while waiting for its backends");
-      try {
-        await backendAnswers(kind, url);
-        if (said) log(`bridge: ${kind} at ${shown} answers`);
-        break;
-      } catch (err) {
-        last = (err as Error).message;
+      if (err instanceof WaitTimeoutError) {
+        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${err.lastProblem ?? ""}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
       }
-      if (Date.now() >= deadline) {
-        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${last}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
-      }
-      if (!said) log(`bridge: waiting for ${kind} at ${shown} (${last})`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 500));
+      throw err;
     }
+    if (said) log(`bridge: ${kind} at ${shown} answers`);
   }
 }
 
@@ -155,34 +163,34 @@ export function registerBridgeCommand(program: Command): void {
     .addOption(new Option("--allowed-hosts <names>", "comma-separated host names clients may use in Host and Origin besides localhost, 127.0.0.1 and [::1] (e.g. the compose service name); others get 403").env("MCP_SLO_BRIDGE_ALLOWED_HOSTS"))
     .option("--idle-timeout <duration>", "end a session, and stop its server process, after this long without a request (0: never)", "5m")
     .option("--max-sessions <n>", "sessions (server processes) at once; an initialize beyond gets 503", String(BRIDGE_DEFAULTS.maxSessions))
-    .action(async (o: BridgeFlags) => {
-      const def = findServer(o.server);
-      if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${shown(o.server)}`, { hint: "mcp-slo servers lists them" });
-      if (def.package === "custom") throw new HarnessError("invalid_input", `--server ${o.server}: only catalog servers can be bridged`);
-      const port = parsePort(o.port, "--port");
-      if (!o.allowNonLoopback && !isLoopbackHost(o.host)) {
-        throw new HarnessError("invalid_input", `refusing to serve MCP on ${o.host}: it is not a loopback address, and the bridge has no authentication`, {
-          hint: `use --host 127.0.0.1 (the default), or add --allow-non-loopback when ${o.host} is inside a container whose port is published on loopback only`,
+    .action(async (flags: BridgeFlags) => {
+      const def = findServer(flags.server);
+      if (!def) throw new HarnessError("invalid_input", `--server: no catalog server named ${shown(flags.server)}`, { hint: "mcp-slo servers lists them" });
+      if (def.package === "custom") throw new HarnessError("invalid_input", `--server ${flags.server}: only catalog servers can be bridged`);
+      const port = parsePort(flags.port, "--port");
+      if (!flags.allowNonLoopback && !isLoopbackHost(flags.host)) {
+        throw new HarnessError("invalid_input", `refusing to serve MCP on ${flags.host}: it is not a loopback address, and the bridge has no authentication`, {
+          hint: `use --host 127.0.0.1 (the default), or add --allow-non-loopback when ${flags.host} is inside a container whose port is published on loopback only`,
         });
       }
-      const waitMs = durationFlag("--wait", o.wait, { min: 0, max: 3_600_000 });
-      const idleTimeoutMs = o.idleTimeout === "0" ? 0 : durationFlag("--idle-timeout", o.idleTimeout, { min: 1, max: 24 * 3_600_000 });
-      const maxSessions = wholeNumberFlag("--max-sessions", o.maxSessions, 1, 10_000, "sessions at once");
-      const allowedHosts = (o.allowedHosts ?? "").split(",").filter((h) => h.trim() !== "");
+      const waitMs = durationFlag("--wait", flags.wait, { min: 0, max: 3_600_000 });
+      const idleTimeoutMs = flags.idleTimeout === "0" ? 0 : durationFlag("--idle-timeout", flags.idleTimeout, { min: 1, max: 24 * 3_600_000 });
+      const maxSessions = wholeNumberFlag("--max-sessions", flags.maxSessions, 1, 10_000, "sessions at once");
+      const allowedHosts = (flags.allowedHosts ?? "").split(",").filter((h) => h.trim() !== "");
       const badHosts = allowedHosts.filter((h) => normalizeAllowedHost(h) === undefined);
       if (badHosts.length) throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => shown(h)).join(", ")}`);
-      checkUrlFlag("--redis-url", o.redisUrl, ["redis:", "rediss:"]);
-      checkUrlFlag("--postgres-url", o.postgresUrl, ["postgres:", "postgresql:"]);
-      checkUrlFlag("--upstream-url", o.upstreamUrl, ["http:", "https:"]);
-      checkUrlFlag("--upstream-proxy", o.upstreamProxy, ["http:", "https:"]);
+      checkUrlFlag("--redis-url", flags.redisUrl, ["redis:", "rediss:"]);
+      checkUrlFlag("--postgres-url", flags.postgresUrl, ["postgres:", "postgresql:"]);
+      checkUrlFlag("--upstream-url", flags.upstreamUrl, ["http:", "https:"]);
+      checkUrlFlag("--upstream-proxy", flags.upstreamProxy, ["http:", "https:"]);
       // A --sandbox that is a file would only fail after the backends were waited for.
-      if (o.sandbox !== undefined) await prepareOutDir(o.sandbox, "--sandbox");
-      const urls: Partial<Record<BackingService, string>> = { ...(o.redisUrl && { redis: o.redisUrl }), ...(o.postgresUrl && { postgres: o.postgresUrl }) };
+      if (flags.sandbox !== undefined) await prepareOutDir(flags.sandbox, "--sandbox");
+      const urls: Partial<Record<BackingService, string>> = { ...(flags.redisUrl && { redis: flags.redisUrl }), ...(flags.postgresUrl && { postgres: flags.postgresUrl }) };
       const lacking = def.needs.filter((n) => urls[n] === undefined);
       if (lacking.length) throw new HarnessError("invalid_input", `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`);
-      if (o.upstreamProxy !== undefined && o.upstreamProxy !== "" && !def.upstream?.viaHttpProxy) throw new HarnessError("invalid_input", `--upstream-proxy: --server ${def.name} does not reach its API through an HTTP proxy (give --upstream-url)`);
+      if (flags.upstreamProxy !== undefined && flags.upstreamProxy !== "" && !def.upstream?.viaHttpProxy) throw new HarnessError("invalid_input", `--upstream-proxy: --server ${def.name} does not reach its API through an HTTP proxy (give --upstream-url)`);
       // A server reached through the proxy is given the catalog's made-up host name as its API.
-      const upstreamUrl = o.upstreamUrl || (o.upstreamProxy ? def.upstream?.viaHttpProxy : undefined);
+      const upstreamUrl = flags.upstreamUrl || (flags.upstreamProxy ? def.upstream?.viaHttpProxy : undefined);
       if (def.upstream && !upstreamUrl) {
         throw new HarnessError("invalid_input", `--server ${def.name} calls the ${def.upstream.api} API: give ${def.upstream.viaHttpProxy ? "--upstream-proxy (its stand-in's address) or --upstream-url" : "--upstream-url"} (its stand-in, or ${def.upstream.live})`);
       }
@@ -207,27 +215,27 @@ export function registerBridgeCommand(program: Command): void {
       let bridge: HttpBridge | undefined;
       try {
         // Loaded once the flags passed: refusing bad input needs none of the bridge's machinery.
-        const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/local.js")]);
+        const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/assemble-stack.js")]);
         await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
         // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
-        const sandbox = o.sandbox ? (await mkdir(o.sandbox, { recursive: true }), o.sandbox) : await registry.makeTempDir("sandbox");
-        if (o.seedSandbox) await seedSandbox(sandbox);
+        const sandbox = flags.sandbox ? (await mkdir(flags.sandbox, { recursive: true }), flags.sandbox) : await registry.makeTempDir("sandbox");
+        if (flags.seedSandbox) await seedSandbox(sandbox);
         const endpoints: StackEndpoints = {
           sandbox,
           workdir: await registry.makeTempDir("work"),
           ...(urls.redis && { redis: { url: urls.redis } }),
           ...(urls.postgres && { postgres: { url: urls.postgres } }),
-          ...(upstreamUrl && { upstream: () => ({ url: upstreamUrl, proxy: o.upstreamProxy ?? "", mode: "stand-in" as const }) }),
+          ...(upstreamUrl && { upstream: () => ({ url: upstreamUrl, proxy: flags.upstreamProxy ?? "", mode: "stand-in" as const }) }),
         };
         try {
-          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: o.host, port, allowNonLoopback: o.allowNonLoopback }, allowedHosts, idleTimeoutMs, maxSessions, log });
+          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: flags.host, port, allowNonLoopback: flags.allowNonLoopback }, allowedHosts, idleTimeoutMs, maxSessions, log });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          throw new HarnessError(code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment", `bridge: cannot listen on ${o.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`);
+          throw new HarnessError(code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment", `bridge: cannot listen on ${flags.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`);
         }
         const listening = new URL(bridge.directUrl).port;
         // The run id: its children carry it (MCP_SLO_RUN_ID), so leftovers can be found.
-        log(`bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${listening}/mcp (run ${registry.runId})`);
+        log(`bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${flags.host.includes(":") ? `[${flags.host}]` : flags.host}:${listening}/mcp (run ${registry.runId})`);
         log(`bridge: hosts answered: ${bridge.hosts.join(", ")}; sessions end after ${idleTimeoutMs === 0 ? "no idle time (never)" : `${Math.round(idleTimeoutMs / 1000)} s without a request`}; at most ${maxSessions} at once`);
         if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
       } finally {

@@ -16,6 +16,7 @@ import { DRIVER_NAMES } from "../drivers/index.js";
 import { makeProgress } from "./progress.js";
 import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
 import { checkOutDir } from "../outputs/out-dir.js";
+import { DEFAULT_PROVIDER, loadProvider, PROVIDER_NAMES, type ProviderName } from "../providers/registry.js";
 import { printable } from "../util/control-chars.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--suites-file <file>", "where --suite looks the suite up", path.relative(process.cwd(), SUITES_FILE) || SUITES_FILE)
     .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
-    .addOption(new Option("--provider <name>", "where the stack runs").choices(["local", "docker"]).default("local"))
+    .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
     .option("--live", "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins", false)
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
     .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
@@ -91,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: "local" | "docker"; failOnInconclusive: boolean; live: boolean; driver?: string } & RunTelemetryFlags, cmd: Command) => {
+    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: ProviderName; failOnInconclusive: boolean; live: boolean; driver?: string } & RunTelemetryFlags, cmd: Command) => {
       const named: NamedFile[] = [...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []), ...files.map((file) => ({ file, origin: "the command line" }))];
       if (named.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
       checkNamedOnce(named);
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       // The default profile runs files that lack it as written; one asked for by name must exist.
       const scenarios = await loadAll(named.map((n) => n.file), o.profile, { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
       // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-      const [{ run }, { localProvider }, { dockerProvider }] = await Promise.all([import("../run/run.js"), import("../providers/local.js"), import("../providers/docker.js")]);
+      const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(o.provider)]);
       const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
       try {
         const outcome = await run({
@@ -110,8 +111,7 @@ async function main(argv: string[]): Promise<number> {
           scenarios,
           outDir: o.out,
           reportsRoot: path.join(PROJECT_ROOT, "reports"),
-          // docker: Redis, PostgreSQL and Toxiproxy in containers of Docker or Podman (src/providers/docker.ts).
-          provider: o.provider === "docker" ? dockerProvider : localProvider,
+          provider,
           failOnInconclusive: o.failOnInconclusive,
           live: o.live,
           ...(o.driver !== undefined && { driver: o.driver }),

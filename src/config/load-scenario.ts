@@ -19,7 +19,7 @@ import { driverNamed, DRIVER_NAMES, unmetNeeds } from "../drivers/index.js";
 import { faultKind } from "../faults/kinds/index.js";
 import { workloadKind } from "../workloads/index.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
-import { resolveExecutable } from "../util/executable.js";
+import { pathDirectories, resolveExecutable } from "../util/executable.js";
 import { printable } from "../util/control-chars.js";
 import { flattenIssues, keyLine, lineOf, problem, readYamlMapping, underProfile, valueAt, type Located, type PathPart } from "./problems.js";
 import { REPORTED_ELSEWHERE, scenarioPlan } from "./scenario-schema.js";
@@ -179,7 +179,7 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
       const why = st === undefined ? "does not exist" : st.isDirectory() ? "is a directory" : !st.isFile() ? "is not a regular file" : "is not executable (no x permission)";
       out.push(problem(loc, p, `command ${JSON.stringify(command)} ${why}: ${full}${path.isAbsolute(expanded) ? "" : ` (relative to ${process.cwd()}, where the harness runs)`}`, { found: false }));
     } else {
-      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${envPath.split(path.delimiter).filter(Boolean).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
+      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${pathDirectories(envPath).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
     }
   });
   return out;

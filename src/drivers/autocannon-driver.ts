@@ -31,6 +31,8 @@
  */
 import { createRequire } from "node:module";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { createParser } from "eventsource-parser";
+import type { Client as AutocannonClient, Instance as AutocannonInstance, Result as AutocannonResult } from "autocannon";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { AGENT_HEADER } from "../stack/http-bridge.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
@@ -40,51 +42,20 @@ import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-heal
 import { MAX_PHASE_MS } from "./sdk-driver.js";
 
 // ---------------------------------------------------------------------------------------------
-// The part of autocannon's (untyped, CommonJS) API this driver uses.
+// autocannon (CommonJS), typed by @types/autocannon; loaded on first use, as only this driver needs it.
 
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  setupRequest?: (req: AutocannonRequest, context: unknown) => AutocannonRequest | undefined;
-  onResponse?: (status: number, body: string, context: unknown, headers: Record<string, unknown>) => void;
+type Autocannon = typeof import("autocannon");
+
+declare module "autocannon" {
+  // autocannon 9's client (lib/httpClient.js) emits these too; @types/autocannon 7.12 lists only
+  // "headers", "body" and "response".
+  interface Client {
+    /** A request is about to be written (the next one is built by setupRequest after it). */
+    on(event: "request", listener: () => void): this;
+    on(event: "connError", listener: (err: Error) => void): this;
+    on(event: "timeout", listener: () => void): this;
+  }
 }
-
-interface AutocannonClient {
-  setRequests(requests: AutocannonRequest[]): void;
-  on(event: "request", listener: () => void): void;
-  on(event: "response", listener: (status: number, bytes: number, durationMs: number) => void): void;
-  on(event: "connError", listener: (err: Error) => void): void;
-  on(event: "timeout", listener: () => void): void;
-}
-
-interface AutocannonOptions {
-  url: string;
-  method: string;
-  connections: number;
-  duration: number;
-  amount?: number;
-  overallRate?: number;
-  timeout: number;
-  pipelining: 1;
-  sampleInt: number;
-  setupClient: (client: AutocannonClient) => void;
-  ignoreCoordinatedOmission?: boolean;
-  skipAggregateResult?: boolean;
-}
-
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
-interface AutocannonInstance {
-  stop(): void;
-}
-
-type Autocannon = (opts: AutocannonOptions, cb: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
 
 const require = createRequire(import.meta.url);
 let autocannonModule: Autocannon | undefined;
@@ -124,25 +95,23 @@ export function findAnswer(body: string, id: number | string): JsonRpcAnswer | u
       return undefined;
     }
   }
-  // SSE: an event's data may span several `data:` lines (joined with "\n"); events end at a blank line.
-  let data: string[] = [];
-  const flush = (): JsonRpcAnswer | undefined => {
-    if (data.length === 0) return undefined;
-    const joined = data.join("\n");
-    data = [];
-    try {
-      return fromValue(JSON.parse(joined));
-    } catch {
-      return undefined;
-    }
-  };
-  for (const line of body.split(/\r?\n/)) {
-    if (line === "") {
-      const found = flush();
-      if (found) return found;
-    } else if (line.startsWith("data:")) data.push(line.slice(line[5] === " " ? 6 : 5));
-  }
-  return flush();
+  // An SSE stream: the first event whose data is the answer.
+  let found: JsonRpcAnswer | undefined;
+  const parser = createParser({
+    onEvent: (event) => {
+      if (found !== undefined) return;
+      try {
+        found = fromValue(JSON.parse(event.data));
+      } catch {
+        /* not JSON: another kind of event */
+      }
+    },
+  });
+  parser.feed(body);
+  // The body is whole (autocannon hands over a finished response): a last event it does not end
+  // with a blank line counts too.
+  parser.feed("\n\n");
+  return found;
 }
 
 /** Outcome (and failure kind) of one HTTP answer to a tools/call with JSON-RPC id `id`. */

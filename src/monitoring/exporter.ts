@@ -4,8 +4,8 @@
  * and error texts of a private stack, and the exporter has no authentication.
  */
 import { createServer, type Server } from "node:http";
-import { isIP } from "node:net";
 import { HarnessError } from "../errors.js";
+import { isLoopbackHost } from "../util/loopback.js";
 import type { McpMetrics } from "./metrics.js";
 
 export const DEFAULT_METRICS_HOST = "127.0.0.1";
@@ -23,15 +23,6 @@ export interface MetricsExporter {
   readonly host: string;
   readonly port: number;
   stop(): Promise<void>;
-}
-
-/** 127.0.0.0/8, ::1 (also as ::ffff:127.x) and "localhost". "0.0.0.0" and "::" are every interface: not loopback. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(h);
-  return false;
 }
 
 /** Throws the CLI's invalid-input error (exit 2) for a non-loopback host not explicitly allowed. */

@@ -12,8 +12,8 @@ import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { freeLoopbackPort } from "../stack/ports.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
-import { startPrometheus } from "../../test/support/prometheus.js";
-import { waitFor } from "../../test/support/wait.js";
+import { startPrometheus } from "../testing/prometheus.js";
+import { waitFor } from "../util/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
@@ -81,10 +81,13 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
     const api = prometheus.url;
 
     const query = async (promql: string) => (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as PromVector;
-    const answer = await waitFor("mcp_probe_success in Prometheus", 30_000, async () => {
-      const r = await query("mcp_probe_success");
-      return r.data.result.length >= SERVER_CATALOG.length ? r : undefined;
-    });
+    const answer = await waitFor(
+      async () => {
+        const r = await query("mcp_probe_success");
+        return r.data.result.length >= SERVER_CATALOG.length ? r : undefined;
+      },
+      { what: "mcp_probe_success in Prometheus", timeoutMs: 30_000, intervalMs: 200 },
+    );
     process.stdout.write(`PromQL mcp_probe_success ->\n${JSON.stringify(answer, null, 1)}\n`);
     expect(answer.status).toBe("success");
     expect(answer.data.resultType).toBe("vector");
@@ -94,11 +97,14 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
       expect(r.value[1]).toBe("1");
     }
     // The generated recording rules evaluate on what the monitor exports.
-    const sli = await waitFor("a recorded SLO error ratio", 30_000, async () => {
-      const r = await query('mcp_slo:error_ratio:rate5m{slo_id="availability"}');
-      // Until a probe has run between two scrapes the ratio is 0/0 (NaN): no events yet, not a value.
-      return r.data.result.length > 0 && Number.isFinite(Number(r.data.result[0]!.value[1])) ? r : undefined;
-    });
+    const sli = await waitFor(
+      async () => {
+        const r = await query('mcp_slo:error_ratio:rate5m{slo_id="availability"}');
+        // Until a probe has run between two scrapes the ratio is 0/0 (NaN): no events yet, not a value.
+        return r.data.result.length > 0 && Number.isFinite(Number(r.data.result[0]!.value[1])) ? r : undefined;
+      },
+      { what: "a recorded SLO error ratio", timeoutMs: 30_000, intervalMs: 200 },
+    );
     expect(Number(sli.data.result[0]!.value[1])).toBe(0);
 
     monitor.signal("SIGINT");

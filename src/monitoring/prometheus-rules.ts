@@ -112,7 +112,7 @@ export function rulesYaml(slos: readonly EventSlo[] = EVENT_SLOS): string {
     "# alerts (SRE workbook: 1h/5m at 14.4x, 6h/30m at 6x, 3d/6h at 1x) for every catalog SLO a single",
     "# MCP call can count. Inputs: mcp_slo_events_total and mcp_slo_good_events_total from `mcp-slo monitor`",
     "# (or `mcp-slo run --metrics-port`). Checked by `promtool check rules` and `promtool test rules`",
-    "# (mcp-slo.rules.test.yml) in src/monitoring/prometheus-rules.test.ts.",
+    "# (mcp-slo.rules.test.yml) in src/monitoring/prometheus-rules.integration.test.ts.",
     "#",
     "# Left out (a burn that large cannot happen):",
     ...unreachableAlerts(slos).map((l) => `#   ${l}`),

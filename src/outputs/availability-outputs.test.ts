@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
-import { sampleRunRecord } from "./fixtures.js";
+import { sampleRunRecord } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 import { renderSummaryMarkdown } from "./summary-md.js";

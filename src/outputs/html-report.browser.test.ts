@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
-import { sampleRunRecord } from "./fixtures.js";
+import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 
@@ -254,6 +254,28 @@ describe("HTML report in Chromium, opened from disk", () => {
       await expect(scenario.locator("tr.rpo-row.lost").count()).resolves.toBe(1);
       const steady = await scenario.locator(".steady .badge").allInnerTexts();
       expect(steady.map((t) => t.toLowerCase())).toEqual(["before: met", "during: met", "after: not met"]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("runs nothing that came from the record: markup in every text shows as text, and the charts still draw", async () => {
+    const file = join(dir, "hostile.html");
+    writeFileSync(file, await renderHtmlReport(withHostileText(everySectionRunRecord())));
+    const { page, observed } = await openReport(context!, pathToFileURL(file).href);
+    try {
+      await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
+      await expect(page.locator("main img").count()).resolves.toBe(0);
+      await expect(page.locator("body script").count()).resolves.toBe(3);
+      await expect(page.locator("#verdict dd", { hasText: "ci-runner-3" }).innerText()).resolves.toBe(`ci-runner-3${HOSTILE}`);
+      const charts = await page.evaluate(() => {
+        const Chart = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): unknown } }).Chart;
+        return Array.from(document.querySelectorAll("canvas")).filter((c) => Chart?.getChart(c) !== undefined).length;
+      });
+      expect(charts).toBe(await page.locator("canvas").count());
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
     } finally {
       await page.close();
     }

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
-import { chartJsPath, escapeHtml, escapeInlineScript, escapeJsonForHtml, renderHtmlReport } from "./html-report.js";
+import { capacityRunRecord, everySectionRunRecord, faultScenario, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { renderHtmlReport } from "./html-report.js";
+import { chartJsPath } from "./report/assets.js";
+import { escapeHtml, escapeInlineScript, escapeJsonForHtml } from "./report/safe-html.js";
 
 /** The report is over 200 kB: on failure, say which snippet is missing instead of printing the whole file. */
 function has(text: string, snippet: string): void {
@@ -279,5 +281,52 @@ describe("renderHtmlReport: RPO rules (loss without a fault, censoring, fault ti
     has(out, "<th class=\"num\">Healed at</th><th class=\"num\">Ready at</th>");
     has(out, '<td class="num">25.0 s</td>\n  <td class="num">25.9 s</td>');
     has(out, "Censored (&quot;&gt;= N&quot;)");
+  });
+});
+
+describe("renderHtmlReport: no text from the record reaches the page unescaped", async () => {
+  // Markup appended to every free text of a record that fills every section of the report.
+  const run = withHostileText(everySectionRunRecord());
+  const out = await renderHtmlReport(run);
+  const escaped = escapeHtml(HOSTILE);
+  const body = out.slice(out.indexOf("<body>"), out.indexOf('<script type="application/json"'));
+  /** The HTML from `start` to the next `end` after it. */
+  const between = (start: string, end: string) => {
+    const from = out.indexOf(start);
+    expect(from, start).toBeGreaterThan(0);
+    return out.slice(from, out.indexOf(end, from + start.length));
+  };
+
+  it("has no element or attribute from the record: the page's own three scripts are the only ones", () => {
+    expect(out.match(/<script\b/gi)?.length).toBe(3);
+    lacks(body, /<script|<img|onerror="/i);
+    lacks(out.slice(0, out.indexOf("<body>")), /<script|<img/i);
+    const data = /<script type="application\/json" id="run-data">([\s\S]*?)<\/script>/.exec(out)?.[1];
+    expect(JSON.parse(data ?? "")).toEqual(run);
+  });
+
+  it("shows the text escaped in every section", () => {
+    has(between("<title>", "</title>"), escaped);
+    for (const [start, end] of [
+      ['<header class="banner', "</header>"],
+      ['<section class="card attention">', "</section>"],
+      ['<section class="card" id="recovery-matrix">', "</section>"],
+      ['<section class="card" id="scorecard">', "</section>"],
+      ['<section class="card" id="notes">', "</section>"],
+      ["<footer>", "</footer>"],
+    ] as const) {
+      has(between(start, end), escaped);
+    }
+    for (let i = 0; i < run.scenarios.length; i++) has(between(`<section class="card scenario" id="scenario-${i}">`, "</section>"), escaped);
+    // Each block of a scenario that shows text from the record, up to where it ends.
+    for (const [start, end] of [
+      ["<h3>Servers</h3>", "</table>"], ["<h3>Upstream APIs</h3>", "</table>"], ["<h3>Cold installs</h3>", "</table>"], ["<h3>Backends</h3>", "</table>"],
+      ["<h3>Availability</h3>", "</table>"], ["<h3>Calls: raw and corrected</h3>", "</table>"], ["<h3>Server processes that exited</h3>", "</table>"],
+      ["<h3>Latency (ms)</h3>", "</table>"], ["<h3>Errors</h3>", "</table>"], ["<h3>Coordination latency</h3>", "</p>"], ["<h3>Cache hit ratio</h3>", "</p>"],
+      ["<h4>Warnings</h4>", "</ul>"], ["<h4>Steady state</h4>", "<h4>"], ["<h4>RTO per fault</h4>", "</table>"], ["<h4>RPO per store</h4>", "</table>"],
+      ["<h3>Capacity</h3>", "</table>"], ["<figcaption>Probe", "</figcaption>"], ['<p class="error-box">', "</p>"],
+    ] as const) {
+      has(between(start, end), escaped);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import type { RunRecord } from "../results/types.js";
-import { sampleRunRecord } from "./fixtures.js";
+import { sampleRunRecord } from "../../test/support/records.js";
 import { escapeXml, renderJunit } from "./junit.js";
 
 /**

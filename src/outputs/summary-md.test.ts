@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, faultScenario, sampleRunRecord } from "./fixtures.js";
+import { capacityRunRecord, faultScenario, sampleRunRecord } from "../../test/support/records.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
 
 describe("renderSummaryMarkdown", () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it, expect } from "vitest";
-import { sampleRunRecord } from "./fixtures.js";
+import { sampleRunRecord } from "../../test/support/records.js";
 import { writeResultsJsonOnly, writeResultsJsonSync, writeRunOutputs } from "./write-outputs.js";
 
 const dirs: string[] = [];

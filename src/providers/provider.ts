@@ -1,37 +1,21 @@
 /**
- * A stack provider starts what a scenario's servers need (Redis, PostgreSQL,
- * Toxiproxy in front of them, a sandbox) and says where it is. The MCP
- * sessions themselves are started by the runner, on whatever the provider ran.
+ * A stack provider starts what a scenario's servers need (Redis, PostgreSQL, Toxiproxy in front of
+ * them, the SaaS API stand-ins, a sandbox) and says where it is. The MCP sessions themselves are
+ * started by the runner, on whatever the provider ran.
+ *
+ * A provider only says how to start each piece (StackBackends: a local process, a container, ...);
+ * assembleStack (assemble-stack.ts) does the rest the same way for all of them: the hops, seeding,
+ * stand-ins, endpoints, the report's backend infos, the stop order. A new provider is one module
+ * calling defineProvider, and its line in registry.ts.
  */
 import type { BackendInfo, UpstreamSummary } from "../results/types.js";
 import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import type { RedisPersistence } from "../contracts/plan.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
-import type { StartedUpstreams, UpstreamOptions } from "../standins/upstreams.js";
-
-/**
- * When a restarted backend came back, on performance.now(): `spawnedAt` when its process (or
- * container) was started again, i.e. when the fault's cause was removed; `readyAt` when it answered
- * (PING, SELECT 1). A fault's "healed at" is `spawnedAt`: the harness's own readiness wait is no part of it.
- */
-export interface RestartTiming {
-  spawnedAt: number;
-  readyAt: number;
-}
-
-/** What a process fault can do to a backend, whatever runs it (a local process, a container). */
-export interface BackendHandle {
-  readonly kind: BackingService;
-  /** Direct URL for the harness's own observers (not through Toxiproxy). */
-  readonly url: string;
-  kill9(): void;
-  pause(): void;
-  resume(): void;
-  restart(): Promise<RestartTiming>;
-  isRunning(): boolean;
-}
+import type { BackendHandle, StartedPostgres, StartedRedis, StartedToxiproxy } from "../stack/started.js";
+import type { StandInStarter } from "../standins/start.js";
+import type { UpstreamOptions } from "../standins/upstreams.js";
 
 export interface Stack {
   endpoints: StackEndpoints;
@@ -72,22 +56,39 @@ export interface StackProvider {
   describe?(registry: ResourceRegistry): string | undefined;
 }
 
-/** Where a provider's stack is, as the MCP sessions see it: the same shape whatever runs the backends. */
-export function stackEndpoints(o: {
-  sandbox: string;
-  workdir: string;
-  redisUrl: string | undefined;
-  postgresUrl: string | undefined;
-  /** "server->backend" -> the URL through that server's Toxiproxy hop. */
-  hopUrls: ReadonlyMap<string, string>;
-  upstreams: StartedUpstreams;
-}): StackEndpoints {
-  return {
-    sandbox: o.sandbox,
-    workdir: o.workdir,
-    ...(o.redisUrl !== undefined && { redis: { url: o.redisUrl } }),
-    ...(o.postgresUrl !== undefined && { postgres: { url: o.postgresUrl } }),
-    ...(o.hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => o.hopUrls.get(`${server}->${service}`) }),
-    upstream: o.upstreams.endpoint,
-  };
+/** Everything a stack will start through its provider, known before any of it starts. */
+export interface StackPlan {
+  redis: boolean;
+  postgres: boolean;
+  /** The Toxiproxy of StackBackends.toxiproxy (not the loopback one). */
+  toxiproxy: boolean;
+  /** The APIs that get a stand-in. */
+  standIns: readonly string[];
+}
+
+/**
+ * How one provider starts each piece of one stack; made afresh for every stack. Each starter
+ * returns a started handle (src/stack/started.ts) or rejects with a HarnessError saying what could
+ * not start and how to get it.
+ */
+export interface StackBackends {
+  /** Before anything starts, with all that will (e.g. to check images, make a network); nothing needed, nothing done. */
+  prepare?(plan: StackPlan): Promise<void>;
+  redis(settings: StackStartOptions["redis"]): Promise<StartedRedis>;
+  postgres(settings: StackStartOptions["postgres"]): Promise<StartedPostgres>;
+  /** A Toxiproxy that reaches the backends and stand-ins at their `upstream` (and, unless loopbackToxiproxy is given, the harness's 127.0.0.1). */
+  toxiproxy(): Promise<StartedToxiproxy>;
+  /** For a toxiproxy() that cannot reach the harness's loopback: one that can, for the agents' HTTP hops (transport http). */
+  loopbackToxiproxy?(): Promise<StartedToxiproxy>;
+  standIn: StandInStarter;
+  /** After every started piece was stopped: what the provider itself holds for the stack (a network). */
+  stop?(): Promise<void>;
+}
+
+export interface ProviderDefinition {
+  name: string;
+  /** What ran this run's stacks, for the report. */
+  describe?(registry: ResourceRegistry): string | undefined;
+  /** The starters for one stack of the run `registry` belongs to. */
+  backends(registry: ResourceRegistry): StackBackends;
 }

@@ -9,7 +9,8 @@
  * container and network whose session label names a dead harness). That costs an engine start, so
  * it only happens when a dead run's owner record says it made containers.
  */
-import { findContainerEngine, reapOrphans } from "../providers/container-engine.js";
+import { findContainerEngine } from "../providers/docker/engine.js";
+import { reapOrphans } from "../providers/docker/reaper.js";
 import { describeReap, reapDeadRuns, type ReapResult } from "../stack/leftovers.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 

@@ -34,8 +34,8 @@ import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { evaluateFromPrometheus, prometheusMeasurements, type PrometheusMeasurements } from "./prometheus-source.js";
-import { startPrometheus } from "../../test/support/prometheus.js";
-import { waitFor } from "../../test/support/wait.js";
+import { startPrometheus } from "../testing/prometheus.js";
+import { waitFor } from "../util/wait-for.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = path.join(ROOT, "bin", "mcp-slo.js");
@@ -155,11 +155,14 @@ describe.skipIf(K6 === undefined)("SLOs judged from k6 results in a real Prometh
     summary = JSON.parse(await readFile(summaryFile, "utf8")) as K6Summary;
     const expected = summary.metrics.mcp_calls!.values.count!;
     // k6 flushes its last samples when it stops; wait until they are queryable.
-    m = await waitFor("every call of k6 in Prometheus", 10_000, async () => {
-      const got = await prometheusMeasurements({ url: api, fromMs, toMs, matchers: `testid="${RUN_ID}"` });
-      const c = got.calls({});
-      return c.ok + c.failed === expected ? got : undefined;
-    });
+    m = await waitFor(
+      async () => {
+        const got = await prometheusMeasurements({ url: api, fromMs, toMs, matchers: `testid="${RUN_ID}"` });
+        const c = got.calls({});
+        return c.ok + c.failed === expected ? got : undefined;
+      },
+      { what: "every call of k6 in Prometheus", timeoutMs: 10_000, intervalMs: 200 },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -423,12 +426,15 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
 
   /** Measurements once Prometheus holds the last push of every runner (k6 pushes when it stops). */
   async function measure(testid: string, fromMs: number, toMs: number, expectedCalls?: number): Promise<PrometheusMeasurements> {
-    return waitFor(`the runners' last push in Prometheus (${testid})`, 15_000, async () => {
-      const got = await prometheusMeasurements({ url: promUrl, fromMs, toMs, matchers: `testid="${testid}"` });
-      const c = got.calls({});
-      if (expectedCalls !== undefined) return c.ok + c.failed === expectedCalls ? got : undefined;
-      return c.ok + c.failed > 0 ? got : undefined;
-    });
+    return waitFor(
+      async () => {
+        const got = await prometheusMeasurements({ url: promUrl, fromMs, toMs, matchers: `testid="${testid}"` });
+        const c = got.calls({});
+        if (expectedCalls !== undefined) return c.ok + c.failed === expectedCalls ? got : undefined;
+        return c.ok + c.failed > 0 ? got : undefined;
+      },
+      { what: `the runners' last push in Prometheus (${testid})`, timeoutMs: 15_000, intervalMs: 200 },
+    );
   }
 
   async function judge(m: PrometheusMeasurements): Promise<Map<string, SloResult>> {

@@ -51,8 +51,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { FrameFilter } from "../contracts/frame-filter.js";
-import { isLoopbackHost } from "../monitoring/exporter.js";
-import type { StartedToxiproxy } from "./local/toxiproxy.js";
+import { isLoopbackHost } from "../util/loopback.js";
+import { StopWaiting, WaitTimeoutError, waitFor } from "../util/wait-for.js";
+import type { StartedToxiproxy } from "./started.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
 import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
@@ -439,15 +440,21 @@ export class NativeHttpServer implements HttpEndpoint {
     // there ("Received MCP POST request"), which would flood the fault observations; stderr is kept.
     const proc = spawnManaged({ name: `${def.name}#http`, command, args: nodeArgs, env, passEnv, cwd, registry, stdin: "pipe" });
     proc.stdout?.resume();
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!proc.isRunning()) {
-        const log = proc.stderrTail(10).join("\n");
-        if (ADDRESS_IN_USE_LOG.test(log)) throw new AddressInUseError(`${def.name}: port ${port} is taken`, port);
-        throw new Error(`MCP server "${def.name}" (Streamable HTTP) exited before listening on 127.0.0.1:${port}; last output:\n${log}`);
-      }
-      if (await portAnswers(port)) return proc;
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      await waitFor(
+        async () => {
+          if (!proc.isRunning()) {
+            const log = proc.stderrTail(10).join("\n");
+            if (ADDRESS_IN_USE_LOG.test(log)) throw new StopWaiting(new AddressInUseError(`${def.name}: port ${port} is taken`, port));
+            throw new StopWaiting(new Error(`MCP server "${def.name}" (Streamable HTTP) exited before listening on 127.0.0.1:${port}; last output:\n${log}`));
+          }
+          return portAnswers(port);
+        },
+        { what: `MCP server "${def.name}" to listen on 127.0.0.1:${port}`, timeoutMs, intervalMs: 50 },
+      );
+      return proc;
+    } catch (err) {
+      if (!(err instanceof WaitTimeoutError)) throw err;
     }
     await proc.stop({ graceMs: 500 });
     throw new Error(`MCP server "${def.name}" (Streamable HTTP) did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);

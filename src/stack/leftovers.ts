@@ -15,6 +15,7 @@
  * Linux only: on systems without /proc (macOS) this returns [] .
  */
 import { procStat, processRunning } from "../util/proc-stat.js";
+import { waitUpTo } from "../util/wait-for.js";
 import { lstat, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -328,13 +329,9 @@ function ancestorsOfThisProcess(): Set<number> {
   return out;
 }
 
+/** Waits up to `withinMs` for `pids` to be gone; what is still there then, the caller finds again. */
 async function waitGone(pids: readonly number[], withinMs: number): Promise<void> {
-  const until = Date.now() + withinMs;
-  for (;;) {
-    const alive = pids.filter(processRunning);
-    if (alive.length === 0 || Date.now() >= until) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUpTo(() => !pids.some((pid) => processRunning(pid)), { what: "the killed processes to be gone", timeoutMs: withinMs, intervalMs: 50 });
 }
 
 /** Bytes in a file tree (not following links), for the report line; 0 when unreadable. */

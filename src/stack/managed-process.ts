@@ -9,7 +9,7 @@
  *    helpers it forks (postgres backends, redis' save child) go with it.
  *  - On Linux it is started through `setpriv --pdeathsig KILL`, so it is SIGKILLed by the kernel
  *    if the harness dies without a chance to clean up (SIGKILL, OOM kill). setpriv (util-linux
- *    2.38, verified by src/stack/managed-process.test.ts) sets the parent-death signal *after*
+ *    2.38, verified by src/stack/managed-process.integration.test.ts) sets the parent-death signal *after*
  *    switching uid/gid, so this also holds with `--reuid` (runAs). Caveat: the kernel ties the
  *    parent-death signal to the *thread* that forked, so spawn from the main thread (or accept
  *    that the child dies with the worker thread that spawned it). It only covers the direct

@@ -8,7 +8,7 @@
  * pid + start time names one process for the life of this boot. The hostname keeps a key written
  * on another machine (a shared /tmp, a container with its own /proc) from being judged here.
  *
- * Used by the container reaper (labels of containers and networks, src/providers/container-engine.ts)
+ * Used by the container reaper (labels of containers and networks, src/providers/docker/reaper.ts)
  * and by the run's owner record (src/stack/resource-registry.ts), read by src/stack/leftovers.ts.
  */
 import { procStat } from "../util/proc-stat.js";

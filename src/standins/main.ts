@@ -11,6 +11,7 @@
  * where its payloads come from); exits on SIGTERM/SIGINT after closing the server.
  */
 import { parseArgs } from "node:util";
+import { isLoopbackHost } from "../util/loopback.js";
 import { loadStandInApi, STAND_IN_APIS } from "./apis/index.js";
 import { createStandInServer, listenStandIn, READY_PREFIX, type StandInBehaviour } from "./serve.js";
 
@@ -44,7 +45,7 @@ const { values, positionals } = parseArgs({
 const name = positionals[0];
 if (!name) fail(`expected the API to stand in for (one of ${STAND_IN_APIS.join(", ")})`);
 const host = values.host!;
-if (!values["allow-non-loopback"] && !/^127\.|^::1$|^localhost$/.test(host)) fail(`--host ${host}: stand-ins listen on loopback only (--allow-non-loopback is for containers)`);
+if (!values["allow-non-loopback"] && !isLoopbackHost(host)) fail(`--host ${host}: stand-ins listen on loopback only (--allow-non-loopback is for containers)`);
 const median = num("latency-median", values["latency-median"]);
 const p95 = num("latency-p95", values["latency-p95"]);
 if ((median === undefined) !== (p95 === undefined)) fail("--latency-median and --latency-p95 go together");

@@ -6,32 +6,16 @@ import { fileURLToPath } from "node:url";
 import { HarnessError } from "../errors.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
+import type { StartedStandIn } from "../stack/started.js";
 import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour, type StandInStats } from "./serve.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
-/**
- * A running stand-in, whatever runs it: a local process (startStandIn, below) or a container of the
- * docker provider. src/standins/upstreams.ts decides the URLs the servers get from it.
- */
-export interface RunningStandIn {
-  readonly api: string;
-  readonly title: string;
-  /** Where its payloads come from (for the report). */
-  readonly payloads: string;
-  /** http://127.0.0.1:PORT, not proxied: where the harness reads its stats (and a server reaches it without a hop). */
-  readonly url: string;
-  /** host:port a Toxiproxy hop in front of it forwards to, as that Toxiproxy reaches it. */
-  readonly upstream: string;
-  isRunning(): boolean;
-  stats(): Promise<StandInStats>;
-  stop(): Promise<void>;
-}
+/** How a provider starts one stand-in (src/providers/provider.ts StackBackends.standIn): startStandIn below, or a container. */
+export type StandInStarter = (opts: { api: string; registry: ResourceRegistry; behaviour: StandInBehaviour }) => Promise<StartedStandIn>;
 
-/** How a provider starts one stand-in; startStandIn (a local process) unless it passes another. */
-export type StandInStarter = (opts: { api: string; registry: ResourceRegistry; behaviour: StandInBehaviour }) => Promise<RunningStandIn>;
-
-export interface StartedStandIn extends RunningStandIn {
+/** A stand-in process of the run: the started handle every provider gives, and its port and process. */
+export interface LocalStandIn extends StartedStandIn {
   readonly port: number;
   readonly process: ManagedProcess;
 }
@@ -46,7 +30,7 @@ export function standInArgs(api: string, behaviour: StandInBehaviour): string[] 
   return args;
 }
 
-export async function startStandIn(opts: { api: string; registry: ResourceRegistry; behaviour?: StandInBehaviour; timeoutMs?: number }): Promise<StartedStandIn> {
+export async function startStandIn(opts: { api: string; registry: ResourceRegistry; behaviour?: StandInBehaviour; timeoutMs?: number }): Promise<LocalStandIn> {
   const { api, registry } = opts;
   const timeoutMs = opts.timeoutMs ?? 20_000;
   const proc = spawnManaged({
@@ -70,6 +54,7 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
       }),
     ]);
     const url = `http://127.0.0.1:${ready.port}`;
+    const stop = () => proc.stop({ graceMs: 2000 });
     return {
       api,
       title: ready.title,
@@ -80,7 +65,8 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
       process: proc,
       isRunning: () => proc.isRunning(),
       stats: async () => (await (await fetch(`${url}${CONTROL_PREFIX}/stats`)).json()) as StandInStats,
-      stop: () => proc.stop({ graceMs: 2000 }),
+      stop,
+      [Symbol.asyncDispose]: stop,
     };
   } catch (err) {
     await proc.stop({ graceMs: 500 });

@@ -8,11 +8,11 @@
  */
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { StackEndpoints, UpstreamEndpoint } from "../stack/mcp-session.js";
-import type { StartedToxiproxy } from "../stack/local/toxiproxy.js";
+import type { StartedStandIn, StartedToxiproxy } from "../stack/started.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { UpstreamSummary } from "../results/types.js";
 import type { StandInBehaviour } from "./serve.js";
-import { startStandIn, type RunningStandIn, type StandInStarter } from "./start.js";
+import { startStandIn, type StandInStarter } from "./start.js";
 
 export type UpstreamMode = "stand-in" | "live";
 
@@ -24,7 +24,7 @@ export interface UpstreamOptions {
 
 export interface StartedUpstreams {
   endpoint: NonNullable<StackEndpoints["upstream"]>;
-  standIns: RunningStandIn[];
+  standIns: StartedStandIn[];
   /** What the report says about each API; a stand-in's request counts as of now. */
   summaries(): Promise<UpstreamSummary[]>;
   stop(): Promise<void>;
@@ -53,7 +53,7 @@ export async function startUpstreams(opts: {
   const callers = upstreamServers(opts.servers);
   const byServer = new Map<string, UpstreamEndpoint>();
   const info: UpstreamSummary[] = [];
-  const standIns: RunningStandIn[] = [];
+  const standIns: StartedStandIn[] = [];
   const stop = async () => {
     await Promise.allSettled(standIns.map((s) => s.stop()));
   };

@@ -17,14 +17,18 @@ export function isExecutable(path: string): boolean {
   }
 }
 
+/** The directories a PATH value names, in order, empty entries left out. */
+export function pathDirectories(pathEnv: string): string[] {
+  return pathEnv.split(delimiter).filter((dir) => dir !== "");
+}
+
 /** Resolves `command` like execvp would: a path if it has a slash, else the first hit on PATH. */
 export function resolveExecutable(command: string, pathEnv: string, cwd: string | undefined): string | undefined {
   if (command.includes("/")) {
     const p = isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command);
     return isExecutable(p) ? p : undefined;
   }
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir === "") continue;
+  for (const dir of pathDirectories(pathEnv)) {
     const p = join(dir, command);
     if (isExecutable(p)) return p;
   }

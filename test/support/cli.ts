@@ -12,6 +12,7 @@ import { expect } from "vitest";
 import type { RunRecord } from "../../src/results/types.js";
 import { findProcessesOfRun } from "../../src/stack/leftovers.js";
 import { tempDirMarker } from "../../src/stack/resource-registry.js";
+import { waitUpTo } from "../../src/util/wait-for.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = path.join(ROOT, "bin", "mcp-slo.js");
@@ -149,7 +150,7 @@ export async function readRecord(outDir: string): Promise<RunRecord> {
  */
 export async function expectNothingLeft(runId: string, shared: (p: { pid: number; cmd: string }) => boolean = () => false): Promise<void> {
   const left = async () => (await findProcessesOfRun(runId)).filter((p) => !shared(p));
-  for (let i = 0; i < 50 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitUpTo(async () => (await left()).length === 0, { what: `the processes of run ${runId} to be gone`, timeoutMs: 5000, intervalMs: 100 });
   expect(await left(), `processes of run ${runId} still alive`).toEqual([]);
   expect((await readdir(os.tmpdir())).filter((n) => n.startsWith(tempDirMarker(runId))), `temp dirs of run ${runId} left`).toEqual([]);
 }

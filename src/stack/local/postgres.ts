@@ -10,14 +10,17 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { chown, mkdir, realpath } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import type { ManagedProcess } from "../managed-process.js";
 import { lookupUser, spawnManaged } from "../managed-process.js";
 import { childEnvironment } from "../child-env.js";
 import { describeGone, failReadiness, withPortRetry } from "../ports.js";
+import { waitUntilReady } from "../readiness.js";
 import type { ResourceRegistry } from "../resource-registry.js";
+import type { RestartTiming, StartedPostgres } from "../started.js";
+import { pathDirectories } from "../../util/executable.js";
 
 export interface StartPostgresOptions {
   registry: ResourceRegistry;
@@ -28,15 +31,14 @@ export interface StartPostgresOptions {
   port?: number;
 }
 
-export interface StartedPostgres {
+/** A PostgreSQL cluster of the run: the started handle every provider gives, and what only a local process has. */
+export interface LocalPostgres extends StartedPostgres {
   /** postgresql://postgres@127.0.0.1:PORT/mcp_slo */
   readonly url: string;
   readonly host: "127.0.0.1";
   readonly port: number;
   readonly database: "mcp_slo";
   readonly user: "postgres";
-  /** e.g. "15.14 (Debian 15.14-0+deb12u1)" (SHOW server_version). */
-  readonly version: string;
   /** Pid of the current postmaster (changes on restart). */
   readonly pid: number;
   /** The cluster's data directory (PGDATA). */
@@ -47,10 +49,6 @@ export interface StartedPostgres {
   query(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
   /** Fast shutdown (SIGINT), SIGKILL after 10 s; closes the pool first. Resolves once it has exited. */
   stop(): Promise<void>;
-  /** SIGKILL to the postmaster's group: simulates a crash. Does not wait. */
-  kill9(): void;
-  /** Stops it if still running, then starts it again on the same port with the same data; says when it was spawned and when it answered (performance.now()). */
-  restart(): Promise<{ spawnedAt: number; readyAt: number }>;
 }
 
 const DATABASE = "mcp_slo";
@@ -61,7 +59,7 @@ const STOP_GRACE_MS = 10_000;
 
 const execFileAsync = promisify(execFile);
 
-export async function startPostgres(opts: StartPostgresOptions): Promise<StartedPostgres> {
+export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPostgres> {
   const { registry } = opts;
   const synchronousCommit = opts.synchronousCommit ?? "on";
   const timeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -131,13 +129,21 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
     await old.end().catch(() => {});
   };
 
+  const stop = async () => {
+    await closePool();
+    // SIGINT is PostgreSQL's "fast shutdown": abort transactions, checkpoint, exit.
+    await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
+  };
   return {
+    kind: "postgres",
     url: `postgresql://${USER}@127.0.0.1:${port}/${DATABASE}`,
+    upstream: `127.0.0.1:${port}`,
     host: "127.0.0.1",
     port,
     database: DATABASE,
     user: USER,
     version,
+    synchronousCommit,
     get pid() {
       return proc.pid;
     },
@@ -148,15 +154,16 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Started
     query(sql: string, params?: unknown[]) {
       return pool.query(sql, params);
     },
-    async stop() {
-      await closePool();
-        // SIGINT is PostgreSQL's "fast shutdown": abort transactions, checkpoint, exit.
-      await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
     kill9() {
       proc.signal("SIGKILL");
     },
-    async restart() {
+    // SIGSTOP/SIGCONT to the whole process group: PostgreSQL's backends stop with their postmaster.
+    pause: () => proc.signal("SIGSTOP"),
+    resume: () => proc.signal("SIGCONT"),
+    isRunning: () => proc.isRunning(),
+    async restart(): Promise<RestartTiming> {
       await closePool();
       await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
       const again = await launch(port);
@@ -187,8 +194,8 @@ export async function findPostgresBindir(): Promise<string> {
   } catch {
     /* not a Debian-style layout */
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir !== "" && hasServer(dir)) return dir;
+  for (const dir of pathDirectories(process.env.PATH ?? "")) {
+    if (hasServer(dir)) return dir;
   }
   throw new Error(
     "cannot find the PostgreSQL server binaries (initdb, postgres): looked at `pg_config --bindir`, " +
@@ -250,33 +257,38 @@ async function withClient<T>(port: number, database: string, fn: (c: pg.Client) 
 
 /** Waits until `proc` accepts connections and runs SELECT 1; returns the server version. */
 async function waitForPostgres(proc: ManagedProcess, port: number, dataDir: string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   const ourDataDir = await realpath(dataDir).catch(() => dataDir);
-  let lastProblem = "no answer yet";
   const fail = (why: string) =>
     failReadiness({ what: `postgres (${proc.command})`, port, why, stop: () => proc.stop({ signal: "SIGINT", graceMs: 2000 }), logTail: () => proc.stderrTail(15) });
-  for (;;) {
-    if (!proc.isRunning()) return fail(describeGone(await proc.exited.catch((e: unknown) => e), "before accepting connections"));
-    try {
-      const answer = await withClient(
-        port,
-        "postgres",
-        async (c) => {
-          await c.query("SELECT 1");
-          const dir = (await c.query<{ data_directory: string }>("SHOW data_directory")).rows[0]?.data_directory ?? "";
-          const version = (await c.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version ?? "unknown";
-          return { dir, version };
+  try {
+    return await waitUntilReady(
+      async () => {
+        // ECONNREFUSED while starting, 57P03 "the database system is starting up", ...
+        const answer = await withClient(
+          port,
+          "postgres",
+          async (c) => {
+            await c.query("SELECT 1");
+            const dir = (await c.query<{ data_directory: string }>("SHOW data_directory")).rows[0]?.data_directory ?? "";
+            const version = (await c.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version ?? "unknown";
+            return { dir, version };
+          },
+          1000,
+        );
+        const theirs = await realpath(answer.dir).catch(() => answer.dir);
+        if (theirs !== ourDataDir) throw new Error(`another server (data directory ${answer.dir}) answers on the port`);
+        return answer.version;
+      },
+      {
+        what: "did not accept `SELECT 1`",
+        timeoutMs,
+        intervalMs: 100,
+        alive: async () => {
+          if (!proc.isRunning()) throw new Error(describeGone(await proc.exited.catch((e: unknown) => e), "before accepting connections"));
         },
-        1000,
-      );
-      const theirs = await realpath(answer.dir).catch(() => answer.dir);
-      if (theirs === ourDataDir) return answer.version;
-      lastProblem = `another server (data directory ${answer.dir}) answers on the port`;
-    } catch (err) {
-      // ECONNREFUSED while starting, 57P03 "the database system is starting up", ...
-      lastProblem = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() >= deadline) return fail(`did not accept \`SELECT 1\` within ${timeoutMs} ms (last: ${lastProblem})`);
-    await new Promise((r) => setTimeout(r, 100));
+      },
+    );
+  } catch (err) {
+    return fail((err as Error).message);
   }
 }

@@ -8,12 +8,13 @@
  */
 import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
+import type { RedisPersistence } from "../../contracts/plan.js";
 import type { ManagedProcess } from "../managed-process.js";
 import { spawnManaged } from "../managed-process.js";
 import { ADDRESS_IN_USE_LOG, describeGone, failReadiness, withPortRetry } from "../ports.js";
+import { waitUntilReady } from "../readiness.js";
 import type { ResourceRegistry } from "../resource-registry.js";
-
-export type RedisPersistence = "none" | "rdb" | "aof-everysec" | "aof-always";
+import type { RestartTiming, StartedRedis } from "../started.js";
 
 export interface StartRedisOptions {
   registry: ResourceRegistry;
@@ -26,34 +27,24 @@ export interface StartRedisOptions {
   port?: number;
 }
 
-export interface StartedRedis {
-  readonly url: string;
+/** A redis-server process of the run: the started handle every provider gives, and what only a local process has. */
+export interface LocalRedis extends StartedRedis {
   readonly host: "127.0.0.1";
   readonly port: number;
-  /** e.g. "7.0.15" (INFO redis_version). */
-  readonly version: string;
   /** Pid of the current redis-server (changes on restart). */
   readonly pid: number;
   readonly dataDir: string;
-  readonly persistence: RedisPersistence;
   /** The current process (changes on restart). */
   readonly process: ManagedProcess;
-  /** INFO [section], parsed into key/value pairs. */
-  info(section?: string): Promise<Record<string, string>>;
-  /** Sends one command and returns the parsed reply (see respCommand). */
   command(args: readonly (string | number)[]): Promise<RespReply>;
   /** SIGTERM (redis saves/flushes as configured), SIGKILL after 5 s; resolves once it has exited. */
   stop(): Promise<void>;
-  /** SIGKILL, no chance to save: simulates a crash. Does not wait. */
-  kill9(): void;
-  /** Stops it if still running, then starts it again on the same port with the same dataDir; says when it was spawned and when it answered (performance.now()). */
-  restart(): Promise<{ spawnedAt: number; readyAt: number }>;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 
-export async function startRedis(opts: StartRedisOptions): Promise<StartedRedis> {
+export async function startRedis(opts: StartRedisOptions): Promise<LocalRedis> {
   const persistence = opts.persistence ?? "none";
   const command = opts.redisServerPath ?? "redis-server";
   const timeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -71,8 +62,13 @@ export async function startRedis(opts: StartRedisOptions): Promise<StartedRedis>
 
   let proc = first.proc;
   const { port, version } = first;
-  const self: StartedRedis = {
+  const stop = async () => {
+    await proc.stop({ graceMs: STOP_GRACE_MS });
+  };
+  return {
+    kind: "redis",
     url: `redis://127.0.0.1:${port}`,
+    upstream: `127.0.0.1:${port}`,
     host: "127.0.0.1",
     port,
     version,
@@ -84,28 +80,37 @@ export async function startRedis(opts: StartRedisOptions): Promise<StartedRedis>
     get process() {
       return proc;
     },
-    async info(section?: string) {
-      const reply = await respCommand(port, section === undefined ? ["INFO"] : ["INFO", section]);
-      if (typeof reply !== "string") throw new Error(`redis on 127.0.0.1:${port}: INFO returned ${JSON.stringify(reply)}`);
-      return parseInfo(reply);
-    },
-    command(args) {
-      return respCommand(port, args);
-    },
-    async stop() {
-      await proc.stop({ graceMs: STOP_GRACE_MS });
-    },
+    ...redisClient(() => port),
+    stop,
+    [Symbol.asyncDispose]: stop,
     kill9() {
       proc.signal("SIGKILL");
     },
-    async restart() {
+    // SIGSTOP/SIGCONT to its process group.
+    pause: () => proc.signal("SIGSTOP"),
+    resume: () => proc.signal("SIGCONT"),
+    isRunning: () => proc.isRunning(),
+    async restart(): Promise<RestartTiming> {
       await proc.stop({ graceMs: STOP_GRACE_MS });
       const again = await launch(port);
       proc = again.proc;
       return { spawnedAt: again.spawnedAt, readyAt: again.readyAt };
     },
   };
-  return self;
+}
+
+/** INFO and single commands over RESP to the Redis on 127.0.0.1:port() (a container's port may change across a restart). */
+export function redisClient(port: () => number): { info(section?: string): Promise<Record<string, string>>; command(args: readonly (string | number)[]): Promise<RespReply> } {
+  return {
+    async info(section?: string) {
+      const reply = await respCommand(port(), section === undefined ? ["INFO"] : ["INFO", section]);
+      if (typeof reply !== "string") throw new Error(`redis on 127.0.0.1:${port()}: INFO returned ${JSON.stringify(reply)}`);
+      return parseInfo(reply);
+    },
+    command(args) {
+      return respCommand(port(), args);
+    },
+  };
 }
 
 function redisConfig(port: number, dir: string, persistence: RedisPersistence): string {
@@ -138,29 +143,31 @@ function redisConfig(port: number, dir: string, persistence: RedisPersistence): 
 
 /** Waits until the redis-server `proc` answers PING with +PONG; returns its version. */
 async function waitForRedis(proc: ManagedProcess, port: number, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let lastProblem = "no answer yet";
   const fail = (why: string) =>
     failReadiness({ what: `redis-server (${proc.command})`, port, why, stop: () => proc.stop({ graceMs: 1000 }), logTail: () => proc.stderrTail(15) });
-  for (;;) {
-    if (!proc.isRunning()) return fail(describeGone(await proc.exited.catch((e: unknown) => e), "before answering PING"));
-    if (proc.stderrTail(50).some((l) => ADDRESS_IN_USE_LOG.test(l))) return fail("could not bind its port");
-    try {
-      const pong = await respCommand(port, ["PING"], 1000);
-      if (pong === "PONG") {
+  try {
+    return await waitUntilReady(
+      async () => {
+        // -LOADING (still reading its AOF/RDB) arrives here as a RespError, refused connections too.
+        const pong = await respCommand(port, ["PING"], 1000);
+        if (pong !== "PONG") throw new Error(`PING answered ${JSON.stringify(pong)}`);
         // Make sure it is *our* server that answered, not someone else's on a reused port.
         const server = parseInfo(String(await respCommand(port, ["INFO", "server"], 1000)));
-        if (Number(server.process_id) === proc.pid) return server.redis_version ?? "unknown";
-        lastProblem = `another process (pid ${server.process_id}) answers on the port`;
-      } else {
-        lastProblem = `PING answered ${JSON.stringify(pong)}`;
-      }
-    } catch (err) {
-      // -LOADING (still reading its AOF/RDB) arrives here as a RespError, refused connections too.
-      lastProblem = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() >= deadline) return fail(`did not answer PING within ${timeoutMs} ms (last: ${lastProblem})`);
-    await new Promise((r) => setTimeout(r, 50));
+        if (Number(server.process_id) !== proc.pid) throw new Error(`another process (pid ${server.process_id}) answers on the port`);
+        return server.redis_version ?? "unknown";
+      },
+      {
+        what: "did not answer PING",
+        timeoutMs,
+        intervalMs: 50,
+        alive: async () => {
+          if (!proc.isRunning()) throw new Error(describeGone(await proc.exited.catch((e: unknown) => e), "before answering PING"));
+          if (proc.stderrTail(50).some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new Error("could not bind its port");
+        },
+      },
+    );
+  } catch (err) {
+    return fail((err as Error).message);
   }
 }
 

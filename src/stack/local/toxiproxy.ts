@@ -6,37 +6,24 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { Toxiproxy, type Proxy } from "toxiproxy-node-client";
+import { Toxiproxy } from "toxiproxy-node-client";
 import { PROJECT_ROOT } from "../../project-root.js";
 import { spawnManaged, type ManagedProcess } from "../managed-process.js";
 import { withPortRetry, AddressInUseError, ADDRESS_IN_USE_LOG } from "../ports.js";
+import { waitUntilReady } from "../readiness.js";
 import type { ResourceRegistry } from "../resource-registry.js";
+import type { Hop, StartedToxiproxy } from "../started.js";
 
 /** Where scripts/setup.sh builds it. */
 export const TOXIPROXY_BIN = path.join(PROJECT_ROOT, ".tools", "bin", "toxiproxy-server");
 
-export interface Hop {
-  /** e.g. "redis->redis" (MCP server "redis" to the Redis backend) */
-  name: string;
-  /** host:port the client connects to */
-  listen: string;
-  upstream: string;
-  proxy: Proxy;
+/** A toxiproxy-server process of the run: the started handle every provider gives, and its process and client. */
+export interface LocalToxiproxy extends StartedToxiproxy {
+  readonly client: Toxiproxy;
+  readonly process: ManagedProcess;
 }
 
-export interface StartedToxiproxy {
-  apiUrl: string;
-  version: string;
-  client: Toxiproxy;
-  process: ManagedProcess;
-  hops: Map<string, Hop>;
-  createHop(name: string, upstream: string): Promise<Hop>;
-  /** Removes every toxic and re-enables every proxy (Toxiproxy's POST /reset). */
-  reset(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export async function startToxiproxy(opts: { registry: ResourceRegistry; binary?: string; startTimeoutMs?: number }): Promise<StartedToxiproxy> {
+export async function startToxiproxy(opts: { registry: ResourceRegistry; binary?: string; startTimeoutMs?: number }): Promise<LocalToxiproxy> {
   const binary = opts.binary ?? TOXIPROXY_BIN;
   if (!existsSync(binary)) throw new Error(`toxiproxy-server is not built (${binary} is missing); run bash scripts/setup.sh`);
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
@@ -44,28 +31,25 @@ export async function startToxiproxy(opts: { registry: ResourceRegistry; binary?
     const proc = spawnManaged({ name: "toxiproxy", command: binary, args: ["-host", "127.0.0.1", "-port", String(port)], registry: opts.registry });
     const apiUrl = `http://127.0.0.1:${port}`;
     const client = new Toxiproxy(apiUrl);
-    const deadline = Date.now() + timeoutMs;
-    let version: string | undefined;
-    let last = "";
-    while (Date.now() < deadline) {
-      if (!proc.isRunning()) {
-        const log = proc.stderrTail(10).join("\n");
-        if (ADDRESS_IN_USE_LOG.test(log)) throw new AddressInUseError(`toxiproxy: port ${port} is taken`, port);
-        throw new Error(`toxiproxy-server exited before answering on ${apiUrl}; last log lines:\n${log}`);
-      }
-      try {
-        version = await client.getVersion();
-        break;
-      } catch (err) {
-        last = err instanceof Error ? err.message : String(err);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    if (version === undefined) {
+    let version: string;
+    try {
+      version = await waitUntilReady(() => client.getVersion(), {
+        what: `toxiproxy-server did not answer on ${apiUrl}`,
+        timeoutMs,
+        intervalMs: 50,
+        alive: () => {
+          if (proc.isRunning()) return;
+          const log = proc.stderrTail(10).join("\n");
+          if (ADDRESS_IN_USE_LOG.test(log)) throw new AddressInUseError(`toxiproxy: port ${port} is taken`, port);
+          throw new Error(`toxiproxy-server exited before answering on ${apiUrl}; last log lines:\n${log}`);
+        },
+      });
+    } catch (err) {
       await proc.stop({ graceMs: 500 });
-      throw new Error(`toxiproxy-server did not answer on ${apiUrl} within ${timeoutMs} ms (last: ${last})`);
+      throw err;
     }
     const hops = new Map<string, Hop>();
+    const stop = () => proc.stop({ graceMs: 1000 });
     return {
       apiUrl,
       version: String(version).trim(),
@@ -80,7 +64,8 @@ export async function startToxiproxy(opts: { registry: ResourceRegistry; binary?
         return hop;
       },
       reset: () => client.reset(),
-      stop: () => proc.stop({ graceMs: 1000 }),
+      stop,
+      [Symbol.asyncDispose]: stop,
     };
   }, 3);
 }

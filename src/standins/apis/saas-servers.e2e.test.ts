@@ -13,7 +13,7 @@ import { writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { registriesPerTest } from "../../../test/support/registry.js";
+import { registriesPerTest } from "../../testing/registry.js";
 import type { ServerDefinition } from "../../contracts/server-definition.js";
 import { startSession, type McpSession } from "../../stack/mcp-session.js";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";

@@ -3,8 +3,8 @@
  * each of them is disposed and no process of its run may remain.
  */
 import { afterEach, expect } from "vitest";
-import { findProcessesOfRun } from "../../src/stack/leftovers.js";
-import { ResourceRegistry } from "../../src/stack/resource-registry.js";
+import { findProcessesOfRun } from "../stack/leftovers.js";
+import { ResourceRegistry } from "../stack/resource-registry.js";
 
 export function registriesPerTest(): () => ResourceRegistry {
   const made: ResourceRegistry[] = [];

@@ -11,7 +11,7 @@ import { HttpBridge, NativeHttpServer, startHttpEndpoints, type HttpEndpoints } 
 import { findProcessesOfRun } from "./leftovers.js";
 import { startSession, type McpSession } from "./mcp-session.js";
 import { ResourceRegistry } from "./resource-registry.js";
-import { MCP_INITIALIZE, rawHttp } from "../../test/support/raw-http.js";
+import { MCP_INITIALIZE, rawHttp } from "../testing/raw-http.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 

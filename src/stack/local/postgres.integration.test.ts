@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "../leftovers.js";
 import { isAddressInUse } from "../ports.js";
-import { registriesPerTest } from "../../../test/support/registry.js";
+import { registriesPerTest } from "../../testing/registry.js";
 import { startPostgres } from "./postgres.js";
 import { startRedis } from "./redis.js";
 

@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { registriesPerTest } from "../../test/support/registry.js";
+import { registriesPerTest } from "../testing/registry.js";
+import { waitUpTo } from "../util/wait-for.js";
 import { describeReap, findProcessesOfRun, listeningSockets, listeningSocketsOf, reapDeadRuns } from "./leftovers.js";
 import { spawnManaged } from "./managed-process.js";
 import { ownerAlive, ownerKeyOfThisProcess, processStartTime } from "./owner.js";
@@ -74,15 +75,17 @@ describe("owner keys", () => {
     // `sleep 0` becomes a child of the exec'd `sleep 30`, which never waits for it: a zombie.
     const parent = spawn("sh", ["-c", "sleep 0 & exec sleep 30"], { stdio: "ignore" });
     try {
-      let zombie: number | undefined;
-      for (let i = 0; i < 100 && zombie === undefined; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
-          const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-          if (fields[0] === "Z" && Number(fields[1]) === parent.pid) zombie = Number(pid);
-        }
-      }
+      const zombie = await waitUpTo(
+        async () => {
+          for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+            const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            if (fields[0] === "Z" && Number(fields[1]) === parent.pid) return Number(pid);
+          }
+          return undefined;
+        },
+        { what: "a zombie child of the sleep", timeoutMs: 5000, intervalMs: 50 },
+      );
       expect(zombie, "a zombie child of the sleep").toBeDefined();
       const start = processStartTime(zombie!);
       expect(start).toBeDefined();
@@ -138,11 +141,8 @@ describe("reapDeadRuns", () => {
     // The kernel killed the owner's direct children (the shells, resolved to a path such as /usr/bin/sh);
     // their children are still there. Give the shells a moment to be gone from /proc.
     const isShell = (p: { cmd: string }) => /^(\S*\/)?sh -c /.test(p.cmd);
-    let survivors = await findProcessesOfRun(runId);
-    for (let i = 0; i < 50 && survivors.some(isShell); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      survivors = await findProcessesOfRun(runId);
-    }
+    await waitUpTo(async () => !(await findProcessesOfRun(runId)).some(isShell), { what: "the owner's shells to be gone", timeoutMs: 5000, intervalMs: 100 });
+    const survivors = await findProcessesOfRun(runId);
     expect(survivors.map((p) => p.cmd).sort(), "what survived the SIGKILL").toEqual([
       expect.stringMatching(/^\/bin\/sleep 600$/), // empty environ, found by its cwd
       expect.stringMatching(/node -e .*createServer/),

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "../leftovers.js";
 import { isAddressInUse } from "../ports.js";
-import { registriesPerTest } from "../../../test/support/registry.js";
+import { registriesPerTest } from "../../testing/registry.js";
 import { respCommand, startRedis } from "./redis.js";
 
 const newRegistry = registriesPerTest();

@@ -4,10 +4,10 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { spawnManaged, type ManagedProcess } from "../../src/stack/managed-process.js";
-import { freeLoopbackPort } from "../../src/stack/ports.js";
-import type { ResourceRegistry } from "../../src/stack/resource-registry.js";
-import { waitFor } from "./wait.js";
+import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
+import { freeLoopbackPort } from "../stack/ports.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+import { StopWaiting, waitFor } from "../util/wait-for.js";
 
 export interface PrometheusOptions {
   registry: ResourceRegistry;
@@ -53,10 +53,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor("prometheus ready", opts.readyWithinMs ?? 30_000, async () => {
-      if (proc.exitInfo) throw new Error(`prometheus exited (${JSON.stringify(proc.exitInfo)}):\n${proc.stderrTail(30).join("\n")}`);
-      return (await fetch(`${url}/-/ready`)).ok ? true : undefined;
-    });
+    await waitFor(
+      async () => {
+        if (proc.exitInfo) throw new StopWaiting(new Error(`prometheus exited (${JSON.stringify(proc.exitInfo)}):\n${proc.stderrTail(30).join("\n")}`));
+        return (await fetch(`${url}/-/ready`)).ok;
+      },
+      { what: "prometheus ready", timeoutMs: opts.readyWithinMs ?? 30_000, intervalMs: 200 },
+    );
   } catch (err) {
     await proc.stop();
     throw err;

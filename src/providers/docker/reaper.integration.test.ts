@@ -5,9 +5,9 @@
  */
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import { spawnManaged } from "../stack/managed-process.js";
-import { ResourceRegistry } from "../stack/resource-registry.js";
-import { LABEL_RUN, LABEL_SESSION, runLabels, sessionAlive, sessionOfThisProcess } from "./container-engine.js";
+import { spawnManaged } from "../../stack/managed-process.js";
+import { ResourceRegistry } from "../../stack/resource-registry.js";
+import { LABEL_RUN, LABEL_SESSION, runLabels, sessionAlive, sessionOfThisProcess } from "./reaper.js";
 
 describe("reaper liveness (the session label)", () => {
   it("this process is alive; a pid that is gone, or a reused pid with another start time, is not", async () => {

@@ -4,16 +4,17 @@
  * agents sharing a memory would; every process rewrites the whole file on every change, so
  * concurrent writes overwrite each other. Whatever the race does, the writer's read-back must be
  * exactly what the server would answer, and every acknowledged write it lacks must count as lost.
+ * (Here rather than beside src/faults/writers.ts: it proves nothing is left with the CLI tests' helper.)
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { findServer } from "../catalog/servers.js";
-import { localProvider } from "../providers/local.js";
-import { startSession, type McpSession } from "../stack/mcp-session.js";
-import { ResourceRegistry } from "../stack/resource-registry.js";
-import { sleep } from "../util/sleep.js";
-import { expectNothingLeft } from "../../test/support/cli.js";
-import { measureLoss } from "./rpo.js";
-import { makeWriter } from "./writers.js";
+import { findServer } from "../src/catalog/servers.js";
+import { localProvider } from "../src/providers/local.js";
+import { startSession, type McpSession } from "../src/stack/mcp-session.js";
+import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { sleep } from "../src/util/sleep.js";
+import { expectNothingLeft } from "./support/cli.js";
+import { measureLoss } from "../src/faults/rpo.js";
+import { makeWriter } from "../src/faults/writers.js";
 
 const runId = `memory-writer-${process.pid}`;
 const registry = new ResourceRegistry({ runId });

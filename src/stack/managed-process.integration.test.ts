@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
 import { hasPdeathsig, spawnManaged } from "./managed-process.js";
 import { ownerRecordPath, RUN_ID_ENV } from "./resource-registry.js";
-import { registriesPerTest } from "../../test/support/registry.js";
+import { registriesPerTest } from "../testing/registry.js";
+import { waitUpTo } from "../util/wait-for.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasPostgresUser = (() => {
@@ -21,13 +22,9 @@ const newRegistry = registriesPerTest();
 
 const alive = processRunning;
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return cond();
+/** Whether `cond` came to hold within `ms`. */
+async function holdsWithin(cond: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  return (await waitUpTo(cond, { what: "the condition", timeoutMs: ms, intervalMs: 25 })) ?? false;
 }
 
 describe("spawnManaged", () => {
@@ -82,7 +79,7 @@ describe("spawnManaged", () => {
     await p.stop({ graceMs: 300 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     expect(p.exitInfo?.signal).toBe("SIGKILL");
-    expect(await waitFor(async () => (await findProcessesOfRun(registry.runId)).length === 0, 2000)).toBe(true);
+    expect(await holdsWithin(async () => (await findProcessesOfRun(registry.runId)).length === 0, 2000)).toBe(true);
   });
 
   if (!isRoot || !hasPostgresUser) console.warn("SKIPPED: runAs needs root and a postgres user; not testable on this machine as this user");
@@ -141,14 +138,14 @@ describe("parent death (setpriv --pdeathsig)", () => {
       expect(alive(childPid)).toBe(true);
       // The pid is known at fork time; setpriv exec()s into the command (same pid) a moment later.
       const cmdOf = () => readFileSync(`/proc/${childPid}/cmdline`, "utf8").split("\0").join(" ").trim();
-      await waitFor(() => cmdOf().endsWith("sleep 60") && !cmdOf().includes("setpriv"), 3000);
+      await holdsWithin(() => cmdOf().endsWith("sleep 60") && !cmdOf().includes("setpriv"), 3000);
       const status = readFileSync(`/proc/${childPid}/status`, "utf8");
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
       expect(cmdOf()).toMatch(/^(\/usr)?\/bin\/sleep 60$/); // setpriv exec()ed into the command: same pid
       expect((await findProcessesOfRun(runId)).map((p) => p.pid)).toEqual([childPid]);
 
       harness.kill("SIGKILL");
-      const gone = await waitFor(() => !alive(childPid), 3000);
+      const gone = await holdsWithin(() => !alive(childPid), 3000);
       expect(gone, `managed child ${childPid} survived the SIGKILL of its harness`).toBe(true);
       expect(await findProcessesOfRun(runId)).toEqual([]);
       return { uid };

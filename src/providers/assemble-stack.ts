@@ -1,0 +1,153 @@
+/**
+ * One stack assembly for every provider. A provider says how to start each piece (StackBackends);
+ * this does the rest the same way for all of them:
+ *
+ *  - the sandbox and workdir, seeded with what the built-in workloads read (files in the
+ *    filesystem sandbox, rows in PostgreSQL);
+ *  - a Toxiproxy hop in front of every server->backend pair (and the harness's own PostgreSQL
+ *    writer), every server->API pair (src/standins/upstreams.ts), and, for `transport: http`, room
+ *    for the client->server hops the HTTP endpoints add (src/stack/http-bridge.ts);
+ *  - the stand-ins (or the live APIs), the endpoints the MCP sessions see, the report's backend
+ *    infos, and a stop() that stops every piece, then what the provider holds.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { BackingService } from "../contracts/server-definition.js";
+import type { BackendInfo } from "../results/types.js";
+import type { StackEndpoints } from "../stack/mcp-session.js";
+import type { StartedBackend, StartedToxiproxy } from "../stack/started.js";
+import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
+import { withLoopbackHops } from "./loopback-hops.js";
+import type { ProviderDefinition, Stack, StackBackends, StackPlan, StackProvider, StackStartOptions } from "./provider.js";
+
+/** Files the sandbox holds at start, for read workloads: docs/doc-1.txt .. docs/doc-100.txt. */
+export const SANDBOX_DOCS = 100;
+
+/** How each Redis persistence setting is described in the report. */
+const REDIS_DURABILITY = {
+  none: "no persistence",
+  rdb: "RDB snapshot every second with a write (save 1 1)",
+  "aof-everysec": "appendonly yes, appendfsync everysec",
+  "aof-always": "appendonly yes, appendfsync always",
+} as const;
+
+export async function seedSandbox(sandbox: string): Promise<void> {
+  const docs = path.join(sandbox, "docs");
+  await mkdir(docs, { recursive: true });
+  // Where the RPO writer of the filesystem server puts its records.
+  await mkdir(path.join(sandbox, "rpo"), { recursive: true });
+  const body = "The quick brown fox jumps over the lazy dog.\n".repeat(23);
+  await Promise.all(Array.from({ length: SANDBOX_DOCS }, (_, i) => writeFile(path.join(docs, `doc-${i + 1}.txt`), `doc ${i + 1}\n${body}`)));
+}
+
+async function seedPostgres(postgres: { query(sql: string, params?: unknown[]): Promise<unknown> }, rows: number): Promise<void> {
+  await postgres.query("CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, payload text NOT NULL)");
+  await postgres.query("INSERT INTO items SELECT g, 'item ' || g, md5(g::text) FROM generate_series(1, $1::integer) AS g", [rows]);
+  await postgres.query("ANALYZE items");
+  // Written by the harness's coordination writer (the PostgreSQL MCP server is read-only) for RPO.
+  await postgres.query("CREATE TABLE coordination_log (seq bigint PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())");
+}
+
+/** `url` with its host:port replaced by `listen` (a hop's). */
+function withHost(url: string, listen: string): string {
+  const u = new URL(url);
+  u.host = listen;
+  return u.toString().replace(/\/$/, "");
+}
+
+/** A StackProvider from a definition: its starters, assembled by assembleStack. */
+export function defineProvider(definition: ProviderDefinition): StackProvider {
+  return {
+    name: definition.name,
+    ...(definition.describe && { describe: definition.describe }),
+    start: (opts) => assembleStack(opts, definition.backends(opts.registry)),
+  };
+}
+
+const valueOf = <T>(x: PromiseSettledResult<T>): T | undefined => (x.status === "fulfilled" ? x.value : undefined);
+
+export async function assembleStack(opts: StackStartOptions, backends: StackBackends): Promise<Stack> {
+  const { servers, extraNeeds, registry, seedRows, proxied, transport, upstream = { mode: "stand-in", behaviour: {} } } = opts;
+  const needs = new Set<BackingService>([...servers.flatMap((d) => d.needs), ...extraNeeds]);
+  const sandbox = await registry.makeTempDir("sandbox");
+  const workdir = await registry.makeTempDir("work");
+  await seedSandbox(sandbox);
+
+  const standIns = upstream.mode === "stand-in" ? [...new Set(upstreamServers(servers).map((d) => d.upstream!.api))] : [];
+  // Hops to the backends and stand-ins; the agents' hops to the harness's own HTTP endpoints (transport http).
+  const backendHops = proxied && (needs.size > 0 || standIns.length > 0);
+  const loopbackHops = proxied && transport === "http";
+  const separateLoopback = loopbackHops && backends.loopbackToxiproxy !== undefined;
+  const plan: StackPlan = { redis: needs.has("redis"), postgres: needs.has("postgres"), toxiproxy: backendHops || (loopbackHops && !separateLoopback), standIns };
+
+  const started: { stop(): Promise<void> }[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.allSettled(started.map((s) => s.stop()));
+      await backends.stop?.();
+    })());
+
+  try {
+    await backends.prepare?.(plan);
+    // allSettled, not all: when one fails, stop() must run only after the others have made
+    // whatever they make, or a piece made a moment later would be missed.
+    const settled = await Promise.allSettled([
+      plan.redis ? backends.redis(opts.redis) : undefined,
+      plan.postgres ? backends.postgres(opts.postgres) : undefined,
+      plan.toxiproxy ? backends.toxiproxy() : undefined,
+      separateLoopback ? backends.loopbackToxiproxy?.() : undefined,
+    ] as const);
+    const redis = valueOf(settled[0]);
+    const postgres = valueOf(settled[1]);
+    const inNetwork = valueOf(settled[2]);
+    const local = valueOf(settled[3]);
+    const toxiproxy: StartedToxiproxy | undefined = inNetwork && local ? withLoopbackHops(inNetwork, local) : (inNetwork ?? local);
+    started.push(...[redis, postgres, toxiproxy].filter((x) => x !== undefined));
+    for (const x of settled) if (x.status === "rejected") throw x.reason;
+
+    if (postgres) await seedPostgres(postgres, seedRows);
+
+    const hopUrls = new Map<string, string>();
+    if (toxiproxy) {
+      const byKind: Partial<Record<BackingService, StartedBackend>> = { ...(redis && { redis }), ...(postgres && { postgres }) };
+      const hops = servers.flatMap((d) => d.needs.map((service) => ({ server: d.name, service })));
+      // The harness's own PostgreSQL writer (RPO) is a client like any server: its hop can be faulted too.
+      if (postgres && extraNeeds.includes("postgres")) hops.push({ server: "harness", service: "postgres" });
+      for (const { server, service } of hops) {
+        const backend = byKind[service]!;
+        const hop = await toxiproxy.createHop(`${server}->${service}`, backend.upstream);
+        hopUrls.set(`${server}->${service}`, withHost(backend.url, hop.listen));
+      }
+    }
+
+    const upstreams: StartedUpstreams = await startUpstreams({ servers, registry, options: upstream, toxiproxy, startStandIn: backends.standIn });
+    started.push(upstreams);
+
+    const backendInfos: BackendInfo[] = [];
+    const container = (b: StartedBackend): Record<string, string> => (b.container !== undefined ? { container: b.container } : {});
+    if (redis) backendInfos.push({ kind: "redis", version: redis.version, endpoint: new URL(redis.url).host, settings: { persistence: REDIS_DURABILITY[redis.persistence], ...container(redis) } });
+    if (postgres) backendInfos.push({ kind: "postgres", version: postgres.version, endpoint: new URL(postgres.url).host, settings: { synchronous_commit: postgres.synchronousCommit, fsync: "on", ...container(postgres) } });
+    const endpoints: StackEndpoints = {
+      sandbox,
+      workdir,
+      ...(redis && { redis: { url: redis.url } }),
+      ...(postgres && { postgres: { url: postgres.url } }),
+      ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
+      upstream: upstreams.endpoint,
+    };
+    return {
+      endpoints,
+      upstreams: upstreams.summaries,
+      backends: backendInfos,
+      handles: { ...(redis && { redis }), ...(postgres && { postgres }) },
+      ...(toxiproxy && { toxiproxy }),
+      ...(redis && { redisInfo: (section: string) => redis.info(section), redisCommand: (args: readonly (string | number)[]) => redis.command(args) }),
+      ...(postgres && { postgresQuery: (sql: string, params?: unknown[]) => postgres.query(sql, params) }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

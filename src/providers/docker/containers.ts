@@ -1,0 +1,298 @@
+/**
+ * The containers and the network of one stack of `--provider docker`:
+ *
+ *  - One user-defined network per stack; containers reach each other by alias (redis, postgres,
+ *    toxiproxy, standin-<api>). Every container and network carries the run's labels (reaper.ts).
+ *  - Containers are made through testcontainers, with ports published on 127.0.0.1 only (it binds
+ *    every interface unless told), nothing pulled, and no wait strategy: readiness is a real answer
+ *    (waitForContainer), not a healthcheck (they never fire under Podman without systemd) and not
+ *    testcontainers' port probe (it execs a shell in the container).
+ *  - Each is registered for removal the moment the engine created it; stop() removes every one and
+ *    the network, and so do the run's ResourceRegistry (Ctrl-C, crash) and, synchronously, its last
+ *    resort (a second Ctrl-C).
+ */
+import type { Container } from "dockerode";
+import type { GenericContainer, WaitStrategy } from "testcontainers";
+import type { ResourceRegistry } from "../../stack/resource-registry.js";
+import { waitUntilReady } from "../../stack/readiness.js";
+import { engineMessage, environmentError, withDeadline } from "./engine.js";
+import { removeContainer, removeNetwork, removeSync, runLabels } from "./reaper.js";
+import type { RunEngine } from "./run-engine.js";
+
+/** A container of the stack: its id, how to find its published ports, and the engine's handle on it. */
+export interface RunContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly docker: Container;
+  /** The 127.0.0.1 port a container port is published on (re-read after a restart: Docker may pick a new one). */
+  port(containerPort: number): number;
+  refreshPorts(): Promise<void>;
+}
+
+export interface ContainerSpec {
+  role: string;
+  image: string;
+  alias: string;
+  command: string[];
+  env?: Record<string, string>;
+  ports: number[];
+}
+
+/** "address already in use" from the engine when it binds a published port. */
+const PORT_TAKEN = /address already in use/i;
+const PORT_ATTEMPTS = 3;
+const CALL_TIMEOUT_MS = 60_000;
+const INSPECT_TIMEOUT_MS = 5000;
+
+const NO_WAIT: WaitStrategy = {
+  waitUntilReady: async () => undefined,
+  withStartupTimeout() {
+    return this;
+  },
+  isStartupTimeoutSet: () => false,
+  getStartupTimeout: () => 0,
+};
+
+/** Everything one stack made, in creation order; removed in reverse by stop() or the run's registry. */
+export class StackContainers {
+  readonly #run: RunEngine;
+  readonly #runId: string;
+  readonly #containers: { id: string; name: string }[] = [];
+  readonly #networks: string[] = [];
+  /** Run before the containers go (a handle's timer, a connection pool). */
+  readonly #beforeRemoval: (() => Promise<void> | void)[] = [];
+  #stopped: Promise<void> | undefined;
+  readonly #forget: () => void;
+  #network: string | undefined;
+
+  constructor(run: RunEngine, registry: ResourceRegistry) {
+    this.#run = run;
+    this.#runId = registry.runId;
+    this.#forget = registry.addResource({
+      name: `containers of ${this.#runId}`,
+      dispose: () => this.stop(),
+      disposeSync: () => removeSync(run.engine.dockerHost, { containers: this.#containers.map((c) => c.id), networks: this.#networks }),
+    });
+  }
+
+  get run(): RunEngine {
+    return this.#run;
+  }
+
+  /** The stack's network (made by createNetwork). */
+  get network(): string {
+    if (this.#network === undefined) throw new Error("the stack's network was not made yet");
+    return this.#network;
+  }
+
+  /** One network per stack, labelled like the containers (testcontainers' Network takes no labels). */
+  async createNetwork(): Promise<string> {
+    const name = `mcp-slo-${this.#runId}-net-${++this.#run.serial}`;
+    try {
+      await withDeadline(`creating network ${name}`, CALL_TIMEOUT_MS, (abortSignal) =>
+        this.#run.engine.docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Internal: false, Labels: runLabels(this.#runId, "network"), abortSignal }),
+      );
+    } catch (err) {
+      throw environmentError(`the network ${name}`, new Error(engineMessage(err), { cause: err }));
+    }
+    this.#networks.push(name);
+    this.#network = name;
+    return name;
+  }
+
+  /** Runs `fn` before the containers are removed, however the stack ends. */
+  beforeRemoval(fn: () => Promise<void> | void): void {
+    this.#beforeRemoval.push(fn);
+  }
+
+  /**
+   * Starts one container of the stack. The engine picks each published port when the container is
+   * created and binds it when it starts: another program may take it in between (this machine runs
+   * many tests at once). Then the container is removed and made again, like withPortRetry does for
+   * local servers.
+   */
+  async start(spec: ContainerSpec): Promise<RunContainer> {
+    for (let attempt = 1; ; attempt++) {
+      let created: string | undefined;
+      try {
+        return await this.#startOnce(spec, (id, name) => {
+          created = id;
+          this.#track(id, name);
+        });
+      } catch (err) {
+        if (attempt >= PORT_ATTEMPTS || !PORT_TAKEN.test(String((err as Error)?.message)) || created === undefined) throw err;
+        await this.discard(created);
+      }
+    }
+  }
+
+  /** Removes one container now and forgets it. */
+  async discard(id: string): Promise<void> {
+    const i = this.#containers.findIndex((x) => x.id === id);
+    if (i >= 0) this.#containers.splice(i, 1);
+    await removeContainer(this.#run.engine, id);
+  }
+
+  /** Removes every container and the network (once; later calls wait for the same). */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await Promise.allSettled(this.#beforeRemoval.map(async (fn) => fn()));
+      await this.#removeAll();
+      this.#forget();
+    })();
+    return this.#stopped;
+  }
+
+  async #removeAll(): Promise<void> {
+    const engine = this.#run.engine;
+    // Each stays listed until the engine has removed it, so that a last-resort removeSync (a
+    // second Ctrl-C meanwhile) asks again and waits for it instead of leaving it half removed.
+    await Promise.allSettled(
+      [...this.#containers].reverse().map(async (c) => {
+        await removeContainer(engine, c.id);
+        const i = this.#containers.indexOf(c);
+        if (i >= 0) this.#containers.splice(i, 1);
+      }),
+    );
+    // A network still in use (a container made late, see #track) stays listed for the next try.
+    for (const n of [...this.#networks].reverse()) {
+      if (await removeNetwork(engine, n).then(() => true, () => false)) this.#networks.splice(this.#networks.indexOf(n), 1);
+    }
+  }
+
+  /** Registered the moment the engine created it, before it even runs, so an interruption at any point leaves nothing behind. */
+  #track(id: string, name: string): void {
+    this.#containers.push({ id, name });
+    // Made after the stack was stopped (a start still in flight when another failed, or Ctrl-C): it goes at once.
+    if (this.#stopped !== undefined) void this.#stopped.then(() => this.#removeAll());
+  }
+
+  async #startOnce(spec: ContainerSpec, track: (id: string, name: string) => void): Promise<RunContainer> {
+    const run = this.#run;
+    const network = this.network;
+    const name = `mcp-slo-${this.#runId}-${spec.role}-${++run.serial}`;
+    class RunGenericContainer extends run.tc.GenericContainer {
+      protected override async beforeContainerCreated(): Promise<void> {
+        // testcontainers publishes on every interface (HostIp unset); the harness listens on
+        // loopback only, and so do its containers.
+        for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string; HostPort?: string }[][]) {
+          for (const b of bindings) b.HostIp = "127.0.0.1";
+        }
+        // Only the run's network (withNetworkAliases would first attach the default network too).
+        this.hostConfig.NetworkMode = network;
+        this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [spec.alias] } } };
+      }
+      protected override async containerCreated(containerId: string): Promise<void> {
+        track(containerId, name);
+      }
+    }
+    const container: GenericContainer = new RunGenericContainer(spec.image)
+      .withName(name)
+      .withLabels(runLabels(this.#runId, spec.role))
+      .withNetworkMode(network)
+      .withCommand(spec.command)
+      .withEnvironment(spec.env ?? {})
+      .withExposedPorts(...spec.ports)
+      // The images are local (requireImages checked): this policy never asks for a pull, and
+      // testcontainers only pulls an image it cannot find.
+      .withPullPolicy({ shouldPull: () => false })
+      .withWaitStrategy(NO_WAIT);
+    const started = await container.start();
+    const docker = run.engine.docker.getContainer(started.getId());
+    let ports = new Map<number, number>(spec.ports.map((p) => [p, started.getMappedPort(p)]));
+    return {
+      id: started.getId(),
+      name,
+      docker,
+      port: (p) => {
+        const mapped = ports.get(p);
+        if (mapped === undefined) throw new Error(`${name}: port ${p} is not published`);
+        return mapped;
+      },
+      refreshPorts: async () => {
+        const info = await withDeadline(`inspecting ${name}`, CALL_TIMEOUT_MS, (abortSignal) => docker.inspect({ abortSignal }));
+        const next = new Map(ports);
+        for (const p of spec.ports) {
+          const b = info.NetworkSettings?.Ports?.[`${p}/tcp`]?.find((x) => x.HostIp === "127.0.0.1" || x.HostIp === "");
+          if (b) next.set(p, Number(b.HostPort));
+        }
+        ports = next;
+      },
+    };
+  }
+}
+
+export interface ContainerState {
+  Running: boolean;
+  Paused: boolean;
+  Status: string;
+}
+
+/** Running, paused or exited, as the engine has it now; undefined when it does not know the container. */
+export async function inspectState(c: Pick<RunContainer, "docker" | "name">): Promise<ContainerState | undefined> {
+  try {
+    return (await withDeadline(`inspecting ${c.name}`, INSPECT_TIMEOUT_MS, (abortSignal) => c.docker.inspect({ abortSignal }))).State;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last lines a container wrote (stdout and stderr), for error messages. */
+export async function logTail(c: Pick<RunContainer, "docker" | "name">, lines = 15): Promise<string[]> {
+  try {
+    const log = await withDeadline(`logs of ${c.name}`, INSPECT_TIMEOUT_MS, (abortSignal) => c.docker.logs({ stdout: true, stderr: true, tail: lines, follow: false, abortSignal }));
+    return demultiplex(log)
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== "")
+      .slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A log without a TTY comes multiplexed: frames of an 8-byte header ([stream 0-2, 0, 0, 0, size
+ * 32-bit big-endian]) and their payload. dockerode's demuxStream needs a stream; this is a buffer.
+ */
+export function demultiplex(log: Buffer): string {
+  const frames: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= log.length && log[at]! <= 2 && log[at + 1] === 0 && log[at + 2] === 0 && log[at + 3] === 0) {
+    const size = log.readUInt32BE(at + 4);
+    frames.push(log.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  // Not multiplexed (a TTY) from the start: the text as it is.
+  return at === 0 ? log.toString("utf8") : Buffer.concat(frames).toString("utf8");
+}
+
+/**
+ * Waits until `check` answers for the process in container `c`; the error names the last problem
+ * and the container's log, and comes at once when the container stopped.
+ */
+export async function waitForContainer<T>(c: Pick<RunContainer, "docker" | "name">, what: string, timeoutMs: number, check: () => Promise<T>): Promise<T> {
+  let failed = false;
+  try {
+    return await waitUntilReady(
+      () =>
+        check().catch((err: unknown) => {
+          failed = true;
+          throw err;
+        }),
+      {
+        what: `${what} in container ${c.name} was not ready`,
+        timeoutMs,
+        intervalMs: 100,
+        // Asked only once an answer failed: the engine's inspect is no part of a quick start.
+        alive: async (last) => {
+          if (!failed) return;
+          const state = await inspectState(c);
+          if (state !== undefined && !state.Running) throw new Error(`${what} in container ${c.name} stopped (${state.Status}) before it was ready (last: ${last})`);
+        },
+      },
+    );
+  } catch (err) {
+    const log = await logTail(c);
+    throw new Error(`${(err as Error).message}` + (log.length ? `; its last log lines:\n  ${log.join("\n  ")}` : ""), { cause: err });
+  }
+}
