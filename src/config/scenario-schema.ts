@@ -16,11 +16,11 @@ import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
 import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAMES, SloDefinition, SloScope } from "../contracts/scenario-fields.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
-import { FaultSpec } from "../faults/kinds/index.js";
+import { compileFault, FaultSpec } from "../faults/kinds/index.js";
 import { findCatalogSlo } from "../slo/catalog.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
-import { Workload } from "../workloads/index.js";
+import { compileWorkload, Workload, workloadKindOf } from "../workloads/index.js";
 
 /** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
 const MAX_COUNT = 100_000_000;
@@ -196,8 +196,8 @@ export const ScenarioFile = z
     profiles: z.partialRecord(z.enum(PROFILE_NAMES), ProfileOverride).default({}),
   })
   .superRefine((s, ctx) => {
-    // An install scenario has no measurement window: each install takes what it takes (up to its limit).
-    if (s.duration === undefined && s.count === undefined && s.capacity === undefined && s.workload.plan.install === undefined) {
+    // A workload without a measurement window (an install) needs neither.
+    if (s.duration === undefined && s.count === undefined && s.capacity === undefined && workloadKindOf(s.workload).window) {
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
     }
     if (s.capacity) {
@@ -215,7 +215,7 @@ export const ScenarioFile = z
     s.servers.forEach((x, i) => {
       if (typeof x !== "string") handedValueProblems(x).forEach((p) => ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message }));
     });
-    s.workload.crossCheck({
+    workloadKindOf(s.workload).crossCheck(s.workload, {
       servers: s.servers.map((x) => (typeof x === "string" ? { name: x, custom: false } : { name: x.name, custom: true })),
       agents: s.agents,
       issue: (path, message) => ctx.addIssue({ code: "custom", path: [...path], message }),
@@ -276,13 +276,17 @@ export const REPORTED_ELSEWHERE = { reportedElsewhere: true } as const;
 /** The file's schema, compiling a valid file into the plan (the scenario's `file` and `profile` from `ctx`). */
 export function scenarioPlan(ctx: PlanContext) {
   return ScenarioFile.transform((s, zctx): Scenario => {
+    // z.NEVER stands in for what could not be resolved; the plan is then never built (recovery below reads the faults).
+    let stopped = false;
     const stop = (message: string): never => {
+      stopped = true;
       zctx.addIssue({ code: "custom", message, input: s, params: REPORTED_ELSEWHERE });
       return z.NEVER;
     };
     const servers = s.servers.map((ref): ServerDefinition => (typeof ref === "string" ? (findServer(ref) ?? stop(`unknown server "${ref}"`)) : { ...ref, title: ref.name, package: "custom", transport: "stdio" }));
     const slos = s.slos.map((slo, i) => resolveSlo(slo, ctx.sloSource(i)) ?? stop(`unknown SLO "${"ref" in slo ? slo.ref : slo.id}"`));
-    const faults = s.faults.map((f, i): FaultPlan => (typeof f === "function" ? f(`f${i + 1}`) : stop(`preset "${f.preset}" was not resolved`)));
+    const faults = s.faults.map((f, i): FaultPlan => ("preset" in f ? stop(`preset "${String(f.preset)}" was not resolved`) : compileFault(f)(`f${i + 1}`)));
+    if (stopped) return z.NEVER;
     const recovery = s.faults.length === 0 && s.recovery === undefined ? undefined : resolveRecovery(s.recovery ?? Recovery.parse({}), faults, servers);
     return {
       name: s.name,
@@ -298,7 +302,7 @@ export function scenarioPlan(ctx: PlanContext) {
       callTimeoutMs: s.callTimeout.ms,
       startTimeoutMs: s.startTimeout.ms,
       seed: s.seed,
-      workload: s.workload.plan,
+      workload: compileWorkload(s.workload),
       slos,
       variant: undefined,
       proxied: s.proxied,

@@ -4,28 +4,28 @@
  */
 import type { z } from "zod";
 
-/** A kind whose schema compiles the file's entry to the plan. */
-export interface CompiledKind {
+/** A kind with a name, as every registry lists them. */
+export interface NamedKind {
   readonly name: string;
-  readonly compiled: z.ZodType;
 }
 
-type Schemas<K extends readonly CompiledKind[]> = { [I in keyof K]: K[I]["compiled"] };
+type Schemas<K extends readonly NamedKind[], F extends keyof K[number]> = { [I in keyof K]: K[I][F] };
 
 /**
- * The compiled schemas of `kinds`, as a tuple z.union and z.discriminatedUnion accept. Array's map
- * cannot keep a tuple's type; the mapped type says what it returns, element for element.
+ * The schemas of `kinds` held in `field` (workloads: `compiled`, faults: `schema`), as a tuple
+ * z.union and z.discriminatedUnion accept. Array's map cannot keep a tuple's type; the mapped type
+ * says what it returns, element for element.
  */
-export function schemasOf<K extends readonly [CompiledKind, ...CompiledKind[]]>(kinds: K): Schemas<K> {
-  return kinds.map((k) => k.compiled) as unknown as Schemas<K>;
+export function schemasOf<K extends readonly [NamedKind, ...NamedKind[]], F extends keyof K[number]>(kinds: K, field: F): Schemas<K, F> {
+  return kinds.map((k: K[number]) => k[field]) as unknown as Schemas<K, F>;
 }
 
 /** The kind named `name` (a value of the file as written, so anything), or undefined. */
-export function findKind<K extends CompiledKind>(kinds: readonly K[], name: unknown): K | undefined {
+export function findKind<K extends NamedKind>(kinds: readonly K[], name: unknown): K | undefined {
   return kinds.find((k) => k.name === name);
 }
 
 /** The names of the kinds, as error messages and help texts list them. */
-export function kindNames(kinds: readonly CompiledKind[]): string[] {
+export function kindNames(kinds: readonly NamedKind[]): string[] {
   return kinds.map((k) => k.name);
 }

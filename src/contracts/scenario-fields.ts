@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { metricNamesForHumans, parseMetric } from "./metric-names.js";
-import { DURATION_PATTERN, describeDurationBounds, parseThreshold, readDuration, type DurationBounds } from "./units.js";
+import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
 
 /** The profiles a scenario file may define (--profile scales the same scenario). */
 export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;
@@ -68,7 +68,14 @@ export function duration(bounds: DurationBounds, description?: string) {
       pattern: DURATION_PATTERN,
       description: `${description ? `${description} ` : ""}A duration ${range}: ${DURATION_TEXT}.`,
     })
+    // The bounds are a refinement, not part of the transform: a refinement's issue lets zod go on, so in a union
+    // (the faults) the branch meant is still the one that failed only on its values, and its problems are the ones said.
+    .superRefine((text, ctx) => {
+      const problem = durationProblem(text, bounds);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: text });
+    })
     .transform((text, ctx): ParsedDuration => {
+      // Runs only on a text the refinement accepted; readDuration says so again in the types.
       const read = readDuration(text, bounds);
       if (read.ms === undefined) {
         ctx.addIssue({ code: "custom", message: read.problem, input: text });

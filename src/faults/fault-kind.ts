@@ -49,36 +49,47 @@ export interface FaultKindDefinition<S extends FaultSpecBase> {
   inject(spec: S, targets: FaultTargets, id: string): Promise<Injected>;
 }
 
-/** What the rest needs of a kind without knowing its fields: its name, its checks, and its schema for the union. */
+/** What the rest needs of a kind without knowing its fields: its name, its checks, its schema and its compiler. */
 export interface FaultKind {
   readonly name: string;
   readonly network: boolean;
   check(at: readonly PathPart[], facts: ScenarioFacts): void;
-  /** The schema of the file's entry, compiling it to the plan's FaultPlan given its id. */
-  readonly compiled: z.ZodType<(id: string) => FaultPlan, unknown>;
+  /**
+   * The schema of the file's entry, as written: a plain object schema, no transform. The scenario
+   * schema's union of faults is made of these, so zod picks the branch a fault means the way it
+   * always did (the one branch that did not fail on its type or `kind`); a transform would end
+   * every branch's parse early and leave the choice to a count of issues.
+   */
+  readonly schema: z.ZodType<FaultSpecBase, unknown>;
+  /** The entry compiled to the plan's FaultPlan given its id, when `spec` (parsed by the union) is of this kind; else undefined. */
+  compile(spec: FaultSpecBase): ((id: string) => FaultPlan) | undefined;
 }
 
 export function defineFaultKind<S extends FaultSpecBase>(def: FaultKindDefinition<S>) {
+  // S's `kind` is the literal `def.name` (its schema says `kind: z.literal(name)`), and the union parsed the value with
+  // the branch whose literal matched: a value of the union naming this kind is an S.
+  const isOfKind = (spec: FaultSpecBase): spec is S => spec.kind === def.name;
+  const compileSpec =
+    (spec: S) =>
+    (id: string): FaultPlan => ({
+      id,
+      kind: def.name,
+      atMs: spec.at.ms,
+      durationMs: spec.duration?.ms,
+      description: def.describe(spec),
+      target: def.target(spec),
+      affectedServer: (servers) => def.affectedServer(spec, servers),
+      actsOnProcess: def.actsOnProcess?.(spec) ?? false,
+      canLoseWrites: def.canLoseWrites?.(spec) ?? false,
+      stdioServer: def.stdioServer?.(spec),
+      inject: (targets) => def.inject(spec, targets, id),
+    });
   return {
     name: def.name,
     network: def.network,
     check: def.check,
-    compiled: def.schema.transform(
-      (spec) =>
-        (id: string): FaultPlan => ({
-          id,
-          kind: def.name,
-          atMs: spec.at.ms,
-          durationMs: spec.duration?.ms,
-          description: def.describe(spec),
-          target: def.target(spec),
-          affectedServer: (servers) => def.affectedServer(spec, servers),
-          actsOnProcess: def.actsOnProcess?.(spec) ?? false,
-          canLoseWrites: def.canLoseWrites?.(spec) ?? false,
-          stdioServer: def.stdioServer?.(spec),
-          inject: (targets) => def.inject(spec, targets, id),
-        }),
-    ),
+    schema: def.schema,
+    compile: (spec) => (isOfKind(spec) ? compileSpec(spec) : undefined),
   } satisfies FaultKind;
 }
 

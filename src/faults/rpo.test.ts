@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Scenario } from "../contracts/plan.js";
-import { FaultSpec } from "./kinds/index.js";
+import { compileFault, FaultSpec } from "./kinds/index.js";
 import { parseThreshold } from "../contracts/units.js";
 import { parseMetric } from "../contracts/metric-names.js";
 import { censoringWarnings, describeLoss, measureLoss, type WriteLog } from "./rpo.js";
@@ -120,7 +120,7 @@ describe("memoryRecords", () => {
 describe("censoringWarnings", () => {
   const rpoSlo = (objective: string) => ({ id: `rpo${objective}`, title: "rpo", metricName: "rpo", metric: parseMetric("rpo")!, threshold: parseThreshold(objective)!, objectiveText: objective, scope: {}, source: { document: "t", lines: "1" } });
   // Faults as the scenario schema compiles them (src/faults/kinds).
-  const fault = (entry: Record<string, unknown>) => FaultSpec.parse(entry)("f1");
+  const fault = (entry: Record<string, unknown>) => compileFault(FaultSpec.parse(entry))("f1");
   const kill = (atMs: number) => fault({ kind: "process", target: "redis", action: "kill", at: `${atMs}ms`, duration: "1s" });
   const scenario = (o: { leadMs: number; warmupMs: number; atMs: number; objectives: string[] }): Pick<Scenario, "file" | "faults" | "slos" | "rpo" | "warmupMs"> => ({
     file: "x.yaml",

@@ -18,6 +18,8 @@ export const installWorkload = defineWorkloadKind({
       "No load: a cold install of every server of the scenario from its registry (npm, PyPI, the Go module proxy) into empty temp dirs and caches, one after another. The time includes the registry download, so it depends on the network; an install that fails (e.g. no network) is an environment error, not a failed SLO.",
     ),
   plainCalls: false,
+  // Each install takes what it takes (up to its limit).
+  window: false,
   crossCheck(_w, ctx) {
     ctx.servers.forEach((x, i) => x.custom && ctx.issue(["servers", i], "an install scenario installs catalog servers; a custom server has no registry package to install"));
   },

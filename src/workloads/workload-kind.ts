@@ -32,6 +32,8 @@ export interface WorkloadKindDefinition<T extends WorkloadSchema> {
    * themselves (k6, autocannon) can run.
    */
   plainCalls: boolean;
+  /** It runs in a measurement window, so the scenario needs duration or count (or a capacity search). Default true; an install has none. */
+  window?: boolean;
   /** Checks against the rest of the scenario once the whole file parsed (the servers it names exist, enough agents, ...). */
   crossCheck?(spec: z.output<T>, ctx: WorkloadContext): void;
   /**
@@ -42,27 +44,42 @@ export interface WorkloadKindDefinition<T extends WorkloadSchema> {
   plan(spec: z.output<T>): WorkloadPlan;
 }
 
-/** What a workload's schema compiles the file's entry to: its plan, and its cross-field checks. */
-export interface CompiledWorkload {
-  plan: WorkloadPlan;
-  crossCheck(ctx: WorkloadContext): void;
+/** A workload as its kind's schema parsed it: named by its `kind:`. */
+export interface WorkloadSpecBase {
+  kind: string;
 }
 
 export function defineWorkloadKind<T extends WorkloadSchema>(def: WorkloadKindDefinition<T>) {
+  // The schema's `kind` is the literal `def.name`, and the discriminated union parsed the value with the branch its
+  // `kind` named: a value of the union naming this kind is this kind's output.
+  const isOfKind = (spec: WorkloadSpecBase): spec is WorkloadSpecBase & z.output<T> => spec.kind === def.name;
   return {
     name: def.name,
     plainCalls: def.plainCalls,
+    window: def.window ?? true,
     check: def.check,
-    compiled: def.schema.transform((spec): CompiledWorkload => ({ plan: def.plan(spec), crossCheck: (ctx) => def.crossCheck?.(spec, ctx) })),
-  };
+    schema: def.schema,
+    crossCheck: (spec, ctx) => {
+      if (isOfKind(spec)) def.crossCheck?.(spec, ctx);
+    },
+    plan: (spec) => (isOfKind(spec) ? def.plan(spec) : undefined),
+  } satisfies WorkloadKind;
 }
 
-/** What the rest needs of a kind by name: its name, whether drivers can send its calls, its raw checks. */
+/**
+ * What the rest needs of a kind by name: its name, whether drivers can send its calls, its raw
+ * checks, its schema (a plain object schema: the scenario schema's checks after the workload still
+ * run when a value of it is out of bounds, as they would not behind a transform), and, on a value
+ * its schema parsed, its cross-field checks and its plan (undefined for a value of another kind).
+ */
 export interface WorkloadKind {
   readonly name: string;
   readonly plainCalls: boolean;
+  readonly window: boolean;
   readonly check: ((at: readonly PathPart[], facts: ScenarioFacts) => void) | undefined;
-  readonly compiled: z.ZodType<CompiledWorkload, unknown>;
+  readonly schema: WorkloadSchema;
+  crossCheck(spec: WorkloadSpecBase, ctx: WorkloadContext): void;
+  plan(spec: WorkloadSpecBase): WorkloadPlan | undefined;
 }
 
 /** Tools per server, in the order they were named. */

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { findKind, schemasOf } from "../../contracts/registry.js";
+import type { FaultPlan } from "../../contracts/plan.js";
 import type { FaultKind } from "../fault-kind.js";
 import { hopDownFault } from "./hop-down.js";
 import { processFault } from "./process.js";
@@ -13,8 +14,18 @@ import { toxicFault } from "./toxic.js";
 
 export const FAULT_KINDS = [toxicFault, hopDownFault, processFault, stdioFault] as const;
 
-/** A fault of the scenario file, compiled to the plan's FaultPlan given its id. */
-export const FaultSpec = z.union(schemasOf(FAULT_KINDS));
+/** A fault of the scenario file as written (compileFault makes it the plan's FaultPlan). */
+export const FaultSpec = z.union(schemasOf(FAULT_KINDS, "schema"));
+export type FaultSpec = z.output<typeof FaultSpec>;
+
+/** A fault the schema parsed, compiled by its kind to the plan's FaultPlan given its id. */
+export function compileFault(spec: FaultSpec): (id: string) => FaultPlan {
+  for (const kind of FAULT_KINDS) {
+    const compiled = kind.compile(spec);
+    if (compiled) return compiled;
+  }
+  throw new Error(`no fault kind "${spec.kind}" in the registry, though the schema parsed it`);
+}
 
 /** The kind a fault of the file names (`kind:` as written), or undefined. */
 export function faultKind(name: unknown): FaultKind | undefined {
