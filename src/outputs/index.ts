@@ -10,6 +10,7 @@ import { renderJunit } from "./junit.js";
 import { defineOutput, type OutputKind } from "./output-kind.js";
 import { resultsJsonOutput } from "./results-json.js";
 import { renderSummaryMarkdown } from "./summary-md.js";
+import { verdictsCsvOutput } from "./verdicts-csv.js";
 
 /** results.json first: it is the source of truth, so if rendering a derived output fails the record is already on disk. */
 export const OUTPUTS: readonly OutputKind[] = [
@@ -17,4 +18,5 @@ export const OUTPUTS: readonly OutputKind[] = [
   defineOutput({ file: "junit.xml", render: renderJunit }),
   defineOutput({ file: "summary.md", render: renderSummaryMarkdown }),
   defineOutput({ file: "report.html", render: renderHtmlReport }),
+  verdictsCsvOutput,
 ];
