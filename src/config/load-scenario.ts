@@ -227,7 +227,7 @@ function timingProblems(loc: Located, raw: unknown): string[] {
  * when nothing is wrong; the plan's own stops for what the checks here already reported are not
  * said twice.
  */
-function validateObject(loc: Located, raw: unknown, profile: string): { value?: Scenario; problems: string[] } {
+function validateObject(loc: Located, raw: unknown, profile: string, reportedBefore: readonly string[]): { value?: Scenario; problems: string[] } {
   const plan = scenarioPlan({
     file: loc.file,
     profile,
@@ -238,7 +238,8 @@ function validateObject(loc: Located, raw: unknown, profile: string): { value?: 
   const problems = flattenIssues(issues).map((i) => problem(loc, i.path, i.message));
   problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...timingProblems(loc, raw));
   problems.sort((a, b) => lineNumber(a) - lineNumber(b));
-  if (!parsed.success && problems.length === 0) throw new HarnessError("internal", `${printable(loc.file)}: the scenario compiled to no plan, and no check says why`, { details: parsed.error.issues.map((i) => i.message) });
+  // A preset that could not be resolved is reported before the schema runs (resolvePresets), and stops the plan.
+  if (!parsed.success && problems.length === 0 && reportedBefore.length === 0) throw new HarnessError("internal", `${printable(loc.file)}: the scenario compiled to no plan, and no check says why`, { details: parsed.error.issues.map((i) => i.message) });
   return parsed.success && problems.length === 0 ? { value: parsed.data, problems } : { problems };
 }
 
@@ -252,7 +253,7 @@ async function readLocated(file: string): Promise<Located | { problems: string[]
  */
 async function checkScenario(loc: Located, raw: unknown, profile: string): Promise<{ value?: Scenario; problems: string[] }> {
   const presetProblems = await resolvePresets(loc, raw);
-  const checked = validateObject(loc, raw, profile);
+  const checked = validateObject(loc, raw, profile, presetProblems);
   if (presetProblems.length === 0) return checked;
   return { problems: [...presetProblems, ...checked.problems].sort((a, b) => lineNumber(a) - lineNumber(b)) };
 }
