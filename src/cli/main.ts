@@ -7,7 +7,7 @@ import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { loadAll, validateScenarioFile } from "../config/load-scenario.js";
-import { censoringWarningsOfFile } from "../faults/rpo-check.js";
+import { censoringWarningsOfFile } from "../config/rpo-check.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";

@@ -36,7 +36,7 @@ import type { Client as AutocannonClient, Instance as AutocannonInstance, Result
 import type { FailureKind, Outcome } from "../results/types.js";
 import { AGENT_HEADER } from "../stack/http-bridge.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
-import { compileTemplate, type CompiledValue } from "../workloads/template.js";
+import { compileTemplate, type CompiledValue } from "../util/template.js";
 import type { DriverPhase, LoadDriver } from "./driver.js";
 import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
 import { MAX_PHASE_MS } from "./sdk-driver.js";

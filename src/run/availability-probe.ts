@@ -22,7 +22,7 @@ import type { ProbeSeries } from "../results/types.js";
 import type { ProbeCount } from "../window/measurements.js";
 import { seededRng } from "../util/random.js";
 import { sleep } from "../util/sleep.js";
-import { compileTemplate } from "../workloads/template.js";
+import { compileTemplate } from "../util/template.js";
 import { AVAILABILITY_PROBE_AGENT } from "../contracts/sessions.js";
 import type { SessionPool } from "./session-pool.js";
 

@@ -4,7 +4,7 @@ import { MixEntry } from "../contracts/scenario-fields.js";
 import type { MixCall } from "../contracts/plan.js";
 import type { PreparedWorkload, WorkloadEnv } from "../contracts/workload-env.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
-import { compileTemplate } from "./template.js";
+import { compileTemplate } from "../util/template.js";
 import { toolsByServer, defineWorkloadKind } from "./workload-kind.js";
 
 export function prepareMix(mix: readonly MixCall[], env: WorkloadEnv): PreparedWorkload {
