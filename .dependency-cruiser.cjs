@@ -25,7 +25,7 @@ const { join } = require("node:path");
  */
 const LAYERS = [
   { paths: ["util/", "errors.ts", "project-root.ts"], why: "leaf helpers: loopback, PATH lookup, waitFor, the error class" },
-  { paths: ["contracts/", "results/", "metrics/"], why: "contracts: the plan, a server definition, launch specs, the run record's types, histograms" },
+  { paths: ["contracts/", "results/", "metrics/"], why: "contracts: the plan, a server definition, failure kinds, the frame filter, the run record's types, histograms" },
   { paths: ["slo/", "catalog/", "telemetry/"], why: "what is promised (SLO catalog, evaluation), what is served (server catalog), how calls are traced" },
   { paths: ["stack/"], why: "processes, sessions, transports, the resource registry: starting one thing and disposing of it" },
   { paths: ["standins/"], why: "stand-ins of SaaS APIs, started on the stack's pieces" },
