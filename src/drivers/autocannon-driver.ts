@@ -34,7 +34,7 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 import type { Client as AutocannonClient, Instance as AutocannonInstance, Result as AutocannonResult } from "autocannon";
 import type { FailureKind, Outcome } from "../results/types.js";
-import { AGENT_HEADER } from "../stack/http-bridge.js";
+import { AGENT_HEADER } from "../stack/http-endpoint.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
 import { compileTemplate, type CompiledValue } from "../util/template.js";
 import type { DriverPhase, LoadDriver } from "./driver.js";

@@ -29,7 +29,7 @@ import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
 import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
 import type { LoadDriver } from "./driver.js";
-import { classifyCallError } from "./failure-kind.js";
+import { classifyCallError } from "../contracts/failure-kind.js";
 import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
 
 export interface Agent {

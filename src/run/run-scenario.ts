@@ -29,7 +29,7 @@ import { generatorLimit } from "../drivers/generator-health.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { formatMs } from "../contracts/units.js";
-import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
+import type { RunInstrumentation } from "../monitoring/run-instrumentation.js";
 import type { SpanHandle } from "../telemetry/telemetry.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
 import { runInstallMode } from "../install/run-install-scenario.js";

@@ -24,7 +24,7 @@ import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
 import { reapLeftovers } from "./reap-leftovers.js";
-import { instrumentRun } from "../telemetry/run-instrumentation.js";
+import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
 

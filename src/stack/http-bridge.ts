@@ -56,29 +56,12 @@ import { StopWaiting, WaitTimeoutError, waitFor } from "../util/wait-for.js";
 import type { StartedToxiproxy } from "./started.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
+import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 
-/** Header the harness's client sends on initialize: the agent id, for the child's name and {{agent}}. */
-export const AGENT_HEADER = "x-mcp-slo-agent";
-
 const LOOPBACK_PRELOAD = fileURLToPath(new URL("./loopback-only.cjs", import.meta.url));
-
-/** Where a server answers MCP over Streamable HTTP, and which process serves a given session. */
-export interface HttpEndpoint {
-  readonly server: string;
-  readonly kind: "bridge" | "native";
-  /** The URL clients use: through Toxiproxy's `client->${server}` hop when proxied. */
-  url: string;
-  /** The endpoint itself, 127.0.0.1, not proxied. */
-  readonly directUrl: string;
-  /** The process behind an MCP session: its own child (bridge) or the shared server (native). */
-  processFor(sessionId: string): ManagedProcess | undefined;
-  /** A native server that died (a fault) is started again on the same port; a no-op for the bridge. */
-  ensureRunning(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];

@@ -18,7 +18,7 @@ import { describeLaunch, registerHandedValues } from "./handed-values.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { FrameFilter } from "../contracts/frame-filter.js";
-import { AGENT_HEADER, type HttpEndpoint } from "./http-bridge.js";
+import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 
 export interface StackEndpoints {
   redis?: { url: string };

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ServerDefinition } from "../contracts/server-definition.js";
-import { classifyCallError } from "../drivers/failure-kind.js";
+import { classifyCallError } from "../contracts/failure-kind.js";
 import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { findProcessesOfRun } from "./leftovers.js";
 import { startSession, type McpSession } from "./mcp-session.js";

@@ -15,7 +15,7 @@
  * parsed or breaks the JSON-RPC schema was an answer: when it names a request
  * in flight (its "id"), or exactly one request is in flight, that request is
  * ended at once with a JSON-RPC error marked UNPARSEABLE_ANSWER, which the
- * driver counts as a protocol error (src/drivers/failure-kind.ts). Any other
+ * driver counts as a protocol error (src/contracts/failure-kind.ts). Any other
  * line (a server logging to stdout, which MCP forbids) is reported and skipped.
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -23,7 +23,7 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE, deserializeMessage, serializeMessage } f
 import { truncateFrame, type FrameFilter } from "../contracts/frame-filter.js";
 import { ErrorCode, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ManagedProcess } from "./managed-process.js";
-import { UNPARSEABLE_ANSWER } from "../drivers/failure-kind.js";
+import { UNPARSEABLE_ANSWER } from "../contracts/failure-kind.js";
 
 type RequestId = string | number;
 

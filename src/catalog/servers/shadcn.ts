@@ -7,7 +7,25 @@
  * stand-in tokens are refused by the real APIs, so a misrouted call fails loudly.
  */
 import type { ServerDefinition } from "../../contracts/server-definition.js";
-import { SHADCN_PROJECT_FILES } from "../../standins/apis/shadcn.js";
+
+/** components.json for the server's working directory: a Vite + Tailwind v4 project, new-york style. */
+export const SHADCN_COMPONENTS_JSON = `${JSON.stringify(
+  {
+    $schema: "https://ui.shadcn.com/schema.json",
+    style: "new-york",
+    rsc: false,
+    tsx: true,
+    tailwind: { config: "", css: "src/index.css", baseColor: "neutral", cssVariables: true, prefix: "" },
+    iconLibrary: "lucide",
+    aliases: { components: "@/components", utils: "@/lib/utils", ui: "@/components/ui", lib: "@/lib", hooks: "@/hooks" },
+    registries: {},
+  },
+  null,
+  2,
+)}\n`;
+
+/** Files the shadcn MCP server needs in its working directory, by path relative to it. */
+export const SHADCN_PROJECT_FILES: Record<string, string> = { "components.json": SHADCN_COMPONENTS_JSON };
 
 export const shadcnServer: ServerDefinition = {
   name: "shadcn",
