@@ -50,7 +50,9 @@ describe("mcp-slo bridge", () => {
     let stdout = "";
     run.child.stdout!.on("data", (s: string) => (stdout += s));
     try {
-      const [, url, runId] = await waitFor(() => stdout.match(SERVING) ?? undefined, { what: "the bridge's serving line", timeoutMs: 60_000, intervalMs: 200 });
+      // The banner is two lines, written one after the other: a test that reads the second must not
+      // look before it has arrived.
+      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), { what: "the bridge's serving and hosts lines", timeoutMs: 60_000, intervalMs: 200 });
       await use(url!, runId!, () => stdout);
       run.child.kill("SIGINT");
       const result = await run.done;
@@ -105,7 +107,9 @@ describe("mcp-slo bridge", () => {
     let stdout = "";
     run.child.stdout!.on("data", (s: string) => (stdout += s));
     try {
-      const [, url, runId] = await waitFor(() => stdout.match(SERVING) ?? undefined, { what: "the bridge's serving line", timeoutMs: 60_000, intervalMs: 200 });
+      // The banner is two lines, written one after the other: a test that reads the second must not
+      // look before it has arrived.
+      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), { what: "the bridge's serving and hosts lines", timeoutMs: 60_000, intervalMs: 200 });
       const client = new Client({ name: "bridge-e2e", version: "1" });
       await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
       let out: T;

@@ -46,6 +46,11 @@ async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void>
         }
         const cmd = cmdline.split("\0").filter(Boolean).join(" ");
         if (cmd === "") return;
+        // Between fork() and exec() a child still shows its parent's command line and environment
+        // (seen: the harness's own, tokens included, under a child's pid). Not what it will run
+        // with: look again at the next scan, once it has exec'd.
+        const parentCmdline = await readFile(`/proc/${parents.get(pid)}/cmdline`, "utf8").catch(() => undefined);
+        if (parentCmdline === cmdline) return;
         seen.set(pid, { pid, cmd, env, raw });
       } catch {
         // gone while we looked
