@@ -513,7 +513,10 @@ function mcpCall(data) {
     tags: Object.assign({ mcp_method: "tools/call" }, tags),
   });
   const t = res.timings;
-  const ms = t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting + t.receiving;
+  // From asking for a connection to the answer's last byte. k6's `blocked` (getConn to gotConn,
+  // lib/netext/httpext/tracer.go in k6 v1.4.2) already holds a new connection's connecting and TLS
+  // handshake: adding them again made a VU's first call longer than it was, and so start before it did.
+  const ms = t.blocked + t.sending + t.waiting + t.receiving;
   if (res.error_code === REQUEST_TIMEOUT_CODE) {
     record(tags, "timeout", CALL_TIMEOUT_MS, `no answer within ${CALL_TIMEOUT_MS} ms`);
     return;
