@@ -36,6 +36,9 @@
 //   mcp_calls          Counter: calls, by outcome ok | error | timeout
 //   checks             Rate: the call was ok
 //   mcp_sessions       Counter: sessions opened, tagged with the session id (so they can be ended)
+//   mcp_start_gate     Counter (the harness only): one point, added by setup() the moment the start
+//                      gate answered; its time is k6's own time of the window's t0, so the harness
+//                      maps every point's time from it without crossing clocks
 import http from "k6/http";
 import { check, sleep } from "k6";
 import exec from "k6/execution";
@@ -85,6 +88,7 @@ export const options = {
 const callDuration = new Trend("mcp_call_duration", true);
 const calls = new Counter("mcp_calls");
 const sessionsOpened = new Counter("mcp_sessions");
+const startGatePassed = new Counter("mcp_start_gate");
 
 // ---- randomness and argument templates (the harness's placeholders, src/workloads/template.ts) ----
 
@@ -456,6 +460,9 @@ function waitAtStartGate() {
   if (!gate) return;
   const res = http.get(gate, { timeout: "1h", tags: { mcp_method: "start-gate" } });
   if (res.status !== 200) throw new Error(`the harness did not open its measurement window (start gate: ${res.error || `HTTP ${res.status}`})`);
+  // Right after the answer, before any VU starts: this point's time is when the load may begin, on
+  // the same (k6's) clock as every call's point, which the harness maps onto its own from here.
+  startGatePassed.add(1);
 }
 
 /** Ends the sessions setup() opened (k6 has no per-VU teardown; the harness ends the others). */

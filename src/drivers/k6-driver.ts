@@ -21,8 +21,9 @@
  *
  * k6 writes every metric point to a JSON-lines file in a run temp dir; after it exits, the file is
  * streamed and every MCP call (`mcp_call_duration` points) becomes a recorder sample. A point's
- * time is when the call ended (wall clock); it is mapped onto the performance.now() clock t0 is on
- * with the offset taken when k6 started, and the start is the end minus the call's latency.
+ * time is when the call ended, on k6's clock (wall clock, ns); the start is the end minus the
+ * call's latency. The script adds one `mcp_start_gate` point the moment the gate answered, so a
+ * time is mapped onto the performance.now() clock from there, without crossing clocks (k6TimeMapping).
  */
 import { createReadStream, existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -32,6 +33,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
+import type { Phase } from "../contracts/workload-env.js";
+import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ExitInfo, type ManagedProcess } from "../stack/managed-process.js";
@@ -196,7 +199,7 @@ export function parseK6Time(text: string): number {
   return whole + frac;
 }
 
-interface Tallies {
+export interface K6Tallies {
   iterations: number;
   dropped: number;
   sessions: { server: string; id: string }[];
@@ -204,22 +207,68 @@ interface Tallies {
   lastEnd: number | undefined;
 }
 
-/** Streams k6's JSON output into the recorder. */
-async function ingest(file: string, ctx: DriverPhase, wallToPerf: number): Promise<Tallies> {
-  const t: Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
+/** The metric the script adds one point to when its start gate answered (scenarios/k6/mcp-streamable-http.js). */
+const GATE_METRIC = "mcp_start_gate";
+
+function pointOf(line: string): K6Point | undefined {
+  try {
+    const p = JSON.parse(line) as K6Point;
+    return p.type === "Point" && p.data ? p : undefined;
+  } catch {
+    return undefined; // a line cut short by a kill
+  }
+}
+
+/**
+ * k6's time (wall clock, ms, sub-ms kept) of passing the start gate: its `mcp_start_gate` point;
+ * undefined when the file has none. setup()'s samples reach the file before any VU's, so in
+ * practice this reads the first lines only (correctness does not depend on it: the whole file is
+ * searched).
+ */
+export async function k6GateTime(file: string): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
+  const input = createReadStream(file, { encoding: "utf8" });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (!line.includes(`"${GATE_METRIC}"`)) continue;
+      const p = pointOf(line);
+      if (p?.metric === GATE_METRIC) return parseK6Time(p.data!.time);
+    }
+    return undefined;
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+/**
+ * k6's clock (its points' times) onto performance.now(), the clock t0 is on.
+ * With the gate point: `gateOpenedAt + (k6Time - gateTime)`. Both differences are taken on k6's
+ * clock, so no cross-clock error remains; the one error left is the gate answer's own latency
+ * (loopback, a fraction of a ms), by which every call is placed early, never before the gate
+ * opened (>= t0: a call starts after k6 passed the gate). gateOpenedAt is when run() answered the
+ * gate, t0 or just after it (after faults due at 0 s were injected).
+ * Without the point (k6 stopped before its gate opened, or a script without it), the fallback is
+ * the wall-clock offset taken when k6 started, `Date.now() - performance.now()`: Date.now() is
+ * whole milliseconds, so a time may be mapped up to 1 ms off (a first call, before t0).
+ */
+export function k6TimeMapping(gateTime: number | undefined, gateOpenedAt: number, wallToPerf: number): (k6Ms: number) => number {
+  if (gateTime === undefined) return (k6Ms) => k6Ms - wallToPerf;
+  return (k6Ms) => gateOpenedAt + (k6Ms - gateTime);
+}
+
+/** Streams k6's JSON output into the recorder, its times mapped with `toPerf` (k6TimeMapping). */
+export async function ingestK6Points(file: string, ctx: { phase: Phase; recorder: Pick<Recorder, "record"> }, toPerf: (k6Ms: number) => number): Promise<K6Tallies> {
+  const t: K6Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
   if (!existsSync(file)) return t;
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   for await (const line of lines) {
     // Most points are k6's own http_* metrics: skip them without parsing.
     const wanted = line.includes('"mcp_call_duration"') || line.includes('"iterations"') || line.includes('"dropped_iterations"') || line.includes('"mcp_sessions"');
     if (!wanted) continue;
-    let p: K6Point;
-    try {
-      p = JSON.parse(line) as K6Point;
-    } catch {
-      continue; // a line cut short by a kill
-    }
-    if (p.type !== "Point" || !p.data) continue;
+    const p = pointOf(line);
+    if (!p?.data) continue;
     const tags = p.data.tags ?? {};
     switch (p.metric) {
       case "iterations":
@@ -234,7 +283,7 @@ async function ingest(file: string, ctx: DriverPhase, wallToPerf: number): Promi
       case "mcp_call_duration": {
         const outcome = tags.outcome as Outcome;
         if (!tags.server || !tags.tool || !OUTCOMES.has(outcome)) break;
-        const endedAt = parseK6Time(p.data.time) - wallToPerf;
+        const endedAt = toPerf(parseK6Time(p.data.time));
         const startedAt = endedAt - Math.max(0, p.data.value);
         if (t.lastEnd === undefined || endedAt > t.lastEnd) t.lastEnd = endedAt;
         ctx.recorder.record({
@@ -270,7 +319,7 @@ export function k6FailureKind(mcpError: string | undefined): FailureKind {
 }
 
 /** Ends the MCP sessions k6's VUs opened (k6 has no per-VU teardown): the bridge then stops their children. */
-async function endSessions(sessions: Tallies["sessions"], urls: ReadonlyMap<string, string>): Promise<void> {
+async function endSessions(sessions: K6Tallies["sessions"], urls: ReadonlyMap<string, string>): Promise<void> {
   await Promise.allSettled(
     sessions.map(async ({ server, id }) => {
       const url = urls.get(server);
@@ -376,7 +425,7 @@ export const k6Driver: LoadDriver = {
     const args = k6RunArgs(out, k6TestId(ctx.runId, ctx.phase));
     const gate = await openStartGate(ctx.registry);
 
-    // Wall clock -> performance.now(), taken now: both clocks barely drift apart within a phase.
+    // Wall clock -> performance.now(), taken now: the fallback of k6TimeMapping, for a run without its gate point.
     const wallToPerf = Date.now() - performance.now();
     const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, MCP_SLO_START_GATE: gate.url, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
     const generator = watchProcess(proc.pid);
@@ -417,6 +466,8 @@ async function runK6(o: {
 }): Promise<PhaseResult> {
   const { ctx, proc, out, wallToPerf, t0 } = o;
   const stats: PhaseResult = emptyPhaseStats();
+  // Taken before the gate answers: k6 passes it after this instant, never before.
+  const gateOpenedAt = performance.now();
   o.gate.open();
   const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
   const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
@@ -436,7 +487,7 @@ async function runK6(o: {
   if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
     throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, { details: proc.stderrTail(20) });
   }
-  const tallies = await ingest(out, ctx, wallToPerf);
+  const tallies = await ingestK6Points(out, ctx, k6TimeMapping(await k6GateTime(out), gateOpenedAt, wallToPerf));
   // The load ended with its last call, not when its points were read back.
   if (tallies.lastEnd !== undefined) {
     stats.loadEndedAt = tallies.lastEnd;
