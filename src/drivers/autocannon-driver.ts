@@ -285,6 +285,10 @@ export const autocannonDriver: LoadDriver = {
     if (limitMs <= 0 || (ctx.count !== undefined && ctx.count <= 0) || signal.aborted) return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
     const shares = planShares(ctx);
     const timeoutMs = s.callTimeoutMs;
+    // autocannon's module is loaded here, not at t0: loading it (and the WebAssembly of its
+    // histograms, compiled synchronously) takes 0.1 s, seconds on a loaded machine, during which
+    // no call would be sent.
+    autocannon();
 
     // One MCP session per connection, all opened before any load starts.
     const sessions: RawSession[] = [];
