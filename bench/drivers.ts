@@ -16,10 +16,14 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findServer, packageVersion, type ServerDefinition } from "../src/catalog/servers.js";
-import { loadScenario, type Scenario } from "../src/config/load-scenario.js";
-import { loadExternalDriver, type ExternalDriver } from "../src/drivers/external.js";
-import { CallContext, runPhase, type PhaseStats } from "../src/drivers/sdk-driver.js";
+import { findServer, packageVersion } from "../src/catalog/servers.js";
+import type { ServerDefinition } from "../src/contracts/server-definition.js";
+import { loadScenario } from "../src/config/load-scenario.js";
+import type { Scenario } from "../src/contracts/plan.js";
+import { driverNamed } from "../src/drivers/index.js";
+import type { LoadDriver } from "../src/drivers/driver.js";
+import type { PhaseStats } from "../src/drivers/generator-health.js";
+import { CallContext, runPhase } from "../src/drivers/sdk-driver.js";
 import { newHistogram, percentileMs, type Histogram } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
 import { localProvider } from "../src/providers/local.js";
@@ -88,8 +92,12 @@ async function main(): Promise<void> {
       for (let agent = 0; agent < CONCURRENCY; agent++) sessions.push(await startSession({ def, agent, endpoints, registry, timeoutMs: 30_000 }));
       const agents = sessions.map((s, id) => ({ id, sessions: new Map([[SERVER, s]]) }));
 
-      const phaseOf = (recorder: Recorder, scenario: Scenario, driver: ExternalDriver) =>
-        driver.runPhase({ scenario, phase: "measure", durationMs: ROUND_MS, count: undefined, urls: new Map([[SERVER, url]]), recorder, registry, runId, signal: new AbortController().signal });
+      const phaseOf = async (recorder: Recorder, scenario: Scenario, driver: LoadDriver) => {
+        // The drivers that send calls themselves never use the prepared workload: one that would fail loudly.
+        const workload = { workers: 0, operation: () => Promise.reject(new Error("not the sdk driver")) };
+        const ready = await driver.prepare({ scenario, phase: "measure", durationMs: ROUND_MS, count: undefined, load: scenario.load, recorder, workload, urls: new Map([[SERVER, url]]), registry, runId, signal: new AbortController().signal });
+        return ready.run(performance.now());
+      };
       const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
         const calls = new CallContext(recorder, agents, scenario.callTimeoutMs);
         calls.phase = "measure";
@@ -106,7 +114,7 @@ async function main(): Promise<void> {
       const drivers = new Map<DriverName, ((r: Recorder, s: Scenario) => Promise<PhaseStats>) | undefined>();
       drivers.set("harness", sdkPhase);
       for (const name of ["k6", "autocannon"] as const) {
-        const d = await loadExternalDriver(name);
+        const d = driverNamed(name);
         drivers.set(name, (r, s) => phaseOf(r, s, d));
       }
       const tallies = new Map<DriverName, Tally>([...drivers.keys()].map((n) => [n, { ok: 0, failed: 0, ms: 0, closed: newHistogram(), open: newHistogram(), offered: 0, lateOrDropped: 0, note: undefined }]));

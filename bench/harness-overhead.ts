@@ -12,7 +12,8 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { findServer, packageVersion, type ServerDefinition } from "../src/catalog/servers.js";
+import { findServer, packageVersion } from "../src/catalog/servers.js";
+import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { CallContext } from "../src/drivers/sdk-driver.js";
 import { newHistogram, percentileMs, recordMs } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";

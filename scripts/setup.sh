@@ -119,7 +119,7 @@ go_tool k6 go.k6.io/k6 v1.4.2 k6 1.24
 go_tool github-mcp-server github.com/github/github-mcp-server/cmd/github-mcp-server v1.9.0 github-mcp-server 1.25
 
 # --- Python tools from PyPI ----------------------------------------------------------------------
-# Redis's official MCP server (catalog "redis-official", src/catalog/redis-official.ts) is a PyPI
+# Redis's official MCP server (catalog "redis-official", src/catalog/servers/redis-official.ts) is a PyPI
 # package. It gets a virtualenv of its own under .tools, pinned, so it neither needs nor touches the
 # machine's site-packages; the marker file says which version the venv holds (like go_tool's).
 redis_mcp_version=0.5.1

@@ -16,9 +16,11 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SERVER_CATALOG, serverVersion, type ServerDefinition } from "../src/catalog/servers.js";
+import { SERVER_CATALOG, serverVersion } from "../src/catalog/servers.js";
+import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { localProvider } from "../src/providers/local.js";
 import type { Stack } from "../src/providers/provider.js";
+import { RunRecord as RunRecordSchema } from "../src/results/schema.js";
 import type { RunRecord } from "../src/results/types.js";
 import { startSession, writeServerFiles } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
@@ -36,6 +38,8 @@ const GUARD: CliOptions = { timeoutMs: 150_000 };
 afterEach(removeOutDirs);
 
 function expectWellFormedRecord(record: RunRecord): void {
+  // The record as written is one by the run record's schema (src/results/schema.ts, results.schema.json): every problem at once.
+  expect(RunRecordSchema.safeParse(record).error?.issues ?? []).toEqual([]);
   expect(record.schemaVersion).toBe(1);
   expect(record.runId).toMatch(/^[A-Za-z0-9._-]+$/);
   for (const scenario of record.scenarios) {
@@ -103,6 +107,7 @@ describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => 
     const xml = await readFile(path.join(out, "junit.xml"), "utf8");
     expect(junitCases(xml).find((c) => c.name.startsWith("generous:"))).toBeDefined();
     expect(xml).not.toMatch(/<failure\b/);
+    expect(await readFile(path.join(out, "verdicts.csv"), "utf8")).toMatch(/^scenario,variant,id,metric,objective,measured,unit,samples,verdict,reason,source\r\ne2e-generous,,generous,/);
   });
 });
 

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { redisOfficialExecutable, redisOfficialServer, redisOfficialVersion } from "../src/catalog/redis-official.js";
+import { redisOfficialExecutable, redisOfficialServer, redisOfficialVersion } from "../src/catalog/servers/redis-official.js";
 import { startSession } from "../src/stack/mcp-session.js";
 import { startRedis } from "../src/stack/local/redis.js";
 import { registriesPerTest } from "../src/testing/registry.js";

@@ -12,6 +12,8 @@
 //   MCP_SLO_THRESHOLDS       k6 thresholds mirroring the scenario's SLOs (optional)
 //   MCP_SLO_THINK_TIME_MS    closed model: pause after each call (default 0)
 //   MCP_SLO_RUN_ID, MCP_SLO_SEED, MCP_SLO_SANDBOX   for {{run}}, the random choices, {{sandbox}}
+//   MCP_SLO_START_GATE       (the harness only) a URL setup() waits at, once the sessions are open,
+//                            until the harness answers it: the moment its measurement window opens
 //
 // Each VU is one agent: setup() opens one MCP session per agent to each server of the mix
 // (initialize, then notifications/initialized) before the clock starts, and each iteration sends
@@ -34,6 +36,9 @@
 //   mcp_calls          Counter: calls, by outcome ok | error | timeout
 //   checks             Rate: the call was ok
 //   mcp_sessions       Counter: sessions opened, tagged with the session id (so they can be ended)
+//   mcp_start_gate     Counter (the harness only): one point, added by setup() the moment the start
+//                      gate answered; its time is k6's own time of the window's t0, so the harness
+//                      maps every point's time from it without crossing clocks
 import http from "k6/http";
 import { check, sleep } from "k6";
 import exec from "k6/execution";
@@ -71,7 +76,9 @@ export const options = {
   thresholds: envJson("MCP_SLO_THRESHOLDS", {}),
   // Sub-millisecond latencies matter (Redis through MCP is ~1 ms): keep the summary precise.
   summaryTrendStats: ["avg", "min", "med", "p(95)", "p(99)", "max"],
-  setupTimeout: "120s",
+  // Behind the harness's start gate, setup() also waits for the harness's t0 (its steady-state check
+  // before the window): the harness bounds that wait itself, and stops k6 if it gives up.
+  setupTimeout: __ENV.MCP_SLO_START_GATE ? "1h" : "120s",
   // setup() opens every agent's sessions with http.batch: all at once, not 6 per host.
   batch: 100,
   batchPerHost: 100,
@@ -81,6 +88,7 @@ export const options = {
 const callDuration = new Trend("mcp_call_duration", true);
 const calls = new Counter("mcp_calls");
 const sessionsOpened = new Counter("mcp_sessions");
+const startGatePassed = new Counter("mcp_start_gate");
 
 // ---- randomness and argument templates (the harness's placeholders, src/workloads/template.ts) ----
 
@@ -437,7 +445,24 @@ export function setup() {
   const mine = segmentVuIds(options.executionSegment, options.executionSegmentSequence, exec.instance.vusInitialized)
     .map((id) => id - 1)
     .filter((agent) => agent < n);
-  return { agents: n, sessions: openSessions(mine) };
+  const data = { agents: n, sessions: openSessions(mine) };
+  waitAtStartGate();
+  return data;
+}
+
+/**
+ * Run by the harness, k6 waits here with every session open until the harness opens its measurement
+ * window: the load starts at the harness's t0, the one its fault timeline runs on, and k6's own
+ * start-up is never part of the window.
+ */
+function waitAtStartGate() {
+  const gate = __ENV.MCP_SLO_START_GATE;
+  if (!gate) return;
+  const res = http.get(gate, { timeout: "1h", tags: { mcp_method: "start-gate" } });
+  if (res.status !== 200) throw new Error(`the harness did not open its measurement window (start gate: ${res.error || `HTTP ${res.status}`})`);
+  // Right after the answer, before any VU starts: this point's time is when the load may begin, on
+  // the same (k6's) clock as every call's point, which the harness maps onto its own from here.
+  startGatePassed.add(1);
 }
 
 /** Ends the sessions setup() opened (k6 has no per-VU teardown; the harness ends the others). */
@@ -495,7 +520,10 @@ function mcpCall(data) {
     tags: Object.assign({ mcp_method: "tools/call" }, tags),
   });
   const t = res.timings;
-  const ms = t.blocked + t.connecting + t.tls_handshaking + t.sending + t.waiting + t.receiving;
+  // From asking for a connection to the answer's last byte. k6's `blocked` (getConn to gotConn,
+  // lib/netext/httpext/tracer.go in k6 v1.4.2) already holds a new connection's connecting and TLS
+  // handshake: adding them again made a VU's first call longer than it was, and so start before it did.
+  const ms = t.blocked + t.sending + t.waiting + t.receiving;
   if (res.error_code === REQUEST_TIMEOUT_CODE) {
     record(tags, "timeout", CALL_TIMEOUT_MS, `no answer within ${CALL_TIMEOUT_MS} ms`);
     return;

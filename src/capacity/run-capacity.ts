@@ -6,15 +6,19 @@
  * first step also carries the scenario's warm-up), then the step's window,
  * judged with the same evaluateSlos as any scenario.
  */
-import type { Scenario } from "../config/load-scenario.js";
-import { CallContext, runPhase, type Agent } from "../drivers/sdk-driver.js";
+import type { Scenario } from "../contracts/plan.js";
+import { CallContext, type Agent } from "../drivers/sdk-driver.js";
+import type { DriverPhase } from "../drivers/driver.js";
+import { driverNamed } from "../drivers/index.js";
 import { percentileMs } from "../metrics/histogram.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { CacheSummary, CoordinationSummary, ErrorSummary, LatencySummary, LoadSummary, ScenarioResult, TimelinePoint } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
-import { recorderMeasurements } from "../run/measurements.js";
+import { recorderMeasurements } from "../window/measurements.js";
 import type { CallHooks } from "../telemetry/call-hooks.js";
-import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
+import type { WorkloadEnv } from "../contracts/workload-env.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 import { generatorLimitOf, searchCapacity, type StepMeasurement } from "./search.js";
 
 interface CapacityStepData extends StepMeasurement {
@@ -31,12 +35,12 @@ export interface CapacityRunOptions {
   base: ScenarioResult;
   agents: readonly Agent[];
   runId: string;
+  registry: ResourceRegistry;
   signal: AbortSignal;
   say: (line: string) => void;
   sandbox: string;
   redisInfo?: WorkloadEnv["redisInfo"];
   hooks?: CallHooks;
-  prepareWorkload: (s: Scenario, env: WorkloadEnv) => PreparedWorkload;
 }
 
 /** Fills `base` (load, latency, timeline, errors, slos, capacity) from the search. */
@@ -45,13 +49,15 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
   const plan = s.capacity!;
   if (s.load.model !== "open") throw new Error("a capacity search needs the open model");
   const maxInFlight = s.load.maxInFlight;
+  // The scenario's driver, which the loader checked can search (src/drivers: capacitySearch).
+  const driver = driverNamed(s.driver);
   const runStep = async (rate: number, index: number): Promise<CapacityStepData> => {
     const settleMs = plan.settleMs + (index === 0 ? s.warmupMs : 0);
     const recorder = new Recorder({ plannedMeasureMs: plan.stepDurationMs, warmupMs: settleMs, now: performance.now() });
     const calls = new CallContext(recorder, o.agents, s.callTimeoutMs, { backoff: false });
     calls.signal = o.signal;
     if (o.hooks) calls.hooks = o.hooks;
-    const workload = o.prepareWorkload(s, {
+    const workload = s.workload.prepare({
       calls,
       runId: `${o.runId}-c${index}`,
       seed: s.seed + index,
@@ -60,15 +66,17 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       ...(o.redisInfo && { redisInfo: o.redisInfo }),
     });
     const load = { model: "open" as const, rate, maxInFlight };
+    const phase = (name: DriverPhase["phase"], durationMs: number): DriverPhase => ({ scenario: s, phase: name, durationMs, count: undefined, load, recorder, workload, urls: new Map(), registry: o.registry, runId: o.runId, signal: o.signal });
     if (settleMs > 0 && !o.signal.aborted) {
       calls.phase = "warmup";
-      await runPhase({ load, workers: workload.workers, operation: workload.operation, durationMs: settleMs, count: undefined, signal: o.signal });
+      await unjudgedLoad(driver, phase("warmup", settleMs));
     }
     await workload.beforeMeasure?.();
-    calls.phase = "measure";
-    recorder.startMeasuring(performance.now());
-    const stats = await runPhase({ load, workers: workload.workers, operation: workload.operation, durationMs: plan.stepDurationMs, count: undefined, signal: o.signal });
-    recorder.stopMeasuring(performance.now());
+    const stats = await measureWindow(driver, phase("measure", plan.stepDurationMs), {
+      open: async () => {
+        calls.phase = "measure";
+      },
+    });
     calls.phase = "warmup";
     await workload.afterMeasure?.();
 
@@ -80,7 +88,7 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
     const coordination = workload.coordination?.();
     const cache = workload.cache?.();
     // Each step is judged against its own harness delay; the open model needs no count correction.
-    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: o.base.servers, measuredMs, generatorLimit: limit, coordination, cache, harnessDelayMs: stats.eventLoopDelayP99Ms });
+    const measurements = recorderMeasurements({ scenario: s, recorder, calls, knowsAgents: driver.knowsAgents, servers: o.base.servers, measuredMs, generatorLimit: limit, coordination, cache, harnessDelayMs: stats.eventLoopDelayP99Ms });
     const slos = evaluateSlos(s.slos, measurements);
     let basis: "calls" | "coordination" = "calls";
     let achievedThroughput = measuredMs > 0 ? (okCalls * 1000) / measuredMs : 0;

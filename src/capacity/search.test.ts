@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedCapacity } from "../config/load-scenario.js";
+import type { ResolvedCapacity } from "../contracts/plan.js";
 import type { SloResult, Verdict } from "../results/types.js";
 import { generatorLimitOf, judgeStep, plannedRates, searchCapacity, type StepMeasurement } from "./search.js";
 

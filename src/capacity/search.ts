@@ -27,7 +27,7 @@
  * Pure: the step runner is injected (src/run/run-scenario.ts runs real steps,
  * the unit tests fake them).
  */
-import type { ResolvedCapacity } from "../config/load-scenario.js";
+import type { ResolvedCapacity } from "../contracts/plan.js";
 import type { CapacityResult, CapacityStep, CapacityStepOutcome, SloResult } from "../results/types.js";
 import { generatorLimit } from "../drivers/generator-health.js";
 

@@ -43,7 +43,8 @@
 import { mkdir } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
-import { findServer, type BackingService } from "../catalog/servers.js";
+import { findServer } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import { isLoopbackHost } from "../util/loopback.js";

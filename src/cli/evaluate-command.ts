@@ -11,7 +11,7 @@ import { hostEnvironment } from "../run/environment.js";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { loadScenario } from "../config/load-scenario.js";
-import { PROFILE_NAMES } from "../config/scenario-schema.js";
+import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { writeRunOutputs } from "../outputs/write-outputs.js";

@@ -5,7 +5,7 @@
  */
 import { HarnessError } from "../errors.js";
 import { printable } from "../util/control-chars.js";
-import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../config/units.js";
+import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
 
 export function shown(text: string): string {
   return printable(JSON.stringify(text));

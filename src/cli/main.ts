@@ -5,13 +5,14 @@
  */
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { PROFILE_NAMES } from "../config/scenario-schema.js";
+import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { loadAll, validateScenarioFile } from "../config/load-scenario.js";
-import { censoringWarningsOfFile } from "../faults/rpo-check.js";
+import { censoringWarningsOfFile } from "../config/rpo-check.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
 import { SLO_CATALOG } from "../slo/catalog.js";
+import { DRIVER_NAMES } from "../drivers/index.js";
 import { makeProgress } from "./progress.js";
 import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
 import { checkOutDir } from "../outputs/out-dir.js";
@@ -86,12 +87,12 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
     .option("--live", "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins", false)
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
-    .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(["sdk", "autocannon", "k6"]))
+    .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: ProviderName; failOnInconclusive: boolean; live: boolean; driver?: "sdk" | "autocannon" | "k6" } & RunTelemetryFlags, cmd: Command) => {
+    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: ProviderName; failOnInconclusive: boolean; live: boolean; driver?: string } & RunTelemetryFlags, cmd: Command) => {
       const named: NamedFile[] = [...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []), ...files.map((file) => ({ file, origin: "the command line" }))];
       if (named.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
       checkNamedOnce(named);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { DURATION_BOUNDS } from "../config/scenario-schema.js";
+import { DURATION_BOUNDS } from "../contracts/scenario-fields.js";
 import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
 import { loadProbeFile } from "../monitoring/probes.js";

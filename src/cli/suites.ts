@@ -8,7 +8,7 @@ import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
-import { flattenIssues, formatPath, lineOf, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
+import { flattenIssues, formatPath, lineOf, problem, readYamlMapping, type Located } from "../config/problems.js";
 import { printable } from "../util/control-chars.js";
 
 const SuitesFile = z.record(

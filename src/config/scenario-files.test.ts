@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../project-root.js";
 import { scenarioJsonSchema } from "./json-schema.js";
-import { PROFILE_NAMES } from "./scenario-schema.js";
+import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { loadScenario, validateScenarioFile } from "./load-scenario.js";
 import { suiteFiles } from "../cli/suites.js";
 

@@ -10,7 +10,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { McpSession } from "../stack/mcp-session.js";
-import { classifyCallError, UNPARSEABLE_ANSWER } from "./failure-kind.js";
+import { classifyCallError, UNPARSEABLE_ANSWER } from "../contracts/failure-kind.js";
 import { BACKOFF_MAX_MS, backoffMs, CallContext } from "./sdk-driver.js";
 
 /** A linked client and server; `onWire` may rewrite what the server sends. */

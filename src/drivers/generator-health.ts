@@ -1,9 +1,12 @@
 /**
- * Whether the load generator, not the server, set the pace of a window
- * (../shared/measurement.md): late or dropped sends above 1 % of the offered
- * arrivals, or the harness's CPU saturated. Then a missed throughput is not
- * the server's fault and the verdict is inconclusive.
+ * The load generator's health, one piece for every driver: what a phase offered and sent, how
+ * busy the generator was (its CPU share, the harness's event-loop delay), and whether the
+ * generator, not the server, set the pace of a window (../shared/measurement.md): late or dropped
+ * sends above 1 % of the offered arrivals, or the harness's CPU saturated. Then a missed
+ * throughput is not the server's fault and the verdict is inconclusive.
  */
+import { procStat } from "../util/proc-stat.js";
+import { startLoopDelayMonitor } from "./loop-delay.js";
 
 /** Late (and, where they count, dropped) sends above this share of the offered load. */
 export const GENERATOR_SLACK = 0.01;
@@ -16,6 +19,68 @@ export interface GeneratorHealth {
   dropped: number;
   cpu: number;
   eventLoopDelayP99Ms: number;
+}
+
+/** What a driver reports of one phase (warm-up or measurement window). */
+export interface PhaseStats extends GeneratorHealth {
+  completed: number;
+  elapsedMs: number;
+}
+
+export function emptyPhaseStats(): PhaseStats {
+  return { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
+}
+
+/** How busy the generator was over a phase: its share of one core and the harness's event-loop delay p99. */
+export interface GeneratorLoad {
+  cpu: number;
+  eventLoopDelayP99Ms: number;
+}
+
+/**
+ * The harness's own process generates the load (the sdk and autocannon drivers): its event-loop
+ * delay, and its CPU time over `elapsedMs` (the phase's load, not the drain after it).
+ */
+export function watchHarness(): { stop(elapsedMs: number): GeneratorLoad } {
+  const eld = startLoopDelayMonitor();
+  const cpu0 = process.cpuUsage();
+  return {
+    stop(elapsedMs) {
+      const eventLoopDelayP99Ms = eld.stop();
+      const used = process.cpuUsage(cpu0);
+      return { cpu: (used.user + used.system) / 1000 / Math.max(1, elapsedMs), eventLoopDelayP99Ms };
+    },
+  };
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+const CPU_SAMPLE_MS = 250;
+
+/**
+ * Another process generates the load (k6): its CPU time, sampled from /proc while it runs (a gone
+ * process has none to read), as a share of one core over its whole life from here; the harness's
+ * event loop is not its clock (0).
+ */
+export function watchProcess(pid: number): { stop(): GeneratorLoad } {
+  const startedAt = performance.now();
+  let seconds = 0;
+  const sample = () => {
+    const stat = procStat(pid);
+    const ticks = stat === undefined ? Number.NaN : stat.utimeTicks + stat.stimeTicks;
+    if (Number.isFinite(ticks)) seconds = ticks / CLOCK_TICKS;
+  };
+  const timer = setInterval(sample, CPU_SAMPLE_MS);
+  let result: GeneratorLoad | undefined;
+  return {
+    stop() {
+      if (result === undefined) {
+        clearInterval(timer);
+        result = { cpu: seconds / Math.max(0.001, (performance.now() - startedAt) / 1000), eventLoopDelayP99Ms: 0 };
+      }
+      return result;
+    },
+  };
 }
 
 /**

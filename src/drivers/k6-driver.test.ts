@@ -2,13 +2,16 @@
  * The k6 driver's pure parts: the k6 scenario per load model, the SLOs mirrored as k6 thresholds,
  * k6's timestamps, and the k6 operator manifest. Under real k6: k6-driver.integration.test.ts.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { loadScenario, type Scenario } from "../config/load-scenario.js";
+import { loadScenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { K6_SCRIPT, k6Binary, k6Env, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, parseK6Time } from "./k6-driver.js";
+import type { Recorder } from "../metrics/recorder.js";
+import { K6_SCRIPT, k6Binary, k6Env, k6GateTime, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, k6TimeMapping, ingestK6Points, parseK6Time } from "./k6-driver.js";
 
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
 const MANIFEST = path.join(PROJECT_ROOT, "deploy", "k6-operator", "testrun.yaml");
@@ -70,6 +73,62 @@ describe("parseK6Time", () => {
     expect(parseK6Time("2026-11-22T04:30:00.123456789Z")).toBeCloseTo(Date.parse("2026-11-22T04:30:00.123Z") + 0.456789, 6);
     expect(parseK6Time("2026-11-22T05:30:00.5+01:00")).toBe(Date.parse("2026-11-22T04:30:00.500Z"));
     expect(parseK6Time("2026-11-22T04:30:00Z")).toBe(Date.parse("2026-11-22T04:30:00Z"));
+  });
+});
+
+describe("k6's point times onto the harness's clock", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-k6-points-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const pointsFile = (name: string, lines: object[]) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    return file;
+  };
+  const point = (metric: string, time: string, value: number, tags: Record<string, string>) => ({ metric, type: "Point", data: { time, value, tags } });
+  const call = (time: string, ms: number, tool = "get") => point("mcp_call_duration", time, ms, { server: "redis", tool, outcome: "ok" });
+  // k6 passed its gate at ...10.9998 s of its clock; a VU's first call started 0.3 ms later, in the
+  // next wall-clock millisecond, and took 2 ms; the second ended 1 s after the gate.
+  const lines = [
+    { type: "Metric", metric: "mcp_start_gate", data: { name: "mcp_start_gate", type: "counter" } },
+    point("http_req_duration", "2026-12-01T12:00:10.999700000Z", 0.2, { mcp_method: "start-gate" }),
+    call("2026-12-01T12:00:11.002100000Z", 2),
+    point("mcp_start_gate", "2026-12-01T12:00:10.999800000Z", 1, { group: "::setup" }),
+    call("2026-12-01T12:00:11.999800000Z", 0.5, "set"),
+    point("iterations", "2026-12-01T12:00:11.999900000Z", 1, {}),
+  ];
+  const gateOpenedAt = 5000.25;
+  // Compared to 3 decimals: an epoch time in ms as a double resolves about 0.25 us.
+
+  async function samples(file: string, toPerf: (k6Ms: number) => number) {
+    const got: Parameters<Recorder["record"]>[0][] = [];
+    const tallies = await ingestK6Points(file, { phase: "measure", recorder: { record: (s) => got.push(s) } }, toPerf);
+    return { got, tallies };
+  }
+
+  it("maps every time from the gate point, on k6's clock alone: a first call starts after the gate opened, whatever the wall-clock offset", async () => {
+    const file = pointsFile("with-gate.json", lines);
+    const gate = await k6GateTime(file);
+    expect(gate).toBeCloseTo(Date.parse("2026-12-01T12:00:10.999Z") + 0.8, 6);
+    // The wall-clock offset is deliberately off by 3 ms: with the gate point it plays no part.
+    const wallToPerf = Date.parse("2026-12-01T12:00:10.999Z") + 0.8 - gateOpenedAt + 3;
+    const { got, tallies } = await samples(file, k6TimeMapping(gate, gateOpenedAt, wallToPerf));
+    expect(got.map((s) => [s.tool, s.startedAt - gateOpenedAt, s.endedAt - gateOpenedAt])).toEqual([
+      ["get", expect.closeTo(0.3, 3), expect.closeTo(2.3, 3)],
+      ["set", expect.closeTo(999.5, 3), expect.closeTo(1000, 3)],
+    ]);
+    expect(Math.min(...got.map((s) => s.startedAt))).toBeGreaterThanOrEqual(gateOpenedAt);
+    expect(tallies.lastEnd).toBeCloseTo(gateOpenedAt + 1000, 3);
+    expect(tallies.iterations).toBe(1);
+  });
+
+  it("without a gate point (k6 stopped before its gate opened, or k6 run without the harness), falls back to the wall-clock offset", async () => {
+    const file = pointsFile("without-gate.json", lines.filter((l) => l.metric !== "mcp_start_gate"));
+    expect(await k6GateTime(file)).toBeUndefined();
+    expect(await k6GateTime(path.join(dir, "missing.json"))).toBeUndefined();
+    const wallToPerf = Date.parse("2026-12-01T12:00:10.999Z") + 0.8 - gateOpenedAt + 3;
+    const { got } = await samples(file, k6TimeMapping(undefined, gateOpenedAt, wallToPerf));
+    // 3 ms early: the fallback carries the offset's error.
+    expect(got[0]!.startedAt - gateOpenedAt).toBeCloseTo(-2.7, 3);
   });
 });
 

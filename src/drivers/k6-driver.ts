@@ -13,23 +13,35 @@
  * The scenario's latency and success SLOs are mirrored as k6 thresholds, so a k6 user sees the same
  * targets; the harness's verdicts still come from the recorder, never from k6's exit code.
  *
+ * The phase's t0 is the orchestrator's, not k6's: prepare() starts k6, whose setup() opens every
+ * agent's sessions and then waits at a start gate (a held HTTP request to 127.0.0.1, its URL in
+ * MCP_SLO_START_GATE); run(t0) answers it, and only then do k6's executors start. So k6's start-up
+ * and session set-up (seconds, for a bridged server) lie before t0 and never shift the measurement
+ * window against the fault timeline, which starts at the same t0.
+ *
  * k6 writes every metric point to a JSON-lines file in a run temp dir; after it exits, the file is
  * streamed and every MCP call (`mcp_call_duration` points) becomes a recorder sample. A point's
- * time is when the call ended (wall clock); it is mapped onto the performance.now() clock with the
- * offset taken at the phase start, and the start is the end minus the call's latency.
+ * time is when the call ended, on k6's clock (wall clock, ns); the start is the end minus the
+ * call's latency. The script adds one `mcp_start_gate` point the moment the gate answered, so a
+ * time is mapped onto the performance.now() clock from there, without crossing clocks (k6TimeMapping).
  */
 import { createReadStream, existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { Scenario } from "../config/load-scenario.js";
+import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
+import type { Phase } from "../contracts/workload-env.js";
+import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { spawnManaged, type ExitInfo } from "../stack/managed-process.js";
-import { procStat } from "../util/proc-stat.js";
-import type { ExternalDriver, ExternalPhaseContext } from "./external.js";
-import { MAX_PHASE_MS, type PhaseStats } from "./sdk-driver.js";
+import { spawnManaged, type ExitInfo, type ManagedProcess } from "../stack/managed-process.js";
+import type { ResourceRegistry } from "../stack/resource-registry.js";
+import type { DriverPhase, LoadDriver, PhaseResult, ReadyPhase } from "./driver.js";
+import { emptyPhaseStats, watchProcess } from "./generator-health.js";
+import { MAX_PHASE_MS } from "./sdk-driver.js";
 
 export const K6_SCRIPT = path.join(PROJECT_ROOT, "scenarios", "k6", "mcp-streamable-http.js");
 
@@ -43,6 +55,8 @@ const K6_OK_EXIT_CODES = new Set([0, 99]);
 /** After SIGINT, how long k6 may take to stop and flush its output before SIGKILL. */
 const STOP_GRACE_MS = 5000;
 const SESSION_DELETE_TIMEOUT_MS = 2000;
+/** How long k6 may take to start and open every agent's sessions (its setup() up to the start gate). */
+const SETUP_LIMIT_MS = 120_000;
 
 type K6Scenario = Record<string, string | number>;
 
@@ -50,16 +64,16 @@ function msText(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
 }
 
-/** The k6 scenario (executor) for one phase. */
-export function k6Scenario(s: Scenario, durationMs: number | undefined, count: number | undefined): K6Scenario {
+/** The k6 scenario (executor) for one phase; `load` is the phase's (default: the scenario's). */
+export function k6Scenario(s: Scenario, durationMs: number | undefined, count: number | undefined, load: LoadPlan = s.load): K6Scenario {
   const limitMs = Math.min(durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
   // Calls in flight at the end may finish (they are recorded); none outlives its deadline by much.
   const gracefulStop = msText(s.callTimeoutMs + 1000);
-  if (s.load.model === "closed") {
+  if (load.model === "closed") {
     if (count !== undefined) return { executor: "shared-iterations", vus: Math.min(s.agents, count), iterations: count, maxDuration: msText(limitMs), gracefulStop };
     return { executor: "constant-vus", vus: s.agents, duration: msText(limitMs), gracefulStop };
   }
-  const { rate, maxInFlight } = s.load;
+  const { rate, maxInFlight } = load;
   // k6 wants a whole number of iterations per time unit: 2.5/s is 2500 per 1000 s.
   const whole = Number.isInteger(rate);
   const runMs = count !== undefined ? Math.min(limitMs, Math.ceil((count / rate) * 1000)) : limitMs;
@@ -128,22 +142,24 @@ export function k6Thresholds(s: Scenario): Record<string, string[]> {
 }
 
 /** The environment the script reads (the same JSON the k6 operator's TestRun passes). */
-export function k6Env(ctx: Pick<ExternalPhaseContext, "scenario" | "durationMs" | "count" | "urls" | "runId">): Record<string, string> {
+export function k6Env(ctx: Pick<DriverPhase, "scenario" | "durationMs" | "count" | "urls" | "runId"> & { load?: LoadPlan }): Record<string, string> {
   const s = ctx.scenario;
-  if (s.workload.kind !== "mix") throw new HarnessError("invalid_input", `${s.file}: the k6 driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
+  const load = ctx.load ?? s.load;
+  const mix = s.workload.calls;
+  if (!mix) throw new HarnessError("invalid_input", `${s.file}: the k6 driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
   const urls: Record<string, string> = {};
-  for (const c of s.workload.calls) {
+  for (const c of mix) {
     const url = ctx.urls.get(c.server);
     if (url === undefined) throw new HarnessError("internal", `k6 driver: no MCP Streamable HTTP URL for server "${c.server}"`);
     urls[c.server] = url;
   }
   return {
     MCP_SLO_URLS: JSON.stringify(urls),
-    MCP_SLO_MIX: JSON.stringify(s.workload.calls),
+    MCP_SLO_MIX: JSON.stringify(mix),
     MCP_SLO_CALL_TIMEOUT_MS: String(s.callTimeoutMs),
     MCP_SLO_START_TIMEOUT_MS: String(s.startTimeoutMs),
-    MCP_SLO_THINK_TIME_MS: String(s.load.model === "closed" ? s.load.thinkTimeMs : 0),
-    MCP_SLO_SCENARIO: JSON.stringify(k6Scenario(s, ctx.durationMs, ctx.count)),
+    MCP_SLO_THINK_TIME_MS: String(load.model === "closed" ? load.thinkTimeMs : 0),
+    MCP_SLO_SCENARIO: JSON.stringify(k6Scenario(s, ctx.durationMs, ctx.count, load)),
     MCP_SLO_THRESHOLDS: JSON.stringify(k6Thresholds(s)),
     MCP_SLO_RUN_ID: ctx.runId,
     MCP_SLO_SEED: String(s.seed),
@@ -166,16 +182,6 @@ export function k6RunArgs(pointsFile: string, testId: string): string[] {
   return ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--tag", `testid=${testId}`, "--out", `json=${pointsFile}`, K6_SCRIPT];
 }
 
-/** utime + stime of a process in seconds; undefined once it is gone. */
-function cpuSeconds(pid: number): number | undefined {
-  const stat = procStat(pid);
-  if (stat === undefined) return undefined;
-  const ticks = stat.utimeTicks + stat.stimeTicks;
-  return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
-}
-/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
-const CLOCK_TICKS = 100;
-
 const OUTCOMES = new Set<Outcome>(["ok", "error", "timeout"]);
 
 interface K6Point {
@@ -193,37 +199,7 @@ export function parseK6Time(text: string): number {
   return whole + frac;
 }
 
-/**
- * When the load began: the earliest call start among the first points of the file (k6 writes
- * points roughly in time order). Stops reading early.
- */
-async function firstCallStart(file: string, wallToPerf: number): Promise<number | undefined> {
-  const input = createReadStream(file, { encoding: "utf8" });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let first: number | undefined;
-  let seen = 0;
-  try {
-    for await (const line of lines) {
-      if (!line.includes('"mcp_call_duration"')) continue;
-      let p: K6Point;
-      try {
-        p = JSON.parse(line) as K6Point;
-      } catch {
-        continue;
-      }
-      if (p.type !== "Point" || !p.data) continue;
-      const start = parseK6Time(p.data.time) - wallToPerf - Math.max(0, p.data.value);
-      if (first === undefined || start < first) first = start;
-      if (++seen >= 2000) break;
-    }
-  } finally {
-    lines.close();
-    input.destroy();
-  }
-  return first;
-}
-
-interface Tallies {
+export interface K6Tallies {
   iterations: number;
   dropped: number;
   sessions: { server: string; id: string }[];
@@ -231,22 +207,68 @@ interface Tallies {
   lastEnd: number | undefined;
 }
 
-/** Streams k6's JSON output into the recorder. */
-async function ingest(file: string, ctx: ExternalPhaseContext, wallToPerf: number): Promise<Tallies> {
-  const t: Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
+/** The metric the script adds one point to when its start gate answered (scenarios/k6/mcp-streamable-http.js). */
+const GATE_METRIC = "mcp_start_gate";
+
+function pointOf(line: string): K6Point | undefined {
+  try {
+    const p = JSON.parse(line) as K6Point;
+    return p.type === "Point" && p.data ? p : undefined;
+  } catch {
+    return undefined; // a line cut short by a kill
+  }
+}
+
+/**
+ * k6's time (wall clock, ms, sub-ms kept) of passing the start gate: its `mcp_start_gate` point;
+ * undefined when the file has none. setup()'s samples reach the file before any VU's, so in
+ * practice this reads the first lines only (correctness does not depend on it: the whole file is
+ * searched).
+ */
+export async function k6GateTime(file: string): Promise<number | undefined> {
+  if (!existsSync(file)) return undefined;
+  const input = createReadStream(file, { encoding: "utf8" });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (!line.includes(`"${GATE_METRIC}"`)) continue;
+      const p = pointOf(line);
+      if (p?.metric === GATE_METRIC) return parseK6Time(p.data!.time);
+    }
+    return undefined;
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+/**
+ * k6's clock (its points' times) onto performance.now(), the clock t0 is on.
+ * With the gate point: `gateOpenedAt + (k6Time - gateTime)`. Both differences are taken on k6's
+ * clock, so no cross-clock error remains; the one error left is the gate answer's own latency
+ * (loopback, a fraction of a ms), by which every call is placed early, never before the gate
+ * opened (>= t0: a call starts after k6 passed the gate). gateOpenedAt is when run() answered the
+ * gate, t0 or just after it (after faults due at 0 s were injected).
+ * Without the point (k6 stopped before its gate opened, or a script without it), the fallback is
+ * the wall-clock offset taken when k6 started, `Date.now() - performance.now()`: Date.now() is
+ * whole milliseconds, so a time may be mapped up to 1 ms off (a first call, before t0).
+ */
+export function k6TimeMapping(gateTime: number | undefined, gateOpenedAt: number, wallToPerf: number): (k6Ms: number) => number {
+  if (gateTime === undefined) return (k6Ms) => k6Ms - wallToPerf;
+  return (k6Ms) => gateOpenedAt + (k6Ms - gateTime);
+}
+
+/** Streams k6's JSON output into the recorder, its times mapped with `toPerf` (k6TimeMapping). */
+export async function ingestK6Points(file: string, ctx: { phase: Phase; recorder: Pick<Recorder, "record"> }, toPerf: (k6Ms: number) => number): Promise<K6Tallies> {
+  const t: K6Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
   if (!existsSync(file)) return t;
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   for await (const line of lines) {
     // Most points are k6's own http_* metrics: skip them without parsing.
     const wanted = line.includes('"mcp_call_duration"') || line.includes('"iterations"') || line.includes('"dropped_iterations"') || line.includes('"mcp_sessions"');
     if (!wanted) continue;
-    let p: K6Point;
-    try {
-      p = JSON.parse(line) as K6Point;
-    } catch {
-      continue; // a line cut short by a kill
-    }
-    if (p.type !== "Point" || !p.data) continue;
+    const p = pointOf(line);
+    if (!p?.data) continue;
     const tags = p.data.tags ?? {};
     switch (p.metric) {
       case "iterations":
@@ -261,7 +283,7 @@ async function ingest(file: string, ctx: ExternalPhaseContext, wallToPerf: numbe
       case "mcp_call_duration": {
         const outcome = tags.outcome as Outcome;
         if (!tags.server || !tags.tool || !OUTCOMES.has(outcome)) break;
-        const endedAt = parseK6Time(p.data.time) - wallToPerf;
+        const endedAt = toPerf(parseK6Time(p.data.time));
         const startedAt = endedAt - Math.max(0, p.data.value);
         if (t.lastEnd === undefined || endedAt > t.lastEnd) t.lastEnd = endedAt;
         ctx.recorder.record({
@@ -297,7 +319,7 @@ export function k6FailureKind(mcpError: string | undefined): FailureKind {
 }
 
 /** Ends the MCP sessions k6's VUs opened (k6 has no per-VU teardown): the bridge then stops their children. */
-async function endSessions(sessions: Tallies["sessions"], urls: ReadonlyMap<string, string>): Promise<void> {
+async function endSessions(sessions: K6Tallies["sessions"], urls: ReadonlyMap<string, string>): Promise<void> {
   await Promise.allSettled(
     sessions.map(async ({ server, id }) => {
       const url = urls.get(server);
@@ -308,11 +330,91 @@ async function endSessions(sessions: Tallies["sessions"], urls: ReadonlyMap<stri
   );
 }
 
-export const k6Driver: ExternalDriver = {
+/**
+ * The start gate k6's setup() waits at (scenarios/k6/mcp-streamable-http.js): an HTTP server on
+ * 127.0.0.1 that holds every request until open() answers it. `reached` resolves when k6 arrives,
+ * i.e. when its agents' sessions are open and its load has not begun.
+ */
+async function openStartGate(registry: ResourceRegistry): Promise<{ url: string; reached: Promise<void>; open(): void; close(): Promise<void> }> {
+  const held: ServerResponse[] = [];
+  let arrived: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let opened = false;
+  const server = createServer((req, res) => {
+    req.resume();
+    if (opened) res.end("open\n");
+    else {
+      held.push(res);
+      arrived();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const answerAll = (status: number, text: string) => {
+    for (const res of held.splice(0)) res.writeHead(status).end(text);
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    untrack();
+    answerAll(503, "the harness stopped this phase\n");
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  const untrack = registry.addResource({
+    name: "k6 start gate",
+    dispose: close,
+    disposeSync: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/start`,
+    reached,
+    open() {
+      opened = true;
+      answerAll(200, "open\n");
+    },
+    close,
+  };
+}
+
+/** Until k6 reached the start gate, exited, or ran out of SETUP_LIMIT_MS; "aborted" when the run was interrupted first. */
+async function untilAtGate(proc: ManagedProcess, reached: Promise<void>, signal: AbortSignal): Promise<"ready" | "aborted" | ExitInfo | "too slow"> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      reached.then(() => "ready" as const),
+      proc.exited,
+      new Promise<"too slow">((resolve) => (timer = setTimeout(() => resolve("too slow"), SETUP_LIMIT_MS))),
+      new Promise<"aborted">((resolve) => {
+        onAbort = () => resolve("aborted");
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+export const k6Driver: LoadDriver = {
   name: "k6",
-  async runPhase(ctx: ExternalPhaseContext): Promise<PhaseStats> {
-    const stats: PhaseStats = { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
-    if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted) return stats;
+  title: "k6",
+  needs: { http: true, plainCalls: true },
+  knowsAgents: false,
+  // k6 times its calls in its own process: the harness's event loop is not their clock.
+  harnessTimed: false,
+  ownSessions: true,
+  capacitySearch: false,
+  async prepare(ctx): Promise<ReadyPhase> {
+    if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted) return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
     const bin = k6Binary();
     if (!existsSync(bin)) {
       throw new HarnessError("environment", `the k6 driver needs the k6 binary, not found at ${bin}`, { hint: "run bash scripts/setup.sh (it builds k6 with go install into .tools/bin)" });
@@ -321,53 +423,81 @@ export const k6Driver: ExternalDriver = {
     const dir = await ctx.registry.makeTempDir(`k6-${ctx.phase}`);
     const out = path.join(dir, "points.json");
     const args = k6RunArgs(out, k6TestId(ctx.runId, ctx.phase));
+    const gate = await openStartGate(ctx.registry);
 
-    // Wall clock -> performance.now(), taken now: both clocks barely drift apart within a phase.
+    // Wall clock -> performance.now(), taken now: the fallback of k6TimeMapping, for a run without its gate point.
     const wallToPerf = Date.now() - performance.now();
-    const t0 = performance.now();
-    const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
-    let cpu = 0;
-    const sampleCpu = async () => {
-      const c = cpuSeconds(proc.pid);
-      if (c !== undefined) cpu = c;
+    const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, MCP_SLO_START_GATE: gate.url, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
+    const generator = watchProcess(proc.pid);
+    const stop = async () => {
+      await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
+      await gate.close();
+      generator.stop();
     };
-    const cpuTimer = setInterval(() => void sampleCpu(), 250);
-    const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
-    const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-    let exit: ExitInfo;
-    try {
-      exit = await proc.exited;
-    } finally {
-      clearInterval(cpuTimer);
-      if (ticker) clearInterval(ticker);
-      ctx.signal.removeEventListener("abort", onAbort);
+    const atGate = await untilAtGate(proc, gate.reached, ctx.signal);
+    if (atGate !== "ready") {
+      await stop();
+      if (atGate === "aborted") return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
+      if (atGate === "too slow") throw new HarnessError("environment", `k6 did not open its agents' sessions within ${SETUP_LIMIT_MS / 1000} s`, { details: proc.stderrTail(20) });
+      throw new HarnessError("environment", `k6 failed before its load began (${atGate.code !== null ? `exit code ${atGate.code}` : `signal ${atGate.signal}`})`, { details: proc.stderrTail(20) });
     }
-    stats.elapsedMs = performance.now() - t0;
-    // Share of one core over k6's whole life (set-up included).
-    stats.cpu = cpu / Math.max(0.001, stats.elapsedMs / 1000);
-    if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
-      throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, { details: proc.stderrTail(20) });
-    }
-    // The measurement window is the load itself: not k6's start-up, nor setup() opening every
-    // agent's sessions (seconds, for a bridged server), nor the time it takes to read the points.
-    const measuring = ctx.phase === "measure" && existsSync(out);
-    const loadStart = measuring ? await firstCallStart(out, wallToPerf) : undefined;
-    if (loadStart !== undefined) ctx.recorder.startMeasuring(loadStart);
-    // Warm-up calls are read after the fact: the timeline places them against the window start,
-    // which must then lie after all of them (the measurement phase moves it again).
-    if (ctx.phase === "warmup") ctx.recorder.startMeasuring(performance.now());
-    const tallies = await ingest(out, ctx, wallToPerf);
-    if (loadStart !== undefined && tallies.lastEnd !== undefined) {
-      ctx.recorder.stopMeasuring(tallies.lastEnd);
-      stats.elapsedMs = tallies.lastEnd - loadStart;
-    }
-    // The points can be large on a long run: free the disk now rather than at the end of the run.
-    await rm(out, { force: true });
-    await endSessions(tallies.sessions, ctx.urls);
-    stats.offered = tallies.iterations;
-    stats.completed = tallies.iterations;
-    stats.dropped = tallies.dropped;
-    return stats;
+    let running = false;
+    return {
+      run: async (t0) => {
+        running = true;
+        return runK6({ ctx, proc, gate, generator, out, wallToPerf, t0 });
+      },
+      dispose: async () => {
+        if (!running) await stop();
+      },
+    };
   },
 };
+
+/** The load of one phase: the gate opened at t0, then k6's points read into the recorder once it exited. */
+async function runK6(o: {
+  ctx: DriverPhase;
+  proc: ManagedProcess;
+  gate: { open(): void; close(): Promise<void> };
+  generator: { stop(): { cpu: number; eventLoopDelayP99Ms: number } };
+  out: string;
+  wallToPerf: number;
+  t0: number;
+}): Promise<PhaseResult> {
+  const { ctx, proc, out, wallToPerf, t0 } = o;
+  const stats: PhaseResult = emptyPhaseStats();
+  // Taken before the gate answers: k6 passes it after this instant, never before.
+  const gateOpenedAt = performance.now();
+  o.gate.open();
+  const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
+  const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  if (ctx.signal.aborted) onAbort();
+  let exit: ExitInfo;
+  try {
+    exit = await proc.exited;
+  } finally {
+    if (ticker) clearInterval(ticker);
+    ctx.signal.removeEventListener("abort", onAbort);
+    await o.gate.close();
+  }
+  stats.elapsedMs = performance.now() - t0;
+  // Share of one core over k6's whole life (set-up included).
+  stats.cpu = o.generator.stop().cpu;
+  if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
+    throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, { details: proc.stderrTail(20) });
+  }
+  const tallies = await ingestK6Points(out, ctx, k6TimeMapping(await k6GateTime(out), gateOpenedAt, wallToPerf));
+  // The load ended with its last call, not when its points were read back.
+  if (tallies.lastEnd !== undefined) {
+    stats.loadEndedAt = tallies.lastEnd;
+    stats.elapsedMs = tallies.lastEnd - t0;
+  }
+  // The points can be large on a long run: free the disk now rather than at the end of the run.
+  await rm(out, { force: true });
+  await endSessions(tallies.sessions, ctx.urls);
+  stats.offered = tallies.iterations;
+  stats.completed = tallies.iterations;
+  stats.dropped = tallies.dropped;
+  return stats;
+}

@@ -1,5 +1,5 @@
 /**
- * The MCP load driver on the SDK client. N agents are N sets of sessions
+ * The sdk driver (`driver: sdk`, the default): the MCP load driver on the SDK client. N agents are N sets of sessions
  * (one per server each). Workloads describe one operation; this module
  * schedules operations under the closed or open model, times every call,
  * and emits samples to the Recorder. It never aggregates.
@@ -21,28 +21,20 @@
  * the agent picks it up on its next call, and its first success clears the mark.
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { LoadPlan } from "../contracts/plan.js";
+import type { CallResult, CallSender, Operation, Phase } from "../contracts/workload-env.js";
 import type { McpSession } from "../stack/mcp-session.js";
-import type { Phase, Recorder } from "../metrics/recorder.js";
+import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
 import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
-import { classifyCallError } from "./failure-kind.js";
-import { startLoopDelayMonitor } from "./loop-delay.js";
+import type { LoadDriver } from "./driver.js";
+import { classifyCallError } from "../contracts/failure-kind.js";
+import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
 
 export interface Agent {
   id: number;
   sessions: ReadonlyMap<string, McpSession>;
-}
-
-export interface CallResult {
-  outcome: Outcome;
-  /** Text content of the answer (all text parts joined), "" on failure. */
-  text: string;
-  startedAt: number;
-  endedAt: number;
-  error?: string;
-  /** For a failed call: tool, protocol or transport (a timeout is transport). */
-  kind?: FailureKind;
 }
 
 /** First and longest wait before calling a session that failed at the transport again. */
@@ -67,7 +59,8 @@ export interface AgentTally {
   failed: number;
 }
 
-export class CallContext {
+/** Sends and records the agents' calls (the workloads' CallSender). */
+export class CallContext implements CallSender {
   readonly tallies: AgentTally[];
   phase: Phase = "warmup";
   /** Sampled spans and live metrics (src/telemetry); does nothing unless the run turns them on. */
@@ -165,22 +158,6 @@ export class CallContext {
   }
 }
 
-/** One unit of work of a workload; `worker` picks whose sessions to use. */
-export type Operation = (worker: number, seq: number, intendedAt: number | undefined) => Promise<void>;
-
-export type LoadModel = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
-
-export interface PhaseStats {
-  offered: number;
-  completed: number;
-  lateSends: number;
-  dropped: number;
-  elapsedMs: number;
-  /** Share of one core the harness process used. */
-  cpu: number;
-  eventLoopDelayP99Ms: number;
-}
-
 /** An arrival sent later than this after its scheduled time counts as a late send. */
 export const LATE_SEND_MS = 10;
 /** Hard bound for a phase given only a count, so every loop stops by itself. */
@@ -191,33 +168,33 @@ const MAX_LOOP_HOLD_MS = 5;
 const DRAIN_GRACE_MS = 10_000;
 
 /**
- * Runs one phase (warm-up or measurement): operations until `durationMs` has
- * passed or `count` operations were started, whichever first, then waits for
- * those in flight (bounded) so the next phase starts clean.
+ * Runs one phase (warm-up or measurement) from `t0` (default: now): operations until `durationMs`
+ * has passed since t0 or `count` operations were started, whichever first, then waits for those
+ * in flight (bounded) so the next phase starts clean. The open model's schedule starts at t0.
  */
 export async function runPhase(opts: {
-  load: LoadModel;
+  load: LoadPlan;
   workers: number;
   operation: Operation;
   durationMs: number | undefined;
   count: number | undefined;
   signal: AbortSignal;
   onTick?: (elapsedMs: number) => void;
+  t0?: number;
 }): Promise<PhaseStats> {
   const { load, workers, operation, signal } = opts;
   const limitMs = Math.min(opts.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
   const count = opts.count ?? Number.POSITIVE_INFINITY;
-  const stats: PhaseStats = { offered: 0, completed: 0, lateSends: 0, dropped: 0, elapsedMs: 0, cpu: 0, eventLoopDelayP99Ms: 0 };
+  const stats = emptyPhaseStats();
   if (limitMs <= 0 || count <= 0) return stats;
 
-  const eld = startLoopDelayMonitor();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  const generator = watchHarness();
+  const t0 = opts.t0 ?? performance.now();
   const endAt = t0 + limitMs;
   const phaseEnded = new AbortController();
   const stopPhase = () => phaseEnded.abort();
   signal.addEventListener("abort", stopPhase, { once: true });
-  const endTimer = setTimeout(stopPhase, limitMs);
+  const endTimer = setTimeout(stopPhase, Math.max(0, endAt - performance.now()));
   const ticker = opts.onTick ? setInterval(() => opts.onTick!(performance.now() - t0), 1000) : undefined;
   const inFlight = new Set<Promise<void>>();
   let seq = 0;
@@ -281,9 +258,27 @@ export async function runPhase(opts: {
     clearTimeout(endTimer);
     if (ticker) clearInterval(ticker);
     signal.removeEventListener("abort", stopPhase);
-    stats.eventLoopDelayP99Ms = eld.stop();
+    Object.assign(stats, generator.stop(stats.elapsedMs));
   }
-  const used = process.cpuUsage(cpu0);
-  stats.cpu = (used.user + used.system) / 1000 / Math.max(1, stats.elapsedMs);
   return stats;
 }
+
+/**
+ * The harness's own driver: it schedules the workload's operation on the agents' sessions the
+ * run opened (src/run/session-pool.ts); nothing to prepare before t0.
+ */
+export const sdkDriver: LoadDriver = {
+  name: "sdk",
+  title: "the harness's MCP SDK driver",
+  needs: { http: false, plainCalls: false },
+  knowsAgents: true,
+  harnessTimed: true,
+  ownSessions: false,
+  capacitySearch: true,
+  async prepare(p) {
+    return {
+      run: (t0) => runPhase({ load: p.load, workers: p.workload.workers, operation: p.workload.operation, durationMs: p.durationMs, count: p.count, signal: p.signal, ...(p.onTick && { onTick: p.onTick }), t0 }),
+      dispose: async () => undefined,
+    };
+  },
+};

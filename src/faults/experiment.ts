@@ -21,12 +21,14 @@
  * Internally every time is performance.now(); results are converted to ms
  * from the window's start.
  */
-import type { ResolvedFault, Scenario } from "../config/load-scenario.js";
+import type { FaultPlan, Scenario } from "../contracts/plan.js";
+import type { HealTiming, Injected, ServerSessions } from "../contracts/fault-targets.js";
+import { PROBE_AGENT, WRITER_AGENT } from "../contracts/sessions.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { findServer } from "../catalog/servers.js";
 import type { FaultResult, ProbeSeries, RpoResult, SteadyStateCheck } from "../results/types.js";
 import type { Stack } from "../providers/provider.js";
-import { PROBE_AGENT, WRITER_AGENT, type SessionPool } from "../run/session-pool.js";
-import { inject, type HealTiming, type Injected } from "./injector.js";
+import type { McpSession } from "../stack/mcp-session.js";
 import { measureRecovery, steadyStateMet, type ProbePoint } from "./recovery.js";
 import { describeLoss, measureLoss } from "./rpo.js";
 import { makeWriter, type StoreWriter } from "./writers.js";
@@ -45,8 +47,20 @@ export interface FaultsOutcome {
   probe: ProbeSeries | undefined;
 }
 
+/** The scenario's sessions as the experiment uses them (src/run/session-pool.ts's SessionPool is one). */
+export interface ExperimentSessions extends ServerSessions {
+  startAuxiliary(def: ServerDefinition, agent: number): Promise<McpSession>;
+  /** The live session of an agent (or auxiliary id) to a server; a supervisor may swap it. */
+  session(server: string, agent: number): McpSession | undefined;
+  readonly sessions: readonly McpSession[];
+  /** While true, what servers write to stderr is kept as observations. */
+  captureLogs: boolean;
+  /** Exits, supervisor actions and log lines, on performance.now(). */
+  readonly events: readonly { at: number; kind: "exit" | "supervisor" | "log"; text: string }[];
+}
+
 interface FaultState {
-  fault: ResolvedFault;
+  fault: FaultPlan;
   /** performance.now() times */
   injectedAt: number | null;
   healedAt: number | null;
@@ -79,7 +93,7 @@ export class FaultExperiment {
     private readonly o: {
       scenario: Scenario;
       stack: Stack;
-      pool: SessionPool;
+      pool: ExperimentSessions;
       runId: string;
       signal: AbortSignal;
       say: (line: string) => void;
@@ -162,22 +176,24 @@ export class FaultExperiment {
     await sleep(rest, this.o.signal);
   }
 
-  /**
-   * Opens the measurement window: checks the steady state on the probes sent so far, then injects
-   * every fault due at 0 s before returning the window's start, so the window's first call already
-   * meets them. Later faults run on their timeline from there.
-   */
-  async openWindow(): Promise<number> {
+  /** The steady-state hypothesis, on the probes sent so far: checked right before the window opens. */
+  async beforeWindow(): Promise<void> {
     if (this.withFaults) await this.checkBefore();
-    const measureStart = performance.now();
-    this.measureStart = measureStart;
+  }
+
+  /**
+   * Opens the measurement window at `t0` (the orchestrator's, the same the recorder's window starts
+   * at): every fault due at 0 s is injected before this returns, so the window's first call already
+   * meets them; later faults run on their timeline from t0.
+   */
+  async openWindow(t0: number): Promise<void> {
+    this.measureStart = t0;
     // What servers say while faults happen is what they did about them.
     if (this.withFaults) this.o.pool.captureLogs = true;
     const atOnce = this.states.filter((st) => st.fault.atMs <= 0);
     await Promise.all(atOnce.map((st) => this.guarded(st, () => this.injectFault(st))));
     // A fault that fails is a result about that fault; it must never take the run down with an unhandled rejection.
     this.timeline = Promise.all(this.states.map((st) => this.guarded(st, () => this.runFault(st)))).then(() => undefined);
-    return measureStart;
   }
 
   private async guarded(st: FaultState, fn: () => Promise<void>): Promise<void> {
@@ -249,12 +265,12 @@ export class FaultExperiment {
     }
     this.o.say(`fault ${st.fault.id}: ${st.fault.description}`);
     st.injectedAt = performance.now();
-    this.o.onFaultEvent?.("fault.injected", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.spec.kind, "mcp_slo.fault.description": st.fault.description });
+    this.o.onFaultEvent?.("fault.injected", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.kind, "mcp_slo.fault.description": st.fault.description });
     try {
-      st.injected = await inject(st.fault, {
-        toxiproxy: this.o.stack.toxiproxy,
-        handles: this.o.stack.handles,
-        pool: this.o.pool,
+      st.injected = await st.fault.inject({
+        hops: this.o.stack.toxiproxy?.hops,
+        backends: this.o.stack.handles,
+        sessions: this.o.pool,
         signal: this.o.signal,
         note: (text) => st.notes.push({ at: performance.now(), text }),
       });
@@ -293,7 +309,7 @@ export class FaultExperiment {
     }
     st.healedAt = timing.removedAt;
     st.readyAt = timing.readyAt;
-    this.o.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.spec.kind });
+    this.o.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.kind });
     // What each store holds once the fault is over: a record missing here was lost by this fault (or before it).
     for (const w of this.writers) {
       try {
@@ -363,8 +379,7 @@ export class FaultExperiment {
     const events = this.o.pool.events;
     const faults: FaultResult[] = this.states.map((st, i) => {
       const f = st.fault;
-      const target = f.spec.kind === "toxic" || f.spec.kind === "hop-down" ? f.spec.hop : f.spec.kind === "process" ? f.spec.target : f.spec.server;
-      const base = { id: f.id, kind: f.spec.kind, target, description: f.description, limitMs: r?.limitMs ?? 0, supervisor: r?.supervisor ?? false };
+      const base = { id: f.id, kind: f.kind, target: f.target, description: f.description, limitMs: r?.limitMs ?? 0, supervisor: r?.supervisor ?? false };
       if (st.injectedAt === null) {
         return { ...base, injected: false, notInjectedReason: st.notInjectedReason ?? "not injected", injectedAtMs: null, healedAtMs: null, readyAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, observations: [] };
       }
@@ -411,7 +426,7 @@ export class FaultExperiment {
       const loss = measureLoss(
         w.log,
         present,
-        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.healedAt !== null && st.fault.spec.kind === "process" && { healedAt: st.healedAt }), ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
+        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.healedAt !== null && st.fault.actsOnProcess && { healedAt: st.healedAt }), ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
       );
       const censoredWorst = loss.byFault.filter((x) => x.censored).reduce<(typeof loss.byFault)[number] | null>((a, x) => (a === null || x.rpoMs > a.rpoMs ? x : a), null);
       const result: RpoResult = {

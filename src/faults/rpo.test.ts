@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Scenario } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
-import { parseMetric } from "../slo/metrics.js";
+import type { Scenario } from "../contracts/plan.js";
+import { compileFault, FaultSpec } from "./kinds/index.js";
+import { parseThreshold } from "../contracts/units.js";
+import { parseMetric } from "../contracts/metric-names.js";
 import { censoringWarnings, describeLoss, measureLoss, type WriteLog } from "./rpo.js";
 import { memoryRecords } from "./writers.js";
 
@@ -118,7 +119,9 @@ describe("memoryRecords", () => {
 
 describe("censoringWarnings", () => {
   const rpoSlo = (objective: string) => ({ id: `rpo${objective}`, title: "rpo", metricName: "rpo", metric: parseMetric("rpo")!, threshold: parseThreshold(objective)!, objectiveText: objective, scope: {}, source: { document: "t", lines: "1" } });
-  const kill = (atMs: number) => ({ id: "f1", spec: { kind: "process", target: "redis", action: "kill", at: `${atMs}ms` } as never, atMs, durationMs: 1000, description: "kill -9 redis" });
+  // Faults as the scenario schema compiles them (src/faults/kinds).
+  const fault = (entry: Record<string, unknown>) => compileFault(FaultSpec.parse(entry))("f1");
+  const kill = (atMs: number) => fault({ kind: "process", target: "redis", action: "kill", at: `${atMs}ms`, duration: "1s" });
   const scenario = (o: { leadMs: number; warmupMs: number; atMs: number; objectives: string[] }): Pick<Scenario, "file" | "faults" | "slos" | "rpo" | "warmupMs"> => ({
     file: "x.yaml",
     warmupMs: o.warmupMs,
@@ -137,6 +140,6 @@ describe("censoringWarnings", () => {
 
   it("says nothing when lead and warm-up make the writer old enough, or no fault can lose writes", () => {
     expect(censoringWarnings(scenario({ leadMs: 25_000, warmupMs: 1000, atMs: 6000, objectives: ["<= 30s"] }))).toEqual([]);
-    expect(censoringWarnings({ ...scenario({ leadMs: 0, warmupMs: 0, atMs: 1000, objectives: ["<= 30s"] }), faults: [{ ...kill(1000), spec: { kind: "hop-down", hop: "redis", at: "1s" } as never }] })).toEqual([]);
+    expect(censoringWarnings({ ...scenario({ leadMs: 0, warmupMs: 0, atMs: 1000, objectives: ["<= 30s"] }), faults: [fault({ kind: "hop-down", hop: "redis", at: "1s" })] })).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@
  * writer's age at the fault), not that value: a lower bound can fail a target
  * but never prove one.
  */
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 export interface WriteRecord {
   /** when the write was sent, ms on the experiment's clock */
   sentAt: number;
@@ -165,7 +165,7 @@ export function censoringWarnings(s: Pick<Scenario, "file" | "faults" | "slos" |
   const targets = s.slos.filter((slo) => slo.metric.family === "rpo" && (slo.threshold.op === "<" || slo.threshold.op === "<="));
   const out: string[] = [];
   for (const f of s.faults) {
-    if (f.spec.kind !== "process" || (f.spec.action !== "kill" && f.spec.action !== "restart")) continue;
+    if (!f.canLoseWrites) continue;
     const age = head + f.atMs;
     // ">= age" fails "<= T" only when age > T, and "< T" when age >= T.
     const unprovable = targets.filter((t) => (t.threshold.op === "<=" ? age <= t.threshold.value : age < t.threshold.value));

@@ -9,7 +9,8 @@ import { localProvider } from "../providers/local.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { startSession, type McpSession } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
-import { StdioFaultLayer, truncateFrame } from "./stdio-fault-layer.js";
+import { truncateFrame } from "../contracts/frame-filter.js";
+import { StdioFaultLayer } from "./stdio-fault-layer.js";
 
 const runId = `stdio-faults-${process.pid}`;
 const registry = new ResourceRegistry({ runId });

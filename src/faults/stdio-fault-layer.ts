@@ -2,22 +2,15 @@
  * Faults for stdio MCP servers, where Toxiproxy cannot reach: JSON-RPC frames
  * between the harness and a server's stdin/stdout are delayed, dropped or cut
  * in half. One layer per server; every session's transport consults it for
- * each frame, so a fault reaches every agent at once.
+ * each frame (its FrameFilter side), so a fault reaches every agent at once; a
+ * stdio fault switches it (its FrameFaultSwitch side).
  */
+import type { FrameDecision, FrameDirection, FrameFault, FrameFaultSwitch, FrameFilter } from "../contracts/frame-filter.js";
+import type { FaultPlan } from "../contracts/plan.js";
 import { seededRng, type Rng } from "../util/random.js";
 
-export type StdioDirection = "to-server" | "from-server";
-export type FrameDecision = { action: "pass" } | { action: "drop" } | { action: "truncate" } | { action: "delay"; ms: number };
-
-interface ActiveFault {
-  action: "delay" | "drop" | "truncate";
-  delayMs: number;
-  probability: number;
-  direction: StdioDirection | "both";
-}
-
-export class StdioFaultLayer {
-  private active: ActiveFault | undefined;
+export class StdioFaultLayer implements FrameFilter, FrameFaultSwitch {
+  private active: FrameFault | undefined;
   private readonly rng: Rng;
   /** Frames the layer acted on, by action, for the report. */
   readonly counts = { delay: 0, drop: 0, truncate: 0 };
@@ -26,7 +19,7 @@ export class StdioFaultLayer {
     this.rng = seededRng(seed);
   }
 
-  set(fault: ActiveFault): void {
+  set(fault: FrameFault): void {
     this.active = fault;
   }
 
@@ -34,7 +27,7 @@ export class StdioFaultLayer {
     this.active = undefined;
   }
 
-  decide(direction: StdioDirection): FrameDecision {
+  decide(direction: FrameDirection): FrameDecision {
     const f = this.active;
     if (!f || (f.direction !== "both" && f.direction !== direction)) return { action: "pass" };
     if (f.probability < 1 && this.rng() >= f.probability) return { action: "pass" };
@@ -43,7 +36,9 @@ export class StdioFaultLayer {
   }
 }
 
-/** Half of a frame: what a reader sees when a writer dies or a pipe breaks mid-message. */
-export function truncateFrame(line: string): string {
-  return line.slice(0, Math.max(1, Math.floor(line.length / 2)));
+/** Layers for every server a stdio fault names; must exist before the sessions start. */
+export function stdioLayersFor(faults: readonly FaultPlan[], seed: number): Map<string, StdioFaultLayer> {
+  const layers = new Map<string, StdioFaultLayer>();
+  for (const f of faults) if (f.stdioServer !== undefined && !layers.has(f.stdioServer)) layers.set(f.stdioServer, new StdioFaultLayer(seed));
+  return layers;
 }

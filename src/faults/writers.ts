@@ -12,7 +12,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import type { RpoStore } from "../config/load-scenario.js";
+import type { RpoStore } from "../contracts/plan.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import type { WriteLog } from "./rpo.js";
 import { sleep } from "../util/sleep.js";

@@ -5,14 +5,14 @@
  */
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { ResolvedSlo } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
+import { parseThreshold } from "../contracts/units.js";
 import { findServer, packageVersion } from "../catalog/servers.js";
-import { redisOfficialServer, redisOfficialExecutable } from "../catalog/redis-official.js";
+import { redisOfficialServer, redisOfficialExecutable } from "../catalog/servers/redis-official.js";
 import type { InstallResult } from "../results/types.js";
 import { findCatalogSlo } from "../slo/catalog.js";
 import { evaluateSlos } from "../slo/evaluate.js";
-import { parseMetric } from "../slo/metrics.js";
+import { parseMetric } from "../contracts/metric-names.js";
 import { installSourceOf } from "./measure-install.js";
 import { installMeasurements } from "./run-install-scenario.js";
 

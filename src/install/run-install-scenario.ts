@@ -9,21 +9,13 @@
  * server and what failed, typically an unreachable registry: the harness could not measure, which
  * says nothing about the server. An install slower than the scenario's limit is a result, a miss.
  */
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
 import type { InstallResult, ScenarioResult, ServerInfo } from "../results/types.js";
-import { emptyScenarioResult } from "../results/empty.js";
 import { evaluateSlos, noCallMeasurements, type Measurements } from "../slo/evaluate.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import { formatMs } from "../config/units.js";
+import { formatMs } from "../contracts/units.js";
 import { measureInstall } from "./measure-install.js";
-
-export interface InstallScenarioOptions {
-  scenario: Scenario;
-  registry: ResourceRegistry;
-  signal: AbortSignal;
-  progress: (line: string) => void;
-}
 
 /** The evaluator's view of a set of installs: install and start times per server, no calls. */
 export function installMeasurements(servers: readonly string[], installs: readonly InstallResult[]): Measurements {
@@ -42,45 +34,38 @@ export function installMeasurements(servers: readonly string[], installs: readon
   };
 }
 
-export async function runInstallScenario(opts: InstallScenarioOptions): Promise<ScenarioResult> {
-  const { scenario: s, signal } = opts;
-  if (s.workload.kind !== "install") throw new HarnessError("internal", `runInstallScenario: ${s.name} is a ${s.workload.kind} scenario`);
-  const w = s.workload;
-  const base = emptyScenarioResult(s, new Date().toISOString());
-  const say = (line: string) => opts.progress(`[${s.name}] ${line}`);
+/**
+ * The install run mode (src/run/run-scenario.ts): every server installed cold, one after another,
+ * and judged. Fills `base` with what was installed even when it stops early (a failure or an
+ * interruption, which the run's error mapper then records); an install that failed makes the
+ * scenario's status an environment error.
+ */
+export async function runInstallMode(run: { scenario: Scenario; base: ScenarioResult; registry: ResourceRegistry; signal: AbortSignal; say: (line: string) => void }): Promise<void> {
+  const { scenario: s, base, signal, say } = run;
+  const install = s.workload.install;
+  if (!install) throw new HarnessError("internal", `runInstallMode: ${s.name} is a ${s.workload.kind} scenario`);
   const installs: InstallResult[] = [];
   try {
     for (const def of s.servers) {
       if (signal.aborted) throw new HarnessError("interrupted", "interrupted");
-      say(`cold install of ${def.name} (${def.package}) from its registry, limit ${formatMs(w.limitMs)}`);
-      const r = await measureInstall({ def, registry: opts.registry, limitMs: w.limitMs, startToReady: w.startToReady, startTimeoutMs: s.startTimeoutMs, signal });
+      say(`cold install of ${def.name} (${def.package}) from its registry, limit ${formatMs(install.limitMs)}`);
+      const r = await measureInstall({ def, registry: run.registry, limitMs: install.limitMs, startToReady: install.startToReady, startTimeoutMs: s.startTimeoutMs, signal });
       installs.push(r);
       say(`${def.name}: ${r.outcome} in ${formatMs(r.installMs)}${r.startToReadyMs !== null ? `, ready ${formatMs(r.startToReadyMs)} after start` : ""}`);
     }
-  } catch (err) {
-    if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";
-    else if (err instanceof HarnessError && err.code === "invalid_input") throw err;
-    else {
-      base.status = "error";
-      base.error = err instanceof HarnessError ? [err.message, ...err.details, ...(err.hint ? [`hint: ${err.hint}`] : [])].join("\n") : `harness error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-    }
+  } finally {
+    base.install = installs;
+    base.servers = installs.map((i): ServerInfo => ({
+      name: i.server,
+      package: i.package,
+      version: i.version,
+      transport: "stdio",
+      startToReadyMs: i.startToReadyMs === null ? { p50: 0, max: 0, sessions: 0 } : { p50: i.startToReadyMs, max: i.startToReadyMs, sessions: 1 },
+      upstream: "none",
+      tools: [],
+    }));
+    base.slos = evaluateSlos(s.slos, installMeasurements(s.servers.map((d) => d.name), installs));
   }
   const failed = installs.filter((i) => i.outcome === "failed");
-  if (failed.length > 0 && base.status === "completed") {
-    base.status = "error";
-    base.error = failed.map((f) => f.error ?? `${f.server}: install failed`).join("\n");
-  }
-  base.install = installs;
-  base.servers = installs.map((i): ServerInfo => ({
-    name: i.server,
-    package: i.package,
-    version: i.version,
-    transport: "stdio",
-    startToReadyMs: i.startToReadyMs === null ? { p50: 0, max: 0, sessions: 0 } : { p50: i.startToReadyMs, max: i.startToReadyMs, sessions: 1 },
-    upstream: "none",
-    tools: [],
-  }));
-  base.slos = evaluateSlos(s.slos, installMeasurements(s.servers.map((d) => d.name), installs));
-  base.endedAt = new Date().toISOString();
-  return base;
+  if (failed.length > 0) throw new HarnessError("environment", failed.map((f) => f.error ?? `${f.server}: install failed`).join("\n"));
 }

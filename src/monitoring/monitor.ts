@@ -7,7 +7,7 @@
  */
 import { sleep } from "../util/sleep.js";
 import { HarnessError } from "../errors.js";
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { localProvider } from "../providers/local.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import type { Outcome } from "../results/types.js";

@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
-import { findServer, SERVER_CATALOG, type ServerDefinition } from "../catalog/servers.js";
-import { flattenIssues, problem, readYamlMapping, type Located } from "../config/load-scenario.js";
-import { DURATION_BOUNDS, duration } from "../config/scenario-schema.js";
-import { parseDurationMs } from "../config/units.js";
+import { findServer, SERVER_CATALOG } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
+import { flattenIssues, problem, readYamlMapping, type Located } from "../config/problems.js";
+import { DURATION_BOUNDS, duration } from "../contracts/scenario-fields.js";
 import { redactKnownSecrets } from "../telemetry/redact.js";
 
 export const ProbeSpec = z.strictObject({
@@ -27,12 +27,12 @@ export const ProbeSpec = z.strictObject({
       isError: z.boolean().default(false),
     })
     .default({ isError: false }),
-  timeout: duration(DURATION_BOUNDS.probeTimeout, "Deadline of the call.").default("2s"),
+  timeout: duration(DURATION_BOUNDS.probeTimeout, "Deadline of the call.").prefault("2s"),
 });
 
 export const ProbeFile = z.strictObject({
   /** Time between the starts of two probe rounds. */
-  interval: duration(DURATION_BOUNDS.probeInterval, "Time between the starts of two probe rounds.").default("5s"),
+  interval: duration(DURATION_BOUNDS.probeInterval, "Time between the starts of two probe rounds.").prefault("5s"),
   probes: z.array(ProbeSpec).min(1),
 });
 export type ProbeFile = z.infer<typeof ProbeFile>;
@@ -56,15 +56,15 @@ export interface ProbePlan {
 
 function semanticProblems(loc: Located, value: ProbeFile): string[] {
   const out: string[] = [];
-  const intervalMs = parseDurationMs(value.interval)!;
+  const intervalMs = value.interval.ms;
   const names = new Map<string, number>();
   value.probes.forEach((p, i) => {
     const def = findServer(p.server);
     if (!def) out.push(problem(loc, ["probes", i, "server"], `unknown server "${p.server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false }));
     else if (def.tools && !def.tools.includes(p.tool)) out.push(problem(loc, ["probes", i, "tool"], `server "${p.server}" has no tool "${p.tool}"; its tools are ${def.tools.join(", ")}`, { found: false }));
-    const timeoutMs = parseDurationMs(p.timeout)!;
+    const timeoutMs = p.timeout.ms;
     // A deadline longer than the interval would let rounds pile up on a stalled server.
-    if (timeoutMs > intervalMs) out.push(problem(loc, ["probes", i, "timeout"], `${p.timeout}${valueAtTimeout(loc, i) === undefined ? " (the default)" : ""} must not exceed the interval (${value.interval}): rounds would overlap`, { found: false, linePath: valueAtTimeout(loc, i) === undefined ? ["probes", i] : ["probes", i, "timeout"] }));
+    if (timeoutMs > intervalMs) out.push(problem(loc, ["probes", i, "timeout"], `${p.timeout.text}${valueAtTimeout(loc, i) === undefined ? " (the default)" : ""} must not exceed the interval (${value.interval.text}): rounds would overlap`, { found: false, linePath: valueAtTimeout(loc, i) === undefined ? ["probes", i] : ["probes", i, "timeout"] }));
     if (p.expect.matches !== undefined) {
       try {
         new RegExp(p.expect.matches);
@@ -117,7 +117,7 @@ export async function validateProbeFile(file: string): Promise<{ problems: strin
     problems: [],
     plan: {
       file,
-      intervalMs: parseDurationMs(v.interval)!,
+      intervalMs: v.interval.ms,
       probes: v.probes.map((p) => ({
         name: p.name ?? `${p.server}.${p.tool}`,
         server: findServer(p.server)!,
@@ -126,7 +126,7 @@ export async function validateProbeFile(file: string): Promise<{ problems: strin
         contains: p.expect.contains,
         matches: p.expect.matches === undefined ? undefined : new RegExp(p.expect.matches),
         expectError: p.expect.isError,
-        timeoutMs: parseDurationMs(p.timeout)!,
+        timeoutMs: p.timeout.ms,
       })),
     },
   };

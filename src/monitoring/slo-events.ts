@@ -15,8 +15,8 @@
  * them (a run judges them).
  */
 import { SLO_CATALOG, type CatalogSlo } from "../slo/catalog.js";
-import { parseMetric, QUANTILE_OF } from "../slo/metrics.js";
-import { parseThreshold } from "../config/units.js";
+import { parseMetric, QUANTILE_OF } from "../contracts/metric-names.js";
+import { parseThreshold } from "../contracts/units.js";
 import type { Outcome } from "../results/types.js";
 
 export interface EventSlo {

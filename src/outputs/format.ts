@@ -3,7 +3,7 @@
  * scenario measures: durations from a few milliseconds (time to detect) to
  * many minutes (RTO), and the scenario's name with its matrix cell.
  */
-import { formatMs } from "../config/units.js";
+import { formatMs } from "../contracts/units.js";
 import type { RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
 
 /**

@@ -16,17 +16,18 @@ afterEach(() => {
 });
 
 describe("writeRunOutputs", () => {
-  it("writes the four files into a new nested directory and leaves no temp files", async () => {
+  it("writes the five files into a new nested directory and leaves no temp files", async () => {
     const dir = join(tempDir(), "reports", "latest");
     const run = sampleRunRecord();
     const { files } = await writeRunOutputs(run, dir);
-    expect(files).toEqual(["results.json", "junit.xml", "summary.md", "report.html"].map((f) => join(dir, f)));
-    expect(readdirSync(dir).sort()).toEqual(["junit.xml", "report.html", "results.json", "summary.md"]);
+    expect(files).toEqual(["results.json", "junit.xml", "summary.md", "report.html", "verdicts.csv"].map((f) => join(dir, f)));
+    expect(readdirSync(dir).sort()).toEqual(["junit.xml", "report.html", "results.json", "summary.md", "verdicts.csv"]);
     expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8"))).toEqual(run);
     expect(readFileSync(join(dir, "results.json"), "utf8")).toMatch(/^\{\n  "schemaVersion": 1,/);
     expect(readFileSync(join(dir, "junit.xml"), "utf8")).toMatch(/^<\?xml version="1.0"/);
     expect(readFileSync(join(dir, "summary.md"), "utf8")).toMatch(/^# FAIL/);
     expect(readFileSync(join(dir, "report.html"), "utf8")).toMatch(/^<!doctype html>/);
+    expect(readFileSync(join(dir, "verdicts.csv"), "utf8")).toMatch(/^scenario,variant,id,metric,/);
   });
 
   it("replaces existing outputs whole", async () => {

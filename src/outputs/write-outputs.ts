@@ -19,24 +19,12 @@ import {
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunRecord } from "../results/types.js";
-import { renderHtmlReport } from "./html-report.js";
-import { renderJunit } from "./junit.js";
-import { renderSummaryMarkdown } from "./summary-md.js";
-
-export const OUTPUT_FILES = {
-  results: "results.json",
-  junit: "junit.xml",
-  summary: "summary.md",
-  html: "report.html",
-} as const;
+import { OUTPUTS } from "./index.js";
+import { renderResultsJson, resultsJsonOutput } from "./results-json.js";
 
 function tempName(dir: string, name: string): string {
   // Dot-prefixed and pid-tagged, so a leftover from a killed process is easy to recognise and never collides.
   return join(dir, `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-}
-
-function resultsJson(run: RunRecord): string {
-  return `${JSON.stringify(redactDeep(run), null, 2)}\n`;
 }
 
 /** fsync before rename: otherwise a power cut can leave the new name pointing at an empty file. */
@@ -81,25 +69,23 @@ function writeAtomicSync(dir: string, name: string, content: string): string {
 }
 
 /**
- * results.json goes first and on its own: it is the source of truth, so if
- * rendering a derived output fails, the record is already safe on disk.
+ * Every output of the registry (./index.ts), one after another in its order: results.json first,
+ * the source of truth, so if rendering a derived output fails the record is already safe on disk.
  */
 export async function writeRunOutputs(record: RunRecord, dir: string): Promise<{ files: string[] }> {
   // Secrets out of the record before anything is rendered: what the renderers escape then holds
   // none, whatever characters it has (the text of each file is redacted once more on writing).
   const run = redactDeep(record);
   await mkdir(dir, { recursive: true });
-  const files = [await writeAtomic(dir, OUTPUT_FILES.results, resultsJson(run))];
-  files.push(await writeAtomic(dir, OUTPUT_FILES.junit, renderJunit(run)));
-  files.push(await writeAtomic(dir, OUTPUT_FILES.summary, renderSummaryMarkdown(run)));
-  files.push(await writeAtomic(dir, OUTPUT_FILES.html, await renderHtmlReport(run)));
+  const files: string[] = [];
+  for (const output of OUTPUTS) files.push(await writeAtomic(dir, output.file, await output.render(run)));
   return { files };
 }
 
 /** For an interrupted run: the record only, quickly, without rendering anything. */
 export async function writeResultsJsonOnly(run: RunRecord, dir: string): Promise<{ files: string[] }> {
   await mkdir(dir, { recursive: true });
-  return { files: [await writeAtomic(dir, OUTPUT_FILES.results, resultsJson(run))] };
+  return { files: [await writeAtomic(dir, resultsJsonOutput.file, renderResultsJson(run))] };
 }
 
 /**
@@ -108,5 +94,5 @@ export async function writeResultsJsonOnly(run: RunRecord, dir: string): Promise
  */
 export function writeResultsJsonSync(run: RunRecord, dir: string): { files: string[] } {
   mkdirSync(dir, { recursive: true });
-  return { files: [writeAtomicSync(dir, OUTPUT_FILES.results, resultsJson(run))] };
+  return { files: [writeAtomicSync(dir, resultsJsonOutput.file, renderResultsJson(run))] };
 }

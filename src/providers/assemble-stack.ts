@@ -12,7 +12,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BackingService } from "../catalog/servers.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import type { BackendInfo } from "../results/types.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { StartedBackend, StartedToxiproxy } from "../stack/started.js";

@@ -9,8 +9,8 @@
  * calling defineProvider, and its line in registry.ts.
  */
 import type { BackendInfo, UpstreamSummary } from "../results/types.js";
-import type { BackingService, ServerDefinition } from "../catalog/servers.js";
-import type { RedisPersistence } from "../config/load-scenario.js";
+import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
+import type { RedisPersistence } from "../contracts/plan.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { BackendHandle, StartedPostgres, StartedRedis, StartedToxiproxy } from "../stack/started.js";

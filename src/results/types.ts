@@ -246,7 +246,8 @@ export interface CacheSummary {
 /** One injected fault and how the stack came back from it (see ../shared/measurement.md, RTO). */
 export interface FaultResult {
   id: string;
-  kind: "toxic" | "hop-down" | "process" | "stdio";
+  /** The fault's kind as the scenario names it (src/faults/kinds: toxic, hop-down, process, stdio, ...). */
+  kind: string;
   target: string;
   description: string;
   /** false when it was not injected (steady state not met, run interrupted first) */

@@ -17,22 +17,14 @@
  * slow one never holds back the next; stop() waits (bounded by that deadline)
  * for the probes still in flight, so every probe sent in the window counts.
  */
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import type { ProbeSeries } from "../results/types.js";
+import type { ProbeCount } from "../window/measurements.js";
 import { seededRng } from "../util/random.js";
 import { sleep } from "../util/sleep.js";
-import { compileTemplate } from "../workloads/template.js";
-import { AVAILABILITY_PROBE_AGENT, type SessionPool } from "./session-pool.js";
-
-export interface ProbeCount {
-  server: string;
-  tool: string;
-  intervalMs: number;
-  timeoutMs: number;
-  probes: number;
-  ok: number;
-  source: "availability-probe" | "fault-probe";
-}
+import { compileTemplate } from "../util/template.js";
+import { AVAILABILITY_PROBE_AGENT } from "../contracts/sessions.js";
+import type { SessionPool } from "./session-pool.js";
 
 interface Target {
   server: string;
@@ -47,9 +39,9 @@ interface Target {
 /** The probe call for each server: catalog probe, else the workload's first call to it, else ping. */
 export function probeCalls(s: Scenario, env: { runId: string; sandbox: string }): Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }> {
   const out = new Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }>();
-  const mix = s.workload.kind === "mix" ? s.workload.calls : [];
+  const mix = s.workload.calls ?? [];
   for (const def of s.servers) {
-    if (s.workload.kind === "cache-aside" && def.name === s.workload.cache) {
+    if (s.workload.pingOnly.includes(def.name)) {
       out.set(def.name, { tool: "ping", args: undefined });
       continue;
     }

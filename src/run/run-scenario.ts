@@ -1,37 +1,39 @@
 /**
- * One scenario, start to verdict: backing services, one MCP session per agent
- * and server, warm-up, the measurement window, SLO evaluation, teardown.
- * Whatever happens, everything this scenario started is stopped before it
- * returns; an interrupted scenario still returns what it measured.
+ * One scenario, start to verdict, in one of three run modes: a measurement window under load
+ * (backing services, one MCP session per agent and server, warm-up, the window, SLO evaluation),
+ * a capacity search (the same stack, rising rates, src/capacity), or cold installs (no stack,
+ * src/install). Whatever happens, everything this scenario started is stopped before it returns;
+ * an interrupted scenario still returns what it measured, and one error mapper says how any
+ * failure ends it.
  */
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
+import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
-import { serverVersion, type BackingService } from "../catalog/servers.js";
-import { writeServerFiles } from "../stack/mcp-session.js";
-import { CallContext, runPhase, type Agent, type PhaseStats } from "../drivers/sdk-driver.js";
+import { serverVersion } from "../catalog/servers.js";
+import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
+import { CallContext, type Agent } from "../drivers/sdk-driver.js";
+import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
+import type { DriverPhase, PhaseResult } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
-import { availabilitySummary, recorderMeasurements } from "./measurements.js";
-import { AvailabilityProbe, faultProbeCount, type ProbeCount } from "./availability-probe.js";
+import { availabilitySummary, recorderMeasurements, type ProbeCount } from "../window/measurements.js";
+import { AvailabilityProbe, faultProbeCount } from "./availability-probe.js";
 import { emptyScenarioResult } from "../results/empty.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
-import { stdioLayersFor } from "../faults/injector.js";
+import { stdioLayersFor } from "../faults/stdio-fault-layer.js";
 import { censoringWarnings } from "../faults/rpo.js";
 import { SessionPool } from "./session-pool.js";
-import { loadExternalDriver } from "../drivers/external.js";
 import { generatorLimit } from "../drivers/generator-health.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
-import { prepareCacheAside } from "../workloads/cache-aside.js";
-import { prepareCoordination } from "../workloads/coordination.js";
-import { prepareMix } from "../workloads/mix.js";
-import type { PreparedWorkload, WorkloadEnv } from "../workloads/workload.js";
-import { formatMs } from "../config/units.js";
-import type { RunInstrumentation } from "../telemetry/run-instrumentation.js";
+import { formatMs } from "../contracts/units.js";
+import type { RunInstrumentation } from "../monitoring/run-instrumentation.js";
+import type { SpanHandle } from "../telemetry/telemetry.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
-import { runInstallScenario } from "../install/run-install-scenario.js";
+import { runInstallMode } from "../install/run-install-scenario.js";
+import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -44,27 +46,89 @@ export interface ScenarioRunOptions {
   instrumentation?: Pick<RunInstrumentation, "telemetry" | "hooks">;
 }
 
-function prepareWorkload(s: Scenario, env: WorkloadEnv): PreparedWorkload {
-  switch (s.workload.kind) {
-    case "mix": return prepareMix(s.workload, env);
-    case "coordination": return prepareCoordination(s.workload, env);
-    case "cache-aside": return prepareCacheAside(s.workload, env);
-    case "install": throw new Error("an install scenario runs no workload (src/install/run-install-scenario.ts)");
+/** One scenario as it runs: what every run mode reads and fills. */
+interface ScenarioRun {
+  opts: ScenarioRunOptions;
+  scenario: Scenario;
+  base: ScenarioResult;
+  registry: ResourceRegistry;
+  signal: AbortSignal;
+  say: (line: string) => void;
+}
+
+/** A run mode that needs the stack: it finds the stack, the sessions and the endpoints started. */
+interface StackRun extends ScenarioRun {
+  stack: Stack;
+  pool: SessionPool;
+  endpoints: StackEndpoints;
+  httpEndpoints: HttpEndpoints | undefined;
+  experiment: FaultExperiment | undefined;
+  /** Where server exits are dated from: the window's start once it opened, before that the agents' start. */
+  windowStart: number | undefined;
+  /** Stopped (with what it counted) before the stack is. */
+  availabilityProbe: AvailabilityProbe | undefined;
+}
+
+type RunModeName = "window" | "capacity" | "install";
+
+/** The run modes: how a scenario is measured, chosen from what the plan asks for. */
+const RUN_MODES: Record<RunModeName, (run: ScenarioRun) => Promise<void>> = {
+  window: (run) => withStack(run, runWindow),
+  // Capacity search (src/capacity): rising rates, each step judged; replaces the single window.
+  capacity: (run) =>
+    withStack(run, (r) =>
+      runCapacityScenario({
+        scenario: r.scenario,
+        base: r.base,
+        agents: r.pool.agents,
+        runId: r.opts.runId,
+        registry: r.registry,
+        signal: r.signal,
+        say: r.say,
+        sandbox: r.endpoints.sandbox,
+        ...(r.stack.redisInfo && { redisInfo: r.stack.redisInfo }),
+        ...(r.opts.instrumentation && { hooks: r.opts.instrumentation.hooks }),
+      }),
+    ),
+  // Install scenarios time cold installs instead of load: no stack, no sessions (src/install).
+  install: runInstallMode,
+};
+
+function runModeOf(s: Scenario): RunModeName {
+  if (s.workload.install) return "install";
+  return s.capacity ? "capacity" : "window";
+}
+
+/**
+ * How a failure ends a scenario, whatever the mode: interrupted; invalid input, rethrown (the whole
+ * run is refused); anything else an error the result says, with what the harness knows of it.
+ */
+function recordFailure(base: ScenarioResult, err: unknown): void {
+  if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";
+  else if (err instanceof HarnessError && err.code === "invalid_input") throw err;
+  else {
+    base.status = "error";
+    base.error =
+      err instanceof HarnessError
+        ? [err.message, ...err.details, ...(err.hint ? [`hint: ${err.hint}`] : [])].join("\n")
+        : `harness error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   }
 }
 
-/** Tools the workload will call, per server, to check against what each server really offers. */
-function toolsUsed(s: Scenario): Map<string, Set<string>> {
-  const used = new Map<string, Set<string>>();
-  const add = (server: string, tool: string) => used.set(server, (used.get(server) ?? new Set()).add(tool));
-  const w = s.workload;
-  if (w.kind === "mix") for (const c of w.calls) add(c.server, c.tool);
-  if (w.kind === "coordination") ["get", "set"].forEach((t) => add(w.server, t));
-  if (w.kind === "cache-aside") {
-    ["get", "set"].forEach((t) => add(w.cache, t));
-    add(w.database, "query");
+export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioResult> {
+  const s = opts.scenario;
+  const base: ScenarioResult = emptyScenarioResult(s, new Date().toISOString());
+  if (s.variant) base.variant = s.variant;
+  const run: ScenarioRun = { opts, scenario: s, base, registry: opts.registry, signal: opts.signal, say: (line) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`) };
+  try {
+    await RUN_MODES[runModeOf(s)](run);
+    if (opts.signal.aborted && base.status === "completed") base.status = "interrupted";
+  } catch (err) {
+    recordFailure(base, err);
+  } finally {
+    base.endedAt = new Date().toISOString();
   }
-  return used;
+  return base;
 }
 
 function median(xs: number[]): number {
@@ -72,27 +136,19 @@ function median(xs: number[]): number {
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
 }
 
-export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioResult> {
-  // Install scenarios time cold installs instead of load: no stack, no sessions (src/install).
-  if (opts.scenario.workload.kind === "install") return runInstallScenario(opts);
-  const { scenario: s, registry, signal } = opts;
-  const startedAt = new Date().toISOString();
-  const base: ScenarioResult = emptyScenarioResult(s, startedAt);
+/** Starts the backing services, the HTTP endpoints and every session, runs `mode`, and stops all of it. */
+async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void>): Promise<void> {
+  const { scenario: s, registry, signal, say, base } = run;
   let stack: Stack | undefined;
   let pool: SessionPool | undefined;
   let httpEndpoints: HttpEndpoints | undefined;
-  let experiment: FaultExperiment | undefined;
-  let availabilityProbe: AvailabilityProbe | undefined;
-  /** Where exits are dated from: the window's start once it opened, before that the agents' start. */
-  let windowStart: number | undefined;
-  const say = (line: string) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`);
-  if (s.variant) base.variant = s.variant;
+  let stacked: StackRun | undefined;
   try {
     const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
-    const seedRows = Math.max(1000, s.workload.kind === "cache-aside" ? s.workload.keys : 0);
+    const seedRows = Math.max(1000, s.workload.seedRows);
     say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
-    stack = await opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres, upstream: s.upstream });
+    stack = await run.opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres, upstream: s.upstream });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
     const upstreams = await stack.upstreams?.();
@@ -110,12 +166,12 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
-    // An external driver (k6, autocannon) opens its agents' sessions itself; the harness keeps one
+    // A driver that opens its agents' sessions itself (k6, autocannon): the harness keeps one
     // control session per server, for tools/list and the start time.
-    await pool.startAgents(s.servers, s.driver === "sdk" ? s.agents : 1);
-    windowStart = performance.now();
+    await pool.startAgents(s.servers, driverNamed(s.driver).ownSessions ? 1 : s.agents);
+    stacked = { ...run, stack, pool, endpoints, httpEndpoints, experiment: undefined, windowStart: performance.now(), availabilityProbe: undefined };
     const sessions = pool.sessions;
-    for (const [server, tools] of toolsUsed(s)) {
+    for (const [server, tools] of s.workload.toolsUsed) {
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
       const missing = [...tools].filter((t) => !offered.includes(t));
       if (missing.length) {
@@ -138,174 +194,175 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
     // Faults, or RPO writers alone (a consistency check: every acknowledged write must be read back).
     if (s.recovery || s.rpo) {
       if (s.recovery) pool.supervisor = s.recovery.supervisor;
-      const telemetry = opts.instrumentation?.telemetry;
-      experiment = new FaultExperiment({ scenario: s, stack, pool, runId: opts.runId, signal, say, ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }) });
-      await experiment.prepare();
+      const telemetry = run.opts.instrumentation?.telemetry;
+      stacked.experiment = new FaultExperiment({ scenario: s, stack, pool, runId: run.opts.runId, signal, say, ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }) });
+      await stacked.experiment.prepare();
     }
-
-    const agents: Agent[] = pool.agents;
-    if (s.capacity) {
-      // Capacity search (src/capacity): rising rates, each step judged; replaces the single window.
-      await runCapacityScenario({ scenario: s, base, agents, runId: opts.runId, signal, say, sandbox: endpoints.sandbox, ...(stack.redisInfo && { redisInfo: stack.redisInfo }), ...(opts.instrumentation && { hooks: opts.instrumentation.hooks }), prepareWorkload });
-      if (signal.aborted) base.status = "interrupted";
-      return base;
-    }
-    if (s.availabilityProbe) {
-      availabilityProbe = new AvailabilityProbe({
-        scenario: s,
-        pool,
-        runId: opts.runId,
-        sandbox: endpoints.sandbox,
-        ...s.availabilityProbe,
-        // One probe per server: where the fault experiment probes, its points are counted instead.
-        probedElsewhere: new Set(s.recovery ? [s.recovery.probe.server] : []),
-      });
-      await availabilityProbe.prepare();
-    }
-    // Only the SDK driver says which agent sent a call: the count correction needs each agent's pace.
-    const correctCounts = s.load.model === "closed" && s.driver === "sdk";
-    const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now(), correctCounts });
-    const calls = new CallContext(recorder, agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
-    calls.signal = signal;
-    if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
-    const workload = prepareWorkload(s, {
-      calls,
-      runId: opts.runId,
-      seed: s.seed,
-      agents: s.agents,
-      sandbox: endpoints.sandbox,
-      ...(stack.redisInfo && { redisInfo: stack.redisInfo }),
-    });
-    const tick = (phase: string, totalMs: number | undefined) => (elapsed: number) => {
-      const ok = recorder.count({}, ["ok"]);
-      const failed = recorder.count({}, ["error", "timeout"]);
-      say(`${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`);
-    };
-
-    const external = s.driver === "sdk" ? undefined : await loadExternalDriver(s.driver);
-    const warnings = censoringWarnings(s);
-    if (warnings.length) {
-      base.warnings = warnings;
-      for (const w of warnings) say(`warning: ${w}`);
-    }
-    // The probe and the RPO writers start before the warm-up: the steady state is judged before the window, writers have a history.
-    experiment?.startBeforeWindow();
-    await experiment?.lead(s.warmupMs);
-    const urls = new Map((httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
-    const loadPhase = (phase: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): Promise<PhaseStats> => {
-      // The availability probe runs through the measurement window, from its first call.
-      if (phase === "measure") availabilityProbe?.start();
-      return external
-        ? external.runPhase({ scenario: s, phase, durationMs, count, urls, recorder, registry, runId: opts.runId, signal, onTick })
-        : runPhase({ load: s.load, workers: workload.workers, operation: workload.operation, durationMs, count, signal, onTick });
-    };
-
-    if (s.warmupMs > 0 && !signal.aborted) {
-      say(`warm-up ${formatMs(s.warmupMs)}${external ? ` (${external.name})` : ""}`);
-      calls.phase = "warmup";
-      const warmupSpan = opts.instrumentation?.telemetry.startSpan("phase warm-up", { "mcp_slo.phase": "warmup" });
-      await loadPhase("warmup", s.warmupMs, undefined, tick("warm-up", s.warmupMs));
-      warmupSpan?.end();
-    }
-    let stats: PhaseStats | undefined;
-    let faultsOutcome: FaultsOutcome | undefined;
-    if (!signal.aborted) {
-      await workload.beforeMeasure?.();
-      say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
-      // The window opens once the steady state was checked and every fault due at 0 s was injected: the first call meets them.
-      const measureStart = experiment ? await experiment.openWindow() : performance.now();
-      calls.phase = "measure";
-      const measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
-      recorder.startMeasuring(measureStart);
-      stats = await loadPhase("measure", s.durationMs, s.count, tick("measure", s.durationMs));
-      recorder.stopMeasuring(performance.now());
-      // External drivers open the window themselves (after their handshakes): date exits from that.
-      windowStart = recorder.windowStart;
-      await availabilityProbe?.stop();
-      if (experiment) {
-        say("waiting for recovery, then reading back what was written");
-        faultsOutcome = await experiment.finish();
-      }
-      measureSpan?.end();
-      calls.phase = "warmup";
-      await workload.afterMeasure?.();
-    }
-    if (signal.aborted) base.status = "interrupted";
-
-    const measuredMs = recorder.measuredMs;
-    const load: LoadSummary = {
-      model: s.load.model,
-      agents: s.agents,
-      ...(s.load.model === "open" && { rate: s.load.rate }),
-      warmupMs: s.warmupMs,
-      durationMs: s.durationMs ?? null,
-      measuredMs,
-      offered: stats?.offered ?? 0,
-      completed: stats?.completed ?? 0,
-      lateSends: stats?.lateSends ?? 0,
-      dropped: stats?.dropped ?? 0,
-      lateThresholdMs: 10,
-      throughput: measuredMs > 0 ? (recorder.count({}, ["ok"]) * 1000) / measuredMs : 0,
-      generatorCpu: stats?.cpu ?? 0,
-      eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
-      // k6 times its calls in its own process: the harness's event loop is not their clock.
-      harnessTimed: s.driver !== "k6",
-    };
-    base.load = load;
-    base.latency = recorder.latencySummaries();
-    base.timeline = recorder.timelinePoints();
-    base.errors = recorder.errorSummaries();
-    const coordination = workload.coordination?.();
-    if (coordination) base.coordination = coordination.summary;
-    const cache = workload.cache?.();
-    if (cache) base.cache = cache;
-    if (faultsOutcome) {
-      // Steady state and recovery belong to runs that inject faults; RPO writers alone report their loss only.
-      if (s.faults.length > 0) base.faults = faultsOutcome.faults;
-      if (faultsOutcome.rpo.length > 0) base.rpo = faultsOutcome.rpo;
-      if (faultsOutcome.steadyState.length > 0) base.steadyState = faultsOutcome.steadyState;
-      if (faultsOutcome.probe) base.probe = faultsOutcome.probe;
-    }
-
-    const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
-    base.calls = recorder.callSummaries();
-    base.availability = availabilitySummary({
-      servers: s.servers.map((d) => d.name),
-      recorder,
-      probes,
-      probe: s.availabilityProbe ?? null,
-      correctionNote: correctCounts
-        ? "closed model: a timed-out call and a backoff after a lost session also count the calls the agent would have sent meanwhile at its recent pace (missed, counted as failed)"
-        : s.load.model === "open"
-          ? "open model: calls are sent on schedule whatever the answers, so the raw counts already hold every intended call"
-          : `closed model with the ${s.driver} driver, which does not say which agent sent a call: raw counts, not corrected`,
-    });
-    const limit = generatorLimit(stats, { droppedIsBacklog: false });
-    const harnessDelayMs = load.harnessTimed === false ? undefined : load.eventLoopDelayP99Ms;
-    const measurements = recorderMeasurements({ scenario: s, recorder, calls, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome, probes, harnessDelayMs });
-    base.slos = evaluateSlos(s.slos, measurements);
-  } catch (err) {
-    if (err instanceof HarnessError && err.code === "interrupted") base.status = "interrupted";
-    else if (err instanceof HarnessError && err.code === "invalid_input") throw err;
-    else {
-      base.status = "error";
-      base.error = err instanceof HarnessError ? [err.message, ...err.details].join("\n") : err instanceof Error ? (err.stack ?? err.message) : String(err);
-      if (!(err instanceof HarnessError)) base.error = `harness error: ${base.error}`;
-    }
+    await mode(stacked);
   } finally {
     say("stopping");
-    await availabilityProbe?.stop();
+    await stacked?.availabilityProbe?.stop();
     if (pool && (pool.exits.length > 0 || pool.exitsNotKept > 0)) {
-      const from = windowStart ?? performance.now();
+      const from = stacked?.windowStart ?? performance.now();
       base.serverExits = pool.exits.map((x) => ({ server: x.server, session: `${x.server}#${x.agent}`, atMs: x.at - from, code: x.code, signal: x.signal, stderr: x.stderr }));
       if (pool.exitsNotKept > 0) say(`${pool.exitsNotKept} further server process exits not kept`);
     }
     if (base.upstreams && stack?.upstreams) base.upstreams = await stack.upstreams().catch(() => base.upstreams);
-    await experiment?.rollback();
+    await stacked?.experiment?.rollback();
     await pool?.closeAll();
     await httpEndpoints?.stop();
     await stack?.stop();
-    base.endedAt = new Date().toISOString();
   }
-  return base;
+}
+
+/** The window run mode: warm-up, then one measurement window, judged. */
+async function runWindow(run: StackRun): Promise<void> {
+  const { scenario: s, base, pool, registry, signal, say, experiment, opts } = run;
+  const driver = driverNamed(s.driver);
+  if (s.availabilityProbe) {
+    run.availabilityProbe = new AvailabilityProbe({
+      scenario: s,
+      pool,
+      runId: opts.runId,
+      sandbox: run.endpoints.sandbox,
+      ...s.availabilityProbe,
+      // One probe per server: where the fault experiment probes, its points are counted instead.
+      probedElsewhere: new Set(s.recovery ? [s.recovery.probe.server] : []),
+    });
+    await run.availabilityProbe.prepare();
+  }
+  const availabilityProbe = run.availabilityProbe;
+  // The count correction needs each agent's pace: only a driver that says which agent sent a call.
+  const correctCounts = s.load.model === "closed" && driver.knowsAgents;
+  const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now(), correctCounts });
+  const calls = new CallContext(recorder, pool.agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
+  calls.signal = signal;
+  if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
+  const workload = s.workload.prepare({
+    calls,
+    runId: opts.runId,
+    seed: s.seed,
+    agents: s.agents,
+    sandbox: run.endpoints.sandbox,
+    ...(run.stack.redisInfo && { redisInfo: run.stack.redisInfo }),
+  });
+  const tick = (phase: string, totalMs: number | undefined) => (elapsed: number) => {
+    const ok = recorder.count({}, ["ok"]);
+    const failed = recorder.count({}, ["error", "timeout"]);
+    say(`${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`);
+  };
+  const warnings = censoringWarnings(s);
+  if (warnings.length) {
+    base.warnings = warnings;
+    for (const w of warnings) say(`warning: ${w}`);
+  }
+  // The probe and the RPO writers start before the warm-up: the steady state is judged before the window, writers have a history.
+  experiment?.startBeforeWindow();
+  await experiment?.lead(s.warmupMs);
+  const urls = new Map((run.httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
+  const phase = (name: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): DriverPhase => ({
+    scenario: s,
+    phase: name,
+    durationMs,
+    count,
+    load: s.load,
+    recorder,
+    workload,
+    urls,
+    registry,
+    runId: opts.runId,
+    signal,
+    onTick,
+  });
+
+  if (s.warmupMs > 0 && !signal.aborted) {
+    say(`warm-up ${formatMs(s.warmupMs)}${driver.name === DEFAULT_DRIVER ? "" : ` (${driver.name})`}`);
+    calls.phase = "warmup";
+    const warmupSpan = opts.instrumentation?.telemetry.startSpan("phase warm-up", { "mcp_slo.phase": "warmup" });
+    await unjudgedLoad(driver, phase("warmup", s.warmupMs, undefined, tick("warm-up", s.warmupMs)));
+    warmupSpan?.end();
+  }
+  let stats: PhaseResult | undefined;
+  let faultsOutcome: FaultsOutcome | undefined;
+  if (!signal.aborted) {
+    say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
+    let measureSpan: SpanHandle | undefined;
+    stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs)), {
+      before: async () => {
+        await workload.beforeMeasure?.();
+        // The steady state is checked on the probes sent so far, right before the window opens.
+        await experiment?.beforeWindow();
+      },
+      open: async (t0) => {
+        // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
+        await experiment?.openWindow(t0);
+        calls.phase = "measure";
+        measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
+        // The availability probe runs through the measurement window, from its first call.
+        availabilityProbe?.start();
+      },
+    });
+    run.windowStart = recorder.windowStart;
+    await availabilityProbe?.stop();
+    if (experiment) {
+      say("waiting for recovery, then reading back what was written");
+      faultsOutcome = await experiment.finish();
+    }
+    measureSpan?.end();
+    calls.phase = "warmup";
+    await workload.afterMeasure?.();
+  }
+  if (signal.aborted) base.status = "interrupted";
+
+  const measuredMs = recorder.measuredMs;
+  const load: LoadSummary = {
+    model: s.load.model,
+    agents: s.agents,
+    ...(s.load.model === "open" && { rate: s.load.rate }),
+    warmupMs: s.warmupMs,
+    durationMs: s.durationMs ?? null,
+    measuredMs,
+    offered: stats?.offered ?? 0,
+    completed: stats?.completed ?? 0,
+    lateSends: stats?.lateSends ?? 0,
+    dropped: stats?.dropped ?? 0,
+    lateThresholdMs: 10,
+    throughput: measuredMs > 0 ? (recorder.count({}, ["ok"]) * 1000) / measuredMs : 0,
+    generatorCpu: stats?.cpu ?? 0,
+    eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
+    harnessTimed: driver.harnessTimed,
+  };
+  base.load = load;
+  base.latency = recorder.latencySummaries();
+  base.timeline = recorder.timelinePoints();
+  base.errors = recorder.errorSummaries();
+  const coordination = workload.coordination?.();
+  if (coordination) base.coordination = coordination.summary;
+  const cache = workload.cache?.();
+  if (cache) base.cache = cache;
+  if (faultsOutcome) {
+    // Steady state and recovery belong to runs that inject faults; RPO writers alone report their loss only.
+    if (s.faults.length > 0) base.faults = faultsOutcome.faults;
+    if (faultsOutcome.rpo.length > 0) base.rpo = faultsOutcome.rpo;
+    if (faultsOutcome.steadyState.length > 0) base.steadyState = faultsOutcome.steadyState;
+    if (faultsOutcome.probe) base.probe = faultsOutcome.probe;
+  }
+
+  const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
+  base.calls = recorder.callSummaries();
+  base.availability = availabilitySummary({
+    servers: s.servers.map((d) => d.name),
+    recorder,
+    probes,
+    probe: s.availabilityProbe ?? null,
+    correctionNote: correctCounts
+      ? "closed model: a timed-out call and a backoff after a lost session also count the calls the agent would have sent meanwhile at its recent pace (missed, counted as failed)"
+      : s.load.model === "open"
+        ? "open model: calls are sent on schedule whatever the answers, so the raw counts already hold every intended call"
+        : `closed model with the ${s.driver} driver, which does not say which agent sent a call: raw counts, not corrected`,
+  });
+  const limit = generatorLimit(stats, { droppedIsBacklog: false });
+  const harnessDelayMs = load.harnessTimed === false ? undefined : load.eventLoopDelayP99Ms;
+  const measurements = recorderMeasurements({ scenario: s, recorder, calls, knowsAgents: driver.knowsAgents, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome, probes, harnessDelayMs });
+  base.slos = evaluateSlos(s.slos, measurements);
 }

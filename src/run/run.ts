@@ -10,8 +10,10 @@ import { registerWrittenValues } from "../stack/handed-values.js";
 import { hostEnvironment } from "./environment.js";
 import { lstat, rm, symlink, rename } from "node:fs/promises";
 import path from "node:path";
-import { loadAll, type Scenario } from "../config/load-scenario.js";
+import { loadAll } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
+import { driverNamed, unmetNeeds } from "../drivers/index.js";
 import { newRunId } from "./run-id.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
@@ -22,7 +24,7 @@ import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
 import { reapLeftovers } from "./reap-leftovers.js";
-import { instrumentRun } from "../telemetry/run-instrumentation.js";
+import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
 
@@ -42,8 +44,8 @@ export interface RunOptions {
   requireProfile?: boolean;
   /** `files` already loaded under `profile` (loadAll), e.g. by the CLI before it loaded the run's machinery. */
   scenarios?: Scenario[];
-  /** Run every scenario with this load driver instead of its own (same scenario, another tool). */
-  driver?: "sdk" | "autocannon" | "k6";
+  /** Run every scenario with this load driver (a name of src/drivers) instead of its own (same scenario, another tool). */
+  driver?: string;
   /** --live: servers that call a SaaS API talk to the real one, with tokens from the environment. */
   live?: boolean;
   outDir: string | undefined;
@@ -96,19 +98,19 @@ export function withLiveUpstreams(scenarios: Scenario[], live: boolean): Scenari
   return out;
 }
 
-/** Applies --driver: the external drivers speak MCP Streamable HTTP and run a mix of calls. */
-export function withDriver(scenarios: Scenario[], driver: RunOptions["driver"]): Scenario[] {
-  if (driver === undefined) return scenarios;
+/** Applies --driver: every scenario runs with that driver, if it offers what the driver needs (src/drivers: unmetNeeds). */
+export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): Scenario[] {
+  if (name === undefined) return scenarios;
+  const driver = driverNamed(name);
   const problems = scenarios.flatMap((s) =>
-    driver === "sdk"
-      ? []
-      : [
-          ...(s.transport !== "http" ? [`${s.file}: --driver ${driver} speaks MCP Streamable HTTP, but this scenario has transport: ${s.transport}`] : []),
-          ...(s.workload.kind !== "mix" ? [`${s.file}: --driver ${driver} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`] : []),
-        ],
+    unmetNeeds(driver, { transport: s.transport, workloadPlainCalls: s.workload.calls !== undefined }).map((unmet) =>
+      unmet === "transport"
+        ? `${s.file}: --driver ${driver.name} speaks MCP Streamable HTTP, but this scenario has transport: ${s.transport}`
+        : `${s.file}: --driver ${driver.name} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`,
+    ),
   );
-  if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver} cannot run every scenario given`, { details: problems });
-  return scenarios.map((s) => ({ ...s, driver }));
+  if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver.name} cannot run every scenario given`, { details: problems });
+  return scenarios.map((s) => ({ ...s, driver: driver.name }));
 }
 
 function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {

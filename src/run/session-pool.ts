@@ -5,7 +5,7 @@
  * the supervisor policy on, the dead session is started again and swapped in
  * where the agent (or the probe) will pick it up on its next call.
  */
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { ExitInfo } from "../stack/managed-process.js";
 import type { Agent } from "../drivers/sdk-driver.js";
 import { HarnessError } from "../errors.js";
@@ -29,12 +29,6 @@ const MAX_LOG_EVENTS = 400;
 /** A supervisor that restarts a crash-looping server forever would never let a run end. */
 const MAX_RESTARTS_PER_SESSION = 20;
 const RESTART_BACKOFF_MS = 200;
-
-/** Agent ids of auxiliary sessions are negative, so they never collide with load agents. */
-export const PROBE_AGENT = -1;
-export const WRITER_AGENT = -2;
-/** The always-on availability probe's session (src/run/availability-probe.ts). */
-export const AVAILABILITY_PROBE_AGENT = -3;
 
 /** Process exits kept per scenario: a crash-looping server under a supervisor must not fill memory. */
 const MAX_EXITS = 100;

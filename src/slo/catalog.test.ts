@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../project-root.js";
-import { SloDefinition } from "../config/scenario-schema.js";
+import { SloDefinition } from "../contracts/scenario-fields.js";
 import { SLO_CATALOG } from "./catalog.js";
 
 const SEEDS = path.join(PROJECT_ROOT, "..", "shared", "seeds");

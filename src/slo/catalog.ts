@@ -8,7 +8,7 @@
  * (most calls, not the median, not the single worst). The quote beside each
  * entry lets a reader disagree.
  */
-import type { SloDefinition } from "../config/scenario-schema.js";
+import type { SloDefinition } from "../contracts/scenario-fields.js";
 
 const GUIDE = "MCP Enterprise Guide (shared/seeds/003_ba5d8098385d04d0.txt)";
 const MODULE = "Design module (shared/seeds/000_02bc345255a0a23a.txt)";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ResolvedSlo } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
+import { parseThreshold } from "../contracts/units.js";
 import { newHistogram, recordMs, type Histogram } from "../metrics/histogram.js";
 import { evaluateSlos, judgeInterval, noCallMeasurements, overallVerdict, type Measurements } from "./evaluate.js";
 import type { RpoResult } from "../results/types.js";
-import { parseMetric } from "./metrics.js";
+import { parseMetric } from "../contracts/metric-names.js";
 
 function slo(metric: string, objective: string, scope: ResolvedSlo["scope"] = {}): ResolvedSlo {
   return {

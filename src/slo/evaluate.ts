@@ -3,11 +3,11 @@
  * a verdict must be supported by the data, not by a point estimate. Pure:
  * everything it needs comes in through `Measurements`.
  */
-import type { ResolvedSlo } from "../config/load-scenario.js";
-import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../config/units.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
+import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../contracts/units.js";
 import type { FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
 import { countBelow, maxMs, meanMs, newHistogram, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
-import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "./metrics.js";
+import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "../contracts/metric-names.js";
 import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
 
 export interface Scope {

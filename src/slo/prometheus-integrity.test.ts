@@ -4,9 +4,9 @@
  * writes its heartbeat once a second, two at once interleave, a rerun leaves a silence.
  */
 import { describe, expect, it } from "vitest";
-import type { ResolvedSlo } from "../config/load-scenario.js";
-import { parseThreshold } from "../config/units.js";
-import { parseMetric } from "./metrics.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
+import { parseThreshold } from "../contracts/units.js";
+import { parseMetric } from "../contracts/metric-names.js";
 import {
   checkBaseline,
   checkHeartbeatGaps,

@@ -71,7 +71,7 @@ import {
   type Labels,
   type RejectedWrites,
 } from "./prometheus-integrity.js";
-import type { ResolvedSlo } from "../config/load-scenario.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
 import type { SloResult } from "../results/types.js";
 import { HarnessError } from "../errors.js";
 

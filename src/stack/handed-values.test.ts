@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findServer, type ServerDefinition } from "../catalog/servers.js";
+import { findServer } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { REDACTED, redactKnownSecrets } from "../telemetry/redact.js";
 import { describeLaunch, isPublicArg, isPublicEnv, registerHandedValues, registerWrittenValues } from "./handed-values.js";
 

@@ -28,7 +28,7 @@
  *  - Catalog servers' definitions are public; their tokens (`secrets`) are registered from the
  *    environment (cli/main.ts, run.ts) and shown as [REDACTED] by describeLaunch.
  */
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import { REDACTED, registerSecret } from "../telemetry/redact.js";
 
 const PLACEHOLDER = /\{\{\s*[a-z.]+\s*\}\}/g;

@@ -49,36 +49,19 @@ import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { ServerDefinition } from "../catalog/servers.js";
-import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
+import type { FrameFilter } from "../contracts/frame-filter.js";
 import { isLoopbackHost } from "../util/loopback.js";
 import { StopWaiting, WaitTimeoutError, waitFor } from "../util/wait-for.js";
 import type { StartedToxiproxy } from "./started.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import { serverLaunch, type StackEndpoints } from "./mcp-session.js";
+import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 import { ADDRESS_IN_USE_LOG, AddressInUseError, withPortRetry } from "./ports.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 
-/** Header the harness's client sends on initialize: the agent id, for the child's name and {{agent}}. */
-export const AGENT_HEADER = "x-mcp-slo-agent";
-
 const LOOPBACK_PRELOAD = fileURLToPath(new URL("./loopback-only.cjs", import.meta.url));
-
-/** Where a server answers MCP over Streamable HTTP, and which process serves a given session. */
-export interface HttpEndpoint {
-  readonly server: string;
-  readonly kind: "bridge" | "native";
-  /** The URL clients use: through Toxiproxy's `client->${server}` hop when proxied. */
-  url: string;
-  /** The endpoint itself, 127.0.0.1, not proxied. */
-  readonly directUrl: string;
-  /** The process behind an MCP session: its own child (bridge) or the shared server (native). */
-  processFor(sessionId: string): ManagedProcess | undefined;
-  /** A native server that died (a fault) is started again on the same port; a no-op for the bridge. */
-  ensureRunning(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -165,7 +148,7 @@ export class HttpBridge implements HttpEndpoint {
     private readonly registry: ResourceRegistry,
     private readonly http: Server,
     readonly directUrl: string,
-    private readonly stdioFaults: (() => StdioFaultLayer | undefined) | undefined,
+    private readonly stdioFaults: (() => FrameFilter | undefined) | undefined,
     options: BridgeOptions,
   ) {
     this.url = directUrl;
@@ -196,7 +179,7 @@ export class HttpBridge implements HttpEndpoint {
    * `listen`: where to listen (default 127.0.0.1, any free port). The bridge has no authentication:
    * a non-loopback host (e.g. 0.0.0.0 inside a container, `mcp-slo bridge`) only with allowNonLoopback.
    */
-  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => StdioFaultLayer | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
+  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => FrameFilter | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
     const host = opts.listen?.host ?? "127.0.0.1";
     if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback) throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
     const server = createServer();
@@ -498,7 +481,7 @@ export async function startHttpEndpoints(opts: {
   toxiproxy: StartedToxiproxy | undefined;
   timeoutMs: number;
   /** The stdio fault layer of a server, if any (bridged servers only). */
-  stdioLayer?: (server: string) => StdioFaultLayer | undefined;
+  stdioLayer?: (server: string) => FrameFilter | undefined;
 }): Promise<HttpEndpoints> {
   const started: HttpEndpoint[] = [];
   const stop = async () => void (await Promise.allSettled(started.map((e) => e.stop())));

@@ -24,15 +24,15 @@ import { statSync } from "node:fs";
 import { isExecutable, resolveExecutable } from "../util/executable.js";
 import type { Readable, Writable } from "node:stream";
 import { childEnvironment, type PassEnv } from "./child-env.js";
-import { RUN_ID_ENV } from "./resource-registry.js";
-import type { ResourceRegistry } from "./resource-registry.js";
+import { DISPOSE_GRACE_MS, RUN_ID_ENV, type ResourceRegistry, type RunResource } from "./resource-registry.js";
 
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
 }
 
-export interface ManagedProcess {
+/** A resource of the run's registry: disposing of it stops it (stop with DISPOSE_GRACE_MS), disposeSync SIGKILLs its group. */
+export interface ManagedProcess extends RunResource {
   readonly name: string;
   /** The command as given, and the absolute path it resolved to. */
   readonly command: string;
@@ -276,6 +276,19 @@ class ManagedChild implements ManagedProcess {
       this.signal("SIGKILL");
       await this.exited.catch(() => {});
     }
+  }
+
+  async dispose(): Promise<void> {
+    try {
+      await this.stop({ graceMs: DISPOSE_GRACE_MS });
+    } catch {
+      // stop() is not supposed to throw; if it does, make sure the group is dead anyway.
+      this.signal("SIGKILL");
+    }
+  }
+
+  disposeSync(): void {
+    this.signal("SIGKILL");
   }
 
   stderrTail(n = 20): string[] {

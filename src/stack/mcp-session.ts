@@ -10,14 +10,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { HarnessError } from "../errors.js";
 import { HARNESS_VERSION, TOOLS_DIR } from "../project-root.js";
-import { resolvePackage, type BackingService, type ServerDefinition } from "../catalog/servers.js";
+import { resolvePackage } from "../catalog/servers.js";
+import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
 import type { PassEnv } from "./child-env.js";
 import { describeLaunch, registerHandedValues } from "./handed-values.js";
 import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
-import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
-import { AGENT_HEADER, type HttpEndpoint } from "./http-bridge.js";
+import type { FrameFilter } from "../contracts/frame-filter.js";
+import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
@@ -140,7 +141,7 @@ export async function startSession(opts: {
   registry: ResourceRegistry;
   timeoutMs: number;
   /** Frame faults for this server's sessions (stdio fault injection). */
-  stdioFaults?: StdioFaultLayer;
+  stdioFaults?: FrameFilter;
 }): Promise<McpSession> {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const http = endpoints.http?.(def.name);

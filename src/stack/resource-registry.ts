@@ -1,7 +1,12 @@
 /**
- * ResourceRegistry: everything a run starts (processes, temp dirs) is recorded here so that
- * nothing outlives the run — on a normal end (`disposeAll` / `await using`), on an error, and as a
- * last resort from a synchronous `process.on("exit")` handler (`killAllSync`).
+ * ResourceRegistry: everything a run starts (processes, temp dirs, containers, ...) is recorded here
+ * so that nothing outlives the run — on a normal end (`disposeAll` / `await using`), on an error, and
+ * as a last resort from a synchronous `process.on("exit")` handler (`killAllSync`).
+ *
+ * The registry knows one thing about them: each is a RunResource it can dispose of. They sit on one
+ * stack and are undone last in, first out, so whatever something needs is still there while it is
+ * undone: a process stops before the temp dir it runs in is removed, containers go before the
+ * engine that runs them. (spawnManaged registers its processes, makeTempDir its dirs.)
  *
  * None of that runs when the owner is killed outright (SIGKILL, the OOM killer, a power cut). For
  * that case the registry writes an owner record, `<tmpdir>/mcp-slo-<runId>.owner.json`, before the
@@ -15,22 +20,22 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import type { ManagedProcess } from "./managed-process.js";
 import { ownerKeyOfThisProcess } from "./owner.js";
 
 /** Environment variable spawnManaged gives every child: lets tests find leftovers of a run. */
 export const RUN_ID_ENV = "MCP_SLO_RUN_ID";
 
-/**
- * Something a run made that is neither a process nor a temp dir (a container, a network): undone by
- * disposeAll, or synchronously by killAllSync.
- */
+/** Something a run made (a process, a temp dir, a container, a network): undone by disposeAll, or synchronously by killAllSync. */
 export interface RunResource {
   readonly name: string;
+  /** Rejects only when something could not be undone: the owner record then stays, so a later command tries again. */
   dispose(): Promise<void>;
-  /** Last resort; must not throw and should be bounded in time. */
+  /** Last resort, bounded in time; like dispose, throws only when something could not be undone. */
   disposeSync(): void;
 }
+
+/** What a resource is, for the `processes` and `tempDirs` listings only: disposal treats all alike. */
+type ResourceKind = "process" | "temp dir" | "other";
 
 /** Grace between SIGTERM and SIGKILL when disposing. */
 export const DISPOSE_GRACE_MS = 3000;
@@ -60,9 +65,8 @@ export type OwnerRecord = z.infer<typeof OwnerRecordSchema>;
 
 export class ResourceRegistry implements AsyncDisposable {
   readonly runId: string;
-  readonly #processes: ManagedProcess[] = [];
-  readonly #tempDirs: string[] = [];
-  readonly #resources: RunResource[] = [];
+  /** Undone from the top: last in, first out. */
+  readonly #stack: { resource: RunResource; kind: ResourceKind }[] = [];
   #disposing: Promise<void> | undefined;
   /** The owner record as written, and where, while it exists. */
   #owner: OwnerRecord | undefined;
@@ -80,13 +84,13 @@ export class ResourceRegistry implements AsyncDisposable {
   }
 
   /** Processes currently tracked, in start order. */
-  get processes(): readonly ManagedProcess[] {
-    return [...this.#processes];
+  get processes(): readonly RunResource[] {
+    return this.#stack.filter((entry) => entry.kind === "process").map((entry) => entry.resource);
   }
 
   /** Temp dirs currently tracked. */
   get tempDirs(): readonly string[] {
-    return [...this.#tempDirs];
+    return this.#stack.filter((entry) => entry.kind === "temp dir").map((entry) => entry.resource.name);
   }
 
   /** Path of this run's owner record (which exists while the run holds anything). */
@@ -136,43 +140,51 @@ export class ResourceRegistry implements AsyncDisposable {
     this.claim();
     const safePrefix = prefix.replace(/[^A-Za-z0-9._-]/g, "_") || "tmp";
     const dir = await mkdtemp(join(tmpdir(), `${tempDirMarker(this.runId)}${safePrefix}-`));
-    this.#tempDirs.push(dir);
+    this.#push("temp dir", {
+      name: dir,
+      dispose: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }),
+      disposeSync: () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }),
+    });
     return dir;
   }
 
-  track(proc: ManagedProcess): void {
+  /** Records a process (spawnManaged does, before the child can do anything); it forgets itself with untrack once it exited. */
+  track(proc: RunResource): void {
     this.claim();
-    if (!this.#processes.includes(proc)) this.#processes.push(proc);
+    if (!this.#stack.some((entry) => entry.resource === proc)) this.#push("process", proc);
   }
 
   /**
    * Records a resource; returns a function that forgets it (once it was undone some other way).
-   * Resources are undone newest first and *before* any process is stopped: they may need one of
-   * them (containers need the podman service that runs them).
+   * Undone in turn with everything else, last in first out: after whatever was registered later
+   * (containers, made after the engine that runs them, go before it).
    */
   addResource(resource: RunResource): () => void {
     this.claim();
-    this.#resources.push(resource);
-    return () => {
-      const i = this.#resources.indexOf(resource);
-      if (i >= 0) this.#resources.splice(i, 1);
-    };
+    this.#push("other", resource);
+    return () => this.untrack(resource);
   }
 
-  untrack(proc: ManagedProcess): void {
-    const i = this.#processes.indexOf(proc);
-    if (i >= 0) this.#processes.splice(i, 1);
+  /** Forgets a resource that was undone some other way (a process that exited). */
+  untrack(resource: RunResource): void {
+    const i = this.#stack.findIndex((entry) => entry.resource === resource);
+    if (i >= 0) this.#stack.splice(i, 1);
+  }
+
+  #push(kind: ResourceKind, resource: RunResource): void {
+    this.#stack.push({ resource, kind });
   }
 
   /**
-   * Stops every tracked process, newest first (servers started later may depend on earlier ones),
-   * each with SIGTERM to its process group and SIGKILL after DISPOSE_GRACE_MS, then removes the
-   * temp dirs. Never throws. Safe to call repeatedly and concurrently: a call made while another
-   * is running waits for it and then cleans up whatever was registered in the meantime.
+   * Undoes every resource, newest first (a process stops before the temp dir it was started in
+   * goes; containers go before their engine): a process gets SIGTERM to its process group and
+   * SIGKILL after DISPOSE_GRACE_MS (its dispose). Never throws. Safe to call repeatedly and
+   * concurrently: a call made while another is running waits for it and then cleans up whatever
+   * was registered in the meantime.
    */
   async disposeAll(): Promise<void> {
     while (this.#disposing !== undefined) await this.#disposing;
-    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) {
+    if (this.#stack.length === 0) {
       this.#dropOwnerRecord();
       return;
     }
@@ -183,36 +195,18 @@ export class ResourceRegistry implements AsyncDisposable {
   }
 
   async #disposeOnce(): Promise<void> {
-    for (const resource of this.#resources.splice(0).reverse()) {
+    // What is registered meanwhile waits for the next disposeAll: this one ends.
+    for (const { resource } of [...this.#stack].reverse()) {
       try {
         await resource.dispose();
       } catch {
-        /* best effort, like the temp dirs below */
-      }
-    }
-    for (const proc of [...this.#processes].reverse()) {
-      try {
-        await proc.stop({ graceMs: DISPOSE_GRACE_MS });
-      } catch {
-        // stop() is not supposed to throw; if it does, make sure the group is dead anyway.
-        try {
-          proc.signal("SIGKILL");
-        } catch {
-          /* already gone */
-        }
-      }
-      this.untrack(proc);
-    }
-    for (const dir of this.#tempDirs.splice(0)) {
-      try {
-        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch {
-        // Best effort: a dir we cannot remove must not hide the run's real result. The record stays,
+        // Best effort: what cannot be undone must not hide the run's real result. The record stays,
         // so a later command tries again once this process is gone.
         this.#leftBehind = true;
       }
+      this.untrack(resource);
     }
-    if (this.#processes.length === 0 && this.#tempDirs.length === 0 && this.#resources.length === 0) this.#dropOwnerRecord();
+    if (this.#stack.length === 0) this.#dropOwnerRecord();
   }
 
   /** Removes the owner record: everything it stood for is gone. */
@@ -228,28 +222,13 @@ export class ResourceRegistry implements AsyncDisposable {
   }
 
   /**
-   * Last resort, synchronous (usable in `process.on("exit")`): SIGKILL every tracked process group
-   * and remove the temp dirs. Never throws.
+   * Last resort, synchronous (usable in `process.on("exit")`): undoes every resource at once,
+   * newest first (a process group gets SIGKILL, a temp dir is removed). Never throws.
    */
   killAllSync(): void {
-    for (const resource of this.#resources.splice(0).reverse()) {
+    for (const { resource } of this.#stack.splice(0).reverse()) {
       try {
         resource.disposeSync();
-      } catch {
-        /* never throws */
-      }
-    }
-    for (const proc of [...this.#processes].reverse()) {
-      try {
-        proc.signal("SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-    this.#processes.length = 0;
-    for (const dir of this.#tempDirs.splice(0)) {
-      try {
-        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch {
         this.#leftBehind = true; // the record stays for a later command
       }

@@ -5,10 +5,9 @@
  * the stack's assembly (src/providers/assemble-stack.ts), the fault injector and the observers
  * never care how it runs. Each handle is stopped by stop() or `await using`.
  */
-import type { BackingService } from "../catalog/servers.js";
-import type { RedisPersistence } from "../config/load-scenario.js";
+import type { BackingService } from "../contracts/server-definition.js";
+import type { RedisPersistence } from "../contracts/plan.js";
 import type { Proxy } from "toxiproxy-node-client";
-import type { StandInStats } from "../standins/serve.js";
 
 /**
  * When a restarted backend came back, on performance.now(): `spawnedAt` when its process (or
@@ -85,6 +84,17 @@ export interface StartedToxiproxy extends Started {
   createHop(name: string, upstream: string): Promise<Hop>;
   /** Removes every toxic and re-enables every proxy (Toxiproxy's POST /reset). */
   reset(): Promise<void>;
+}
+
+/** What a stand-in counted, from its control endpoint (src/standins/serve.ts). */
+export interface StandInStats {
+  requests: number;
+  /** Answers by status code. */
+  byStatus: Record<string, number>;
+  /** Requests answered with an injected error. */
+  injectedErrors: number;
+  /** "METHOD /path" of requests no route knew, at most 50. */
+  unmatched: string[];
 }
 
 /** A stand-in of a SaaS API (src/standins/). src/standins/upstreams.ts decides the URLs the servers get from it. */

@@ -15,15 +15,15 @@
  * parsed or breaks the JSON-RPC schema was an answer: when it names a request
  * in flight (its "id"), or exactly one request is in flight, that request is
  * ended at once with a JSON-RPC error marked UNPARSEABLE_ANSWER, which the
- * driver counts as a protocol error (src/drivers/failure-kind.ts). Any other
+ * driver counts as a protocol error (src/contracts/failure-kind.ts). Any other
  * line (a server logging to stdout, which MCP forbids) is reported and skipped.
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE, deserializeMessage, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import { truncateFrame, type StdioFaultLayer } from "../faults/stdio-fault-layer.js";
+import { truncateFrame, type FrameFilter } from "../contracts/frame-filter.js";
 import { ErrorCode, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { ManagedProcess } from "./managed-process.js";
-import { UNPARSEABLE_ANSWER } from "../drivers/failure-kind.js";
+import { UNPARSEABLE_ANSWER } from "../contracts/failure-kind.js";
 
 type RequestId = string | number;
 
@@ -38,7 +38,7 @@ export class ManagedStdioTransport implements Transport {
 
   constructor(
     private readonly proc: ManagedProcess,
-    private readonly faults?: StdioFaultLayer,
+    private readonly faults?: FrameFilter,
   ) {}
 
   async start(): Promise<void> {

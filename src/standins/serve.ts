@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { seededRng, type Rng } from "../util/random.js";
+import type { StandInStats } from "../stack/started.js";
 import type { StandInApi, StandInRequest, StandInResponse, StandInRoute } from "./api.js";
 
 export interface StandInBehaviour {
@@ -28,16 +29,6 @@ export interface StandInBehaviour {
    */
   reflectCredentials?: boolean;
   seed?: number;
-}
-
-export interface StandInStats {
-  requests: number;
-  /** Answers by status code. */
-  byStatus: Record<string, number>;
-  /** Requests answered with an injected error. */
-  injectedErrors: number;
-  /** "METHOD /path" of requests no route knew, at most 50. */
-  unmatched: string[];
 }
 
 /** The line the stand-in process prints on stdout once listening, followed by JSON (src/standins/main.ts). */

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { HarnessError } from "../errors.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import type { StartedStandIn } from "../stack/started.js";
-import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour, type StandInStats } from "./serve.js";
+import type { StandInStats, StartedStandIn } from "../stack/started.js";
+import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour } from "./serve.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 

@@ -6,7 +6,7 @@
  * real API (or MCP_SLO_LIVE_URL_<API>, e.g. a GitHub Enterprise host) and no proxy: Toxiproxy
  * only forwards TCP, and a TLS host behind it would not match its name.
  */
-import type { ServerDefinition } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { StackEndpoints, UpstreamEndpoint } from "../stack/mcp-session.js";
 import type { StartedStandIn, StartedToxiproxy } from "../stack/started.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";

@@ -1,14 +1,15 @@
 /**
- * Cache-aside over two MCP servers: read the key through the Redis server; on
+ * Cache-aside over two MCP servers (`kind: cache-aside`): read the key through the Redis server; on
  * a miss read the row through the PostgreSQL server and write it to Redis.
  * Keys follow a Zipf distribution. The hit ratio is counted twice: by the
  * client, and by Redis itself (INFO keyspace_hits/misses, delta over the
  * window). The driver drains calls before and after the window, so when
  * nothing else touches that Redis the two counts must be equal.
  */
-import type { ResolvedWorkload } from "../config/load-scenario.js";
+import { z } from "zod";
+import type { PreparedWorkload, WorkloadEnv } from "../contracts/workload-env.js";
 import { seededRng, ZipfSampler, type Rng } from "../util/random.js";
-import type { PreparedWorkload, WorkloadEnv } from "./workload.js";
+import { defineWorkloadKind, toolsByServer } from "./workload-kind.js";
 
 /** What the npm Redis MCP server answers for a missing key. */
 export const REDIS_MCP_MISS = /^Key not found: /;
@@ -17,7 +18,7 @@ export const CACHE_ASIDE_DEFINITION =
   "Cache-aside: each operation reads key item:<k> through the Redis MCP server (get); on a miss it reads row k through the PostgreSQL MCP server (query) and writes it to Redis (set). " +
   "k follows a Zipf distribution over the key space. Hit ratio = hits / (hits + misses) of the get calls in the measurement window, counted by the client and, independently, from Redis INFO stats (keyspace_hits, keyspace_misses) as the delta over the same window.";
 
-export function prepareCacheAside(w: Extract<ResolvedWorkload, { kind: "cache-aside" }>, env: WorkloadEnv): PreparedWorkload {
+export function prepareCacheAside(w: { cache: string; database: string; keys: number; zipfExponent: number }, env: WorkloadEnv): PreparedWorkload {
   const zipf = new ZipfSampler(w.keys, w.zipfExponent);
   const rngs: Rng[] = Array.from({ length: env.agents }, (_, i) => seededRng(env.seed * 7_919 + i));
   const client = { hits: 0, misses: 0 };
@@ -65,3 +66,32 @@ export function prepareCacheAside(w: Extract<ResolvedWorkload, { kind: "cache-as
     },
   };
 }
+
+export const cacheAsideWorkload = defineWorkloadKind({
+  name: "cache-aside",
+  schema: z.strictObject({
+    kind: z.literal("cache-aside"),
+    cache: z.string().default("redis"),
+    database: z.string().default("postgres"),
+    keys: z.number().int().min(1).max(10_000_000).default(1000).describe("Size of the key space (rows in PostgreSQL)."),
+    zipfExponent: z.number().positive().max(5).default(1.1),
+  }),
+  plainCalls: false,
+  crossCheck(w, ctx) {
+    ctx.checkServer(w.cache, ["workload", "cache"]);
+    ctx.checkServer(w.database, ["workload", "database"]);
+  },
+  plan(w) {
+    const settings = { cache: w.cache, database: w.database, keys: w.keys, zipfExponent: w.zipfExponent };
+    return {
+      kind: "cache-aside",
+      calls: undefined,
+      toolsUsed: toolsByServer([[w.cache, "get"], [w.cache, "set"], [w.database, "query"]]),
+      seedRows: w.keys,
+      // Any call through the cache would move the Redis counters the hit ratio is checked against.
+      pingOnly: [w.cache],
+      install: undefined,
+      prepare: (env) => prepareCacheAside(settings, env),
+    };
+  },
+});

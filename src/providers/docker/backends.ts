@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import type { RedisPersistence } from "../../config/load-scenario.js";
+import type { RedisPersistence } from "../../contracts/plan.js";
 import { parseInfo, redisClient, respCommand } from "../../stack/local/redis.js";
 import type { StartedPostgres, StartedRedis } from "../../stack/started.js";
 import { containerFaults } from "./container-faults.js";

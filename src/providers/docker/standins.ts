@@ -5,9 +5,9 @@
  * only says how a stand-in is started. The hop `<server>-><api>` forwards to standin-<api>:8080;
  * the harness reads its counts through its own published port.
  */
-import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour, type StandInStats } from "../../standins/serve.js";
+import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour } from "../../standins/serve.js";
 import { standInArgs } from "../../standins/start.js";
-import type { StartedStandIn } from "../../stack/started.js";
+import type { StandInStats, StartedStandIn } from "../../stack/started.js";
 import type { ContainerContext } from "./backends.js";
 import { logTail, waitForContainer } from "./containers.js";
 import { commandFor, HARNESS_IMAGE } from "./images.js";

@@ -8,7 +8,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import type { RedisPersistence } from "../../config/load-scenario.js";
+import type { RedisPersistence } from "../../contracts/plan.js";
 import type { ManagedProcess } from "../managed-process.js";
 import { spawnManaged } from "../managed-process.js";
 import { ADDRESS_IN_USE_LOG, describeGone, failReadiness, withPortRetry } from "../ports.js";

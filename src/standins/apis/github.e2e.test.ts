@@ -1,19 +1,19 @@
 // The real github-mcp-server (.tools/bin, built by scripts/setup.sh) against the GitHub stand-in,
-// started the way a run starts it: its catalog entry (github.catalog-entry.ts), the stand-in from
+// started the way a run starts it: its catalog entry (src/catalog/servers/github.ts), the stand-in from
 // startUpstreams behind a Toxiproxy hop, a stdio session from startSession. The server is given a
 // GHES host name that resolves nowhere and reaches the stand-in through HTTP_PROXY, because it drops
 // the port of GITHUB_HOST (pkg/utils/api.go): a call that succeeds went through the hop.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerDefinition } from "../../catalog/servers.js";
+import type { ServerDefinition } from "../../contracts/server-definition.js";
 import { TOOLS_DIR } from "../../project-root.js";
 import { findProcessesOfRun } from "../../stack/leftovers.js";
 import { startToxiproxy } from "../../stack/local/toxiproxy.js";
 import { startSession, type McpSession, type StackEndpoints } from "../../stack/mcp-session.js";
 import { ResourceRegistry } from "../../stack/resource-registry.js";
 import { startUpstreams, type StartedUpstreams } from "../upstreams.js";
-import { GITHUB_STAND_IN_HOST, githubServer } from "./github.catalog-entry.js";
+import { GITHUB_STAND_IN_HOST, githubServer } from "../../catalog/servers/github.js";
 
 const BINARY = path.join(TOOLS_DIR, "bin", "github-mcp-server");
 const OWNER = "mcp-slo";

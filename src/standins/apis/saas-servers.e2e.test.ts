@@ -14,12 +14,15 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { registriesPerTest } from "../../testing/registry.js";
-import type { ServerDefinition } from "../../catalog/servers.js";
+import type { ServerDefinition } from "../../contracts/server-definition.js";
 import { startSession, type McpSession } from "../../stack/mcp-session.js";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";
 import type { StandInApi } from "../api.js";
-import { createStandInServer, listenStandIn, type StandInStats } from "../serve.js";
-import { firecrawlServer, notionServer, shadcnServer } from "./catalog-entries.js";
+import { createStandInServer, listenStandIn } from "../serve.js";
+import type { StandInStats } from "../../stack/started.js";
+import { firecrawlServer } from "../../catalog/servers/firecrawl.js";
+import { notionServer } from "../../catalog/servers/notion.js";
+import { shadcnServer } from "../../catalog/servers/shadcn.js";
 import { loadStandInApi } from "./index.js";
 
 const newRegistry = registriesPerTest();

@@ -13,8 +13,8 @@
  * shortened but working sources.
  *
  * The server also needs a project: a components.json in its working directory (without one every
- * tool but get_project_registries answers "no registries"). SHADCN_PROJECT_FILES is what the
- * catalog entry writes there. Note that the tools only consult `@shadcn` when asked by name
+ * tool but get_project_registries answers "no registries"); its catalog entry
+ * (src/catalog/servers/shadcn.ts, SHADCN_PROJECT_FILES) writes one there. Note that the tools only consult `@shadcn` when asked by name
  * (`registries: ["@shadcn"]`): called without `registries` they search the project's own
  * registries, and built-in ones are left out of that list by design.
  */
@@ -27,25 +27,6 @@ function param(req: StandInRequest, name: string): string {
 
 /** The style the CLI asks for when components.json does not pin one (@shadcn/registry constants). */
 export const SHADCN_STYLE = "new-york-v4";
-
-/** components.json for the server's working directory: a Vite + Tailwind v4 project, new-york style. */
-export const SHADCN_COMPONENTS_JSON = `${JSON.stringify(
-  {
-    $schema: "https://ui.shadcn.com/schema.json",
-    style: "new-york",
-    rsc: false,
-    tsx: true,
-    tailwind: { config: "", css: "src/index.css", baseColor: "neutral", cssVariables: true, prefix: "" },
-    iconLibrary: "lucide",
-    aliases: { components: "@/components", utils: "@/lib/utils", ui: "@/components/ui", lib: "@/lib", hooks: "@/hooks" },
-    registries: {},
-  },
-  null,
-  2,
-)}\n`;
-
-/** Files the shadcn MCP server needs in its working directory, by path relative to it. */
-export const SHADCN_PROJECT_FILES: Record<string, string> = { "components.json": SHADCN_COMPONENTS_JSON };
 
 interface RegistryFile {
   path: string;

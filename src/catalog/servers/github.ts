@@ -20,7 +20,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { TOOLS_DIR } from "../../project-root.js";
-import type { ServerDefinition } from "../../catalog/servers.js";
+import type { ServerDefinition } from "../../contracts/server-definition.js";
 
 /** What the server is told its GitHub is in stand-in mode: a GHES name (.invalid never resolves). */
 export const GITHUB_STAND_IN_HOST = "http://github.stand-in.invalid";

@@ -3,15 +3,17 @@
  * each scenario, each phase, one MCP call in N, faults as events) and, when
  * asked, live Prometheus metrics for the duration of the run. run.ts calls
  * `instrumentRun`, wraps each scenario in `scenario(...)` and calls `stop()`.
+ * Here, above telemetry/, because it joins both instruments: the tracer (telemetry/) and the live
+ * metrics (this folder's exporter and metrics); telemetry/ itself knows neither Prometheus nor a run.
  */
 import path from "node:path";
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import type { ScenarioResult } from "../results/types.js";
-import { startMetricsExporter, type ExporterListenOptions, type MetricsExporter } from "../monitoring/exporter.js";
-import { McpMetrics } from "../monitoring/metrics.js";
-import { NO_CALL_HOOKS, type CallHooks } from "./call-hooks.js";
-import { createOtelTelemetry, TRACE_FILE } from "./otel-telemetry.js";
-import { NOOP_TELEMETRY, type Telemetry } from "./telemetry.js";
+import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
+import { createOtelTelemetry, TRACE_FILE } from "../telemetry/otel-telemetry.js";
+import { NOOP_TELEMETRY, type Telemetry } from "../telemetry/telemetry.js";
+import { startMetricsExporter, type ExporterListenOptions, type MetricsExporter } from "./exporter.js";
+import { McpMetrics } from "./metrics.js";
 
 /** Default: trace one MCP call in this many. */
 export const DEFAULT_TRACE_SAMPLE_EVERY = 100;

@@ -7,7 +7,7 @@
  * model, and the grammar is one token per placeholder.
  */
 import { randomUUID } from "node:crypto";
-import { ZipfSampler, type Rng } from "../util/random.js";
+import { ZipfSampler, type Rng } from "./random.js";
 
 export interface CallContext {
   agent: number;

@@ -15,6 +15,8 @@
  *    a transport's own failures (a dead process, an HTTP error) are plain errors too.
  *  - src/stack/stdio-transport.ts ends a request whose answer frame could not be parsed with a
  *    JSON-RPC error carrying UNPARSEABLE_ANSWER in its data.
+ * A contract between the stack (which marks an unparseable answer) and the drivers (which classify
+ * every failed call), so it sits below both.
  */
 import { $ZodError } from "zod/v4/core";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";

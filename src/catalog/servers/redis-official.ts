@@ -20,8 +20,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { TOOLS_DIR } from "../project-root.js";
-import type { ServerDefinition } from "./servers.js";
+import { TOOLS_DIR } from "../../project-root.js";
+import type { ServerDefinition } from "../../contracts/server-definition.js";
 
 /** The virtualenv setup.sh makes, under .tools ({{tools}} in a catalog command). */
 export const REDIS_OFFICIAL_VENV = "venv-redis-mcp";

@@ -1,16 +1,26 @@
 /**
  * The evaluator's view of one measurement window kept by a Recorder: used for
  * a scenario's window and for every step of a capacity search, so both judge
- * SLOs from exactly the same definitions.
+ * SLOs from exactly the same definitions (./measure-window.ts opens the window).
  */
-import type { Scenario } from "../config/load-scenario.js";
+import type { Scenario } from "../contracts/plan.js";
 import type { CallContext } from "../drivers/sdk-driver.js";
 import type { FaultsOutcome } from "../faults/experiment.js";
 import type { Histogram } from "../metrics/histogram.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { AvailabilityFigure, AvailabilitySummary, CacheSummary, ServerInfo } from "../results/types.js";
 import type { AvailabilityMeasure, Measurements, Scope } from "../slo/evaluate.js";
-import type { ProbeCount } from "./availability-probe.js";
+
+/** Probes of one server over a window: the always-on availability probe's (src/run/availability-probe.ts) or the fault experiment's. */
+export interface ProbeCount {
+  server: string;
+  tool: string;
+  intervalMs: number;
+  timeoutMs: number;
+  probes: number;
+  ok: number;
+  source: "availability-probe" | "fault-probe";
+}
 
 export const AVAILABILITY_DEFINITION =
   "Availability is time-based: good time / observed time, per server and overall. Each agent's time with each server is cut into good and bad: " +
@@ -59,6 +69,8 @@ export function recorderMeasurements(o: {
   scenario: Scenario;
   recorder: Recorder;
   calls: CallContext;
+  /** The driver said which agent sent each call (src/drivers/driver.ts LoadDriver.knowsAgents). */
+  knowsAgents: boolean;
   servers: readonly ServerInfo[];
   measuredMs: number;
   /** Why the load generator, not the server, set the pace; undefined when it kept up. */
@@ -84,8 +96,8 @@ export function recorderMeasurements(o: {
     throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: o.measuredMs, generatorLimit: o.generatorLimit }),
     coordination: () => o.coordination?.histogram,
     cache: () => (o.cache ? { hits: o.cache.client.hits, misses: o.cache.client.misses } : undefined),
-    // Only the SDK driver knows which agent made which call.
-    concurrentAgents: () => (s.driver === "sdk" ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
+    // Only a driver that says which agent made which call counts the agents that held.
+    concurrentAgents: () => (o.knowsAgents ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
     peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
     startTimeMs: (server) => {
       const info = o.servers.find((x) => x.name === server);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DURATION_BOUNDS } from "./scenario-schema.js";
+import { DURATION_BOUNDS } from "./scenario-fields.js";
 import { MAX_TIMER_MS, durationProblem, formatDurationBound, formatMs, parseDurationMs, parseThreshold } from "./units.js";
 
 describe("parseDurationMs", () => {

@@ -1,6 +1,7 @@
 /**
  * Durations and objectives as people write them in scenario files
- * ("30s", "500ms", "p99 < 25ms", ">= 99.7%"). Parsed by hand because the
+ * ("30s", "500ms", "p99 < 25ms", ">= 99.7%"): the language scenario files, the SLO catalog,
+ * the evaluator and the outputs share. Parsed by hand because the
  * grammar is four operators and a handful of units; a library (ms, parse-duration)
  * would still need the objective half written here.
  */
@@ -53,10 +54,15 @@ export function describeDurationBounds(b: DurationBounds): string {
  * expected; the caller adds where and what was found.
  */
 export function durationProblem(text: string, bounds: DurationBounds): string | undefined {
+  return readDuration(text, bounds).problem;
+}
+
+/** `text` in ms when it is a duration within `bounds`, else why not (as durationProblem says it). */
+export function readDuration(text: string, bounds: DurationBounds): { ms: number; problem?: undefined } | { ms?: undefined; problem: string } {
   const ms = parseDurationMs(text);
-  if (ms === undefined) return `expected a duration ${describeDurationBounds(bounds)}, such as "500ms", "30s", "2m" or "1h"`;
-  if (ms < bounds.min || ms > bounds.max) return `expected a duration ${describeDurationBounds(bounds)}`;
-  return undefined;
+  if (ms === undefined) return { problem: `expected a duration ${describeDurationBounds(bounds)}, such as "500ms", "30s", "2m" or "1h"` };
+  if (ms < bounds.min || ms > bounds.max) return { problem: `expected a duration ${describeDurationBounds(bounds)}` };
+  return { ms };
 }
 
 export type Comparator = "<" | "<=" | ">" | ">=";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRng } from "../util/random.js";
+import { seededRng } from "./random.js";
 import { compileTemplate, type CallContext } from "./template.js";
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({ agent: 3, seq: 42, runId: "r1", rng: seededRng(7), sandbox: "/sb", ...over });

@@ -3,7 +3,7 @@
  * ("latency.p99", "success_rate"); the family fixes the unit and how a
  * verdict is decided (see ../shared/measurement.md).
  */
-import type { ObjectiveUnit } from "../config/units.js";
+import type { ObjectiveUnit } from "./units.js";
 
 export type Statistic = "p50" | "p95" | "p99" | "p99_9" | "mean" | "max";
 export const STATISTICS: readonly Statistic[] = ["p50", "p95", "p99", "p99_9", "mean", "max"];

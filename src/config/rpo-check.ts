@@ -2,9 +2,9 @@
  * `mcp-slo validate` also says what is valid but cannot prove its targets: RPO writers too young at
  * a fault that can lose their writes (censoringWarnings in ./rpo.ts), under each profile.
  */
-import { loadScenario } from "../config/load-scenario.js";
-import { PROFILE_NAMES } from "../config/scenario-schema.js";
-import { censoringWarnings } from "./rpo.js";
+import { loadScenario } from "./load-scenario.js";
+import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
+import { censoringWarnings } from "../faults/rpo.js";
 
 /** Warnings of one valid scenario file, each with the profiles it holds under. */
 export async function censoringWarningsOfFile(file: string): Promise<string[]> {

@@ -1,0 +1,160 @@
+/**
+ * The resolved plan of one scenario: what a scenario file compiles to and what every stage runs
+ * from. The scenario schema's zod transforms produce it (src/config/scenario-schema.ts): every
+ * duration is in ms, every name resolved (catalog servers, catalog SLOs), so nothing is parsed
+ * again after validation.
+ *
+ * Kind-agnostic: a workload and a fault are named here by their contracts (WorkloadPlan,
+ * FaultPlan); each kind's own module (src/workloads, src/faults/kinds) fills them when its entry
+ * of the file is parsed, and a driver is named by its registry name (src/drivers). Nothing here
+ * imports a kind, so everything above can import the plan.
+ */
+import type { FaultTargets, Injected } from "./fault-targets.js";
+import type { ParsedMetric } from "./metric-names.js";
+import type { ServerDefinition } from "./server-definition.js";
+import type { Threshold } from "./units.js";
+import type { PreparedWorkload, WorkloadEnv } from "./workload-env.js";
+import type { SloSource } from "../results/types.js";
+
+export interface ResolvedSlo {
+  id: string;
+  title: string;
+  metricName: string;
+  metric: ParsedMetric;
+  threshold: Threshold;
+  objectiveText: string;
+  scope: { server?: string; tool?: string };
+  source: SloSource;
+}
+
+/** One weighted tool call: the plain load of a mix, and what k6 and autocannon send. */
+export interface MixCall {
+  server: string;
+  tool: string;
+  weight: number;
+  args: Record<string, unknown>;
+}
+
+export type LoadPlan = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
+
+export const REDIS_PERSISTENCE = ["none", "rdb", "aof-everysec", "aof-always"] as const;
+export type RedisPersistence = (typeof REDIS_PERSISTENCE)[number];
+
+export const RPO_STORES = ["redis", "postgres", "memory", "filesystem"] as const;
+export type RpoStore = (typeof RPO_STORES)[number];
+
+/** What a workload kind compiles to (src/workloads/workload-kind.ts). */
+export interface WorkloadPlan {
+  readonly kind: string;
+  /**
+   * The weighted tool calls, for drivers that send them themselves (k6, autocannon) and for the
+   * availability probe's default call; undefined for a workload with logic of its own.
+   */
+  readonly calls: readonly MixCall[] | undefined;
+  /** Tools it calls, per server: checked against each server's tools/list before the load. */
+  readonly toolsUsed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Rows the stack's PostgreSQL needs seeded (at least the harness's default). */
+  readonly seedRows: number;
+  /** Servers the availability probe may only ping: any call through them would disturb what the workload measures. */
+  readonly pingOnly: readonly string[];
+  /** A workload that installs the servers instead of loading them (src/install): its limit and whether to time a start. */
+  readonly install: { limitMs: number; startToReady: boolean } | undefined;
+  /** The operation the sdk driver schedules, made for one run (or one capacity step). */
+  prepare(env: WorkloadEnv): PreparedWorkload;
+}
+
+/** What a fault kind compiles to (src/faults/fault-kind.ts). */
+export interface FaultPlan {
+  /** "f1", "f2", ... in the order of the file */
+  readonly id: string;
+  /** The kind's registry name, e.g. "toxic". */
+  readonly kind: string;
+  readonly atMs: number;
+  readonly durationMs: number | undefined;
+  readonly description: string;
+  /** What it acts on, as the file names it: a hop, "redis", "server:<name>", a stdio server. */
+  readonly target: string;
+  /** The server whose path it breaks, among `servers`: where the recovery probe goes by default. */
+  affectedServer(servers: readonly ServerDefinition[]): string | undefined;
+  /** Acts on a process (kill, pause, restart): a write acknowledged until its heal may still be lost to it. */
+  readonly actsOnProcess: boolean;
+  /** Kills or restarts a process, so it can lose acknowledged writes (RPO writers too young at it cannot prove a target). */
+  readonly canLoseWrites: boolean;
+  /** A stdio server whose sessions need a frame-fault layer from their start. */
+  readonly stdioServer: string | undefined;
+  /** Injects it; the returned handle heals it. */
+  inject(targets: FaultTargets): Promise<Injected>;
+}
+
+export interface ResolvedRecovery {
+  probe: { server: string; tool: string; args: Record<string, unknown> };
+  intervalMs: number;
+  timeoutMs: number;
+  consecutive: number;
+  limitMs: number;
+  supervisor: boolean;
+}
+
+/** Capacity search plan (src/capacity/search.ts), rates in operations per second. */
+export interface ResolvedCapacity {
+  startRate: number;
+  /** Multiplicative growth per step; undefined when `stepRate` is used. */
+  factor: number | undefined;
+  /** Additive growth per step; undefined when `factor` is used. */
+  stepRate: number | undefined;
+  maxRate: number;
+  stepDurationMs: number;
+  settleMs: number;
+}
+
+/** How a local stand-in of a SaaS API behaves (src/standins/serve.ts StandInBehaviour). */
+export interface StandInPlan {
+  latency?: { medianMs: number; p95Ms: number };
+  errorRate: number;
+  errorStatus: number;
+  seed: number;
+}
+
+/** Stand-ins or the real APIs for servers that call a SaaS API (src/standins/upstreams.ts UpstreamOptions). */
+export interface UpstreamPlan {
+  mode: "stand-in" | "live";
+  behaviour: Record<string, StandInPlan>;
+}
+
+export interface Scenario {
+  name: string;
+  /** The matrix cell this run is, e.g. "redis.persistence=none"; undefined without a matrix. */
+  variant: string | undefined;
+  description: string;
+  file: string;
+  profile: string;
+  servers: ServerDefinition[];
+  agents: number;
+  load: LoadPlan;
+  durationMs: number | undefined;
+  count: number | undefined;
+  warmupMs: number;
+  callTimeoutMs: number;
+  startTimeoutMs: number;
+  seed: number;
+  workload: WorkloadPlan;
+  slos: ResolvedSlo[];
+  proxied: boolean;
+  /** How agents reach the servers: stdio children, or MCP Streamable HTTP (src/stack/http-bridge.ts). */
+  transport: "stdio" | "http";
+  /** Who generates the load: a name of the driver registry (src/drivers/index.ts). */
+  driver: string;
+  backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
+  /** Stand-ins or the real APIs for servers that call a SaaS API, and how each stand-in behaves. */
+  upstream: UpstreamPlan;
+  faults: FaultPlan[];
+  recovery: ResolvedRecovery | undefined;
+  /** leadMs: how long the writers write before the window opens (they start before the warm-up, which counts). */
+  rpo: { stores: RpoStore[]; intervalMs: number; leadMs: number } | undefined;
+  matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
+  /** Run a capacity search instead of one measurement window. */
+  capacity?: ResolvedCapacity;
+  /** The always-on availability probe per server (src/run/availability-probe.ts); undefined: off. */
+  availabilityProbe?: { intervalMs: number; timeoutMs: number };
+}
+

@@ -1,0 +1,171 @@
+/**
+ * The building blocks of the scenario file's zod schema that the kinds share (a fault kind's timing
+ * and hop, a workload's calls, every duration) and the SLO definition the catalog is written in.
+ * The scenario schema itself (src/config/scenario-schema.ts) puts them together with the kinds'
+ * registries; a kind module (src/faults/kinds, src/workloads) takes its fields from here.
+ *
+ * A duration is parsed once, here: its schema outputs the text as written (what descriptions and
+ * messages quote) and its value in ms (what runs), so nothing parses it again after validation.
+ */
+import { z } from "zod";
+import { metricNamesForHumans, parseMetric } from "./metric-names.js";
+import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
+
+/** The profiles a scenario file may define (--profile scales the same scenario). */
+export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+const H = 3_600_000;
+const MIN = 60_000;
+
+/**
+ * Bounds of every duration a scenario gives, in ms, inclusive. Each is written into the field's
+ * description (so the JSON schema and README say it); all stay far below MAX_TIMER_MS, so no timer
+ * the harness arms from them overflows.
+ */
+export const DURATION_BOUNDS = {
+  window: { min: 1, max: 24 * H },
+  warmup: { min: 0, max: 1 * H },
+  callTimeout: { min: 1, max: 1 * H },
+  startTimeout: { min: 100, max: 1 * H },
+  thinkTime: { min: 0, max: 1 * H },
+  readTimeout: { min: 1, max: 1 * H },
+  installLimit: { min: 1000, max: 2 * H },
+  faultAt: { min: 0, max: 24 * H },
+  faultDuration: { min: 1, max: 24 * H },
+  flap: { min: 1, max: 1 * H },
+  frameDelay: { min: 0, max: 10 * MIN },
+  recoveryInterval: { min: 1, max: 1 * MIN },
+  recoveryTimeout: { min: 1, max: 10 * MIN },
+  recoveryLimit: { min: 1000, max: 24 * H },
+  rpoInterval: { min: 1, max: 1 * MIN },
+  rpoLead: { min: 0, max: 1 * H },
+  stepDuration: { min: 100, max: 1 * H },
+  settle: { min: 0, max: 1 * H },
+  standInLatency: { min: 0, max: 10 * MIN },
+  probeInterval: { min: 100, max: 1 * H },
+  probeTimeout: { min: 1, max: 10 * MIN },
+} as const satisfies Record<string, DurationBounds>;
+
+const DURATION_TEXT = 'a number and a unit (us, ms, s, m or min, h), e.g. "30s"';
+
+/** A duration of a scenario file: as written, and in ms. */
+export interface ParsedDuration {
+  readonly text: string;
+  readonly ms: number;
+}
+
+/**
+ * A duration within `bounds`: the file's own words and their value in ms (ParsedDuration). The
+ * bounds go into the description. A default is given with `.prefault("2s")` (the file's words,
+ * parsed like any other), so editors see it as the JSON schema's default.
+ */
+export function duration(bounds: DurationBounds, description?: string) {
+  const range = describeDurationBounds(bounds);
+  return z
+    .string({ error: () => `expected a duration ${range}, such as "500ms", "30s", "2m" or "1h"` })
+    .meta({
+      pattern: DURATION_PATTERN,
+      description: `${description ? `${description} ` : ""}A duration ${range}: ${DURATION_TEXT}.`,
+    })
+    // The bounds are a refinement, not part of the transform: a refinement's issue lets zod go on, so in a union
+    // (the faults) the branch meant is still the one that failed only on its values, and its problems are the ones said.
+    .superRefine((text, ctx) => {
+      const problem = durationProblem(text, bounds);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: text });
+    })
+    .transform((text, ctx): ParsedDuration => {
+      // Runs only on a text the refinement accepted; readDuration says so again in the types.
+      const read = readDuration(text, bounds);
+      if (read.ms === undefined) {
+        ctx.addIssue({ code: "custom", message: read.problem, input: text });
+        return z.NEVER;
+      }
+      return { text, ms: read.ms };
+    });
+}
+
+/** Names of scenarios and servers. */
+export const NAME_RE = /^[a-z][a-z0-9_-]*$/;
+
+/** A string, number or boolean, or a template such as "key-{{agent}}-{{seq}}". */
+export const ArgValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ArgValue), z.record(z.string(), ArgValue)]),
+);
+
+/** One weighted tool call of a workload (the plan's MixCall). */
+export const MixEntry = z.strictObject({
+  server: z.string().describe("Name of a server of this scenario."),
+  tool: z.string().describe("Tool to call."),
+  weight: z.number().positive().max(1_000_000).default(1).describe("Relative share of calls. Above 0, at most 1 000 000."),
+  args: z.record(z.string(), ArgValue).default({}).describe(
+    "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
+  ),
+});
+
+/** When a fault starts and how long it lasts: every fault kind has these two fields. */
+export const FaultTiming = {
+  at: duration(DURATION_BOUNDS.faultAt, "When the fault starts, after the start of the measurement window (before its end when the window has a duration)."),
+  duration: duration(DURATION_BOUNDS.faultDuration, "How long until it is healed. Omitted: never healed during the run.").optional(),
+};
+
+/** A TCP hop through Toxiproxy, as a network fault names it. */
+export const Hop = z
+  .string()
+  .regex(
+    /^([a-z][a-z0-9_-]*->)?[a-z][a-z0-9_-]*$/,
+    'expected a backend or upstream API ("redis", "postgres", "github": every hop to it), one hop "server->backend", e.g. "redis->redis" or "github->github", or "client->server" (transport: http)',
+  )
+  .describe('A TCP hop through Toxiproxy: "redis", "postgres" or an upstream API such as "github" for every hop to it, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).');
+
+const OBJECTIVE_EXAMPLES = 'an objective such as "< 25ms", ">= 99.7%", ">= 10000/s" or ">= 32"';
+/** An objective as written, and the threshold it means. */
+const Objective = z
+  .string({ error: () => `expected ${OBJECTIVE_EXAMPLES}` })
+  .describe('Comparator and target: "< 25ms", "<= 5s", ">= 99.7%", ">= 500/s", ">= 32".')
+  .transform((text, ctx) => {
+    const threshold = parseThreshold(text);
+    if (threshold === undefined || (threshold.unit === "ratio" && threshold.value > 1)) {
+      ctx.addIssue({ code: "custom", message: threshold === undefined ? `expected ${OBJECTIVE_EXAMPLES}` : "expected a percentage from 0 to 100 %", input: text });
+      return z.NEVER;
+    }
+    return { text, threshold };
+  });
+
+/** A metric name as written, and what it names. */
+const Metric = z
+  .string()
+  .describe("What is measured, e.g. latency.p99, success_rate, coordination_latency.p50, cache_hit_ratio, throughput.")
+  .transform((name, ctx) => {
+    const parsed = parseMetric(name);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a metric, one of ${metricNamesForHumans()}`, input: name });
+      return z.NEVER;
+    }
+    return { name, parsed };
+  });
+
+export const SloScope = z
+  .strictObject({
+    server: z.string().optional().describe('A server name, or "*" for one verdict per server of the scenario. Omitted: all servers together.'),
+    tool: z.string().optional().describe("Only calls to this tool."),
+  })
+  .describe("Which calls the SLO judges.");
+
+export const SloSource = z.strictObject({
+  document: z.string().min(1),
+  lines: z.string().min(1).describe('Line or lines in the document, e.g. "1787" or "1795-1796".'),
+  quote: z.string().optional(),
+});
+
+/** A complete SLO, as the catalog holds them and as a scenario may define its own. */
+export const SloDefinition = z.strictObject({
+  id: z.string().regex(/^[a-z0-9_.@*-]+$/, "expected lower-case letters, digits and . _ - @"),
+  title: z.string().optional(),
+  metric: Metric,
+  objective: Objective,
+  scope: SloScope.optional(),
+  source: SloSource.optional().describe("Where the target comes from. Defaults to the scenario file and line."),
+});
+/** An SLO as written (the catalog's entries are written so). */
+export type SloDefinition = z.input<typeof SloDefinition>;

@@ -1,0 +1,72 @@
+/**
+ * What the harness needs to know to start an MCP server and to check what a scenario asks of it:
+ * the contract every catalog entry (src/catalog/servers/*.ts) and every custom server of a scenario
+ * fills. Data only: starting it is src/stack/mcp-session.ts's job.
+ */
+export type BackingService = "redis" | "postgres";
+
+export interface ServerDefinition {
+  name: string;
+  title: string;
+  /** Registry package, or "custom" for a server defined in a scenario. */
+  package: string;
+  /** "node" is replaced with the Node running the harness; may hold {{tools}} (the project's .tools directory). */
+  command: string;
+  /**
+   * May hold {{bin}} (the package's executable script), {{redis.url}}, {{postgres.url}}, {{sandbox}},
+   * {{workdir}}, {{tools}}, {{upstream.url}} (the API the server calls: its stand-in behind Toxiproxy,
+   * or the real API in live mode), {{upstream.proxy}} (see upstream.viaHttpProxy). In `env`, a value
+   * that expands to "" is left out.
+   */
+  args: string[];
+  env: Record<string, string>;
+  needs: BackingService[];
+  transport: "stdio";
+  /**
+   * How the server speaks MCP Streamable HTTP itself (scenario `transport: http`); without it the
+   * harness bridges its stdio (src/stack/http-bridge.ts). `args` replace `args`; the port is given
+   * in the environment variable `portEnv`; the endpoint is `path`.
+   */
+  http?: { args: string[]; portEnv: string; path: string };
+  /** Tools a scenario may call; undefined means "whatever tools/list offers". */
+  tools?: string[];
+  /** A cheap call that tells whether the server works: the default recovery and health probe. */
+  probe?: { tool: string; args: Record<string, unknown> };
+  /**
+   * The SaaS API the server calls. By default a local stand-in (src/standins/apis/<api>.ts) serves
+   * it, behind a Toxiproxy hop `<server>-><api>`; in live mode (`--live`) the server gets `live`
+   * (MCP_SLO_LIVE_URL_<API> overrides it, e.g. for a GitHub Enterprise host).
+   */
+  upstream?: {
+    api: string;
+    live: string;
+    /**
+     * For a server that cannot be pointed at host:port (GitHub's drops the port of GITHUB_HOST): in
+     * stand-in mode {{upstream.url}} is this host name and {{upstream.proxy}} the stand-in's address
+     * (behind Toxiproxy), for the server's HTTP_PROXY. In live mode {{upstream.proxy}} is "" (left out).
+     */
+    viaHttpProxy?: string;
+  };
+  /**
+   * Tokens the server reads from its environment. With a stand-in it gets `standIn`; in live mode
+   * the value of the same variable in the harness's environment, which must be set. Every value
+   * given is redacted from every output.
+   */
+  secrets?: { env: string; standIn: string }[];
+  /**
+   * A custom server's values that may appear in outputs (scenario `public:`): names of its env
+   * variables and its args as written, or true for all. Every other value of its env and args is a
+   * secret, redacted from every output (src/stack/handed-values.ts). Unused for catalog servers,
+   * whose definitions are public and whose tokens are `secrets`.
+   */
+  public?: { env: true | string[]; args: true | string[] };
+  /** Files written into the server's working directory ({{workdir}}) before it starts; placeholders expand. */
+  files?: Record<string, string>;
+  /** Where the server comes from: an npm dependency (default), a Go binary built by setup, a PyPI package in a setup-made virtualenv. */
+  registry?: "npm" | "go" | "pypi";
+  /** The installed version, for servers not installed as npm dependencies. */
+  installedVersion?: () => string;
+  /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
+  guideName?: string;
+  notes?: string;
+}

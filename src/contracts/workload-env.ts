@@ -1,0 +1,52 @@
+/**
+ * What a workload gets to work with and what it hands the sdk driver: the contract between the
+ * workload kinds (src/workloads) and the driver that schedules them (src/drivers/sdk-driver.ts).
+ */
+import type { Histogram } from "../metrics/histogram.js";
+import type { CacheSummary, CoordinationSummary, FailureKind, Outcome } from "../results/types.js";
+
+export type Phase = "warmup" | "measure";
+
+export interface CallResult {
+  outcome: Outcome;
+  /** Text content of the answer (all text parts joined), "" on failure. */
+  text: string;
+  startedAt: number;
+  endedAt: number;
+  error?: string;
+  /** For a failed call: tool, protocol or transport (a timeout is transport). */
+  kind?: FailureKind;
+}
+
+/** Sends timed, recorded tool calls on the agents' sessions (src/drivers/sdk-driver.ts CallContext). */
+export interface CallSender {
+  /** The phase the calls sent now belong to. */
+  readonly phase: Phase;
+  /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
+  call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult>;
+}
+
+/** One unit of work of a workload; `worker` picks whose sessions to use. */
+export type Operation = (worker: number, seq: number, intendedAt: number | undefined) => Promise<void>;
+
+export interface WorkloadEnv {
+  calls: CallSender;
+  runId: string;
+  seed: number;
+  agents: number;
+  sandbox: string;
+  /** INFO of the Redis behind the cache, for the server-side hit count. */
+  redisInfo?: (section: string) => Promise<Record<string, string>>;
+}
+
+/** A workload turned into something the driver can schedule. */
+export interface PreparedWorkload {
+  /** Independent loops (closed model) or round-robin targets (open model). */
+  workers: number;
+  operation: Operation;
+  /** Called with no operation in flight, right before and right after the measurement window. */
+  beforeMeasure?(): Promise<void>;
+  afterMeasure?(): Promise<void>;
+  coordination?(): { summary: CoordinationSummary; histogram: Histogram };
+  cache?(): CacheSummary;
+}

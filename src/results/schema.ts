@@ -1,0 +1,348 @@
+/**
+ * The zod schema of the run record (results.json). The TypeScript types of ./types.ts are checked
+ * equal to what this schema infers (the assertions at the end fail to compile otherwise), so the
+ * two cannot drift; `npm run schema` writes results/results.schema.json from it, for users who
+ * validate or diff run records with other tools. The field-by-field meaning is documented in
+ * ./types.ts.
+ */
+import { z } from "zod";
+import type * as T from "./types.js";
+
+const ms = z.number();
+const nullableMs = z.number().nullable();
+const counts = z.strictObject({ pass: z.number().int(), fail: z.number().int(), inconclusive: z.number().int() });
+
+export const Verdict = z.enum(["pass", "fail", "inconclusive"]);
+export const RunStatus = z.enum(["completed", "interrupted", "error"]);
+export const Outcome = z.enum(["ok", "error", "timeout"]);
+export const FailureKind = z.enum(["tool", "protocol", "transport"]);
+
+export const InstallResult = z.strictObject({
+  server: z.string(),
+  package: z.string(),
+  version: z.string(),
+  registry: z.enum(["npm", "pypi", "go"]),
+  command: z.string(),
+  outcome: z.enum(["installed", "timeout", "failed"]),
+  installMs: ms,
+  limitMs: ms,
+  error: z.string().optional(),
+  startToReadyMs: nullableMs,
+  note: z.string().optional(),
+});
+
+export const SloSource = z.strictObject({ document: z.string(), lines: z.string(), quote: z.string().optional() });
+
+export const SloResult = z.strictObject({
+  id: z.string(),
+  title: z.string(),
+  metric: z.string(),
+  objective: z.string(),
+  source: SloSource,
+  scope: z.strictObject({ server: z.string().optional(), tool: z.string().optional() }),
+  measured: z.number().nullable(),
+  unit: z.enum(["ms", "ratio", "ops/s", "count", "s"]),
+  measuredText: z.string(),
+  samples: z.number(),
+  interval: z.strictObject({ low: z.number(), high: z.number(), kind: z.enum(["wilson95", "mean95", "none"]), of: z.string() }).nullable(),
+  margin: z.number().nullable(),
+  marginText: z.string(),
+  verdict: Verdict,
+  reason: z.string(),
+  standIn: z.boolean(),
+});
+
+export const LatencySummary = z.strictObject({
+  server: z.string(),
+  tool: z.string(),
+  outcome: Outcome,
+  count: z.number(),
+  mean: ms,
+  p50: ms,
+  p95: ms,
+  p99: ms,
+  p99_9: ms,
+  max: ms,
+  histogram: z.string(),
+});
+
+export const TimelinePoint = z.strictObject({
+  t: ms,
+  server: z.string(),
+  ok: z.number(),
+  error: z.number(),
+  timeout: z.number(),
+  p50: nullableMs,
+  p99: nullableMs,
+});
+
+export const ErrorSummary = z.strictObject({
+  server: z.string(),
+  tool: z.string(),
+  outcome: z.enum(["error", "timeout"]),
+  kind: FailureKind.optional(),
+  message: z.string(),
+  count: z.number(),
+});
+
+export const CallCounts = z.strictObject({
+  server: z.string(),
+  tool: z.string(),
+  ok: z.number(),
+  failed: z.strictObject({ tool: z.number(), protocol: z.number(), transport: z.number() }),
+  timeouts: z.number(),
+  missed: z.number(),
+  successRate: z.strictObject({ raw: z.number().nullable(), corrected: z.number().nullable() }),
+});
+
+export const AvailabilityFigure = z.strictObject({
+  server: z.string(),
+  load: z.strictObject({ goodMs: ms, badMs: ms, ratio: z.number().nullable(), trials: z.number() }).nullable(),
+  probe: z
+    .strictObject({ tool: z.string(), intervalMs: ms, timeoutMs: ms, probes: z.number(), ok: z.number(), ratio: z.number().nullable(), source: z.enum(["availability-probe", "fault-probe"]) })
+    .nullable(),
+  judgedBy: z.enum(["load", "probe"]).nullable(),
+});
+
+export const AvailabilitySummary = z.strictObject({
+  definition: z.string(),
+  figures: z.array(AvailabilityFigure),
+  probe: z.strictObject({ intervalMs: ms, timeoutMs: ms }).nullable(),
+  countsCorrected: z.boolean(),
+  correctionNote: z.string(),
+});
+
+export const ServerExit = z.strictObject({
+  server: z.string(),
+  session: z.string(),
+  atMs: ms,
+  code: z.number().nullable(),
+  signal: z.string().nullable(),
+  stderr: z.array(z.string()),
+});
+
+export const ServerInfo = z.strictObject({
+  name: z.string(),
+  package: z.string(),
+  version: z.string(),
+  transport: z.enum(["stdio", "http"]),
+  startToReadyMs: z.strictObject({ p50: ms, max: ms, sessions: z.number() }),
+  upstream: z.enum(["none", "stand-in", "live"]),
+  tools: z.array(z.string()),
+});
+
+export const BackendInfo = z.strictObject({
+  kind: z.enum(["redis", "postgres"]),
+  version: z.string(),
+  endpoint: z.string(),
+  settings: z.record(z.string(), z.string()),
+});
+
+export const LoadSummary = z.strictObject({
+  model: z.enum(["open", "closed"]),
+  agents: z.number(),
+  rate: z.number().optional(),
+  warmupMs: ms,
+  durationMs: nullableMs,
+  measuredMs: ms,
+  offered: z.number(),
+  completed: z.number(),
+  lateSends: z.number(),
+  dropped: z.number(),
+  lateThresholdMs: ms,
+  throughput: z.number(),
+  generatorCpu: z.number(),
+  eventLoopDelayP99Ms: ms,
+  harnessTimed: z.boolean().optional(),
+});
+
+export const CoordinationSummary = z.strictObject({
+  definition: z.string(),
+  samples: z.number(),
+  timeouts: z.number(),
+  p50: ms,
+  p95: ms,
+  p99: ms,
+  mean: ms,
+  meanReadLatencyMs: ms,
+  histogram: z.string(),
+});
+
+const hitCounts = z.strictObject({ hits: z.number(), misses: z.number(), ratio: z.number().nullable() });
+export const CacheSummary = z.strictObject({
+  definition: z.string(),
+  keys: z.number(),
+  zipfExponent: z.number(),
+  client: hitCounts,
+  redisInfo: hitCounts,
+  agree: z.boolean(),
+});
+
+export const FaultResult = z.strictObject({
+  id: z.string(),
+  kind: z.string(),
+  target: z.string(),
+  description: z.string(),
+  injected: z.boolean(),
+  notInjectedReason: z.string().optional(),
+  injectedAtMs: nullableMs,
+  healedAtMs: nullableMs,
+  readyAtMs: nullableMs.optional(),
+  timeToDetectMs: nullableMs,
+  rtoMs: nullableMs,
+  afterHealMs: nullableMs,
+  recovered: z.boolean(),
+  limitMs: ms,
+  supervisor: z.boolean(),
+  observations: z.array(z.string()),
+});
+
+export const RpoResult = z.strictObject({
+  store: z.enum(["redis", "postgres", "memory", "filesystem"]),
+  durability: z.string(),
+  acknowledged: z.number(),
+  present: z.number(),
+  lost: z.number(),
+  unacknowledgedPresent: z.number(),
+  faultAtMs: nullableMs,
+  rpoMs: nullableMs,
+  faultId: z.string().nullable().optional(),
+  censored: z.boolean().optional(),
+  writerAgeMs: nullableMs.optional(),
+  lostWithoutFault: z.number().optional(),
+  writerStartedAtMs: nullableMs.optional(),
+  readBackError: z.string().optional(),
+  text: z.string().optional(),
+});
+
+export const SteadyStateCheck = z.strictObject({
+  phase: z.enum(["before", "during", "after"]),
+  met: z.boolean(),
+  probes: z.number(),
+  failures: z.number(),
+  detail: z.string(),
+});
+
+export const ProbeSeries = z.strictObject({
+  server: z.string(),
+  tool: z.string(),
+  intervalMs: ms,
+  timeoutMs: ms,
+  consecutive: z.number(),
+  points: z.array(z.strictObject({ t: ms, ok: z.boolean() })),
+});
+
+export const CapacityStepOutcome = z.enum(["sustained", "broken", "generator-limited", "interrupted"]);
+
+export const CapacityStep = z.strictObject({
+  index: z.number(),
+  offeredRate: z.number(),
+  achievedThroughput: z.number(),
+  basis: z.enum(["calls", "coordination"]),
+  p50: nullableMs,
+  p99: nullableMs,
+  okCalls: z.number(),
+  failedCalls: z.number(),
+  measuredMs: ms,
+  generator: z.strictObject({ offered: z.number(), lateSends: z.number(), dropped: z.number(), cpu: z.number(), eventLoopDelayP99Ms: ms }),
+  generatorLimit: z.string().nullable(),
+  outcome: CapacityStepOutcome,
+  brokenBy: z.array(z.string()),
+  inconclusive: z.array(z.string()),
+  counts,
+});
+
+export const CapacityResult = z.strictObject({
+  plan: z.strictObject({ startRate: z.number(), factor: z.number().nullable(), stepRate: z.number().nullable(), maxRate: z.number(), stepDurationMs: ms, settleMs: ms }),
+  steps: z.array(CapacityStep),
+  sustainedRate: z.number().nullable(),
+  breakingRate: z.number().nullable(),
+  brokenBy: z.array(z.string()),
+  limitedByGenerator: z.boolean(),
+  reachedMax: z.boolean(),
+  stopReason: z.string(),
+  verdictsFromStep: z.number().nullable(),
+  note: z.string(),
+});
+
+export const UpstreamSummary = z.strictObject({
+  api: z.string(),
+  mode: z.enum(["stand-in", "live"]),
+  title: z.string(),
+  payloads: z.string().optional(),
+  servers: z.array(z.string()),
+  behaviour: z
+    .strictObject({ latency: z.strictObject({ medianMs: ms, p95Ms: ms }).optional(), errorRate: z.number().optional(), errorStatus: z.number().optional() })
+    .optional(),
+  requests: z.number().optional(),
+  byStatus: z.record(z.string(), z.number()).optional(),
+  unmatched: z.array(z.string()).optional(),
+});
+
+export const ScenarioResult = z.strictObject({
+  name: z.string(),
+  variant: z.string().optional(),
+  description: z.string(),
+  file: z.string(),
+  profile: z.string(),
+  status: RunStatus,
+  error: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  servers: z.array(ServerInfo),
+  backends: z.array(BackendInfo),
+  upstreams: z.array(UpstreamSummary).optional(),
+  load: LoadSummary.nullable(),
+  latency: z.array(LatencySummary),
+  timeline: z.strictObject({ intervalMs: ms, points: z.array(TimelinePoint) }),
+  errors: z.array(ErrorSummary),
+  coordination: CoordinationSummary.optional(),
+  cache: CacheSummary.optional(),
+  faults: z.array(FaultResult).optional(),
+  rpo: z.array(RpoResult).optional(),
+  steadyState: z.array(SteadyStateCheck).optional(),
+  probe: ProbeSeries.optional(),
+  warnings: z.array(z.string()).optional(),
+  install: z.array(InstallResult).optional(),
+  capacity: CapacityResult.optional(),
+  availability: AvailabilitySummary.optional(),
+  calls: z.array(CallCounts).optional(),
+  serverExits: z.array(ServerExit).optional(),
+  slos: z.array(SloResult),
+});
+
+export const RunRecord = z.strictObject({
+  schemaVersion: z.literal(1),
+  runId: z.string(),
+  harness: z.strictObject({ name: z.literal("mcp-slo-harness"), version: z.string() }),
+  status: RunStatus,
+  verdict: z.enum(["pass", "fail", "inconclusive", "error", "interrupted"]),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  command: z.array(z.string()),
+  profile: z.string(),
+  environment: z.strictObject({
+    node: z.string(),
+    platform: z.string(),
+    cpus: z.number(),
+    cpuModel: z.string(),
+    memoryGiB: z.number(),
+    hostname: z.string(),
+    stack: z.strictObject({ provider: z.string(), engine: z.string().optional() }).optional(),
+  }),
+  counts,
+  scenarios: z.array(ScenarioResult),
+  notes: z.array(z.string()),
+});
+
+// The types of ./types.ts are what this schema infers: each line fails to compile if one side gains,
+// loses or changes a field the other does not.
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+function sameType<_Check extends true>(): void {}
+sameType<Equal<z.infer<typeof RunRecord>, T.RunRecord>>();
+sameType<Equal<z.infer<typeof ScenarioResult>, T.ScenarioResult>>();
+sameType<Equal<z.infer<typeof SloResult>, T.SloResult>>();
+sameType<Equal<z.infer<typeof FaultResult>, T.FaultResult>>();
+sameType<Equal<z.infer<typeof RpoResult>, T.RpoResult>>();
+sameType<Equal<z.infer<typeof CapacityResult>, T.CapacityResult>>();
+sameType<Equal<z.infer<typeof InstallResult>, T.InstallResult>>();
