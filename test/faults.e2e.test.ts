@@ -37,7 +37,10 @@ describe("Toxiproxy calibration", () => {
       // Interleaved rounds (clean, +downstream, +both directions, clean again), judged on the median
       // of each round's differences: a busy spell of the machine slows all four calls of a round
       // alike and cancels out, where medians taken one phase after another would drift apart.
-      const diffs = { down: [] as number[], both: [] as number[], after: [] as number[] };
+      // A 50 ms sleep itself runs late on a loaded machine (the toxic is a timer in Toxiproxy; its
+      // wake-up waits for a core). That lateness is the machine's, not the toxic's error: measured here
+      // with a 50 ms timer of this process each round, and allowed above the +-10 %.
+      const diffs = { down: [] as number[], both: [] as number[], after: [] as number[], timerLate: [] as number[] };
       const samples = { base: [] as number[], down: [] as number[], both: [] as number[] };
       for (let i = 0; i < 40; i++) {
         const base = await once();
@@ -49,6 +52,9 @@ describe("Toxiproxy calibration", () => {
         await down.remove();
         await up.remove();
         const after = await once();
+        const sleepStart = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        diffs.timerLate.push(Math.max(0, performance.now() - sleepStart - 50));
         diffs.down.push(withDown - base);
         diffs.both.push(withBoth - base);
         diffs.after.push(after - base);
@@ -57,11 +63,12 @@ describe("Toxiproxy calibration", () => {
         samples.both.push(withBoth);
       }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      console.log(`calibration (40 interleaved rounds): p50 ${median(samples.base).toFixed(2)} ms, +downstream 50 ms: ${median(samples.down).toFixed(2)} ms, +both: ${median(samples.both).toFixed(2)} ms; median added ${median(diffs.down).toFixed(2)} / ${median(diffs.both).toFixed(2)} ms, after removal ${median(diffs.after).toFixed(2)} ms`);
+      const late = median(diffs.timerLate);
+      console.log(`calibration (40 interleaved rounds): p50 ${median(samples.base).toFixed(2)} ms, +downstream 50 ms: ${median(samples.down).toFixed(2)} ms, +both: ${median(samples.both).toFixed(2)} ms; median added ${median(diffs.down).toFixed(2)} / ${median(diffs.both).toFixed(2)} ms, after removal ${median(diffs.after).toFixed(2)} ms; a 50 ms timer ran ${late.toFixed(2)} ms late`);
       expect(median(diffs.down)).toBeGreaterThanOrEqual(45);
-      expect(median(diffs.down)).toBeLessThanOrEqual(55);
+      expect(median(diffs.down)).toBeLessThanOrEqual(55 + late);
       expect(median(diffs.both)).toBeGreaterThanOrEqual(90);
-      expect(median(diffs.both)).toBeLessThanOrEqual(110);
+      expect(median(diffs.both)).toBeLessThanOrEqual(110 + 2 * late);
       expect(median(diffs.after)).toBeLessThan(5);
     } finally {
       await registry.disposeAll();

@@ -18,7 +18,7 @@ import { lookupUser, spawnManaged } from "../managed-process.js";
 import { childEnvironment } from "../child-env.js";
 import { describeGone, failReadiness, withPortRetry } from "../ports.js";
 import { waitUntilReady } from "../readiness.js";
-import type { ResourceRegistry } from "../resource-registry.js";
+import { RUN_ID_ENV, type ResourceRegistry } from "../resource-registry.js";
 import type { RestartTiming, StartedPostgres } from "../started.js";
 import { pathDirectories } from "../../util/executable.js";
 
@@ -63,7 +63,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
   const { registry } = opts;
   const synchronousCommit = opts.synchronousCommit ?? "on";
   const timeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  const bindir = await findPostgresBindir();
+  const bindir = await findPostgresBindir(registry.runId);
   const runAs = osUserForPostgres();
 
   // <tmp>/mcp-slo-<run>-postgres-XXXX/{data/, .s.PGSQL.<port>}: the server user must own it all.
@@ -173,11 +173,15 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
   };
 }
 
-/** `pg_config --bindir` if it has the server; else the newest /usr/lib/postgresql/N/bin; else PATH. */
-export async function findPostgresBindir(): Promise<string> {
+/**
+ * `pg_config --bindir` if it has the server; else the newest /usr/lib/postgresql/N/bin; else PATH.
+ * pg_config runs as a child of the run like any other: it carries the run's marker, so a run killed
+ * while it runs leaves nothing the reaper cannot find.
+ */
+export async function findPostgresBindir(runId: string): Promise<string> {
   const hasServer = (dir: string) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "postgres"));
   try {
-    const { stdout } = await execFileAsync("pg_config", ["--bindir"], { timeout: 5000, env: childEnvironment() });
+    const { stdout } = await execFileAsync("pg_config", ["--bindir"], { timeout: 5000, env: { ...childEnvironment(), [RUN_ID_ENV]: runId } });
     const dir = stdout.trim();
     if (dir !== "" && hasServer(dir)) return dir;
   } catch {
