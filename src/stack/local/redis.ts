@@ -132,7 +132,7 @@ function redisConfig(port: number, dir: string, persistence: RedisPersistence): 
       lines.push('save ""', "appendonly yes", `appendfsync ${persistence === "aof-always" ? "always" : "everysec"}`);
       break;
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** Waits until the redis-server `proc` answers PING with +PONG; returns its version. */
