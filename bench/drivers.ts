@@ -31,10 +31,10 @@ import { startHttpEndpoints } from "../src/stack/http-bridge.js";
 import { startSession, type McpSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 
-const ROUNDS = Number(process.env["BENCH_DRIVER_ROUNDS"] ?? 3);
-const ROUND_MS = Number(process.env["BENCH_DRIVER_ROUND_MS"] ?? 3000);
-const CONCURRENCY = Number(process.env["BENCH_CONCURRENCY"] ?? 8);
-const RATE = Number(process.env["BENCH_RATE"] ?? 200);
+const ROUNDS = Number(process.env.BENCH_DRIVER_ROUNDS ?? 3);
+const ROUND_MS = Number(process.env.BENCH_DRIVER_ROUND_MS ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SERVER = "everything";
 const TOOL = "echo";
 const ARGS = { message: "bench {{seq}}" };

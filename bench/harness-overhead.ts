@@ -21,8 +21,8 @@ import { localProvider } from "../src/providers/local.js";
 import { expandServerTemplate, startSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 
-const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 10);
-const CALLS_PER_ROUND = Number(process.env["BENCH_CALLS"] ?? 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS ?? 300);
 const GOAL_P50_RATIO = 1.05;
 
 interface Case {

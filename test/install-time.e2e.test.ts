@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { findServer, packageVersion } from "../src/catalog/servers.js";
 import { measureInstall } from "../src/install/measure-install.js";
-import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript as transcriptOf } from "./support/cli.js";
+import { type CliResult, expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript as transcriptOf } from "./support/cli.js";
 import { registriesPerTest } from "../src/testing/registry.js";
 
 afterAll(removeOutDirs);
@@ -63,7 +63,7 @@ describe.skipIf(!reachable)("install.time, measured", () => {
     const saved = { registry: process.env.npm_config_registry, retries: process.env.npm_config_fetch_retries };
     process.env.npm_config_registry = "http://127.0.0.1:9/";
     process.env.npm_config_fetch_retries = "0";
-    let r;
+    let r: CliResult;
     try {
       r = await runCli(["run", "scenarios/install-time.yaml", "--profile", "smoke", "--out", out], { timeoutMs: 180_000 });
     } finally {

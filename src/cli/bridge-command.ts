@@ -41,7 +41,7 @@
  * Registered by main.ts; errors go back to main.ts, which alone maps them to exit codes.
  */
 import { mkdir } from "node:fs/promises";
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
 import { findServer } from "../catalog/servers.js";
 import type { BackingService } from "../contracts/server-definition.js";
@@ -218,7 +218,8 @@ export function registerBridgeCommand(program: Command): void {
         const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/assemble-stack.js")]);
         await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
         // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
-        const sandbox = flags.sandbox ? (await mkdir(flags.sandbox, { recursive: true }), flags.sandbox) : await registry.makeTempDir("sandbox");
+        if (flags.sandbox) await mkdir(flags.sandbox, { recursive: true });
+        const sandbox = flags.sandbox ?? (await registry.makeTempDir("sandbox"));
         if (flags.seedSandbox) await seedSandbox(sandbox);
         const endpoints: StackEndpoints = {
           sandbox,

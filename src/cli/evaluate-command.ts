@@ -9,7 +9,7 @@
 import { emptyScenarioResult } from "../results/empty.js";
 import { hostEnvironment } from "../run/environment.js";
 import path from "node:path";
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { loadScenario } from "../config/load-scenario.js";
 import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { EXIT, HarnessError } from "../errors.js";

@@ -48,14 +48,14 @@ function printVerdicts(record: RunRecord, outDir: string): void {
       (record.status === "interrupted" ? " (interrupted: partial results)" : ""),
     `report: ${path.join(outDir, "report.html")}`,
   );
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
 }
 
 function printError(err: HarnessError): void {
   // Input quoted back (a file name, a flag's value) is shown with its control characters escaped.
   const lines = [`mcp-slo: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
   if (err.hint) lines.push(`hint: ${err.hint}`);
-  process.stderr.write(lines.map((l) => l.split("\n").map(printable).join("\n")).join("\n") + "\n");
+  process.stderr.write(`${lines.map((l) => l.split("\n").map(printable).join("\n")).join("\n")}\n`);
 }
 
 function exitCodeOf(err: HarnessError): number {
@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const header = ["NAME", "PACKAGE", "TRANSPORTS", "NEEDS", "WHAT"];
       const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
-      for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ") + "\n");
+      for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`);
       process.stdout.write("\nAn API a server needs is a local stand-in by default (offline); `run --live` uses the real API with the token named.\nhttp (bridge): the harness serves the server's stdio as MCP Streamable HTTP; http (native): the server's own.\n");
     });
 

@@ -5,7 +5,7 @@
  * --allow-non-loopback is invalid input: exit 2).
  */
 import path from "node:path";
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { DURATION_BOUNDS } from "../contracts/scenario-fields.js";

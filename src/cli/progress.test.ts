@@ -4,7 +4,10 @@ import { REDACTED, registerSecret } from "../telemetry/redact.js";
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
   const written: string[] = [];
-  return { isTTY, columns: 200, written, write: (s: string) => (written.push(s), true) } as unknown as NodeJS.WriteStream & { written: string[] };
+  return { isTTY, columns: 200, written, write: (s: string) => {
+      written.push(s);
+      return true;
+    } } as unknown as NodeJS.WriteStream & { written: string[] };
 }
 
 describe("the progress line", () => {

@@ -10,7 +10,7 @@ import { terminalText, type RawWrite } from "./terminal.js";
  * a progress message cannot act on the terminal, the harness's codes still do.
  */
 export function makeProgress(stream: NodeJS.WriteStream = process.stderr, rawWrite: RawWrite = (t) => void stream.write(t)): { line: (text: string) => void; done: () => void } {
-  const tty = stream.isTTY === true && process.env["CI"] !== "true";
+  const tty = stream.isTTY === true && process.env.CI !== "true";
   let lastPlain = 0;
   let lastKey = "";
   let open = false;

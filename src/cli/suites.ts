@@ -4,7 +4,7 @@
  * line and path. A file named twice, in a suite or between a suite and the command line, would run
  * twice and be judged twice: that is a mistake too.
  */
-import { realpathSync, statSync } from "node:fs";
+import { realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
@@ -58,7 +58,7 @@ export async function suiteFiles(suitesFile: string, name: string): Promise<Name
       if (typeof entry !== "string" || entry === "") return; // the schema names it
       const file = path.relative(process.cwd(), path.resolve(path.dirname(suitesFile), entry)) || entry;
       const p = [name, i];
-      let st;
+      let st: Stats | undefined;
       try {
         st = statSync(file);
       } catch {

@@ -104,8 +104,8 @@ describe("loadScenario", () => {
   });
 });
 
-describe("capacity", () => {
-  const CAP = `name: cap
+/** A capacity search over Redis: the capacity tests and the profile tests start from it. */
+const CAPACITY_SCENARIO = `name: cap
 servers: [redis]
 agents: 2
 load: { model: open, rate: 100 }
@@ -115,6 +115,9 @@ workload:
     - { server: redis, tool: get, args: { key: "k" } }
 capacity: { start: 100, max: 400, stepDuration: 2s }
 `;
+
+describe("capacity", () => {
+  const CAP = CAPACITY_SCENARIO;
 
   it("needs no duration, resolves defaults (factor 1.5, settle 2s)", async () => {
     const p = file("cap.yaml", CAP);
@@ -282,16 +285,7 @@ describe("values named as what they are", () => {
 });
 
 describe("profiles", () => {
-  const CAP = `name: cap
-servers: [redis]
-agents: 2
-load: { model: open, rate: 100 }
-workload:
-  kind: mix
-  calls:
-    - { server: redis, tool: get, args: { key: "k" } }
-capacity: { start: 100, max: 400, stepDuration: 2s }
-profiles:
+  const CAP = `${CAPACITY_SCENARIO}profiles:
   smoke: { capacity: { start: 500 } }
   ci: { agnets: 3, capacity: { stepDuration: 0s } }
   nightly: { faults: [{ preset: no-such-preset, at: 1s }] }

@@ -86,7 +86,7 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
       if (!apis.includes(api)) report(["standIns", api], `expected an upstream API of this scenario's servers (${apis.join(", ") || "none calls one"}), found "${api}"`, { found: false });
     }
   }
-  arr(["faults"]).forEach((_, i) => faultKind(str(["faults", i, "kind"]))?.check(["faults", i], facts));
+  for (const i of arr(["faults"]).keys()) faultKind(str(["faults", i, "kind"]))?.check(["faults", i], facts);
   const probeServer = str(["recovery", "probe", "server"]);
   if (probeServer !== undefined) {
     if (!serverNames.includes(probeServer)) report(["recovery", "probe", "server"], `"${probeServer}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false });
@@ -123,7 +123,7 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     const ref = str(["slos", i, "ref"]);
     if (ref !== undefined && !findCatalogSlo(ref)) {
       const family = ref.split(".")[0] ?? "";
-      const close = SLO_CATALOG.filter((c) => c.id.startsWith(family + ".")).map((c) => c.id);
+      const close = SLO_CATALOG.filter((c) => c.id.startsWith(`${family}.`)).map((c) => c.id);
       report(["slos", i, "ref"], `unknown SLO "${ref}"; ${close.length ? `the catalog has ${close.slice(0, 8).join(", ")}` : "mcp-slo slos lists the catalog"}`, { found: false });
     }
     const server = str(["slos", i, "scope", "server"]);
@@ -159,7 +159,9 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
         }
       }
     };
-    if (Array.isArray(def.args)) def.args.forEach((a, j) => typeof a === "string" && checkPlaceholders(a, ["servers", i, "args", j]));
+    if (Array.isArray(def.args)) {
+      for (const [j, a] of def.args.entries()) if (typeof a === "string") checkPlaceholders(a, ["servers", i, "args", j]);
+    }
     if (def.env !== null && typeof def.env === "object") for (const [k, v] of Object.entries(def.env)) if (typeof v === "string") checkPlaceholders(v, ["servers", i, "env", k]);
 
     const command = def.command;
@@ -171,7 +173,7 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
       out.push(problem(loc, p, "a command may use {{tools}} only (the run's own directories hold no programs)", { found: false }));
       return;
     }
-    const envPath = def.env !== null && typeof def.env === "object" && typeof (def.env as Record<string, unknown>)["PATH"] === "string" ? ((def.env as Record<string, unknown>)["PATH"] as string) : (process.env["PATH"] ?? "");
+    const envPath = def.env !== null && typeof def.env === "object" && typeof (def.env as Record<string, unknown>).PATH === "string" ? ((def.env as Record<string, unknown>).PATH as string) : (process.env.PATH ?? "");
     if (resolveExecutable(expanded, envPath, process.cwd()) !== undefined) return;
     if (expanded.includes("/")) {
       const full = path.resolve(process.cwd(), expanded);
@@ -234,7 +236,7 @@ function validateObject(loc: Located, raw: unknown, profile: string, reportedBef
     sloSource: (index) => ({ document: path.relative(process.cwd(), loc.file) || loc.file, lines: String(lineOf(loc.doc, loc.lines, ["slos", index])) }),
   });
   const parsed = plan.safeParse(raw);
-  const issues = parsed.success ? [] : parsed.error.issues.filter((i) => !(i.code === "custom" && i.params?.["reportedElsewhere"] === REPORTED_ELSEWHERE.reportedElsewhere));
+  const issues = parsed.success ? [] : parsed.error.issues.filter((i) => !(i.code === "custom" && i.params?.reportedElsewhere === REPORTED_ELSEWHERE.reportedElsewhere));
   const problems = flattenIssues(issues).map((i) => problem(loc, i.path, i.message));
   problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...timingProblems(loc, raw));
   problems.sort((a, b) => lineNumber(a) - lineNumber(b));
@@ -276,8 +278,8 @@ async function resolvePresets(loc: Located, raw: unknown): Promise<string[]> {
   const problems: string[] = [];
   for (let i = 0; i < faults.length; i++) {
     const f = faults[i] as Record<string, unknown> | null;
-    if (f === null || typeof f !== "object" || typeof f["preset"] !== "string") continue;
-    const name = f["preset"];
+    if (f === null || typeof f !== "object" || typeof f.preset !== "string") continue;
+    const name = f.preset;
     // The schema's rule for a preset name, checked before the name becomes a path: no "../" ever reaches the file system.
     if (!/^[a-z0-9-]+$/.test(name)) continue;
     const presetFile = path.join(CHAOS_DIR, `${name}.yaml`);

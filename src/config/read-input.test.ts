@@ -108,9 +108,9 @@ describe("parseYamlText: the yaml library's limits, and every problem with its l
 
   it("values JSON cannot hold survive as what they are (.nan, .inf, 1e400)", () => {
     const v = parse("a: .nan\nb: -.inf\nc: 1e400\n") as Record<string, number>;
-    expect(Number.isNaN(v["a"])).toBe(true);
-    expect(v["b"]).toBe(-Infinity);
-    expect(v["c"]).toBe(Infinity);
+    expect(Number.isNaN(v.a)).toBe(true);
+    expect(v.b).toBe(-Infinity);
+    expect(v.c).toBe(Infinity);
   });
 });
 

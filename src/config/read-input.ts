@@ -14,7 +14,7 @@
  * Every problem is one line: `file:line: what`.
  */
 import { constants as fsConstants } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { LineCounter, isCollection, isNode, parseDocument, visit, type Alias, type Document, type Node } from "yaml";
 import { printable } from "../util/control-chars.js";
 
@@ -54,7 +54,7 @@ function describeKind(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(
 export async function readInputText(file: string, what = "file"): Promise<{ text: string } | { problems: string[] }> {
   const shown = printable(file);
   if (file === "") return { problems: [`(empty file name): expected the path of a ${what}`] };
-  let handle;
+  let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one forever.
     handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);

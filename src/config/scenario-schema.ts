@@ -213,7 +213,7 @@ export const ScenarioFile = z
       if (!known.has(name)) ctx.addIssue({ code: "custom", path: [...path], message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
     };
     s.servers.forEach((x, i) => {
-      if (typeof x !== "string") handedValueProblems(x).forEach((p) => ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message }));
+      if (typeof x !== "string") for (const p of handedValueProblems(x)) ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message });
     });
     workloadKindOf(s.workload).crossCheck(s.workload, {
       servers: s.servers.map((x) => (typeof x === "string" ? { name: x, custom: false } : { name: x.name, custom: true })),

@@ -4,7 +4,7 @@
  * these; the stack (src/stack, src/providers) and the session pool (src/run/session-pool.ts)
  * provide them, whatever runs the stack (local processes or containers).
  */
-import type { Proxy } from "toxiproxy-node-client";
+import type { Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
 import type { FrameFaultSwitch } from "./frame-filter.js";
 import type { BackingService } from "./server-definition.js";
 
@@ -15,7 +15,7 @@ export interface ProxyHop {
   /** host:port the client connects to */
   readonly listen: string;
   readonly upstream: string;
-  readonly proxy: Proxy;
+  readonly proxy: ToxiproxyProxy;
 }
 
 /** What a process fault can do to a backend, whatever runs it (src/providers/provider.ts BackendHandle). */

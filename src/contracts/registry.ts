@@ -1,8 +1,4 @@
-/**
- * What every registry of kinds (faults, workloads) derives from its list: the zod schemas of its
- * kinds, in order, for the scenario schema's union (and so the JSON schema), and a kind by name.
- */
-import type { z } from "zod";
+
 
 /** A kind with a name, as every registry lists them. */
 export interface NamedKind {

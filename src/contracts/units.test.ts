@@ -29,7 +29,7 @@ describe("formatMs", () => {
 });
 
 describe("durations that are not finite", () => {
-  it.each(["1".repeat(400) + "ms", "9".repeat(310) + "h", "1e400s", "NaNs", "Infinitys", "-5s", ".5s"])("%j is no duration", (text) => {
+  it.each([`${"1".repeat(400)}ms`, `${"9".repeat(310)}h`, "1e400s", "NaNs", "Infinitys", "-5s", ".5s"])("%j is no duration", (text) => {
     expect(parseDurationMs(text)).toBeUndefined();
   });
   it("a long but finite number is a duration (the bounds refuse it)", () => {

@@ -140,8 +140,8 @@ export class FaultExperiment {
             postgresWriterUrl: this.o.stack.endpoints.hopUrl?.("harness", "postgres") ?? this.o.stack.endpoints.postgres!.url,
           }),
           durability: {
-            redis: backendSettings["redis"] ?? "",
-            postgres: backendSettings["postgres"] ?? "",
+            redis: backendSettings.redis ?? "",
+            postgres: backendSettings.postgres ?? "",
             memory: "every server process rewrites the whole JSON-lines file on every change (read, modify, rename over it)",
             filesystem: "one file per record, written by the server (no fsync)",
           },

@@ -8,7 +8,7 @@
  * The schema compiles the file's entry straight into the plan's FaultPlan (src/contracts/plan.ts):
  * its output is a function of the fault's id ("f1"), which the scenario schema hands out by position.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import type { ScenarioFacts, PathPart } from "../contracts/checks.js";
 import type { FaultTargets, HealTiming, Injected } from "../contracts/fault-targets.js";
 import type { FaultPlan } from "../contracts/plan.js";

@@ -155,7 +155,7 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
         ),
         async readBack() {
           const r = await ctx.postgresQuery!("SELECT seq FROM coordination_log");
-          return new Set(r.rows.map((row) => Number(row["seq"])));
+          return new Set(r.rows.map((row) => Number(row.seq)));
         },
         close: drop,
       };

@@ -21,7 +21,7 @@ import { packageVersion, resolvePackage } from "../catalog/servers.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { TOOLS_DIR } from "../project-root.js";
 import type { InstallResult } from "../results/types.js";
-import { spawnManaged } from "../stack/managed-process.js";
+import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { startSession } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 
@@ -226,7 +226,7 @@ type StepOutcome = { kind: "ok" } | { kind: "timeout" } | { kind: "failed"; exit
 
 async function runStep(step: Step, dir: string, deadline: number, registry: ResourceRegistry, signal: AbortSignal | undefined, server: string): Promise<StepOutcome> {
   if (signal?.aborted) throw new HarnessError("interrupted", `interrupted before installing ${server}`);
-  let proc;
+  let proc: ManagedProcess;
   try {
     // A cold install needs this machine's registry settings and proxies (child-env.ts), no token.
     proc = spawnManaged({ name: `install:${server}:${path.basename(step.command)}`, command: step.command, args: step.args, env: step.env ?? {}, passEnv: ["proxy", "package-registries"], cwd: step.cwd ?? dir, registry, stdin: "ignore" });

@@ -186,7 +186,10 @@ export class McpMetrics {
       if (kind === "good") this.sloGoodEvents.inc(labels);
       const key = `${slo.id}\u0000${server}`;
       let entry = this.#counts.get(key);
-      if (!entry) this.#counts.set(key, (entry = { slo, server, counts: new RollingCounts() }));
+      if (!entry) {
+        entry = { slo, server, counts: new RollingCounts() };
+        this.#counts.set(key, entry);
+      }
       entry.counts.add(t, kind === "good");
     }
   }
@@ -194,7 +197,10 @@ export class McpMetrics {
   #errorCounts(server: string, type: string): RollingCounts {
     const key = `${server}\u0000${type}`;
     let c = this.#errors.get(key);
-    if (!c) this.#errors.set(key, (c = new RollingCounts()));
+    if (!c) {
+      c = new RollingCounts();
+      this.#errors.set(key, c);
+    }
     return c;
   }
 

@@ -71,7 +71,7 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
       registry,
       config: [
         "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-        "rule_files: [" + JSON.stringify(path.join(ROOT, "monitoring", "prometheus", "rules", "mcp-slo.rules.yml")) + "]",
+        `rule_files: [${JSON.stringify(path.join(ROOT, "monitoring", "prometheus", "rules", "mcp-slo.rules.yml"))}]`,
         "scrape_configs:",
         "  - job_name: mcp-slo",
         `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]`,

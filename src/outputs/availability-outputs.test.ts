@@ -107,7 +107,7 @@ describe("availability, calls and exits in every output", async () => {
 
   it("junit.xml: the failure message of the server's SLOs names the exit and its stderr", () => {
     const failure = /<failure message="([^"]*)"/.exec(xml)?.[1] ?? "";
-    expect(failure).toContain("server processes exited: crashes#1 exited (exit code 3) at 4.1 s; last stderr: " + CRASH_LINE);
+    expect(failure).toContain(`server processes exited: crashes#1 exited (exit code 3) at 4.1 s; last stderr: ${CRASH_LINE}`);
     expect(failure).toContain("crashes#0 exited (exit code 3)");
   });
 });

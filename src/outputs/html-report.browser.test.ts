@@ -28,7 +28,7 @@ const LAUNCH_ARGS = [
  * Set MCP_SLO_REPORT_SCREENSHOT=<file.png> to keep a full-page screenshot for a person to look at;
  * otherwise the test leaves nothing behind.
  */
-export const SCREENSHOT_PATH = process.env["MCP_SLO_REPORT_SCREENSHOT"];
+const SCREENSHOT_PATH = process.env.MCP_SLO_REPORT_SCREENSHOT;
 
 interface Observed {
   consoleErrors: string[];

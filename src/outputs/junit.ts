@@ -114,18 +114,20 @@ interface Suite {
   cases: Case[];
 }
 
-function count(cases: Case[], kind: Case["kind"]): number {
+function count(cases: readonly Case[], kind: Case["kind"]): number {
   return cases.filter((c) => c.kind === kind).length;
+}
+
+/** The tests, failures, errors and skipped attributes of a testsuite or testsuites element. */
+function tallies(cases: readonly Case[]): string {
+  return `tests="${cases.length}" failures="${count(cases, "failure")}" errors="${count(cases, "error")}" skipped="${count(cases, "skipped")}"`;
 }
 
 function renderSuite(suite: Suite, id: number): string {
   const attrs = [
     `name="${escapeXml(suite.name)}"`,
     `id="${id}"`,
-    `tests="${suite.cases.length}"`,
-    `failures="${count(suite.cases, "failure")}"`,
-    `errors="${count(suite.cases, "error")}"`,
-    `skipped="${count(suite.cases, "skipped")}"`,
+    tallies(suite.cases),
     `time="${suite.time.toFixed(3)}"`,
     `timestamp="${escapeXml(suite.timestamp)}"`,
   ].join(" ");
@@ -179,10 +181,7 @@ export function renderJunit(run: RunRecord): string {
   const all = suites.flatMap((s) => s.cases);
   const rootAttrs = [
     `name="${escapeXml(`mcp-slo-harness ${run.runId}`)}"`,
-    `tests="${all.length}"`,
-    `failures="${count(all, "failure")}"`,
-    `errors="${count(all, "error")}"`,
-    `skipped="${count(all, "skipped")}"`,
+    tallies(all),
     `time="${seconds(run.startedAt, run.endedAt).toFixed(3)}"`,
     `timestamp="${escapeXml(run.startedAt)}"`,
   ].join(" ");

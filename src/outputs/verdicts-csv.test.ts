@@ -74,7 +74,7 @@ describe("verdicts.csv", () => {
         reason: x.reason,
         source: expect.stringContaining(x.source.document),
       });
-      if (x.measured !== null) expect(Number(row["measured"])).toBe(x.measured);
+      if (x.measured !== null) expect(Number(row.measured)).toBe(x.measured);
     });
   });
 

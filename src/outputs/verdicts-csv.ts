@@ -31,7 +31,7 @@ export function renderVerdictsCsv(run: RunRecord): string {
       rows.push([scenario.name, scenario.variant, slo.id, slo.metric, slo.objective, slo.measured, slo.unit, slo.samples, slo.verdict, slo.reason, sourceText(slo)]);
     }
   }
-  return rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+  return `${rows.map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
 export const verdictsCsvOutput = defineOutput({ file: "verdicts.csv", render: renderVerdictsCsv });

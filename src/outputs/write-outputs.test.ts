@@ -23,7 +23,7 @@ describe("writeRunOutputs", () => {
     expect(files).toEqual(["results.json", "junit.xml", "summary.md", "report.html", "verdicts.csv"].map((f) => join(dir, f)));
     expect(readdirSync(dir).sort()).toEqual(["junit.xml", "report.html", "results.json", "summary.md", "verdicts.csv"]);
     expect(JSON.parse(readFileSync(join(dir, "results.json"), "utf8"))).toEqual(run);
-    expect(readFileSync(join(dir, "results.json"), "utf8")).toMatch(/^\{\n  "schemaVersion": 1,/);
+    expect(readFileSync(join(dir, "results.json"), "utf8")).toMatch(/^\{\n {2}"schemaVersion": 1,/);
     expect(readFileSync(join(dir, "junit.xml"), "utf8")).toMatch(/^<\?xml version="1.0"/);
     expect(readFileSync(join(dir, "summary.md"), "utf8")).toMatch(/^# FAIL/);
     expect(readFileSync(join(dir, "report.html"), "utf8")).toMatch(/^<!doctype html>/);

@@ -64,7 +64,7 @@ export function defineProvider(definition: ProviderDefinition): StackProvider {
   };
 }
 
-const valueOf = <T>(x: PromiseSettledResult<T>): T | undefined => (x.status === "fulfilled" ? x.value : undefined);
+const settledValue = <T>(x: PromiseSettledResult<T>): T | undefined => (x.status === "fulfilled" ? x.value : undefined);
 
 export async function assembleStack(opts: StackStartOptions, backends: StackBackends): Promise<Stack> {
   const { servers, extraNeeds, registry, seedRows, proxied, transport, upstream = { mode: "stand-in", behaviour: {} } } = opts;
@@ -98,10 +98,10 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
       plan.toxiproxy ? backends.toxiproxy() : undefined,
       separateLoopback ? backends.loopbackToxiproxy?.() : undefined,
     ] as const);
-    const redis = valueOf(settled[0]);
-    const postgres = valueOf(settled[1]);
-    const inNetwork = valueOf(settled[2]);
-    const local = valueOf(settled[3]);
+    const redis = settledValue(settled[0]);
+    const postgres = settledValue(settled[1]);
+    const inNetwork = settledValue(settled[2]);
+    const local = settledValue(settled[3]);
     const toxiproxy: StartedToxiproxy | undefined = inNetwork && local ? withLoopbackHops(inNetwork, local) : (inNetwork ?? local);
     started.push(...[redis, postgres, toxiproxy].filter((x) => x !== undefined));
     for (const x of settled) if (x.status === "rejected") throw x.reason;

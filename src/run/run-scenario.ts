@@ -11,7 +11,7 @@ import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
 import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
-import { CallContext, type Agent } from "../drivers/sdk-driver.js";
+import { CallContext, } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, PhaseResult } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";

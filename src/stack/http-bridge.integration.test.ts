@@ -7,7 +7,7 @@ import { findServer } from "../catalog/servers.js";
 import { loadScenario, validateScenarioFile } from "../config/load-scenario.js";
 import { localProvider } from "../providers/local.js";
 import type { Stack } from "../providers/provider.js";
-import { HttpBridge, NativeHttpServer, startHttpEndpoints, type HttpEndpoints } from "./http-bridge.js";
+import { HttpBridge, type NativeHttpServer, startHttpEndpoints, type HttpEndpoints } from "./http-bridge.js";
 import { findProcessesOfRun } from "./leftovers.js";
 import { startSession, type McpSession } from "./mcp-session.js";
 import { ResourceRegistry } from "./resource-registry.js";
@@ -220,7 +220,7 @@ describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)
     expect(abandoned.filter(alive), "children of abandoned sessions still running").toEqual([]);
     // Not before the timeout: the idle clock of a session starts when its initialize was answered,
     // which the client saw at answeredAt (a timer never fires early; seeing the death comes after it).
-    abandoned.forEach((pid, i) => expect(goneAt.get(pid)! - answeredAt[i]!).toBeGreaterThanOrEqual(idleTimeoutMs - 100));
+    for (const [i, pid] of abandoned.entries()) expect(goneAt.get(pid)! - answeredAt[i]!).toBeGreaterThanOrEqual(idleTimeoutMs - 100);
     expect(performance.now() - started).toBeGreaterThan(idleTimeoutMs * 1.5);
     expect(alive(busy!)).toBe(true);
     expect(bridge.children().map((p) => p.pid)).toEqual([busy]);

@@ -49,7 +49,7 @@ export async function findProcessesOfRun(runId: string): Promise<RunProcess[]> {
         if (stat === undefined || stat.state === "Z" || stat.state === "X") return;
         let matches = false;
         const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
-        if (environ !== undefined && environ.toString("utf8").split("\0").includes(envNeedle)) matches = true;
+        if (environ?.toString("utf8").split("\0").includes(envNeedle)) matches = true;
         if (!matches) {
           const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
           if (cwd.includes(dirNeedle)) matches = true;

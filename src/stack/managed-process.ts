@@ -369,3 +369,17 @@ export function lookupUser(user: string): { uid: number; gid: number; home: stri
   userCache.set(user, info);
   return info;
 }
+
+/**
+ * The process faults of a backend run as a local process (BackendHandle's kill9, pause, resume,
+ * isRunning), on whichever process `current` is now: a restart replaces it. SIGSTOP and SIGCONT go to
+ * the whole process group, so PostgreSQL's backends stop with their postmaster.
+ */
+export function processFaults(current: () => ManagedProcess): { kill9(): void; pause(): void; resume(): void; isRunning(): boolean } {
+  return {
+    kill9: () => current().signal("SIGKILL"),
+    pause: () => current().signal("SIGSTOP"),
+    resume: () => current().signal("SIGCONT"),
+    isRunning: () => current().isRunning(),
+  };
+}

@@ -79,7 +79,7 @@ export async function withPortRetry<T>(start: (port: number) => Promise<T>, atte
 export async function failReadiness(o: { what: string; port: number; why: string; stop: () => Promise<void>; logTail: () => string[] }): Promise<never> {
   await o.stop();
   const tail = o.logTail();
-  const message = `${o.what} on 127.0.0.1:${o.port} ${o.why}` + (tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing");
+  const message = `${o.what} on 127.0.0.1:${o.port} ${o.why}${tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing"}`;
   if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, o.port);
   throw new Error(message);
 }

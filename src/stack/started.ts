@@ -7,7 +7,7 @@
  */
 import type { BackingService } from "../contracts/server-definition.js";
 import type { RedisPersistence } from "../contracts/plan.js";
-import type { Proxy } from "toxiproxy-node-client";
+import type { Proxy as ToxiproxyProxy } from "toxiproxy-node-client";
 
 /**
  * When a restarted backend came back, on performance.now(): `spawnedAt` when its process (or
@@ -72,7 +72,7 @@ export interface Hop {
   /** host:port the client connects to */
   listen: string;
   upstream: string;
-  proxy: Proxy;
+  proxy: ToxiproxyProxy;
 }
 
 export interface StartedToxiproxy extends Started {

@@ -105,7 +105,9 @@ export class ManagedStdioTransport implements Transport {
   private deliver(message: JSONRPCMessage): void {
     const d = this.faults?.decide("from-server") ?? { action: "pass" };
     switch (d.action) {
-      case "pass": return this.pass(message);
+      case "pass":
+        this.pass(message);
+        return;
       case "drop": return;
       case "delay": {
         setTimeout(() => this.closed || this.pass(message), d.ms);

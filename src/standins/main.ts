@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { isLoopbackHost } from "../util/loopback.js";
+import type { StandInApi } from "./api.js";
 import { loadStandInApi, STAND_IN_APIS } from "./apis/index.js";
 import { createStandInServer, listenStandIn, READY_PREFIX, type StandInBehaviour } from "./serve.js";
 
@@ -60,7 +61,7 @@ const behaviour: StandInBehaviour = {
   ...(values["reflect-credentials"] && { reflectCredentials: true }),
 };
 
-let api;
+let api: StandInApi;
 try {
   api = await loadStandInApi(name);
 } catch (err) {

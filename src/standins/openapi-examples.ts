@@ -182,7 +182,7 @@ function sample(doc: OpenApiDocument, node: unknown, refs: Set<string>, depth: n
   if (Array.isArray(node.enum) && node.enum.length) return structuredClone(node.enum[0]);
   if (Array.isArray(node.allOf)) {
     // Parts of an allOf are usually objects to merge; a scalar part wins as it is.
-    let merged: unknown = undefined;
+    let merged: unknown ;
     for (const part of node.allOf) {
       const value = sample(doc, part, refs, depth, maxDepth);
       merged = isObject(merged) && isObject(value) ? { ...merged, ...value } : (value ?? merged);

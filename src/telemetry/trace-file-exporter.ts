@@ -57,7 +57,7 @@ export class TraceFileExporter implements tracing.SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     // Attributes were redacted when recorded; this catches a registered token anywhere else in a span.
-    const text = redactKnownSecrets(spans.map((s) => JSON.stringify(redactDeep(toTraceFileSpan(s)))).join("\n") + "\n");
+    const text = redactKnownSecrets(`${spans.map((s) => JSON.stringify(redactDeep(toTraceFileSpan(s)))).join("\n")}\n`);
     // Appends are chained so lines of two batches never interleave.
     this.#pending = this.#pending.then(() => appendFile(this.file, text, "utf8"));
     this.#pending.then(

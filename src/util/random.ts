@@ -28,7 +28,7 @@ export class ZipfSampler {
     this.cdf = new Float64Array(n);
     let sum = 0;
     for (let k = 1; k <= n; k++) {
-      sum += 1 / Math.pow(k, s);
+      sum += 1 / k ** s;
       this.cdf[k - 1] = sum;
     }
     for (let i = 0; i < n; i++) this.cdf[i]! /= sum;

@@ -27,7 +27,7 @@ export function prepareCacheAside(w: { cache: string; database: string; keys: nu
   const readInfo = async () => {
     if (!env.redisInfo) return undefined;
     const stats = await env.redisInfo("stats");
-    return { hits: Number(stats["keyspace_hits"] ?? NaN), misses: Number(stats["keyspace_misses"] ?? NaN) };
+    return { hits: Number(stats.keyspace_hits ?? NaN), misses: Number(stats.keyspace_misses ?? NaN) };
   };
   return {
     workers: env.agents,

@@ -21,7 +21,7 @@ export const installWorkload = defineWorkloadKind({
   // Each install takes what it takes (up to its limit).
   window: false,
   crossCheck(_w, ctx) {
-    ctx.servers.forEach((x, i) => x.custom && ctx.issue(["servers", i], "an install scenario installs catalog servers; a custom server has no registry package to install"));
+    for (const [i, x] of ctx.servers.entries()) if (x.custom) ctx.issue(["servers", i], "an install scenario installs catalog servers; a custom server has no registry package to install");
   },
   plan(w) {
     return {

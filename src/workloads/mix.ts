@@ -33,7 +33,7 @@ export const mixWorkload = defineWorkloadKind({
   }),
   plainCalls: true,
   crossCheck(w, ctx) {
-    w.calls.forEach((c, i) => ctx.checkServer(c.server, ["workload", "calls", i, "server"]));
+    for (const [i, c] of w.calls.entries()) ctx.checkServer(c.server, ["workload", "calls", i, "server"]);
   },
   check(at, facts) {
     facts.arr([...at, "calls"]).forEach((_, i) => {

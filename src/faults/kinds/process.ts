@@ -60,11 +60,16 @@ export const processFault = defineFaultKind({
       const server = f.target.slice(SERVER_PREFIX.length);
       const procs = t.sessions.processesOf(server);
       if (f.action === "pause") {
-        procs.forEach((p) => p.signal("SIGSTOP"));
-        return { heal: () => instant(() => procs.forEach((p) => p.signal("SIGCONT"))) };
+        for (const p of procs) p.signal("SIGSTOP");
+        return {
+          heal: () =>
+            instant(() => {
+              for (const p of procs) p.signal("SIGCONT");
+            }),
+        };
       }
       if (f.action === "kill") {
-        procs.forEach((p) => p.signal("SIGKILL"));
+        for (const p of procs) p.signal("SIGKILL");
         return {
           heal: async () => {
             const startedAt = performance.now();

@@ -11,8 +11,8 @@
  * import or export at run time, everything inside one function so nothing
  * leaks into the page's globals.
  */
-(function () {
-  "use strict";
+(() => {
+  
   /** @typedef {import("../../results/types.js").RunRecord} RunRecord */
   /** @typedef {import("../../results/types.js").ScenarioResult} ScenarioResult */
   /** @typedef {import("../../results/types.js").TimelinePoint} TimelinePoint */
@@ -46,14 +46,14 @@
    */
   function alpha(hex, a) {
     var n = parseInt(hex.slice(1), 16);
-    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + a + ")";
+    return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
   }
 
   // Warm-up (t < 0) is shaded: it is shown for context and never judged.
   /** @type {ChartPlugin} */
   var warmupShade = {
     id: "warmupShade",
-    beforeDatasetsDraw: function (chart) {
+    beforeDatasetsDraw: (chart) => {
       var x = chart.scales.x, area = chart.chartArea;
       if (!x || x.min >= 0) return;
       var right = Math.min(x.getPixelForValue(0), area.right);
@@ -62,7 +62,7 @@
       ctx.fillStyle = "rgba(107,114,128,0.10)";
       ctx.fillRect(area.left, area.top, right - area.left, area.bottom - area.top);
       ctx.fillStyle = "#6b7280";
-      ctx.font = "11px " + fontFamily;
+      ctx.font = `11px ${fontFamily}`;
       ctx.fillText("warm-up", area.left + 6, area.top + 14);
       ctx.restore();
     }
@@ -80,7 +80,7 @@
   function faultBandsOf(scenario) {
     /** @type {FaultBand[]} */
     var bands = [];
-    (scenario.faults || []).forEach(function (f) {
+    (scenario.faults || []).forEach((f) => {
       if (!f.injected || f.injectedAtMs === null) return;
       bands.push({
         id: f.id,
@@ -106,21 +106,21 @@
       var x = chart.scales.x, area = chart.chartArea;
       if (!x || !area) return [];
       var scale = x;
-      return bands.map(function (b, i) {
+      return bands.map((b, i) => {
         var left = Math.max(area.left, scale.getPixelForValue(b.from));
         var right = b.to === null ? area.right : Math.min(area.right, scale.getPixelForValue(b.to));
         var line = b.recoveredAt === null ? null : scale.getPixelForValue(b.recoveredAt);
         return { band: b, index: i, left: left, right: right, line: line, top: area.top, bottom: area.bottom };
-      }).filter(function (s) { return s.right > s.left && s.left < area.right; });
+      }).filter((s) => s.right > s.left && s.left < area.right);
     }
     return {
       id: "faultBands",
-      beforeDatasetsDraw: function (chart) {
+      beforeDatasetsDraw: (chart) => {
         var ctx = chart.ctx;
         /** @type {DrawnBand[]} */
         var drawn = [];
         ctx.save();
-        spans(chart).forEach(function (s) {
+        spans(chart).forEach((s) => {
           ctx.fillStyle = s.band.recovered ? "rgba(217,119,6,0.16)" : "rgba(220,38,38,0.14)";
           ctx.fillRect(s.left, s.top, s.right - s.left, s.bottom - s.top);
           ctx.strokeStyle = s.band.recovered ? "rgba(217,119,6,0.8)" : "rgba(220,38,38,0.8)";
@@ -146,11 +146,11 @@
         /** @type {ChartWithBands} */ (chart).$faultBands = drawn;
       },
       // Labels over the data, so a line through the top of the chart cannot hide them.
-      afterDatasetsDraw: function (chart) {
+      afterDatasetsDraw: (chart) => {
         var ctx = chart.ctx;
         ctx.save();
-        ctx.font = "600 11px " + fontFamily;
-        spans(chart).forEach(function (s) {
+        ctx.font = `600 11px ${fontFamily}`;
+        spans(chart).forEach((s) => {
           var y = s.top + 4 + (s.index % 2) * 15;
           var w = ctx.measureText(s.band.id).width + 8;
           var x = Math.min(s.left + 3, chart.chartArea.right - w);
@@ -171,9 +171,9 @@
    * @returns {LinearAxis}
    */
   function xAxisFor(scenario) {
-    if (!scenario.probe && !(scenario.faults && scenario.faults.length)) return xAxis;
-    var ts = scenario.timeline.points.map(function (p) { return p.t; });
-    if (scenario.probe) scenario.probe.points.forEach(function (p) { ts.push(p.t); });
+    if (!scenario.probe && !(scenario.faults?.length)) return xAxis;
+    var ts = scenario.timeline.points.map((p) => p.t);
+    if (scenario.probe) scenario.probe.points.forEach((p) => { ts.push(p.t); });
     if (!ts.length) return xAxis;
     /** @type {LinearAxis} */
     var axis = {};
@@ -191,14 +191,14 @@
   function probeChart(canvas, scenario) {
     var probe = scenario.probe;
     if (!probe) return null;
-    var pts = probe.points.slice().sort(function (a, b) { return a.t - b.t; });
+    var pts = probe.points.slice().sort((a, b) => a.t - b.t);
     return new Chart(canvas, {
       type: "line",
       data: { datasets: [{
         label: "probe", stepped: true, borderColor: "#9ca3af", borderWidth: 1.5,
         pointRadius: 2.5, pointBorderWidth: 0,
-        pointBackgroundColor: pts.map(function (p) { return p.ok ? "#15803d" : "#dc2626"; }),
-        data: pts.map(function (p) { return { x: p.t / 1000, y: p.ok ? 1 : 0 }; })
+        pointBackgroundColor: pts.map((p) => p.ok ? "#15803d" : "#dc2626"),
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok ? 1 : 0 }))
       }] },
       options: {
         maintainAspectRatio: false, parsing: false,
@@ -206,11 +206,11 @@
         scales: {
           x: xAxisFor(scenario),
           y: { min: -0.2, max: 1.2, grid: { color: "#f0f0f0" },
-               ticks: { stepSize: 1, callback: function (v) { return v === 1 ? "ok" : v === 0 ? "failed" : ""; } } }
+               ticks: { stepSize: 1, callback: (v) => v === 1 ? "ok" : v === 0 ? "failed" : "" } }
         },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: function (c) { return c.parsed.y === 1 ? "ok" : "failed"; } } }
+          tooltip: { callbacks: { label: (c) => c.parsed.y === 1 ? "ok" : "failed" } }
         }
       },
       plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
@@ -219,8 +219,8 @@
 
   /** @param {ScenarioResult} scenario */
   function serverNames(scenario) {
-    var names = scenario.servers.map(function (s) { return s.name; });
-    scenario.timeline.points.forEach(function (p) { if (names.indexOf(p.server) < 0) names.push(p.server); });
+    var names = scenario.servers.map((s) => s.name);
+    scenario.timeline.points.forEach((p) => { if (names.indexOf(p.server) < 0) names.push(p.server); });
     return names;
   }
 
@@ -230,8 +230,8 @@
    * @returns {TimelinePoint[]}
    */
   function pointsOf(scenario, server) {
-    return scenario.timeline.points.filter(function (p) { return p.server === server; })
-      .sort(function (a, b) { return a.t - b.t; });
+    return scenario.timeline.points.filter((p) => p.server === server)
+      .sort((a, b) => a.t - b.t);
   }
 
   /** @type {LinearAxis} */
@@ -249,17 +249,17 @@
   function latencyChart(canvas, scenario) {
     /** @type {import("chart.js").ChartDataset<"line", XY[]>[]} */
     var datasets = [];
-    serverNames(scenario).forEach(function (name, i) {
+    serverNames(scenario).forEach((name, i) => {
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
       datasets.push({
-        label: name + " p50", borderColor: colour, backgroundColor: colour, borderWidth: 2,
-        data: pts.map(function (p) { return { x: p.t / 1000, y: p.p50 }; })
+        label: `${name} p50`, borderColor: colour, backgroundColor: colour, borderWidth: 2,
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 }))
       });
       datasets.push({
-        label: name + " p99", borderColor: alpha(colour, 0.75), backgroundColor: alpha(colour, 0.75),
+        label: `${name} p99`, borderColor: alpha(colour, 0.75), backgroundColor: alpha(colour, 0.75),
         borderWidth: 1.5, borderDash: [5, 4],
-        data: pts.map(function (p) { return { x: p.t / 1000, y: p.p99 }; })
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.p99 }))
       });
     });
     /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
@@ -286,18 +286,18 @@
     var perSecond = 1000 / scenario.timeline.intervalMs;
     /** @type {import("chart.js").ChartDatasetCustomTypesPerDataset<"line" | "bar", XY[]>[]} */
     var datasets = [];
-    serverNames(scenario).forEach(function (name, i) {
+    serverNames(scenario).forEach((name, i) => {
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
       datasets.push({
-        type: "line", label: name + " ok/s", yAxisID: "y", borderColor: colour, backgroundColor: colour,
+        type: "line", label: `${name} ok/s`, yAxisID: "y", borderColor: colour, backgroundColor: colour,
         borderWidth: 2, pointRadius: 0, order: 1,
-        data: pts.map(function (p) { return { x: p.t / 1000, y: p.ok * perSecond }; })
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok * perSecond }))
       });
       datasets.push({
-        type: "bar", label: name + " errors", yAxisID: "y1", backgroundColor: alpha(colour, 0.45),
+        type: "bar", label: `${name} errors`, yAxisID: "y1", backgroundColor: alpha(colour, 0.45),
         borderColor: colour, borderWidth: 0, order: 2, barPercentage: 1, categoryPercentage: 1,
-        data: pts.map(function (p) { return { x: p.t / 1000, y: p.error + p.timeout }; })
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.error + p.timeout }))
       });
     });
     // No chart-level type: each dataset names its own (line for ok/s, bar for errors), as Chart.js allows.
@@ -328,16 +328,16 @@
   function capacityChart(canvas, scenario) {
     var c = scenario.capacity;
     if (!c) return null;
-    var labels = c.steps.map(function (st) { return String(st.offeredRate); });
+    var labels = c.steps.map((st) => String(st.offeredRate));
     var breakAt = -1, breakColour = "#dc2626";
-    c.steps.forEach(function (st, i) {
+    c.steps.forEach((st, i) => {
       if (st.outcome === "broken") breakAt = i;
       else if (st.outcome === "generator-limited") { breakAt = i; breakColour = "#d97706"; }
     });
     /** @type {ChartPlugin} */
     var breakLine = {
       id: "capacityBreak",
-      afterDatasetsDraw: function (chart) {
+      afterDatasetsDraw: (chart) => {
         var scale = chart.scales.x;
         if (breakAt < 0 || !scale) return;
         var x = scale.getPixelForValue(breakAt), area = chart.chartArea, ctx = chart.ctx;
@@ -355,10 +355,10 @@
       data: {
         labels: labels,
         datasets: [
-          { label: "offered /s", data: c.steps.map(function (st) { return st.offeredRate; }), borderColor: "#9ca3af", borderDash: [4, 4], pointRadius: 0, yAxisID: "y" },
-          { label: "achieved /s", data: c.steps.map(function (st) { return st.achievedThroughput; }), borderColor: first, backgroundColor: first,
-            pointBackgroundColor: c.steps.map(function (st) { return st.outcome === "sustained" ? "#15803d" : st.outcome === "broken" ? "#dc2626" : "#d97706"; }), pointRadius: 4, yAxisID: "y" },
-          { label: "p99 ms", data: c.steps.map(function (st) { return st.p99; }), borderColor: second, backgroundColor: second, pointRadius: 3, yAxisID: "y1" }
+          { label: "offered /s", data: c.steps.map((st) => st.offeredRate), borderColor: "#9ca3af", borderDash: [4, 4], pointRadius: 0, yAxisID: "y" },
+          { label: "achieved /s", data: c.steps.map((st) => st.achievedThroughput), borderColor: first, backgroundColor: first,
+            pointBackgroundColor: c.steps.map((st) => st.outcome === "sustained" ? "#15803d" : st.outcome === "broken" ? "#dc2626" : "#d97706"), pointRadius: 4, yAxisID: "y" },
+          { label: "p99 ms", data: c.steps.map((st) => st.p99), borderColor: second, backgroundColor: second, pointRadius: 3, yAxisID: "y1" }
         ]
       },
       options: {
@@ -376,12 +376,12 @@
   }
 
   var canvases = document.querySelectorAll("canvas[data-chart]");
-  for (var i = 0; i < canvases.length; i++) {
-    var canvas = /** @type {HTMLCanvasElement} */ (canvases[i]);
-    var scenario = run.scenarios[Number(canvas.getAttribute("data-scenario"))];
+  for (let i = 0; i < canvases.length; i++) {
+    const canvas = /** @type {HTMLCanvasElement} */ (canvases[i]);
+    const scenario = run.scenarios[Number(canvas.getAttribute("data-scenario"))];
     if (!scenario) continue;
     try {
-      var kind = canvas.getAttribute("data-chart");
+      const kind = canvas.getAttribute("data-chart");
       if (kind === "latency") latencyChart(canvas, scenario);
       else if (kind === "probe") { if (scenario.probe) probeChart(canvas, scenario); }
       else if (kind === "capacity") { if (scenario.capacity) capacityChart(canvas, scenario); }

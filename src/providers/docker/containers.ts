@@ -293,6 +293,6 @@ export async function waitForContainer<T>(c: Pick<RunContainer, "docker" | "name
     );
   } catch (err) {
     const log = await logTail(c);
-    throw new Error(`${(err as Error).message}` + (log.length ? `; its last log lines:\n  ${log.join("\n  ")}` : ""), { cause: err });
+    throw new Error(`${(err as Error).message}${log.length ? `; its last log lines:\n  ${log.join("\n  ")}` : ""}`, { cause: err });
   }
 }

@@ -4,7 +4,7 @@
  * @testcontainers/toxiproxy does); a hop takes the next one. It is the same StartedToxiproxy as the
  * local process, so faults work unchanged.
  */
-import { Proxy, Toxiproxy, type ICreateProxyBody } from "toxiproxy-node-client";
+import { Proxy as ToxiproxyProxy, Toxiproxy, type ICreateProxyBody } from "toxiproxy-node-client";
 import type { Hop, StartedToxiproxy } from "../../stack/started.js";
 import { isLoopbackAddress } from "../../util/loopback.js";
 import { waitForContainer } from "./containers.js";
@@ -22,16 +22,16 @@ const TOXIPROXY_START_TIMEOUT_MS = 20_000;
  * injector re-sends a hop's `listen` on update (hop-down): it is mapped back here, so Toxiproxy
  * is never asked to move the proxy.
  */
-class PublishedProxy extends Proxy {
+class PublishedProxy extends ToxiproxyProxy {
   constructor(
     toxiproxy: Toxiproxy,
-    body: ConstructorParameters<typeof Proxy>[1],
+    body: ConstructorParameters<typeof ToxiproxyProxy>[1],
     private readonly containerListen: string,
     private readonly hostListen: string,
   ) {
     super(toxiproxy, body);
   }
-  override update(body: Parameters<Proxy["update"]>[0]): ReturnType<Proxy["update"]> {
+  override update(body: Parameters<ToxiproxyProxy["update"]>[0]): ReturnType<ToxiproxyProxy["update"]> {
     return super.update({ ...body, listen: body.listen === this.hostListen ? this.containerListen : body.listen });
   }
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import type { ManagedProcess } from "../managed-process.js";
-import { lookupUser, spawnManaged } from "../managed-process.js";
+import { lookupUser, processFaults, spawnManaged } from "../managed-process.js";
 import { childEnvironment } from "../child-env.js";
 import { describeGone, failReadiness, withPortRetry } from "../ports.js";
 import { waitUntilReady } from "../readiness.js";
@@ -156,13 +156,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
     },
     stop,
     [Symbol.asyncDispose]: stop,
-    kill9() {
-      proc.signal("SIGKILL");
-    },
-    // SIGSTOP/SIGCONT to the whole process group: PostgreSQL's backends stop with their postmaster.
-    pause: () => proc.signal("SIGSTOP"),
-    resume: () => proc.signal("SIGCONT"),
-    isRunning: () => proc.isRunning(),
+    ...processFaults(() => proc),
     async restart(): Promise<RestartTiming> {
       await closePool();
       await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });

@@ -52,7 +52,7 @@ describe("startRedis", () => {
     await writeFile(`${dir}/mute-redis`, "#!/bin/sh\necho fake redis warming up\nexec sleep 30\n", { mode: 0o755 });
     const t0 = Date.now();
     await expect(startRedis({ registry: reg, redisServerPath: `${dir}/mute-redis`, startTimeoutMs: 700 })).rejects.toThrow(
-      /redis-server \(.*mute-redis\) on 127\.0\.0\.1:\d+ did not answer PING within 700 ms \(last: .*ECONNREFUSED.*\); last log lines:\n  fake redis warming up/,
+      /redis-server \(.*mute-redis\) on 127\.0\.0\.1:\d+ did not answer PING within 700 ms \(last: .*ECONNREFUSED.*\); last log lines:\n {2}fake redis warming up/,
     );
     expect(Date.now() - t0).toBeLessThan(5000);
     // A missing binary.

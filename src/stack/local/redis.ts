@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import type { RedisPersistence } from "../../contracts/plan.js";
 import type { ManagedProcess } from "../managed-process.js";
-import { spawnManaged } from "../managed-process.js";
+import { processFaults, spawnManaged } from "../managed-process.js";
 import { ADDRESS_IN_USE_LOG, describeGone, failReadiness, withPortRetry } from "../ports.js";
 import { waitUntilReady } from "../readiness.js";
 import type { ResourceRegistry } from "../resource-registry.js";
@@ -83,13 +83,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<LocalRedis> {
     ...redisClient(() => port),
     stop,
     [Symbol.asyncDispose]: stop,
-    kill9() {
-      proc.signal("SIGKILL");
-    },
-    // SIGSTOP/SIGCONT to its process group.
-    pause: () => proc.signal("SIGSTOP"),
-    resume: () => proc.signal("SIGCONT"),
-    isRunning: () => proc.isRunning(),
+    ...processFaults(() => proc),
     async restart(): Promise<RestartTiming> {
       await proc.stop({ graceMs: STOP_GRACE_MS });
       const again = await launch(port);
@@ -138,7 +132,7 @@ function redisConfig(port: number, dir: string, persistence: RedisPersistence): 
       lines.push('save ""', "appendonly yes", `appendfsync ${persistence === "aof-always" ? "always" : "everysec"}`);
       break;
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** Waits until the redis-server `proc` answers PING with +PONG; returns its version. */

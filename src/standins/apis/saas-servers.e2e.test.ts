@@ -66,7 +66,10 @@ async function serveStandIn(api: StandInApi): Promise<Harnessed["standIn"]> {
   const routesHit: string[] = [];
   const recorded: StandInApi = {
     ...api,
-    routes: api.routes.map((r) => ({ ...r, respond: (req) => (routesHit.push(`${r.method} ${r.path}`), r.respond(req)) })),
+    routes: api.routes.map((r) => ({ ...r, respond: (req) => {
+        routesHit.push(`${r.method} ${r.path}`);
+        return r.respond(req);
+      } })),
   };
   const { server, stats } = createStandInServer(recorded, {}, () => undefined);
   servers.push(server);
