@@ -169,9 +169,8 @@ function compilePlaceholder(expr) {
 function compileString(text) {
   const pieces = [];
   let last = 0;
-  let m;
   PLACEHOLDER.lastIndex = 0;
-  while ((m = PLACEHOLDER.exec(text)) !== null) {
+  for (let m = PLACEHOLDER.exec(text); m !== null; m = PLACEHOLDER.exec(text)) {
     if (m.index > last) pieces.push(text.slice(last, m.index));
     pieces.push(compilePlaceholder(m[1]));
     last = m.index + m[0].length;
@@ -537,7 +536,7 @@ function mcpCall(data) {
   let msg;
   try {
     msg = parseAnswer(res.body, res.headers["Content-Type"], id);
-  } catch (e) {
+  } catch (_unreadable) {
     record(tags, "error", ms, "unreadable answer");
     return;
   }

@@ -215,7 +215,10 @@ export function planShares(ctx: Pick<DriverPhase, "scenario" | "urls" | "count" 
   const byServer = new Map<string, { calls: CompiledCall[]; weights: number[] }>();
   for (const c of mix) {
     let entry = byServer.get(c.server);
-    if (!entry) byServer.set(c.server, (entry = { calls: [], weights: [] }));
+    if (!entry) {
+      entry = { calls: [], weights: [] };
+      byServer.set(c.server, entry);
+    }
     entry.calls.push({ tool: c.tool, args: compileTemplate(c.args, problems) });
     entry.weights.push(c.weight);
   }
@@ -340,7 +343,9 @@ async function runShares(o: { ctx: DriverPhase; shares: ServerShare[]; perShare:
   let cutAtEnd = 0;
   let timeouts = 0;
   const instances: AutocannonInstance[] = [];
-  const stopAll = () => instances.forEach((i) => i.stop());
+  const stopAll = () => {
+    for (const instance of instances) instance.stop();
+  };
   signal.addEventListener("abort", stopAll, { once: true });
   // From t0: the window's end, whatever the instances' own start-up took.
   const endTimer = setTimeout(stopAll, Math.max(0, t0 + limitMs + 50 - performance.now()));

@@ -11,7 +11,7 @@ import { loadScenario } from "../config/load-scenario.js";
 import type { Scenario } from "../contracts/plan.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import type { Recorder } from "../metrics/recorder.js";
-import { K6_SCRIPT, k6Binary, k6Env, k6GateTime, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, k6TimeMapping, ingestK6Points, parseK6Time } from "./k6-driver.js";
+import { K6_SCRIPT, k6Env, k6GateTime, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, k6TimeMapping, ingestK6Points, parseK6Time } from "./k6-driver.js";
 
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
 const MANIFEST = path.join(PROJECT_ROOT, "deploy", "k6-operator", "testrun.yaml");
@@ -81,7 +81,7 @@ describe("k6's point times onto the harness's clock", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const pointsFile = (name: string, lines: object[]) => {
     const file = path.join(dir, name);
-    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
     return file;
   };
   const point = (metric: string, time: string, value: number, tags: Record<string, string>) => ({ metric, type: "Point", data: { time, value, tags } });

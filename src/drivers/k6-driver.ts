@@ -107,7 +107,8 @@ function formatNumber(n: number): string {
 export function k6Thresholds(s: Scenario): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const add = (metric: string, expr: string) => {
-    const list = (out[metric] ??= []);
+    out[metric] ??= [];
+    const list = out[metric];
     if (!list.includes(expr)) list.push(expr);
   };
   for (const slo of s.slos) {
