@@ -83,7 +83,15 @@ async function main(): Promise<void> {
     const openScenario: Scenario = { ...closedScenario, load: { model: "open", rate: RATE, maxInFlight: 1000 } };
 
     const def = findServer(SERVER) as ServerDefinition;
-    const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    const stack = await localProvider.start({
+      servers: [def],
+      extraNeeds: [],
+      registry,
+      seedRows: 10,
+      proxied: true,
+      redis: { persistence: "none" },
+      postgres: { synchronousCommit: "on" },
+    });
     const http = await startHttpEndpoints({ servers: [def], endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: 30_000 });
     const url = http.get(SERVER)!.url;
     const sessions: McpSession[] = [];
@@ -95,7 +103,19 @@ async function main(): Promise<void> {
       const phaseOf = async (recorder: Recorder, scenario: Scenario, driver: LoadDriver) => {
         // The drivers that send calls themselves never use the prepared workload: one that would fail loudly.
         const workload = { workers: 0, operation: () => Promise.reject(new Error("not the sdk driver")) };
-        const ready = await driver.prepare({ scenario, phase: "measure", durationMs: ROUND_MS, count: undefined, load: scenario.load, recorder, workload, urls: new Map([[SERVER, url]]), registry, runId, signal: new AbortController().signal });
+        const ready = await driver.prepare({
+          scenario,
+          phase: "measure",
+          durationMs: ROUND_MS,
+          count: undefined,
+          load: scenario.load,
+          recorder,
+          workload,
+          urls: new Map([[SERVER, url]]),
+          registry,
+          runId,
+          signal: new AbortController().signal,
+        });
         return ready.run(performance.now());
       };
       const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
@@ -117,7 +137,12 @@ async function main(): Promise<void> {
         const d = driverNamed(name);
         drivers.set(name, (r, s) => phaseOf(r, s, d));
       }
-      const tallies = new Map<DriverName, Tally>([...drivers.keys()].map((n) => [n, { ok: 0, failed: 0, ms: 0, closed: newHistogram(), open: newHistogram(), offered: 0, lateOrDropped: 0, note: undefined }]));
+      const tallies = new Map<DriverName, Tally>(
+        [...drivers.keys()].map((n) => [
+          n,
+          { ok: 0, failed: 0, ms: 0, closed: newHistogram(), open: newHistogram(), offered: 0, lateOrDropped: 0, note: undefined },
+        ]),
+      );
 
       const round = async (name: DriverName, scenario: Scenario, into: "closed" | "open", warm: boolean) => {
         const run = drivers.get(name);
@@ -142,7 +167,9 @@ async function main(): Promise<void> {
       };
 
       const names = [...drivers.keys()];
-      console.log(`driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version})`);
+      console.log(
+        `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version})`,
+      );
       // One short warm round each (JIT, connections, server caches), not counted.
       for (const n of names) await round(n, closedScenario, "closed", true);
       for (let r = 0; r < ROUNDS; r++) for (const n of names) await round(n, closedScenario, "closed", false);
@@ -155,7 +182,11 @@ async function main(): Promise<void> {
       const lines: string[] = [`closed model, concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms per driver:`];
       for (const n of names) {
         const t = tallies.get(n)!;
-        lines.push(t.note ? `  ${n}: not available (${t.note})` : `  ${n}: ${tput(n)!.toFixed(0)} ok calls/s (${t.ok} ok, ${t.failed} failed), p50 ${percentileMs(t.closed, 50).toFixed(2)} ms`);
+        lines.push(
+          t.note
+            ? `  ${n}: not available (${t.note})`
+            : `  ${n}: ${tput(n)!.toFixed(0)} ok calls/s (${t.ok} ok, ${t.failed} failed), p50 ${percentileMs(t.closed, 50).toFixed(2)} ms`,
+        );
       }
       const h = tput("harness");
       for (const other of ["k6", "autocannon"] as const) {
@@ -165,7 +196,11 @@ async function main(): Promise<void> {
       lines.push(`open model at ${RATE}/s, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms per driver, p50 of ok calls:`);
       for (const n of names) {
         const t = tallies.get(n)!;
-        lines.push(t.note ? `  ${n}: not available (${t.note})` : `  ${n}: p50 ${percentileMs(t.open, 50).toFixed(2)} ms  p99 ${percentileMs(t.open, 99).toFixed(2)} ms  (n=${t.open.totalCount}; ${t.offered} sent, ${t.lateOrDropped} late or dropped)`);
+        lines.push(
+          t.note
+            ? `  ${n}: not available (${t.note})`
+            : `  ${n}: p50 ${percentileMs(t.open, 50).toFixed(2)} ms  p99 ${percentileMs(t.open, 99).toFixed(2)} ms  (n=${t.open.totalCount}; ${t.offered} sent, ${t.lateOrDropped} late or dropped)`,
+        );
       }
       console.log(lines.join("\n"));
     } finally {

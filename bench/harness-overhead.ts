@@ -39,7 +39,15 @@ const CASES: Case[] = [
 async function benchCase(c: Case, registry: ResourceRegistry): Promise<string> {
   const def = findServer(c.server) as ServerDefinition;
   // No proxy: what is measured is the harness's own overhead, not Toxiproxy's.
-  const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+  const stack = await localProvider.start({
+    servers: [def],
+    extraNeeds: [],
+    registry,
+    seedRows: 10,
+    proxied: false,
+    redis: { persistence: "none" },
+    postgres: { synchronousCommit: "on" },
+  });
   const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
   const bare = new Client({ name: "bare-sdk-loop", version: "0" });
   await bare.connect(

@@ -79,12 +79,14 @@ function exampleOf(doc: OpenApi, wanted: Wanted): Json {
   if (!op) throw new Error(`${DESCRIPTION}: no operation ${wanted.method.toUpperCase()} ${wanted.path}`);
   const response = derefTop(doc, op.responses?.["200"] ?? null) as { content?: Record<string, { examples?: Record<string, Json> }> } | null;
   let example = response?.content?.["application/json"]?.examples?.[wanted.example];
-  if (example === undefined) throw new Error(`${DESCRIPTION}: ${wanted.method.toUpperCase()} ${wanted.path} has no 200 application/json example "${wanted.example}"`);
+  if (example === undefined)
+    throw new Error(`${DESCRIPTION}: ${wanted.method.toUpperCase()} ${wanted.path} has no 200 application/json example "${wanted.example}"`);
   // An Example Object is a $ref to components/examples, or has one as its `value` (issues/get):
   // either way the payload is the referenced Example Object's `value`.
   example = derefTop(doc, example) as { value?: Json };
   const value = (example as { value?: Json }).value;
-  const inner = value && typeof value === "object" && !Array.isArray(value) && typeof value.$ref === "string" ? (derefTop(doc, value) as { value?: Json }).value : value;
+  const inner =
+    value && typeof value === "object" && !Array.isArray(value) && typeof value.$ref === "string" ? (derefTop(doc, value) as { value?: Json }).value : value;
   if (inner === undefined) throw new Error(`${DESCRIPTION}: example "${wanted.example}" of ${wanted.path} has no value`);
   return deref(doc, inner);
 }

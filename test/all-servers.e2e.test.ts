@@ -29,7 +29,10 @@ describe("all-servers scenario (ci profile)", () => {
       // Every server answered calls and has verdicts of its own, with a measured value.
       const own = s.slos.filter((x) => x.scope.server === server.name);
       expect(own.length, `verdicts for ${server.name}`).toBeGreaterThanOrEqual(3);
-      expect(own.every((x) => x.standIn === CALLS_SAAS.includes(server.name)), `stand-in marks of ${server.name}`).toBe(true);
+      expect(
+        own.every((x) => x.standIn === CALLS_SAAS.includes(server.name)),
+        `stand-in marks of ${server.name}`,
+      ).toBe(true);
       const ok = s.latency.filter((l) => l.server === server.name && l.outcome === "ok").reduce((a, l) => a + l.count, 0);
       expect(ok, `ok calls of ${server.name}`).toBeGreaterThan(0);
     }
@@ -72,7 +75,9 @@ describe("all-servers scenario (ci profile)", () => {
       return known[Math.floor(known.length / 2)]!;
     };
     const during = median(notion.filter((p) => inWindow(p.t, slow)).map((p) => p.p50));
-    const outside = median(notion.filter((p) => p.t + s.timeline.intervalMs <= slow!.injectedAtMs! - 1000 || p.t >= slow!.healedAtMs! + 1000).map((p) => p.p50));
+    const outside = median(
+      notion.filter((p) => p.t + s.timeline.intervalMs <= slow!.injectedAtMs! - 1000 || p.t >= slow!.healedAtMs! + 1000).map((p) => p.p50),
+    );
     expect(during - outside, `notion p50 ${outside} ms outside, ${during} ms during the toxic`).toBeGreaterThan(150);
     await expectNothingLeft(record.runId);
   }, 240_000);

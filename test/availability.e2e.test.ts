@@ -51,7 +51,10 @@ describe("a server that stops answering tools/call halfway through the window (2
     expect(availability.verdict).toBe("fail");
     const low = hangAfter / windowMs;
     const high = (hangAfter + SLACK_MS) / windowMs;
-    expect(availability.measured!, `availability ${availability.measured} outside [${low}, ${high}] (hang after ${hangAfter} ms of a ${windowMs} ms window)`).toBeGreaterThanOrEqual(low - 0.01);
+    expect(
+      availability.measured!,
+      `availability ${availability.measured} outside [${low}, ${high}] (hang after ${hangAfter} ms of a ${windowMs} ms window)`,
+    ).toBeGreaterThanOrEqual(low - 0.01);
     expect(availability.measured!).toBeLessThanOrEqual(high);
     const figure = s.availability!.figures.find((f) => f.server === "stalls")!;
     expect(figure.judgedBy).toBe("load");
@@ -114,7 +117,10 @@ describe("a server that crashes mid-window (no supervisor)", () => {
     const calls = s.calls!.find((c) => c.tool === "work")!;
     const deadSeconds = (windowMs - crashedAt) / 1000;
     expect(deadSeconds).toBeGreaterThan(1);
-    expect(calls.failed.transport / deadSeconds, `${calls.failed.transport} transport failures in the ${deadSeconds.toFixed(1)} s after the crash`).toBeLessThan(100);
+    expect(
+      calls.failed.transport / deadSeconds,
+      `${calls.failed.transport} transport failures in the ${deadSeconds.toFixed(1)} s after the crash`,
+    ).toBeLessThan(100);
     const perSecond = 1000 / s.timeline.intervalMs;
     for (const p of s.timeline.points.filter((x) => x.server === "crashes" && x.t >= crashedAt + s.timeline.intervalMs)) {
       expect(p.ok, `calls answered at ${p.t} ms, after the crash`).toBe(0);

@@ -28,7 +28,9 @@ import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from "vi
 import { CLI, ROOT } from "./support/cli.js";
 
 const CORPUS = "test/fixtures/bad-input"; // relative to ROOT, the CLI's cwd: messages name files as given
-const FIXTURES = readdirSync(path.join(ROOT, CORPUS)).filter((f) => f.endsWith(".yaml")).sort();
+const FIXTURES = readdirSync(path.join(ROOT, CORPUS))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 /** A valid scenario without profiles, for cases whose mistake is in a flag. */
 const VALID = "test/fixtures/e2e-generous.yaml";
 /** A refusal is immediate; anything still running after this is a hang. */
@@ -87,7 +89,11 @@ interface Result {
 function runCase(args: string[], dir: CaseDir, opts: { env?: Record<string, string>; prefix?: string[] } = {}): Promise<Result> {
   const started = performance.now();
   const [cmd, ...rest] = [...(opts.prefix ?? []), process.execPath, CLI, ...args];
-  const child = spawn(cmd!, rest, { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", TMPDIR: dir.tmp, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd!, rest, {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", NO_COLOR: "1", TMPDIR: dir.tmp, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -116,7 +122,9 @@ async function processesWithTmpdir(dir: string): Promise<string[]> {
     if (environ === undefined || !environ.toString("utf8").split("\0").includes(needle)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
     if (/\) [ZX] /.test(stat)) continue;
-    found.push(`${entry} ${(await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ")} (cwd ${await readlink(`/proc/${entry}/cwd`).catch(() => "?")})`);
+    found.push(
+      `${entry} ${(await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ")} (cwd ${await readlink(`/proc/${entry}/cwd`).catch(() => "?")})`,
+    );
   }
   return found;
 }
@@ -139,7 +147,10 @@ async function expectRefused(e: ExpectStatic, r: Result, dir: CaseDir, expects: 
   e(all, t).not.toMatch(/a bug|harness error/i);
   e(all, t).not.toMatch(RAW_CONTROL);
   e(existsSync(dir.out), `${dir.out} was created by a refused command`).toBe(false);
-  e(readdirSync(dir.tmp).filter((n) => !n.startsWith("tsx-")), "temp files left in the case's TMPDIR").toEqual([]);
+  e(
+    readdirSync(dir.tmp).filter((n) => !n.startsWith("tsx-")),
+    "temp files left in the case's TMPDIR",
+  ).toEqual([]);
   e(await processesWithTmpdir(dir.tmp), "processes left running").toEqual([]);
 }
 
@@ -196,9 +207,17 @@ const MADE_FILES: MadeFile[] = [
     expect: ": cannot read the scenario file: ",
   },
   { name: "a directory", make: () => path.join(ROOT, "scenarios"), expect: ": cannot read the scenario file: it is a directory; expected a regular file" },
-  { name: "a character device that never ends (/dev/zero)", make: () => "/dev/zero", expect: ": cannot read the scenario file: it is a character device; expected a regular file" },
+  {
+    name: "a character device that never ends (/dev/zero)",
+    make: () => "/dev/zero",
+    expect: ": cannot read the scenario file: it is a character device; expected a regular file",
+  },
   { name: "a missing file", make: () => "scenarios/no-such-scenario.yaml", expect: ": cannot read the scenario file: no such file (ENOENT)" },
-  { name: "a path through a file", make: () => "package.json/scenario.yaml", expect: ": cannot read the scenario file: a part of the path is not a directory (ENOTDIR)" },
+  {
+    name: "a path through a file",
+    make: () => "package.json/scenario.yaml",
+    expect: ": cannot read the scenario file: a part of the path is not a directory (ENOTDIR)",
+  },
   {
     name: "a symbolic link loop",
     make: () => {
@@ -273,7 +292,10 @@ describe("validate: every corpus file at once, each with exactly its own problem
   let dir: CaseDir;
   beforeAll(async () => {
     dir = newCaseDir();
-    result = await runCase(["validate", ...FIXTURES.map((f) => `${CORPUS}/${f}`), ...MADE_FILES.filter((f) => !f.unprivileged).map((f) => made.get(f.name)!)], dir);
+    result = await runCase(
+      ["validate", ...FIXTURES.map((f) => `${CORPUS}/${f}`), ...MADE_FILES.filter((f) => !f.unprivileged).map((f) => made.get(f.name)!)],
+      dir,
+    );
   }, GUARD_MS * 2);
 
   it("exits 2 with nothing left behind", async () => {
@@ -285,7 +307,11 @@ describe("validate: every corpus file at once, each with exactly its own problem
     const { expects } = headerOf(file);
     expect(expects.length, `${file} has no # expect: header`).toBeGreaterThan(0);
     const got = problemsOf(result.stderr, file);
-    for (const e of expects) expect(got.some((g) => g.startsWith(e)), `expected "${file}${e}" among\n${got.join("\n")}`).toBe(true);
+    for (const e of expects)
+      expect(
+        got.some((g) => g.startsWith(e)),
+        `expected "${file}${e}" among\n${got.join("\n")}`,
+      ).toBe(true);
     expect(got, "exactly the expected problems, no more").toHaveLength(expects.length);
   });
 
@@ -303,7 +329,12 @@ describe.concurrent("run refuses each corpus file before it starts anything", ()
     const expects = header.runExpects.length ? header.runExpects : header.expects;
     const dir = newCaseDir();
     const r = await runCase(["run", file, "--out", dir.out, ...header.runArgs], dir);
-    await expectRefused(e, r, dir, expects.map((x) => `${file}${x}`));
+    await expectRefused(
+      e,
+      r,
+      dir,
+      expects.map((x) => `${file}${x}`),
+    );
     e(problemsOf(r.stderr, file), "exactly the expected problems").toHaveLength(expects.length);
   });
 
@@ -335,18 +366,65 @@ const smokeOnly = () => path.join(WORK, "smoke-only.yaml");
 const FLAG_CASES: FlagCase[] = [
   // run
   { name: "run: no scenario", args: (d) => ["run", "--out", d.out], expect: ["mcp-slo: no scenario given"] },
-  { name: "run: --profile not a profile", args: (d) => ["run", VALID, "--profile", "huge", "--out", d.out], expect: ["error: option '--profile <name>' argument 'huge' is invalid. Allowed choices are smoke, ci, nightly."] },
-  { name: "run: --profile nightly on a file without profiles", args: (d) => ["run", VALID, "--profile", "nightly", "--out", d.out], expect: [`${VALID}:1: (top level): no profile "nightly" (--profile nightly); this file defines no profiles: run it without --profile`] },
-  { name: "run: --profile nightly on a file with smoke and ci only", args: (d) => ["run", smokeOnly(), "--profile", "nightly", "--out", d.out], expect: [`${smokeOnly()}:9: profiles: no profile "nightly" (--profile nightly); this file defines smoke, ci`] },
-  { name: "run: --provider not a provider", args: (d) => ["run", VALID, "--provider", "kubernetes", "--out", d.out], expect: ["error: option '--provider <name>' argument 'kubernetes' is invalid. Allowed choices are local, docker."] },
-  { name: "run: --driver not a driver", args: (d) => ["run", VALID, "--driver", "jmeter", "--out", d.out], expect: ["error: option '--driver <name>' argument 'jmeter' is invalid. Allowed choices are sdk, autocannon, k6."] },
-  { name: "run: --driver k6 on a stdio scenario", args: (d) => ["run", VALID, "--driver", "k6", "--out", d.out], expect: ["mcp-slo: --driver k6 cannot run every scenario given", `${VALID}: --driver k6 speaks MCP Streamable HTTP, but this scenario has transport: stdio`] },
-  { name: "run: --trace-sample of 400 digits", args: (d) => ["run", VALID, "--trace-sample", "9".repeat(400), "--out", d.out], expect: ["mcp-slo: --trace-sample: expected N to trace one call in N (0 for no trace), a whole number from 0 to 1000000000, got \"999"] },
-  { name: "run: --trace-sample not a number", args: (d) => ["run", VALID, "--trace-sample", "often", "--out", d.out], expect: ['--trace-sample: expected N to trace one call in N (0 for no trace), a whole number from 0 to 1000000000, got "often"'] },
-  { name: "run: --metrics-port out of range", args: (d) => ["run", VALID, "--metrics-port", "70000", "--out", d.out], expect: ['mcp-slo: --metrics-port: expected a port number 0..65535, got "70000"'] },
-  { name: "run: --metrics-host not loopback", args: (d) => ["run", VALID, "--metrics-port", "0", "--metrics-host", "0.0.0.0", "--out", d.out], expect: ["mcp-slo: refusing to serve metrics on 0.0.0.0: it is not a loopback address"] },
+  {
+    name: "run: --profile not a profile",
+    args: (d) => ["run", VALID, "--profile", "huge", "--out", d.out],
+    expect: ["error: option '--profile <name>' argument 'huge' is invalid. Allowed choices are smoke, ci, nightly."],
+  },
+  {
+    name: "run: --profile nightly on a file without profiles",
+    args: (d) => ["run", VALID, "--profile", "nightly", "--out", d.out],
+    expect: [`${VALID}:1: (top level): no profile "nightly" (--profile nightly); this file defines no profiles: run it without --profile`],
+  },
+  {
+    name: "run: --profile nightly on a file with smoke and ci only",
+    args: (d) => ["run", smokeOnly(), "--profile", "nightly", "--out", d.out],
+    expect: [`${smokeOnly()}:9: profiles: no profile "nightly" (--profile nightly); this file defines smoke, ci`],
+  },
+  {
+    name: "run: --provider not a provider",
+    args: (d) => ["run", VALID, "--provider", "kubernetes", "--out", d.out],
+    expect: ["error: option '--provider <name>' argument 'kubernetes' is invalid. Allowed choices are local, docker."],
+  },
+  {
+    name: "run: --driver not a driver",
+    args: (d) => ["run", VALID, "--driver", "jmeter", "--out", d.out],
+    expect: ["error: option '--driver <name>' argument 'jmeter' is invalid. Allowed choices are sdk, autocannon, k6."],
+  },
+  {
+    name: "run: --driver k6 on a stdio scenario",
+    args: (d) => ["run", VALID, "--driver", "k6", "--out", d.out],
+    expect: [
+      "mcp-slo: --driver k6 cannot run every scenario given",
+      `${VALID}: --driver k6 speaks MCP Streamable HTTP, but this scenario has transport: stdio`,
+    ],
+  },
+  {
+    name: "run: --trace-sample of 400 digits",
+    args: (d) => ["run", VALID, "--trace-sample", "9".repeat(400), "--out", d.out],
+    expect: ['mcp-slo: --trace-sample: expected N to trace one call in N (0 for no trace), a whole number from 0 to 1000000000, got "999'],
+  },
+  {
+    name: "run: --trace-sample not a number",
+    args: (d) => ["run", VALID, "--trace-sample", "often", "--out", d.out],
+    expect: ['--trace-sample: expected N to trace one call in N (0 for no trace), a whole number from 0 to 1000000000, got "often"'],
+  },
+  {
+    name: "run: --metrics-port out of range",
+    args: (d) => ["run", VALID, "--metrics-port", "70000", "--out", d.out],
+    expect: ['mcp-slo: --metrics-port: expected a port number 0..65535, got "70000"'],
+  },
+  {
+    name: "run: --metrics-host not loopback",
+    args: (d) => ["run", VALID, "--metrics-port", "0", "--metrics-host", "0.0.0.0", "--out", d.out],
+    expect: ["mcp-slo: refusing to serve metrics on 0.0.0.0: it is not a loopback address"],
+  },
   { name: "run: an unknown option", args: (d) => ["run", VALID, "--frobnicate", "--out", d.out], expect: ["error: unknown option '--frobnicate'"] },
-  { name: "run: --suite that does not exist", args: (d) => ["run", "--suite", "nope", "--out", d.out], expect: ['mcp-slo: --suite nope: scenarios/suites.yaml defines no suite "nope"', "hint: its suites: default, load, servers"] },
+  {
+    name: "run: --suite that does not exist",
+    args: (d) => ["run", "--suite", "nope", "--out", d.out],
+    expect: ['mcp-slo: --suite nope: scenarios/suites.yaml defines no suite "nope"', "hint: its suites: default, load, servers"],
+  },
   {
     name: "run: a malformed suites file (missing entry, file named twice, empty suite, not a list)",
     args: (d) => ["run", "--suite", "mine", "--suites-file", `${CORPUS}/suites/bad-suites.yaml`, "--out", d.out],
@@ -357,47 +435,163 @@ const FLAG_CASES: FlagCase[] = [
       `${CORPUS}/suites/bad-suites.yaml:7: odd: expected a list, found "e2e-generous.yaml"`,
     ],
   },
-  { name: "run: an alias bomb in a suites file", args: (d) => ["run", "--suite", "a", "--suites-file", `${CORPUS}/suites/alias-bomb-suites.yaml`, "--out", d.out], expect: [`${CORPUS}/suites/alias-bomb-suites.yaml:4: not valid YAML: its aliases expand to more than 100 copies`] },
-  { name: "run: a suites file that is a FIFO", args: (d) => ["run", "--suite", "a", "--suites-file", fifo(), "--out", d.out], expect: [`${fifo()}: cannot read the suites file: it is a FIFO`] },
-  { name: "run: a file in a suite and again on the command line", args: (d) => ["run", "--suite", "default", "scenarios/coordination.yaml", "--out", d.out], expect: ['scenarios/coordination.yaml: named twice (suite "default" (scenarios/suites.yaml:8) and the command line); it would run twice'] },
-  { name: "run: one file named twice", args: (d) => ["run", VALID, `./${VALID}`, "--out", d.out], expect: [`./${VALID}: named twice (both on the command line); it would run twice`] },
+  {
+    name: "run: an alias bomb in a suites file",
+    args: (d) => ["run", "--suite", "a", "--suites-file", `${CORPUS}/suites/alias-bomb-suites.yaml`, "--out", d.out],
+    expect: [`${CORPUS}/suites/alias-bomb-suites.yaml:4: not valid YAML: its aliases expand to more than 100 copies`],
+  },
+  {
+    name: "run: a suites file that is a FIFO",
+    args: (d) => ["run", "--suite", "a", "--suites-file", fifo(), "--out", d.out],
+    expect: [`${fifo()}: cannot read the suites file: it is a FIFO`],
+  },
+  {
+    name: "run: a file in a suite and again on the command line",
+    args: (d) => ["run", "--suite", "default", "scenarios/coordination.yaml", "--out", d.out],
+    expect: ['scenarios/coordination.yaml: named twice (suite "default" (scenarios/suites.yaml:8) and the command line); it would run twice'],
+  },
+  {
+    name: "run: one file named twice",
+    args: (d) => ["run", VALID, `./${VALID}`, "--out", d.out],
+    expect: [`./${VALID}: named twice (both on the command line); it would run twice`],
+  },
   {
     name: "run: --live without the API token",
     args: (d) => ["run", "scenarios/server-github.yaml", "--live", "--out", d.out],
     env: { GITHUB_PERSONAL_ACCESS_TOKEN: "" },
-    expect: ["mcp-slo: live mode needs the API tokens of its servers in the environment", "not set: GITHUB_PERSONAL_ACCESS_TOKEN (server github, scenario scenarios/server-github.yaml)"],
+    expect: [
+      "mcp-slo: live mode needs the API tokens of its servers in the environment",
+      "not set: GITHUB_PERSONAL_ACCESS_TOKEN (server github, scenario scenarios/server-github.yaml)",
+    ],
   },
-  { name: "run: control characters in a flag's value are shown escaped", args: (d) => ["run", VALID, "--profile", "\x1b[2J\x1b]0;pwned\x07", "--out", d.out], expect: ["argument '\\x1b[2J\\x1b]0;pwned\\x07' is invalid"] },
+  {
+    name: "run: control characters in a flag's value are shown escaped",
+    args: (d) => ["run", VALID, "--profile", "\x1b[2J\x1b]0;pwned\x07", "--out", d.out],
+    expect: ["argument '\\x1b[2J\\x1b]0;pwned\\x07' is invalid"],
+  },
   // --out
   { name: "run: --out is a file", args: () => ["run", VALID, "--out", aFile()], expect: [`mcp-slo: --out ${aFile()}: it is a file, not a directory`] },
-  { name: "run: --out under a file", args: () => ["run", VALID, "--out", path.join(aFile(), "run1")], expect: [`mcp-slo: --out ${path.join(aFile(), "run1")}: cannot be created: ${aFile()} is a file, not a directory`] },
+  {
+    name: "run: --out under a file",
+    args: () => ["run", VALID, "--out", path.join(aFile(), "run1")],
+    expect: [`mcp-slo: --out ${path.join(aFile(), "run1")}: cannot be created: ${aFile()} is a file, not a directory`],
+  },
   { name: "run: --out empty", args: () => ["run", VALID, "--out", ""], expect: ['mcp-slo: --out "": expected a directory path'] },
-  { name: "run: --out under a device", args: () => ["run", VALID, "--out", "/dev/null/run1"], expect: ["mcp-slo: --out /dev/null/run1: cannot be created: /dev/null is a device, not a directory"] },
-  { name: "run: --out where the file system refuses (/proc)", args: () => ["run", VALID, "--out", "/proc/mcp-slo-run1"], expect: ["mcp-slo: --out /proc/mcp-slo-run1: cannot be created: the file system refuses to create it there (ENOENT)"] },
-  { name: "run: --out not writable", args: () => ["run", VALID, "--out", path.join(WORK, "read-only", "run1")], expect: [`mcp-slo: --out ${path.join(WORK, "read-only", "run1")}: cannot be created: ${path.join(WORK, "read-only")} is not writable (permission denied)`], unprivileged: true },
+  {
+    name: "run: --out under a device",
+    args: () => ["run", VALID, "--out", "/dev/null/run1"],
+    expect: ["mcp-slo: --out /dev/null/run1: cannot be created: /dev/null is a device, not a directory"],
+  },
+  {
+    name: "run: --out where the file system refuses (/proc)",
+    args: () => ["run", VALID, "--out", "/proc/mcp-slo-run1"],
+    expect: ["mcp-slo: --out /proc/mcp-slo-run1: cannot be created: the file system refuses to create it there (ENOENT)"],
+  },
+  {
+    name: "run: --out not writable",
+    args: () => ["run", VALID, "--out", path.join(WORK, "read-only", "run1")],
+    expect: [`mcp-slo: --out ${path.join(WORK, "read-only", "run1")}: cannot be created: ${path.join(WORK, "read-only")} is not writable (permission denied)`],
+    unprivileged: true,
+  },
   // validate
   { name: "validate: no file", args: () => ["validate"], expect: ["error: missing required argument 'file'"] },
   // evaluate: refused before Prometheus (nothing listens on port 9) is asked anything
-  { name: "evaluate: no --prometheus", args: () => ["evaluate", VALID, "--from", "1", "--to", "2"], expect: ["error: required option '--prometheus <url>' not specified"] },
-  { name: "evaluate: --prometheus not http", args: () => ["evaluate", VALID, ...PROM, "--prometheus", "ftp://127.0.0.1/"], expect: ['mcp-slo: --prometheus: expected an http(s) URL, got "ftp://127.0.0.1/"'] },
-  { name: "evaluate: --prometheus not a URL", args: () => ["evaluate", VALID, ...PROM, "--prometheus", "prometheus"], expect: ['mcp-slo: --prometheus: expected a URL such as http://127.0.0.1:9090, got "prometheus"'] },
-  { name: "evaluate: --from not a time", args: () => ["evaluate", VALID, ...PROM, "--from", "yesterday"], expect: ['mcp-slo: --from: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got "yesterday"'] },
-  { name: "evaluate: --from of 400 digits", args: () => ["evaluate", VALID, ...PROM, "--from", "9".repeat(400)], expect: ["mcp-slo: --from: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got \"999"] },
-  { name: "evaluate: --to before --from", args: () => ["evaluate", VALID, ...PROM, "--to", "2026-01-31T11:00:00Z"], expect: ["mcp-slo: --to (2026-01-31T11:00:00.000Z) must be after --from (2026-01-31T12:00:00.000Z)"] },
-  { name: "evaluate: --latency-metric not a metric name", args: () => ["evaluate", VALID, ...PROM, "--latency-metric", "x{a=\"b\"} or vector(1)"], expect: ["mcp-slo: --latency-metric: expected a Prometheus metric name such as k6_mcp_calls_total"] },
-  { name: "evaluate: --matchers not label matchers", args: () => ["evaluate", VALID, ...PROM, "--matchers", "}) or vector(1"], expect: ["mcp-slo: --matchers: expected label matchers such as testid=\"nightly-42\""] },
-  { name: "evaluate: --out under a file", args: () => ["evaluate", VALID, ...PROM, "--out", path.join(aFile(), "eval")], expect: [`mcp-slo: --out ${path.join(aFile(), "eval")}: cannot be created: ${aFile()} is a file, not a directory`] },
-  { name: "evaluate: --profile nightly on a file without it", args: (d) => ["evaluate", VALID, ...PROM, "--profile", "nightly", "--out", d.out], expect: [`${VALID}:1: (top level): no profile "nightly" (--profile nightly)`] },
-  { name: "evaluate: a scenario that is a FIFO", args: (d) => ["evaluate", fifo(), ...PROM, "--out", d.out], expect: [`${fifo()}: cannot read the scenario file: it is a FIFO`] },
-  { name: "evaluate: an invalid scenario", args: (d) => ["evaluate", `${CORPUS}/bound-duration-zero.yaml`, ...PROM, "--out", d.out], expect: [`${CORPUS}/bound-duration-zero.yaml:6: duration: expected a duration between 1ms and 24h, found "0s"`] },
+  {
+    name: "evaluate: no --prometheus",
+    args: () => ["evaluate", VALID, "--from", "1", "--to", "2"],
+    expect: ["error: required option '--prometheus <url>' not specified"],
+  },
+  {
+    name: "evaluate: --prometheus not http",
+    args: () => ["evaluate", VALID, ...PROM, "--prometheus", "ftp://127.0.0.1/"],
+    expect: ['mcp-slo: --prometheus: expected an http(s) URL, got "ftp://127.0.0.1/"'],
+  },
+  {
+    name: "evaluate: --prometheus not a URL",
+    args: () => ["evaluate", VALID, ...PROM, "--prometheus", "prometheus"],
+    expect: ['mcp-slo: --prometheus: expected a URL such as http://127.0.0.1:9090, got "prometheus"'],
+  },
+  {
+    name: "evaluate: --from not a time",
+    args: () => ["evaluate", VALID, ...PROM, "--from", "yesterday"],
+    expect: ['mcp-slo: --from: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got "yesterday"'],
+  },
+  {
+    name: "evaluate: --from of 400 digits",
+    args: () => ["evaluate", VALID, ...PROM, "--from", "9".repeat(400)],
+    expect: ['mcp-slo: --from: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got "999'],
+  },
+  {
+    name: "evaluate: --to before --from",
+    args: () => ["evaluate", VALID, ...PROM, "--to", "2026-01-31T11:00:00Z"],
+    expect: ["mcp-slo: --to (2026-01-31T11:00:00.000Z) must be after --from (2026-01-31T12:00:00.000Z)"],
+  },
+  {
+    name: "evaluate: --latency-metric not a metric name",
+    args: () => ["evaluate", VALID, ...PROM, "--latency-metric", 'x{a="b"} or vector(1)'],
+    expect: ["mcp-slo: --latency-metric: expected a Prometheus metric name such as k6_mcp_calls_total"],
+  },
+  {
+    name: "evaluate: --matchers not label matchers",
+    args: () => ["evaluate", VALID, ...PROM, "--matchers", "}) or vector(1"],
+    expect: ['mcp-slo: --matchers: expected label matchers such as testid="nightly-42"'],
+  },
+  {
+    name: "evaluate: --out under a file",
+    args: () => ["evaluate", VALID, ...PROM, "--out", path.join(aFile(), "eval")],
+    expect: [`mcp-slo: --out ${path.join(aFile(), "eval")}: cannot be created: ${aFile()} is a file, not a directory`],
+  },
+  {
+    name: "evaluate: --profile nightly on a file without it",
+    args: (d) => ["evaluate", VALID, ...PROM, "--profile", "nightly", "--out", d.out],
+    expect: [`${VALID}:1: (top level): no profile "nightly" (--profile nightly)`],
+  },
+  {
+    name: "evaluate: a scenario that is a FIFO",
+    args: (d) => ["evaluate", fifo(), ...PROM, "--out", d.out],
+    expect: [`${fifo()}: cannot read the scenario file: it is a FIFO`],
+  },
+  {
+    name: "evaluate: an invalid scenario",
+    args: (d) => ["evaluate", `${CORPUS}/bound-duration-zero.yaml`, ...PROM, "--out", d.out],
+    expect: [`${CORPUS}/bound-duration-zero.yaml:6: duration: expected a duration between 1ms and 24h, found "0s"`],
+  },
   // monitor
-  { name: "monitor: --interval 0s", args: () => ["monitor", "--interval", "0s", "--port", "0"], expect: ['mcp-slo: --interval: expected a duration between 100ms and 1h, got "0s"'] },
-  { name: "monitor: --interval of 400 digits", args: () => ["monitor", "--interval", `${"9".repeat(400)}s`, "--port", "0"], expect: ["mcp-slo: --interval: expected a duration between 100ms and 1h, such as"] },
-  { name: "monitor: --duration 0s", args: () => ["monitor", "--duration", "0s", "--port", "0"], expect: ['mcp-slo: --duration: expected a duration between 1s and 720h, got "0s"'] },
-  { name: "monitor: --port out of range", args: () => ["monitor", "--port", "99999"], expect: ['mcp-slo: --port: expected a port number 0..65535, got "99999"'] },
-  { name: "monitor: --host not loopback", args: () => ["monitor", "--host", "0.0.0.0", "--port", "0"], expect: ["mcp-slo: refusing to serve metrics on 0.0.0.0"] },
-  { name: "monitor: a probe file that does not exist", args: () => ["monitor", "probes/no-such.yaml", "--port", "0"], expect: ["probes/no-such.yaml: cannot read the probe file: no such file (ENOENT)"] },
-  { name: "monitor: a probe file that is a FIFO", args: () => ["monitor", fifo(), "--port", "0"], expect: [`${fifo()}: cannot read the probe file: it is a FIFO`] },
+  {
+    name: "monitor: --interval 0s",
+    args: () => ["monitor", "--interval", "0s", "--port", "0"],
+    expect: ['mcp-slo: --interval: expected a duration between 100ms and 1h, got "0s"'],
+  },
+  {
+    name: "monitor: --interval of 400 digits",
+    args: () => ["monitor", "--interval", `${"9".repeat(400)}s`, "--port", "0"],
+    expect: ["mcp-slo: --interval: expected a duration between 100ms and 1h, such as"],
+  },
+  {
+    name: "monitor: --duration 0s",
+    args: () => ["monitor", "--duration", "0s", "--port", "0"],
+    expect: ['mcp-slo: --duration: expected a duration between 1s and 720h, got "0s"'],
+  },
+  {
+    name: "monitor: --port out of range",
+    args: () => ["monitor", "--port", "99999"],
+    expect: ['mcp-slo: --port: expected a port number 0..65535, got "99999"'],
+  },
+  {
+    name: "monitor: --host not loopback",
+    args: () => ["monitor", "--host", "0.0.0.0", "--port", "0"],
+    expect: ["mcp-slo: refusing to serve metrics on 0.0.0.0"],
+  },
+  {
+    name: "monitor: a probe file that does not exist",
+    args: () => ["monitor", "probes/no-such.yaml", "--port", "0"],
+    expect: ["probes/no-such.yaml: cannot read the probe file: no such file (ENOENT)"],
+  },
+  {
+    name: "monitor: a probe file that is a FIFO",
+    args: () => ["monitor", fifo(), "--port", "0"],
+    expect: [`${fifo()}: cannot read the probe file: it is a FIFO`],
+  },
   {
     name: "monitor: a probe file with an interval of 10ms, an unknown server, a timeout of 11m",
     args: () => ["monitor", `${CORPUS}/probes/bad-probes.yaml`, "--port", "0"],
@@ -410,13 +604,42 @@ const FLAG_CASES: FlagCase[] = [
   // bridge
   { name: "bridge: no --server", args: () => ["bridge"], expect: ["error: required option '--server <name>' not specified"] },
   { name: "bridge: --server not in the catalog", args: () => ["bridge", "--server", "nope"], expect: ['mcp-slo: --server: no catalog server named "nope"'] },
-  { name: "bridge: --port not a number", args: () => ["bridge", "--server", "memory", "--port", "http"], expect: ['mcp-slo: --port: expected a port number 0..65535, got "http"'] },
-  { name: "bridge: --host not loopback", args: () => ["bridge", "--server", "memory", "--host", "0.0.0.0", "--port", "0"], expect: ["mcp-slo: refusing to serve MCP on 0.0.0.0"] },
-  { name: "bridge: --wait of 2h", args: () => ["bridge", "--server", "memory", "--wait", "2h", "--port", "0"], expect: ['mcp-slo: --wait: expected a duration between 0s and 1h, got "2h"'] },
-  { name: "bridge: a server that needs Redis, without --redis-url", args: () => ["bridge", "--server", "redis", "--port", "0"], env: { MCP_SLO_REDIS_URL: "" }, expect: ["mcp-slo: --server redis needs redis: give --redis-url (or MCP_SLO_REDIS_URL)"] },
-  { name: "bridge: --redis-url not a Redis URL", args: () => ["bridge", "--server", "redis", "--redis-url", "http://127.0.0.1:6379", "--port", "0"], expect: ['mcp-slo: --redis-url: expected a redis:// or rediss:// URL, got "http://127.0.0.1:6379"'] },
-  { name: "bridge: --postgres-url with a password, not a URL", args: () => ["bridge", "--server", "postgres", "--postgres-url", "postgres//u:secret@db", "--port", "0"], expect: ["mcp-slo: --postgres-url: expected a postgres:// or postgresql:// URL"] },
-  { name: "bridge: --sandbox under a file", args: () => ["bridge", "--server", "filesystem", "--sandbox", path.join(aFile(), "sandbox"), "--port", "0"], expect: [`mcp-slo: --sandbox ${path.join(aFile(), "sandbox")}: cannot be created: ${aFile()} is a file, not a directory`] },
+  {
+    name: "bridge: --port not a number",
+    args: () => ["bridge", "--server", "memory", "--port", "http"],
+    expect: ['mcp-slo: --port: expected a port number 0..65535, got "http"'],
+  },
+  {
+    name: "bridge: --host not loopback",
+    args: () => ["bridge", "--server", "memory", "--host", "0.0.0.0", "--port", "0"],
+    expect: ["mcp-slo: refusing to serve MCP on 0.0.0.0"],
+  },
+  {
+    name: "bridge: --wait of 2h",
+    args: () => ["bridge", "--server", "memory", "--wait", "2h", "--port", "0"],
+    expect: ['mcp-slo: --wait: expected a duration between 0s and 1h, got "2h"'],
+  },
+  {
+    name: "bridge: a server that needs Redis, without --redis-url",
+    args: () => ["bridge", "--server", "redis", "--port", "0"],
+    env: { MCP_SLO_REDIS_URL: "" },
+    expect: ["mcp-slo: --server redis needs redis: give --redis-url (or MCP_SLO_REDIS_URL)"],
+  },
+  {
+    name: "bridge: --redis-url not a Redis URL",
+    args: () => ["bridge", "--server", "redis", "--redis-url", "http://127.0.0.1:6379", "--port", "0"],
+    expect: ['mcp-slo: --redis-url: expected a redis:// or rediss:// URL, got "http://127.0.0.1:6379"'],
+  },
+  {
+    name: "bridge: --postgres-url with a password, not a URL",
+    args: () => ["bridge", "--server", "postgres", "--postgres-url", "postgres//u:secret@db", "--port", "0"],
+    expect: ["mcp-slo: --postgres-url: expected a postgres:// or postgresql:// URL"],
+  },
+  {
+    name: "bridge: --sandbox under a file",
+    args: () => ["bridge", "--server", "filesystem", "--sandbox", path.join(aFile(), "sandbox"), "--port", "0"],
+    expect: [`mcp-slo: --sandbox ${path.join(aFile(), "sandbox")}: cannot be created: ${aFile()} is a file, not a directory`],
+  },
   // the command itself
   { name: "an unknown subcommand", args: () => ["frobnicate"], expect: ["error: unknown command 'frobnicate'"] },
 ];
@@ -424,7 +647,23 @@ const FLAG_CASES: FlagCase[] = [
 describe.concurrent("flags of every subcommand", () => {
   beforeAll(() => {
     writeFileSync(aFile(), "not a directory\n");
-    writeFileSync(smokeOnly(), ["name: smoke-only", "servers: [redis]", "agents: 1", "duration: 1s", "workload:", "  kind: mix", "  calls:", '    - { server: redis, tool: get, args: { key: "k" } }', "profiles:", "  smoke: { agents: 1 }", "  ci: { agents: 1 }", ""].join("\n"));
+    writeFileSync(
+      smokeOnly(),
+      [
+        "name: smoke-only",
+        "servers: [redis]",
+        "agents: 1",
+        "duration: 1s",
+        "workload:",
+        "  kind: mix",
+        "  calls:",
+        '    - { server: redis, tool: get, args: { key: "k" } }',
+        "profiles:",
+        "  smoke: { agents: 1 }",
+        "  ci: { agents: 1 }",
+        "",
+      ].join("\n"),
+    );
     mkdirSync(path.join(WORK, "read-only"));
     chmodSync(path.join(WORK, "read-only"), 0o555);
   });
@@ -454,7 +693,10 @@ describe("the largest values accepted", () => {
     expect(r.code, t).toBe(0);
     expect(r.stderr, t).not.toMatch(/TimeoutOverflowWarning|Warning:/);
     expect(r.stdout, t).toMatch(/PASS +largest-timeouts generous/);
-    expect(readdirSync(dir.tmp).filter((n) => !n.startsWith("tsx-")), "temp dirs left (only the outputs stay)").toEqual(["out"]);
+    expect(
+      readdirSync(dir.tmp).filter((n) => !n.startsWith("tsx-")),
+      "temp dirs left (only the outputs stay)",
+    ).toEqual(["out"]);
     expect(await processesWithTmpdir(dir.tmp), "processes left").toEqual([]);
   }, 180_000);
 });

@@ -37,7 +37,11 @@ describe("mcp-slo bridge", () => {
   });
 
   it("refuses bad guard flags (exit 2): --idle-timeout, --max-sessions, --allowed-hosts", async () => {
-    for (const [flag, value] of [["--idle-timeout", "soon"], ["--max-sessions", "0"], ["--allowed-hosts", "a b,ok"]] as const) {
+    for (const [flag, value] of [
+      ["--idle-timeout", "soon"],
+      ["--max-sessions", "0"],
+      ["--allowed-hosts", "a b,ok"],
+    ] as const) {
       const r = await runCli(["bridge", "--server", "memory", "--port", "0", flag, value], { timeoutMs: 60_000 });
       expect(r.code, transcript(r)).toBe(2);
       expect(r.stderr).toContain(flag);
@@ -52,7 +56,11 @@ describe("mcp-slo bridge", () => {
     try {
       // The banner is two lines, written one after the other: a test that reads the second must not
       // look before it has arrived.
-      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), { what: "the bridge's serving and hosts lines", timeoutMs: 60_000, intervalMs: 200 });
+      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), {
+        what: "the bridge's serving and hosts lines",
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
       await use(url!, runId!, () => stdout);
       run.child.kill("SIGINT");
       const result = await run.done;
@@ -73,9 +81,16 @@ describe("mcp-slo bridge", () => {
       expect((await rawHttp(url, { body: MCP_INITIALIZE })).status).toBe(200);
       const children = await findProcessesOfRun(runId);
       expect(children.length, JSON.stringify(children)).toBeGreaterThan(0);
-      expect(children.every((p) => p.cmd.includes("server-memory")), JSON.stringify(children)).toBe(true);
+      expect(
+        children.every((p) => p.cmd.includes("server-memory")),
+        JSON.stringify(children),
+      ).toBe(true);
       // Nobody ends those two sessions: 2 s after their last request the bridge does, and stops their children.
-      await waitFor(async () => (await findProcessesOfRun(runId)).length === 0, { what: "the abandoned sessions' children to be stopped", timeoutMs: 30_000, intervalMs: 200 });
+      await waitFor(async () => (await findProcessesOfRun(runId)).length === 0, {
+        what: "the abandoned sessions' children to be stopped",
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       expect(stdout().match(/had no request for 2 s: ended, its child memory#http \(pid \d+\) stopped/g)).toHaveLength(2);
     });
   });
@@ -109,7 +124,11 @@ describe("mcp-slo bridge", () => {
     try {
       // The banner is two lines, written one after the other: a test that reads the second must not
       // look before it has arrived.
-      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), { what: "the bridge's serving and hosts lines", timeoutMs: 60_000, intervalMs: 200 });
+      const [, url, runId] = await waitFor(() => (/^bridge: hosts answered: .*\n/m.test(stdout) ? (stdout.match(SERVING) ?? undefined) : undefined), {
+        what: "the bridge's serving and hosts lines",
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      });
       const client = new Client({ name: "bridge-e2e", version: "1" });
       await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
       let out: T;
@@ -139,7 +158,9 @@ describe("mcp-slo bridge", () => {
   it("--seed-sandbox fills the filesystem server's sandbox (docs/doc-1.txt ... doc-100.txt, rpo/) as a run does", async () => {
     const sandbox = await mkdtemp(path.join(tmpdir(), "mcp-slo-bridge-sandbox-"));
     try {
-      const r = await callThroughBridge(["--server", "filesystem", "--sandbox", sandbox, "--seed-sandbox"], "read_text_file", { path: path.join(sandbox, "docs", "doc-1.txt") });
+      const r = await callThroughBridge(["--server", "filesystem", "--sandbox", sandbox, "--seed-sandbox"], "read_text_file", {
+        path: path.join(sandbox, "docs", "doc-1.txt"),
+      });
       expect(r.isError, r.text).toBe(false);
       expect(r.text).toMatch(/^doc 1\n/);
       expect((await readdir(path.join(sandbox, "docs"))).length).toBe(100);
@@ -150,19 +171,25 @@ describe("mcp-slo bridge", () => {
   });
 
   const githubBin = path.join(TOOLS_DIR, "bin", "github-mcp-server");
-  (existsSync(githubBin) ? it : it.skip)(`--upstream-proxy: the github server reaches its stand-in through HTTP_PROXY (get_me)${existsSync(githubBin) ? "" : " [SKIPPED: no .tools/bin/github-mcp-server; run bash scripts/setup.sh]"}`, async () => {
-    const refused = await runCli(["bridge", "--server", "github", "--port", "0"], { timeoutMs: 60_000, env: { MCP_SLO_UPSTREAM_URL: "", MCP_SLO_UPSTREAM_PROXY: "" } });
-    expect(refused.code, transcript(refused)).toBe(2);
-    expect(refused.stderr).toContain("--upstream-proxy");
-    const { server } = createStandInServer(await loadStandInApi("github"), {}, () => undefined);
-    const port = await listenStandIn(server, "127.0.0.1", 0);
-    try {
-      const r = await callThroughBridge(["--server", "github", "--upstream-proxy", `http://127.0.0.1:${port}`], "get_me", {});
-      expect(r.isError, r.text).toBe(false);
-      expect(r.text).toContain('"login"');
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
+  (existsSync(githubBin) ? it : it.skip)(
+    `--upstream-proxy: the github server reaches its stand-in through HTTP_PROXY (get_me)${existsSync(githubBin) ? "" : " [SKIPPED: no .tools/bin/github-mcp-server; run bash scripts/setup.sh]"}`,
+    async () => {
+      const refused = await runCli(["bridge", "--server", "github", "--port", "0"], {
+        timeoutMs: 60_000,
+        env: { MCP_SLO_UPSTREAM_URL: "", MCP_SLO_UPSTREAM_PROXY: "" },
+      });
+      expect(refused.code, transcript(refused)).toBe(2);
+      expect(refused.stderr).toContain("--upstream-proxy");
+      const { server } = createStandInServer(await loadStandInApi("github"), {}, () => undefined);
+      const port = await listenStandIn(server, "127.0.0.1", 0);
+      try {
+        const r = await callThroughBridge(["--server", "github", "--upstream-proxy", `http://127.0.0.1:${port}`], "get_me", {});
+        expect(r.isError, r.text).toBe(false);
+        expect(r.text).toContain('"login"');
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });

@@ -61,8 +61,15 @@ describe("canary tokens in a live-mode run", () => {
     const seen = (await watcher.stop()).filter((p) => !/\/esbuild --service=/.test(p.cmd));
     expect([0, 1], transcript(r)).toContain(r.code);
     const record = await readRecord(out);
-    expect(record.scenarios[0]!.upstreams?.map((u) => [u.api, u.mode])).toEqual([["github", "live"], ["firecrawl", "live"], ["notion", "live"], ["shadcn", "live"]]);
-    expect(record.scenarios[0]!.servers.every((s) => s.upstream === (["github", "firecrawl", "notion", "shadcn"].includes(s.name) ? "live" : "none"))).toBe(true);
+    expect(record.scenarios[0]!.upstreams?.map((u) => [u.api, u.mode])).toEqual([
+      ["github", "live"],
+      ["firecrawl", "live"],
+      ["notion", "live"],
+      ["shadcn", "live"],
+    ]);
+    expect(record.scenarios[0]!.servers.every((s) => s.upstream === (["github", "firecrawl", "notion", "shadcn"].includes(s.name) ? "live" : "none"))).toBe(
+      true,
+    );
 
     // The tokens did travel: every API with a token got requests and answered some with the token quoted.
     for (const api of ["github", "notion", "firecrawl"]) {
@@ -71,7 +78,10 @@ describe("canary tokens in a live-mode run", () => {
       expect(stats.injectedErrors, `${api} stand-in errors quoting the token`).toBeGreaterThan(0);
     }
 
-    const outputs: [string, string][] = [["stdout", r.stdout], ["stderr", r.stderr]];
+    const outputs: [string, string][] = [
+      ["stdout", r.stdout],
+      ["stderr", r.stderr],
+    ];
     for (const file of await filesUnder(out)) outputs.push([path.relative(out, file), await readFile(file, "utf8")]);
     expect(outputs.map(([name]) => name)).toEqual(expect.arrayContaining(["results.json", "report.html", "junit.xml", "summary.md", "traces.jsonl"]));
     for (const [name, text] of outputs) {
@@ -79,10 +89,17 @@ describe("canary tokens in a live-mode run", () => {
     }
     // ... and they were redacted, not merely absent: an error message carried one.
     // (The notes of every report mention [REDACTED] too: look at the errors the stand-ins caused.)
-    expect(record.scenarios[0]!.errors.some((e) => e.message.includes(REDACTED)), "no redacted token in results.json's errors: the test did not exercise redaction").toBe(true);
+    expect(
+      record.scenarios[0]!.errors.some((e) => e.message.includes(REDACTED)),
+      "no redacted token in results.json's errors: the test did not exercise redaction",
+    ).toBe(true);
 
     // Least privilege: each token went to the one server that calls that API, and to no other process.
-    const owner: Record<string, string> = { GITHUB_PERSONAL_ACCESS_TOKEN: "github-mcp-server", NOTION_TOKEN: "notion-mcp-server", FIRECRAWL_API_KEY: "firecrawl-mcp" };
+    const owner: Record<string, string> = {
+      GITHUB_PERSONAL_ACCESS_TOKEN: "github-mcp-server",
+      NOTION_TOKEN: "notion-mcp-server",
+      FIRECRAWL_API_KEY: "firecrawl-mcp",
+    };
     const listing = seen.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`).join("\n");
     for (const [variable, token] of Object.entries(tokens)) {
       const holders = seen.filter((p) => p.raw.includes(token));
@@ -91,7 +108,8 @@ describe("canary tokens in a live-mode run", () => {
       for (const p of seen.filter((x) => x.cmd.includes(owner[variable]!))) expect(p.env[variable], `${p.cmd} lacks ${variable}`).toBe(token);
     }
     // The proxy of the harness's environment goes to the servers calling their real API only.
-    for (const p of seen.filter((x) => x.env.HTTP_PROXY !== undefined)) expect(p.cmd, `HTTP_PROXY reached ${p.cmd}`).toMatch(/github-mcp-server|notion-mcp-server|firecrawl-mcp|shadcn/);
+    for (const p of seen.filter((x) => x.env.HTTP_PROXY !== undefined))
+      expect(p.cmd, `HTTP_PROXY reached ${p.cmd}`).toMatch(/github-mcp-server|notion-mcp-server|firecrawl-mcp|shadcn/);
     expect(seen.some((p) => p.cmd.includes("server-memory"))).toBe(true);
     await expectNothingLeft(record.runId);
   }, 300_000);

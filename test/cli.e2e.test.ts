@@ -107,7 +107,9 @@ describe("exit code follows the verdicts (1: an SLO failed, 0: all met)", () => 
     const xml = await readFile(path.join(out, "junit.xml"), "utf8");
     expect(junitCases(xml).find((c) => c.name.startsWith("generous:"))).toBeDefined();
     expect(xml).not.toMatch(/<failure\b/);
-    expect(await readFile(path.join(out, "verdicts.csv"), "utf8")).toMatch(/^scenario,variant,id,metric,objective,measured,unit,samples,verdict,reason,source\r\ne2e-generous,,generous,/);
+    expect(await readFile(path.join(out, "verdicts.csv"), "utf8")).toMatch(
+      /^scenario,variant,id,metric,objective,measured,unit,samples,verdict,reason,source\r\ne2e-generous,,generous,/,
+    );
   });
 });
 
@@ -201,12 +203,31 @@ describe("every catalog server starts and answers tools/list", () => {
   beforeAll(async () => {
     // Proxied, as a scenario runs them by default: every server reaches its backend through Toxiproxy.
     // Servers that call a SaaS API get its local stand-in behind Toxiproxy, as offline runs do.
-    stack = await localProvider.start({ servers: SERVER_CATALOG, extraNeeds: [], registry, seedRows: 1000, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    stack = await localProvider.start({
+      servers: SERVER_CATALOG,
+      extraNeeds: [],
+      registry,
+      seedRows: 1000,
+      proxied: true,
+      redis: { persistence: "none" },
+      postgres: { synchronousCommit: "on" },
+    });
     await writeServerFiles(SERVER_CATALOG, stack.endpoints);
   });
 
   it("is the guide's eight servers, Redis's official one and the reference server, each with its version", async () => {
-    expect(SERVER_CATALOG.map((d) => d.name)).toEqual(["github", "memory", "filesystem", "redis", "postgres", "firecrawl", "notion", "shadcn", "redis-official", "everything"]);
+    expect(SERVER_CATALOG.map((d) => d.name)).toEqual([
+      "github",
+      "memory",
+      "filesystem",
+      "redis",
+      "postgres",
+      "firecrawl",
+      "notion",
+      "shadcn",
+      "redis-official",
+      "everything",
+    ]);
     const r = await runCli(["servers"], { timeoutMs: 30_000 });
     expect(r.code, transcript(r)).toBe(0);
     for (const def of SERVER_CATALOG) {

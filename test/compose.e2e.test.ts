@@ -31,7 +31,12 @@ import { waitFor } from "../src/util/wait-for.js";
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 /** What the default and saas profiles run (the monitoring profile's public images are never pulled here). */
-const IMAGES = ["docker.io/library/redis:7-bookworm", "docker.io/library/postgres:15-bookworm", "ghcr.io/shopify/toxiproxy:2.12.0", `localhost/mcp-slo-harness:${VERSION}`];
+const IMAGES = [
+  "docker.io/library/redis:7-bookworm",
+  "docker.io/library/postgres:15-bookworm",
+  "ghcr.io/shopify/toxiproxy:2.12.0",
+  `localhost/mcp-slo-harness:${VERSION}`,
+];
 /** Every profile, so that `down` also removes what an `up --profile ...` may have made. */
 const ALL_PROFILES = ["--profile", "saas", "--profile", "monitoring"];
 const PROJECT = `mcpslo-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -61,7 +66,13 @@ async function stackProblem(): Promise<string | undefined> {
   }
   const missing: string[] = [];
   for (const image of IMAGES) {
-    const present = await engine.docker.getImage(image).inspect().then(() => true, () => false);
+    const present = await engine.docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
     if (!present) missing.push(image);
   }
   return missing.length ? `the engine (${engine.source}) lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
@@ -105,10 +116,15 @@ function composeEnv(): NodeJS.ProcessEnv {
 
 function compose(args: string[], timeoutMs = 300_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("docker-compose", ["-f", COMPOSE_FILE, "-p", PROJECT, ...args], { env: composeEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker-compose ${args.join(" ")} failed: ${err.message}\n${stdout}\n${stderr}`));
-      else resolve(`${stdout}${stderr}`);
-    });
+    execFile(
+      "docker-compose",
+      ["-f", COMPOSE_FILE, "-p", PROJECT, ...args],
+      { env: composeEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`docker-compose ${args.join(" ")} failed: ${err.message}\n${stdout}\n${stderr}`));
+        else resolve(`${stdout}${stderr}`);
+      },
+    );
   });
 }
 
@@ -117,7 +133,11 @@ function downSync(): void {
   if (!upCalled || downDone) return;
   downDone = true;
   try {
-    execFileSync("docker-compose", ["-f", COMPOSE_FILE, "-p", PROJECT, ...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"], { env: composeEnv(), timeout: 120_000, stdio: "ignore" });
+    execFileSync("docker-compose", ["-f", COMPOSE_FILE, "-p", PROJECT, ...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"], {
+      env: composeEnv(),
+      timeout: 120_000,
+      stdio: "ignore",
+    });
   } catch {
     // nothing more to do here; the label com.docker.compose.project=<PROJECT> finds what is left
   }
@@ -134,7 +154,9 @@ afterAll(async () => {
   try {
     if (upCalled && !downDone) {
       downDone = true;
-      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]).catch((err: unknown) => console.warn(`compose e2e: down in afterAll failed: ${(err as Error).message}`));
+      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]).catch((err: unknown) =>
+        console.warn(`compose e2e: down in afterAll failed: ${(err as Error).message}`),
+      );
     }
   } finally {
     // Stops the podman service this file started (nothing for an engine that was already running).
@@ -154,7 +176,11 @@ async function leftovers(): Promise<string[]> {
   for (const v of volumes.Volumes ?? []) if (v.Name.startsWith(`${PROJECT}_`)) found.push(`volume ${v.Name}`);
   if (e.kind === "podman") {
     // The same question to the podman CLI (its own storage view, no service involved).
-    const ps = execFileSync("podman", ["ps", "-a", "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", "{{.Names}}"], { encoding: "utf8", env: { ...process.env, ...podmanEnv() }, timeout: 60_000 }).trim();
+    const ps = execFileSync("podman", ["ps", "-a", "--filter", `label=com.docker.compose.project=${PROJECT}`, "--format", "{{.Names}}"], {
+      encoding: "utf8",
+      env: { ...process.env, ...podmanEnv() },
+      timeout: 60_000,
+    }).trim();
     if (ps) found.push(...ps.split("\n").map((n) => `container (podman ps) ${n}`));
   }
   return [...new Set(found)];
@@ -199,11 +225,16 @@ interface ToxiproxyHop {
 }
 
 describe("docker-compose.yml", () => {
-  (composeProblem ? it.skip : it)(composeProblem ? `is valid for docker-compose [SKIPPED: ${composeProblem}]` : `is valid for docker-compose ${composeAvailable} (config -q, default and every profile)`, async () => {
-    await compose(["config", "-q"], 60_000);
-    for (const profile of ["saas", "monitoring"]) await compose(["--profile", profile, "config", "-q"], 60_000);
-    await compose([...ALL_PROFILES, "config", "-q"], 60_000);
-  });
+  (composeProblem ? it.skip : it)(
+    composeProblem
+      ? `is valid for docker-compose [SKIPPED: ${composeProblem}]`
+      : `is valid for docker-compose ${composeAvailable} (config -q, default and every profile)`,
+    async () => {
+      await compose(["config", "-q"], 60_000);
+      for (const profile of ["saas", "monitoring"]) await compose(["--profile", profile, "config", "-q"], 60_000);
+      await compose([...ALL_PROFILES, "config", "-q"], 60_000);
+    },
+  );
 
   it("runs the harness image of this version (package.json), the one scripts/setup-containers.sh tags", () => {
     const tags = [...readFileSync(COMPOSE_FILE, "utf8").matchAll(/localhost\/mcp-slo-harness:([^\s"']+)/g)].map((m) => m[1]);
@@ -224,7 +255,8 @@ describe("docker-compose.yml", () => {
       const client = byName.get(`client->${def.name}`);
       if (client) {
         const port = client.listen.split(":").pop()!;
-        if (!new RegExp(`\\$\\{${portVar("HOP", def.name)}:-\\d+\\}:${port}"`).test(file)) missing.push(`${def.name}: ${portVar("HOP", def.name)} does not publish ${client.listen}`);
+        if (!new RegExp(`\\$\\{${portVar("HOP", def.name)}:-\\d+\\}:${port}"`).test(file))
+          missing.push(`${def.name}: ${portVar("HOP", def.name)} does not publish ${client.listen}`);
       }
     }
     expect(missing).toEqual([]);
@@ -235,7 +267,9 @@ describe("docker-compose.yml", () => {
   const named = (name: string) => (problem ? `${name} [SKIPPED: ${problem}]` : name);
 
   stackIt(
-    named(`the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop; down -v leaves nothing`),
+    named(
+      `the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop; down -v leaves nothing`,
+    ),
     async () => {
       ports = await freePorts();
       upCalled = true;
@@ -265,7 +299,8 @@ describe("docker-compose.yml", () => {
           }
         }),
       );
-      for (const r of results) console.log(`compose e2e: ${r.server} ${r.tool}: ok after ${r.ms} ms (call ${r.callMs} ms): ${r.text.slice(0, 80).replace(/\s+/g, " ")}`);
+      for (const r of results)
+        console.log(`compose e2e: ${r.server} ${r.tool}: ok after ${r.ms} ms (call ${r.callMs} ms): ${r.text.slice(0, 80).replace(/\s+/g, " ")}`);
       for (const r of results) {
         expect(r.isError, `${r.server} ${r.tool}: ${r.text}`).toBe(false);
         // Servers that report failures as ok results: redis-official ("Error ..."), notion ({"status":"error"}).

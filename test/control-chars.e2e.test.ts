@@ -33,13 +33,19 @@ async function scenario(name: string, mode: "serve" | "fail-start", tool: string
   const file = path.join(dir, `${name}.yaml`);
   const server = { name: "leaky", command: "node", args: [FIXTURE], env: { LEAKY_ESCAPES: "1", LEAKY_MODE: mode }, public: { env: true, args: true } };
   // JSON is YAML: the tool name keeps its escapes (\u001b ...) as YAML escapes.
-  await writeFile(file, `name: ${name}\nservers:\n  - ${JSON.stringify(server)}\n${extraServers.map((x) => `  - ${x}\n`).join("")}agents: 1\nwarmup: 0s\nduration: 2s\nworkload: { kind: mix, calls: [{ server: leaky, tool: ${JSON.stringify(tool)} }] }\n`);
+  await writeFile(
+    file,
+    `name: ${name}\nservers:\n  - ${JSON.stringify(server)}\n${extraServers.map((x) => `  - ${x}\n`).join("")}agents: 1\nwarmup: 0s\nduration: 2s\nworkload: { kind: mix, calls: [{ server: leaky, tool: ${JSON.stringify(tool)} }] }\n`,
+  );
   return file;
 }
 
 function expectNoRawControl(name: string, text: string): void {
   const m = RAW_CONTROL.exec(text);
-  expect(m, `${name} holds a raw control character U+${m?.[0].charCodeAt(0).toString(16).padStart(4, "0")} near ${JSON.stringify(text.slice(Math.max(0, (m?.index ?? 0) - 40), (m?.index ?? 0) + 40))}`).toBeNull();
+  expect(
+    m,
+    `${name} holds a raw control character U+${m?.[0].charCodeAt(0).toString(16).padStart(4, "0")} near ${JSON.stringify(text.slice(Math.max(0, (m?.index ?? 0) - 40), (m?.index ?? 0) + 40))}`,
+  ).toBeNull();
 }
 
 describe("escape sequences from a server", () => {

@@ -50,7 +50,13 @@ async function engineProblems(): Promise<{ problem: string | undefined; standIns
     const engine = await findContainerEngine({ registry });
     const missing: string[] = [];
     for (const image of [...Object.values(IMAGES), HARNESS_IMAGE]) {
-      const present = await engine.docker.getImage(image).inspect().then(() => true, () => false);
+      const present = await engine.docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
       if (!present) missing.push(image);
     }
     const lacks = (images: string[]) => (images.length ? `the engine lacks image(s) ${images.join(", ")} (run bash scripts/setup-containers.sh)` : undefined);
@@ -79,7 +85,11 @@ const ENGINE_ENV = { DOCKER_HOST: process.env.DOCKER_HOST };
 /** The container CLI that sees the engine's storage (Podman needs no service for that). */
 function engineCli(args: string[]): string {
   const podman = !ENGINE_ENV.DOCKER_HOST;
-  return execFileSync(podman ? "podman" : "docker", args, { encoding: "utf8", env: { ...process.env, ...ENGINE_ENV, ...(podman ? podmanEnv() : {}) }, timeout: 60_000 }).trim();
+  return execFileSync(podman ? "podman" : "docker", args, {
+    encoding: "utf8",
+    env: { ...process.env, ...ENGINE_ENV, ...(podman ? podmanEnv() : {}) },
+    timeout: 60_000,
+  }).trim();
 }
 
 /** Containers, networks and podman service processes of run `runId` still present. */
@@ -98,7 +108,11 @@ async function containerLeftovers(runId: string): Promise<string[]> {
 }
 
 async function expectNoContainersLeft(runId: string): Promise<void> {
-  await waitUpTo(async () => (await containerLeftovers(runId)).length === 0, { what: `the containers of run ${runId} to be gone`, timeoutMs: 6000, intervalMs: 200 });
+  await waitUpTo(async () => (await containerLeftovers(runId)).length === 0, {
+    what: `the containers of run ${runId} to be gone`,
+    timeoutMs: 6000,
+    intervalMs: 200,
+  });
   const left = await containerLeftovers(runId);
   expect(left, `containers/networks/podman service of run ${runId} left`).toEqual([]);
   await expectNothingLeft(runId, sharedDnsDaemon);
@@ -112,7 +126,9 @@ async function expectNoContainersLeft(runId: string): Promise<void> {
  */
 function sharedDnsDaemon(p: { cmd: string }): boolean {
   if (!p.cmd.includes("aardvark-dns")) return false;
-  return engineCli(["network", "ls", "--format", "{{.Name}}"]).split("\n").some((n) => n !== "" && n !== "podman");
+  return engineCli(["network", "ls", "--format", "{{.Name}}"])
+    .split("\n")
+    .some((n) => n !== "" && n !== "podman");
 }
 
 async function scenarioFile(name: string, yaml: string): Promise<string> {
@@ -163,57 +179,54 @@ function verdictKinds(record: RunRecord): Map<string, string> {
 }
 
 describe(named("--provider docker: the same scenario, the same kinds of verdicts"), () => {
-  test(
-    named("redis + postgres baseline: same SLO ids as local, each judged on measured values, the engine named in the report"),
-    async () => {
-      const file = await scenarioFile("docker-baseline", BASELINE("5s"));
-      const localOut = await newOutDir();
-      const dockerOut = await newOutDir();
-      const local = await runCli(["run", file, "--out", localOut], GUARD);
-      expect([0, 1], transcript(local)).toContain(local.code);
-      const docker = await runCli(["run", file, "--provider", "docker", "--out", dockerOut], GUARD);
-      expect([0, 1], transcript(docker)).toContain(docker.code);
+  test(named("redis + postgres baseline: same SLO ids as local, each judged on measured values, the engine named in the report"), async () => {
+    const file = await scenarioFile("docker-baseline", BASELINE("5s"));
+    const localOut = await newOutDir();
+    const dockerOut = await newOutDir();
+    const local = await runCli(["run", file, "--out", localOut], GUARD);
+    expect([0, 1], transcript(local)).toContain(local.code);
+    const docker = await runCli(["run", file, "--provider", "docker", "--out", dockerOut], GUARD);
+    expect([0, 1], transcript(docker)).toContain(docker.code);
 
-      const [l, d] = [await readRecord(localOut), await readRecord(dockerOut)];
-      expect(d.status).toBe("completed");
-      expect(d.scenarios[0]!.status, d.scenarios[0]!.error).toBe("completed");
-      expect([...verdictKinds(d).keys()].sort()).toEqual([...verdictKinds(l).keys()].sort());
-      for (const slo of d.scenarios[0]!.slos) {
-        expect(["pass", "fail", "inconclusive"], slo.id).toContain(slo.verdict);
-        expect(typeof slo.measured, `${slo.id} measured`).toBe("number");
-        expect(slo.samples, `${slo.id} samples`).toBeGreaterThan(0);
-      }
-      // Real backends answered: every call of the window succeeded on both.
-      const errors = d.scenarios[0]!.slos.filter((s) => s.id.startsWith("server.alert.error_rate"));
-      expect(errors.every((s) => s.measured === 0), JSON.stringify(errors)).toBe(true);
+    const [l, d] = [await readRecord(localOut), await readRecord(dockerOut)];
+    expect(d.status).toBe("completed");
+    expect(d.scenarios[0]!.status, d.scenarios[0]!.error).toBe("completed");
+    expect([...verdictKinds(d).keys()].sort()).toEqual([...verdictKinds(l).keys()].sort());
+    for (const slo of d.scenarios[0]!.slos) {
+      expect(["pass", "fail", "inconclusive"], slo.id).toContain(slo.verdict);
+      expect(typeof slo.measured, `${slo.id} measured`).toBe("number");
+      expect(slo.samples, `${slo.id} samples`).toBeGreaterThan(0);
+    }
+    // Real backends answered: every call of the window succeeded on both.
+    const errors = d.scenarios[0]!.slos.filter((s) => s.id.startsWith("server.alert.error_rate"));
+    expect(
+      errors.every((s) => s.measured === 0),
+      JSON.stringify(errors),
+    ).toBe(true);
 
-      // Which provider and engine ran it: results.json, summary.md, report.html.
-      expect(l.environment.stack).toEqual({ provider: "local" });
-      expect(d.environment.stack?.provider).toBe("docker");
-      expect(d.environment.stack?.engine).toMatch(/^(podman|docker) \S+ \(/);
-      expect(await readFile(path.join(dockerOut, "summary.md"), "utf8")).toContain(`stack: docker on ${d.environment.stack!.engine!.split(" (")[0]}`);
-      expect(await readFile(path.join(dockerOut, "report.html"), "utf8")).toContain("docker on ");
-      expect(d.scenarios[0]!.backends.map((b) => `${b.kind} ${b.settings.container}`)).toEqual([
-        `redis ${IMAGES.redis} on ${d.environment.stack!.engine!.split(" (")[0]}`,
-        `postgres ${IMAGES.postgres} on ${d.environment.stack!.engine!.split(" (")[0]}`,
-      ]);
-      // Ports published on 127.0.0.1 only.
-      for (const b of d.scenarios[0]!.backends) expect(b.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
-      console.log(`local: ${[...verdictKinds(l).values()].join(" ")}; docker (${d.environment.stack!.engine}): ${[...verdictKinds(d).values()].join(" ")}`);
+    // Which provider and engine ran it: results.json, summary.md, report.html.
+    expect(l.environment.stack).toEqual({ provider: "local" });
+    expect(d.environment.stack?.provider).toBe("docker");
+    expect(d.environment.stack?.engine).toMatch(/^(podman|docker) \S+ \(/);
+    expect(await readFile(path.join(dockerOut, "summary.md"), "utf8")).toContain(`stack: docker on ${d.environment.stack!.engine!.split(" (")[0]}`);
+    expect(await readFile(path.join(dockerOut, "report.html"), "utf8")).toContain("docker on ");
+    expect(d.scenarios[0]!.backends.map((b) => `${b.kind} ${b.settings.container}`)).toEqual([
+      `redis ${IMAGES.redis} on ${d.environment.stack!.engine!.split(" (")[0]}`,
+      `postgres ${IMAGES.postgres} on ${d.environment.stack!.engine!.split(" (")[0]}`,
+    ]);
+    // Ports published on 127.0.0.1 only.
+    for (const b of d.scenarios[0]!.backends) expect(b.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    console.log(`local: ${[...verdictKinds(l).values()].join(" ")}; docker (${d.environment.stack!.engine}): ${[...verdictKinds(d).values()].join(" ")}`);
 
-      await expectNoContainersLeft(d.runId);
-    },
-    300_000,
-  );
+    await expectNoContainersLeft(d.runId);
+  }, 300_000);
 });
 
 describe(named("--provider docker: process faults act on the containers"), () => {
-  test(
-    named("Redis paused then killed -9: the pause stalls it, the kill loses unpersisted writes, both recover"),
-    async () => {
-      const { rec, s } = await runOnDocker(
-        "docker-faults",
-        `
+  test(named("Redis paused then killed -9: the pause stalls it, the kill loses unpersisted writes, both recover"), async () => {
+    const { rec, s } = await runOnDocker(
+      "docker-faults",
+      `
 name: docker-faults
 description: Redis in a container, paused and then killed while one agent calls it.
 servers: [redis]
@@ -238,32 +251,32 @@ slos:
     scope: { server: redis }
   - ref: availability
 `,
-      );
-      const [pause, kill] = s.faults!;
-      for (const f of [pause!, kill!]) {
-        expect(f.injected, JSON.stringify(f)).toBe(true);
-        expect(f.recovered, JSON.stringify(f)).toBe(true);
-      }
-      // Frozen for 2 s: the probe (500 ms deadline) saw it.
-      expect(pause!.timeToDetectMs, JSON.stringify(pause)).not.toBeNull();
-      expect(pause!.timeToDetectMs!).toBeLessThan(2000);
-      // Killed without persistence: what was acknowledged before is gone from the restarted Redis.
-      expect(kill!.observations.join("\n")).toContain("redis started again");
-      // Healed when the container was started again; ready (PING) beside it; time after heal from the former.
-      expect(kill!.healedAtMs, JSON.stringify(kill)).not.toBeNull();
-      expect(kill!.readyAtMs!).toBeGreaterThanOrEqual(kill!.healedAtMs!);
-      expect(kill!.afterHealMs!).toBeGreaterThanOrEqual(0);
-      const rpo = s.rpo!.find((x) => x.store === "redis")!;
-      expect(rpo.acknowledged).toBeGreaterThan(0);
-      expect(rpo.lost, JSON.stringify(rpo)).toBeGreaterThan(0);
-      // Everything the writer wrote was lost: a lower bound, which the 1 min target can never be shown under.
-      expect(rpo.censored).toBe(true);
-      expect(s.slos.find((x) => x.id === "recovery.infrastructure.rpo")!.verdict).toBe("inconclusive");
-      console.log(`pause: detected after ${pause!.timeToDetectMs?.toFixed(0)} ms, rto ${pause!.rtoMs?.toFixed(0)} ms; kill: detected after ${kill!.timeToDetectMs?.toFixed(0)} ms, rto ${kill!.rtoMs?.toFixed(0)} ms, lost ${rpo.lost}/${rpo.acknowledged}`);
-      await expectNoContainersLeft(rec.runId);
-    },
-    300_000,
-  );
+    );
+    const [pause, kill] = s.faults!;
+    for (const f of [pause!, kill!]) {
+      expect(f.injected, JSON.stringify(f)).toBe(true);
+      expect(f.recovered, JSON.stringify(f)).toBe(true);
+    }
+    // Frozen for 2 s: the probe (500 ms deadline) saw it.
+    expect(pause!.timeToDetectMs, JSON.stringify(pause)).not.toBeNull();
+    expect(pause!.timeToDetectMs!).toBeLessThan(2000);
+    // Killed without persistence: what was acknowledged before is gone from the restarted Redis.
+    expect(kill!.observations.join("\n")).toContain("redis started again");
+    // Healed when the container was started again; ready (PING) beside it; time after heal from the former.
+    expect(kill!.healedAtMs, JSON.stringify(kill)).not.toBeNull();
+    expect(kill!.readyAtMs!).toBeGreaterThanOrEqual(kill!.healedAtMs!);
+    expect(kill!.afterHealMs!).toBeGreaterThanOrEqual(0);
+    const rpo = s.rpo!.find((x) => x.store === "redis")!;
+    expect(rpo.acknowledged).toBeGreaterThan(0);
+    expect(rpo.lost, JSON.stringify(rpo)).toBeGreaterThan(0);
+    // Everything the writer wrote was lost: a lower bound, which the 1 min target can never be shown under.
+    expect(rpo.censored).toBe(true);
+    expect(s.slos.find((x) => x.id === "recovery.infrastructure.rpo")!.verdict).toBe("inconclusive");
+    console.log(
+      `pause: detected after ${pause!.timeToDetectMs?.toFixed(0)} ms, rto ${pause!.rtoMs?.toFixed(0)} ms; kill: detected after ${kill!.timeToDetectMs?.toFixed(0)} ms, rto ${kill!.rtoMs?.toFixed(0)} ms, lost ${rpo.lost}/${rpo.acknowledged}`,
+    );
+    await expectNoContainersLeft(rec.runId);
+  }, 300_000);
 });
 
 describe(standInNamed("--provider docker: SaaS API stand-ins are containers behind the container Toxiproxy"), () => {
@@ -313,7 +326,9 @@ slos:
       expect(outside.length, JSON.stringify(s.timeline)).toBeGreaterThanOrEqual(2);
       expect(median(inside) - median(outside), JSON.stringify(points)).toBeGreaterThanOrEqual(80);
       expect(Math.max(...outside), JSON.stringify(points)).toBeLessThan(median(inside));
-      console.log(`github p50 outside the fault ${median(outside).toFixed(1)} ms, inside ${median(inside).toFixed(1)} ms; stand-in answered ${github!.requests} requests`);
+      console.log(
+        `github p50 outside the fault ${median(outside).toFixed(1)} ms, inside ${median(inside).toFixed(1)} ms; stand-in answered ${github!.requests} requests`,
+      );
 
       await expectNoContainersLeft(rec.runId);
     },
@@ -322,171 +337,188 @@ slos:
 });
 
 describe(named("--provider docker: an interrupted run leaves nothing"), () => {
-  test(
-    named("SIGINT mid-measurement: exit 130, partial results, no container, network or podman service of the run"),
-    async () => {
-      const file = await scenarioFile("docker-long", BASELINE("60s"));
-      const out = await newOutDir();
-      let sent = false;
-      let sentAt = 0;
-      const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
-        ...GUARD,
-        onStderr: (text, child) => {
-          if (!sent && /measure 1\/60 s/.test(text)) {
-            sent = true;
-            sentAt = performance.now();
-            child.kill("SIGINT");
-          }
-        },
-      });
-      const r = await cli.done;
-      expect(sent, transcript(r)).toBe(true);
-      expect(r.code, transcript(r)).toBe(130);
-      expect(r.exitedAt - sentAt, "exit within 15 s of the signal").toBeLessThan(15_000);
-      const rec = await readRecord(out);
-      expect(rec.status).toBe("interrupted");
-      expect(rec.environment.stack?.provider).toBe("docker");
-      await expectNoContainersLeft(rec.runId);
-    },
-    300_000,
-  );
+  test(named("SIGINT mid-measurement: exit 130, partial results, no container, network or podman service of the run"), async () => {
+    const file = await scenarioFile("docker-long", BASELINE("60s"));
+    const out = await newOutDir();
+    let sent = false;
+    let sentAt = 0;
+    const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
+      ...GUARD,
+      onStderr: (text, child) => {
+        if (!sent && /measure 1\/60 s/.test(text)) {
+          sent = true;
+          sentAt = performance.now();
+          child.kill("SIGINT");
+        }
+      },
+    });
+    const r = await cli.done;
+    expect(sent, transcript(r)).toBe(true);
+    expect(r.code, transcript(r)).toBe(130);
+    expect(r.exitedAt - sentAt, "exit within 15 s of the signal").toBeLessThan(15_000);
+    const rec = await readRecord(out);
+    expect(rec.status).toBe("interrupted");
+    expect(rec.environment.stack?.provider).toBe("docker");
+    await expectNoContainersLeft(rec.runId);
+  }, 300_000);
 });
 
 describe(named("--provider docker: a harness killed outright"), () => {
-  test(
-    named("SIGKILL: its podman service dies with it; the next command (a local run) reaps its containers, network, temp dirs and owner record"),
-    async () => {
-      // Its own TMPDIR: the killed run is reaped by the next command of this test, not by a command
-      // of another test that happens to start first (any command reaps the dead runs it finds).
-      const tmp = await newOutDir("docker-reap-tmp-");
-      await chmod(tmp, 0o711);
-      const env = { TMPDIR: tmp, DOCKER_HOST: ENGINE_ENV.DOCKER_HOST ?? "" };
-      const file = await scenarioFile("docker-long", BASELINE("60s"));
-      const out = await newOutDir();
-      let killed = false;
-      const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
-        ...GUARD,
-        env,
-        onStderr: (text, child) => {
-          if (!killed && /measure 1\/60 s/.test(text)) {
-            killed = true;
-            child.kill("SIGKILL"); // no cleanup of ours can run
-          }
-        },
-      });
-      const r = await cli.done;
-      expect(killed, transcript(r)).toBe(true);
-      // No results.json after SIGKILL: the run is the one whose owner record names the killed pid.
-      let runId: string | undefined;
-      for (const n of (await readdir(tmp)).filter((x) => x.endsWith(".owner.json"))) {
-        const rec = OwnerRecordSchema.parse(JSON.parse(await readFile(path.join(tmp, n), "utf8")));
-        if (ownerPid(rec.owner) === cli.child.pid) {
-          runId = rec.runId;
-          expect(rec.containers, "the record says the run made containers").toMatch(/^unix:\/\//);
+  test(named(
+    "SIGKILL: its podman service dies with it; the next command (a local run) reaps its containers, network, temp dirs and owner record",
+  ), async () => {
+    // Its own TMPDIR: the killed run is reaped by the next command of this test, not by a command
+    // of another test that happens to start first (any command reaps the dead runs it finds).
+    const tmp = await newOutDir("docker-reap-tmp-");
+    await chmod(tmp, 0o711);
+    const env = { TMPDIR: tmp, DOCKER_HOST: ENGINE_ENV.DOCKER_HOST ?? "" };
+    const file = await scenarioFile("docker-long", BASELINE("60s"));
+    const out = await newOutDir();
+    let killed = false;
+    const cli = startCli(["run", file, "--provider", "docker", "--out", out], {
+      ...GUARD,
+      env,
+      onStderr: (text, child) => {
+        if (!killed && /measure 1\/60 s/.test(text)) {
+          killed = true;
+          child.kill("SIGKILL"); // no cleanup of ours can run
         }
+      },
+    });
+    const r = await cli.done;
+    expect(killed, transcript(r)).toBe(true);
+    // No results.json after SIGKILL: the run is the one whose owner record names the killed pid.
+    let runId: string | undefined;
+    for (const n of (await readdir(tmp)).filter((x) => x.endsWith(".owner.json"))) {
+      const rec = OwnerRecordSchema.parse(JSON.parse(await readFile(path.join(tmp, n), "utf8")));
+      if (ownerPid(rec.owner) === cli.child.pid) {
+        runId = rec.runId;
+        expect(rec.containers, "the record says the run made containers").toMatch(/^unix:\/\//);
       }
-      expect(runId, "the killed run's owner record").toBeDefined();
-      const dirsOf = async () => (await readdir(tmp)).filter((n) => n.startsWith(tempDirMarker(runId!)));
-      const before = await containerLeftovers(runId!);
-      // The containers outlive the harness (the engine runs them, not us) ...
-      expect(before.filter((x) => x.startsWith("container ")).length, before.join("\n")).toBeGreaterThan(0);
-      // ... the podman service it started does not (its parent-death signal).
-      expect(before.filter((x) => x.startsWith("podman service")), before.join("\n")).toEqual([]);
-      expect((await dirsOf()).length, "the killed run's temp dirs").toBeGreaterThan(0);
+    }
+    expect(runId, "the killed run's owner record").toBeDefined();
+    const dirsOf = async () => (await readdir(tmp)).filter((n) => n.startsWith(tempDirMarker(runId!)));
+    const before = await containerLeftovers(runId!);
+    // The containers outlive the harness (the engine runs them, not us) ...
+    expect(before.filter((x) => x.startsWith("container ")).length, before.join("\n")).toBeGreaterThan(0);
+    // ... the podman service it started does not (its parent-death signal).
+    expect(
+      before.filter((x) => x.startsWith("podman service")),
+      before.join("\n"),
+    ).toEqual([]);
+    expect((await dirsOf()).length, "the killed run's temp dirs").toBeGreaterThan(0);
 
-      const nextOut = await newOutDir();
-      const next = await runCli(["run", "test/fixtures/e2e-generous.yaml", "--out", nextOut, "--trace-sample", "0"], { ...GUARD, env });
-      expect(next.code, transcript(next)).toBe(0);
-      const line = next.stderr.split("\n").find((l) => l.startsWith("mcp-slo: reaped"));
-      console.log(line);
-      expect(line, next.stderr).toMatch(new RegExp(`run ${runId} \\(its harness, pid ${cli.child.pid}, is gone\\): .*containers and networks: .*${runId}`));
-      expect(await containerLeftovers(runId!)).toEqual([]);
-      expect(await dirsOf(), "temp dirs of the killed run").toEqual([]);
-      expect((await readdir(tmp)).filter((n) => n.endsWith(".owner.json")), "owner records left in the run's TMPDIR").toEqual([]);
-      expect((await findProcessesOfRun(runId!)).filter((p) => !sharedDnsDaemon(p))).toEqual([]);
-    },
-    300_000,
-  );
+    const nextOut = await newOutDir();
+    const next = await runCli(["run", "test/fixtures/e2e-generous.yaml", "--out", nextOut, "--trace-sample", "0"], { ...GUARD, env });
+    expect(next.code, transcript(next)).toBe(0);
+    const line = next.stderr.split("\n").find((l) => l.startsWith("mcp-slo: reaped"));
+    console.log(line);
+    expect(line, next.stderr).toMatch(new RegExp(`run ${runId} \\(its harness, pid ${cli.child.pid}, is gone\\): .*containers and networks: .*${runId}`));
+    expect(await containerLeftovers(runId!)).toEqual([]);
+    expect(await dirsOf(), "temp dirs of the killed run").toEqual([]);
+    expect(
+      (await readdir(tmp)).filter((n) => n.endsWith(".owner.json")),
+      "owner records left in the run's TMPDIR",
+    ).toEqual([]);
+    expect((await findProcessesOfRun(runId!)).filter((p) => !sharedDnsDaemon(p))).toEqual([]);
+  }, 300_000);
 });
 
 describe(named("--provider docker: the stack itself"), () => {
-  test(
-    named("published on 127.0.0.1 only; Toxiproxy hops in the container take toxics and go down and up as the fault injector drives them"),
-    async () => {
-      const runId = `docker-lib-${process.pid}`;
-      const registry = new ResourceRegistry({ runId });
-      const savedEnv = Object.fromEntries(["DOCKER_HOST", "TESTCONTAINERS_HOST_OVERRIDE", "TESTCONTAINERS_RYUK_DISABLED"].map((k) => [k, process.env[k]]));
-      const redisDef = findServer("redis")!;
-      const postgresDef = findServer("postgres")!;
-      try {
-        const stack = await dockerProvider.start({ servers: [redisDef, postgresDef], extraNeeds: [], registry, seedRows: 50, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
-        // Every published port, as the engine has it and as the kernel shows it.
-        // (the provider pointed DOCKER_HOST at the engine it found)
-        const listed = await dockerClient(process.env.DOCKER_HOST!).listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
-        const ports = listed.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
-        expect(ports.length).toBeGreaterThanOrEqual(2 + 1 + 32); // redis, postgres, toxiproxy API + its pool
-        expect(ports.filter((p) => p.ip !== "127.0.0.1")).toEqual([]);
-        const listening = execFileSync("ss", ["-Hltn"], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/)[3] ?? "");
-        for (const { port } of ports) {
-          const local = listening.filter((a) => a.endsWith(`:${port}`));
-          expect(local.every((a) => a === `127.0.0.1:${port}`), `port ${port}: ${local.join(", ")}`).toBe(true);
-        }
-
-        // The hops: each server reaches its backend through the container Toxiproxy's published pool port.
-        const redisHop = stack.toxiproxy!.hops.get("redis->redis")!;
-        expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.listen}`);
-        expect(redisHop.listen).toMatch(/^127\.0\.0\.1:\d+$/);
-        const hopPort = Number(redisHop.listen.split(":")[1]);
-        const viaHop = () => respCommand(hopPort, ["PING"], 1500);
-        expect(await viaHop()).toBe("PONG");
-        const pgHop = new URL(stack.endpoints.hopUrl!("postgres", "postgres")!);
-        const pgClient = new pg.Client({ connectionString: pgHop.toString(), connectionTimeoutMillis: 3000 });
-        await pgClient.connect();
-        expect((await pgClient.query("SELECT count(*)::int AS n FROM items")).rows[0].n).toBe(50);
-        await pgClient.end();
-
-        // hop-down exactly as src/faults/injector.ts does it (it sends the hop's listen back).
-        await redisHop.proxy.update({ enabled: false, listen: redisHop.listen, upstream: redisHop.upstream });
-        await expect(viaHop()).rejects.toThrow();
-        await redisHop.proxy.update({ enabled: true, listen: redisHop.listen, upstream: redisHop.upstream });
-        expect(await viaHop()).toBe("PONG");
-        // A 200 ms latency toxic on the answers.
-        const toxic = await redisHop.proxy.addToxic({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 200, jitter: 0 } } as never);
-        let t = performance.now();
-        await viaHop();
-        expect(performance.now() - t).toBeGreaterThanOrEqual(190);
-        await toxic.remove();
-        await stack.toxiproxy!.reset();
-        // The fastest of three: one call on a busy machine can wait that long for the CPU alone;
-        // three in a row never all do, while the 200 ms toxic would hold each of them back.
-        const fastest = [];
-        for (let i = 0; i < 3; i++) {
-          t = performance.now();
-          await viaHop();
-          fastest.push(performance.now() - t);
-        }
-        expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);
-        await stack.stop();
-        // The stack's containers and network go with stop(); the engine (podman service) with the run.
-        expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);
-      } finally {
-        await registry.disposeAll();
-        // The provider set these for testcontainers; CLI runs started after this test inherit process.env.
-        for (const [k, v] of Object.entries(savedEnv)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  test(named("published on 127.0.0.1 only; Toxiproxy hops in the container take toxics and go down and up as the fault injector drives them"), async () => {
+    const runId = `docker-lib-${process.pid}`;
+    const registry = new ResourceRegistry({ runId });
+    const savedEnv = Object.fromEntries(["DOCKER_HOST", "TESTCONTAINERS_HOST_OVERRIDE", "TESTCONTAINERS_RYUK_DISABLED"].map((k) => [k, process.env[k]]));
+    const redisDef = findServer("redis")!;
+    const postgresDef = findServer("postgres")!;
+    try {
+      const stack = await dockerProvider.start({
+        servers: [redisDef, postgresDef],
+        extraNeeds: [],
+        registry,
+        seedRows: 50,
+        proxied: true,
+        redis: { persistence: "none" },
+        postgres: { synchronousCommit: "on" },
+      });
+      // Every published port, as the engine has it and as the kernel shows it.
+      // (the provider pointed DOCKER_HOST at the engine it found)
+      const listed = await dockerClient(process.env.DOCKER_HOST!).listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } });
+      const ports = listed.flatMap((c) => (c.Ports ?? []).map((p) => ({ name: c.Names[0], ip: p.IP ?? "", port: p.PublicPort ?? 0 })));
+      expect(ports.length).toBeGreaterThanOrEqual(2 + 1 + 32); // redis, postgres, toxiproxy API + its pool
+      expect(ports.filter((p) => p.ip !== "127.0.0.1")).toEqual([]);
+      const listening = execFileSync("ss", ["-Hltn"], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/)[3] ?? "");
+      for (const { port } of ports) {
+        const local = listening.filter((a) => a.endsWith(`:${port}`));
+        expect(
+          local.every((a) => a === `127.0.0.1:${port}`),
+          `port ${port}: ${local.join(", ")}`,
+        ).toBe(true);
       }
-      await expectNoContainersLeft(runId);
-    },
-    300_000,
-  );
+
+      // The hops: each server reaches its backend through the container Toxiproxy's published pool port.
+      const redisHop = stack.toxiproxy!.hops.get("redis->redis")!;
+      expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.listen}`);
+      expect(redisHop.listen).toMatch(/^127\.0\.0\.1:\d+$/);
+      const hopPort = Number(redisHop.listen.split(":")[1]);
+      const viaHop = () => respCommand(hopPort, ["PING"], 1500);
+      expect(await viaHop()).toBe("PONG");
+      const pgHop = new URL(stack.endpoints.hopUrl!("postgres", "postgres")!);
+      const pgClient = new pg.Client({ connectionString: pgHop.toString(), connectionTimeoutMillis: 3000 });
+      await pgClient.connect();
+      expect((await pgClient.query("SELECT count(*)::int AS n FROM items")).rows[0].n).toBe(50);
+      await pgClient.end();
+
+      // hop-down exactly as src/faults/injector.ts does it (it sends the hop's listen back).
+      await redisHop.proxy.update({ enabled: false, listen: redisHop.listen, upstream: redisHop.upstream });
+      await expect(viaHop()).rejects.toThrow();
+      await redisHop.proxy.update({ enabled: true, listen: redisHop.listen, upstream: redisHop.upstream });
+      expect(await viaHop()).toBe("PONG");
+      // A 200 ms latency toxic on the answers.
+      const toxic = await redisHop.proxy.addToxic({
+        name: "slow",
+        type: "latency",
+        stream: "downstream",
+        toxicity: 1,
+        attributes: { latency: 200, jitter: 0 },
+      } as never);
+      let t = performance.now();
+      await viaHop();
+      expect(performance.now() - t).toBeGreaterThanOrEqual(190);
+      await toxic.remove();
+      await stack.toxiproxy!.reset();
+      // The fastest of three: one call on a busy machine can wait that long for the CPU alone;
+      // three in a row never all do, while the 200 ms toxic would hold each of them back.
+      const fastest = [];
+      for (let i = 0; i < 3; i++) {
+        t = performance.now();
+        await viaHop();
+        fastest.push(performance.now() - t);
+      }
+      expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);
+      await stack.stop();
+      // The stack's containers and network go with stop(); the engine (podman service) with the run.
+      expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);
+    } finally {
+      await registry.disposeAll();
+      // The provider set these for testcontainers; CLI runs started after this test inherit process.env.
+      for (const [k, v] of Object.entries(savedEnv))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    await expectNoContainersLeft(runId);
+  }, 300_000);
 });
 
 describe(named("--provider docker: transport http"), () => {
-  test(
-    named("agents reach the servers over Streamable HTTP through a local Toxiproxy, the servers reach Redis through the container one; a fault on either hop acts"),
-    async () => {
-      const { r, rec, s } = await runOnDocker(
-        "docker-http",
-        `
+  test(named(
+    "agents reach the servers over Streamable HTTP through a local Toxiproxy, the servers reach Redis through the container one; a fault on either hop acts",
+  ), async () => {
+    const { r, rec, s } = await runOnDocker(
+      "docker-http",
+      `
 name: docker-http
 description: Redis (bridged) over Streamable HTTP with Redis in a container; the agents' hop and the Redis hop each cut for a while.
 servers: [redis]
@@ -507,18 +539,16 @@ recovery: { interval: 100ms, timeout: 500ms, consecutive: 3, limit: 20s }
 slos:
   - ref: availability
 `,
-      );
-      expect(s.servers.map((x) => [x.name, x.transport])).toEqual([["redis", "http"]]);
-      const ok = s.latency.filter((l) => l.outcome === "ok").reduce((a, l) => a + l.count, 0);
-      const failed = s.latency.filter((l) => l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
-      expect(ok, transcript(r)).toBeGreaterThan(0);
-      expect(failed, "calls failed while a hop was down").toBeGreaterThan(0);
-      for (const f of s.faults!) {
-        expect(f.injected && f.recovered, JSON.stringify(f)).toBe(true);
-        expect(f.timeToDetectMs, `${f.description}: seen by the probe`).not.toBeNull();
-      }
-      await expectNoContainersLeft(rec.runId);
-    },
-    300_000,
-  );
+    );
+    expect(s.servers.map((x) => [x.name, x.transport])).toEqual([["redis", "http"]]);
+    const ok = s.latency.filter((l) => l.outcome === "ok").reduce((a, l) => a + l.count, 0);
+    const failed = s.latency.filter((l) => l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
+    expect(ok, transcript(r)).toBeGreaterThan(0);
+    expect(failed, "calls failed while a hop was down").toBeGreaterThan(0);
+    for (const f of s.faults!) {
+      expect(f.injected && f.recovered, JSON.stringify(f)).toBe(true);
+      expect(f.timeToDetectMs, `${f.description}: seen by the probe`).not.toBeNull();
+    }
+    await expectNoContainersLeft(rec.runId);
+  }, 300_000);
 });

@@ -23,7 +23,10 @@ describe.each(DRIVERS)("driver %s", (driver) => {
     const s = rec.scenarios[0]!;
     expect(s.status).toBe("completed");
     for (const server of ["redis", "everything"]) {
-      expect(s.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((a, l) => a + l.count, 0), `${driver}: ok calls to ${server}`).toBeGreaterThan(0);
+      expect(
+        s.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((a, l) => a + l.count, 0),
+        `${driver}: ok calls to ${server}`,
+      ).toBeGreaterThan(0);
     }
     await expectNothingLeft(rec.runId);
   });
@@ -32,7 +35,12 @@ describe.each(DRIVERS)("driver %s", (driver) => {
 describe("the three drivers", () => {
   it("give the same SLOs the same kind of verdicts, and latencies of one order", () => {
     expect([...records.keys()].sort()).toEqual([...DRIVERS].sort());
-    const ids = DRIVERS.map((d) => records.get(d)!.scenarios[0]!.slos.map((x) => x.id).sort());
+    const ids = DRIVERS.map((d) =>
+      records
+        .get(d)!
+        .scenarios[0]!.slos.map((x) => x.id)
+        .sort(),
+    );
     expect(ids[1]).toEqual(ids[0]);
     expect(ids[2]).toEqual(ids[0]);
     // No driver fails a generous objective on a healthy local stack; where one is inconclusive,

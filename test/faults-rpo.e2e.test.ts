@@ -20,7 +20,10 @@ const slo = (s: ScenarioResult, id: string) => {
   expect(found, `SLO ${id}`).toBeDefined();
   return found!;
 };
-const outputs = async (out: string) => Object.fromEntries(await Promise.all(["results.json", "summary.md", "report.html", "junit.xml"].map(async (f) => [f, await readFile(path.join(out, f), "utf8")] as const)));
+const outputs = async (out: string) =>
+  Object.fromEntries(
+    await Promise.all(["results.json", "summary.md", "report.html", "junit.xml"].map(async (f) => [f, await readFile(path.join(out, f), "utf8")] as const)),
+  );
 
 describe("loss is loss: concurrent Memory writers, no fault", () => {
   it("loses acknowledged writes, fails every RPO objective (exit 1) and says so, with no steady-state wording", async () => {
@@ -125,10 +128,16 @@ describe("fault timing: a fault at 0 s, and a kill healed when Redis was spawned
       expect(f.injectedAtMs! + f.rtoMs!).toBeCloseTo(f.healedAtMs! + f.afterHealMs!, 3);
     }
     const files = await outputs(out);
-    expect(files["summary.md"]).toContain("| fault | what | injected at | healed at | ready at | detected after | RTO | after heal | supervisor | observations |");
-    expect(files["summary.md"]).toContain("Healed at: when the cause was removed (the process spawned again, the link restored); ready at: when it answered again.");
+    expect(files["summary.md"]).toContain(
+      "| fault | what | injected at | healed at | ready at | detected after | RTO | after heal | supervisor | observations |",
+    );
+    expect(files["summary.md"]).toContain(
+      "Healed at: when the cause was removed (the process spawned again, the link restored); ready at: when it answered again.",
+    );
     expect(files["report.html"]).toContain('<th class="num">Healed at</th><th class="num">Ready at</th>');
-    console.log(`fault timing: f1 injected at ${drop!.injectedAtMs!.toFixed(1)} ms, first second ${first.timeout} timeouts / ${first.ok} ok; f2 injected ${kill!.injectedAtMs!.toFixed(0)} ms, healed ${kill!.healedAtMs!.toFixed(0)} ms, ready ${kill!.readyAtMs!.toFixed(0)} ms, RTO ${kill!.rtoMs!.toFixed(0)} ms, after heal ${kill!.afterHealMs!.toFixed(0)} ms`);
+    console.log(
+      `fault timing: f1 injected at ${drop!.injectedAtMs!.toFixed(1)} ms, first second ${first.timeout} timeouts / ${first.ok} ok; f2 injected ${kill!.injectedAtMs!.toFixed(0)} ms, healed ${kill!.healedAtMs!.toFixed(0)} ms, ready ${kill!.readyAtMs!.toFixed(0)} ms, RTO ${kill!.rtoMs!.toFixed(0)} ms, after heal ${kill!.afterHealMs!.toFixed(0)} ms`,
+    );
     await expectNothingLeft(rec.runId);
   });
 });

@@ -23,10 +23,22 @@ describe("Toxiproxy calibration", () => {
     const registry = new ResourceRegistry({ runId });
     const def = findServer("redis")!;
     try {
-      const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: true, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+      const stack = await localProvider.start({
+        servers: [def],
+        extraNeeds: [],
+        registry,
+        seedRows: 10,
+        proxied: true,
+        redis: { persistence: "none" },
+        postgres: { synchronousCommit: "on" },
+      });
       const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
       const hop = stack.toxiproxy!.hops.get("redis->redis")!;
-      const ctx = new CallContext(new Recorder({ plannedMeasureMs: undefined, warmupMs: 0, now: performance.now() }), [{ id: 0, sessions: new Map([["redis", session]]) }], 5000);
+      const ctx = new CallContext(
+        new Recorder({ plannedMeasureMs: undefined, warmupMs: 0, now: performance.now() }),
+        [{ id: 0, sessions: new Map([["redis", session]]) }],
+        5000,
+      );
       ctx.phase = "measure";
       const once = async () => {
         const r = await ctx.call(0, "redis", "get", { key: "calibration" });
@@ -45,9 +57,21 @@ describe("Toxiproxy calibration", () => {
       for (let i = 0; i < 40; i++) {
         const base = await once();
         // downstream: Redis -> server, the answer. One GET is one request and one answer.
-        const down = await hop.proxy.addToxic({ name: "cal-down", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+        const down = await hop.proxy.addToxic({
+          name: "cal-down",
+          type: "latency",
+          stream: "downstream",
+          toxicity: 1,
+          attributes: { latency: 50, jitter: 0 },
+        } as never);
         const withDown = await once();
-        const up = await hop.proxy.addToxic({ name: "cal-up", type: "latency", stream: "upstream", toxicity: 1, attributes: { latency: 50, jitter: 0 } } as never);
+        const up = await hop.proxy.addToxic({
+          name: "cal-up",
+          type: "latency",
+          stream: "upstream",
+          toxicity: 1,
+          attributes: { latency: 50, jitter: 0 },
+        } as never);
         const withBoth = await once();
         await down.remove();
         await up.remove();
@@ -64,7 +88,9 @@ describe("Toxiproxy calibration", () => {
       }
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const late = median(diffs.timerLate);
-      console.log(`calibration (40 interleaved rounds): p50 ${median(samples.base).toFixed(2)} ms, +downstream 50 ms: ${median(samples.down).toFixed(2)} ms, +both: ${median(samples.both).toFixed(2)} ms; median added ${median(diffs.down).toFixed(2)} / ${median(diffs.both).toFixed(2)} ms, after removal ${median(diffs.after).toFixed(2)} ms; a 50 ms timer ran ${late.toFixed(2)} ms late`);
+      console.log(
+        `calibration (40 interleaved rounds): p50 ${median(samples.base).toFixed(2)} ms, +downstream 50 ms: ${median(samples.down).toFixed(2)} ms, +both: ${median(samples.both).toFixed(2)} ms; median added ${median(diffs.down).toFixed(2)} / ${median(diffs.both).toFixed(2)} ms, after removal ${median(diffs.after).toFixed(2)} ms; a 50 ms timer ran ${late.toFixed(2)} ms late`,
+      );
       expect(median(diffs.down)).toBeGreaterThanOrEqual(45);
       expect(median(diffs.down)).toBeLessThanOrEqual(55 + late);
       expect(median(diffs.both)).toBeGreaterThanOrEqual(90);
@@ -101,7 +127,11 @@ describe("Redis crash (ci profile: kill -9 35 s into the window, writers started
     expect(aof.rpo![0]!.censored).toBe(false);
     for (const s of [none, aof]) {
       expect(s.faults![0]!.recovered).toBe(true);
-      expect(s.steadyState!.map((x) => [x.phase, x.met])).toEqual([["before", true], ["during", false], ["after", true]]);
+      expect(s.steadyState!.map((x) => [x.phase, x.met])).toEqual([
+        ["before", true],
+        ["during", false],
+        ["after", true],
+      ]);
       expect(s.faults![0]!.afterHealMs!).toBeGreaterThanOrEqual(0);
     }
     await expectNothingLeft(rec.runId);

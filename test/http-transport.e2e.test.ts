@@ -17,7 +17,10 @@ describe("transport: http", () => {
     const record = await readRecord(out);
     const scenario = record.scenarios[0]!;
     expect(scenario.status, transcript).toBe("completed");
-    expect(scenario.servers.map((s) => [s.name, s.transport])).toEqual([["redis", "http"], ["everything", "http"]]);
+    expect(scenario.servers.map((s) => [s.name, s.transport])).toEqual([
+      ["redis", "http"],
+      ["everything", "http"],
+    ]);
     expect(scenario.servers.every((s) => s.startToReadyMs.sessions === 2)).toBe(true);
     const okCalls = (server: string) => scenario.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((n, l) => n + l.count, 0);
     expect(okCalls("redis"), transcript).toBeGreaterThan(0);

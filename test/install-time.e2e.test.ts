@@ -67,14 +67,19 @@ describe.skipIf(!reachable)("install.time, measured", () => {
     try {
       r = await runCli(["run", "scenarios/install-time.yaml", "--profile", "smoke", "--out", out], { timeoutMs: 180_000 });
     } finally {
-      for (const [k, v] of [["npm_config_registry", saved.registry], ["npm_config_fetch_retries", saved.retries]] as const) {
+      for (const [k, v] of [
+        ["npm_config_registry", saved.registry],
+        ["npm_config_fetch_retries", saved.retries],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
     }
     const transcript = transcriptOf(r);
     expect(r.code, transcript).toBe(3);
-    expect(r.stdout + r.stderr).toMatch(/memory: cold install of @modelcontextprotocol\/server-memory@\S+ from the npm registry failed: could not reach the npm registry/);
+    expect(r.stdout + r.stderr).toMatch(
+      /memory: cold install of @modelcontextprotocol\/server-memory@\S+ from the npm registry failed: could not reach the npm registry/,
+    );
     const record = await readRecord(out);
     expect(record.scenarios[0]!.status).toBe("error");
     expect(record.scenarios[0]!.slos.every((x) => x.verdict !== "fail")).toBe(true);

@@ -17,7 +17,8 @@ import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, ROOT, runCli, 
 const K6 = k6Binary();
 const haveK6 = existsSync(K6);
 const inCi = process.env.CI === "true" || process.env.CI === "1";
-if (!haveK6 && !inCi) console.warn(`SKIPPED test/k6-driver.e2e.test.ts: no k6 binary at ${K6}; run bash scripts/setup.sh to build it (under CI=true this fails instead)`);
+if (!haveK6 && !inCi)
+  console.warn(`SKIPPED test/k6-driver.e2e.test.ts: no k6 binary at ${K6}; run bash scripts/setup.sh to build it (under CI=true this fails instead)`);
 
 afterAll(removeOutDirs);
 
@@ -49,9 +50,13 @@ describe.skipIf(!haveK6 && !inCi)("driver: k6", () => {
       const record = await readRecord(out);
       const result = record.scenarios[0]!;
       expect(result.status, transcript).toBe("completed");
-      expect(result.servers.map((s) => [s.name, s.transport])).toEqual([["redis", "http"], ["everything", "http"]]);
+      expect(result.servers.map((s) => [s.name, s.transport])).toEqual([
+        ["redis", "http"],
+        ["everything", "http"],
+      ]);
 
-      const calls = (server: string, outcome?: string) => result.latency.filter((l) => l.server === server && (outcome === undefined || l.outcome === outcome)).reduce((n, l) => n + l.count, 0);
+      const calls = (server: string, outcome?: string) =>
+        result.latency.filter((l) => l.server === server && (outcome === undefined || l.outcome === outcome)).reduce((n, l) => n + l.count, 0);
       expect(calls("redis", "ok"), transcript).toBeGreaterThan(0);
       expect(calls("everything", "ok"), transcript).toBeGreaterThan(0);
       expect(new Set(result.latency.map((l) => `${l.server}/${l.tool}`))).toEqual(new Set(["redis/set", "redis/get", "everything/echo"]));
@@ -59,7 +64,10 @@ describe.skipIf(!haveK6 && !inCi)("driver: k6", () => {
       const load = result.load!;
       const total = calls("redis") + calls("everything");
       // One k6 iteration is one call.
-      expect(load.completed, `${transcript}\n${JSON.stringify(result.errors)}\n${JSON.stringify(result.latency.map((l) => [l.server, l.tool, l.outcome, l.count]))}`).toBe(total);
+      expect(
+        load.completed,
+        `${transcript}\n${JSON.stringify(result.errors)}\n${JSON.stringify(result.latency.map((l) => [l.server, l.tool, l.outcome, l.count]))}`,
+      ).toBe(total);
       expect(load.offered).toBe(total);
       // The window is the load itself, without k6's start-up and session set-up (seconds: the
       // bridge starts one redis child per session). It ends with the last call's end, and the last

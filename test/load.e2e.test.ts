@@ -33,12 +33,19 @@ const GUIDE_DOC = /MCP Enterprise Guide/;
 
 /** Whether the capacity searches run with real-time priority (see the header). */
 const REALTIME = realtimeAllowed();
-if (!REALTIME) console.warn("\n*** load.e2e: cannot give the harness real-time priority here (chrt -R -r 1 failed); a busy machine may make the load generator the limit ***\n");
+if (!REALTIME)
+  console.warn(
+    "\n*** load.e2e: cannot give the harness real-time priority here (chrt -R -r 1 failed); a busy machine may make the load generator the limit ***\n",
+  );
 
 afterAll(removeOutDirs);
 
 /** Runs the files (scenarios/*: under the ci profile; test fixtures have no profiles). */
-async function runScenarios(files: string[], timeoutMs: number, realtime = false): Promise<{ record: RunRecord; out: string; code: number | null; log: string }> {
+async function runScenarios(
+  files: string[],
+  timeoutMs: number,
+  realtime = false,
+): Promise<{ record: RunRecord; out: string; code: number | null; log: string }> {
   const out = await newOutDir("mcp-slo-load-e2e-");
   const profile = files.every((f) => f.startsWith("scenarios/")) ? ["--profile", "ci"] : [];
   const r = await runCli(["run", ...files, ...profile, "--out", out, "--trace-sample", "0"], { timeoutMs, realtime });
@@ -134,7 +141,9 @@ function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination", late
   expect(s.load?.rate).toBe(c.sustainedRate);
   if (c.limitedByGenerator) {
     expect(REALTIME, `${s.name}: the load generator was late although it ran with real-time priority: ${c.stopReason}`).toBe(false);
-    console.warn(`${s.name}: the load generator was the limit before the server broke (${c.stopReason}); its capacity could not be bracketed on this machine now`);
+    console.warn(
+      `${s.name}: the load generator was the limit before the server broke (${c.stopReason}); its capacity could not be bracketed on this machine now`,
+    );
     return;
   }
   // The known capacity lies between what held and what broke, and latency is what broke: the
@@ -161,8 +170,16 @@ describe("load under the ci profile", () => {
     const coordination = scenario(record, "e2e-capacity-coordination");
     console.log(
       [calls, coordination]
-        .map((s) => `${s.name}: sustained ${s.capacity?.sustainedRate}/s; ${s.capacity?.stopReason}\n` +
-          s.capacity!.steps.map((st) => `  ${st.offeredRate}/s -> ${st.achievedThroughput.toFixed(1)}/s p50 ${st.p50?.toFixed(2)} p99 ${st.p99?.toFixed(2)} ms ${st.outcome} late ${st.generator.lateSends}/${st.generator.offered} cpu ${(st.generator.cpu * 100).toFixed(0)} %`).join("\n"))
+        .map(
+          (s) =>
+            `${s.name}: sustained ${s.capacity?.sustainedRate}/s; ${s.capacity?.stopReason}\n` +
+            s
+              .capacity!.steps.map(
+                (st) =>
+                  `  ${st.offeredRate}/s -> ${st.achievedThroughput.toFixed(1)}/s p50 ${st.p50?.toFixed(2)} p99 ${st.p99?.toFixed(2)} ms ${st.outcome} late ${st.generator.lateSends}/${st.generator.offered} cpu ${(st.generator.cpu * 100).toFixed(0)} %`,
+              )
+              .join("\n"),
+        )
         .join("\n"),
     );
     expectCapacity(calls, "calls", "fixture-p95");
@@ -183,7 +200,10 @@ describe("load under the ci profile", () => {
     expect([0, 1], log).toContain(code);
     const high = scenario(record, "load-high-concurrency");
     const stress = scenario(record, "load-stress");
-    for (const [s, agents, ops] of [[high, 32, 1600], [stress, 64, 1280]] as const) {
+    for (const [s, agents, ops] of [
+      [high, 32, 1600],
+      [stress, 64, 1280],
+    ] as const) {
       expect(s.status, log).toBe("completed");
       expect(s.load?.agents).toBe(agents);
       expect(s.load?.offered).toBe(ops);
@@ -191,7 +211,9 @@ describe("load under the ci profile", () => {
       expectCitedVerdicts(s);
     }
     const ids = (s: ScenarioResult) => s.slos.map((x) => x.id);
-    expect(ids(high)).toEqual(expect.arrayContaining(["load.high_concurrency.success_rate", "load.high_concurrency.mean", "coordination.concurrent_agents", "availability"]));
+    expect(ids(high)).toEqual(
+      expect.arrayContaining(["load.high_concurrency.success_rate", "load.high_concurrency.mean", "coordination.concurrent_agents", "availability"]),
+    );
     expect(ids(stress)).toEqual(expect.arrayContaining(["load.stress.success_rate", "load.stress.mean", "availability"]));
     expect(high.slos.find((x) => x.id === "load.high_concurrency.mean")?.source.lines).toBe("1829");
     expect(stress.slos.find((x) => x.id === "load.stress.success_rate")?.source.lines).toBe("1835-1840");

@@ -23,18 +23,39 @@ afterAll(() => registry.disposeAll());
 describe("the Memory RPO writer with concurrent agents and no fault", () => {
   it("counts as lost exactly the acknowledged writes the server no longer has", async () => {
     const def = findServer("memory")!;
-    const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    const stack = await localProvider.start({
+      servers: [def],
+      extraNeeds: [],
+      registry,
+      seedRows: 10,
+      proxied: false,
+      redis: { persistence: "none" },
+      postgres: { synchronousCommit: "on" },
+    });
     const open = (agent: number) => startSession({ def, agent, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
     const agents: McpSession[] = [];
     for (let i = 0; i < 4; i++) agents.push(await open(i));
     const writerSession = await open(-2);
-    const writer = makeWriter("memory", { runId, intervalMs: 0, timeoutMs: 5000, now: () => performance.now(), session: () => writerSession, sandbox: stack.endpoints.sandbox, workdir: stack.endpoints.workdir, durability: {} });
+    const writer = makeWriter("memory", {
+      runId,
+      intervalMs: 0,
+      timeoutMs: 5000,
+      now: () => performance.now(),
+      session: () => writerSession,
+      sandbox: stack.endpoints.sandbox,
+      workdir: stack.endpoints.workdir,
+      durability: {},
+    });
 
     const stop = new AbortController();
     // Bounded by count and by the stop signal.
     const agentLoops = agents.map(async (s, i) => {
       for (let n = 0; n < 5000 && !stop.signal.aborted; n++) {
-        await s.client.callTool({ name: "create_entities", arguments: { entities: [{ name: `agent-${i}-${n}`, entityType: "note", observations: [] }] } }, undefined, { timeout: 5000 }).catch(() => undefined);
+        await s.client
+          .callTool({ name: "create_entities", arguments: { entities: [{ name: `agent-${i}-${n}`, entityType: "note", observations: [] }] } }, undefined, {
+            timeout: 5000,
+          })
+          .catch(() => undefined);
       }
     });
     const writing = writer.run(stop.signal);
@@ -57,7 +78,9 @@ describe("the Memory RPO writer with concurrent agents and no fault", () => {
     expect(loss.present).toBe(seen.size);
     // The race is the point: with four agents rewriting the file back to back, some acknowledged writes are gone.
     expect(loss.lost).toBeGreaterThan(0);
-    console.log(`memory writer with 4 concurrent agents: ${loss.lost} of ${loss.acknowledged} acknowledged writes lost, ${loss.present} present, ${loss.unacknowledgedPresent} unacknowledged but present`);
+    console.log(
+      `memory writer with 4 concurrent agents: ${loss.lost} of ${loss.acknowledged} acknowledged writes lost, ${loss.present} present, ${loss.unacknowledgedPresent} unacknowledged but present`,
+    );
 
     for (const s of [...agents, writerSession]) await s.close();
     await registry.disposeAll();

@@ -43,7 +43,11 @@ const cli = (opts: CliOptions = {}): CliOptions => ({ ...opts, env: { TMPDIR: TM
 
 /** No process, temp dir or owner record of the run remains (processes get a few seconds to go). */
 async function expectNothingLeft(runId: string): Promise<void> {
-  await waitUpTo(async () => (await findProcessesOfRun(runId)).length === 0, { what: `the processes of run ${runId} to be gone`, timeoutMs: 5000, intervalMs: 100 });
+  await waitUpTo(async () => (await findProcessesOfRun(runId)).length === 0, {
+    what: `the processes of run ${runId} to be gone`,
+    timeoutMs: 5000,
+    intervalMs: 100,
+  });
   expect(await findProcessesOfRun(runId), `processes of run ${runId}`).toEqual([]);
   expect(await tempDirsOf(runId), `temp dirs of run ${runId}`).toEqual([]);
   expect(existsSync(ownerRecordPath(runId, TMP)), `owner record of run ${runId}`).toBe(false);
@@ -83,10 +87,13 @@ async function startMeasuringRun(name: string): Promise<{ cli: CliRun; runId: st
   const out = await newOutDir();
   let measuring: () => void = () => undefined;
   const inWindow = new Promise<void>((r) => (measuring = r));
-  const run = startCli(["run", await scenarioFile(name, stackScenario(name)), "--out", out, "--trace-sample", "0"], cli({
-    timeoutMs: 400_000,
-    onStderr: (text) => /\] measuring /.test(text) && measuring(),
-  }));
+  const run = startCli(
+    ["run", await scenarioFile(name, stackScenario(name)), "--out", out, "--trace-sample", "0"],
+    cli({
+      timeoutMs: 400_000,
+      onStderr: (text) => /\] measuring /.test(text) && measuring(),
+    }),
+  );
   const ended = run.done.then((r) => {
     throw new Error(`${name} ended before its window:\n${transcript(r)}`);
   });
@@ -116,7 +123,10 @@ describe("after a harness is killed outright, the next command reaps what it lef
       expect(cmds).toMatch(/bin\/postgres -D /);
       expect(cmds).toMatch(/server-redis/);
       expect(cmds).toMatch(/server-postgres/);
-      expect(victimDirs.some((d) => d.includes("-postgres-")), victimDirs.join(", ")).toBe(true);
+      expect(
+        victimDirs.some((d) => d.includes("-postgres-")),
+        victimDirs.join(", "),
+      ).toBe(true);
       expect(victimSockets.length, "listening sockets of the killed run").toBeGreaterThanOrEqual(3); // toxiproxy API + hops, redis, postgres
       const liveProcs = withStart(await findProcessesOfRun(live.runId)).filter((p) => !p.cmd.startsWith("postgres: ")); // backends come and go with the pool
       const liveDirs = await tempDirsOf(live.runId);
@@ -149,14 +159,20 @@ describe("after a harness is killed outright, the next command reaps what it lef
       expect(await tempDirsOf(victim.runId), "temp dirs of the killed run").toEqual([]);
       expect(existsSync(ownerRecordPath(victim.runId, TMP))).toBe(false);
       const listening = await listeningSockets();
-      expect(victimSockets.filter((s) => listening.has(s.inode)), "sockets the killed run had listening").toEqual([]);
+      expect(
+        victimSockets.filter((s) => listening.has(s.inode)),
+        "sockets the killed run had listening",
+      ).toEqual([]);
       const ports = victimSockets.map((s) => s.address);
       const reused = [...listening.values()].filter((a) => ports.includes(a));
       if (reused.length) console.log(`ports of the killed run listened on again by other processes (new sockets): ${reused.join(", ")}`);
       await expectNothingLeft((await readRecord(nextOut)).runId);
 
       // ... and the live run beside it was not touched.
-      expect(liveProcs.filter((p) => !alive(p)), "processes of the live run that are gone").toEqual([]);
+      expect(
+        liveProcs.filter((p) => !alive(p)),
+        "processes of the live run that are gone",
+      ).toEqual([]);
       expect(await tempDirsOf(live.runId)).toEqual(liveDirs);
       expect(existsSync(ownerRecordPath(live.runId, TMP))).toBe(true);
       expect(live.cli.child.exitCode).toBeNull();
@@ -174,7 +190,11 @@ describe("after a harness is killed outright, the next command reaps what it lef
 /** A real owner (test/fixtures/run-owner.ts), SIGKILLed: its run's grandchildren, temp dir and record remain. */
 async function deadRun(): Promise<{ runId: string; dir: string }> {
   const runId = `dead-${process.pid}-${Date.now().toString(36)}`;
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test", "fixtures", "run-owner.ts"), runId], { cwd: ROOT, env: { ...process.env, TMPDIR: TMP }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test", "fixtures", "run-owner.ts"), runId], {
+    cwd: ROOT,
+    env: { ...process.env, TMPDIR: TMP },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {
@@ -207,14 +227,31 @@ describe("every command that starts things reaps first", () => {
     expect(existsSync(dead.dir)).toBe(true);
 
     // evaluate: reaps, then fails to reach Prometheus (exit 3), as it would without the reap.
-    const e = await runCli(["evaluate", "test/fixtures/e2e-generous.yaml", "--prometheus", "http://127.0.0.1:9", "--from", "1700000000", "--to", "1700000060", "--out", await newOutDir()], cli());
+    const e = await runCli(
+      [
+        "evaluate",
+        "test/fixtures/e2e-generous.yaml",
+        "--prometheus",
+        "http://127.0.0.1:9",
+        "--from",
+        "1700000000",
+        "--to",
+        "1700000060",
+        "--out",
+        await newOutDir(),
+      ],
+      cli(),
+    );
     expect(e.code, transcript(e)).toBe(3);
     await expectReaped(dead, e.stderr);
 
     // monitor: a probe file with one server, for one round.
     dead = await deadRun();
     const probes = path.join(await newOutDir("reap-probes-"), "probes.yaml");
-    await writeFile(probes, `interval: 2s\nprobes:\n  - { server: memory, tool: search_nodes, args: { query: x }, expect: { contains: "entities" }, timeout: 2s }\n`);
+    await writeFile(
+      probes,
+      `interval: 2s\nprobes:\n  - { server: memory, tool: search_nodes, args: { query: x }, expect: { contains: "entities" }, timeout: 2s }\n`,
+    );
     const m = await runCli(["monitor", probes, "--port", "0", "--duration", "3s"], cli({ timeoutMs: 120_000 }));
     expect(m.code, transcript(m)).toBe(0);
     await expectReaped(dead, m.stderr);
@@ -222,13 +259,16 @@ describe("every command that starts things reaps first", () => {
     // bridge: reaps before it listens; stopped with SIGINT once it serves.
     dead = await deadRun();
     let stopped = false;
-    const b = await runCli(["bridge", "--server", "memory", "--port", "0"], cli({
-      timeoutMs: 120_000,
-      onStdout: (text, child) => {
-        // Once: a second SIGINT would be "stop at once" (exit 130).
-        if (!stopped && /serving MCP Streamable HTTP/.test(text)) stopped = child.kill("SIGINT");
-      },
-    }));
+    const b = await runCli(
+      ["bridge", "--server", "memory", "--port", "0"],
+      cli({
+        timeoutMs: 120_000,
+        onStdout: (text, child) => {
+          // Once: a second SIGINT would be "stop at once" (exit 130).
+          if (!stopped && /serving MCP Streamable HTTP/.test(text)) stopped = child.kill("SIGINT");
+        },
+      }),
+    );
     expect(b.code, transcript(b)).toBe(0);
     await expectReaped(dead, b.stderr);
   }, 400_000);

@@ -31,7 +31,13 @@ describe("redis-official (redis-mcp-server from PyPI)", () => {
     const redis = await startRedis({ registry });
     const workdir = await registry.makeTempDir("redis-official");
     // The catalog entry as it is: its {{tools}} command and --url {{redis.url}} are expanded by startSession.
-    const session = await startSession({ def: redisOfficialServer, agent: 0, endpoints: { redis: { url: redis.url }, sandbox: workdir, workdir }, registry, timeoutMs: 30_000 });
+    const session = await startSession({
+      def: redisOfficialServer,
+      agent: 0,
+      endpoints: { redis: { url: redis.url }, sandbox: workdir, workdir },
+      registry,
+      timeoutMs: 30_000,
+    });
     const check = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await check.connect();

@@ -29,7 +29,14 @@ const hex = () => randomBytes(8).toString("hex");
 
 // Formats no redaction pattern knows; the env canary also carries characters every output escapes
 // (a quote, <, &, >, |), so only redaction before escaping (or of the escaped forms) catches it.
-const core = { env: `canary-env-${hex()}`, arg: `canary-arg-${hex()}`, github: `canary-gh-${hex()}`, notion: `canary-notion-${hex()}`, firecrawl: `canary-fc-${hex()}`, unrelated: `canary-unrelated-${hex()}` };
+const core = {
+  env: `canary-env-${hex()}`,
+  arg: `canary-arg-${hex()}`,
+  github: `canary-gh-${hex()}`,
+  notion: `canary-notion-${hex()}`,
+  firecrawl: `canary-fc-${hex()}`,
+  unrelated: `canary-unrelated-${hex()}`,
+};
 const ENV_SECRET = `${core.env}-"q"<&>|`;
 const ARG_SECRET = core.arg;
 const PUBLIC_VALUE = `public-note-${hex()}`;
@@ -73,7 +80,10 @@ async function runWatched(args: string[]): Promise<{ r: CliResult; seen: SeenPro
 }
 
 async function outputsOf(r: CliResult, out: string): Promise<[string, string][]> {
-  const outputs: [string, string][] = [["stdout", r.stdout], ["stderr", r.stderr]];
+  const outputs: [string, string][] = [
+    ["stdout", r.stdout],
+    ["stderr", r.stderr],
+  ];
   for (const entry of await readdir(out)) outputs.push([entry, await readFile(path.join(out, entry), "utf8")]);
   return outputs;
 }
@@ -143,10 +153,16 @@ workload: { kind: mix, calls: [{ server: leaky, tool: leak }] }
     // what the scenario marked public is shown.
     const leakErrors = record.scenarios.flatMap((s) => s.errors).filter((e) => e.tool === "leak");
     expect(leakErrors.length, results).toBeGreaterThan(0);
-    expect(leakErrors.every((e) => e.message.includes(REDACTED)), JSON.stringify(leakErrors)).toBe(true);
+    expect(
+      leakErrors.every((e) => e.message.includes(REDACTED)),
+      JSON.stringify(leakErrors),
+    ).toBe(true);
     expect(results).toContain(PUBLIC_VALUE);
     // The server saw no token: its error names every token variable it had, and there is none.
-    expect(leakErrors.every((e) => e.message.includes("tokens-seen=none")), JSON.stringify(leakErrors)).toBe(true);
+    expect(
+      leakErrors.every((e) => e.message.includes("tokens-seen=none")),
+      JSON.stringify(leakErrors),
+    ).toBe(true);
 
     // --- environments, read while the run ran
     const kinds: [string, (p: SeenProcess) => boolean][] = [

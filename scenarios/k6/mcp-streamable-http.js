@@ -142,12 +142,18 @@ function compilePlaceholder(expr) {
   const name = parts[0];
   const params = parts.slice(1);
   switch (name) {
-    case "agent": return (c) => c.agent;
-    case "seq": return (c) => c.seq;
-    case "run": return () => RUN_ID;
-    case "sandbox": return () => SANDBOX;
-    case "now": return () => Date.now();
-    case "uuid": return (c) => uuid(c.rng);
+    case "agent":
+      return (c) => c.agent;
+    case "seq":
+      return (c) => c.seq;
+    case "run":
+      return () => RUN_ID;
+    case "sandbox":
+      return () => SANDBOX;
+    case "now":
+      return () => Date.now();
+    case "uuid":
+      return (c) => uuid(c.rng);
     case "rand": {
       const lo = Number(params[0]);
       const hi = Number(params[1]);
@@ -393,9 +399,7 @@ export function segmentStripes(segmentText, sequenceText) {
     lengths.push([num / g, den / g]);
   }
   const lcd = lengths.reduce((l, [, den]) => (l * den) / gcd(l, den), 1);
-  const sorted = lengths
-    .map(([num, den], index) => ({ norm: num * (lcd / den), index }))
-    .sort((x, y) => y.norm - x.norm); // Array.prototype.sort is stable, as Go's sort.SliceStable
+  const sorted = lengths.map(([num, den], index) => ({ norm: num * (lcd / den), index })).sort((x, y) => y.norm - x.norm); // Array.prototype.sort is stable, as Go's sort.SliceStable
   const mine = points.findIndex((p, i) => i + 1 < points.length && sameRatio(p, segment[0]) && sameRatio(points[i + 1], segment[1]));
   if (mine < 0) throw new Error(`execution segment ${segmentText} is not part of the sequence ${sequenceText}`);
   const chosen = sorted.map(() => 0);
@@ -472,7 +476,8 @@ export function teardown(data) {
     const byServer = opened[agent];
     for (const server of Object.keys(byServer)) {
       const session = byServer[server];
-      if (session.id) reqs.push({ method: "DELETE", url: URLS[server], params: { headers: baseHeaders(session), timeout: "2s", tags: { server, mcp_method: "delete" } } });
+      if (session.id)
+        reqs.push({ method: "DELETE", url: URLS[server], params: { headers: baseHeaders(session), timeout: "2s", tags: { server, mcp_method: "delete" } } });
     }
   }
   if (reqs.length) http.batch(reqs);
@@ -490,7 +495,9 @@ function mcpCall(data) {
     // open model adds beyond them share this instance's agents' sessions, as the harness's own
     // driver sends many calls in flight over the agents' sessions.
     const opened = (data && data.sessions) || {};
-    const mine = Object.keys(opened).map(Number).sort((a, b) => a - b);
+    const mine = Object.keys(opened)
+      .map(Number)
+      .sort((a, b) => a - b);
     const id = exec.vu.idInTest;
     agent = id - 1;
     if (opened[agent] === undefined && mine.length > 0 && id > ((data && data.agents) || 0)) agent = mine[(id - 1) % mine.length];
@@ -543,7 +550,10 @@ function mcpCall(data) {
   if (!msg) record(tags, "error", ms, "no JSON-RPC answer");
   else if (msg.error) record(tags, "error", ms, `MCP error ${msg.error.code}: ${String(msg.error.message).slice(0, 120)}`);
   else if (msg.result && msg.result.isError === true) {
-    const text = (msg.result.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
+    const text = (msg.result.content || [])
+      .filter((c) => c.type === "text")
+      .map((c) => c.text)
+      .join("\n");
     record(tags, "error", ms, `tool error: ${text.slice(0, 120) || "(no text)"}`);
   } else record(tags, "ok", ms);
 }

@@ -66,7 +66,19 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       ...(o.redisInfo && { redisInfo: o.redisInfo }),
     });
     const load = { model: "open" as const, rate, maxInFlight };
-    const phase = (name: DriverPhase["phase"], durationMs: number): DriverPhase => ({ scenario: s, phase: name, durationMs, count: undefined, load, recorder, workload, urls: new Map(), registry: o.registry, runId: o.runId, signal: o.signal });
+    const phase = (name: DriverPhase["phase"], durationMs: number): DriverPhase => ({
+      scenario: s,
+      phase: name,
+      durationMs,
+      count: undefined,
+      load,
+      recorder,
+      workload,
+      urls: new Map(),
+      registry: o.registry,
+      runId: o.runId,
+      signal: o.signal,
+    });
     if (settleMs > 0 && !o.signal.aborted) {
       calls.phase = "warmup";
       await unjudgedLoad(driver, phase("warmup", settleMs));
@@ -81,14 +93,31 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
     await workload.afterMeasure?.();
 
     const measuredMs = recorder.measuredMs;
-    const generator = { offered: stats.offered, lateSends: stats.lateSends, dropped: stats.dropped, cpu: stats.cpu, eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms };
+    const generator = {
+      offered: stats.offered,
+      lateSends: stats.lateSends,
+      dropped: stats.dropped,
+      cpu: stats.cpu,
+      eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
+    };
     const limit = generatorLimitOf(generator);
     const okCalls = recorder.count({}, ["ok"]);
     const failedCalls = recorder.count({}, ["error", "timeout"]);
     const coordination = workload.coordination?.();
     const cache = workload.cache?.();
     // Each step is judged against its own harness delay; the open model needs no count correction.
-    const measurements = recorderMeasurements({ scenario: s, recorder, calls, knowsAgents: driver.knowsAgents, servers: o.base.servers, measuredMs, generatorLimit: limit, coordination, cache, harnessDelayMs: stats.eventLoopDelayP99Ms });
+    const measurements = recorderMeasurements({
+      scenario: s,
+      recorder,
+      calls,
+      knowsAgents: driver.knowsAgents,
+      servers: o.base.servers,
+      measuredMs,
+      generatorLimit: limit,
+      coordination,
+      cache,
+      harnessDelayMs: stats.eventLoopDelayP99Ms,
+    });
     const slos = evaluateSlos(s.slos, measurements);
     let basis: "calls" | "coordination" = "calls";
     let achievedThroughput = measuredMs > 0 ? (okCalls * 1000) / measuredMs : 0;
@@ -119,7 +148,9 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
     };
     const fmt = (x: number | null) => (x === null ? "-" : `${x.toFixed(2)} ms`);
-    o.say(`  ${rate}/s: achieved ${achievedThroughput.toFixed(1)}/s, p50 ${fmt(p50)}, p99 ${fmt(p99)}, ${slos.filter((x) => x.verdict === "fail").length} SLO(s) failed${limit ? `; generator limit: ${limit}` : ""}`);
+    o.say(
+      `  ${rate}/s: achieved ${achievedThroughput.toFixed(1)}/s, p50 ${fmt(p50)}, p99 ${fmt(p99)}, ${slos.filter((x) => x.verdict === "fail").length} SLO(s) failed${limit ? `; generator limit: ${limit}` : ""}`,
+    );
     return {
       offeredRate: rate,
       achievedThroughput,
@@ -154,7 +185,15 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
     // prove nothing about the server: they are reported, but as inconclusive.
     o.base.slos =
       result.sustainedRate === null && result.limitedByGenerator
-        ? verdictStep.slos.map((x) => (x.verdict === "inconclusive" ? x : { ...x, verdict: "inconclusive" as const, reason: `the load generator was the limit from the first step, so this ${x.verdict} proves nothing about the server (${x.reason})` }))
+        ? verdictStep.slos.map((x) =>
+            x.verdict === "inconclusive"
+              ? x
+              : {
+                  ...x,
+                  verdict: "inconclusive" as const,
+                  reason: `the load generator was the limit from the first step, so this ${x.verdict} proves nothing about the server (${x.reason})`,
+                },
+          )
         : verdictStep.slos;
   }
 }

@@ -7,8 +7,22 @@ const plan: ResolvedCapacity = { startRate: 100, factor: 2, stepRate: undefined,
 
 function slo(id: string, verdict: Verdict): SloResult {
   return {
-    id, title: id, metric: "latency.p95", objective: "p95 < 5 ms", source: { document: "guide", lines: "270" }, scope: {},
-    measured: 1, unit: "ms", measuredText: "1 ms", samples: 100, interval: null, margin: 0, marginText: "", verdict, reason: "", standIn: false,
+    id,
+    title: id,
+    metric: "latency.p95",
+    objective: "p95 < 5 ms",
+    source: { document: "guide", lines: "270" },
+    scope: {},
+    measured: 1,
+    unit: "ms",
+    measuredText: "1 ms",
+    samples: 100,
+    interval: null,
+    margin: 0,
+    marginText: "",
+    verdict,
+    reason: "",
+    standIn: false,
   };
 }
 
@@ -16,8 +30,18 @@ const healthy = { offered: 1000, lateSends: 0, dropped: 0, cpu: 0.3, eventLoopDe
 
 function step(rate: number, verdicts: Record<string, Verdict>, over: Partial<StepMeasurement> = {}): StepMeasurement {
   return {
-    offeredRate: rate, achievedThroughput: rate, basis: "calls", p50: 1, p99: 3, okCalls: rate, failedCalls: 0, measuredMs: 1000,
-    generator: healthy, slos: Object.entries(verdicts).map(([id, v]) => slo(id, v)), interrupted: false, ...over,
+    offeredRate: rate,
+    achievedThroughput: rate,
+    basis: "calls",
+    p50: 1,
+    p99: 3,
+    okCalls: rate,
+    failedCalls: 0,
+    measuredMs: 1000,
+    generator: healthy,
+    slos: Object.entries(verdicts).map(([id, v]) => slo(id, v)),
+    interrupted: false,
+    ...over,
   };
 }
 

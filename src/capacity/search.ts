@@ -35,7 +35,8 @@ import { generatorLimit } from "../drivers/generator-health.js";
 export const MAX_CAPACITY_STEPS = 60;
 
 /** What one step measured; the runner may attach more (T) for the scenario's own result. */
-export interface StepMeasurement extends Pick<CapacityStep, "offeredRate" | "achievedThroughput" | "basis" | "p50" | "p99" | "okCalls" | "failedCalls" | "measuredMs" | "generator"> {
+export interface StepMeasurement
+  extends Pick<CapacityStep, "offeredRate" | "achievedThroughput" | "basis" | "p50" | "p99" | "okCalls" | "failedCalls" | "measuredMs" | "generator"> {
   slos: SloResult[];
   interrupted: boolean;
 }

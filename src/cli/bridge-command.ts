@@ -99,7 +99,12 @@ async function backendAnswers(kind: BackingService, url: string): Promise<void> 
   }
 }
 
-async function waitForBackends(backends: { kind: BackingService; url: string }[], timeoutMs: number, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+async function waitForBackends(
+  backends: { kind: BackingService; url: string }[],
+  timeoutMs: number,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
   for (const { kind, url } of backends) {
     const shown = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
     let said = false;
@@ -123,7 +128,9 @@ async function waitForBackends(backends: { kind: BackingService; url: string }[]
     } catch (err) {
       if (signal.aborted) throw new HarnessError("interrupted", "bridge: interrupted while waiting for its backends");
       if (err instanceof WaitTimeoutError) {
-        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${err.lastProblem ?? ""}`, { hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer" });
+        throw new HarnessError("environment", `bridge: ${kind} at ${shown} did not answer within ${timeoutMs} ms: ${err.lastProblem ?? ""}`, {
+          hint: "is the backend (and its Toxiproxy hop) up? --wait gives it longer",
+        });
       }
       throw err;
     }
@@ -141,7 +148,10 @@ function checkUrlFlag(flag: string, text: string | undefined, protocols: string[
     protocol = undefined;
   }
   if (protocol === undefined || !protocols.includes(protocol)) {
-    throw new HarnessError("invalid_input", `${flag}: expected a ${protocols.map((p) => `${p}//`).join(" or ")} URL, got ${shown(text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@"))}`);
+    throw new HarnessError(
+      "invalid_input",
+      `${flag}: expected a ${protocols.map((p) => `${p}//`).join(" or ")} URL, got ${shown(text.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@"))}`,
+    );
   }
 }
 
@@ -152,15 +162,29 @@ export function registerBridgeCommand(program: Command): void {
     .requiredOption("--server <name>", "catalog server to bridge (mcp-slo servers)")
     .option("--host <address>", "address to listen on; loopback only unless --allow-non-loopback", "127.0.0.1")
     .addOption(new Option("--port <port>", "port to listen on (0: any free port)").default("8080"))
-    .option("--allow-non-loopback", "allow --host to be a non-loopback address, e.g. 0.0.0.0 inside a container whose port is published on the host's 127.0.0.1 (the bridge has no authentication)", false)
+    .option(
+      "--allow-non-loopback",
+      "allow --host to be a non-loopback address, e.g. 0.0.0.0 inside a container whose port is published on the host's 127.0.0.1 (the bridge has no authentication)",
+      false,
+    )
     .addOption(new Option("--redis-url <url>", "Redis the server uses ({{redis.url}})").env("MCP_SLO_REDIS_URL"))
     .addOption(new Option("--postgres-url <url>", "PostgreSQL the server uses ({{postgres.url}})").env("MCP_SLO_POSTGRES_URL"))
     .addOption(new Option("--upstream-url <url>", "the API a server with an upstream calls ({{upstream.url}}), e.g. its stand-in").env("MCP_SLO_UPSTREAM_URL"))
-    .addOption(new Option("--upstream-proxy <url>", "the stand-in's address as the HTTP proxy of a server that cannot take host:port, e.g. github ({{upstream.proxy}}; {{upstream.url}} is then the catalog's made-up host)").env("MCP_SLO_UPSTREAM_PROXY"))
+    .addOption(
+      new Option(
+        "--upstream-proxy <url>",
+        "the stand-in's address as the HTTP proxy of a server that cannot take host:port, e.g. github ({{upstream.proxy}}; {{upstream.url}} is then the catalog's made-up host)",
+      ).env("MCP_SLO_UPSTREAM_PROXY"),
+    )
     .addOption(new Option("--sandbox <dir>", "directory the filesystem server is confined to (default: a new temp dir)").env("MCP_SLO_SANDBOX"))
     .option("--seed-sandbox", "fill the sandbox as a run does (docs/doc-1.txt ... doc-100.txt, rpo/) before serving", false)
     .option("--wait <duration>", "how long to wait for the server's backends to answer before listening", "60s")
-    .addOption(new Option("--allowed-hosts <names>", "comma-separated host names clients may use in Host and Origin besides localhost, 127.0.0.1 and [::1] (e.g. the compose service name); others get 403").env("MCP_SLO_BRIDGE_ALLOWED_HOSTS"))
+    .addOption(
+      new Option(
+        "--allowed-hosts <names>",
+        "comma-separated host names clients may use in Host and Origin besides localhost, 127.0.0.1 and [::1] (e.g. the compose service name); others get 403",
+      ).env("MCP_SLO_BRIDGE_ALLOWED_HOSTS"),
+    )
     .option("--idle-timeout <duration>", "end a session, and stop its server process, after this long without a request (0: never)", "5m")
     .option("--max-sessions <n>", "sessions (server processes) at once; an initialize beyond gets 503", String(BRIDGE_DEFAULTS.maxSessions))
     .action(async (flags: BridgeFlags) => {
@@ -178,21 +202,33 @@ export function registerBridgeCommand(program: Command): void {
       const maxSessions = wholeNumberFlag("--max-sessions", flags.maxSessions, 1, 10_000, "sessions at once");
       const allowedHosts = (flags.allowedHosts ?? "").split(",").filter((h) => h.trim() !== "");
       const badHosts = allowedHosts.filter((h) => normalizeAllowedHost(h) === undefined);
-      if (badHosts.length) throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => shown(h)).join(", ")}`);
+      if (badHosts.length)
+        throw new HarnessError("invalid_input", `--allowed-hosts: expected host names separated by commas, got ${badHosts.map((h) => shown(h)).join(", ")}`);
       checkUrlFlag("--redis-url", flags.redisUrl, ["redis:", "rediss:"]);
       checkUrlFlag("--postgres-url", flags.postgresUrl, ["postgres:", "postgresql:"]);
       checkUrlFlag("--upstream-url", flags.upstreamUrl, ["http:", "https:"]);
       checkUrlFlag("--upstream-proxy", flags.upstreamProxy, ["http:", "https:"]);
       // A --sandbox that is a file would only fail after the backends were waited for.
       if (flags.sandbox !== undefined) await prepareOutDir(flags.sandbox, "--sandbox");
-      const urls: Partial<Record<BackingService, string>> = { ...(flags.redisUrl && { redis: flags.redisUrl }), ...(flags.postgresUrl && { postgres: flags.postgresUrl }) };
+      const urls: Partial<Record<BackingService, string>> = {
+        ...(flags.redisUrl && { redis: flags.redisUrl }),
+        ...(flags.postgresUrl && { postgres: flags.postgresUrl }),
+      };
       const lacking = def.needs.filter((n) => urls[n] === undefined);
-      if (lacking.length) throw new HarnessError("invalid_input", `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`);
-      if (flags.upstreamProxy !== undefined && flags.upstreamProxy !== "" && !def.upstream?.viaHttpProxy) throw new HarnessError("invalid_input", `--upstream-proxy: --server ${def.name} does not reach its API through an HTTP proxy (give --upstream-url)`);
+      if (lacking.length)
+        throw new HarnessError(
+          "invalid_input",
+          `--server ${def.name} needs ${lacking.join(" and ")}: give ${lacking.map((n) => `--${n}-url (or MCP_SLO_${n.toUpperCase()}_URL)`).join(" and ")}`,
+        );
+      if (flags.upstreamProxy !== undefined && flags.upstreamProxy !== "" && !def.upstream?.viaHttpProxy)
+        throw new HarnessError("invalid_input", `--upstream-proxy: --server ${def.name} does not reach its API through an HTTP proxy (give --upstream-url)`);
       // A server reached through the proxy is given the catalog's made-up host name as its API.
       const upstreamUrl = flags.upstreamUrl || (flags.upstreamProxy ? def.upstream?.viaHttpProxy : undefined);
       if (def.upstream && !upstreamUrl) {
-        throw new HarnessError("invalid_input", `--server ${def.name} calls the ${def.upstream.api} API: give ${def.upstream.viaHttpProxy ? "--upstream-proxy (its stand-in's address) or --upstream-url" : "--upstream-url"} (its stand-in, or ${def.upstream.live})`);
+        throw new HarnessError(
+          "invalid_input",
+          `--server ${def.name} calls the ${def.upstream.api} API: give ${def.upstream.viaHttpProxy ? "--upstream-proxy (its stand-in's address) or --upstream-url" : "--upstream-url"} (its stand-in, or ${def.upstream.live})`,
+        );
       }
 
       // What runs killed outright left behind, before the bridge starts children of its own.
@@ -216,7 +252,12 @@ export function registerBridgeCommand(program: Command): void {
       try {
         // Loaded once the flags passed: refusing bad input needs none of the bridge's machinery.
         const [{ HttpBridge }, { seedSandbox }] = await Promise.all([import("../stack/http-bridge.js"), import("../providers/assemble-stack.js")]);
-        await waitForBackends(def.needs.map((kind) => ({ kind, url: urls[kind]! })), waitMs, controller.signal, log);
+        await waitForBackends(
+          def.needs.map((kind) => ({ kind, url: urls[kind]! })),
+          waitMs,
+          controller.signal,
+          log,
+        );
         // A --sandbox that does not exist yet is made (and, not being a temp dir of the run, kept).
         if (flags.sandbox) await mkdir(flags.sandbox, { recursive: true });
         const sandbox = flags.sandbox ?? (await registry.makeTempDir("sandbox"));
@@ -229,15 +270,31 @@ export function registerBridgeCommand(program: Command): void {
           ...(upstreamUrl && { upstream: () => ({ url: upstreamUrl, proxy: flags.upstreamProxy ?? "", mode: "stand-in" as const }) }),
         };
         try {
-          bridge = await HttpBridge.start({ def, endpoints, registry, listen: { host: flags.host, port, allowNonLoopback: flags.allowNonLoopback }, allowedHosts, idleTimeoutMs, maxSessions, log });
+          bridge = await HttpBridge.start({
+            def,
+            endpoints,
+            registry,
+            listen: { host: flags.host, port, allowNonLoopback: flags.allowNonLoopback },
+            allowedHosts,
+            idleTimeoutMs,
+            maxSessions,
+            log,
+          });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          throw new HarnessError(code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment", `bridge: cannot listen on ${flags.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`);
+          throw new HarnessError(
+            code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? "invalid_input" : "environment",
+            `bridge: cannot listen on ${flags.host}:${port}: ${code === "EADDRINUSE" ? "the port is in use" : (err as Error).message}`,
+          );
         }
         const listening = new URL(bridge.directUrl).port;
         // The run id: its children carry it (MCP_SLO_RUN_ID), so leftovers can be found.
-        log(`bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${flags.host.includes(":") ? `[${flags.host}]` : flags.host}:${listening}/mcp (run ${registry.runId})`);
-        log(`bridge: hosts answered: ${bridge.hosts.join(", ")}; sessions end after ${idleTimeoutMs === 0 ? "no idle time (never)" : `${Math.round(idleTimeoutMs / 1000)} s without a request`}; at most ${maxSessions} at once`);
+        log(
+          `bridge: ${def.name} (${def.package}) serving MCP Streamable HTTP at http://${flags.host.includes(":") ? `[${flags.host}]` : flags.host}:${listening}/mcp (run ${registry.runId})`,
+        );
+        log(
+          `bridge: hosts answered: ${bridge.hosts.join(", ")}; sessions end after ${idleTimeoutMs === 0 ? "no idle time (never)" : `${Math.round(idleTimeoutMs / 1000)} s without a request`}; at most ${maxSessions} at once`,
+        );
         if (!controller.signal.aborted) await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
       } finally {
         await bridge?.stop();

@@ -30,13 +30,18 @@ const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 export function parseTimeArg(text: string, flag: string): number {
   const ms = /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 1000) : /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
   // 400 digits of unix seconds read as Infinity, which no Date can show: refused like any other non-time.
-  if (!Number.isFinite(ms) || ms > MAX_TIME_MS) throw new HarnessError("invalid_input", `${flag}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got ${shown(text)}`);
+  if (!Number.isFinite(ms) || ms > MAX_TIME_MS)
+    throw new HarnessError(
+      "invalid_input",
+      `${flag}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or unix seconds (up to the year 9999), got ${shown(text)}`,
+    );
   return ms;
 }
 
 /** Prometheus metric names: [a-zA-Z_:][a-zA-Z0-9_:]* (anything else would break the PromQL built from it). */
 function checkMetricName(text: string, flag: string): void {
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(text)) throw new HarnessError("invalid_input", `${flag}: expected a Prometheus metric name such as k6_mcp_calls_total, got ${shown(text)}`);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(text))
+    throw new HarnessError("invalid_input", `${flag}: expected a Prometheus metric name such as k6_mcp_calls_total, got ${shown(text)}`);
 }
 
 /** A comma-separated list of PromQL label matchers, each `label op "value"`; added inside every selector. */
@@ -44,7 +49,11 @@ const LABEL_MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("(?
 const MATCHERS_RE = new RegExp(`^${LABEL_MATCHER}(,${LABEL_MATCHER})*,?\\s*$`);
 
 function checkMatchers(text: string): void {
-  if (!MATCHERS_RE.test(text)) throw new HarnessError("invalid_input", `--matchers: expected label matchers such as testid="nightly-42" (comma-separated, values quoted), got ${shown(text)}`);
+  if (!MATCHERS_RE.test(text))
+    throw new HarnessError(
+      "invalid_input",
+      `--matchers: expected label matchers such as testid="nightly-42" (comma-separated, values quoted), got ${shown(text)}`,
+    );
 }
 
 function checkUrl(text: string): string {
@@ -79,11 +88,17 @@ export interface EvaluateOutcome {
 }
 
 /** The work of the command, apart from printing: usable from tests. */
-export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFlags, command: string[], opts: { requireProfile?: boolean } = {}): Promise<EvaluateOutcome> {
+export async function evaluateFromPrometheusCommand(
+  file: string,
+  o: EvaluateFlags,
+  command: string[],
+  opts: { requireProfile?: boolean } = {},
+): Promise<EvaluateOutcome> {
   const url = checkUrl(o.prometheus);
   const fromMs = parseTimeArg(o.from, "--from");
   const toMs = parseTimeArg(o.to, "--to");
-  if (toMs <= fromMs) throw new HarnessError("invalid_input", `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
+  if (toMs <= fromMs)
+    throw new HarnessError("invalid_input", `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
   checkMetricName(o.latencyMetric, "--latency-metric");
   checkMetricName(o.callsMetric, "--calls-metric");
   if (o.matchers !== undefined) checkMatchers(o.matchers);
@@ -98,7 +113,11 @@ export async function evaluateFromPrometheusCommand(file: string, o: EvaluateFla
   const startedAt = new Date(fromMs).toISOString();
   const endedAt = new Date(toMs).toISOString();
   const result: ScenarioResult = {
-    ...emptyScenarioResult({ ...scenario, profile: o.profile, description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})` }, startedAt, endedAt),
+    ...emptyScenarioResult(
+      { ...scenario, profile: o.profile, description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})` },
+      startedAt,
+      endedAt,
+    ),
     ...(scenario.variant !== undefined && { variant: scenario.variant }),
     slos,
   };
@@ -140,14 +159,20 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>)")
     .addOption(new Option("--profile <name>", "profile of the scenario whose SLOs apply").choices(PROFILE_NAMES).default("ci"))
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive", false)
-    .option("--latency-metric <name>", "native histogram of call latency in seconds (k6_http_req_duration_seconds for plain HTTP)", "k6_mcp_call_duration_seconds")
+    .option(
+      "--latency-metric <name>",
+      "native histogram of call latency in seconds (k6_http_req_duration_seconds for plain HTTP)",
+      "k6_mcp_call_duration_seconds",
+    )
     .option("--calls-metric <name>", "counter of calls, split by an outcome, expected_response or status label (or k6_http_reqs_total)", "k6_mcp_calls_total")
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
     .action(async (file: string, o: EvaluateFlags, cmd: Command) => {
       // A profile asked for by name must exist in the file (see `run`).
       // It starts nothing itself, but it is a command like the others: what killed runs left goes.
       await reapLeftovers();
-      const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)], { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
+      const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)], {
+        requireProfile: cmd.getOptionValueSource("profile") === "cli",
+      });
       for (const w of outcome.warnings) process.stderr.write(`mcp-slo: warning: ${w}\n`);
       print(outcome.record, outcome.outDir);
       setExitCode(outcome.exitCode);

@@ -14,7 +14,8 @@ export function shown(text: string): string {
 /** ms of a duration flag within `bounds`. */
 export function durationFlag(flag: string, text: string, bounds: DurationBounds): number {
   const why = durationProblem(text, bounds);
-  if (why !== undefined) throw new HarnessError("invalid_input", `${flag}: ${why}, got ${shown(text)}`, { hint: `e.g. ${flag} 30s (${describeDurationBounds(bounds)})` });
+  if (why !== undefined)
+    throw new HarnessError("invalid_input", `${flag}: ${why}, got ${shown(text)}`, { hint: `e.g. ${flag} 30s (${describeDurationBounds(bounds)})` });
   return parseDurationMs(text)!;
 }
 

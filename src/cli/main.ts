@@ -60,10 +60,13 @@ function printError(err: HarnessError): void {
 
 function exitCodeOf(err: HarnessError): number {
   switch (err.code) {
-    case "invalid_input": return EXIT.invalidInput;
-    case "interrupted": return EXIT.interrupted;
+    case "invalid_input":
+      return EXIT.invalidInput;
+    case "interrupted":
+      return EXIT.interrupted;
     case "environment":
-    case "internal": return EXIT.harnessFailed;
+    case "internal":
+      return EXIT.harnessFailed;
   }
 }
 
@@ -85,46 +88,73 @@ async function main(argv: string[]): Promise<number> {
     .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
-    .option("--live", "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins", false)
+    .option(
+      "--live",
+      "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins",
+      false,
+    )
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
     .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(async (files: string[], o: { suite?: string; suitesFile: string; profile: string; out?: string; provider: ProviderName; failOnInconclusive: boolean; live: boolean; driver?: string } & RunTelemetryFlags, cmd: Command) => {
-      const named: NamedFile[] = [...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []), ...files.map((file) => ({ file, origin: "the command line" }))];
-      if (named.length === 0) throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
-      checkNamedOnce(named);
-      const telemetryOptions = runTelemetryOptions(o);
-      if (o.out !== undefined) await checkOutDir(o.out);
-      // The default profile runs files that lack it as written; one asked for by name must exist.
-      const scenarios = await loadAll(named.map((n) => n.file), o.profile, { requireProfile: cmd.getOptionValueSource("profile") === "cli" });
-      // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-      const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(o.provider)]);
-      const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
-      try {
-        const outcome = await run({
-          ...telemetryOptions,
-          files: named.map((n) => n.file),
-          profile: o.profile,
-          scenarios,
-          outDir: o.out,
-          reportsRoot: path.join(PROJECT_ROOT, "reports"),
-          provider,
-          failOnInconclusive: o.failOnInconclusive,
-          live: o.live,
-          ...(o.driver !== undefined && { driver: o.driver }),
-          progress: progress.line,
-          command: ["mcp-slo", ...argv],
-        });
-        progress.done();
-        printVerdicts(outcome.record, outcome.outDir);
-        code = outcome.exitCode;
-      } finally {
-        progress.done();
-      }
-    });
+    .action(
+      async (
+        files: string[],
+        o: {
+          suite?: string;
+          suitesFile: string;
+          profile: string;
+          out?: string;
+          provider: ProviderName;
+          failOnInconclusive: boolean;
+          live: boolean;
+          driver?: string;
+        } & RunTelemetryFlags,
+        cmd: Command,
+      ) => {
+        const named: NamedFile[] = [
+          ...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []),
+          ...files.map((file) => ({ file, origin: "the command line" })),
+        ];
+        if (named.length === 0)
+          throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+        checkNamedOnce(named);
+        const telemetryOptions = runTelemetryOptions(o);
+        if (o.out !== undefined) await checkOutDir(o.out);
+        // The default profile runs files that lack it as written; one asked for by name must exist.
+        const scenarios = await loadAll(
+          named.map((n) => n.file),
+          o.profile,
+          { requireProfile: cmd.getOptionValueSource("profile") === "cli" },
+        );
+        // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
+        const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(o.provider)]);
+        const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
+        try {
+          const outcome = await run({
+            ...telemetryOptions,
+            files: named.map((n) => n.file),
+            profile: o.profile,
+            scenarios,
+            outDir: o.out,
+            reportsRoot: path.join(PROJECT_ROOT, "reports"),
+            provider,
+            failOnInconclusive: o.failOnInconclusive,
+            live: o.live,
+            ...(o.driver !== undefined && { driver: o.driver }),
+            progress: progress.line,
+            command: ["mcp-slo", ...argv],
+          });
+          progress.done();
+          printVerdicts(outcome.record, outcome.outDir);
+          code = outcome.exitCode;
+        } finally {
+          progress.done();
+        }
+      },
+    );
 
   program
     .command("validate")
@@ -155,7 +185,9 @@ async function main(argv: string[]): Promise<number> {
       const header = ["NAME", "PACKAGE", "TRANSPORTS", "NEEDS", "WHAT"];
       const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
       for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`);
-      process.stdout.write("\nAn API a server needs is a local stand-in by default (offline); `run --live` uses the real API with the token named.\nhttp (bridge): the harness serves the server's stdio as MCP Streamable HTTP; http (native): the server's own.\n");
+      process.stdout.write(
+        "\nAn API a server needs is a local stand-in by default (offline); `run --live` uses the real API with the token named.\nhttp (bridge): the harness serves the server's stdio as MCP Streamable HTTP; http (native): the server's own.\n",
+      );
     });
 
   program
@@ -163,7 +195,9 @@ async function main(argv: string[]): Promise<number> {
     .description("list the SLO catalog with the source of every target")
     .action(() => {
       for (const s of SLO_CATALOG) {
-        process.stdout.write(`${s.id}\n  ${s.metric} ${s.objective}${s.scope?.server ? ` (server ${s.scope.server}${s.scope.tool ? `, tool ${s.scope.tool}` : ""})` : ""}\n  ${s.source.document} line ${s.source.lines}: "${s.source.quote ?? ""}"\n`);
+        process.stdout.write(
+          `${s.id}\n  ${s.metric} ${s.objective}${s.scope?.server ? ` (server ${s.scope.server}${s.scope.tool ? `, tool ${s.scope.tool}` : ""})` : ""}\n  ${s.source.document} line ${s.source.lines}: "${s.source.quote ?? ""}"\n`,
+        );
       }
     });
 

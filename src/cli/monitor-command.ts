@@ -45,7 +45,11 @@ export function registerMonitorCommand(program: Command): void {
       const plan = await loadProbeFile(file);
       if (intervalMs !== undefined) {
         const tooLong = plan.probes.filter((p) => p.timeoutMs > intervalMs);
-        if (tooLong.length) throw new HarnessError("invalid_input", `--interval ${o.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`);
+        if (tooLong.length)
+          throw new HarnessError(
+            "invalid_input",
+            `--interval ${o.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`,
+          );
         plan.intervalMs = intervalMs;
       }
       // What runs killed outright left behind, before the monitor starts its own stack.

@@ -4,10 +4,15 @@ import { REDACTED, registerSecret } from "../telemetry/redact.js";
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
   const written: string[] = [];
-  return { isTTY, columns: 200, written, write: (s: string) => {
+  return {
+    isTTY,
+    columns: 200,
+    written,
+    write: (s: string) => {
       written.push(s);
       return true;
-    } } as unknown as NodeJS.WriteStream & { written: string[] };
+    },
+  } as unknown as NodeJS.WriteStream & { written: string[] };
 }
 
 describe("the progress line", () => {

@@ -9,7 +9,10 @@ import { terminalText, type RawWrite } from "./terminal.js";
  * after them goes through terminalText here: a server name or a stderr line in
  * a progress message cannot act on the terminal, the harness's codes still do.
  */
-export function makeProgress(stream: NodeJS.WriteStream = process.stderr, rawWrite: RawWrite = (t) => void stream.write(t)): { line: (text: string) => void; done: () => void } {
+export function makeProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  rawWrite: RawWrite = (t) => void stream.write(t),
+): { line: (text: string) => void; done: () => void } {
   const tty = stream.isTTY === true && process.env.CI !== "true";
   let lastPlain = 0;
   let lastKey = "";

@@ -17,7 +17,10 @@ function file(name: string, text: string): string {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<HarnessError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HarnessError);
   expect((err as HarnessError).code).toBe("invalid_input");
   return err as HarnessError;
@@ -61,15 +64,28 @@ describe("suiteFiles", () => {
   });
 
   it("the project's own suites all resolve", async () => {
-    for (const name of ["default", "load", "servers"]) expect((await suiteFiles(path.join(PROJECT_ROOT, "scenarios", "suites.yaml"), name)).length).toBeGreaterThan(0);
+    for (const name of ["default", "load", "servers"])
+      expect((await suiteFiles(path.join(PROJECT_ROOT, "scenarios", "suites.yaml"), name)).length).toBeGreaterThan(0);
   });
 });
 
 describe("checkNamedOnce", () => {
   it("refuses a file named in a suite and again on the command line", async () => {
     const a = path.join(dir, "a.yaml");
-    const err = await refusal(Promise.resolve().then(() => checkNamedOnce([{ file: rel(a), origin: 'suite "mine"' }, { file: a, origin: "the command line" }])));
+    const err = await refusal(
+      Promise.resolve().then(() =>
+        checkNamedOnce([
+          { file: rel(a), origin: 'suite "mine"' },
+          { file: a, origin: "the command line" },
+        ]),
+      ),
+    );
     expect(err.details).toEqual([`${a}: named twice (suite "mine" and the command line); it would run twice`]);
-    expect(() => checkNamedOnce([{ file: a, origin: "x" }, { file: path.join(dir, "b.yaml"), origin: "y" }])).not.toThrow();
+    expect(() =>
+      checkNamedOnce([
+        { file: a, origin: "x" },
+        { file: path.join(dir, "b.yaml"), origin: "y" },
+      ]),
+    ).not.toThrow();
   });
 });

@@ -64,18 +64,21 @@ export async function suiteFiles(suitesFile: string, name: string): Promise<Name
       } catch {
         st = undefined;
       }
-      if (st === undefined) problems.push(problem(located, p, `no such scenario file: ${file} (paths are relative to ${path.dirname(shownFile)})`, { found: false }));
+      if (st === undefined)
+        problems.push(problem(located, p, `no such scenario file: ${file} (paths are relative to ${path.dirname(shownFile)})`, { found: false }));
       else if (!st.isFile()) problems.push(problem(located, p, `${file} is not a regular file`, { found: false }));
       const id = identity(file);
       const first = seen.get(id);
-      if (first !== undefined) problems.push(problem(located, p, `${file} is named twice (first at ${formatPath([name, first])}); it would run twice`, { found: false }));
+      if (first !== undefined)
+        problems.push(problem(located, p, `${file} is named twice (first at ${formatPath([name, first])}); it would run twice`, { found: false }));
       else seen.set(id, i);
       files.push({ file, origin: `suite "${name}" (${shownFile}:${lineOf(loc.doc, loc.lines, p)})` });
     });
   }
   // Problems of other suites are reported too: the file is one file, and its mistakes are all shown at once.
   const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
-  if (problems.length) throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, { details: problems.sort((a, b) => line(a) - line(b)) });
+  if (problems.length)
+    throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, { details: problems.sort((a, b) => line(a) - line(b)) });
   return files;
 }
 
@@ -86,7 +89,10 @@ export function checkNamedOnce(files: readonly NamedFile[]): void {
   for (const f of files) {
     const id = identity(f.file);
     const earlier = first.get(id);
-    if (earlier) problems.push(`${printable(f.file)}: named twice (${earlier.origin === f.origin ? `both on ${f.origin}` : `${earlier.origin} and ${f.origin}`}); it would run twice`);
+    if (earlier)
+      problems.push(
+        `${printable(f.file)}: named twice (${earlier.origin === f.origin ? `both on ${f.origin}` : `${earlier.origin} and ${f.origin}`}); it would run twice`,
+      );
     else first.set(id, f);
   }
   if (problems.length) throw new HarnessError("invalid_input", "a scenario file is named twice", { details: problems });

@@ -54,12 +54,16 @@ slos:
     const problems = await validateScenarioFile(p);
     expect(problems).toHaveLength(3);
     expect(problems[0]).toBe(`${p}:3: agents: expected >= 1, found 0`);
-    expect(problems[1]).toMatch(new RegExp(`^${p}:8: workload\\.calls\\[0\\]\\.tool: server "redis" has no tool "gett"; its tools are set, get, delete, list$`));
+    expect(problems[1]).toMatch(
+      new RegExp(`^${p}:8: workload\\.calls\\[0\\]\\.tool: server "redis" has no tool "gett"; its tools are set, get, delete, list$`),
+    );
     expect(problems[2]).toMatch(new RegExp(`^${p}:10: slos\\[0\\]\\.objective: expected an objective .*, found "fast"$`));
   });
 
   it("names unknown fields and unknown servers", async () => {
-    const problems = await validateScenarioFile(file("unknown.yaml", GOOD.replace("agents: 2", "agents: 2\nagnets: 3").replace("servers: [redis]", "servers: [redis, redys]")));
+    const problems = await validateScenarioFile(
+      file("unknown.yaml", GOOD.replace("agents: 2", "agents: 2\nagnets: 3").replace("servers: [redis]", "servers: [redis, redys]")),
+    );
     expect(problems.some((p) => /agnets: unknown field "agnets"/.test(p))).toBe(true);
     expect(problems.some((p) => /servers\[1\]: unknown server "redys"/.test(p))).toBe(true);
   });
@@ -76,7 +80,9 @@ slos:
   });
 
   it("reports a missing file", async () => {
-    expect(await validateScenarioFile(path.join(dir, "missing.yaml"))).toEqual([`${path.join(dir, "missing.yaml")}: cannot read the scenario file: no such file (ENOENT)`]);
+    expect(await validateScenarioFile(path.join(dir, "missing.yaml"))).toEqual([
+      `${path.join(dir, "missing.yaml")}: cannot read the scenario file: no such file (ENOENT)`,
+    ]);
   });
 });
 
@@ -127,11 +133,26 @@ describe("capacity", () => {
   });
 
   it("requires the open model, one of factor and step, and max >= start", async () => {
-    const p = file("cap-bad.yaml", CAP.replace("load: { model: open, rate: 100 }", "load: { model: closed }").replace("capacity: { start: 100, max: 400, stepDuration: 2s }", "capacity: { start: 500, max: 400, factor: 2, step: 10 }"));
+    const p = file(
+      "cap-bad.yaml",
+      CAP.replace("load: { model: open, rate: 100 }", "load: { model: closed }").replace(
+        "capacity: { start: 100, max: 400, stepDuration: 2s }",
+        "capacity: { start: 500, max: 400, factor: 2, step: 10 }",
+      ),
+    );
     const problems = await validateScenarioFile(p);
-    expect(problems.some((m) => /:9: capacity: a capacity search raises the arrival rate step by step, which needs the open model/.test(m)), problems.join("\n")).toBe(true);
-    expect(problems.some((m) => /capacity\.step: give factor or step, not both/.test(m)), problems.join("\n")).toBe(true);
-    expect(problems.some((m) => /capacity\.max: expected max >= start \(500\)/.test(m)), problems.join("\n")).toBe(true);
+    expect(
+      problems.some((m) => /:9: capacity: a capacity search raises the arrival rate step by step, which needs the open model/.test(m)),
+      problems.join("\n"),
+    ).toBe(true);
+    expect(
+      problems.some((m) => /capacity\.step: give factor or step, not both/.test(m)),
+      problems.join("\n"),
+    ).toBe(true);
+    expect(
+      problems.some((m) => /capacity\.max: expected max >= start \(500\)/.test(m)),
+      problems.join("\n"),
+    ).toBe(true);
   });
 });
 
@@ -231,7 +252,13 @@ standIns:
   });
 
   it("an objective of 400 digits or above 100 %", async () => {
-    const p = file("objectives.yaml", GOOD.replace('objective: "< 25ms"', `objective: "< ${"1".repeat(400)}ms"`).replace("  - ref: redis.latency.p50", '  - { id: share, metric: success_rate, objective: ">= 150%" }'));
+    const p = file(
+      "objectives.yaml",
+      GOOD.replace('objective: "< 25ms"', `objective: "< ${"1".repeat(400)}ms"`).replace(
+        "  - ref: redis.latency.p50",
+        '  - { id: share, metric: success_rate, objective: ">= 150%" }',
+      ),
+    );
     const problems = await validateScenarioFile(p);
     expect(problems).toHaveLength(2);
     expect(problems[0]).toBe(`${p}:10: slos[0].objective: expected a percentage from 0 to 100 %, found ">= 150%"`);
@@ -239,7 +266,10 @@ standIns:
   });
 
   it("{{zipf N}} beyond 10 000 000 keys and {{rand}} beyond safe integers are refused before any memory is taken", async () => {
-    const p = file("templates.yaml", GOOD.replace('args: { key: "k{{agent}}" }', 'args: { key: "k{{zipf 100000000000}}", n: "{{rand 0 99999999999999999999}}" }'));
+    const p = file(
+      "templates.yaml",
+      GOOD.replace('args: { key: "k{{agent}}" }', 'args: { key: "k{{zipf 100000000000}}", n: "{{rand 0 99999999999999999999}}" }'),
+    );
     const problems = await validateScenarioFile(p);
     expect(problems).toEqual([
       `${p}:8: workload.calls[0].args: {{zipf N S}} needs a key count N from 1 to 10000000 and an exponent S > 0, found "zipf 100000000000"`,
@@ -250,7 +280,13 @@ standIns:
 
 describe("values named as what they are", () => {
   it(".nan, .inf and 1e400 are not 'found null'", async () => {
-    const p = file("nan.yaml", GOOD.replace("agents: 2", "agents: .nan").replace("{ server: redis, tool: get,", "{ server: redis, tool: get, weight: .inf,").replace("seed: 1", "").replace("duration: 5s", "duration: 5s\nseed: 1e400"));
+    const p = file(
+      "nan.yaml",
+      GOOD.replace("agents: 2", "agents: .nan")
+        .replace("{ server: redis, tool: get,", "{ server: redis, tool: get, weight: .inf,")
+        .replace("seed: 1", "")
+        .replace("duration: 5s", "duration: 5s\nseed: 1e400"),
+    );
     const problems = await validateScenarioFile(p);
     expect(problems).toEqual([
       `${p}:3: agents: expected a finite number, found .nan (not a number)`,
@@ -261,7 +297,10 @@ describe("values named as what they are", () => {
   });
 
   it("control characters and bidi overrides of a file are shown escaped, in values and in keys", async () => {
-    const p = file("control.yaml", GOOD.replace("name: good", 'name: "bad\\e[2Jname"\n"\\e]0;title\\a": 1').replace("servers: [redis]", 'servers: ["redis\\u202e"]'));
+    const p = file(
+      "control.yaml",
+      GOOD.replace("name: good", 'name: "bad\\e[2Jname"\n"\\e]0;title\\a": 1').replace("servers: [redis]", 'servers: ["redis\\u202e"]'),
+    );
     const problems = await validateScenarioFile(p);
     const text = problems.join("\n");
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
@@ -271,14 +310,22 @@ describe("values named as what they are", () => {
   });
 
   it("a key __proto__ is an unknown field, in the file and in a profile", async () => {
-    const p = file("proto.yaml", GOOD.replace("agents: 2", "agents: 2\n__proto__: { count: 5 }").replace("smoke: { duration: 1s, agents: 1 }", "smoke: { __proto__: { count: 7 } }"));
+    const p = file(
+      "proto.yaml",
+      GOOD.replace("agents: 2", "agents: 2\n__proto__: { count: 5 }").replace("smoke: { duration: 1s, agents: 1 }", "smoke: { __proto__: { count: 7 } }"),
+    );
     const problems = await validateScenarioFile(p);
-    expect(problems).toEqual([`${p}:4: __proto__: unknown field "__proto__", found {"count":5}`, `${p}:16: profiles.smoke.__proto__: unknown field "__proto__", found {"count":7}`]);
+    expect(problems).toEqual([
+      `${p}:4: __proto__: unknown field "__proto__", found {"count":5}`,
+      `${p}:16: profiles.smoke.__proto__: unknown field "__proto__", found {"count":7}`,
+    ]);
   });
 
   it("an empty file, and a file that is a list", async () => {
     const empty = file("empty.yaml", "# nothing\n");
-    expect(await validateScenarioFile(empty)).toEqual([`${empty}:1: (top level): expected a mapping of scenario fields, found nothing (the file holds no YAML value)`]);
+    expect(await validateScenarioFile(empty)).toEqual([
+      `${empty}:1: (top level): expected a mapping of scenario fields, found nothing (the file holds no YAML value)`,
+    ]);
     const list = file("list.yaml", "- a\n");
     expect(await validateScenarioFile(list)).toEqual([`${list}:1: (top level): expected a mapping of scenario fields, found ["a"]`]);
   });
@@ -297,20 +344,32 @@ describe("profiles", () => {
     const problems = await validateScenarioFile(p);
     // Two problems on one line may come in either order.
     expect(problems).toHaveLength(6);
-    expect(problems).toEqual(expect.arrayContaining([
-      `${p}:14: profiles.weekly: unknown profile "weekly"; the profiles are smoke, ci, nightly, found {}`,
-      `${p}:9: capacity.max: expected max >= start (500), found 400 (under profile "smoke")`,
-      `${p}:12: profiles.ci.agnets: unknown field "agnets", found 3`,
-      `${p}:12: profiles.ci.capacity.stepDuration: expected a duration between 100ms and 1h, found "0s"`,
-      `${p}:9: capacity: a capacity search cannot inject faults: remove faults, or capacity (under profile "nightly")`,
-      expect.stringMatching(new RegExp(`^${p}:13: profiles\\.nightly\\.faults\\[0\\]\\.preset: no preset "no-such-preset" \\(no file chaos/no-such-preset\\.yaml\\); the presets are flapping-link, postgres-crash, redis-crash, `)),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        `${p}:14: profiles.weekly: unknown profile "weekly"; the profiles are smoke, ci, nightly, found {}`,
+        `${p}:9: capacity.max: expected max >= start (500), found 400 (under profile "smoke")`,
+        `${p}:12: profiles.ci.agnets: unknown field "agnets", found 3`,
+        `${p}:12: profiles.ci.capacity.stepDuration: expected a duration between 100ms and 1h, found "0s"`,
+        `${p}:9: capacity: a capacity search cannot inject faults: remove faults, or capacity (under profile "nightly")`,
+        expect.stringMatching(
+          new RegExp(
+            `^${p}:13: profiles\\.nightly\\.faults\\[0\\]\\.preset: no preset "no-such-preset" \\(no file chaos/no-such-preset\\.yaml\\); the presets are flapping-link, postgres-crash, redis-crash, `,
+          ),
+        ),
+      ]),
+    );
   });
 
   it("loadScenario names the profile's mistakes the same way", async () => {
     const err = (await loadScenario(file("profiles-load.yaml", CAP), "ci").catch((e: unknown) => e)) as HarnessError;
     expect(err.details).toHaveLength(3);
-    expect(err.details).toEqual(expect.arrayContaining([expect.stringMatching(/:14: profiles\.weekly: unknown profile/), expect.stringMatching(/:12: profiles\.ci\.agnets: unknown field/), expect.stringMatching(/:12: profiles\.ci\.capacity\.stepDuration: expected a duration between 100ms and 1h/)]));
+    expect(err.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/:14: profiles\.weekly: unknown profile/),
+        expect.stringMatching(/:12: profiles\.ci\.agnets: unknown field/),
+        expect.stringMatching(/:12: profiles\.ci\.capacity\.stepDuration: expected a duration between 100ms and 1h/),
+      ]),
+    );
   });
 
   it("a profile asked for by name must exist; the default runs a file without it as written", async () => {
@@ -332,25 +391,42 @@ describe("custom servers must start: checked at validation", () => {
 
   it("a command that is not on PATH, a path that does not exist, is a directory or is not executable", async () => {
     const missing = file("missing-cmd.yaml", custom('{ name: mine, command: no-such-mcp-server-xyz, args: ["x"] }'));
-    expect(await validateScenarioFile(missing)).toEqual([expect.stringMatching(new RegExp(`^${missing}:4: servers\\[1\\]\\.command: command "no-such-mcp-server-xyz" is not an executable on PATH \\(\\d+ directories searched\\); give its path, or "node" for the Node running the harness$`))]);
+    expect(await validateScenarioFile(missing)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${missing}:4: servers\\[1\\]\\.command: command "no-such-mcp-server-xyz" is not an executable on PATH \\(\\d+ directories searched\\); give its path, or "node" for the Node running the harness$`,
+        ),
+      ),
+    ]);
     const rel = file("rel-cmd.yaml", custom("{ name: mine, command: ./no/such/server.js }"));
-    expect(await validateScenarioFile(rel)).toEqual([`${rel}:4: servers[1].command: command "./no/such/server.js" does not exist: ${path.resolve("no/such/server.js")} (relative to ${process.cwd()}, where the harness runs)`]);
+    expect(await validateScenarioFile(rel)).toEqual([
+      `${rel}:4: servers[1].command: command "./no/such/server.js" does not exist: ${path.resolve("no/such/server.js")} (relative to ${process.cwd()}, where the harness runs)`,
+    ]);
     const notExec = file("not-exec.yaml", custom(`{ name: mine, command: ${JSON.stringify(path.join(dir, "good.yaml"))} }`));
-    expect(await validateScenarioFile(notExec)).toEqual([`${notExec}:4: servers[1].command: command ${JSON.stringify(path.join(dir, "good.yaml"))} is not executable (no x permission): ${path.join(dir, "good.yaml")}`]);
+    expect(await validateScenarioFile(notExec)).toEqual([
+      `${notExec}:4: servers[1].command: command ${JSON.stringify(path.join(dir, "good.yaml"))} is not executable (no x permission): ${path.join(dir, "good.yaml")}`,
+    ]);
     const isDir = file("dir-cmd.yaml", custom(`{ name: mine, command: ${JSON.stringify(dir)} }`));
     expect(await validateScenarioFile(isDir)).toEqual([`${isDir}:4: servers[1].command: command ${JSON.stringify(dir)} is a directory: ${dir}`]);
   });
 
   it('"node", a name on PATH, a name on the server\'s own env.PATH and {{tools}} pass', async () => {
-    expect(await validateScenarioFile(file("node-cmd.yaml", custom('{ name: mine, command: node, args: ["x.js", "{{redis.url}}"], needs: [redis] }')))).toEqual([]);
+    expect(await validateScenarioFile(file("node-cmd.yaml", custom('{ name: mine, command: node, args: ["x.js", "{{redis.url}}"], needs: [redis] }')))).toEqual(
+      [],
+    );
     expect(await validateScenarioFile(file("sh-cmd.yaml", custom("{ name: mine, command: sh }")))).toEqual([]);
-    expect(await validateScenarioFile(file("env-path.yaml", custom(`{ name: mine, command: chmodded, env: { PATH: ${JSON.stringify(dir)} } }`)))).toHaveLength(1);
+    expect(await validateScenarioFile(file("env-path.yaml", custom(`{ name: mine, command: chmodded, env: { PATH: ${JSON.stringify(dir)} } }`)))).toHaveLength(
+      1,
+    );
     writeFileSync(`${dir}/chmodded`, "#!/bin/sh\n", { mode: 0o755 });
     expect(await validateScenarioFile(file("env-path2.yaml", custom(`{ name: mine, command: chmodded, env: { PATH: ${JSON.stringify(dir)} } }`)))).toEqual([]);
   });
 
   it("placeholders: only those the harness fills in, the backing ones with their need", async () => {
-    const p = file("placeholders.yaml", custom('{ name: mine, command: "{{sandbox}}/srv", args: ["{{agent}}", "{{redis.url}}"], env: { DB: "{{postgres.url}}" } }'));
+    const p = file(
+      "placeholders.yaml",
+      custom('{ name: mine, command: "{{sandbox}}/srv", args: ["{{agent}}", "{{redis.url}}"], env: { DB: "{{postgres.url}}" } }'),
+    );
     expect(await validateScenarioFile(p)).toEqual([
       `${p}:4: servers[1].args[0]: unknown placeholder {{agent}}; a custom server may use {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}`,
       `${p}:4: servers[1].args[1]: {{redis.url}} needs the redis backend: add it to needs`,
@@ -363,12 +439,17 @@ describe("custom servers must start: checked at validation", () => {
 describe("messages of the schema's unions and integers", () => {
   it("a custom server's own mistakes, not 'expected a string' from the catalog-name branch", async () => {
     const p = file("custom-union.yaml", GOOD.replace("servers: [redis]", 'servers:\n  - redis\n  - { name: mine, command: "", needs: [mongo] }'));
-    expect([...(await validateScenarioFile(p))].sort()).toEqual([`${p}:4: servers[1].command: expected >= 1, found ""`, `${p}:4: servers[1].needs[0]: expected one of "redis", "postgres", found "mongo"`].sort());
+    expect([...(await validateScenarioFile(p))].sort()).toEqual(
+      [`${p}:4: servers[1].command: expected >= 1, found ""`, `${p}:4: servers[1].needs[0]: expected one of "redis", "postgres", found "mongo"`].sort(),
+    );
   });
 
   it("an unknown workload kind lists the kinds; an integer past its bound says the bound, not JavaScript's", async () => {
     const p = file("kind.yaml", GOOD.replace("kind: mix", "kind: soak").replace("agents: 2", "agents: 2\ncount: 100000000000000000000"));
-    expect(await validateScenarioFile(p)).toEqual([`${p}:4: count: expected <= 100000000, found 100000000000000000000`, `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", found "soak"`]);
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:4: count: expected <= 100000000, found 100000000000000000000`,
+      `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", found "soak"`,
+    ]);
   });
 
   it("a top-level problem is dated where the document starts, after its comments", async () => {

@@ -28,7 +28,8 @@ function deepMerge(base: unknown, over: unknown): unknown {
   if (over === null || typeof over !== "object" || Array.isArray(over) || base === null || typeof base !== "object" || Array.isArray(base)) return over;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   // defineProperty, not `out[k] =`: a key "__proto__" in a file must stay a key (and be reported as unknown), not become a prototype.
-  for (const [k, v] of Object.entries(over)) Object.defineProperty(out, k, { value: deepMerge(Object.hasOwn(out, k) ? out[k] : undefined, v), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(over))
+    Object.defineProperty(out, k, { value: deepMerge(Object.hasOwn(out, k) ? out[k] : undefined, v), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
@@ -53,7 +54,11 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     if (typeof ref === "string") {
       const def = findServer(ref);
       if (!def && /^[a-z][a-z0-9_-]*$/.test(ref)) {
-        report(["servers", i], `unknown server "${ref}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")} (or define one with name, command and args)`, { found: false });
+        report(
+          ["servers", i],
+          `unknown server "${ref}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")} (or define one with name, command and args)`,
+          { found: false },
+        );
       }
       toolsOf.set(ref, def?.tools);
     } else if (ref !== null && typeof ref === "object") {
@@ -72,7 +77,9 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     const def = findServer(server);
     // A server's upstream API is reached over a hop like a backend: "github->github", "github".
     if (def) return [...def.needs, ...(def.upstream ? [def.upstream.api] : [])];
-    const custom = arr(["servers"]).find((x) => typeof x === "object" && x !== null && (x as { name?: unknown }).name === server) as { needs?: unknown } | undefined;
+    const custom = arr(["servers"]).find((x) => typeof x === "object" && x !== null && (x as { name?: unknown }).name === server) as
+      | { needs?: unknown }
+      | undefined;
     return Array.isArray(custom?.needs) ? custom.needs.filter((n): n is string => typeof n === "string") : [];
   };
   const usesBackend = (backend: string) => serverNames.some((n) => needsOf(n).includes(backend));
@@ -83,13 +90,17 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   if (standIns && typeof standIns === "object" && !Array.isArray(standIns)) {
     const apis = serverNames.map((n) => findServer(n)?.upstream?.api).filter((a): a is string => a !== undefined);
     for (const api of Object.keys(standIns)) {
-      if (!apis.includes(api)) report(["standIns", api], `expected an upstream API of this scenario's servers (${apis.join(", ") || "none calls one"}), found "${api}"`, { found: false });
+      if (!apis.includes(api))
+        report(["standIns", api], `expected an upstream API of this scenario's servers (${apis.join(", ") || "none calls one"}), found "${api}"`, {
+          found: false,
+        });
     }
   }
   for (const i of arr(["faults"]).keys()) faultKind(str(["faults", i, "kind"]))?.check(["faults", i], facts);
   const probeServer = str(["recovery", "probe", "server"]);
   if (probeServer !== undefined) {
-    if (!serverNames.includes(probeServer)) report(["recovery", "probe", "server"], `"${probeServer}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false });
+    if (!serverNames.includes(probeServer))
+      report(["recovery", "probe", "server"], `"${probeServer}" is not a server of this scenario (${serverNames.join(", ")})`, { found: false });
     else checkTool(probeServer, str(["recovery", "probe", "tool"]), ["recovery", "probe", "tool"]);
   }
   arr(["rpo", "stores"]).forEach((store, i) => {
@@ -104,14 +115,21 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   const driver = driverName !== undefined && DRIVER_NAMES.includes(driverName) ? driverNamed(driverName) : undefined;
   if (driver) {
     const kind = str(["workload", "kind"]);
-    for (const unmet of unmetNeeds(driver, { transport: str(["transport"]), workloadPlainCalls: kind === undefined ? undefined : (workloadKind(kind)?.plainCalls ?? false) })) {
+    for (const unmet of unmetNeeds(driver, {
+      transport: str(["transport"]),
+      workloadPlainCalls: kind === undefined ? undefined : (workloadKind(kind)?.plainCalls ?? false),
+    })) {
       if (unmet === "transport") report(["driver"], `the ${driver.name} driver speaks MCP Streamable HTTP: set transport: http`, { found: false });
       else report(["driver"], `the ${driver.name} driver runs a mix of tool calls; the ${kind} workload needs the sdk driver`, { found: false });
     }
   }
   const capacity = valueAt(raw, ["capacity"]);
   if (capacity !== undefined && capacity !== null && str(["load", "model"]) !== "open") {
-    report(["capacity"], `a capacity search raises the arrival rate step by step, which needs the open model: set load: { model: open, rate: <any>, maxInFlight: <n> } (found load.model ${JSON.stringify(str(["load", "model"]) ?? "closed")})`, { found: false });
+    report(
+      ["capacity"],
+      `a capacity search raises the arrival rate step by step, which needs the open model: set load: { model: open, rate: <any>, maxInFlight: <n> } (found load.model ${JSON.stringify(str(["load", "model"]) ?? "closed")})`,
+      { found: false },
+    );
   }
   if (capacity !== undefined && capacity !== null && arr(["faults"]).length > 0) {
     report(["capacity"], "a capacity search cannot inject faults: remove faults, or capacity", { found: false });
@@ -124,7 +142,11 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     if (ref !== undefined && !findCatalogSlo(ref)) {
       const family = ref.split(".")[0] ?? "";
       const close = SLO_CATALOG.filter((c) => c.id.startsWith(`${family}.`)).map((c) => c.id);
-      report(["slos", i, "ref"], `unknown SLO "${ref}"; ${close.length ? `the catalog has ${close.slice(0, 8).join(", ")}` : "mcp-slo slos lists the catalog"}`, { found: false });
+      report(
+        ["slos", i, "ref"],
+        `unknown SLO "${ref}"; ${close.length ? `the catalog has ${close.slice(0, 8).join(", ")}` : "mcp-slo slos lists the catalog"}`,
+        { found: false },
+      );
     }
     const server = str(["slos", i, "scope", "server"]);
     if (server !== "*") checkTool(server, str(["slos", i, "scope", "tool"]), ["slos", i, "scope", "tool"]);
@@ -153,7 +175,11 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
       for (const m of text.matchAll(ANY_PLACEHOLDER)) {
         const name = m[1]!;
         if (!(CUSTOM_SERVER_PLACEHOLDERS as readonly string[]).includes(name)) {
-          out.push(problem(loc, p, `unknown placeholder {{${name}}}; a custom server may use ${CUSTOM_SERVER_PLACEHOLDERS.map((x) => `{{${x}}}`).join(", ")}`, { found: false }));
+          out.push(
+            problem(loc, p, `unknown placeholder {{${name}}}; a custom server may use ${CUSTOM_SERVER_PLACEHOLDERS.map((x) => `{{${x}}}`).join(", ")}`, {
+              found: false,
+            }),
+          );
         } else if ((name === "redis.url" || name === "postgres.url") && !needs.includes(name.split(".")[0])) {
           out.push(problem(loc, p, `{{${name}}} needs the ${name.split(".")[0]} backend: add it to needs`, { found: false }));
         }
@@ -162,7 +188,8 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
     if (Array.isArray(def.args)) {
       for (const [j, a] of def.args.entries()) if (typeof a === "string") checkPlaceholders(a, ["servers", i, "args", j]);
     }
-    if (def.env !== null && typeof def.env === "object") for (const [k, v] of Object.entries(def.env)) if (typeof v === "string") checkPlaceholders(v, ["servers", i, "env", k]);
+    if (def.env !== null && typeof def.env === "object")
+      for (const [k, v] of Object.entries(def.env)) if (typeof v === "string") checkPlaceholders(v, ["servers", i, "env", k]);
 
     const command = def.command;
     if (typeof command !== "string" || command === "" || command === "node") return;
@@ -173,15 +200,39 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
       out.push(problem(loc, p, "a command may use {{tools}} only (the run's own directories hold no programs)", { found: false }));
       return;
     }
-    const envPath = def.env !== null && typeof def.env === "object" && typeof (def.env as Record<string, unknown>).PATH === "string" ? ((def.env as Record<string, unknown>).PATH as string) : (process.env.PATH ?? "");
+    const envPath =
+      def.env !== null && typeof def.env === "object" && typeof (def.env as Record<string, unknown>).PATH === "string"
+        ? ((def.env as Record<string, unknown>).PATH as string)
+        : (process.env.PATH ?? "");
     if (resolveExecutable(expanded, envPath, process.cwd()) !== undefined) return;
     if (expanded.includes("/")) {
       const full = path.resolve(process.cwd(), expanded);
       const st = statOrUndefined(full);
-      const why = st === undefined ? "does not exist" : st.isDirectory() ? "is a directory" : !st.isFile() ? "is not a regular file" : "is not executable (no x permission)";
-      out.push(problem(loc, p, `command ${JSON.stringify(command)} ${why}: ${full}${path.isAbsolute(expanded) ? "" : ` (relative to ${process.cwd()}, where the harness runs)`}`, { found: false }));
+      const why =
+        st === undefined
+          ? "does not exist"
+          : st.isDirectory()
+            ? "is a directory"
+            : !st.isFile()
+              ? "is not a regular file"
+              : "is not executable (no x permission)";
+      out.push(
+        problem(
+          loc,
+          p,
+          `command ${JSON.stringify(command)} ${why}: ${full}${path.isAbsolute(expanded) ? "" : ` (relative to ${process.cwd()}, where the harness runs)`}`,
+          { found: false },
+        ),
+      );
     } else {
-      out.push(problem(loc, p, `command ${JSON.stringify(command)} is not an executable on PATH (${pathDirectories(envPath).length} directories searched); give its path, or "node" for the Node running the harness`, { found: false }));
+      out.push(
+        problem(
+          loc,
+          p,
+          `command ${JSON.stringify(command)} is not an executable on PATH (${pathDirectories(envPath).length} directories searched); give its path, or "node" for the Node running the harness`,
+          { found: false },
+        ),
+      );
     }
   });
   return out;
@@ -204,13 +255,15 @@ function timingProblems(loc: Located, raw: unknown): string[] {
   };
   const duration = str(["duration"]);
   // Only a window and times within their own bounds are compared (those out of bounds are reported as such).
-  const inBounds = (text: string | undefined, bounds: DurationBounds) => (text !== undefined && durationProblem(text, bounds) === undefined ? parseDurationMs(text) : undefined);
+  const inBounds = (text: string | undefined, bounds: DurationBounds) =>
+    text !== undefined && durationProblem(text, bounds) === undefined ? parseDurationMs(text) : undefined;
   const windowMs = valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined ? inBounds(duration, DURATION_BOUNDS.window) : undefined;
   const faults = valueAt(raw, ["faults"]);
   (Array.isArray(faults) ? faults : []).forEach((_, i) => {
     const atMs = inBounds(str(["faults", i, "at"]), DURATION_BOUNDS.faultAt);
     // A fault that starts after the window ended never acts: the run would pass a stack that was never faulted.
-    if (windowMs !== undefined && atMs !== undefined && atMs >= windowMs) out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${duration})`));
+    if (windowMs !== undefined && atMs !== undefined && atMs >= windowMs)
+      out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${duration})`));
   });
   const standIns = valueAt(raw, ["standIns"]);
   if (standIns !== null && typeof standIns === "object" && !Array.isArray(standIns)) {
@@ -218,7 +271,8 @@ function timingProblems(loc: Located, raw: unknown): string[] {
       const median = str(["standIns", api, "latency", "median"]);
       const p95 = str(["standIns", api, "latency", "p95"]);
       const [m, q] = [median && parseDurationMs(median), p95 && parseDurationMs(p95)];
-      if (typeof m === "number" && typeof q === "number" && q < m) out.push(problem(loc, ["standIns", api, "latency", "p95"], `expected at least the median (${median})`));
+      if (typeof m === "number" && typeof q === "number" && q < m)
+        out.push(problem(loc, ["standIns", api, "latency", "p95"], `expected at least the median (${median})`));
     }
   }
   return out;
@@ -236,12 +290,17 @@ function validateObject(loc: Located, raw: unknown, profile: string, reportedBef
     sloSource: (index) => ({ document: path.relative(process.cwd(), loc.file) || loc.file, lines: String(lineOf(loc.doc, loc.lines, ["slos", index])) }),
   });
   const parsed = plan.safeParse(raw);
-  const issues = parsed.success ? [] : parsed.error.issues.filter((i) => !(i.code === "custom" && i.params?.reportedElsewhere === REPORTED_ELSEWHERE.reportedElsewhere));
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.filter((i) => !(i.code === "custom" && i.params?.reportedElsewhere === REPORTED_ELSEWHERE.reportedElsewhere));
   const problems = flattenIssues(issues).map((i) => problem(loc, i.path, i.message));
   problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...timingProblems(loc, raw));
   problems.sort((a, b) => lineNumber(a) - lineNumber(b));
   // A preset that could not be resolved is reported before the schema runs (resolvePresets), and stops the plan.
-  if (!parsed.success && problems.length === 0 && reportedBefore.length === 0) throw new HarnessError("internal", `${printable(loc.file)}: the scenario compiled to no plan, and no check says why`, { details: parsed.error.issues.map((i) => i.message) });
+  if (!parsed.success && problems.length === 0 && reportedBefore.length === 0)
+    throw new HarnessError("internal", `${printable(loc.file)}: the scenario compiled to no plan, and no check says why`, {
+      details: parsed.error.issues.map((i) => i.message),
+    });
   return parsed.success && problems.length === 0 ? { value: parsed.data, problems } : { problems };
 }
 
@@ -264,7 +323,10 @@ export const CHAOS_DIR = path.join(PROJECT_ROOT, "chaos");
 
 async function presetNames(): Promise<string[]> {
   const entries = await readdir(CHAOS_DIR).catch(() => [] as string[]);
-  return entries.filter((e) => e.endsWith(".yaml")).map((e) => e.slice(0, -".yaml".length)).sort();
+  return entries
+    .filter((e) => e.endsWith(".yaml"))
+    .map((e) => e.slice(0, -".yaml".length))
+    .sort();
 }
 
 /**
@@ -361,7 +423,9 @@ export async function loadScenario(file: string, profile: string, opts: LoadOpti
   const problems = [...base.problems];
   if (opts.requireProfile && !defined.includes(profile)) {
     const where = defined.length ? `${shown}:${keyLine(loc, "profiles")}: profiles` : `${shown}:1: (top level)`;
-    problems.push(`${where}: no profile "${profile}" (--profile ${profile}); ${defined.length ? `this file defines ${defined.map((d) => printable(d)).join(", ")}` : "this file defines no profiles: run it without --profile"}`);
+    problems.push(
+      `${where}: no profile "${profile}" (--profile ${profile}); ${defined.length ? `this file defines ${defined.map((d) => printable(d)).join(", ")}` : "this file defines no profiles: run it without --profile"}`,
+    );
   }
   const checked = defined.includes(profile) ? await underProfileChecked(loc, profile, base.problems) : base;
   problems.push(...(checked === base ? [] : checked.problems));
@@ -378,11 +442,13 @@ export function expandMatrix(s: Scenario): Scenario[] {
   let cells: Scenario[] = [s];
   const expand = <T>(key: string, values: readonly T[] | undefined, apply: (x: Scenario, v: T) => Scenario) => {
     if (!values) return;
-    cells = cells.flatMap((c) => values.map((v) => {
-      const next = apply(c, v);
-      const label = `${key}=${String(v)}`;
-      return { ...next, variant: c.variant ? `${c.variant}, ${label}` : label };
-    }));
+    cells = cells.flatMap((c) =>
+      values.map((v) => {
+        const next = apply(c, v);
+        const label = `${key}=${String(v)}`;
+        return { ...next, variant: c.variant ? `${c.variant}, ${label}` : label };
+      }),
+    );
   };
   expand("redis.persistence", m["redis.persistence"], (x, v) => ({ ...x, backends: { ...x.backends, redis: { persistence: v } } }));
   expand("postgres.synchronousCommit", m["postgres.synchronousCommit"], (x, v) => ({ ...x, backends: { ...x.backends, postgres: { synchronousCommit: v } } }));
@@ -411,7 +477,8 @@ export async function loadAll(files: readonly string[], profile: string, opts: L
   const fileOf = new Map<string, string>();
   for (const s of scenarios) {
     const other = fileOf.get(s.name);
-    if (other !== undefined && other !== s.file) throw new HarnessError("invalid_input", `two scenario files use the name "${s.name}"`, { details: [other, s.file] });
+    if (other !== undefined && other !== s.file)
+      throw new HarnessError("invalid_input", `two scenario files use the name "${s.name}"`, { details: [other, s.file] });
     fileOf.set(s.name, s.file);
   }
   return scenarios;

@@ -41,7 +41,9 @@ export function describeFound(v: unknown): string {
   if (v === undefined) return "nothing";
   if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan (not a number)" : `${v < 0 ? "-" : ""}.inf (infinity)`;
   if (v instanceof Uint8Array) return `binary data (${v.length} bytes)`;
-  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? (Number.isNaN(x) ? ".nan" : x < 0 ? "-.inf" : ".inf") : x)) ?? String(v);
+  const text =
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" && !Number.isFinite(x) ? (Number.isNaN(x) ? ".nan" : x < 0 ? "-.inf" : ".inf") : x)) ??
+    String(v);
   return printable(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
@@ -51,7 +53,8 @@ function describeFoundAt(loc: Located, p: readonly PathPart[]): string {
   if (typeof v === "number" && !Number.isFinite(v)) {
     const node = loc.doc.getIn(p, true);
     const source = isScalar(node) && typeof node.source === "string" ? node.source : undefined;
-    if (source !== undefined && !/^[-+]?\.(nan|inf)$/i.test(source)) return `${printable(source)} (${Number.isNaN(v) ? "not a number" : "too large: read as infinity"})`;
+    if (source !== undefined && !/^[-+]?\.(nan|inf)$/i.test(source))
+      return `${printable(source)} (${Number.isNaN(v) ? "not a number" : "too large: read as infinity"})`;
   }
   return describeFound(v);
 }
@@ -76,7 +79,17 @@ export function lineOf(doc: Document, lines: LineCounter, p: readonly PathPart[]
 }
 
 /** zod's type names as a person writing YAML knows them. */
-const TYPE_WORDS: Record<string, string> = { record: "a mapping", object: "a mapping", map: "a mapping", array: "a list", string: "a string", number: "a number", int: "a whole number", boolean: "true or false", null: "null" };
+const TYPE_WORDS: Record<string, string> = {
+  record: "a mapping",
+  object: "a mapping",
+  map: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  null: "null",
+};
 
 /** Turns zod issues into one sentence each, choosing the closest branch of a union. */
 export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): { path: PathPart[]; message: string; code: string }[] {
@@ -93,7 +106,7 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
     }
     if (issue.code === "invalid_union" && Array.isArray((issue as { options?: unknown }).options)) {
       // A discriminated union whose discriminator matched no branch (`kind: soak`).
-      out.push({ path: p, message: `expected one of ${((issue as { options: unknown[] }).options).map((v) => JSON.stringify(v)).join(", ")}`, code: issue.code });
+      out.push({ path: p, message: `expected one of ${(issue as { options: unknown[] }).options.map((v) => JSON.stringify(v)).join(", ")}`, code: issue.code });
       continue;
     }
     // zod adds "within the safe integer range" beside the schema's own bound: the schema's bound says it.
@@ -101,18 +114,27 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         const profile = p.length === 1 && p[0] === "profiles";
-        out.push({ path: [...p, key], message: profile ? `unknown profile "${key}"; the profiles are ${PROFILE_NAMES.join(", ")}` : `unknown field "${key}"`, code: issue.code });
+        out.push({
+          path: [...p, key],
+          message: profile ? `unknown profile "${key}"; the profiles are ${PROFILE_NAMES.join(", ")}` : `unknown field "${key}"`,
+          code: issue.code,
+        });
       }
       continue;
     }
     let message = issue.message;
     // The schema's own messages start with "expected"; zod's defaults ("Invalid input: ...") are reworded.
     const own = message.startsWith("expected");
-    if (issue.code === "too_small" && !own) message = `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
-    if (issue.code === "too_big" && !own) message = `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    if (issue.code === "too_small" && !own)
+      message = `expected ${issue.origin === "array" ? "at least" : issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}${issue.origin === "array" ? " item(s)" : ""}`;
+    if (issue.code === "too_big" && !own)
+      message = `expected ${issue.origin === "array" ? "at most" : issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}${issue.origin === "array" ? " item(s)" : ""}`;
     if (issue.code === "invalid_type" && !own) {
       const received = (issue as { received?: string }).received;
-      message = issue.expected === "number" && received !== undefined && /^(NaN|-?Infinity)$/.test(received) ? "expected a finite number" : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+      message =
+        issue.expected === "number" && received !== undefined && /^(NaN|-?Infinity)$/.test(received)
+          ? "expected a finite number"
+          : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
     }
     if (issue.code === "invalid_value" && !own) message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     out.push({ path: p, message, code: issue.code });
@@ -203,4 +225,3 @@ export async function readYamlMapping(file: string, expected: string, what = "fi
   }
   return { file, doc, lines, raw };
 }
-

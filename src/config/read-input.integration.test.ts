@@ -22,7 +22,9 @@ describe("readInputText refuses what is not a readable regular file, without blo
     const fifo = path.join(dir, "fifo.yaml");
     execFileSync("mkfifo", [fifo]);
     const started = performance.now();
-    expect(await problemsOf(fifo)).toEqual([`${fifo}: cannot read the scenario file: it is a FIFO (named pipe), which could block the read forever; expected a regular file`]);
+    expect(await problemsOf(fifo)).toEqual([
+      `${fifo}: cannot read the scenario file: it is a FIFO (named pipe), which could block the read forever; expected a regular file`,
+    ]);
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });

@@ -32,13 +32,19 @@ describe("readInputText refuses what is not a readable regular file, without blo
     const server = createServer();
     servers.push(server);
     await new Promise<void>((r) => server.listen(sock, r));
-    expect((await problemsOf(sock))[0]).toMatch(new RegExp(`^${sock}: cannot read the scenario file: (it is a socket; expected a regular file|not a file that can be read \\(a socket\\?\\) \\(ENXIO\\))$`));
+    expect((await problemsOf(sock))[0]).toMatch(
+      new RegExp(
+        `^${sock}: cannot read the scenario file: (it is a socket; expected a regular file|not a file that can be read \\(a socket\\?\\) \\(ENXIO\\))$`,
+      ),
+    );
   });
 
   it("a missing file, a path through a file, a symlink loop, an empty name", async () => {
     expect(await problemsOf(path.join(dir, "nope.yaml"))).toEqual([`${path.join(dir, "nope.yaml")}: cannot read the scenario file: no such file (ENOENT)`]);
     const f = file("plain.yaml", "a: 1\n");
-    expect(await problemsOf(path.join(f, "x.yaml"))).toEqual([`${path.join(f, "x.yaml")}: cannot read the scenario file: a part of the path is not a directory (ENOTDIR)`]);
+    expect(await problemsOf(path.join(f, "x.yaml"))).toEqual([
+      `${path.join(f, "x.yaml")}: cannot read the scenario file: a part of the path is not a directory (ENOTDIR)`,
+    ]);
     const loop = path.join(dir, "loop.yaml");
     symlinkSync(loop, loop);
     expect(await problemsOf(loop)).toEqual([`${loop}: cannot read the scenario file: too many symbolic links (a loop?) (ELOOP)`]);
@@ -73,15 +79,25 @@ describe("parseYamlText: the yaml library's limits, and every problem with its l
   };
 
   it("an alias bomb is refused at the alias that crosses the library's maxAliasCount", () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]", "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]", "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]", "e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]"].join("\n");
-    expect(parse(bomb)).toEqual([`f.yaml:4: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`]);
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]",
+      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+      "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+      "e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]",
+    ].join("\n");
+    expect(parse(bomb)).toEqual([
+      `f.yaml:4: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`,
+    ]);
   });
 
   it("many aliases of one anchor: the limit counts them too; a few are fine", () => {
     const many = (n: number) => `a: &a x\nlist:\n${Array.from({ length: n }, () => "  - *a").join("\n")}\n`;
     // The anchored value counts as the first copy: 99 aliases make 100 copies, the 100th alias one too many.
     expect(parse(many(MAX_ALIAS_COUNT - 1))).toEqual({ a: "x", list: Array(MAX_ALIAS_COUNT - 1).fill("x") });
-    expect(parse(many(MAX_ALIAS_COUNT))).toEqual([`f.yaml:${MAX_ALIAS_COUNT + 2}: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`]);
+    expect(parse(many(MAX_ALIAS_COUNT))).toEqual([
+      `f.yaml:${MAX_ALIAS_COUNT + 2}: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`,
+    ]);
   });
 
   it("an alias inside its own anchor, and an alias without an anchor", () => {

@@ -126,7 +126,8 @@ export function parseYamlText(file: string, text: string): ParsedYaml | { proble
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   const at = (pos: number) => lines.linePos(pos).line;
   // The library's words, except where they address a programmer ("please use YAML.parseAllDocuments()").
-  const words = (e: { code: string; message: string }) => (e.code === "MULTIPLE_DOCS" ? "a second document (after ---); the file must hold one" : printable(e.message.split("\n")[0] ?? ""));
+  const words = (e: { code: string; message: string }) =>
+    e.code === "MULTIPLE_DOCS" ? "a second document (after ---); the file must hold one" : printable(e.message.split("\n")[0] ?? "");
   const problems = [...doc.errors, ...doc.warnings].map((e) => `${shown}:${at(e.pos[0])}: not valid YAML: ${words(e)}`);
   if (problems.length) return { problems };
 
@@ -134,7 +135,9 @@ export function parseYamlText(file: string, text: string): ParsedYaml | { proble
   visit(doc, {
     Pair(_, pair) {
       if (isCollection(pair.key)) {
-        problems.push(`${shown}:${isNode(pair.key) && pair.key.range ? at(pair.key.range[0]) : 1}: not valid here: a key that is a mapping or a list (keys must be plain words)`);
+        problems.push(
+          `${shown}:${isNode(pair.key) && pair.key.range ? at(pair.key.range[0]) : 1}: not valid here: a key that is a mapping or a list (keys must be plain words)`,
+        );
         return visit.SKIP;
       }
       return undefined;
@@ -143,7 +146,9 @@ export function parseYamlText(file: string, text: string): ParsedYaml | { proble
       // `a: &a [*a]` makes a value that contains itself: anything walking it would never end.
       const target = alias.resolve(doc);
       if (target !== undefined && path.includes(target as never)) {
-        problems.push(`${shown}:${alias.range ? at(alias.range[0]) : 1}: not valid YAML: alias *${printable(alias.source)} is inside its own anchor &${printable(alias.source)} (a value that contains itself)`);
+        problems.push(
+          `${shown}:${alias.range ? at(alias.range[0]) : 1}: not valid YAML: alias *${printable(alias.source)} is inside its own anchor &${printable(alias.source)} (a value that contains itself)`,
+        );
       }
       return undefined;
     },
@@ -177,9 +182,12 @@ export function parseYamlText(file: string, text: string): ParsedYaml | { proble
     const line = expanding?.range ? at(expanding.range[0]) : 1;
     const message = (err as Error).message;
     if (/Excessive alias count/.test(message)) {
-      return { problems: [`${shown}:${line}: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`] };
+      return {
+        problems: [`${shown}:${line}: not valid YAML: its aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out`],
+      };
     }
-    if (/Unresolved alias/.test(message) && expanding) return { problems: [`${shown}:${line}: not valid YAML: alias *${printable(expanding.source)} has no anchor &${printable(expanding.source)} before it`] };
+    if (/Unresolved alias/.test(message) && expanding)
+      return { problems: [`${shown}:${line}: not valid YAML: alias *${printable(expanding.source)} has no anchor &${printable(expanding.source)} before it`] };
     if (err instanceof RangeError) return { problems: [`${shown}:${line}: not valid YAML: too deeply nested to read`] };
     return { problems: [`${shown}:${line}: not valid YAML: ${printable(message.split("\n")[0] ?? "")}`] };
   }

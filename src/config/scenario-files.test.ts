@@ -33,7 +33,8 @@ describe("scenarios/", () => {
   it.each(["default", "load", "servers"])("every file of suite %s defines every profile (smoke, ci, nightly)", async (suite) => {
     const files = await suiteFiles(path.join(dir, "suites.yaml"), suite);
     for (const { file } of files) {
-      for (const profile of PROFILE_NAMES) await expect(loadScenario(file, profile, { requireProfile: true }), `${file} --profile ${profile}`).resolves.toBeDefined();
+      for (const profile of PROFILE_NAMES)
+        await expect(loadScenario(file, profile, { requireProfile: true }), `${file} --profile ${profile}`).resolves.toBeDefined();
     }
   });
 

@@ -42,8 +42,14 @@ export const CustomServer = z
     tools: z.array(z.string()).optional().describe("Tools scenarios may call; checked against tools/list at start."),
     public: z
       .strictObject({
-        env: z.union([z.literal(true), z.array(z.string())]).default([]).describe("Names of env variables whose values are not secret, or true for all."),
-        args: z.union([z.literal(true), z.array(z.string())]).default([]).describe("Args, as written, that are not secret, or true for all."),
+        env: z
+          .union([z.literal(true), z.array(z.string())])
+          .default([])
+          .describe("Names of env variables whose values are not secret, or true for all."),
+        args: z
+          .union([z.literal(true), z.array(z.string())])
+          .default([])
+          .describe("Args, as written, that are not secret, or true for all."),
       })
       .default({ env: [], args: [] })
       .describe(
@@ -63,7 +69,13 @@ export const LoadModel = z.discriminatedUnion("model", [
   z.strictObject({
     model: z.literal("open").describe("Calls arrive on a fixed schedule whatever the answers; latency counts from the scheduled time."),
     rate: z.number().positive().max(1_000_000).describe("Arrivals per second, over all agents. Above 0, at most 1 000 000."),
-    maxInFlight: z.number().int().min(1).max(1_000_000).default(1000).describe("Arrivals beyond this many unanswered calls are dropped and counted. 1 to 1 000 000."),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(1000)
+      .describe("Arrivals beyond this many unanswered calls are dropped and counted. 1 to 1 000 000."),
   }),
 ]);
 
@@ -93,7 +105,9 @@ const Rpo = z.strictObject({
   stores: z
     .array(z.enum(RPO_STORES))
     .min(1)
-    .describe("Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only)."),
+    .describe(
+      "Where writers write sequence-numbered records: redis (MCP set), memory (MCP create_entities), filesystem (MCP write_file), postgres (the harness's own coordination writer; the PostgreSQL MCP server is read-only).",
+    ),
   interval: duration(DURATION_BOUNDS.rpoInterval, "Pause between a writer's writes.").prefault("20ms"),
   lead: duration(
     DURATION_BOUNDS.rpoLead,
@@ -114,7 +128,10 @@ const AvailabilityProbe = z
 const StandInBehaviour = z
   .strictObject({
     latency: z
-      .strictObject({ median: duration(DURATION_BOUNDS.standInLatency, "Median added latency."), p95: duration(DURATION_BOUNDS.standInLatency, "95th percentile of the added latency; at least the median.") })
+      .strictObject({
+        median: duration(DURATION_BOUNDS.standInLatency, "Median added latency."),
+        p95: duration(DURATION_BOUNDS.standInLatency, "95th percentile of the added latency; at least the median."),
+      })
       .optional()
       .describe("Response time the stand-in adds: log-normal with this median and 95th percentile. Omitted: none, so the figures are the stack's own."),
     errorRate: z.number().min(0).max(1).default(0).describe("Share of requests answered with errorStatus instead of the API's answer."),
@@ -130,7 +147,10 @@ const Backends = z.strictObject({
 const Matrix = z
   .strictObject({
     "redis.persistence": z.array(z.enum(REDIS_PERSISTENCE)).min(1).optional(),
-    "postgres.synchronousCommit": z.array(z.enum(["on", "off"])).min(1).optional(),
+    "postgres.synchronousCommit": z
+      .array(z.enum(["on", "off"]))
+      .min(1)
+      .optional(),
     supervisor: z.array(z.boolean()).min(1).optional(),
   })
   .describe("Run the scenario once per combination of these settings; each run is judged on its own.");
@@ -160,21 +180,34 @@ const ScenarioBody = {
   warmup: duration(DURATION_BOUNDS.warmup, "Load before the measurement window; recorded apart and never judged.").prefault("0s"),
   callTimeout: duration(DURATION_BOUNDS.callTimeout, "Deadline of every call; a timeout counts as a failure at this latency.").prefault("5s"),
   startTimeout: duration(DURATION_BOUNDS.startTimeout, "How long a server may take to answer initialize.").prefault("30s"),
-  seed: z.number().int().min(0).max(0xffff_ffff).default(1).describe("Seed of the random choices (mix, arguments, keys): 0 to 4294967295 (the generator keeps 32 bits)."),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(0xffff_ffff)
+    .default(1)
+    .describe("Seed of the random choices (mix, arguments, keys): 0 to 4294967295 (the generator keeps 32 bits)."),
   workload: Workload,
   slos: z.array(ScenarioSlo).prefault([]),
   transport: z
     .enum(["stdio", "http"])
     .default("stdio")
-    .describe("How agents reach the MCP servers. stdio: one child process per session over its stdin/stdout. http: MCP Streamable HTTP on 127.0.0.1 through a Toxiproxy hop client->server; servers that speak it natively (everything) run once, stdio-only ones run behind an in-harness bridge with one child per session."),
+    .describe(
+      "How agents reach the MCP servers. stdio: one child process per session over its stdin/stdout. http: MCP Streamable HTTP on 127.0.0.1 through a Toxiproxy hop client->server; servers that speak it natively (everything) run once, stdio-only ones run behind an in-harness bridge with one child per session.",
+    ),
   driver: z.enum(DRIVER_NAMES).default(DEFAULT_DRIVER).describe(driverDescription()),
   proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
   backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
   upstream: z
     .enum(["stand-in", "live"])
     .default("stand-in")
-    .describe("What servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN's registry) talk to: local stand-ins (offline; results are marked) or the real APIs with tokens from the environment (`mcp-slo run --live` sets this)."),
-  standIns: z.record(z.string(), StandInBehaviour).describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate.").prefault({}),
+    .describe(
+      "What servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN's registry) talk to: local stand-ins (offline; results are marked) or the real APIs with tokens from the environment (`mcp-slo run --live` sets this).",
+    ),
+  standIns: z
+    .record(z.string(), StandInBehaviour)
+    .describe("Per upstream API (github, notion, firecrawl, shadcn): the stand-in's latency and error rate.")
+    .prefault({}),
   faults: z.array(ScenarioFault).prefault([]),
   recovery: Recovery.optional().describe("How recovery after faults is probed (RTO)."),
   rpo: Rpo.optional().describe(
@@ -201,8 +234,10 @@ export const ScenarioFile = z
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
     }
     if (s.capacity) {
-      if (s.capacity.factor !== undefined && s.capacity.step !== undefined) ctx.addIssue({ code: "custom", path: ["capacity", "step"], message: "give factor or step, not both" });
-      if (s.capacity.max < s.capacity.start) ctx.addIssue({ code: "custom", path: ["capacity", "max"], message: `expected max >= start (${s.capacity.start})` });
+      if (s.capacity.factor !== undefined && s.capacity.step !== undefined)
+        ctx.addIssue({ code: "custom", path: ["capacity", "step"], message: "give factor or step, not both" });
+      if (s.capacity.max < s.capacity.start)
+        ctx.addIssue({ code: "custom", path: ["capacity", "max"], message: `expected max >= start (${s.capacity.start})` });
     }
     const names = s.servers.map((x) => (typeof x === "string" ? x : x.name));
     const known = new Set(names);
@@ -210,7 +245,8 @@ export const ScenarioFile = z
       if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: ["servers", i], message: `server "${n}" is listed twice` });
     });
     const checkServer = (name: string, path: readonly PathPart[]) => {
-      if (!known.has(name)) ctx.addIssue({ code: "custom", path: [...path], message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
+      if (!known.has(name))
+        ctx.addIssue({ code: "custom", path: [...path], message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
     };
     s.servers.forEach((x, i) => {
       if (typeof x !== "string") for (const p of handedValueProblems(x)) ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message });
@@ -236,12 +272,17 @@ function handedValueProblems(server: CustomServer): { path: (string | number)[];
   const pub = server.public;
   if (Array.isArray(pub.env)) {
     pub.env.forEach((name, i) => {
-      if (!(name in server.env)) out.push({ path: ["public", "env", i], message: `expected the name of one of this server's env variables (${Object.keys(server.env).join(", ") || "it has none"}), found "${name}"` });
+      if (!(name in server.env))
+        out.push({
+          path: ["public", "env", i],
+          message: `expected the name of one of this server's env variables (${Object.keys(server.env).join(", ") || "it has none"}), found "${name}"`,
+        });
     });
   }
   if (Array.isArray(pub.args)) {
     pub.args.forEach((arg, i) => {
-      if (!server.args.includes(arg)) out.push({ path: ["public", "args", i], message: `expected one of this server's args as written, found ${JSON.stringify(arg)}` });
+      if (!server.args.includes(arg))
+        out.push({ path: ["public", "args", i], message: `expected one of this server's args as written, found ${JSON.stringify(arg)}` });
     });
   }
   for (const [name, value] of Object.entries(server.env)) {
@@ -283,7 +324,10 @@ export function scenarioPlan(ctx: PlanContext) {
       zctx.addIssue({ code: "custom", message, input: s, params: REPORTED_ELSEWHERE });
       return z.NEVER;
     };
-    const servers = s.servers.map((ref): ServerDefinition => (typeof ref === "string" ? (findServer(ref) ?? stop(`unknown server "${ref}"`)) : { ...ref, title: ref.name, package: "custom", transport: "stdio" }));
+    const servers = s.servers.map(
+      (ref): ServerDefinition =>
+        typeof ref === "string" ? (findServer(ref) ?? stop(`unknown server "${ref}"`)) : { ...ref, title: ref.name, package: "custom", transport: "stdio" },
+    );
     const slos = s.slos.map((slo, i) => resolveSlo(slo, ctx.sloSource(i)) ?? stop(`unknown SLO "${"ref" in slo ? slo.ref : slo.id}"`));
     const faults = s.faults.map((f, i): FaultPlan => ("preset" in f ? stop(`preset "${String(f.preset)}" was not resolved`) : compileFault(f)(`f${i + 1}`)));
     if (stopped) return z.NEVER;
@@ -295,7 +339,10 @@ export function scenarioPlan(ctx: PlanContext) {
       profile: ctx.profile,
       servers,
       agents: s.agents,
-      load: s.load.model === "closed" ? { model: "closed", thinkTimeMs: s.load.thinkTime.ms } : { model: "open", rate: s.load.rate, maxInFlight: s.load.maxInFlight },
+      load:
+        s.load.model === "closed"
+          ? { model: "closed", thinkTimeMs: s.load.thinkTime.ms }
+          : { model: "open", rate: s.load.rate, maxInFlight: s.load.maxInFlight },
       durationMs: s.duration?.ms,
       count: s.count,
       warmupMs: s.warmup.ms,
@@ -314,7 +361,12 @@ export function scenarioPlan(ctx: PlanContext) {
         behaviour: Object.fromEntries(
           Object.entries(s.standIns).map(([api, b]) => [
             api,
-            { ...(b.latency && { latency: { medianMs: b.latency.median.ms, p95Ms: b.latency.p95.ms } }), errorRate: b.errorRate, errorStatus: b.errorStatus, seed: s.seed },
+            {
+              ...(b.latency && { latency: { medianMs: b.latency.median.ms, p95Ms: b.latency.p95.ms } }),
+              errorRate: b.errorRate,
+              errorStatus: b.errorStatus,
+              seed: s.seed,
+            },
           ]),
         ),
       },
@@ -367,7 +419,16 @@ function catalogSlo(id: string): ResolvedSlo | undefined {
   let plan = catalogPlans.get(id);
   if (!plan) {
     const parsed = SloDefinition.parse(c);
-    plan = { id: c.id, title: c.title, metricName: parsed.metric.name, metric: parsed.metric.parsed, threshold: parsed.objective.threshold, objectiveText: parsed.objective.text, scope: c.scope ?? {}, source: c.source };
+    plan = {
+      id: c.id,
+      title: c.title,
+      metricName: parsed.metric.name,
+      metric: parsed.metric.parsed,
+      threshold: parsed.objective.threshold,
+      objectiveText: parsed.objective.text,
+      scope: c.scope ?? {},
+      source: c.source,
+    };
     catalogPlans.set(id, plan);
   }
   return plan;

@@ -26,7 +26,8 @@ import type { FailureKind } from "../results/types.js";
 export const UNPARSEABLE_ANSWER = "mcp-slo:unparseable-answer";
 
 /** The client's own complaints about structured content (client/index.js, callTool). */
-const OUTPUT_SCHEMA_BREACH = /(has an output schema but did not return structured content|Structured content does not match the tool's output schema|Failed to validate structured content)/;
+const OUTPUT_SCHEMA_BREACH =
+  /(has an output schema but did not return structured content|Structured content does not match the tool's output schema|Failed to validate structured content)/;
 
 /** The SDK's own ConnectionClosed errors, as opposed to a server that answers with code -32000. */
 const CONNECTION_LOST = /: (Connection closed|Request was cancelled)$/;

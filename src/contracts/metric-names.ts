@@ -29,7 +29,12 @@ export const METRIC_FAMILIES = {
   concurrent_agents: { unit: "count", statistic: false, describe: "MCP sessions held open at once that each completed calls with no failure", measured: true },
   concurrent_operations: { unit: "count", statistic: false, describe: "peak number of calls in flight at once, all answered", measured: true },
   start_time: { unit: "ms", statistic: false, describe: "slowest spawn-to-initialized time of a server's sessions", measured: true },
-  install_time: { unit: "ms", statistic: false, describe: "cold install of a server from its registry into empty dirs and caches, download included", measured: true },
+  install_time: {
+    unit: "ms",
+    statistic: false,
+    describe: "cold install of a server from its registry into empty dirs and caches, download included",
+    measured: true,
+  },
   rto: { unit: "ms", statistic: false, describe: "fault start to k consecutive successful probes", measured: false },
   rpo: { unit: "ms", statistic: false, describe: "fault time minus the oldest lost acknowledged write", measured: false },
   security_score: { unit: "count", statistic: false, describe: "security validation score out of 10", measured: false },

@@ -157,4 +157,3 @@ export interface Scenario {
   /** The always-on availability probe per server (src/run/availability-probe.ts); undefined: off. */
   availabilityProbe?: { intervalMs: number; timeoutMs: number };
 }
-

@@ -1,5 +1,3 @@
-
-
 /** A kind with a name, as every registry lists them. */
 export interface NamedKind {
   readonly name: string;

@@ -62,27 +62,29 @@ export interface ParsedDuration {
  */
 export function duration(bounds: DurationBounds, description?: string) {
   const range = describeDurationBounds(bounds);
-  return z
-    .string({ error: () => `expected a duration ${range}, such as "500ms", "30s", "2m" or "1h"` })
-    .meta({
-      pattern: DURATION_PATTERN,
-      description: `${description ? `${description} ` : ""}A duration ${range}: ${DURATION_TEXT}.`,
-    })
-    // The bounds are a refinement, not part of the transform: a refinement's issue lets zod go on, so in a union
-    // (the faults) the branch meant is still the one that failed only on its values, and its problems are the ones said.
-    .superRefine((text, ctx) => {
-      const problem = durationProblem(text, bounds);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: text });
-    })
-    .transform((text, ctx): ParsedDuration => {
-      // Runs only on a text the refinement accepted; readDuration says so again in the types.
-      const read = readDuration(text, bounds);
-      if (read.ms === undefined) {
-        ctx.addIssue({ code: "custom", message: read.problem, input: text });
-        return z.NEVER;
-      }
-      return { text, ms: read.ms };
-    });
+  return (
+    z
+      .string({ error: () => `expected a duration ${range}, such as "500ms", "30s", "2m" or "1h"` })
+      .meta({
+        pattern: DURATION_PATTERN,
+        description: `${description ? `${description} ` : ""}A duration ${range}: ${DURATION_TEXT}.`,
+      })
+      // The bounds are a refinement, not part of the transform: a refinement's issue lets zod go on, so in a union
+      // (the faults) the branch meant is still the one that failed only on its values, and its problems are the ones said.
+      .superRefine((text, ctx) => {
+        const problem = durationProblem(text, bounds);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: text });
+      })
+      .transform((text, ctx): ParsedDuration => {
+        // Runs only on a text the refinement accepted; readDuration says so again in the types.
+        const read = readDuration(text, bounds);
+        if (read.ms === undefined) {
+          ctx.addIssue({ code: "custom", message: read.problem, input: text });
+          return z.NEVER;
+        }
+        return { text, ms: read.ms };
+      })
+  );
 }
 
 /** Names of scenarios and servers. */
@@ -98,9 +100,10 @@ export const MixEntry = z.strictObject({
   server: z.string().describe("Name of a server of this scenario."),
   tool: z.string().describe("Tool to call."),
   weight: z.number().positive().max(1_000_000).default(1).describe("Relative share of calls. Above 0, at most 1 000 000."),
-  args: z.record(z.string(), ArgValue).default({}).describe(
-    "Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}.",
-  ),
+  args: z
+    .record(z.string(), ArgValue)
+    .default({})
+    .describe("Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}."),
 });
 
 /** When a fault starts and how long it lasts: every fault kind has these two fields. */
@@ -116,7 +119,9 @@ export const Hop = z
     /^([a-z][a-z0-9_-]*->)?[a-z][a-z0-9_-]*$/,
     'expected a backend or upstream API ("redis", "postgres", "github": every hop to it), one hop "server->backend", e.g. "redis->redis" or "github->github", or "client->server" (transport: http)',
   )
-  .describe('A TCP hop through Toxiproxy: "redis", "postgres" or an upstream API such as "github" for every hop to it, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).');
+  .describe(
+    'A TCP hop through Toxiproxy: "redis", "postgres" or an upstream API such as "github" for every hop to it, "server->backend" for one, or "client->server" for the harness\'s HTTP hop to an MCP server (transport: http).',
+  );
 
 const OBJECTIVE_EXAMPLES = 'an objective such as "< 25ms", ">= 99.7%", ">= 10000/s" or ">= 32"';
 /** An objective as written, and the threshold it means. */
@@ -126,7 +131,11 @@ const Objective = z
   .transform((text, ctx) => {
     const threshold = parseThreshold(text);
     if (threshold === undefined || (threshold.unit === "ratio" && threshold.value > 1)) {
-      ctx.addIssue({ code: "custom", message: threshold === undefined ? `expected ${OBJECTIVE_EXAMPLES}` : "expected a percentage from 0 to 100 %", input: text });
+      ctx.addIssue({
+        code: "custom",
+        message: threshold === undefined ? `expected ${OBJECTIVE_EXAMPLES}` : "expected a percentage from 0 to 100 %",
+        input: text,
+      });
       return z.NEVER;
     }
     return { text, threshold };

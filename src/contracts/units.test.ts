@@ -4,7 +4,13 @@ import { MAX_TIMER_MS, durationProblem, formatDurationBound, formatMs, parseDura
 
 describe("parseDurationMs", () => {
   it.each([
-    ["500ms", 500], ["30s", 30_000], ["2m", 120_000], ["2min", 120_000], ["1h", 3_600_000], ["1.5s", 1500], ["250us", 0.25],
+    ["500ms", 500],
+    ["30s", 30_000],
+    ["2m", 120_000],
+    ["2min", 120_000],
+    ["1h", 3_600_000],
+    ["1.5s", 1500],
+    ["250us", 0.25],
   ])("%s is %d ms", (text, ms) => expect(parseDurationMs(text)).toBe(ms));
   it.each(["10", "10 seconds", "-1s", "", "s"])("rejects %j", (text) => expect(parseDurationMs(text)).toBeUndefined());
 });
@@ -53,7 +59,17 @@ describe("durationProblem", () => {
   ])("%j: %s", (text, message) => expect(durationProblem(text, b)).toBe(message));
   it.each(["1ms", "1h", "60m", "3600s", "30s"])("%j is within", (text) => expect(durationProblem(text, b)).toBeUndefined());
   it("writes bounds the way people write durations", () => {
-    expect([0, 1, 100, 1000, 60_000, 90_000, 3_600_000, 86_400_000, 0.5].map(formatDurationBound)).toEqual(["0s", "1ms", "100ms", "1s", "1m", "90s", "1h", "24h", "500us"]);
+    expect([0, 1, 100, 1000, 60_000, 90_000, 3_600_000, 86_400_000, 0.5].map(formatDurationBound)).toEqual([
+      "0s",
+      "1ms",
+      "100ms",
+      "1s",
+      "1m",
+      "90s",
+      "1h",
+      "24h",
+      "500us",
+    ]);
   });
   it("every duration bound of the schema stays under Node's timer limit", () => {
     for (const [name, bounds] of Object.entries(DURATION_BOUNDS)) expect(bounds.max, name).toBeLessThan(MAX_TIMER_MS);

@@ -38,7 +38,12 @@ export interface DurationBounds {
 /** "1ms", "30s", "1h", "24h": a bound as people write it (the largest unit that divides it). */
 export function formatDurationBound(ms: number): string {
   if (ms === 0) return "0s";
-  for (const [unit, size] of [["h", 3_600_000], ["min", 60_000], ["s", 1000], ["ms", 1]] as const) {
+  for (const [unit, size] of [
+    ["h", 3_600_000],
+    ["min", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit === "min" ? "m" : unit}`;
   }
   return `${ms * 1000}us`;
@@ -94,10 +99,14 @@ export function parseThreshold(text: string): Threshold | undefined {
 
 export function compare(op: Comparator, a: number, b: number): boolean {
   switch (op) {
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    case ">=": return a >= b;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
   }
 }
 
@@ -114,11 +123,16 @@ export function formatMs(ms: number): string {
 
 export function formatValue(value: number, unit: ObjectiveUnit | "s"): string {
   switch (unit) {
-    case "ms": return formatMs(value);
-    case "s": return formatMs(value * 1000);
-    case "ratio": return `${+(value * 100).toFixed(3)} %`;
-    case "ops/s": return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ops/s`;
-    case "count": return `${+value.toFixed(2)}`;
+    case "ms":
+      return formatMs(value);
+    case "s":
+      return formatMs(value * 1000);
+    case "ratio":
+      return `${+(value * 100).toFixed(3)} %`;
+    case "ops/s":
+      return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ops/s`;
+    case "count":
+      return `${+value.toFixed(2)}`;
   }
 }
 

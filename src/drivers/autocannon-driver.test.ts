@@ -17,8 +17,16 @@ describe("autocannon driver helpers", () => {
 
   it("classifies answers: ok, JSON-RPC error, tool error, non-2xx, no answer, and the kind of each failure", () => {
     expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[]}}', 1)).toEqual({ outcome: "ok" });
-    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "JSON-RPC error -32602: bad" });
-    expect(classifyAnswer(200, 'data: {"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"nope"}]}}\n\n', 1)).toMatchObject({ outcome: "error", kind: "tool", error: "tool error: nope" });
+    expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"bad"}}', 1)).toMatchObject({
+      outcome: "error",
+      kind: "tool",
+      error: "JSON-RPC error -32602: bad",
+    });
+    expect(classifyAnswer(200, 'data: {"jsonrpc":"2.0","id":1,"result":{"isError":true,"content":[{"type":"text","text":"nope"}]}}\n\n', 1)).toMatchObject({
+      outcome: "error",
+      kind: "tool",
+      error: "tool error: nope",
+    });
     expect(classifyAnswer(404, "Session not found", 1)).toMatchObject({ outcome: "error", kind: "tool", error: "HTTP 404: Session not found" });
     expect(classifyAnswer(200, "", 1)).toMatchObject({ outcome: "error", kind: "protocol" });
     expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te', 1)).toMatchObject({ outcome: "error", kind: "protocol" });

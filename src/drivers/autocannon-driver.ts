@@ -84,8 +84,7 @@ interface JsonRpcAnswer {
 
 /** The JSON-RPC answer with id `id` in a body that is JSON, or an SSE stream of `data:` lines. */
 export function findAnswer(body: string, id: number | string): JsonRpcAnswer | undefined {
-  const isAnswer = (m: unknown): m is JsonRpcAnswer =>
-    m !== null && typeof m === "object" && (m as JsonRpcAnswer).id === id && ("result" in m || "error" in m);
+  const isAnswer = (m: unknown): m is JsonRpcAnswer => m !== null && typeof m === "object" && (m as JsonRpcAnswer).id === id && ("result" in m || "error" in m);
   const fromValue = (v: unknown): JsonRpcAnswer | undefined => (Array.isArray(v) ? v.find(isAnswer) : isAnswer(v) ? v : undefined);
   const text = body.trimStart();
   if (text.startsWith("{") || text.startsWith("[")) {
@@ -126,7 +125,10 @@ export function classifyAnswer(status: number, body: string, id: number | string
   }
   if (answer.result.isError === true) {
     const content = Array.isArray(answer.result.content) ? (answer.result.content as { type?: string; text?: unknown }[]) : [];
-    const text = content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text as string).join("\n");
+    const text = content
+      .filter((c) => c.type === "text" && typeof c.text === "string")
+      .map((c) => c.text as string)
+      .join("\n");
     return { outcome: "error", kind: "tool", error: `tool error: ${text.slice(0, 200) || "(no text)"}` };
   }
   return { outcome: "ok" };
@@ -137,7 +139,12 @@ export async function openRawSession(url: string, agent: number, timeoutMs: numb
   const init = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: ACCEPT, [AGENT_HEADER]: String(agent) },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO },
+    }),
     signal: timeout,
   });
   const body = await init.text();
@@ -285,7 +292,8 @@ export const autocannonDriver: LoadDriver = {
   async prepare(ctx) {
     const { scenario: s, signal } = ctx;
     const limitMs = Math.min(ctx.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
-    if (limitMs <= 0 || (ctx.count !== undefined && ctx.count <= 0) || signal.aborted) return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
+    if (limitMs <= 0 || (ctx.count !== undefined && ctx.count <= 0) || signal.aborted)
+      return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
     const shares = planShares(ctx);
     const timeoutMs = s.callTimeoutMs;
     // autocannon's module is loaded here, not at t0: loading it (and the WebAssembly of its
@@ -482,7 +490,10 @@ async function runShares(o: { ctx: DriverPhase; shares: ServerShare[]; perShare:
       }
     }
     if (open) {
-      const planned = results.reduce((n, r) => n + Math.min(r.share.amount ?? Number.POSITIVE_INFINITY, Math.floor(((r.share.rate ?? 0) * Math.min(stats.elapsedMs, limitMs)) / 1000)), 0);
+      const planned = results.reduce(
+        (n, r) => n + Math.min(r.share.amount ?? Number.POSITIVE_INFINITY, Math.floor(((r.share.rate ?? 0) * Math.min(stats.elapsedMs, limitMs)) / 1000)),
+        0,
+      );
       stats.dropped = Math.max(0, planned - stats.offered);
     }
     const errors = results.reduce((n, r) => n + r.result.errors, 0);

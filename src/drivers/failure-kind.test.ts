@@ -45,7 +45,9 @@ async function failureOf(p: Promise<unknown>) {
 describe("classifyCallError, against the SDK's own rejections", () => {
   it("a JSON-RPC error response is a tool error, even with the code the SDK uses for a closed connection", async () => {
     // McpServer turns a thrown error into an isError result; on the wire it becomes a JSON-RPC error response.
-    const { client } = await linked((m) => ("result" in m && (m.result as { isError?: boolean }).isError ? { jsonrpc: "2.0", id: m.id, error: { code: -32000, message: "database unavailable" } } : m));
+    const { client } = await linked((m) =>
+      "result" in m && (m.result as { isError?: boolean }).isError ? { jsonrpc: "2.0", id: m.id, error: { code: -32000, message: "database unavailable" } } : m,
+    );
     const f = await failureOf(client.callTool({ name: "refuse", arguments: {} }));
     expect(f).toEqual({ outcome: "error", kind: "tool", message: "MCP error -32000: database unavailable" });
   });
@@ -64,7 +66,10 @@ describe("classifyCallError, against the SDK's own rejections", () => {
     // Advertise an output schema, then answer without the structured content it promises.
     serverSide.send = (m, o) => {
       if ("result" in m && Array.isArray((m.result as { tools?: unknown[] }).tools)) {
-        const tools = (m.result as { tools: Record<string, unknown>[] }).tools.map((t) => ({ ...t, outputSchema: { type: "object", properties: { n: { type: "number" } }, required: ["n"] } }));
+        const tools = (m.result as { tools: Record<string, unknown>[] }).tools.map((t) => ({
+          ...t,
+          outputSchema: { type: "object", properties: { n: { type: "number" } }, required: ["n"] },
+        }));
         return send({ ...m, result: { ...m.result, tools } }, o);
       }
       return send(m, o);
@@ -79,7 +84,11 @@ describe("classifyCallError, against the SDK's own rejections", () => {
 
   it("no answer by the deadline is a timeout; a closed or lost connection is a transport failure", async () => {
     const { client, serverSide } = await linked();
-    expect(await failureOf(client.callTool({ name: "never", arguments: {} }, undefined, { timeout: 50 }))).toEqual({ outcome: "timeout", kind: "transport", message: "no answer within 300 ms" });
+    expect(await failureOf(client.callTool({ name: "never", arguments: {} }, undefined, { timeout: 50 }))).toEqual({
+      outcome: "timeout",
+      kind: "transport",
+      message: "no answer within 300 ms",
+    });
     const pending = client.callTool({ name: "never", arguments: {} }, undefined, { timeout: 5000 });
     await serverSide.close();
     expect(await failureOf(pending)).toMatchObject({ outcome: "error", kind: "transport" });

@@ -16,7 +16,8 @@ describe("generatorLimit", () => {
   });
 
   it("calls a saturated harness CPU the limit either way", () => {
-    for (const droppedIsBacklog of [false, true]) expect(generatorLimit({ ...healthy, cpu: 0.97 }, { droppedIsBacklog })).toBe("the harness used 97 % of a core");
+    for (const droppedIsBacklog of [false, true])
+      expect(generatorLimit({ ...healthy, cpu: 0.97 }, { droppedIsBacklog })).toBe("the harness used 97 % of a core");
     expect(generatorLimit(undefined, { droppedIsBacklog: false })).toBeUndefined();
   });
 });

@@ -24,7 +24,10 @@ const urls = new Map([
 ]);
 
 async function inspect(env: Record<string, string>): Promise<{ scenarios: Record<string, Record<string, unknown>>; thresholds: Record<string, unknown> }> {
-  const { stdout } = await run(k6Binary(), ["inspect", "--include-system-env-vars", "--execution-requirements", K6_SCRIPT], { env: { ...process.env, ...env }, cwd: PROJECT_ROOT });
+  const { stdout } = await run(k6Binary(), ["inspect", "--include-system-env-vars", "--execution-requirements", K6_SCRIPT], {
+    env: { ...process.env, ...env },
+    cwd: PROJECT_ROOT,
+  });
   return JSON.parse(stdout) as never;
 }
 
@@ -33,7 +36,12 @@ describe("deploy/k6-operator/testrun.yaml", () => {
     apiVersion: string;
     kind: string;
     metadata: { name?: string; generateName?: string };
-    spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string; runner: { image: string; env: { name: string; value: string }[] } };
+    spec: {
+      parallelism: number;
+      script: { configMap: { name: string; file: string } };
+      arguments: string;
+      runner: { image: string; env: { name: string; value: string }[] };
+    };
   };
   const env = Object.fromEntries(manifest.spec.runner.env.map((e) => [e.name, e.value]));
 
@@ -79,29 +87,50 @@ describe.skipIf(!existsSync(k6Binary()))("the script's share of the agents under
     ["0,1/2,1", 4],
     ["0,1/4,2/4,3/4,1", 13],
     ["0,1/7,3/5,1", 11],
-  ])("with the sequence %s and %i VUs, every runner's VUs are the ones the script computes, and together all of them", async (sequence, vus) => {
-    const dir = await mkdtemp(path.join(tmpdir(), "mcp-slo-k6-segments-"));
-    try {
-      const check = path.join(dir, "check.js");
-      await writeFile(check, SEGMENT_CHECK);
-      const points = sequence.split(",");
-      const seen: number[] = [];
-      await Promise.all(
-        points.slice(1).map(async (to, i) => {
-          const { stdout, stderr } = await run(k6Binary(), ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--log-format=raw", `--execution-segment=${points[i]}:${to}`, `--execution-segment-sequence=${sequence}`, check], {
-            env: { ...process.env, VUS: String(vus), MCP_SLO_URLS: "{}", MCP_SLO_MIX: "[]" },
-            cwd: dir,
-          });
-          const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => /^(SAME|DIFFERENT) /.test(l));
-          expect(lines.filter((l) => l.startsWith("DIFFERENT")), lines.join("\n")).toEqual([]);
-          for (const l of lines) seen.push(Number(l.split(" ")[2]));
-        }),
-      );
-      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: vus }, (_, i) => i + 1));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  ])(
+    "with the sequence %s and %i VUs, every runner's VUs are the ones the script computes, and together all of them",
+    async (sequence, vus) => {
+      const dir = await mkdtemp(path.join(tmpdir(), "mcp-slo-k6-segments-"));
+      try {
+        const check = path.join(dir, "check.js");
+        await writeFile(check, SEGMENT_CHECK);
+        const points = sequence.split(",");
+        const seen: number[] = [];
+        await Promise.all(
+          points.slice(1).map(async (to, i) => {
+            const { stdout, stderr } = await run(
+              k6Binary(),
+              [
+                "run",
+                "--quiet",
+                "--no-usage-report",
+                "--address=",
+                "--summary-mode=disabled",
+                "--log-format=raw",
+                `--execution-segment=${points[i]}:${to}`,
+                `--execution-segment-sequence=${sequence}`,
+                check,
+              ],
+              {
+                env: { ...process.env, VUS: String(vus), MCP_SLO_URLS: "{}", MCP_SLO_MIX: "[]" },
+                cwd: dir,
+              },
+            );
+            const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => /^(SAME|DIFFERENT) /.test(l));
+            expect(
+              lines.filter((l) => l.startsWith("DIFFERENT")),
+              lines.join("\n"),
+            ).toEqual([]);
+            for (const l of lines) seen.push(Number(l.split(" ")[2]));
+          }),
+        );
+        expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: vus }, (_, i) => i + 1));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it("refuses to remote-write without a testid, or with the manifest's placeholder", async () => {
     const base = {
@@ -113,7 +142,11 @@ describe.skipIf(!existsSync(k6Binary()))("the script's share of the agents under
     };
     const attempt = async (tag: string[]) => {
       try {
-        await run(k6Binary(), ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", ...tag, K6_SCRIPT], { env: base, cwd: PROJECT_ROOT, timeout: 30_000 });
+        await run(k6Binary(), ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", ...tag, K6_SCRIPT], {
+          env: base,
+          cwd: PROJECT_ROOT,
+          timeout: 30_000,
+        });
         return { code: 0, text: "" };
       } catch (err) {
         const e = err as { code: number; stdout: string; stderr: string };

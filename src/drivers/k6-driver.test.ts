@@ -122,7 +122,10 @@ describe("k6's point times onto the harness's clock", () => {
   });
 
   it("without a gate point (k6 stopped before its gate opened, or k6 run without the harness), falls back to the wall-clock offset", async () => {
-    const file = pointsFile("without-gate.json", lines.filter((l) => l.metric !== "mcp_start_gate"));
+    const file = pointsFile(
+      "without-gate.json",
+      lines.filter((l) => l.metric !== "mcp_start_gate"),
+    );
     expect(await k6GateTime(file)).toBeUndefined();
     expect(await k6GateTime(path.join(dir, "missing.json"))).toBeUndefined();
     const wallToPerf = Date.parse("2026-12-01T12:00:10.999Z") + 0.8 - gateOpenedAt + 3;
@@ -149,7 +152,12 @@ describe("deploy/k6-operator/testrun.yaml", () => {
     apiVersion: string;
     kind: string;
     metadata: { name?: string; generateName?: string };
-    spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string; runner: { image: string; env: { name: string; value: string }[] } };
+    spec: {
+      parallelism: number;
+      script: { configMap: { name: string; file: string } };
+      arguments: string;
+      runner: { image: string; env: { name: string; value: string }[] };
+    };
   };
   const env = Object.fromEntries(manifest.spec.runner.env.map((e) => [e.name, e.value]));
 
@@ -169,7 +177,9 @@ describe("deploy/k6-operator/testrun.yaml", () => {
     expect(manifest.spec.arguments).toMatch(/--tag testid=@TESTID@(\s|$)/);
     expect(env.MCP_SLO_RUN_ID).toBe("@TESTID@");
     // The README's step substitutes it.
-    expect(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8")).toContain('sed "s/@TESTID@/$TESTID/g" deploy/k6-operator/testrun.yaml | kubectl create -f -');
+    expect(readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8")).toContain(
+      'sed "s/@TESTID@/$TESTID/g" deploy/k6-operator/testrun.yaml | kubectl create -f -',
+    );
   });
 
   it("pins the k6 image to the version scripts/setup.sh builds, by tag and digest", () => {

@@ -70,7 +70,8 @@ export function k6Scenario(s: Scenario, durationMs: number | undefined, count: n
   // Calls in flight at the end may finish (they are recorded); none outlives its deadline by much.
   const gracefulStop = msText(s.callTimeoutMs + 1000);
   if (load.model === "closed") {
-    if (count !== undefined) return { executor: "shared-iterations", vus: Math.min(s.agents, count), iterations: count, maxDuration: msText(limitMs), gracefulStop };
+    if (count !== undefined)
+      return { executor: "shared-iterations", vus: Math.min(s.agents, count), iterations: count, maxDuration: msText(limitMs), gracefulStop };
     return { executor: "constant-vus", vus: s.agents, duration: msText(limitMs), gracefulStop };
   }
   const { rate, maxInFlight } = load;
@@ -91,7 +92,9 @@ export function k6Scenario(s: Scenario, durationMs: number | undefined, count: n
 const K6_STAT: Record<string, string> = { p50: "p(50)", p95: "p(95)", p99: "p(99)", p99_9: "p(99.9)", mean: "avg", max: "max" };
 
 function submetric(metric: string, tags: Record<string, string | undefined>): string {
-  const parts = Object.entries(tags).filter(([, v]) => v !== undefined && v !== "*").map(([k, v]) => `${k}:${v}`);
+  const parts = Object.entries(tags)
+    .filter(([, v]) => v !== undefined && v !== "*")
+    .map(([k, v]) => `${k}:${v}`);
   return parts.length ? `${metric}{${parts.join(",")}}` : metric;
 }
 
@@ -180,7 +183,18 @@ export function k6TestId(runId: string, phase: string): string {
 
 /** `k6 run` for one phase: no REST API (--address=), no summary, every point to `pointsFile`, tagged with the run's testid. */
 export function k6RunArgs(pointsFile: string, testId: string): string[] {
-  return ["run", "--quiet", "--no-usage-report", "--address=", "--summary-mode=disabled", "--tag", `testid=${testId}`, "--out", `json=${pointsFile}`, K6_SCRIPT];
+  return [
+    "run",
+    "--quiet",
+    "--no-usage-report",
+    "--address=",
+    "--summary-mode=disabled",
+    "--tag",
+    `testid=${testId}`,
+    "--out",
+    `json=${pointsFile}`,
+    K6_SCRIPT,
+  ];
 }
 
 const OUTCOMES = new Set<Outcome>(["ok", "error", "timeout"]);
@@ -260,13 +274,18 @@ export function k6TimeMapping(gateTime: number | undefined, gateOpenedAt: number
 }
 
 /** Streams k6's JSON output into the recorder, its times mapped with `toPerf` (k6TimeMapping). */
-export async function ingestK6Points(file: string, ctx: { phase: Phase; recorder: Pick<Recorder, "record"> }, toPerf: (k6Ms: number) => number): Promise<K6Tallies> {
+export async function ingestK6Points(
+  file: string,
+  ctx: { phase: Phase; recorder: Pick<Recorder, "record"> },
+  toPerf: (k6Ms: number) => number,
+): Promise<K6Tallies> {
   const t: K6Tallies = { iterations: 0, dropped: 0, sessions: [], lastEnd: undefined };
   if (!existsSync(file)) return t;
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   for await (const line of lines) {
     // Most points are k6's own http_* metrics: skip them without parsing.
-    const wanted = line.includes('"mcp_call_duration"') || line.includes('"iterations"') || line.includes('"dropped_iterations"') || line.includes('"mcp_sessions"');
+    const wanted =
+      line.includes('"mcp_call_duration"') || line.includes('"iterations"') || line.includes('"dropped_iterations"') || line.includes('"mcp_sessions"');
     if (!wanted) continue;
     const p = pointOf(line);
     if (!p?.data) continue;
@@ -325,7 +344,11 @@ async function endSessions(sessions: K6Tallies["sessions"], urls: ReadonlyMap<st
     sessions.map(async ({ server, id }) => {
       const url = urls.get(server);
       if (!url) return;
-      const res = await fetch(url, { method: "DELETE", headers: { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" }, signal: AbortSignal.timeout(SESSION_DELETE_TIMEOUT_MS) });
+      const res = await fetch(url, {
+        method: "DELETE",
+        headers: { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" },
+        signal: AbortSignal.timeout(SESSION_DELETE_TIMEOUT_MS),
+      });
       await res.body?.cancel();
     }),
   );
@@ -415,10 +438,13 @@ export const k6Driver: LoadDriver = {
   ownSessions: true,
   capacitySearch: false,
   async prepare(ctx): Promise<ReadyPhase> {
-    if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted) return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
+    if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted)
+      return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
     const bin = k6Binary();
     if (!existsSync(bin)) {
-      throw new HarnessError("environment", `the k6 driver needs the k6 binary, not found at ${bin}`, { hint: "run bash scripts/setup.sh (it builds k6 with go install into .tools/bin)" });
+      throw new HarnessError("environment", `the k6 driver needs the k6 binary, not found at ${bin}`, {
+        hint: "run bash scripts/setup.sh (it builds k6 with go install into .tools/bin)",
+      });
     }
     const env = k6Env(ctx);
     const dir = await ctx.registry.makeTempDir(`k6-${ctx.phase}`);
@@ -428,7 +454,15 @@ export const k6Driver: LoadDriver = {
 
     // Wall clock -> performance.now(), taken now: the fallback of k6TimeMapping, for a run without its gate point.
     const wallToPerf = Date.now() - performance.now();
-    const proc = spawnManaged({ name: `k6 (${ctx.phase})`, command: bin, args, env: { ...env, MCP_SLO_START_GATE: gate.url, K6_NO_USAGE_REPORT: "true" }, cwd: dir, registry: ctx.registry, stopSignal: "SIGINT" });
+    const proc = spawnManaged({
+      name: `k6 (${ctx.phase})`,
+      command: bin,
+      args,
+      env: { ...env, MCP_SLO_START_GATE: gate.url, K6_NO_USAGE_REPORT: "true" },
+      cwd: dir,
+      registry: ctx.registry,
+      stopSignal: "SIGINT",
+    });
     const generator = watchProcess(proc.pid);
     const stop = async () => {
       await proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
@@ -439,8 +473,13 @@ export const k6Driver: LoadDriver = {
     if (atGate !== "ready") {
       await stop();
       if (atGate === "aborted") return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
-      if (atGate === "too slow") throw new HarnessError("environment", `k6 did not open its agents' sessions within ${SETUP_LIMIT_MS / 1000} s`, { details: proc.stderrTail(20) });
-      throw new HarnessError("environment", `k6 failed before its load began (${atGate.code !== null ? `exit code ${atGate.code}` : `signal ${atGate.signal}`})`, { details: proc.stderrTail(20) });
+      if (atGate === "too slow")
+        throw new HarnessError("environment", `k6 did not open its agents' sessions within ${SETUP_LIMIT_MS / 1000} s`, { details: proc.stderrTail(20) });
+      throw new HarnessError(
+        "environment",
+        `k6 failed before its load began (${atGate.code !== null ? `exit code ${atGate.code}` : `signal ${atGate.signal}`})`,
+        { details: proc.stderrTail(20) },
+      );
     }
     let running = false;
     return {
@@ -486,7 +525,9 @@ async function runK6(o: {
   // Share of one core over k6's whole life (set-up included).
   stats.cpu = o.generator.stop().cpu;
   if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
-    throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, { details: proc.stderrTail(20) });
+    throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, {
+      details: proc.stderrTail(20),
+    });
   }
   const tallies = await ingestK6Points(out, ctx, k6TimeMapping(await k6GateTime(out), gateOpenedAt, wallToPerf));
   // The load ended with its last call, not when its points were read back.

@@ -123,7 +123,10 @@ export class CallContext implements CallSender {
     try {
       const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.callTimeoutMs });
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
-      text = content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
+      text = content
+        .filter((c) => c.type === "text" && typeof c.text === "string")
+        .map((c) => c.text)
+        .join("\n");
       if (result.isError === true) {
         outcome = "error";
         kind = "tool";
@@ -140,7 +143,17 @@ export class CallContext implements CallSender {
     this.recorder.callEnded(server);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
-    this.recorder.record({ phase, server, tool, outcome, startedAt, endedAt, agent: agentId, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) });
+    this.recorder.record({
+      phase,
+      server,
+      tool,
+      outcome,
+      startedAt,
+      endedAt,
+      agent: agentId,
+      ...(kind !== undefined && { kind }),
+      ...(error !== undefined && { error }),
+    });
     if (outcome === "error" && kind === "transport") {
       // No answer and no deadline passed: the session is gone. Mark it; the next call waits.
       const failures = (this.lost.get(lostKey)?.failures ?? 0) + 1;
@@ -277,7 +290,17 @@ export const sdkDriver: LoadDriver = {
   capacitySearch: true,
   async prepare(p) {
     return {
-      run: (t0) => runPhase({ load: p.load, workers: p.workload.workers, operation: p.workload.operation, durationMs: p.durationMs, count: p.count, signal: p.signal, ...(p.onTick && { onTick: p.onTick }), t0 }),
+      run: (t0) =>
+        runPhase({
+          load: p.load,
+          workers: p.workload.workers,
+          operation: p.workload.operation,
+          durationMs: p.durationMs,
+          count: p.count,
+          signal: p.signal,
+          ...(p.onTick && { onTick: p.onTick }),
+          t0,
+        }),
       dispose: async () => undefined,
     };
   },

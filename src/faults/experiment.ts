@@ -124,7 +124,14 @@ export class FaultExperiment {
     }
     for (const store of s.rpo?.stores ?? []) {
       if (store !== "postgres") await this.o.pool.startAuxiliary(s.servers.find((d) => d.name === store) ?? findServer(store)!, WRITER_AGENT);
-      const backendSettings = Object.fromEntries(this.o.stack.backends.map((b) => [b.kind, Object.entries(b.settings).map(([k, v]) => (k === "persistence" ? v : `${k}=${v}`)).join(", ")]));
+      const backendSettings = Object.fromEntries(
+        this.o.stack.backends.map((b) => [
+          b.kind,
+          Object.entries(b.settings)
+            .map(([k, v]) => (k === "persistence" ? v : `${k}=${v}`))
+            .join(", "),
+        ]),
+      );
       this.writers.push(
         makeWriter(store, {
           runId: this.o.runId,
@@ -227,7 +234,13 @@ export class FaultExperiment {
     const s = this.o.scenario;
     const inFlight = new Set<Promise<void>>();
     // Bounded: stopped by finish() or rollback(); never longer than lead, warm-up, window and every fault's recovery limit.
-    const hardStop = performance.now() + (s.rpo?.leadMs ?? 0) + s.warmupMs + (s.durationMs ?? 3_600_000) + this.states.reduce((a, st) => a + st.fault.atMs + r.limitMs, 0) + 60_000;
+    const hardStop =
+      performance.now() +
+      (s.rpo?.leadMs ?? 0) +
+      s.warmupMs +
+      (s.durationMs ?? 3_600_000) +
+      this.states.reduce((a, st) => a + st.fault.atMs + r.limitMs, 0) +
+      60_000;
     for (let next = performance.now(); !this.stopProbing.signal.aborted && performance.now() < hardStop; next += r.intervalMs) {
       await sleep(next - performance.now(), this.stopProbing.signal);
       if (this.stopProbing.signal.aborted) break;
@@ -265,7 +278,11 @@ export class FaultExperiment {
     }
     this.o.say(`fault ${st.fault.id}: ${st.fault.description}`);
     st.injectedAt = performance.now();
-    this.o.onFaultEvent?.("fault.injected", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.kind, "mcp_slo.fault.description": st.fault.description });
+    this.o.onFaultEvent?.("fault.injected", {
+      "mcp_slo.fault.id": st.fault.id,
+      "mcp_slo.fault.kind": st.fault.kind,
+      "mcp_slo.fault.description": st.fault.description,
+    });
     try {
       st.injected = await st.fault.inject({
         hops: this.o.stack.toxiproxy?.hops,
@@ -324,7 +341,13 @@ export class FaultExperiment {
     const r = this.o.scenario.recovery!;
     // The next fault to begin after this one: its outage is not this one's.
     const next = Math.min(...this.states.map((x) => x.injectedAt ?? Number.POSITIVE_INFINITY).filter((t) => t > st.injectedAt!));
-    return measureRecovery(this.sortedPoints(), { injectedAt: st.injectedAt!, healedAt: st.healedAt, consecutive: r.consecutive, limitMs: r.limitMs, nextFaultAt: next });
+    return measureRecovery(this.sortedPoints(), {
+      injectedAt: st.injectedAt!,
+      healedAt: st.healedAt,
+      consecutive: r.consecutive,
+      limitMs: r.limitMs,
+      nextFaultAt: next,
+    });
   }
 
   /** After the load: wait (bounded) for recovery, check the steady state after, roll back, read back. */
@@ -354,7 +377,9 @@ export class FaultExperiment {
     const steadyState: SteadyStateCheck[] = [];
     if (this.withFaults && r) {
       // A probe belongs to a fault window when it was sent inside it.
-      const during = points.filter((p) => this.states.some((st) => st.injectedAt !== null && p.t >= st.injectedAt && p.t <= (st.healedAt ?? st.injectedAt + r.limitMs)));
+      const during = points.filter((p) =>
+        this.states.some((st) => st.injectedAt !== null && p.t >= st.injectedAt && p.t <= (st.healedAt ?? st.injectedAt + r.limitMs)),
+      );
       const after = points.filter((p) => p.t >= afterFrom);
       const afterMet = steadyStateMet(after, r.consecutive);
       steadyState.push(
@@ -364,14 +389,19 @@ export class FaultExperiment {
           met: during.every((p) => p.ok),
           probes: during.length,
           failures: during.filter((p) => !p.ok).length,
-          detail: during.length === 0 ? "no probe was sent inside a fault window" : `${during.filter((p) => !p.ok).length} of ${during.length} probes sent inside fault windows failed`,
+          detail:
+            during.length === 0
+              ? "no probe was sent inside a fault window"
+              : `${during.filter((p) => !p.ok).length} of ${during.length} probes sent inside fault windows failed`,
         },
         {
           phase: "after",
           met: afterMet,
           probes: after.length,
           failures: after.filter((p) => !p.ok).length,
-          detail: afterMet ? `the last ${r.consecutive} probes after recovery succeeded` : `the stack did not return to its steady state: ${after.filter((p) => !p.ok).length} of ${after.length} probes after the faults failed`,
+          detail: afterMet
+            ? `the last ${r.consecutive} probes after recovery succeeded`
+            : `the stack did not return to its steady state: ${after.filter((p) => !p.ok).length} of ${after.length} probes after the faults failed`,
         },
       );
     }
@@ -381,7 +411,19 @@ export class FaultExperiment {
       const f = st.fault;
       const base = { id: f.id, kind: f.kind, target: f.target, description: f.description, limitMs: r?.limitMs ?? 0, supervisor: r?.supervisor ?? false };
       if (st.injectedAt === null) {
-        return { ...base, injected: false, notInjectedReason: st.notInjectedReason ?? "not injected", injectedAtMs: null, healedAtMs: null, readyAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, observations: [] };
+        return {
+          ...base,
+          injected: false,
+          notInjectedReason: st.notInjectedReason ?? "not injected",
+          injectedAtMs: null,
+          healedAtMs: null,
+          readyAtMs: null,
+          timeToDetectMs: null,
+          rtoMs: null,
+          afterHealMs: null,
+          recovered: false,
+          observations: [],
+        };
       }
       const rec = this.recoveryOf(st);
       const from = st.injectedAt;
@@ -391,11 +433,13 @@ export class FaultExperiment {
       // Exits, restarts and heal notes first; log lines fill what room is left, two per process.
       const important = [...events.filter((e) => e.kind !== "log"), ...st.notes].filter(inWindow);
       const perProcess = new Map<string, number>();
-      const logs = events.filter((e) => e.kind === "log" && inWindow(e)).filter((e) => {
-        const who = e.text.split(" ")[0]!;
-        perProcess.set(who, (perProcess.get(who) ?? 0) + 1);
-        return perProcess.get(who)! <= 2;
-      });
+      const logs = events
+        .filter((e) => e.kind === "log" && inWindow(e))
+        .filter((e) => {
+          const who = e.text.split(" ")[0]!;
+          perProcess.set(who, (perProcess.get(who) ?? 0) + 1);
+          return perProcess.get(who)! <= 2;
+        });
       const seen = [...important, ...logs.slice(0, Math.max(0, MAX_OBSERVATIONS_PER_FAULT - important.length))]
         .sort((a, b) => a.at - b.at)
         .map((e) => `+${((e.at - from) / 1000).toFixed(2)} s: ${e.text}`);
@@ -419,16 +463,37 @@ export class FaultExperiment {
       } catch (err) {
         const message = (err as Error).message;
         this.o.say(`RPO read-back of ${w.store} failed: ${message}`);
-        rpo.push({ store: w.store, durability: w.durability, acknowledged: w.log.acknowledged.size, present: 0, lost: 0, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null, writerStartedAtMs: startedAt, readBackError: message, text: `unknown: could not read ${w.store} back (${message})` });
+        rpo.push({
+          store: w.store,
+          durability: w.durability,
+          acknowledged: w.log.acknowledged.size,
+          present: 0,
+          lost: 0,
+          unacknowledgedPresent: 0,
+          faultAtMs: null,
+          rpoMs: null,
+          writerStartedAtMs: startedAt,
+          readBackError: message,
+          text: `unknown: could not read ${w.store} back (${message})`,
+        });
         await w.close();
         continue;
       }
       const loss = measureLoss(
         w.log,
         present,
-        this.states.filter((st) => st.injectedAt !== null).map((st) => ({ id: st.fault.id, at: st.injectedAt!, ...(st.healedAt !== null && st.fault.actsOnProcess && { healedAt: st.healedAt }), ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }) })),
+        this.states
+          .filter((st) => st.injectedAt !== null)
+          .map((st) => ({
+            id: st.fault.id,
+            at: st.injectedAt!,
+            ...(st.healedAt !== null && st.fault.actsOnProcess && { healedAt: st.healedAt }),
+            ...(st.snapshots.has(w) && { presentAfter: st.snapshots.get(w)! }),
+          })),
       );
-      const censoredWorst = loss.byFault.filter((x) => x.censored).reduce<(typeof loss.byFault)[number] | null>((a, x) => (a === null || x.rpoMs > a.rpoMs ? x : a), null);
+      const censoredWorst = loss.byFault
+        .filter((x) => x.censored)
+        .reduce<(typeof loss.byFault)[number] | null>((a, x) => (a === null || x.rpoMs > a.rpoMs ? x : a), null);
       const result: RpoResult = {
         store: w.store,
         durability: w.durability,
@@ -449,7 +514,16 @@ export class FaultExperiment {
       await w.close();
     }
     const probe: ProbeSeries | undefined =
-      this.withFaults && r ? { server: r.probe.server, tool: r.probe.tool, intervalMs: r.intervalMs, timeoutMs: r.timeoutMs, consecutive: r.consecutive, points: points.map(({ t, ok }) => ({ t: this.rel(t), ok })) } : undefined;
+      this.withFaults && r
+        ? {
+            server: r.probe.server,
+            tool: r.probe.tool,
+            intervalMs: r.intervalMs,
+            timeoutMs: r.timeoutMs,
+            consecutive: r.consecutive,
+            points: points.map(({ t, ok }) => ({ t: this.rel(t), ok })),
+          }
+        : undefined;
     return { faults, rpo, steadyState, probe };
   }
 

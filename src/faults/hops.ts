@@ -17,10 +17,14 @@ export function checkHop(at: readonly PathPart[], facts: ScenarioFacts): void {
   const [from, to] = hop.includes("->") ? hop.split("->") : [undefined, hop];
   if (from === "client") {
     // The agents' own hop to an MCP server, which exists with transport: http only.
-    if (to === undefined || !names.includes(to)) facts.report(p, `hop "${hop}" ends at "${to}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
-    else if (facts.valueAt(["transport"]) !== "http") facts.report(p, `hop "${hop}" exists only with \`transport: http\` (the agents' HTTP hop to ${to})`, { found: false });
-  } else if (from !== undefined && !names.includes(from)) facts.report(p, `hop "${hop}" starts at "${from}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
-  else if (from !== undefined && to !== undefined && !facts.needsOf(from).includes(to)) facts.report(p, `server "${from}" does not use ${to}, so there is no hop "${hop}"`, { found: false });
+    if (to === undefined || !names.includes(to))
+      facts.report(p, `hop "${hop}" ends at "${to}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
+    else if (facts.valueAt(["transport"]) !== "http")
+      facts.report(p, `hop "${hop}" exists only with \`transport: http\` (the agents' HTTP hop to ${to})`, { found: false });
+  } else if (from !== undefined && !names.includes(from))
+    facts.report(p, `hop "${hop}" starts at "${from}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
+  else if (from !== undefined && to !== undefined && !facts.needsOf(from).includes(to))
+    facts.report(p, `server "${from}" does not use ${to}, so there is no hop "${hop}"`, { found: false });
   else if (from === undefined && to !== undefined && !facts.usesBackend(to)) facts.report(p, `no server of this scenario uses ${to}`, { found: false });
 }
 

@@ -33,12 +33,20 @@ describe("measureRecovery", () => {
       { t: 2000, ok: true, done: 2002 },
       { t: 2100, ok: true, done: 2101 },
     ];
-    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1000, rtoMs: 1001, afterHealMs: 1, recovered: true });
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({
+      timeToDetectMs: 1000,
+      rtoMs: 1001,
+      afterHealMs: 1,
+      recovered: true,
+    });
   });
 
   it("does not take k successes that a still-acting fault let through for recovery", () => {
     // A flapping link healed at 5000: up for 500 ms between flaps, so 3 probes in a row succeed at 1500-1700 and at 3500-3700.
-    const points = probes(10_000, 1000, 5000).map((p) => ({ ...p, ok: p.t < 1000 || (p.t >= 1500 && p.t < 2000) || (p.t >= 3500 && p.t < 4000) || p.t >= 5000 }));
+    const points = probes(10_000, 1000, 5000).map((p) => ({
+      ...p,
+      ok: p.t < 1000 || (p.t >= 1500 && p.t < 2000) || (p.t >= 3500 && p.t < 4000) || p.t >= 5000,
+    }));
     const r = measureRecovery(points, { injectedAt: 1000, healedAt: 5000, consecutive: 3, limitMs: 60_000 });
     expect(r).toEqual({ timeToDetectMs: 0, rtoMs: 4000, afterHealMs: 0, recovered: true });
     // Never healed (no heal time to know the fault was still on): the first run of k counts, as before.
@@ -56,18 +64,33 @@ describe("measureRecovery", () => {
       { t: 2100, ok: true, done: 2110 },
       { t: 2200, ok: true, done: 2210 },
     ];
-    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: 1, rtoMs: 1010, afterHealMs: 10, recovered: true });
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({
+      timeToDetectMs: 1,
+      rtoMs: 1010,
+      afterHealMs: 10,
+      recovered: true,
+    });
   });
 
   it("does not give a fault the outage of the next one", () => {
     // f1 at 1000 let every probe through; f2 at 5000 broke the path until 7000.
     const points = probes(10_000, 5000, 7000);
-    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 30_000, nextFaultAt: 5000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
+    expect(measureRecovery(points, { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 30_000, nextFaultAt: 5000 })).toEqual({
+      timeToDetectMs: null,
+      rtoMs: 0,
+      afterHealMs: null,
+      recovered: true,
+    });
     expect(measureRecovery(points, { injectedAt: 5000, healedAt: 6000, consecutive: 3, limitMs: 30_000 }).rtoMs).toBe(2000);
   });
 
   it("says a fault no probe noticed recovered at once", () => {
-    expect(measureRecovery(probes(5000, 99_999, 99_999), { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({ timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true });
+    expect(measureRecovery(probes(5000, 99_999, 99_999), { injectedAt: 1000, healedAt: 2000, consecutive: 3, limitMs: 60_000 })).toEqual({
+      timeToDetectMs: null,
+      rtoMs: 0,
+      afterHealMs: null,
+      recovered: true,
+    });
   });
 });
 

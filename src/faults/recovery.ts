@@ -48,7 +48,8 @@ export function measureRecovery(
   const firstFailure = after.find((p) => !p.ok && p.t < nextFaultAt);
   if (!firstFailure) return { timeToDetectMs: null, rtoMs: 0, afterHealMs: null, recovered: true };
   const { healedAt } = opts;
-  const lastFailedWhileOn = healedAt === null ? Number.NEGATIVE_INFINITY : Math.max(Number.NEGATIVE_INFINITY, ...after.filter((p) => !p.ok && p.t < healedAt).map((p) => p.t));
+  const lastFailedWhileOn =
+    healedAt === null ? Number.NEGATIVE_INFINITY : Math.max(Number.NEGATIVE_INFINITY, ...after.filter((p) => !p.ok && p.t < healedAt).map((p) => p.t));
   let run = 0;
   let runStart: ProbePoint | undefined;
   for (const p of after) {

@@ -118,11 +118,25 @@ describe("memoryRecords", () => {
 });
 
 describe("censoringWarnings", () => {
-  const rpoSlo = (objective: string) => ({ id: `rpo${objective}`, title: "rpo", metricName: "rpo", metric: parseMetric("rpo")!, threshold: parseThreshold(objective)!, objectiveText: objective, scope: {}, source: { document: "t", lines: "1" } });
+  const rpoSlo = (objective: string) => ({
+    id: `rpo${objective}`,
+    title: "rpo",
+    metricName: "rpo",
+    metric: parseMetric("rpo")!,
+    threshold: parseThreshold(objective)!,
+    objectiveText: objective,
+    scope: {},
+    source: { document: "t", lines: "1" },
+  });
   // Faults as the scenario schema compiles them (src/faults/kinds).
   const fault = (entry: Record<string, unknown>) => compileFault(FaultSpec.parse(entry))("f1");
   const kill = (atMs: number) => fault({ kind: "process", target: "redis", action: "kill", at: `${atMs}ms`, duration: "1s" });
-  const scenario = (o: { leadMs: number; warmupMs: number; atMs: number; objectives: string[] }): Pick<Scenario, "file" | "faults" | "slos" | "rpo" | "warmupMs"> => ({
+  const scenario = (o: {
+    leadMs: number;
+    warmupMs: number;
+    atMs: number;
+    objectives: string[];
+  }): Pick<Scenario, "file" | "faults" | "slos" | "rpo" | "warmupMs"> => ({
     file: "x.yaml",
     warmupMs: o.warmupMs,
     rpo: { stores: ["redis"], intervalMs: 20, leadMs: o.leadMs },
@@ -140,6 +154,11 @@ describe("censoringWarnings", () => {
 
   it("says nothing when lead and warm-up make the writer old enough, or no fault can lose writes", () => {
     expect(censoringWarnings(scenario({ leadMs: 25_000, warmupMs: 1000, atMs: 6000, objectives: ["<= 30s"] }))).toEqual([]);
-    expect(censoringWarnings({ ...scenario({ leadMs: 0, warmupMs: 0, atMs: 1000, objectives: ["<= 30s"] }), faults: [fault({ kind: "hop-down", hop: "redis", at: "1s" })] })).toEqual([]);
+    expect(
+      censoringWarnings({
+        ...scenario({ leadMs: 0, warmupMs: 0, atMs: 1000, objectives: ["<= 30s"] }),
+        faults: [fault({ kind: "hop-down", hop: "redis", at: "1s" })],
+      }),
+    ).toEqual([]);
   });
 });

@@ -93,7 +93,9 @@ export function measureLoss(log: WriteLog, present: ReadonlySet<number>, faults:
     lost++;
     // A fault can have lost a write sent before it began, or acknowledged while it acted (before its cause was
     // removed); a write the store acknowledged after the heal is no loss of this fault.
-    const k = ordered.findIndex((f) => (f.at > w.sentAt || (f.healedAt !== undefined && w.ackAt < f.healedAt)) && (f.presentAfter === undefined || !f.presentAfter.has(seq)));
+    const k = ordered.findIndex(
+      (f) => (f.at > w.sentAt || (f.healedAt !== undefined && w.ackAt < f.healedAt)) && (f.presentAfter === undefined || !f.presentAfter.has(seq)),
+    );
     if (k < 0) lostWithoutFault++;
     else chargedTo.set(seq, k);
   }
@@ -109,9 +111,19 @@ export function measureLoss(log: WriteLog, present: ReadonlySet<number>, faults:
     const older = acked.filter(([, w]) => w.ackAt < oldest.ackAt);
     const censored = older.every(([seq]) => (chargedTo.get(seq) ?? Number.POSITIVE_INFINITY) < k);
     const heldSince = older.find(([seq]) => !((chargedTo.get(seq) ?? Number.POSITIVE_INFINITY) < k))?.[1].ackAt ?? oldest.ackAt;
-    byFault.push({ faultId: f.id, faultAt: f.at, lost: mine.length, rpoMs: Math.max(0, f.at - oldest.ackAt), censored, writerAgeMs: Math.max(0, f.at - heldSince) });
+    byFault.push({
+      faultId: f.id,
+      faultAt: f.at,
+      lost: mine.length,
+      rpoMs: Math.max(0, f.at - oldest.ackAt),
+      censored,
+      writerAgeMs: Math.max(0, f.at - heldSince),
+    });
   });
-  const worst = byFault.reduce<FaultLoss | null>((a, x) => (a === null || x.rpoMs > a.rpoMs || (x.rpoMs === a.rpoMs && x.censored && !a.censored) ? x : a), null);
+  const worst = byFault.reduce<FaultLoss | null>(
+    (a, x) => (a === null || x.rpoMs > a.rpoMs || (x.rpoMs === a.rpoMs && x.censored && !a.censored) ? x : a),
+    null,
+  );
   const rpoMs = worst ? worst.rpoMs : lostWithoutFault > 0 ? null : 0;
   return {
     acknowledged: log.acknowledged.size,
@@ -140,7 +152,9 @@ export function describeLoss(l: LossResult & { faultInjected: boolean }): string
   if (l.lost === 0) return "no loss";
   const parts: string[] = [];
   if (l.lostWithoutFault > 0) {
-    parts.push(`acknowledged writes lost without a fault: ${l.lostWithoutFault} of ${l.acknowledged}${l.faultInjected ? " (no injected fault accounts for them)" : " (no fault was injected)"}`);
+    parts.push(
+      `acknowledged writes lost without a fault: ${l.lostWithoutFault} of ${l.acknowledged}${l.faultInjected ? " (no injected fault accounts for them)" : " (no fault was injected)"}`,
+    );
   }
   const w = l.worst;
   if (w) {

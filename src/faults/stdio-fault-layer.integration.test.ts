@@ -47,7 +47,15 @@ describe("StdioFaultLayer", () => {
 
   it("delays, drops and truncates the frames of a real stdio server", async () => {
     const def = findServer("everything")!;
-    const stack = await localProvider.start({ servers: [def], extraNeeds: [], registry, seedRows: 10, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+    const stack = await localProvider.start({
+      servers: [def],
+      extraNeeds: [],
+      registry,
+      seedRows: 10,
+      proxied: false,
+      redis: { persistence: "none" },
+      postgres: { synchronousCommit: "on" },
+    });
     const layer = new StdioFaultLayer(1);
     const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000, stdioFaults: layer });
     const clean = await timed(session);

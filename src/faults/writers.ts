@@ -74,7 +74,12 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
       const prefix = `rpo:${ctx.runId}:`;
       return {
         ...base,
-        run: writerLoop((seq) => mcpWrite(() => ctx.session("redis"), "set", { key: `${prefix}${seq}`, value: String(seq) }, ctx.timeoutMs), log, ctx.intervalMs, ctx.now),
+        run: writerLoop(
+          (seq) => mcpWrite(() => ctx.session("redis"), "set", { key: `${prefix}${seq}`, value: String(seq) }, ctx.timeoutMs),
+          log,
+          ctx.intervalMs,
+          ctx.now,
+        ),
         async readBack() {
           const keys = (await ctx.redisCommand!(["KEYS", `${prefix}*`])) as string[];
           return new Set(keys.map((k) => Number(k.slice(prefix.length))));
@@ -87,7 +92,13 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
       return {
         ...base,
         run: writerLoop(
-          (seq) => mcpWrite(() => ctx.session("memory"), "create_entities", { entities: [{ name: `${prefix}${seq}`, entityType: "rpo-record", observations: [] }] }, ctx.timeoutMs),
+          (seq) =>
+            mcpWrite(
+              () => ctx.session("memory"),
+              "create_entities",
+              { entities: [{ name: `${prefix}${seq}`, entityType: "rpo-record", observations: [] }] },
+              ctx.timeoutMs,
+            ),
           log,
           ctx.intervalMs,
           ctx.now,
@@ -111,7 +122,12 @@ export function makeWriter(store: RpoStore, ctx: WriterContext): StoreWriter {
       const dir = path.join(ctx.sandbox, "rpo");
       return {
         ...base,
-        run: writerLoop((seq) => mcpWrite(() => ctx.session("filesystem"), "write_file", { path: path.join(dir, `${seq}.txt`), content: String(seq) }, ctx.timeoutMs), log, ctx.intervalMs, ctx.now),
+        run: writerLoop(
+          (seq) => mcpWrite(() => ctx.session("filesystem"), "write_file", { path: path.join(dir, `${seq}.txt`), content: String(seq) }, ctx.timeoutMs),
+          log,
+          ctx.intervalMs,
+          ctx.now,
+        ),
         async readBack() {
           const names = await readdir(dir).catch(() => [] as string[]);
           const seqs = new Set<number>();

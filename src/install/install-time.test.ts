@@ -18,14 +18,41 @@ import { installMeasurements } from "./run-install-scenario.js";
 
 function catalogSlo(id: string): ResolvedSlo {
   const c = findCatalogSlo(id)!;
-  return { id: c.id, title: c.title, metricName: c.metric, metric: parseMetric(c.metric)!, threshold: parseThreshold(c.objective)!, objectiveText: c.objective, scope: c.scope ?? {}, source: c.source };
+  return {
+    id: c.id,
+    title: c.title,
+    metricName: c.metric,
+    metric: parseMetric(c.metric)!,
+    threshold: parseThreshold(c.objective)!,
+    objectiveText: c.objective,
+    scope: c.scope ?? {},
+    source: c.source,
+  };
 }
 
 function install(server: string, over: Partial<InstallResult> = {}): InstallResult {
-  return { server, package: `pkg-${server}`, version: "1.0.0", registry: "npm", command: "npm install", outcome: "installed", installMs: 12_000, limitMs: 900_000, startToReadyMs: 800, ...over };
+  return {
+    server,
+    package: `pkg-${server}`,
+    version: "1.0.0",
+    registry: "npm",
+    command: "npm install",
+    outcome: "installed",
+    installMs: 12_000,
+    limitMs: 900_000,
+    startToReadyMs: 800,
+    ...over,
+  };
 }
 
-const judge = (id: string, installs: InstallResult[]) => evaluateSlos([catalogSlo(id)], installMeasurements(installs.map((i) => i.server), installs));
+const judge = (id: string, installs: InstallResult[]) =>
+  evaluateSlos(
+    [catalogSlo(id)],
+    installMeasurements(
+      installs.map((i) => i.server),
+      installs,
+    ),
+  );
 
 describe("install.time (< 5 min, every server)", () => {
   it("gives one verdict per server, with the measured time and where it was installed from", () => {
@@ -57,7 +84,11 @@ describe("install.time (< 5 min, every server)", () => {
 
 describe("server.start_to_ready (< 10 s, every server)", () => {
   it("judges the fresh copy's spawn-to-initialize, and says when none was started", () => {
-    const [ok, slow, none] = judge("server.start_to_ready", [install("memory", { startToReadyMs: 800 }), install("everything", { startToReadyMs: 12_500 }), install("redis", { startToReadyMs: null })]);
+    const [ok, slow, none] = judge("server.start_to_ready", [
+      install("memory", { startToReadyMs: 800 }),
+      install("everything", { startToReadyMs: 12_500 }),
+      install("redis", { startToReadyMs: null }),
+    ]);
     expect([ok!.verdict, ok!.measured, ok!.source.lines]).toEqual(["pass", 800, "442-446"]);
     expect([slow!.verdict, slow!.measured]).toEqual(["fail", 12_500]);
     expect(none!.verdict).toBe("inconclusive");
@@ -66,17 +97,38 @@ describe("server.start_to_ready (< 10 s, every server)", () => {
 
 describe("installSourceOf", () => {
   it("installs an npm server at the version the project runs", () => {
-    expect(installSourceOf(findServer("memory")!)).toEqual({ registry: "npm", spec: `@modelcontextprotocol/server-memory@${packageVersion("@modelcontextprotocol/server-memory")}`, version: packageVersion("@modelcontextprotocol/server-memory") });
+    expect(installSourceOf(findServer("memory")!)).toEqual({
+      registry: "npm",
+      spec: `@modelcontextprotocol/server-memory@${packageVersion("@modelcontextprotocol/server-memory")}`,
+      version: packageVersion("@modelcontextprotocol/server-memory"),
+    });
   });
 
   it.skipIf(!existsSync(redisOfficialExecutable()))("installs the PyPI server at the version setup put in its venv", () => {
-    expect(installSourceOf(redisOfficialServer)).toEqual({ registry: "pypi", spec: "redis-mcp-server==0.5.1", version: "0.5.1", executable: "redis-mcp-server" });
+    expect(installSourceOf(redisOfficialServer)).toEqual({
+      registry: "pypi",
+      spec: "redis-mcp-server==0.5.1",
+      version: "0.5.1",
+      executable: "redis-mcp-server",
+    });
   });
 
   it("knows the Go command package of a Go server, and refuses a custom one", () => {
     // The command package is found by Go's convention: <module>/cmd/<executable>.
-    const go = { ...findServer("memory")!, name: "github", package: "github.com/github/github-mcp-server", registry: "go" as const, command: "{{tools}}/bin/github-mcp-server", installedVersion: () => "v1.9.0" };
-    expect(installSourceOf(go)).toEqual({ registry: "go", spec: "github.com/github/github-mcp-server/cmd/github-mcp-server@v1.9.0", version: "v1.9.0", executable: "github-mcp-server" });
+    const go = {
+      ...findServer("memory")!,
+      name: "github",
+      package: "github.com/github/github-mcp-server",
+      registry: "go" as const,
+      command: "{{tools}}/bin/github-mcp-server",
+      installedVersion: () => "v1.9.0",
+    };
+    expect(installSourceOf(go)).toEqual({
+      registry: "go",
+      spec: "github.com/github/github-mcp-server/cmd/github-mcp-server@v1.9.0",
+      version: "v1.9.0",
+      executable: "github-mcp-server",
+    });
     expect(() => installSourceOf({ ...go, package: "custom" })).toThrow(/custom server/);
   });
 });

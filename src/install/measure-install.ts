@@ -47,7 +47,11 @@ const GO_PACKAGES: Record<string, string> = {};
 function goPackageOf(def: ServerDefinition, executable: string): string {
   const known = GO_PACKAGES[def.package];
   if (known) return known;
-  if (!def.package.includes("/")) throw new HarnessError("internal", `server "${def.name}": Go package ${def.package} is not a module path (add it to GO_PACKAGES in src/install/measure-install.ts)`);
+  if (!def.package.includes("/"))
+    throw new HarnessError(
+      "internal",
+      `server "${def.name}": Go package ${def.package} is not a module path (add it to GO_PACKAGES in src/install/measure-install.ts)`,
+    );
   return def.package.includes("/cmd/") ? def.package : `${def.package}/cmd/${executable}`;
 }
 
@@ -58,7 +62,8 @@ const REGISTRY_NAMES: Record<InstallRegistry, string> = { npm: "the npm registry
  * version is the one installed for the project. Throws invalid_input for what cannot be installed.
  */
 export function installSourceOf(def: ServerDefinition): InstallSource {
-  if (def.package === "custom") throw new HarnessError("invalid_input", `server "${def.name}" is a custom server: it has no registry package whose install could be timed`);
+  if (def.package === "custom")
+    throw new HarnessError("invalid_input", `server "${def.name}" is a custom server: it has no registry package whose install could be timed`);
   const registry = def.registry ?? "npm";
   const executable = path.basename(def.command);
   switch (registry) {
@@ -83,7 +88,9 @@ function installedVersionOf(def: ServerDefinition): string {
     if (!def.installedVersion) throw new Error("the catalog entry has no installedVersion");
     return def.installedVersion();
   } catch (err) {
-    throw new HarnessError("environment", `server "${def.name}": cannot tell which version of ${def.package} to install: ${(err as Error).message}`, { hint: "run bash scripts/setup.sh" });
+    throw new HarnessError("environment", `server "${def.name}": cannot tell which version of ${def.package} to install: ${(err as Error).message}`, {
+      hint: "run bash scripts/setup.sh",
+    });
   }
 }
 
@@ -98,7 +105,8 @@ function goMarkerVersion(name: string): string {
 }
 
 /** Output of a failed install that says the registry could not be reached (not a broken package). */
-const NETWORK_TROUBLE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|network|Could not fetch URL|NewConnectionError|Max retries exceeded|Temporary failure in name resolution|dial tcp|no such host|i\/o timeout|connection refused|TLS handshake/i;
+const NETWORK_TROUBLE =
+  /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|network|Could not fetch URL|NewConnectionError|Max retries exceeded|Temporary failure in name resolution|dial tcp|no such host|i\/o timeout|connection refused|TLS handshake/i;
 
 export interface MeasureInstallOptions {
   def: ServerDefinition;
@@ -152,7 +160,10 @@ export async function measureInstall(opts: MeasureInstallOptions): Promise<Insta
       if (r.kind === "failed" && source.registry === "go" && i === 0 && r.output.some((l) => l.includes("loading deprecation"))) {
         // Same fallback as setup.sh's go_tool (see goFallbackSteps); the clock keeps running.
         steps.push(...goFallbackSteps(source, dir));
-        result.command += ` || ${steps.slice(1).map((x) => [x.command, ...x.args].join(" ").replaceAll(dir, "<tmp>")).join(" && ")}`;
+        result.command += ` || ${steps
+          .slice(1)
+          .map((x) => [x.command, ...x.args].join(" ").replaceAll(dir, "<tmp>"))
+          .join(" && ")}`;
         continue;
       }
       if (r.kind === "timeout") {
@@ -160,8 +171,19 @@ export async function measureInstall(opts: MeasureInstallOptions): Promise<Insta
       }
       if (r.kind === "failed") {
         const output = r.output.join("\n");
-        const why = /\b403\b.*Forbidden|Forbidden.*\b403\b/i.test(output) ? `${REGISTRY_NAMES[source.registry]} refused the download (403 Forbidden)` : NETWORK_TROUBLE.test(output) ? `could not reach ${REGISTRY_NAMES[source.registry]}` : `${step.command} exited with ${r.exit}`;
-        return { ...result, outcome: "failed", installMs: performance.now() - started, error: [`${def.name}: cold install of ${source.spec} from ${REGISTRY_NAMES[source.registry]} failed: ${why}`, ...r.output.map((l) => `  ${l}`)].join("\n") };
+        const why = /\b403\b.*Forbidden|Forbidden.*\b403\b/i.test(output)
+          ? `${REGISTRY_NAMES[source.registry]} refused the download (403 Forbidden)`
+          : NETWORK_TROUBLE.test(output)
+            ? `could not reach ${REGISTRY_NAMES[source.registry]}`
+            : `${step.command} exited with ${r.exit}`;
+        return {
+          ...result,
+          outcome: "failed",
+          installMs: performance.now() - started,
+          error: [`${def.name}: cold install of ${source.spec} from ${REGISTRY_NAMES[source.registry]} failed: ${why}`, ...r.output.map((l) => `  ${l}`)].join(
+            "\n",
+          ),
+        };
       }
     }
     result.installMs = performance.now() - started;
@@ -183,12 +205,32 @@ function installSteps(source: InstallSource, dir: string): Step[] {
     case "npm":
       // --cache: an empty cache of our own, so every tarball is downloaded; --prefix: nothing of the
       // project's node_modules is visible to the install or to the installed server.
-      return [{ command: "npm", args: ["install", "--prefix", path.join(dir, "prefix"), "--cache", path.join(dir, "npm-cache"), "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error", source.spec] }];
+      return [
+        {
+          command: "npm",
+          args: [
+            "install",
+            "--prefix",
+            path.join(dir, "prefix"),
+            "--cache",
+            path.join(dir, "npm-cache"),
+            "--no-audit",
+            "--no-fund",
+            "--no-update-notifier",
+            "--loglevel=error",
+            source.spec,
+          ],
+        },
+      ];
     case "pypi":
       // A new virtualenv is part of installing a Python server the way setup.sh does.
       return [
         { command: "python3", args: ["-m", "venv", path.join(dir, "venv")] },
-        { command: path.join(dir, "venv", "bin", "python"), args: ["-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--quiet", source.spec], env: { PIP_NO_CACHE_DIR: "1" } },
+        {
+          command: path.join(dir, "venv", "bin", "python"),
+          args: ["-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--quiet", source.spec],
+          env: { PIP_NO_CACHE_DIR: "1" },
+        },
       ];
     case "go":
       // Empty module and build caches: every module is downloaded and everything compiled.
@@ -219,20 +261,45 @@ function goFallbackSteps(source: InstallSource, dir: string): Step[] {
 }
 
 function goEnv(dir: string): Record<string, string> {
-  return { GOBIN: path.join(dir, "bin"), GOMODCACHE: path.join(dir, "gomodcache"), GOCACHE: path.join(dir, "gocache"), GOPATH: path.join(dir, "gopath"), GOFLAGS: "-mod=mod -modcacherw", GOTOOLCHAIN: "local" };
+  return {
+    GOBIN: path.join(dir, "bin"),
+    GOMODCACHE: path.join(dir, "gomodcache"),
+    GOCACHE: path.join(dir, "gocache"),
+    GOPATH: path.join(dir, "gopath"),
+    GOFLAGS: "-mod=mod -modcacherw",
+    GOTOOLCHAIN: "local",
+  };
 }
 
 type StepOutcome = { kind: "ok" } | { kind: "timeout" } | { kind: "failed"; exit: string; output: string[] };
 
-async function runStep(step: Step, dir: string, deadline: number, registry: ResourceRegistry, signal: AbortSignal | undefined, server: string): Promise<StepOutcome> {
+async function runStep(
+  step: Step,
+  dir: string,
+  deadline: number,
+  registry: ResourceRegistry,
+  signal: AbortSignal | undefined,
+  server: string,
+): Promise<StepOutcome> {
   if (signal?.aborted) throw new HarnessError("interrupted", `interrupted before installing ${server}`);
   let proc: ManagedProcess;
   try {
     // A cold install needs this machine's registry settings and proxies (child-env.ts), no token.
-    proc = spawnManaged({ name: `install:${server}:${path.basename(step.command)}`, command: step.command, args: step.args, env: step.env ?? {}, passEnv: ["proxy", "package-registries"], cwd: step.cwd ?? dir, registry, stdin: "ignore" });
+    proc = spawnManaged({
+      name: `install:${server}:${path.basename(step.command)}`,
+      command: step.command,
+      args: step.args,
+      env: step.env ?? {},
+      passEnv: ["proxy", "package-registries"],
+      cwd: step.cwd ?? dir,
+      registry,
+      stdin: "ignore",
+    });
   } catch (err) {
     // npm, python3 or go missing is the machine's problem, not the server's.
-    throw new HarnessError("environment", `cannot time the install of ${server}: ${(err as Error).message}`, { hint: step.command === "go" ? "install Go (https://go.dev/dl/)" : step.command === "python3" ? "apt-get install python3 python3-venv" : undefined });
+    throw new HarnessError("environment", `cannot time the install of ${server}: ${(err as Error).message}`, {
+      hint: step.command === "go" ? "install Go (https://go.dev/dl/)" : step.command === "python3" ? "apt-get install python3 python3-venv" : undefined,
+    });
   }
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -240,10 +307,13 @@ async function runStep(step: Step, dir: string, deadline: number, registry: Reso
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const limit = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        resolve();
-      }, Math.max(0, deadline - performance.now()));
+      timer = setTimeout(
+        () => {
+          timedOut = true;
+          resolve();
+        },
+        Math.max(0, deadline - performance.now()),
+      );
     });
     await Promise.race([proc.exited.catch(() => undefined), limit]);
     if (timedOut) {
@@ -267,9 +337,18 @@ async function runStep(step: Step, dir: string, deadline: number, registry: Reso
  * upstream API: starting Redis or a stand-in just for this is not "cheap", and their start would
  * then time that too.
  */
-async function freshStartToReady(def: ServerDefinition, source: InstallSource, dir: string, registry: ResourceRegistry, timeoutMs: number): Promise<Pick<InstallResult, "startToReadyMs" | "note">> {
+async function freshStartToReady(
+  def: ServerDefinition,
+  source: InstallSource,
+  dir: string,
+  registry: ResourceRegistry,
+  timeoutMs: number,
+): Promise<Pick<InstallResult, "startToReadyMs" | "note">> {
   if (def.needs.length > 0 || def.upstream) {
-    return { startToReadyMs: null, note: `start-to-ready not timed after the install: the server needs ${[...def.needs, ...(def.upstream ? [def.upstream.api] : [])].join(", ")}; every run records it (ServerInfo.startToReadyMs)` };
+    return {
+      startToReadyMs: null,
+      note: `start-to-ready not timed after the install: the server needs ${[...def.needs, ...(def.upstream ? [def.upstream.api] : [])].join(", ")}; every run records it (ServerInfo.startToReadyMs)`,
+    };
   }
   const fresh = freshCommand(def, source, dir);
   const workdir = path.join(dir, "workdir");
@@ -277,7 +356,11 @@ async function freshStartToReady(def: ServerDefinition, source: InstallSource, d
   await mkdir(workdir, { recursive: true });
   await mkdir(sandbox, { recursive: true });
   const session = await startSession({ def: { ...def, ...fresh }, agent: 0, endpoints: { sandbox, workdir }, registry, timeoutMs }).catch((err: unknown) => {
-    throw new HarnessError("environment", `${def.name}: the freshly installed ${source.spec} did not start: ${err instanceof Error ? err.message : String(err)}`, { details: err instanceof HarnessError ? err.details : [] });
+    throw new HarnessError(
+      "environment",
+      `${def.name}: the freshly installed ${source.spec} did not start: ${err instanceof Error ? err.message : String(err)}`,
+      { details: err instanceof HarnessError ? err.details : [] },
+    );
   });
   try {
     return { startToReadyMs: session.startToReadyMs };

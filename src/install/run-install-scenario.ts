@@ -40,7 +40,13 @@ export function installMeasurements(servers: readonly string[], installs: readon
  * interruption, which the run's error mapper then records); an install that failed makes the
  * scenario's status an environment error.
  */
-export async function runInstallMode(run: { scenario: Scenario; base: ScenarioResult; registry: ResourceRegistry; signal: AbortSignal; say: (line: string) => void }): Promise<void> {
+export async function runInstallMode(run: {
+  scenario: Scenario;
+  base: ScenarioResult;
+  registry: ResourceRegistry;
+  signal: AbortSignal;
+  say: (line: string) => void;
+}): Promise<void> {
   const { scenario: s, base, signal, say } = run;
   const install = s.workload.install;
   if (!install) throw new HarnessError("internal", `runInstallMode: ${s.name} is a ${s.workload.kind} scenario`);
@@ -49,22 +55,37 @@ export async function runInstallMode(run: { scenario: Scenario; base: ScenarioRe
     for (const def of s.servers) {
       if (signal.aborted) throw new HarnessError("interrupted", "interrupted");
       say(`cold install of ${def.name} (${def.package}) from its registry, limit ${formatMs(install.limitMs)}`);
-      const r = await measureInstall({ def, registry: run.registry, limitMs: install.limitMs, startToReady: install.startToReady, startTimeoutMs: s.startTimeoutMs, signal });
+      const r = await measureInstall({
+        def,
+        registry: run.registry,
+        limitMs: install.limitMs,
+        startToReady: install.startToReady,
+        startTimeoutMs: s.startTimeoutMs,
+        signal,
+      });
       installs.push(r);
       say(`${def.name}: ${r.outcome} in ${formatMs(r.installMs)}${r.startToReadyMs !== null ? `, ready ${formatMs(r.startToReadyMs)} after start` : ""}`);
     }
   } finally {
     base.install = installs;
-    base.servers = installs.map((i): ServerInfo => ({
-      name: i.server,
-      package: i.package,
-      version: i.version,
-      transport: "stdio",
-      startToReadyMs: i.startToReadyMs === null ? { p50: 0, max: 0, sessions: 0 } : { p50: i.startToReadyMs, max: i.startToReadyMs, sessions: 1 },
-      upstream: "none",
-      tools: [],
-    }));
-    base.slos = evaluateSlos(s.slos, installMeasurements(s.servers.map((d) => d.name), installs));
+    base.servers = installs.map(
+      (i): ServerInfo => ({
+        name: i.server,
+        package: i.package,
+        version: i.version,
+        transport: "stdio",
+        startToReadyMs: i.startToReadyMs === null ? { p50: 0, max: 0, sessions: 0 } : { p50: i.startToReadyMs, max: i.startToReadyMs, sessions: 1 },
+        upstream: "none",
+        tools: [],
+      }),
+    );
+    base.slos = evaluateSlos(
+      s.slos,
+      installMeasurements(
+        s.servers.map((d) => d.name),
+        installs,
+      ),
+    );
   }
   const failed = installs.filter((i) => i.outcome === "failed");
   if (failed.length > 0) throw new HarnessError("environment", failed.map((f) => f.error ?? `${f.server}: install failed`).join("\n"));

@@ -52,7 +52,13 @@ describe("Recorder: failures by kind, time-based availability, corrected counts"
     r.record({ ...base, outcome: "error", error: "HTTP 503" });
     expect(r.callCounts({ server: "s" })).toEqual({ ok: 1, failed: { tool: 2, protocol: 1, transport: 2 }, timeouts: 1, missed: 0 });
     expect(r.errorSummaries().map((e) => [e.kind, e.outcome, e.message])).toEqual(
-      expect.arrayContaining([["tool", "error", "refused"], ["protocol", "error", "bad frame"], ["transport", "error", "Not connected"], ["transport", "timeout", "timeout"], ["tool", "error", "HTTP 503"]]),
+      expect.arrayContaining([
+        ["tool", "error", "refused"],
+        ["protocol", "error", "bad frame"],
+        ["transport", "error", "Not connected"],
+        ["transport", "timeout", "timeout"],
+        ["tool", "error", "HTTP 503"],
+      ]),
     );
     const [row] = r.callSummaries();
     expect(row).toMatchObject({ server: "s", tool: "t", ok: 1, timeouts: 1, missed: 0, successRate: { raw: 1 / 6, corrected: 1 / 6 } });

@@ -173,7 +173,8 @@ export class Recorder {
       const errKey = `${sample.server}\u0000${sample.tool}\u0000${sample.outcome}\u0000${kind}\u0000${message}`;
       const known = this.errors.get(errKey);
       if (known) known.count++;
-      else if (this.errors.size < MAX_DISTINCT_ERRORS) this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, kind, message, count: 1 });
+      else if (this.errors.size < MAX_DISTINCT_ERRORS)
+        this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, kind, message, count: 1 });
       else this.droppedErrorKinds++;
     }
   }
@@ -193,7 +194,12 @@ export class Recorder {
   }
 
   /** Raw counts of the measurement window in scope, failures by kind, and the closed model's missed calls. */
-  callCounts(scope: { server?: string; tool?: string }): { ok: number; failed: { tool: number; protocol: number; transport: number }; timeouts: number; missed: number } {
+  callCounts(scope: { server?: string; tool?: string }): {
+    ok: number;
+    failed: { tool: number; protocol: number; transport: number };
+    timeouts: number;
+    missed: number;
+  } {
     const failed = { tool: 0, protocol: 0, transport: 0 };
     let timeouts = 0;
     for (const f of this.failures.values()) {
@@ -325,7 +331,13 @@ export class Recorder {
   errorSummaries(): ErrorSummary[] {
     const list = [...this.errors.values()].sort((a, b) => b.count - a.count);
     if (this.droppedErrorKinds > 0) {
-      list.push({ server: "*", tool: "*", outcome: "error", message: `${this.droppedErrorKinds} further calls failed with messages beyond the first ${MAX_DISTINCT_ERRORS} kinds`, count: this.droppedErrorKinds });
+      list.push({
+        server: "*",
+        tool: "*",
+        outcome: "error",
+        message: `${this.droppedErrorKinds} further calls failed with messages beyond the first ${MAX_DISTINCT_ERRORS} kinds`,
+        count: this.droppedErrorKinds,
+      });
     }
     return list;
   }

@@ -31,9 +31,13 @@ export function checkListenAddress(opts: ExporterListenOptions, flag = "--host")
     throw new HarnessError("invalid_input", `metrics port must be an integer 0..65535, got ${opts.port}`);
   }
   if (!opts.allowNonLoopback && !isLoopbackHost(opts.host)) {
-    throw new HarnessError("invalid_input", `refusing to serve metrics on ${opts.host}: it is not a loopback address, so anyone who can reach this machine could read them (there is no authentication)`, {
-      hint: `use ${flag} 127.0.0.1 (the default), or add --allow-non-loopback if you really mean to expose them on ${opts.host}`,
-    });
+    throw new HarnessError(
+      "invalid_input",
+      `refusing to serve metrics on ${opts.host}: it is not a loopback address, so anyone who can reach this machine could read them (there is no authentication)`,
+      {
+        hint: `use ${flag} 127.0.0.1 (the default), or add --allow-non-loopback if you really mean to expose them on ${opts.host}`,
+      },
+    );
   }
 }
 
@@ -63,10 +67,14 @@ export async function startMetricsExporter(metrics: McpMetrics, opts: ExporterLi
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       reject(
-        new HarnessError(err.code === "EADDRINUSE" || err.code === "EACCES" ? "invalid_input" : "environment", `cannot serve metrics on ${opts.host}:${opts.port}: ${err.code === "EADDRINUSE" ? "the port is in use" : err.message}`, {
-          hint: err.code === "EADDRINUSE" ? "pick another port (--metrics-port / --port)" : undefined,
-          cause: err,
-        }),
+        new HarnessError(
+          err.code === "EADDRINUSE" || err.code === "EACCES" ? "invalid_input" : "environment",
+          `cannot serve metrics on ${opts.host}:${opts.port}: ${err.code === "EADDRINUSE" ? "the port is in use" : err.message}`,
+          {
+            hint: err.code === "EADDRINUSE" ? "pick another port (--metrics-port / --port)" : undefined,
+            cause: err,
+          },
+        ),
       );
     });
     server.listen({ host: opts.host, port: opts.port, exclusive: true }, resolve);

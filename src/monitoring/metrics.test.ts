@@ -14,8 +14,25 @@ const value = (text: string, series: string) => {
 describe("SLOs as per-call events", () => {
   it("takes the catalog SLOs a call can count, with the right objective", () => {
     const ids = EVENT_SLOS.map((s) => s.id);
-    expect(ids).toEqual(expect.arrayContaining(["availability", "server.response_time", "server.alert.error_rate", "redis.latency.p50", "cache.l1.access", "load.high_concurrency.success_rate"]));
-    for (const id of ["coordination.latency.p50", "redis.throughput", "cache.hit_ratio", "load.high_concurrency.mean", "recovery.infrastructure.rto", "security.score"]) expect(ids).not.toContain(id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "availability",
+        "server.response_time",
+        "server.alert.error_rate",
+        "redis.latency.p50",
+        "cache.l1.access",
+        "load.high_concurrency.success_rate",
+      ]),
+    );
+    for (const id of [
+      "coordination.latency.p50",
+      "redis.throughput",
+      "cache.hit_ratio",
+      "load.high_concurrency.mean",
+      "recovery.infrastructure.rto",
+      "security.score",
+    ])
+      expect(ids).not.toContain(id);
     const byId = (id: string) => eventSloOf(SLO_CATALOG.find((s) => s.id === id)!)!;
     expect(byId("availability").kind).toBe("success");
     expect(byId("availability").objective).toBeCloseTo(0.999, 12);
@@ -39,9 +56,22 @@ describe("SLOs as per-call events", () => {
 describe("McpMetrics", () => {
   it("exports an install scenario's cold installs under the design module's installation metrics", async () => {
     const m = new McpMetrics();
-    const install = (server: string, registry: "npm" | "pypi" | "go", outcome: "installed" | "failed", installMs: number) =>
-      ({ server, package: server, version: "1", registry, command: "", outcome, installMs, limitMs: 900_000, startToReadyMs: null });
-    m.recordVerdicts({ ...emptyScenarioResult, name: "install-time", install: [install("memory", "npm", "installed", 9_500), install("github", "go", "installed", 77_000), install("redis-official", "pypi", "failed", 1_200)] } as never);
+    const install = (server: string, registry: "npm" | "pypi" | "go", outcome: "installed" | "failed", installMs: number) => ({
+      server,
+      package: server,
+      version: "1",
+      registry,
+      command: "",
+      outcome,
+      installMs,
+      limitMs: 900_000,
+      startToReadyMs: null,
+    });
+    m.recordVerdicts({
+      ...emptyScenarioResult,
+      name: "install-time",
+      install: [install("memory", "npm", "installed", 9_500), install("github", "go", "installed", 77_000), install("redis-official", "pypi", "failed", 1_200)],
+    } as never);
     const text = await m.text();
     expect(value(text, 'mcp_installation_duration_seconds_sum{mcp_name="memory",source="npm",environment="cold"}')).toBeCloseTo(9.5, 9);
     expect(value(text, 'mcp_installation_duration_seconds_sum{mcp_name="github",source="go",environment="cold"}')).toBeCloseTo(77, 9);
@@ -77,7 +107,14 @@ describe("McpMetrics", () => {
 
   it("declares the design module's metric names, and keeps the unmeasured ones empty", async () => {
     const text = await new McpMetrics().text();
-    for (const name of ["mcp_installation_duration_seconds histogram", "mcp_installation_success_total counter", "mcp_response_time_seconds histogram", "mcp_error_rate gauge", "mcp_security_validation_score gauge", "mcp_vulnerability_count gauge"]) {
+    for (const name of [
+      "mcp_installation_duration_seconds histogram",
+      "mcp_installation_success_total counter",
+      "mcp_response_time_seconds histogram",
+      "mcp_error_rate gauge",
+      "mcp_security_validation_score gauge",
+      "mcp_vulnerability_count gauge",
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
     expect(text).not.toMatch(/^mcp_security_validation_score\{/m);

@@ -26,7 +26,9 @@ import type { Outcome, ScenarioResult } from "../results/types.js";
 import { classify, EVENT_SLOS, inScope, type EventSlo } from "./slo-events.js";
 
 /** Buckets (seconds) around the guide's targets: 0.8 ms Redis, 2/5/7/12/15/25/35/45 ms, 120 ms, 5 s alert. */
-export const RESPONSE_TIME_BUCKETS = [0.0005, 0.0008, 0.001, 0.002, 0.005, 0.007, 0.01, 0.012, 0.015, 0.025, 0.035, 0.045, 0.05, 0.1, 0.12, 0.25, 0.5, 1, 2.5, 5, 10];
+export const RESPONSE_TIME_BUCKETS = [
+  0.0005, 0.0008, 0.001, 0.002, 0.005, 0.007, 0.01, 0.012, 0.015, 0.025, 0.035, 0.045, 0.05, 0.1, 0.12, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /** In-process windows for the burn-rate gauge; the long SRE windows (6h, 3d) are the Prometheus rules' job. */
 export const LIVE_WINDOWS = [
@@ -34,7 +36,7 @@ export const LIVE_WINDOWS = [
   { label: "1h", ms: 60 * 60_000 },
 ] as const;
 const SLOT_MS = 10_000;
-const SLOTS = 60 * 60_000 / SLOT_MS;
+const SLOTS = (60 * 60_000) / SLOT_MS;
 
 /** Good/total counts in 10 s slots over the last hour: bounded memory whatever the uptime. */
 class RollingCounts {
@@ -110,8 +112,19 @@ export class McpMetrics {
     this.#slos = EVENT_SLOS;
     if (opts.defaultLabels) this.registry.setDefaultLabels(opts.defaultLabels);
     const registers = [this.registry];
-    this.responseTime = new Histogram({ name: "mcp_response_time_seconds", help: "MCP tool-call response time (ok and timed-out calls), by server and tool", labelNames: ["mcp_name", "operation"], buckets: RESPONSE_TIME_BUCKETS, registers });
-    this.calls = new Counter({ name: "mcp_calls_total", help: "MCP tool calls by outcome (ok, error, timeout)", labelNames: ["mcp_name", "operation", "outcome"], registers });
+    this.responseTime = new Histogram({
+      name: "mcp_response_time_seconds",
+      help: "MCP tool-call response time (ok and timed-out calls), by server and tool",
+      labelNames: ["mcp_name", "operation"],
+      buckets: RESPONSE_TIME_BUCKETS,
+      registers,
+    });
+    this.calls = new Counter({
+      name: "mcp_calls_total",
+      help: "MCP tool calls by outcome (ok, error, timeout)",
+      labelNames: ["mcp_name", "operation", "outcome"],
+      registers,
+    });
     const errors = this.#errors;
     const now = this.#now;
     this.errorRate = new Gauge({
@@ -133,41 +146,123 @@ export class McpMetrics {
         }
       },
     });
-    this.installationDuration = new Histogram({ name: "mcp_installation_duration_seconds", help: "Cold install from a registry (source npm, pypi, go; environment cold), or, from the monitor, start of the pre-installed server to a ready session (source node_modules)", labelNames: ["mcp_name", "source", "environment"], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers });
-    this.installationSuccess = new Counter({ name: "mcp_installation_success_total", help: "Cold installs (source: the registry) or monitor starts (source node_modules) by result (success, failure)", labelNames: ["mcp_name", "source", "result"], registers });
-    this.securityValidationScore = new Gauge({ name: "mcp_security_validation_score", help: "Security validation score out of 10 (the design module's metric; not measured by this harness, so it has no samples)", labelNames: ["mcp_name", "validation_type"], registers });
-    this.vulnerabilityCount = new Gauge({ name: "mcp_vulnerability_count", help: "Known vulnerabilities by severity (the design module's metric; not measured by this harness, so it has no samples)", labelNames: ["mcp_name", "severity"], registers });
-    this.probeSuccess = new Gauge({ name: "mcp_probe_success", help: "1 when the last probe of this server answered as expected within its deadline, else 0", labelNames: ["mcp_name", "probe"], registers });
-    this.probeDuration = new Histogram({ name: "mcp_probe_duration_seconds", help: "Probe call duration (a failed probe counts until it failed or hit its deadline)", labelNames: ["mcp_name", "probe"], buckets: RESPONSE_TIME_BUCKETS, registers });
-    this.probes = new Counter({ name: "mcp_probes_total", help: "Probes run, by result (success, unexpected: answered but not as expected, error, timeout)", labelNames: ["mcp_name", "probe", "result"], registers });
-    this.sloEvents = new Counter({ name: "mcp_slo_events_total", help: "Calls counted by a catalog SLO (its SLI's denominator)", labelNames: ["slo_id", "mcp_name"], registers });
-    this.sloGoodEvents = new Counter({ name: "mcp_slo_good_events_total", help: "Calls that met a catalog SLO (its SLI's numerator)", labelNames: ["slo_id", "mcp_name"], registers });
-    this.sloVerdict = new Gauge({ name: "mcp_slo_verdict", help: "Verdict of an SLO in a finished scenario of this run (1 for the verdict it got)", labelNames: ["scenario", "slo_id", "verdict"], registers });
-    this.faultEvents = new Counter({ name: "mcp_fault_events_total", help: "Fault events (injected, healed) seen by the harness; the dashboard draws them as annotations", labelNames: ["fault"], registers });
+    this.installationDuration = new Histogram({
+      name: "mcp_installation_duration_seconds",
+      help: "Cold install from a registry (source npm, pypi, go; environment cold), or, from the monitor, start of the pre-installed server to a ready session (source node_modules)",
+      labelNames: ["mcp_name", "source", "environment"],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers,
+    });
+    this.installationSuccess = new Counter({
+      name: "mcp_installation_success_total",
+      help: "Cold installs (source: the registry) or monitor starts (source node_modules) by result (success, failure)",
+      labelNames: ["mcp_name", "source", "result"],
+      registers,
+    });
+    this.securityValidationScore = new Gauge({
+      name: "mcp_security_validation_score",
+      help: "Security validation score out of 10 (the design module's metric; not measured by this harness, so it has no samples)",
+      labelNames: ["mcp_name", "validation_type"],
+      registers,
+    });
+    this.vulnerabilityCount = new Gauge({
+      name: "mcp_vulnerability_count",
+      help: "Known vulnerabilities by severity (the design module's metric; not measured by this harness, so it has no samples)",
+      labelNames: ["mcp_name", "severity"],
+      registers,
+    });
+    this.probeSuccess = new Gauge({
+      name: "mcp_probe_success",
+      help: "1 when the last probe of this server answered as expected within its deadline, else 0",
+      labelNames: ["mcp_name", "probe"],
+      registers,
+    });
+    this.probeDuration = new Histogram({
+      name: "mcp_probe_duration_seconds",
+      help: "Probe call duration (a failed probe counts until it failed or hit its deadline)",
+      labelNames: ["mcp_name", "probe"],
+      buckets: RESPONSE_TIME_BUCKETS,
+      registers,
+    });
+    this.probes = new Counter({
+      name: "mcp_probes_total",
+      help: "Probes run, by result (success, unexpected: answered but not as expected, error, timeout)",
+      labelNames: ["mcp_name", "probe", "result"],
+      registers,
+    });
+    this.sloEvents = new Counter({
+      name: "mcp_slo_events_total",
+      help: "Calls counted by a catalog SLO (its SLI's denominator)",
+      labelNames: ["slo_id", "mcp_name"],
+      registers,
+    });
+    this.sloGoodEvents = new Counter({
+      name: "mcp_slo_good_events_total",
+      help: "Calls that met a catalog SLO (its SLI's numerator)",
+      labelNames: ["slo_id", "mcp_name"],
+      registers,
+    });
+    this.sloVerdict = new Gauge({
+      name: "mcp_slo_verdict",
+      help: "Verdict of an SLO in a finished scenario of this run (1 for the verdict it got)",
+      labelNames: ["scenario", "slo_id", "verdict"],
+      registers,
+    });
+    this.faultEvents = new Counter({
+      name: "mcp_fault_events_total",
+      help: "Fault events (injected, healed) seen by the harness; the dashboard draws them as annotations",
+      labelNames: ["fault"],
+      registers,
+    });
 
     const sloCounts = this.#counts;
-    new Gauge({ name: "mcp_slo_objective_ratio", help: "Share of good events a catalog SLO promises", labelNames: ["slo_id"], registers, collect() {
-      for (const s of EVENT_SLOS) this.set({ slo_id: s.id }, s.objective);
-    } });
-    new Gauge({ name: "mcp_slo_compliance_ratio", help: "Share of good events since the exporter started", labelNames: ["slo_id", "mcp_name"], registers, collect() {
-      for (const { slo, server, counts } of sloCounts.values()) if (counts.allTotal > 0) this.set({ slo_id: slo.id, mcp_name: server }, counts.allGood / counts.allTotal);
-    } });
-    new Gauge({ name: "mcp_slo_error_budget_remaining_ratio", help: "Share of the error budget left since the exporter started (1 untouched, 0 spent, negative overspent)", labelNames: ["slo_id", "mcp_name"], registers, collect() {
-      for (const { slo, server, counts } of sloCounts.values()) {
-        if (counts.allTotal === 0) continue;
-        const badShare = 1 - counts.allGood / counts.allTotal;
-        this.set({ slo_id: slo.id, mcp_name: server }, 1 - badShare / slo.errorBudget);
-      }
-    } });
-    new Gauge({ name: "mcp_slo_burn_rate", help: "Error-budget burn rate (bad share / budget) over a trailing window; 1 spends the budget exactly by the end of the SLO period", labelNames: ["slo_id", "mcp_name", "window"], registers, collect() {
-      const t = now();
-      for (const { slo, server, counts } of sloCounts.values()) {
-        for (const w of LIVE_WINDOWS) {
-          const { good, total } = counts.window(t, w.ms);
-          if (total > 0) this.set({ slo_id: slo.id, mcp_name: server, window: w.label }, (1 - good / total) / slo.errorBudget);
+    new Gauge({
+      name: "mcp_slo_objective_ratio",
+      help: "Share of good events a catalog SLO promises",
+      labelNames: ["slo_id"],
+      registers,
+      collect() {
+        for (const s of EVENT_SLOS) this.set({ slo_id: s.id }, s.objective);
+      },
+    });
+    new Gauge({
+      name: "mcp_slo_compliance_ratio",
+      help: "Share of good events since the exporter started",
+      labelNames: ["slo_id", "mcp_name"],
+      registers,
+      collect() {
+        for (const { slo, server, counts } of sloCounts.values())
+          if (counts.allTotal > 0) this.set({ slo_id: slo.id, mcp_name: server }, counts.allGood / counts.allTotal);
+      },
+    });
+    new Gauge({
+      name: "mcp_slo_error_budget_remaining_ratio",
+      help: "Share of the error budget left since the exporter started (1 untouched, 0 spent, negative overspent)",
+      labelNames: ["slo_id", "mcp_name"],
+      registers,
+      collect() {
+        for (const { slo, server, counts } of sloCounts.values()) {
+          if (counts.allTotal === 0) continue;
+          const badShare = 1 - counts.allGood / counts.allTotal;
+          this.set({ slo_id: slo.id, mcp_name: server }, 1 - badShare / slo.errorBudget);
         }
-      }
-    } });
+      },
+    });
+    new Gauge({
+      name: "mcp_slo_burn_rate",
+      help: "Error-budget burn rate (bad share / budget) over a trailing window; 1 spends the budget exactly by the end of the SLO period",
+      labelNames: ["slo_id", "mcp_name", "window"],
+      registers,
+      collect() {
+        const t = now();
+        for (const { slo, server, counts } of sloCounts.values()) {
+          for (const w of LIVE_WINDOWS) {
+            const { good, total } = counts.window(t, w.ms);
+            if (total > 0) this.set({ slo_id: slo.id, mcp_name: server, window: w.label }, (1 - good / total) / slo.errorBudget);
+          }
+        }
+      },
+    });
   }
 
   /** One finished MCP call (a probe or a run's measured call). */
@@ -207,7 +302,8 @@ export class McpMetrics {
   /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs too. */
   recordVerdicts(result: ScenarioResult): void {
     for (const slo of result.slos) {
-      for (const v of ["pass", "fail", "inconclusive"] as const) this.sloVerdict.set({ scenario: result.name, slo_id: slo.id, verdict: v }, slo.verdict === v ? 1 : 0);
+      for (const v of ["pass", "fail", "inconclusive"] as const)
+        this.sloVerdict.set({ scenario: result.name, slo_id: slo.id, verdict: v }, slo.verdict === v ? 1 : 0);
     }
     // The design module's installation metrics, from real cold installs (source: the registry; the
     // monitor records starts of the pre-installed copy under source "node_modules" instead).

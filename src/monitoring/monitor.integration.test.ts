@@ -25,7 +25,10 @@ afterAll(async () => {
 
 function waitForLine(proc: ManagedProcess, re: RegExp, withinMs: number): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
-    const fromTail = proc.stderrTail(50).map((l) => re.exec(l)).find((m) => m);
+    const fromTail = proc
+      .stderrTail(50)
+      .map((l) => re.exec(l))
+      .find((m) => m);
     if (fromTail) return resolve(fromTail);
     const timer = setTimeout(() => {
       off();

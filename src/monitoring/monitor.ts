@@ -47,10 +47,12 @@ export interface MonitorSummary {
   url: string;
 }
 
-
 function textOf(result: Record<string, unknown>): string {
   const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
-  return content.filter((c) => c.type === "text" && typeof c.text === "string").map((c) => c.text).join("\n");
+  return content
+    .filter((c) => c.type === "text" && typeof c.text === "string")
+    .map((c) => c.text)
+    .join("\n");
 }
 
 export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> {
@@ -71,7 +73,15 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
     log(`serving metrics on ${exporter.url} (monitor run id ${opts.runId})`);
     const provider = opts.provider ?? localProvider;
     try {
-      stack = await provider.start({ servers, extraNeeds: [], registry, seedRows: 100, proxied: false, redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+      stack = await provider.start({
+        servers,
+        extraNeeds: [],
+        registry,
+        seedRows: 100,
+        proxied: false,
+        redis: { persistence: "none" },
+        postgres: { synchronousCommit: "on" },
+      });
     } catch (err) {
       if (err instanceof HarnessError) throw err;
       throw new HarnessError("environment", `the stack could not start: ${(err as Error).message}`, { cause: err });
@@ -120,7 +130,10 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
           const answer = await Promise.race([
             session.client.callTool({ name: probe.tool, arguments: probe.args }, undefined, { timeout: probe.timeoutMs }),
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${probe.timeoutMs} ms`), { probeTimeout: true })), probe.timeoutMs + DEADLINE_SLACK_MS);
+              timer = setTimeout(
+                () => reject(Object.assign(new Error(`no answer within ${probe.timeoutMs} ms`), { probeTimeout: true })),
+                probe.timeoutMs + DEADLINE_SLACK_MS,
+              );
             }),
           ]);
           why = unexpectedAnswer(probe, { isError: answer.isError === true, text: textOf(answer) });
@@ -149,7 +162,9 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
     };
 
     const endAt = opts.durationMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + opts.durationMs;
-    log(`probing ${plan.probes.map((p) => p.name).join(", ")} every ${plan.intervalMs / 1000} s${opts.durationMs !== undefined ? ` for ${opts.durationMs / 1000} s` : " until stopped (Ctrl-C)"}`);
+    log(
+      `probing ${plan.probes.map((p) => p.name).join(", ")} every ${plan.intervalMs / 1000} s${opts.durationMs !== undefined ? ` for ${opts.durationMs / 1000} s` : " until stopped (Ctrl-C)"}`,
+    );
     while (!signal.aborted && performance.now() < endAt) {
       const roundStart = performance.now();
       startedThisRound.clear();

@@ -35,12 +35,23 @@ describe("monitoring files", () => {
       templating: { list: { query: { query: string } }[] };
     };
     expect(dashboard.uid).toBe("mcp-slo");
-    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...dashboard.annotations.list.map((a) => a.expr), ...dashboard.templating.list.map((t) => t.query.query)];
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...dashboard.annotations.list.map((a) => a.expr),
+      ...dashboard.templating.list.map((t) => t.query.query),
+    ];
     const known = await knownSeries();
     const labels = new Set(["mcp_name"]);
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(mcp_[a-z0-9_:]+|ALERTS)\b/g)].map((m) => m[1]!)).filter((n) => !labels.has(n)));
     expect([...used].filter((n) => !known.has(n))).toEqual([]);
-    for (const wanted of ["mcp_slo_compliance_ratio", "mcp_slo:error_ratio:rate1h", "mcp_response_time_seconds_bucket", "mcp_error_rate", "mcp_fault_events_total"]) expect(used).toContain(wanted);
+    for (const wanted of [
+      "mcp_slo_compliance_ratio",
+      "mcp_slo:error_ratio:rate1h",
+      "mcp_response_time_seconds_bucket",
+      "mcp_error_rate",
+      "mcp_fault_events_total",
+    ])
+      expect(used).toContain(wanted);
     expect(dashboard.annotations.list.map((a) => a.name)).toContain("Faults");
   });
 
@@ -48,7 +59,10 @@ describe("monitoring files", () => {
     type Service = { image: string; ports?: string[]; profiles?: string[]; command?: string[]; environment?: Record<string, string> };
     // Services share settings through YAML merge keys (<<: *harness).
     const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, Service> };
-    const monitoring = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes("monitoring")).map(([n]) => n).sort();
+    const monitoring = Object.entries(compose.services)
+      .filter(([, s]) => s.profiles?.includes("monitoring"))
+      .map(([n]) => n)
+      .sort();
     expect(monitoring).toEqual(["grafana", "jaeger", "prometheus"]);
     expect(compose.services.prometheus!.image).toMatch(/^prom\/prometheus:v2\.\d+\.\d+$/);
     expect(compose.services.grafana!.image).toMatch(/^grafana\/grafana:11\.\d+\.\d+$/);

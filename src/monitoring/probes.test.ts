@@ -46,7 +46,12 @@ describe("probe files", () => {
       expect.stringMatching(new RegExp(`^${file}:6: probes\\[1\\]\\.server: unknown server "nosuch"`)),
       `${file}:11: probes[2].colour: unknown field "colour", found "blue"`,
     ]);
-    writeFileSync(file, readLines(file).filter((l) => !l.includes("colour")).join("\n"));
+    writeFileSync(
+      file,
+      readLines(file)
+        .filter((l) => !l.includes("colour"))
+        .join("\n"),
+    );
     const second = await validateProbeFile(file);
     expect(second.problems).toEqual([
       `${file}:4: probes[0].tool: server "redis" has no tool "fetch"; its tools are set, get, delete, list`,

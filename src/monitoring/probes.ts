@@ -13,7 +13,10 @@ import { redactKnownSecrets } from "../telemetry/redact.js";
 
 export const ProbeSpec = z.strictObject({
   /** Shown in metrics (label `probe`); defaults to server.tool. */
-  name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : -").optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : -")
+    .optional(),
   server: z.string().min(1),
   tool: z.string().min(1),
   args: z.record(z.string(), z.unknown()).default({}),
@@ -60,11 +63,25 @@ function semanticProblems(loc: Located, value: ProbeFile): string[] {
   const names = new Map<string, number>();
   value.probes.forEach((p, i) => {
     const def = findServer(p.server);
-    if (!def) out.push(problem(loc, ["probes", i, "server"], `unknown server "${p.server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false }));
-    else if (def.tools && !def.tools.includes(p.tool)) out.push(problem(loc, ["probes", i, "tool"], `server "${p.server}" has no tool "${p.tool}"; its tools are ${def.tools.join(", ")}`, { found: false }));
+    if (!def)
+      out.push(
+        problem(loc, ["probes", i, "server"], `unknown server "${p.server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, {
+          found: false,
+        }),
+      );
+    else if (def.tools && !def.tools.includes(p.tool))
+      out.push(problem(loc, ["probes", i, "tool"], `server "${p.server}" has no tool "${p.tool}"; its tools are ${def.tools.join(", ")}`, { found: false }));
     const timeoutMs = p.timeout.ms;
     // A deadline longer than the interval would let rounds pile up on a stalled server.
-    if (timeoutMs > intervalMs) out.push(problem(loc, ["probes", i, "timeout"], `${p.timeout.text}${valueAtTimeout(loc, i) === undefined ? " (the default)" : ""} must not exceed the interval (${value.interval.text}): rounds would overlap`, { found: false, linePath: valueAtTimeout(loc, i) === undefined ? ["probes", i] : ["probes", i, "timeout"] }));
+    if (timeoutMs > intervalMs)
+      out.push(
+        problem(
+          loc,
+          ["probes", i, "timeout"],
+          `${p.timeout.text}${valueAtTimeout(loc, i) === undefined ? " (the default)" : ""} must not exceed the interval (${value.interval.text}): rounds would overlap`,
+          { found: false, linePath: valueAtTimeout(loc, i) === undefined ? ["probes", i] : ["probes", i, "timeout"] },
+        ),
+      );
     if (p.expect.matches !== undefined) {
       try {
         new RegExp(p.expect.matches);
@@ -74,7 +91,8 @@ function semanticProblems(loc: Located, value: ProbeFile): string[] {
     }
     const name = p.name ?? `${p.server}.${p.tool}`;
     const first = names.get(name);
-    if (first !== undefined) out.push(problem(loc, ["probes", i], `a second probe named "${name}" (the first is probes[${first}]); give one a name`, { found: false }));
+    if (first !== undefined)
+      out.push(problem(loc, ["probes", i], `a second probe named "${name}" (the first is probes[${first}]); give one a name`, { found: false }));
     else names.set(name, i);
   });
   return out;
@@ -89,8 +107,12 @@ function serverProblems(loc: Located): string[] {
     const tool = (p as { tool?: unknown } | null)?.tool;
     if (typeof server !== "string") return [];
     const def = findServer(server);
-    if (!def) return [problem(loc, ["probes", i, "server"], `unknown server "${server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false })];
-    if (typeof tool === "string" && def.tools && !def.tools.includes(tool)) return [problem(loc, ["probes", i, "tool"], `server "${server}" has no tool "${tool}"; its tools are ${def.tools.join(", ")}`, { found: false })];
+    if (!def)
+      return [
+        problem(loc, ["probes", i, "server"], `unknown server "${server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false }),
+      ];
+    if (typeof tool === "string" && def.tools && !def.tools.includes(tool))
+      return [problem(loc, ["probes", i, "tool"], `server "${server}" has no tool "${tool}"; its tools are ${def.tools.join(", ")}`, { found: false })];
     return [];
   });
 }
@@ -108,7 +130,9 @@ export async function validateProbeFile(file: string): Promise<{ problems: strin
   const parsed = ProbeFile.safeParse(raw);
   if (!parsed.success) {
     const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
-    return { problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)].sort((a, b) => line(a) - line(b)) };
+    return {
+      problems: [...flattenIssues(parsed.error.issues).map((i) => problem(loc, i.path, i.message)), ...serverProblems(loc)].sort((a, b) => line(a) - line(b)),
+    };
   }
   const problems = semanticProblems(loc, parsed.data);
   if (problems.length) return { problems };
@@ -141,8 +165,11 @@ export async function loadProbeFile(file: string): Promise<ProbePlan> {
 
 /** Why an answer is not what the probe expects, or undefined when it is. */
 export function unexpectedAnswer(probe: Probe, answer: { isError: boolean; text: string }): string | undefined {
-  if (answer.isError !== probe.expectError) return answer.isError ? `the tool reported an error: ${answer.text.slice(0, 200)}` : "the tool was expected to report an error";
-  if (probe.contains !== undefined && !answer.text.includes(probe.contains)) return `the answer does not contain ${JSON.stringify(probe.contains)}: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
-  if (probe.matches !== undefined && !probe.matches.test(answer.text)) return `the answer does not match /${probe.matches.source}/: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
+  if (answer.isError !== probe.expectError)
+    return answer.isError ? `the tool reported an error: ${answer.text.slice(0, 200)}` : "the tool was expected to report an error";
+  if (probe.contains !== undefined && !answer.text.includes(probe.contains))
+    return `the answer does not contain ${JSON.stringify(probe.contains)}: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
+  if (probe.matches !== undefined && !probe.matches.test(answer.text))
+    return `the answer does not match /${probe.matches.source}/: ${JSON.stringify(redactKnownSecrets(answer.text).slice(0, 120))}`;
   return undefined;
 }

@@ -101,7 +101,11 @@ export function generateRules(slos: readonly EventSlo[] = EVENT_SLOS): RulesFile
 
 /** Pairs no burn could reach, named in the header so nobody looks for them. */
 export function unreachableAlerts(slos: readonly EventSlo[] = EVENT_SLOS): string[] {
-  return slos.flatMap((slo) => BURN_RATE_WINDOWS.filter((w) => alertFor(slo, w) === undefined).map((w) => `${slo.id} (budget ${promNumber(slo.errorBudget * 100)} %): no ${w.alert}, ${promNumber(w.factor)}x the budget is >= 100 %`));
+  return slos.flatMap((slo) =>
+    BURN_RATE_WINDOWS.filter((w) => alertFor(slo, w) === undefined).map(
+      (w) => `${slo.id} (budget ${promNumber(slo.errorBudget * 100)} %): no ${w.alert}, ${promNumber(w.factor)}x the budget is >= 100 %`,
+    ),
+  );
 }
 
 export function rulesYaml(slos: readonly EventSlo[] = EVENT_SLOS): string {
@@ -151,14 +155,24 @@ export function rulesTestYaml(slos: readonly EventSlo[] = EVENT_SLOS): string {
     rule_files: ["mcp-slo.rules.yml"],
     evaluation_interval: "1m",
     tests: [
-      test("steady 1-in-6 failures: every burn-rate alert fires", "0+50x120", { MCPErrorBudgetBurnFast: true, MCPErrorBudgetBurnMedium: true, MCPErrorBudgetBurnSlow: true }),
+      test("steady 1-in-6 failures: every burn-rate alert fires", "0+50x120", {
+        MCPErrorBudgetBurnFast: true,
+        MCPErrorBudgetBurnMedium: true,
+        MCPErrorBudgetBurnSlow: true,
+      }),
       test("no failures: nothing fires", "0+60x120", {}),
       test("failures for 30 minutes, then clean: the pages stop, the ticket stays", "0x30 60+60x90", { MCPErrorBudgetBurnSlow: true }),
       {
         name: "the recording rule is the bad share over the window",
         interval: "1m",
         input_series: [series(sel("mcp_slo_events_total"), "0+60x120"), series(sel("mcp_slo_good_events_total"), "0+45x120")],
-        promql_expr_test: [{ expr: `${errorRatioRecord("5m")}{slo_id="${slo.id}"}`, eval_time: "30m", exp_samples: [{ labels: `${errorRatioRecord("5m")}{slo_id="${slo.id}", mcp_name="redis"}`, value: 0.25 }] }],
+        promql_expr_test: [
+          {
+            expr: `${errorRatioRecord("5m")}{slo_id="${slo.id}"}`,
+            eval_time: "30m",
+            exp_samples: [{ labels: `${errorRatioRecord("5m")}{slo_id="${slo.id}", mcp_name="redis"}`, value: 0.25 }],
+          },
+        ],
       },
     ],
   };

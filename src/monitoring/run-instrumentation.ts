@@ -41,7 +41,9 @@ export interface RunInstrumentation {
 
 export async function instrumentRun(opts: RunInstrumentationOptions): Promise<RunInstrumentation> {
   const sampleEvery = opts.traceSampleEvery ?? DEFAULT_TRACE_SAMPLE_EVERY;
-  const telemetry = opts.telemetry ?? (sampleEvery > 0 ? await createOtelTelemetry({ runId: opts.runId, traceFile: path.join(opts.outDir, TRACE_FILE), sampleEvery }) : NOOP_TELEMETRY);
+  const telemetry =
+    opts.telemetry ??
+    (sampleEvery > 0 ? await createOtelTelemetry({ runId: opts.runId, traceFile: path.join(opts.outDir, TRACE_FILE), sampleEvery }) : NOOP_TELEMETRY);
   let metrics: McpMetrics | undefined;
   let exporter: MetricsExporter | undefined;
   if (opts.metrics) {
@@ -60,14 +62,17 @@ export async function instrumentRun(opts: RunInstrumentationOptions): Promise<Ru
   if (telemetry.enabled) opts.progress(`tracing one MCP call in ${sampleEvery} to ${telemetry.destination}`);
 
   const m = metrics;
-  const hooks: CallHooks = telemetry.enabled || m
-    ? {
-        sampleCall: telemetry.enabled ? () => telemetry.sampleCall() : NO_CALL_HOOKS.sampleCall,
-        startCallSpan: (call) => telemetry.startCallSpan(call),
-        // Live metrics count the measurement window only, like the verdicts: warm-up is never judged.
-        callEnded: m ? (server, tool, outcome, phase, latencyMs) => phase === "measure" && m.observeCall(server, tool, outcome, latencyMs) : NO_CALL_HOOKS.callEnded,
-      }
-    : NO_CALL_HOOKS;
+  const hooks: CallHooks =
+    telemetry.enabled || m
+      ? {
+          sampleCall: telemetry.enabled ? () => telemetry.sampleCall() : NO_CALL_HOOKS.sampleCall,
+          startCallSpan: (call) => telemetry.startCallSpan(call),
+          // Live metrics count the measurement window only, like the verdicts: warm-up is never judged.
+          callEnded: m
+            ? (server, tool, outcome, phase, latencyMs) => phase === "measure" && m.observeCall(server, tool, outcome, latencyMs)
+            : NO_CALL_HOOKS.callEnded,
+        }
+      : NO_CALL_HOOKS;
 
   return {
     telemetry,
@@ -85,7 +90,12 @@ export async function instrumentRun(opts: RunInstrumentationOptions): Promise<Ru
       try {
         const result = await runScenario();
         const count = (v: string) => result.slos.filter((x) => x.verdict === v).length;
-        span.setAttributes({ "mcp_slo.status": result.status, "mcp_slo.slos.pass": count("pass"), "mcp_slo.slos.fail": count("fail"), "mcp_slo.slos.inconclusive": count("inconclusive") });
+        span.setAttributes({
+          "mcp_slo.status": result.status,
+          "mcp_slo.slos.pass": count("pass"),
+          "mcp_slo.slos.fail": count("fail"),
+          "mcp_slo.slos.inconclusive": count("inconclusive"),
+        });
         metrics?.recordVerdicts(result);
         span.end(result.status === "error" ? (result.error ?? "error").split("\n")[0] : undefined);
         return result;

@@ -40,7 +40,10 @@ export function eventSloOf(slo: CatalogSlo): EventSlo | undefined {
   const t = parseThreshold(slo.objective);
   const m = parseMetric(slo.metric);
   if (!t || !m) return undefined;
-  const scope = { ...(slo.scope?.server !== undefined && slo.scope.server !== "*" && { server: slo.scope.server }), ...(slo.scope?.tool !== undefined && { tool: slo.scope.tool }) };
+  const scope = {
+    ...(slo.scope?.server !== undefined && slo.scope.server !== "*" && { server: slo.scope.server }),
+    ...(slo.scope?.tool !== undefined && { tool: slo.scope.tool }),
+  };
   const base = { id: slo.id, title: slo.title, scope, source: slo.source, objectiveText: slo.objective, metric: slo.metric };
   if ((m.family === "availability" || m.family === "success_rate") && (t.op === ">=" || t.op === ">") && t.unit === "ratio") {
     return { ...base, kind: "success", objective: t.value, errorBudget: 1 - t.value };

@@ -69,9 +69,13 @@ export function availabilityRows(figures: readonly AvailabilityFigure[]): Availa
   return figures.map((f) => ({
     server: f.server === "*" ? "all servers" : f.server,
     loadShare: f.load ? pct(f.load.ratio) : "-",
-    loadTime: f.load ? `${formatDuration(f.load.goodMs)} good of ${formatDuration(f.load.goodMs + f.load.badMs)} observed, ${f.load.trials} intended calls` : "no call",
+    loadTime: f.load
+      ? `${formatDuration(f.load.goodMs)} good of ${formatDuration(f.load.goodMs + f.load.badMs)} observed, ${f.load.trials} intended calls`
+      : "no call",
     probeShare: f.probe ? pct(f.probe.ratio) : "-",
-    probeCounts: f.probe ? `${f.probe.ok} of ${f.probe.probes} ok (${f.probe.tool} every ${formatDuration(f.probe.intervalMs)}, deadline ${formatDuration(f.probe.timeoutMs)}${f.probe.source === "fault-probe" ? ", the fault experiment's probe" : ""})` : "no probe",
+    probeCounts: f.probe
+      ? `${f.probe.ok} of ${f.probe.probes} ok (${f.probe.tool} every ${formatDuration(f.probe.intervalMs)}, deadline ${formatDuration(f.probe.timeoutMs)}${f.probe.source === "fault-probe" ? ", the fault experiment's probe" : ""})`
+      : "no probe",
     judgedBy: f.judgedBy ?? "-",
   }));
 }

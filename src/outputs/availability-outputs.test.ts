@@ -24,26 +24,78 @@ function crashedScenario(): ScenarioResult {
     status: "completed",
     startedAt: "2025-11-22T03:40:00.000Z",
     endedAt: "2025-11-22T03:40:12.000Z",
-    servers: [{ name: "crashes", package: "custom", version: "1.0.0", transport: "stdio", startToReadyMs: { p50: 400, max: 450, sessions: 3 }, upstream: "none", tools: ["work"] }],
+    servers: [
+      {
+        name: "crashes",
+        package: "custom",
+        version: "1.0.0",
+        transport: "stdio",
+        startToReadyMs: { p50: 400, max: 450, sessions: 3 },
+        upstream: "none",
+        tools: ["work"],
+      },
+    ],
     backends: [],
-    load: { model: "closed", agents: 2, warmupMs: 0, durationMs: 8000, measuredMs: 8600, offered: 2841, completed: 2841, lateSends: 0, dropped: 0, lateThresholdMs: 10, throughput: 328, generatorCpu: 0.2, eventLoopDelayP99Ms: 4.2, harnessTimed: true },
+    load: {
+      model: "closed",
+      agents: 2,
+      warmupMs: 0,
+      durationMs: 8000,
+      measuredMs: 8600,
+      offered: 2841,
+      completed: 2841,
+      lateSends: 0,
+      dropped: 0,
+      lateThresholdMs: 10,
+      throughput: 328,
+      generatorCpu: 0.2,
+      eventLoopDelayP99Ms: 4.2,
+      harnessTimed: true,
+    },
     latency: [],
     timeline: { intervalMs: 1000, points: [] },
     errors: [
       { server: "crashes", tool: "work", outcome: "error", kind: "transport", message: "Not connected", count: 16 },
-      { server: "crashes", tool: "work", outcome: "error", kind: "protocol", message: "protocol error: the answer breaks the MCP result schema at content", count: 1 },
+      {
+        server: "crashes",
+        tool: "work",
+        outcome: "error",
+        kind: "protocol",
+        message: "protocol error: the answer breaks the MCP result schema at content",
+        count: 1,
+      },
     ],
     availability: {
       definition: "Availability is time-based: good time / observed time.",
       figures: [
-        { server: "crashes", load: { goodMs: 8028, badMs: 9157, ratio: 8028 / 17_185, trials: 7251 }, probe: { tool: "work", intervalMs: 1000, timeoutMs: 2000, probes: 9, ok: 5, ratio: 5 / 9, source: "availability-probe" }, judgedBy: "load" },
-        { server: "*", load: { goodMs: 8028, badMs: 9157, ratio: 8028 / 17_185, trials: 7251 }, probe: { tool: "work", intervalMs: 1000, timeoutMs: 2000, probes: 9, ok: 5, ratio: 5 / 9, source: "availability-probe" }, judgedBy: "load" },
+        {
+          server: "crashes",
+          load: { goodMs: 8028, badMs: 9157, ratio: 8028 / 17_185, trials: 7251 },
+          probe: { tool: "work", intervalMs: 1000, timeoutMs: 2000, probes: 9, ok: 5, ratio: 5 / 9, source: "availability-probe" },
+          judgedBy: "load",
+        },
+        {
+          server: "*",
+          load: { goodMs: 8028, badMs: 9157, ratio: 8028 / 17_185, trials: 7251 },
+          probe: { tool: "work", intervalMs: 1000, timeoutMs: 2000, probes: 9, ok: 5, ratio: 5 / 9, source: "availability-probe" },
+          judgedBy: "load",
+        },
       ],
       probe: { intervalMs: 1000, timeoutMs: 2000 },
       countsCorrected: true,
       correctionNote: "closed model: a timed-out call and a backoff after a lost session also count the calls the agent would have sent meanwhile",
     },
-    calls: [{ server: "crashes", tool: "work", ok: 2823, failed: { tool: 0, protocol: 1, transport: 17 }, timeouts: 0, missed: 4410, successRate: { raw: 2823 / 2841, corrected: 2823 / 7251 } }],
+    calls: [
+      {
+        server: "crashes",
+        tool: "work",
+        ok: 2823,
+        failed: { tool: 0, protocol: 1, transport: 17 },
+        timeouts: 0,
+        missed: 4410,
+        successRate: { raw: 2823 / 2841, corrected: 2823 / 7251 },
+      },
+    ],
     serverExits: [
       { server: "crashes", session: "crashes#1", atMs: 4054, code: 3, signal: null, stderr: [CRASH_LINE, "fixture: giving up with exit code 3"] },
       { server: "crashes", session: "crashes#0", atMs: 4056, code: 3, signal: null, stderr: ["fixture: simulated crash after 1399 calls"] },
@@ -97,7 +149,9 @@ describe("availability, calls and exits in every output", async () => {
   });
 
   it("summary.md: the same tables and rules", () => {
-    expect(md).toContain("| crashes | 46.72 % | 8.03 s good of 17.2 s observed, 7251 intended calls | 55.56 % | 5 of 9 ok (work every 1 s, deadline 2 s) | load |");
+    expect(md).toContain(
+      "| crashes | 46.72 % | 8.03 s good of 17.2 s observed, 7251 intended calls | 55.56 % | 5 of 9 ok (work every 1 s, deadline 2 s) | load |",
+    );
     expect(md).toContain("| crashes | work | 2823 | 0 | 1 | 17 | 4410 | 99.37 % | 38.93 % |");
     expect(md).toContain(`| crashes#1 | 4.1 s | exit code 3 | ${CRASH_LINE} \\| fixture: giving up with exit code 3 |`);
     expect(md).toContain("| crashes | work | transport failure or timeout | error | 16 | Not connected |");

@@ -52,7 +52,8 @@ export function rpoText(r: RpoResult): string {
   if (r.readBackError !== undefined) return "unknown: read-back failed";
   if (r.lost === 0) return "no loss";
   const lost = `${r.lost.toLocaleString("en-US")} lost`;
-  if ((r.lostWithoutFault ?? 0) > 0) return `lost without a fault (${(r.lostWithoutFault ?? 0).toLocaleString("en-US")} of ${r.acknowledged.toLocaleString("en-US")})`;
+  if ((r.lostWithoutFault ?? 0) > 0)
+    return `lost without a fault (${(r.lostWithoutFault ?? 0).toLocaleString("en-US")} of ${r.acknowledged.toLocaleString("en-US")})`;
   if (r.rpoMs === null) return `unknown (${lost}, no fault time)`;
   if (r.rpoMs === 0) return `> 0 s (${lost} as the fault hit)`;
   return r.censored ? `>= ${formatDuration(r.rpoMs)} (${lost}, censored)` : `${formatDuration(r.rpoMs)} (${lost})`;
@@ -72,7 +73,7 @@ export function rpoValueText(r: RpoResult): string {
 export const RPO_RULES = [
   "Every acknowledged write is read back after recovery (and right after each heal, to tell which fault lost it).",
   "RPO: fault time minus the acknowledgement time of the oldest lost write.",
-  "Acknowledged writes lost with no fault to account for them are \"lost without a fault\", a consistency failure (e.g. concurrent writers overwriting each other): they fail every RPO objective.",
+  'Acknowledged writes lost with no fault to account for them are "lost without a fault", a consistency failure (e.g. concurrent writers overwriting each other): they fail every RPO objective.',
   "Censored (\">= N\"): the oldest lost write was the writer's first (nothing older was left to lose), so the true RPO is at least the writer's age at the fault; it fails a target it already exceeds and is inconclusive otherwise, never a pass.",
 ];
 
@@ -122,11 +123,7 @@ export function worstRto(s: ScenarioResult): WorstRto {
 export function worstVerdict(slos: SloResult[], metric: string): { verdict: Verdict; slos: SloResult[] } | null {
   const of = slos.filter((x) => x.metric === metric);
   if (of.length === 0) return null;
-  const verdict: Verdict = of.some((x) => x.verdict === "fail")
-    ? "fail"
-    : of.some((x) => x.verdict === "inconclusive")
-      ? "inconclusive"
-      : "pass";
+  const verdict: Verdict = of.some((x) => x.verdict === "fail") ? "fail" : of.some((x) => x.verdict === "inconclusive") ? "inconclusive" : "pass";
   return { verdict, slos: of };
 }
 
@@ -147,11 +144,7 @@ export function worstRpo(s: ScenarioResult, store: RpoResult["store"]): RpoResul
   let worst: RpoResult | null = null;
   for (const r of s.rpo ?? []) {
     if (r.store !== store) continue;
-    if (
-      worst === null ||
-      (r.rpoMs ?? Infinity) > (worst.rpoMs ?? Infinity) ||
-      ((r.rpoMs ?? Infinity) === (worst.rpoMs ?? Infinity) && r.lost > worst.lost)
-    ) {
+    if (worst === null || (r.rpoMs ?? Infinity) > (worst.rpoMs ?? Infinity) || ((r.rpoMs ?? Infinity) === (worst.rpoMs ?? Infinity) && r.lost > worst.lost)) {
       worst = r;
     }
   }

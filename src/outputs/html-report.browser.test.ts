@@ -61,7 +61,9 @@ describe("HTML report in Chromium, opened from disk", () => {
         throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) so the report can be checked in a real browser`);
       });
     } else {
-      console.warn(`\n!!! SKIPPING the real-browser test of report.html: ${CHROMIUM} is not installed (apt-get install chromium). Under CI=true this fails instead.\n`);
+      console.warn(
+        `\n!!! SKIPPING the real-browser test of report.html: ${CHROMIUM} is not installed (apt-get install chromium). Under CI=true this fails instead.\n`,
+      );
       it.skip("renders offline in Chromium (skipped: no /usr/bin/chromium)", () => {});
     }
     return;
@@ -170,7 +172,13 @@ describe("HTML report in Chromium, opened from disk", () => {
     const { page, observed } = await openReport(context!, reportUrl);
     try {
       const drawn = await page.evaluate(() => {
-        interface Band { id: string; left: number; right: number; top: number; bottom: number }
+        interface Band {
+          id: string;
+          left: number;
+          right: number;
+          top: number;
+          bottom: number;
+        }
         interface ChartLike {
           $faultBands?: Band[];
           chartArea: { left: number; right: number; top: number; bottom: number };
@@ -211,7 +219,10 @@ describe("HTML report in Chromium, opened from disk", () => {
       expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:latency", "2:probe", "2:throughput"]);
       for (const c of withBands) {
         // redis-kill is healed at 25 s; redis-mcp-kill never is, so its band runs to the right edge. The skipped fault has none.
-        expect(c.bands.map((b) => b.id), c.kind).toEqual(["redis-kill", "redis-mcp-kill"]);
+        expect(
+          c.bands.map((b) => b.id),
+          c.kind,
+        ).toEqual(["redis-kill", "redis-mcp-kill"]);
         const [healed, open] = c.bands;
         expect(healed!.right).toBeLessThan(open!.left);
         expect(open!.right).toBeCloseTo(c.areaRight, 0);

@@ -89,7 +89,11 @@ describe("renderJunit", () => {
   it("has one testsuite per scenario and one testcase per SLO", () => {
     const suites = all(root, "testsuite");
     // A matrix cell is part of the suite's name, and of its test cases' classname, so cells never merge.
-    expect(suites.map((s) => s.attrs.name)).toEqual(["coordination-and-cache", "tool-latency <baseline> & friends", "redis-durability [redis.persistence=none]"]);
+    expect(suites.map((s) => s.attrs.name)).toEqual([
+      "coordination-and-cache",
+      "tool-latency <baseline> & friends",
+      "redis-durability [redis.persistence=none]",
+    ]);
     suites.forEach((suite, i) => {
       const scenario = run.scenarios[i]!;
       expect(suite.children.map((c) => c.attrs.name)).toEqual(scenario.slos.map((s) => `${s.id}: ${s.objective}`));
@@ -120,7 +124,10 @@ describe("renderJunit", () => {
     const prefix = "redis-durability [redis.persistence=none]";
     const rto = caseNamed(root, "redis.rto: RTO <= 30 s");
     expect(rto.attrs.classname).toBe(prefix);
-    expect(rto.children[0]!.attrs).toMatchObject({ type: "slo-breach", message: "measured not recovered in 45 s, objective RTO <= 30 s, margin at least 15 s over" });
+    expect(rto.children[0]!.attrs).toMatchObject({
+      type: "slo-breach",
+      message: "measured not recovered in 45 s, objective RTO <= 30 s, margin at least 15 s over",
+    });
     expect(rto.children[0]!.text).toContain("reason: redis-mcp-kill: no 3 consecutive successful probes within 45 s");
     expect(caseNamed(root, "recovery.coordination.rpo: RPO <= 30 s").children).toEqual([]);
     expect(caseNamed(root, "recovery.audit.rpo: RPO <= 0 s").children).toEqual([]);

@@ -59,9 +59,7 @@ function sloCase(slo: SloResult, classname: string, scenario: ScenarioResult): C
       ...(slo.source.quote ? [`quote: ${slo.source.quote}`] : []),
       `reason: ${slo.reason}${standIn}`,
       `samples: ${slo.samples}`,
-      ...(slo.interval
-        ? [`95 % interval (${slo.interval.kind}) of ${slo.interval.of}: [${slo.interval.low}, ${slo.interval.high}]`]
-        : []),
+      ...(slo.interval ? [`95 % interval (${slo.interval.kind}) of ${slo.interval.of}: [${slo.interval.low}, ${slo.interval.high}]`] : []),
     ].join("\n");
     return {
       name,
@@ -100,10 +98,7 @@ function renderCase(c: Case): string {
   if (c.kind === "pass") return `${open}/>`;
   const msg = escapeXml(c.message ?? "");
   const type = c.type ? ` type="${escapeXml(c.type)}"` : "";
-  const inner =
-    c.kind === "skipped"
-      ? `<skipped message="${msg}"/>`
-      : `<${c.kind} message="${msg}"${type}>${escapeXml(c.body ?? c.message ?? "")}</${c.kind}>`;
+  const inner = c.kind === "skipped" ? `<skipped message="${msg}"/>` : `<${c.kind} message="${msg}"${type}>${escapeXml(c.body ?? c.message ?? "")}</${c.kind}>`;
   return `${open}>\n      ${inner}\n    </testcase>`;
 }
 
@@ -147,14 +142,16 @@ function runLevelSuite(run: RunRecord): Suite | null {
       name: "run",
       timestamp: run.startedAt,
       time,
-      cases: [{
-        name: "run",
-        classname: "run",
-        time,
-        kind: "error",
-        type: "interrupted",
-        message: "the run was interrupted; scenarios that had not finished are missing",
-      }],
+      cases: [
+        {
+          name: "run",
+          classname: "run",
+          time,
+          kind: "error",
+          type: "interrupted",
+          message: "the run was interrupted; scenarios that had not finished are missing",
+        },
+      ],
     };
   }
   if (run.status === "error" && !said("error")) {
@@ -185,11 +182,5 @@ export function renderJunit(run: RunRecord): string {
     `time="${seconds(run.startedAt, run.endedAt).toFixed(3)}"`,
     `timestamp="${escapeXml(run.startedAt)}"`,
   ].join(" ");
-  return [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites ${rootAttrs}>`,
-    ...suites.map((s, i) => renderSuite(s, i)),
-    `</testsuites>`,
-    "",
-  ].join("\n");
+  return [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites ${rootAttrs}>`, ...suites.map((s, i) => renderSuite(s, i)), `</testsuites>`, ""].join("\n");
 }

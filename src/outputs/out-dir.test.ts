@@ -9,7 +9,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-out-dir-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function refusal(out: string): Promise<string> {
-  const err = await checkOutDir(out).then(() => undefined, (e: unknown) => e);
+  const err = await checkOutDir(out).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, `${out} should be refused`).toBeInstanceOf(HarnessError);
   expect((err as HarnessError).code).toBe("invalid_input");
   return (err as HarnessError).message;
@@ -46,7 +49,10 @@ describe("prepareOutDir", () => {
   });
 
   it("a place where mkdir answers ENOENT (/proc) is refused, not retried forever", async () => {
-    const err = await prepareOutDir("/proc/mcp-slo-out/deeper").then(() => undefined, (e: unknown) => e);
+    const err = await prepareOutDir("/proc/mcp-slo-out/deeper").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as HarnessError).message).toBe("--out /proc/mcp-slo-out/deeper: cannot be created: the file system refuses to create it there (ENOENT)");
   });
 

@@ -23,7 +23,11 @@ const REASON: Record<string, string> = {
 };
 
 function refuse(flag: string, dir: string, why: string): HarnessError {
-  return new HarnessError("invalid_input", `${flag} ${printable(dir)}: ${why}`, flag === "--out" ? { hint: "--out names a directory to write results.json, junit.xml, summary.md and report.html into; it is created if missing" } : {});
+  return new HarnessError(
+    "invalid_input",
+    `${flag} ${printable(dir)}: ${why}`,
+    flag === "--out" ? { hint: "--out names a directory to write results.json, junit.xml, summary.md and report.html into; it is created if missing" } : {},
+  );
 }
 
 function kindOf(st: Stats): string {
@@ -51,7 +55,11 @@ export async function checkOutDir(dir: string, flag = "--out"): Promise<string> 
     try {
       const st = await stat(existing);
       if (!st.isDirectory()) {
-        throw refuse(flag, dir, existing === full ? `it is ${kindOf(st)}, not a directory` : `cannot be created: ${printable(existing)} is ${kindOf(st)}, not a directory`);
+        throw refuse(
+          flag,
+          dir,
+          existing === full ? `it is ${kindOf(st)}, not a directory` : `cannot be created: ${printable(existing)} is ${kindOf(st)}, not a directory`,
+        );
       }
       break;
     } catch (err) {

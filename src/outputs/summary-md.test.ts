@@ -58,7 +58,9 @@ describe("renderSummaryMarkdown", () => {
     expect(row("| after |")).toBe("| after | **NOT MET** | 90 | 90 | 0 of 90 redis get probes ok in the 45 s after the last fault |");
 
     expect(row("| fault |")).toBe("| fault | what | injected at | healed at | ready at | detected after | RTO | after heal | supervisor | observations |");
-    const recovered = row("| redis-kill |").split(/(?<!\\)\|/).map((c) => c.trim());
+    const recovered = row("| redis-kill |")
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
     expect(recovered.slice(3, 10)).toEqual(["20.0 s", "25.0 s", "25.9 s", "120 ms", "7.12 s", "2.12 s", "on"]);
     const stuck = row("| redis-mcp-kill |");
     expect(stuck).toContain("| 45.0 s | never | - | 120 ms | **did not recover within 45 s** | - | off |");
@@ -104,9 +106,13 @@ describe("renderSummaryMarkdown: capacity search", () => {
   it("states the sustained and breaking rates and has a row per step with the generator's health", () => {
     const md = renderSummaryMarkdown(capacityRunRecord());
     expect(md).toContain("Capacity: sustained 2400/s; broke at 4800/s (server.response_time@redis failed); the verdicts above are those of step 5 (2400/s).");
-    expect(md).toContain("| step | offered | achieved | p50 ms | p99 ms | ok | failed | late sends | dropped | generator CPU | loop p99 ms | result | SLOs failed | inconclusive (noted) |");
+    expect(md).toContain(
+      "| step | offered | achieved | p50 ms | p99 ms | ok | failed | late sends | dropped | generator CPU | loop p99 ms | result | SLOs failed | inconclusive (noted) |",
+    );
     expect(md).toContain("| 1 | 150/s | 150/s | 2.23 | 7.33 | 600 | 0 | 0 (0.00 %) | 0 (0.00 %) | 13 % | 13.2 | held | - | - |");
-    expect(md).toContain("| 6 | 4800/s | 4788/s | 5.04 | 57.9 | 19153 | 0 | 107 (0.56 %) | 0 (0.00 %) | 25 % | 18.3 | **broke** | server.response_time@redis | - |");
+    expect(md).toContain(
+      "| 6 | 4800/s | 4788/s | 5.04 | 57.9 | 19153 | 0 | 107 (0.56 %) | 0 (0.00 %) | 25 % | 18.3 | **broke** | server.response_time@redis | - |",
+    );
     expect(md).toContain("| 3 | 600/s | 600/s | 1.87 | 43.2 | 2399 | 0 | 24 (1.00 %) | 0 (0.00 %) | 16 % | 17.9 | held | - | server.response_time@redis |");
     expect(md).toContain("## capacity-redis &lt;search>");
   });
@@ -125,16 +131,39 @@ describe("renderSummaryMarkdown: RPO rules (loss without a fault, censoring)", (
     delete s.steadyState;
     delete s.probe;
     s.variant = undefined;
-    s.rpo = [{ store: "memory", durability: "JSON lines", acknowledged: 356, present: 171, lost: 185, unacknowledgedPresent: 0, faultAtMs: null, rpoMs: null, lostWithoutFault: 185, text: "acknowledged writes lost without a fault: 185 of 356 (no fault was injected)" }];
+    s.rpo = [
+      {
+        store: "memory",
+        durability: "JSON lines",
+        acknowledged: 356,
+        present: 171,
+        lost: 185,
+        unacknowledgedPresent: 0,
+        faultAtMs: null,
+        rpoMs: null,
+        lostWithoutFault: 185,
+        text: "acknowledged writes lost without a fault: 185 of 356 (no fault was injected)",
+      },
+    ];
     const md = renderSummaryMarkdown(sampleRunRecord({ scenarios: [s] }));
     expect(md).not.toMatch(/steady state/i);
     expect(md).toContain("Data loss, consistency check: RPO writers with no fault injected");
-    expect(md).toContain("| memory | JSON lines | 356 | 171 | **185** | 0 | lost without a fault | acknowledged writes lost without a fault: 185 of 356 (no fault was injected) |");
+    expect(md).toContain(
+      "| memory | JSON lines | 356 | 171 | **185** | 0 | lost without a fault | acknowledged writes lost without a fault: 185 of 356 (no fault was injected) |",
+    );
   });
 
   it("writes a censored RPO as '>= N' and shows the scenario's warnings", () => {
     const s = faultScenario();
-    s.rpo = [{ ...s.rpo![0]!, rpoMs: 6020, censored: true, writerAgeMs: 6020, text: "RPO >= 6.02 s (1842 lost, dated against f1; censored: nothing older than the oldest lost write was left to lose, so the true RPO is at least that)" }];
+    s.rpo = [
+      {
+        ...s.rpo![0]!,
+        rpoMs: 6020,
+        censored: true,
+        writerAgeMs: 6020,
+        text: "RPO >= 6.02 s (1842 lost, dated against f1; censored: nothing older than the oldest lost write was left to lose, so the true RPO is at least that)",
+      },
+    ];
     s.warnings = ["x.yaml: rpo.lead: the RPO writers will be only about 7 s old at fault f1"];
     const md = renderSummaryMarkdown(sampleRunRecord({ scenarios: [s] }));
     expect(md).toContain("| >= 6.02 s | RPO >= 6.02 s (1842 lost, dated against f1; censored");
@@ -159,10 +188,12 @@ describe("text from servers in summary.md", () => {
     expect(md).toContain("\\x1b]0;pwned\\x07\\x1b[2J\\rx\\|y&lt;img src=x>\\u202e");
     const lines = md.split("\n");
     const at = lines.findIndex((l) => l.includes("tool error:"));
-    const header = lines.slice(0, at).reverse().find((l) => l.startsWith("| server | tool |"))!;
+    const header = lines
+      .slice(0, at)
+      .reverse()
+      .find((l) => l.startsWith("| server | tool |"))!;
     // Still one row with as many cells as its header: | and newlines inside a cell are escaped.
     const cells = (l: string) => l.split(/(?<!\\)\|/).length;
     expect(cells(lines[at]!)).toBe(cells(header));
   });
 });
-

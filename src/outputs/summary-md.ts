@@ -51,11 +51,7 @@ export function escapeMarkdownCell(text: string): string {
 /** `markupColumns`: indices of cells built by this module from fixed words, which may carry Markdown emphasis. */
 function table(header: string[], rows: string[][], markupColumns: readonly number[] = []): string[] {
   const cell = (text: string, i: number) => (markupColumns.includes(i) ? text : escapeMarkdownCell(text));
-  return [
-    `| ${header.join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-  ];
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)];
 }
 
 function ms(x: number): string {
@@ -209,7 +205,11 @@ function recoveryMatrix(run: RunRecord): string[] {
       scenarios.map((s) => {
         const w = worstRto(s);
         const rto =
-          w.injected === 0 ? "-" : !w.recovered ? `**${notRecoveredText(w.limitMs ?? 0)}** (${escapeMarkdownCell(w.faultId ?? "")})` : `${formatDuration(w.rtoMs, "-")} (${escapeMarkdownCell(w.faultId ?? "")})`;
+          w.injected === 0
+            ? "-"
+            : !w.recovered
+              ? `**${notRecoveredText(w.limitMs ?? 0)}** (${escapeMarkdownCell(w.faultId ?? "")})`
+              : `${formatDuration(w.rtoMs, "-")} (${escapeMarkdownCell(w.faultId ?? "")})`;
         return [
           s.name,
           s.variant ?? "-",
@@ -242,14 +242,32 @@ function capacitySection(scenario: ScenarioResult): string[] {
     : c.breakingRate !== null
       ? `sustained ${rateText(c.sustainedRate)}; broke at ${rateText(c.breakingRate)} (${c.brokenBy.join(", ")} failed)`
       : `sustained ${rateText(c.sustainedRate)}${c.reachedMax ? ", every step up to the planned maximum held" : ""}`;
-  const verdicts = c.verdictsFromStep === null ? "no step ran" : `the verdicts above are those of step ${c.verdictsFromStep + 1} (${rateText(c.steps[c.verdictsFromStep]?.offeredRate ?? null)})`;
+  const verdicts =
+    c.verdictsFromStep === null
+      ? "no step ran"
+      : `the verdicts above are those of step ${c.verdictsFromStep + 1} (${rateText(c.steps[c.verdictsFromStep]?.offeredRate ?? null)})`;
   const word: Record<string, string> = { sustained: "held", broken: "**broke**", "generator-limited": "generator limit", interrupted: "interrupted" };
   return [
     "",
     `Capacity: ${escapeMarkdownCell(answer)}; ${escapeMarkdownCell(verdicts)}. Stopped because: ${escapeMarkdownCell(c.stopReason)}.`,
     "",
     ...table(
-      ["step", "offered", "achieved", "p50 ms", "p99 ms", "ok", "failed", "late sends", "dropped", "generator CPU", "loop p99 ms", "result", "SLOs failed", "inconclusive (noted)"],
+      [
+        "step",
+        "offered",
+        "achieved",
+        "p50 ms",
+        "p99 ms",
+        "ok",
+        "failed",
+        "late sends",
+        "dropped",
+        "generator CPU",
+        "loop p99 ms",
+        "result",
+        "SLOs failed",
+        "inconclusive (noted)",
+      ],
       c.steps.map((st) => {
         const g = st.generator;
         const share = (n: number) => (g.offered > 0 ? pct(n / g.offered) : "-");
@@ -286,7 +304,14 @@ function installSection(scenario: ScenarioResult): string[] {
     "",
     ...table(
       ["server", "package", "registry", "outcome", "install s", "fresh start to ready ms"],
-      scenario.install.map((i) => [i.server, `${i.package}@${i.version}`, i.registry, i.outcome, (i.installMs / 1000).toFixed(1), i.startToReadyMs === null ? "-" : ms(i.startToReadyMs)]),
+      scenario.install.map((i) => [
+        i.server,
+        `${i.package}@${i.version}`,
+        i.registry,
+        i.outcome,
+        (i.installMs / 1000).toFixed(1),
+        i.startToReadyMs === null ? "-" : ms(i.startToReadyMs),
+      ]),
     ),
   ];
 }
@@ -402,7 +427,9 @@ function scenarioSection(scenario: ScenarioResult): string[] {
   }
   for (const u of scenario.upstreams ?? []) {
     const answered = u.requests === undefined ? "" : `; ${u.requests} requests${u.unmatched?.length ? `, no route for ${u.unmatched.length} kind(s)` : ""}`;
-    out.push(`- ${escapeMarkdownCell(u.api)} API: ${u.mode === "stand-in" ? `stand-in (${escapeMarkdownCell(u.payloads ?? u.title)})` : "the real API (live)"} for ${escapeMarkdownCell(u.servers.join(", "))}${answered}`);
+    out.push(
+      `- ${escapeMarkdownCell(u.api)} API: ${u.mode === "stand-in" ? `stand-in (${escapeMarkdownCell(u.payloads ?? u.title)})` : "the real API (live)"} for ${escapeMarkdownCell(u.servers.join(", "))}${answered}`,
+    );
   }
   return out;
 }
@@ -415,7 +442,9 @@ export function renderSummaryMarkdown(run: RunRecord): string {
     "",
     `Run \`${run.runId}\`, ${run.startedAt}, profile \`${run.profile}\`, ` +
       `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}` +
-      (run.environment.stack ? `, stack: ${escapeMarkdownCell(`${run.environment.stack.provider}${run.environment.stack.engine ? ` on ${run.environment.stack.engine}` : ""}`)}` : "") +
+      (run.environment.stack
+        ? `, stack: ${escapeMarkdownCell(`${run.environment.stack.provider}${run.environment.stack.engine ? ` on ${run.environment.stack.engine}` : ""}`)}`
+        : "") +
       ".",
     "",
     ...recoveryMatrix(run),
@@ -426,7 +455,15 @@ export function renderSummaryMarkdown(run: RunRecord): string {
   }
   // The measurement rules behind availability, success rate, failure kinds and latency verdicts.
   const definition = run.scenarios.find((x) => x.availability)?.availability?.definition;
-  if (run.scenarios.some((x) => x.load)) lines.push("## How availability, success rate and latency verdicts are measured", "", ...[...(definition ? [definition] : []), RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].map((n) => `- ${escapeMarkdownCell(n)}`), "");
+  if (run.scenarios.some((x) => x.load))
+    lines.push(
+      "## How availability, success rate and latency verdicts are measured",
+      "",
+      ...[...(definition ? [definition] : []), RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].map(
+        (n) => `- ${escapeMarkdownCell(n)}`,
+      ),
+      "",
+    );
   // Whatever text reached the summary without passing a cell escape (a server's name or version in a
   // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.
   return escapeControlChars(lines.join("\n"));

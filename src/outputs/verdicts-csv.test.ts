@@ -84,7 +84,21 @@ describe("verdicts.csv", () => {
       ...baseScenario('scenario, "named"', "scenarios/x.yaml", "2025-11-22T03:30:00.000Z", "2025-11-22T03:31:00.000Z"),
       variant: "redis.persistence=none, supervisor=true",
       slos: hostile.map((text, i) =>
-        slo({ id: `s${i}`, title: "t", metric: "latency.p99", objective: "p99 < 25 ms", source: { document: "doc, \"v2\"", lines: "1-2" }, measured: i === 0 ? null : 12.345678, unit: "ms", measuredText: "x", samples: 300, margin: null, marginText: "-", verdict: "fail", reason: text }),
+        slo({
+          id: `s${i}`,
+          title: "t",
+          metric: "latency.p99",
+          objective: "p99 < 25 ms",
+          source: { document: 'doc, "v2"', lines: "1-2" },
+          measured: i === 0 ? null : 12.345678,
+          unit: "ms",
+          measuredText: "x",
+          samples: 300,
+          margin: null,
+          marginText: "-",
+          verdict: "fail",
+          reason: text,
+        }),
       ),
     };
     const rows = parseCsv(renderVerdictsCsv(withScenarios(baseRunRecord(), [scenario])));
@@ -104,6 +118,13 @@ describe("verdicts.csv", () => {
   });
 
   it("quotes a field only when RFC 4180 needs it", () => {
-    expect([csvField("a b"), csvField("a,b"), csvField('a"b'), csvField("a\nb"), csvField(null), csvField(0)]).toEqual(["a b", '"a,b"', '"a""b"', '"a\nb"', "", "0"]);
+    expect([csvField("a b"), csvField("a,b"), csvField('a"b'), csvField("a\nb"), csvField(null), csvField(0)]).toEqual([
+      "a b",
+      '"a,b"',
+      '"a""b"',
+      '"a\nb"',
+      "",
+      "0",
+    ]);
   });
 });

@@ -28,7 +28,19 @@ export function renderVerdictsCsv(run: RunRecord): string {
   for (const scenario of run.scenarios) {
     for (const slo of scenario.slos) {
       // measured in `unit`, at full precision (measuredText is the rounded form people read).
-      rows.push([scenario.name, scenario.variant, slo.id, slo.metric, slo.objective, slo.measured, slo.unit, slo.samples, slo.verdict, slo.reason, sourceText(slo)]);
+      rows.push([
+        scenario.name,
+        scenario.variant,
+        slo.id,
+        slo.metric,
+        slo.objective,
+        slo.measured,
+        slo.unit,
+        slo.samples,
+        slo.verdict,
+        slo.reason,
+        sourceText(slo),
+      ]);
     }
   }
   return `${rows.map((row) => row.map(csvField).join(",")).join("\r\n")}\r\n`;

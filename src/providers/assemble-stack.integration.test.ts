@@ -83,8 +83,18 @@ describe("assembleStack", () => {
 
     // What the report says of each backend.
     expect(stack.backends).toEqual([
-      { kind: "redis", version: expect.stringMatching(/^\d+\.\d+/), endpoint: new URL(stack.endpoints.redis!.url).host, settings: { persistence: "appendonly yes, appendfsync always" } },
-      { kind: "postgres", version: expect.stringMatching(/^\d+/), endpoint: new URL(stack.endpoints.postgres!.url).host, settings: { synchronous_commit: "off", fsync: "on" } },
+      {
+        kind: "redis",
+        version: expect.stringMatching(/^\d+\.\d+/),
+        endpoint: new URL(stack.endpoints.redis!.url).host,
+        settings: { persistence: "appendonly yes, appendfsync always" },
+      },
+      {
+        kind: "postgres",
+        version: expect.stringMatching(/^\d+/),
+        endpoint: new URL(stack.endpoints.postgres!.url).host,
+        settings: { synchronous_commit: "off", fsync: "on" },
+      },
     ]);
     expect(Object.keys(stack.handles).sort()).toEqual(["postgres", "redis"]);
     expect(stack.handles.redis!.isRunning()).toBe(true);
@@ -153,7 +163,9 @@ describe("assembleStack", () => {
   it("no backends, stdio: nothing is started at all", async () => {
     const registry = newRegistry();
     const plans: StackPlan[] = [];
-    const stack = await defineProvider({ name: "processes", backends: (r) => localBackends(r, plans) }).start(options(registry, { servers: [findServer("memory")!] }));
+    const stack = await defineProvider({ name: "processes", backends: (r) => localBackends(r, plans) }).start(
+      options(registry, { servers: [findServer("memory")!] }),
+    );
     expect(plans).toEqual([{ redis: false, postgres: false, toxiproxy: false, standIns: [] }]);
     expect(stack.toxiproxy).toBeUndefined();
     expect(stack.backends).toEqual([]);

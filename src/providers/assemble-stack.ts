@@ -78,7 +78,12 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
   const backendHops = proxied && (needs.size > 0 || standIns.length > 0);
   const loopbackHops = proxied && transport === "http";
   const separateLoopback = loopbackHops && backends.loopbackToxiproxy !== undefined;
-  const plan: StackPlan = { redis: needs.has("redis"), postgres: needs.has("postgres"), toxiproxy: backendHops || (loopbackHops && !separateLoopback), standIns };
+  const plan: StackPlan = {
+    redis: needs.has("redis"),
+    postgres: needs.has("postgres"),
+    toxiproxy: backendHops || (loopbackHops && !separateLoopback),
+    standIns,
+  };
 
   const started: { stop(): Promise<void> }[] = [];
   let stopping: Promise<void> | undefined;
@@ -126,8 +131,20 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
 
     const backendInfos: BackendInfo[] = [];
     const container = (b: StartedBackend): Record<string, string> => (b.container !== undefined ? { container: b.container } : {});
-    if (redis) backendInfos.push({ kind: "redis", version: redis.version, endpoint: new URL(redis.url).host, settings: { persistence: REDIS_DURABILITY[redis.persistence], ...container(redis) } });
-    if (postgres) backendInfos.push({ kind: "postgres", version: postgres.version, endpoint: new URL(postgres.url).host, settings: { synchronous_commit: postgres.synchronousCommit, fsync: "on", ...container(postgres) } });
+    if (redis)
+      backendInfos.push({
+        kind: "redis",
+        version: redis.version,
+        endpoint: new URL(redis.url).host,
+        settings: { persistence: REDIS_DURABILITY[redis.persistence], ...container(redis) },
+      });
+    if (postgres)
+      backendInfos.push({
+        kind: "postgres",
+        version: postgres.version,
+        endpoint: new URL(postgres.url).host,
+        settings: { synchronous_commit: postgres.synchronousCommit, fsync: "on", ...container(postgres) },
+      });
     const endpoints: StackEndpoints = {
       sandbox,
       workdir,

@@ -1,7 +1,11 @@
 import type { ScenarioResult } from "./types.js";
 
 /** A scenario result with nothing measured yet; runners fill in what they measure. */
-export function emptyScenarioResult(s: { name: string; description: string; file: string; profile: string }, startedAt: string, endedAt = startedAt): ScenarioResult {
+export function emptyScenarioResult(
+  s: { name: string; description: string; file: string; profile: string },
+  startedAt: string,
+  endedAt = startedAt,
+): ScenarioResult {
   return {
     name: s.name,
     description: s.description,

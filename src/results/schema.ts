@@ -99,7 +99,15 @@ export const AvailabilityFigure = z.strictObject({
   server: z.string(),
   load: z.strictObject({ goodMs: ms, badMs: ms, ratio: z.number().nullable(), trials: z.number() }).nullable(),
   probe: z
-    .strictObject({ tool: z.string(), intervalMs: ms, timeoutMs: ms, probes: z.number(), ok: z.number(), ratio: z.number().nullable(), source: z.enum(["availability-probe", "fault-probe"]) })
+    .strictObject({
+      tool: z.string(),
+      intervalMs: ms,
+      timeoutMs: ms,
+      probes: z.number(),
+      ok: z.number(),
+      ratio: z.number().nullable(),
+      source: z.enum(["availability-probe", "fault-probe"]),
+    })
     .nullable(),
   judgedBy: z.enum(["load", "probe"]).nullable(),
 });
@@ -253,7 +261,14 @@ export const CapacityStep = z.strictObject({
 });
 
 export const CapacityResult = z.strictObject({
-  plan: z.strictObject({ startRate: z.number(), factor: z.number().nullable(), stepRate: z.number().nullable(), maxRate: z.number(), stepDurationMs: ms, settleMs: ms }),
+  plan: z.strictObject({
+    startRate: z.number(),
+    factor: z.number().nullable(),
+    stepRate: z.number().nullable(),
+    maxRate: z.number(),
+    stepDurationMs: ms,
+    settleMs: ms,
+  }),
   steps: z.array(CapacityStep),
   sustainedRate: z.number().nullable(),
   breakingRate: z.number().nullable(),

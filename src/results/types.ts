@@ -140,7 +140,15 @@ export interface AvailabilityFigure {
   /** From the load: good time / observed time, summed over the agents' timelines. */
   load: { goodMs: number; badMs: number; ratio: number | null; trials: number } | null;
   /** From the always-on probe: ok probes / probes sent in the window. */
-  probe: { tool: string; intervalMs: number; timeoutMs: number; probes: number; ok: number; ratio: number | null; source: "availability-probe" | "fault-probe" } | null;
+  probe: {
+    tool: string;
+    intervalMs: number;
+    timeoutMs: number;
+    probes: number;
+    ok: number;
+    ratio: number | null;
+    source: "availability-probe" | "fault-probe";
+  } | null;
   /** Which figure judges this scope's availability SLOs. */
   judgedBy: "load" | "probe" | null;
 }

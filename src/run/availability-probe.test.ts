@@ -25,7 +25,14 @@ describe("the availability probe's call per server", () => {
   });
 
   it("counts the fault experiment's probe over the window only", () => {
-    const series: ProbeSeries = { server: "redis", tool: "get", intervalMs: 100, timeoutMs: 1000, consecutive: 3, points: [-50, 0, 100, 200, 300, 400].map((t) => ({ t, ok: t !== 200 })) };
+    const series: ProbeSeries = {
+      server: "redis",
+      tool: "get",
+      intervalMs: 100,
+      timeoutMs: 1000,
+      consecutive: 3,
+      points: [-50, 0, 100, 200, 300, 400].map((t) => ({ t, ok: t !== 200 })),
+    };
     expect(faultProbeCount(series, 300)).toEqual({ server: "redis", tool: "get", intervalMs: 100, timeoutMs: 1000, probes: 4, ok: 3, source: "fault-probe" });
   });
 });

@@ -37,7 +37,10 @@ interface Target {
 }
 
 /** The probe call for each server: catalog probe, else the workload's first call to it, else ping. */
-export function probeCalls(s: Scenario, env: { runId: string; sandbox: string }): Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }> {
+export function probeCalls(
+  s: Scenario,
+  env: { runId: string; sandbox: string },
+): Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }> {
   const out = new Map<string, { tool: string; args: ((n: number) => Record<string, unknown>) | undefined }>();
   const mix = s.workload.calls ?? [];
   for (const def of s.servers) {
@@ -57,7 +60,10 @@ export function probeCalls(s: Scenario, env: { runId: string; sandbox: string })
       // The scenario loader checked these templates already; a problem here means ping instead.
       if (problems.length === 0) {
         const rng = seededRng(s.seed * 7919 + 3);
-        out.set(def.name, { tool: first.tool, args: (n) => compiled({ agent: AVAILABILITY_PROBE_AGENT, seq: n, runId: env.runId, rng, sandbox: env.sandbox }) as Record<string, unknown> });
+        out.set(def.name, {
+          tool: first.tool,
+          args: (n) => compiled({ agent: AVAILABILITY_PROBE_AGENT, seq: n, runId: env.runId, rng, sandbox: env.sandbox }) as Record<string, unknown>,
+        });
         continue;
       }
     }
@@ -137,12 +143,28 @@ export class AvailabilityProbe {
   }
 
   counts(): ProbeCount[] {
-    return this.targets.map((t) => ({ server: t.server, tool: t.tool, intervalMs: this.o.intervalMs, timeoutMs: this.o.timeoutMs, probes: t.probes, ok: t.ok, source: "availability-probe" }));
+    return this.targets.map((t) => ({
+      server: t.server,
+      tool: t.tool,
+      intervalMs: this.o.intervalMs,
+      timeoutMs: this.o.timeoutMs,
+      probes: t.probes,
+      ok: t.ok,
+      source: "availability-probe",
+    }));
   }
 }
 
 /** The fault experiment's probe, counted like the availability probe over the measurement window [0, windowMs]. */
 export function faultProbeCount(series: ProbeSeries, windowMs: number): ProbeCount {
   const inWindow = series.points.filter((p) => p.t >= 0 && p.t <= windowMs);
-  return { server: series.server, tool: series.tool, intervalMs: series.intervalMs, timeoutMs: series.timeoutMs, probes: inWindow.length, ok: inWindow.filter((p) => p.ok).length, source: "fault-probe" };
+  return {
+    server: series.server,
+    tool: series.tool,
+    intervalMs: series.intervalMs,
+    timeoutMs: series.timeoutMs,
+    probes: inWindow.length,
+    ok: inWindow.filter((p) => p.ok).length,
+    source: "fault-probe",
+  };
 }

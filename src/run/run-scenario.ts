@@ -11,7 +11,7 @@ import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
 import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
-import { CallContext, } from "../drivers/sdk-driver.js";
+import { CallContext } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, PhaseResult } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";
@@ -119,7 +119,14 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
   const s = opts.scenario;
   const base: ScenarioResult = emptyScenarioResult(s, new Date().toISOString());
   if (s.variant) base.variant = s.variant;
-  const run: ScenarioRun = { opts, scenario: s, base, registry: opts.registry, signal: opts.signal, say: (line) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`) };
+  const run: ScenarioRun = {
+    opts,
+    scenario: s,
+    base,
+    registry: opts.registry,
+    signal: opts.signal,
+    say: (line) => opts.progress(`[${s.name}${s.variant ? `[${s.variant}]` : ""}] ${line}`),
+  };
   try {
     await RUN_MODES[runModeOf(s)](run);
     if (opts.signal.aborted && base.status === "completed") base.status = "interrupted";
@@ -148,19 +155,37 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.seedRows);
     say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
-    stack = await run.opts.provider.start({ servers: s.servers, extraNeeds, registry, seedRows, proxied: s.proxied, transport: s.transport, redis: s.backends.redis, postgres: s.backends.postgres, upstream: s.upstream });
+    stack = await run.opts.provider.start({
+      servers: s.servers,
+      extraNeeds,
+      registry,
+      seedRows,
+      proxied: s.proxied,
+      transport: s.transport,
+      redis: s.backends.redis,
+      postgres: s.backends.postgres,
+      upstream: s.upstream,
+    });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
     const upstreams = await stack.upstreams?.();
     if (upstreams?.length) {
       base.upstreams = upstreams;
-      for (const u of upstreams) say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
+      for (const u of upstreams)
+        say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
     }
     await writeServerFiles(s.servers, stack.endpoints);
 
     if (s.transport === "http") {
       say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
-      httpEndpoints = await startHttpEndpoints({ servers: s.servers, endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: s.startTimeoutMs, stdioLayer: (server) => pool?.stdioLayers.get(server) });
+      httpEndpoints = await startHttpEndpoints({
+        servers: s.servers,
+        endpoints: stack.endpoints,
+        registry,
+        toxiproxy: stack.toxiproxy,
+        timeoutMs: s.startTimeoutMs,
+        stdioLayer: (server) => pool?.stdioLayers.get(server),
+      });
     }
     say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
     const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
@@ -175,7 +200,9 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
       const missing = [...tools].filter((t) => !offered.includes(t));
       if (missing.length) {
-        throw new HarnessError("invalid_input", `${s.file}: server "${server}" does not offer tool(s) ${missing.join(", ")}`, { details: [`tools/list answered: ${offered.join(", ")}`] });
+        throw new HarnessError("invalid_input", `${s.file}: server "${server}" does not offer tool(s) ${missing.join(", ")}`, {
+          details: [`tools/list answered: ${offered.join(", ")}`],
+        });
       }
     }
     base.servers = s.servers.map((def): ServerInfo => {
@@ -195,7 +222,15 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     if (s.recovery || s.rpo) {
       if (s.recovery) pool.supervisor = s.recovery.supervisor;
       const telemetry = run.opts.instrumentation?.telemetry;
-      stacked.experiment = new FaultExperiment({ scenario: s, stack, pool, runId: run.opts.runId, signal, say, ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }) });
+      stacked.experiment = new FaultExperiment({
+        scenario: s,
+        stack,
+        pool,
+        runId: run.opts.runId,
+        signal,
+        say,
+        ...(telemetry && { onFaultEvent: (name, attrs) => telemetry.faultEvent(name, attrs) }),
+      });
       await stacked.experiment.prepare();
     }
     await mode(stacked);
@@ -204,7 +239,14 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     await stacked?.availabilityProbe?.stop();
     if (pool && (pool.exits.length > 0 || pool.exitsNotKept > 0)) {
       const from = stacked?.windowStart ?? performance.now();
-      base.serverExits = pool.exits.map((x) => ({ server: x.server, session: `${x.server}#${x.agent}`, atMs: x.at - from, code: x.code, signal: x.signal, stderr: x.stderr }));
+      base.serverExits = pool.exits.map((x) => ({
+        server: x.server,
+        session: `${x.server}#${x.agent}`,
+        atMs: x.at - from,
+        code: x.code,
+        signal: x.signal,
+        stderr: x.stderr,
+      }));
       if (pool.exitsNotKept > 0) say(`${pool.exitsNotKept} further server process exits not kept`);
     }
     if (base.upstreams && stack?.upstreams) base.upstreams = await stack.upstreams().catch(() => base.upstreams);
@@ -249,7 +291,9 @@ async function runWindow(run: StackRun): Promise<void> {
   const tick = (phase: string, totalMs: number | undefined) => (elapsed: number) => {
     const ok = recorder.count({}, ["ok"]);
     const failed = recorder.count({}, ["error", "timeout"]);
-    say(`${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`);
+    say(
+      `${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`,
+    );
   };
   const warnings = censoringWarnings(s);
   if (warnings.length) {
@@ -348,7 +392,9 @@ async function runWindow(run: StackRun): Promise<void> {
     if (faultsOutcome.probe) base.probe = faultsOutcome.probe;
   }
 
-  const probes: ProbeCount[] = availabilityProbe ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])] : [];
+  const probes: ProbeCount[] = availabilityProbe
+    ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])]
+    : [];
   base.calls = recorder.callSummaries();
   base.availability = availabilitySummary({
     servers: s.servers.map((d) => d.name),
@@ -363,6 +409,19 @@ async function runWindow(run: StackRun): Promise<void> {
   });
   const limit = generatorLimit(stats, { droppedIsBacklog: false });
   const harnessDelayMs = load.harnessTimed === false ? undefined : load.eventLoopDelayP99Ms;
-  const measurements = recorderMeasurements({ scenario: s, recorder, calls, knowsAgents: driver.knowsAgents, servers: base.servers, measuredMs, generatorLimit: limit, coordination, cache, faults: faultsOutcome, probes, harnessDelayMs });
+  const measurements = recorderMeasurements({
+    scenario: s,
+    recorder,
+    calls,
+    knowsAgents: driver.knowsAgents,
+    servers: base.servers,
+    measuredMs,
+    generatorLimit: limit,
+    coordination,
+    cache,
+    faults: faultsOutcome,
+    probes,
+    harnessDelayMs,
+  });
   base.slos = evaluateSlos(s.slos, measurements);
 }

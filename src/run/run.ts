@@ -165,7 +165,14 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const prepared = await prepareOutDir(outDir, opts.outDir === undefined ? "output directory" : "--out");
   const registry = new ResourceRegistry({ runId });
   const controller = new AbortController();
-  const instrumentation = await instrumentRun({ runId, outDir, traceSampleEvery: opts.traceSampleEvery, metrics: opts.metrics, telemetry: opts.telemetry, progress: opts.progress }).catch(async (err: unknown) => {
+  const instrumentation = await instrumentRun({
+    runId,
+    outDir,
+    traceSampleEvery: opts.traceSampleEvery,
+    metrics: opts.metrics,
+    telemetry: opts.telemetry,
+    progress: opts.progress,
+  }).catch(async (err: unknown) => {
     await prepared.discard();
     throw err;
   });
@@ -211,7 +218,11 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
-      results.push(await instrumentation.scenario(scenario, () => runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation })));
+      results.push(
+        await instrumentation.scenario(scenario, () =>
+          runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation }),
+        ),
+      );
     }
   } finally {
     noteEngine();

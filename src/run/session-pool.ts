@@ -87,9 +87,7 @@ export class SessionPool {
   exitsNotKept = 0;
   readonly stdioLayers = new Map<string, StdioFaultLayer>();
 
-  constructor(
-    private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints; startTimeoutMs: number; signal: AbortSignal },
-  ) {}
+  constructor(private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints; startTimeoutMs: number; signal: AbortSignal }) {}
 
   private key(server: string, agent: number): string {
     return `${server}#${agent}`;
@@ -107,10 +105,20 @@ export class SessionPool {
   private async open(def: ServerDefinition, agent: number): Promise<McpSession> {
     if (this.opts.signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
     const layer = this.stdioLayers.get(def.name);
-    const s = await startSession({ def, agent, endpoints: this.opts.endpoints, registry: this.opts.registry, timeoutMs: this.opts.startTimeoutMs, ...(layer && { stdioFaults: layer }) });
+    const s = await startSession({
+      def,
+      agent,
+      endpoints: this.opts.endpoints,
+      registry: this.opts.registry,
+      timeoutMs: this.opts.startTimeoutMs,
+      ...(layer && { stdioFaults: layer }),
+    });
     this.live.set(this.key(def.name, agent), s);
     if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
-    void s.process.exited.then((exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`, exit), () => this.onExit(s, "spawn failure"));
+    void s.process.exited.then(
+      (exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`, exit),
+      () => this.onExit(s, "spawn failure"),
+    );
     s.process.onLine((line) => {
       if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || !informativeLine(line)) return;
       this.logEvents++;
@@ -126,7 +134,14 @@ export class SessionPool {
     const informative = s.process.stderrTail(50).filter(informativeLine);
     if (exit) {
       if (this.exits.length < MAX_EXITS) {
-        this.exits.push({ server: s.server.name, agent: s.agent, at: performance.now(), code: exit.code, signal: exit.signal, stderr: informative.slice(-EXIT_STDERR_LINES).map((l) => l.slice(0, EXIT_STDERR_CHARS)) });
+        this.exits.push({
+          server: s.server.name,
+          agent: s.agent,
+          at: performance.now(),
+          code: exit.code,
+          signal: exit.signal,
+          stderr: informative.slice(-EXIT_STDERR_LINES).map((l) => l.slice(0, EXIT_STDERR_CHARS)),
+        });
       } else this.exitsNotKept++;
     }
     const tail = informative.slice(-2).map((l) => l.slice(0, 160));
@@ -146,7 +161,11 @@ export class SessionPool {
         const again = await this.open(s.server, s.agent);
         this.events.push({ at: performance.now(), kind: "supervisor", text: `supervisor restarted ${name} (ready in ${again.startToReadyMs.toFixed(0)} ms)` });
       } catch (err) {
-        this.events.push({ at: performance.now(), kind: "supervisor", text: `supervisor could not restart ${name} after ${(performance.now() - t0).toFixed(0)} ms: ${(err as Error).message.split("\n")[0]}` });
+        this.events.push({
+          at: performance.now(),
+          kind: "supervisor",
+          text: `supervisor could not restart ${name} after ${(performance.now() - t0).toFixed(0)} ms: ${(err as Error).message.split("\n")[0]}`,
+        });
         if (!this.closing) this.onExit(s, "restart failed");
       }
     })();

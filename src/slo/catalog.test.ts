@@ -33,7 +33,11 @@ describe("SLO catalog", () => {
     const lines = readFileSync(path.join(SEEDS, fileName), "utf8").split("\n");
     // Quotes keep the words, not the Markdown emphasis or the alignment spaces.
     const words = (text: string) => text.replace(/\*\*/g, "").replace(/\s+/g, " ");
-    const cited = words(citedLines(slo.source.lines).map((n) => lines[n - 1] ?? "").join("\n"));
+    const cited = words(
+      citedLines(slo.source.lines)
+        .map((n) => lines[n - 1] ?? "")
+        .join("\n"),
+    );
     // A quote may join fragments of several lines with "..." or ";".
     for (const fragment of (slo.source.quote ?? "").split(/\s*(?:\.\.\.|;)\s*/).filter(Boolean)) {
       expect(cited, `${slo.id}: "${fragment}" at lines ${slo.source.lines}`).toContain(words(fragment));

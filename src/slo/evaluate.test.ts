@@ -80,7 +80,11 @@ describe("latency verdicts allow for the harness's own delay (measurement.md, Ha
 
   it("a pass stays a pass whatever the delay (percentile, mean, max)", () => {
     const fast = histogramOf(Array.from({ length: 1000 }, (_, i) => 5 + (i % 5)));
-    for (const [metric, objective] of [["latency.p99", "< 25ms"], ["latency.mean", "<= 18ms"], ["latency.max", "< 25ms"]] as const) {
+    for (const [metric, objective] of [
+      ["latency.p99", "< 25ms"],
+      ["latency.mean", "<= 18ms"],
+      ["latency.max", "< 25ms"],
+    ] as const) {
       for (const delay of [0, 3, 50]) {
         const r = judge(metric, objective, fast, delay);
         expect(r.verdict, `${metric} with a ${delay} ms delay`).toBe("pass");
@@ -121,13 +125,20 @@ describe("success rate and availability: corrected counts, time-based availabili
   });
 
   it("a long, clean load proves 99.9 %; a short one cannot", () => {
-    const judge = (trials: number) => evaluateSlos([slo("availability", ">= 99.9%")], measurements({ availability: () => ({ load: { goodMs: 10_000, badMs: 0, trials }, probe: undefined }) }))[0]!.verdict;
+    const judge = (trials: number) =>
+      evaluateSlos(
+        [slo("availability", ">= 99.9%")],
+        measurements({ availability: () => ({ load: { goodMs: 10_000, badMs: 0, trials }, probe: undefined }) }),
+      )[0]!.verdict;
     expect(judge(100)).toBe("inconclusive");
     expect(judge(10_000)).toBe("pass");
   });
 
   it("falls back to the probe for a server the load never called, and to call counts for a source without a timeline", () => {
-    const probeOnly = evaluateSlos([slo("availability", ">= 99%", { server: "memory" })], measurements({ availability: () => ({ load: { goodMs: 0, badMs: 0, trials: 0 }, probe: { ok: 10, probes: 20, tool: "ping", intervalMs: 1000 } }) }))[0]!;
+    const probeOnly = evaluateSlos(
+      [slo("availability", ">= 99%", { server: "memory" })],
+      measurements({ availability: () => ({ load: { goodMs: 0, badMs: 0, trials: 0 }, probe: { ok: 10, probes: 20, tool: "ping", intervalMs: 1000 } }) }),
+    )[0]!;
     expect(probeOnly.verdict).toBe("fail");
     expect(probeOnly.reason).toMatch(/judged on the probe/);
     const callBased = evaluateSlos([slo("availability", ">= 99.9%")], measurements({ calls: () => ({ ok: 990, failed: 10 }) }))[0]!;
@@ -202,21 +213,38 @@ describe("evaluateSlos", () => {
   });
 
   it("fails an RTO when a fault did not recover, and dates RPO by the worst store", () => {
-    const fault = { id: "f1", kind: "process", target: "redis", description: "kill", injected: true, injectedAtMs: 1000, healedAtMs: 2000, timeToDetectMs: 10, afterHealMs: null, limitMs: 60_000, supervisor: false, observations: [] as string[] } as const;
+    const fault = {
+      id: "f1",
+      kind: "process",
+      target: "redis",
+      description: "kill",
+      injected: true,
+      injectedAtMs: 1000,
+      healedAtMs: 2000,
+      timeToDetectMs: 10,
+      afterHealMs: null,
+      limitMs: 60_000,
+      supervisor: false,
+      observations: [] as string[],
+    } as const;
     const stuck = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: null, recovered: false }] }))[0]!;
     expect(stuck.verdict).toBe("fail");
     expect(stuck.measuredText).toMatch(/not recovered within 60 s/);
     expect([stuck.margin, stuck.marginText]).toEqual([null, "did not recover"]);
     const quick = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [{ ...fault, rtoMs: 2100, recovered: true }] }))[0]!;
     expect([quick.verdict, quick.measured]).toEqual(["pass", 2100]);
-    const rpo = (rpoMs: number) => ({ store: "redis", durability: "none", acknowledged: 10, present: 5, lost: 5, unacknowledgedPresent: 0, faultAtMs: 40_000, rpoMs }) as const;
+    const rpo = (rpoMs: number) =>
+      ({ store: "redis", durability: "none", acknowledged: 10, present: 5, lost: 5, unacknowledgedPresent: 0, faultAtMs: 40_000, rpoMs }) as const;
     const lost = evaluateSlos([slo("rpo", "<= 30s", { server: "redis" })], measurements({ rpo: () => [rpo(35_000)] }))[0]!;
     expect([lost.verdict, lost.measured]).toEqual(["fail", 35_000]);
     expect(evaluateSlos([slo("rpo", "<= 30s", { server: "redis" })], measurements({ rpo: () => [rpo(0)] }))[0]!.verdict).toBe("pass");
   });
 
   it("judges a mean with its confidence interval", () => {
-    const r = evaluateSlos([slo("latency.mean", "<= 18ms")], measurements({ latency: () => histogramOf(Array.from({ length: 400 }, (_, i) => 5 + (i % 10))) }))[0]!;
+    const r = evaluateSlos(
+      [slo("latency.mean", "<= 18ms")],
+      measurements({ latency: () => histogramOf(Array.from({ length: 400 }, (_, i) => 5 + (i % 10))) }),
+    )[0]!;
     expect(r.verdict).toBe("pass");
     expect(r.interval?.kind).toBe("mean95");
   });
@@ -231,7 +259,11 @@ describe("evaluateSlos", () => {
 });
 
 describe("concurrent operations", () => {
-  const judge = (peak: number, failed: number) => evaluateSlos([slo("concurrent_operations", ">= 1000", { server: "filesystem" })], measurements({ servers: ["filesystem"], peakConcurrency: () => ({ peak, failed }) }))[0]!;
+  const judge = (peak: number, failed: number) =>
+    evaluateSlos(
+      [slo("concurrent_operations", ">= 1000", { server: "filesystem" })],
+      measurements({ servers: ["filesystem"], peakConcurrency: () => ({ peak, failed }) }),
+    )[0]!;
   it("passes a peak at the target with nothing failed, fails one where calls failed, and leaves an unchallenged server inconclusive", () => {
     expect(judge(1000, 0).verdict).toBe("pass");
     expect(judge(1000, 3).verdict).toBe("fail");
@@ -244,7 +276,20 @@ describe("concurrent operations", () => {
 
 describe("RPO and RTO verdicts (loss is loss, censoring, read-back failures)", () => {
   const rpoSlo = (objective: string) => slo("rpo", objective, { server: "redis" });
-  const store = (o: Partial<RpoResult> = {}): RpoResult => ({ store: "redis", durability: "none", acknowledged: 300, present: 300, lost: 0, unacknowledgedPresent: 0, faultAtMs: 6000, faultId: "f1", rpoMs: 0, censored: false, lostWithoutFault: 0, ...o });
+  const store = (o: Partial<RpoResult> = {}): RpoResult => ({
+    store: "redis",
+    durability: "none",
+    acknowledged: 300,
+    present: 300,
+    lost: 0,
+    unacknowledgedPresent: 0,
+    faultAtMs: 6000,
+    faultId: "f1",
+    rpoMs: 0,
+    censored: false,
+    lostWithoutFault: 0,
+    ...o,
+  });
   const judge = (objective: string, r: RpoResult) => evaluateSlos([rpoSlo(objective)], measurements({ rpo: () => [r] }))[0]!;
 
   it("fails every RPO objective when acknowledged writes were lost with no fault, however generous", () => {
@@ -288,7 +333,23 @@ describe("RPO and RTO verdicts (loss is loss, censoring, read-back failures)", (
   });
 
   it("says why there is no RTO when no fault was injected", () => {
-    const skipped = { id: "f1", kind: "process", target: "redis", description: "kill", injected: false, notInjectedReason: "steady state not met before the measurement window opened", injectedAtMs: null, healedAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null, recovered: false, limitMs: 60_000, supervisor: false, observations: [] as string[] } as const;
+    const skipped = {
+      id: "f1",
+      kind: "process",
+      target: "redis",
+      description: "kill",
+      injected: false,
+      notInjectedReason: "steady state not met before the measurement window opened",
+      injectedAtMs: null,
+      healedAtMs: null,
+      timeToDetectMs: null,
+      rtoMs: null,
+      afterHealMs: null,
+      recovered: false,
+      limitMs: 60_000,
+      supervisor: false,
+      observations: [] as string[],
+    } as const;
     const r = evaluateSlos([slo("rto", "<= 2min")], measurements({ recovery: () => [skipped] }))[0]!;
     expect(r.verdict).toBe("inconclusive");
     expect(r.reason).toBe("no fault was injected (steady state not met before the measurement window opened), so there is no recovery to time");

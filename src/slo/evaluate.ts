@@ -100,10 +100,14 @@ export function noCallMeasurements(servers: readonly string[]): Measurements {
 /** Decides against a 95 % interval [low, high] of the measured statistic. */
 export function judgeInterval(op: Comparator, target: number, low: number, high: number): Verdict {
   switch (op) {
-    case ">=": return low >= target ? "pass" : high < target ? "fail" : "inconclusive";
-    case ">": return low > target ? "pass" : high <= target ? "fail" : "inconclusive";
-    case "<": return high < target ? "pass" : low >= target ? "fail" : "inconclusive";
-    case "<=": return high <= target ? "pass" : low > target ? "fail" : "inconclusive";
+    case ">=":
+      return low >= target ? "pass" : high < target ? "fail" : "inconclusive";
+    case ">":
+      return low > target ? "pass" : high <= target ? "fail" : "inconclusive";
+    case "<":
+      return high < target ? "pass" : low >= target ? "fail" : "inconclusive";
+    case "<=":
+      return high <= target ? "pass" : low > target ? "fail" : "inconclusive";
   }
 }
 
@@ -145,7 +149,9 @@ function judgeRatio(t: Threshold, successes: number, trials: number, of: string)
       : verdict === "fail"
         ? `the whole 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] misses the target`
         : `the 95 % interval [${formatValue(low, "ratio")}, ${formatValue(high, "ratio")}] straddles the target` +
-          (trials < need && (t.op === ">=" || t.op === ">") ? `; even with no failure, proving ${formatValue(t.value, "ratio")} takes at least ${need} trials (had ${trials})` : "");
+          (trials < need && (t.op === ">=" || t.op === ">")
+            ? `; even with no failure, proving ${formatValue(t.value, "ratio")} takes at least ${need} trials (had ${trials})`
+            : "");
   return {
     measured: ratio,
     unit: "ratio",
@@ -369,7 +375,9 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     }
     case "coordination_latency": {
       const h = m.coordination();
-      return h ? allowForHarnessDelay(t, (thr) => judgeStatistic(thr, slo.metric.statistic!, h, "coordination"), m.harnessDelayMs?.()) : noData("this scenario runs no coordination workload", "ms");
+      return h
+        ? allowForHarnessDelay(t, (thr) => judgeStatistic(thr, slo.metric.statistic!, h, "coordination"), m.harnessDelayMs?.())
+        : noData("this scenario runs no coordination workload", "ms");
     }
     case "success_rate":
     case "error_rate": {
@@ -377,11 +385,17 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       const c = m.calls(scope);
       const missed = c.missed ?? 0;
       const trials = c.ok + c.failed + missed;
-      const d = fam === "success_rate" ? judgeRatio(t, c.ok, trials, "share of ok calls among intended calls") : judgeRatio(t, c.failed + missed, trials, "share of failed calls among intended calls");
+      const d =
+        fam === "success_rate"
+          ? judgeRatio(t, c.ok, trials, "share of ok calls among intended calls")
+          : judgeRatio(t, c.failed + missed, trials, "share of failed calls among intended calls");
       if (missed === 0) return d;
       const raw = c.ok + c.failed;
       const rawShare = raw > 0 ? (fam === "success_rate" ? c.ok : c.failed) / raw : 0;
-      return { ...d, reason: `raw ${pctText(rawShare)} of ${raw} calls sent; corrected for ${missed} calls the agents could not send while stuck on timed-out calls or backing off: ${d.reason}` };
+      return {
+        ...d,
+        reason: `raw ${pctText(rawShare)} of ${raw} calls sent; corrected for ${missed} calls the agents could not send while stuck on timed-out calls or backing off: ${d.reason}`,
+      };
     }
     case "availability":
       return judgeAvailability(t, scope, m);
@@ -391,7 +405,8 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     }
     case "throughput": {
       const tp = m.throughput(scope);
-      if (tp.windowMs < 1000 || tp.okCalls === 0) return noData(`window of ${formatValue(tp.windowMs, "ms")} with ${tp.okCalls} ok calls is too short to judge a rate`, "ops/s");
+      if (tp.windowMs < 1000 || tp.okCalls === 0)
+        return noData(`window of ${formatValue(tp.windowMs, "ms")} with ${tp.okCalls} ok calls is too short to judge a rate`, "ops/s");
       const rate = (tp.okCalls * 1000) / tp.windowMs;
       const d = judgeExact(t, rate, tp.okCalls, "ops/s", `${tp.okCalls} ok calls over ${formatValue(tp.windowMs, "ms")}`);
       if (d.verdict === "fail" && tp.generatorLimit) return { ...d, verdict: "inconclusive", reason: `the load generator was the limit: ${tp.generatorLimit}` };
@@ -408,7 +423,12 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       const d = judgeExact(t, c.peak, c.peak, "count", `peak of ${c.peak} calls in flight at once`);
       if (c.failed > 0 && d.verdict === "pass") return { ...d, verdict: "fail", reason: `${d.reason}, but ${c.failed} calls failed` };
       // Fewer in flight with nothing failing means the load never asked for more, not that the server refused it.
-      if (d.verdict === "fail" && c.failed === 0) return { ...d, verdict: "inconclusive", reason: `${d.reason} and none failed: the load never asked for more at once (offer more, e.g. a higher open-model rate)` };
+      if (d.verdict === "fail" && c.failed === 0)
+        return {
+          ...d,
+          verdict: "inconclusive",
+          reason: `${d.reason} and none failed: the load never asked for more at once (offer more, e.g. a higher open-model rate)`,
+        };
       return d;
     }
     case "start_time": {
@@ -441,9 +461,14 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       return judgeExact(t, worst.rtoMs ?? 0, faults.length, "ms", `slowest recovery of ${faults.length} fault(s): ${worst.id} (${worst.description})`);
     }
     case "rpo":
-      return judgeRpo(t, (m.rpo?.() ?? []).filter((r) => scope.server === undefined || r.store === scope.server), scope);
+      return judgeRpo(
+        t,
+        (m.rpo?.() ?? []).filter((r) => scope.server === undefined || r.store === scope.server),
+        scope,
+      );
     case "install_time": {
-      if (!m.installTime) return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario (an install scenario measures it: workload kind install)`, "ms");
+      if (!m.installTime)
+        return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario (an install scenario measures it: workload kind install)`, "ms");
       if (scope.server === undefined) return noData("install time is measured per server; give the SLO a server scope", "ms");
       const i = m.installTime(scope.server);
       if (!i) return noData(`the install of ${scope.server} failed or did not run: no time to judge (the scenario's error says why)`, "ms");
@@ -453,8 +478,19 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
         const d = judgeExact(t, i.limitMs, 1, "ms", "");
         const upper = t.op === "<" || t.op === "<=";
         const verdict = upper ? (d.verdict === "fail" ? "fail" : "inconclusive") : d.verdict === "pass" ? "pass" : "inconclusive";
-        const why = verdict === "inconclusive" ? `stopped at ${formatValue(i.limitMs, "ms")}, before the install time could meet or miss the target: raise the install limit` : `still installing after ${formatValue(i.limitMs, "ms")}`;
-        return { ...d, measured: null, margin: null, measuredText: `not installed within ${formatValue(i.limitMs, "ms")}`, marginText: "did not finish", verdict, reason: why };
+        const why =
+          verdict === "inconclusive"
+            ? `stopped at ${formatValue(i.limitMs, "ms")}, before the install time could meet or miss the target: raise the install limit`
+            : `still installing after ${formatValue(i.limitMs, "ms")}`;
+        return {
+          ...d,
+          measured: null,
+          margin: null,
+          measuredText: `not installed within ${formatValue(i.limitMs, "ms")}`,
+          marginText: "did not finish",
+          verdict,
+          reason: why,
+        };
       }
       return judgeExact(t, i.ms, 1, "ms", `one cold install from ${i.from} into empty directories and caches, registry download included`);
     }
@@ -477,7 +513,8 @@ function rpoSeconds(ms: number): string {
 export function judgeRpo(t: Threshold, stores: readonly RpoResult[], scope: Scope = {}): Draft {
   if (stores.length === 0) return noData(scope.server ? `no RPO writer for ${scope.server} in this scenario` : "this scenario runs no RPO writers", "ms");
   const unread = stores.filter((r) => r.readBackError !== undefined || (r.rpoMs === null && !((r.lostWithoutFault ?? 0) > 0)));
-  if (unread.length > 0) return noData(`could not read back ${unread.map((r) => `${r.store}${r.readBackError ? ` (${r.readBackError})` : ""}`).join(", ")} after recovery`, "ms");
+  if (unread.length > 0)
+    return noData(`could not read back ${unread.map((r) => `${r.store}${r.readBackError ? ` (${r.readBackError})` : ""}`).join(", ")} after recovery`, "ms");
   const acked = stores.reduce((a, r) => a + r.acknowledged, 0);
   if (acked === 0) return noData("no write was acknowledged, so none could be lost", "ms");
   const counts = stores.map((r) => `${r.store}: ${r.lost} of ${r.acknowledged} acknowledged writes lost (${r.durability})`).join("; ");
@@ -510,7 +547,12 @@ export function judgeRpo(t: Threshold, stores: readonly RpoResult[], scope: Scop
   const measuredText = `>= ${rpoSeconds(rpo)}`;
   if (d.verdict === "fail" && !worst.censored) return { ...d, measuredText };
   if (d.verdict === "fail") {
-    return { ...d, measuredText, marginText: `at least ${rpoSeconds(Math.abs(d.margin ?? 0))} over the target`, reason: `${bound.store} lost everything its writer had written before ${bound.faultId ?? "the fault"}, so the RPO is at least ${rpoSeconds(rpo)}, already over the target. ${counts}` };
+    return {
+      ...d,
+      measuredText,
+      marginText: `at least ${rpoSeconds(Math.abs(d.margin ?? 0))} over the target`,
+      reason: `${bound.store} lost everything its writer had written before ${bound.faultId ?? "the fault"}, so the RPO is at least ${rpoSeconds(rpo)}, already over the target. ${counts}`,
+    };
   }
   return {
     ...d,

@@ -31,7 +31,7 @@ const CALLS_OK = { __name__: "k6_mcp_calls_total", testid: "nightly-42", server:
 /** One k6's heartbeat: a sample a second from `start` for `seconds`, each delayed by up to `jitter` s. */
 function beat(start: number, seconds: number, jitter = 0.02, labels = RUN): Heartbeat {
   const times: number[] = [];
-  for (let i = 0; i < seconds; i++) times.push(start + i + ((i * 7919) % 100) / 100 * jitter);
+  for (let i = 0; i < seconds; i++) times.push(start + i + (((i * 7919) % 100) / 100) * jitter);
   return { labels, times };
 }
 
@@ -96,10 +96,24 @@ describe("runSpans: a run already writing at the start of what was fetched", () 
 
 describe("counterDecreases", () => {
   it("lists only drops into the window: one k6 never writes one", () => {
-    const values = [[T0, "90"], [T0 + 1, "10"], [T0 + 2, "20"], [T0 + 3, "35"], [T0 + 4, "30"]] as const;
+    const values = [
+      [T0, "90"],
+      [T0 + 1, "10"],
+      [T0 + 2, "20"],
+      [T0 + 3, "35"],
+      [T0 + 4, "30"],
+    ] as const;
     expect(counterDecreases(values, T0 + 2)).toEqual([{ t: T0 + 4, from: 35, to: 30 }]);
     expect(counterDecreases(values, T0 + 3.5)).toEqual([{ t: T0 + 4, from: 35, to: 30 }]);
-    expect(counterDecreases([[T0, "1"], [T0 + 1, "2"]], T0 - 1)).toEqual([]);
+    expect(
+      counterDecreases(
+        [
+          [T0, "1"],
+          [T0 + 1, "2"],
+        ],
+        T0 - 1,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -109,7 +123,10 @@ describe("checkMismatch: calls counter and latency histogram count the same call
 
   it("agree when the histograms with the counter's labels (failed ones also carry mcp_error) sum to its increase", () => {
     const problems = checkMismatch(
-      [{ labels: CALLS_OK, increase: 2000 }, { labels: failed, increase: 7 }],
+      [
+        { labels: CALLS_OK, increase: 2000 },
+        { labels: failed, increase: 7 },
+      ],
       [hist(CALLS_OK, 2000), hist({ ...failed, mcp_error: "HTTP 500" }, 4), hist({ ...failed, mcp_error: "tool error: x" }, 3)],
     );
     expect(problems).toEqual([]);
@@ -178,7 +195,9 @@ describe("rejectedProblem", () => {
   });
 
   it("totals since Prometheus started cannot be dated, so they break the counts too, saying how to date them", () => {
-    expect(rejectedProblem({ increases: [{ series, increase: 1 }], source: "/metrics", localized: false }, T0, T0 + 60)!.detail).toMatch(/since it started .* scrape job/);
+    expect(rejectedProblem({ increases: [{ series, increase: 1 }], source: "/metrics", localized: false }, T0, T0 + 60)!.detail).toMatch(
+      /since it started .* scrape job/,
+    );
   });
 
   it("none rejected: nothing to say; no counters at all: a caveat, the verdicts stand", () => {
@@ -189,7 +208,12 @@ describe("rejectedProblem", () => {
 
 describe("warningLines", () => {
   it("one line per kind, naming the series, the first six and then how many more", () => {
-    const problems: CountProblem[] = Array.from({ length: 8 }, (_, i) => ({ kind: "earlier_run", series: { ...CALLS_OK, tool: `t${i}` }, detail: "before", breaksCounts: true }));
+    const problems: CountProblem[] = Array.from({ length: 8 }, (_, i) => ({
+      kind: "earlier_run",
+      series: { ...CALLS_OK, tool: `t${i}` },
+      detail: "before",
+      breaksCounts: true,
+    }));
     problems.push({ kind: "unchecked", detail: "not checked", breaksCounts: false });
     const lines = warningLines(problems);
     expect(lines).toHaveLength(2);
@@ -203,7 +227,16 @@ describe("warningLines", () => {
 
 describe("evaluateFromPrometheus with broken counts", () => {
   function slo(id: string, metric: string, objective: string, scope: ResolvedSlo["scope"]): ResolvedSlo {
-    return { id, title: id, metricName: metric, metric: parseMetric(metric)!, threshold: parseThreshold(objective)!, objectiveText: objective, scope, source: { document: "test", lines: "1" } };
+    return {
+      id,
+      title: id,
+      metricName: metric,
+      metric: parseMetric(metric)!,
+      threshold: parseThreshold(objective)!,
+      objectiveText: objective,
+      scope,
+      source: { document: "test", lines: "1" },
+    };
   }
   const other = { ...CALLS_OK, server: "redis", tool: "get" };
   const calls = [

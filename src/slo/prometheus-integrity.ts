@@ -156,7 +156,9 @@ export function checkBaseline(
     const silence = longestSilence(h, tb, firstInWindow[0]);
     if (interval === undefined || silence === undefined) return problem("k6's heartbeat (k6_vus) does not cover the time between that sample and the window");
     if (silence.length > silenceThreshold(interval)) {
-      return problem(`k6 wrote nothing for ${secondsText(silence.length)} after ${isoSeconds(silence.start)} (heartbeat k6_vus): it belongs to an earlier run with the same labels`);
+      return problem(
+        `k6 wrote nothing for ${secondsText(silence.length)} after ${isoSeconds(silence.start)} (heartbeat k6_vus): it belongs to an earlier run with the same labels`,
+      );
     }
   }
   return undefined;
@@ -215,7 +217,12 @@ export function checkMismatch(
   }
   histograms.forEach((h, i) => {
     if (!covered.has(i) && h.count > 0) {
-      out.push({ kind: "mismatch", series: h.labels, detail: `it counts ${Math.round(h.count)} calls in the window but no calls counter has its labels`, breaksCounts: true });
+      out.push({
+        kind: "mismatch",
+        series: h.labels,
+        detail: `it counts ${Math.round(h.count)} calls in the window but no calls counter has its labels`,
+        breaksCounts: true,
+      });
     }
   });
   return out;
@@ -288,14 +295,17 @@ export function rejectedProblem(r: RejectedWrites | undefined, fromS: number, en
   if (r === undefined) {
     return {
       kind: "unchecked",
-      detail: "this Prometheus exposes no count of rejected samples (prometheus_tsdb_out_of_order_samples_total, prometheus_http_requests_total{handler=\"/api/v1/write\"}), so writes rejected as out of order or duplicate could not be checked",
+      detail:
+        'this Prometheus exposes no count of rejected samples (prometheus_tsdb_out_of_order_samples_total, prometheus_http_requests_total{handler="/api/v1/write"}), so writes rejected as out of order or duplicate could not be checked',
       breaksCounts: false,
     };
   }
   const hits = r.increases.filter((x) => x.increase > 0);
   if (hits.length === 0) return undefined;
   const list = hits.map((x) => `${Math.round(x.increase)} ${seriesText(x.series)}`).join(", ");
-  const when = r.localized ? `between ${isoSeconds(fromS)} and ${isoSeconds(endS)}` : `since it started (it does not scrape itself, so whether in this window cannot be told: add a scrape job for its own /metrics)`;
+  const when = r.localized
+    ? `between ${isoSeconds(fromS)} and ${isoSeconds(endS)}`
+    : `since it started (it does not scrape itself, so whether in this window cannot be told: add a scrape job for its own /metrics)`;
   return {
     kind: "rejected",
     detail: `Prometheus rejected remote writes ${when} (${r.source}): ${list}; a rejected request loses every sample in it, as when two runs write the same labels at once`,

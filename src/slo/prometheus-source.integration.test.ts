@@ -174,7 +174,16 @@ describe.skipIf(K6 === undefined)("SLOs judged from k6 results in a real Prometh
   it("writes the series the source reads, as native histograms and counters with the script's tags", async () => {
     const names = ((await (await fetch(`${api}/api/v1/label/__name__/values`)).json()) as { data: string[] }).data;
     process.stdout.write(`series written by k6: ${names.join(", ")}\n`);
-    expect(names).toEqual(expect.arrayContaining(["k6_mcp_call_duration_seconds", "k6_mcp_calls_total", "k6_http_reqs_total", "k6_http_req_duration_seconds", "k6_http_req_failed_rate", "k6_vus"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "k6_mcp_call_duration_seconds",
+        "k6_mcp_calls_total",
+        "k6_http_reqs_total",
+        "k6_http_req_duration_seconds",
+        "k6_http_req_failed_rate",
+        "k6_vus",
+      ]),
+    );
     const tools = ((await (await fetch(`${api}/api/v1/label/tool/values`)).json()) as { data: string[] }).data;
     expect(tools.sort()).toEqual(["open_nodes", "read_graph", "search_nodes"]);
     const other = await prometheusMeasurements({ url: api, fromMs, toMs, matchers: 'testid="another-run"' });
@@ -227,7 +236,21 @@ describe.skipIf(K6 === undefined)("SLOs judged from k6 results in a real Prometh
     const cli = spawnManaged({
       name: "mcp-slo evaluate",
       command: process.execPath,
-      args: [CLI, "evaluate", "--prometheus", api, "--from", String(fromMs / 1000), "--to", new Date(toMs).toISOString(), "--out", out, "--matchers", `testid="${RUN_ID}"`, scenarioFile],
+      args: [
+        CLI,
+        "evaluate",
+        "--prometheus",
+        api,
+        "--from",
+        String(fromMs / 1000),
+        "--to",
+        new Date(toMs).toISOString(),
+        "--out",
+        out,
+        "--matchers",
+        `testid="${RUN_ID}"`,
+        scenarioFile,
+      ],
       cwd: ROOT,
       env: { CI: "true" },
       registry,
@@ -392,9 +415,18 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
         name: `k6 runner ${i + 1}`,
         command: K6!,
         args: [
-          "run", "--quiet", "--no-usage-report", "--address=", "--summary-export", summary,
+          "run",
+          "--quiet",
+          "--no-usage-report",
+          "--address=",
+          "--summary-export",
+          summary,
           ...(r.segment ? [`--execution-segment=${r.segment}`, "--execution-segment-sequence=0,1/2,1"] : []),
-          "-o", "experimental-prometheus-rw", "--tag", `testid=${r.testid}`, ...(r.instance ? ["--tag", `instance_id=${r.instance}`] : []),
+          "-o",
+          "experimental-prometheus-rw",
+          "--tag",
+          `testid=${r.testid}`,
+          ...(r.instance ? ["--tag", `instance_id=${r.instance}`] : []),
           PROJECT_K6_SCRIPT,
         ],
         cwd: runnersDir,
@@ -452,10 +484,13 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
     const testid = `distinct-${process.pid}`;
     const fromMs = Date.now() - 1000;
     const before = fixture.sessions.length;
-    const summaries = await runRunners([
-      { testid, instance: "1", segment: "0:1/2" },
-      { testid, instance: "2", segment: "1/2:1" },
-    ], "3s");
+    const summaries = await runRunners(
+      [
+        { testid, instance: "1", segment: "0:1/2" },
+        { testid, instance: "2", segment: "1/2:1" },
+      ],
+      "3s",
+    );
     const toMs = Date.now() + 1000;
     const ok = summaries.reduce((n, e) => n + count(e, "mcp_calls{outcome:ok}"), 0);
     const failed = summaries.reduce((n, e) => n + count(e, "mcp_calls{outcome:error}"), 0);
@@ -469,7 +504,9 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
     expect(summaries.reduce((n, e) => n + count(e, "mcp_sessions"), 0)).toBe(AGENTS);
 
     const m = await measure(testid, fromMs, toMs, ok + failed);
-    process.stdout.write(`k6 summaries: ${summaries.map((e) => `${count(e, "mcp_calls{outcome:ok}")} ok + ${count(e, "mcp_calls{outcome:error}")} failed`).join(", ")}; evaluate: ${JSON.stringify(m.calls({}))}\n`);
+    process.stdout.write(
+      `k6 summaries: ${summaries.map((e) => `${count(e, "mcp_calls{outcome:ok}")} ok + ${count(e, "mcp_calls{outcome:error}")} failed`).join(", ")}; evaluate: ${JSON.stringify(m.calls({}))}\n`,
+    );
     expect(printed(m)).toEqual([]);
     expect(m.calls({})).toEqual({ ok, failed });
     expect(m.latency({}).totalCount).toBe(ok); // the failed calls are no latency samples
@@ -484,15 +521,20 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
   it("two runners with the same labels at once: warnings naming the series, every count verdict inconclusive, no total", async () => {
     const testid = `same-${process.pid}`;
     const fromMs = Date.now() - 1000;
-    const summaries = await runRunners([
-      { testid, segment: "0:1/2" },
-      { testid, segment: "1/2:1" },
-    ], "4s");
+    const summaries = await runRunners(
+      [
+        { testid, segment: "0:1/2" },
+        { testid, segment: "1/2:1" },
+      ],
+      "4s",
+    );
     const toMs = Date.now() + 1000;
     const total = summaries.reduce((n, e) => n + count(e, "mcp_calls"), 0);
     const m = await measure(testid, fromMs, toMs);
     const read = m.calls({});
-    process.stdout.write(`k6 summaries: ${summaries.map((e) => count(e, "mcp_calls")).join(" + ")} = ${total} calls; the series read say ${read.ok + read.failed}\n`);
+    process.stdout.write(
+      `k6 summaries: ${summaries.map((e) => count(e, "mcp_calls")).join(" + ")} = ${total} calls; the series read say ${read.ok + read.failed}\n`,
+    );
     const warnings = printed(m);
     expect(warnings.length).toBeGreaterThan(0);
     expect(m.problems.some((p) => p.breaksCounts && (p.kind === "rejected" || p.kind === "writers"))).toBe(true);
@@ -508,7 +550,22 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
     const cli = spawnManaged({
       name: "mcp-slo evaluate",
       command: process.execPath,
-      args: [CLI, "evaluate", "--prometheus", promUrl, "--from", String(fromMs / 1000), "--to", String(toMs / 1000), "--out", out, "--matchers", `testid="${testid}"`, "--fail-on-inconclusive", scenarioFile],
+      args: [
+        CLI,
+        "evaluate",
+        "--prometheus",
+        promUrl,
+        "--from",
+        String(fromMs / 1000),
+        "--to",
+        String(toMs / 1000),
+        "--out",
+        out,
+        "--matchers",
+        `testid="${testid}"`,
+        "--fail-on-inconclusive",
+        scenarioFile,
+      ],
       cwd: ROOT,
       env: { CI: "true" },
       registry: segRegistry,
@@ -543,7 +600,9 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
     const toMs = Date.now() + 1000;
     const m = await measure(testid, fromMs, toMs);
     const read = m.calls({});
-    process.stdout.write(`k6 summaries: first run ${count(first[0]!, "mcp_calls")} calls, second run ${count(summaries[0]!, "mcp_calls")}; the series read say ${read.ok + read.failed}\n`);
+    process.stdout.write(
+      `k6 summaries: first run ${count(first[0]!, "mcp_calls")} calls, second run ${count(summaries[0]!, "mcp_calls")}; the series read say ${read.ok + read.failed}\n`,
+    );
     const warnings = printed(m);
     const earlier = m.problems.filter((p) => p.kind === "earlier_run");
     expect(earlier.length, warnings.join("\n")).toBeGreaterThan(0);

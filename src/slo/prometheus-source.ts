@@ -94,10 +94,26 @@ export interface PrometheusSourceOptions {
   fetch?: typeof fetch;
 }
 
-interface Bucket { lo: number; hi: number; count: number }
-interface HistogramDelta { count: number; sum: number; buckets: Bucket[] }
-interface RawHistogram { count: string; sum: string; buckets?: [number, string, string, string][] }
-interface MatrixSeries { metric: Labels; values?: [number, string][]; histograms?: [number, RawHistogram][] }
+interface Bucket {
+  lo: number;
+  hi: number;
+  count: number;
+}
+interface HistogramDelta {
+  count: number;
+  sum: number;
+  buckets: Bucket[];
+}
+interface RawHistogram {
+  count: string;
+  sum: string;
+  buckets?: [number, string, string, string][];
+}
+interface MatrixSeries {
+  metric: Labels;
+  values?: [number, string][];
+  histograms?: [number, RawHistogram][];
+}
 
 /** Families this source can measure; the others get an inconclusive verdict saying so. */
 export const PROMETHEUS_FAMILIES = new Set(["latency", "success_rate", "availability", "error_rate", "throughput"]);
@@ -114,7 +130,9 @@ async function queryMatrix(opts: PrometheusSourceOptions, selector: string, rang
   } catch (err) {
     throw new HarnessError("environment", `Prometheus at ${opts.url} did not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const json = (await res.json().catch(() => undefined)) as { status?: string; error?: string; data?: { resultType: string; result: MatrixSeries[] } } | undefined;
+  const json = (await res.json().catch(() => undefined)) as
+    | { status?: string; error?: string; data?: { resultType: string; result: MatrixSeries[] } }
+    | undefined;
   if (!res.ok || json?.status !== "success" || !json.data) {
     throw new HarnessError("environment", `Prometheus query ${body.get("query")} failed: HTTP ${res.status}${json?.error ? `: ${json.error}` : ""}`);
   }
@@ -176,7 +194,10 @@ function histogramIncrease(samples: readonly [number, RawHistogram][], fromS: nu
     if (t > fromS) {
       const d = minus(h, prev);
       if (d === undefined) {
-        decreases.push({ t, what: h.count < prev.count ? `count ${prev.count} to ${h.count}` : `a bucket fell while the count went from ${prev.count} to ${h.count}` });
+        decreases.push({
+          t,
+          what: h.count < prev.count ? `count ${prev.count} to ${h.count}` : `a bucket fell while the count went from ${prev.count} to ${h.count}`,
+        });
       } else {
         total.count += d.count;
         total.sum += d.sum;
@@ -189,7 +210,10 @@ function histogramIncrease(samples: readonly [number, RawHistogram][], fromS: nu
 }
 
 /** The last sample at or before `fromS` and the first after it. */
-function around<T>(samples: readonly (readonly [number, T])[], fromS: number): { baseline: readonly [number, T] | undefined; first: readonly [number, T] | undefined } {
+function around<T>(
+  samples: readonly (readonly [number, T])[],
+  fromS: number,
+): { baseline: readonly [number, T] | undefined; first: readonly [number, T] | undefined } {
   let baseline: readonly [number, T] | undefined;
   for (const x of samples) {
     if (x[0] > fromS) return { baseline, first: x };
@@ -234,7 +258,10 @@ export function countsFromHistogram(h: HistogramDelta): LatencyCounts {
   };
 }
 
-interface Series<T> { labels: Labels; value: T }
+interface Series<T> {
+  labels: Labels;
+  value: T;
+}
 
 /** Everything fetched once; answers the evaluator's questions from memory. */
 export class PrometheusMeasurements implements Measurements {
@@ -330,7 +357,8 @@ export class PrometheusMeasurements implements Measurements {
     return {
       okCalls: this.calls(scope).ok,
       windowMs: this.windowMs,
-      generatorLimit: this.dropped > 0 ? `k6 dropped ${this.dropped} iterations in the window (k6_dropped_iterations_total): it could not keep the arrival rate` : undefined,
+      generatorLimit:
+        this.dropped > 0 ? `k6 dropped ${this.dropped} iterations in the window (k6_dropped_iterations_total): it could not keep the arrival rate` : undefined,
     };
   }
 
@@ -372,7 +400,11 @@ const REJECTED_REQUESTS_SELECTOR = 'prometheus_http_requests_total{handler="/api
 /** The metric's own labels: what a self-scrape adds (job, instance) left out, to match /metrics lines. */
 function ownKey(labels: Labels): string {
   const { job: _job, instance: _instance, ...own } = labels;
-  return JSON.stringify(Object.keys(own).sort().map((k) => [k, own[k]]));
+  return JSON.stringify(
+    Object.keys(own)
+      .sort()
+      .map((k) => [k, own[k]]),
+  );
 }
 
 /**
@@ -423,7 +455,10 @@ async function rejectedWrites(opts: PrometheusSourceOptions, fromS: number, rang
   const scraped = [...samples, ...requests].filter((s) => s.values?.length);
   const endS = endMs / 1000;
   if (scraped.length === 0) {
-    return { rejected: page ? { increases: page.map((p) => ({ series: p.labels, increase: p.value })), source: `${opts.url}/metrics`, localized: false } : undefined, endS };
+    return {
+      rejected: page ? { increases: page.map((p) => ({ series: p.labels, increase: p.value })), source: `${opts.url}/metrics`, localized: false } : undefined,
+      endS,
+    };
   }
   const current = new Map((page ?? []).map((p) => [ownKey(p.labels), p.value]));
   const increases = scraped.map((s) => {
@@ -446,10 +481,17 @@ async function heartbeats(opts: PrometheusSourceOptions, rangeMs: number): Promi
 
 /** Fetches the window's series once, checks what could break their counts, and returns measurements over them. */
 export async function prometheusMeasurements(opts: PrometheusSourceOptions): Promise<PrometheusMeasurements> {
-  if (!(opts.toMs > opts.fromMs)) throw new HarnessError("invalid_input", `the window must end after it starts (from ${new Date(opts.fromMs).toISOString()}, to ${new Date(opts.toMs).toISOString()})`);
+  if (!(opts.toMs > opts.fromMs))
+    throw new HarnessError(
+      "invalid_input",
+      `the window must end after it starts (from ${new Date(opts.fromMs).toISOString()}, to ${new Date(opts.toMs).toISOString()})`,
+    );
   const latencyMetric = opts.latencyMetric ?? "k6_mcp_call_duration_seconds";
   const callsMetric = opts.callsMetric ?? "k6_mcp_calls_total";
-  for (const [flag, name] of [["latency metric", latencyMetric], ["calls metric", callsMetric]]) {
+  for (const [flag, name] of [
+    ["latency metric", latencyMetric],
+    ["calls metric", callsMetric],
+  ]) {
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name!)) throw new HarnessError("invalid_input", `${flag}: ${JSON.stringify(name)} is not a Prometheus metric name`);
   }
   const fromS = opts.fromMs / 1000;
@@ -476,9 +518,13 @@ export async function prometheusMeasurements(opts: PrometheusSourceOptions): Pro
   const outcomeLabel = opts.labels?.outcome ?? "outcome";
   const unclassified = callSeries.filter((s) => isOk(s.metric, outcomeLabel) === undefined);
   if (unclassified.length > 0) {
-    throw new HarnessError("invalid_input", `${callsMetric}: ${unclassified.length} series carry no ${outcomeLabel}, expected_response or status label, so ok and failed calls cannot be told apart`, {
-      details: unclassified.slice(0, 3).map((s) => JSON.stringify(s.metric)),
-    });
+    throw new HarnessError(
+      "invalid_input",
+      `${callsMetric}: ${unclassified.length} series carry no ${outcomeLabel}, expected_response or status label, so ok and failed calls cannot be told apart`,
+      {
+        details: unclassified.slice(0, 3).map((s) => JSON.stringify(s.metric)),
+      },
+    );
   }
 
   const problems: CountProblem[] = [];
@@ -527,9 +573,7 @@ export async function prometheusMeasurements(opts: PrometheusSourceOptions): Pro
   }
   note(rejectedProblem(rejection.rejected, fromS, rejection.endS));
 
-  const trendStats = trendSeries
-    .filter((s) => s.values?.some(([t]) => t > fromS))
-    .map((s) => ({ labels: s.metric, value: Number(s.values!.at(-1)![1]) }));
+  const trendStats = trendSeries.filter((s) => s.values?.some(([t]) => t > fromS)).map((s) => ({ labels: s.metric, value: Number(s.values!.at(-1)![1]) }));
   const dropped = droppedSeries.reduce((a, s) => a + counterIncrease(s.values ?? [], fromS), 0);
   return new PrometheusMeasurements(opts, calls, histograms, trendStats, Math.round(dropped), problems);
 }

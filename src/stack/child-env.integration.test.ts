@@ -32,7 +32,30 @@ describe("spawnManaged gives a child the minimal environment", () => {
       expect(seen.PATH).toBe(process.env.PATH);
       expect(seen.GITHUB_PERSONAL_ACCESS_TOKEN).toBeUndefined();
       expect(seen.MCP_SLO_UNRELATED).toBeUndefined();
-      expect(Object.keys(seen).every((k) => ["GIVEN", RUN_ID_ENV, "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PWD"].includes(k) || k.startsWith("LC_")), JSON.stringify(Object.keys(seen))).toBe(true);
+      expect(
+        Object.keys(seen).every(
+          (k) =>
+            [
+              "GIVEN",
+              RUN_ID_ENV,
+              "PATH",
+              "HOME",
+              "USER",
+              "LOGNAME",
+              "LANG",
+              "LANGUAGE",
+              "TZ",
+              "TMPDIR",
+              "NODE_EXTRA_CA_CERTS",
+              "SSL_CERT_FILE",
+              "SSL_CERT_DIR",
+              "REQUESTS_CA_BUNDLE",
+              "CURL_CA_BUNDLE",
+              "PWD",
+            ].includes(k) || k.startsWith("LC_"),
+        ),
+        JSON.stringify(Object.keys(seen)),
+      ).toBe(true);
     } finally {
       for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
       Object.assign(process.env, saved);

@@ -53,7 +53,11 @@ describe("childEnvironment", () => {
     expect(live.TZ).toBeUndefined();
     expect(live.GITHUB_PERSONAL_ACCESS_TOKEN).toBeUndefined();
     const install = childEnvironment({ from: HARNESS_ENV, pass: ["proxy", "package-registries"] });
-    expect([install.npm_config_registry, install.PIP_INDEX_URL, install.GOPROXY]).toEqual(["https://npm.example", "https://pypi.example/simple", "https://goproxy.example"]);
+    expect([install.npm_config_registry, install.PIP_INDEX_URL, install.GOPROXY]).toEqual([
+      "https://npm.example",
+      "https://pypi.example/simple",
+      "https://goproxy.example",
+    ]);
     expect(install.XDG_RUNTIME_DIR).toBeUndefined();
     const podman = childEnvironment({ from: HARNESS_ENV, pass: ["container-engine"] });
     expect([podman.XDG_RUNTIME_DIR, podman.CONTAINERS_CONF, podman.HTTPS_PROXY]).toEqual(["/run/user/0", "/etc/containers.conf", undefined]);
@@ -63,5 +67,6 @@ describe("childEnvironment", () => {
 // The file must stay readable as the minimal environment's documentation: every name it passes is listed in it.
 it("child-env.ts documents every name it passes", () => {
   const doc = readFileSync(new URL("./child-env.ts", import.meta.url), "utf8").split("export type PassEnv")[0]!;
-  for (const name of ["PATH", "HOME", "LANG", "LC_*", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTP_PROXY", "GOPROXY", "XDG_RUNTIME_DIR"]) expect(doc).toContain(name);
+  for (const name of ["PATH", "HOME", "LANG", "LC_*", "TZ", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTP_PROXY", "GOPROXY", "XDG_RUNTIME_DIR"])
+    expect(doc).toContain(name);
 });

@@ -79,7 +79,9 @@ function allowed(name: string, pass: readonly PassEnv[]): boolean {
  * The environment of a child: the allow-list (and the groups in `pass`) taken from `from` (default
  * the harness's own), then `set` on top; a `set` value of undefined removes that variable.
  */
-export function childEnvironment(opts: { pass?: readonly PassEnv[]; set?: Record<string, string | undefined>; from?: NodeJS.ProcessEnv } = {}): Record<string, string> {
+export function childEnvironment(
+  opts: { pass?: readonly PassEnv[]; set?: Record<string, string | undefined>; from?: NodeJS.ProcessEnv } = {},
+): Record<string, string> {
   const from = opts.from ?? process.env;
   const pass = opts.pass ?? [];
   const env: Record<string, string> = {};

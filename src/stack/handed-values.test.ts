@@ -38,7 +38,10 @@ describe("values handed to a custom server", () => {
       public: { env: ["LOG_LEVEL"], args: ["./dist/server.js"] },
     });
     registerWrittenValues(def);
-    registerHandedValues(def, { env: { LOG_LEVEL: "verbose-logging", SECRET_URL: "https://user:pw-written-98765@/tmp/work-1" }, args: ["./dist/server.js", "--token=tok-written-7-0123456789"] });
+    registerHandedValues(def, {
+      env: { LOG_LEVEL: "verbose-logging", SECRET_URL: "https://user:pw-written-98765@/tmp/work-1" },
+      args: ["./dist/server.js", "--token=tok-written-7-0123456789"],
+    });
     const text = "args ./dist/server.js --token=tok-written-7-0123456789 env https://user:pw-written-98765@/tmp/work-1 level verbose-logging";
     expect(redactKnownSecrets(text)).toBe(`args ./dist/server.js ${REDACTED} env ${REDACTED} level verbose-logging`);
     // A literal part alone (the server printed only the part it parsed) is caught too.

@@ -22,7 +22,16 @@ let http: HttpEndpoints | undefined;
 async function setUp(servers: string[]): Promise<{ stack: Stack; http: HttpEndpoints }> {
   registry = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
   const defs = servers.map((n) => findServer(n)!);
-  stack = await localProvider.start({ servers: defs, extraNeeds: [], registry: registry!, seedRows: 10, proxied: true, transport: "http", redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } });
+  stack = await localProvider.start({
+    servers: defs,
+    extraNeeds: [],
+    registry: registry!,
+    seedRows: 10,
+    proxied: true,
+    transport: "http",
+    redis: { persistence: "none" },
+    postgres: { synchronousCommit: "on" },
+  });
   http = await startHttpEndpoints({ servers: defs, endpoints: stack.endpoints, registry: registry!, toxiproxy: stack.toxiproxy, timeoutMs: 20_000 });
   return { stack, http };
 }
@@ -76,7 +85,12 @@ describe("MCP over Streamable HTTP", () => {
     expect(sessions[0]!.startToReadyMs).toBeGreaterThan(0);
     const pids = new Set(sessions.map((s) => s.process.pid));
     expect(pids.size).toBe(3);
-    expect(bridge.children().map((p) => p.pid).sort()).toEqual([...pids].sort());
+    expect(
+      bridge
+        .children()
+        .map((p) => p.pid)
+        .sort(),
+    ).toEqual([...pids].sort());
     expect(sessions.map((s) => s.process.name)).toEqual(["redis#0", "redis#1", "redis#2"]);
 
     await sessions[0]!.client.callTool({ name: "set", arguments: { key: "http:k", value: "v1" } });
@@ -90,7 +104,13 @@ describe("MCP over Streamable HTTP", () => {
       return performance.now() - t0;
     };
     const before = Math.min(await timeGet(), await timeGet(), await timeGet());
-    const toxic = await hop.proxy.addToxic({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 150, jitter: 0 } } as never);
+    const toxic = await hop.proxy.addToxic({
+      name: "slow",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 1,
+      attributes: { latency: 150, jitter: 0 },
+    } as never);
     const during = Math.min(await timeGet(), await timeGet());
     await (toxic as { remove(): Promise<void> }).remove();
     expect(during).toBeGreaterThan(before + 120);
@@ -131,7 +151,11 @@ describe("MCP over Streamable HTTP", () => {
     const { http } = await setUp(["redis"]);
     const url = http.get("redis")!.directUrl;
     const post = (headers: Record<string, string>) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
     expect((await post({})).status).toBe(400);
     expect((await post({ "mcp-session-id": "nope" })).status).toBe(404);
     expect((http.get("redis") as HttpBridge).children()).toHaveLength(0);
@@ -151,7 +175,9 @@ describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)
     bridge = undefined;
   });
 
-  async function startBridge(opts: { allowedHosts?: string[]; idleTimeoutMs?: number; maxSessions?: number } = {}): Promise<{ bridge: HttpBridge; logs: string[] }> {
+  async function startBridge(
+    opts: { allowedHosts?: string[]; idleTimeoutMs?: number; maxSessions?: number } = {},
+  ): Promise<{ bridge: HttpBridge; logs: string[] }> {
     registry = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
     const logs: string[] = [];
     const workdir = await registry.makeTempDir("work");
@@ -180,7 +206,11 @@ describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)
     expect(await findProcessesOfRun(registry!.runId)).toEqual([]);
 
     // The loopback names (any port) and the hosts it was given pass; so does an Origin naming one.
-    for (const headers of [{ host: `localhost:${port}` } as Record<string, string>, { host: `mcp-memory:8080`, origin: "http://mcp-memory:8080" }, { host: `127.0.0.1:${port}`, origin: "http://localhost:5173" }]) {
+    for (const headers of [
+      { host: `localhost:${port}` } as Record<string, string>,
+      { host: `mcp-memory:8080`, origin: "http://mcp-memory:8080" },
+      { host: `127.0.0.1:${port}`, origin: "http://localhost:5173" },
+    ]) {
       const ok = await raw(url, { headers, body: INITIALIZE });
       expect(ok.status, JSON.stringify(headers)).toBe(200);
       expect(ok.headers["mcp-session-id"]).toBeTruthy();
@@ -207,7 +237,10 @@ describe("the bridge guards itself (DNS rebinding, idle sessions, a session cap)
       expect((await raw(url, { body: INITIALIZE })).status).toBe(200);
       answeredAt.push(performance.now());
     }
-    const abandoned = bridge.children().map((p) => p.pid).filter((pid) => pid !== busy);
+    const abandoned = bridge
+      .children()
+      .map((p) => p.pid)
+      .filter((pid) => pid !== busy);
     expect(abandoned).toHaveLength(2);
     const goneAt = new Map<number, number>();
     // The busy session calls every 200 ms, for longer than the idle timeout, until both others are gone.

@@ -160,8 +160,10 @@ export class HttpBridge implements HttpEndpoint {
     this.allowedHosts = new Set([...LOOPBACK_HOST_NAMES, ...extra]);
     this.idleTimeoutMs = options.idleTimeoutMs ?? BRIDGE_DEFAULTS.idleTimeoutMs;
     this.maxSessions = options.maxSessions ?? BRIDGE_DEFAULTS.maxSessions;
-    if (!(this.idleTimeoutMs >= 0) || !Number.isFinite(this.idleTimeoutMs)) throw new Error(`http bridge: idleTimeoutMs must be >= 0, got ${this.idleTimeoutMs}`);
-    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new Error(`http bridge: maxSessions must be an integer >= 1, got ${this.maxSessions}`);
+    if (!(this.idleTimeoutMs >= 0) || !Number.isFinite(this.idleTimeoutMs))
+      throw new Error(`http bridge: idleTimeoutMs must be >= 0, got ${this.idleTimeoutMs}`);
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1)
+      throw new Error(`http bridge: maxSessions must be an integer >= 1, got ${this.maxSessions}`);
     this.log = options.log ?? (() => undefined);
   }
 
@@ -179,9 +181,18 @@ export class HttpBridge implements HttpEndpoint {
    * `listen`: where to listen (default 127.0.0.1, any free port). The bridge has no authentication:
    * a non-loopback host (e.g. 0.0.0.0 inside a container, `mcp-slo bridge`) only with allowNonLoopback.
    */
-  static async start(opts: { def: ServerDefinition; endpoints: StackEndpoints; registry: ResourceRegistry; stdioFaults?: () => FrameFilter | undefined; listen?: { host: string; port: number; allowNonLoopback?: boolean } } & BridgeOptions): Promise<HttpBridge> {
+  static async start(
+    opts: {
+      def: ServerDefinition;
+      endpoints: StackEndpoints;
+      registry: ResourceRegistry;
+      stdioFaults?: () => FrameFilter | undefined;
+      listen?: { host: string; port: number; allowNonLoopback?: boolean };
+    } & BridgeOptions,
+  ): Promise<HttpBridge> {
     const host = opts.listen?.host ?? "127.0.0.1";
-    if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback) throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
+    if (!isLoopbackHost(host) && !opts.listen?.allowNonLoopback)
+      throw new Error(`http bridge: refusing to listen on non-loopback ${host} without allowNonLoopback`);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -221,7 +232,8 @@ export class HttpBridge implements HttpEndpoint {
     const host = req.headers.host;
     if (host === undefined || host === "") return `Forbidden: no Host header (${allowed()})`;
     const hostname = hostnameOf(host);
-    if (hostname === undefined || !this.allowedHosts.has(hostname)) return `Forbidden: Host ${JSON.stringify(host)} is not a host of this bridge (${allowed()}): refused against DNS rebinding`;
+    if (hostname === undefined || !this.allowedHosts.has(hostname))
+      return `Forbidden: Host ${JSON.stringify(host)} is not a host of this bridge (${allowed()}): refused against DNS rebinding`;
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
     let ok = false;
@@ -302,7 +314,9 @@ export class HttpBridge implements HttpEndpoint {
     s.idleTimer = setTimeout(() => {
       s.idleTimer = undefined;
       if (s.closed || s.inFlight > 0) return;
-      this.log(`bridge: session ${s.id ?? "(uninitialized)"} (agent ${s.agent}) had no request for ${Math.round(this.idleTimeoutMs / 1000)} s: ended, its child ${s.proc.name} (pid ${s.proc.pid}) stopped`);
+      this.log(
+        `bridge: session ${s.id ?? "(uninitialized)"} (agent ${s.agent}) had no request for ${Math.round(this.idleTimeoutMs / 1000)} s: ended, its child ${s.proc.name} (pid ${s.proc.pid}) stopped`,
+      );
       void this.close(s);
     }, this.idleTimeoutMs);
     // An idle session's timer must not keep a process alive that has nothing else to do.
@@ -335,7 +349,9 @@ export class HttpBridge implements HttpEndpoint {
       stdio.send(message).catch((err: unknown) => {
         // The child is gone: answer the request rather than leave the client waiting for its deadline.
         if ("method" in message && "id" in message) {
-          void session.http.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: `${proc.name}: ${(err as Error).message}` } }).catch(() => undefined);
+          void session.http
+            .send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: `${proc.name}: ${(err as Error).message}` } })
+            .catch(() => undefined);
         }
       });
     };
@@ -414,7 +430,13 @@ export class NativeHttpServer implements HttpEndpoint {
     }, 3);
   }
 
-  private static async spawn(def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> }, endpoints: StackEndpoints, registry: ResourceRegistry, timeoutMs: number, port: number): Promise<ManagedProcess> {
+  private static async spawn(
+    def: ServerDefinition & { http: NonNullable<ServerDefinition["http"]> },
+    endpoints: StackEndpoints,
+    registry: ResourceRegistry,
+    timeoutMs: number,
+    port: number,
+  ): Promise<ManagedProcess> {
     const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, "shared", def.http.args);
     env[def.http.portEnv] = String(port);
     // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only.
@@ -489,7 +511,13 @@ export async function startHttpEndpoints(opts: {
     for (const def of opts.servers) {
       const ep: HttpEndpoint = def.http
         ? await NativeHttpServer.start({ def, endpoints: opts.endpoints, registry: opts.registry, timeoutMs: opts.timeoutMs })
-        : await HttpBridge.start({ def, endpoints: opts.endpoints, registry: opts.registry, stdioFaults: () => opts.stdioLayer?.(def.name), ...IN_RUN_BRIDGE_OPTIONS });
+        : await HttpBridge.start({
+            def,
+            endpoints: opts.endpoints,
+            registry: opts.registry,
+            stdioFaults: () => opts.stdioLayer?.(def.name),
+            ...IN_RUN_BRIDGE_OPTIONS,
+          });
       started.push(ep);
       if (opts.toxiproxy) {
         const direct = new URL(ep.directUrl);

@@ -160,11 +160,18 @@ describe("reapDeadRuns", () => {
     expect(mine!.ports).toEqual(socketsBefore.map((s) => s.address));
     expect(await findProcessesOfRun(runId)).toEqual([]);
     const listening = await listeningSockets();
-    expect(socketsBefore.filter((s) => listening.has(s.inode)), "sockets of the killed run still listening").toEqual([]);
+    expect(
+      socketsBefore.filter((s) => listening.has(s.inode)),
+      "sockets of the killed run still listening",
+    ).toEqual([]);
     expect(existsSync(owner.dir)).toBe(false);
     expect(existsSync(ownerRecordPath(runId))).toBe(false);
     const line = describeReap(result)!;
-    expect(line).toMatch(new RegExp(`^mcp-slo: reaped what earlier runs left behind: .*run ${runId} \\(its harness, pid ${owner.pid}, is gone\\): 1 temp dir\\(s\\) \\(2\\d\\d kB\\), 3 process\\(es\\) \\(.*sleep.*\\), listening on 127\\.0\\.0\\.1:${socketsBefore[0]!.address.split(":")[1]}`));
+    expect(line).toMatch(
+      new RegExp(
+        `^mcp-slo: reaped what earlier runs left behind: .*run ${runId} \\(its harness, pid ${owner.pid}, is gone\\): 1 temp dir\\(s\\) \\(2\\d\\d kB\\), 3 process\\(es\\) \\(.*sleep.*\\), listening on 127\\.0\\.0\\.1:${socketsBefore[0]!.address.split(":")[1]}`,
+      ),
+    );
     expect(line).not.toContain("\n");
 
     // The live run (this process's) is intact.
@@ -176,7 +183,8 @@ describe("reapDeadRuns", () => {
 
   it("a reused pid (same pid, another start time) is a dead owner; records it cannot judge and dirs no record claims are left alone", async () => {
     const dir = await plantDir();
-    const write = (runId: string, owner: string) => writeFile(path.join(dir, `mcp-slo-${runId}.owner.json`), JSON.stringify({ runId, owner, createdAt: new Date().toISOString() }));
+    const write = (runId: string, owner: string) =>
+      writeFile(path.join(dir, `mcp-slo-${runId}.owner.json`), JSON.stringify({ runId, owner, createdAt: new Date().toISOString() }));
     const mkdirs = async (...names: string[]) => {
       for (const n of names) await mkdir(path.join(dir, n));
     };
@@ -184,12 +192,26 @@ describe("reapDeadRuns", () => {
     await write("reused-2", `${os.hostname()}:${process.pid}:${processStartTime(process.pid)}`); // alive, and its id extends "reused"
     await write("remote", `other-host:${process.pid}:1`);
     await writeFile(path.join(dir, "mcp-slo-garbled.owner.json"), "{ not json");
-    await mkdirs(`${tempDirMarker("reused")}a-1`, `${tempDirMarker("reused-2")}b-1`, `${tempDirMarker("remote")}c-1`, `${tempDirMarker("garbled")}d-1`, `${tempDirMarker("unclaimed")}e-1`);
+    await mkdirs(
+      `${tempDirMarker("reused")}a-1`,
+      `${tempDirMarker("reused-2")}b-1`,
+      `${tempDirMarker("remote")}c-1`,
+      `${tempDirMarker("garbled")}d-1`,
+      `${tempDirMarker("unclaimed")}e-1`,
+    );
 
     const result = await reapDeadRuns({ dir });
     expect(result.runs.map((r) => [r.runId, r.tempDirs.map((d) => path.basename(d))])).toEqual([["reused", [`${tempDirMarker("reused")}a-1`]]]);
     expect((await readdir(dir)).sort()).toEqual(
-      [`${tempDirMarker("reused-2")}b-1`, `${tempDirMarker("remote")}c-1`, `${tempDirMarker("garbled")}d-1`, `${tempDirMarker("unclaimed")}e-1`, "mcp-slo-reused-2.owner.json", "mcp-slo-remote.owner.json", "mcp-slo-garbled.owner.json"].sort(),
+      [
+        `${tempDirMarker("reused-2")}b-1`,
+        `${tempDirMarker("remote")}c-1`,
+        `${tempDirMarker("garbled")}d-1`,
+        `${tempDirMarker("unclaimed")}e-1`,
+        "mcp-slo-reused-2.owner.json",
+        "mcp-slo-remote.owner.json",
+        "mcp-slo-garbled.owner.json",
+      ].sort(),
     );
     expect(result.problems).toEqual([`${path.join(dir, "mcp-slo-garbled.owner.json")} is not an owner record this harness can read; left as it is`]);
     expect(describeReap(result)).toMatch(/reaped .*run reused .*; could not reap everything: .*garbled/);
@@ -197,7 +219,10 @@ describe("reapDeadRuns", () => {
 
   it("is bounded: with no time left it does nothing, keeps the record for the next command and says so", async () => {
     const dir = await plantDir();
-    await writeFile(path.join(dir, "mcp-slo-late.owner.json"), JSON.stringify({ runId: "late", owner: `${os.hostname()}:4194303:1`, createdAt: new Date().toISOString() }));
+    await writeFile(
+      path.join(dir, "mcp-slo-late.owner.json"),
+      JSON.stringify({ runId: "late", owner: `${os.hostname()}:4194303:1`, createdAt: new Date().toISOString() }),
+    );
     await mkdir(path.join(dir, `${tempDirMarker("late")}x-1`));
     const result = await reapDeadRuns({ dir, budgetMs: 0 });
     expect(result.unfinished).toBe(true);
@@ -218,7 +243,10 @@ describe("reapDeadRuns", () => {
     await writeFile(path.join(dir, "mcp-slo-plain.owner.json"), JSON.stringify({ runId: "plain", owner: `${os.hostname()}:4194303:1`, createdAt: "x" }));
     expect((await reapDeadRuns({ dir, reapContainers })).problems).toEqual([]);
     expect(asked).toEqual([]);
-    await writeFile(path.join(dir, "mcp-slo-boxed.owner.json"), JSON.stringify({ runId: "boxed", owner: `${os.hostname()}:4194303:1`, createdAt: "x", containers: "unix:///gone.sock" }));
+    await writeFile(
+      path.join(dir, "mcp-slo-boxed.owner.json"),
+      JSON.stringify({ runId: "boxed", owner: `${os.hostname()}:4194303:1`, createdAt: "x", containers: "unix:///gone.sock" }),
+    );
     const result = await reapDeadRuns({ dir, reapContainers });
     expect(asked).toHaveLength(1);
     expect(result.problems).toEqual(["containers of boxed (unix:///gone.sock): no engine here"]);

@@ -207,7 +207,9 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
       result.containers = await opts.reapContainers(Math.max(0, deadline - Date.now()));
       containersLeft = false;
     } catch (err) {
-      result.problems.push(`containers of ${containerRuns.map((r) => r.runId).join(", ")} (${containerRuns[0]!.containers}): ${(err as Error).message.split("\n")[0]}`);
+      result.problems.push(
+        `containers of ${containerRuns.map((r) => r.runId).join(", ")} (${containerRuns[0]!.containers}): ${(err as Error).message.split("\n")[0]}`,
+      );
     }
   }
 
@@ -218,7 +220,16 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
       result.unfinished = true;
       break;
     }
-    const reaped: ReapedRun = { runId: record.runId, owner: record.owner, createdAt: record.createdAt, tempDirs: [], bytes: 0, processes: [], ports: [], containers: record.containers };
+    const reaped: ReapedRun = {
+      runId: record.runId,
+      owner: record.owner,
+      createdAt: record.createdAt,
+      tempDirs: [],
+      bytes: 0,
+      processes: [],
+      ports: [],
+      containers: record.containers,
+    };
     result.runs.push(reaped);
     // Processes first: PostgreSQL must not be writing into a dir while we remove it.
     for (let round = 0; round < 3 && Date.now() < deadline; round++) {
@@ -230,16 +241,22 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
           process.kill(p.pid, "SIGKILL");
           if (!reaped.processes.some((q) => q.pid === p.pid)) reaped.processes.push(p);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== "ESRCH") result.problems.push(`cannot kill ${p.pid} (${p.cmd}) of run ${record.runId}: ${(err as Error).message}`);
+          if ((err as NodeJS.ErrnoException).code !== "ESRCH")
+            result.problems.push(`cannot kill ${p.pid} (${p.cmd}) of run ${record.runId}: ${(err as Error).message}`);
         }
       }
-      await waitGone(procs.map((p) => p.pid), Math.min(KILL_WAIT_MS, Math.max(0, deadline - Date.now())));
+      await waitGone(
+        procs.map((p) => p.pid),
+        Math.min(KILL_WAIT_MS, Math.max(0, deadline - Date.now())),
+      );
     }
     // The dirs of this run: named by its marker, and not by a longer marker of another run (a run
     // id that extends this one: "r-1" would otherwise claim the dirs of "r-1-2").
     const marker = tempDirMarker(record.runId);
     // Only directories (what makeTempDir makes), never another run's owner record.
-    const candidates = names.filter((n) => n.startsWith(marker) && !n.includes(OWNER_RECORD_SUFFIX) && !allMarkers.some((m) => m.length > marker.length && n.startsWith(m)));
+    const candidates = names.filter(
+      (n) => n.startsWith(marker) && !n.includes(OWNER_RECORD_SUFFIX) && !allMarkers.some((m) => m.length > marker.length && n.startsWith(m)),
+    );
     const mine: string[] = [];
     for (const n of candidates) if ((await lstat(join(dir, n)).catch(() => undefined))?.isDirectory()) mine.push(n);
     for (const name of mine) {
@@ -258,7 +275,8 @@ export async function reapDeadRuns(opts: ReapOptions = {}): Promise<ReapResult> 
       }
     }
     const stillThere = (await findProcessesOfRun(record.runId)).filter((p) => !ancestors.has(p.pid) && !SHARED_DAEMONS.test(p.cmd));
-    if (stillThere.length > 0) result.problems.push(`run ${record.runId}: ${stillThere.length} process(es) still there (${stillThere.map((p) => p.pid).join(", ")})`);
+    if (stillThere.length > 0)
+      result.problems.push(`run ${record.runId}: ${stillThere.length} process(es) still there (${stillThere.map((p) => p.pid).join(", ")})`);
     // The record goes last, and only when nothing of the run is known to remain.
     if (!result.unfinished && stillThere.length === 0 && reaped.tempDirs.length === mine.length && !(containersLeft && record.containers !== undefined)) {
       await rm(ownerRecordPath(record.runId, dir), { force: true }).catch((err: unknown) => {
@@ -276,7 +294,10 @@ export function describeReap(r: ReapResult): string | undefined {
   const parts: string[] = [];
   if (runs.length > 0 || r.containers.length > 0) {
     const what = runs.map((x) => {
-      const bits = [`${x.tempDirs.length} temp dir(s) (${formatBytes(x.bytes)})`, `${x.processes.length} process(es)${x.processes.length ? ` (${[...new Set(x.processes.map((p) => commandName(p.cmd)))].join(", ")})` : ""}`];
+      const bits = [
+        `${x.tempDirs.length} temp dir(s) (${formatBytes(x.bytes)})`,
+        `${x.processes.length} process(es)${x.processes.length ? ` (${[...new Set(x.processes.map((p) => commandName(p.cmd)))].join(", ")})` : ""}`,
+      ];
       if (x.ports.length) bits.push(`listening on ${x.ports.join(", ")}`);
       return `run ${x.runId} (its harness, pid ${ownerPid(x.owner) ?? "?"}, is gone): ${bits.join(", ")}`;
     });

@@ -12,7 +12,9 @@ import { waitUpTo } from "../util/wait-for.js";
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasPostgresUser = (() => {
   try {
-    return readFileSync("/etc/passwd", "utf8").split("\n").some((l) => l.startsWith("postgres:"));
+    return readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .some((l) => l.startsWith("postgres:"));
   } catch {
     return false;
   }
@@ -61,13 +63,9 @@ describe("spawnManaged", () => {
 
   it("throws a clear error naming a missing command", () => {
     const registry = newRegistry();
-    expect(() => spawnManaged({ name: "ghost", command: "no-such-binary-xyz", args: [], registry })).toThrow(
-      /ghost.*no-such-binary-xyz/,
-    );
+    expect(() => spawnManaged({ name: "ghost", command: "no-such-binary-xyz", args: [], registry })).toThrow(/ghost.*no-such-binary-xyz/);
     expect(registry.processes).toEqual([]);
-    expect(() => spawnManaged({ name: "lost", command: "true", args: [], registry, cwd: "/no/such/dir" })).toThrow(
-      /lost.*working directory.*\/no\/such\/dir/,
-    );
+    expect(() => spawnManaged({ name: "lost", command: "true", args: [], registry, cwd: "/no/such/dir" })).toThrow(/lost.*working directory.*\/no\/such\/dir/);
   });
 
   it("stop() escalates to SIGKILL for a process (group) that ignores SIGTERM", async () => {
@@ -164,9 +162,13 @@ describe("parent death (setpriv --pdeathsig)", () => {
     }
   }
 
-  it.skipIf(!hasPdeathsig())("kills the managed child when the harness is SIGKILLed", async () => {
-    await harnessDies(undefined);
-  }, 20_000);
+  it.skipIf(!hasPdeathsig())(
+    "kills the managed child when the harness is SIGKILLed",
+    async () => {
+      await harnessDies(undefined);
+    },
+    20_000,
+  );
 
   it.skipIf(!hasPdeathsig() || !isRoot || !hasPostgresUser)(
     "also when the child runs as another user (--reuid postgres)",

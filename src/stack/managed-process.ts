@@ -123,11 +123,7 @@ export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
   // whether or not it is started through setpriv (whose own exec failure is just exit code 127).
   const resolvedCommand = resolveExecutable(opts.command, env.PATH ?? "", opts.cwd);
   if (resolvedCommand === undefined) {
-    throw new SpawnError(
-      `cannot start ${name}: command not found or not executable: ${opts.command}`,
-      "ENOENT",
-      opts.command,
-    );
+    throw new SpawnError(`cannot start ${name}: command not found or not executable: ${opts.command}`, "ENOENT", opts.command);
   }
 
   if (opts.cwd !== undefined && !isDirectory(opts.cwd)) {
@@ -270,7 +266,13 @@ class ManagedChild implements ManagedProcess {
     const graceOver = new Promise<"timeout">((r) => {
       timer = setTimeout(() => r("timeout"), graceMs);
     });
-    const result = await Promise.race([this.exited.then(() => "exited" as const, () => "exited" as const), graceOver]);
+    const result = await Promise.race([
+      this.exited.then(
+        () => "exited" as const,
+        () => "exited" as const,
+      ),
+      graceOver,
+    ]);
     clearTimeout(timer);
     if (result === "timeout") {
       this.signal("SIGKILL");

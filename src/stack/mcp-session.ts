@@ -63,19 +63,29 @@ const PLACEHOLDER = /\{\{\s*([a-z.]+)\s*\}\}/g;
 export function expandServerTemplate(text: string, def: ServerDefinition, endpoints: StackEndpoints): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     switch (name) {
-      case "bin": return resolvePackage(def.package).bin;
-      case "tools": return TOOLS_DIR;
+      case "bin":
+        return resolvePackage(def.package).bin;
+      case "tools":
+        return TOOLS_DIR;
       case "upstream.url": {
         const upstream = endpoints.upstream?.(def.name);
         if (!upstream) throw new HarnessError("invalid_input", `server "${def.name}" uses {{upstream.url}} but has no upstream API (catalog field upstream)`);
         return upstream.url;
       }
-      case "upstream.proxy": return endpoints.upstream?.(def.name)?.proxy ?? "";
-      case "redis.url": return endpoints.hopUrl?.(def.name, "redis") ?? need(def, endpoints.redis, "redis").url;
-      case "postgres.url": return endpoints.hopUrl?.(def.name, "postgres") ?? need(def, endpoints.postgres, "postgres").url;
-      case "sandbox": return endpoints.sandbox;
-      case "workdir": return endpoints.workdir;
-      default: throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, { hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}, {{upstream.url}}, {{upstream.proxy}}" });
+      case "upstream.proxy":
+        return endpoints.upstream?.(def.name)?.proxy ?? "";
+      case "redis.url":
+        return endpoints.hopUrl?.(def.name, "redis") ?? need(def, endpoints.redis, "redis").url;
+      case "postgres.url":
+        return endpoints.hopUrl?.(def.name, "postgres") ?? need(def, endpoints.postgres, "postgres").url;
+      case "sandbox":
+        return endpoints.sandbox;
+      case "workdir":
+        return endpoints.workdir;
+      default:
+        throw new HarnessError("invalid_input", `server "${def.name}": unknown placeholder ${whole} in its command`, {
+          hint: "known: {{bin}}, {{redis.url}}, {{postgres.url}}, {{sandbox}}, {{workdir}}, {{tools}}, {{upstream.url}}, {{upstream.proxy}}",
+        });
     }
   });
 }
@@ -90,7 +100,12 @@ export function expandServerTemplate(text: string, def: ServerDefinition, endpoi
  * Every value a custom server is handed (its env and args, expanded) is registered for redaction
  * here, unless its scenario marks it public (handed-values.ts).
  */
-export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, agent: string, args: readonly string[]): { command: string; args: string[]; env: Record<string, string>; cwd: string; passEnv: PassEnv[] } {
+export function serverLaunch(
+  def: ServerDefinition,
+  endpoints: StackEndpoints,
+  agent: string,
+  args: readonly string[],
+): { command: string; args: string[]; env: Record<string, string>; cwd: string; passEnv: PassEnv[] } {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(def.env)) {
     const value = expandServerTemplate(v, def, endpoints).replace("{{agent}}", agent);
@@ -100,7 +115,10 @@ export function serverLaunch(def: ServerDefinition, endpoints: StackEndpoints, a
   const mode = endpoints.upstream?.(def.name)?.mode ?? "stand-in";
   for (const secret of def.secrets ?? []) {
     const value = mode === "live" ? process.env[secret.env] : secret.standIn;
-    if (value === undefined || value === "") throw new HarnessError("invalid_input", `server "${def.name}" runs against the live API but ${secret.env} is not set`, { hint: `export ${secret.env}=<token> before a --live run` });
+    if (value === undefined || value === "")
+      throw new HarnessError("invalid_input", `server "${def.name}" runs against the live API but ${secret.env} is not set`, {
+        hint: `export ${secret.env}=<token> before a --live run`,
+      });
     env[secret.env] = value;
   }
   const launch = {

@@ -9,7 +9,10 @@ function newRegistry(): ResourceRegistry {
 
 /** A resource that notes when it is undone, and what it sees of the temp dirs at that moment. */
 function noting(name: string, seen: string[], dirs: () => string[] = () => []): RunResource {
-  const look = () => dirs().map((dir) => (existsSync(dir) ? "dir there" : "dir gone")).join(", ");
+  const look = () =>
+    dirs()
+      .map((dir) => (existsSync(dir) ? "dir there" : "dir gone"))
+      .join(", ");
   return {
     name,
     dispose: async () => void seen.push(`${name} (${look()})`),

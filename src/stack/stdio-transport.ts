@@ -108,7 +108,8 @@ export class ManagedStdioTransport implements Transport {
       case "pass":
         this.pass(message);
         return;
-      case "drop": return;
+      case "drop":
+        return;
       case "delay": {
         setTimeout(() => this.closed || this.pass(message), d.ms);
         return;
@@ -130,7 +131,8 @@ export class ManagedStdioTransport implements Transport {
     if (this.closed || !stdin || stdin.destroyed) throw new Error(`${this.proc.name}: process has exited`);
     if ("method" in message && "id" in message) this.awaiting.add(message.id);
     // A request the client gave up on (its deadline) is no longer anyone's answer to wait for.
-    if ("method" in message && message.method === "notifications/cancelled") this.awaiting.delete((message.params as { requestId?: RequestId } | undefined)?.requestId ?? "");
+    if ("method" in message && message.method === "notifications/cancelled")
+      this.awaiting.delete((message.params as { requestId?: RequestId } | undefined)?.requestId ?? "");
     let frame = serializeMessage(message);
     const d = this.faults?.decide("to-server") ?? { action: "pass" };
     if (d.action === "drop") return;

@@ -20,7 +20,10 @@ const DOC: OpenApiDocument = {
       delete: { operationId: "delete-thing", responses: { "204": { description: "No content" } } },
     },
     "/things": {
-      get: { operationId: "list-things", responses: { "200": json({ $ref: "#/components/schemas/Thing" }, { examples: { first: { $ref: "#/components/examples/Listed" } } }) } },
+      get: {
+        operationId: "list-things",
+        responses: { "200": json({ $ref: "#/components/schemas/Thing" }, { examples: { first: { $ref: "#/components/examples/Listed" } } }) },
+      },
       post: { operationId: "create-thing", responses: { "201": { $ref: "#/components/responses/Created" } } },
     },
   },
@@ -42,7 +45,12 @@ const DOC: OpenApiDocument = {
           anything: {},
         },
       },
-      Owner: { allOf: [{ type: "object", properties: { name: { type: "string", default: "ada" } } }, { type: "object", properties: { role: { const: "admin" } } }] },
+      Owner: {
+        allOf: [
+          { type: "object", properties: { name: { type: "string", default: "ada" } } },
+          { type: "object", properties: { role: { const: "admin" } } },
+        ],
+      },
     },
     examples: { Listed: { value: [{ id: "listed" }] } },
     responses: { Created: json({ type: "object", properties: { id: { type: "string", example: "new-1" } } }) },
@@ -57,7 +65,11 @@ describe("responseExample", () => {
   });
 
   it("finds operations by method and path, answers other statuses on request, and says when there is no body", () => {
-    expect(responseExample(DOC, { method: "GET", path: "/things/{id}" }, { status: "404" })).toEqual({ status: 404, body: { message: "gone" }, source: "schema" });
+    expect(responseExample(DOC, { method: "GET", path: "/things/{id}" }, { status: "404" })).toEqual({
+      status: 404,
+      body: { message: "gone" },
+      source: "schema",
+    });
     expect(responseExample(DOC, { operationId: "delete-thing" })).toEqual({ status: 204, body: undefined, source: "none" });
     expect(() => findOperation(DOC, { operationId: "nope" })).toThrow(/no operation "nope"/);
     expect(() => resolveRef(DOC, "#/components/schemas/Missing")).toThrow(/leads nowhere/);
@@ -90,7 +102,9 @@ describe("sampleFromSchema", () => {
 });
 
 describe("on the OpenAPI description bundled with @notionhq/notion-mcp-server", () => {
-  const spec = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "node_modules/@notionhq/notion-mcp-server/scripts/notion-openapi.json"), "utf8")) as OpenApiDocument;
+  const spec = JSON.parse(
+    readFileSync(path.join(PROJECT_ROOT, "node_modules/@notionhq/notion-mcp-server/scripts/notion-openapi.json"), "utf8"),
+  ) as OpenApiDocument;
 
   it("answers every operation, and users/me with the description's own example", () => {
     const ops = listOperations(spec);

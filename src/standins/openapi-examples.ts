@@ -94,9 +94,10 @@ export function listOperations(doc: OpenApiDocument): OperationEntry[] {
 
 export function findOperation(doc: OpenApiDocument, ref: OperationRef): OperationEntry {
   const all = listOperations(doc);
-  const found = "operationId" in ref
-    ? all.find((op) => op.operationId === ref.operationId)
-    : all.find((op) => op.method === ref.method.toLowerCase() && op.path === ref.path);
+  const found =
+    "operationId" in ref
+      ? all.find((op) => op.operationId === ref.operationId)
+      : all.find((op) => op.method === ref.method.toLowerCase() && op.path === ref.path);
   if (!found) throw new Error(`openapi: no operation ${"operationId" in ref ? `"${ref.operationId}"` : `${ref.method.toUpperCase()} ${ref.path}`}`);
   return found;
 }
@@ -182,7 +183,7 @@ function sample(doc: OpenApiDocument, node: unknown, refs: Set<string>, depth: n
   if (Array.isArray(node.enum) && node.enum.length) return structuredClone(node.enum[0]);
   if (Array.isArray(node.allOf)) {
     // Parts of an allOf are usually objects to merge; a scalar part wins as it is.
-    let merged: unknown ;
+    let merged: unknown;
     for (const part of node.allOf) {
       const value = sample(doc, part, refs, depth, maxDepth);
       merged = isObject(merged) && isObject(value) ? { ...merged, ...value } : (value ?? merged);
@@ -203,7 +204,9 @@ function sample(doc: OpenApiDocument, node: unknown, refs: Set<string>, depth: n
     }
   }
   const types = Array.isArray(node.type) ? (node.type as unknown[]) : node.type !== undefined ? [node.type] : [];
-  const type = (types.find((t) => t !== "null") as string | undefined) ?? (types.length ? "null" : isObject(node.properties) ? "object" : node.items !== undefined ? "array" : undefined);
+  const type =
+    (types.find((t) => t !== "null") as string | undefined) ??
+    (types.length ? "null" : isObject(node.properties) ? "object" : node.items !== undefined ? "array" : undefined);
   switch (type) {
     case "object": {
       if (depth >= maxDepth) return {};

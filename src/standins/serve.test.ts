@@ -13,7 +13,13 @@ const api: StandInApi = {
     { method: "GET", path: "/repos/:owner/:repo", respond: (r) => ({ body: { full_name: `${r.params.owner}/${r.params.repo}`, q: r.query.get("q") } }) },
     { method: "POST", path: "/echo", respond: (r) => ({ status: 201, body: { got: r.body } }) },
     { method: "GET", path: "/raw/*", respond: (r) => ({ body: `raw ${r.params["*"]}`, headers: { "content-type": "text/plain" } }) },
-    { method: "GET", path: "/boom", respond: () => { throw new Error("kaboom"); } },
+    {
+      method: "GET",
+      path: "/boom",
+      respond: () => {
+        throw new Error("kaboom");
+      },
+    },
   ],
 };
 

@@ -105,7 +105,11 @@ function send(res: ServerResponse, answer: StandInResponse, method: string): voi
   res.end(method === "HEAD" ? undefined : payload);
 }
 
-export function createStandInServer(api: StandInApi, behaviour: StandInBehaviour = {}, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): { server: Server; stats: () => StandInStats } {
+export function createStandInServer(
+  api: StandInApi,
+  behaviour: StandInBehaviour = {},
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): { server: Server; stats: () => StandInStats } {
   const routes = api.routes.map(compile);
   const rng = seededRng(behaviour.seed ?? 1);
   const delay = behaviour.latency ? logNormalSampler(behaviour.latency.medianMs, behaviour.latency.p95Ms, rng) : undefined;
@@ -138,7 +142,10 @@ export function createStandInServer(api: StandInApi, behaviour: StandInBehaviour
             .map(([k, v]) => `${k}: ${String(v)}`)
             .join("; ")
         : "";
-      return { status: behaviour.errorStatus ?? 503, body: { message: `stand-in: injected upstream error${quoted ? ` (request had ${quoted})` : ""}`, documentation_url: "mcp-slo-harness stand-in" } };
+      return {
+        status: behaviour.errorStatus ?? 503,
+        body: { message: `stand-in: injected upstream error${quoted ? ` (request had ${quoted})` : ""}`, documentation_url: "mcp-slo-harness stand-in" },
+      };
     }
     const path = basePath && url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) || "/" : url.pathname;
     for (const { route, pattern, names } of routes) {

@@ -71,7 +71,10 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
   } catch (err) {
     await proc.stop({ graceMs: 500 });
     const tail = proc.stderrTail(10);
-    throw new HarnessError("environment", `stand-in of the ${api} API could not start: ${(err as Error).message}`, { details: tail.length ? ["last output lines:", ...tail.map((l) => `  ${l}`)] : [], cause: err });
+    throw new HarnessError("environment", `stand-in of the ${api} API could not start: ${(err as Error).message}`, {
+      details: tail.length ? ["last output lines:", ...tail.map((l) => `  ${l}`)] : [],
+      cause: err,
+    });
   } finally {
     clearTimeout(timer);
     off?.();

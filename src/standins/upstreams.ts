@@ -77,7 +77,14 @@ export async function startUpstreams(opts: {
           byServer.set(def.name, viaProxy ? { url: viaProxy, proxy: address, mode: "stand-in" } : { url: address, proxy: "", mode: "stand-in" });
         }
         const behaviour = opts.options.behaviour[standIn.api];
-        info.push({ api: standIn.api, mode: "stand-in", title: standIn.title, payloads: standIn.payloads, servers: users.map((d) => d.name), ...(behaviour && { behaviour }) });
+        info.push({
+          api: standIn.api,
+          mode: "stand-in",
+          title: standIn.title,
+          payloads: standIn.payloads,
+          servers: users.map((d) => d.name),
+          ...(behaviour && { behaviour }),
+        });
       }
     } catch (err) {
       await stop();

@@ -16,7 +16,11 @@ import type { TraceFileSpan } from "./trace-file-exporter.js";
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-otel-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const readTrace = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as TraceFileSpan);
+const readTrace = (file: string) =>
+  readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as TraceFileSpan);
 
 describe("OpenTelemetry telemetry", () => {
   it("writes parent-linked spans, sampled MCP call spans and fault events to a JSON-lines file", async () => {
@@ -32,7 +36,12 @@ describe("OpenTelemetry telemetry", () => {
     expect(Array.from({ length: 7 }, () => t.sampleCall())).toEqual([true, false, false, true, false, false, true]);
     const now = performance.now();
     t.startCallSpan({ server: "redis", tool: "get", agent: 0, phase: "measure", startedAt: now - 2 }).end({ outcome: "ok", endedAt: now });
-    t.startCallSpan({ server: "redis", tool: "set", agent: 1, phase: "measure", startedAt: now - 5 }).end({ outcome: "error", endedAt: now, error: "Authorization: Bearer abcdefghijklmnop", rpcCode: -32603 });
+    t.startCallSpan({ server: "redis", tool: "set", agent: 1, phase: "measure", startedAt: now - 5 }).end({
+      outcome: "error",
+      endedAt: now,
+      error: "Authorization: Bearer abcdefghijklmnop",
+      rpcCode: -32603,
+    });
     t.faultEvent("redis.kill", { target: "redis", password: "hunter2", note: `ghp_${"x".repeat(36)}` });
     phase.end();
     scenario.end();
@@ -51,7 +60,13 @@ describe("OpenTelemetry telemetry", () => {
     expect(get.parentSpanId).toBe(byName("phase measure").spanId);
     expect(get.kind).toBe("client");
     expect(get.durationMs).toBeCloseTo(2, 0);
-    expect(get.attributes).toMatchObject({ "mcp.method.name": "tools/call", "gen_ai.tool.name": "get", "gen_ai.operation.name": "execute_tool", "network.transport": "pipe", "mcp_slo.server": "redis" });
+    expect(get.attributes).toMatchObject({
+      "mcp.method.name": "tools/call",
+      "gen_ai.tool.name": "get",
+      "gen_ai.operation.name": "execute_tool",
+      "network.transport": "pipe",
+      "mcp_slo.server": "redis",
+    });
     const set = byName("tools/call set");
     expect(set.status).toEqual({ code: "error", message: REDACTED });
     expect(set.attributes).toMatchObject({ "error.type": "-32603", "rpc.response.status_code": "-32603" });
@@ -91,7 +106,9 @@ describe("OpenTelemetry telemetry", () => {
   it("reads the OTLP endpoint from the standard variables", () => {
     expect(otlpTracesEndpoint({})).toBeUndefined();
     expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318/" })).toBe("http://127.0.0.1:4318/v1/traces");
-    expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/t" })).toBe("http://127.0.0.1:9/t");
+    expect(otlpTracesEndpoint({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/t" })).toBe(
+      "http://127.0.0.1:9/t",
+    );
   });
 
   it("the no-op telemetry samples nothing and accepts every call", async () => {

@@ -61,7 +61,8 @@ export const SEMCONV = {
 } as const;
 
 export async function createOtelTelemetry(opts: OtelTelemetryOptions): Promise<Telemetry> {
-  if (!Number.isInteger(opts.sampleEvery) || opts.sampleEvery < 1) throw new Error(`createOtelTelemetry: sampleEvery must be an integer >= 1, got ${opts.sampleEvery}`);
+  if (!Number.isInteger(opts.sampleEvery) || opts.sampleEvery < 1)
+    throw new Error(`createOtelTelemetry: sampleEvery must be an integer >= 1, got ${opts.sampleEvery}`);
   const env = opts.env ?? process.env;
   // Loaded only when tracing is on: the SDK costs a quarter of a second to import.
   const [{ NodeSDK, tracing, resources, api }, { OTLPTraceExporter }] = await Promise.all([
@@ -140,10 +141,14 @@ class OtelTelemetry implements Telemetry {
 
   startSpan(name: string, attrs: Attributes = {}): SpanHandle {
     const span = this.tracer.startSpan(name, { attributes: redactAttributes(attrs) }, this.#parentContext());
-    const scope = new OtelScope(span, (s) => {
-      const i = this.#scopes.lastIndexOf(s);
-      if (i >= 0) this.#scopes.splice(i, 1);
-    }, this.api);
+    const scope = new OtelScope(
+      span,
+      (s) => {
+        const i = this.#scopes.lastIndexOf(s);
+        if (i >= 0) this.#scopes.splice(i, 1);
+      },
+      this.api,
+    );
     this.#scopes.push(scope);
     return scope;
   }
@@ -180,7 +185,9 @@ class OtelTelemetry implements Telemetry {
         span.setAttribute("mcp_slo.outcome", result.outcome);
         if (result.outcome !== "ok") {
           const type = result.rpcCode !== undefined ? String(result.rpcCode) : result.outcome === "timeout" ? "timeout" : "tool_error";
-          span.setAttributes(redactAttributes({ [SEMCONV.errorType]: type, ...(result.rpcCode !== undefined && { [SEMCONV.rpcResponseStatusCode]: String(result.rpcCode) }) }));
+          span.setAttributes(
+            redactAttributes({ [SEMCONV.errorType]: type, ...(result.rpcCode !== undefined && { [SEMCONV.rpcResponseStatusCode]: String(result.rpcCode) }) }),
+          );
           span.setStatus({ code: api.SpanStatusCode.ERROR, message: (redactAttributes({ m: result.error ?? result.outcome }).m as string).slice(0, 300) });
         }
         span.end(performance.timeOrigin + result.endedAt);

@@ -3,7 +3,17 @@ import { REDACTED, redactAttributes, redactValue } from "./redact.js";
 
 describe("redactAttributes", () => {
   it("replaces values of secret-named keys, whatever the value", () => {
-    expect(redactAttributes({ token: "x", GITHUB_TOKEN: "abc", "db.password": "p", Authorization: "whatever", api_key: "k", client_secret: "s", "mcp.method.name": "tools/call" })).toEqual({
+    expect(
+      redactAttributes({
+        token: "x",
+        GITHUB_TOKEN: "abc",
+        "db.password": "p",
+        Authorization: "whatever",
+        api_key: "k",
+        client_secret: "s",
+        "mcp.method.name": "tools/call",
+      }),
+    ).toEqual({
       token: REDACTED,
       GITHUB_TOKEN: REDACTED,
       "db.password": REDACTED,
@@ -15,7 +25,9 @@ describe("redactAttributes", () => {
   });
 
   it("replaces secret-looking values under innocent keys, in arrays too", () => {
-    expect(redactAttributes({ note: `ghp_${"a".repeat(36)}`, header: "Bearer abc.def.ghijklmnop", list: ["fine", `github_pat_${"b".repeat(30)}`], n: 3, ok: true })).toEqual({
+    expect(
+      redactAttributes({ note: `ghp_${"a".repeat(36)}`, header: "Bearer abc.def.ghijklmnop", list: ["fine", `github_pat_${"b".repeat(30)}`], n: 3, ok: true }),
+    ).toEqual({
       note: REDACTED,
       header: REDACTED,
       list: ["fine", REDACTED],
@@ -30,7 +42,10 @@ describe("redactAttributes", () => {
   });
 
   it("drops undefined values and leaves ordinary ones alone", () => {
-    expect(redactAttributes({ a: undefined, "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" })).toEqual({ "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" });
+    expect(redactAttributes({ a: undefined, "gen_ai.tool.name": "get", "mcp_slo.session": "redis#0" })).toEqual({
+      "gen_ai.tool.name": "get",
+      "mcp_slo.session": "redis#0",
+    });
   });
 });
 

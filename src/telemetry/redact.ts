@@ -45,7 +45,11 @@ export const MIN_SECRET_LENGTH = 8;
 function variantsOf(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
   const html = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  const markdown = value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/&(?=[A-Za-z#])/g, "&amp;").replace(/<(?=[A-Za-z/!?])/g, "&lt;");
+  const markdown = value
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/&(?=[A-Za-z#])/g, "&amp;")
+    .replace(/<(?=[A-Za-z/!?])/g, "&lt;");
   const forms = new Set([value, json, json.replace(/</g, "\\u003c"), html(value).replace(/'/g, "&#39;"), html(value).replace(/'/g, "&apos;"), markdown]);
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }

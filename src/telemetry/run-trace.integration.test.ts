@@ -67,7 +67,10 @@ describe("a run's trace", () => {
     });
     expect(outcome.record.status).toBe("completed");
 
-    const spans = readFileSync(path.join(outDir, TRACE_FILE), "utf8").trim().split("\n").map((l) => JSON.parse(l) as TraceFileSpan);
+    const spans = readFileSync(path.join(outDir, TRACE_FILE), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as TraceFileSpan);
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const runSpan = spans.filter((s) => s.name === "mcp-slo run");
     expect(runSpan).toHaveLength(1);
@@ -86,14 +89,24 @@ describe("a run's trace", () => {
     for (const c of calls) {
       const parent = byId.get(c.parentSpanId!)!;
       expect(parent.name).toBe(c.attributes["mcp_slo.phase"] === "measure" ? "phase measure" : "phase warm-up");
-      expect(c.attributes).toMatchObject({ "mcp.method.name": "tools/call", "gen_ai.operation.name": "execute_tool", "network.transport": "pipe", "mcp_slo.server": "redis" });
+      expect(c.attributes).toMatchObject({
+        "mcp.method.name": "tools/call",
+        "gen_ai.operation.name": "execute_tool",
+        "network.transport": "pipe",
+        "mcp_slo.server": "redis",
+      });
       expect(["get", "set"]).toContain(c.attributes["gen_ai.tool.name"]);
       expect(c.startTimeMs).toBeGreaterThanOrEqual(parent.startTimeMs - 1);
     }
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
 
     const measure = phases.find((p) => p.name === "phase measure")!;
-    expect(measure.events).toEqual([expect.objectContaining({ name: "fault redis.latency", attributes: { target: "redis", latency_ms: 50, token: "[REDACTED]", "mcp_slo.fault": "redis.latency" } })]);
+    expect(measure.events).toEqual([
+      expect.objectContaining({
+        name: "fault redis.latency",
+        attributes: { target: "redis", latency_ms: 50, token: "[REDACTED]", "mcp_slo.fault": "redis.latency" },
+      }),
+    ]);
     expect(readFileSync(path.join(outDir, TRACE_FILE), "utf8")).not.toContain("s3cr3t-value");
 
     // Live metrics during the run: the design module's histogram and the fault counter.

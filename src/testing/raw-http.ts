@@ -13,13 +13,21 @@ export interface RawResponse {
 /** POST (by default) `body` as JSON with MCP's Accept header; answers within 30 s or rejects. */
 export function rawHttp(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...opts.headers }, timeout: 30_000 }, (res) => {
-      let body = "";
-      res
-        .setEncoding("utf8")
-        .on("data", (c: string) => (body += c))
-        .on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      url,
+      {
+        method: opts.method ?? "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...opts.headers },
+        timeout: 30_000,
+      },
+      (res) => {
+        let body = "";
+        res
+          .setEncoding("utf8")
+          .on("data", (c: string) => (body += c))
+          .on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within 30 s`)));
     req.on("error", reject);
     req.end(opts.body === undefined ? undefined : JSON.stringify(opts.body));
@@ -27,4 +35,9 @@ export function rawHttp(url: string, opts: { method?: string; headers?: Record<s
 }
 
 /** An MCP initialize request, as a client opening a session sends it. */
-export const MCP_INITIALIZE = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "mcp-slo-test", version: "1" } } };
+export const MCP_INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "mcp-slo-test", version: "1" } },
+};

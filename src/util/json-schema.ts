@@ -11,6 +11,9 @@ export interface JsonSchemaFile {
 
 /** The file's text: the schema with its id, title and description, two-space indented, one final newline. */
 export function jsonSchemaText(schema: z.ZodType, file: JsonSchemaFile): string {
-  const generated = z.toJSONSchema(schema, { io: file.io, target: "draft-2020-12", ...(file.io === "input" && { unrepresentable: "any" as const }) }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(schema, { io: file.io, target: "draft-2020-12", ...(file.io === "input" && { unrepresentable: "any" as const }) }) as Record<
+    string,
+    unknown
+  >;
   return `${JSON.stringify({ ...generated, $id: file.id, title: file.title, description: file.description }, null, 2)}\n`;
 }

@@ -7,7 +7,10 @@ import { isIP } from "node:net";
 
 /** 127.0.0.0/8, ::1 (also as ::ffff:127.x) and "localhost", with or without brackets. "0.0.0.0" and "::" are every interface: not loopback. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
   if (h === "localhost") return true;
   if (isIP(h) === 4) return h.startsWith("127.");
   if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(h);

@@ -30,7 +30,14 @@ export function procStat(pid: number): ProcStat | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")), state: fields[0] ?? "", ppid: Number(fields[1]), startTime: fields[19], utimeTicks: Number(fields[11]), stimeTicks: Number(fields[12]) };
+  return {
+    comm: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")),
+    state: fields[0] ?? "",
+    ppid: Number(fields[1]),
+    startTime: fields[19],
+    utimeTicks: Number(fields[11]),
+    stimeTicks: Number(fields[12]),
+  };
 }
 
 /** A process that exists and has not exited: a zombie only waits for its parent to collect it. */

@@ -24,7 +24,10 @@ export function seededRng(seed: number): Rng {
 export class ZipfSampler {
   private readonly cdf: Float64Array;
 
-  constructor(readonly n: number, readonly s: number) {
+  constructor(
+    readonly n: number,
+    readonly s: number,
+  ) {
     this.cdf = new Float64Array(n);
     let sum = 0;
     for (let k = 1; k <= n; k++) {
@@ -50,7 +53,12 @@ export class ZipfSampler {
 /** Picks an index with probability proportional to its weight. */
 export function weightedPicker(weights: readonly number[]): (rng: Rng) => number {
   const total = weights.reduce((a, b) => a + b, 0);
-  const cumulative = weights.map(((sum) => (w: number) => (sum += w / total))(0));
+  const cumulative = weights.map(
+    (
+      (sum) => (w: number) =>
+        (sum += w / total)
+    )(0),
+  );
   return (rng) => {
     const u = rng();
     const i = cumulative.findIndex((c) => u < c);

@@ -31,22 +31,30 @@ export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}},
 function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
   const [name, ...params] = expr.split(/\s+/);
   switch (name) {
-    case "agent": return (c) => c.agent;
-    case "seq": return (c) => c.seq;
-    case "run": return (c) => c.runId;
-    case "sandbox": return (c) => c.sandbox;
-    case "uuid": return () => randomUUID();
-    case "now": return () => Date.now();
+    case "agent":
+      return (c) => c.agent;
+    case "seq":
+      return (c) => c.seq;
+    case "run":
+      return (c) => c.runId;
+    case "sandbox":
+      return (c) => c.sandbox;
+    case "uuid":
+      return () => randomUUID();
+    case "now":
+      return () => Date.now();
     case "rand": {
       const [lo, hi] = params.map(Number);
-      if (params.length !== 2 || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo! > hi! || !Number.isSafeInteger(hi! - lo! + 1)) return `{{rand A B}} needs two integers A <= B (at most 15 digits), found "${expr}"`;
+      if (params.length !== 2 || !Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo! > hi! || !Number.isSafeInteger(hi! - lo! + 1))
+        return `{{rand A B}} needs two integers A <= B (at most 15 digits), found "${expr}"`;
       return (c) => lo! + Math.floor(c.rng() * (hi! - lo! + 1));
     }
     case "zipf": {
       const n = Number(params[0]);
       const s = params[1] === undefined ? 1 : Number(params[1]);
       // The sampler holds one double per key: N is bounded like cache-aside's key space, not by the memory left.
-      if (!Number.isInteger(n) || n < 1 || n > MAX_ZIPF_KEYS || !(s > 0) || !Number.isFinite(s) || params.length > 2) return `{{zipf N S}} needs a key count N from 1 to ${MAX_ZIPF_KEYS} and an exponent S > 0, found "${expr}"`;
+      if (!Number.isInteger(n) || n < 1 || n > MAX_ZIPF_KEYS || !(s > 0) || !Number.isFinite(s) || params.length > 2)
+        return `{{zipf N S}} needs a key count N from 1 to ${MAX_ZIPF_KEYS} and an exponent S > 0, found "${expr}"`;
       const zipf = new ZipfSampler(n, s);
       return (c) => zipf.sample(c.rng);
     }

@@ -35,9 +35,11 @@ describe("waitFor", () => {
   });
 
   it("keeps the last error across later attempts that only say 'not yet'; without any error the message has no 'last'", async () => {
-    const failed = (await waitFor((attempt) => (attempt === 1 ? Promise.reject(new Error("refused")) : undefined), { what: "x", timeoutMs: 30, intervalMs: 5 }).catch(
-      (err: unknown) => err,
-    )) as WaitTimeoutError;
+    const failed = (await waitFor((attempt) => (attempt === 1 ? Promise.reject(new Error("refused")) : undefined), {
+      what: "x",
+      timeoutMs: 30,
+      intervalMs: 5,
+    }).catch((err: unknown) => err)) as WaitTimeoutError;
     expect(failed.lastProblem).toBe("refused");
     const plain = (await waitFor(() => false, { what: "a socket to appear", timeoutMs: 0, intervalMs: 5 }).catch((err: unknown) => err)) as WaitTimeoutError;
     expect(plain.message).toBe("a socket to appear: not within 0 ms");
@@ -66,7 +68,9 @@ describe("waitFor", () => {
     const reason = new Error("interrupted");
     setTimeout(() => controller.abort(reason), 50);
     const started = performance.now();
-    const failed = await waitFor(() => undefined, { what: "never", timeoutMs: 60_000, intervalMs: 30_000, signal: controller.signal }).catch((err: unknown) => err);
+    const failed = await waitFor(() => undefined, { what: "never", timeoutMs: 60_000, intervalMs: 30_000, signal: controller.signal }).catch(
+      (err: unknown) => err,
+    );
     expect(failed).toBe(reason);
     expect(performance.now() - started).toBeLessThan(20_000);
     const already = await waitFor(() => "value", { what: "x", timeoutMs: 1000, intervalMs: 1, signal: AbortSignal.abort(reason) }).catch((err: unknown) => err);
@@ -86,8 +90,12 @@ describe("waitFor", () => {
   });
 
   it("refuses an interval under 1 ms or a timeout that is not a finite number, naming what it waits for", async () => {
-    await expect(waitFor(() => true, { what: "postgres", timeoutMs: 100, intervalMs: 0 })).rejects.toThrow("waitFor postgres: intervalMs must be a finite number >= 1, got 0");
-    await expect(waitFor(() => true, { what: "postgres", timeoutMs: Number.NaN, intervalMs: 10 })).rejects.toThrow("timeoutMs must be a finite number >= 0, got NaN");
+    await expect(waitFor(() => true, { what: "postgres", timeoutMs: 100, intervalMs: 0 })).rejects.toThrow(
+      "waitFor postgres: intervalMs must be a finite number >= 1, got 0",
+    );
+    await expect(waitFor(() => true, { what: "postgres", timeoutMs: Number.NaN, intervalMs: 10 })).rejects.toThrow(
+      "timeoutMs must be a finite number >= 0, got NaN",
+    );
   });
 });
 

@@ -69,7 +69,8 @@ export class StopWaiting extends Error {
 export async function waitFor<T>(probe: (attempt: number) => Promise<T | NotYet> | T | NotYet, options: WaitForOptions): Promise<T> {
   const { what, timeoutMs, signal, onNotYet } = options;
   if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new RangeError(`waitFor ${what}: timeoutMs must be a finite number >= 0, got ${timeoutMs}`);
-  if (!(Number.isFinite(options.intervalMs) && options.intervalMs >= 1)) throw new RangeError(`waitFor ${what}: intervalMs must be a finite number >= 1, got ${options.intervalMs}`);
+  if (!(Number.isFinite(options.intervalMs) && options.intervalMs >= 1))
+    throw new RangeError(`waitFor ${what}: intervalMs must be a finite number >= 1, got ${options.intervalMs}`);
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   for (let attempt = 1; ; attempt++) {

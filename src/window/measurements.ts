@@ -40,19 +40,38 @@ function availabilityIn(scope: Scope, recorder: Recorder, probes: readonly Probe
   const probe =
     own.length === 0
       ? undefined
-      : { ok: own.reduce((a, p) => a + p.ok, 0), probes: own.reduce((a, p) => a + p.probes, 0), tool: [...new Set(own.map((p) => p.tool))].join(", "), intervalMs: Math.max(...own.map((p) => p.intervalMs)) };
+      : {
+          ok: own.reduce((a, p) => a + p.ok, 0),
+          probes: own.reduce((a, p) => a + p.probes, 0),
+          tool: [...new Set(own.map((p) => p.tool))].join(", "),
+          intervalMs: Math.max(...own.map((p) => p.intervalMs)),
+        };
   return { load: time.goodMs + time.badMs > 0 ? { ...time, trials } : undefined, probe };
 }
 
 /** The availability block of results.json: every server and "*" (all), load and probe side by side. */
-export function availabilitySummary(o: { servers: readonly string[]; recorder: Recorder; probes: readonly ProbeCount[]; probe: { intervalMs: number; timeoutMs: number } | null; correctionNote: string }): AvailabilitySummary {
+export function availabilitySummary(o: {
+  servers: readonly string[];
+  recorder: Recorder;
+  probes: readonly ProbeCount[];
+  probe: { intervalMs: number; timeoutMs: number } | null;
+  correctionNote: string;
+}): AvailabilitySummary {
   const figure = (server: string | undefined): AvailabilityFigure => {
     const a = availabilityIn(server === undefined ? {} : { server }, o.recorder, o.probes);
     const own = o.probes.filter((p) => server === undefined || p.server === server);
     const load = a.load ? { goodMs: a.load.goodMs, badMs: a.load.badMs, ratio: a.load.goodMs / (a.load.goodMs + a.load.badMs), trials: a.load.trials } : null;
     const probe =
       a.probe && own.length > 0
-        ? { tool: a.probe.tool, intervalMs: a.probe.intervalMs, timeoutMs: Math.max(...own.map((p) => p.timeoutMs)), probes: a.probe.probes, ok: a.probe.ok, ratio: a.probe.probes > 0 ? a.probe.ok / a.probe.probes : null, source: own.every((p) => p.source === "fault-probe") ? ("fault-probe" as const) : ("availability-probe" as const) }
+        ? {
+            tool: a.probe.tool,
+            intervalMs: a.probe.intervalMs,
+            timeoutMs: Math.max(...own.map((p) => p.timeoutMs)),
+            probes: a.probe.probes,
+            ok: a.probe.ok,
+            ratio: a.probe.probes > 0 ? a.probe.ok / a.probe.probes : null,
+            source: own.every((p) => p.source === "fault-probe") ? ("fault-probe" as const) : ("availability-probe" as const),
+          }
         : null;
     return { server: server ?? "*", load, probe, judgedBy: load && load.trials > 0 ? "load" : probe && probe.probes > 0 ? "probe" : null };
   };

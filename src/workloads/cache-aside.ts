@@ -86,7 +86,11 @@ export const cacheAsideWorkload = defineWorkloadKind({
     return {
       kind: "cache-aside",
       calls: undefined,
-      toolsUsed: toolsByServer([[w.cache, "get"], [w.cache, "set"], [w.database, "query"]]),
+      toolsUsed: toolsByServer([
+        [w.cache, "get"],
+        [w.cache, "set"],
+        [w.database, "query"],
+      ]),
       seedRows: w.keys,
       // Any call through the cache would move the Redis counters the hit ratio is checked against.
       pingOnly: [w.cache],

@@ -95,7 +95,10 @@ export const coordinationWorkload = defineWorkloadKind({
     return {
       kind: "coordination",
       calls: undefined,
-      toolsUsed: toolsByServer([[w.server, "get"], [w.server, "set"]]),
+      toolsUsed: toolsByServer([
+        [w.server, "get"],
+        [w.server, "set"],
+      ]),
       seedRows: 0,
       pingOnly: [],
       install: undefined,

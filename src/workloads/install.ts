@@ -11,8 +11,16 @@ export const installWorkload = defineWorkloadKind({
   schema: z
     .strictObject({
       kind: z.literal("install"),
-      limit: duration(DURATION_BOUNDS.installLimit, "An install still running after this long is stopped and counted as not finished (a miss of any objective at or under it).").prefault("15m"),
-      startToReady: z.boolean().default(true).describe("Start each freshly installed copy once and time spawn to a completed MCP initialize (servers that need no backing service or upstream API)."),
+      limit: duration(
+        DURATION_BOUNDS.installLimit,
+        "An install still running after this long is stopped and counted as not finished (a miss of any objective at or under it).",
+      ).prefault("15m"),
+      startToReady: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Start each freshly installed copy once and time spawn to a completed MCP initialize (servers that need no backing service or upstream API).",
+        ),
     })
     .describe(
       "No load: a cold install of every server of the scenario from its registry (npm, PyPI, the Go module proxy) into empty temp dirs and caches, one after another. The time includes the registry download, so it depends on the network; an install that fails (e.g. no network) is an environment error, not a failed SLO.",
@@ -21,7 +29,8 @@ export const installWorkload = defineWorkloadKind({
   // Each install takes what it takes (up to its limit).
   window: false,
   crossCheck(_w, ctx) {
-    for (const [i, x] of ctx.servers.entries()) if (x.custom) ctx.issue(["servers", i], "an install scenario installs catalog servers; a custom server has no registry package to install");
+    for (const [i, x] of ctx.servers.entries())
+      if (x.custom) ctx.issue(["servers", i], "an install scenario installs catalog servers; a custom server has no registry package to install");
   },
   plan(w) {
     return {

@@ -55,7 +55,11 @@ export interface CliOptions {
 /** Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines). */
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   if (opts.realtime) {
@@ -152,5 +156,8 @@ export async function expectNothingLeft(runId: string, shared: (p: { pid: number
   const left = async () => (await findProcessesOfRun(runId)).filter((p) => !shared(p));
   await waitUpTo(async () => (await left()).length === 0, { what: `the processes of run ${runId} to be gone`, timeoutMs: 5000, intervalMs: 100 });
   expect(await left(), `processes of run ${runId} still alive`).toEqual([]);
-  expect((await readdir(os.tmpdir())).filter((n) => n.startsWith(tempDirMarker(runId))), `temp dirs of run ${runId} left`).toEqual([]);
+  expect(
+    (await readdir(os.tmpdir())).filter((n) => n.startsWith(tempDirMarker(runId))),
+    `temp dirs of run ${runId} left`,
+  ).toEqual([]);
 }

@@ -25,45 +25,51 @@ async function parentOf(pid: number): Promise<number | undefined> {
 async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void> {
   const pids = (await readdir("/proc").catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
   const parents = new Map<number, number>();
-  await Promise.all(pids.map(async (pid) => {
-    const ppid = await parentOf(pid);
-    if (ppid !== undefined) parents.set(pid, ppid);
-  }));
+  await Promise.all(
+    pids.map(async (pid) => {
+      const ppid = await parentOf(pid);
+      if (ppid !== undefined) parents.set(pid, ppid);
+    }),
+  );
   const isDescendant = (pid: number): boolean => {
     for (let p = parents.get(pid), hops = 0; p !== undefined && hops < 64; p = parents.get(p), hops++) if (p === root) return true;
     return false;
   };
   await Promise.all(
-    pids.filter((pid) => !seen.has(pid) && isDescendant(pid)).map(async (pid) => {
-      try {
-        const [environ, cmdline] = await Promise.all([readFile(`/proc/${pid}/environ`), readFile(`/proc/${pid}/cmdline`, "utf8")]);
-        const raw = environ.toString("utf8");
-        // An exec'ing child (setpriv) shows its wrapper first: keep the newest command line.
-        const env: Record<string, string> = {};
-        for (const kv of raw.split("\0")) {
-          const at = kv.indexOf("=");
-          if (at > 0) env[kv.slice(0, at)] = kv.slice(at + 1);
+    pids
+      .filter((pid) => !seen.has(pid) && isDescendant(pid))
+      .map(async (pid) => {
+        try {
+          const [environ, cmdline] = await Promise.all([readFile(`/proc/${pid}/environ`), readFile(`/proc/${pid}/cmdline`, "utf8")]);
+          const raw = environ.toString("utf8");
+          // An exec'ing child (setpriv) shows its wrapper first: keep the newest command line.
+          const env: Record<string, string> = {};
+          for (const kv of raw.split("\0")) {
+            const at = kv.indexOf("=");
+            if (at > 0) env[kv.slice(0, at)] = kv.slice(at + 1);
+          }
+          const cmd = cmdline.split("\0").filter(Boolean).join(" ");
+          if (cmd === "") return;
+          // Between fork() and exec() a child still shows its parent's command line and environment
+          // (seen: the harness's own, tokens included, under a child's pid). Not what it will run
+          // with: look again at the next scan, once it has exec'd.
+          const parentCmdline = await readFile(`/proc/${parents.get(pid)}/cmdline`, "utf8").catch(() => undefined);
+          if (parentCmdline === cmdline) return;
+          seen.set(pid, { pid, cmd, env, raw });
+        } catch {
+          // gone while we looked
         }
-        const cmd = cmdline.split("\0").filter(Boolean).join(" ");
-        if (cmd === "") return;
-        // Between fork() and exec() a child still shows its parent's command line and environment
-        // (seen: the harness's own, tokens included, under a child's pid). Not what it will run
-        // with: look again at the next scan, once it has exec'd.
-        const parentCmdline = await readFile(`/proc/${parents.get(pid)}/cmdline`, "utf8").catch(() => undefined);
-        if (parentCmdline === cmdline) return;
-        seen.set(pid, { pid, cmd, env, raw });
-      } catch {
-        // gone while we looked
-      }
-    }),
+      }),
   );
   // setpriv exec()s into the real program under the same pid: refresh the command line of those.
   await Promise.all(
-    [...seen.values()].filter((p) => p.cmd.startsWith("/usr/bin/setpriv") || p.cmd.startsWith("setpriv")).map(async (p) => {
-      const cmdline = await readFile(`/proc/${p.pid}/cmdline`, "utf8").catch(() => "");
-      const cmd = cmdline.split("\0").filter(Boolean).join(" ");
-      if (cmd !== "") p.cmd = cmd;
-    }),
+    [...seen.values()]
+      .filter((p) => p.cmd.startsWith("/usr/bin/setpriv") || p.cmd.startsWith("setpriv"))
+      .map(async (p) => {
+        const cmdline = await readFile(`/proc/${p.pid}/cmdline`, "utf8").catch(() => "");
+        const cmd = cmdline.split("\0").filter(Boolean).join(" ");
+        if (cmd !== "") p.cmd = cmd;
+      }),
   );
 }
 

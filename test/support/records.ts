@@ -88,8 +88,25 @@ export const HOSTILE = `<script>window.__pwned=1</script><img src=x onerror="win
 
 /** Fields whose values are a fixed vocabulary (verdicts, outcomes, kinds) or a time: a renderer looks them up, so they stay. */
 const FIXED_VOCABULARY = new Set([
-  "verdict", "status", "outcome", "kind", "phase", "transport", "upstream", "mode", "model", "basis", "unit", "metric", "store",
-  "registry", "startedAt", "endedAt", "histogram", "lines", "schemaVersion",
+  "verdict",
+  "status",
+  "outcome",
+  "kind",
+  "phase",
+  "transport",
+  "upstream",
+  "mode",
+  "model",
+  "basis",
+  "unit",
+  "metric",
+  "store",
+  "registry",
+  "startedAt",
+  "endedAt",
+  "histogram",
+  "lines",
+  "schemaVersion",
 ]);
 
 /**
@@ -179,7 +196,7 @@ function timeline(
       points.push({
         t,
         server: s.name,
-        ok: Math.round(s.okPerInterval * jitter / Math.sqrt(stall)),
+        ok: Math.round((s.okPerInterval * jitter) / Math.sqrt(stall)),
         error: errors,
         timeout: timeouts,
         p50: round(s.p50 * jitter * (stall > 1 ? 1.6 : 1)),
@@ -208,8 +225,17 @@ function coordinationScenario(): ScenarioResult {
       { kind: "postgres", version: "16.3", endpoint: "127.0.0.1:5440", settings: { synchronous_commit: "on" } },
     ],
     load: openLoad({
-      agents: 32, rate: 2400, warmupMs: 10_000, durationMs: 60_000, measuredMs: 60_012, offered: 144_000, completed: 143_611, lateSends: 212,
-      throughput: 2393.0, generatorCpu: 0.41, eventLoopDelayP99Ms: 3.7,
+      agents: 32,
+      rate: 2400,
+      warmupMs: 10_000,
+      durationMs: 60_000,
+      measuredMs: 60_012,
+      offered: 144_000,
+      completed: 143_611,
+      lateSends: 212,
+      throughput: 2393.0,
+      generatorCpu: 0.41,
+      eventLoopDelayP99Ms: 3.7,
     }),
     latency: [
       latency("redis", "get", "ok", [71_200, 1.62, 1.41, 3.2, 6.1, 19.8, 41.2]),
@@ -225,7 +251,14 @@ function coordinationScenario(): ScenarioResult {
     coordination: {
       definition:
         "Agent A writes a unique key through the Redis MCP server; agent B, in another session, reads back-to-back until it sees the key. Latency = B's first response containing the key - start of A's write.",
-      samples: 2000, timeouts: 0, p50: 4.1, p95: 9.8, p99: 18.4, mean: 5.0, meanReadLatencyMs: 1.5, histogram: FAKE_HISTOGRAM,
+      samples: 2000,
+      timeouts: 0,
+      p50: 4.1,
+      p95: 9.8,
+      p99: 18.4,
+      mean: 5.0,
+      meanReadLatencyMs: 1.5,
+      histogram: FAKE_HISTOGRAM,
     },
     cache: {
       definition:
@@ -238,22 +271,53 @@ function coordinationScenario(): ScenarioResult {
     },
     slos: [
       slo({
-        id: "coordination.latency.p99", title: "Coordination latency p99", metric: "coordination_latency.p99", objective: "p99 < 25 ms",
+        id: "coordination.latency.p99",
+        title: "Coordination latency p99",
+        metric: "coordination_latency.p99",
+        objective: "p99 < 25 ms",
         source: guide("1789", 'latency_p99: "25ms"'),
-        measured: 18.4, unit: "ms", measuredText: "18.4 ms", samples: 2000, interval: wilson(0.9921, 0.9968, "share of samples below 25 ms"),
-        margin: 6.6, marginText: "6.6 ms to spare", verdict: "pass", reason: "99.5 % of 2000 samples were below 25 ms; the 95 % interval lies above 99 %.",
+        measured: 18.4,
+        unit: "ms",
+        measuredText: "18.4 ms",
+        samples: 2000,
+        interval: wilson(0.9921, 0.9968, "share of samples below 25 ms"),
+        margin: 6.6,
+        marginText: "6.6 ms to spare",
+        verdict: "pass",
+        reason: "99.5 % of 2000 samples were below 25 ms; the 95 % interval lies above 99 %.",
       }),
       slo({
-        id: "coordination.latency.p50", title: "Coordination latency p50", metric: "coordination_latency.p50", objective: "p50 < 7 ms",
+        id: "coordination.latency.p50",
+        title: "Coordination latency p50",
+        metric: "coordination_latency.p50",
+        objective: "p50 < 7 ms",
         source: guide("1787", 'latency_p50: "7ms"'),
-        measured: 4.1, unit: "ms", measuredText: "4.1 ms", samples: 2000, interval: wilson(0.861, 0.889, "share of samples below 7 ms"),
-        margin: 2.9, marginText: "2.9 ms to spare", verdict: "pass", reason: "87.5 % of samples were below 7 ms; the 95 % interval lies above 50 %.",
+        measured: 4.1,
+        unit: "ms",
+        measuredText: "4.1 ms",
+        samples: 2000,
+        interval: wilson(0.861, 0.889, "share of samples below 7 ms"),
+        margin: 2.9,
+        marginText: "2.9 ms to spare",
+        verdict: "pass",
+        reason: "87.5 % of samples were below 7 ms; the 95 % interval lies above 50 %.",
       }),
       slo({
-        id: "cache.hit_ratio", title: "Redis cache hit ratio", metric: "cache_hit_ratio", objective: "cache hit ratio > 99 %",
-        source: guide("1813, 269, 590, 1234", "**Cache Hit Ratio**: >99% through intelligent caching patterns"), scope: { server: "redis" },
-        measured: 0.9801, unit: "ratio", measuredText: "98.01 %", samples: 39_232, interval: wilson(0.9787, 0.9814, "hit ratio"),
-        margin: -0.0099, marginText: "0.99 points short", verdict: "fail", reason: "the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %.",
+        id: "cache.hit_ratio",
+        title: "Redis cache hit ratio",
+        metric: "cache_hit_ratio",
+        objective: "cache hit ratio > 99 %",
+        source: guide("1813, 269, 590, 1234", "**Cache Hit Ratio**: >99% through intelligent caching patterns"),
+        scope: { server: "redis" },
+        measured: 0.9801,
+        unit: "ratio",
+        measuredText: "98.01 %",
+        samples: 39_232,
+        interval: wilson(0.9787, 0.9814, "hit ratio"),
+        margin: -0.0099,
+        marginText: "0.99 points short",
+        verdict: "fail",
+        reason: "the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %.",
       }),
     ],
   };
@@ -272,8 +336,17 @@ function toolLatencyScenario(): ScenarioResult {
       server("github", [95.3, 140.2, 4], ["get_issue", "search_repositories"], { transport: "http", upstream: "stand-in" }),
     ],
     load: openLoad({
-      agents: 8, rate: 140, warmupMs: 5000, durationMs: 40_000, measuredMs: 40_004, offered: 5600, completed: 5545, lateSends: 9,
-      throughput: 138.6, generatorCpu: 0.12, eventLoopDelayP99Ms: 1.9,
+      agents: 8,
+      rate: 140,
+      warmupMs: 5000,
+      durationMs: 40_000,
+      measuredMs: 40_004,
+      offered: 5600,
+      completed: 5545,
+      lateSends: 9,
+      throughput: 138.6,
+      generatorCpu: 0.12,
+      eventLoopDelayP99Ms: 1.9,
     }),
     latency: [
       latency("memory", "search_nodes", "ok", [3761, 10.1, 8.4, 19.7, 30.8, 61.0, 88.3]),
@@ -285,23 +358,56 @@ function toolLatencyScenario(): ScenarioResult {
     errors: [{ server: "github", tool: "search_repositories", outcome: "error", message: "stand-in returned HTTP 429: secondary rate limit", count: 52 }],
     slos: [
       slo({
-        id: "server.latency.p50@memory", title: "Memory server p50", metric: "latency.p50", objective: "p50 < 12 ms",
-        source: guide("1801", 'ml_inference_latency_p50: "12ms"'), scope: { server: "memory" },
-        measured: 8.4, unit: "ms", measuredText: "8.4 ms", samples: 3761, interval: wilson(0.79, 0.816, "share of samples below 12 ms"),
-        margin: 3.6, marginText: "3.6 ms to spare", verdict: "pass", reason: "80.3 % of samples were below 12 ms; the 95 % interval lies above 50 %.",
+        id: "server.latency.p50@memory",
+        title: "Memory server p50",
+        metric: "latency.p50",
+        objective: "p50 < 12 ms",
+        source: guide("1801", 'ml_inference_latency_p50: "12ms"'),
+        scope: { server: "memory" },
+        measured: 8.4,
+        unit: "ms",
+        measuredText: "8.4 ms",
+        samples: 3761,
+        interval: wilson(0.79, 0.816, "share of samples below 12 ms"),
+        margin: 3.6,
+        marginText: "3.6 ms to spare",
+        verdict: "pass",
+        reason: "80.3 % of samples were below 12 ms; the 95 % interval lies above 50 %.",
       }),
       slo({
-        id: "server.latency.p95@github", title: "GitHub server p95", metric: "latency.p95", objective: "p95 < 120 ms",
-        source: guide("1796", 'response_time_p95: "120ms"'), scope: { server: "github", tool: "get_issue" },
-        measured: 101.4, unit: "ms", measuredText: "101.4 ms", samples: 120, interval: wilson(0.905, 0.982, "share of samples below 120 ms"),
-        margin: 18.6, marginText: "18.6 ms to spare", verdict: "inconclusive", reason: "only 120 samples: the 95 % interval [90.5 %, 98.2 %] straddles 95 %.",
+        id: "server.latency.p95@github",
+        title: "GitHub server p95",
+        metric: "latency.p95",
+        objective: "p95 < 120 ms",
+        source: guide("1796", 'response_time_p95: "120ms"'),
+        scope: { server: "github", tool: "get_issue" },
+        measured: 101.4,
+        unit: "ms",
+        measuredText: "101.4 ms",
+        samples: 120,
+        interval: wilson(0.905, 0.982, "share of samples below 120 ms"),
+        margin: 18.6,
+        marginText: "18.6 ms to spare",
+        verdict: "inconclusive",
+        reason: "only 120 samples: the 95 % interval [90.5 %, 98.2 %] straddles 95 %.",
         standIn: true,
       }),
       slo({
-        id: "server.success_rate@github", title: "GitHub success rate", metric: "success_rate", objective: "success rate >= 99.8 %",
-        source: guide("1798", 'success_rate: "99.8%"'), scope: { server: "github" },
-        measured: 0.9688, unit: "ratio", measuredText: "96.88 %", samples: 1784, interval: wilson(0.9592, 0.9762, "success rate"),
-        margin: -0.0292, marginText: "2.92 points short", verdict: "fail", reason: "52 HTTP 429 errors from the stand-in; the 95 % interval lies below 99.8 %.",
+        id: "server.success_rate@github",
+        title: "GitHub success rate",
+        metric: "success_rate",
+        objective: "success rate >= 99.8 %",
+        source: guide("1798", 'success_rate: "99.8%"'),
+        scope: { server: "github" },
+        measured: 0.9688,
+        unit: "ratio",
+        measuredText: "96.88 %",
+        samples: 1784,
+        interval: wilson(0.9592, 0.9762, "success rate"),
+        margin: -0.0292,
+        marginText: "2.92 points short",
+        verdict: "fail",
+        reason: "52 HTTP 429 errors from the stand-in; the 95 % interval lies below 99.8 %.",
         standIn: true,
       }),
     ],
@@ -330,7 +436,10 @@ function faultTimeline(seed: number): TimelinePoint[] {
   const random = seededRng(seed);
   const points: TimelinePoint[] = [];
   for (let t = -10_000; t < FAULT_WINDOW_MS; t += 1000) {
-    for (const s of [{ name: "redis", ok: 900, p50: 1.5, p99: 6.5 }, { name: "postgres", ok: 400, p50: 3.2, p99: 15 }]) {
+    for (const s of [
+      { name: "redis", ok: 900, p50: 1.5, p99: 6.5 },
+      { name: "postgres", ok: 400, p50: 3.2, p99: 15 },
+    ]) {
       const jitter = 0.85 + random() * 0.3;
       const redisDown = s.name === "redis" && ((t >= REDIS_KILL.at && t < REDIS_KILL.back - 1000) || t >= MCP_KILL.at);
       // Postgres slows while the agents' Redis calls fail over to it.
@@ -352,8 +461,20 @@ function faultTimeline(seed: number): TimelinePoint[] {
 /** A fault of the scenario's plan, not injected (yet): no times, no recovery, a 60 s limit. */
 function plannedFault(id: string, kind: FaultResult["kind"], target: string, description: string): FaultResult {
   return {
-    id, kind, target, description, injected: false, injectedAtMs: null, healedAtMs: null, timeToDetectMs: null, rtoMs: null, afterHealMs: null,
-    recovered: false, limitMs: 60_000, supervisor: false, observations: [],
+    id,
+    kind,
+    target,
+    description,
+    injected: false,
+    injectedAtMs: null,
+    healedAtMs: null,
+    timeToDetectMs: null,
+    rtoMs: null,
+    afterHealMs: null,
+    recovered: false,
+    limitMs: 60_000,
+    supervisor: false,
+    observations: [],
   };
 }
 
@@ -389,7 +510,12 @@ function faultResults(): FaultResult[] {
       ],
     },
     {
-      ...plannedFault("postgres-partition", "hop-down", "toxiproxy postgres-mcp → postgres", "Cut the link between the Postgres MCP server and Postgres for 10 s"),
+      ...plannedFault(
+        "postgres-partition",
+        "hop-down",
+        "toxiproxy postgres-mcp → postgres",
+        "Cut the link between the Postgres MCP server and Postgres for 10 s",
+      ),
       notInjectedReason: "steady state was not met before it: redis get probes were still failing",
     },
   ];
@@ -414,8 +540,17 @@ export function faultScenario(variant = "redis.persistence=none"): ScenarioResul
       { kind: "postgres", version: "16.3", endpoint: "127.0.0.1:5441", settings: { synchronous_commit: "on", fsync: "on" } },
     ],
     load: openLoad({
-      agents: 8, rate: 1300, warmupMs: 10_000, durationMs: FAULT_WINDOW_MS, measuredMs: 90_008, offered: 117_000, completed: 84_210, lateSends: 140,
-      throughput: 935.6, generatorCpu: 0.22, eventLoopDelayP99Ms: 2.4,
+      agents: 8,
+      rate: 1300,
+      warmupMs: 10_000,
+      durationMs: FAULT_WINDOW_MS,
+      measuredMs: 90_008,
+      offered: 117_000,
+      completed: 84_210,
+      lateSends: 140,
+      throughput: 935.6,
+      generatorCpu: 0.22,
+      eventLoopDelayP99Ms: 2.4,
     }),
     latency: [
       latency("redis", "get", "ok", [26_300, 1.7, 1.5, 3.4, 6.6, 20.4, 48.0]),
@@ -430,12 +565,24 @@ export function faultScenario(variant = "redis.persistence=none"): ScenarioResul
     faults: faultResults(),
     rpo: [
       {
-        store: "redis", durability: "appendonly no, no RDB snapshots",
-        acknowledged: 2118, present: 276, lost: 1842, unacknowledgedPresent: 0, faultAtMs: REDIS_KILL.at, rpoMs: 19_870,
+        store: "redis",
+        durability: "appendonly no, no RDB snapshots",
+        acknowledged: 2118,
+        present: 276,
+        lost: 1842,
+        unacknowledgedPresent: 0,
+        faultAtMs: REDIS_KILL.at,
+        rpoMs: 19_870,
       },
       {
-        store: "postgres", durability: "synchronous_commit on, fsync on",
-        acknowledged: 1630, present: 1633, lost: 0, unacknowledgedPresent: 3, faultAtMs: REDIS_KILL.at, rpoMs: 0,
+        store: "postgres",
+        durability: "synchronous_commit on, fsync on",
+        acknowledged: 1630,
+        present: 1633,
+        lost: 0,
+        unacknowledgedPresent: 3,
+        faultAtMs: REDIS_KILL.at,
+        rpoMs: 0,
       },
     ],
     steadyState: [
@@ -446,24 +593,52 @@ export function faultScenario(variant = "redis.persistence=none"): ScenarioResul
     probe: faultProbe(),
     slos: [
       slo({
-        id: "redis.rto", title: "Redis path RTO", metric: "rto", objective: "RTO <= 30 s",
-        source: { document: DURABILITY_FILE, lines: "41" }, scope: { server: "redis" },
-        measured: null, unit: "ms", measuredText: "not recovered in 45 s", samples: 2,
-        margin: null, marginText: "at least 15 s over", verdict: "fail",
+        id: "redis.rto",
+        title: "Redis path RTO",
+        metric: "rto",
+        objective: "RTO <= 30 s",
+        source: { document: DURABILITY_FILE, lines: "41" },
+        scope: { server: "redis" },
+        measured: null,
+        unit: "ms",
+        measuredText: "not recovered in 45 s",
+        samples: 2,
+        margin: null,
+        marginText: "at least 15 s over",
+        verdict: "fail",
         reason: "redis-mcp-kill: no 3 consecutive successful probes within 45 s of the fault (redis-kill recovered in 7.12 s).",
       }),
       slo({
-        id: "recovery.coordination.rpo", title: "Agent coordination state RPO", metric: "rpo", objective: "RPO <= 30 s",
-        source: guide("1552", 'rpo: "30_seconds"'), scope: { server: "redis" },
-        measured: 19_870, unit: "ms", measuredText: "19.9 s", samples: 2118,
-        margin: 10_130, marginText: "10.1 s to spare", verdict: "pass",
+        id: "recovery.coordination.rpo",
+        title: "Agent coordination state RPO",
+        metric: "rpo",
+        objective: "RPO <= 30 s",
+        source: guide("1552", 'rpo: "30_seconds"'),
+        scope: { server: "redis" },
+        measured: 19_870,
+        unit: "ms",
+        measuredText: "19.9 s",
+        samples: 2118,
+        margin: 10_130,
+        marginText: "10.1 s to spare",
+        verdict: "pass",
         reason: "1,842 of 2,118 acknowledged writes were lost; the oldest was acknowledged 19.9 s before the fault.",
       }),
       slo({
-        id: "recovery.audit.rpo", title: "Audit and compliance logs RPO (no loss)", metric: "rpo", objective: "RPO <= 0 s",
-        source: guide("1562", 'rpo: "0_seconds" # Immutable, no data loss acceptable'), scope: { server: "postgres" },
-        measured: 0, unit: "ms", measuredText: "0 s", samples: 1630,
-        margin: 0, marginText: "no loss", verdict: "pass", reason: "all 1,630 acknowledged writes were read back after recovery.",
+        id: "recovery.audit.rpo",
+        title: "Audit and compliance logs RPO (no loss)",
+        metric: "rpo",
+        objective: "RPO <= 0 s",
+        source: guide("1562", 'rpo: "0_seconds" # Immutable, no data loss acceptable'),
+        scope: { server: "postgres" },
+        measured: 0,
+        unit: "ms",
+        measuredText: "0 s",
+        samples: 1630,
+        margin: 0,
+        marginText: "no loss",
+        verdict: "pass",
+        reason: "all 1,630 acknowledged writes were read back after recovery.",
       }),
     ],
   };
@@ -496,15 +671,35 @@ export function everySectionRunRecord(): RunRecord {
   const [coordination, toolLatency, faults] = run.scenarios;
   toolLatency!.status = "error";
   toolLatency!.error = "the github stand-in stopped answering";
-  toolLatency!.upstreams = [{
-    api: "github", mode: "stand-in", title: "GitHub REST API stand-in", payloads: "@octokit/openapi examples", servers: ["github"],
-    behaviour: { latency: { medianMs: 20, p95Ms: 80 }, errorRate: 0.01 }, requests: 1784, byStatus: { "200": 1732, "429": 52 }, unmatched: ["GET /rate_limit"],
-  }];
+  toolLatency!.upstreams = [
+    {
+      api: "github",
+      mode: "stand-in",
+      title: "GitHub REST API stand-in",
+      payloads: "@octokit/openapi examples",
+      servers: ["github"],
+      behaviour: { latency: { medianMs: 20, p95Ms: 80 }, errorRate: 0.01 },
+      requests: 1784,
+      byStatus: { "200": 1732, "429": 52 },
+      unmatched: ["GET /rate_limit"],
+    },
+  ];
   faults!.warnings = ["the redis RPO writer was 4 s old at the first fault: an RPO above 4 s cannot be proved"];
-  coordination!.install = [{
-    server: "redis", package: "@modelcontextprotocol/server-redis", version: "2025.4.25", registry: "npm", command: "npm install --prefix <tmp> @modelcontextprotocol/server-redis@2025.4.25",
-    outcome: "failed", installMs: 12_400, limitMs: 120_000, error: "npm ERR! 404 Not Found", startToReadyMs: null, note: "not started: the install failed",
-  }];
+  coordination!.install = [
+    {
+      server: "redis",
+      package: "@modelcontextprotocol/server-redis",
+      version: "2025.4.25",
+      registry: "npm",
+      command: "npm install --prefix <tmp> @modelcontextprotocol/server-redis@2025.4.25",
+      outcome: "failed",
+      installMs: 12_400,
+      limitMs: 120_000,
+      error: "npm ERR! 404 Not Found",
+      startToReadyMs: null,
+      note: "not started: the install failed",
+    },
+  ];
   coordination!.availability = {
     definition: "Availability is time-based: good time / observed time.",
     figures: [{ server: "redis", load: { goodMs: 59_000, badMs: 1000, ratio: 59 / 60, trials: 71_300 }, probe: null, judgedBy: "load" }],
@@ -512,8 +707,20 @@ export function everySectionRunRecord(): RunRecord {
     countsCorrected: false,
     correctionNote: "open model: every scheduled call is counted",
   };
-  coordination!.calls = [{ server: "redis", tool: "get", ok: 71_200, failed: { tool: 0, protocol: 0, transport: 3 }, timeouts: 0, missed: 0, successRate: { raw: 71_200 / 71_203, corrected: 71_200 / 71_203 } }];
-  coordination!.serverExits = [{ server: "redis", session: "redis#3", atMs: 41_200, code: 1, signal: null, stderr: ["Error: connect ECONNREFUSED 127.0.0.1:6390"] }];
+  coordination!.calls = [
+    {
+      server: "redis",
+      tool: "get",
+      ok: 71_200,
+      failed: { tool: 0, protocol: 0, transport: 3 },
+      timeouts: 0,
+      missed: 0,
+      successRate: { raw: 71_200 / 71_203, corrected: 71_200 / 71_203 },
+    },
+  ];
+  coordination!.serverExits = [
+    { server: "redis", session: "redis#3", atMs: 41_200, code: 1, signal: null, stderr: ["Error: connect ECONNREFUSED 127.0.0.1:6390"] },
+  ];
   return run;
 }
 
@@ -534,7 +741,8 @@ function capacitySteps(limitedByGenerator: boolean): CapacityStep[] {
   return rows.map(([offeredRate, achieved, p50, p99, late, cpu, loop], index) => {
     const offered = offeredRate * 4;
     const last = index === rows.length - 1;
-    const generatorLimit = last && limitedByGenerator ? `${late} of ${offered} arrivals sent more than 10 ms late (5.0 %, event-loop delay p99 ${loop} ms)` : null;
+    const generatorLimit =
+      last && limitedByGenerator ? `${late} of ${offered} arrivals sent more than 10 ms late (5.0 %, event-loop delay p99 ${loop} ms)` : null;
     return {
       index,
       offeredRate,
@@ -562,8 +770,17 @@ export function capacityScenario(limitedByGenerator = false): ScenarioResult {
     ...baseScenario("capacity-redis <search>", "scenarios/capacity-redis.yaml", "2025-11-22T03:34:00.000Z", "2025-11-22T03:34:33.000Z"),
     description: "How many calls per second the Redis MCP server sustains.",
     load: openLoad({
-      agents: 4, rate: 2400, warmupMs: 1000, durationMs: 4000, measuredMs: 4002, offered: 9598, completed: 9598,
-      lateSends: 26, throughput: 2399.2, generatorCpu: 0.24, eventLoopDelayP99Ms: 15.4,
+      agents: 4,
+      rate: 2400,
+      warmupMs: 1000,
+      durationMs: 4000,
+      measuredMs: 4002,
+      offered: 9598,
+      completed: 9598,
+      lateSends: 26,
+      throughput: 2399.2,
+      generatorCpu: 0.24,
+      eventLoopDelayP99Ms: 15.4,
     }),
     capacity: {
       plan: { startRate: 150, factor: 2, stepRate: null, maxRate: 4800, stepDurationMs: 4000, settleMs: 1000 },
@@ -581,16 +798,36 @@ export function capacityScenario(limitedByGenerator = false): ScenarioResult {
     },
     slos: [
       slo({
-        id: "server.response_time@redis", title: "MCP server response time (read as p95): redis", metric: "latency.p95", objective: "latency p95 < 15.0 ms",
-        source: guide("588, 1233"), scope: { server: "redis" },
-        measured: 9.0, unit: "ms", measuredText: "9.00 ms", samples: 9598, margin: 6, marginText: "6.00 ms under the target",
-        verdict: "pass", reason: "share within 15 ms above 95 %",
+        id: "server.response_time@redis",
+        title: "MCP server response time (read as p95): redis",
+        metric: "latency.p95",
+        objective: "latency p95 < 15.0 ms",
+        source: guide("588, 1233"),
+        scope: { server: "redis" },
+        measured: 9.0,
+        unit: "ms",
+        measuredText: "9.00 ms",
+        samples: 9598,
+        margin: 6,
+        marginText: "6.00 ms under the target",
+        verdict: "pass",
+        reason: "share within 15 ms above 95 %",
       }),
       slo({
-        id: "server.alert.error_rate@redis", title: "Below the error-rate alert (5 %), every server: redis", metric: "error_rate", objective: "error rate < 5 %",
-        source: guide("577"), scope: { server: "redis" },
-        measured: 0, unit: "ratio", measuredText: "0 % (0/9598)", samples: 9598, margin: 0.05, marginText: "5 % under the target",
-        verdict: "pass", reason: "the whole 95 % interval meets the target",
+        id: "server.alert.error_rate@redis",
+        title: "Below the error-rate alert (5 %), every server: redis",
+        metric: "error_rate",
+        objective: "error rate < 5 %",
+        source: guide("577"),
+        scope: { server: "redis" },
+        measured: 0,
+        unit: "ratio",
+        measuredText: "0 % (0/9598)",
+        samples: 9598,
+        margin: 0.05,
+        marginText: "5 % under the target",
+        verdict: "pass",
+        reason: "the whole 95 % interval meets the target",
       }),
     ],
   };

@@ -63,16 +63,38 @@ export const githubServer: ServerDefinition = {
   secrets: [{ env: "GITHUB_PERSONAL_ACCESS_TOKEN", standIn: "ghp_mcpSloStandInToken000000000000000000" }],
   // tools/list of v1.9.0 with GITHUB_TOOLSETS=default and GITHUB_READ_ONLY=1.
   tools: [
-    "get_commit", "get_file_contents", "get_label", "get_latest_release", "get_me", "get_release_by_tag", "get_tag",
-    "get_team_members", "get_teams", "issue_read", "list_branches", "list_commits", "list_issue_fields", "list_issue_types",
-    "list_issues", "list_pull_requests", "list_releases", "list_repository_collaborators", "list_tags", "pull_request_read",
-    "search_code", "search_commits", "search_issues", "search_pull_requests", "search_repositories", "search_users",
+    "get_commit",
+    "get_file_contents",
+    "get_label",
+    "get_latest_release",
+    "get_me",
+    "get_release_by_tag",
+    "get_tag",
+    "get_team_members",
+    "get_teams",
+    "issue_read",
+    "list_branches",
+    "list_commits",
+    "list_issue_fields",
+    "list_issue_types",
+    "list_issues",
+    "list_pull_requests",
+    "list_releases",
+    "list_repository_collaborators",
+    "list_tags",
+    "pull_request_read",
+    "search_code",
+    "search_commits",
+    "search_issues",
+    "search_pull_requests",
+    "search_repositories",
+    "search_users",
   ],
   // One REST call (GET /user), nothing to resolve first.
   probe: { tool: "get_me", args: {} },
   guideName: "@github/github-mcp-server (not a real package; the official server is Go)",
   notes:
-    "Go binary built by scripts/setup.sh into .tools/bin (version in .tools/bin/.github-mcp-server-version; the binary reports \"version\"). " +
+    'Go binary built by scripts/setup.sh into .tools/bin (version in .tools/bin/.github-mcp-server-version; the binary reports "version"). ' +
     "Against the stand-in it runs as a GHES client reaching the stand-in through HTTP_PROXY, because it drops the port of GITHUB_HOST. " +
     "The stand-in answers get_me, search_repositories, search_code, search_issues, get_file_contents, list_issues (GraphQL), issue_read (get, get_comments), " +
     "list_pull_requests, pull_request_read (get, get_files, get_reviews, get_commits, get_status), list_commits, get_commit, list_branches; " +

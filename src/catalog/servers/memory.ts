@@ -11,6 +11,16 @@ export const memoryServer: ServerDefinition = {
   env: { MEMORY_FILE_PATH: "{{workdir}}/memory.jsonl" },
   needs: [],
   transport: "stdio",
-  tools: ["create_entities", "create_relations", "add_observations", "delete_entities", "delete_observations", "delete_relations", "read_graph", "search_nodes", "open_nodes"],
+  tools: [
+    "create_entities",
+    "create_relations",
+    "add_observations",
+    "delete_entities",
+    "delete_observations",
+    "delete_relations",
+    "read_graph",
+    "search_nodes",
+    "open_nodes",
+  ],
   guideName: "@modelcontextprotocol/memory (not a real package)",
 };

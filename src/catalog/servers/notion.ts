@@ -23,11 +23,30 @@ export const notionServer: ServerDefinition = {
   // NOTION_TOKEN rather than OPENAPI_MCP_HEADERS: the token alone, the variable Notion documents.
   secrets: [{ env: "NOTION_TOKEN", standIn: "ntn_mcpslo_standin_token_0000000000000000" }],
   tools: [
-    "API-get-user", "API-get-users", "API-get-self", "API-post-search", "API-get-block-children", "API-patch-block-children",
-    "API-retrieve-a-block", "API-update-a-block", "API-delete-a-block", "API-retrieve-a-page", "API-patch-page", "API-post-page",
-    "API-retrieve-a-page-property", "API-retrieve-a-comment", "API-create-a-comment", "API-query-data-source",
-    "API-retrieve-a-data-source", "API-update-a-data-source", "API-create-a-data-source", "API-list-data-source-templates",
-    "API-retrieve-a-database", "API-move-page", "API-retrieve-page-markdown", "API-update-page-markdown",
+    "API-get-user",
+    "API-get-users",
+    "API-get-self",
+    "API-post-search",
+    "API-get-block-children",
+    "API-patch-block-children",
+    "API-retrieve-a-block",
+    "API-update-a-block",
+    "API-delete-a-block",
+    "API-retrieve-a-page",
+    "API-patch-page",
+    "API-post-page",
+    "API-retrieve-a-page-property",
+    "API-retrieve-a-comment",
+    "API-create-a-comment",
+    "API-query-data-source",
+    "API-retrieve-a-data-source",
+    "API-update-a-data-source",
+    "API-create-a-data-source",
+    "API-list-data-source-templates",
+    "API-retrieve-a-database",
+    "API-move-page",
+    "API-retrieve-page-markdown",
+    "API-update-page-markdown",
   ],
   probe: { tool: "API-get-self", args: {} },
   guideName: "Notion MCP Server (the guide names no package; its NOTION_API_TOKEN is read by no server, this one reads NOTION_TOKEN)",
@@ -35,5 +54,5 @@ export const notionServer: ServerDefinition = {
     "Its own HTTP mode (--transport http) is not used: the port is a --port flag, not an environment variable, it wants a bearer token " +
     "(or --unsafe-disable-auth, which pins the Host header to its own port and so refuses the Toxiproxy hop), and with NOTION_TOKEN set it " +
     "calls https://api.notion.com/v1/users/me at start-up whatever BASE_URL says. `transport: http` bridges its stdio instead. " +
-    "API errors come back as a normal result ({\"status\":\"error\",...}), not isError.",
+    'API errors come back as a normal result ({"status":"error",...}), not isError.',
 };

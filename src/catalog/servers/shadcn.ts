@@ -42,12 +42,17 @@ export const shadcnServer: ServerDefinition = {
   // Its tools read the project's components.json in the working directory ({{workdir}}).
   files: SHADCN_PROJECT_FILES,
   tools: [
-    "get_project_registries", "list_items_in_registries", "search_items_in_registries", "view_items_in_registries",
-    "get_item_examples_from_registries", "get_add_command_for_items", "get_audit_checklist",
+    "get_project_registries",
+    "list_items_in_registries",
+    "search_items_in_registries",
+    "view_items_in_registries",
+    "get_item_examples_from_registries",
+    "get_add_command_for_items",
+    "get_audit_checklist",
   ],
   probe: { tool: "list_items_in_registries", args: { registries: ["@shadcn"], limit: 1 } },
   guideName: "@shadcn/mcp-server (not a published package)",
   notes:
-    "Pass registries: [\"@shadcn\"] to list/search/examples: without it they search the project's own registries only, and the built-in " +
-    "@shadcn is left out of that by design (answer: \"No registries are configured\"). No token. No HTTP mode of its own.",
+    'Pass registries: ["@shadcn"] to list/search/examples: without it they search the project\'s own registries only, and the built-in ' +
+    '@shadcn is left out of that by design (answer: "No registries are configured"). No token. No HTTP mode of its own.',
 };

@@ -15,7 +15,11 @@ export const hopDownFault = defineFaultKind({
     kind: z.literal("hop-down"),
     hop: Hop,
     flap: z
-      .strictObject({ down: duration(DURATION_BOUNDS.flap, "How long the link is down each time."), up: duration(DURATION_BOUNDS.flap, "How long it is up in between."), times: z.number().int().min(1).max(1000).describe("1 to 1000.") })
+      .strictObject({
+        down: duration(DURATION_BOUNDS.flap, "How long the link is down each time."),
+        up: duration(DURATION_BOUNDS.flap, "How long it is up in between."),
+        times: z.number().int().min(1).max(1000).describe("1 to 1000."),
+      })
       .optional()
       .describe("A flapping link: down and up again, this many times, instead of one outage of `duration`."),
     ...FaultTiming,

@@ -32,7 +32,9 @@ export const processFault = defineFaultKind({
       .string()
       .regex(/^(redis|postgres|server:[a-z][a-z0-9_-]*)$/, 'expected "redis", "postgres" or "server:<name>"')
       .describe('"redis" or "postgres" (the backend), or "server:<name>" (every process of that MCP server).'),
-    action: z.enum(["kill", "pause", "restart"]).describe("kill: SIGKILL, started again after `duration`; pause: SIGSTOP for `duration`, then SIGCONT; restart: graceful stop and start."),
+    action: z
+      .enum(["kill", "pause", "restart"])
+      .describe("kill: SIGKILL, started again after `duration`; pause: SIGSTOP for `duration`, then SIGCONT; restart: graceful stop and start."),
     ...FaultTiming,
   }),
   network: false,
@@ -42,13 +44,23 @@ export const processFault = defineFaultKind({
     if (target === undefined) return;
     const names = facts.serverNames;
     const server = target.startsWith(SERVER_PREFIX) ? target.slice(SERVER_PREFIX.length) : undefined;
-    if (server !== undefined && !names.includes(server)) facts.report(p, `"${server}" is not a server of this scenario (${names.join(", ")})`, { found: false });
+    if (server !== undefined && !names.includes(server))
+      facts.report(p, `"${server}" is not a server of this scenario (${names.join(", ")})`, { found: false });
     // The RPO writer of PostgreSQL writes there itself: a PostgreSQL fault needs no server using it then.
-    if (server === undefined && !facts.usesBackend(target) && !(target === "postgres" && facts.arr(["rpo", "stores"]).includes("postgres"))) facts.report(p, `no server of this scenario uses ${target}`, { found: false });
+    if (server === undefined && !facts.usesBackend(target) && !(target === "postgres" && facts.arr(["rpo", "stores"]).includes("postgres")))
+      facts.report(p, `no server of this scenario uses ${target}`, { found: false });
   },
   describe(f) {
     const at = `at ${f.at.text}`;
-    const after = f.duration ? (f.action === "pause" ? `, resumed after ${f.duration.text}` : f.action === "kill" ? `, started again after ${f.duration.text}` : "") : f.action === "kill" ? ", never started again" : "";
+    const after = f.duration
+      ? f.action === "pause"
+        ? `, resumed after ${f.duration.text}`
+        : f.action === "kill"
+          ? `, started again after ${f.duration.text}`
+          : ""
+      : f.action === "kill"
+        ? ", never started again"
+        : "";
     return `${f.action === "kill" ? "kill -9" : f.action} ${f.target} ${at}${after}`;
   },
   target: (f) => f.target,

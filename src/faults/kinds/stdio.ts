@@ -11,7 +11,9 @@ export const stdioFault = defineFaultKind({
   schema: z.strictObject({
     kind: z.literal("stdio"),
     server: z.string().describe("Every session of this stdio MCP server."),
-    action: z.enum(["delay", "drop", "truncate"]).describe("delay: hold each JSON-RPC frame; drop: lose it; truncate: cut it in half (the peer sees broken JSON)."),
+    action: z
+      .enum(["delay", "drop", "truncate"])
+      .describe("delay: hold each JSON-RPC frame; drop: lose it; truncate: cut it in half (the peer sees broken JSON)."),
     delay: duration(DURATION_BOUNDS.frameDelay, "How long each frame is held (action delay).").prefault("0ms"),
     probability: z.number().min(0).max(1).default(1).describe("Share of frames affected."),
     direction: z.enum(["to-server", "from-server", "both"]).default("from-server"),
@@ -21,7 +23,8 @@ export const stdioFault = defineFaultKind({
   check(at, facts) {
     const p = [...at, "server"];
     const server = facts.str(p);
-    if (server !== undefined && !facts.serverNames.includes(server)) facts.report(p, `"${server}" is not a server of this scenario (${facts.serverNames.join(", ")})`, { found: false });
+    if (server !== undefined && !facts.serverNames.includes(server))
+      facts.report(p, `"${server}" is not a server of this scenario (${facts.serverNames.join(", ")})`, { found: false });
   },
   describe(f) {
     const { at, until } = whenText(f);

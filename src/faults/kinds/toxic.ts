@@ -35,7 +35,10 @@ export const toxicFault = defineFaultKind({
     hop: Hop,
     toxic: z.enum(TOXIC_TYPES),
     attributes: z.record(z.string(), z.number()).default({}).describe("The toxic's attributes, e.g. { latency: 50, jitter: 5 } (Toxiproxy's names and units)."),
-    stream: z.enum(["upstream", "downstream", "both"]).default("downstream").describe("downstream: backend to server (answers); upstream: server to backend (requests)."),
+    stream: z
+      .enum(["upstream", "downstream", "both"])
+      .default("downstream")
+      .describe("downstream: backend to server (answers); upstream: server to backend (requests)."),
     toxicity: z.number().min(0).max(1).default(1).describe("Share of connections the toxic applies to."),
     ...FaultTiming,
   }),
@@ -49,8 +52,10 @@ export const toxicFault = defineFaultKind({
     const known = TOXIC_ATTRIBUTES[toxic];
     for (const [name, value] of Object.entries(attributes)) {
       const p = [...at, "attributes", name];
-      if (!known.includes(name)) facts.report(p, `the ${toxic} toxic has no attribute "${name}"; it has ${known.join(", ")} (Toxiproxy ignores other names)`, { found: false });
-      else if (typeof value === "number" && (!Number.isInteger(value) || value < 0 || value > MAX_TOXIC_ATTRIBUTE)) facts.report(p, `expected a whole number from 0 to ${MAX_TOXIC_ATTRIBUTE} (Toxiproxy's attributes are integers)`);
+      if (!known.includes(name))
+        facts.report(p, `the ${toxic} toxic has no attribute "${name}"; it has ${known.join(", ")} (Toxiproxy ignores other names)`, { found: false });
+      else if (typeof value === "number" && (!Number.isInteger(value) || value < 0 || value > MAX_TOXIC_ATTRIBUTE))
+        facts.report(p, `expected a whole number from 0 to ${MAX_TOXIC_ATTRIBUTE} (Toxiproxy's attributes are integers)`);
     }
   },
   describe(f) {

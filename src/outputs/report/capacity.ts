@@ -21,7 +21,11 @@ function stepRow(st: CapacityStep, verdictsFromStep: number | null): SafeHtml {
   const late = g.offered > 0 ? g.lateSends / g.offered : 0;
   const dropped = g.offered > 0 ? g.dropped / g.offered : 0;
   const gen = `${pct(late)} late, ${pct(dropped)} dropped, CPU ${(g.cpu * 100).toFixed(0)} %, loop p99 ${ms(g.eventLoopDelayP99Ms)} ms`;
-  const codes = (ids: string[]) => joinHtml(ids.map((id) => html`<code>${id}</code>`), ", ");
+  const codes = (ids: string[]) =>
+    joinHtml(
+      ids.map((id) => html`<code>${id}</code>`),
+      ", ",
+    );
   const slos: SafeHtml[] = [];
   if (st.brokenBy.length) slos.push(html`failed: ${codes(st.brokenBy)}`);
   if (st.inconclusive.length) slos.push(html`<span class="muted">inconclusive (noted, not breaking): ${codes(st.inconclusive)}</span>`);
@@ -44,7 +48,13 @@ export function capacitySection(s: ScenarioResult, si: number): SafeHtml | strin
     : "";
   const growth = c.plan.stepRate !== null ? `+${c.plan.stepRate}/s` : `x${c.plan.factor ?? 1.5}`;
   const breaking =
-    c.breakingRate === null ? (c.limitedByGenerator ? "not reached (generator limit)" : c.reachedMax ? "not reached (held up to the maximum)" : "none") : rate(c.breakingRate);
+    c.breakingRate === null
+      ? c.limitedByGenerator
+        ? "not reached (generator limit)"
+        : c.reachedMax
+          ? "not reached (held up to the maximum)"
+          : "none"
+      : rate(c.breakingRate);
   return html`<div class="capacity" id="capacity-${si}">
   <h3>Capacity</h3>
   <p class="small muted">Rising arrival rates (open model) from ${rate(c.plan.startRate)} (${growth} per step) to ${rate(c.plan.maxRate)},

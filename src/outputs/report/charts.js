@@ -12,7 +12,6 @@
  * leaks into the page's globals.
  */
 (() => {
-  
   /** @typedef {import("../../results/types.js").RunRecord} RunRecord */
   /** @typedef {import("../../results/types.js").ScenarioResult} ScenarioResult */
   /** @typedef {import("../../results/types.js").TimelinePoint} TimelinePoint */
@@ -54,7 +53,8 @@
   var warmupShade = {
     id: "warmupShade",
     beforeDatasetsDraw: (chart) => {
-      var x = chart.scales.x, area = chart.chartArea;
+      var x = chart.scales.x,
+        area = chart.chartArea;
       if (!x || x.min >= 0) return;
       var right = Math.min(x.getPixelForValue(0), area.right);
       var ctx = chart.ctx;
@@ -65,7 +65,7 @@
       ctx.font = `11px ${fontFamily}`;
       ctx.fillText("warm-up", area.left + 6, area.top + 14);
       ctx.restore();
-    }
+    },
   };
 
   // Fault windows: one shaded band per injected fault, from injection to heal
@@ -87,7 +87,7 @@
         from: f.injectedAtMs / 1000,
         to: f.healedAtMs === null ? null : f.healedAtMs / 1000,
         recovered: f.recovered,
-        recoveredAt: f.recovered && f.rtoMs !== null ? (f.injectedAtMs + f.rtoMs) / 1000 : null
+        recoveredAt: f.recovered && f.rtoMs !== null ? (f.injectedAtMs + f.rtoMs) / 1000 : null,
       });
     });
     return bands;
@@ -103,15 +103,18 @@
      * @returns {BandSpan[]}
      */
     function spans(chart) {
-      var x = chart.scales.x, area = chart.chartArea;
+      var x = chart.scales.x,
+        area = chart.chartArea;
       if (!x || !area) return [];
       var scale = x;
-      return bands.map((b, i) => {
-        var left = Math.max(area.left, scale.getPixelForValue(b.from));
-        var right = b.to === null ? area.right : Math.min(area.right, scale.getPixelForValue(b.to));
-        var line = b.recoveredAt === null ? null : scale.getPixelForValue(b.recoveredAt);
-        return { band: b, index: i, left: left, right: right, line: line, top: area.top, bottom: area.bottom };
-      }).filter((s) => s.right > s.left && s.left < area.right);
+      return bands
+        .map((b, i) => {
+          var left = Math.max(area.left, scale.getPixelForValue(b.from));
+          var right = b.to === null ? area.right : Math.min(area.right, scale.getPixelForValue(b.to));
+          var line = b.recoveredAt === null ? null : scale.getPixelForValue(b.recoveredAt);
+          return { band: b, index: i, left: left, right: right, line: line, top: area.top, bottom: area.bottom };
+        })
+        .filter((s) => s.right > s.left && s.left < area.right);
     }
     return {
       id: "faultBands",
@@ -161,7 +164,7 @@
           ctx.fillText(s.band.id, x + 4, y + 2);
         });
         ctx.restore();
-      }
+      },
     };
   }
 
@@ -171,9 +174,12 @@
    * @returns {LinearAxis}
    */
   function xAxisFor(scenario) {
-    if (!scenario.probe && !(scenario.faults?.length)) return xAxis;
+    if (!scenario.probe && !scenario.faults?.length) return xAxis;
     var ts = scenario.timeline.points.map((p) => p.t);
-    if (scenario.probe) scenario.probe.points.forEach((p) => { ts.push(p.t); });
+    if (scenario.probe)
+      scenario.probe.points.forEach((p) => {
+        ts.push(p.t);
+      });
     if (!ts.length) return xAxis;
     /** @type {LinearAxis} */
     var axis = {};
@@ -194,33 +200,43 @@
     var pts = probe.points.slice().sort((a, b) => a.t - b.t);
     return new Chart(canvas, {
       type: "line",
-      data: { datasets: [{
-        label: "probe", stepped: true, borderColor: "#9ca3af", borderWidth: 1.5,
-        pointRadius: 2.5, pointBorderWidth: 0,
-        pointBackgroundColor: pts.map((p) => p.ok ? "#15803d" : "#dc2626"),
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok ? 1 : 0 }))
-      }] },
+      data: {
+        datasets: [
+          {
+            label: "probe",
+            stepped: true,
+            borderColor: "#9ca3af",
+            borderWidth: 1.5,
+            pointRadius: 2.5,
+            pointBorderWidth: 0,
+            pointBackgroundColor: pts.map((p) => (p.ok ? "#15803d" : "#dc2626")),
+            data: pts.map((p) => ({ x: p.t / 1000, y: p.ok ? 1 : 0 })),
+          },
+        ],
+      },
       options: {
-        maintainAspectRatio: false, parsing: false,
+        maintainAspectRatio: false,
+        parsing: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
           x: xAxisFor(scenario),
-          y: { min: -0.2, max: 1.2, grid: { color: "#f0f0f0" },
-               ticks: { stepSize: 1, callback: (v) => v === 1 ? "ok" : v === 0 ? "failed" : "" } }
+          y: { min: -0.2, max: 1.2, grid: { color: "#f0f0f0" }, ticks: { stepSize: 1, callback: (v) => (v === 1 ? "ok" : v === 0 ? "failed" : "") } },
         },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (c) => c.parsed.y === 1 ? "ok" : "failed" } }
-        }
+          tooltip: { callbacks: { label: (c) => (c.parsed.y === 1 ? "ok" : "failed") } },
+        },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
     });
   }
 
   /** @param {ScenarioResult} scenario */
   function serverNames(scenario) {
     var names = scenario.servers.map((s) => s.name);
-    scenario.timeline.points.forEach((p) => { if (names.indexOf(p.server) < 0) names.push(p.server); });
+    scenario.timeline.points.forEach((p) => {
+      if (names.indexOf(p.server) < 0) names.push(p.server);
+    });
     return names;
   }
 
@@ -230,8 +246,7 @@
    * @returns {TimelinePoint[]}
    */
   function pointsOf(scenario, server) {
-    return scenario.timeline.points.filter((p) => p.server === server)
-      .sort((a, b) => a.t - b.t);
+    return scenario.timeline.points.filter((p) => p.server === server).sort((a, b) => a.t - b.t);
   }
 
   /** @type {LinearAxis} */
@@ -239,7 +254,7 @@
     type: "linear",
     title: { display: true, text: "seconds since the measurement window opened" },
     ticks: { maxTicksLimit: 10 },
-    grid: { color: "#f0f0f0" }
+    grid: { color: "#f0f0f0" },
   };
 
   /**
@@ -253,13 +268,19 @@
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
       datasets.push({
-        label: `${name} p50`, borderColor: colour, backgroundColor: colour, borderWidth: 2,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 }))
+        label: `${name} p50`,
+        borderColor: colour,
+        backgroundColor: colour,
+        borderWidth: 2,
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 })),
       });
       datasets.push({
-        label: `${name} p99`, borderColor: alpha(colour, 0.75), backgroundColor: alpha(colour, 0.75),
-        borderWidth: 1.5, borderDash: [5, 4],
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.p99 }))
+        label: `${name} p99`,
+        borderColor: alpha(colour, 0.75),
+        backgroundColor: alpha(colour, 0.75),
+        borderWidth: 1.5,
+        borderDash: [5, 4],
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.p99 })),
       });
     });
     /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
@@ -267,13 +288,15 @@
       type: "line",
       data: { datasets: datasets },
       options: {
-        maintainAspectRatio: false, parsing: false, spanGaps: false,
+        maintainAspectRatio: false,
+        parsing: false,
+        spanGaps: false,
         elements: { point: { radius: 0, hitRadius: 6 } },
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: { x: xAxisFor(scenario), y: { beginAtZero: true, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } } },
-        plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } }
+        plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
     };
     return new Chart(canvas, config);
   }
@@ -290,14 +313,27 @@
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
       datasets.push({
-        type: "line", label: `${name} ok/s`, yAxisID: "y", borderColor: colour, backgroundColor: colour,
-        borderWidth: 2, pointRadius: 0, order: 1,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok * perSecond }))
+        type: "line",
+        label: `${name} ok/s`,
+        yAxisID: "y",
+        borderColor: colour,
+        backgroundColor: colour,
+        borderWidth: 2,
+        pointRadius: 0,
+        order: 1,
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok * perSecond })),
       });
       datasets.push({
-        type: "bar", label: `${name} errors`, yAxisID: "y1", backgroundColor: alpha(colour, 0.45),
-        borderColor: colour, borderWidth: 0, order: 2, barPercentage: 1, categoryPercentage: 1,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.error + p.timeout }))
+        type: "bar",
+        label: `${name} errors`,
+        yAxisID: "y1",
+        backgroundColor: alpha(colour, 0.45),
+        borderColor: colour,
+        borderWidth: 0,
+        order: 2,
+        barPercentage: 1,
+        categoryPercentage: 1,
+        data: pts.map((p) => ({ x: p.t / 1000, y: p.error + p.timeout })),
       });
     });
     // No chart-level type: each dataset names its own (line for ok/s, bar for errors), as Chart.js allows.
@@ -310,12 +346,17 @@
         scales: {
           x: xAxisFor(scenario),
           y: { beginAtZero: true, position: "left", title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } },
-          y1: { beginAtZero: true, position: "right", title: { display: true, text: "errors + timeouts / interval" },
-                grid: { drawOnChartArea: false }, ticks: { precision: 0 } }
+          y1: {
+            beginAtZero: true,
+            position: "right",
+            title: { display: true, text: "errors + timeouts / interval" },
+            grid: { drawOnChartArea: false },
+            ticks: { precision: 0 },
+          },
         },
-        plugins: { legend: { labels: { boxWidth: 14 } } }
+        plugins: { legend: { labels: { boxWidth: 14 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))]
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
     };
     return new Chart(canvas, config);
   }
@@ -329,10 +370,14 @@
     var c = scenario.capacity;
     if (!c) return null;
     var labels = c.steps.map((st) => String(st.offeredRate));
-    var breakAt = -1, breakColour = "#dc2626";
+    var breakAt = -1,
+      breakColour = "#dc2626";
     c.steps.forEach((st, i) => {
       if (st.outcome === "broken") breakAt = i;
-      else if (st.outcome === "generator-limited") { breakAt = i; breakColour = "#d97706"; }
+      else if (st.outcome === "generator-limited") {
+        breakAt = i;
+        breakColour = "#d97706";
+      }
     });
     /** @type {ChartPlugin} */
     var breakLine = {
@@ -340,26 +385,43 @@
       afterDatasetsDraw: (chart) => {
         var scale = chart.scales.x;
         if (breakAt < 0 || !scale) return;
-        var x = scale.getPixelForValue(breakAt), area = chart.chartArea, ctx = chart.ctx;
+        var x = scale.getPixelForValue(breakAt),
+          area = chart.chartArea,
+          ctx = chart.ctx;
         ctx.save();
-        ctx.strokeStyle = breakColour; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
-        ctx.beginPath(); ctx.moveTo(x, area.top); ctx.lineTo(x, area.bottom); ctx.stroke();
-        ctx.setLineDash([]); ctx.fillStyle = breakColour; ctx.textAlign = "right";
+        ctx.strokeStyle = breakColour;
+        ctx.lineWidth = 2;
+        ctx.setLineDash([6, 4]);
+        ctx.beginPath();
+        ctx.moveTo(x, area.top);
+        ctx.lineTo(x, area.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = breakColour;
+        ctx.textAlign = "right";
         ctx.fillText(breakColour === "#dc2626" ? "breaks" : "generator limit", x - 4, area.top + 12);
         ctx.restore();
-      }
+      },
     };
-    var first = palette[0] || "#000000", second = palette[1] || "#000000";
+    var first = palette[0] || "#000000",
+      second = palette[1] || "#000000";
     return new Chart(canvas, {
       type: "line",
       data: {
         labels: labels,
         datasets: [
           { label: "offered /s", data: c.steps.map((st) => st.offeredRate), borderColor: "#9ca3af", borderDash: [4, 4], pointRadius: 0, yAxisID: "y" },
-          { label: "achieved /s", data: c.steps.map((st) => st.achievedThroughput), borderColor: first, backgroundColor: first,
-            pointBackgroundColor: c.steps.map((st) => st.outcome === "sustained" ? "#15803d" : st.outcome === "broken" ? "#dc2626" : "#d97706"), pointRadius: 4, yAxisID: "y" },
-          { label: "p99 ms", data: c.steps.map((st) => st.p99), borderColor: second, backgroundColor: second, pointRadius: 3, yAxisID: "y1" }
-        ]
+          {
+            label: "achieved /s",
+            data: c.steps.map((st) => st.achievedThroughput),
+            borderColor: first,
+            backgroundColor: first,
+            pointBackgroundColor: c.steps.map((st) => (st.outcome === "sustained" ? "#15803d" : st.outcome === "broken" ? "#dc2626" : "#d97706")),
+            pointRadius: 4,
+            yAxisID: "y",
+          },
+          { label: "p99 ms", data: c.steps.map((st) => st.p99), borderColor: second, backgroundColor: second, pointRadius: 3, yAxisID: "y1" },
+        ],
       },
       options: {
         maintainAspectRatio: false,
@@ -367,11 +429,11 @@
         scales: {
           x: { title: { display: true, text: "offered rate (/s)" } },
           y: { beginAtZero: true, position: "left", title: { display: true, text: "per second" }, grid: { color: "#f0f0f0" } },
-          y1: { beginAtZero: true, position: "right", title: { display: true, text: "p99 (ms)" }, grid: { drawOnChartArea: false } }
+          y1: { beginAtZero: true, position: "right", title: { display: true, text: "p99 (ms)" }, grid: { drawOnChartArea: false } },
         },
-        plugins: { legend: { labels: { boxWidth: 14 } } }
+        plugins: { legend: { labels: { boxWidth: 14 } } },
       },
-      plugins: [breakLine]
+      plugins: [breakLine],
     });
   }
 
@@ -383,9 +445,11 @@
     try {
       const kind = canvas.getAttribute("data-chart");
       if (kind === "latency") latencyChart(canvas, scenario);
-      else if (kind === "probe") { if (scenario.probe) probeChart(canvas, scenario); }
-      else if (kind === "capacity") { if (scenario.capacity) capacityChart(canvas, scenario); }
-      else throughputChart(canvas, scenario);
+      else if (kind === "probe") {
+        if (scenario.probe) probeChart(canvas, scenario);
+      } else if (kind === "capacity") {
+        if (scenario.capacity) capacityChart(canvas, scenario);
+      } else throughputChart(canvas, scenario);
     } catch (err) {
       // One broken chart must not take the others down; the tables still hold every figure.
       console.error("chart failed", err);

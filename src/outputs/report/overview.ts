@@ -42,19 +42,20 @@ export function attention(run: RunRecord): SafeHtml | string {
   const items: SafeHtml[] = [];
   for (const s of run.scenarios) {
     if (s.status === "error") {
-      items.push(html`<li><span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}</li>`);
+      items.push(
+        html`<li><span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}</li>`,
+      );
     }
     for (const server of new Set((s.serverExits ?? []).map((x) => x.server))) {
       const exits = (s.serverExits ?? []).filter((x) => x.server === server);
-      items.push(html`<li><span class="badge fail">Exited</span> <strong>${server}</strong> <span class="muted">in ${scenarioLabel(s)}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits, 2)}</li>`);
+      items.push(
+        html`<li><span class="badge fail">Exited</span> <strong>${server}</strong> <span class="muted">in ${scenarioLabel(s)}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits, 2)}</li>`,
+      );
     }
     for (const slo of s.slos) {
       if (slo.verdict === "pass") continue;
       const standIn = slo.standIn ? html` <span class="tag">stand-in</span>` : "";
-      const what =
-        slo.verdict === "fail"
-          ? html`measured ${slo.measuredText} against ${slo.objective} (${slo.marginText})`
-          : slo.reason;
+      const what = slo.verdict === "fail" ? html`measured ${slo.measuredText} against ${slo.objective} (${slo.marginText})` : slo.reason;
       items.push(html`<li>${badge(slo.verdict)} <strong>${slo.title}</strong>${standIn} <span class="muted">in ${scenarioLabel(s)}</span>: ${what}</li>`);
     }
   }
@@ -71,7 +72,9 @@ export function scorecard(run: RunRecord): SafeHtml {
   const rows: SafeHtml[] = [];
   run.scenarios.forEach((s, si) => {
     // Scenario as a group row rather than a column: the table stays narrow enough to read without scrolling.
-    rows.push(html`<tr class="group"><th colspan="8" scope="rowgroup"><a href="#scenario-${si}">${s.name}</a>${variantTag(s)}${s.status !== "completed" ? html` <span class="badge error">${s.status}</span>` : ""}</th></tr>`);
+    rows.push(
+      html`<tr class="group"><th colspan="8" scope="rowgroup"><a href="#scenario-${si}">${s.name}</a>${variantTag(s)}${s.status !== "completed" ? html` <span class="badge error">${s.status}</span>` : ""}</th></tr>`,
+    );
     if (s.status === "error" && s.slos.length === 0) {
       rows.push(html`<tr class="scenario-error"><td colspan="8">Scenario error, nothing judged: ${s.error ?? "unknown error"}</td></tr>`);
     }
@@ -79,9 +82,7 @@ export function scorecard(run: RunRecord): SafeHtml {
       const quote = slo.source.quote ? html` title="${slo.source.quote}"` : "";
       const marginClass = slo.margin !== null && slo.margin < 0 ? "num negative" : "num";
       const interval = intervalText(slo);
-      const standIn = slo.standIn
-        ? html` <span class="tag" title="Measured against a local stand-in of a SaaS API, not the real API">stand-in</span>`
-        : "";
+      const standIn = slo.standIn ? html` <span class="tag" title="Measured against a local stand-in of a SaaS API, not the real API">stand-in</span>` : "";
       rows.push(html`<tr class="slo-row ${slo.verdict}${slo.standIn ? " stand-in" : ""}" data-slo="${slo.id}">
   <td>${badge(slo.verdict)}</td>
   <td><div class="slo-title">${slo.title}${standIn}</div><code>${breakableId(slo.id)}</code></td>
@@ -109,9 +110,13 @@ export function scorecard(run: RunRecord): SafeHtml {
 
 export function notes(run: RunRecord): SafeHtml {
   const h = run.harness;
-  const rules = [run.scenarios.find((x) => x.availability)?.availability?.definition, RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].filter(
-    (x): x is string => x !== undefined,
-  );
+  const rules = [
+    run.scenarios.find((x) => x.availability)?.availability?.definition,
+    RULES.correctedCounts,
+    RULES.failureKinds,
+    RULES.deadSessions,
+    RULES.timing,
+  ].filter((x): x is string => x !== undefined);
   return html`<section class="card" id="notes">
   <h2>Notes</h2>
   ${run.notes.length > 0 ? html`<ul>${run.notes.map((n) => html`<li>${n}</li>`)}</ul>` : html`<p class="muted">None.</p>`}

@@ -45,10 +45,7 @@ export function recoveryMatrix(run: RunRecord): SafeHtml | string {
   run.scenarios.forEach((s, si) => {
     if ((s.faults?.length ?? 0) === 0 && (s.rpo?.length ?? 0) === 0) return;
     const w = worstRto(s);
-    const faultsText =
-      w.injected === 0
-        ? html`<span class="muted">none injected</span>`
-        : `${w.recoveredCount} of ${w.injected} recovered`;
+    const faultsText = w.injected === 0 ? html`<span class="muted">none injected</span>` : `${w.recoveredCount} of ${w.injected} recovered`;
     const skipped = w.notInjected > 0 ? html`<div class="small muted">${w.notInjected} not injected</div>` : "";
     const rto =
       w.injected === 0
@@ -121,9 +118,7 @@ function faultRow(f: FaultResult): SafeHtml {
     ? html`<strong>${formatDuration(f.rtoMs)}</strong>`
     : html`<span class="negative not-recovered">${notRecoveredText(f.limitMs)}</span>`;
   const observations =
-    f.observations.length > 0
-      ? html`<ul class="observations">${f.observations.map((o) => html`<li>${o}</li>`)}</ul>`
-      : html`<span class="muted">–</span>`;
+    f.observations.length > 0 ? html`<ul class="observations">${f.observations.map((o) => html`<li>${o}</li>`)}</ul>` : html`<span class="muted">–</span>`;
   return html`<tr class="fault-row ${f.recovered ? "recovered" : "not-recovered"}" data-fault="${f.id}">
   ${what}
   <td class="num">${formatAt(f.injectedAtMs)}</td>
@@ -154,7 +149,8 @@ ${FAULT_TIMING_RULES.join(" ")}</p>
 function rpoTable(s: ScenarioResult): SafeHtml | string {
   const rows = s.rpo ?? [];
   if (rows.length === 0) return "";
-  const body = rows.map((r) => html`<tr class="rpo-row${r.lost > 0 ? " lost" : ""}" data-store="${r.store}">
+  const body = rows.map(
+    (r) => html`<tr class="rpo-row${r.lost > 0 ? " lost" : ""}" data-store="${r.store}">
   <td><strong>${r.store}</strong></td>
   <td class="small">${r.durability}</td>
   <td class="num">${int(r.acknowledged)}</td>
@@ -163,7 +159,8 @@ function rpoTable(s: ScenarioResult): SafeHtml | string {
   <td class="num">${int(r.unacknowledgedPresent)}</td>
   <td class="num">${r.lost === 0 && r.readBackError === undefined ? html`<span class="ok-text">no loss</span>` : html`<strong class="negative">${rpoValueText(r)}</strong>`}<div class="small">${r.text ?? rpoText(r)}</div></td>
   <td class="num">${formatAt(r.faultAtMs)}</td>
-</tr>`);
+</tr>`,
+  );
   const intro = hasFaults(s) ? "" : "Consistency check: RPO writers with no fault injected, so every acknowledged write must be read back. ";
   return html`<h4>RPO per store</h4>
 <p class="small muted">${intro}${RPO_RULES.join(" ")}

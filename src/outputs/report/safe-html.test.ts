@@ -7,7 +7,7 @@ const NASTY = `<script>alert("x")</script> & 'y'`;
 describe("the html tag", () => {
   it("escapes every plain string it is given, in text and in attributes", () => {
     expect(html`<td title="${NASTY}">${NASTY}</td>`.toString()).toBe(
-      "<td title=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;\">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</td>",
+      '<td title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</td>',
     );
   });
 

@@ -41,12 +41,7 @@ export class SafeHtml {
 export type HtmlValue = SafeHtml | string | number | readonly HtmlValue[];
 
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 function render(value: HtmlValue): string {
@@ -54,7 +49,8 @@ function render(value: HtmlValue): string {
   if (typeof value === "string") return escapeHtml(value);
   if (typeof value === "number") return String(value);
   // The types already refuse these; this keeps a cast or an untyped caller from printing "undefined" or "false" into the page.
-  if (typeof value !== "object" || value === null) throw new TypeError(`html: cannot interpolate a value of type ${typeof value}: pass a string, a number or SafeHtml`);
+  if (typeof value !== "object" || value === null)
+    throw new TypeError(`html: cannot interpolate a value of type ${typeof value}: pass a string, a number or SafeHtml`);
   return value.map(render).join("");
 }
 

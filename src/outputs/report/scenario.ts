@@ -22,7 +22,8 @@ function serverVerdicts(s: ScenarioResult, server: string): SafeHtml {
 
 function serversTable(s: ScenarioResult): SafeHtml | string {
   if (s.servers.length === 0) return "";
-  const rows = s.servers.map((srv) => html`<tr>
+  const rows = s.servers.map(
+    (srv) => html`<tr>
   <td><strong>${srv.name}</strong>${srv.upstream === "stand-in" ? html` <span class="tag">stand-in</span>` : srv.upstream === "live" ? html` <span class="tag">live API</span>` : ""}</td>
   <td><code class="package">${breakable(srv.package, { after: "/" })}<wbr>@${srv.version}</code></td>
   <td>${srv.transport}</td>
@@ -32,7 +33,8 @@ function serversTable(s: ScenarioResult): SafeHtml | string {
   <td>${srv.upstream}</td>
   <td>${serverVerdicts(s, srv.name)}</td>
   <td class="small">${srv.tools.length > 6 ? html`<details><summary>${int(srv.tools.length)} tools</summary>${srv.tools.join(", ")}</details>` : srv.tools.join(", ")}</td>
-</tr>`);
+</tr>`,
+  );
   return html`<h3>Servers</h3>
 <div class="table-wrap"><table>
   <thead><tr><th>Server</th><th>Package</th><th>Transport</th><th class="num">Start to ready p50</th><th class="num">max</th><th class="num">Sessions</th><th>Upstream</th><th>Verdicts</th><th>Tools</th></tr></thead>
@@ -44,8 +46,22 @@ function upstreamsTable(s: ScenarioResult): SafeHtml | string {
   if (!s.upstreams?.length) return "";
   const rows = s.upstreams.map((u) => {
     const b = u.behaviour;
-    const behaviour = b && (b.latency || b.errorRate) ? [b.latency && `added latency median ${b.latency.medianMs} ms, p95 ${b.latency.p95Ms} ms`, b.errorRate && `${(b.errorRate * 100).toFixed(2)} % errors (${b.errorStatus ?? 503})`].filter(Boolean).join("; ") : u.mode === "stand-in" ? "no added latency or errors" : "";
-    const answers = u.byStatus ? Object.entries(u.byStatus).map(([code, n]) => `${code}: ${int(n)}`).join(", ") : "";
+    const behaviour =
+      b && (b.latency || b.errorRate)
+        ? [
+            b.latency && `added latency median ${b.latency.medianMs} ms, p95 ${b.latency.p95Ms} ms`,
+            b.errorRate && `${(b.errorRate * 100).toFixed(2)} % errors (${b.errorStatus ?? 503})`,
+          ]
+            .filter(Boolean)
+            .join("; ")
+        : u.mode === "stand-in"
+          ? "no added latency or errors"
+          : "";
+    const answers = u.byStatus
+      ? Object.entries(u.byStatus)
+          .map(([code, n]) => `${code}: ${int(n)}`)
+          .join(", ")
+      : "";
     return html`<tr>
   <td><strong>${u.api}</strong> ${u.mode === "stand-in" ? html`<span class="tag">stand-in</span>` : html`<span class="tag">live API</span>`}</td>
   <td>${u.title}${u.payloads ? html`<div class="small muted">payloads: ${u.payloads}</div>` : ""}</td>
@@ -67,14 +83,16 @@ function upstreamsTable(s: ScenarioResult): SafeHtml | string {
 function installTable(s: ScenarioResult): SafeHtml | string {
   if (!s.install?.length) return "";
   const word = { installed: "installed", timeout: "stopped at the limit", failed: "failed" } as const;
-  const rows = s.install.map((i) => html`<tr>
+  const rows = s.install.map(
+    (i) => html`<tr>
   <td><strong>${i.server}</strong></td>
   <td><code class="package">${i.package}@${i.version}</code> <span class="muted small">(${i.registry})</span></td>
   <td>${word[i.outcome]}${i.error ? html`<div class="small">${i.error.split("\n")[0] ?? ""}</div>` : ""}</td>
   <td class="num">${(i.installMs / 1000).toFixed(1)} s</td>
   <td class="num">${i.startToReadyMs === null ? html`<span class="muted small">${i.note ?? "not started"}</span>` : `${ms(i.startToReadyMs)} ms`}</td>
   <td class="small"><code>${i.command}</code></td>
-</tr>`);
+</tr>`,
+  );
   return html`<h3>Cold installs</h3>
 <p class="small muted">Each server installed from its registry into empty directories and caches, one after another: the time includes the download.</p>
 <div class="table-wrap"><table>
@@ -86,7 +104,9 @@ function installTable(s: ScenarioResult): SafeHtml | string {
 function backendsTable(s: ScenarioResult): SafeHtml | string {
   if (s.backends.length === 0) return "";
   const rows = s.backends.map((b) => {
-    const settings = Object.entries(b.settings).map(([k, v]) => `${k}=${v}`).join(", ");
+    const settings = Object.entries(b.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
     return html`<tr><td>${b.kind}</td><td>${b.version}</td><td><code>${b.endpoint}</code></td><td class="small">${settings}</td></tr>`;
   });
   return html`<h3>Backends</h3>
@@ -99,14 +119,14 @@ function backendsTable(s: ScenarioResult): SafeHtml | string {
 function latencyTable(latency: LatencySummary[]): SafeHtml | string {
   if (latency.length === 0) return "";
   const order = { ok: 0, error: 1, timeout: 2 } as const;
-  const sorted = [...latency].sort(
-    (a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool) || order[a.outcome] - order[b.outcome],
-  );
-  const rows = sorted.map((l) => html`<tr class="outcome-${l.outcome}">
+  const sorted = [...latency].sort((a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool) || order[a.outcome] - order[b.outcome]);
+  const rows = sorted.map(
+    (l) => html`<tr class="outcome-${l.outcome}">
   <td>${l.server}</td><td>${l.tool}</td><td>${l.outcome === "ok" ? "ok" : html`<span class="badge fail">${l.outcome}</span>`}</td>
   <td class="num">${ms(l.p50)}</td><td class="num">${ms(l.p95)}</td><td class="num">${ms(l.p99)}</td><td class="num">${ms(l.p99_9)}</td>
   <td class="num">${ms(l.max)}</td><td class="num">${ms(l.mean)}</td><td class="num">${int(l.count)}</td>
-</tr>`);
+</tr>`,
+  );
   return html`<h3>Latency (ms)</h3>
 <p class="small muted">From the moment each call was meant to be sent, so a stalled server cannot hide its stall. Warm-up calls are excluded.</p>
 <div class="table-wrap"><table>
@@ -139,7 +159,10 @@ function errorsTable(s: ScenarioResult): SafeHtml {
   if (s.errors.length === 0) return html`<h3>Errors</h3><p class="muted">No failed calls.</p>`;
   const rows = [...s.errors]
     .sort((a, b) => b.count - a.count)
-    .map((x) => html`<tr><td>${x.server}</td><td>${x.tool}</td><td>${x.kind ? FAILURE_KIND_WORD[x.kind] : "-"}</td><td><span class="badge fail">${x.outcome}</span></td><td class="num">${int(x.count)}</td><td class="message"><code>${x.message}</code></td></tr>`);
+    .map(
+      (x) =>
+        html`<tr><td>${x.server}</td><td>${x.tool}</td><td>${x.kind ? FAILURE_KIND_WORD[x.kind] : "-"}</td><td><span class="badge fail">${x.outcome}</span></td><td class="num">${int(x.count)}</td><td class="message"><code>${x.message}</code></td></tr>`,
+    );
   return html`<h3>Errors</h3>
 <p class="small muted">${RULES.failureKinds}</p>
 <div class="table-wrap"><table>
@@ -211,7 +234,10 @@ function availabilityBlock(s: ScenarioResult): SafeHtml[] {
   const parts: SafeHtml[] = [];
   const a = s.availability;
   if (a && a.figures.length > 0) {
-    const rows = availabilityRows(a.figures).map((r) => html`<tr><td><strong>${r.server}</strong></td><td class="num">${r.loadShare}</td><td class="small">${r.loadTime}</td><td class="num">${r.probeShare}</td><td class="small">${r.probeCounts}</td><td>${r.judgedBy}</td></tr>`);
+    const rows = availabilityRows(a.figures).map(
+      (r) =>
+        html`<tr><td><strong>${r.server}</strong></td><td class="num">${r.loadShare}</td><td class="small">${r.loadTime}</td><td class="num">${r.probeShare}</td><td class="small">${r.probeCounts}</td><td>${r.judgedBy}</td></tr>`,
+    );
     parts.push(html`<h3>Availability</h3>
 <p class="definition">${a.definition}</p>
 <div class="table-wrap"><table>
@@ -220,7 +246,10 @@ function availabilityBlock(s: ScenarioResult): SafeHtml[] {
 </table></div>`);
   }
   if (s.calls?.length) {
-    const rows = callRows(s.calls).map((r) => html`<tr><td>${r.server}</td><td>${r.tool}</td><td class="num">${r.ok}</td><td class="num">${r.tool_}</td><td class="num">${r.protocol}</td><td class="num">${r.transport}</td><td class="num">${r.missed}</td><td class="num">${r.raw}</td><td class="num">${r.corrected}</td></tr>`);
+    const rows = callRows(s.calls).map(
+      (r) =>
+        html`<tr><td>${r.server}</td><td>${r.tool}</td><td class="num">${r.ok}</td><td class="num">${r.tool_}</td><td class="num">${r.protocol}</td><td class="num">${r.transport}</td><td class="num">${r.missed}</td><td class="num">${r.raw}</td><td class="num">${r.corrected}</td></tr>`,
+    );
     parts.push(html`<h3>Calls: raw and corrected</h3>
 <p class="small muted">${RULES.correctedCounts} Here: ${a?.correctionNote ?? ""}.</p>
 <div class="table-wrap"><table>
@@ -229,7 +258,10 @@ function availabilityBlock(s: ScenarioResult): SafeHtml[] {
 </table></div>`);
   }
   if (s.serverExits?.length) {
-    const rows = s.serverExits.map((x) => html`<tr><td><code>${x.session}</code></td><td class="num">${formatAt(x.atMs)}</td><td>${exitHow(x)}</td><td class="message"><code>${x.stderr.join("\n") || "(nothing)"}</code></td></tr>`);
+    const rows = s.serverExits.map(
+      (x) =>
+        html`<tr><td><code>${x.session}</code></td><td class="num">${formatAt(x.atMs)}</td><td>${exitHow(x)}</td><td class="message"><code>${x.stderr.join("\n") || "(nothing)"}</code></td></tr>`,
+    );
     parts.push(html`<h3>Server processes that exited</h3>
 <p class="small muted">Every server process that exited while the scenario ran, fault or not; times from the start of the measurement window. ${RULES.deadSessions}</p>
 <div class="table-wrap"><table>
@@ -249,8 +281,7 @@ export function scenarioSection(s: ScenarioResult, si: number): SafeHtml {
       : s.status === "interrupted"
         ? html`<p class="error-box"><strong>Interrupted.</strong> This scenario did not finish; what follows rests on partial data.</p>`
         : "";
-  const verdict: RunRecord["verdict"] =
-    s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
+  const verdict: RunRecord["verdict"] = s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
   return html`<section class="card scenario" id="scenario-${si}">
   <h2>${s.name}${variantTag(s)} <span class="badge ${verdict === "interrupted" ? "error" : verdict}">${VERDICT_WORD[verdict]}</span></h2>
   <p class="muted">${s.description}</p>

@@ -45,7 +45,13 @@ function redisArgs(persistence: RedisPersistence): string[] {
 
 export async function startRedisContainer(ctx: ContainerContext, persistence: RedisPersistence): Promise<StartedRedis> {
   const { containers } = ctx;
-  const c = await containers.start({ role: "redis", image: IMAGES.redis, alias: "redis", command: commandFor(ctx.images.get(IMAGES.redis), "redis-server", redisArgs(persistence)), ports: [6379] });
+  const c = await containers.start({
+    role: "redis",
+    image: IMAGES.redis,
+    alias: "redis",
+    command: commandFor(ctx.images.get(IMAGES.redis), "redis-server", redisArgs(persistence)),
+    ports: [6379],
+  });
   const port = () => c.port(6379);
   const ready = () =>
     waitForContainer(c, "redis-server", REDIS_START_TIMEOUT_MS, async () => {
@@ -86,11 +92,16 @@ export async function startPostgresContainer(ctx: ContainerContext, synchronousC
     alias: "postgres",
     // The same server settings as src/stack/local/postgres.ts.
     command: commandFor(ctx.images.get(IMAGES.postgres), "postgres", [
-      "-c", "listen_addresses=*",
-      "-c", "fsync=on",
-      "-c", `synchronous_commit=${synchronousCommit}`,
-      "-c", "max_connections=200",
-      "-c", "shared_buffers=128MB",
+      "-c",
+      "listen_addresses=*",
+      "-c",
+      "fsync=on",
+      "-c",
+      `synchronous_commit=${synchronousCommit}`,
+      "-c",
+      "max_connections=200",
+      "-c",
+      "shared_buffers=128MB",
     ]),
     env: { POSTGRES_USER, POSTGRES_PASSWORD: password, POSTGRES_DB },
     ports: [5432],

@@ -80,7 +80,8 @@ export function containerFaults(c: RunContainer, hooks: { ready(): Promise<unkno
       if (before?.Paused) await call(`POST /containers/${c.id}/unpause`, (abortSignal) => c.docker.unpause({ abortSignal }));
       // Graceful like the local restart (SIGTERM, 10 s, SIGKILL); a killed container is already down.
       // Stop and start apart (not /restart), so the start, when the fault's cause goes, can be dated.
-      if (before === undefined || before.Running || before.Paused) await call(`POST /containers/${c.id}/stop`, (abortSignal) => c.docker.stop({ t: 10, abortSignal }), true);
+      if (before === undefined || before.Running || before.Paused)
+        await call(`POST /containers/${c.id}/stop`, (abortSignal) => c.docker.stop({ t: 10, abortSignal }), true);
       // Its process starts somewhere inside this request: dated when asked, so a probe can never seem to
       // recover before it; readiness is waited for apart.
       const spawnedAt = performance.now();

@@ -90,7 +90,14 @@ export class StackContainers {
     const name = `mcp-slo-${this.#runId}-net-${++this.#run.serial}`;
     try {
       await withDeadline(`creating network ${name}`, CALL_TIMEOUT_MS, (abortSignal) =>
-        this.#run.engine.docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Internal: false, Labels: runLabels(this.#runId, "network"), abortSignal }),
+        this.#run.engine.docker.createNetwork({
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Internal: false,
+          Labels: runLabels(this.#runId, "network"),
+          abortSignal,
+        }),
       );
     } catch (err) {
       throw environmentError(`the network ${name}`, new Error(engineMessage(err), { cause: err }));
@@ -156,7 +163,13 @@ export class StackContainers {
     );
     // A network still in use (a container made late, see #track) stays listed for the next try.
     for (const n of [...this.#networks].reverse()) {
-      if (await removeNetwork(engine, n).then(() => true, () => false)) this.#networks.splice(this.#networks.indexOf(n), 1);
+      if (
+        await removeNetwork(engine, n).then(
+          () => true,
+          () => false,
+        )
+      )
+        this.#networks.splice(this.#networks.indexOf(n), 1);
     }
   }
 
@@ -240,7 +253,9 @@ export async function inspectState(c: Pick<RunContainer, "docker" | "name">): Pr
 /** The last lines a container wrote (stdout and stderr), for error messages. */
 export async function logTail(c: Pick<RunContainer, "docker" | "name">, lines = 15): Promise<string[]> {
   try {
-    const log = await withDeadline(`logs of ${c.name}`, INSPECT_TIMEOUT_MS, (abortSignal) => c.docker.logs({ stdout: true, stderr: true, tail: lines, follow: false, abortSignal }));
+    const log = await withDeadline(`logs of ${c.name}`, INSPECT_TIMEOUT_MS, (abortSignal) =>
+      c.docker.logs({ stdout: true, stderr: true, tail: lines, follow: false, abortSignal }),
+    );
     return demultiplex(log)
       .split(/\r?\n/)
       .filter((l) => l.trim() !== "")
@@ -287,7 +302,8 @@ export async function waitForContainer<T>(c: Pick<RunContainer, "docker" | "name
         alive: async (last) => {
           if (!failed) return;
           const state = await inspectState(c);
-          if (state !== undefined && !state.Running) throw new Error(`${what} in container ${c.name} stopped (${state.Status}) before it was ready (last: ${last})`);
+          if (state !== undefined && !state.Running)
+            throw new Error(`${what} in container ${c.name} stopped (${state.Status}) before it was ready (last: ${last})`);
         },
       },
     );

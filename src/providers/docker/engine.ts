@@ -193,7 +193,14 @@ async function startPodmanService(podman: string, registry: ResourceRegistry, ti
   // --time=0: never exit on idle (a quiet stretch of a long run must not take the engine away);
   // the run stops it.
   // Its runtime dir and configuration (XDG_*, CONTAINERS_*), no token: child-env.ts.
-  const proc = spawnManaged({ name: "podman-service", command: podman, args: ["system", "service", "--time=0", dockerHost], env: podmanEnv(), passEnv: ["container-engine"], registry });
+  const proc = spawnManaged({
+    name: "podman-service",
+    command: podman,
+    args: ["system", "service", "--time=0", dockerHost],
+    env: podmanEnv(),
+    passEnv: ["container-engine"],
+    registry,
+  });
   const lastOutput = () => proc.stderrTail(8).join(" | ") || "(none)";
   try {
     const info = await waitUntilReady(
@@ -246,5 +253,9 @@ let testcontainersBound: string | undefined;
 export function environmentError(what: string, err: unknown): HarnessError {
   if (err instanceof HarnessError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new HarnessError("environment", `${what} could not start: ${message.split("\n")[0]}`, { details: message.split("\n").slice(1), hint: SETUP_HINT, cause: err });
+  return new HarnessError("environment", `${what} could not start: ${message.split("\n")[0]}`, {
+    details: message.split("\n").slice(1),
+    hint: SETUP_HINT,
+    cause: err,
+  });
 }

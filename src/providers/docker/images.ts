@@ -37,16 +37,23 @@ export async function requireImages(engine: ContainerEngine, images: readonly st
       configs.set(image, info.Config ?? {});
     } catch (err) {
       if (engineStatus(err) === undefined) {
-        throw new HarnessError("environment", `the ${engine.kind} engine at ${engine.dockerHost} did not say whether it has ${image}: ${(err as Error).message}`, {
-          hint: "is another podman command (a build?) holding its storage? Try again when it is done",
-          cause: err,
-        });
+        throw new HarnessError(
+          "environment",
+          `the ${engine.kind} engine at ${engine.dockerHost} did not say whether it has ${image}: ${(err as Error).message}`,
+          {
+            hint: "is another podman command (a build?) holding its storage? Try again when it is done",
+            cause: err,
+          },
+        );
       }
       missing.push(`${image}: ${engineStatus(err) === 404 ? "not in the engine's local image store" : engineMessage(err)}`);
     }
   }
   if (missing.length) {
-    throw new HarnessError("environment", `--provider docker needs ${missing.length} image(s) the ${engine.kind} engine does not have (nothing is pulled)`, { details: missing, hint: SETUP_HINT });
+    throw new HarnessError("environment", `--provider docker needs ${missing.length} image(s) the ${engine.kind} engine does not have (nothing is pulled)`, {
+      details: missing,
+      hint: SETUP_HINT,
+    });
   }
   return configs;
 }

@@ -51,7 +51,12 @@ class DockerBackends implements StackBackends {
     if (!plan.redis && !plan.postgres && !plan.toxiproxy && plan.standIns.length === 0) return;
     const run = await engineFor(this.#registry).catch(couldNotStart("the container engine"));
     const { engine } = run;
-    const wanted = [...(plan.redis ? [IMAGES.redis] : []), ...(plan.postgres ? [IMAGES.postgres] : []), ...(plan.toxiproxy ? [IMAGES.toxiproxy] : []), ...(plan.standIns.length > 0 ? [HARNESS_IMAGE] : [])];
+    const wanted = [
+      ...(plan.redis ? [IMAGES.redis] : []),
+      ...(plan.postgres ? [IMAGES.postgres] : []),
+      ...(plan.toxiproxy ? [IMAGES.toxiproxy] : []),
+      ...(plan.standIns.length > 0 ? [HARNESS_IMAGE] : []),
+    ];
     const images = await requireImages(engine, wanted);
     const containers = new StackContainers(run, this.#registry);
     this.#ctx = { containers, images, engine: `${engine.kind} ${engine.version}` };
@@ -79,7 +84,8 @@ class DockerBackends implements StackBackends {
     return startToxiproxy({ registry: this.#registry }).catch(couldNotStart("Toxiproxy (for the agents' HTTP hops)"));
   }
 
-  readonly standIn: StackBackends["standIn"] = ({ api, behaviour }) => startStandInContainer(this.#context, api, behaviour).catch(couldNotStart(`the ${api} stand-in container`));
+  readonly standIn: StackBackends["standIn"] = ({ api, behaviour }) =>
+    startStandInContainer(this.#context, api, behaviour).catch(couldNotStart(`the ${api} stand-in container`));
 
   async stop(): Promise<void> {
     await this.#ctx?.containers.stop();

@@ -35,8 +35,16 @@ describe("ResourceRegistry resources (containers) and processes (their engine)",
     const order: string[] = [];
     const engine = spawnManaged({ name: "engine", command: "sleep", args: ["30"], registry });
     void engine.exited.then(() => order.push("engine stopped"));
-    registry.addResource({ name: "a", dispose: async () => void order.push(`a (engine running: ${engine.isRunning()})`), disposeSync: () => order.push("a sync") });
-    registry.addResource({ name: "b", dispose: async () => void order.push(`b (engine running: ${engine.isRunning()})`), disposeSync: () => order.push("b sync") });
+    registry.addResource({
+      name: "a",
+      dispose: async () => void order.push(`a (engine running: ${engine.isRunning()})`),
+      disposeSync: () => order.push("a sync"),
+    });
+    registry.addResource({
+      name: "b",
+      dispose: async () => void order.push(`b (engine running: ${engine.isRunning()})`),
+      disposeSync: () => order.push("b sync"),
+    });
     const forget = registry.addResource({ name: "c", dispose: async () => void order.push("c"), disposeSync: () => order.push("c sync") });
     forget();
     await registry.disposeAll();

@@ -33,7 +33,9 @@ const byRun = (runId: string | undefined) => ({ label: [runId ? `${LABEL_RUN}=${
 
 export async function listRunContainers(engine: Engine, runId?: string): Promise<{ Id: string; Names?: string[]; Labels?: Record<string, string> }[]> {
   try {
-    return await withDeadline("listing containers", LIST_TIMEOUT_MS, (abortSignal) => engine.docker.listContainers({ all: true, filters: byRun(runId), abortSignal }));
+    return await withDeadline("listing containers", LIST_TIMEOUT_MS, (abortSignal) =>
+      engine.docker.listContainers({ all: true, filters: byRun(runId), abortSignal }),
+    );
   } catch (err) {
     throw new Error(`listing containers: ${engineMessage(err)}`, { cause: err });
   }
@@ -50,7 +52,9 @@ export async function listRunNetworks(engine: Engine, runId?: string): Promise<{
 /** Removes a container, running or paused (force), with its anonymous volumes (v); one already gone is fine. */
 export async function removeContainer(engine: Engine, id: string): Promise<void> {
   try {
-    await withDeadline(`removing container ${id}`, REMOVE_TIMEOUT_MS, (abortSignal) => engine.docker.getContainer(id).remove({ force: true, v: true, abortSignal }));
+    await withDeadline(`removing container ${id}`, REMOVE_TIMEOUT_MS, (abortSignal) =>
+      engine.docker.getContainer(id).remove({ force: true, v: true, abortSignal }),
+    );
   } catch (err) {
     if (engineStatus(err) !== 404) throw new Error(`removing container ${id}: ${engineMessage(err)}`, { cause: err });
   }
@@ -107,7 +111,11 @@ export function removeSync(dockerHost: string, what: { containers: string[]; net
       for (const n of networks) await quietly(docker.getNetwork(n).remove());
     })();`;
   try {
-    execFileSync(process.execPath, ["-e", script, DOCKERODE, JSON.stringify([dockerHost, what.containers, what.networks])], { timeout: timeoutMs, stdio: "ignore", env: childEnvironment() });
+    execFileSync(process.execPath, ["-e", script, DOCKERODE, JSON.stringify([dockerHost, what.containers, what.networks])], {
+      timeout: timeoutMs,
+      stdio: "ignore",
+      env: childEnvironment(),
+    });
   } catch {
     /* best effort: the reaper of the next run removes what is left */
   }

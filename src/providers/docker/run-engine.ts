@@ -35,7 +35,10 @@ export function engineFor(registry: ResourceRegistry): Promise<RunEngine> {
       registry.usesContainerEngine(engine.dockerHost);
       const reaped = await reapOrphans(engine).catch(async (err: unknown) => {
         await engine.stop();
-        throw new HarnessError("environment", `the container engine at ${engine.dockerHost} does not list containers: ${(err as Error).message}`, { hint: SETUP_HINT, cause: err });
+        throw new HarnessError("environment", `the container engine at ${engine.dockerHost} does not list containers: ${(err as Error).message}`, {
+          hint: SETUP_HINT,
+          cause: err,
+        });
       });
       exposeToTestcontainers(engine);
       // Only now: testcontainers reads the engine from the environment when first used.

@@ -24,7 +24,17 @@ export async function startStandInContainer(ctx: ContainerContext, api: string, 
     image: HARNESS_IMAGE,
     alias,
     // The image's workdir is the project (/app); the same command as src/standins/start.ts, on the container's interfaces.
-    command: commandFor(ctx.images.get(HARNESS_IMAGE), "node", ["--import", "tsx", "src/standins/main.ts", ...standInArgs(api, behaviour), "--host", "0.0.0.0", "--port", String(STANDIN_PORT), "--allow-non-loopback"]),
+    command: commandFor(ctx.images.get(HARNESS_IMAGE), "node", [
+      "--import",
+      "tsx",
+      "src/standins/main.ts",
+      ...standInArgs(api, behaviour),
+      "--host",
+      "0.0.0.0",
+      "--port",
+      String(STANDIN_PORT),
+      "--allow-non-loopback",
+    ]),
     ports: [STANDIN_PORT],
   });
   const url = `http://127.0.0.1:${c.port(STANDIN_PORT)}`;

@@ -84,15 +84,24 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
       name: `postgres:${port}`,
       command: join(bindir, "postgres"),
       args: [
-        "-D", dataDir,
-        "-p", String(port),
-        "-c", "listen_addresses=127.0.0.1",
-        "-c", `unix_socket_directories=${baseDir}`,
-        "-c", "fsync=on",
-        "-c", `synchronous_commit=${synchronousCommit}`,
-        "-c", "logging_collector=off",
-        "-c", "max_connections=200",
-        "-c", "shared_buffers=128MB",
+        "-D",
+        dataDir,
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        `unix_socket_directories=${baseDir}`,
+        "-c",
+        "fsync=on",
+        "-c",
+        `synchronous_commit=${synchronousCommit}`,
+        "-c",
+        "logging_collector=off",
+        "-c",
+        "max_connections=200",
+        "-c",
+        "shared_buffers=128MB",
       ],
       cwd: baseDir,
       runAs,
@@ -257,7 +266,13 @@ async function withClient<T>(port: number, database: string, fn: (c: pg.Client) 
 async function waitForPostgres(proc: ManagedProcess, port: number, dataDir: string, timeoutMs: number): Promise<string> {
   const ourDataDir = await realpath(dataDir).catch(() => dataDir);
   const fail = (why: string) =>
-    failReadiness({ what: `postgres (${proc.command})`, port, why, stop: () => proc.stop({ signal: "SIGINT", graceMs: 2000 }), logTail: () => proc.stderrTail(15) });
+    failReadiness({
+      what: `postgres (${proc.command})`,
+      port,
+      why,
+      stop: () => proc.stop({ signal: "SIGINT", graceMs: 2000 }),
+      logTail: () => proc.stderrTail(15),
+    });
   try {
     return await waitUntilReady(
       async () => {

@@ -23,8 +23,8 @@ describe("startRedis", () => {
     expect(info.redis_version).toBe(redis.version);
     const persistence = await redis.info("persistence");
     expect(persistence.aof_enabled).toBe("0");
-    expect((await redis.command(["CONFIG", "GET", "save"]))).toEqual(["save", ""]);
-    expect((await redis.command(["CONFIG", "GET", "bind"]))).toEqual(["bind", "127.0.0.1"]);
+    expect(await redis.command(["CONFIG", "GET", "save"])).toEqual(["save", ""]);
+    expect(await redis.command(["CONFIG", "GET", "bind"])).toEqual(["bind", "127.0.0.1"]);
     expect(redis.dataDir).toContain(`mcp-slo-${reg.runId}-redis-`);
     expect(await findProcessesOfRun(reg.runId)).toEqual([expect.objectContaining({ pid: redis.pid })]);
 
@@ -56,9 +56,7 @@ describe("startRedis", () => {
     );
     expect(Date.now() - t0).toBeLessThan(5000);
     // A missing binary.
-    await expect(startRedis({ registry: reg, redisServerPath: "/nonexistent/redis-server" })).rejects.toThrow(
-      /redis-server.*\/nonexistent\/redis-server/,
-    );
+    await expect(startRedis({ registry: reg, redisServerPath: "/nonexistent/redis-server" })).rejects.toThrow(/redis-server.*\/nonexistent\/redis-server/);
   });
 
   it("reports 'address in use' as such (code EADDRINUSE), with the log line", async () => {

@@ -94,7 +94,10 @@ export async function startRedis(opts: StartRedisOptions): Promise<LocalRedis> {
 }
 
 /** INFO and single commands over RESP to the Redis on 127.0.0.1:port() (a container's port may change across a restart). */
-export function redisClient(port: () => number): { info(section?: string): Promise<Record<string, string>>; command(args: readonly (string | number)[]): Promise<RespReply> } {
+export function redisClient(port: () => number): {
+  info(section?: string): Promise<Record<string, string>>;
+  command(args: readonly (string | number)[]): Promise<RespReply>;
+} {
   return {
     async info(section?: string) {
       const reply = await respCommand(port(), section === undefined ? ["INFO"] : ["INFO", section]);

@@ -52,7 +52,9 @@ let scrapes = 0;
 function document(url: string, formats: unknown, title = "Stand-in page"): Json {
   const { origin, host } = siteOf(url);
   const wanted = new Set(
-    (Array.isArray(formats) ? formats : ["markdown"]).map((f) => (typeof f === "string" ? f : typeof f === "object" && f !== null ? String((f as Json).type) : "")),
+    (Array.isArray(formats) ? formats : ["markdown"]).map((f) =>
+      typeof f === "string" ? f : typeof f === "object" && f !== null ? String((f as Json).type) : "",
+    ),
   );
   const markdown = `# ${title}\n\nContent of ${url} as served by the Firecrawl stand-in.\n\n- [Pricing](${origin}/pricing)\n- [Docs](${origin}/docs)\n`;
   const doc: Json = {};
@@ -112,7 +114,11 @@ export const api: StandInApi = {
       const { origin } = siteOf(typeof b.url === "string" ? b.url : "https://example.com/");
       const pages = ["", "/pricing", "/docs", "/docs/getting-started", "/blog", "/blog/stand-in-release", "/about", "/careers"];
       const search = typeof b.search === "string" ? b.search.toLowerCase() : "";
-      let links = pages.map((p) => ({ url: `${origin}${p}`, title: p ? p.split("/").pop()!.replace(/-/g, " ") : "Home", description: `Stand-in page ${p || "/"}` }));
+      let links = pages.map((p) => ({
+        url: `${origin}${p}`,
+        title: p ? p.split("/").pop()!.replace(/-/g, " ") : "Home",
+        description: `Stand-in page ${p || "/"}`,
+      }));
       if (search) links = links.filter((l) => l.url.toLowerCase().includes(search) || l.title.toLowerCase().includes(search));
       if (typeof b.limit === "number") links = links.slice(0, b.limit);
       return { body: { success: true, id: counterUuid("3a8d2f64", ++scrapes), links } };
@@ -133,10 +139,27 @@ export const api: StandInApi = {
         }));
       }
       if (sources.includes("news")) {
-        data.news = [{ title: `${query} in the news`, url: `https://news.example.com/${slug}`, snippet: `Stand-in news about "${query}".`, date: "2 days ago", position: 1 }];
+        data.news = [
+          {
+            title: `${query} in the news`,
+            url: `https://news.example.com/${slug}`,
+            snippet: `Stand-in news about "${query}".`,
+            date: "2 days ago",
+            position: 1,
+          },
+        ];
       }
       if (sources.includes("images")) {
-        data.images = [{ title: query, imageUrl: `https://images.example.com/${slug}.png`, imageWidth: 800, imageHeight: 600, url: `https://example.com/${slug}`, position: 1 }];
+        data.images = [
+          {
+            title: query,
+            imageUrl: `https://images.example.com/${slug}.png`,
+            imageWidth: 800,
+            imageHeight: 600,
+            url: `https://example.com/${slug}`,
+            position: 1,
+          },
+        ];
       }
       return { body: { success: true, data, creditsUsed: 2, id: counterUuid("9e4b1c07", ++scrapes) } };
     }),
@@ -156,13 +179,33 @@ export const api: StandInApi = {
       const { origin } = siteOf(start);
       const data = [document(start, ["markdown"], "Stand-in home"), document(`${origin}/docs`, ["markdown"], "Stand-in docs")];
       // Done at the first look: the MCP server polls until a terminal state, at least 1 s apart.
-      return { body: { success: true, status: "completed", completed: data.length, total: data.length, creditsUsed: data.length, expiresAt: EXPIRES, next: null, data } };
+      return {
+        body: {
+          success: true,
+          status: "completed",
+          completed: data.length,
+          total: data.length,
+          creditsUsed: data.length,
+          expiresAt: EXPIRES,
+          next: null,
+          data,
+        },
+      };
     }),
     authed("GET", "/team/credit-usage", () => ({
-      body: { success: true, data: { remainingCredits: 99_000, planCredits: 100_000, billingPeriodStart: "2026-01-01T00:00:00.000Z", billingPeriodEnd: "2026-02-01T00:00:00.000Z" } },
+      body: {
+        success: true,
+        data: { remainingCredits: 99_000, planCredits: 100_000, billingPeriodStart: "2026-01-01T00:00:00.000Z", billingPeriodEnd: "2026-02-01T00:00:00.000Z" },
+      },
     })),
     authed("GET", "/team/credit-usage/historical", () => ({
-      body: { success: true, periods: [{ startDate: "2025-12-01T00:00:00.000Z", endDate: "2026-01-01T00:00:00.000Z", creditsUsed: 1200 }, { startDate: "2026-01-01T00:00:00.000Z", endDate: null, creditsUsed: 1000 }] },
+      body: {
+        success: true,
+        periods: [
+          { startDate: "2025-12-01T00:00:00.000Z", endDate: "2026-01-01T00:00:00.000Z", creditsUsed: 1200 },
+          { startDate: "2026-01-01T00:00:00.000Z", endDate: null, creditsUsed: 1000 },
+        ],
+      },
     })),
   ],
 };

@@ -71,10 +71,18 @@ describe("github-mcp-server against the GitHub stand-in", () => {
   const calls: { tool: string; args: Record<string, unknown>; expect: string[] }[] = [
     { tool: "get_me", args: {}, expect: ['"login":"octocat"'] },
     { tool: "search_repositories", args: { query: "tetris" }, expect: ["dtrupenn/Tetris"] },
-    { tool: "get_file_contents", args: { owner: OWNER, repo: REPO, path: "docs/LICENSE" }, expect: ["successfully downloaded text file", "The MIT License (MIT)", "Copyright (c) 2013 Ben Balter"] },
+    {
+      tool: "get_file_contents",
+      args: { owner: OWNER, repo: REPO, path: "docs/LICENSE" },
+      expect: ["successfully downloaded text file", "The MIT License (MIT)", "Copyright (c) 2013 Ben Balter"],
+    },
     { tool: "get_file_contents", args: { owner: OWNER, repo: REPO, path: "/" }, expect: ["lib/octokit.rb"] },
     { tool: "list_issues", args: { owner: OWNER, repo: REPO }, expect: ["Found a bug", '"totalCount":1'] },
-    { tool: "issue_read", args: { method: "get", owner: OWNER, repo: REPO, issue_number: 42 }, expect: ['"number":42', "Found a bug", `${OWNER}/${REPO}/issues/42`] },
+    {
+      tool: "issue_read",
+      args: { method: "get", owner: OWNER, repo: REPO, issue_number: 42 },
+      expect: ['"number":42', "Found a bug", `${OWNER}/${REPO}/issues/42`],
+    },
     { tool: "issue_read", args: { method: "get_comments", owner: OWNER, repo: REPO, issue_number: 42 }, expect: ["Me too"] },
     { tool: "list_pull_requests", args: { owner: OWNER, repo: REPO }, expect: ["Amazing new feature", `${OWNER}/${REPO}/pull/1347`] },
     { tool: "pull_request_read", args: { method: "get", owner: OWNER, repo: REPO, pullNumber: 7 }, expect: ['"number":7', "Amazing new feature"] },
@@ -86,7 +94,7 @@ describe("github-mcp-server against the GitHub stand-in", () => {
     { tool: "get_commit", args: { owner: OWNER, repo: REPO, sha: "6dcb09b5b57875f334f61aebed695e2e4193db5e" }, expect: ["Fix all the bugs", "file1.txt"] },
     { tool: "list_branches", args: { owner: OWNER, repo: REPO }, expect: ['"name":"master"', "c5b97d5ae6c19d5c5df71a34c7fbeeda2479ccbc"] },
     { tool: "search_code", args: { query: "addClass repo:jquery/jquery" }, expect: ["classes.js"] },
-    { tool: "search_issues", args: { query: "bug", owner: OWNER, repo: REPO }, expect: ["Line Number Indexes Beyond 20 Not Displayed", "\"total_count\":280"] },
+    { tool: "search_issues", args: { query: "bug", owner: OWNER, repo: REPO }, expect: ["Line Number Indexes Beyond 20 Not Displayed", '"total_count":280'] },
   ];
   for (const call of calls) {
     it(`${call.tool} ${JSON.stringify(call.args)} answers with the stand-in's data`, async () => {

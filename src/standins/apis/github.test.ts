@@ -32,7 +32,12 @@ describe("the GitHub stand-in, asked the way github-mcp-server asks (through HTT
   });
 
   /** A proxied request: absolute URI in the request line, as Go sends it to an HTTP proxy. */
-  function viaProxy(method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  function viaProxy(
+    method: string,
+    url: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
     return new Promise((resolve, reject) => {
       const req = request({ host: "127.0.0.1", port, method, path: url, headers: { host: new URL(url).host, ...headers } }, (res) => {
         const chunks: Buffer[] = [];
@@ -62,10 +67,13 @@ describe("the GitHub stand-in, asked the way github-mcp-server asks (through HTT
   });
 
   it("answers list_issues' GraphQL query in GraphQL's shape, and other queries with a GraphQL error", async () => {
-    const ask = async (query: string) => JSON.parse((await viaProxy("POST", "http://github.stand-in.invalid/api/graphql", { ...auth, "content-type": "application/json" }, JSON.stringify({ query }))).text) as { data: unknown; errors?: unknown[] };
+    const ask = async (query: string) =>
+      JSON.parse(
+        (await viaProxy("POST", "http://github.stand-in.invalid/api/graphql", { ...auth, "content-type": "application/json" }, JSON.stringify({ query }))).text,
+      ) as { data: unknown; errors?: unknown[] };
     const issues = await ask("query($owner:String!){repository(owner:$owner,name:$repo){issues(first:$first){nodes{number}}}}");
     expect(issues.data).toMatchObject({ repository: { issues: { nodes: [{ number: 1347, title: "Found a bug", state: "OPEN" }], totalCount: 1 } } });
-    const other = await ask("query{node(id:\"x\"){id}}");
+    const other = await ask('query{node(id:"x"){id}}');
     expect(other.data).toBeNull();
     expect(other.errors).toHaveLength(1);
   });

@@ -26,7 +26,20 @@ interface GithubExamples {
 const EXAMPLES = JSON.parse(readFileSync(new URL("./github-examples.json", import.meta.url), "utf8")) as GithubExamples;
 
 /** Every scope a tool of the server may require (its pkg/http/oauth SupportedScopes): no tool is hidden. */
-export const TOKEN_SCOPES = ["repo", "read:org", "read:user", "user:email", "read:packages", "write:packages", "read:project", "project", "gist", "notifications", "workflow", "codespace"];
+export const TOKEN_SCOPES = [
+  "repo",
+  "read:org",
+  "read:user",
+  "user:email",
+  "read:packages",
+  "write:packages",
+  "read:project",
+  "project",
+  "gist",
+  "notifications",
+  "workflow",
+  "codespace",
+];
 
 /** The repository most examples describe; requests for another repository get its name swapped in. */
 const EXAMPLE_REPO = "octocat/Hello-World";

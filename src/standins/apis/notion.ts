@@ -58,8 +58,13 @@ function isEmpty(value: unknown): boolean {
 
 // The description's example bot (GET /v1/users/me) and the person who owns it: the workspace's users.
 const SELF = specExample("get-self") as Json;
-const PERSON = ((SELF.bot as Json | undefined)?.owner as Json | undefined)?.user as Json | undefined ?? {
-  object: "user", id: "5389a034-eb5c-47b5-8a9e-f79c99ef166c", name: "Stand-in Person", avatar_url: null, type: "person", person: { email: "person@example.com" },
+const PERSON = (((SELF.bot as Json | undefined)?.owner as Json | undefined)?.user as Json | undefined) ?? {
+  object: "user",
+  id: "5389a034-eb5c-47b5-8a9e-f79c99ef166c",
+  name: "Stand-in Person",
+  avatar_url: null,
+  type: "person",
+  person: { email: "person@example.com" },
 };
 const PARTIAL_USER = { object: "user", id: PERSON.id };
 
@@ -133,7 +138,12 @@ function paragraph(id: string, text: string, parentPage: string): Json {
 }
 
 function heading(id: string, text: string, parentPage: string): Json {
-  return { ...paragraph(id, text, parentPage), type: "heading_2", paragraph: undefined, heading_2: { rich_text: [richText(text)], is_toggleable: false, color: "default" } };
+  return {
+    ...paragraph(id, text, parentPage),
+    type: "heading_2",
+    paragraph: undefined,
+    heading_2: { rich_text: [richText(text)], is_toggleable: false, color: "default" },
+  };
 }
 
 function list(results: unknown[], type: string): Json {
@@ -154,7 +164,18 @@ function dataSource(id: string): Json {
     cover: null,
     properties: {
       Name: { id: "title", name: "Name", type: "title", title: {} },
-      Status: { id: "s%7Bx%3F", name: "Status", type: "status", status: { options: [{ id: "d4b2", name: "In progress", color: "blue" }, { id: "e7c1", name: "Done", color: "green" }], groups: [] } },
+      Status: {
+        id: "s%7Bx%3F",
+        name: "Status",
+        type: "status",
+        status: {
+          options: [
+            { id: "d4b2", name: "In progress", color: "blue" },
+            { id: "e7c1", name: "Done", color: "green" },
+          ],
+          groups: [],
+        },
+      },
       Owner: { id: "Kz%5Dq", name: "Owner", type: "people", people: {} },
     },
     parent: { type: "database_id", database_id: IDS.database },
@@ -206,10 +227,22 @@ const WRITTEN: Record<string, (req: StandInRequest) => unknown> = {
     const results = only === "data_source" ? [dataSource(IDS.dataSource)] : only === "page" ? [page(IDS.page)] : [page(IDS.page), dataSource(IDS.dataSource)];
     return list(results, "page_or_data_source");
   },
-  "get-block-children": (req) => list([heading(IDS.block, "Milestones", param(req, "block_id")), paragraph("a1e4c6f0-5b7d-4c1e-9f3a-2d8b6e0c4f17", "Ship the stand-in harness by Friday.", param(req, "block_id"))], "block"),
+  "get-block-children": (req) =>
+    list(
+      [
+        heading(IDS.block, "Milestones", param(req, "block_id")),
+        paragraph("a1e4c6f0-5b7d-4c1e-9f3a-2d8b6e0c4f17", "Ship the stand-in harness by Friday.", param(req, "block_id")),
+      ],
+      "block",
+    ),
   "patch-block-children": (req) => {
     const children = Array.isArray(body(req).children) ? (body(req).children as unknown[]) : [];
-    return list(children.map((_, i) => paragraph(`b2f5d7e1-6c8e-4d2f-8a4b-3e9c7f1d5a${String(20 + i).padStart(2, "0")}`, "Appended by the stand-in", param(req, "block_id"))), "block");
+    return list(
+      children.map((_, i) =>
+        paragraph(`b2f5d7e1-6c8e-4d2f-8a4b-3e9c7f1d5a${String(20 + i).padStart(2, "0")}`, "Appended by the stand-in", param(req, "block_id")),
+      ),
+      "block",
+    );
   },
   "retrieve-a-block": (req) => paragraph(param(req, "block_id"), "Ship the stand-in harness by Friday.", IDS.page),
   "update-a-block": (req) => paragraph(param(req, "block_id"), "Updated by the stand-in", IDS.page),
@@ -218,15 +251,38 @@ const WRITTEN: Record<string, (req: StandInRequest) => unknown> = {
   "patch-page": (req) => page(param(req, "page_id"), { properties: body(req).properties }),
   "post-page": (req) => page("7f9c2e4a-1b3d-4f5e-8a6c-9d0e1f2a3b4c", { parent: body(req).parent, properties: body(req).properties }),
   "move-page": (req) => page(param(req, "page_id"), { parent: body(req).parent }),
-  "retrieve-a-page-property": (req) => ({ object: "property_item", id: param(req, "property_id"), type: "title", title: richText("Stand-in roadmap"), request_id: IDS.request }),
-  "query-data-source": () => list([page(IDS.page), page("3c1e5a7b-9d2f-4e6a-8b0c-1d3e5f7a9b2c", { title: "Stand-in launch checklist" })], "page_or_data_source"),
+  "retrieve-a-page-property": (req) => ({
+    object: "property_item",
+    id: param(req, "property_id"),
+    type: "title",
+    title: richText("Stand-in roadmap"),
+    request_id: IDS.request,
+  }),
+  "query-data-source": () =>
+    list([page(IDS.page), page("3c1e5a7b-9d2f-4e6a-8b0c-1d3e5f7a9b2c", { title: "Stand-in launch checklist" })], "page_or_data_source"),
   "retrieve-a-data-source": (req) => dataSource(param(req, "data_source_id")),
   "update-a-data-source": (req) => dataSource(param(req, "data_source_id")),
   "create-a-data-source": () => dataSource("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
-  "list-data-source-templates": () => ({ templates: [{ id: "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", name: "Project brief", is_default: true }], has_more: false, next_cursor: null }),
+  "list-data-source-templates": () => ({
+    templates: [{ id: "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a", name: "Project brief", is_default: true }],
+    has_more: false,
+    next_cursor: null,
+  }),
   "retrieve-a-database": (req) => database(param(req, "database_id")),
-  "retrieve-page-markdown": (req) => ({ object: "page_markdown", id: param(req, "page_id"), markdown: "## Milestones\n\nShip the stand-in harness by Friday.\n", truncated: false, unknown_block_ids: [] }),
-  "update-page-markdown": (req) => ({ object: "page_markdown", id: param(req, "page_id"), markdown: typeof body(req).markdown === "string" ? body(req).markdown : "", truncated: false, unknown_block_ids: [] }),
+  "retrieve-page-markdown": (req) => ({
+    object: "page_markdown",
+    id: param(req, "page_id"),
+    markdown: "## Milestones\n\nShip the stand-in harness by Friday.\n",
+    truncated: false,
+    unknown_block_ids: [],
+  }),
+  "update-page-markdown": (req) => ({
+    object: "page_markdown",
+    id: param(req, "page_id"),
+    markdown: typeof body(req).markdown === "string" ? body(req).markdown : "",
+    truncated: false,
+    unknown_block_ids: [],
+  }),
 };
 
 const UNAUTHORIZED: StandInResponse = {

@@ -66,10 +66,13 @@ async function serveStandIn(api: StandInApi): Promise<Harnessed["standIn"]> {
   const routesHit: string[] = [];
   const recorded: StandInApi = {
     ...api,
-    routes: api.routes.map((r) => ({ ...r, respond: (req) => {
+    routes: api.routes.map((r) => ({
+      ...r,
+      respond: (req) => {
         routesHit.push(`${r.method} ${r.path}`);
         return r.respond(req);
-      } })),
+      },
+    })),
   };
   const { server, stats } = createStandInServer(recorded, {}, () => undefined);
   servers.push(server);
@@ -147,7 +150,13 @@ describe("SaaS MCP servers against their stand-ins", () => {
         await expectAnswer(h, "API-retrieve-a-database", { database_id: "248104cd-477e-80fd-b757-e945d38000bd" }, '"object":"database"'),
         await expectAnswer(h, "API-retrieve-page-markdown", { page_id: page }, "## Milestones"),
         // Creation: the stand-in echoes what was sent, so the request body really reached it.
-        await expectAnswer(h, "API-post-page", { parent: { page_id: page }, properties: { title: [{ text: { content: "Load test page" } }] } }, '"object":"page"', "Load test page"),
+        await expectAnswer(
+          h,
+          "API-post-page",
+          { parent: { page_id: page }, properties: { title: [{ text: { content: "Load test page" } }] } },
+          '"object":"page"',
+          "Load test page",
+        ),
       ];
       // The server turns an API error into a normal result; none of these may be one.
       for (const a of answers) expect(a).not.toContain('"status":"error"');
@@ -155,11 +164,21 @@ describe("SaaS MCP servers against their stand-ins", () => {
       await expectAnswer(h, probe.tool, probe.args, '"object":"user"');
 
       expect(h.standIn.stats().requests).toBe(answers.length + 1);
-      expect(new Set(h.standIn.routesHit)).toEqual(new Set([
-        "GET /users/me", "GET /comments", "GET /users", "POST /search", "GET /pages/:page_id", "GET /blocks/:block_id/children",
-        "GET /data_sources/:data_source_id", "POST /data_sources/:data_source_id/query", "GET /databases/:database_id",
-        "GET /pages/:page_id/markdown", "POST /pages",
-      ]));
+      expect(new Set(h.standIn.routesHit)).toEqual(
+        new Set([
+          "GET /users/me",
+          "GET /comments",
+          "GET /users",
+          "POST /search",
+          "GET /pages/:page_id",
+          "GET /blocks/:block_id/children",
+          "GET /data_sources/:data_source_id",
+          "POST /data_sources/:data_source_id/query",
+          "GET /databases/:database_id",
+          "GET /pages/:page_id/markdown",
+          "POST /pages",
+        ]),
+      );
       expectOnlyStandInTraffic(h);
       // And the token got there: like Notion, the stand-in refuses a request without one.
       const bare = await fetch(`${h.standIn.url}/v1/users/me`);
@@ -173,7 +192,13 @@ describe("SaaS MCP servers against their stand-ins", () => {
     const h = await start(newRegistry(), firecrawlServer);
     try {
       expect(h.session.tools).toEqual(expect.arrayContaining(firecrawlServer.tools!));
-      await expectAnswer(h, "firecrawl_scrape", { url: "https://docs.example.org/guide" }, "Content of https://docs.example.org/guide as served by the Firecrawl stand-in", '"sourceURL": "https://docs.example.org/guide"');
+      await expectAnswer(
+        h,
+        "firecrawl_scrape",
+        { url: "https://docs.example.org/guide" },
+        "Content of https://docs.example.org/guide as served by the Firecrawl stand-in",
+        '"sourceURL": "https://docs.example.org/guide"',
+      );
       await expectAnswer(h, "firecrawl_map", { url: "https://docs.example.org" }, '"url": "https://docs.example.org/pricing"');
       await expectAnswer(h, "firecrawl_search", { query: "mcp slo harness", limit: 3 }, "mcp slo harness — stand-in result 3");
       const crawl = await h.call("firecrawl_crawl", { url: "https://docs.example.org", limit: 2 });
@@ -181,7 +206,14 @@ describe("SaaS MCP servers against their stand-ins", () => {
       const crawled = crawl.structured as { id: string; status: string; data: { metadata: { sourceURL: string } }[] };
       expect(crawled.status).toBe("completed");
       expect(crawled.data.map((d) => d.metadata.sourceURL)).toEqual(["https://docs.example.org", "https://docs.example.org/docs"]);
-      await expectAnswer(h, "firecrawl_check_crawl_status", { id: crawled.id }, `"id": "${crawled.id}"`, '"status": "completed"', "https://docs.example.org/docs");
+      await expectAnswer(
+        h,
+        "firecrawl_check_crawl_status",
+        { id: crawled.id },
+        `"id": "${crawled.id}"`,
+        '"status": "completed"',
+        "https://docs.example.org/docs",
+      );
       const probe = firecrawlServer.probe!;
       await expectAnswer(h, probe.tool, probe.args, '"remainingCredits": 99000');
 
@@ -193,7 +225,15 @@ describe("SaaS MCP servers against their stand-ins", () => {
       expect(h.standIn.stats().requests).toBe(before);
 
       // crawl: start + one status poll (the stand-in's crawl is complete at the first look).
-      expect(h.standIn.routesHit).toEqual(["POST /scrape", "POST /map", "POST /search", "POST /crawl", "GET /crawl/:id", "GET /crawl/:id", "GET /team/credit-usage"]);
+      expect(h.standIn.routesHit).toEqual([
+        "POST /scrape",
+        "POST /map",
+        "POST /search",
+        "POST /crawl",
+        "GET /crawl/:id",
+        "GET /crawl/:id",
+        "GET /team/credit-usage",
+      ]);
       expectOnlyStandInTraffic(h);
       expect((await fetch(`${h.standIn.url}/v2/team/credit-usage`)).status).toBe(401);
     } finally {

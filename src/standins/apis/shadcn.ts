@@ -244,7 +244,14 @@ const example = (name: string, title: string, uses: string[], content: string): 
 });
 
 const ITEMS: RegistryItem[] = [
-  { name: "utils", type: "registry:lib", title: "Utils", description: "The cn() helper that merges Tailwind class names.", dependencies: ["clsx", "tailwind-merge"], files: [{ path: "registry/new-york-v4/lib/utils.ts", type: "registry:lib", content: UTILS }] },
+  {
+    name: "utils",
+    type: "registry:lib",
+    title: "Utils",
+    description: "The cn() helper that merges Tailwind class names.",
+    dependencies: ["clsx", "tailwind-merge"],
+    files: [{ path: "registry/new-york-v4/lib/utils.ts", type: "registry:lib", content: UTILS }],
+  },
   ui("button", "Button", "Displays a button or a component that looks like a button.", BUTTON, ["@radix-ui/react-slot", "class-variance-authority"]),
   ui("card", "Card", "Displays a card with header, content, and footer.", CARD),
   ui("input", "Input", "Displays a form input field or a component that looks like an input field.", INPUT),
@@ -277,7 +284,8 @@ function item(req: StandInRequest): StandInResponse {
 export const api: StandInApi = {
   name: "shadcn",
   title: "shadcn/ui registry",
-  payloads: "hand-written items (button, card, input, badge, utils, two demos) following the registry schema of @shadcn/registry 0.2.1 (shadcn 4.23.0); ui.shadcn.com/r is not packaged",
+  payloads:
+    "hand-written items (button, card, input, badge, utils, two demos) following the registry schema of @shadcn/registry 0.2.1 (shadcn 4.23.0); ui.shadcn.com/r is not packaged",
   basePath: "/r",
   routes: [
     { method: "GET", path: "/styles/:style/:file", respond: item },
