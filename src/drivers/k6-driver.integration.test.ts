@@ -4,20 +4,19 @@
  * of a split test opens sessions for its own agents only, and remote writing needs a testid.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { loadScenario } from "../config/load-scenario.js";
 import { PROJECT_ROOT } from "../project-root.js";
+import { readK6TestRun } from "../testing/k6-testrun.js";
 import { K6_SCRIPT, k6Binary, k6Env, k6Thresholds } from "./k6-driver.js";
 
 const run = promisify(execFile);
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
-const MANIFEST = path.join(PROJECT_ROOT, "deploy", "k6-operator", "testrun.yaml");
 const urls = new Map([
   ["redis", "http://127.0.0.1:1/mcp"],
   ["everything", "http://127.0.0.1:2/mcp"],
@@ -32,18 +31,7 @@ async function inspect(env: Record<string, string>): Promise<{ scenarios: Record
 }
 
 describe("deploy/k6-operator/testrun.yaml", () => {
-  const manifest = parseYaml(readFileSync(MANIFEST, "utf8")) as {
-    apiVersion: string;
-    kind: string;
-    metadata: { name?: string; generateName?: string };
-    spec: {
-      parallelism: number;
-      script: { configMap: { name: string; file: string } };
-      arguments: string;
-      runner: { image: string; env: { name: string; value: string }[] };
-    };
-  };
-  const env = Object.fromEntries(manifest.spec.runner.env.map((e) => [e.name, e.value]));
+  const { env } = readK6TestRun();
 
   it.skipIf(!existsSync(k6Binary()))("is accepted by real k6 (k6 inspect)", async () => {
     const options = await inspect(env);

@@ -6,15 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { loadScenario } from "../config/load-scenario.js";
 import type { Scenario } from "../contracts/plan.js";
 import { PROJECT_ROOT } from "../project-root.js";
+import { readK6TestRun } from "../testing/k6-testrun.js";
 import type { Recorder } from "../metrics/recorder.js";
 import { K6_SCRIPT, k6Env, k6GateTime, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, k6TimeMapping, ingestK6Points, parseK6Time } from "./k6-driver.js";
 
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
-const MANIFEST = path.join(PROJECT_ROOT, "deploy", "k6-operator", "testrun.yaml");
 const urls = new Map([
   ["redis", "http://127.0.0.1:1/mcp"],
   ["everything", "http://127.0.0.1:2/mcp"],
@@ -148,18 +147,7 @@ describe("k6RunArgs: every local k6 run has a testid of its own", () => {
 });
 
 describe("deploy/k6-operator/testrun.yaml", () => {
-  const manifest = parseYaml(readFileSync(MANIFEST, "utf8")) as {
-    apiVersion: string;
-    kind: string;
-    metadata: { name?: string; generateName?: string };
-    spec: {
-      parallelism: number;
-      script: { configMap: { name: string; file: string } };
-      arguments: string;
-      runner: { image: string; env: { name: string; value: string }[] };
-    };
-  };
-  const env = Object.fromEntries(manifest.spec.runner.env.map((e) => [e.name, e.value]));
+  const { manifest, env } = readK6TestRun();
 
   it("is a k6 operator TestRun running the script from a ConfigMap with Prometheus remote write", () => {
     expect(manifest.apiVersion).toBe("k6.io/v1alpha1");
