@@ -463,8 +463,12 @@ describe(named("--provider docker: the stack itself"), () => {
       expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.listen}`);
       expect(redisHop.listen).toMatch(/^127\.0\.0\.1:\d+$/);
       const hopPort = Number(redisHop.listen.split(":")[1]);
-      const viaHop = () => respCommand(hopPort, ["PING"], 1500);
-      expect(await viaHop()).toBe("PONG");
+      // Which step failed, in the error: a socket error carries no stack through this test.
+      const viaHop = (step: string) =>
+        respCommand(hopPort, ["PING"], 1500).catch((err: unknown) => {
+          throw new Error(`PING through the hop (${step}): ${err instanceof Error ? err.message : String(err)}`);
+        });
+      expect(await viaHop("first")).toBe("PONG");
       const pgHop = new URL(stack.endpoints.hopUrl!("postgres", "postgres")!);
       const pgClient = new pg.Client({ connectionString: pgHop.toString(), connectionTimeoutMillis: 3000 });
       await pgClient.connect();
@@ -473,9 +477,9 @@ describe(named("--provider docker: the stack itself"), () => {
 
       // hop-down exactly as src/faults/injector.ts does it (it sends the hop's listen back).
       await redisHop.proxy.update({ enabled: false, listen: redisHop.listen, upstream: redisHop.upstream });
-      await expect(viaHop()).rejects.toThrow();
+      await expect(viaHop("hop disabled")).rejects.toThrow();
       await redisHop.proxy.update({ enabled: true, listen: redisHop.listen, upstream: redisHop.upstream });
-      expect(await viaHop()).toBe("PONG");
+      expect(await viaHop("hop enabled again")).toBe("PONG");
       // A 200 ms latency toxic on the answers.
       const toxic = await redisHop.proxy.addToxic({
         name: "slow",
@@ -485,7 +489,7 @@ describe(named("--provider docker: the stack itself"), () => {
         attributes: { latency: 200, jitter: 0 },
       } as never);
       let t = performance.now();
-      await viaHop();
+      await viaHop("200 ms toxic");
       expect(performance.now() - t).toBeGreaterThanOrEqual(190);
       await toxic.remove();
       await stack.toxiproxy!.reset();
@@ -494,7 +498,7 @@ describe(named("--provider docker: the stack itself"), () => {
       const fastest = [];
       for (let i = 0; i < 3; i++) {
         t = performance.now();
-        await viaHop();
+        await viaHop(`after reset, ${i + 1} of 3`);
         fastest.push(performance.now() - t);
       }
       expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);

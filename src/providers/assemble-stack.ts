@@ -15,6 +15,9 @@ import path from "node:path";
 import type { BackingService } from "../contracts/server-definition.js";
 import type { BackendInfo } from "../results/types.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
+import pg from "pg";
+import { respCommand } from "../stack/local/redis.js";
+import { waitUntilReady } from "../stack/readiness.js";
 import type { StartedBackend, StartedToxiproxy } from "../stack/started.js";
 import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
 import { withLoopbackHops } from "./loopback-hops.js";
@@ -65,6 +68,31 @@ export function defineProvider(definition: ProviderDefinition): StackProvider {
 }
 
 const settledValue = <T>(x: PromiseSettledResult<T>): T | undefined => (x.status === "fulfilled" ? x.value : undefined);
+
+/**
+ * Waits until the backend answers through a new hop: Toxiproxy dials the upstream only when a
+ * client connects, so a hop whose upstream it cannot reach yet (a container network's alias not
+ * resolving for a moment after the start) looks like a listening port that resets every connection.
+ * The servers connect right after the stack is up; they must find it working.
+ */
+async function answersThrough(service: BackingService, hopUrl: string, hop: string): Promise<void> {
+  const attempt =
+    service === "redis"
+      ? async () => {
+          const reply = await respCommand(Number(new URL(hopUrl).port), ["PING"], 2000);
+          if (reply !== "PONG") throw new Error(`PING answered ${JSON.stringify(reply)}`);
+        }
+      : async () => {
+          const client = new pg.Client({ connectionString: hopUrl, connectionTimeoutMillis: 2000 });
+          try {
+            await client.connect();
+            await client.query("SELECT 1");
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        };
+  await waitUntilReady(attempt, { what: `${service} did not answer through Toxiproxy's hop ${hop}`, timeoutMs: 30_000, intervalMs: 100 });
+}
 
 export async function assembleStack(opts: StackStartOptions, backends: StackBackends): Promise<Stack> {
   const { servers, extraNeeds, registry, seedRows, proxied, transport, upstream = { mode: "stand-in", behaviour: {} } } = opts;
@@ -122,7 +150,9 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
       for (const { server, service } of hops) {
         const backend = byKind[service]!;
         const hop = await toxiproxy.createHop(`${server}->${service}`, backend.upstream);
-        hopUrls.set(`${server}->${service}`, withHost(backend.url, hop.listen));
+        const hopUrl = withHost(backend.url, hop.listen);
+        await answersThrough(service, hopUrl, `${server}->${service}`);
+        hopUrls.set(`${server}->${service}`, hopUrl);
       }
     }
 
