@@ -44,8 +44,8 @@ export interface CapacityRunOptions {
 }
 
 /** Fills `base` (load, latency, timeline, errors, slos, capacity) from the search. */
-export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> {
-  const s = o.scenario;
+export async function runCapacityScenario(capacityRun: CapacityRunOptions): Promise<void> {
+  const s = capacityRun.scenario;
   const plan = s.capacity!;
   if (s.load.model !== "open") throw new Error("a capacity search needs the open model");
   const maxInFlight = s.load.maxInFlight;
@@ -54,16 +54,16 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
   const runStep = async (rate: number, index: number): Promise<CapacityStepData> => {
     const settleMs = plan.settleMs + (index === 0 ? s.warmupMs : 0);
     const recorder = new Recorder({ plannedMeasureMs: plan.stepDurationMs, warmupMs: settleMs, now: performance.now() });
-    const calls = new CallContext(recorder, o.agents, s.callTimeoutMs, { backoff: false });
-    calls.signal = o.signal;
-    if (o.hooks) calls.hooks = o.hooks;
+    const calls = new CallContext(recorder, capacityRun.agents, s.callTimeoutMs, { backoff: false });
+    calls.signal = capacityRun.signal;
+    if (capacityRun.hooks) calls.hooks = capacityRun.hooks;
     const workload = s.workload.prepare({
       calls,
-      runId: `${o.runId}-c${index}`,
+      runId: `${capacityRun.runId}-c${index}`,
       seed: s.seed + index,
       agents: s.agents,
-      sandbox: o.sandbox,
-      ...(o.redisInfo && { redisInfo: o.redisInfo }),
+      sandbox: capacityRun.sandbox,
+      ...(capacityRun.redisInfo && { redisInfo: capacityRun.redisInfo }),
     });
     const load = { model: "open" as const, rate, maxInFlight };
     const phase = (name: DriverPhase["phase"], durationMs: number): DriverPhase => ({
@@ -75,11 +75,11 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       recorder,
       workload,
       urls: new Map(),
-      registry: o.registry,
-      runId: o.runId,
-      signal: o.signal,
+      registry: capacityRun.registry,
+      runId: capacityRun.runId,
+      signal: capacityRun.signal,
     });
-    if (settleMs > 0 && !o.signal.aborted) {
+    if (settleMs > 0 && !capacityRun.signal.aborted) {
       calls.phase = "warmup";
       await unjudgedLoad(driver, phase("warmup", settleMs));
     }
@@ -111,7 +111,7 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       recorder,
       calls,
       knowsAgents: driver.knowsAgents,
-      servers: o.base.servers,
+      servers: capacityRun.base.servers,
       measuredMs,
       generatorLimit: limit,
       coordination,
@@ -148,7 +148,7 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       eventLoopDelayP99Ms: stats.eventLoopDelayP99Ms,
     };
     const fmt = (x: number | null) => (x === null ? "-" : `${x.toFixed(2)} ms`);
-    o.say(
+    capacityRun.say(
       `  ${rate}/s: achieved ${achievedThroughput.toFixed(1)}/s, p50 ${fmt(p50)}, p99 ${fmt(p99)}, ${slos.filter((x) => x.verdict === "fail").length} SLO(s) failed${limit ? `; generator limit: ${limit}` : ""}`,
     );
     return {
@@ -162,7 +162,7 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       measuredMs,
       generator,
       slos,
-      interrupted: o.signal.aborted,
+      interrupted: capacityRun.signal.aborted,
       load: summary,
       latency: recorder.latencySummaries(),
       timeline: recorder.timelinePoints(),
@@ -171,19 +171,19 @@ export async function runCapacityScenario(o: CapacityRunOptions): Promise<void> 
       ...(cache && { cache }),
     };
   };
-  const { result, verdictStep } = await searchCapacity(plan, runStep, { signal: o.signal, say: o.say });
-  o.say(`capacity: ${result.stopReason}; sustained ${result.sustainedRate ?? "none"}/s`);
-  o.base.capacity = result;
+  const { result, verdictStep } = await searchCapacity(plan, runStep, { signal: capacityRun.signal, say: capacityRun.say });
+  capacityRun.say(`capacity: ${result.stopReason}; sustained ${result.sustainedRate ?? "none"}/s`);
+  capacityRun.base.capacity = result;
   if (verdictStep) {
-    o.base.load = verdictStep.load;
-    o.base.latency = verdictStep.latency;
-    o.base.timeline = verdictStep.timeline;
-    o.base.errors = verdictStep.errors;
-    if (verdictStep.coordination) o.base.coordination = verdictStep.coordination;
-    if (verdictStep.cache) o.base.cache = verdictStep.cache;
+    capacityRun.base.load = verdictStep.load;
+    capacityRun.base.latency = verdictStep.latency;
+    capacityRun.base.timeline = verdictStep.timeline;
+    capacityRun.base.errors = verdictStep.errors;
+    if (verdictStep.coordination) capacityRun.base.coordination = verdictStep.coordination;
+    if (verdictStep.cache) capacityRun.base.cache = verdictStep.cache;
     // When no step held because the generator could not keep up, even the first step's passes
     // prove nothing about the server: they are reported, but as inconclusive.
-    o.base.slos =
+    capacityRun.base.slos =
       result.sustainedRate === null && result.limitedByGenerator
         ? verdictStep.slos.map((x) =>
             x.verdict === "inconclusive"

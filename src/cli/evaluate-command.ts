@@ -90,31 +90,42 @@ export interface EvaluateOutcome {
 /** The work of the command, apart from printing: usable from tests. */
 export async function evaluateFromPrometheusCommand(
   file: string,
-  o: EvaluateFlags,
+  evaluateFlags: EvaluateFlags,
   command: string[],
   opts: { requireProfile?: boolean } = {},
 ): Promise<EvaluateOutcome> {
-  const url = checkUrl(o.prometheus);
-  const fromMs = parseTimeArg(o.from, "--from");
-  const toMs = parseTimeArg(o.to, "--to");
+  const url = checkUrl(evaluateFlags.prometheus);
+  const fromMs = parseTimeArg(evaluateFlags.from, "--from");
+  const toMs = parseTimeArg(evaluateFlags.to, "--to");
   if (toMs <= fromMs)
     throw new HarnessError("invalid_input", `--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
-  checkMetricName(o.latencyMetric, "--latency-metric");
-  checkMetricName(o.callsMetric, "--calls-metric");
-  if (o.matchers !== undefined) checkMatchers(o.matchers);
-  if (o.out !== undefined) await checkOutDir(o.out);
-  const scenario = await loadScenario(file, o.profile, opts);
+  checkMetricName(evaluateFlags.latencyMetric, "--latency-metric");
+  checkMetricName(evaluateFlags.callsMetric, "--calls-metric");
+  if (evaluateFlags.matchers !== undefined) checkMatchers(evaluateFlags.matchers);
+  if (evaluateFlags.out !== undefined) await checkOutDir(evaluateFlags.out);
+  const scenario = await loadScenario(file, evaluateFlags.profile, opts);
   const { RUN_NOTES } = await import("../run/run.js");
-  const measurements = await prometheusMeasurements({ url, fromMs, toMs, latencyMetric: o.latencyMetric, callsMetric: o.callsMetric, matchers: o.matchers });
+  const measurements = await prometheusMeasurements({
+    url,
+    fromMs,
+    toMs,
+    latencyMetric: evaluateFlags.latencyMetric,
+    callsMetric: evaluateFlags.callsMetric,
+    matchers: evaluateFlags.matchers,
+  });
   const slos = evaluateFromPrometheus(scenario.slos, measurements);
   const warnings = measurements.warnings();
   const runId = newRunId();
-  const outDir = o.out ?? path.join(PROJECT_ROOT, "reports", "runs", runId);
+  const outDir = evaluateFlags.out ?? path.join(PROJECT_ROOT, "reports", "runs", runId);
   const startedAt = new Date(fromMs).toISOString();
   const endedAt = new Date(toMs).toISOString();
   const result: ScenarioResult = {
     ...emptyScenarioResult(
-      { ...scenario, profile: o.profile, description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})` },
+      {
+        ...scenario,
+        profile: evaluateFlags.profile,
+        description: `${scenario.description} (judged from Prometheus at ${url}, window ${startedAt} .. ${endedAt})`,
+      },
       startedAt,
       endedAt,
     ),
@@ -131,7 +142,7 @@ export async function evaluateFromPrometheusCommand(
     startedAt,
     endedAt,
     command,
-    profile: o.profile,
+    profile: evaluateFlags.profile,
     environment: hostEnvironment(),
     counts,
     scenarios: [result],
@@ -142,9 +153,9 @@ export async function evaluateFromPrometheusCommand(
     ],
   };
   // Checked before Prometheus was asked; created only now, so a failed query leaves no empty directory.
-  await prepareOutDir(outDir, o.out === undefined ? "output directory" : "--out");
+  await prepareOutDir(outDir, evaluateFlags.out === undefined ? "output directory" : "--out");
   await writeRunOutputs(record, outDir);
-  const exitCode = counts.fail > 0 || (o.failOnInconclusive && counts.inconclusive > 0) ? EXIT.sloFailed : EXIT.ok;
+  const exitCode = counts.fail > 0 || (evaluateFlags.failOnInconclusive && counts.inconclusive > 0) ? EXIT.sloFailed : EXIT.ok;
   return { record, outDir, exitCode, warnings };
 }
 
@@ -166,11 +177,11 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     )
     .option("--calls-metric <name>", "counter of calls, split by an outcome, expected_response or status label (or k6_http_reqs_total)", "k6_mcp_calls_total")
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
-    .action(async (file: string, o: EvaluateFlags, cmd: Command) => {
+    .action(async (file: string, evaluateFlags: EvaluateFlags, cmd: Command) => {
       // A profile asked for by name must exist in the file (see `run`).
       // It starts nothing itself, but it is a command like the others: what killed runs left goes.
       await reapLeftovers();
-      const outcome = await evaluateFromPrometheusCommand(file, o, ["mcp-slo", ...process.argv.slice(2)], {
+      const outcome = await evaluateFromPrometheusCommand(file, evaluateFlags, ["mcp-slo", ...process.argv.slice(2)], {
         requireProfile: cmd.getOptionValueSource("profile") === "cli",
       });
       for (const w of outcome.warnings) process.stderr.write(`mcp-slo: warning: ${w}\n`);

@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     .action(
       async (
         files: string[],
-        o: {
+        flags: {
           suite?: string;
           suitesFile: string;
           profile: string;
@@ -115,35 +115,35 @@ async function main(argv: string[]): Promise<number> {
         cmd: Command,
       ) => {
         const named: NamedFile[] = [
-          ...(o.suite !== undefined ? await suiteFiles(o.suitesFile, o.suite) : []),
+          ...(flags.suite !== undefined ? await suiteFiles(flags.suitesFile, flags.suite) : []),
           ...files.map((file) => ({ file, origin: "the command line" })),
         ];
         if (named.length === 0)
           throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
         checkNamedOnce(named);
-        const telemetryOptions = runTelemetryOptions(o);
-        if (o.out !== undefined) await checkOutDir(o.out);
+        const telemetryOptions = runTelemetryOptions(flags);
+        if (flags.out !== undefined) await checkOutDir(flags.out);
         // The default profile runs files that lack it as written; one asked for by name must exist.
         const scenarios = await loadAll(
           named.map((n) => n.file),
-          o.profile,
+          flags.profile,
           { requireProfile: cmd.getOptionValueSource("profile") === "cli" },
         );
         // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-        const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(o.provider)]);
+        const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(flags.provider)]);
         const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
         try {
           const outcome = await run({
             ...telemetryOptions,
             files: named.map((n) => n.file),
-            profile: o.profile,
+            profile: flags.profile,
             scenarios,
-            outDir: o.out,
+            outDir: flags.out,
             reportsRoot: path.join(PROJECT_ROOT, "reports"),
             provider,
-            failOnInconclusive: o.failOnInconclusive,
-            live: o.live,
-            ...(o.driver !== undefined && { driver: o.driver }),
+            failOnInconclusive: flags.failOnInconclusive,
+            live: flags.live,
+            ...(flags.driver !== undefined && { driver: flags.driver }),
             progress: progress.line,
             command: ["mcp-slo", ...argv],
           });

@@ -36,19 +36,19 @@ export function registerMonitorCommand(program: Command): void {
     .option("--host <address>", "address to serve /metrics on; loopback only unless --allow-non-loopback", DEFAULT_METRICS_HOST)
     .addOption(new Option("--port <port>", "port to serve /metrics on (0: any free port)").default(String(DEFAULT_METRICS_PORT)))
     .option("--allow-non-loopback", "allow --host to be a non-loopback address (the metrics have no authentication)", false)
-    .action(async (file: string, o: { interval?: string; duration?: string; host: string; port: string; allowNonLoopback: boolean }) => {
-      const listen = { host: o.host, port: parsePort(o.port, "--port"), allowNonLoopback: o.allowNonLoopback };
+    .action(async (file: string, commandFlags: { interval?: string; duration?: string; host: string; port: string; allowNonLoopback: boolean }) => {
+      const listen = { host: commandFlags.host, port: parsePort(commandFlags.port, "--port"), allowNonLoopback: commandFlags.allowNonLoopback };
       // Before anything is read or started: a refused address must not cost a stack start.
       checkListenAddress(listen, "--host");
-      const durationMs = o.duration === undefined ? undefined : durationFlag("--duration", o.duration, MONITOR_DURATION);
-      const intervalMs = o.interval === undefined ? undefined : durationFlag("--interval", o.interval, DURATION_BOUNDS.probeInterval);
+      const durationMs = commandFlags.duration === undefined ? undefined : durationFlag("--duration", commandFlags.duration, MONITOR_DURATION);
+      const intervalMs = commandFlags.interval === undefined ? undefined : durationFlag("--interval", commandFlags.interval, DURATION_BOUNDS.probeInterval);
       const plan = await loadProbeFile(file);
       if (intervalMs !== undefined) {
         const tooLong = plan.probes.filter((p) => p.timeoutMs > intervalMs);
         if (tooLong.length)
           throw new HarnessError(
             "invalid_input",
-            `--interval ${o.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`,
+            `--interval ${commandFlags.interval} is shorter than the timeout of ${tooLong.map((p) => p.name).join(", ")}: rounds would overlap`,
           );
         plan.intervalMs = intervalMs;
       }
@@ -92,10 +92,14 @@ export interface RunTelemetryFlags {
 }
 
 /** Turns `mcp-slo run`'s --metrics-* and --trace-sample flags into run() options; invalid ones are exit 2. */
-export function runTelemetryOptions(o: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
-  const traceSampleEvery = wholeNumberFlag("--trace-sample", o.traceSample, 0, 1_000_000_000, "N to trace one call in N (0 for no trace)");
-  if (o.metricsPort === undefined) return { traceSampleEvery };
-  const metrics = { host: o.metricsHost, port: parsePort(o.metricsPort, "--metrics-port"), allowNonLoopback: o.allowNonLoopback };
+export function runTelemetryOptions(commandFlags: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
+  const traceSampleEvery = wholeNumberFlag("--trace-sample", commandFlags.traceSample, 0, 1_000_000_000, "N to trace one call in N (0 for no trace)");
+  if (commandFlags.metricsPort === undefined) return { traceSampleEvery };
+  const metrics = {
+    host: commandFlags.metricsHost,
+    port: parsePort(commandFlags.metricsPort, "--metrics-port"),
+    allowNonLoopback: commandFlags.allowNonLoopback,
+  };
   checkListenAddress(metrics, "--metrics-host");
   return { metrics, traceSampleEvery };
 }

@@ -339,8 +339,8 @@ export const autocannonDriver: LoadDriver = {
 };
 
 /** The load of one phase, from t0: one autocannon instance per server, on the sessions prepare() opened. */
-async function runShares(o: { ctx: DriverPhase; shares: ServerShare[]; perShare: Connection[][]; limitMs: number; t0: number }): Promise<PhaseStats> {
-  const { ctx, shares, perShare, limitMs, t0 } = o;
+async function runShares(sharesRun: { ctx: DriverPhase; shares: ServerShare[]; perShare: Connection[][]; limitMs: number; t0: number }): Promise<PhaseStats> {
+  const { ctx, shares, perShare, limitMs, t0 } = sharesRun;
   const { scenario: s, recorder, phase, signal } = ctx;
   const stats = emptyPhaseStats();
   // autocannon's timeout is whole seconds; the recorded deadline is the one it applies.

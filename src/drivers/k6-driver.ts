@@ -495,7 +495,7 @@ export const k6Driver: LoadDriver = {
 };
 
 /** The load of one phase: the gate opened at t0, then k6's points read into the recorder once it exited. */
-async function runK6(o: {
+async function runK6(k6Run: {
   ctx: DriverPhase;
   proc: ManagedProcess;
   gate: { open(): void; close(): Promise<void> };
@@ -504,11 +504,11 @@ async function runK6(o: {
   wallToPerf: number;
   t0: number;
 }): Promise<PhaseResult> {
-  const { ctx, proc, out, wallToPerf, t0 } = o;
+  const { ctx, proc, out, wallToPerf, t0 } = k6Run;
   const stats: PhaseResult = emptyPhaseStats();
   // Taken before the gate answers: k6 passes it after this instant, never before.
   const gateOpenedAt = performance.now();
-  o.gate.open();
+  k6Run.gate.open();
   const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
   const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
   ctx.signal.addEventListener("abort", onAbort, { once: true });
@@ -519,11 +519,11 @@ async function runK6(o: {
   } finally {
     if (ticker) clearInterval(ticker);
     ctx.signal.removeEventListener("abort", onAbort);
-    await o.gate.close();
+    await k6Run.gate.close();
   }
   stats.elapsedMs = performance.now() - t0;
   // Share of one core over k6's whole life (set-up included).
-  stats.cpu = o.generator.stop().cpu;
+  stats.cpu = k6Run.generator.stop().cpu;
   if (!ctx.signal.aborted && (exit.code === null || !K6_OK_EXIT_CODES.has(exit.code))) {
     throw new HarnessError("environment", `k6 failed (${exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`})`, {
       details: proc.stderrTail(20),

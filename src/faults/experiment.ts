@@ -90,7 +90,7 @@ export class FaultExperiment {
   private readonly injected: Injected[] = [];
 
   constructor(
-    private readonly o: {
+    private readonly deps: {
       scenario: Scenario;
       stack: Stack;
       pool: ExperimentSessions;
@@ -101,12 +101,12 @@ export class FaultExperiment {
       onFaultEvent?: (name: string, attrs: Record<string, string | number | boolean>) => void;
     },
   ) {
-    this.states = o.scenario.faults.map((fault) => ({ fault, injectedAt: null, healedAt: null, readyAt: null, notes: [], snapshots: new Map() }));
+    this.states = deps.scenario.faults.map((fault) => ({ fault, injectedAt: null, healedAt: null, readyAt: null, notes: [], snapshots: new Map() }));
   }
 
   /** Faults are injected (and the affected path probed): otherwise only RPO writers run. */
   private get withFaults(): boolean {
-    return this.states.length > 0 && this.o.scenario.recovery !== undefined;
+    return this.states.length > 0 && this.deps.scenario.recovery !== undefined;
   }
 
   /** ms since the window opened (negative before it). */
@@ -116,16 +116,16 @@ export class FaultExperiment {
 
   /** Starts the probe's and the writers' own sessions. */
   async prepare(): Promise<void> {
-    const s = this.o.scenario;
+    const s = this.deps.scenario;
     if (this.withFaults) {
       const r = s.recovery!;
       const def = s.servers.find((d) => d.name === r.probe.server)!;
-      await this.o.pool.startAuxiliary(def, PROBE_AGENT);
+      await this.deps.pool.startAuxiliary(def, PROBE_AGENT);
     }
     for (const store of s.rpo?.stores ?? []) {
-      if (store !== "postgres") await this.o.pool.startAuxiliary(s.servers.find((d) => d.name === store) ?? findServer(store)!, WRITER_AGENT);
+      if (store !== "postgres") await this.deps.pool.startAuxiliary(s.servers.find((d) => d.name === store) ?? findServer(store)!, WRITER_AGENT);
       const backendSettings = Object.fromEntries(
-        this.o.stack.backends.map((b) => [
+        this.deps.stack.backends.map((b) => [
           b.kind,
           Object.entries(b.settings)
             .map(([k, v]) => (k === "persistence" ? v : `${k}=${v}`))
@@ -134,17 +134,17 @@ export class FaultExperiment {
       );
       this.writers.push(
         makeWriter(store, {
-          runId: this.o.runId,
+          runId: this.deps.runId,
           intervalMs: s.rpo!.intervalMs,
           timeoutMs: s.callTimeoutMs,
           now: () => performance.now(),
-          session: (server) => this.o.pool.session(server, WRITER_AGENT),
-          sandbox: this.o.stack.endpoints.sandbox,
-          workdir: this.o.stack.endpoints.workdir,
-          ...(this.o.stack.redisCommand && { redisCommand: this.o.stack.redisCommand }),
-          ...(this.o.stack.postgresQuery && { postgresQuery: this.o.stack.postgresQuery }),
-          ...((this.o.stack.endpoints.hopUrl?.("harness", "postgres") ?? this.o.stack.endpoints.postgres?.url) !== undefined && {
-            postgresWriterUrl: this.o.stack.endpoints.hopUrl?.("harness", "postgres") ?? this.o.stack.endpoints.postgres!.url,
+          session: (server) => this.deps.pool.session(server, WRITER_AGENT),
+          sandbox: this.deps.stack.endpoints.sandbox,
+          workdir: this.deps.stack.endpoints.workdir,
+          ...(this.deps.stack.redisCommand && { redisCommand: this.deps.stack.redisCommand }),
+          ...(this.deps.stack.postgresQuery && { postgresQuery: this.deps.stack.postgresQuery }),
+          ...((this.deps.stack.endpoints.hopUrl?.("harness", "postgres") ?? this.deps.stack.endpoints.postgres?.url) !== undefined && {
+            postgresWriterUrl: this.deps.stack.endpoints.hopUrl?.("harness", "postgres") ?? this.deps.stack.endpoints.postgres!.url,
           }),
           durability: {
             redis: backendSettings.redis ?? "",
@@ -175,12 +175,12 @@ export class FaultExperiment {
    * when a fault loses everything it wrote (the RPO is then only known to be at least its age).
    */
   async lead(warmupMs: number): Promise<void> {
-    const leadMs = this.o.scenario.rpo?.leadMs ?? 0;
+    const leadMs = this.deps.scenario.rpo?.leadMs ?? 0;
     if (this.writersStartedAt === undefined || leadMs <= 0) return;
     const rest = leadMs - warmupMs - (performance.now() - this.writersStartedAt);
     if (rest <= 0) return;
-    this.o.say(`RPO writers: writing ${(rest / 1000).toFixed(1)} s before the warm-up (rpo.lead ${(leadMs / 1000).toFixed(1)} s)`);
-    await sleep(rest, this.o.signal);
+    this.deps.say(`RPO writers: writing ${(rest / 1000).toFixed(1)} s before the warm-up (rpo.lead ${(leadMs / 1000).toFixed(1)} s)`);
+    await sleep(rest, this.deps.signal);
   }
 
   /** The steady-state hypothesis, on the probes sent so far: checked right before the window opens. */
@@ -196,7 +196,7 @@ export class FaultExperiment {
   async openWindow(t0: number): Promise<void> {
     this.measureStart = t0;
     // What servers say while faults happen is what they did about them.
-    if (this.withFaults) this.o.pool.captureLogs = true;
+    if (this.withFaults) this.deps.pool.captureLogs = true;
     const atOnce = this.states.filter((st) => st.fault.atMs <= 0);
     await Promise.all(atOnce.map((st) => this.guarded(st, () => this.injectFault(st))));
     // A fault that fails is a result about that fault; it must never take the run down with an unhandled rejection.
@@ -212,9 +212,9 @@ export class FaultExperiment {
 
   /** The steady-state hypothesis, on the probes answered before the window opens (waits, bounded, for k of them). */
   private async checkBefore(): Promise<void> {
-    const r = this.o.scenario.recovery!;
+    const r = this.deps.scenario.recovery!;
     const waitUntil = performance.now() + r.intervalMs * (r.consecutive + 5) + r.timeoutMs;
-    while (this.points.length < r.consecutive && performance.now() < waitUntil && !this.o.signal.aborted) await sleep(r.intervalMs, this.o.signal);
+    while (this.points.length < r.consecutive && performance.now() < waitUntil && !this.deps.signal.aborted) await sleep(r.intervalMs, this.deps.signal);
     const before = this.sortedPoints();
     const met = steadyStateMet(before, r.consecutive);
     const failures = before.filter((p) => !p.ok).length;
@@ -230,8 +230,8 @@ export class FaultExperiment {
   }
 
   private async probeLoop(): Promise<void> {
-    const r = this.o.scenario.recovery!;
-    const s = this.o.scenario;
+    const r = this.deps.scenario.recovery!;
+    const s = this.deps.scenario;
     const inFlight = new Set<Promise<void>>();
     // Bounded: stopped by finish() or rollback(); never longer than lead, warm-up, window and every fault's recovery limit.
     const hardStop =
@@ -247,7 +247,7 @@ export class FaultExperiment {
       const t = performance.now();
       // Each probe has its own deadline; a slow one does not hold back the next.
       const p = (async () => {
-        const session = this.o.pool.session(r.probe.server, PROBE_AGENT);
+        const session = this.deps.pool.session(r.probe.server, PROBE_AGENT);
         let ok = false;
         try {
           if (session) {
@@ -276,19 +276,19 @@ export class FaultExperiment {
       st.notInjectedReason = "steady state not met before the measurement window opened";
       return;
     }
-    this.o.say(`fault ${st.fault.id}: ${st.fault.description}`);
+    this.deps.say(`fault ${st.fault.id}: ${st.fault.description}`);
     st.injectedAt = performance.now();
-    this.o.onFaultEvent?.("fault.injected", {
+    this.deps.onFaultEvent?.("fault.injected", {
       "mcp_slo.fault.id": st.fault.id,
       "mcp_slo.fault.kind": st.fault.kind,
       "mcp_slo.fault.description": st.fault.description,
     });
     try {
       st.injected = await st.fault.inject({
-        hops: this.o.stack.toxiproxy?.hops,
-        backends: this.o.stack.handles,
-        sessions: this.o.pool,
-        signal: this.o.signal,
+        hops: this.deps.stack.toxiproxy?.hops,
+        backends: this.deps.stack.handles,
+        sessions: this.deps.pool,
+        signal: this.deps.signal,
         note: (text) => st.notes.push({ at: performance.now(), text }),
       });
     } catch (err) {
@@ -302,8 +302,8 @@ export class FaultExperiment {
   private async runFault(st: FaultState): Promise<void> {
     if (st.injectedAt === null && st.notInjectedReason === undefined) {
       await sleepUntil(this.measureStart! + st.fault.atMs, this.windowOver.signal);
-      if (this.windowOver.signal.aborted || this.o.signal.aborted) {
-        st.notInjectedReason = this.o.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
+      if (this.windowOver.signal.aborted || this.deps.signal.aborted) {
+        st.notInjectedReason = this.deps.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
         return;
       }
       await this.injectFault(st);
@@ -313,7 +313,7 @@ export class FaultExperiment {
     let healing: Promise<HealTiming>;
     if (injected.healing) healing = injected.healing;
     else if (st.fault.durationMs !== undefined) {
-      await sleepUntil(st.injectedAt + st.fault.durationMs, this.o.signal);
+      await sleepUntil(st.injectedAt + st.fault.durationMs, this.deps.signal);
       healing = injected.heal();
     } else return;
     let timing: HealTiming;
@@ -326,7 +326,7 @@ export class FaultExperiment {
     }
     st.healedAt = timing.removedAt;
     st.readyAt = timing.readyAt;
-    this.o.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.kind });
+    this.deps.onFaultEvent?.("fault.healed", { "mcp_slo.fault.id": st.fault.id, "mcp_slo.fault.kind": st.fault.kind });
     // What each store holds once the fault is over: a record missing here was lost by this fault (or before it).
     for (const w of this.writers) {
       try {
@@ -338,7 +338,7 @@ export class FaultExperiment {
   }
 
   private recoveryOf(st: FaultState) {
-    const r = this.o.scenario.recovery!;
+    const r = this.deps.scenario.recovery!;
     // The next fault to begin after this one: its outage is not this one's.
     const next = Math.min(...this.states.map((x) => x.injectedAt ?? Number.POSITIVE_INFINITY).filter((t) => t > st.injectedAt!));
     return measureRecovery(this.sortedPoints(), {
@@ -352,20 +352,20 @@ export class FaultExperiment {
 
   /** After the load: wait (bounded) for recovery, check the steady state after, roll back, read back. */
   async finish(): Promise<FaultsOutcome> {
-    const r = this.o.scenario.recovery;
+    const r = this.deps.scenario.recovery;
     this.windowOver.abort();
     await this.timeline;
     let afterFrom = performance.now();
     if (this.withFaults && r) {
       // Recovery is waited for with the probe still running, until each fault recovered or ran out of its limit.
       for (;;) {
-        if (this.o.signal.aborted) break;
+        if (this.deps.signal.aborted) break;
         const pending = this.states.filter((st) => st.injectedAt !== null && !this.recoveryOf(st).recovered && performance.now() < st.injectedAt + r.limitMs);
         if (pending.length === 0) break;
-        await sleep(r.intervalMs * 2, this.o.signal);
+        await sleep(r.intervalMs * 2, this.deps.signal);
       }
       afterFrom = performance.now();
-      await sleep(r.intervalMs * (r.consecutive + 1) + r.timeoutMs, this.o.signal);
+      await sleep(r.intervalMs * (r.consecutive + 1) + r.timeoutMs, this.deps.signal);
     }
     this.stopWriters.abort();
     await Promise.allSettled(this.writing);
@@ -406,7 +406,7 @@ export class FaultExperiment {
       );
     }
 
-    const events = this.o.pool.events;
+    const events = this.deps.pool.events;
     const faults: FaultResult[] = this.states.map((st, i) => {
       const f = st.fault;
       const base = { id: f.id, kind: f.kind, target: f.target, description: f.description, limitMs: r?.limitMs ?? 0, supervisor: r?.supervisor ?? false };
@@ -462,7 +462,7 @@ export class FaultExperiment {
         present = await w.readBack();
       } catch (err) {
         const message = (err as Error).message;
-        this.o.say(`RPO read-back of ${w.store} failed: ${message}`);
+        this.deps.say(`RPO read-back of ${w.store} failed: ${message}`);
         rpo.push({
           store: w.store,
           durability: w.durability,
@@ -535,14 +535,14 @@ export class FaultExperiment {
     this.stopProbing.abort();
     this.windowOver.abort();
     const tasks: Promise<unknown>[] = [];
-    if (this.o.stack.toxiproxy) tasks.push(this.o.stack.toxiproxy.reset());
-    for (const layer of this.o.pool.stdioLayers.values()) layer.clear();
-    for (const s of this.o.pool.sessions) s.process.signal("SIGCONT");
+    if (this.deps.stack.toxiproxy) tasks.push(this.deps.stack.toxiproxy.reset());
+    for (const layer of this.deps.pool.stdioLayers.values()) layer.clear();
+    for (const s of this.deps.pool.sessions) s.process.signal("SIGCONT");
     // A self-healing fault (a graceful restart) still under way finishes first, so nothing is started twice.
     tasks.push(...this.injected.flatMap((x) => (x.healing ? [x.healing] : [])));
     await Promise.allSettled(tasks);
     const restarts: Promise<unknown>[] = [];
-    for (const h of Object.values(this.o.stack.handles)) {
+    for (const h of Object.values(this.deps.stack.handles)) {
       h.resume();
       if (!h.isRunning()) restarts.push(h.restart());
     }

@@ -79,7 +79,7 @@ export class AvailabilityProbe {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly o: {
+    private readonly options: {
       scenario: Scenario;
       pool: SessionPool;
       runId: string;
@@ -90,21 +90,22 @@ export class AvailabilityProbe {
       probedElsewhere: ReadonlySet<string>;
     },
   ) {
-    for (const [server, call] of probeCalls(o.scenario, o)) {
-      if (!o.probedElsewhere.has(server)) this.targets.push({ server, tool: call.tool, args: call.args, sent: 0, probes: 0, ok: 0 });
+    for (const [server, call] of probeCalls(options.scenario, options)) {
+      if (!options.probedElsewhere.has(server)) this.targets.push({ server, tool: call.tool, args: call.args, sent: 0, probes: 0, ok: 0 });
     }
   }
 
   /** Opens the probe's own session to every server it probes, before the window. */
   async prepare(): Promise<void> {
-    for (const t of this.targets) await this.o.pool.startAuxiliary(this.o.scenario.servers.find((d) => d.name === t.server)!, AVAILABILITY_PROBE_AGENT);
+    for (const t of this.targets)
+      await this.options.pool.startAuxiliary(this.options.scenario.servers.find((d) => d.name === t.server)!, AVAILABILITY_PROBE_AGENT);
   }
 
   start(): void {
     // Bounded: stopped by stop(); never longer than the planned window plus an hour.
-    const hardStop = performance.now() + (this.o.scenario.durationMs ?? 0) + 3_600_000;
+    const hardStop = performance.now() + (this.options.scenario.durationMs ?? 0) + 3_600_000;
     this.loops = this.targets.map(async (t) => {
-      for (let next = performance.now(); !this.stopping.signal.aborted && performance.now() < hardStop; next += this.o.intervalMs) {
+      for (let next = performance.now(); !this.stopping.signal.aborted && performance.now() < hardStop; next += this.options.intervalMs) {
         await sleep(next - performance.now(), this.stopping.signal);
         if (this.stopping.signal.aborted) break;
         const p = this.probe(t, t.sent++);
@@ -116,15 +117,15 @@ export class AvailabilityProbe {
 
   private async probe(t: Target, n: number): Promise<void> {
     // The live session: a supervisor may have replaced a dead one.
-    const session = this.o.pool.session(t.server, AVAILABILITY_PROBE_AGENT);
+    const session = this.options.pool.session(t.server, AVAILABILITY_PROBE_AGENT);
     let ok = false;
     try {
       if (session) {
         if (t.args === undefined) {
-          await session.client.ping({ timeout: this.o.timeoutMs });
+          await session.client.ping({ timeout: this.options.timeoutMs });
           ok = true;
         } else {
-          const r = await session.client.callTool({ name: t.tool, arguments: t.args(n) }, undefined, { timeout: this.o.timeoutMs });
+          const r = await session.client.callTool({ name: t.tool, arguments: t.args(n) }, undefined, { timeout: this.options.timeoutMs });
           ok = r.isError !== true;
         }
       }
@@ -146,8 +147,8 @@ export class AvailabilityProbe {
     return this.targets.map((t) => ({
       server: t.server,
       tool: t.tool,
-      intervalMs: this.o.intervalMs,
-      timeoutMs: this.o.timeoutMs,
+      intervalMs: this.options.intervalMs,
+      timeoutMs: this.options.timeoutMs,
       probes: t.probes,
       ok: t.ok,
       source: "availability-probe",

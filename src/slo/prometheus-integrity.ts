@@ -97,7 +97,7 @@ export function silenceThreshold(interval: number): number {
 export function heartbeatsOf(labels: Labels, heartbeats: readonly Heartbeat[]): Heartbeat[] {
   const covering = heartbeats.filter((h) => labelsCover(labels, h.labels));
   const size = (h: Heartbeat) => Object.keys(h.labels).length;
-  return covering.filter((h) => !covering.some((o) => o !== h && size(o) > size(h) && labelsCover(o.labels, h.labels)));
+  return covering.filter((h) => !covering.some((inputs) => inputs !== h && size(inputs) > size(h) && labelsCover(inputs.labels, h.labels)));
 }
 
 /** The longest stretch without a heartbeat sample over [a, b]; undefined when the heartbeat does not reach both ends. */

@@ -76,11 +76,17 @@ export async function withPortRetry<T>(start: (port: number) => Promise<T>, atte
  * its port and its last log lines, or an AddressInUseError when its log says
  * the port was taken (so withPortRetry tries another).
  */
-export async function failReadiness(o: { what: string; port: number; why: string; stop: () => Promise<void>; logTail: () => string[] }): Promise<never> {
-  await o.stop();
-  const tail = o.logTail();
-  const message = `${o.what} on 127.0.0.1:${o.port} ${o.why}${tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing"}`;
-  if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, o.port);
+export async function failReadiness(readiness: {
+  what: string;
+  port: number;
+  why: string;
+  stop: () => Promise<void>;
+  logTail: () => string[];
+}): Promise<never> {
+  await readiness.stop();
+  const tail = readiness.logTail();
+  const message = `${readiness.what} on 127.0.0.1:${readiness.port} ${readiness.why}${tail.length > 0 ? `; last log lines:\n  ${tail.join("\n  ")}` : "; it logged nothing"}`;
+  if (tail.some((l) => ADDRESS_IN_USE_LOG.test(l))) throw new AddressInUseError(message, readiness.port);
   throw new Error(message);
 }
 

@@ -50,7 +50,7 @@ function availabilityIn(scope: Scope, recorder: Recorder, probes: readonly Probe
 }
 
 /** The availability block of results.json: every server and "*" (all), load and probe side by side. */
-export function availabilitySummary(o: {
+export function availabilitySummary(inputs: {
   servers: readonly string[];
   recorder: Recorder;
   probes: readonly ProbeCount[];
@@ -58,8 +58,8 @@ export function availabilitySummary(o: {
   correctionNote: string;
 }): AvailabilitySummary {
   const figure = (server: string | undefined): AvailabilityFigure => {
-    const a = availabilityIn(server === undefined ? {} : { server }, o.recorder, o.probes);
-    const own = o.probes.filter((p) => server === undefined || p.server === server);
+    const a = availabilityIn(server === undefined ? {} : { server }, inputs.recorder, inputs.probes);
+    const own = inputs.probes.filter((p) => server === undefined || p.server === server);
     const load = a.load ? { goodMs: a.load.goodMs, badMs: a.load.badMs, ratio: a.load.goodMs / (a.load.goodMs + a.load.badMs), trials: a.load.trials } : null;
     const probe =
       a.probe && own.length > 0
@@ -77,14 +77,14 @@ export function availabilitySummary(o: {
   };
   return {
     definition: AVAILABILITY_DEFINITION,
-    figures: [...o.servers.map((x) => figure(x)), figure(undefined)],
-    probe: o.probe,
-    countsCorrected: o.recorder.countsCorrected,
-    correctionNote: o.correctionNote,
+    figures: [...inputs.servers.map((x) => figure(x)), figure(undefined)],
+    probe: inputs.probe,
+    countsCorrected: inputs.recorder.countsCorrected,
+    correctionNote: inputs.correctionNote,
   };
 }
 
-export function recorderMeasurements(o: {
+export function recorderMeasurements(inputs: {
   scenario: Scenario;
   recorder: Recorder;
   calls: CallContext;
@@ -102,7 +102,7 @@ export function recorderMeasurements(o: {
   /** The harness's event-loop delay p99 over the window, when the harness timed the samples. */
   harnessDelayMs: number | undefined;
 }): Measurements {
-  const { scenario: s, recorder, calls } = o;
+  const { scenario: s, recorder, calls } = inputs;
   return {
     servers: s.servers.map((d) => d.name),
     latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
@@ -110,21 +110,21 @@ export function recorderMeasurements(o: {
       const c = recorder.callCounts(scope);
       return { ok: c.ok, failed: c.failed.tool + c.failed.protocol + c.failed.transport, missed: c.missed };
     },
-    availability: (scope) => availabilityIn(scope, recorder, o.probes ?? []),
-    harnessDelayMs: () => o.harnessDelayMs,
-    throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: o.measuredMs, generatorLimit: o.generatorLimit }),
-    coordination: () => o.coordination?.histogram,
-    cache: () => (o.cache ? { hits: o.cache.client.hits, misses: o.cache.client.misses } : undefined),
+    availability: (scope) => availabilityIn(scope, recorder, inputs.probes ?? []),
+    harnessDelayMs: () => inputs.harnessDelayMs,
+    throughput: (scope) => ({ okCalls: recorder.count(scope, ["ok"]), windowMs: inputs.measuredMs, generatorLimit: inputs.generatorLimit }),
+    coordination: () => inputs.coordination?.histogram,
+    cache: () => (inputs.cache ? { hits: inputs.cache.client.hits, misses: inputs.cache.client.misses } : undefined),
     // Only a driver that says which agent made which call counts the agents that held.
-    concurrentAgents: () => (o.knowsAgents ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
+    concurrentAgents: () => (inputs.knowsAgents ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
     peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
     startTimeMs: (server) => {
-      const info = o.servers.find((x) => x.name === server);
+      const info = inputs.servers.find((x) => x.name === server);
       return info ? { max: info.startToReadyMs.max, sessions: info.startToReadyMs.sessions } : undefined;
     },
     // An SLO over every server counts as measured against a stand-in when any of them used one.
-    standIn: (server) => o.servers.some((x) => (server === undefined || x.name === server) && x.upstream === "stand-in"),
-    recovery: () => o.faults?.faults,
-    rpo: () => o.faults?.rpo,
+    standIn: (server) => inputs.servers.some((x) => (server === undefined || x.name === server) && x.upstream === "stand-in"),
+    recovery: () => inputs.faults?.faults,
+    rpo: () => inputs.faults?.rpo,
   };
 }
