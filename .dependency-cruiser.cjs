@@ -27,11 +27,12 @@ const LAYERS = [
   { paths: ["util/", "errors.ts", "project-root.ts"], why: "leaf helpers: loopback, PATH lookup, waitFor, the error class" },
   { paths: ["contracts/", "results/", "metrics/"], why: "contracts: the plan, a server definition, failure kinds, the frame filter, the run record's types, histograms" },
   { paths: ["slo/", "catalog/", "telemetry/"], why: "what is promised (SLO catalog, evaluation), what is served (server catalog), how calls are traced" },
+  { paths: ["compare/"], why: "two runs compared (noise, material floor, verdict per metric) and change points over many" },
   { paths: ["stack/"], why: "processes, sessions, transports, the resource registry: starting one thing and disposing of it" },
   { paths: ["standins/"], why: "stand-ins of SaaS APIs, started on the stack's pieces" },
   { paths: ["providers/"], why: "local and docker: the whole stack assembled, as started handles" },
   { paths: ["drivers/", "faults/", "workloads/", "outputs/"], why: "the kinds: each one a module in its folder's registry" },
-  { paths: ["config/", "window/", "monitoring/", "install/"], why: "the scenario schema assembled from the kinds' registries; the measurement window; the monitor and the run's instruments; install timing" },
+  { paths: ["config/", "window/", "monitoring/", "install/", "history/", "trend/"], why: "the scenario schema assembled from the kinds' registries; the measurement window; the monitor and the run's instruments; install timing; the history of runs and their trend" },
   { paths: ["capacity/", "run/"], why: "orchestrators: a run, a capacity search" },
   { paths: ["cli/"], why: "the command line: the only place that turns errors into exit codes" },
 ];
