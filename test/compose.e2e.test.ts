@@ -24,6 +24,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findContainerEngine, podmanEnv, type ContainerEngine } from "../src/providers/docker/engine.js";
 import { SERVER_CATALOG } from "../src/catalog/servers.js";
 import type { ServerDefinition } from "../src/contracts/server-definition.js";
+import { ADDRESS_IN_USE_LOG } from "../src/stack/ports.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { ROOT } from "./support/cli.js";
 import { waitFor } from "../src/util/wait-for.js";
@@ -101,6 +102,30 @@ async function freePorts(): Promise<Record<string, string>> {
 }
 
 let ports: Record<string, string> = {};
+
+/** Bind races lost before `up` succeeds: each takes a `down` and fresh ports. */
+const MAX_UP_ATTEMPTS = 3;
+
+/**
+ * `up -d` on free ports. The ports were free when picked, but the engine binds them only when it
+ * starts each container, seconds later, and another process may take one in between (seen: the
+ * toxiproxy service's "listen tcp4 127.0.0.1:33039: bind: address already in use"). The stack
+ * then half exists; it is taken down and brought up on fresh ports, a bounded number of times.
+ * Any other failure is reported at once.
+ */
+async function upOnFreePorts(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    ports = await freePorts();
+    try {
+      await compose(["--profile", "saas", "up", "-d"], 600_000);
+      return;
+    } catch (err) {
+      if (attempt >= MAX_UP_ATTEMPTS || !ADDRESS_IN_USE_LOG.test((err as Error).message)) throw err;
+      console.warn(`compose e2e: up -d lost a port to another process (attempt ${attempt}); down, then up on fresh ports`);
+      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]);
+    }
+  }
+}
 let upCalled = false;
 let downDone = false;
 
@@ -271,10 +296,9 @@ describe("docker-compose.yml", () => {
       `the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop; down -v leaves nothing`,
     ),
     async () => {
-      ports = await freePorts();
       upCalled = true;
       const started = Date.now();
-      await compose(["--profile", "saas", "up", "-d"], 600_000);
+      await upOnFreePorts();
       console.log(`compose e2e: up -d (default + saas) took ${Date.now() - started} ms`);
 
       // Every published port is on loopback only.
