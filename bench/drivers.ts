@@ -26,10 +26,10 @@ import type { PhaseStats } from "../src/drivers/generator-health.js";
 import { CallContext, runPhase } from "../src/drivers/sdk-driver.js";
 import { newHistogram, percentileMs, type Histogram } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
-import { localProvider } from "../src/providers/local.js";
 import { startHttpEndpoints } from "../src/stack/http-bridge.js";
 import { startSession, type McpSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { startLocalTestStack } from "../src/testing/local-stack.js";
 
 const ROUNDS = Number(process.env.BENCH_DRIVER_ROUNDS ?? 3);
 const ROUND_MS = Number(process.env.BENCH_DRIVER_ROUND_MS ?? 3000);
@@ -83,15 +83,7 @@ async function main(): Promise<void> {
     const openScenario: Scenario = { ...closedScenario, load: { model: "open", rate: RATE, maxInFlight: 1000 } };
 
     const def = findServer(SERVER) as ServerDefinition;
-    const stack = await localProvider.start({
-      servers: [def],
-      extraNeeds: [],
-      registry,
-      seedRows: 10,
-      proxied: true,
-      redis: { persistence: "none" },
-      postgres: { synchronousCommit: "on" },
-    });
+    const stack = await startLocalTestStack(registry, [def], { proxied: true });
     const http = await startHttpEndpoints({ servers: [def], endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: 30_000 });
     const url = http.get(SERVER)!.url;
     const sessions: McpSession[] = [];

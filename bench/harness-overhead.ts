@@ -17,9 +17,9 @@ import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { CallContext } from "../src/drivers/sdk-driver.js";
 import { newHistogram, percentileMs, recordMs } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
-import { localProvider } from "../src/providers/local.js";
 import { expandServerTemplate, startSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { startLocalTestStack } from "../src/testing/local-stack.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CALLS_PER_ROUND = Number(process.env.BENCH_CALLS ?? 300);
@@ -39,15 +39,7 @@ const CASES: Case[] = [
 async function benchCase(c: Case, registry: ResourceRegistry): Promise<string> {
   const def = findServer(c.server) as ServerDefinition;
   // No proxy: what is measured is the harness's own overhead, not Toxiproxy's.
-  const stack = await localProvider.start({
-    servers: [def],
-    extraNeeds: [],
-    registry,
-    seedRows: 10,
-    proxied: false,
-    redis: { persistence: "none" },
-    postgres: { synchronousCommit: "on" },
-  });
+  const stack = await startLocalTestStack(registry, [def], { proxied: false });
   const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
   const bare = new Client({ name: "bare-sdk-loop", version: "0" });
   await bare.connect(

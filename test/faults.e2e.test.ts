@@ -7,11 +7,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findServer } from "../src/catalog/servers.js";
 import { CallContext } from "../src/drivers/sdk-driver.js";
 import { Recorder } from "../src/metrics/recorder.js";
-import { localProvider } from "../src/providers/local.js";
 import type { ScenarioResult } from "../src/results/types.js";
 import { startSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli } from "./support/cli.js";
+import { startLocalTestStack } from "../src/testing/local-stack.js";
 
 afterAll(removeOutDirs);
 
@@ -23,15 +23,7 @@ describe("Toxiproxy calibration", () => {
     const registry = new ResourceRegistry({ runId });
     const def = findServer("redis")!;
     try {
-      const stack = await localProvider.start({
-        servers: [def],
-        extraNeeds: [],
-        registry,
-        seedRows: 10,
-        proxied: true,
-        redis: { persistence: "none" },
-        postgres: { synchronousCommit: "on" },
-      });
+      const stack = await startLocalTestStack(registry, [def], { proxied: true });
       const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
       const hop = stack.toxiproxy!.hops.get("redis->redis")!;
       const ctx = new CallContext(

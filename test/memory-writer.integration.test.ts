@@ -8,13 +8,13 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { findServer } from "../src/catalog/servers.js";
-import { localProvider } from "../src/providers/local.js";
 import { startSession, type McpSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { sleep } from "../src/util/sleep.js";
 import { expectNothingLeft } from "./support/cli.js";
 import { measureLoss } from "../src/faults/rpo.js";
 import { makeWriter } from "../src/faults/writers.js";
+import { startLocalTestStack } from "../src/testing/local-stack.js";
 
 const runId = `memory-writer-${process.pid}`;
 const registry = new ResourceRegistry({ runId });
@@ -23,15 +23,7 @@ afterAll(() => registry.disposeAll());
 describe("the Memory RPO writer with concurrent agents and no fault", () => {
   it("counts as lost exactly the acknowledged writes the server no longer has", async () => {
     const def = findServer("memory")!;
-    const stack = await localProvider.start({
-      servers: [def],
-      extraNeeds: [],
-      registry,
-      seedRows: 10,
-      proxied: false,
-      redis: { persistence: "none" },
-      postgres: { synchronousCommit: "on" },
-    });
+    const stack = await startLocalTestStack(registry, [def], { proxied: false });
     const open = (agent: number) => startSession({ def, agent, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
     const agents: McpSession[] = [];
     for (let i = 0; i < 4; i++) agents.push(await open(i));

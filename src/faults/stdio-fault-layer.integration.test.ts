@@ -5,12 +5,12 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { findServer } from "../catalog/servers.js";
-import { localProvider } from "../providers/local.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { startSession, type McpSession } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { truncateFrame } from "../contracts/frame-filter.js";
 import { StdioFaultLayer } from "./stdio-fault-layer.js";
+import { startLocalTestStack } from "../testing/local-stack.js";
 
 const runId = `stdio-faults-${process.pid}`;
 const registry = new ResourceRegistry({ runId });
@@ -47,15 +47,7 @@ describe("StdioFaultLayer", () => {
 
   it("delays, drops and truncates the frames of a real stdio server", async () => {
     const def = findServer("everything")!;
-    const stack = await localProvider.start({
-      servers: [def],
-      extraNeeds: [],
-      registry,
-      seedRows: 10,
-      proxied: false,
-      redis: { persistence: "none" },
-      postgres: { synchronousCommit: "on" },
-    });
+    const stack = await startLocalTestStack(registry, [def], { proxied: false });
     const layer = new StdioFaultLayer(1);
     const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000, stdioFaults: layer });
     const clean = await timed(session);

@@ -5,7 +5,6 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findServer } from "../catalog/servers.js";
 import { loadScenario, validateScenarioFile } from "../config/load-scenario.js";
-import { localProvider } from "../providers/local.js";
 import type { Stack } from "../providers/provider.js";
 import { HttpBridge, type NativeHttpServer, startHttpEndpoints, type HttpEndpoints } from "./http-bridge.js";
 import { findProcessesOfRun } from "./leftovers.js";
@@ -14,6 +13,7 @@ import { ResourceRegistry } from "./resource-registry.js";
 import { MCP_INITIALIZE, rawHttp } from "../testing/raw-http.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startLocalTestStack } from "../testing/local-stack.js";
 
 let registry: ResourceRegistry | undefined;
 let stack: Stack | undefined;
@@ -22,16 +22,7 @@ let http: HttpEndpoints | undefined;
 async function setUp(servers: string[]): Promise<{ stack: Stack; http: HttpEndpoints }> {
   registry = new ResourceRegistry({ runId: `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
   const defs = servers.map((n) => findServer(n)!);
-  stack = await localProvider.start({
-    servers: defs,
-    extraNeeds: [],
-    registry: registry!,
-    seedRows: 10,
-    proxied: true,
-    transport: "http",
-    redis: { persistence: "none" },
-    postgres: { synchronousCommit: "on" },
-  });
+  stack = await startLocalTestStack(registry!, defs, { proxied: true, transport: "http" });
   http = await startHttpEndpoints({ servers: defs, endpoints: stack.endpoints, registry: registry!, toxiproxy: stack.toxiproxy, timeoutMs: 20_000 });
   return { stack, http };
 }
