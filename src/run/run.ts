@@ -27,6 +27,7 @@ import { reapLeftovers } from "./reap-leftovers.js";
 import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
+import { collectIdentity, scenarioHash } from "./identity.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
@@ -60,6 +61,8 @@ export interface RunOptions {
   metrics?: ExporterListenOptions;
   /** Injected by tests; otherwise made from traceSampleEvery and the OTEL_* environment. */
   telemetry?: Telemetry;
+  /** --tag key=value, recorded in the run's identity (already checked: src/cli/history-flags.ts). */
+  tags?: Record<string, string>;
 }
 
 export interface RunOutcome {
@@ -177,6 +180,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     throw err;
   });
   const results: ScenarioResult[] = [];
+  const identity = await collectIdentity({ provider: opts.provider.name, tags: opts.tags ?? {} });
   const base = {
     schemaVersion: 1 as const,
     runId,
@@ -187,6 +191,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     environment: { ...hostEnvironment(), stack: { provider: opts.provider.name } } as RunRecord["environment"],
     scenarios: [],
     notes: RUN_NOTES,
+    identity,
   };
 
   // Which engine ran the stacks (--provider docker) is known once the first one started.
@@ -218,11 +223,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
-      results.push(
-        await instrumentation.scenario(scenario, () =>
-          runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation }),
-        ),
+      const result = await instrumentation.scenario(scenario, () =>
+        runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation }),
       );
+      results.push({ ...result, scenarioHash: scenarioHash(scenario) });
     }
   } finally {
     noteEngine();
