@@ -39,7 +39,11 @@ export async function openHistory(option: string | undefined, reportsRoot: strin
   if (option === "none") return null;
   if (option !== undefined && POSTGRES_URL.test(option)) return PostgresHistory.open(option);
   if (option === "") throw new HarnessError("invalid_input", "--history: empty", { hint: "a directory, a postgres:// URL, or none" });
-  return new DirectoryHistory(path.resolve(option ?? reportsRoot), opts);
+  const root = path.resolve(option ?? reportsRoot);
+  const info = await stat(root).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory())
+    throw new HarnessError("invalid_input", `--history ${option ?? reportsRoot}: not a directory`, { hint: "a directory, a postgres:// URL, or none" });
+  return new DirectoryHistory(root, opts);
 }
 
 async function isPath(ref: string): Promise<boolean> {

@@ -126,7 +126,14 @@ export class PostgresHistory implements RunHistory {
     const password = passwordOf(url);
     // The password must not appear in any output of the run, whatever quotes it.
     registerSecret(password);
-    const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      // A history left open by a run that threw must not keep the process alive.
+      allowExitOnIdle: true,
+    });
     // An idle connection the server drops is not a crash of the harness; the next query reconnects or fails loudly.
     pool.on("error", () => {});
     const history = new PostgresHistory(description, pool, password);

@@ -28,6 +28,7 @@ import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
 import { collectIdentity, scenarioHash } from "./identity.js";
+import { openHistory } from "../history/index.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
@@ -63,6 +64,12 @@ export interface RunOptions {
   telemetry?: Telemetry;
   /** --tag key=value, recorded in the run's identity (already checked: src/cli/history-flags.ts). */
   tags?: Record<string, string>;
+  /**
+   * --history: a directory, a postgres:// URL or "none". Undefined: a run in the default output
+   * directory is recorded in the reports root's history; a run with --out is not recorded (tests and
+   * ad-hoc runs stay out of a team's history).
+   */
+  history?: string;
 }
 
 export interface RunOutcome {
@@ -162,6 +169,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   // What runs killed outright (SIGKILL, OOM) left behind, before this run adds its own.
   await reapLeftovers();
+  // Opened (a database connected and migrated) before anything starts: an unreachable one fails the run at once, with nothing written.
+  const history = await openHistory(opts.history ?? (opts.outDir === undefined ? opts.reportsRoot : "none"), opts.reportsRoot, {
+    warn: (line) => opts.progress(`warning: ${line}`),
+  });
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   // An unusable --out is invalid input before anything starts; a run refused after this leaves no empty dir.
@@ -177,6 +188,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     progress: opts.progress,
   }).catch(async (err: unknown) => {
     await prepared.discard();
+    await history?.close();
     throw err;
   });
   const results: ScenarioResult[] = [];
@@ -239,5 +251,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const record = buildRecord(base, results, controller.signal.aborted);
   await writeRunOutputs(record, outDir);
   if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
+  if (history !== null) {
+    try {
+      await history.add(record, outDir);
+      opts.progress(`recorded in the history: ${history.description}`);
+    } finally {
+      await history.close();
+    }
+  }
   return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
 }
