@@ -1,7 +1,8 @@
 /**
  * The history end to end, through the real CLI: runs recorded with their identity and tags in a
  * directory history and in PostgreSQL (the throwaway one the harness starts), found again by
- * reference; bad tags and an unreachable history database refused before anything starts.
+ * reference and listed by `mcp-slo history`; bad tags and an unreachable history database refused
+ * before anything starts.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -93,6 +94,17 @@ describe("mcp-slo run --history --tag", () => {
     ]);
     expect((await resolveRef(history, "latest", second)).record).toEqual(await readRunRecord(path.join(root, "runs", first.runId)));
     expect((await resolveRef(history, "tag:build=1", second)).record.runId).toBe(first.runId);
+    const listed = await runCli(["history", "--history", root, "--json"], { timeoutMs: 60_000 });
+    expect(listed.code, transcript(listed)).toBe(0);
+    expect((JSON.parse(listed.stdout) as { runId: string; location: string }[]).map((e) => [e.runId, e.location])).toEqual([
+      [first.runId, `runs/${first.runId}`],
+      [second.runId, `runs/${second.runId}`],
+    ]);
+    const last = await runCli(["history", "--history", root, "--last", "1"], { timeoutMs: 60_000 });
+    expect(last.code, transcript(last)).toBe(0);
+    expect(last.stdout).toMatch(
+      new RegExp(`^RUN +STARTED +VERDICT +PROFILE +GIT +TAGS +LOCATION\n${second.runId} .* pass +ci .* build=2 +runs/${second.runId}\n1 of 2 run\\(s\\) in `),
+    );
 
     // The same kind of run into PostgreSQL.
     const registry = new ResourceRegistry({ runId: `t${process.pid}-e2e-history-${Date.now().toString(36)}` });

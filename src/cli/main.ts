@@ -25,6 +25,7 @@ import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
 import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
+import { registerHistoryCommand } from "./history-command.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -211,6 +212,7 @@ async function main(argv: string[]): Promise<number> {
     });
 
   registerMonitorCommand(program);
+  registerHistoryCommand(program);
   registerBridgeCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
     code = c;
