@@ -24,6 +24,8 @@ import { registerEvaluateCommand } from "./evaluate-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
+import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
+import { registerHistoryCommand } from "./history-command.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -79,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     // commander quotes the arguments it refuses: their control characters are shown escaped, never sent to the terminal.
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n").map(printable).join("\n")) });
 
-  program
+  const runCommand = program
     .command("run")
     .description("run scenarios and write results.json, junit.xml, summary.md and report.html")
     .argument("[scenario...]", "scenario files")
@@ -98,63 +100,71 @@ async function main(argv: string[]): Promise<number> {
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
-    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    .action(
-      async (
-        files: string[],
-        flags: {
-          suite?: string;
-          suitesFile: string;
-          profile: string;
-          out?: string;
-          provider: ProviderName;
-          failOnInconclusive: boolean;
-          live: boolean;
-          driver?: string;
-        } & RunTelemetryFlags,
-        cmd: Command,
-      ) => {
-        const named: NamedFile[] = [
-          ...(flags.suite !== undefined ? await suiteFiles(flags.suitesFile, flags.suite) : []),
-          ...files.map((file) => ({ file, origin: "the command line" })),
-        ];
-        if (named.length === 0)
-          throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
-        checkNamedOnce(named);
-        const telemetryOptions = runTelemetryOptions(flags);
-        if (flags.out !== undefined) await checkOutDir(flags.out);
-        // The default profile runs files that lack it as written; one asked for by name must exist.
-        const scenarios = await loadAll(
-          named.map((n) => n.file),
-          flags.profile,
-          { requireProfile: cmd.getOptionValueSource("profile") === "cli" },
-        );
-        // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-        const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(flags.provider)]);
-        const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
-        try {
-          const outcome = await run({
-            ...telemetryOptions,
-            files: named.map((n) => n.file),
-            profile: flags.profile,
-            scenarios,
-            outDir: flags.out,
-            reportsRoot: path.join(PROJECT_ROOT, "reports"),
-            provider,
-            failOnInconclusive: flags.failOnInconclusive,
-            live: flags.live,
-            ...(flags.driver !== undefined && { driver: flags.driver }),
-            progress: progress.line,
-            command: ["mcp-slo", ...argv],
-          });
-          progress.done();
-          printVerdicts(outcome.record, outcome.outDir);
-          code = outcome.exitCode;
-        } finally {
-          progress.done();
-        }
-      },
-    );
+    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100");
+  // History (issue 13): where the run is recorded, and its tags.
+  addTagOption(addHistoryOption(runCommand));
+  runCommand.action(
+    async (
+      files: string[],
+      flags: {
+        suite?: string;
+        suitesFile: string;
+        profile: string;
+        out?: string;
+        provider: ProviderName;
+        failOnInconclusive: boolean;
+        live: boolean;
+        driver?: string;
+        history?: string;
+        tag: string[];
+      } & RunTelemetryFlags,
+      cmd: Command,
+    ) => {
+      const named: NamedFile[] = [
+        ...(flags.suite !== undefined ? await suiteFiles(flags.suitesFile, flags.suite) : []),
+        ...files.map((file) => ({ file, origin: "the command line" })),
+      ];
+      if (named.length === 0)
+        throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+      checkNamedOnce(named);
+      const tags = parseTags(flags.tag);
+      const command = ["mcp-slo", ...commandWithoutPasswords(argv)];
+      const telemetryOptions = runTelemetryOptions(flags);
+      if (flags.out !== undefined) await checkOutDir(flags.out);
+      // The default profile runs files that lack it as written; one asked for by name must exist.
+      const scenarios = await loadAll(
+        named.map((n) => n.file),
+        flags.profile,
+        { requireProfile: cmd.getOptionValueSource("profile") === "cli" },
+      );
+      // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
+      const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(flags.provider)]);
+      const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
+      try {
+        const outcome = await run({
+          ...telemetryOptions,
+          files: named.map((n) => n.file),
+          profile: flags.profile,
+          scenarios,
+          outDir: flags.out,
+          reportsRoot: path.join(PROJECT_ROOT, "reports"),
+          provider,
+          failOnInconclusive: flags.failOnInconclusive,
+          live: flags.live,
+          ...(flags.driver !== undefined && { driver: flags.driver }),
+          progress: progress.line,
+          command,
+          tags,
+          ...(flags.history !== undefined && { history: flags.history }),
+        });
+        progress.done();
+        printVerdicts(outcome.record, outcome.outDir);
+        code = outcome.exitCode;
+      } finally {
+        progress.done();
+      }
+    },
+  );
 
   program
     .command("validate")
@@ -202,6 +212,7 @@ async function main(argv: string[]): Promise<number> {
     });
 
   registerMonitorCommand(program);
+  registerHistoryCommand(program);
   registerBridgeCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
     code = c;

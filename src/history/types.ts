@@ -12,14 +12,18 @@ export interface HistoryEntry {
   endedAt: string;
   verdict: RunRecord["verdict"];
   profile: string;
-  provider: string;
-  /** Of the working directory the run ran in, when it was a git checkout. */
-  git?: { commit: string; branch: string | null; dirty: boolean };
+  /** null: a record written before the provider was recorded. */
+  provider: string | null;
+  /**
+   * Of the working directory the run ran in, when it was a git checkout; the branch falls back to the
+   * one the CI system names (CI checkouts are often a detached HEAD); dirty null: not known.
+   */
+  git?: { commit: string; branch: string | null; dirty: boolean | null };
   tags: Record<string, string>;
-  /** Each scenario as run: name ([variant]) and the hash of its plan after profile. */
-  scenarios: { name: string; hash: string }[];
-  /** Machine fingerprint hash: runs on the same machine share it. */
-  machine: string;
+  /** Each scenario as run: name ([variant]) and the hash of its plan after profile (null in records written before hashes). */
+  scenarios: { name: string; hash: string | null }[];
+  /** Machine fingerprint hash: runs on the same machine share it (null in records written before it). */
+  machine: string | null;
   /** Directory store: the run directory (relative to the reports root); PostgreSQL: "postgres:<run id>". */
   location: string;
 }

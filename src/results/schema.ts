@@ -324,6 +324,24 @@ export const ScenarioResult = z.strictObject({
   calls: z.array(CallCounts).optional(),
   serverExits: z.array(ServerExit).optional(),
   slos: z.array(SloResult),
+  scenarioHash: z.string().optional(),
+});
+
+export const CiIdentity = z.strictObject({
+  system: z.enum(["github-actions", "gitlab", "jenkins", "buildkite"]),
+  variables: z.record(z.string(), z.string()),
+  branch: z.string().nullable(),
+  commit: z.string().nullable(),
+  url: z.string().nullable(),
+});
+
+export const RunIdentity = z.strictObject({
+  harness: z.strictObject({ version: z.string(), commit: z.string().nullable() }),
+  workdir: z.strictObject({ commit: z.string(), branch: z.string().nullable(), dirty: z.boolean().nullable() }).nullable(),
+  ci: CiIdentity.nullable(),
+  tags: z.record(z.string(), z.string()),
+  provider: z.string(),
+  machine: z.strictObject({ cpuModel: z.string(), cpus: z.number(), memoryGiB: z.number(), kernel: z.string(), node: z.string(), hash: z.string() }),
 });
 
 export const RunRecord = z.strictObject({
@@ -348,6 +366,7 @@ export const RunRecord = z.strictObject({
   counts,
   scenarios: z.array(ScenarioResult),
   notes: z.array(z.string()),
+  identity: RunIdentity.optional(),
 });
 
 // The types of ./types.ts are what this schema infers: each line fails to compile if one side gains,
@@ -361,3 +380,4 @@ sameType<Equal<z.infer<typeof FaultResult>, T.FaultResult>>();
 sameType<Equal<z.infer<typeof RpoResult>, T.RpoResult>>();
 sameType<Equal<z.infer<typeof CapacityResult>, T.CapacityResult>>();
 sameType<Equal<z.infer<typeof InstallResult>, T.InstallResult>>();
+sameType<Equal<z.infer<typeof RunIdentity>, T.RunIdentity>>();

@@ -444,6 +444,43 @@ export interface ScenarioResult {
   /** Server processes that exited during the scenario, with their exit code or signal and last stderr. */
   serverExits?: ServerExit[];
   slos: SloResult[];
+  /**
+   * The scenario as run (after profile and matrix cell): the first 16 hex digits of the sha256 of
+   * its plan as canonical JSON (src/run/identity.ts says what is in and out). Two runs with the same
+   * hash measured the same thing. Absent in records written before it.
+   */
+  scenarioHash?: string;
+}
+
+/** A run's allow-listed CI variables (never any other variable, so no token can slip in). */
+export interface CiIdentity {
+  system: "github-actions" | "gitlab" | "jenkins" | "buildkite";
+  /** The allow-listed variables that were set, by name. */
+  variables: Record<string, string>;
+  /** The branch and commit the CI system says it built (a CI checkout is often a detached HEAD). */
+  branch: string | null;
+  commit: string | null;
+  /** A link to the CI run or job. */
+  url: string | null;
+}
+
+/**
+ * What a run is, for comparing it with others (issue 13): the code that ran, where, and how.
+ * Two runs are comparable when profile, provider and the set of scenario hashes match; another
+ * machine is allowed and said.
+ */
+export interface RunIdentity {
+  /** The harness: its version and the commit of its own checkout (null when not a git checkout). */
+  harness: { version: string; commit: string | null };
+  /** The git checkout the run ran in (its working directory); null when not in a git repository. dirty: tracked files changed (null: could not tell). */
+  workdir: { commit: string; branch: string | null; dirty: boolean | null } | null;
+  ci: CiIdentity | null;
+  /** --tag key=value */
+  tags: Record<string, string>;
+  /** --provider */
+  provider: string;
+  /** What the numbers' machine is; `hash` (12 hex) is equal for runs on the same kind of machine. */
+  machine: { cpuModel: string; cpus: number; memoryGiB: number; kernel: string; node: string; hash: string };
 }
 
 export interface RunRecord {
@@ -471,4 +508,6 @@ export interface RunRecord {
   scenarios: ScenarioResult[];
   /** Caveats every reader should see, e.g. that samples in time are not independent. */
   notes: string[];
+  /** What ran, where and how, for comparisons and the history. Absent in records written before it. */
+  identity?: RunIdentity;
 }

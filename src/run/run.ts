@@ -27,6 +27,8 @@ import { reapLeftovers } from "./reap-leftovers.js";
 import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
+import { collectIdentity, scenarioHash } from "./identity.js";
+import { openHistory } from "../history/index.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
@@ -60,6 +62,14 @@ export interface RunOptions {
   metrics?: ExporterListenOptions;
   /** Injected by tests; otherwise made from traceSampleEvery and the OTEL_* environment. */
   telemetry?: Telemetry;
+  /** --tag key=value, recorded in the run's identity (already checked: src/cli/history-flags.ts). */
+  tags?: Record<string, string>;
+  /**
+   * --history: a directory, a postgres:// URL or "none". Undefined: a run in the default output
+   * directory is recorded in the reports root's history; a run with --out is not recorded (tests and
+   * ad-hoc runs stay out of a team's history).
+   */
+  history?: string;
 }
 
 export interface RunOutcome {
@@ -159,6 +169,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   // What runs killed outright (SIGKILL, OOM) left behind, before this run adds its own.
   await reapLeftovers();
+  // Opened (a database connected and migrated) before anything starts: an unreachable one fails the run at once, with nothing written.
+  const history = await openHistory(opts.history ?? (opts.outDir === undefined ? opts.reportsRoot : "none"), opts.reportsRoot, {
+    warn: (line) => opts.progress(`warning: ${line}`),
+  });
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   // An unusable --out is invalid input before anything starts; a run refused after this leaves no empty dir.
@@ -174,9 +188,11 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     progress: opts.progress,
   }).catch(async (err: unknown) => {
     await prepared.discard();
+    await history?.close();
     throw err;
   });
   const results: ScenarioResult[] = [];
+  const identity = await collectIdentity({ provider: opts.provider.name, tags: opts.tags ?? {} });
   const base = {
     schemaVersion: 1 as const,
     runId,
@@ -187,6 +203,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     environment: { ...hostEnvironment(), stack: { provider: opts.provider.name } } as RunRecord["environment"],
     scenarios: [],
     notes: RUN_NOTES,
+    identity,
   };
 
   // Which engine ran the stacks (--provider docker) is known once the first one started.
@@ -218,11 +235,10 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
-      results.push(
-        await instrumentation.scenario(scenario, () =>
-          runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation }),
-        ),
+      const result = await instrumentation.scenario(scenario, () =>
+        runScenario({ scenario, runId, registry, provider: opts.provider, signal: controller.signal, progress: opts.progress, instrumentation }),
       );
+      results.push({ ...result, scenarioHash: scenarioHash(scenario) });
     }
   } finally {
     noteEngine();
@@ -235,5 +251,13 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const record = buildRecord(base, results, controller.signal.aborted);
   await writeRunOutputs(record, outDir);
   if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
+  if (history !== null) {
+    try {
+      await history.add(record, outDir);
+      opts.progress(`recorded in the history: ${history.description}`);
+    } finally {
+      await history.close();
+    }
+  }
   return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
 }
