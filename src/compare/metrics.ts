@@ -29,9 +29,64 @@ export function extractMetrics(record: RunRecord): MetricValue[] {
   return record.scenarios.flatMap(scenarioMetrics);
 }
 
+/** Fewer timeline intervals than this give no batch-means error (five batches is the usual minimum). */
+const MIN_BATCHES = 5;
+
+/** Standard error of the mean of per-interval values, relative to that mean; undefined with too few batches. */
+function batchRelSe(xs: readonly number[]): number | undefined {
+  if (xs.length < MIN_BATCHES) return undefined;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (!(m > 0)) return undefined;
+  const variance = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
+  return Math.sqrt(variance) / m / Math.sqrt(xs.length);
+}
+
+interface Dependence {
+  latency: Map<string, number>;
+  throughput: Map<string, number>;
+  /** For figures of the whole scenario: the largest of its servers' latency errors, and the error of all ok calls. */
+  anyLatency: number | undefined;
+  allThroughput: number | undefined;
+}
+
+/** Batch means per server from the timeline's whole intervals inside the measurement window. */
+function dependenceOf(s: ScenarioResult): Dependence {
+  const interval = s.timeline.intervalMs;
+  const end = s.load?.measuredMs ?? Number.POSITIVE_INFINITY;
+  const points = s.timeline.points.filter((p) => p.t >= 0 && p.t + interval <= end + 1);
+  const p50 = new Map<string, number[]>();
+  const ok = new Map<string, number[]>();
+  const okAt = new Map<number, number>();
+  for (const p of points) {
+    if (p.p50 !== null) p50.set(p.server, [...(p50.get(p.server) ?? []), p.p50]);
+    ok.set(p.server, [...(ok.get(p.server) ?? []), p.ok]);
+    okAt.set(p.t, (okAt.get(p.t) ?? 0) + p.ok);
+  }
+  const latency = new Map<string, number>();
+  const throughput = new Map<string, number>();
+  for (const [server, xs] of p50) {
+    const e = batchRelSe(xs);
+    if (e !== undefined) latency.set(server, e);
+  }
+  for (const [server, xs] of ok) {
+    const e = batchRelSe(xs);
+    if (e !== undefined) throughput.set(server, e);
+  }
+  return { latency, throughput, anyLatency: latency.size ? Math.max(...latency.values()) : undefined, allThroughput: batchRelSe([...okAt.values()]) };
+}
+
+const withDefined = <K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+
 function scenarioMetrics(s: ScenarioResult): MetricValue[] {
   const scenario = scenarioKey(s);
   const out: MetricValue[] = [];
+  const dep = dependenceOf(s);
+  const delay = s.load && s.load.harnessTimed !== false ? s.load.eventLoopDelayP99Ms : undefined;
+  const latencyExtras = (server: string | undefined) => ({
+    ...withDefined("batchRelSe", server === undefined || server === ALL ? dep.anyLatency : dep.latency.get(server)),
+    ...withDefined("harnessDelayMs", delay),
+  });
   const add = (
     metric: string,
     server: string,
@@ -42,7 +97,12 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
     rest: Partial<MetricValue> & { value: number | null; samples: number },
   ) => out.push({ key: metricKey(scenario, metric, server, tool), scenario, source: "metric", metric, server, tool, title, unit, better, ...rest });
 
-  for (const r of s.slos) out.push(sloMetric(scenario, s, r));
+  for (const r of s.slos) {
+    const v = sloMetric(scenario, s, r);
+    if (v.unit === "ms" && v.histogram !== undefined) Object.assign(v, latencyExtras(v.metric.startsWith("coordination") ? undefined : r.scope.server));
+    if (v.unit === "ops/s") Object.assign(v, withDefined("batchRelSe", r.scope.server ? dep.throughput.get(r.scope.server) : dep.allThroughput));
+    out.push(v);
+  }
 
   const measuredMs = s.load?.measuredMs ?? 0;
   const okRows = s.latency.filter((l) => l.outcome === "ok");
@@ -54,11 +114,13 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
         samples: row.count,
         histogram: row.histogram,
         quantile: q,
+        ...latencyExtras(row.server),
       });
     add("latency.mean", row.server, row.tool, `${name} latency mean`, "ms", "lower", {
       value: row.count > 0 ? row.mean : null,
       samples: row.count,
       histogram: row.histogram,
+      ...latencyExtras(row.server),
     });
   }
 
@@ -71,9 +133,17 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
     for (const [name, ok] of okCalls) {
       total += ok;
       const [server = "", tool = ""] = name.split("/", 2);
-      add("throughput", server, tool, `${name} throughput`, "ops/s", "higher", { value: (ok * 1000) / measuredMs, samples: ok });
+      add("throughput", server, tool, `${name} throughput`, "ops/s", "higher", {
+        value: (ok * 1000) / measuredMs,
+        samples: ok,
+        ...withDefined("batchRelSe", dep.throughput.get(server)),
+      });
     }
-    add("throughput", ALL, ALL, `${scenario} throughput (ok calls)`, "ops/s", "higher", { value: (total * 1000) / measuredMs, samples: total });
+    add("throughput", ALL, ALL, `${scenario} throughput (ok calls)`, "ops/s", "higher", {
+      value: (total * 1000) / measuredMs,
+      samples: total,
+      ...withDefined("batchRelSe", dep.allThroughput),
+    });
   }
 
   for (const c of s.calls ?? []) {
@@ -113,6 +183,7 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
         samples: c.samples,
         histogram: c.histogram,
         quantile: q,
+        ...latencyExtras(undefined),
       });
   }
 

@@ -35,6 +35,15 @@ export interface MetricValue {
   /** For latency percentiles: the HDR histogram the value was read from (results.json encoding), and which quantile (0..1). */
   histogram?: string;
   quantile?: number;
+  /**
+   * Batch means over the run's timeline (one batch per timeline interval of the measurement window):
+   * the standard error of the figure relative to its value, from how much the per-interval figure of
+   * its server (p50 for latency, ok calls for throughput) moved during the run. Captures what an
+   * i.i.d. interval misses: samples close in time are alike. Absent with fewer than 5 intervals.
+   */
+  batchRelSe?: number;
+  /** Latency figures timed by the harness: its event-loop delay p99 in the window (ms), how much too long a sample can be. */
+  harnessDelayMs?: number;
   /** For an SLO: its verdict in that run, its target in `unit` (when numeric) and its objective text. */
   verdict?: Verdict;
   target?: number;
