@@ -148,15 +148,30 @@ describe("compareRuns", () => {
   it("judges ratios with Wilson and a floor on the smaller side: 99.9 % -> 99.0 % success is regressed", () => {
     const good = run({ runId: "a", latencies: sample(2000, 1.2, 1), ok: 19_980, failed: 20 });
     const worse = run({ runId: "b", latencies: sample(2000, 1.2, 1), ok: 19_800, failed: 200 });
-    const sr = get(compareRuns(good, worse), "success_rate");
+    // widening 1: the Wilson rule alone (the between-run factor is tested with latency below)
+    const sr = get(compareRuns(good, worse, { widening: 1 }), "success_rate");
     expect(sr.verdict).toBe("regressed");
     expect(sr.method).toMatch(/Wilson/);
     // 5 % of 99.9 % would be 5 pp: the floor is taken on the 0.1 % failing, never under 0.1 pp
     expect(sr.materialFloor).toBeCloseTo(0.001, 9);
     expect(materialFloor("ratio", 0.6, { relativeFloor: 0.05, absoluteFloor: { ms: 0.1, ratio: 0.001, "ops/s": 0.1, count: 1, s: 0.1 } })).toBeCloseTo(0.02, 9);
-    // 20 more failures in 20000 is within Wilson's noise
-    const slightly = run({ runId: "b", latencies: sample(2000, 1.2, 1), ok: 19_960, failed: 40 });
-    expect(get(compareRuns(good, slightly), "success_rate").verdict).toBe("unchanged");
+    // 6 more failures in 20000 is within Wilson's noise
+    const slightly = run({ runId: "b", latencies: sample(2000, 1.2, 1), ok: 19_974, failed: 26 });
+    const small = get(compareRuns(good, slightly, { widening: 1 }), "success_rate");
+    expect(small.verdict).toBe("unchanged");
+    expect(small.reason).toMatch(/within the noise band/);
+  });
+
+  it("widens own intervals between runs: a change inside 14x the batch-means band is unchanged, outside it regressed", () => {
+    const wobble = Array.from({ length: 20 }, (_, i) => ({ ok: 1000, p50: i % 2 ? 1.1 : 1.3 }));
+    const a = run({ runId: "a", latencies: sample(20_000, 1.2, 1), timeline: wobble });
+    const b = run({ runId: "b", latencies: sample(20_000, 1.2, 2).map((x) => x * 1.3), timeline: wobble });
+    const narrow = get(compareRuns(a, b, { widening: 1 }), "latency.p50");
+    const wide = get(compareRuns(a, b), "latency.p50");
+    expect(narrow.verdict).toBe("regressed");
+    expect(wide.verdict).toBe("unchanged");
+    expect(wide.method).toMatch(/widened x14 between runs/);
+    expect((wide.noise?.high ?? 0) / (narrow.noise?.high ?? 1)).toBeCloseTo(14, 6);
   });
 
   it("widens by batch means: a run whose p50 wandered during the window cannot show a small change as significant", () => {
@@ -174,14 +189,6 @@ describe("compareRuns", () => {
     const t1 = run({ runId: "a", latencies: sample(11_000, 1.2, 1), timeline: swinging });
     const t2 = run({ runId: "b", latencies: sample(9_000, 1.2, 1), timeline: swinging });
     expect(get(compareRuns(t1, t2, { widening: 1 }), "throughput").verdict).toBe("unchanged");
-  });
-
-  it("allows for the harness's own event-loop delay in latency differences", () => {
-    const slower = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), eventLoopDelayP99Ms: 5 });
-    const p50 = get(compareRuns(base, slower), "latency.p50");
-    expect(p50.verdict).toBe("unchanged");
-    expect(p50.noise?.high).toBeGreaterThan(5);
-    expect(p50.method).toMatch(/harness delay/);
   });
 
   it("takes the noise from 5 or more earlier runs: median and MAD, not low confidence", () => {

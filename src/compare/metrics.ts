@@ -82,10 +82,8 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
   const scenario = scenarioKey(s);
   const out: MetricValue[] = [];
   const dep = dependenceOf(s);
-  const delay = s.load && s.load.harnessTimed !== false ? s.load.eventLoopDelayP99Ms : undefined;
   const latencyExtras = (server: string | undefined) => ({
     ...withDefined("batchRelSe", server === undefined || server === ALL ? dep.anyLatency : dep.latency.get(server)),
-    ...withDefined("harnessDelayMs", delay),
   });
   const add = (
     metric: string,

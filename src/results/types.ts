@@ -4,6 +4,8 @@
  * rendered from it alone, so they can never disagree with each other.
  */
 
+import type { Comparison } from "./comparison.js";
+
 export type Verdict = "pass" | "fail" | "inconclusive";
 
 /** One cold install of a server from its registry into empty dirs (src/install/measure-install.ts). */
@@ -471,4 +473,6 @@ export interface RunRecord {
   scenarios: ScenarioResult[];
   /** Caveats every reader should see, e.g. that samples in time are not independent. */
   notes: string[];
+  /** `run --baseline <ref>`: this run compared with that baseline (../shared/measurement.md, "Comparing runs"). */
+  comparison?: Comparison;
 }
