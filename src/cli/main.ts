@@ -21,7 +21,8 @@ import { printable } from "../util/control-chars.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
-import { registerCompareCommand } from "./compare-command.js";
+import { loadRun, registerCompareCommand } from "./compare-command.js";
+import { headline } from "../compare/render.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
@@ -100,6 +101,10 @@ async function main(argv: string[]): Promise<number> {
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
     .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
+    // issue 13: compare as it runs (src/compare/); the baseline is read before the run, so a bad ref costs nothing.
+    .option("--baseline <ref>", "compare the run with this baseline run (a run directory or its results.json); report, summary and JUnit gain the comparison")
+    .option("--fail-on-regression", "with --baseline: exit 1 when a metric regressed (significant and material), even when every SLO passed", false)
+    .option("--force", "with --baseline: compare even when the baseline is not comparable (other scenarios, profile or provider)", false)
     .action(
       async (
         files: string[],
@@ -112,6 +117,9 @@ async function main(argv: string[]): Promise<number> {
           failOnInconclusive: boolean;
           live: boolean;
           driver?: string;
+          baseline?: string;
+          failOnRegression: boolean;
+          force: boolean;
         } & RunTelemetryFlags,
         cmd: Command,
       ) => {
@@ -123,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
           throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
         checkNamedOnce(named);
         const telemetryOptions = runTelemetryOptions(flags);
+        const baseline = flags.baseline === undefined ? undefined : await loadRun(flags.baseline);
         if (flags.out !== undefined) await checkOutDir(flags.out);
         // The default profile runs files that lack it as written; one asked for by name must exist.
         const scenarios = await loadAll(
@@ -145,11 +154,23 @@ async function main(argv: string[]): Promise<number> {
             failOnInconclusive: flags.failOnInconclusive,
             live: flags.live,
             ...(flags.driver !== undefined && { driver: flags.driver }),
+            ...(baseline && {
+              baseline: {
+                record: baseline.record,
+                location: baseline.location,
+                ref: flags.baseline ?? baseline.location,
+                // The lead wires the history's earlier comparable runs here (issue 13, history part).
+                history: [],
+                force: flags.force,
+                failOnRegression: flags.failOnRegression,
+              },
+            }),
             progress: progress.line,
             command: ["mcp-slo", ...argv],
           });
           progress.done();
           printVerdicts(outcome.record, outcome.outDir);
+          if (outcome.record.comparison) process.stdout.write(`${headline(outcome.record.comparison)}\n`);
           code = outcome.exitCode;
         } finally {
           progress.done();

@@ -102,11 +102,11 @@ function mdTable(metrics: MetricComparison[]): string[] {
 }
 
 /** For a pull-request comment: changes in the open, the rest folded. */
-export function renderMarkdown(c: Comparison): string {
+export function renderMarkdown(c: Comparison, headingLevel = 3): string {
   const sorted = sortedMetrics(c);
   const changed = sorted.filter((m) => m.verdict === "regressed" || m.verdict === "improved");
   const rest = sorted.filter((m) => m.verdict !== "regressed" && m.verdict !== "improved");
-  const out = [`### Compared with ${cell(c.baseline.ref ?? c.baseline.runId)}`, "", cell(headline(c)), ""];
+  const out = [`${"#".repeat(headingLevel)} Compared with ${cell(c.baseline.ref ?? c.baseline.runId)}`, "", cell(headline(c)), ""];
   for (const x of caveats(c)) out.push(`> ${cell(x)}`, "");
   out.push(
     `Rule: a change counts only if it is outside the noise band and larger than max(${(c.rules.relativeFloor * 100).toFixed(1)} % of the baseline, ${Object.entries(

@@ -15,6 +15,7 @@ import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import { driverNamed, unmetNeeds } from "../drivers/index.js";
 import { newRunId } from "./run-id.js";
+import { compareRuns } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
@@ -60,6 +61,21 @@ export interface RunOptions {
   metrics?: ExporterListenOptions;
   /** Injected by tests; otherwise made from traceSampleEvery and the OTEL_* environment. */
   telemetry?: Telemetry;
+  /** --baseline: compare the finished run with this run before the outputs are written. */
+  baseline?: BaselineOptions;
+}
+
+/** run --baseline <ref> (issue 13): the baseline as loaded by the CLI, and the history the noise comes from. */
+export interface BaselineOptions {
+  record: RunRecord;
+  /** Where it was read from, and the reference the user gave. */
+  location: string;
+  ref: string;
+  /** Earlier comparable runs, newest first (empty: the two runs' own intervals, low confidence). */
+  history: RunRecord[];
+  force: boolean;
+  /** Exit 1 on a significant, material regression even when every SLO passed. */
+  failOnRegression: boolean;
 }
 
 export interface RunOutcome {
@@ -111,6 +127,31 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
   );
   if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver.name} cannot run every scenario given`, { details: problems });
   return scenarios.map((s) => ({ ...s, driver: driver.name }));
+}
+
+/**
+ * Puts the comparison in the record (before the outputs are written, so every output shows it). A
+ * baseline that turns out not comparable (other scenarios, profile, provider) without --force leaves
+ * the run's outputs written, without a comparison but with a note saying why, and exits 2.
+ */
+function compareWithBaseline(record: RunRecord, b: BaselineOptions, location: string): { exitCode: number } {
+  if (record.status !== "completed") {
+    record.notes.push(`not compared with ${b.ref}: the run did not complete`);
+    return { exitCode: EXIT.ok };
+  }
+  try {
+    record.comparison = compareRuns(b.record, record, {
+      history: b.history,
+      force: b.force,
+      baselineRef: { location: b.location, ref: b.ref },
+      candidateRef: { location },
+    });
+  } catch (err) {
+    if (!(err instanceof HarnessError)) throw err;
+    record.notes.push(`not compared with ${b.ref}: ${err.message}`);
+    return { exitCode: EXIT.invalidInput };
+  }
+  return { exitCode: b.failOnRegression && record.comparison.counts.regressed > 0 ? EXIT.sloFailed : EXIT.ok };
 }
 
 function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {
@@ -233,7 +274,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     process.off("exit", onExit);
   }
   const record = buildRecord(base, results, controller.signal.aborted);
+  const compared = opts.baseline ? compareWithBaseline(record, opts.baseline, outDir) : { exitCode: EXIT.ok };
   await writeRunOutputs(record, outDir);
   if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
-  return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
+  const exitCode = exitCodeFor(record, opts.failOnInconclusive);
+  return { record, exitCode: exitCode === EXIT.ok ? compared.exitCode : exitCode, outDir };
 }
