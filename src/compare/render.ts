@@ -113,7 +113,9 @@ export function renderMarkdown(c: Comparison, headingLevel = 3): string {
       c.rules.absoluteFloor,
     )
       .map(([u, v]) => `${v} ${u}`)
-      .join(", ")}).`,
+      .join(
+        ", ",
+      )}); for a ratio, the percentage is of the smaller of the ratio and its complement. Fewer than 5 earlier runs: the runs' own intervals, at least batch means over the timeline, widened x14 between runs (README, "Comparing runs").`,
     "",
   );
   if (changed.length) out.push(...mdTable(changed), "");

@@ -46,7 +46,7 @@ export function comparisonSection(run: RunRecord): SafeHtml | string {
   <h2>Compared with ${c.baseline.ref ?? c.baseline.runId}</h2>
   <p>${headline(c)}</p>
   ${caveats.map((x) => html`<p class="muted small">${x}</p>`)}
-  <p class="muted small">A change counts only when it is outside the noise band and larger than max(${(c.rules.relativeFloor * 100).toFixed(1)} % of the baseline, ${floors}).</p>
+  <p class="muted small">A change counts only when it is outside the noise band and larger than max(${(c.rules.relativeFloor * 100).toFixed(1)} % of the baseline, ${floors}); for a ratio, the percentage is of the smaller of the ratio and its complement. With fewer than 5 earlier runs the band comes from the two runs' own intervals (at least batch means over the timeline), widened x14 between runs.</p>
   ${changed.length ? table(changed) : html`<p>No metric regressed or improved.</p>`}
   ${rest.length ? html`<details><summary>${rest.length} more: ${c.counts.inconclusive} inconclusive, ${c.counts.unchanged} unchanged</summary>${table(rest)}</details>` : ""}
 </section>`;
