@@ -21,6 +21,8 @@ import { printable } from "../util/control-chars.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
+import { registerCompareCommand } from "./compare-command.js";
+import { headline } from "../compare/render.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
@@ -100,7 +102,14 @@ async function main(argv: string[]): Promise<number> {
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
-    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100");
+    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
+    // Compare as it runs (src/compare/): the ref is checked before anything starts, resolved after the run.
+    .option(
+      "--baseline <ref>",
+      "compare the run with a baseline: a run directory, its results.json, or a history reference (latest, latest-pass, <branch>~N, tag:k=v, a run id); report, summary and JUnit gain the comparison",
+    )
+    .option("--fail-on-regression", "with --baseline: exit 1 when a metric regressed (significant and material), even when every SLO passed", false)
+    .option("--force", "with --baseline: compare even when the baseline is not comparable (other scenarios, profile or provider)", false);
   // History (issue 13): where the run is recorded, and its tags.
   addTagOption(addHistoryOption(runCommand));
   runCommand.action(
@@ -117,6 +126,9 @@ async function main(argv: string[]): Promise<number> {
         driver?: string;
         history?: string;
         tag: string[];
+        baseline?: string;
+        failOnRegression: boolean;
+        force: boolean;
       } & RunTelemetryFlags,
       cmd: Command,
     ) => {
@@ -156,9 +168,11 @@ async function main(argv: string[]): Promise<number> {
           command,
           tags,
           ...(flags.history !== undefined && { history: flags.history }),
+          ...(flags.baseline !== undefined && { baseline: { ref: flags.baseline, force: flags.force, failOnRegression: flags.failOnRegression } }),
         });
         progress.done();
         printVerdicts(outcome.record, outcome.outDir);
+        if (outcome.record.comparison) process.stdout.write(`${headline(outcome.record.comparison)}\n`);
         code = outcome.exitCode;
       } finally {
         progress.done();
@@ -215,6 +229,9 @@ async function main(argv: string[]): Promise<number> {
   registerHistoryCommand(program);
   registerBridgeCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
+    code = c;
+  });
+  registerCompareCommand(program, (c) => {
     code = c;
   });
 

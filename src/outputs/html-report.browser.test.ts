@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
+import { compareRuns } from "../compare/compare.js";
 import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
@@ -284,6 +285,29 @@ describe("HTML report in Chromium, opened from disk", () => {
         return Array.from(document.querySelectorAll("canvas")).filter((c) => Chart?.getChart(c) !== undefined).length;
       });
       expect(charts).toBe(await page.locator("canvas").count());
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows a run's comparison with its baseline: regressions first, the rest folded, markup as text", async () => {
+    const baseline = everySectionRunRecord();
+    const candidate = { ...structuredClone(baseline), runId: "candidate" };
+    const comparison = compareRuns(baseline, candidate, { baselineRef: { ref: `main~1${HOSTILE}`, location: "x" } });
+    const first = comparison.metrics[0]!;
+    comparison.metrics[0] = { ...first, verdict: "regressed", title: `p50 ${HOSTILE}` };
+    const file = join(dir, "compared.html");
+    writeFileSync(file, await renderHtmlReport({ ...candidate, comparison }));
+    const { page, observed } = await openReport(context!, pathToFileURL(file).href);
+    try {
+      const section = page.locator("#comparison");
+      await expect(section.locator("h2").innerText()).resolves.toBe(`Compared with main~1${HOSTILE}`);
+      await expect(section.locator("table").first().locator("tbody tr").first().getAttribute("data-verdict")).resolves.toBe("regressed");
+      await expect(section.locator("details summary").innerText()).resolves.toMatch(/more: \d+ inconclusive, \d+ unchanged/);
+      await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
       expect(observed.consoleErrors).toEqual([]);
       expect(observed.pageErrors).toEqual([]);
       expect(observed.externalRequests).toEqual([]);

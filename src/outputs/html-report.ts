@@ -16,6 +16,7 @@ import type { RunRecord } from "../results/types.js";
 import { loadChartJs, loadChartScript, loadReportCss } from "./report/assets.js";
 import { attention, banner, notes, scorecard } from "./report/overview.js";
 import { VERDICT_WORD } from "./report/parts.js";
+import { comparisonSection } from "./report/comparison.js";
 import { recoveryMatrix } from "./report/recovery.js";
 import { html, joinHtml, scriptJson } from "./report/safe-html.js";
 import { scenarioSection } from "./report/scenario.js";
@@ -40,6 +41,7 @@ ${css}</style>
 <main>
 ${banner(run)}
 ${attention(run)}
+${comparisonSection(run)}
 ${recoveryMatrix(run)}
 ${scorecard(run)}
 ${joinHtml(run.scenarios.map(scenarioSection), "\n")}

@@ -5,6 +5,7 @@
  * <testcase> per SLO, whatever its metric (latency, rto, rpo, ...).
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
+import { differenceText, noiseText, valueText } from "../compare/render.js";
 import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 
@@ -166,6 +167,23 @@ function runLevelSuite(run: RunRecord): Suite | null {
   return null;
 }
 
+/**
+ * run --baseline: one failing case per regressed metric, named by the metric's key (stable across
+ * runs, so a CI's test history follows it); one passing case when nothing regressed.
+ */
+function comparisonSuite(run: RunRecord): Suite | null {
+  const c = run.comparison;
+  if (!c) return null;
+  const classname = `compared with ${c.baseline.ref ?? c.baseline.runId}`;
+  const regressed = c.metrics.filter((m) => m.verdict === "regressed");
+  const cases: Case[] = regressed.map((m) => {
+    const message = `${m.title}: ${valueText(m.baseline, m.unit)} -> ${valueText(m.candidate, m.unit)} (${differenceText(m)}), noise band ${noiseText(m)}`;
+    return { name: m.key, classname, time: 0, kind: "failure", type: "regression", message, body: `${message}\n${m.method}; ${m.reason}` };
+  });
+  if (cases.length === 0) cases.push({ name: "no regression", classname, time: 0, kind: "pass" });
+  return { name: classname, timestamp: run.startedAt, time: 0, cases };
+}
+
 export function renderJunit(run: RunRecord): string {
   const suites: Suite[] = run.scenarios.map((s) => ({
     name: scenarioLabel(s),
@@ -175,6 +193,8 @@ export function renderJunit(run: RunRecord): string {
   }));
   const runSuite = runLevelSuite(run);
   if (runSuite) suites.push(runSuite);
+  const compared = comparisonSuite(run);
+  if (compared) suites.push(compared);
   const all = suites.flatMap((s) => s.cases);
   const rootAttrs = [
     `name="${escapeXml(`mcp-slo-harness ${run.runId}`)}"`,

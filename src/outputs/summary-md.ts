@@ -2,6 +2,7 @@
  * A Markdown summary for places that render Markdown and nothing else: a CI
  * job summary ($GITHUB_STEP_SUMMARY), a pull-request comment, a terminal.
  */
+import { renderMarkdown } from "../compare/render.js";
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
 import {
   FAULT_TIMING_RULES,
@@ -448,6 +449,8 @@ export function renderSummaryMarkdown(run: RunRecord): string {
       ".",
     "",
     ...recoveryMatrix(run),
+    // run --baseline: the comparison, changes first (as a pull-request comment shows it).
+    ...(run.comparison ? [renderMarkdown(run.comparison, 2)] : []),
   ];
   for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario), "");
   if (run.notes.length > 0) {

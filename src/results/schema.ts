@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type * as T from "./types.js";
+import type * as C from "./comparison.js";
 
 const ms = z.number();
 const nullableMs = z.number().nullable();
@@ -344,6 +345,45 @@ export const RunIdentity = z.strictObject({
   machine: z.strictObject({ cpuModel: z.string(), cpus: z.number(), memoryGiB: z.number(), kernel: z.string(), node: z.string(), hash: z.string() }),
 });
 
+const Unit = z.enum(["ms", "ratio", "ops/s", "count", "s"]);
+const ChangeVerdict = z.enum(["improved", "unchanged", "regressed", "inconclusive"]);
+const RunRef = z.strictObject({ runId: z.string(), startedAt: z.string(), location: z.string(), ref: z.string().optional() });
+
+export const MetricComparison = z.strictObject({
+  key: z.string(),
+  scenario: z.string(),
+  source: z.enum(["slo", "metric"]),
+  metric: z.string(),
+  server: z.string().optional(),
+  tool: z.string().optional(),
+  title: z.string(),
+  unit: Unit,
+  better: z.enum(["lower", "higher"]),
+  baseline: z.number().nullable(),
+  candidate: z.number().nullable(),
+  difference: z.number().nullable(),
+  relative: z.number().nullable(),
+  noise: z.strictObject({ low: z.number(), high: z.number() }).nullable(),
+  materialFloor: z.number().nullable(),
+  method: z.string(),
+  lowConfidence: z.boolean(),
+  verdict: ChangeVerdict,
+  reason: z.string(),
+});
+
+export const Comparison = z.strictObject({
+  baseline: RunRef,
+  candidate: RunRef,
+  comparable: z.strictObject({ ok: z.boolean(), differences: z.array(z.string()), notes: z.array(z.string()), forced: z.boolean() }),
+  historyRuns: z.number(),
+  rules: z.strictObject({
+    relativeFloor: z.number(),
+    absoluteFloor: z.strictObject({ ms: z.number(), ratio: z.number(), "ops/s": z.number(), count: z.number(), s: z.number() }),
+  }),
+  metrics: z.array(MetricComparison),
+  counts: z.strictObject({ improved: z.number(), unchanged: z.number(), regressed: z.number(), inconclusive: z.number() }),
+});
+
 export const RunRecord = z.strictObject({
   schemaVersion: z.literal(1),
   runId: z.string(),
@@ -367,6 +407,7 @@ export const RunRecord = z.strictObject({
   scenarios: z.array(ScenarioResult),
   notes: z.array(z.string()),
   identity: RunIdentity.optional(),
+  comparison: Comparison.optional(),
 });
 
 // The types of ./types.ts are what this schema infers: each line fails to compile if one side gains,
@@ -376,6 +417,7 @@ function sameType<_Check extends true>(): void {}
 sameType<Equal<z.infer<typeof RunRecord>, T.RunRecord>>();
 sameType<Equal<z.infer<typeof ScenarioResult>, T.ScenarioResult>>();
 sameType<Equal<z.infer<typeof SloResult>, T.SloResult>>();
+sameType<Equal<z.infer<typeof Comparison>, C.Comparison>>();
 sameType<Equal<z.infer<typeof FaultResult>, T.FaultResult>>();
 sameType<Equal<z.infer<typeof RpoResult>, T.RpoResult>>();
 sameType<Equal<z.infer<typeof CapacityResult>, T.CapacityResult>>();

@@ -4,6 +4,8 @@
  * rendered from it alone, so they can never disagree with each other.
  */
 
+import type { Comparison } from "./comparison.js";
+
 export type Verdict = "pass" | "fail" | "inconclusive";
 
 /** One cold install of a server from its registry into empty dirs (src/install/measure-install.ts). */
@@ -510,4 +512,6 @@ export interface RunRecord {
   notes: string[];
   /** What ran, where and how, for comparisons and the history. Absent in records written before it. */
   identity?: RunIdentity;
+  /** `run --baseline <ref>`: this run compared with that baseline (../shared/measurement.md, "Comparing runs"). */
+  comparison?: Comparison;
 }

@@ -15,6 +15,7 @@ import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import { driverNamed, unmetNeeds } from "../drivers/index.js";
 import { newRunId } from "./run-id.js";
+import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
@@ -28,7 +29,8 @@ import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
 import { collectIdentity, scenarioHash } from "./identity.js";
-import { openHistory } from "../history/index.js";
+import { earlierComparable, openHistory, resolveRef } from "../history/index.js";
+import type { RunHistory } from "../history/types.js";
 
 export const RUN_NOTES = [
   "Samples taken one after another are not independent; the 95 % intervals behind each verdict are an honest approximation, not an exact bound.",
@@ -70,6 +72,17 @@ export interface RunOptions {
    * ad-hoc runs stay out of a team's history).
    */
   history?: string;
+  /** --baseline: compare the finished run with this run before the outputs are written. */
+  baseline?: BaselineOptions;
+}
+
+/** run --baseline <ref> (issue 13). */
+export interface BaselineOptions {
+  /** A run directory, a results.json, or a reference into the history (latest, latest-pass, main~1, tag:k=v, a run id). */
+  ref: string;
+  force: boolean;
+  /** Exit 1 on a significant, material regression even when every SLO passed. */
+  failOnRegression: boolean;
 }
 
 export interface RunOutcome {
@@ -123,6 +136,34 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
   return scenarios.map((s) => ({ ...s, driver: driver.name }));
 }
 
+/**
+ * --baseline: the baseline is looked up now that the run's own scenario hashes are known (`latest`
+ * means the newest earlier run comparable with this one), and the history's earlier comparable runs
+ * give the noise. A baseline that cannot be used is said in the record's notes and is exit 2; the
+ * outputs are written all the same.
+ */
+async function compareWithBaseline(record: RunRecord, b: BaselineOptions, lookup: RunHistory | null, location: string): Promise<{ exitCode: number }> {
+  if (record.status !== "completed") {
+    record.notes.push(`not compared with ${b.ref}: the run did not complete`);
+    return { exitCode: EXIT.ok };
+  }
+  try {
+    const baseline = await resolveRef(lookup, b.ref, record);
+    const history = lookup === null ? [] : await earlierComparable(lookup, record, NOISE_RUNS);
+    record.comparison = compareRuns(baseline.record, record, {
+      history,
+      force: b.force,
+      baselineRef: { location: baseline.ref.location, ref: b.ref },
+      candidateRef: { location },
+    });
+  } catch (err) {
+    if (!(err instanceof HarnessError) || err.code !== "invalid_input") throw err;
+    record.notes.push(`not compared with ${b.ref}: ${err.message}${err.details.length ? ` (${err.details.join("; ")})` : ""}`);
+    return { exitCode: EXIT.invalidInput };
+  }
+  return { exitCode: b.failOnRegression && record.comparison.counts.regressed > 0 ? EXIT.sloFailed : EXIT.ok };
+}
+
 function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {
   if (record.status === "interrupted") return EXIT.interrupted;
   if (record.scenarios.some((s) => s.status === "error")) return EXIT.harnessFailed;
@@ -173,10 +214,30 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const history = await openHistory(opts.history ?? (opts.outDir === undefined ? opts.reportsRoot : "none"), opts.reportsRoot, {
     warn: (line) => opts.progress(`warning: ${line}`),
   });
+  // --baseline refs are looked up in the run's history, or in the reports root's when the run is not
+  // recorded (--out): `latest` still means the newest run kept there. Checked now, so a ref that names
+  // nothing is refused before anything starts; resolved for real after the run (comparable with it).
+  const lookup =
+    opts.baseline === undefined || history !== null || opts.history === "none"
+      ? history
+      : await openHistory(opts.reportsRoot, opts.reportsRoot, { warn: (line) => opts.progress(`warning: ${line}`) });
+  const closeHistories = async () => {
+    await history?.close();
+    if (lookup !== history) await lookup?.close();
+  };
+  if (opts.baseline !== undefined) {
+    await resolveRef(lookup, opts.baseline.ref).catch(async (err: unknown) => {
+      await closeHistories();
+      throw err;
+    });
+  }
   const runId = newRunId();
   const outDir = opts.outDir ?? path.join(opts.reportsRoot, "runs", runId);
   // An unusable --out is invalid input before anything starts; a run refused after this leaves no empty dir.
-  const prepared = await prepareOutDir(outDir, opts.outDir === undefined ? "output directory" : "--out");
+  const prepared = await prepareOutDir(outDir, opts.outDir === undefined ? "output directory" : "--out").catch(async (err: unknown) => {
+    await closeHistories();
+    throw err;
+  });
   const registry = new ResourceRegistry({ runId });
   const controller = new AbortController();
   const instrumentation = await instrumentRun({
@@ -188,7 +249,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     progress: opts.progress,
   }).catch(async (err: unknown) => {
     await prepared.discard();
-    await history?.close();
+    await closeHistories();
     throw err;
   });
   const results: ScenarioResult[] = [];
@@ -202,7 +263,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     profile: opts.profile,
     environment: { ...hostEnvironment(), stack: { provider: opts.provider.name } } as RunRecord["environment"],
     scenarios: [],
-    notes: RUN_NOTES,
+    // A copy: a comparison adds its own notes to this run's record.
+    notes: [...RUN_NOTES],
     identity,
   };
 
@@ -249,15 +311,17 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     process.off("exit", onExit);
   }
   const record = buildRecord(base, results, controller.signal.aborted);
-  await writeRunOutputs(record, outDir);
-  if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
-  if (history !== null) {
-    try {
+  try {
+    const compared = opts.baseline ? await compareWithBaseline(record, opts.baseline, lookup, outDir) : { exitCode: EXIT.ok };
+    await writeRunOutputs(record, outDir);
+    if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
+    if (history !== null) {
       await history.add(record, outDir);
       opts.progress(`recorded in the history: ${history.description}`);
-    } finally {
-      await history.close();
     }
+    const exitCode = exitCodeFor(record, opts.failOnInconclusive);
+    return { record, exitCode: exitCode === EXIT.ok ? compared.exitCode : exitCode, outDir };
+  } finally {
+    await closeHistories();
   }
-  return { record, exitCode: exitCodeFor(record, opts.failOnInconclusive), outDir };
 }
