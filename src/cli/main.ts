@@ -21,6 +21,7 @@ import { printable } from "../util/control-chars.js";
 import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
 import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
+import { registerTrendCommand } from "./trend-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
@@ -203,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
 
   registerMonitorCommand(program);
   registerBridgeCommand(program);
+  registerTrendCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
     code = c;
   });

@@ -1,0 +1,94 @@
+/**
+ * Where `mcp-slo trend` gets its runs. TEMPORARY until src/history (the run history) and
+ * src/compare/metrics.ts (extractMetrics) are merged: the lead replaces the body of
+ * `loadTrendInput` with history.list() + history.load() + extractMetrics(record), and deletes
+ * `temporarySloMetrics`. Until then it reads reports/runs/<run id>/results.json directly and
+ * trends the judged SLOs only (no per-server metric series).
+ */
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { MetricValue } from "../compare/types.js";
+import { parseThreshold } from "../contracts/units.js";
+import { HarnessError } from "../errors.js";
+import type { HistoryEntry } from "../history/types.js";
+import { readRunRecord } from "../results/read-record.js";
+import type { RunRecord } from "../results/types.js";
+import type { TrendRun } from "./trend.js";
+
+/** The link from trend.html (written in `outDir`) to a run directory's report.html: a relative URL, each segment encoded. */
+export function reportHrefOf(outDir: string, runDir: string): string {
+  const relative = path.relative(path.resolve(outDir), path.resolve(runDir, "report.html"));
+  return relative.split(path.sep).map(encodeURIComponent).join("/");
+}
+
+/**
+ * The runs of the history `historyOption` names (a reports root holding runs/<run id>/), oldest
+ * first, with hrefs relative to `outDir`. A run directory without results.json is skipped (a run
+ * still going, or one killed before it wrote); a corrupt one is invalid input naming the file.
+ */
+export async function loadTrendInput(historyOption: string, outDir: string): Promise<TrendRun[]> {
+  if (/^postgres(ql)?:\/\//i.test(historyOption))
+    throw new HarnessError("invalid_input", "--history postgres://...: the PostgreSQL history is not wired into `trend` in this build", {
+      hint: "give a reports directory (default reports/)",
+    });
+  const runsDir = path.join(historyOption, "runs");
+  const names = await readdir(runsDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw new HarnessError("invalid_input", `--history ${historyOption}: cannot read ${runsDir} (${err.message})`);
+  });
+  const runs: TrendRun[] = [];
+  for (const dirent of names) {
+    if (!dirent.isDirectory()) continue;
+    const runDir = path.join(runsDir, dirent.name);
+    const entries = await readdir(runDir);
+    if (!entries.includes("results.json")) continue;
+    const record = await readRunRecord(runDir);
+    runs.push({ entry: temporaryEntry(record, runDir), metrics: temporarySloMetrics(record), reportHref: reportHrefOf(outDir, runDir) });
+  }
+  return runs.sort((a, b) => a.entry.startedAt.localeCompare(b.entry.startedAt));
+}
+
+function temporaryEntry(record: RunRecord, runDir: string): HistoryEntry {
+  return {
+    runId: record.runId,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    verdict: record.verdict,
+    profile: record.profile,
+    provider: record.environment.stack?.provider ?? "unknown",
+    tags: {},
+    scenarios: record.scenarios.map((s) => ({ name: s.variant ? `${s.name}[${s.variant}]` : s.name, hash: "" })),
+    machine: `${record.environment.cpuModel}|${record.environment.cpus}|${record.environment.memoryGiB}`,
+    location: runDir,
+  };
+}
+
+/** TEMPORARY (replaced by extractMetrics at merge): each judged SLO's measured value, verdict and target. */
+export function temporarySloMetrics(record: RunRecord): MetricValue[] {
+  return record.scenarios.flatMap((s) => {
+    const scenario = s.variant ? `${s.name}[${s.variant}]` : s.name;
+    return s.slos.map((slo): MetricValue => {
+      // The objective reads e.g. "p99 < 25 ms": its comparison and number are the target.
+      const threshold = parseThreshold(/(<=|>=|<|>)[^<>=]*$/.exec(slo.objective)?.[0] ?? "");
+      const better =
+        threshold === undefined ? (slo.unit === "ratio" || slo.unit === "ops/s" ? "higher" : "lower") : threshold.op.startsWith("<") ? "lower" : "higher";
+      const value: MetricValue = {
+        key: `${scenario}|slo|${slo.id}`,
+        scenario,
+        source: "slo",
+        metric: slo.metric,
+        title: slo.title,
+        unit: slo.unit,
+        better,
+        value: slo.measured,
+        samples: slo.samples,
+        verdict: slo.verdict,
+        objective: slo.objective,
+      };
+      if (slo.scope.server !== undefined) value.server = slo.scope.server;
+      if (slo.scope.tool !== undefined) value.tool = slo.scope.tool;
+      if (threshold !== undefined) value.target = slo.unit === "s" && threshold.unit === "ms" ? threshold.value / 1000 : threshold.value;
+      return value;
+    });
+  });
+}
