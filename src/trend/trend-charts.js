@@ -77,7 +77,12 @@
           ctx.font = `12px ${Chart.defaults.font.family}`;
           var width = ctx.measureText(note).width;
           var tx = px + 4 + width > area.right ? px - 4 - width : px + 4;
-          ctx.fillText(note, tx, area.top + 14 + 14 * k);
+          var ty = area.top + 14 + 16 * k;
+          // On a white box, so the note stays readable where it crosses the line and the points.
+          ctx.fillStyle = "rgba(255,255,255,0.85)";
+          ctx.fillRect(tx - 2, ty - 12, width + 4, 16);
+          ctx.fillStyle = ctx.strokeStyle;
+          ctx.fillText(note, tx, ty);
           ctx.restore();
           drawn.push({ runId: c.runId, x: px * chart.currentDevicePixelRatio, note: note });
         });
