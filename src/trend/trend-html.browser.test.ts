@@ -180,7 +180,7 @@ describe("trend.html in Chromium, opened from disk", () => {
       });
       await Promise.all([page.waitForURL(/report\.html$/), canvas.click({ position: target })]);
       expect(decodeURIComponent(page.url())).toMatch(new RegExp(`/runs/${records[5]!.runId}/report\\.html$`));
-      await expect(page.locator("#run").innerText()).resolves.toBe(records[5]!.runId);
+      await expect(page.locator("#run").textContent()).resolves.toBe(records[5]!.runId);
       expect(observed.consoleErrors).toEqual([]);
       expect(observed.pageErrors).toEqual([]);
     } finally {
