@@ -14,6 +14,7 @@ import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type Ex
 import { loadProbeFile } from "../monitoring/probes.js";
 import { newRunId } from "../run/run-id.js";
 import { reapLeftovers } from "../run/reap-leftovers.js";
+import { loadLastRun } from "../trend/load-input.js";
 
 export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yaml");
 
@@ -74,6 +75,8 @@ export function registerMonitorCommand(program: Command): void {
           signal: controller.signal,
           runId: `monitor-${newRunId()}`,
           log: (line) => process.stdout.write(`${line}\n`),
+          // The last run's verdicts and figures as mcp_slo_run_*: for now reports/latest (see loadLastRun).
+          lastRun: () => loadLastRun(path.join(PROJECT_ROOT, "reports")),
         });
         process.stdout.write(`monitor stopped after ${summary.rounds} round(s)\n`);
       } finally {

@@ -92,3 +92,81 @@ export function temporarySloMetrics(record: RunRecord): MetricValue[] {
     });
   });
 }
+
+/**
+ * TEMPORARY (replaced by extractMetrics at merge): the SLOs and the key measured figures of a run,
+ * for the Prometheus run metrics (`mcp_slo_run_metric`). Keys follow src/compare/types.ts.
+ */
+export function temporaryRunMetrics(record: RunRecord): MetricValue[] {
+  const out = temporarySloMetrics(record);
+  for (const s of record.scenarios) {
+    const scenario = s.variant ? `${s.name}[${s.variant}]` : s.name;
+    const add = (
+      metric: string,
+      title: string,
+      unit: MetricValue["unit"],
+      better: MetricValue["better"],
+      value: number | null,
+      samples: number,
+      server?: string,
+      tool?: string,
+    ) => {
+      const m: MetricValue = {
+        key: `${scenario}|${metric}|${server ?? ""}|${tool ?? ""}`,
+        scenario,
+        source: "metric",
+        metric,
+        title,
+        unit,
+        better,
+        value,
+        samples,
+      };
+      if (server !== undefined) m.server = server;
+      if (tool !== undefined) m.tool = tool;
+      out.push(m);
+    };
+    for (const l of s.latency.filter((x) => x.outcome === "ok")) {
+      add("latency.p50", `${l.server}/${l.tool} latency p50`, "ms", "lower", l.p50, l.count, l.server, l.tool);
+      add("latency.p99", `${l.server}/${l.tool} latency p99`, "ms", "lower", l.p99, l.count, l.server, l.tool);
+    }
+    if (s.load !== null) add("throughput", "throughput", "ops/s", "higher", s.load.throughput, s.load.completed);
+    for (const c of s.calls ?? []) {
+      const total = c.ok + c.failed.tool + c.failed.protocol + c.failed.transport + c.timeouts;
+      add("success_rate", `${c.server}/${c.tool} success rate`, "ratio", "higher", c.successRate.corrected ?? c.successRate.raw, total, c.server, c.tool);
+    }
+    for (const a of s.availability?.figures ?? []) {
+      const figure = a.judgedBy === "probe" ? a.probe : a.judgedBy === "load" ? a.load : null;
+      if (figure === null) continue;
+      const samples = "probes" in figure ? figure.probes : figure.trials;
+      add("availability", `${a.server} availability`, "ratio", "higher", figure.ratio, samples, a.server);
+    }
+    if (s.coordination !== undefined) {
+      add("coordination_latency.p50", "coordination latency p50", "ms", "lower", s.coordination.p50, s.coordination.samples);
+      add("coordination_latency.p99", "coordination latency p99", "ms", "lower", s.coordination.p99, s.coordination.samples);
+    }
+    if (s.cache !== undefined) {
+      const c = s.cache.client;
+      add("cache_hit_ratio", "cache hit ratio", "ratio", "higher", c.ratio, c.hits + c.misses);
+    }
+    for (const f of s.faults ?? []) {
+      if (f.injected) add("rto", `RTO of ${f.id}`, "s", "lower", f.rtoMs === null ? null : f.rtoMs / 1000, 1, f.target, f.id);
+    }
+    for (const r of s.rpo ?? []) add("lost_writes", `lost writes (${r.store})`, "count", "lower", r.lost, r.acknowledged, r.store);
+  }
+  return out;
+}
+
+/**
+ * The last run, for the Prometheus run metrics. TEMPORARY like loadTrendInput: reads
+ * <reports root>/latest/results.json (the link `mcp-slo run` keeps); the lead points it at the
+ * history's newest run. null when there is no run yet.
+ */
+export async function loadLastRun(reportsRoot: string): Promise<{ record: RunRecord; metrics: MetricValue[] } | null> {
+  const file = path.join(reportsRoot, "latest", "results.json");
+  const record = await readRunRecord(file).catch((err: unknown) => {
+    if (err instanceof HarnessError && /no such file|no results\.json/.test(err.message)) return null;
+    throw err;
+  });
+  return record === null ? null : { record, metrics: temporaryRunMetrics(record) };
+}
