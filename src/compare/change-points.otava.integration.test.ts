@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { nightlyRecords } from "../../test/support/trend-history.js";
 import { seededRng } from "../util/random.js";
 import { detectChangePoints } from "./change-points.js";
 
@@ -76,6 +77,12 @@ const SERIES: { name: string; values: (number | null)[]; truth?: number[] }[] = 
       { length: 20, mean: 100, sd: 5 },
       { length: 10, mean: 150, sd: 5 },
     ]).map((v, i) => (i === 0 || i === 11 || i === 25 ? null : v)),
+    truth: [20],
+  },
+  {
+    // The series the trend tests chart (test/support/trend-history.ts): what trend.html marks is what Otava finds.
+    name: "trend tests' nightly p99: 30 runs, step at run 20",
+    values: nightlyRecords({ n: 30, stepAt: 20 }).map((r) => r.scenarios[0]!.slos[0]!.measured),
     truth: [20],
   },
   // Borderline cases, where the first pass finds weak points that the merge step must drop or keep:
