@@ -60,6 +60,19 @@ describe("mcp-slo trend", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a --history that does not exist or is a file is exit 2 naming it", async () => {
+    const missing = path.join(root, "no-such-reports");
+    const r = await runCli(["trend", "--history", missing, "--out", path.join(root, "t-missing")], { timeoutMs: 120_000 });
+    expect(r.code, transcript(r)).toBe(2);
+    expect(r.stderr).toContain(`--history ${missing}: cannot read ${missing} (ENOENT)`);
+    const file = path.join(root, "runs", records[0]!.runId, "results.json");
+    const r2 = await runCli(["trend", "--history", file, "--out", path.join(root, "t-file")], { timeoutMs: 120_000 });
+    expect(r2.code, transcript(r2)).toBe(2);
+    expect(r2.stderr).toContain(`--history ${file}: not a directory`);
+    expect(existsSync(path.join(root, "t-missing"))).toBe(false);
+    expect(existsSync(path.join(root, "t-file"))).toBe(false);
+  });
+
   it("a corrupt results.json in the history is exit 2 naming the file and the field", async () => {
     const bad = await newOutDir("e2e-trend-bad-");
     await writeReportsRoot(bad, records.slice(0, 3));

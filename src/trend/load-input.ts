@@ -5,7 +5,7 @@
  * `temporarySloMetrics`. Until then it reads reports/runs/<run id>/results.json directly and
  * trends the judged SLOs only (no per-server metric series).
  */
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { MetricValue } from "../compare/types.js";
 import { parseThreshold } from "../contracts/units.js";
@@ -13,6 +13,7 @@ import { HarnessError } from "../errors.js";
 import type { HistoryEntry } from "../history/types.js";
 import { readRunRecord } from "../results/read-record.js";
 import type { RunRecord } from "../results/types.js";
+import { printable } from "../util/control-chars.js";
 import type { TrendRun } from "./trend.js";
 
 /** The link from trend.html (written in `outDir`) to a run directory's report.html: a relative URL, each segment encoded. */
@@ -31,16 +32,24 @@ export async function loadTrendInput(historyOption: string, outDir: string): Pro
     throw new HarnessError("invalid_input", "--history postgres://...: the PostgreSQL history is not wired into `trend` in this build", {
       hint: "give a reports directory (default reports/)",
     });
+  const unreadable = (what: string) => (err: NodeJS.ErrnoException) => {
+    throw new HarnessError("invalid_input", `--history ${printable(historyOption)}: cannot read ${printable(what)} (${err.code ?? err.message})`, {
+      hint: "give a reports directory: the one holding runs/<run id>/results.json (default reports/)",
+    });
+  };
+  const info = await stat(historyOption).catch(unreadable(historyOption));
+  if (!info.isDirectory()) throw new HarnessError("invalid_input", `--history ${printable(historyOption)}: not a directory`);
   const runsDir = path.join(historyOption, "runs");
   const names = await readdir(runsDir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    // A reports directory no run has written to yet: an empty history.
     if (err.code === "ENOENT") return [];
-    throw new HarnessError("invalid_input", `--history ${historyOption}: cannot read ${runsDir} (${err.message})`);
+    return unreadable(runsDir)(err);
   });
   const runs: TrendRun[] = [];
   for (const dirent of names) {
     if (!dirent.isDirectory()) continue;
     const runDir = path.join(runsDir, dirent.name);
-    const entries = await readdir(runDir);
+    const entries = await readdir(runDir).catch(unreadable(runDir));
     if (!entries.includes("results.json")) continue;
     const record = await readRunRecord(runDir);
     runs.push({ entry: temporaryEntry(record, runDir), metrics: temporarySloMetrics(record), reportHref: reportHrefOf(outDir, runDir) });
