@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HOSTILE } from "../../test/support/records.js";
 import { nightlyRecords } from "../../test/support/trend-history.js";
 import { temporarySloMetrics } from "./load-input.js";
 import { buildTrend, type TrendRun } from "./trend.js";
@@ -90,5 +91,23 @@ describe("trend.md and trend.html", () => {
     expect(page.match(/<canvas data-series=/g)).toHaveLength(trend.series.length);
     expect(page).toContain(`change at run <a href="../runs/${runs[20]!.entry.runId}/report.html">${runs[20]!.entry.runId}</a>: +`);
     expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+  });
+
+  it("shows markup in scenario and SLO names as text, in the page, the embedded data and trend.md", async () => {
+    const runs = runsOf(5).map((r) => ({
+      ...r,
+      metrics: r.metrics.map((m) => ({ ...m, scenario: `cache${HOSTILE}`, key: `${HOSTILE}${m.key}`, title: `${m.title} | ${HOSTILE}` })),
+    }));
+    const trend = buildTrend(runs);
+    const page = await renderTrendHtml(trend);
+    expect(page).not.toContain("<script>window.__pwned");
+    expect(page).not.toContain('<img src=x onerror="window.__pwned');
+    expect(page).toContain("&lt;script&gt;window.__pwned=1&lt;/script&gt;");
+    const data = page.slice(page.indexOf('id="trend-data">'), page.indexOf("</script>", page.indexOf('id="trend-data">')));
+    expect(data).not.toContain("<");
+    const md = renderTrendMarkdown(trend);
+    // A pipe in a name cannot break the table: every row still has its five separators.
+    for (const line of md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Series")))
+      expect(line.replace(/\\\|/g, "").split("|")).toHaveLength(6);
   });
 });
