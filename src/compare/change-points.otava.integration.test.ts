@@ -128,7 +128,12 @@ describe("change points agree with Apache Otava 0.8.0", () => {
 
   it("finds the same change points as Otava on every series, where the change truly is", () => {
     const request = JSON.stringify({ series: SERIES.map((s) => s.values) });
-    const otava = JSON.parse(execFileSync(PYTHON, [SCRIPT], { input: request, encoding: "utf8", timeout: 120_000 })) as OtavaPoint[][];
+    const answer = JSON.parse(execFileSync(PYTHON, [SCRIPT], { input: request, encoding: "utf8", timeout: 120_000 })) as {
+      version: string;
+      results: OtavaPoint[][];
+    };
+    expect(answer.version, "the Otava the TypeScript follows").toBe("0.8.0");
+    const otava = answer.results;
     expect(otava).toHaveLength(SERIES.length);
     const table = SERIES.map((s, i) => {
       const ours = detectChangePoints(s.values);

@@ -2,13 +2,14 @@
 Apache Otava's change points for the series on stdin, the reference for src/compare/change-points.ts.
 
 stdin:  {"series": [[1.0, 2.0, ...], ...], "options": {"window_len": 50, "max_pvalue": 0.001, "min_magnitude": 0.0}}
-stdout: [[{"index": 20, "pvalue": 1e-9, "mean_before": ..., "mean_after": ...}, ...], ...]
+stdout: {"version": "0.8.0", "results": [[{"index": 20, "pvalue": 1e-9, "mean_before": ..., "mean_after": ...}, ...], ...]}
 
 Calls otava.analysis.compute_change_points exactly as otava.series.Series.analyze does (its
 default, non "--orig-edivisive" path): the values as a Python list, missing values filled first.
 """
 import json
 import sys
+from importlib.metadata import version
 
 from otava.analysis import compute_change_points, fill_missing
 
@@ -37,7 +38,7 @@ def main() -> None:
                 for cp in change_points
             ]
         )
-    json.dump(out, sys.stdout)
+    json.dump({"version": version("apache-otava"), "results": out}, sys.stdout)
 
 
 if __name__ == "__main__":
