@@ -2,8 +2,8 @@
  * Where `mcp-slo trend` gets its runs. TEMPORARY until src/history (the run history) and
  * src/compare/metrics.ts (extractMetrics) are merged: the lead replaces the body of
  * `loadTrendInput` with history.list() + history.load() + extractMetrics(record), and deletes
- * `temporarySloMetrics`. Until then it reads reports/runs/<run id>/results.json directly and
- * trends the judged SLOs only (no per-server metric series).
+ * `temporarySloMetrics` / `temporaryRunMetrics`. Until then it reads reports/runs/<run id>/results.json
+ * directly and takes the SLOs and key figures with the small extraction below.
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
@@ -52,7 +52,7 @@ export async function loadTrendInput(historyOption: string, outDir: string): Pro
     const entries = await readdir(runDir).catch(unreadable(runDir));
     if (!entries.includes("results.json")) continue;
     const record = await readRunRecord(runDir);
-    runs.push({ entry: temporaryEntry(record, runDir), metrics: temporarySloMetrics(record), reportHref: reportHrefOf(outDir, runDir) });
+    runs.push({ entry: temporaryEntry(record, runDir), metrics: temporaryRunMetrics(record), reportHref: reportHrefOf(outDir, runDir) });
   }
   return runs.sort((a, b) => a.entry.startedAt.localeCompare(b.entry.startedAt));
 }
