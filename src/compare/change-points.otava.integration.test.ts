@@ -6,7 +6,7 @@
  * Set MCP_SLO_OTAVA_PYTHON to another venv's python to use that Otava instead.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,8 @@ import { detectChangePoints } from "./change-points.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PYTHON = process.env.MCP_SLO_OTAVA_PYTHON ?? join(ROOT, ".tools", "venv-otava", "bin", "python");
 const SCRIPT = join(ROOT, "test", "support", "otava-change-points.py");
+/** 30 real runs, a 2 ms latency toxic on the Redis hop from run 20 on (see the file's "about"). */
+const REAL = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "trend", "real-30-runs.json"), "utf8")) as Record<"p50" | "p99" | "throughput", number[]>;
 
 /** Normal noise by Box-Muller from the seeded generator, so every run feeds the same series. */
 function noisy(seed: number, segments: { length: number; mean: number; sd: number }[]): number[] {
@@ -85,6 +87,10 @@ const SERIES: { name: string; values: (number | null)[]; truth?: number[] }[] = 
     values: nightlyRecords({ n: 30, stepAt: 20 }).map((r) => r.scenarios[0]!.slos[0]!.measured),
     truth: [20],
   },
+  // Recorded from real runs: the toxic from run 20 on, and a busier machine during runs 0-2 (real noise, also a change).
+  { name: "30 real runs, redis p50 (toxic from run 20)", values: REAL.p50, truth: [3, 20] },
+  { name: "30 real runs, redis p99 (toxic from run 20)", values: REAL.p99 },
+  { name: "30 real runs, throughput (toxic from run 20)", values: REAL.throughput },
   // Borderline cases, where the first pass finds weak points that the merge step must drop or keep:
   // only agreement with Otava is asserted, not where the truth is.
   {
