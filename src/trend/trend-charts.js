@@ -154,7 +154,7 @@
         onClick: (_event, elements) => {
           var hit = elements.find((e) => e.datasetIndex === 0);
           var p = hit && series.points[hit.index];
-          if (p) window.location.href = p.href;
+          if (p?.href) window.location.href = p.href;
         },
       },
       plugins: [changeLines(series)],

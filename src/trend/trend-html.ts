@@ -25,6 +25,11 @@ const TREND_CSS = `
 .trend-series table td, .trend-series table th { padding: 2px 8px; text-align: left; }
 `;
 
+/** The run id, linked to its report when there is one (a PostgreSQL history keeps no report.html: empty href). */
+function runLink(runId: string, href: string): SafeHtml {
+  return href === "" ? html`${runId}` : html`<a href="${href}">${runId}</a>`;
+}
+
 function valueText(value: number | null, unit: TrendSeries["unit"]): string {
   return value === null ? "not measured" : formatValue(value, unit);
 }
@@ -36,14 +41,14 @@ function seriesSection(s: TrendSeries, index: number): SafeHtml {
       : html`<ul class="changes">${joinHtml(
           s.changes.map(
             (c) =>
-              html`<li class="${c.direction}">change at run <a href="${s.points[c.pointIndex]!.href}">${c.runId}</a>: ${changeText(c)} (mean ${valueText(c.meanBefore, s.unit)} before, ${valueText(c.meanAfter, s.unit)} after, p = ${c.pValue.toExponential(1)}, ${c.direction})</li>`,
+              html`<li class="${c.direction}">change at run ${runLink(c.runId, s.points[c.pointIndex]!.href)}: ${changeText(c)} (mean ${valueText(c.meanBefore, s.unit)} before, ${valueText(c.meanAfter, s.unit)} after, p = ${c.pValue.toExponential(1)}, ${c.direction})</li>`,
           ),
           "",
         )}</ul>`;
   const rows = joinHtml(
     s.points.map(
       (p) =>
-        html`<tr><td><a href="${p.href}">${p.runId}</a></td><td>${p.startedAt}</td><td>${valueText(p.value, s.unit)}</td><td>${p.verdict === undefined ? "" : html`<span class="badge ${p.verdict}">${p.verdict}</span>`}</td></tr>`,
+        html`<tr><td>${runLink(p.runId, p.href)}</td><td>${p.startedAt}</td><td>${valueText(p.value, s.unit)}</td><td>${p.verdict === undefined ? "" : html`<span class="badge ${p.verdict}">${p.verdict}</span>`}</td></tr>`,
     ),
     "\n",
   );
@@ -82,7 +87,7 @@ export async function renderTrendHtml(trend: Trend): Promise<string> {
   );
   const runRows = joinHtml(
     trend.runs.map(
-      (r) => html`<tr><td><a href="${r.href}">${r.runId}</a></td><td>${r.startedAt}</td><td><span class="badge ${r.verdict}">${r.verdict}</span></td></tr>`,
+      (r) => html`<tr><td>${runLink(r.runId, r.href)}</td><td>${r.startedAt}</td><td><span class="badge ${r.verdict}">${r.verdict}</span></td></tr>`,
     ),
     "\n",
   );

@@ -91,6 +91,10 @@ describe("trend.md and trend.html", () => {
     expect(page.match(/<canvas data-series=/g)).toHaveLength(trend.series.length);
     expect(page).toContain(`change at run <a href="../runs/${runs[20]!.entry.runId}/report.html">${runs[20]!.entry.runId}</a>: +`);
     expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+    // A run with no report (a PostgreSQL history keeps none) is named, not linked.
+    const noReport = await renderTrendHtml(buildTrend(runs.map((r) => ({ ...r, reportHref: "" }))));
+    expect(noReport).not.toContain('href=""');
+    expect(noReport).toContain(`<td>${runs[0]!.entry.runId}</td>`);
   });
 
   it("shows markup in scenario and SLO names as text, in the page, the embedded data and trend.md", async () => {

@@ -14,7 +14,7 @@ export interface TrendRun {
   entry: HistoryEntry;
   /** Its figures (SLOs and measured metrics), keyed across runs. */
   metrics: MetricValue[];
-  /** Its report.html, relative to the directory trend.html is written to (a URL path, segments encoded). */
+  /** Its report.html, relative to the directory trend.html is written to (a URL path, segments encoded); "" when there is none (a PostgreSQL history). */
   reportHref: string;
 }
 
