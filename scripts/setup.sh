@@ -145,6 +145,29 @@ if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] || ! grep -qx "$redis_mcp_v
   echo "setup: installed redis-mcp-server $redis_mcp_version (pip) into .tools/venv-redis-mcp"
 fi
 
+# Apache Otava, the reference implementation of E-divisive change points: only the test
+# src/compare/change-points.otava.integration.test.ts runs it, on the same series as src/compare/change-points.ts,
+# so it is installed for tests only, into a pinned venv of its own like redis-mcp-server's.
+if ((for_tests)); then
+  otava_version=0.8.0
+  otava_venv="$PWD/.tools/venv-otava"
+  if [[ ! -x "$otava_venv/bin/python" ]] || ! grep -qx "$otava_version" "$otava_venv/.apache-otava-version" 2>/dev/null; then
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
+      die "apache-otava needs python3 with venv/ensurepip: apt-get install python3-venv"
+    rm -rf "$otava_venv"
+    venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
+    if ! { python3 -m venv "$otava_venv" &&
+      "$otava_venv/bin/python" -m pip install --quiet --disable-pip-version-check "apache-otava==$otava_version"; } >"$venv_log" 2>&1; then
+      tail -n 20 "$venv_log" >&2
+      rm -rf "$otava_venv" "$venv_log"
+      die "installing apache-otava $otava_version from PyPI into .tools/venv-otava failed"
+    fi
+    rm -f "$venv_log"
+    echo "$otava_version" >"$otava_venv/.apache-otava-version"
+    echo "setup: installed apache-otava $otava_version (pip) into .tools/venv-otava"
+  fi
+fi
+
 # --- system packages -----------------------------------------------------------------------------
 # The harness runs real servers: it starts its own throwaway redis-server and PostgreSQL clusters
 # (on free loopback ports, in temp dirs), so it needs the server binaries, not running services.

@@ -23,6 +23,7 @@ import { registerBridgeCommand } from "./bridge-command.js";
 import { registerEvaluateCommand } from "./evaluate-command.js";
 import { registerCompareCommand } from "./compare-command.js";
 import { headline } from "../compare/render.js";
+import { registerTrendCommand } from "./trend-command.js";
 import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
@@ -228,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
   registerMonitorCommand(program);
   registerHistoryCommand(program);
   registerBridgeCommand(program);
+  registerTrendCommand(program);
   registerEvaluateCommand(program, printVerdicts, (c) => {
     code = c;
   });

@@ -217,7 +217,7 @@ describe("compareRuns", () => {
     }
     expect(error).toBeInstanceOf(HarnessError);
     expect((error as HarnessError).code).toBe("invalid_input");
-    expect((error as HarnessError).message).toMatch(/profile: ci vs nightly/);
+    expect((error as HarnessError).message).toMatch(/profile: ci in a, nightly in b/);
     const forced = compareRuns(base, other, { force: true });
     expect(forced.comparable).toMatchObject({ ok: false, forced: true });
   });

@@ -15,6 +15,7 @@ import { startSession, writeServerFiles, type McpSession } from "../stack/mcp-se
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { checkListenAddress, startMetricsExporter, type ExporterListenOptions } from "./exporter.js";
 import { McpMetrics } from "./metrics.js";
+import { type LastRun, registerLastRunMetrics } from "./run-metrics.js";
 import { unexpectedAnswer, type Probe, type ProbePlan } from "./probes.js";
 
 /** Deadline for starting (or restarting) one server's session. */
@@ -38,6 +39,8 @@ export interface MonitorOptions {
   runId: string;
   log: (line: string) => void;
   provider?: StackProvider;
+  /** The last run of the harness, exported as mcp_slo_run_* (run-metrics.ts); read at each scrape. */
+  lastRun?: () => Promise<LastRun | null>;
   /** Called once metrics are served and the first round has run. */
   onReady?: (info: { url: string; runId: string }) => void;
 }
@@ -62,6 +65,17 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
   const onExit = () => registry.killAllSync();
   process.on("exit", onExit);
   const metrics = new McpMetrics();
+  if (opts.lastRun !== undefined) {
+    // Said once per distinct problem, not at every scrape.
+    const said = new Set<string>();
+    registerLastRunMetrics(metrics.registry, opts.lastRun, (err) => {
+      const text = err instanceof Error ? err.message : String(err);
+      if (!said.has(text) && said.size < 20) {
+        said.add(text);
+        log(`the last run cannot be read for mcp_slo_run_*: ${text}`);
+      }
+    });
+  }
   const servers = [...new Map(plan.probes.map((p) => [p.server.name, p.server])).values()];
   const sessions = new Map<string, McpSession>();
   const lastState = new Map<string, ProbeResult>();
