@@ -35,12 +35,21 @@ const LISTED_IDS = 5;
  * The history `option` names: "none" -> null; a postgres:// URL -> PostgreSQL (connected and
  * migrated, or HarnessError "environment"); anything else a directory; undefined -> `reportsRoot`.
  */
-export async function openHistory(option: string | undefined, reportsRoot: string, opts: DirectoryHistoryOptions = {}): Promise<RunHistory | null> {
+export async function openHistory(
+  option: string | undefined,
+  reportsRoot: string,
+  opts: DirectoryHistoryOptions & {
+    /** Readers (trend, monitor) of a history named with --history: a directory that does not exist is a mistyped name, not an empty history. */
+    mustExist?: boolean;
+  } = {},
+): Promise<RunHistory | null> {
   if (option === "none") return null;
   if (option !== undefined && POSTGRES_URL.test(option)) return PostgresHistory.open(option);
   if (option === "") throw new HarnessError("invalid_input", "--history: empty", { hint: "a directory, a postgres:// URL, or none" });
   const root = path.resolve(option ?? reportsRoot);
   const info = await stat(root).catch(() => undefined);
+  if (info === undefined && opts.mustExist && option !== undefined)
+    throw new HarnessError("invalid_input", `--history ${option}: no such directory`, { hint: "a reports directory holding runs/<run id>/, or a postgres:// URL" });
   if (info !== undefined && !info.isDirectory())
     throw new HarnessError("invalid_input", `--history ${option ?? reportsRoot}: not a directory`, { hint: "a directory, a postgres:// URL, or none" });
   return new DirectoryHistory(root, opts);

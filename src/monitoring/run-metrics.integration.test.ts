@@ -107,7 +107,13 @@ describe("mcp_slo_run_* on the exporter", () => {
             `${l.server}/${l.tool}`,
           ).toEqual([l.p99]);
         }
-        if (s.load) expect(find("mcp_slo_run_metric", { scenario: scenarioName(s), metric: "throughput" }).map((x) => x.value)).toEqual([s.load.throughput]);
+        // The scenario's throughput of ok calls (server and tool "*"): failed calls do not count as speed.
+        if (s.load && s.calls) {
+          const ok = s.calls.reduce((n, c) => n + c.ok, 0);
+          expect(find("mcp_slo_run_metric", { scenario: scenarioName(s), metric: "throughput", server: "*", tool: "*" }).map((x) => x.value)).toEqual([
+            (ok * 1000) / s.load.measuredMs,
+          ]);
+        }
         for (const r of s.rpo ?? [])
           expect(find("mcp_slo_run_metric", { scenario: scenarioName(s), metric: "lost_writes", server: r.store }).map((x) => x.value)).toEqual([r.lost]);
       }

@@ -19,7 +19,7 @@ export function reportHrefOf(outDir: string, runDir: string): string {
 }
 
 async function withHistory<T>(historyOption: string, reportsRoot: string, use: (history: RunHistory) => Promise<T>): Promise<T> {
-  const history = await openHistory(historyOption, reportsRoot, { warn: (line) => process.stderr.write(`warning: ${line}\n`) });
+  const history = await openHistory(historyOption, reportsRoot, { warn: (line) => process.stderr.write(`warning: ${line}\n`), mustExist: true });
   if (history === null) throw new HarnessError("invalid_input", "--history none: there is no history to read runs from");
   try {
     return await use(history);
