@@ -12,7 +12,7 @@ import { compareRuns, DEFAULT_RELATIVE_FLOOR, NOISE_RUNS } from "../compare/comp
 import { renderJson, renderMarkdown, renderTable } from "../compare/render.js";
 import type { Comparison } from "../compare/types.js";
 import { EXIT, HarnessError } from "../errors.js";
-import { earlierComparable, openHistory, resolveRef } from "../history/index.js";
+import { noiseRuns, openHistory, resolveRef } from "../history/index.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { addHistoryOption } from "./history-flags.js";
 import { shown } from "./flags.js";

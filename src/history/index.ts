@@ -14,7 +14,7 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { comparabilityOf, factsOf } from "../compare/comparability.js";
+import { comparability, comparabilityOf, factsOf } from "../compare/comparability.js";
 import type { RunRef } from "../compare/types.js";
 import { HarnessError } from "../errors.js";
 import { readRunRecord } from "../results/read-record.js";
@@ -175,4 +175,15 @@ export async function earlierComparable(history: RunHistory, candidate: RunRecor
   const records: RunRecord[] = [];
   for (const e of picked) records.push(await history.load(e.runId));
   return records;
+}
+
+/**
+ * The runs a comparison takes its noise from: the earlier runs comparable with the candidate; when the
+ * pair is not comparable (compared with --force, e.g. the same scenario with a fault added), those
+ * comparable with the baseline instead: the spread of the baseline's own kind of run is the noise a
+ * change must stand out from.
+ */
+export async function noiseRuns(history: RunHistory | null, baseline: RunRecord, candidate: RunRecord, limit: number): Promise<RunRecord[]> {
+  if (history === null) return [];
+  return earlierComparable(history, comparability(baseline, candidate).ok ? candidate : baseline, limit);
 }

@@ -29,7 +29,7 @@ import { instrumentRun } from "../monitoring/run-instrumentation.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import type { ExporterListenOptions } from "../monitoring/exporter.js";
 import { collectIdentity, scenarioHash } from "./identity.js";
-import { earlierComparable, openHistory, resolveRef } from "../history/index.js";
+import { noiseRuns, openHistory, resolveRef } from "../history/index.js";
 import type { RunHistory } from "../history/types.js";
 
 export const RUN_NOTES = [
@@ -149,7 +149,7 @@ async function compareWithBaseline(record: RunRecord, b: BaselineOptions, lookup
   }
   try {
     const baseline = await resolveRef(lookup, b.ref, record);
-    const history = lookup === null ? [] : await earlierComparable(lookup, record, NOISE_RUNS);
+    const history = await noiseRuns(lookup, baseline.record, record, NOISE_RUNS);
     record.comparison = compareRuns(baseline.record, record, {
       history,
       force: b.force,
