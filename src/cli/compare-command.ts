@@ -77,7 +77,7 @@ export function registerCompareCommand(program: Command, setExitCode: (code: num
           relativeFloor,
           force: flags.force,
           // The noise of earlier comparable runs on the same machine, when the history holds enough of them.
-          history: history === null ? [] : await earlierComparable(history, candidate.record, NOISE_RUNS),
+          history: await noiseRuns(history, baseline.record, candidate.record, NOISE_RUNS),
           baselineRef: { location: baseline.ref.location, ref: baselineRef },
           candidateRef: { location: candidate.ref.location, ref: candidateRef },
         });
