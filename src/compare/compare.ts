@@ -44,6 +44,8 @@ export const HISTORY_K = 3;
  * runs of the default suite, each compared with the four others (6180 metric comparisons), differed
  * by up to 12x the batch-means band (throughput of the coordination scenario: 1409 vs 493 ops/s;
  * latency up to 10x); 14 is the smallest whole factor that left none of them regressed or improved.
+ * Checked again with the machine quiet (README, "Comparing runs"): the same 20 comparisons, none
+ * regressed or improved, the closest at 0.89 of its band, so a quiet machine would need about 13.
  * A design-effect factor in the sense of survey sampling: the half-width times sqrt(design effect).
  * It makes two-run comparisons on a busy machine blunt on purpose; five earlier runs give the
  * real spread instead (README, "Comparing runs").

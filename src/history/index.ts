@@ -49,7 +49,9 @@ export async function openHistory(
   const root = path.resolve(option ?? reportsRoot);
   const info = await stat(root).catch(() => undefined);
   if (info === undefined && opts.mustExist && option !== undefined)
-    throw new HarnessError("invalid_input", `--history ${option}: no such directory`, { hint: "a reports directory holding runs/<run id>/, or a postgres:// URL" });
+    throw new HarnessError("invalid_input", `--history ${option}: no such directory`, {
+      hint: "a reports directory holding runs/<run id>/, or a postgres:// URL",
+    });
   if (info !== undefined && !info.isDirectory())
     throw new HarnessError("invalid_input", `--history ${option ?? reportsRoot}: not a directory`, { hint: "a directory, a postgres:// URL, or none" });
   return new DirectoryHistory(root, opts);

@@ -15,7 +15,8 @@ import { startPostgres, type LocalPostgres } from "../stack/local/postgres.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { DirectoryHistory } from "./directory-history.js";
-import { earlierComparable, openHistory, resolveRef } from "./index.js";
+import { earlierComparable, noiseRuns, openHistory, resolveRef } from "./index.js";
+import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { PostgresHistory } from "./postgres-history.js";
 import type { HistoryEntry } from "./types.js";
 
@@ -95,6 +96,14 @@ describe("PostgresHistory", () => {
     const ids = async (h: PostgresHistory | DirectoryHistory) => (await earlierComparable(h, candidate, 10)).map((r) => r.runId);
     expect(await ids(inPg)).toEqual(await ids(inDir));
     expect(await ids(inPg)).toEqual([RUNS[2]!.runId, RUNS[1]!.runId, RUNS[0]!.runId]);
+    // The same comparison from either store: the baseline and the noise runs are read back from each.
+    const compareFrom = async (h: PostgresHistory | DirectoryHistory) => {
+      const baseline = await resolveRef(h, "latest", candidate);
+      return compareRuns(baseline.record, candidate, { history: await noiseRuns(h, baseline.record, candidate, NOISE_RUNS) });
+    };
+    const fromPg = await compareFrom(inPg);
+    expect(fromPg.metrics.length).toBeGreaterThan(10);
+    expect(fromPg).toEqual(await compareFrom(inDir));
     const unknown = await resolveRef(inPg, "nope", candidate).catch((e: HarnessError) => e);
     expect(unknown).toBeInstanceOf(HarnessError);
     expect((unknown as HarnessError).details[0]).toBe(
