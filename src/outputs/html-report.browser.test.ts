@@ -3,57 +3,23 @@
  * reader would: no console errors, no request leaves the file, the verdict is
  * visible, the scorecard is complete and every chart actually drew.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
+import { CHROMIUM, chromiumMissing, launchOfflineBrowser, openPage } from "../testing/offline-browser.js";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { compareRuns } from "../compare/compare.js";
 import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /**
  * Set MCP_SLO_REPORT_SCREENSHOT=<file.png> to keep a full-page screenshot for a person to look at;
  * otherwise the test leaves nothing behind.
  */
 const SCREENSHOT_PATH = process.env.MCP_SLO_REPORT_SCREENSHOT;
-
-interface Observed {
-  consoleErrors: string[];
-  pageErrors: string[];
-  externalRequests: string[];
-  failedRequests: string[];
-}
-
-async function openReport(context: BrowserContext, url: string): Promise<{ page: Page; observed: Observed }> {
-  const observed: Observed = { consoleErrors: [], pageErrors: [], externalRequests: [], failedRequests: [] };
-  const page = await context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") observed.consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => observed.pageErrors.push(err.message));
-  page.on("request", (req) => {
-    if (!req.url().startsWith("file://")) observed.externalRequests.push(req.url());
-  });
-  page.on("requestfailed", (req) => observed.failedRequests.push(`${req.url()} ${req.failure()?.errorText ?? ""}`));
-  await page.goto(url, { waitUntil: "load" });
-  return { page, observed };
-}
-
-const chromiumMissing = !existsSync(CHROMIUM);
 
 describe("HTML report in Chromium, opened from disk", () => {
   if (chromiumMissing) {
@@ -78,7 +44,7 @@ describe("HTML report in Chromium, opened from disk", () => {
   let noCspUrl = "";
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
-  const externalRequests: string[] = [];
+  let externalRequests: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "mcp-slo-report-"));
@@ -90,15 +56,8 @@ describe("HTML report in Chromium, opened from disk", () => {
     expect(withoutCsp).not.toBe(html);
     writeFileSync(join(dir, "report-no-csp.html"), withoutCsp);
     noCspUrl = pathToFileURL(join(dir, "report-no-csp.html")).href;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
     // Every request that is not the file itself is counted and refused: the report must need none.
-    await context.route("**/*", async (route) => {
-      const url = route.request().url();
-      if (url.startsWith("file://")) return route.continue();
-      externalRequests.push(url);
-      return route.abort("blockedbyclient");
-    });
+    ({ browser, context, blocked: externalRequests } = await launchOfflineBrowser());
   });
 
   afterAll(async () => {
@@ -111,7 +70,7 @@ describe("HTML report in Chromium, opened from disk", () => {
 
   it("loads with no console error and no request beyond the file, with or without its CSP", async () => {
     for (const url of [reportUrl, noCspUrl]) {
-      const { page, observed } = await openReport(context!, url);
+      const { page, observed } = await openPage(context!, url);
       await page.close();
       expect(observed.consoleErrors, url).toEqual([]);
       expect(observed.pageErrors, url).toEqual([]);
@@ -122,7 +81,7 @@ describe("HTML report in Chromium, opened from disk", () => {
   });
 
   it("shows the verdict, a scorecard row per SLO and draws every chart; screenshot for a human", async () => {
-    const { page, observed } = await openReport(context!, reportUrl);
+    const { page, observed } = await openPage(context!, reportUrl);
     try {
       const banner = page.locator("#verdict");
       await expect(banner.isVisible()).resolves.toBe(true);
@@ -170,7 +129,7 @@ describe("HTML report in Chromium, opened from disk", () => {
   });
 
   it("shades each fault window on the fault scenario's charts, and only there", async () => {
-    const { page, observed } = await openReport(context!, reportUrl);
+    const { page, observed } = await openPage(context!, reportUrl);
     try {
       const drawn = await page.evaluate(() => {
         interface Band {
@@ -242,7 +201,7 @@ describe("HTML report in Chromium, opened from disk", () => {
   });
 
   it("shows the recovery matrix before the scorecard, and the RTO, RPO and steady-state details as text", async () => {
-    const { page } = await openReport(context!, reportUrl);
+    const { page } = await openPage(context!, reportUrl);
     try {
       const matrixTop = await page.locator("#recovery-matrix").evaluate((el) => el.getBoundingClientRect().top);
       const scorecardTop = await page.locator("#scorecard").evaluate((el) => el.getBoundingClientRect().top);
@@ -274,7 +233,7 @@ describe("HTML report in Chromium, opened from disk", () => {
   it("runs nothing that came from the record: markup in every text shows as text, and the charts still draw", async () => {
     const file = join(dir, "hostile.html");
     writeFileSync(file, await renderHtmlReport(withHostileText(everySectionRunRecord())));
-    const { page, observed } = await openReport(context!, pathToFileURL(file).href);
+    const { page, observed } = await openPage(context!, pathToFileURL(file).href);
     try {
       await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
       await expect(page.locator("main img").count()).resolves.toBe(0);
@@ -301,7 +260,7 @@ describe("HTML report in Chromium, opened from disk", () => {
     comparison.metrics[0] = { ...first, verdict: "regressed", title: `p50 ${HOSTILE}` };
     const file = join(dir, "compared.html");
     writeFileSync(file, await renderHtmlReport({ ...candidate, comparison }));
-    const { page, observed } = await openReport(context!, pathToFileURL(file).href);
+    const { page, observed } = await openPage(context!, pathToFileURL(file).href);
     try {
       const section = page.locator("#comparison");
       await expect(section.locator("h2").innerText()).resolves.toBe(`Compared with main~1${HOSTILE}`);

@@ -51,16 +51,10 @@ export interface MetricValue {
 
 export type ChangeVerdict = "improved" | "unchanged" | "regressed" | "inconclusive";
 
-export interface MetricComparison {
-  key: string;
-  scenario: string;
-  source: MetricValue["source"];
-  metric: string;
-  server?: string;
-  tool?: string;
-  title: string;
-  unit: MetricValue["unit"];
-  better: Better;
+/** What names a figure across runs, wherever it is shown (a comparison, a trend series). */
+export type MetricIdentity = Pick<MetricValue, "key" | "scenario" | "source" | "metric" | "server" | "tool" | "title" | "unit" | "better">;
+
+export interface MetricComparison extends MetricIdentity {
   baseline: number | null;
   candidate: number | null;
   /** candidate - baseline, in `unit` */

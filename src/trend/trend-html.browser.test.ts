@@ -3,54 +3,24 @@
  * the change point marked where the step is, no console error, no request beyond the files, and a
  * click on a point opens that run's report.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
+import { CHROMIUM, chromiumMissing, launchOfflineBrowser, openPage } from "../testing/offline-browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nightlyRecords, writeReportsRoot } from "../../test/support/trend-history.js";
 import { loadTrendInput } from "./load-input.js";
 import { buildTrend, type Trend } from "./trend.js";
 import { renderTrendHtml } from "./trend-html.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Set MCP_SLO_TREND_SCREENSHOT=<file.png> to keep a full-page screenshot for a person to look at. */
 const SCREENSHOT_PATH = process.env.MCP_SLO_TREND_SCREENSHOT;
 
-interface Observed {
-  consoleErrors: string[];
-  pageErrors: string[];
-  externalRequests: string[];
-}
-
-async function open(context: BrowserContext, url: string): Promise<{ page: Page; observed: Observed }> {
-  const observed: Observed = { consoleErrors: [], pageErrors: [], externalRequests: [] };
-  const page = await context.newPage();
-  page.on("console", (msg) => {
-    if (msg.type() === "error") observed.consoleErrors.push(msg.text());
-  });
-  page.on("pageerror", (err) => observed.pageErrors.push(err.message));
-  page.on("request", (req) => {
-    if (!req.url().startsWith("file://")) observed.externalRequests.push(req.url());
-  });
-  await page.goto(url, { waitUntil: "load" });
-  return { page, observed };
-}
-
 describe("trend.html in Chromium, opened from disk", () => {
-  if (!existsSync(CHROMIUM)) {
+  if (chromiumMissing) {
     if (process.env.CI === "true") {
       it("needs Chromium", () => {
         throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) so trend.html can be checked in a real browser`);
@@ -70,7 +40,7 @@ describe("trend.html in Chromium, opened from disk", () => {
   let url = "";
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
-  const blocked: string[] = [];
+  let blocked: string[] = [];
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "mcp-slo-trend-"));
@@ -81,14 +51,7 @@ describe("trend.html in Chromium, opened from disk", () => {
     const file = join(outDir, "trend.html");
     writeFileSync(file, await renderTrendHtml(trend));
     url = pathToFileURL(file).href;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
-    await context.route("**/*", async (route) => {
-      const u = route.request().url();
-      if (u.startsWith("file://")) return route.continue();
-      blocked.push(u);
-      return route.abort("blockedbyclient");
-    });
+    ({ browser, context, blocked } = await launchOfflineBrowser());
   });
 
   afterAll(async () => {
@@ -100,7 +63,7 @@ describe("trend.html in Chromium, opened from disk", () => {
   });
 
   it("draws every chart, marks the change at run 20 on the latency chart only, with no console error and nothing from the network", async () => {
-    const { page, observed } = await open(context!, url);
+    const { page, observed } = await openPage(context!, url);
     try {
       const charts = await page.evaluate(() => {
         interface ChartLike {
@@ -165,7 +128,7 @@ describe("trend.html in Chromium, opened from disk", () => {
   });
 
   it("a click on a point opens that run's report.html", async () => {
-    const { page, observed } = await open(context!, url);
+    const { page, observed } = await openPage(context!, url);
     try {
       const canvas = page.locator('section[data-key$="redis.latency.p99@redis"] canvas');
       await canvas.scrollIntoViewIfNeeded();

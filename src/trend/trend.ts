@@ -5,7 +5,7 @@
  * from (the directory history, PostgreSQL) is the caller's business.
  */
 import { type ChangePoint, detectChangePoints, OTAVA_DEFAULTS } from "../compare/change-points.js";
-import type { MetricValue } from "../compare/types.js";
+import type { MetricIdentity, MetricValue } from "../compare/types.js";
 import type { HistoryEntry } from "../history/types.js";
 import type { Verdict } from "../results/types.js";
 
@@ -53,16 +53,7 @@ export interface TrendChange {
   direction: "worse" | "better";
 }
 
-export interface TrendSeries {
-  key: string;
-  scenario: string;
-  source: MetricValue["source"];
-  metric: string;
-  server?: string;
-  tool?: string;
-  title: string;
-  unit: MetricValue["unit"];
-  better: MetricValue["better"];
+export interface TrendSeries extends MetricIdentity {
   objective?: string;
   points: TrendPoint[];
   changes: TrendChange[];
