@@ -19,6 +19,11 @@ const PYTHON = process.env.MCP_SLO_OTAVA_PYTHON ?? join(ROOT, ".tools", "venv-ot
 const SCRIPT = join(ROOT, "test", "support", "otava-change-points.py");
 /** 30 real runs, a 2 ms latency toxic on the Redis hop from run 20 on (see the file's "about"). */
 const REAL = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "trend", "real-30-runs.json"), "utf8")) as Record<"p50" | "p99" | "throughput", number[]>;
+/** 30 more real runs, recorded through `run --history`; the same toxic from run 20 on (see the file's "about"). */
+const REAL_HISTORY = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "trend", "real-30-runs-history.json"), "utf8")) as Record<
+  "p50" | "p99" | "throughput",
+  number[]
+>;
 
 /** Normal noise by Box-Muller from the seeded generator, so every run feeds the same series. */
 function noisy(seed: number, segments: { length: number; mean: number; sd: number }[]): number[] {
@@ -91,6 +96,9 @@ const SERIES: { name: string; values: (number | null)[]; truth?: number[] }[] = 
   { name: "30 real runs, redis p50 (toxic from run 20)", values: REAL.p50, truth: [3, 20] },
   { name: "30 real runs, redis p99 (toxic from run 20)", values: REAL.p99 },
   { name: "30 real runs, throughput (toxic from run 20)", values: REAL.throughput },
+  { name: "30 real runs through the history, redis p50 (toxic from run 20)", values: REAL_HISTORY.p50, truth: [20] },
+  { name: "30 real runs through the history, redis p99 (toxic from run 20; busier machine from run 3)", values: REAL_HISTORY.p99, truth: [3, 20] },
+  { name: "30 real runs through the history, throughput (toxic from run 20; busier machine from run 3)", values: REAL_HISTORY.throughput, truth: [3, 20] },
   // Borderline cases, where the first pass finds weak points that the merge step must drop or keep:
   // only agreement with Otava is asserted, not where the truth is.
   {
