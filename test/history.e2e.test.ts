@@ -72,7 +72,9 @@ describe("mcp-slo run --history --tag", () => {
     const runs = [];
     for (const build of ["1", "2"]) {
       const out = await newOutDir();
-      const r = await runCli(["run", SCENARIO, "--out", out, "--history", root, "--tag", `build=${build}`], { timeoutMs: 240_000 });
+      // The second run is compared as it runs with the newest earlier comparable run of the history.
+      const baseline = build === "2" ? ["--baseline", "latest"] : [];
+      const r = await runCli(["run", SCENARIO, "--out", out, "--history", root, "--tag", `build=${build}`, ...baseline], { timeoutMs: 240_000 });
       expect(r.code, transcript(r)).toBe(0);
       expect(r.stderr).toContain(`recorded in the history: ${root} (index ${path.join(root, "history.json")})`);
       const record = await readRecord(out);
@@ -94,6 +96,18 @@ describe("mcp-slo run --history --tag", () => {
     ]);
     expect((await resolveRef(history, "latest", second)).record).toEqual(await readRunRecord(path.join(root, "runs", first.runId)));
     expect((await resolveRef(history, "tag:build=1", second)).record.runId).toBe(first.runId);
+    expect(second.comparison?.baseline).toMatchObject({ runId: first.runId, ref: "latest" });
+    expect(second.comparison?.metrics.length).toBeGreaterThan(0);
+    // compare by tags, through the same history.
+    const compared = await runCli(["compare", "tag:build=1", "tag:build=2", "--history", root, "--format", "json"], { timeoutMs: 60_000 });
+    expect(compared.code, transcript(compared)).toBe(0);
+    const comparison = JSON.parse(compared.stdout) as {
+      baseline: { runId: string };
+      candidate: { runId: string };
+      counts: Record<"regressed" | "unchanged" | "improved" | "inconclusive", number>;
+    };
+    expect([comparison.baseline.runId, comparison.candidate.runId]).toEqual([first.runId, second.runId]);
+    expect(comparison.counts.regressed + comparison.counts.unchanged + comparison.counts.improved + comparison.counts.inconclusive).toBeGreaterThan(0);
     const listed = await runCli(["history", "--history", root, "--json"], { timeoutMs: 60_000 });
     expect(listed.code, transcript(listed)).toBe(0);
     expect((JSON.parse(listed.stdout) as { runId: string; location: string }[]).map((e) => [e.runId, e.location])).toEqual([

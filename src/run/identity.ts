@@ -12,6 +12,7 @@ import type { Scenario } from "../contracts/plan.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import type { CiIdentity, RunIdentity } from "../results/types.js";
+import { childEnvironment } from "../stack/child-env.js";
 import { isPublicArg, isPublicEnv } from "../stack/handed-values.js";
 
 /** `git` on a loaded machine or a huge checkout: past this the field is unknown, the run goes on. */
@@ -23,11 +24,18 @@ const SECRET_MARK = "[secret]";
 /** Runs git without a shell; null when git is missing, fails, or times out. */
 function git(cwd: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) => {
-    // GIT_OPTIONAL_LOCKS=0: `git status` must not take the index lock of a checkout someone is working in.
+    // Least privilege like every child (src/stack/child-env.ts): git gets no token of the harness's
+    // environment. GIT_OPTIONAL_LOCKS=0: `git status` must not take the index lock of a checkout
+    // someone is working in.
     execFile(
       "git",
       ["-C", cwd, ...args],
-      { timeout: GIT_TIMEOUT_MS, encoding: "utf8", env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 4 * 2 ** 20 },
+      {
+        timeout: GIT_TIMEOUT_MS,
+        encoding: "utf8",
+        env: childEnvironment({ set: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" } }),
+        maxBuffer: 4 * 2 ** 20,
+      },
       (err, stdout) => resolve(err ? null : stdout.trim()),
     );
   });
