@@ -1,6 +1,6 @@
 /** A run's identity as `git` sees it: the checkout it ran in, the harness's own commit. */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,5 +58,27 @@ describe("gitCheckout", () => {
     const identity = await collectIdentity({ provider: "local", tags: { build: "1" }, env: {} });
     expect(identity).toMatchObject({ provider: "local", tags: { build: "1" }, ci: null, machine: machineFingerprint() });
     expect(identity.harness.commit).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("runs git with the least-privilege environment and the run's marker: no token of the harness reaches it", async () => {
+    // A `git` first on PATH that writes down its environment, then hands over to the real one.
+    const bin = await tempDir();
+    const dump = path.join(bin, "env.txt");
+    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    await writeFile(path.join(bin, "git"), `#!/bin/sh\nenv >> "${dump}"\nexec "${realGit}" "$@"\n`, { mode: 0o755 });
+    const saved = { PATH: process.env.PATH, GITHUB_PERSONAL_ACCESS_TOKEN: process.env.GITHUB_PERSONAL_ACCESS_TOKEN };
+    process.env.PATH = `${bin}:${process.env.PATH}`;
+    process.env.GITHUB_PERSONAL_ACCESS_TOKEN = "canary-identity-token";
+    try {
+      const identity = await collectIdentity({ provider: "local", tags: {}, env: {}, runId: "identity-run-1" });
+      expect(identity.harness.commit).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.GITHUB_PERSONAL_ACCESS_TOKEN === undefined) delete process.env.GITHUB_PERSONAL_ACCESS_TOKEN;
+      else process.env.GITHUB_PERSONAL_ACCESS_TOKEN = saved.GITHUB_PERSONAL_ACCESS_TOKEN;
+    }
+    const seen = await readFile(dump, "utf8");
+    expect(seen).toContain("MCP_SLO_RUN_ID=identity-run-1");
+    expect(seen).not.toContain("canary-identity-token");
   });
 });

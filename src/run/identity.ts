@@ -13,6 +13,7 @@ import type { ServerDefinition } from "../contracts/server-definition.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import type { CiIdentity, RunIdentity } from "../results/types.js";
 import { childEnvironment } from "../stack/child-env.js";
+import { RUN_ID_ENV } from "../stack/resource-registry.js";
 import { isPublicArg, isPublicEnv } from "../stack/handed-values.js";
 
 /** `git` on a loaded machine or a huge checkout: past this the field is unknown, the run goes on. */
@@ -22,7 +23,7 @@ const GIT_TIMEOUT_MS = 10_000;
 const SECRET_MARK = "[secret]";
 
 /** Runs git without a shell; null when git is missing, fails, or times out. */
-function git(cwd: string, args: string[]): Promise<string | null> {
+function git(cwd: string, args: string[], runId?: string): Promise<string | null> {
   return new Promise((resolve) => {
     // Least privilege like every child (src/stack/child-env.ts): git gets no token of the harness's
     // environment. GIT_OPTIONAL_LOCKS=0: `git status` must not take the index lock of a checkout
@@ -33,7 +34,8 @@ function git(cwd: string, args: string[]): Promise<string | null> {
       {
         timeout: GIT_TIMEOUT_MS,
         encoding: "utf8",
-        env: childEnvironment({ set: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" } }),
+        // The run's marker too, as on every child of a run: a leftover can always be traced to its run.
+        env: childEnvironment({ set: { GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", ...(runId !== undefined && { [RUN_ID_ENV]: runId }) } }),
         maxBuffer: 4 * 2 ** 20,
       },
       (err, stdout) => resolve(err ? null : stdout.trim()),
@@ -45,21 +47,21 @@ function git(cwd: string, args: string[]): Promise<string | null> {
  * The git checkout `dir` is in: commit, branch (null on a detached HEAD) and whether tracked files
  * changed. Untracked files do not count as dirty: the run itself writes reports/ into the directory.
  */
-export async function gitCheckout(dir: string): Promise<RunIdentity["workdir"]> {
-  const commit = await git(dir, ["rev-parse", "--verify", "HEAD"]);
+export async function gitCheckout(dir: string, runId?: string): Promise<RunIdentity["workdir"]> {
+  const commit = await git(dir, ["rev-parse", "--verify", "HEAD"], runId);
   if (!commit || !/^[0-9a-f]{40,64}$/.test(commit)) return null;
-  const branch = await git(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
-  const status = await git(dir, ["status", "--porcelain", "--untracked-files=no"]);
+  const branch = await git(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"], runId);
+  const status = await git(dir, ["status", "--porcelain", "--untracked-files=no"], runId);
   return { commit, branch: branch || null, dirty: status === null ? null : status.length > 0 };
 }
 
 /** The commit of the harness's own checkout; null when it is not one (an npm install inside someone's repository is not). */
-export async function harnessCommit(root = PROJECT_ROOT): Promise<string | null> {
-  const top = await git(root, ["rev-parse", "--show-toplevel"]);
+export async function harnessCommit(root = PROJECT_ROOT, runId?: string): Promise<string | null> {
+  const top = await git(root, ["rev-parse", "--show-toplevel"], runId);
   if (!top) return null;
   const [a, b] = await Promise.all([realpath(top).catch(() => top), realpath(root).catch(() => root)]);
   if (a !== b) return null;
-  return (await gitCheckout(root))?.commit ?? null;
+  return (await gitCheckout(root, runId))?.commit ?? null;
 }
 
 /** The variables read per CI system: an allow-list, so no token in the environment can slip into a record. */
@@ -129,8 +131,15 @@ export function machineFingerprint(): RunIdentity["machine"] {
   return { ...facts, hash: sha256(canonicalJson(facts)).slice(0, 12) };
 }
 
-export async function collectIdentity(opts: { provider: string; tags: Record<string, string>; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunIdentity> {
-  const [commit, workdir] = await Promise.all([harnessCommit(), gitCheckout(opts.cwd ?? process.cwd())]);
+export async function collectIdentity(opts: {
+  provider: string;
+  tags: Record<string, string>;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The run the git children belong to (their MCP_SLO_RUN_ID). */
+  runId?: string;
+}): Promise<RunIdentity> {
+  const [commit, workdir] = await Promise.all([harnessCommit(PROJECT_ROOT, opts.runId), gitCheckout(opts.cwd ?? process.cwd(), opts.runId)]);
   return {
     harness: { version: HARNESS_VERSION, commit },
     workdir,

@@ -253,7 +253,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     throw err;
   });
   const results: ScenarioResult[] = [];
-  const identity = await collectIdentity({ provider: opts.provider.name, tags: opts.tags ?? {} });
+  const identity = await collectIdentity({ provider: opts.provider.name, tags: opts.tags ?? {}, runId });
   const base = {
     schemaVersion: 1 as const,
     runId,
