@@ -6,7 +6,6 @@
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { startPostgres } from "../src/stack/local/postgres.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
+import { freeLoopbackPort } from "../src/stack/ports.js";
 
 const SCENARIO = "test/fixtures/e2e-generous.yaml";
 const dirs: string[] = [];
@@ -30,14 +30,6 @@ afterAll(async () => {
   await removeOutDirs();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("mcp-slo run --history --tag", () => {
   it("bad tags and a --history that is a file are exit 2 before anything starts", async () => {
@@ -58,7 +50,7 @@ describe("mcp-slo run --history --tag", () => {
 
   it("an unreachable history database is exit 3 naming it, never its password, with nothing written", async () => {
     const password = "pw-e2e-Hq7Lm2Xv9";
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const out = path.join(await tempDir("e2e-hist-down-"), "out");
     const r = await runCli(["run", SCENARIO, "--out", out, "--history", `postgres://slo:${password}@127.0.0.1:${port}/history`], { timeoutMs: 120_000 });
     expect(r.code, transcript(r)).toBe(3);

@@ -4,7 +4,6 @@
  * an unreachable database an environment failure that never shows the password.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +18,7 @@ import { earlierComparable, noiseRuns, openHistory, resolveRef } from "./index.j
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { PostgresHistory } from "./postgres-history.js";
 import type { HistoryEntry } from "./types.js";
+import { freeLoopbackPort } from "../stack/ports.js";
 
 const day = (d: number) => `2026-02-${String(d).padStart(2, "0")}T03:00:00.000Z`;
 const RUNS: RunRecord[] = [
@@ -45,14 +45,6 @@ afterAll(async () => {
 });
 
 const withoutLocation = (entries: HistoryEntry[]) => entries.map(({ location: _l, ...rest }) => rest);
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("PostgresHistory", () => {
   it("creates its tables on first open; a second open applies nothing", async () => {
@@ -135,7 +127,7 @@ describe("PostgresHistory", () => {
 
   it("an unreachable database, or one that does not exist, is an environment failure naming it, never the password", async () => {
     const password = "pw-Zq8x3LmN0pTr";
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const t0 = Date.now();
     const down = await openHistory(`postgres://slo:${password}@127.0.0.1:${port}/history`, dir).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(HarnessError);
