@@ -17,6 +17,8 @@ interface RunSpec {
   timeline?: { ok: number; p50: number }[];
   eventLoopDelayP99Ms?: number;
   profile?: string;
+  /** cores busy outside the run during the window, of 2 */
+  outside?: number;
 }
 
 /** Latencies around `centre` ms, spread like a real server's (lognormal-ish), seeded. */
@@ -65,6 +67,7 @@ function run(spec: RunSpec): RunRecord {
       throughput: ((ok + failed) * 1000) / 20_000,
       generatorCpu: 0.2,
       eventLoopDelayP99Ms: spec.eventLoopDelayP99Ms ?? 0,
+      ...(spec.outside !== undefined && { outsideCpu: { cores: spec.outside, cpus: 2 } }),
     },
     latency: [row],
     timeline: {
@@ -189,6 +192,31 @@ describe("compareRuns", () => {
     const t1 = run({ runId: "a", latencies: sample(11_000, 1.2, 1), timeline: swinging });
     const t2 = run({ runId: "b", latencies: sample(9_000, 1.2, 1), timeline: swinging });
     expect(get(compareRuns(t1, t2, { widening: 1 }), "throughput").verdict).toBe("unchanged");
+  });
+
+  it("a change in the direction of the machine's outside load is inconclusive without history; against it, it stands", () => {
+    const quiet = run({ runId: "a", latencies: sample(20_000, 1.2, 1), outside: 0.05 });
+    const busySlower = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 1.1 });
+    const p50 = get(compareRuns(quiet, busySlower), "latency.p50");
+    expect(p50.verdict).toBe("inconclusive");
+    expect(p50.reason).toMatch(/busier outside the run in the candidate \(1\.10 of 2 cores vs 0\.05 of 2 cores/);
+    // the band and difference are still shown
+    expect(p50.noise?.high).toBeLessThan(p50.difference as number);
+    // quieter baseline -> the candidate improved on a quieter machine: inconclusive too
+    expect(get(compareRuns(busySlower, quiet), "latency.p50").verdict).toBe("inconclusive");
+    // slower although the candidate's machine was quieter: the regression stands
+    const busyBase = run({ runId: "a", latencies: sample(20_000, 1.2, 1), outside: 1.1 });
+    const quietSlower = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 0.05 });
+    expect(get(compareRuns(busyBase, quietSlower), "latency.p50").verdict).toBe("regressed");
+    // within the tolerance (0.1 of the machine: 0.2 of 2 cores) the machine is the same
+    const alike = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 0.2 });
+    expect(get(compareRuns(quiet, alike), "latency.p50").verdict).toBe("regressed");
+    // a record without the figure (older, or no /proc) is judged as before
+    const unknown = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2) });
+    expect(get(compareRuns(quiet, unknown), "latency.p50").verdict).toBe("regressed");
+    // with 5 earlier runs their spread is the noise: the machine's load is no excuse
+    const history = [1, 2, 3, 4, 5].map((i) => run({ runId: `h${i}`, latencies: sample(20_000, 1.2 + (i % 3) * 0.1, 10 + i) }));
+    expect(get(compareRuns(quiet, busySlower, { history }), "latency.p50").verdict).toBe("regressed");
   });
 
   it("takes the noise from 5 or more earlier runs: median and MAD, not low confidence", () => {

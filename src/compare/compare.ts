@@ -6,10 +6,10 @@
  */
 import { HarnessError } from "../errors.js";
 import { decodeHistogram } from "../metrics/histogram.js";
-import type { RunRecord } from "../results/types.js";
+import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { Z95, wilsonInterval } from "../slo/statistics.js";
 import { comparability } from "./comparability.js";
-import { extractMetrics } from "./metrics.js";
+import { extractMetrics, scenarioKey } from "./metrics.js";
 import type { ChangeVerdict, Comparison, MetricComparison, MetricValue, RunRef } from "./types.js";
 
 type Unit = MetricValue["unit"];
@@ -51,6 +51,16 @@ export const HISTORY_K = 3;
  * real spread instead (README, "Comparing runs").
  */
 export const DEPENDENCE_WIDENING = 14;
+
+/**
+ * Share of the machine's cores by which the work outside the run may differ between two runs before a
+ * two-run comparison stops reading a change in the direction of that load as the candidate's own
+ * (README, "Comparing runs"). 0.1: on 2 cores, 0.2 of a core, well above what an idle machine's
+ * daemons move (a few hundredths) and well below one other busy process (a whole core).
+ */
+export const OUTSIDE_LOAD_TOLERANCE = 0.1;
+
+type OutsideCpu = NonNullable<NonNullable<ScenarioResult["load"]>["outsideCpu"]>;
 
 export interface CompareOptions {
   /** Earlier comparable runs, newest first (the baseline and candidate themselves are left out). */
@@ -96,13 +106,17 @@ export function compareRuns(baseline: RunRecord, candidate: RunRecord, options: 
   const cand = extractMetrics(candidate);
   const keys = [...new Set([...base.keys(), ...cand.map((v) => v.key)])];
   const candByKey = new Map(cand.map((v) => [v.key, v]));
-  const metrics = keys.map((key) =>
-    compareOne(base.get(key), candByKey.get(key), historyValues.get(key) ?? [], {
+  const outsideOf = (r: RunRecord) => new Map(r.scenarios.map((s) => [scenarioKey(s), s.load?.outsideCpu]));
+  const baseOutside = outsideOf(baseline);
+  const candOutside = outsideOf(candidate);
+  const metrics = keys.map((key) => {
+    const m = compareOne(base.get(key), candByKey.get(key), historyValues.get(key) ?? [], {
       relativeFloor,
       absoluteFloor,
       widening,
-    }),
-  );
+    });
+    return m.lowConfidence ? busierMachine(m, baseOutside.get(m.scenario), candOutside.get(m.scenario)) : m;
+  });
   const counts: Record<ChangeVerdict, number> = { improved: 0, unchanged: 0, regressed: 0, inconclusive: 0 };
   for (const m of metrics) counts[m.verdict]++;
   const ref = (r: RunRecord, given: CompareOptions["baselineRef"]): RunRef => ({
@@ -202,6 +216,31 @@ function compareOne(b: MetricValue | undefined, c: MetricValue | undefined, hist
   } else if (!significant) reason = "the difference is within the noise band";
   else reason = `the difference is outside the noise band but not larger than the material floor (${fmt(floor)} ${v.unit})`;
   return { ...head, ...common, noise, method, lowConfidence, verdict, reason };
+}
+
+/**
+ * Two runs alone cannot tell a slower stack from a busier machine (measurement.md, "Comparing runs").
+ * When the work outside the run differed by more than OUTSIDE_LOAD_TOLERANCE of the machine, a change
+ * in the direction that load explains (worse on the busier candidate, better on the quieter one) is
+ * inconclusive; a change against it (worse although the candidate's machine was quieter) stands.
+ * With 5 earlier runs the noise band is their spread, which has seen the machine's load come and go.
+ */
+export function busierMachine(m: MetricComparison, base: OutsideCpu | undefined, cand: OutsideCpu | undefined): MetricComparison {
+  if (m.verdict !== "regressed" && m.verdict !== "improved") return m;
+  if (base === undefined || cand === undefined) return m;
+  const tolerance = OUTSIDE_LOAD_TOLERANCE * Math.max(base.cpus, cand.cpus);
+  const busier = cand.cores - base.cores;
+  const explained = m.verdict === "regressed" ? busier > tolerance : -busier > tolerance;
+  if (!explained) return m;
+  const cores = (c: OutsideCpu) => `${c.cores.toFixed(2)} of ${c.cpus} cores`;
+  return {
+    ...m,
+    verdict: "inconclusive",
+    reason:
+      `${m.verdict === "regressed" ? "worse" : "better"} beyond the noise band, but the machine was ${busier > 0 ? "busier" : "quieter"} outside the run ` +
+      `in the candidate (${cores(cand)} vs ${cores(base)} in the baseline): two runs cannot tell that from the stack's own change; ` +
+      `${HISTORY_MIN_RUNS} earlier comparable runs give the real spread`,
+  };
 }
 
 function inconclusive(

@@ -191,6 +191,7 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
       ...(toxiproxy && { toxiproxy }),
       ...(redis && { redisInfo: (section: string) => redis.info(section), redisCommand: (args: readonly (string | number)[]) => redis.command(args) }),
       ...(postgres && { postgresQuery: (sql: string, params?: unknown[]) => postgres.query(sql, params) }),
+      ...(backends.processRoots && { processRoots: () => backends.processRoots?.() ?? Promise.resolve([]) }),
       stop,
     };
   } catch (err) {

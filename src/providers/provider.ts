@@ -30,6 +30,11 @@ export interface Stack {
   redisCommand?: (args: readonly (string | number)[]) => Promise<unknown>;
   /** Runs SQL straight on PostgreSQL (not through a proxy), for seeding and RPO read-back. */
   postgresQuery?: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+  /**
+   * Host PIDs of the run's processes that are not the harness's descendants (a container's main
+   * process), so the machine's load outside the run leaves them out (src/util/machine-load.ts).
+   */
+  processRoots?: () => Promise<readonly number[]>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +87,8 @@ export interface StackBackends {
   loopbackToxiproxy?(): Promise<StartedToxiproxy>;
   standIn: StandInStarter;
   /** After every started piece was stopped: what the provider itself holds for the stack (a network). */
+  /** Host PIDs of the processes it started that are not the harness's descendants (Stack.processRoots). */
+  processRoots?(): Promise<readonly number[]>;
   stop?(): Promise<void>;
 }
 

@@ -163,6 +163,7 @@ export const LoadSummary = z.strictObject({
   generatorCpu: z.number(),
   eventLoopDelayP99Ms: ms,
   harnessTimed: z.boolean().optional(),
+  outsideCpu: z.strictObject({ cores: z.number().nonnegative(), cpus: z.number().int().positive() }).optional(),
 });
 
 export const CoordinationSummary = z.strictObject({

@@ -228,6 +228,13 @@ export interface LoadSummary {
   eventLoopDelayP99Ms: number;
   /** False when the samples were not timed by the harness's event loop (k6 times its own). */
   harnessTimed?: boolean;
+  /**
+   * How busy the machine was with work that is not the run's during the window: cores (of `cpus`)
+   * from the machine's busy CPU time less that of the run's processes (src/util/machine-load.ts).
+   * Absent where /proc cannot be read. A two-run comparison uses it to tell a busier machine from a
+   * regression (README, "Comparing runs").
+   */
+  outsideCpu?: { cores: number; cpus: number };
 }
 
 export interface CoordinationSummary {

@@ -34,6 +34,7 @@ import type { SpanHandle } from "../telemetry/telemetry.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
 import { runInstallMode } from "../install/run-install-scenario.js";
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
+import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -328,14 +329,18 @@ async function runWindow(run: StackRun): Promise<void> {
   }
   let stats: PhaseResult | undefined;
   let faultsOutcome: FaultsOutcome | undefined;
+  let outsideLoad: OutsideLoad | undefined;
   if (!signal.aborted) {
     say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
     let measureSpan: SpanHandle | undefined;
+    let outside: Awaited<ReturnType<typeof watchOutsideLoad>> | undefined;
     stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs)), {
       before: async () => {
         await workload.beforeMeasure?.();
         // The steady state is checked on the probes sent so far, right before the window opens.
         await experiment?.beforeWindow();
+        // Read before t0: walking /proc (and asking the engine for container PIDs) must not delay the first sends.
+        outside = await watchOutsideLoad(run.stack.processRoots);
       },
       open: async (t0) => {
         // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
@@ -347,6 +352,7 @@ async function runWindow(run: StackRun): Promise<void> {
       },
     });
     run.windowStart = recorder.windowStart;
+    outsideLoad = await outside?.stop();
     await availabilityProbe?.stop();
     if (experiment) {
       say("waiting for recovery, then reading back what was written");
@@ -375,6 +381,7 @@ async function runWindow(run: StackRun): Promise<void> {
     generatorCpu: stats?.cpu ?? 0,
     eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
     harnessTimed: driver.harnessTimed,
+    ...(outsideLoad && { outsideCpu: { cores: outsideLoad.cores, cpus: outsideLoad.cpus } }),
   };
   base.load = load;
   base.latency = recorder.latencySummaries();

@@ -226,6 +226,7 @@ ${kv([
   ["dropped", `${int(load.dropped)} (${pct(droppedShare)})`, droppedShare > 0.01 ? "warn" : undefined],
   ["generator CPU", `${(load.generatorCpu * 100).toFixed(0)} % of one core`, load.generatorCpu >= 0.9 ? "warn" : undefined],
   ["harness event-loop delay p99", harnessDelayText(load)],
+  ...(load.outsideCpu ? [["machine busy outside the run", `${load.outsideCpu.cores.toFixed(2)} of ${load.outsideCpu.cpus} cores`] as [string, string]] : []),
 ])}</div>`;
 }
 

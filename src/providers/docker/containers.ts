@@ -133,6 +133,28 @@ export class StackContainers {
     }
   }
 
+  /**
+   * Host PIDs of the stack's running containers' main processes (the engine's State.Pid; 0 for a
+   * stopped one is left out), so the machine's load outside the run leaves the stack out. Asked at
+   * the moment, since a restarted container has a new process.
+   */
+  async hostPids(): Promise<number[]> {
+    const engine = this.#run.engine;
+    const pids = await Promise.all(
+      this.#containers.map(async (c) => {
+        try {
+          const info = await withDeadline(`inspecting ${c.name}`, INSPECT_TIMEOUT_MS, (abortSignal) =>
+            engine.docker.getContainer(c.id).inspect({ abortSignal }),
+          );
+          return info.State?.Pid ?? 0;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    return pids.filter((p) => p > 0);
+  }
+
   /** Removes one container now and forgets it. */
   async discard(id: string): Promise<void> {
     const i = this.#containers.findIndex((x) => x.id === id);

@@ -87,6 +87,10 @@ class DockerBackends implements StackBackends {
   readonly standIn: StackBackends["standIn"] = ({ api, behaviour }) =>
     startStandInContainer(this.#context, api, behaviour).catch(couldNotStart(`the ${api} stand-in container`));
 
+  async processRoots(): Promise<number[]> {
+    return (await this.#ctx?.containers.hostPids()) ?? [];
+  }
+
   async stop(): Promise<void> {
     await this.#ctx?.containers.stop();
   }
