@@ -102,7 +102,9 @@ export function spectrumOf(name: string, h: Histogram): Spectrum | null {
     points.push({ percentile, x, ms: percentileMs(h, percentile) });
   }
   const max = maxMs(h);
-  if ((points.at(-1)?.x ?? 0) < count) points.push({ percentile: 100, x: count, ms: max });
+  const last = points.at(-1);
+  // The curve always ends at the slowest call, at x = count (a step up when the ladder ended there).
+  if (!last || last.x < count || last.ms < max) points.push({ percentile: 100, x: count, ms: max });
   return { name, count, points, maxMs: max };
 }
 

@@ -205,7 +205,7 @@ function errorsTable(s: ScenarioResult): SafeHtml {
 </table></div>`;
 }
 
-function coordinationBlock(s: ScenarioResult, si: number): SafeHtml | string {
+function coordinationBlock(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | string {
   const c = s.coordination;
   if (!c) return "";
   return html`<div class="block"><h3>Coordination latency</h3>
@@ -219,7 +219,7 @@ ${kv([
   ["timeouts", int(c.timeouts), c.timeouts > 0 ? "warn" : undefined],
   ["mean read latency (resolution)", `${ms(c.meanReadLatencyMs)} ms`],
 ])}
-${figure("Coordination latency by percentile (ms)", canvas(si, "coordination", "Coordination latency by percentile, with its targets"))}</div>`;
+${d.coordinationSpectrum ? figure("Coordination latency by percentile (ms), with its targets", canvas(si, "coordination", "Coordination latency by percentile, with its targets")) : ""}</div>`;
 }
 
 function cacheBlock(s: ScenarioResult, si: number): SafeHtml | string {
@@ -333,6 +333,6 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${latencyTable(s.latency)}
   ${charts(s, si, d)}
   ${errorsTable(s)}
-  <div class="blocks">${coordinationBlock(s, si)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
+  <div class="blocks">${coordinationBlock(s, si, d)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
 </section>`;
 }
