@@ -105,16 +105,19 @@ describe("HTML report in Chromium, opened from disk", () => {
           const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data;
           let painted = 0;
           if (pixels) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
-          return { kind: canvas.dataset.chart, datasets: chart?.data.datasets.length ?? 0, painted, width: canvas.width };
+          return { kind: canvas.dataset.chart, key: canvas.dataset.key === "true", datasets: chart?.data.datasets.length ?? 0, painted, width: canvas.width };
         });
       });
-      // Latency and throughput for each of the 3 scenarios, and the probe chart of the fault scenario.
-      expect(charts).toHaveLength(7);
+      // Each scenario's key chart at the top; latency, throughput and distribution per scenario; coordination and
+      // cache where measured; the probe chart of the fault scenario (html-report.test.ts names them all).
+      expect(charts).toHaveLength(15);
       expect(charts.filter((c) => c.kind === "probe")).toHaveLength(1);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(100);
-        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario; the probe chart has one.
-        expect(c.datasets).toBe(c.kind === "probe" ? 1 : 4);
+        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario; one line per server in a distribution.
+        if (!c.key && (c.kind === "latency" || c.kind === "throughput")) expect(c.datasets).toBe(4);
+        else if (!c.key && c.kind === "spectrum") expect(c.datasets).toBe(2);
+        else expect(c.datasets).toBeGreaterThan(0);
         expect(c.painted).toBeGreaterThan(1000);
       }
 
@@ -154,7 +157,8 @@ describe("HTML report in Chromium, opened from disk", () => {
           return n / (data.length / 4);
         }
         return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
-          const chart = Chart.getChart(canvas)!;
+          const chart = Chart.getChart(canvas);
+          if (!chart) throw new Error(`no chart drawn on canvas ${canvas.dataset.scenario}:${canvas.dataset.chart}`);
           const ctx = canvas.getContext("2d")!;
           const r = chart.currentDevicePixelRatio;
           const bands = (chart.$faultBands ?? []).map((b) => {
@@ -176,7 +180,8 @@ describe("HTML report in Chromium, opened from disk", () => {
         });
       });
       const withBands = drawn.filter((c) => c.bands.length > 0);
-      expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:latency", "2:probe", "2:throughput"]);
+      // The fault scenario's key chart (calls of all servers through the faults) too.
+      expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:faults", "2:latency", "2:probe", "2:throughput"]);
       for (const c of withBands) {
         // redis-kill is healed at 25 s; redis-mcp-kill never is, so its band runs to the right edge. The skipped fault has none.
         expect(
@@ -237,7 +242,7 @@ describe("HTML report in Chromium, opened from disk", () => {
     try {
       await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
       await expect(page.locator("main img").count()).resolves.toBe(0);
-      await expect(page.locator("body script").count()).resolves.toBe(3);
+      await expect(page.locator("body script").count()).resolves.toBe(5);
       await expect(page.locator("#verdict dd", { hasText: "ci-runner-3" }).innerText()).resolves.toBe(`ci-runner-3${HOSTILE}`);
       const charts = await page.evaluate(() => {
         const Chart = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): unknown } }).Chart;
