@@ -425,7 +425,8 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
           partial: (chart?.$partial as ChartSeen["partial"] | undefined) ?? null,
           clipped: (chart?.$clipped as ChartSeen["clipped"] | undefined) ?? null,
           yMax: chart?.scales.y?.max ?? null,
-          lastPoint: last === undefined ? null : { y: typeof last === "object" && last !== null ? last.y : last, fill: Array.isArray(fill) ? fill.at(-1) : fill },
+          lastPoint:
+            last === undefined ? null : { y: typeof last === "object" && last !== null ? last.y : last, fill: Array.isArray(fill) ? fill.at(-1) : fill },
         };
       });
     });
@@ -469,7 +470,10 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
           const own = charts.filter((c) => c.scenario === si && c.kind === kind && !c.key);
           expect(own.map((c) => c.server).sort(), `${s.name} ${kind}`).toEqual(many ? s.servers.map((x) => x.name).sort() : [null]);
         }
-        expect(charts.filter((c) => c.scenario === si && c.key), `${s.name} key chart`).toHaveLength(1);
+        expect(
+          charts.filter((c) => c.scenario === si && c.key),
+          `${s.name} key chart`,
+        ).toHaveLength(1);
       });
       expect(charts.some((c) => c.kind === "coordination")).toBe(true);
       expect(charts.some((c) => c.kind === "cache" && !c.key)).toBe(true);
@@ -480,7 +484,9 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
     await onPage(async (page) => {
       const charts = await chartsOn(page);
       const expectedIds = (si: number, c: ChartSeen): string[] => {
-        const slos = run.scenarios[si]!.slos.filter((x) => x.scope.tool === undefined && (x.scope.server === undefined || c.server === null || x.scope.server === c.server));
+        const slos = run.scenarios[si]!.slos.filter(
+          (x) => x.scope.tool === undefined && (x.scope.server === undefined || c.server === null || x.scope.server === c.server),
+        );
         if (c.kind === "latency") return slos.filter((x) => x.metric === "latency.p50" || x.metric === "latency.p99").map((x) => x.id);
         if (c.kind === "cache") return slos.filter((x) => x.metric === "cache_hit_ratio").map((x) => x.id);
         if (c.kind === "coordination") return slos.filter((x) => /^coordination_latency\.p(50|95|99|99_9)$/.test(x.metric)).map((x) => x.id);
@@ -515,10 +521,12 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
         const partial = s.timeline.points.filter((p) => p.t >= 0 && p.t + interval > s.load!.measuredMs * 1.0001);
         for (const c of charts.filter((x) => x.scenario === si && x.kind === "throughput" && !x.key)) {
           const own = partial.filter((p) => c.server === null || p.server === c.server);
-          expect(
-            (c.partial ?? []).map((m) => `${m.server}@${m.t}`).sort(),
-            `${s.name} ${c.server ?? ""}`,
-          ).toEqual(own.filter((p) => p.ok > 0).map((p) => `${p.server}@${p.t}`).sort());
+          expect((c.partial ?? []).map((m) => `${m.server}@${m.t}`).sort(), `${s.name} ${c.server ?? ""}`).toEqual(
+            own
+              .filter((p) => p.ok > 0)
+              .map((p) => `${p.server}@${p.t}`)
+              .sort(),
+          );
           for (const m of c.partial ?? []) {
             const p = own.find((x) => x.server === m.server && x.t === m.t)!;
             const seconds = (s.load.measuredMs - p.t) / 1000;
@@ -571,11 +579,17 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
         // Scrolled to the middle of the table, the header row is still at the top of the screen.
         await page.locator("#scorecard button[data-filter=all]").click();
         await page.locator("#scorecard tr.slo-row").nth(30).scrollIntoViewIfNeeded();
-        const header = await page.locator("#scorecard thead th").first().evaluate((el) => el.getBoundingClientRect().top);
+        const header = await page
+          .locator("#scorecard thead th")
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().top);
         expect(Math.abs(header)).toBeLessThan(2);
       }
       const quote = page.locator("#scorecard tr.slo-row:not([hidden]) details.quote").first();
-      await quote.locator("summary").tap().catch(async () => quote.locator("summary").click());
+      await quote
+        .locator("summary")
+        .tap()
+        .catch(async () => quote.locator("summary").click());
       await expect(quote.locator("q").isVisible()).resolves.toBe(true);
       expect((await quote.locator("q").innerText()).length).toBeGreaterThan(5);
     });

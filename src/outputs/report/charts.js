@@ -371,12 +371,8 @@
   /** The next of 1, 2, 2.5, 5 times a power of ten at or above x: an axis top a reader can use. @param {number} x */
   function niceCeil(x) {
     var p = 10 ** Math.floor(Math.log10(x));
-    var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) {
-      var step = steps[i] || 10;
-      if (x <= step * p) return step * p;
-    }
-    return 10 * p;
+    var step = [1, 2, 2.5, 5].find((k) => x <= k * p);
+    return (step || 10) * p;
   }
 
   /** The largest of the values, or 0. @param {(number | null)[]} values */
@@ -476,7 +472,13 @@
       all = all.concat(pts);
       datasets.push(
         Object.assign(
-          { label: `${only === null ? `${name} ` : ""}p50`, borderColor: colour, backgroundColor: colour, borderWidth: 2, data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 })) },
+          {
+            label: `${only === null ? `${name} ` : ""}p50`,
+            borderColor: colour,
+            backgroundColor: colour,
+            borderWidth: 2,
+            data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 })),
+          },
           partialStyle(scenario, pts, colour),
         ),
       );
@@ -756,7 +758,14 @@
       options: {
         maintainAspectRatio: false,
         indexAxis: "x",
-        scales: { y: { min: floor, max: 100, title: { display: true, text: floor > 0 ? `hit ratio % (axis from ${floor} %)` : "hit ratio %" }, grid: { color: "#f0f0f0" } } },
+        scales: {
+          y: {
+            min: floor,
+            max: 100,
+            title: { display: true, text: floor > 0 ? `hit ratio % (axis from ${floor} %)` : "hit ratio %" },
+            grid: { color: "#f0f0f0" },
+          },
+        },
         plugins: { legend: { display: false } },
       },
       plugins: [targetLines(targets, "y", 100)],
@@ -791,7 +800,10 @@
         type: "line",
         data: {
           datasets: [
-            Object.assign({ label: "ok calls/s, all servers", borderColor: colour, backgroundColor: colour, borderWidth: 2, data: r.map((x) => x.ok) }, partialStyle(scenario, pts, colour)),
+            Object.assign(
+              { label: "ok calls/s, all servers", borderColor: colour, backgroundColor: colour, borderWidth: 2, data: r.map((x) => x.ok) },
+              partialStyle(scenario, pts, colour),
+            ),
           ],
         },
         options: {
@@ -906,13 +918,18 @@
         spectrumChart(
           canvas,
           spectra,
-          targetsFor(si, only, ["latency.p50", "latency.p95", "latency.p99", "latency.p99_9"]).filter((t) => only !== null || t.server === undefined || d.spectra.length === 1),
+          targetsFor(si, only, ["latency.p50", "latency.p95", "latency.p99", "latency.p99_9"]).filter(
+            (t) => only !== null || t.server === undefined || d.spectra.length === 1,
+          ),
           spectra.map((x) => palette[Math.max(0, names.indexOf(x.name)) % palette.length] || "#000000"),
         );
       } else if (kind === "coordination" && d && d.coordinationSpectrum) {
-        spectrumChart(canvas, [d.coordinationSpectrum], targetsFor(si, null, ["coordination_latency.p50", "coordination_latency.p95", "coordination_latency.p99", "coordination_latency.p99_9"]), [
-          palette[0] || "#000000",
-        ]);
+        spectrumChart(
+          canvas,
+          [d.coordinationSpectrum],
+          targetsFor(si, null, ["coordination_latency.p50", "coordination_latency.p95", "coordination_latency.p99", "coordination_latency.p99_9"]),
+          [palette[0] || "#000000"],
+        );
       } else if (kind === "cache") cacheChart(canvas, scenario, si);
     } catch (err) {
       // One broken chart must not take the others down; the tables still hold every figure.

@@ -8,15 +8,54 @@ const src = { document: "doc", lines: "1" };
 
 describe("sloTarget: the number a chart draws an SLO's target at", () => {
   it("is measured ± margin when both are known, whichever way the objective points", () => {
-    const upper = slo({ id: "a", title: "a", metric: "latency.p99", objective: "latency p99 < 25.0 ms", source: src, measured: 31.5, unit: "ms", measuredText: "31.5 ms", samples: 900, margin: -6.5, marginText: "", verdict: "fail", reason: "" });
+    const upper = slo({
+      id: "a",
+      title: "a",
+      metric: "latency.p99",
+      objective: "latency p99 < 25.0 ms",
+      source: src,
+      measured: 31.5,
+      unit: "ms",
+      measuredText: "31.5 ms",
+      samples: 900,
+      margin: -6.5,
+      marginText: "",
+      verdict: "fail",
+      reason: "",
+    });
     expect(sloTarget(upper)).toEqual({ op: "<", value: 25 });
-    const lower = slo({ id: "b", title: "b", metric: "cache_hit_ratio", objective: "cache hit ratio >= 99.3 %", source: src, measured: 0.98, unit: "ratio", measuredText: "98 %", samples: 900, margin: -0.013, marginText: "", verdict: "fail", reason: "" });
+    const lower = slo({
+      id: "b",
+      title: "b",
+      metric: "cache_hit_ratio",
+      objective: "cache hit ratio >= 99.3 %",
+      source: src,
+      measured: 0.98,
+      unit: "ratio",
+      measuredText: "98 %",
+      samples: 900,
+      margin: -0.013,
+      marginText: "",
+      verdict: "fail",
+      reason: "",
+    });
     expect(sloTarget(lower)?.op).toBe(">=");
     expect(sloTarget(lower)?.value).toBeCloseTo(0.993, 10);
   });
 
   it("reads the objective back when nothing was measured, and gives up on an objective without a number", () => {
-    const base = { id: "c", title: "c", source: src, measured: null, measuredText: "not measured", samples: 0, margin: null, marginText: "", verdict: "inconclusive" as const, reason: "" };
+    const base = {
+      id: "c",
+      title: "c",
+      source: src,
+      measured: null,
+      measuredText: "not measured",
+      samples: 0,
+      margin: null,
+      marginText: "",
+      verdict: "inconclusive" as const,
+      reason: "",
+    };
     expect(sloTarget(slo({ ...base, metric: "latency.p50", objective: "latency p50 < 0.800 ms", unit: "ms" }))).toEqual({ op: "<", value: 0.8 });
     expect(sloTarget(slo({ ...base, metric: "throughput", objective: "throughput >= 10000 ops/s", unit: "ops/s" }))).toEqual({ op: ">=", value: 10_000 });
     expect(sloTarget(slo({ ...base, metric: "success_rate", objective: "success rate >= 99.8 %", unit: "ratio" }))?.value).toBeCloseTo(0.998, 10);
@@ -26,7 +65,22 @@ describe("sloTarget: the number a chart draws an SLO's target at", () => {
   it("keeps only what a chart of the report shows: latency, coordination, throughput and cache targets, not per-tool ones", () => {
     const s = baseScenario("x", "x.yaml", "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z");
     const mk = (id: string, metric: string, objective: string, scope = {}) =>
-      slo({ id, title: id, metric, objective, source: src, measured: 1, unit: "ms", measuredText: "1", samples: 1000, margin: 1, marginText: "", verdict: "pass", reason: "", scope });
+      slo({
+        id,
+        title: id,
+        metric,
+        objective,
+        source: src,
+        measured: 1,
+        unit: "ms",
+        measuredText: "1",
+        samples: 1000,
+        margin: 1,
+        marginText: "",
+        verdict: "pass",
+        reason: "",
+        scope,
+      });
     s.slos = [
       mk("p99@redis", "latency.p99", "latency p99 < 2.00 ms", { server: "redis" }),
       mk("p99-get", "latency.p99", "latency p99 < 2.00 ms", { server: "redis", tool: "get" }),
@@ -88,7 +142,22 @@ describe("the manager's headline and key chart", () => {
     s.latency = [latency("redis", "get", "ok", [1000, 2, 2, 4, 6, 8, 9])];
     s.timeline = { intervalMs: 1000, points: [{ t: 0, server: "redis", ok: 10, error: 0, timeout: 0, p50: 2, p99: 6 }] };
     const mk = (id: string, metric: string, verdict: "pass" | "fail" | "inconclusive", measured: number, margin: number) =>
-      slo({ id, title: id, metric, objective: `${metric} < ${measured + margin} ms`, source: src, measured, unit: "ms", measuredText: `${measured} ms`, samples: 1000, margin, marginText: "", verdict, reason: "", scope: { server: "redis" } });
+      slo({
+        id,
+        title: id,
+        metric,
+        objective: `${metric} < ${measured + margin} ms`,
+        source: src,
+        measured,
+        unit: "ms",
+        measuredText: `${measured} ms`,
+        samples: 1000,
+        margin,
+        marginText: "",
+        verdict,
+        reason: "",
+        scope: { server: "redis" },
+      });
     s.slos = [mk("small-miss", "latency.p99", "fail", 11, -1), mk("big-miss", "latency.p95", "fail", 20, -10), mk("ok", "latency.p50", "pass", 2, 3)];
     expect(worstSlo(s)?.id).toBe("big-miss");
     // p95 is not on the timeline (it has p50 and p99): its chart is the distribution, where p95 is a mark.

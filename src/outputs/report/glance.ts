@@ -69,14 +69,19 @@ export function headlineFigures(s: ScenarioResult): string[] {
   if (worst) figures.push(`worst: ${worst.title} ${worst.measuredText} against ${worst.objective}`);
   if (s.capacity) {
     const c = s.capacity;
-    figures.push(c.sustainedRate === null ? "no offered rate held" : `held ${int(c.sustainedRate)}/s offered${c.breakingRate !== null ? `, broke at ${int(c.breakingRate)}/s` : ""}`);
+    figures.push(
+      c.sustainedRate === null
+        ? "no offered rate held"
+        : `held ${int(c.sustainedRate)}/s offered${c.breakingRate !== null ? `, broke at ${int(c.breakingRate)}/s` : ""}`,
+    );
   } else if (s.load) {
     figures.push(`${s.load.throughput.toFixed(1)} ok calls/s over ${(s.load.measuredMs / 1000).toFixed(0)} s`);
     const slowest = s.latency.filter((l) => l.outcome === "ok").sort((a, b) => b.p99 - a.p99)[0];
     if (slowest) figures.push(`slowest p99: ${slowest.server} ${slowest.tool} ${ms(slowest.p99)} ms`);
   }
   const faults = (s.faults ?? []).filter((f) => f.injected);
-  if (faults.length > 0) figures.push(`${faults.length} fault${faults.length === 1 ? "" : "s"} injected, ${faults.filter((f) => f.recovered).length} recovered`);
+  if (faults.length > 0)
+    figures.push(`${faults.length} fault${faults.length === 1 ? "" : "s"} injected, ${faults.filter((f) => f.recovered).length} recovered`);
   if (s.install?.length) figures.push(`${s.install.filter((i) => i.outcome === "installed").length} of ${s.install.length} servers installed`);
   return figures;
 }

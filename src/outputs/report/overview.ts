@@ -81,9 +81,7 @@ function breakableId(id: string): SafeHtml {
 
 /** The source of an SLO, and the words it quotes: in a <details> so a tap opens it as well as a click (no hover needed). */
 function sourceCell(slo: SloResult): SafeHtml {
-  const quote = slo.source.quote
-    ? html`<details class="quote"><summary>quote</summary><q>${slo.source.quote}</q></details>`
-    : "";
+  const quote = slo.source.quote ? html`<details class="quote"><summary>quote</summary><q>${slo.source.quote}</q></details>` : "";
   return html`<td class="source" data-label="Source">${slo.source.document}, ${lines(slo.source)}${quote}</td>`;
 }
 
