@@ -264,11 +264,13 @@
     grid: { color: "#f0f0f0" },
   };
 
-  // Partial buckets. A bucket of the measurement window ends at the window's end: the last one is
-  // usually shorter than the interval, and drawn as a full interval its count reads as a fall to
-  // zero. Rates are divided by each bucket's real length; a bucket shorter than the interval is
-  // drawn hollow with a dashed segment into it. Warm-up buckets (t < 0) are left whole: the
-  // window may have opened late, so their real start is not known here, and they are never judged.
+  // Partial buckets. A bucket of the measurement window ends at the window's end, and a warm-up
+  // bucket where the window opened (t = 0; the window may open later than planned, and the
+  // recorder shifts the warm-up's buckets so that they end there): the last of each is usually
+  // shorter than the interval, and drawn as a full interval its count reads as a fall to zero.
+  // Rates are divided by each bucket's real length; a bucket shorter than the interval is drawn
+  // hollow with a dashed segment into it. A bucket's start is taken as is: the first warm-up
+  // bucket starts where the warm-up did when the warm-up is a whole number of intervals.
   /**
    * @param {ScenarioResult} scenario
    * @param {number} t
@@ -278,6 +280,7 @@
     var iv = scenario.timeline.intervalMs;
     var end = t + iv;
     if (t >= 0 && scenario.load) end = Math.min(end, scenario.load.measuredMs);
+    else if (t < 0) end = Math.min(end, 0);
     return Math.max(0, end - t) / 1000;
   }
 
