@@ -167,4 +167,10 @@ describe("the manager's headline and key chart", () => {
     expect(headlineFigures(s)[0]).toBe("1 of 2 SLOs met, 1 failed");
     expect(headlineFigures(s)[1]).toBe("worst: small-miss 11 ms against latency.p99 < 10 ms");
   });
+
+  it("says first when a scenario did not run to the end", () => {
+    const s = { ...baseScenario("x", "x.yaml", "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z"), status: "error" as const, error: "redis did not start" };
+    expect(headlineFigures(s)).toEqual(["did not run to the end: redis did not start", "0 of 0 SLOs met"]);
+    expect(keyChart(s)).toBeNull();
+  });
 });

@@ -65,6 +65,8 @@ export function headlineFigures(s: ScenarioResult): string[] {
   const fail = s.slos.filter((x) => x.verdict === "fail").length;
   const inconclusive = s.slos.length - pass - fail;
   const figures = [`${pass} of ${s.slos.length} SLOs met${fail ? `, ${fail} failed` : ""}${inconclusive ? `, ${inconclusive} inconclusive` : ""}`];
+  if (s.status === "error") figures.unshift(`did not run to the end: ${s.error ?? "unknown error"}`);
+  else if (s.status === "interrupted") figures.unshift("interrupted: what follows rests on partial data");
   const worst = s.slos.filter((x) => x.verdict === "fail").sort((a, b) => relativeMiss(a) - relativeMiss(b))[0];
   if (worst) figures.push(`worst: ${worst.title} ${worst.measuredText} against ${worst.objective}`);
   if (s.capacity) {
