@@ -3,12 +3,14 @@
  * reader would: no console errors, no request leaves the file, the verdict is
  * visible, the scorecard is complete and every chart actually drew.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { Browser, BrowserContext } from "playwright-core";
-import { CHROMIUM, chromiumMissing, launchOfflineBrowser, openPage } from "../testing/offline-browser.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, chromiumMissing, launchOfflineBrowser, type Observed, openPage } from "../testing/offline-browser.js";
+import { readRunRecord } from "../results/read-record.js";
+import type { RunRecord } from "../results/types.js";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { compareRuns } from "../compare/compare.js";
 import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
@@ -105,16 +107,19 @@ describe("HTML report in Chromium, opened from disk", () => {
           const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data;
           let painted = 0;
           if (pixels) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
-          return { kind: canvas.dataset.chart, datasets: chart?.data.datasets.length ?? 0, painted, width: canvas.width };
+          return { kind: canvas.dataset.chart, key: canvas.dataset.key === "true", datasets: chart?.data.datasets.length ?? 0, painted, width: canvas.width };
         });
       });
-      // Latency and throughput for each of the 3 scenarios, and the probe chart of the fault scenario.
-      expect(charts).toHaveLength(7);
+      // Each scenario's key chart at the top; latency, throughput and distribution per scenario; coordination and
+      // cache where measured; the probe chart of the fault scenario (html-report.test.ts names them all).
+      expect(charts).toHaveLength(15);
       expect(charts.filter((c) => c.kind === "probe")).toHaveLength(1);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(100);
-        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario; the probe chart has one.
-        expect(c.datasets).toBe(c.kind === "probe" ? 1 : 4);
+        // Two datasets (p50 and p99, or ok/s and errors) per server, two servers per scenario; one line per server in a distribution.
+        if (!c.key && (c.kind === "latency" || c.kind === "throughput")) expect(c.datasets).toBe(4);
+        else if (!c.key && c.kind === "spectrum") expect(c.datasets).toBe(2);
+        else expect(c.datasets).toBeGreaterThan(0);
         expect(c.painted).toBeGreaterThan(1000);
       }
 
@@ -154,7 +159,8 @@ describe("HTML report in Chromium, opened from disk", () => {
           return n / (data.length / 4);
         }
         return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
-          const chart = Chart.getChart(canvas)!;
+          const chart = Chart.getChart(canvas);
+          if (!chart) throw new Error(`no chart drawn on canvas ${canvas.dataset.scenario}:${canvas.dataset.chart}`);
           const ctx = canvas.getContext("2d")!;
           const r = chart.currentDevicePixelRatio;
           const bands = (chart.$faultBands ?? []).map((b) => {
@@ -176,7 +182,8 @@ describe("HTML report in Chromium, opened from disk", () => {
         });
       });
       const withBands = drawn.filter((c) => c.bands.length > 0);
-      expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:latency", "2:probe", "2:throughput"]);
+      // The fault scenario's key chart (calls of all servers through the faults) too.
+      expect(withBands.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["2:faults", "2:latency", "2:probe", "2:throughput"]);
       for (const c of withBands) {
         // redis-kill is healed at 25 s; redis-mcp-kill never is, so its band runs to the right edge. The skipped fault has none.
         expect(
@@ -237,7 +244,7 @@ describe("HTML report in Chromium, opened from disk", () => {
     try {
       await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
       await expect(page.locator("main img").count()).resolves.toBe(0);
-      await expect(page.locator("body script").count()).resolves.toBe(3);
+      await expect(page.locator("body script").count()).resolves.toBe(5);
       await expect(page.locator("#verdict dd", { hasText: "ci-runner-3" }).innerText()).resolves.toBe(`ci-runner-3${HOSTILE}`);
       const charts = await page.evaluate(() => {
         const Chart = (window as unknown as { Chart?: { getChart(c: HTMLCanvasElement): unknown } }).Chart;
@@ -301,5 +308,294 @@ describe("HTML report in Chromium, opened from disk", () => {
     } finally {
       await page.close();
     }
+  });
+});
+
+/**
+ * The report of a real run of the default suite (65 SLOs, 8 servers in one scenario, a coordination and a
+ * cache scenario; test/fixtures/records/default-suite.results.json, written by `mcp-slo run --suite default`),
+ * at the two widths people read it at: a desktop (1400 px) and a phone (420 px).
+ *
+ * On failure a full-page screenshot of that width is kept in reports/test-artifacts/report-html/ (or in
+ * $MCP_SLO_TEST_ARTIFACTS), named report-<width>px.png, and the failure message says where.
+ */
+const ARTIFACTS = process.env.MCP_SLO_TEST_ARTIFACTS ?? join(fileURLToPath(new URL("../../", import.meta.url)), "reports", "test-artifacts", "report-html");
+const REAL_RECORD = fileURLToPath(new URL("../../test/fixtures/records/default-suite.results.json", import.meta.url));
+
+interface DrawnTarget {
+  sloId: string;
+  value: number;
+  y: number | null;
+  drawn: "line" | "above" | "mark";
+}
+interface ChartSeen {
+  scenario: number;
+  kind: string;
+  server: string | null;
+  key: boolean;
+  datasets: number;
+  painted: number;
+  area: { top: number; bottom: number };
+  targets: DrawnTarget[] | null;
+  partial: { server: string; t: number; seconds: number; rate: number }[] | null;
+  clipped: { axisMax: number; warmupMax: number } | null;
+  yMax: number | null;
+  lastPoint: { y: number | null; fill: unknown } | null;
+}
+
+describe.each([1400, 420])("report.html of a real default-suite run at %i px", (width) => {
+  if (chromiumMissing) {
+    it.skip(`at ${width} px (skipped: no ${CHROMIUM}; see the suite above)`, () => {});
+    return;
+  }
+  const viewport = { width, height: 900 };
+  let run: RunRecord;
+  let dir = "";
+  let url = "";
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let blocked: string[] = [];
+
+  beforeAll(async () => {
+    run = await readRunRecord(REAL_RECORD);
+    dir = mkdtempSync(join(tmpdir(), "mcp-slo-report-real-"));
+    writeFileSync(join(dir, "report.html"), await renderHtmlReport(run));
+    url = pathToFileURL(join(dir, "report.html")).href;
+    ({ browser, context, blocked } = await launchOfflineBrowser());
+  });
+
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Runs `check` on the page; on failure keeps a full-page screenshot and says where. */
+  async function onPage(check: (page: Page, observed: Observed) => Promise<void>): Promise<void> {
+    const { page, observed } = await openPage(context!, url, { viewport });
+    try {
+      await check(page, observed);
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
+      expect(blocked).toEqual([]);
+    } catch (error) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = join(ARTIFACTS, `report-${width}px.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      if (error instanceof Error) error.message = `${error.message}\n(screenshot of the page at ${width} px: ${shot})`;
+      throw error;
+    } finally {
+      await page.close();
+    }
+  }
+
+  async function chartsOn(page: Page): Promise<ChartSeen[]> {
+    return page.evaluate(() => {
+      interface Seen {
+        data: { datasets: { data: ({ y: number | null } | number | null)[]; pointBackgroundColor?: unknown }[] };
+        chartArea: { top: number; bottom: number };
+        currentDevicePixelRatio: number;
+        scales: { y?: { max: number } };
+        $targets?: unknown;
+        $partial?: unknown;
+        $clipped?: unknown;
+      }
+      const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): Seen | undefined } }).Chart;
+      return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
+        const chart = Chart.getChart(canvas);
+        const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        if (pixels) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+        const first = chart?.data.datasets[0];
+        const last = first?.data.at(-1);
+        const fill = first?.pointBackgroundColor;
+        const r = chart?.currentDevicePixelRatio ?? 1;
+        return {
+          scenario: Number(canvas.dataset.scenario),
+          kind: canvas.dataset.chart ?? "",
+          server: canvas.dataset.server ?? null,
+          key: canvas.dataset.key === "true",
+          datasets: chart?.data.datasets.length ?? 0,
+          painted,
+          area: { top: (chart?.chartArea.top ?? 0) * r, bottom: (chart?.chartArea.bottom ?? 0) * r },
+          targets: (chart?.$targets as DrawnTarget[] | undefined) ?? null,
+          partial: (chart?.$partial as ChartSeen["partial"] | undefined) ?? null,
+          clipped: (chart?.$clipped as ChartSeen["clipped"] | undefined) ?? null,
+          yMax: chart?.scales.y?.max ?? null,
+          lastPoint:
+            last === undefined ? null : { y: typeof last === "object" && last !== null ? last.y : last, fill: Array.isArray(fill) ? fill.at(-1) : fill },
+        };
+      });
+    });
+  }
+
+  it("has no horizontal page scroll, puts the first chart within two screens (on a desktop) and keeps Measured visible", async () => {
+    await onPage(async (page) => {
+      const box = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+        screen: window.innerHeight,
+        firstChart: (document.querySelector("canvas")?.getBoundingClientRect().top ?? Infinity) + window.scrollY,
+      }));
+      expect(box.scrollWidth).toBeLessThanOrEqual(box.clientWidth);
+      if (width >= 1400) expect(box.firstChart).toBeLessThan(2 * box.screen);
+      // The first row the filter shows: its measured value is on screen, inside the page's width.
+      const measured = page.locator("#scorecard tr.slo-row:not([hidden]) td.measured").first();
+      await measured.scrollIntoViewIfNeeded();
+      const cell = await measured.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return { left: r.left, right: r.right, width: r.width, text: (el as HTMLElement).innerText };
+      });
+      expect(cell.width).toBeGreaterThan(30);
+      expect(cell.left).toBeGreaterThanOrEqual(0);
+      expect(cell.right).toBeLessThanOrEqual(width);
+      expect(cell.text).toMatch(/\d/);
+    });
+  });
+
+  it("draws every chart, one per server where a scenario has many, and no chart with more than four series", async () => {
+    await onPage(async (page) => {
+      const charts = await chartsOn(page);
+      for (const c of charts) {
+        expect(c.datasets, `${c.scenario}:${c.kind}:${c.server}`).toBeGreaterThan(0);
+        expect(c.painted, `${c.scenario}:${c.kind}:${c.server}`).toBeGreaterThan(500);
+        if (!c.key && c.kind !== "capacity") expect(c.datasets, `${c.scenario}:${c.kind}:${c.server}`).toBeLessThanOrEqual(4);
+      }
+      run.scenarios.forEach((s, si) => {
+        const many = s.servers.length > 2;
+        for (const kind of ["latency", "throughput", "spectrum"]) {
+          const own = charts.filter((c) => c.scenario === si && c.kind === kind && !c.key);
+          expect(own.map((c) => c.server).sort(), `${s.name} ${kind}`).toEqual(many ? s.servers.map((x) => x.name).sort() : [null]);
+        }
+        expect(
+          charts.filter((c) => c.scenario === si && c.key),
+          `${s.name} key chart`,
+        ).toHaveLength(1);
+      });
+      expect(charts.some((c) => c.kind === "coordination")).toBe(true);
+      expect(charts.some((c) => c.kind === "cache" && !c.key)).toBe(true);
+    });
+  });
+
+  it("draws the SLO targets on the charts that show their statistic, inside the plot", async () => {
+    await onPage(async (page) => {
+      const charts = await chartsOn(page);
+      const expectedIds = (si: number, c: ChartSeen): string[] => {
+        const slos = run.scenarios[si]!.slos.filter(
+          (x) => x.scope.tool === undefined && (x.scope.server === undefined || c.server === null || x.scope.server === c.server),
+        );
+        if (c.kind === "latency") return slos.filter((x) => x.metric === "latency.p50" || x.metric === "latency.p99").map((x) => x.id);
+        if (c.kind === "cache") return slos.filter((x) => x.metric === "cache_hit_ratio").map((x) => x.id);
+        if (c.kind === "coordination") return slos.filter((x) => /^coordination_latency\.p(50|95|99|99_9)$/.test(x.metric)).map((x) => x.id);
+        return [];
+      };
+      let lines = 0;
+      for (const c of charts.filter((x) => !x.key && ["latency", "cache", "coordination"].includes(x.kind))) {
+        const want = expectedIds(c.scenario, c).sort();
+        expect((c.targets ?? []).map((t) => t.sloId).sort(), `${c.scenario}:${c.kind}:${c.server}`).toEqual(want);
+        for (const t of c.targets ?? []) {
+          if (t.y === null) continue;
+          lines++;
+          expect(t.y, `${t.sloId} inside the plot`).toBeGreaterThanOrEqual(c.area.top - 1);
+          expect(t.y, `${t.sloId} inside the plot`).toBeLessThanOrEqual(c.area.bottom + 1);
+        }
+      }
+      // The run has latency, coordination and cache targets: some of them must be drawn as lines or marks.
+      expect(lines).toBeGreaterThanOrEqual(5);
+      expect(charts.find((c) => c.kind === "cache" && !c.key)?.targets?.every((t) => t.drawn === "line")).toBe(true);
+    });
+  });
+
+  it("draws a partial last bucket as partial: its rate over its real length, hollow, not as a drop", async () => {
+    await onPage(async (page) => {
+      const charts = await chartsOn(page);
+      let checked = 0;
+      let lastPoints = 0;
+      run.scenarios.forEach((s, si) => {
+        if (!s.load) return;
+        const interval = s.timeline.intervalMs;
+        // Buckets of the window that end after the window closed, and warm-up buckets that end after it opened.
+        const end = (t: number) => (t >= 0 ? s.load!.measuredMs : 0);
+        const partial = s.timeline.points.filter((p) => end(p.t) - p.t < interval * 0.999);
+        for (const c of charts.filter((x) => x.scenario === si && x.kind === "throughput" && !x.key)) {
+          const own = partial.filter((p) => c.server === null || p.server === c.server);
+          expect((c.partial ?? []).map((m) => `${m.server}@${m.t}`).sort(), `${s.name} ${c.server ?? ""}`).toEqual(
+            own
+              .filter((p) => p.ok > 0)
+              .map((p) => `${p.server}@${p.t}`)
+              .sort(),
+          );
+          for (const m of c.partial ?? []) {
+            const p = own.find((x) => x.server === m.server && x.t === m.t)!;
+            const seconds = (end(p.t) - p.t) / 1000;
+            expect(m.seconds).toBeCloseTo(seconds, 6);
+            expect(m.rate).toBeCloseTo(p.ok / seconds, 6);
+            checked++;
+          }
+          // The first dataset is the ok/s line of the chart's server (its only one, when the chart has no data-server).
+          const last = own.at(-1);
+          const lastOfServer = Math.max(...s.timeline.points.filter((p) => p.server === last?.server).map((p) => p.t));
+          if (last && last.t === lastOfServer && (c.server !== null || s.servers.length === 1) && c.lastPoint) {
+            expect(c.lastPoint.y).toBeCloseTo(last.ok / ((end(last.t) - last.t) / 1000), 6);
+            expect(c.lastPoint.fill).toBe("#ffffff");
+            lastPoints++;
+          }
+        }
+      });
+      // The coordination scenario's window ran 20.03 s with 1 s buckets: its 21st bucket is 33 ms long; its
+      // window opened 32 ms after the warm-up's planned end, so its last warm-up bucket is 32 ms long.
+      expect(checked).toBeGreaterThan(0);
+      expect(lastPoints).toBeGreaterThan(0);
+    });
+  });
+
+  it("keeps the y-axis to the measurement window: a warm-up spike is clipped and the chart says how high it went", async () => {
+    await onPage(async (page) => {
+      const clipped = (await chartsOn(page)).filter((c) => c.clipped !== null);
+      expect(clipped.length).toBeGreaterThan(0);
+      for (const c of clipped) {
+        expect(c.clipped!.warmupMax).toBeGreaterThan(c.clipped!.axisMax);
+        expect(c.yMax).toBeCloseTo(c.clipped!.axisMax, 6);
+        // How high the warm-up went is the record's own figure.
+        const s = run.scenarios[c.scenario]!;
+        const warm = s.timeline.points.filter((p) => p.t < 0 && (c.server === null || p.server === c.server));
+        const top = Math.max(...warm.flatMap((p) => (c.kind === "latency" && !c.key ? [p.p50 ?? 0, p.p99 ?? 0] : [p.p99 ?? 0])));
+        expect(c.clipped!.warmupMax).toBeCloseTo(top, 6);
+      }
+    });
+  });
+
+  it("folds the passes of the scorecard, filters by verdict, keeps its header in view and shows a source's words on a tap", async () => {
+    await onPage(async (page) => {
+      const all = run.scenarios.flatMap((s) => s.slos);
+      const count = (v: string) => all.filter((x) => v === "all" || x.verdict === v || (v === "attention" && x.verdict !== "pass")).length;
+      const visible = () => page.locator("#scorecard tr.slo-row:not([hidden])").count();
+      await expect(visible()).resolves.toBe(count("attention"));
+      for (const filter of ["fail", "inconclusive", "all", "attention"]) {
+        await page.locator(`#scorecard button[data-filter="${filter}"]`).click();
+        await expect(visible(), filter).resolves.toBe(count(filter));
+        await expect(page.locator(`#scorecard button[data-filter="${filter}"]`).getAttribute("aria-pressed")).resolves.toBe("true");
+      }
+      if (width >= 1400) {
+        // Scrolled to the middle of the table, the header row is still at the top of the screen.
+        await page.locator("#scorecard button[data-filter=all]").click();
+        await page.locator("#scorecard tr.slo-row").nth(30).scrollIntoViewIfNeeded();
+        const header = await page
+          .locator("#scorecard thead th")
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().top);
+        expect(Math.abs(header)).toBeLessThan(2);
+      }
+      const quote = page.locator("#scorecard tr.slo-row:not([hidden]) details.quote").first();
+      await quote
+        .locator("summary")
+        .tap()
+        .catch(async () => quote.locator("summary").click());
+      await expect(quote.locator("q").isVisible()).resolves.toBe(true);
+      expect((await quote.locator("q").innerText()).length).toBeGreaterThan(5);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { describe, it, expect } from "vitest";
 import { capacityRunRecord, everySectionRunRecord, faultScenario, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { chartJsPath } from "./report/assets.js";
+import { reportData } from "./report/derived.js";
 import { escapeHtml, escapeInlineScript, escapeJsonForHtml } from "./report/safe-html.js";
 
 /** The report is over 200 kB: on failure, say which snippet is missing instead of printing the whole file. */
@@ -42,8 +43,9 @@ describe("renderHtmlReport", async () => {
   it("ends every script only where it means to", () => {
     const opens = html.match(/<script\b/gi) ?? [];
     const closes = html.match(/<\/script/gi) ?? [];
-    expect(opens.length).toBe(3);
-    expect(closes.length).toBe(3);
+    // The run record and the charts' derived data (JSON), Chart.js, the scorecard's filter, the charts.
+    expect(opens.length).toBe(5);
+    expect(closes.length).toBe(5);
   });
 
   it("escapes text from the record, in the markup and in the embedded data", () => {
@@ -54,6 +56,9 @@ describe("renderHtmlReport", async () => {
     expect(data).toBeDefined();
     expect(data).not.toContain("<");
     expect(JSON.parse(data as string)).toEqual(run);
+    const derived = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    expect(derived).not.toContain("<");
+    expect(JSON.parse(derived as string)).toEqual(JSON.parse(JSON.stringify(reportData(run))));
   });
 
   it("leads with the verdict and the one-sentence summary", () => {
@@ -73,14 +78,37 @@ describe("renderHtmlReport", async () => {
       has(html, `data-slo="${escapeHtml(slo.id)}"`);
       has(html, escapeHtml(slo.reason));
     }
-    has(html, `title="${escapeHtml('latency_p99: "25ms"')}"`);
+    // The quote is in the page, in a <details> a tap opens: no hover needed.
+    has(html, `<details class="quote"><summary>quote</summary><q>${escapeHtml('latency_p99: "25ms"')}</q></details>`);
     expect(html.match(/<tr class="slo-row [a-z]+ stand-in"/g)?.length).toBe(2);
   });
 
   it("has the per-scenario sections, with coordination and cache blocks only where measured", () => {
     expect(html.match(/<section class="card scenario"/g)?.length).toBe(3);
-    // Latency and throughput per scenario, plus the probe chart of the fault scenario.
-    expect(html.match(/<canvas /g)?.length).toBe(7);
+    // Per scenario: latency and throughput over time and the latency distribution; the coordination and
+    // cache charts where measured; the probe chart of the fault scenario; and each scenario's key chart
+    // at the top (its worst SLO's chart: the cache hit ratio, the calls; the fault windows).
+    const canvases = [...html.matchAll(/<canvas data-scenario="(\d)" data-chart="([a-z]+)"(?: data-server="[^"]*")?( data-key="true")?/g)];
+    expect(canvases.map((m) => `${m[1]}:${m[2]}${m[3] ? " (key)" : ""}`).sort()).toEqual(
+      [
+        "0:cache (key)",
+        "1:throughput (key)",
+        "2:faults (key)",
+        "0:latency",
+        "0:throughput",
+        "0:spectrum",
+        "0:coordination",
+        "0:cache",
+        "1:latency",
+        "1:throughput",
+        "1:spectrum",
+        "2:probe",
+        "2:latency",
+        "2:throughput",
+        "2:spectrum",
+      ].sort(),
+    );
+    expect(html.match(/<canvas /g)?.length).toBe(canvases.length);
     expect(html.match(/data-chart="probe"/g)?.length).toBe(1);
     expect(html.match(/<h3>Coordination latency<\/h3>/g)?.length).toBe(1);
     expect(html.match(/<h3>Cache hit ratio<\/h3>/g)?.length).toBe(1);
@@ -319,8 +347,8 @@ describe("renderHtmlReport: no text from the record reaches the page unescaped",
     return out.slice(from, out.indexOf(end, from + start.length));
   };
 
-  it("has no element or attribute from the record: the page's own three scripts are the only ones", () => {
-    expect(out.match(/<script\b/gi)?.length).toBe(3);
+  it("has no element or attribute from the record: the page's own five scripts are the only ones", () => {
+    expect(out.match(/<script\b/gi)?.length).toBe(5);
     lacks(body, /<script|<img|onerror="/i);
     lacks(out.slice(0, out.indexOf("<body>")), /<script|<img/i);
     const data = /<script type="application\/json" id="run-data">([\s\S]*?)<\/script>/.exec(out)?.[1];
@@ -331,7 +359,8 @@ describe("renderHtmlReport: no text from the record reaches the page unescaped",
     has(between("<title>", "</title>"), escaped);
     for (const [start, end] of [
       ['<header class="banner', "</header>"],
-      ['<section class="card attention">', "</section>"],
+      ['<section class="card attention" id="attention">', "</section>"],
+      ['<section class="card glance" id="glance">', "</section>"],
       ['<section class="card" id="recovery-matrix">', "</section>"],
       ['<section class="card" id="scorecard">', "</section>"],
       ['<section class="card" id="notes">', "</section>"],

@@ -46,10 +46,15 @@ export interface Observed {
   failedRequests: string[];
 }
 
-/** Opens `url` in a new page, collecting what went wrong while it loads and after. */
-export async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; observed: Observed }> {
+/** Opens `url` in a new page (at `viewport` when given: set before it loads, so the page lays out once), collecting what went wrong while it loads and after. */
+export async function openPage(
+  context: BrowserContext,
+  url: string,
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<{ page: Page; observed: Observed }> {
   const observed: Observed = { consoleErrors: [], pageErrors: [], externalRequests: [], failedRequests: [] };
   const page = await context.newPage();
+  if (options.viewport) await page.setViewportSize(options.viewport);
   page.on("console", (msg) => {
     if (msg.type() === "error") observed.consoleErrors.push(msg.text());
   });

@@ -26,12 +26,39 @@ import type {
   SloResult,
   TimelinePoint,
 } from "../../src/results/types.js";
+import { encodeHistogram, newHistogram } from "../../src/metrics/histogram.js";
 import { seededRng } from "../../src/util/random.js";
 
 const GUIDE = "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)";
 
-/** Any base64 will do here: the renderers never decode histograms. */
-const FAKE_HISTOGRAM = "HISTFAAAACl4nJNpmSzMwMDAwQABzFCaEUxKzP8PEdsGBGwMyxnZGRgZGRkZAQBxMQOP";
+/**
+ * A real HDR histogram (report.html decodes them for its latency distributions) whose percentiles
+ * are the given figures: `count` samples spread between the figures, linearly within each stretch.
+ * At most 20 000 distinct values, each recorded with a weight, so a large count costs no time and
+ * the histogram still holds exactly `count` samples.
+ */
+export function histogramOf(count: number, figures: { p50: number; p95: number; p99: number; p99_9: number; max: number }): string {
+  const h = newHistogram();
+  const n = Math.max(1, Math.min(count, 20_000));
+  const knots: [number, number][] = [
+    [0, figures.p50 * 0.4],
+    [0.5, figures.p50],
+    [0.95, figures.p95],
+    [0.99, figures.p99],
+    [0.999, figures.p99_9],
+    [1, figures.max],
+  ];
+  for (let i = 0; i < n; i++) {
+    const q = (i + 0.5) / n;
+    const k = knots.findIndex(([kq]) => kq >= q);
+    const [q1, v1] = knots[k]!;
+    const [q0, v0] = knots[k - 1]!;
+    const weight = Math.floor(((i + 1) * count) / n) - Math.floor((i * count) / n);
+    const us = Math.max(1, Math.round((v0 + ((v1 - v0) * (q - q0)) / (q1 - q0)) * 1000));
+    if (weight > 0) h.recordValueWithCount(us, weight);
+  }
+  return encodeHistogram(h);
+}
 
 // ---------------------------------------------------------------------------
 // The base records and the overrides
@@ -156,7 +183,7 @@ export function openLoad(load: Omit<LoadSummary, "model" | "dropped" | "lateThre
 /** One latency row: [count, mean, p50, p95, p99, p99.9, max] in ms. */
 export function latency(server: string, tool: string, outcome: Outcome, figures: [number, number, number, number, number, number, number]): LatencySummary {
   const [count, mean, p50, p95, p99, p99_9, max] = figures;
-  return { server, tool, outcome, count, mean, p50, p95, p99, p99_9, max, histogram: FAKE_HISTOGRAM };
+  return { server, tool, outcome, count, mean, p50, p95, p99, p99_9, max, histogram: histogramOf(count, { p50, p95, p99, p99_9, max }) };
 }
 
 /** An SLO result; unscoped, measured against the real thing and with no interval unless told otherwise. */
@@ -258,7 +285,7 @@ function coordinationScenario(): ScenarioResult {
       p99: 18.4,
       mean: 5.0,
       meanReadLatencyMs: 1.5,
-      histogram: FAKE_HISTOGRAM,
+      histogram: histogramOf(2000, { p50: 4.1, p95: 9.8, p99: 18.4, p99_9: 30, max: 41 }),
     },
     cache: {
       definition:

@@ -1,6 +1,6 @@
 /**
- * The files report.html inlines: its styles (report.css), Chart.js and the
- * chart script (charts.js). The report must open from disk, offline, years
+ * The files report.html inlines: its styles (report.css), Chart.js, the
+ * chart script (charts.js) and the scorecard's filter (scorecard.js). The report must open from disk, offline, years
  * from now, so they are read at render time and put into the page whole;
  * nothing is referenced by URL.
  */
@@ -13,6 +13,7 @@ import { escapeInlineScript, unsafeRawHtml, type SafeHtml } from "./safe-html.js
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPORT_CSS_PATH = join(HERE, "report.css");
 export const CHART_SCRIPT_PATH = join(HERE, "charts.js");
+export const SCORECARD_SCRIPT_PATH = join(HERE, "scorecard.js");
 
 /**
  * chart.js's package.json "exports" does not list dist/chart.umd.min.js (nor
@@ -57,3 +58,6 @@ export const loadChartJs = cachedAsset(chartJsPath, (js) =>
 
 /** The inside of the <script> that draws the charts. */
 export const loadChartScript = cachedAsset(() => CHART_SCRIPT_PATH, escapeInlineScript);
+
+/** The inside of the <script> that filters and folds the scorecard. */
+export const loadScorecardScript = cachedAsset(() => SCORECARD_SCRIPT_PATH, escapeInlineScript);

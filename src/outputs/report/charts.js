@@ -15,6 +15,9 @@
   /** @typedef {import("../../results/types.js").RunRecord} RunRecord */
   /** @typedef {import("../../results/types.js").ScenarioResult} ScenarioResult */
   /** @typedef {import("../../results/types.js").TimelinePoint} TimelinePoint */
+  /** @typedef {import("./derived.js").ReportData} ReportData */
+  /** @typedef {import("./derived.js").ChartTarget} ChartTarget */
+  /** @typedef {import("./derived.js").Spectrum} Spectrum */
   /** @typedef {import("chart.js").Chart} AnyChart */
   /** @typedef {import("chart.js").Plugin} ChartPlugin */
   /** @typedef {import("chart.js").ScaleOptions<"linear">} LinearAxis */
@@ -32,6 +35,10 @@
   var Chart = win.Chart;
   /** @type {RunRecord} */
   var run = JSON.parse(dataEl.textContent || "null");
+  // Targets and percentile spectra worked out at render time (src/outputs/report/derived.ts).
+  var derivedEl = document.getElementById("report-data");
+  /** @type {ReportData} */
+  var derived = derivedEl ? JSON.parse(derivedEl.textContent || "null") : { scenarios: [] };
   var palette = ["#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626"];
   Chart.defaults.animation = false;
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -257,32 +264,243 @@
     grid: { color: "#f0f0f0" },
   };
 
+  // Partial buckets. A bucket of the measurement window ends at the window's end, and a warm-up
+  // bucket where the window opened (t = 0; the window may open later than planned, and the
+  // recorder shifts the warm-up's buckets so that they end there): the last of each is usually
+  // shorter than the interval, and drawn as a full interval its count reads as a fall to zero.
+  // Rates are divided by each bucket's real length; a bucket shorter than the interval is drawn
+  // hollow with a dashed segment into it. A bucket's start is taken as is: the first warm-up
+  // bucket starts where the warm-up did when the warm-up is a whole number of intervals.
+  /**
+   * @param {ScenarioResult} scenario
+   * @param {number} t
+   * @returns {number} seconds the bucket starting at t really covered
+   */
+  function bucketSeconds(scenario, t) {
+    var iv = scenario.timeline.intervalMs;
+    var end = t + iv;
+    if (t >= 0 && scenario.load) end = Math.min(end, scenario.load.measuredMs);
+    else if (t < 0) end = Math.min(end, 0);
+    return Math.max(0, end - t) / 1000;
+  }
+
+  /**
+   * @param {ScenarioResult} scenario
+   * @param {number} t
+   */
+  function isPartial(scenario, t) {
+    return bucketSeconds(scenario, t) * 1000 < scenario.timeline.intervalMs * 0.999;
+  }
+
+  /**
+   * Dashed segment into a partial bucket and a hollow point on it, for a line dataset.
+   * @param {ScenarioResult} scenario
+   * @param {TimelinePoint[]} pts
+   * @param {string} colour
+   */
+  function partialStyle(scenario, pts, colour) {
+    var partial = pts.map((p) => isPartial(scenario, p.t));
+    return {
+      segment: {
+        borderDash: (/** @type {{ p1DataIndex: number }} */ ctx) => (partial[ctx.p1DataIndex] ? [3, 3] : undefined),
+      },
+      pointRadius: partial.map((x) => (x ? 4 : 0)),
+      pointBackgroundColor: partial.map((x) => (x ? "#ffffff" : colour)),
+      pointBorderColor: colour,
+      pointBorderWidth: 1.5,
+    };
+  }
+
+  /** @typedef {{ server: string, t: number, seconds: number, rate: number }} PartialMark */
+  /** @typedef {{ sloId: string, value: number, y: number | null, drawn: "line" | "above" | "mark" }} DrawnTarget */
+  /** @typedef {AnyChart & { $faultBands?: DrawnBand[], $partial?: PartialMark[], $targets?: DrawnTarget[], $clipped?: { axisMax: number, warmupMax: number } | null }} ReportChart */
+
+  var TARGET_COLOUR = { pass: "#15803d", fail: "#dc2626", inconclusive: "#d97706" };
+
+  // SLO targets as dashed horizontal lines, labelled with the objective. A target far above the
+  // data (more than 5 times its top) is not allowed to squash the data into the bottom of the
+  // chart: it is named at the top edge with an arrow instead, and the chart says so.
+  /**
+   * @param {ChartTarget[]} targets
+   * @param {string} axisId
+   * @param {number} [scale] multiply targets by this to get the axis's unit (100 for a ratio drawn in %)
+   * @returns {ChartPlugin}
+   */
+  function targetLines(targets, axisId, scale) {
+    var k = scale || 1;
+    return {
+      id: "targetLines",
+      afterDatasetsDraw: (chart) => {
+        const y = chart.scales[axisId],
+          area = chart.chartArea,
+          ctx = chart.ctx;
+        /** @type {DrawnTarget[]} */
+        var drawn = [];
+        if (!y || !area) return;
+        ctx.save();
+        ctx.font = `600 11px ${fontFamily}`;
+        ctx.textBaseline = "bottom";
+        targets.forEach((t, i) => {
+          var colour = TARGET_COLOUR[t.verdict];
+          var value = t.value * k;
+          var label = `${t.server && targets.some((o) => o.server !== t.server) ? `${t.server} ` : ""}${t.label}`;
+          ctx.fillStyle = colour;
+          if (value > y.max) {
+            ctx.textAlign = "right";
+            ctx.fillText(`↑ ${label} (above the axis)`, area.right - 4, area.top + 13 + 13 * i);
+            drawn.push({ sloId: t.sloId, value: t.value, y: null, drawn: "above" });
+            return;
+          }
+          var py = y.getPixelForValue(value);
+          ctx.strokeStyle = colour;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([6, 4]);
+          ctx.beginPath();
+          ctx.moveTo(area.left, py);
+          ctx.lineTo(area.right, py);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.textAlign = "right";
+          ctx.fillText(label, area.right - 4, py - 2 - (i % 2) * 12);
+          var r = chart.currentDevicePixelRatio || 1;
+          drawn.push({ sloId: t.sloId, value: t.value, y: py * r, drawn: "line" });
+        });
+        ctx.restore();
+        /** @type {ReportChart} */ (chart).$targets = drawn;
+      },
+    };
+  }
+
+  /** The next of 1, 2, 2.5, 5 times a power of ten at or above x: an axis top a reader can use. @param {number} x */
+  function niceCeil(x) {
+    var p = 10 ** Math.floor(Math.log10(x));
+    var step = [1, 2, 2.5, 5].find((k) => x <= k * p);
+    return (step || 10) * p;
+  }
+
+  /** The largest of the values, or 0. @param {(number | null)[]} values */
+  function maxOf(values) {
+    var m = 0;
+    values.forEach((v) => {
+      if (v !== null && Number.isFinite(v) && v > m) m = v;
+    });
+    return m;
+  }
+
+  /**
+   * The latency axis: fits the measurement window's values and the targets that are not far above
+   * them. Warm-up values above that are clipped, and the chart says how high they went.
+   * @param {TimelinePoint[]} pts
+   * @param {ChartTarget[]} targets
+   * @param {(p: TimelinePoint) => (number | null)[]} valuesOf
+   */
+  function latencyAxis(pts, targets, valuesOf) {
+    var windowMax = maxOf(pts.filter((p) => p.t >= 0).flatMap(valuesOf));
+    var warmupMax = maxOf(pts.filter((p) => p.t < 0).flatMap(valuesOf));
+    var top = windowMax;
+    targets.forEach((t) => {
+      if (t.value > top && (windowMax === 0 || t.value <= windowMax * 5)) top = t.value;
+    });
+    var axisMax = top > 0 ? niceCeil(top * 1.1) : 1;
+    return { max: warmupMax > axisMax ? axisMax : undefined, clipped: warmupMax > axisMax ? { axisMax: axisMax, warmupMax: warmupMax } : null, top: axisMax };
+  }
+
+  /**
+   * Says on the chart that the warm-up went off the top of the axis, and marks where.
+   * @param {{ axisMax: number, warmupMax: number } | null} clipped
+   * @returns {ChartPlugin}
+   */
+  function clippedNote(clipped) {
+    return {
+      id: "clippedNote",
+      afterDatasetsDraw: (chart) => {
+        /** @type {ReportChart} */ (chart).$clipped = clipped;
+        var x = chart.scales.x;
+        if (!clipped || !x) return;
+        var area = chart.chartArea,
+          ctx = chart.ctx;
+        ctx.save();
+        ctx.fillStyle = "#374151";
+        ctx.font = `11px ${fontFamily}`;
+        ctx.textBaseline = "top";
+        var text = `axis clipped: warm-up reached ${clipped.warmupMax >= 100 ? clipped.warmupMax.toFixed(0) : clipped.warmupMax.toFixed(1)} ms`;
+        var w = ctx.measureText(text).width + 8;
+        ctx.fillStyle = "rgba(255,255,255,0.9)";
+        ctx.fillRect(area.left + 2, area.top + 18, w, 15);
+        ctx.fillStyle = "#374151";
+        ctx.fillText(text, area.left + 6, area.top + 20);
+        // A notch on the top edge over the warm-up.
+        var right = Math.min(x.getPixelForValue(0), area.right);
+        ctx.strokeStyle = "#374151";
+        ctx.lineWidth = 2;
+        ctx.setLineDash([2, 2]);
+        ctx.beginPath();
+        ctx.moveTo(area.left, area.top + 1);
+        ctx.lineTo(right, area.top + 1);
+        ctx.stroke();
+        ctx.restore();
+      },
+    };
+  }
+
+  /**
+   * Latency targets a chart of `server` (or of every server) shows, for the given statistics.
+   * @param {number} si
+   * @param {string | null} server
+   * @param {string[]} metrics
+   * @returns {ChartTarget[]}
+   */
+  function targetsFor(si, server, metrics) {
+    var d = derived.scenarios[si];
+    if (!d) return [];
+    return d.targets.filter((t) => metrics.indexOf(t.metric) >= 0 && (server === null || t.server === undefined || t.server === server));
+  }
+
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {ScenarioResult} scenario
+   * @param {number} si
+   * @param {string | null} only one server's chart, or null for all of the scenario's
    */
-  function latencyChart(canvas, scenario) {
+  function latencyChart(canvas, scenario, si, only) {
     /** @type {import("chart.js").ChartDataset<"line", XY[]>[]} */
     var datasets = [];
-    serverNames(scenario).forEach((name, i) => {
+    var names = only === null ? serverNames(scenario) : [only];
+    /** @type {TimelinePoint[]} */
+    var all = [];
+    names.forEach((name) => {
+      var i = serverNames(scenario).indexOf(name);
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
-      datasets.push({
-        label: `${name} p50`,
-        borderColor: colour,
-        backgroundColor: colour,
-        borderWidth: 2,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 })),
-      });
-      datasets.push({
-        label: `${name} p99`,
-        borderColor: alpha(colour, 0.75),
-        backgroundColor: alpha(colour, 0.75),
-        borderWidth: 1.5,
-        borderDash: [5, 4],
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.p99 })),
-      });
+      all = all.concat(pts);
+      datasets.push(
+        Object.assign(
+          {
+            label: `${only === null ? `${name} ` : ""}p50`,
+            borderColor: colour,
+            backgroundColor: colour,
+            borderWidth: 2,
+            data: pts.map((p) => ({ x: p.t / 1000, y: p.p50 })),
+          },
+          partialStyle(scenario, pts, colour),
+        ),
+      );
+      datasets.push(
+        Object.assign(
+          {
+            label: `${only === null ? `${name} ` : ""}p99`,
+            borderColor: alpha(colour, 0.75),
+            backgroundColor: alpha(colour, 0.75),
+            borderWidth: 1.5,
+            borderDash: [5, 4],
+            data: pts.map((p) => ({ x: p.t / 1000, y: p.p99 })),
+          },
+          partialStyle(scenario, pts, alpha(colour, 0.75)),
+        ),
+      );
     });
+    var targets = targetsFor(si, only, ["latency.p50", "latency.p99"]);
+    var axis = latencyAxis(all, targets, (p) => [p.p50, p.p99]);
     /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
     var config = {
       type: "line",
@@ -291,52 +509,82 @@
         maintainAspectRatio: false,
         parsing: false,
         spanGaps: false,
-        elements: { point: { radius: 0, hitRadius: 6 } },
+        elements: { point: { hitRadius: 6 } },
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: { x: xAxisFor(scenario), y: { beginAtZero: true, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } } },
+        scales: {
+          x: xAxisFor(scenario),
+          y: { beginAtZero: true, max: axis.max, suggestedMax: axis.top, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } },
+        },
         plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), targetLines(targets, "y"), clippedNote(axis.clipped)],
     };
     return new Chart(canvas, config);
   }
 
   /**
+   * Ok calls per second (and errors per second) of the given servers, each bucket divided by its real length.
+   * @param {ScenarioResult} scenario
+   * @param {TimelinePoint[]} pts
+   * @param {string} server
+   * @param {PartialMark[]} marks
+   */
+  function rates(scenario, pts, server, marks) {
+    return pts.map((p) => {
+      var seconds = bucketSeconds(scenario, p.t);
+      var rate = seconds > 0 ? p.ok / seconds : null;
+      if (isPartial(scenario, p.t) && rate !== null) marks.push({ server: server, t: p.t, seconds: seconds, rate: rate });
+      return { ok: { x: p.t / 1000, y: rate }, errors: { x: p.t / 1000, y: seconds > 0 ? (p.error + p.timeout) / seconds : null } };
+    });
+  }
+
+  /**
    * @param {HTMLCanvasElement} canvas
    * @param {ScenarioResult} scenario
+   * @param {number} si
+   * @param {string | null} only
    */
-  function throughputChart(canvas, scenario) {
-    var perSecond = 1000 / scenario.timeline.intervalMs;
+  function throughputChart(canvas, scenario, si, only) {
     /** @type {import("chart.js").ChartDatasetCustomTypesPerDataset<"line" | "bar", XY[]>[]} */
     var datasets = [];
-    serverNames(scenario).forEach((name, i) => {
+    /** @type {PartialMark[]} */
+    var marks = [];
+    var names = only === null ? serverNames(scenario) : [only];
+    names.forEach((name) => {
+      var i = serverNames(scenario).indexOf(name);
       var colour = palette[i % palette.length] || "#000000";
       var pts = pointsOf(scenario, name);
-      datasets.push({
-        type: "line",
-        label: `${name} ok/s`,
-        yAxisID: "y",
-        borderColor: colour,
-        backgroundColor: colour,
-        borderWidth: 2,
-        pointRadius: 0,
-        order: 1,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.ok * perSecond })),
-      });
+      var r = rates(scenario, pts, name, marks);
+      datasets.push(
+        Object.assign(
+          {
+            type: /** @type {const} */ ("line"),
+            label: `${only === null ? `${name} ` : ""}ok/s`,
+            yAxisID: "y",
+            borderColor: colour,
+            backgroundColor: colour,
+            borderWidth: 2,
+            order: 1,
+            data: r.map((x) => x.ok),
+          },
+          partialStyle(scenario, pts, colour),
+        ),
+      );
       datasets.push({
         type: "bar",
-        label: `${name} errors`,
+        label: `${only === null ? `${name} ` : ""}errors/s`,
         yAxisID: "y1",
-        backgroundColor: alpha(colour, 0.45),
+        backgroundColor: pts.map((p) => alpha(colour, isPartial(scenario, p.t) ? 0.2 : 0.45)),
         borderColor: colour,
         borderWidth: 0,
         order: 2,
         barPercentage: 1,
         categoryPercentage: 1,
-        data: pts.map((p) => ({ x: p.t / 1000, y: p.error + p.timeout })),
+        data: r.map((x) => x.errors),
       });
     });
-    // No chart-level type: each dataset names its own (line for ok/s, bar for errors), as Chart.js allows.
+    // A scenario-wide throughput target is a total: it is drawn only where the chart shows one server's line and that server is the scenario's only one.
+    var targets = targetsFor(si, only, ["throughput"]).filter((t) => t.server !== undefined || serverNames(scenario).length === 1);
     /** @type {import("chart.js").ChartConfigurationCustomTypesPerDataset<"line" | "bar", XY[]>} */
     var config = {
       data: { datasets: datasets },
@@ -349,16 +597,229 @@
           y1: {
             beginAtZero: true,
             position: "right",
-            title: { display: true, text: "errors + timeouts / interval" },
+            title: { display: true, text: "errors + timeouts / s" },
             grid: { drawOnChartArea: false },
-            ticks: { precision: 0 },
           },
         },
         plugins: { legend: { labels: { boxWidth: 14 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), targetLines(targets, "y")],
+    };
+    var chart = /** @type {ReportChart} */ (new Chart(canvas, config));
+    chart.$partial = marks;
+    return chart;
+  }
+
+  // Percentile spectrum (the HDR plot): x is 1 / (1 - percentile) on a log axis, so the tail gets
+  // the room it deserves; a latency SLO is a mark at its percentile, not a line across.
+  var SPECTRUM_TICKS = { 1: "p0", 2: "p50", 10: "p90", 100: "p99", 1000: "p99.9", 10000: "p99.99", 100000: "p99.999" };
+  var QUANTILE_X = { p50: 2, p95: 20, p99: 100, p99_9: 1000 };
+
+  /**
+   * @param {ChartTarget[]} targets
+   * @returns {ChartPlugin}
+   */
+  function spectrumMarks(targets) {
+    return {
+      id: "spectrumMarks",
+      afterDatasetsDraw: (chart) => {
+        const x = chart.scales.x,
+          y = chart.scales.y,
+          area = chart.chartArea,
+          ctx = chart.ctx;
+        /** @type {DrawnTarget[]} */
+        var drawn = [];
+        if (!x || !y) return;
+        ctx.save();
+        ctx.font = `600 11px ${fontFamily}`;
+        /** @type {Record<string, number>} */
+        var atX = {};
+        targets.forEach((t) => {
+          var stat = /** @type {keyof typeof QUANTILE_X} */ (t.metric.split(".")[1] || "");
+          var qx = QUANTILE_X[stat];
+          if (!qx) return;
+          var px = x.getPixelForValue(qx);
+          if (px < area.left || px > area.right) return;
+          var colour = TARGET_COLOUR[t.verdict];
+          var above = t.value > y.max;
+          var py = above ? area.top + 4 : y.getPixelForValue(t.value);
+          ctx.strokeStyle = colour;
+          ctx.fillStyle = colour;
+          ctx.lineWidth = 2;
+          ctx.beginPath();
+          ctx.moveTo(px - 9, py);
+          ctx.lineTo(px + 9, py);
+          ctx.stroke();
+          ctx.textAlign = "left";
+          ctx.textBaseline = "bottom";
+          // Two targets at one percentile (p99 < 25 ms and p99 <= 50 ms) get their labels one above the other.
+          var nth = atX[stat] || 0;
+          atX[stat] = nth + 1;
+          ctx.fillText(`${above ? "↑ " : ""}${t.label}`, Math.min(px + 11, area.right - 90), Math.max(area.top + 12, py - 2 - nth * 13));
+          var r = chart.currentDevicePixelRatio || 1;
+          drawn.push({ sloId: t.sloId, value: t.value, y: above ? null : py * r, drawn: above ? "above" : "mark" });
+        });
+        ctx.restore();
+        /** @type {ReportChart} */ (chart).$targets = drawn;
+      },
+    };
+  }
+
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {Spectrum[]} spectra
+   * @param {ChartTarget[]} targets
+   * @param {string[]} colours one per spectrum
+   */
+  function spectrumChart(canvas, spectra, targets, colours) {
+    if (spectra.length === 0) return null;
+    var top = maxOf(spectra.flatMap((s) => s.points.map((p) => p.ms)));
+    targets.forEach((t) => {
+      if (t.value > top && t.value <= top * 5) top = t.value;
+    });
+    /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
+    var config = {
+      type: "line",
+      data: {
+        datasets: spectra.map((s, i) => {
+          var colour = colours[i] || "#000000";
+          return {
+            label: spectra.length > 1 ? s.name : `${s.name} (${s.count.toLocaleString("en-US")} calls)`,
+            borderColor: colour,
+            backgroundColor: colour,
+            borderWidth: 2,
+            pointRadius: 0,
+            data: s.points.map((p) => ({ x: p.x, y: p.ms })),
+          };
+        }),
+      },
+      options: {
+        maintainAspectRatio: false,
+        parsing: false,
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: {
+          x: {
+            type: "logarithmic",
+            min: 1,
+            title: { display: true, text: "percentile" },
+            grid: { color: "#f0f0f0" },
+            ticks: {
+              autoSkip: false,
+              maxRotation: 0,
+              callback: (v) => /** @type {Record<string, string>} */ (SPECTRUM_TICKS)[String(v)] || "",
+            },
+          },
+          y: { beginAtZero: true, suggestedMax: top * 1.1, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } },
+        },
+        plugins: {
+          legend: { display: spectra.length > 1 || spectra.length === 1, labels: { boxWidth: 14, boxHeight: 2 } },
+          tooltip: {
+            callbacks: {
+              label: (c) => {
+                var x = c.parsed.x || 1;
+                var pct = 100 * (1 - 1 / x);
+                return `${c.dataset.label}: p${pct >= 99.99 ? pct.toFixed(3) : pct.toFixed(1)} ${(c.parsed.y ?? 0).toFixed(2)} ms`;
+              },
+            },
+          },
+        },
+      },
+      plugins: [spectrumMarks(targets)],
     };
     return new Chart(canvas, config);
+  }
+
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {ScenarioResult} scenario
+   * @param {number} si
+   */
+  function cacheChart(canvas, scenario, si) {
+    var k = scenario.cache;
+    if (!k) return null;
+    var targets = targetsFor(si, null, ["cache_hit_ratio"]);
+    // Hit ratios near 100 % differ by a point or two: from zero the bars would look equal to the
+    // target. The axis starts below the lowest of them by at least as much again, and says so.
+    var lowest = 100;
+    [k.client.ratio, k.redisInfo.ratio].concat(targets.map((t) => t.value)).forEach((v) => {
+      if (v !== null && v * 100 < lowest) lowest = v * 100;
+    });
+    var floor = Math.max(0, Math.floor(lowest - Math.max(2, 100 - lowest)));
+    return new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: ["client", "Redis INFO"],
+        datasets: [
+          {
+            label: "hit ratio %",
+            data: [k.client.ratio === null ? null : k.client.ratio * 100, k.redisInfo.ratio === null ? null : k.redisInfo.ratio * 100],
+            backgroundColor: [palette[0] || "#000000", palette[5] || "#000000"],
+            barPercentage: 0.6,
+          },
+        ],
+      },
+      options: {
+        maintainAspectRatio: false,
+        indexAxis: "x",
+        scales: {
+          y: {
+            min: floor,
+            max: 100,
+            title: { display: true, text: floor > 0 ? `hit ratio % (axis from ${floor} %)` : "hit ratio %" },
+            grid: { color: "#f0f0f0" },
+          },
+        },
+        plugins: { legend: { display: false } },
+      },
+      plugins: [targetLines(targets, "y", 100)],
+    });
+  }
+
+  /**
+   * Ok calls per second of all servers summed, with the fault windows: whether calls kept flowing
+   * through the faults (the key chart of a fault scenario).
+   * @param {HTMLCanvasElement} canvas
+   * @param {ScenarioResult} scenario
+   */
+  function faultsTotalChart(canvas, scenario) {
+    /** @type {Record<string, TimelinePoint>} */
+    var sums = {};
+    scenario.timeline.points.forEach((p) => {
+      var s = sums[p.t] || { t: p.t, server: "all", ok: 0, error: 0, timeout: 0, p50: null, p99: null };
+      s.ok += p.ok;
+      s.error += p.error;
+      s.timeout += p.timeout;
+      sums[p.t] = s;
+    });
+    var pts = Object.keys(sums)
+      .map((key) => /** @type {TimelinePoint} */ (sums[key]))
+      .sort((a, b) => a.t - b.t);
+    /** @type {PartialMark[]} */
+    var marks = [];
+    var r = rates(scenario, pts, "all", marks);
+    var colour = palette[0] || "#000000";
+    var chart = /** @type {ReportChart} */ (
+      new Chart(canvas, {
+        type: "line",
+        data: {
+          datasets: [
+            Object.assign(
+              { label: "ok calls/s, all servers", borderColor: colour, backgroundColor: colour, borderWidth: 2, data: r.map((x) => x.ok) },
+              partialStyle(scenario, pts, colour),
+            ),
+          ],
+        },
+        options: {
+          maintainAspectRatio: false,
+          parsing: false,
+          scales: { x: xAxisFor(scenario), y: { beginAtZero: true, title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } } },
+          plugins: { legend: { display: false } },
+        },
+        plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
+      })
+    );
+    chart.$partial = marks;
+    return chart;
   }
 
   // Capacity: achieved throughput and p99 against the offered rate, one point per step.
@@ -440,16 +901,39 @@
   var canvases = document.querySelectorAll("canvas[data-chart]");
   for (let i = 0; i < canvases.length; i++) {
     const canvas = /** @type {HTMLCanvasElement} */ (canvases[i]);
-    const scenario = run.scenarios[Number(canvas.getAttribute("data-scenario"))];
+    const si = Number(canvas.getAttribute("data-scenario"));
+    const scenario = run.scenarios[si];
+    const d = derived.scenarios[si];
     if (!scenario) continue;
     try {
       const kind = canvas.getAttribute("data-chart");
-      if (kind === "latency") latencyChart(canvas, scenario);
+      const only = canvas.getAttribute("data-server");
+      if (kind === "latency") latencyChart(canvas, scenario, si, only);
+      else if (kind === "throughput") throughputChart(canvas, scenario, si, only);
       else if (kind === "probe") {
         if (scenario.probe) probeChart(canvas, scenario);
       } else if (kind === "capacity") {
         if (scenario.capacity) capacityChart(canvas, scenario);
-      } else throughputChart(canvas, scenario);
+      } else if (kind === "faults") faultsTotalChart(canvas, scenario);
+      else if (kind === "spectrum" && d) {
+        const spectra = d.spectra.filter((x) => only === null || x.name === only);
+        const names = serverNames(scenario);
+        spectrumChart(
+          canvas,
+          spectra,
+          targetsFor(si, only, ["latency.p50", "latency.p95", "latency.p99", "latency.p99_9"]).filter(
+            (t) => only !== null || t.server === undefined || d.spectra.length === 1,
+          ),
+          spectra.map((x) => palette[Math.max(0, names.indexOf(x.name)) % palette.length] || "#000000"),
+        );
+      } else if (kind === "coordination" && d && d.coordinationSpectrum) {
+        spectrumChart(
+          canvas,
+          [d.coordinationSpectrum],
+          targetsFor(si, null, ["coordination_latency.p50", "coordination_latency.p95", "coordination_latency.p99", "coordination_latency.p99_9"]),
+          [palette[0] || "#000000"],
+        );
+      } else if (kind === "cache") cacheChart(canvas, scenario, si);
     } catch (err) {
       // One broken chart must not take the others down; the tables still hold every figure.
       console.error("chart failed", err);

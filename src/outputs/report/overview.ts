@@ -2,7 +2,7 @@
  * The run-wide sections of report.html: the verdict banner and "Needs
  * attention" a manager reads first, the SLO scorecard, and the closing notes.
  */
-import type { RunRecord } from "../../results/types.js";
+import type { RunRecord, SloResult } from "../../results/types.js";
 import { RULES, exitsSummary } from "../availability-format.js";
 import { scenarioLabel } from "../format.js";
 import { VERDICT_WORD, badge, breakable, duration, int, intervalText, lines, variantTag, when } from "./parts.js";
@@ -37,18 +37,22 @@ export function banner(run: RunRecord): SafeHtml {
 </header>`;
 }
 
-/** The short list a manager acts on: what missed, and what could not be decided. */
+/** Beyond this many lines the rest of "Needs attention" is folded, so the scenarios' headlines and charts stay in the first two screens. */
+const ATTENTION_SHOWN = 10;
+
+/** The short list a manager acts on: what broke or missed first, then what could not be decided. */
 export function attention(run: RunRecord): SafeHtml | string {
-  const items: SafeHtml[] = [];
+  const first: SafeHtml[] = [];
+  const undecided: SafeHtml[] = [];
   for (const s of run.scenarios) {
     if (s.status === "error") {
-      items.push(
+      first.push(
         html`<li><span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}</li>`,
       );
     }
     for (const server of new Set((s.serverExits ?? []).map((x) => x.server))) {
       const exits = (s.serverExits ?? []).filter((x) => x.server === server);
-      items.push(
+      first.push(
         html`<li><span class="badge fail">Exited</span> <strong>${server}</strong> <span class="muted">in ${scenarioLabel(s)}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits, 2)}</li>`,
       );
     }
@@ -56,11 +60,18 @@ export function attention(run: RunRecord): SafeHtml | string {
       if (slo.verdict === "pass") continue;
       const standIn = slo.standIn ? html` <span class="tag">stand-in</span>` : "";
       const what = slo.verdict === "fail" ? html`measured ${slo.measuredText} against ${slo.objective} (${slo.marginText})` : slo.reason;
-      items.push(html`<li>${badge(slo.verdict)} <strong>${slo.title}</strong>${standIn} <span class="muted">in ${scenarioLabel(s)}</span>: ${what}</li>`);
+      (slo.verdict === "fail" ? first : undecided).push(
+        html`<li>${badge(slo.verdict)} <strong>${slo.title}</strong>${standIn} <span class="muted">in ${scenarioLabel(s)}</span>: ${what}</li>`,
+      );
     }
   }
+  const items = [...first, ...undecided];
   if (items.length === 0) return "";
-  return html`<section class="card attention"><h2>Needs attention</h2><ul>${items}</ul></section>`;
+  const shown = items.slice(0, ATTENTION_SHOWN);
+  const folded = items.slice(ATTENTION_SHOWN);
+  return html`<section class="card attention" id="attention"><h2>Needs attention</h2><ul>${shown}</ul>${
+    folded.length > 0 ? html`<details><summary>${int(folded.length)} more (the scorecard lists them all)</summary><ul>${folded}</ul></details>` : ""
+  }</section>`;
 }
 
 /** Ids like "server.latency.p95@github" may break at dots and before "@", never mid-word. */
@@ -68,42 +79,68 @@ function breakableId(id: string): SafeHtml {
   return breakable(id, { after: ".", before: "@" });
 }
 
+/** The source of an SLO, and the words it quotes: in a <details> so a tap opens it as well as a click (no hover needed). */
+function sourceCell(slo: SloResult): SafeHtml {
+  const quote = slo.source.quote ? html`<details class="quote"><summary>quote</summary><q>${slo.source.quote}</q></details>` : "";
+  return html`<td class="source" data-label="Source">${slo.source.document}, ${lines(slo.source)}${quote}</td>`;
+}
+
+function scorecardRow(slo: SloResult): SafeHtml {
+  const marginClass = slo.margin !== null && slo.margin < 0 ? "num negative" : "num";
+  const interval = intervalText(slo);
+  const standIn = slo.standIn ? html` <span class="tag" title="Measured against a local stand-in of a SaaS API, not the real API">stand-in</span>` : "";
+  return html`<tr class="slo-row ${slo.verdict}${slo.standIn ? " stand-in" : ""}" data-slo="${slo.id}" data-verdict="${slo.verdict}">
+  <td class="verdict" data-label="Verdict">${badge(slo.verdict)}</td>
+  <td class="slo" data-label="SLO"><div class="slo-title">${slo.title}${standIn}</div><code>${breakableId(slo.id)}</code><div class="reason">${slo.reason}</div>${interval ? html`<div class="small muted">${interval}</div>` : ""}</td>
+  <td class="objective" data-label="Objective">${slo.objective}</td>
+  <td class="num measured" data-label="Measured"><strong>${slo.measuredText}</strong></td>
+  <td class="${marginClass} margin" data-label="Margin">${slo.marginText}</td>
+  <td class="num samples" data-label="Samples">${int(slo.samples)}</td>
+  ${sourceCell(slo)}
+</tr>`;
+}
+
+const COLUMNS = 7;
+
+/**
+ * The auditor's table: every SLO, grouped by scenario. Readable rows (the reason under the SLO, not
+ * a column of its own; fixed column widths, so it never scrolls sideways), a header that stays in
+ * view, and a filter. Folding and filtering are done by the page's script: with scripts off every
+ * row shows.
+ */
 export function scorecard(run: RunRecord): SafeHtml {
   const rows: SafeHtml[] = [];
+  const all = run.scenarios.flatMap((s) => s.slos);
+  const count = (v: SloResult["verdict"]) => all.filter((x) => x.verdict === v).length;
   run.scenarios.forEach((s, si) => {
+    const pass = s.slos.filter((x) => x.verdict === "pass").length;
+    const counts = `${s.slos.length} SLO${s.slos.length === 1 ? "" : "s"}: ${pass} pass, ${s.slos.length - pass} not`;
     // Scenario as a group row rather than a column: the table stays narrow enough to read without scrolling.
     rows.push(
-      html`<tr class="group"><th colspan="8" scope="rowgroup"><a href="#scenario-${si}">${s.name}</a>${variantTag(s)}${s.status !== "completed" ? html` <span class="badge error">${s.status}</span>` : ""}</th></tr>`,
+      html`<tr class="group" data-scenario="${si}"><th colspan="${COLUMNS}" scope="rowgroup"><a href="#scenario-${si}">${s.name}</a>${variantTag(s)}${s.status !== "completed" ? html` <span class="badge error">${s.status}</span>` : ""} <span class="group-counts small muted">${counts}</span><span class="folded small muted" data-passes="${pass}"></span></th></tr>`,
     );
     if (s.status === "error" && s.slos.length === 0) {
-      rows.push(html`<tr class="scenario-error"><td colspan="8">Scenario error, nothing judged: ${s.error ?? "unknown error"}</td></tr>`);
+      rows.push(html`<tr class="scenario-error"><td colspan="${COLUMNS}">Scenario error, nothing judged: ${s.error ?? "unknown error"}</td></tr>`);
     }
-    for (const slo of s.slos) {
-      const quote = slo.source.quote ? html` title="${slo.source.quote}"` : "";
-      const marginClass = slo.margin !== null && slo.margin < 0 ? "num negative" : "num";
-      const interval = intervalText(slo);
-      const standIn = slo.standIn ? html` <span class="tag" title="Measured against a local stand-in of a SaaS API, not the real API">stand-in</span>` : "";
-      rows.push(html`<tr class="slo-row ${slo.verdict}${slo.standIn ? " stand-in" : ""}" data-slo="${slo.id}">
-  <td>${badge(slo.verdict)}</td>
-  <td><div class="slo-title">${slo.title}${standIn}</div><code>${breakableId(slo.id)}</code></td>
-  <td>${slo.objective}</td>
-  <td class="num"${interval ? html` title="${interval}"` : ""}><strong>${slo.measuredText}</strong></td>
-  <td class="${marginClass}">${slo.marginText}</td>
-  <td class="num">${int(slo.samples)}</td>
-  <td class="source"><span class="quote"${quote}>${slo.source.document}</span>, ${lines(slo.source)}</td>
-  <td class="reason">${slo.reason}${interval ? html`<div class="small muted">${interval}</div>` : ""}</td>
-</tr>`);
-    }
+    for (const slo of s.slos) rows.push(scorecardRow(slo));
   });
-  const anyStandIn = run.scenarios.some((s) => s.slos.some((x) => x.standIn));
+  const anyStandIn = all.some((x) => x.standIn);
+  const notPassed = count("fail") + count("inconclusive");
+  const filter = (value: string, label: string, n: number, pressed: boolean) =>
+    html`<button type="button" data-filter="${value}" aria-pressed="${pressed ? "true" : "false"}">${label} <span class="n">${int(n)}</span></button>`;
   return html`<section class="card" id="scorecard">
   <h2>SLO scorecard</h2>
-  <p class="muted small">Each target comes from the document and line shown; hover a source to read the words it quotes.
+  <p class="muted small">Each target comes from the document and line shown; open "quote" to read the words it quotes.
   A verdict needs the 95 % interval, not just the point estimate, to clear the target; otherwise it is inconclusive.</p>
-  <div class="table-wrap"><table class="scorecard">
-    <thead><tr><th>Verdict</th><th>SLO</th><th>Objective</th><th class="num">Measured</th><th class="num">Margin</th><th class="num">Samples</th><th>Source</th><th>Reason</th></tr></thead>
+  <div class="filter" role="group" aria-label="Show SLOs" hidden>
+    ${filter("attention", "Failed and inconclusive", notPassed, true)}${filter("fail", "Failed", count("fail"), false)}${filter("inconclusive", "Inconclusive", count("inconclusive"), false)}${filter("all", "All", all.length, false)}
+    <span class="filter-note small muted" aria-live="polite"></span>
+  </div>
+  <table class="scorecard">
+    <colgroup><col class="c-verdict"><col class="c-slo"><col class="c-objective"><col class="c-measured"><col class="c-margin"><col class="c-samples"><col class="c-source"></colgroup>
+    <thead><tr><th>Verdict</th><th>SLO and reason</th><th>Objective</th><th class="num">Measured</th><th class="num">Margin</th><th class="num">Samples</th><th>Source</th></tr></thead>
     <tbody>${joinHtml(rows, "\n")}</tbody>
-  </table></div>
+  </table>
   ${anyStandIn ? html`<p class="small"><span class="tag">stand-in</span> measured against a local stand-in of a SaaS API, not the real API: it checks the MCP server and the harness, not the vendor's service.</p>` : ""}
 </section>`;
 }

@@ -8,6 +8,7 @@ import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "../availability-format.js";
 import { formatAt } from "../format.js";
 import { capacitySection } from "./capacity.js";
+import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
@@ -135,15 +136,48 @@ function latencyTable(latency: LatencySummary[]): SafeHtml | string {
 </table></div>`;
 }
 
-function charts(s: ScenarioResult, si: number): SafeHtml | string {
-  if (s.timeline.points.length === 0) return "";
+/** More servers than this and each server gets its own charts: one chart of 16 series and a legend half its height reads as noise. */
+export const MANY_SERVERS = 2;
+
+function canvas(si: number, chart: string, label: string, server?: string): SafeHtml {
+  return html`<canvas data-scenario="${si}" data-chart="${chart}"${server === undefined ? "" : html` data-server="${server}"`} role="img" aria-label="${label}"></canvas>`;
+}
+
+function figure(caption: string, body: SafeHtml, cls = ""): SafeHtml {
+  return html`<figure${cls ? html` class="${cls}"` : ""}><figcaption>${caption}</figcaption><div class="chart">${body}</div></figure>`;
+}
+
+/** Latency and throughput over time, the latency distribution, and what the charts mark (targets, partial buckets, clipped warm-up). */
+function charts(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | string {
+  if (s.timeline.points.length === 0 && d.spectra.length === 0) return "";
   const seconds = (s.timeline.intervalMs / 1000).toString();
-  return html`<div class="charts">
-  <figure><figcaption>Latency p50 and p99 over time (ms)</figcaption>
-    <div class="chart"><canvas data-scenario="${si}" data-chart="latency" role="img" aria-label="Latency p50 and p99 over time per server"></canvas></div></figure>
-  <figure><figcaption>Throughput (ok/s) and errors per ${seconds} s interval</figcaption>
-    <div class="chart"><canvas data-scenario="${si}" data-chart="throughput" role="img" aria-label="Throughput and errors over time per server"></canvas></div></figure>
-</div>
+  const servers = [...new Set([...s.servers.map((x) => x.name), ...s.timeline.points.map((p) => p.server)])];
+  const hasTimeline = s.timeline.points.length > 0;
+  const perServer = servers.length > MANY_SERVERS;
+  const parts: SafeHtml[] = [];
+  if (perServer) {
+    const rows = servers.map((name) => {
+      const spectrum = d.spectra.some((x) => x.name === name);
+      return html`<div class="server-charts" data-server="${name}"><h4>${name}</h4><div class="charts three">
+  ${hasTimeline ? figure("Latency p50 and p99 (ms)", canvas(si, "latency", `Latency p50 and p99 over time of ${name}`, name)) : ""}
+  ${hasTimeline ? figure(`Ok calls/s and errors/s (${seconds} s buckets)`, canvas(si, "throughput", `Throughput and errors over time of ${name}`, name)) : ""}
+  ${spectrum ? figure("Latency distribution (ms by percentile)", canvas(si, "spectrum", `Latency by percentile of ${name}`, name)) : ""}
+</div></div>`;
+    });
+    parts.push(html`<p class="small muted">${int(servers.length)} servers: one row of charts each.</p>${rows}`);
+  } else {
+    parts.push(html`<div class="charts">
+  ${hasTimeline ? figure("Latency p50 and p99 over time (ms)", canvas(si, "latency", "Latency p50 and p99 over time per server")) : ""}
+  ${hasTimeline ? figure(`Throughput (ok/s) and errors/s, ${seconds} s buckets`, canvas(si, "throughput", "Throughput and errors over time per server")) : ""}
+  ${d.spectra.length > 0 ? figure("Latency distribution: ms by percentile, whole window", canvas(si, "spectrum", "Latency by percentile per server")) : ""}
+</div>`);
+  }
+  return html`<h3>Charts</h3>${parts}
+<p class="small muted chart-notes">Dashed horizontal lines are the SLO targets (red when missed, amber when inconclusive, green when met); a target judges the whole window, a line over time only shows where buckets stood.
+  The last bucket of the window is usually shorter than ${seconds} s: its rate is scaled to its real length and drawn hollow, dashed, not as a drop.
+  The y-axis fits the measurement window: a warm-up spike above it is clipped and says so.
+  The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.</p>
+${d.problems.length > 0 ? html`<p class="warn-box small">${d.problems.join("; ")}</p>` : ""}
 ${faultLegend(s)}
 <noscript><p class="small muted">Charts need JavaScript; every figure they show is also in the tables.</p></noscript>`;
 }
@@ -171,7 +205,7 @@ function errorsTable(s: ScenarioResult): SafeHtml {
 </table></div>`;
 }
 
-function coordinationBlock(s: ScenarioResult): SafeHtml | string {
+function coordinationBlock(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | string {
   const c = s.coordination;
   if (!c) return "";
   return html`<div class="block"><h3>Coordination latency</h3>
@@ -184,10 +218,11 @@ ${kv([
   ["samples", int(c.samples)],
   ["timeouts", int(c.timeouts), c.timeouts > 0 ? "warn" : undefined],
   ["mean read latency (resolution)", `${ms(c.meanReadLatencyMs)} ms`],
-])}</div>`;
+])}
+${d.coordinationSpectrum ? figure("Coordination latency by percentile (ms), with its targets", canvas(si, "coordination", "Coordination latency by percentile, with its targets")) : ""}</div>`;
 }
 
-function cacheBlock(s: ScenarioResult): SafeHtml | string {
+function cacheBlock(s: ScenarioResult, si: number): SafeHtml | string {
   const k = s.cache;
   if (!k) return "";
   return html`<div class="block"><h3>Cache hit ratio</h3>
@@ -203,7 +238,8 @@ ${kv([
   ["the two counts agree", k.agree ? "yes" : "no: something else touched this Redis, or the client miscounted", k.agree ? undefined : "warn"],
   ["keys", int(k.keys)],
   ["Zipf exponent", String(k.zipfExponent)],
-])}</div>`;
+])}
+${figure("Hit ratio, both counts, against the target", canvas(si, "cache", "Cache hit ratio counted by the client and by Redis, with its target"), "cache-figure")}</div>`;
 }
 
 function loadBlock(load: LoadSummary | null): SafeHtml | string {
@@ -273,7 +309,7 @@ function availabilityBlock(s: ScenarioResult): SafeHtml[] {
   return parts;
 }
 
-export function scenarioSection(s: ScenarioResult, si: number): SafeHtml {
+export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml {
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
   for (const slo of s.slos) counts[slo.verdict]++;
   const statusBox =
@@ -296,8 +332,8 @@ export function scenarioSection(s: ScenarioResult, si: number): SafeHtml {
   ${backendsTable(s)}
   ${joinHtml(availabilityBlock(s), "\n")}
   ${latencyTable(s.latency)}
-  ${charts(s, si)}
+  ${charts(s, si, d)}
   ${errorsTable(s)}
-  <div class="blocks">${coordinationBlock(s)}${cacheBlock(s)}${loadBlock(s.load)}</div>
+  <div class="blocks">${coordinationBlock(s, si, d)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
 </section>`;
 }
