@@ -394,3 +394,21 @@ describe("renderHtmlReport: no text from the record reaches the page unescaped",
     }
   });
 });
+
+describe("renderHtmlReport: needs attention folds sooner on a phone", () => {
+  it("shows 10 lines on a wide screen and 4 on a narrow one, each fold counting what it hides", async () => {
+    const record = JSON.parse(readFileSync("test/fixtures/records/default-suite.results.json", "utf8"));
+    const notPassed = record.scenarios.flatMap((s: { slos: { verdict: string }[] }) => s.slos).filter((x: { verdict: string }) => x.verdict !== "pass").length;
+    expect(notPassed).toBeGreaterThan(10);
+    const page = await renderHtmlReport(record);
+    const section = page.slice(page.indexOf('id="attention"'), page.indexOf("</section>", page.indexOf('id="attention"')));
+    const open = section.slice(0, section.indexOf("<details"));
+    expect(open.match(/<li>/g)?.length).toBe(4);
+    expect(open.match(/<li class="wide-only">/g)?.length).toBe(6);
+    expect(section).toContain(`<span class="wide-only">${notPassed - 10} more`);
+    expect(section).toContain(`<span class="narrow-only">${notPassed - 4} more`);
+    // every line is in the page exactly once per width: open or folded
+    expect(section.match(/<li( class="narrow-only")?>/g)?.length).toBe(notPassed);
+    expect(section.match(/<li( class="wide-only")?>/g)?.length).toBe(notPassed);
+  });
+});

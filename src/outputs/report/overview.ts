@@ -39,6 +39,8 @@ export function banner(run: RunRecord): SafeHtml {
 
 /** Beyond this many lines the rest of "Needs attention" is folded, so the scenarios' headlines and charts stay in the first two screens. */
 const ATTENTION_SHOWN = 10;
+/** On a phone (report.css, max-width 720px) a line takes three or four rows: fewer stay open. */
+const ATTENTION_SHOWN_NARROW = 4;
 
 /** The short list a manager acts on: what broke or missed first, then what could not be decided. */
 export function attention(run: RunRecord): SafeHtml | string {
@@ -46,14 +48,12 @@ export function attention(run: RunRecord): SafeHtml | string {
   const undecided: SafeHtml[] = [];
   for (const s of run.scenarios) {
     if (s.status === "error") {
-      first.push(
-        html`<li><span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}</li>`,
-      );
+      first.push(html`<span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}`);
     }
     for (const server of new Set((s.serverExits ?? []).map((x) => x.server))) {
       const exits = (s.serverExits ?? []).filter((x) => x.server === server);
       first.push(
-        html`<li><span class="badge fail">Exited</span> <strong>${server}</strong> <span class="muted">in ${scenarioLabel(s)}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits, 2)}</li>`,
+        html`<span class="badge fail">Exited</span> <strong>${server}</strong> <span class="muted">in ${scenarioLabel(s)}</span>: ${exits.length} process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits, 2)}`,
       );
     }
     for (const slo of s.slos) {
@@ -61,17 +61,29 @@ export function attention(run: RunRecord): SafeHtml | string {
       const standIn = slo.standIn ? html` <span class="tag">stand-in</span>` : "";
       const what = slo.verdict === "fail" ? html`measured ${slo.measuredText} against ${slo.objective} (${slo.marginText})` : slo.reason;
       (slo.verdict === "fail" ? first : undecided).push(
-        html`<li>${badge(slo.verdict)} <strong>${slo.title}</strong>${standIn} <span class="muted">in ${scenarioLabel(s)}</span>: ${what}</li>`,
+        html`${badge(slo.verdict)} <strong>${slo.title}</strong>${standIn} <span class="muted">in ${scenarioLabel(s)}</span>: ${what}`,
       );
     }
   }
   const items = [...first, ...undecided];
   if (items.length === 0) return "";
-  const shown = items.slice(0, ATTENTION_SHOWN);
+  // Lines between the phone's fold and the desktop's are in the list on a wide screen and in the fold
+  // on a narrow one (both copies are in the page; CSS shows one), so each count is right where it shows.
+  const li = (inner: SafeHtml, cls = "") => (cls ? html`<li class="${cls}">${inner}</li>` : html`<li>${inner}</li>`);
+  const open = items.slice(0, ATTENTION_SHOWN_NARROW);
+  const between = items.slice(ATTENTION_SHOWN_NARROW, ATTENTION_SHOWN);
   const folded = items.slice(ATTENTION_SHOWN);
-  return html`<section class="card attention" id="attention"><h2>Needs attention</h2><ul>${shown}</ul>${
-    folded.length > 0 ? html`<details><summary>${int(folded.length)} more (the scorecard lists them all)</summary><ul>${folded}</ul></details>` : ""
-  }</section>`;
+  const more = (n: number, cls: string) => (n > 0 ? html`<span class="${cls}">${int(n)} more (the scorecard lists them all)</span>` : "");
+  const details =
+    between.length + folded.length === 0
+      ? ""
+      : html`<details${folded.length === 0 ? html` class="narrow-only"` : ""}><summary>${more(folded.length, "wide-only")}${more(
+          between.length + folded.length,
+          "narrow-only",
+        )}</summary><ul>${between.map((x) => li(x, "narrow-only"))}${folded.map((x) => li(x))}</ul></details>`;
+  return html`<section class="card attention" id="attention"><h2>Needs attention</h2><ul>${open.map((x) => li(x))}${between.map((x) =>
+    li(x, "wide-only"),
+  )}</ul>${details}</section>`;
 }
 
 /** Ids like "server.latency.p95@github" may break at dots and before "@", never mid-word. */
