@@ -146,6 +146,7 @@ export async function evaluateFromPrometheusCommand(
     environment: hostEnvironment(),
     counts,
     scenarios: [result],
+    ...(evaluateFlags.failOnInconclusive && { failOnInconclusive: true }),
     notes: [
       ...RUN_NOTES,
       `Measured by the load generator (k6), read back from Prometheus at ${url} for ${startedAt} .. ${endedAt}; the environment above is the evaluating machine's, not the generator's.`,

@@ -266,6 +266,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     // A copy: a comparison adds its own notes to this run's record.
     notes: [...RUN_NOTES],
     identity,
+    // junit.xml and summary.md render an inconclusive verdict as failing the run when it does (issue 17).
+    ...(opts.failOnInconclusive && { failOnInconclusive: true }),
   };
 
   // Which engine ran the stacks (--provider docker) is known once the first one started.
