@@ -51,8 +51,10 @@ describe("a failing run on a CI job page", () => {
     // The pass is folded; the failure is not.
     expect(lines.slice(0, failRow).includes("<details>")).toBe(false);
     expect(lines.slice(failRow, passRow).includes("<details>")).toBe(true);
-    // The seed (here the scenario file) is named once, in the legend.
+    // The seed (here the scenario file) is named once, in the legend, numbered as the reader meets it.
     expect(summary.split(`${FIXTURES}/e2e-impossible.yaml`).length - 1).toBe(1);
+    expect(lines).toContain(`Sources: [1] ${FIXTURES}/e2e-impossible.yaml; [2] ${FIXTURES}/e2e-generous.yaml.`);
+    expect(lines[failRow]).toContain(`| [1] line ${record.scenarios[1]!.slos[0]!.source.lines} |`);
 
     // Appended after what the job's earlier step wrote, as GitHub expects; the same text as summary.md.
     expect(await readFile(stepSummary, "utf8")).toBe(`## an earlier step of the job\n${summary.replace(/\n*$/, "")}\n`);

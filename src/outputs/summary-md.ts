@@ -527,7 +527,9 @@ function folded(summary: string, body: string[]): string[] {
 export function renderSummaryMarkdown(run: RunRecord): string {
   const { pass, fail, inconclusive } = run.counts;
   const total = pass + fail + inconclusive;
-  const legend = new SourceLegend(run.scenarios.flatMap((s) => s.slos));
+  // Marks numbered in the order the reader meets them: the attention table's rows first.
+  const slos = run.scenarios.flatMap((s) => s.slos);
+  const legend = new SourceLegend([...slos.filter((x) => x.verdict === "fail"), ...slos.filter((x) => x.verdict === "inconclusive"), ...slos]);
   const lines: string[] = [
     `# ${VERDICT_WORD[run.verdict]}: ${pass} of ${total} SLOs met, ${fail} failed, ${inconclusive} inconclusive`,
     "",
