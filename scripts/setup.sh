@@ -213,6 +213,12 @@ if ((for_tests)); then
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 fi
 
+# xmllint (libxml2-utils): only the tests need it (junit.xml is validated against the JUnit schema
+# in test/fixtures/junit-schema with libxml2's own validator).
+if ((for_tests)); then
+  command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+fi
+
 # --- containers (tests only) ---------------------------------------------------------------------
 # Podman, docker-compose and the images of docker-compose.yml and the docker provider
 # (scripts/setup-containers.sh; quiet when all is there). Here, before the early exit below, so it

@@ -107,7 +107,7 @@ describe("a server that crashes mid-window (no supervisor)", () => {
     expect(html).toContain("exit code 3");
     expect(html).toMatch(/fixture: simulated crash after \d+ calls/);
     const junit = await readFile(path.join(out, "junit.xml"), "utf8");
-    const failure = /<testcase name="availability:[^"]*"[^>]*>\s*<failure message="([^"]*)"/.exec(junit)?.[1];
+    const failure = /<testcase name="availability(?: \[[^"]*\])?"[^>]*>\s*<failure message="([^"]*)"/.exec(junit)?.[1];
     expect(failure, junit).toBeDefined();
     expect(failure).toMatch(/crashes#\d exited \(exit code 3\) at [\d.]+ s; last stderr: fixture: simulated crash after \d+ calls/);
 

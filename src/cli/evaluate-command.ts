@@ -15,6 +15,7 @@ import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { writeRunOutputs } from "../outputs/write-outputs.js";
+import { publishToCi } from "../outputs/github-actions.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { newRunId } from "../run/run-id.js";
 import { checkOutDir, prepareOutDir } from "../outputs/out-dir.js";
@@ -146,6 +147,7 @@ export async function evaluateFromPrometheusCommand(
     environment: hostEnvironment(),
     counts,
     scenarios: [result],
+    ...(evaluateFlags.failOnInconclusive && { failOnInconclusive: true }),
     notes: [
       ...RUN_NOTES,
       `Measured by the load generator (k6), read back from Prometheus at ${url} for ${startedAt} .. ${endedAt}; the environment above is the evaluating machine's, not the generator's.`,
@@ -155,6 +157,12 @@ export async function evaluateFromPrometheusCommand(
   // Checked before Prometheus was asked; created only now, so a failed query leaves no empty directory.
   await prepareOutDir(outDir, evaluateFlags.out === undefined ? "output directory" : "--out");
   await writeRunOutputs(record, outDir);
+  // On a CI job page (issue 17): summary.md appended to $GITHUB_STEP_SUMMARY, ::error/::warning annotations.
+  await publishToCi(record, outDir, {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    warn: (line) => process.stderr.write(`mcp-slo: warning: ${line}\n`),
+  });
   const exitCode = counts.fail > 0 || (evaluateFlags.failOnInconclusive && counts.inconclusive > 0) ? EXIT.sloFailed : EXIT.ok;
   return { record, outDir, exitCode, warnings };
 }

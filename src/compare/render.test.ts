@@ -60,6 +60,8 @@ describe("comparison outputs", () => {
 
     const summary = renderSummaryMarkdown(record);
     expect(summary).toContain("## Compared with main~1");
+    // Unfolded, above every fold: what a pull-request comment made of summary.md is for.
+    expect(summary.indexOf("## Compared with main~1")).toBeLessThan(summary.indexOf("<details>\n<summary>"));
 
     const page = await renderHtmlReport(record);
     expect(page).toContain('<section class="card" id="comparison">');

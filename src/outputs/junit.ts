@@ -2,12 +2,16 @@
  * JUnit XML, so CI systems that already show test results (GitLab, Jenkins,
  * GitHub test reporters) show SLO verdicts without a plugin. One <testsuite>
  * per scenario (named "scenario [matrix cell]" when it has a variant), one
- * <testcase> per SLO, whatever its metric (latency, rto, rpo, ...).
+ * <testcase> per SLO, whatever its metric (latency, rto, rpo, ...), named by
+ * the SLO's id and scope (stable when a target changes, so the CI keeps its
+ * history), timed by the measurement window, with what was measured in its
+ * <system-out>. Valid against jenkins-junit.xsd (test/fixtures/junit-schema).
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
 import { differenceText, noiseText, valueText } from "../compare/render.js";
 import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
+import { linesText, sloName, targetText } from "./slo-text.js";
 
 /**
  * No XML library: escaping text and attribute values needs five replacements
@@ -34,6 +38,8 @@ interface Case {
   type?: string;
   message?: string;
   body?: string;
+  /** <system-out>: what was measured, one "name: value" per line, on every SLO case whatever its verdict. */
+  out?: string;
 }
 
 function seconds(startIso: string, endIso: string): number {
@@ -41,44 +47,77 @@ function seconds(startIso: string, endIso: string): number {
   return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
 }
 
-function sourceText(slo: SloResult): string {
-  const s = slo.source;
-  const lines = /[,-]/.test(s.lines) ? `lines ${s.lines}` : `line ${s.lines}`;
-  return `${s.document}, ${lines}`;
+/**
+ * A test case's time is the window its SLO was judged on, not the time spent judging it: the load's
+ * actual measurement window; with no load (judged from Prometheus over --from..--to, cold installs)
+ * the scenario's own span.
+ */
+function measurementWindowSeconds(scenario: ScenarioResult): number {
+  return scenario.load ? Math.max(0, scenario.load.measuredMs) / 1000 : seconds(scenario.startedAt, scenario.endedAt);
 }
 
-function sloCase(slo: SloResult, classname: string, scenario: ScenarioResult): Case {
-  const name = `${slo.id}: ${slo.objective}`;
+function sourceText(slo: SloResult): string {
+  return `${slo.source.document}, ${linesText(slo.source)}`;
+}
+
+/**
+ * What was measured, on every case (a pass too): jenkins-junit.xsd allows no <properties> inside a
+ * <testcase>, so the values go to its <system-out> as "name: value" lines, which Jenkins and GitLab show.
+ */
+function measuredLines(slo: SloResult): string {
+  return [
+    `verdict: ${slo.verdict}${slo.standIn ? " (measured against a stand-in, not the real API)" : ""}`,
+    `measured: ${slo.measuredText}`,
+    `target: ${targetText(slo)}`,
+    `objective: ${slo.objective}`,
+    `margin: ${slo.marginText || "-"}`,
+    `samples: ${slo.samples}`,
+    ...(slo.interval ? [`95 % interval (${slo.interval.kind}) of ${slo.interval.of}: [${slo.interval.low}, ${slo.interval.high}]`] : []),
+    `source: ${sourceText(slo)}`,
+    `reason: ${slo.reason}`,
+  ].join("\n");
+}
+
+function sloCase(slo: SloResult, classname: string, scenario: ScenarioResult, failOnInconclusive: boolean): Case {
+  const name = sloName(slo);
+  const time = measurementWindowSeconds(scenario);
+  const out = measuredLines(slo);
   const standIn = slo.standIn ? " (measured against a stand-in, not the real API)" : "";
   // A server that crashed is what a CI reader must see first, in the failure message itself.
   const exits = exitsFor(scenario, slo);
   const exited = exits.length ? `; server process${exits.length === 1 ? "" : "es"} exited: ${exitsSummary(exits)}` : "";
+  const body = [
+    ...(exits.length ? [`server processes that exited: ${exitsSummary(exits, 10)}`] : []),
+    `source: ${sourceText(slo)}`,
+    ...(slo.source.quote ? [`quote: ${slo.source.quote}`] : []),
+    `reason: ${slo.reason}${standIn}`,
+    `samples: ${slo.samples}`,
+    ...(slo.interval ? [`95 % interval (${slo.interval.kind}) of ${slo.interval.of}: [${slo.interval.low}, ${slo.interval.high}]`] : []),
+  ].join("\n");
   if (slo.verdict === "fail") {
-    const body = [
-      ...(exits.length ? [`server processes that exited: ${exitsSummary(exits, 10)}`] : []),
-      `source: ${sourceText(slo)}`,
-      ...(slo.source.quote ? [`quote: ${slo.source.quote}`] : []),
-      `reason: ${slo.reason}${standIn}`,
-      `samples: ${slo.samples}`,
-      ...(slo.interval ? [`95 % interval (${slo.interval.kind}) of ${slo.interval.of}: [${slo.interval.low}, ${slo.interval.high}]`] : []),
-    ].join("\n");
-    return {
-      name,
-      classname,
-      time: 0,
-      kind: "failure",
-      type: "slo-breach",
-      message: `measured ${slo.measuredText}, objective ${slo.objective}, margin ${slo.marginText}${exited}`,
-      body,
-    };
+    const message = `measured ${slo.measuredText}, objective ${slo.objective}, margin ${slo.marginText}${exited}`;
+    return { name, classname, time, kind: "failure", type: "slo-breach", message, body, out };
   }
   if (slo.verdict === "inconclusive") {
-    return { name, classname, time: 0, kind: "skipped", message: `inconclusive: ${slo.reason}${standIn}${exited}` };
+    const message = `inconclusive: ${slo.reason}${standIn}; measured ${slo.measuredText}, objective ${slo.objective}${exited}`;
+    // --fail-on-inconclusive makes the run exit 1 for it: the test tab must show why, as a failure.
+    if (failOnInconclusive) return { name, classname, time, kind: "failure", type: "inconclusive", message, body, out };
+    return { name, classname, time, kind: "skipped", message, out };
   }
-  return { name, classname, time: 0, kind: "pass" };
+  return { name, classname, time, kind: "pass", out };
 }
 
-function scenarioCases(scenario: ScenarioResult): Case[] {
+/** Two SLOs of one scenario with the same id and scope (the same metric judged twice) stay two tests, in their order. */
+function uniqueNames(cases: Case[]): Case[] {
+  const seen = new Map<string, number>();
+  return cases.map((c) => {
+    const n = (seen.get(c.name) ?? 0) + 1;
+    seen.set(c.name, n);
+    return n === 1 ? c : { ...c, name: `${c.name} (${n})` };
+  });
+}
+
+function scenarioCases(scenario: ScenarioResult, failOnInconclusive: boolean): Case[] {
   // With a matrix, the same SLO runs once per cell: the cell keeps their names apart.
   const classname = scenarioLabel(scenario);
   const time = seconds(scenario.startedAt, scenario.endedAt);
@@ -90,23 +129,34 @@ function scenarioCases(scenario: ScenarioResult): Case[] {
     const message = "the run was interrupted before this scenario finished; its SLOs may rest on partial data";
     cases.push({ name: "scenario", classname, time, kind: "error", type: "interrupted", message });
   }
-  for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario));
-  return cases;
+  for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario, failOnInconclusive));
+  return uniqueNames(cases);
 }
 
+/**
+ * The elements follow jenkins-junit.xsd (test/fixtures/junit-schema), the schema Jenkins and GitLab
+ * readers are written against: <skipped> holds its reason as text (the schema gives it no
+ * attributes; Jenkins reads the text when there is no message attribute), then <system-out>.
+ */
 function renderCase(c: Case): string {
   const open = `    <testcase name="${escapeXml(c.name)}" classname="${escapeXml(c.classname)}" time="${c.time.toFixed(3)}"`;
-  if (c.kind === "pass") return `${open}/>`;
-  const msg = escapeXml(c.message ?? "");
-  const type = c.type ? ` type="${escapeXml(c.type)}"` : "";
-  const inner = c.kind === "skipped" ? `<skipped message="${msg}"/>` : `<${c.kind} message="${msg}"${type}>${escapeXml(c.body ?? c.message ?? "")}</${c.kind}>`;
-  return `${open}>\n      ${inner}\n    </testcase>`;
+  const children: string[] = [];
+  if (c.kind === "skipped") children.push(`<skipped>${escapeXml(c.message ?? "")}</skipped>`);
+  else if (c.kind !== "pass") {
+    const type = c.type ? ` type="${escapeXml(c.type)}"` : "";
+    children.push(`<${c.kind} message="${escapeXml(c.message ?? "")}"${type}>${escapeXml(c.body ?? c.message ?? "")}</${c.kind}>`);
+  }
+  if (c.out !== undefined) children.push(`<system-out>${escapeXml(c.out)}</system-out>`);
+  if (children.length === 0) return `${open}/>`;
+  return `${open}>\n${children.map((x) => `      ${x}`).join("\n")}\n    </testcase>`;
 }
 
 interface Suite {
   name: string;
   timestamp: string;
   time: number;
+  /** <properties> of the suite: what the scenario was and how it was judged. */
+  properties?: [string, string][];
   cases: Case[];
 }
 
@@ -114,21 +164,30 @@ function count(cases: readonly Case[], kind: Case["kind"]): number {
   return cases.filter((c) => c.kind === kind).length;
 }
 
-/** The tests, failures, errors and skipped attributes of a testsuite or testsuites element. */
-function tallies(cases: readonly Case[]): string {
-  return `tests="${cases.length}" failures="${count(cases, "failure")}" errors="${count(cases, "error")}" skipped="${count(cases, "skipped")}"`;
+/** The tests, failures and errors attributes of a testsuite or testsuites element; a testsuite also counts skipped (jenkins-junit.xsd has no skipped on testsuites). */
+function tallies(cases: readonly Case[], withSkipped: boolean): string {
+  const skipped = withSkipped ? ` skipped="${count(cases, "skipped")}"` : "";
+  return `tests="${cases.length}" failures="${count(cases, "failure")}" errors="${count(cases, "error")}"${skipped}`;
 }
 
 function renderSuite(suite: Suite, id: number): string {
   const attrs = [
     `name="${escapeXml(suite.name)}"`,
     `id="${id}"`,
-    tallies(suite.cases),
+    tallies(suite.cases, true),
     `time="${suite.time.toFixed(3)}"`,
     `timestamp="${escapeXml(suite.timestamp)}"`,
   ].join(" ");
-  if (suite.cases.length === 0) return `  <testsuite ${attrs}/>`;
-  return `  <testsuite ${attrs}>\n${suite.cases.map(renderCase).join("\n")}\n  </testsuite>`;
+  const properties = suite.properties?.length
+    ? [
+        "    <properties>",
+        ...suite.properties.map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>`),
+        "    </properties>",
+      ]
+    : [];
+  const body = [...properties, ...suite.cases.map(renderCase)];
+  if (body.length === 0) return `  <testsuite ${attrs}/>`;
+  return `  <testsuite ${attrs}>\n${body.join("\n")}\n  </testsuite>`;
 }
 
 /**
@@ -184,12 +243,24 @@ function comparisonSuite(run: RunRecord): Suite | null {
   return { name: classname, timestamp: run.startedAt, time: 0, cases };
 }
 
+function scenarioProperties(s: ScenarioResult, run: RunRecord): [string, string][] {
+  return [
+    ["file", s.file],
+    ["profile", s.profile],
+    ...(s.variant ? [["variant", s.variant] as [string, string]] : []),
+    ["measurement window s", measurementWindowSeconds(s).toFixed(3)],
+    ["fail-on-inconclusive", String(run.failOnInconclusive === true)],
+  ];
+}
+
 export function renderJunit(run: RunRecord): string {
+  const failOnInconclusive = run.failOnInconclusive === true;
   const suites: Suite[] = run.scenarios.map((s) => ({
     name: scenarioLabel(s),
     timestamp: s.startedAt,
     time: seconds(s.startedAt, s.endedAt),
-    cases: scenarioCases(s),
+    properties: scenarioProperties(s, run),
+    cases: scenarioCases(s, failOnInconclusive),
   }));
   const runSuite = runLevelSuite(run);
   if (runSuite) suites.push(runSuite);
@@ -198,9 +269,8 @@ export function renderJunit(run: RunRecord): string {
   const all = suites.flatMap((s) => s.cases);
   const rootAttrs = [
     `name="${escapeXml(`mcp-slo-harness ${run.runId}`)}"`,
-    tallies(all),
+    tallies(all, false),
     `time="${seconds(run.startedAt, run.endedAt).toFixed(3)}"`,
-    `timestamp="${escapeXml(run.startedAt)}"`,
   ].join(" ");
   return [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites ${rootAttrs}>`, ...suites.map((s, i) => renderSuite(s, i)), `</testsuites>`, ""].join("\n");
 }

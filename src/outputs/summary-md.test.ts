@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { capacityRunRecord, faultScenario, sampleRunRecord } from "../../test/support/records.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
+import { sloName } from "./slo-text.js";
 
 describe("renderSummaryMarkdown", () => {
   const run = sampleRunRecord();
@@ -11,22 +12,34 @@ describe("renderSummaryMarkdown", () => {
     expect(lines[0]).toBe("# FAIL: 5 of 9 SLOs met, 3 failed, 1 inconclusive");
   });
 
-  it("has a row per SLO with its id, objective, measured value, margin, samples, verdict and source", () => {
+  it("has a row per SLO with its id and scope, objective, measured value, margin, samples, verdict and source mark", () => {
+    const marks: Record<string, string> = {
+      "MCP Enterprise Guide (003_ba5d8098385d04d0.txt)": "[1]",
+      "scenarios/redis-durability.yaml": "[2]",
+    };
     for (const slo of run.scenarios.flatMap((s) => s.slos)) {
-      const row = lines.find((l) => l.startsWith(`| ${slo.id} |`));
+      const row = lines.find((l) => l.startsWith(`| ${sloName(slo)} |`));
       expect(row, slo.id).toBeDefined();
       expect(row).toContain(slo.objective.replace(/&(?=[A-Za-z#])/g, "&amp;"));
       expect(row).toContain(slo.measuredText);
       expect(row).toContain(slo.marginText);
       expect(row).toContain(`| ${slo.samples} |`);
       const plural = /[,-]/.test(slo.source.lines) ? "lines" : "line";
-      expect(row).toContain(`${slo.source.document} ${plural} ${slo.source.lines}`);
+      expect(row).toContain(`| ${marks[slo.source.document]} ${plural} ${slo.source.lines} |`);
       expect(row).toContain(slo.verdict === "fail" ? "**FAIL**" : slo.verdict);
     }
   });
 
+  it("names each source document once, in a legend, and cites it by its mark", () => {
+    expect(md.split("MCP Enterprise Guide (003_ba5d8098385d04d0.txt)").length - 1).toBe(1);
+    expect(md.split("scenarios/redis-durability.yaml").length - 1).toBe(1);
+    expect(lines).toContain("Sources: [1] MCP Enterprise Guide (003_ba5d8098385d04d0.txt); [2] scenarios/redis-durability.yaml.");
+    // The legend is above the first fold, where the rows that need attention cite it.
+    expect(lines.findIndex((l) => l.startsWith("Sources: "))).toBeLessThan(lines.indexOf("<details>"));
+  });
+
   it("marks stand-in results", () => {
-    const row = lines.find((l) => l.startsWith("| server.success_rate@github |"));
+    const row = lines.find((l) => l.startsWith("| server.success_rate@github [server=github] |"));
     expect(row).toContain("**FAIL** (stand-in)");
     expect(md).toContain("(stand-in): github talked to a local stand-in");
   });
@@ -40,13 +53,14 @@ describe("renderSummaryMarkdown", () => {
     for (const note of run.notes) expect(md).toContain(note);
   });
 
-  it("names the matrix cell in the scenario heading", () => {
-    expect(lines).toContain("## redis-durability `redis.persistence=none`");
-    expect(lines).toContain("## coordination-and-cache");
+  it("folds each scenario under a line with its name, matrix cell and counts", () => {
+    expect(lines).toContain("<summary><b>redis-durability</b> <code>redis.persistence=none</code>: 2 of 3 SLOs met, 1 failed</summary>");
+    expect(lines).toContain("<summary><b>coordination-and-cache</b>: 2 of 3 SLOs met, 1 failed</summary>");
+    expect(lines).toContain("<summary><b>tool-latency &lt;baseline&gt; &amp; friends</b>: 1 of 3 SLOs met, 1 failed, 1 inconclusive</summary>");
   });
 
   it("has the steady-state, RTO and RPO tables of the fault scenario", () => {
-    const from = md.indexOf("## redis-durability");
+    const from = md.indexOf("<summary><b>redis-durability</b>");
     const section = md.slice(from).split("\n");
     const row = (start: string) => {
       const found = section.find((l) => l.startsWith(start));
@@ -72,13 +86,14 @@ describe("renderSummaryMarkdown", () => {
     expect(row("| store |")).toBe("| store | durability | acknowledged | present | lost | unacknowledged but present | RPO | detail |");
     expect(row("| redis | appendonly")).toBe("| redis | appendonly no, no RDB snapshots | 2118 | 276 | **1842** | 0 | 19.9 s | 19.9 s (1,842 lost) |");
     expect(row("| postgres | synchronous")).toBe("| postgres | synchronous_commit on, fsync on | 1630 | 1633 | 0 | 3 | no loss | no loss |");
-    expect(md).not.toContain("<b>");
+    expect(md).not.toContain("<b>Error");
   });
 
-  it("puts a recovery matrix before the scenarios", () => {
-    const matrix = lines.indexOf("## Recovery matrix");
+  it("puts a recovery matrix, folded, before the scenarios", () => {
+    const matrix = lines.indexOf("<summary>Recovery matrix</summary>");
     expect(matrix).toBeGreaterThan(0);
-    expect(matrix).toBeLessThan(lines.indexOf("## coordination-and-cache"));
+    expect(lines[matrix - 1]).toBe("<details>");
+    expect(matrix).toBeLessThan(lines.findIndex((l) => l.startsWith("<summary><b>coordination-and-cache</b>")));
     expect(lines[matrix + 2]).toBe("| scenario | variant | faults recovered | worst RTO | RPO redis | RPO postgres | RTO SLO | RPO SLO |");
     expect(lines[matrix + 4]).toBe(
       "| redis-durability | redis.persistence=none | 1 of 2 (1 not injected) | **did not recover within 45 s** (redis-mcp-kill) | 19.9 s (1,842 lost) | no loss | **FAIL** (RTO <= 30 s) | pass (RPO <= 30 s), pass (RPO <= 0 s) |",
@@ -90,7 +105,8 @@ describe("renderSummaryMarkdown", () => {
   it("keeps server text from becoming HTML or breaking a table", () => {
     expect(md).not.toContain("<script>");
     expect(md).toContain("&lt;script>alert");
-    expect(md).toContain("## tool-latency &lt;baseline> & friends");
+    expect(md).toContain("<b>tool-latency &lt;baseline&gt; &amp; friends</b>");
+    expect(md).toContain("| tool-latency &lt;baseline> & friends |");
     expect(escapeMarkdownCell("a | b\nc")).toBe("a \\| b c");
     // Comparisons stay readable in the raw file.
     expect(escapeMarkdownCell("p99 < 25 ms")).toBe("p99 < 25 ms");
@@ -114,7 +130,7 @@ describe("renderSummaryMarkdown: capacity search", () => {
       "| 6 | 4800/s | 4788/s | 5.04 | 57.9 | 19153 | 0 | 107 (0.56 %) | 0 (0.00 %) | 25 % | 18.3 | **broke** | server.response_time@redis | - |",
     );
     expect(md).toContain("| 3 | 600/s | 600/s | 1.87 | 43.2 | 2399 | 0 | 24 (1.00 %) | 0 (0.00 %) | 16 % | 17.9 | held | - | server.response_time@redis |");
-    expect(md).toContain("## capacity-redis &lt;search>");
+    expect(md).toContain("<b>capacity-redis &lt;search&gt;</b>");
   });
 
   it("says when the generator was the limit", () => {
@@ -195,5 +211,94 @@ describe("text from servers in summary.md", () => {
     // Still one row with as many cells as its header: | and newlines inside a cell are escaped.
     const cells = (l: string) => l.split(/(?<!\\)\|/).length;
     expect(cells(lines[at]!)).toBe(cells(header));
+  });
+});
+
+describe("summary.md for a CI job page: what needs attention first, the rest folded", () => {
+  const run = sampleRunRecord();
+  const md = renderSummaryMarkdown(run);
+  const lines = md.split("\n");
+  const slos = run.scenarios.flatMap((s) => s.slos);
+  /** Line indices of the table rows that show an SLO with this verdict (attention rows and scenario rows alike). */
+  const rowsOf = (verdict: string) => {
+    const names = slos.filter((s) => s.verdict === verdict).map(sloName);
+    return lines.flatMap((l, i) => (l.startsWith("| ") && names.some((n) => l.includes(`| ${n} |`)) ? [i] : []));
+  };
+
+  it("lists every failure, then every inconclusive verdict, before any pass", () => {
+    const fails = rowsOf("fail");
+    const inconclusives = rowsOf("inconclusive");
+    const passes = rowsOf("pass");
+    expect(fails.length).toBeGreaterThanOrEqual(slos.filter((s) => s.verdict === "fail").length);
+    expect(passes.length).toBe(slos.filter((s) => s.verdict === "pass").length);
+    const firstPass = Math.min(...passes);
+    // Each failed and inconclusive SLO has a row above the first pass: the attention table.
+    for (const slo of slos.filter((s) => s.verdict !== "pass")) {
+      const first = lines.findIndex((l) => l.includes(`| ${sloName(slo)} |`));
+      expect(first, sloName(slo)).toBeLessThan(firstPass);
+    }
+    expect(Math.max(...slos.filter((s) => s.verdict === "fail").map((s) => lines.findIndex((l) => l.includes(`| ${sloName(s)} |`))))).toBeLessThan(
+      Math.min(...inconclusives),
+    );
+    expect(lines[2]).toBe("## Needs attention: 3 failed, 1 inconclusive");
+  });
+
+  it("gives each failure its measured value, target, margin, source and why", () => {
+    expect(lines).toContain("| verdict | SLO | scenario | measured | target | margin | source | why |");
+    expect(lines).toContain(
+      "| **FAIL** | cache.hit_ratio [server=redis] | coordination-and-cache | 98.01 % | > 99 % | 0.99 points short | [1] lines 1813, 269, 590, 1234 | the 95 % interval [97.87 %, 98.14 %] lies entirely below 99 %. |",
+    );
+    expect(lines).toContain(
+      "| **FAIL** | redis.rto [server=redis] | redis-durability [redis.persistence=none] | not recovered in 45 s | <= 30 s | at least 15 s over | [2] line 41 | redis-mcp-kill: no 3 consecutive successful probes within 45 s of the fault (redis-kill recovered in 7.12 s). |",
+    );
+  });
+
+  it("folds everything else: every pass and every scenario's measurements are inside <details>", () => {
+    const firstFold = lines.indexOf("<details>");
+    expect(firstFold).toBeGreaterThan(0);
+    for (const i of rowsOf("pass")) expect(i).toBeGreaterThan(firstFold);
+    for (const heading of ["Latency of successful calls (ms):", "Steady state:", "Errors:", "### Notes"]) {
+      expect(lines.indexOf(heading), heading).toBeGreaterThan(firstFold);
+    }
+    // Balanced folds, each with a summary line and a blank line after it (GitHub renders Markdown inside only then).
+    const opens = lines.flatMap((l, i) => (l === "<details>" ? [i] : []));
+    expect(opens.length).toBe(lines.filter((l) => l === "</details>").length);
+    expect(opens.length).toBe(run.scenarios.length + 2);
+    for (const i of opens) {
+      expect(lines[i + 1]).toMatch(/^<summary>.*<\/summary>$/);
+      expect(lines[i + 2]).toBe("");
+    }
+    let depth = 0;
+    for (const l of lines) {
+      if (l === "<details>") depth++;
+      if (l === "</details>") depth--;
+      expect(depth).toBeGreaterThanOrEqual(0);
+      expect(depth).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("under --fail-on-inconclusive says the inconclusive verdicts fail the run", () => {
+    expect(md).not.toContain("--fail-on-inconclusive");
+    const gated = renderSummaryMarkdown({ ...sampleRunRecord(), failOnInconclusive: true });
+    expect(gated).toContain("Inconclusive verdicts fail this run (`--fail-on-inconclusive`).");
+  });
+
+  it("says plainly when every SLO was met, and shows no attention table", () => {
+    const r = sampleRunRecord();
+    for (const s of r.scenarios) for (const slo of s.slos) slo.verdict = "pass";
+    const total = r.scenarios.flatMap((s) => s.slos).length;
+    const ok = renderSummaryMarkdown({ ...r, verdict: "pass", counts: { pass: total, fail: 0, inconclusive: 0 } }).split("\n");
+    expect(ok[0]).toBe(`# PASS: ${total} of ${total} SLOs met, 0 failed, 0 inconclusive`);
+    expect(ok[2]).toBe(`Every one of the ${total} SLOs was met.`);
+    expect(ok.join("\n")).not.toContain("Needs attention");
+  });
+
+  it("puts a scenario that broke at the top, before the failed SLOs", () => {
+    const r = sampleRunRecord();
+    r.scenarios[1]!.status = "error";
+    r.scenarios[1]!.error = "server github exited with code 1 before initialize";
+    const out = renderSummaryMarkdown({ ...r, status: "error", verdict: "error" }).split("\n");
+    expect(out[0]).toMatch(/^# ERROR: /);
+    expect(out[4]).toBe("- **Scenario error** in tool-latency &lt;baseline> & friends: server github exited with code 1 before initialize");
   });
 });

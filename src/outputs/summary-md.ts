@@ -4,6 +4,7 @@
  */
 import { renderMarkdown } from "../compare/render.js";
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
+import { linesText, sloName, targetText } from "./slo-text.js";
 import {
   FAULT_TIMING_RULES,
   formatAt,
@@ -14,6 +15,7 @@ import {
   rpoStores,
   rpoText,
   rpoValueText,
+  scenarioLabel,
   worstRpo,
   worstRto,
   worstVerdict,
@@ -66,9 +68,25 @@ function pct(x: number | null): string {
   return x === null ? "-" : `${(x * 100).toFixed(2)} %`;
 }
 
-function sourceText(slo: SloResult): string {
-  const plural = /[,-]/.test(slo.source.lines) ? "lines" : "line";
-  return `${slo.source.document} ${plural} ${slo.source.lines}`;
+/**
+ * The documents SLO targets come from, each named once in a legend and cited by a short mark in the
+ * rows ("[1] line 1789"): a seed's file name repeated on 60 rows buries the figures.
+ */
+class SourceLegend {
+  private readonly marks = new Map<string, string>();
+
+  constructor(slos: readonly SloResult[]) {
+    for (const slo of slos) if (!this.marks.has(slo.source.document)) this.marks.set(slo.source.document, `[${this.marks.size + 1}]`);
+  }
+
+  cite(slo: SloResult): string {
+    return `${this.marks.get(slo.source.document) ?? slo.source.document} ${linesText(slo.source)}`;
+  }
+
+  lines(): string[] {
+    if (this.marks.size === 0) return [];
+    return [`Sources: ${[...this.marks].map(([document, mark]) => `${mark} ${escapeMarkdownCell(document)}`).join("; ")}.`, ""];
+  }
 }
 
 function sloVerdict(slo: SloResult): string {
@@ -76,11 +94,11 @@ function sloVerdict(slo: SloResult): string {
   return slo.standIn ? `${word} (stand-in)` : word;
 }
 
-function sloSection(scenario: ScenarioResult): string[] {
+function sloSection(scenario: ScenarioResult, legend: SourceLegend): string[] {
   if (scenario.slos.length === 0) return ["No SLOs were judged in this scenario."];
   return table(
     ["SLO", "objective", "measured", "margin", "samples", "verdict", "source"],
-    scenario.slos.map((s) => [s.id, s.objective, s.measuredText, s.marginText, String(s.samples), sloVerdict(s), sourceText(s)]),
+    scenario.slos.map((s) => [sloName(s), s.objective, s.measuredText, s.marginText, String(s.samples), sloVerdict(s), legend.cite(s)]),
     [5],
   );
 }
@@ -199,8 +217,6 @@ function recoveryMatrix(run: RunRecord): string[] {
     return w.slos.map((x) => `${sloVerdict(x)} (${escapeMarkdownCell(x.objective)})`).join(", ");
   };
   return [
-    "## Recovery matrix",
-    "",
     ...table(
       ["scenario", "variant", "faults recovered", "worst RTO", ...stores.map((x) => `RPO ${x}`), "RTO SLO", "RPO SLO"],
       scenarios.map((s) => {
@@ -375,16 +391,29 @@ function availabilitySection(scenario: ScenarioResult): string[] {
   return out;
 }
 
-function scenarioSection(scenario: ScenarioResult): string[] {
-  const variant = scenario.variant ? ` \`${scenario.variant.replace(/`/g, "'")}\`` : "";
-  const out: string[] = [`## ${escapeMarkdownCell(scenario.name)}${variant}`, ""];
+/** Inside <summary>, HTML: Markdown escapes do not apply there. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function countsText(scenario: ScenarioResult): string {
+  const n = (v: SloResult["verdict"]) => scenario.slos.filter((x) => x.verdict === v).length;
+  const status = scenario.status === "error" ? "scenario error; " : scenario.status === "interrupted" ? "interrupted; " : "";
+  const more = [n("fail") ? `${n("fail")} failed` : "", n("inconclusive") ? `${n("inconclusive")} inconclusive` : ""].filter(Boolean);
+  return `${status}${n("pass")} of ${scenario.slos.length} SLOs met${more.length ? `, ${more.join(", ")}` : ""}`;
+}
+
+function scenarioSection(scenario: ScenarioResult, legend: SourceLegend): string[] {
+  const variant = scenario.variant ? ` <code>${escapeHtml(scenario.variant)}</code>` : "";
+  // Folded: the job page shows what needs attention first; each scenario opens on demand.
+  const out: string[] = ["<details>", `<summary><b>${escapeHtml(scenario.name)}</b>${variant}: ${escapeHtml(countsText(scenario))}</summary>`, ""];
   if (scenario.description) out.push(escapeMarkdownCell(scenario.description), "");
   if (scenario.status === "error") {
     out.push(`**Scenario error:** ${escapeMarkdownCell(scenario.error ?? "unknown error")}`, "");
   } else if (scenario.status === "interrupted") {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
-  out.push(...sloSection(scenario));
+  out.push(...sloSection(scenario, legend));
   out.push(...installSection(scenario));
   out.push(...serversSection(scenario));
   out.push(...capacitySection(scenario));
@@ -432,15 +461,80 @@ function scenarioSection(scenario: ScenarioResult): string[] {
       `- ${escapeMarkdownCell(u.api)} API: ${u.mode === "stand-in" ? `stand-in (${escapeMarkdownCell(u.payloads ?? u.title)})` : "the real API (live)"} for ${escapeMarkdownCell(u.servers.join(", "))}${answered}`,
     );
   }
+  out.push("", "</details>");
   return out;
 }
 
+/**
+ * What the job page must show before anything else: scenarios that broke, then every failed SLO,
+ * then every inconclusive one, each with measured value, target, margin, source and why.
+ */
+function attentionSection(run: RunRecord, legend: SourceLegend): string[] {
+  const out: string[] = [];
+  const broken = run.scenarios.filter((s) => s.status !== "completed");
+  for (const s of broken) {
+    const label = escapeMarkdownCell(scenarioLabel(s));
+    out.push(
+      s.status === "error"
+        ? `- **Scenario error** in ${label}: ${escapeMarkdownCell(s.error ?? "unknown error")}`
+        : `- **Interrupted**: ${label} did not finish; its results rest on partial data.`,
+    );
+  }
+  if (run.status === "interrupted" && !broken.some((s) => s.status === "interrupted"))
+    out.push("- **Interrupted**: the run stopped early; scenarios that had not started are missing.");
+  if (broken.length > 0 || run.status === "interrupted") out.push("");
+  const rows = run.scenarios.flatMap((scenario) => scenario.slos.map((slo) => ({ scenario, slo })));
+  const failed = rows.filter((r) => r.slo.verdict === "fail");
+  const inconclusive = rows.filter((r) => r.slo.verdict === "inconclusive");
+  if (failed.length + inconclusive.length === 0) {
+    if (out.length === 0) return rows.length > 0 ? [`Every one of the ${rows.length} SLOs was met.`, ""] : [];
+    return out;
+  }
+  const failing = run.failOnInconclusive === true && inconclusive.length > 0;
+  out.push(
+    ...table(
+      ["verdict", "SLO", "scenario", "measured", "target", "margin", "source", "why"],
+      [...failed, ...inconclusive].map(({ scenario, slo }) => [
+        sloVerdict(slo),
+        sloName(slo),
+        scenarioLabel(scenario),
+        slo.measuredText,
+        targetText(slo),
+        slo.marginText || "-",
+        legend.cite(slo),
+        slo.reason,
+      ]),
+      [0],
+    ),
+    "",
+  );
+  if (failing) out.push("Inconclusive verdicts fail this run (`--fail-on-inconclusive`).", "");
+  return [`## Needs attention: ${failed.length} failed, ${inconclusive.length} inconclusive`, "", ...out];
+}
+
+/** A fold of its own for the reference parts, as the job page and a pull-request comment show them. */
+function folded(summary: string, body: string[]): string[] {
+  if (body.length === 0) return [];
+  return ["<details>", `<summary>${escapeHtml(summary)}</summary>`, "", ...body, "", "</details>", ""];
+}
+
+/**
+ * summary.md, written for a CI job page ($GITHUB_STEP_SUMMARY) and usable as a pull-request comment:
+ * the verdict line, then what needs attention (scenario errors, failures, inconclusives), the sources'
+ * legend, the run, the comparison with a baseline when there is one; everything else (passes, the
+ * measurements of each scenario, notes and rules) folded in <details>.
+ */
 export function renderSummaryMarkdown(run: RunRecord): string {
   const { pass, fail, inconclusive } = run.counts;
   const total = pass + fail + inconclusive;
+  // Marks numbered in the order the reader meets them: the attention table's rows first.
+  const slos = run.scenarios.flatMap((s) => s.slos);
+  const legend = new SourceLegend([...slos.filter((x) => x.verdict === "fail"), ...slos.filter((x) => x.verdict === "inconclusive"), ...slos]);
   const lines: string[] = [
     `# ${VERDICT_WORD[run.verdict]}: ${pass} of ${total} SLOs met, ${fail} failed, ${inconclusive} inconclusive`,
     "",
+    ...attentionSection(run, legend),
+    ...legend.lines(),
     `Run \`${run.runId}\`, ${run.startedAt}, profile \`${run.profile}\`, ` +
       `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}` +
       (run.environment.stack
@@ -448,25 +542,24 @@ export function renderSummaryMarkdown(run: RunRecord): string {
         : "") +
       ".",
     "",
-    ...recoveryMatrix(run),
-    // run --baseline: the comparison, changes first (as a pull-request comment shows it).
+    // run --baseline: the comparison stays unfolded, changes first (what a pull-request comment is for).
     ...(run.comparison ? [renderMarkdown(run.comparison, 2)] : []),
+    ...folded("Recovery matrix", recoveryMatrix(run)),
   ];
-  for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario), "");
-  if (run.notes.length > 0) {
-    lines.push("## Notes", "", ...run.notes.map((n) => `- ${escapeMarkdownCell(n)}`), "");
-  }
+  for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario, legend), "");
+  const reference: string[] = [];
+  if (run.notes.length > 0) reference.push("### Notes", "", ...run.notes.map((n) => `- ${escapeMarkdownCell(n)}`), "");
   // The measurement rules behind availability, success rate, failure kinds and latency verdicts.
   const definition = run.scenarios.find((x) => x.availability)?.availability?.definition;
   if (run.scenarios.some((x) => x.load))
-    lines.push(
-      "## How availability, success rate and latency verdicts are measured",
+    reference.push(
+      "### How availability, success rate and latency verdicts are measured",
       "",
       ...[...(definition ? [definition] : []), RULES.correctedCounts, RULES.failureKinds, RULES.deadSessions, RULES.timing].map(
         (n) => `- ${escapeMarkdownCell(n)}`,
       ),
-      "",
     );
+  lines.push(...folded("Notes and how the figures are measured", reference));
   // Whatever text reached the summary without passing a cell escape (a server's name or version in a
   // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.
   return escapeControlChars(lines.join("\n"));

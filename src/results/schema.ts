@@ -409,6 +409,7 @@ export const RunRecord = z.strictObject({
   notes: z.array(z.string()),
   identity: RunIdentity.optional(),
   comparison: Comparison.optional(),
+  failOnInconclusive: z.boolean().optional(),
 });
 
 // The types of ./types.ts are what this schema infers: each line fails to compile if one side gains,

@@ -521,4 +521,9 @@ export interface RunRecord {
   identity?: RunIdentity;
   /** `run --baseline <ref>`: this run compared with that baseline (../shared/measurement.md, "Comparing runs"). */
   comparison?: Comparison;
+  /**
+   * --fail-on-inconclusive was given: an inconclusive verdict fails the run (exit 1), so junit.xml
+   * reports it as a <failure> and summary.md says it fails the run. Absent in older records: false.
+   */
+  failOnInconclusive?: boolean;
 }

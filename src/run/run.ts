@@ -22,6 +22,7 @@ import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
+import { publishToCi } from "../outputs/github-actions.js";
 import type { StackProvider } from "../providers/provider.js";
 import { runScenario } from "./run-scenario.js";
 import { reapLeftovers } from "./reap-leftovers.js";
@@ -266,6 +267,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     // A copy: a comparison adds its own notes to this run's record.
     notes: [...RUN_NOTES],
     identity,
+    // junit.xml and summary.md render an inconclusive verdict as failing the run when it does (issue 17).
+    ...(opts.failOnInconclusive && { failOnInconclusive: true }),
   };
 
   // Which engine ran the stacks (--provider docker) is known once the first one started.
@@ -314,6 +317,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   try {
     const compared = opts.baseline ? await compareWithBaseline(record, opts.baseline, lookup, outDir) : { exitCode: EXIT.ok };
     await writeRunOutputs(record, outDir);
+    // On a CI job page (issue 17): summary.md appended to $GITHUB_STEP_SUMMARY, ::error/::warning annotations.
+    await publishToCi(record, outDir, { env: process.env, stdout: (text) => process.stdout.write(text), warn: (line) => opts.progress(`warning: ${line}`) });
     if (opts.outDir === undefined) await pointLatest(opts.reportsRoot, outDir, opts.progress);
     if (history !== null) {
       await history.add(record, outDir);

@@ -52,12 +52,22 @@ export interface CliOptions {
   realtime?: boolean;
 }
 
+/**
+ * The test suite's own environment without what makes a run publish to a CI job page: run under
+ * GitHub Actions, the CLIs the tests start would otherwise append their summaries to the suite's own
+ * step summary and annotate its job. A test that wants them sets them in CliOptions.env.
+ */
+function withoutCiPublishing(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { GITHUB_STEP_SUMMARY: _summary, GITHUB_ACTIONS: _actions, ...rest } = env;
+  return rest;
+}
+
 /** Starts `node bin/mcp-slo.js ...args` in the project root with CI=true (plain progress lines). */
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, CI: "true", NO_COLOR: "1", ...opts.env },
+    env: { ...withoutCiPublishing(process.env), CI: "true", NO_COLOR: "1", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
