@@ -171,7 +171,7 @@ describe("OpenSLO import", () => {
       [0, "spec.indicator.spec.thresholdMetric.metricSource.type", expect.stringMatching(/expected metric source type mcp-slo-harness.*Prometheus/)],
       [1, "spec.objectives.0.target", expect.stringMatching(/p50, p95, p99 and p99.9 only.*not 0.9/)],
       [2, "spec.budgetingMethod", expect.stringMatching(/expected Occurrences.*Timeslices/)],
-      [3, "spec.indicator.spec.thresholdMetric!.metricSource.spec.metric", expect.stringMatching(/does not measure/)],
+      [3, "spec.indicator.spec.thresholdMetric.metricSource.spec.metric", expect.stringMatching(/does not measure/)],
       [4, "spec.indicator.spec.ratioMetric.raw", expect.stringMatching(/precomputed \(raw\) ratio/)],
       [5, "spec.indicatorRef", expect.stringMatching(/no SLI named "nowhere"/)],
       [6, "spec.objectives.0.target", expect.stringMatching(/above 0/)],
