@@ -4,12 +4,11 @@
  * objective is mapped). Registered by main.ts, which alone maps errors to exit codes.
  */
 import { type Command, Option } from "commander";
-import { stringify } from "yaml";
 import { findServer } from "../catalog/servers.js";
 import { loadScenario } from "../config/load-scenario.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
 import { HARNESS_VERSION } from "../project-root.js";
-import { resolvedCatalog, toOpenSlo } from "../slo/openslo.js";
+import { openSloYaml, resolvedCatalog, toOpenSlo } from "../slo/openslo.js";
 
 export const SLOS_FORMATS = ["text", "json", "openslo"] as const;
 type SlosFormat = (typeof SLOS_FORMATS)[number];
@@ -75,8 +74,8 @@ export function registerSlosCommand(program: Command): void {
       if (format === "text") process.stdout.write(textOf(slos));
       else if (format === "json") process.stdout.write(jsonOf(slos, from, skipped));
       else {
-        const header = `# OpenSLO v1 documents written by mcp-slo-harness ${HARNESS_VERSION} (mcp-slo slos --format openslo) from ${from === "catalog" ? "the SLO catalog" : from}.\n# A scenario reads them back with  openslo: [<this file>]\n`;
-        process.stdout.write(header + exported.documents.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join(""));
+        const header = `OpenSLO v1 documents written by mcp-slo-harness ${HARNESS_VERSION} (mcp-slo slos --format openslo) from ${from === "catalog" ? "the SLO catalog" : from}.\nA scenario reads them back with  openslo: [<this file>]`;
+        process.stdout.write(openSloYaml(exported.documents, header));
         // Never dropped silently: what OpenSLO cannot carry, or the harness does not measure, is said.
         for (const s of exported.skipped) process.stderr.write(`note: ${s.id} is not written as OpenSLO: ${s.reason}\n`);
       }

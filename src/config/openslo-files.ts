@@ -9,7 +9,7 @@ import path from "node:path";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import type { ResolvedSlo } from "../contracts/plan.js";
 import { findServer } from "../catalog/servers.js";
-import { fromOpenSlo, OpenSloDocumentSchema, type OpenSloProblem } from "../slo/openslo.js";
+import { fromOpenSlo } from "../slo/openslo.js";
 import { printable } from "../util/control-chars.js";
 import { flattenIssues, formatPath, lineOf, problem, valueAt, type Located, type PathPart } from "./problems.js";
 import { MAX_ALIAS_COUNT, readInputText } from "./read-input.js";
@@ -73,7 +73,9 @@ export async function importOpenSloFiles(loc: Located, raw: unknown, serverNames
   for (const [i, entry] of listed.entries()) {
     if (typeof entry !== "string" || entry === "") continue; // the schema names it
     const file = path.resolve(base, entry);
-    const shown = path.relative(process.cwd(), file) || file;
+    // Relative to where the harness runs when the file is below it; else the whole path, not a climb of "../".
+    const relative = path.relative(process.cwd(), file);
+    const shown = relative === "" || relative.startsWith("..") ? file : relative;
     const read = await readDocuments(file, printable(shown));
     if ("problems" in read) {
       problems.push(problem(loc, ["openslo", i], `the OpenSLO file cannot be used: ${read.problems.join("; ")}`, { found: false }));
@@ -81,11 +83,10 @@ export async function importOpenSloFiles(loc: Located, raw: unknown, serverNames
     }
     documents.push(...read.documents);
   }
-  const schemaProblems = (d: ReadDocument): OpenSloProblem[] => {
-    const r = OpenSloDocumentSchema.safeParse(d.value);
-    return r.success ? [] : flattenIssues(r.error.issues).map((x) => ({ doc: 0, path: x.path, message: x.message }));
-  };
-  const imported = fromOpenSlo(documents.map((d) => ({ value: d.value, schemaProblems: schemaProblems(d) })));
+  const imported = fromOpenSlo(
+    documents.map((d) => d.value),
+    (issues) => flattenIssues(issues),
+  );
   for (const p of imported.problems) {
     const d = documents[p.doc]!;
     problems.push(`${where(d, p.path)}: ${printable(p.message)}`);

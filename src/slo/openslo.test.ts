@@ -3,27 +3,16 @@
  * OpenSLO v1 JSON Schema (test/fixtures/openslo/schema-v1, with its source and licence), and reading
  * it back gives the same SLOs. Objectives the harness cannot judge are refused, each with its reason.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { Ajv, type ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../project-root.js";
+import { openSloValidator } from "../../test/support/openslo-schema.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
 import { ANNOTATION, fromOpenSlo, PER_RUN_TARGET, resolvedCatalog, toOpenSlo, type OpenSloDocument } from "./openslo.js";
-
-const SCHEMA_DIR = path.join(PROJECT_ROOT, "test", "fixtures", "openslo", "schema-v1");
-
-function openSloValidator(): ValidateFunction {
-  // strict: false: the official schema uses draft-07 forms ajv's strict mode flags (additionalItems without items).
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  for (const file of readdirSync(path.join(SCHEMA_DIR, "parts"))) ajv.addSchema(JSON.parse(readFileSync(path.join(SCHEMA_DIR, "parts", file), "utf8")));
-  return ajv.compile(JSON.parse(readFileSync(path.join(SCHEMA_DIR, "openslo.schema.json"), "utf8")));
-}
 
 const service = () => ({ name: "mcp-stack", displayName: "The MCP stack", description: "test" });
 /** What a scenario judges: everything of an SLO but the order of its keys. */
 const comparable = (s: ResolvedSlo) => ({ ...s, scope: { ...s.scope } });
-const imported = (docs: readonly unknown[]) => fromOpenSlo(docs.map((value) => ({ value, schemaProblems: [] })));
+const imported = (docs: readonly unknown[]) =>
+  fromOpenSlo(docs, (issues) => issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message })));
 
 describe("OpenSLO export", () => {
   const validate = openSloValidator();

@@ -21,6 +21,7 @@
  * id (OpenSLO names allow no "_"), the objective as the harness writes it (it keeps "> 99%" apart
  * from ">= 99%", which a target cannot) and the seed source (document, lines, quote).
  */
+import { stringify } from "yaml";
 import { z } from "zod";
 import { METRIC_FAMILIES, QUANTILE_OF, parseMetric, type MetricFamily, type ParsedMetric, type Statistic } from "../contracts/metric-names.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
@@ -242,6 +243,16 @@ export function toOpenSlo(
   return { documents: [...services.values(), ...documents], skipped };
 }
 
+/** The documents as one YAML stream (`---` before each), under a comment saying where they come from. */
+export function openSloYaml(documents: readonly OpenSloDocument[], header: string): string {
+  const comment = header
+    .split("\n")
+    .map((l) => `# ${l}`)
+    .join("\n");
+  // lineWidth 0: no folding, so a quote stays on one line as the seed has it.
+  return `${comment}\n${documents.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join("")}`;
+}
+
 /** The catalog's SLOs as a scenario resolves them (parsed by the same schema as a scenario's own). */
 export function resolvedCatalog(): ResolvedSlo[] {
   return SLO_CATALOG.map((c) => {
@@ -270,11 +281,21 @@ const Metadata = z.looseObject({
   labels: z.record(z.string(), z.unknown()).optional(),
   annotations: z.record(z.string(), z.string({ error: "expected a string (annotation values are strings)" })).optional(),
 });
-const MetricSource = z.looseObject({
-  metricSourceRef: z.string().optional(),
-  type: z.string().optional(),
-  spec: z.record(z.string(), z.unknown()),
-});
+// What the harness cannot judge is refused inside the schema where one field says it, so it is said with every other problem of the document.
+const MetricSource = z
+  .looseObject({
+    metricSourceRef: z.string().optional(),
+    type: z.string().optional(),
+    spec: z.record(z.string(), z.unknown()),
+  })
+  .superRefine((source, ctx) => {
+    if (source.type !== HARNESS_SOURCE_TYPE)
+      ctx.addIssue({
+        code: "custom",
+        path: ["type"],
+        message: `expected metric source type ${HARNESS_SOURCE_TYPE}: the harness judges what it measures itself (its own calls), not ${source.type === undefined ? "a source without a type" : `a ${source.type} query`}${source.metricSourceRef !== undefined ? ` (metricSourceRef ${source.metricSourceRef})` : ""}`,
+      });
+  });
 const Leg = z.looseObject({ metricSource: MetricSource });
 const SliSpec = z.looseObject({
   description: z.string().max(1050).optional(),
@@ -306,7 +327,10 @@ const SloSpec = z.looseObject({
   indicator: Indicator.optional(),
   indicatorRef: Name.optional(),
   timeWindow: z.array(z.unknown()).max(1).optional(),
-  budgetingMethod: z.enum(["Occurrences", "Timeslices", "RatioTimeslices"]),
+  budgetingMethod: z.enum(["Occurrences", "Timeslices", "RatioTimeslices"]).refine((m) => m === "Occurrences", {
+    error: (issue) =>
+      `expected Occurrences: the harness counts events over one measurement window and judges their share; it does not judge ${String(issue.input)} (good time slices)`,
+  }),
   objectives: z.array(Objective).min(1),
 });
 const ApiVersion = z.literal(OPENSLO_API_VERSION, { error: `expected apiVersion ${OPENSLO_API_VERSION} (other versions are not read)` });
@@ -340,15 +364,18 @@ export interface ImportedSlo {
 
 /**
  * The SLOs of parsed OpenSLO documents (one file or several: an `indicatorRef` may name an SLI of any
- * of them). Every problem at once; an SLO with a problem yields nothing.
+ * of them). Every problem at once (`describeIssues` words the schema's); an SLO with a problem yields nothing.
  */
-export function fromOpenSlo(documents: readonly { value: unknown; schemaProblems: OpenSloProblem[] }[]): { slos: ImportedSlo[]; problems: OpenSloProblem[] } {
-  const problems: OpenSloProblem[] = documents.flatMap((d, doc) => d.schemaProblems.map((p) => ({ ...p, doc })));
+export function fromOpenSlo(
+  documents: readonly unknown[],
+  describeIssues: (issues: readonly z.core.$ZodIssue[]) => { path: PathPart[]; message: string }[],
+): { slos: ImportedSlo[]; problems: OpenSloProblem[] } {
+  const problems: OpenSloProblem[] = [];
   const parsed: { doc: number; value: ParsedDocument }[] = [];
-  documents.forEach((d, doc) => {
-    if (d.schemaProblems.length > 0) return;
-    const r = OpenSloDocumentSchema.safeParse(d.value);
+  documents.forEach((value, doc) => {
+    const r = OpenSloDocumentSchema.safeParse(value);
     if (r.success) parsed.push({ doc, value: r.data });
+    else for (const p of describeIssues(r.error.issues)) problems.push({ doc, ...p });
   });
   const slis = new Map<string, { doc: number; spec: ParsedSli }>();
   for (const p of parsed) if (p.value.kind === "SLI") slis.set(p.value.metadata.name, { doc: p.doc, spec: p.value.spec });
@@ -364,7 +391,8 @@ export function fromOpenSlo(documents: readonly { value: unknown; schemaProblems
       slos.push(imported);
     }
   }
-  return { slos, problems };
+  // In the files' order: a person fixes them from the top.
+  return { slos, problems: problems.sort((a, b) => a.doc - b.doc) };
 }
 
 const HARNESS_ID = /^[a-z0-9_.@*-]+$/;
@@ -386,11 +414,6 @@ function importSlo(
     fail(
       annotations[ANNOTATION.id] !== undefined ? ["metadata", "annotations", ANNOTATION.id] : ["metadata", "name"],
       `"${id}" cannot be a harness SLO id (lower-case letters, digits and . _ - @ *): rename it, or give the id in annotation ${ANNOTATION.id}`,
-    );
-  if (d.spec.budgetingMethod !== "Occurrences")
-    fail(
-      ["spec", "budgetingMethod"],
-      `expected Occurrences: the harness counts events over one measurement window and judges their share; it does not judge ${d.spec.budgetingMethod} (good time slices)`,
     );
   let sli: ParsedSli | undefined = d.spec.indicator?.spec;
   let sliPath: PathPart[] = ["spec", "indicator", "spec"];
@@ -479,13 +502,6 @@ function readSli(sli: ParsedSli, at: PathPart[], fail: (path: PathPart[], messag
     return undefined;
   }
   const leg = (legAt: PathPart[], source: z.output<typeof MetricSource>) => {
-    if (source.type !== HARNESS_SOURCE_TYPE) {
-      fail(
-        [...legAt, "metricSource", "type"],
-        `expected metric source type ${HARNESS_SOURCE_TYPE}: the harness judges what it measures itself (its own calls), not ${source.type === undefined ? "a source without a type" : `a ${source.type} query`}${source.metricSourceRef !== undefined ? ` (metricSourceRef ${source.metricSourceRef})` : ""}`,
-      );
-      return undefined;
-    }
     const spec = source.spec;
     const str = (key: string): string | undefined => {
       const v = spec[key];
