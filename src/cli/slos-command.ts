@@ -7,6 +7,7 @@ import { type Command, Option } from "commander";
 import { findServer } from "../catalog/servers.js";
 import { loadScenario } from "../config/load-scenario.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
+import { HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
 import { openSloYaml, resolvedCatalog, toOpenSlo } from "../slo/openslo.js";
 
@@ -56,9 +57,11 @@ export function registerSlosCommand(program: Command): void {
     .option("--scenario <file>", "the SLOs of this scenario (its own, catalog references and OpenSLO imports) instead of the catalog")
     .addHelpText(
       "after",
-      "\nExamples:\n  mcp-slo slos --format openslo > catalog.openslo.yaml\n  mcp-slo slos --format openslo --scenario scenarios/redis-coordination.yaml\n  mcp-slo slos --json | jq '.slos[].id'\n",
+      "\nExamples:\n  mcp-slo slos --format openslo > catalog.openslo.yaml\n  mcp-slo slos --format openslo --scenario scenarios/coordination.yaml\n  mcp-slo slos --json | jq '.slos[].id'\n",
     )
-    .action(async (flags: { format: SlosFormat; json: boolean; scenario?: string }) => {
+    .action(async (flags: { format: SlosFormat; json: boolean; scenario?: string }, cmd: Command) => {
+      if (flags.json && cmd.getOptionValueSource("format") === "cli" && flags.format !== "json")
+        throw new HarnessError("invalid_input", `--json and --format ${flags.format} ask for two formats: give one`);
       const format: SlosFormat = flags.json ? "json" : flags.format;
       // The scenario as the default profile runs it (its SLOs do not change with a profile's scale).
       const scenario = flags.scenario === undefined ? undefined : await loadScenario(flags.scenario, "ci");

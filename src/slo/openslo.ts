@@ -155,7 +155,7 @@ function sloDocument(slo: ResolvedSlo, name: string, service: string): { documen
       thresholdMetric: { metricSource: metricSource(slo, { metric: family, unit: "ms", events: "each call (a timeout counts at its deadline)" }) },
     };
     objective = { displayName: `${shape.statistic} ${slo.objectiveText}`, op: OP_OF[t.op], value: clean(t.value), target: shape.quantile };
-    judged = `${shape.quantile * 100} % of the events ${t.op} ${clean(t.value)} ms, judged with a 95 % Wilson interval`;
+    judged = `the ${shape.statistic} ${t.op} ${clean(t.value)} ms as the share of calls ${t.op} ${clean(t.value)} ms above ${shape.quantile}, with a 95 % Wilson interval`;
   } else if (shape.kind === "ratio") {
     // A ratio's target is a lower bound on good/total; an error rate is an upper bound on bad/total.
     const upper = t.op === "<" || t.op === "<=";
@@ -174,7 +174,7 @@ function sloDocument(slo: ResolvedSlo, name: string, service: string): { documen
       },
     };
     objective = { displayName: `${family} ${slo.objectiveText}`, target };
-    judged = `the ${shape.leg === "good" ? "good" : "good (1 - bad)"} share ${shape.leg === "good" ? t.op : upper && t.op === "<" ? ">" : ">="} ${target}, judged with a 95 % Wilson interval`;
+    judged = `${shape.leg === "good" ? "good/total" : "bad/total"} ${t.op} ${clean(t.value)} with a 95 % Wilson interval`;
   } else {
     const figure = PER_RUN_FIGURE[family] ?? `the run's ${slo.metric.statistic === "max" ? "slowest" : "mean"} ${family.replace(/_/g, " ")} (ms)`;
     indicatorSpec = {
