@@ -105,6 +105,22 @@ describe("openslo: in a scenario", () => {
     expect(await validateScenarioFile(scenario)).toHaveLength(3);
   });
 
+  it("skips an empty document (a trailing ---), and refuses a file with none", async () => {
+    const base = path.join(PROJECT_ROOT, "scenarios", "failover-redis-crash.yaml");
+    const own = await loadScenario(base, "ci");
+    const { file } = await exportScenario({ ...own, slos: own.slos.slice(0, 1) }, "trailing");
+    await writeFile(file, `${await readFile(file, "utf8")}---\n`);
+    expect((await loadScenario(await importing(base, [path.basename(file)], "trailing"), "ci")).slos.map((s) => s.id)).toEqual([own.slos[0]!.id]);
+    const empty = path.join(dir, "empty.openslo.yaml");
+    await writeFile(empty, "# nothing yet\n---\n");
+    const scenario = await importing(base, ["empty.openslo.yaml"], "empty");
+    expect(await problemsOf(scenario)).toEqual([
+      expect.stringMatching(
+        /openslo\[0\]: the OpenSLO file cannot be used: .*empty\.openslo\.yaml:1: \(top level\): expected OpenSLO documents \(apiVersion: openslo\/v1\), found nothing$/,
+      ),
+    ]);
+  });
+
   it("refuses an imported SLO that judges a server the scenario does not run", async () => {
     const memory = path.join(dir, "memory.openslo.yaml");
     await writeFile(

@@ -39,7 +39,6 @@ async function readDocuments(file: string, shown: string): Promise<{ documents: 
     [...d.errors, ...d.warnings].map((e) => `${shown}:${lines.linePos(e.pos[0]).line}: not valid YAML: ${printable(e.message.split("\n")[0] ?? "")}`),
   );
   if (problems.length) return { problems };
-  if (list.length === 0) return { problems: [`${shown}:1: (top level): expected OpenSLO documents (apiVersion: openslo/v1), found nothing`] };
   const documents: ReadDocument[] = [];
   for (const [index, doc] of list.entries()) {
     let value: unknown;
@@ -50,8 +49,11 @@ async function readDocuments(file: string, shown: string): Promise<{ documents: 
       const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 1;
       return { problems: [`${shown}:${line}: not valid YAML: ${printable((err as Error).message.split("\n")[0] ?? "")}`] };
     }
+    // A document with nothing in it (a trailing `---`) holds no SLO: it is skipped, not refused.
+    if (value === null || value === undefined) continue;
     documents.push({ file, shown, index, count: list.length, doc, lines, value });
   }
+  if (documents.length === 0) return { problems: [`${shown}:1: (top level): expected OpenSLO documents (apiVersion: openslo/v1), found nothing`] };
   return { documents };
 }
 
