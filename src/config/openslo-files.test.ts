@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
+import { parseAllDocuments, parseDocument } from "yaml";
+import { openSloSchemaErrors } from "../../test/support/openslo-schema.js";
 import type { Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
@@ -52,7 +53,7 @@ async function problemsOf(file: string): Promise<string[]> {
 }
 
 describe("openslo: in a scenario", () => {
-  it("loads every shipped scenario's SLOs back from its OpenSLO export", async () => {
+  it("loads every shipped scenario's SLOs back from its OpenSLO export, which validates against the OpenSLO v1 schema", async () => {
     const scenariosDir = path.join(PROJECT_ROOT, "scenarios");
     const files = (await readdir(scenariosDir)).filter((f) => f.endsWith(".yaml") && f !== "suites.yaml").sort();
     expect(files.length).toBeGreaterThan(10);
@@ -61,6 +62,7 @@ describe("openslo: in a scenario", () => {
       const name = f.replace(/\.yaml$/, "");
       const own = await loadScenario(path.join(scenariosDir, f), "ci");
       const { file, skipped } = await exportScenario(own, name);
+      expect(openSloSchemaErrors(parseAllDocuments(await readFile(file, "utf8")).map((d) => d.toJS())), f).toEqual([]);
       const back = await loadScenario(await importing(path.join(scenariosDir, f), [path.basename(file)], `imported-${name}`), "ci");
       expect(back.slos, f).toEqual(own.slos.filter((s) => !skipped.includes(s.id)));
       compared += back.slos.length;
