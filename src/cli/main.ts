@@ -11,7 +11,6 @@ import { censoringWarningsOfFile } from "../config/rpo-check.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
-import { SLO_CATALOG } from "../slo/catalog.js";
 import { DRIVER_NAMES } from "../drivers/index.js";
 import { makeProgress } from "./progress.js";
 import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
@@ -29,6 +28,7 @@ import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/red
 import { guardStreams } from "./terminal.js";
 import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
 import { registerHistoryCommand } from "./history-command.js";
+import { registerSlosCommand } from "./slos-command.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -215,16 +215,8 @@ async function main(argv: string[]): Promise<number> {
       );
     });
 
-  program
-    .command("slos")
-    .description("list the SLO catalog with the source of every target")
-    .action(() => {
-      for (const s of SLO_CATALOG) {
-        process.stdout.write(
-          `${s.id}\n  ${s.metric} ${s.objective}${s.scope?.server ? ` (server ${s.scope.server}${s.scope.tool ? `, tool ${s.scope.tool}` : ""})` : ""}\n  ${s.source.document} line ${s.source.lines}: "${s.source.quote ?? ""}"\n`,
-        );
-      }
-    });
+  // The slos command (issue 17, OpenSLO): src/cli/slos-command.ts.
+  registerSlosCommand(program);
 
   registerMonitorCommand(program);
   registerHistoryCommand(program);

@@ -23,6 +23,7 @@ import { pathDirectories, resolveExecutable } from "../util/executable.js";
 import { printable } from "../util/control-chars.js";
 import { flattenIssues, keyLine, lineOf, problem, readYamlMapping, underProfile, valueAt, type Located, type PathPart } from "./problems.js";
 import { REPORTED_ELSEWHERE, scenarioPlan } from "./scenario-schema.js";
+import { importOpenSloFiles } from "./openslo-files.js";
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (over === null || typeof over !== "object" || Array.isArray(over) || base === null || typeof base !== "object" || Array.isArray(base)) return over;
@@ -315,8 +316,18 @@ async function readLocated(file: string): Promise<Located | { problems: string[]
 async function checkScenario(loc: Located, raw: unknown, profile: string): Promise<{ value?: Scenario; problems: string[] }> {
   const presetProblems = await resolvePresets(loc, raw);
   const checked = validateObject(loc, raw, profile, presetProblems);
-  if (presetProblems.length === 0) return checked;
-  return { problems: [...presetProblems, ...checked.problems].sort((a, b) => lineNumber(a) - lineNumber(b)) };
+  // OpenSLO files (issue 17): their SLOs join the scenario's own; their problems name the OpenSLO file and the path in it.
+  const openslo = await importOpenSloFiles(loc, raw, serverNamesOf(raw));
+  if (presetProblems.length === 0 && openslo.problems.length === 0)
+    return checked.value ? { ...checked, value: { ...checked.value, slos: [...checked.value.slos, ...openslo.slos] } } : checked;
+  return { problems: [...presetProblems, ...checked.problems].sort((a, b) => lineNumber(a) - lineNumber(b)).concat(openslo.problems) };
+}
+
+function serverNamesOf(raw: unknown): string[] {
+  const servers = valueAt(raw, ["servers"]);
+  return (Array.isArray(servers) ? servers : [])
+    .map((x: unknown) => (typeof x === "string" ? x : x !== null && typeof x === "object" ? (x as { name?: unknown }).name : undefined))
+    .filter((n): n is string => typeof n === "string");
 }
 
 export const CHAOS_DIR = path.join(PROJECT_ROOT, "chaos");
@@ -384,7 +395,8 @@ async function underProfileChecked(loc: Located, name: string, baseProblems: rea
   const checked = await checkScenario(at, merged, name);
   const seen = new Set(baseProblems);
   const suffix = underProfile(name);
-  const problems = checked.problems.filter((p) => !(p.endsWith(suffix) && seen.has(p.slice(0, -suffix.length))));
+  // An OpenSLO file's problem reads the same under every profile (it names the OpenSLO file): said once.
+  const problems = checked.problems.filter((p) => !seen.has(p) && !(p.endsWith(suffix) && seen.has(p.slice(0, -suffix.length))));
   return checked.value && problems.length === 0 ? { value: checked.value, problems } : { problems };
 }
 

@@ -18,6 +18,7 @@ import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
 import { compileFault, FaultSpec } from "../faults/kinds/index.js";
 import { findCatalogSlo } from "../slo/catalog.js";
+import { MAX_OPENSLO_FILES } from "./openslo-files.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
 import { compileWorkload, Workload, workloadKindOf } from "../workloads/index.js";
@@ -189,6 +190,13 @@ const ScenarioBody = {
     .describe("Seed of the random choices (mix, arguments, keys): 0 to 4294967295 (the generator keeps 32 bits)."),
   workload: Workload,
   slos: z.array(ScenarioSlo).prefault([]),
+  openslo: z
+    .array(z.string().min(1, "expected the path of an OpenSLO file"))
+    .max(MAX_OPENSLO_FILES)
+    .optional()
+    .describe(
+      "OpenSLO v1 files (paths relative to this scenario file) whose SLOs this scenario is also judged against, e.g. the output of `mcp-slo slos --format openslo`. Only objectives the harness measures are accepted (metricSource type mcp-slo-harness; latency percentiles, ratios, per-run figures such as RTO and RPO); any other is refused with the reason.",
+    ),
   transport: z
     .enum(["stdio", "http"])
     .default("stdio")
