@@ -42,7 +42,7 @@ async function copyWhole(from: string, dir: string): Promise<string> {
 
 export async function rerender(source: string, outFlag: string | undefined): Promise<{ outDir: string; files: string[]; verdict: string }> {
   const recordFile = await resultsFileOf(source);
-  const record = await readRunRecord(recordFile);
+  const record = await readRunRecord(source);
   const recordDir = path.dirname(recordFile);
   const outDir = outFlag ?? recordDir;
   const prepared = await prepareOutDir(outDir);
