@@ -148,7 +148,7 @@ export async function runSuggestion(suitesFile: string, scenariosDir: string): P
     );
   const suiteNames = Object.keys(suites);
   if (suiteNames.length) lines.push(`or mcp-slo run --suite ${suiteNames[0]} (suites in ${shownSuites}: ${suiteNames.join(", ")})`);
-  lines.push("or mcp-slo init my.yaml, to write a starter scenario");
+  lines.push(`${lines.length ? "or" : "e.g."} mcp-slo init my.yaml, to write a starter scenario`);
   return lines.join("\n");
 }
 
