@@ -75,7 +75,8 @@ describe("report", () => {
 
 /** The CLI run in `cwd` (runCli's is the project root). */
 function runIn(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
+  const { GITHUB_STEP_SUMMARY: _summary, GITHUB_ACTIONS: _actions, ...env } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...env, CI: "true" }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));

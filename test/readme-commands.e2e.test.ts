@@ -207,7 +207,8 @@ function asRun(command: string, tmp: string, e: Expected): string {
 
 function runLine(line: string, e: Expected): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: "true", NO_COLOR: "1" };
-  for (const name of e.unset ?? []) delete env[name];
+  // Like test/support/cli.ts: a run started by the test suite never publishes to the suite's own CI job page.
+  for (const name of [...(e.unset ?? []), "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS"]) delete env[name];
   // exec: bash becomes the CLI, so a SIGINT reaches it as Ctrl-C would.
   const child = spawn("bash", ["-c", `exec ${line}`], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
