@@ -367,9 +367,9 @@ const FLAG_CASES: FlagCase[] = [
   // run
   { name: "run: no scenario", args: (d) => ["run", "--out", d.out], expect: ["mcp-slo: no scenario given"] },
   {
-    name: "run: --profile not a profile",
-    args: (d) => ["run", VALID, "--profile", "huge", "--out", d.out],
-    expect: ["error: option '--profile <name>' argument 'huge' is invalid. Allowed choices are smoke, ci, nightly."],
+    name: "run: --profile not a profile name",
+    args: (d) => ["run", VALID, "--profile", "Huge!", "--out", d.out],
+    expect: ['mcp-slo: --profile: expected a profile name: a lower-case letter, then up to 39 lower-case letters, digits, - or _, got "Huge!"'],
   },
   {
     name: "run: --profile nightly on a file without profiles",
@@ -467,7 +467,7 @@ const FLAG_CASES: FlagCase[] = [
   {
     name: "run: control characters in a flag's value are shown escaped",
     args: (d) => ["run", VALID, "--profile", "\x1b[2J\x1b]0;pwned\x07", "--out", d.out],
-    expect: ["argument '\\x1b[2J\\x1b]0;pwned\\x07' is invalid"],
+    expect: ['--profile: expected a profile name: a lower-case letter, then up to 39 lower-case letters, digits, - or _, got "\\x1b[2J\\x1b]0;pwned\\x07"'],
   },
   // --out
   { name: "run: --out is a file", args: () => ["run", VALID, "--out", aFile()], expect: [`mcp-slo: --out ${aFile()}: it is a file, not a directory`] },

@@ -9,9 +9,8 @@
 import { emptyScenarioResult } from "../results/empty.js";
 import { hostEnvironment } from "../run/environment.js";
 import path from "node:path";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { loadScenario } from "../config/load-scenario.js";
-import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { writeRunOutputs } from "../outputs/write-outputs.js";
@@ -19,7 +18,7 @@ import { publishToCi } from "../outputs/github-actions.js";
 import type { RunRecord, ScenarioResult } from "../results/types.js";
 import { newRunId } from "../run/run-id.js";
 import { checkOutDir, prepareOutDir } from "../outputs/out-dir.js";
-import { shown } from "./flags.js";
+import { profileFlag, shown } from "./flags.js";
 import { reapLeftovers } from "../run/reap-leftovers.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { evaluateFromPrometheus, prometheusMeasurements } from "../slo/prometheus-source.js";
@@ -176,7 +175,7 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .requiredOption("--from <time>", "start of the measurement window: ISO 8601 or unix seconds")
     .requiredOption("--to <time>", "end of the measurement window: ISO 8601 or unix seconds")
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>)")
-    .addOption(new Option("--profile <name>", "profile of the scenario whose SLOs apply").choices(PROFILE_NAMES).default("ci"))
+    .option("--profile <name>", "profile of the scenario whose SLOs apply (any profile the file defines)", "ci")
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive", false)
     .option(
       "--latency-metric <name>",
@@ -186,7 +185,8 @@ export function registerEvaluateCommand(program: Command, print: (record: RunRec
     .option("--calls-metric <name>", "counter of calls, split by an outcome, expected_response or status label (or k6_http_reqs_total)", "k6_mcp_calls_total")
     .option("--matchers <matchers>", 'extra label matchers for every query, e.g. testid="nightly-42"')
     .action(async (file: string, evaluateFlags: EvaluateFlags, cmd: Command) => {
-      // A profile asked for by name must exist in the file (see `run`).
+      // A profile asked for by name must exist in the file (see `run`); any name a file may define is a valid flag.
+      profileFlag(evaluateFlags.profile);
       // It starts nothing itself, but it is a command like the others: what killed runs left goes.
       await reapLeftovers();
       const outcome = await evaluateFromPrometheusCommand(file, evaluateFlags, ["mcp-slo", ...process.argv.slice(2)], {

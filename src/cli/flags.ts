@@ -5,6 +5,7 @@
  */
 import { HarnessError } from "../errors.js";
 import { printable } from "../util/control-chars.js";
+import { PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
 import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
 
 export function shown(text: string): string {
@@ -26,4 +27,10 @@ export function wholeNumberFlag(flag: string, text: string, min: number, max: nu
     throw new HarnessError("invalid_input", `${flag}: expected ${what}, a whole number from ${min} to ${max}, got ${shown(text)}`);
   }
   return n;
+}
+
+/** `--profile <name>`: any name a scenario file may define (PROFILE_NAME_RE); whether the files define it is checked when they load. */
+export function profileFlag(text: string): string {
+  if (!PROFILE_NAME_RE.test(text)) throw new HarnessError("invalid_input", `--profile: expected ${PROFILE_NAME_RULE}, got "${printable(text)}"`);
+  return text;
 }

@@ -5,15 +5,13 @@
  */
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
-import { loadAll, validateScenarioFile } from "../config/load-scenario.js";
-import { censoringWarningsOfFile } from "../config/rpo-check.js";
+import { loadAll } from "../config/load-scenario.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
-import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
+import { SERVER_CATALOG } from "../catalog/servers.js";
 import { DRIVER_NAMES } from "../drivers/index.js";
 import { makeProgress } from "./progress.js";
-import { checkNamedOnce, suiteFiles, type NamedFile } from "./suites.js";
+import { checkNamedOnce, runSuggestion, suiteFiles, type NamedFile } from "./suites.js";
 import { checkOutDir } from "../outputs/out-dir.js";
 import { DEFAULT_PROVIDER, loadProvider, PROVIDER_NAMES, type ProviderName } from "../providers/registry.js";
 import { printable } from "../util/control-chars.js";
@@ -29,6 +27,12 @@ import { guardStreams } from "./terminal.js";
 import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
 import { registerHistoryCommand } from "./history-command.js";
 import { registerSlosCommand } from "./slos-command.js";
+import { registerValidateCommand } from "./validate-command.js";
+import { registerServersCommand } from "./servers-command.js";
+import { registerReportCommand } from "./report-command.js";
+import { registerInitCommand } from "./init-command.js";
+import { addExamples } from "./examples.js";
+import { profileFlag } from "./flags.js";
 
 const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
 
@@ -88,9 +92,11 @@ async function main(argv: string[]): Promise<number> {
     .command("run")
     .description("run scenarios and write results.json, junit.xml, summary.md and report.html")
     .argument("[scenario...]", "scenario files")
-    .option("--suite <name>", "run a named suite from scenarios/suites.yaml")
-    .option("--suites-file <file>", "where --suite looks the suite up", path.relative(process.cwd(), SUITES_FILE) || SUITES_FILE)
-    .addOption(new Option("--profile <name>", "scale of the run").choices(PROFILE_NAMES).default("ci"))
+    .option("--suite <name>", "run a named suite from scenarios/suites.yaml (or --suite-file)")
+    // Issue 17: --suite-file is the name; --suites-file, its first spelling, still works (hidden).
+    .option("--suite-file <file>", "the suites file --suite looks the suite up in", path.relative(process.cwd(), SUITES_FILE) || SUITES_FILE)
+    .addOption(new Option("--suites-file <file>").hideHelp())
+    .option("--profile <name>", "scale of the run: any profile the scenario files define (smoke, ci, nightly, soak, ...)", "ci")
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
     .option(
@@ -118,7 +124,8 @@ async function main(argv: string[]): Promise<number> {
       files: string[],
       flags: {
         suite?: string;
-        suitesFile: string;
+        suiteFile: string;
+        suitesFile?: string;
         profile: string;
         out?: string;
         provider: ProviderName;
@@ -133,12 +140,15 @@ async function main(argv: string[]): Promise<number> {
       } & RunTelemetryFlags,
       cmd: Command,
     ) => {
+      // Issue 17: the suites file by either spelling, the profile by any name, a suggestion of files that exist.
+      const suitesFile = flags.suitesFile ?? flags.suiteFile;
+      profileFlag(flags.profile);
       const named: NamedFile[] = [
-        ...(flags.suite !== undefined ? await suiteFiles(flags.suitesFile, flags.suite) : []),
+        ...(flags.suite !== undefined ? await suiteFiles(suitesFile, flags.suite) : []),
         ...files.map((file) => ({ file, origin: "the command line" })),
       ];
       if (named.length === 0)
-        throw new HarnessError("invalid_input", "no scenario given", { hint: "mcp-slo run scenarios/redis-baseline.yaml, or --suite default" });
+        throw new HarnessError("invalid_input", "no scenario given", { hint: await runSuggestion(suitesFile, path.join(PROJECT_ROOT, "scenarios")) });
       checkNamedOnce(named);
       const tags = parseTags(flags.tag);
       const command = ["mcp-slo", ...commandWithoutPasswords(argv)];
@@ -181,39 +191,11 @@ async function main(argv: string[]): Promise<number> {
     },
   );
 
-  program
-    .command("validate")
-    .description("check scenario files; lists every problem with file, line and path")
-    .argument("<file...>")
-    .action(async (files: string[]) => {
-      const problems = (await Promise.all(files.map((f) => validateScenarioFile(f)))).flat();
-      if (problems.length) throw new HarnessError("invalid_input", `${problems.length} problem(s) found`, { details: problems });
-      // Valid, but unable to prove a target: said, not refused (a run shows the same warning).
-      for (const w of (await Promise.all(files.map((f) => censoringWarningsOfFile(f)))).flat()) process.stderr.write(`warning: ${w}\n`);
-      process.stdout.write(`${files.length} scenario file(s) valid under every profile they define\n`);
-    });
-
-  program
-    .command("servers")
-    .description("list the MCP servers the harness knows by name")
-    .action(() => {
-      const rows = SERVER_CATALOG.map((d) => {
-        let version: string;
-        try {
-          version = serverVersion(d);
-        } catch {
-          version = "not installed: run bash scripts/setup.sh";
-        }
-        const needs = [...d.needs, ...(d.upstream ? [`${d.upstream.api} API${d.secrets?.length ? ` (${d.secrets.map((x) => x.env).join(", ")})` : ""}`] : [])];
-        return [d.name, `${d.package}@${version} (${d.registry ?? "npm"})`, `stdio, http (${d.http ? "native" : "bridge"})`, needs.join(" + ") || "-", d.title];
-      });
-      const header = ["NAME", "PACKAGE", "TRANSPORTS", "NEEDS", "WHAT"];
-      const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
-      for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join("  ")}\n`);
-      process.stdout.write(
-        "\nAn API a server needs is a local stand-in by default (offline); `run --live` uses the real API with the token named.\nhttp (bridge): the harness serves the server's stdio as MCP Streamable HTTP; http (native): the server's own.\n",
-      );
-    });
+  // Issue 17: validate and servers (with --json), report and init live in their own files.
+  registerValidateCommand(program);
+  registerServersCommand(program);
+  registerReportCommand(program);
+  registerInitCommand(program);
 
   // The slos command (issue 17, OpenSLO): src/cli/slos-command.ts.
   registerSlosCommand(program);
@@ -228,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
   registerCompareCommand(program, (c) => {
     code = c;
   });
+  addExamples(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { checkNamedOnce, suiteFiles } from "./suites.js";
+import { checkNamedOnce, isSuitesDocument, runSuggestion, suiteFiles, validateSuitesFile } from "./suites.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-suites-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +87,38 @@ describe("checkNamedOnce", () => {
         { file: path.join(dir, "b.yaml"), origin: "y" },
       ]),
     ).not.toThrow();
+  });
+});
+
+describe("suites files told apart from scenarios (validate scenarios/*.yaml)", () => {
+  it("a mapping of lists of .yaml files is a suites file; a scenario, a list, an empty mapping are not", () => {
+    expect(isSuitesDocument({ default: ["a.yaml", "b.yml"], load: ["c.yaml"] })).toBe(true);
+    expect(isSuitesDocument({ name: "a", servers: ["redis"] })).toBe(false);
+    expect(isSuitesDocument({ servers: ["redis"], slos: [{ ref: "x" }] })).toBe(false);
+    expect(isSuitesDocument(["a.yaml"])).toBe(false);
+    expect(isSuitesDocument({})).toBe(false);
+    // A suites file with a mistake in it is still one, and gets the suites file's messages.
+    expect(isSuitesDocument({ mine: ["a.yaml", 3] })).toBe(true);
+  });
+
+  it("validateSuitesFile checks every suite at once; the project's own is valid", async () => {
+    const bad = file("all-bad.yaml", "one:\n  - a.yaml\n  - gone.yaml\ntwo:\n  - b.yaml\n  - b.yaml\n");
+    const { suites, problems } = await validateSuitesFile(bad);
+    expect(Object.keys(suites)).toEqual(["one", "two"]);
+    expect(problems).toEqual([
+      expect.stringMatching(/all-bad\.yaml:3: one\[1\]: no such scenario file/),
+      expect.stringMatching(/all-bad\.yaml:6: two\[1\]: .* is named twice/),
+    ]);
+    expect((await validateSuitesFile(path.join(PROJECT_ROOT, "scenarios", "suites.yaml"))).problems).toEqual([]);
+  });
+
+  it("runSuggestion names scenario files and suites that exist, none written down", async () => {
+    const text = await runSuggestion(path.join(PROJECT_ROOT, "scenarios", "suites.yaml"), path.join(PROJECT_ROOT, "scenarios"));
+    const suggested = /e\.g\. mcp-slo run (\S+)/.exec(text)?.[1];
+    expect(suggested && existsSync(suggested)).toBe(true);
+    expect(text).not.toContain("suites.yaml,");
+    expect(text).toMatch(/or mcp-slo run --suite default \(suites in .*suites\.yaml: default, load, servers\)/);
+    const empty = await runSuggestion(path.join(dir, "none.yaml"), path.join(dir, "no-such-dir"));
+    expect(empty).toBe("e.g. mcp-slo init my.yaml, to write a starter scenario");
   });
 });

@@ -5,6 +5,7 @@
  * twice and be judged twice: that is a mistake too.
  */
 import { realpathSync, statSync, type Stats } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
@@ -31,6 +32,43 @@ function identity(file: string): string {
   }
 }
 
+/** The files of one suite's entries, and the problems of its entries (missing, not a file, named twice). */
+function suiteEntries(located: Located, suitesFile: string, name: string, entries: unknown, problems: string[]): NamedFile[] {
+  const files: NamedFile[] = [];
+  const seen = new Map<string, number>();
+  if (!Array.isArray(entries)) return files;
+  const shownFile = located.file;
+  entries.forEach((entry: unknown, i) => {
+    if (typeof entry !== "string" || entry === "") return; // the schema names it
+    const file = path.relative(process.cwd(), path.resolve(path.dirname(suitesFile), entry)) || entry;
+    const p = [name, i];
+    let st: Stats | undefined;
+    try {
+      st = statSync(file);
+    } catch {
+      st = undefined;
+    }
+    if (st === undefined)
+      problems.push(problem(located, p, `no such scenario file: ${file} (paths are relative to ${path.dirname(shownFile)})`, { found: false }));
+    else if (!st.isFile()) problems.push(problem(located, p, `${file} is not a regular file`, { found: false }));
+    const id = identity(file);
+    const first = seen.get(id);
+    if (first !== undefined)
+      problems.push(problem(located, p, `${file} is named twice (first at ${formatPath([name, first])}); it would run twice`, { found: false }));
+    else seen.set(id, i);
+    files.push({ file, origin: `suite "${name}" (${shownFile}:${lineOf(located.doc, located.lines, p)})` });
+  });
+  return files;
+}
+
+const lineOfProblem = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
+
+/** The schema's problems of a suites file, in its own names. */
+function schemaProblems(located: Located): string[] {
+  const parsed = SuitesFile.safeParse(located.raw);
+  return parsed.success ? [] : flattenIssues(parsed.error.issues).map((i) => problem(located, i.path, i.message));
+}
+
 /**
  * The files of suite `name` in `suitesFile` (paths relative to that file), as paths relative to the
  * working directory; HarnessError("invalid_input") listing every problem otherwise.
@@ -40,8 +78,7 @@ export async function suiteFiles(suitesFile: string, name: string): Promise<Name
   const loc = await readYamlMapping(suitesFile, "a mapping of suite names to lists of scenario files", "suites file");
   if ("problems" in loc) throw new HarnessError("invalid_input", `--suite ${printable(name)}: the suites file cannot be used`, { details: loc.problems });
   const located: Located = { ...loc, file: shownFile };
-  const parsed = SuitesFile.safeParse(loc.raw);
-  const problems = parsed.success ? [] : flattenIssues(parsed.error.issues).map((i) => problem(located, i.path, i.message));
+  const problems = schemaProblems(located);
   const suites = loc.raw as Record<string, unknown>;
   if (!Object.hasOwn(suites, name)) {
     const names = Object.keys(suites).map((n) => printable(n));
@@ -50,36 +87,69 @@ export async function suiteFiles(suitesFile: string, name: string): Promise<Name
       hint: names.length ? `its suites: ${names.join(", ")}` : "it defines no suites",
     });
   }
-  const entries = suites[name];
-  const files: NamedFile[] = [];
-  const seen = new Map<string, number>();
-  if (Array.isArray(entries)) {
-    entries.forEach((entry: unknown, i) => {
-      if (typeof entry !== "string" || entry === "") return; // the schema names it
-      const file = path.relative(process.cwd(), path.resolve(path.dirname(suitesFile), entry)) || entry;
-      const p = [name, i];
-      let st: Stats | undefined;
-      try {
-        st = statSync(file);
-      } catch {
-        st = undefined;
-      }
-      if (st === undefined)
-        problems.push(problem(located, p, `no such scenario file: ${file} (paths are relative to ${path.dirname(shownFile)})`, { found: false }));
-      else if (!st.isFile()) problems.push(problem(located, p, `${file} is not a regular file`, { found: false }));
-      const id = identity(file);
-      const first = seen.get(id);
-      if (first !== undefined)
-        problems.push(problem(located, p, `${file} is named twice (first at ${formatPath([name, first])}); it would run twice`, { found: false }));
-      else seen.set(id, i);
-      files.push({ file, origin: `suite "${name}" (${shownFile}:${lineOf(loc.doc, loc.lines, p)})` });
-    });
-  }
+  const files = suiteEntries(located, suitesFile, name, suites[name], problems);
   // Problems of other suites are reported too: the file is one file, and its mistakes are all shown at once.
-  const line = (text: string) => Number(/:(\d+): /.exec(text)?.[1] ?? 0);
   if (problems.length)
-    throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, { details: problems.sort((a, b) => line(a) - line(b)) });
+    throw new HarnessError("invalid_input", `${printable(shownFile)} is not a valid suites file`, {
+      details: problems.sort((a, b) => lineOfProblem(a) - lineOfProblem(b)),
+    });
   return files;
+}
+
+/**
+ * Whether a YAML mapping is a suites file rather than a scenario: every value is a list, and every
+ * string in those lists names a .yaml/.yml file. A scenario always has scalars (its name, its agents),
+ * so `mcp-slo validate scenarios/*.yaml`, whose glob takes suites.yaml, checks each as what it is.
+ */
+export function isSuitesDocument(raw: unknown): boolean {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return false;
+  const values = Object.values(raw);
+  return (
+    values.length > 0 &&
+    values.every((v) => Array.isArray(v) && v.every((e: unknown) => typeof e !== "string" || /\.ya?ml$/i.test(e)) && v.some((e) => typeof e === "string"))
+  );
+}
+
+/** Every suite of a suites file checked (the schema, and each suite's entries): its suites, and every problem at once. */
+export async function validateSuitesFile(suitesFile: string): Promise<{ suites: Record<string, string[]>; problems: string[] }> {
+  const shownFile = path.relative(process.cwd(), suitesFile) || suitesFile;
+  const loc = await readYamlMapping(suitesFile, "a mapping of suite names to lists of scenario files", "suites file");
+  if ("problems" in loc) return { suites: {}, problems: loc.problems };
+  const located: Located = { ...loc, file: shownFile };
+  const problems = schemaProblems(located);
+  const suites: Record<string, string[]> = {};
+  for (const [name, entries] of Object.entries(loc.raw as Record<string, unknown>))
+    suites[name] = suiteEntries(located, suitesFile, name, entries, problems).map((f) => f.file);
+  return { suites, problems: problems.sort((a, b) => lineOfProblem(a) - lineOfProblem(b)) };
+}
+
+/**
+ * What `mcp-slo run` without a scenario suggests: scenario files that exist (the project's
+ * scenarios/ directory, as seen from the working directory) and the suites of the suites file.
+ */
+export async function runSuggestion(suitesFile: string, scenariosDir: string): Promise<string> {
+  const shownDir = path.relative(process.cwd(), scenariosDir) || ".";
+  const names = (await readdir(scenariosDir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const scenarios: string[] = [];
+  let smoke: string | undefined;
+  for (const name of names) {
+    const loc = await readYamlMapping(path.join(scenariosDir, name), "a mapping").catch(() => undefined);
+    if (!loc || "problems" in loc || isSuitesDocument(loc.raw)) continue;
+    scenarios.push(path.join(shownDir, name));
+    const profiles = (loc.raw as { profiles?: unknown }).profiles;
+    if (smoke === undefined && profiles !== null && typeof profiles === "object" && Object.hasOwn(profiles, "smoke")) smoke = path.join(shownDir, name);
+  }
+  const { suites } = await validateSuitesFile(suitesFile);
+  const shownSuites = path.relative(process.cwd(), suitesFile) || suitesFile;
+  const lines: string[] = [];
+  if (scenarios.length)
+    lines.push(
+      `e.g. mcp-slo run ${smoke !== undefined ? `${smoke} --profile smoke` : scenarios[0]} (scenarios in ${shownDir}/: ${scenarios.map((f) => path.basename(f)).join(", ")})`,
+    );
+  const suiteNames = Object.keys(suites);
+  if (suiteNames.length) lines.push(`or mcp-slo run --suite ${suiteNames[0]} (suites in ${shownSuites}: ${suiteNames.join(", ")})`);
+  lines.push(`${lines.length ? "or" : "e.g."} mcp-slo init my.yaml, to write a starter scenario`);
+  return lines.join("\n");
 }
 
 /** Refuses a scenario file named twice (two suites' worth of runs of one file). */

@@ -336,17 +336,17 @@ describe("profiles", () => {
   smoke: { capacity: { start: 500 } }
   ci: { agnets: 3, capacity: { stepDuration: 0s } }
   nightly: { faults: [{ preset: no-such-preset, at: 1s }] }
-  weekly: {}
+  Weekly: {}
 `;
 
-  it("a profile's own mistake at profiles.<name>.<path>; the base's path and line for one that shows under it; unknown profiles", async () => {
+  it("a profile's own mistake at profiles.<name>.<path>; the base's path and line for one that shows under it; a profile name out of the rule", async () => {
     const p = file("profiles.yaml", CAP);
     const problems = await validateScenarioFile(p);
     // Two problems on one line may come in either order.
     expect(problems).toHaveLength(6);
     expect(problems).toEqual(
       expect.arrayContaining([
-        `${p}:14: profiles.weekly: unknown profile "weekly"; the profiles are smoke, ci, nightly, found {}`,
+        `${p}:14: profiles.Weekly: expected a profile name: a lower-case letter, then up to 39 lower-case letters, digits, - or _, found {}`,
         `${p}:9: capacity.max: expected max >= start (500), found 400 (under profile "smoke")`,
         `${p}:12: profiles.ci.agnets: unknown field "agnets", found 3`,
         `${p}:12: profiles.ci.capacity.stepDuration: expected a duration between 100ms and 1h, found "0s"`,
@@ -365,7 +365,7 @@ describe("profiles", () => {
     expect(err.details).toHaveLength(3);
     expect(err.details).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/:14: profiles\.weekly: unknown profile/),
+        expect.stringMatching(/:14: profiles\.Weekly: expected a profile name/),
         expect.stringMatching(/:12: profiles\.ci\.agnets: unknown field/),
         expect.stringMatching(/:12: profiles\.ci\.capacity\.stepDuration: expected a duration between 100ms and 1h/),
       ]),
@@ -383,6 +383,32 @@ describe("profiles", () => {
     expect(err2.details).toEqual([`${bare}:1: (top level): no profile "smoke" (--profile smoke); this file defines no profiles: run it without --profile`]);
     expect((await loadScenario(bare, "ci")).durationMs).toBe(5000);
     expect((await loadScenario(p, "nightly")).durationMs).toBe(5000);
+  });
+});
+
+describe("profiles of any name (issue 17)", () => {
+  const SOAK = `${GOOD}  soak: { duration: 2h, agents: 3 }
+  nightly-eu: { agents: 0 }
+`;
+
+  it("a profile the file defines, whatever its name, loads and is validated like smoke, ci and nightly", async () => {
+    const p = file("soak.yaml", SOAK.replace("nightly-eu: { agents: 0 }", "nightly-eu: { agents: 4 }"));
+    expect(await validateScenarioFile(p)).toEqual([]);
+    const soak = await loadScenario(p, "soak", { requireProfile: true });
+    expect([soak.durationMs, soak.agents, soak.profile]).toEqual([7_200_000, 3, "soak"]);
+    expect((await loadScenario(p, "nightly-eu", { requireProfile: true })).agents).toBe(4);
+  });
+
+  it("a custom profile's own mistakes are named at its node; an unknown one names the file and the profiles it defines", async () => {
+    const p = file("soak-bad.yaml", SOAK);
+    expect(await validateScenarioFile(p)).toEqual([`${p}:17: profiles.nightly-eu.agents: expected >= 1, found 0`]);
+    const err = (await loadScenario(p, "weekly", { requireProfile: true }).catch((e: unknown) => e)) as HarnessError;
+    expect(err.details).toEqual([`${p}:14: profiles: no profile "weekly" (--profile weekly); this file defines smoke, soak, nightly-eu`]);
+    const bad = (await loadScenario(p, "Soak!", { requireProfile: true }).catch((e: unknown) => e)) as HarnessError;
+    expect([bad.code, bad.message]).toEqual([
+      "invalid_input",
+      '--profile: expected a profile name: a lower-case letter, then up to 39 lower-case letters, digits, - or _, got "Soak!"',
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@ import { findServer, SERVER_CATALOG } from "../catalog/servers.js";
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import type { ScenarioFacts } from "../contracts/checks.js";
 import type { Scenario } from "../contracts/plan.js";
-import { DURATION_BOUNDS, PROFILE_NAMES } from "../contracts/scenario-fields.js";
+import { DURATION_BOUNDS, PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
 import { durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
 import { driverNamed, DRIVER_NAMES, unmetNeeds } from "../drivers/index.js";
 import { faultKind } from "../faults/kinds/index.js";
@@ -400,6 +400,12 @@ async function underProfileChecked(loc: Located, name: string, baseProblems: rea
   return checked.value && problems.length === 0 ? { value: checked.value, problems } : { problems };
 }
 
+/** The profile names a scenario file defines, as written (empty when it cannot be read or has none). */
+export async function definedProfiles(file: string): Promise<string[]> {
+  const loc = await readLocated(file);
+  return "problems" in loc ? [] : Object.keys(profilesOf(loc.raw));
+}
+
 /** Problems of the file as written and under each profile it defines (a profile's own mistakes are named as such). */
 export async function validateScenarioFile(file: string): Promise<string[]> {
   const loc = await readLocated(file);
@@ -407,7 +413,7 @@ export async function validateScenarioFile(file: string): Promise<string[]> {
   const base = await checkScenario(loc, loc.raw, "(as written)");
   const problems = [...base.problems];
   for (const name of Object.keys(profilesOf(loc.raw))) {
-    if (!(PROFILE_NAMES as readonly string[]).includes(name)) continue; // the schema names it
+    if (!PROFILE_NAME_RE.test(name)) continue; // the schema names it
     problems.push(...(await underProfileChecked(loc, name, base.problems)).problems);
   }
   return problems;
@@ -424,8 +430,8 @@ export interface LoadOptions {
 
 /** Loads one scenario under a profile: its plan, or a HarnessError("invalid_input") listing every problem. */
 export async function loadScenario(file: string, profile: string, opts: LoadOptions = {}): Promise<Scenario> {
-  if (!(PROFILE_NAMES as readonly string[]).includes(profile)) {
-    throw new HarnessError("invalid_input", `unknown profile "${printable(profile)}"`, { details: [`expected one of ${PROFILE_NAMES.join(", ")}`] });
+  if (!PROFILE_NAME_RE.test(profile)) {
+    throw new HarnessError("invalid_input", `--profile: expected ${PROFILE_NAME_RULE}, got "${printable(profile)}"`);
   }
   const shown = printable(file);
   const loc = await readLocated(file);

@@ -7,7 +7,6 @@
 import { isMap, isNode, isScalar, type Document, type LineCounter } from "yaml";
 import type { z } from "zod";
 import type { PathPart } from "../contracts/checks.js";
-import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
 import { printable } from "../util/control-chars.js";
 import { readYamlFile } from "./read-input.js";
 
@@ -112,14 +111,7 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
     // zod adds "within the safe integer range" beside the schema's own bound: the schema's bound says it.
     if (issue.code === "too_big" && issue.origin === "int" && issues.some((o) => o !== issue && o.code === "too_big" && samePath(o, issue))) continue;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        const profile = p.length === 1 && p[0] === "profiles";
-        out.push({
-          path: [...p, key],
-          message: profile ? `unknown profile "${key}"; the profiles are ${PROFILE_NAMES.join(", ")}` : `unknown field "${key}"`,
-          code: issue.code,
-        });
-      }
+      for (const key of issue.keys) out.push({ path: [...p, key], message: `unknown field "${key}"`, code: issue.code });
       continue;
     }
     let message = issue.message;

@@ -2,14 +2,15 @@
  * `mcp-slo validate` also says what is valid but cannot prove its targets: RPO writers too young at
  * a fault that can lose their writes (censoringWarnings in ./rpo.ts), under each profile.
  */
-import { loadScenario } from "./load-scenario.js";
-import { PROFILE_NAMES } from "../contracts/scenario-fields.js";
+import { definedProfiles, loadScenario } from "./load-scenario.js";
 import { censoringWarnings } from "../faults/rpo.js";
 
 /** Warnings of one valid scenario file, each with the profiles it holds under. */
 export async function censoringWarningsOfFile(file: string): Promise<string[]> {
   const byText = new Map<string, string[]>();
-  for (const profile of PROFILE_NAMES) {
+  // Every profile the file defines (any name), and "ci" for a file that defines none: it runs as written then.
+  const profiles = await definedProfiles(file);
+  for (const profile of profiles.length ? profiles : ["ci"]) {
     let warnings: string[];
     try {
       warnings = censoringWarnings(await loadScenario(file, profile));

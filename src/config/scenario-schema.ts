@@ -13,7 +13,7 @@ import { findServer } from "../catalog/servers.js";
 import type { PathPart } from "../contracts/checks.js";
 import type { FaultPlan, ResolvedSlo, Scenario } from "../contracts/plan.js";
 import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
-import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAMES, SloDefinition, SloScope } from "../contracts/scenario-fields.js";
+import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAME_RE, PROFILE_NAME_RULE, SloDefinition, SloScope } from "../contracts/scenario-fields.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
 import { compileFault, FaultSpec } from "../faults/kinds/index.js";
@@ -234,9 +234,13 @@ export const ProfileOverride = z
 export const ScenarioFile = z
   .strictObject({
     ...ScenarioBody,
-    profiles: z.partialRecord(z.enum(PROFILE_NAMES), ProfileOverride).default({}),
+    // Any name (issue 17: `soak`); the rule is checked in the refinement below, where a bad name does
+    // not stop the rest of the file being checked (a key schema's failure would).
+    profiles: z.record(z.string(), ProfileOverride).default({}),
   })
   .superRefine((s, ctx) => {
+    for (const name of Object.keys(s.profiles))
+      if (!PROFILE_NAME_RE.test(name)) ctx.addIssue({ code: "custom", path: ["profiles", name], message: `expected ${PROFILE_NAME_RULE}` });
     // A workload without a measurement window (an install) needs neither.
     if (s.duration === undefined && s.count === undefined && s.capacity === undefined && workloadKindOf(s.workload).window) {
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });

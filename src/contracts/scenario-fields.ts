@@ -11,9 +11,16 @@ import { z } from "zod";
 import { metricNamesForHumans, parseMetric } from "./metric-names.js";
 import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
 
-/** The profiles a scenario file may define (--profile scales the same scenario). */
+/**
+ * The usual profiles (--profile scales the same scenario): the repo's scenarios define these three and
+ * the CLI's default is ci. A file may define any other name that fits PROFILE_NAME_RE (`soak`,
+ * `nightly-eu`); --profile and suites take whatever names the files define.
+ */
 export const PROFILE_NAMES = ["smoke", "ci", "nightly"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
+/** A profile's name: also a flag's value and part of messages, so plain lower-case words. */
+export const PROFILE_NAME_RE = /^[a-z][a-z0-9_-]{0,39}$/;
+export const PROFILE_NAME_RULE = "a profile name: a lower-case letter, then up to 39 lower-case letters, digits, - or _";
 
 const H = 3_600_000;
 const MIN = 60_000;

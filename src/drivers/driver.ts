@@ -34,7 +34,17 @@ export interface DriverPhase {
   registry: ResourceRegistry;
   runId: string;
   signal: AbortSignal;
-  onTick?: (elapsedMs: number) => void;
+  /**
+   * Once a second while the phase runs. `live`: calls counted so far, from a driver whose samples
+   * reach the recorder only after its load ended (k6); without it the progress reads the recorder.
+   */
+  onTick?: (elapsedMs: number, live?: LiveCounts) => void;
+}
+
+/** Calls of the phase counted while it runs, for the progress line only (never judged). */
+export interface LiveCounts {
+  ok: number;
+  failed: number;
 }
 
 export interface PhaseResult extends PhaseStats {

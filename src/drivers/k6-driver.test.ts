@@ -2,7 +2,7 @@
  * The k6 driver's pure parts: the k6 scenario per load model, the SLOs mirrored as k6 thresholds,
  * k6's timestamps, and the k6 operator manifest. Under real k6: k6-driver.integration.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +11,19 @@ import type { Scenario } from "../contracts/plan.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { readK6TestRun } from "../testing/k6-testrun.js";
 import type { Recorder } from "../metrics/recorder.js";
-import { K6_SCRIPT, k6Env, k6GateTime, k6RunArgs, k6Scenario, k6TestId, k6Thresholds, k6TimeMapping, ingestK6Points, parseK6Time } from "./k6-driver.js";
+import {
+  K6_SCRIPT,
+  K6LiveTally,
+  k6Env,
+  k6GateTime,
+  k6RunArgs,
+  k6Scenario,
+  k6TestId,
+  k6Thresholds,
+  k6TimeMapping,
+  ingestK6Points,
+  parseK6Time,
+} from "./k6-driver.js";
 
 const fixture = (name: string) => path.join(PROJECT_ROOT, "test", "fixtures", name);
 const urls = new Map([
@@ -183,5 +195,35 @@ describe("deploy/k6-operator/testrun.yaml", () => {
     expect(harness).toEqual(expect.arrayContaining(mine));
     expect(mine).toEqual(expect.arrayContaining(["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS", "MCP_SLO_CALL_TIMEOUT_MS"]));
     for (const name of ["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS"]) expect(() => JSON.parse(env[name]!), name).not.toThrow();
+  });
+});
+
+describe("K6LiveTally: the progress line's counts while k6 runs", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-k6-live-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const call = (outcome: string) =>
+    JSON.stringify({
+      metric: "mcp_call_duration",
+      type: "Point",
+      data: { time: "2026-12-01T12:00:11Z", value: 1, tags: { server: "redis", tool: "get", outcome } },
+    });
+  const other = JSON.stringify({ metric: "http_req_duration", type: "Point", data: { time: "2026-12-01T12:00:11Z", value: 1, tags: { outcome: "ok" } } });
+
+  it("counts the calls k6 has flushed so far by outcome, a line cut at the end once it is whole, and nothing before the file exists", async () => {
+    const file = path.join(dir, "points.json");
+    const tally = new K6LiveTally(file);
+    await tally.poll();
+    expect([tally.ok, tally.failed]).toEqual([0, 0]);
+    const first = `${call("ok")}\n${other}\n${call("error")}\n${call("ok")}\n`;
+    const cutAt = 40;
+    const next = call("timeout");
+    writeFileSync(file, first + next.slice(0, cutAt));
+    await tally.poll();
+    expect([tally.ok, tally.failed]).toEqual([2, 1]);
+    appendFileSync(file, `${next.slice(cutAt)}\n${call("ok")}\n`);
+    await tally.poll();
+    expect([tally.ok, tally.failed]).toEqual([3, 2]);
+    await tally.poll();
+    expect([tally.ok, tally.failed]).toEqual([3, 2]);
   });
 });

@@ -26,7 +26,7 @@
  * time is mapped onto the performance.now() clock from there, without crossing clocks (k6TimeMapping).
  */
 import { createReadStream, existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -39,7 +39,7 @@ import type { FailureKind, Outcome } from "../results/types.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { spawnManaged, type ExitInfo, type ManagedProcess } from "../stack/managed-process.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
-import type { DriverPhase, LoadDriver, PhaseResult, ReadyPhase } from "./driver.js";
+import type { DriverPhase, LiveCounts, LoadDriver, PhaseResult, ReadyPhase } from "./driver.js";
 import { emptyPhaseStats, watchProcess } from "./generator-health.js";
 import { MAX_PHASE_MS } from "./sdk-driver.js";
 
@@ -325,6 +325,55 @@ export async function ingestK6Points(
   return t;
 }
 
+/** Bytes read per poll at most: a poll never holds more than this in memory, and the next one goes on from there. */
+const LIVE_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Counts k6's MCP calls while k6 runs, for the progress line only: it reads what k6 has appended to
+ * its JSON output since the last poll (k6 flushes it about once a second) and counts the
+ * `mcp_call_duration` points by outcome. The recorder still gets every point from the whole file
+ * after k6 exited (ingestK6Points); nothing here is judged.
+ */
+export class K6LiveTally implements LiveCounts {
+  ok = 0;
+  failed = 0;
+  private offset = 0;
+  private partial = "";
+  private busy = false;
+  private buffer: Buffer | undefined;
+
+  constructor(private readonly file: string) {}
+
+  /** Reads what is new (at most LIVE_READ_BYTES); a poll while one runs is skipped. */
+  async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.file, "r");
+      this.buffer ??= Buffer.alloc(LIVE_READ_BYTES);
+      const { bytesRead } = await handle.read(this.buffer, 0, LIVE_READ_BYTES, this.offset);
+      this.offset += bytesRead;
+      // Read as latin1: the fields counted are ASCII, so a multi-byte character cut at a read's end cannot garble
+      // them; a line cut at the end of what k6 has flushed waits for the rest.
+      const text = this.partial + this.buffer.subarray(0, bytesRead).toString("latin1");
+      const cut = text.lastIndexOf("\n");
+      this.partial = text.slice(cut + 1);
+      for (const line of text.slice(0, cut + 1).split("\n")) {
+        if (!line.includes('"mcp_call_duration"')) continue;
+        const outcome = pointOf(line)?.data?.tags?.outcome;
+        if (outcome === "ok") this.ok++;
+        else if (outcome === "error" || outcome === "timeout") this.failed++;
+      }
+    } catch {
+      // Not written yet (k6 creates it when its output starts): nothing to count so far.
+    } finally {
+      await handle?.close();
+      this.busy = false;
+    }
+  }
+}
+
 /**
  * The failure kind of a k6 call from the reason the script tags it with (scenarios/k6/mcp-streamable-http.js,
  * `record`): an HTTP status, a JSON-RPC error or a tool error is the server's answer (tool); a body
@@ -509,7 +558,19 @@ async function runK6(k6Run: {
   // Taken before the gate answers: k6 passes it after this instant, never before.
   const gateOpenedAt = performance.now();
   k6Run.gate.open();
-  const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
+  // k6's points reach the recorder after it exited: the progress counts them from its output as it goes.
+  const live = new K6LiveTally(out);
+  let ticking = true;
+  const ticker = ctx.onTick
+    ? setInterval(
+        () =>
+          void live.poll().then(() => {
+            // A poll that ends after the phase did says nothing: the phase's own lines follow.
+            if (ticking) ctx.onTick!(performance.now() - t0, { ok: live.ok, failed: live.failed });
+          }),
+        1000,
+      )
+    : undefined;
   const onAbort = () => void proc.stop({ signal: "SIGINT", graceMs: STOP_GRACE_MS });
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   if (ctx.signal.aborted) onAbort();
@@ -517,6 +578,7 @@ async function runK6(k6Run: {
   try {
     exit = await proc.exited;
   } finally {
+    ticking = false;
     if (ticker) clearInterval(ticker);
     ctx.signal.removeEventListener("abort", onAbort);
     await k6Run.gate.close();

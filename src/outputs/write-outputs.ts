@@ -64,13 +64,14 @@ function writeAtomicSync(dir: string, name: string, content: string): string {
  * Every output of the registry (./index.ts), one after another in its order: results.json first,
  * the source of truth, so if rendering a derived output fails the record is already safe on disk.
  */
-export async function writeRunOutputs(record: RunRecord, dir: string): Promise<{ files: string[] }> {
+export async function writeRunOutputs(record: RunRecord, dir: string, opts: { except?: readonly string[] } = {}): Promise<{ files: string[] }> {
   // Secrets out of the record before anything is rendered: what the renderers escape then holds
   // none, whatever characters it has (the text of each file is redacted once more on writing).
   const run = redactDeep(record);
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
-  for (const output of OUTPUTS) files.push(await writeAtomic(dir, output.file, await output.render(run)));
+  // `except`: `mcp-slo report` re-renders beside a results.json it keeps byte for byte.
+  for (const output of OUTPUTS) if (!opts.except?.includes(output.file)) files.push(await writeAtomic(dir, output.file, await output.render(run)));
   return { files };
 }
 

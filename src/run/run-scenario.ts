@@ -13,7 +13,7 @@ import { serverVersion } from "../catalog/servers.js";
 import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
 import { CallContext } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
-import type { DriverPhase, PhaseResult } from "../drivers/driver.js";
+import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
@@ -289,9 +289,10 @@ async function runWindow(run: StackRun): Promise<void> {
     sandbox: run.endpoints.sandbox,
     ...(run.stack.redisInfo && { redisInfo: run.stack.redisInfo }),
   });
-  const tick = (phase: string, totalMs: number | undefined) => (elapsed: number) => {
-    const ok = recorder.count({}, ["ok"]);
-    const failed = recorder.count({}, ["error", "timeout"]);
+  // A driver that records only after its load ended (k6) gives its own live counts; the others fill the recorder as they go.
+  const tick = (phase: string, totalMs: number | undefined) => (elapsed: number, live?: LiveCounts) => {
+    const ok = live?.ok ?? recorder.count({}, ["ok"]);
+    const failed = live?.failed ?? recorder.count({}, ["error", "timeout"]);
     say(
       `${phase} ${(elapsed / 1000).toFixed(0)}${totalMs ? `/${(totalMs / 1000).toFixed(0)}` : ""} s${phase === "measure" ? `, ${ok} ok, ${failed} failed` : ""}`,
     );
@@ -305,7 +306,12 @@ async function runWindow(run: StackRun): Promise<void> {
   experiment?.startBeforeWindow();
   await experiment?.lead(s.warmupMs);
   const urls = new Map((run.httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
-  const phase = (name: "warmup" | "measure", durationMs: number | undefined, count: number | undefined, onTick: (elapsed: number) => void): DriverPhase => ({
+  const phase = (
+    name: "warmup" | "measure",
+    durationMs: number | undefined,
+    count: number | undefined,
+    onTick: (elapsed: number, live?: LiveCounts) => void,
+  ): DriverPhase => ({
     scenario: s,
     phase: name,
     durationMs,
