@@ -17,7 +17,7 @@ import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAME_RE, PROFILE_
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
 import { compileFault, FaultSpec } from "../faults/kinds/index.js";
-import { findCatalogSlo } from "../slo/catalog.js";
+import { resolvedCatalogSlo } from "../slo/catalog.js";
 import { MAX_OPENSLO_FILES } from "./openslo-files.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
@@ -406,7 +406,7 @@ export function scenarioPlan(ctx: PlanContext) {
 /** A catalog SLO by its id (with the scenario's scope, if it gives one), or the scenario's own; undefined for an unknown id. */
 function resolveSlo(slo: ScenarioFile["slos"][number], defaultSource: SloSource): ResolvedSlo | undefined {
   if ("ref" in slo) {
-    const c = catalogSlo(slo.ref);
+    const c = resolvedCatalogSlo(slo.ref);
     if (!c) return undefined;
     return { ...c, scope: slo.scope ?? c.scope };
   }
@@ -420,30 +420,6 @@ function resolveSlo(slo: ScenarioFile["slos"][number], defaultSource: SloSource)
     scope: slo.scope ?? {},
     source: slo.source ?? defaultSource,
   };
-}
-
-/** The catalog's SLOs, parsed once by the same schema as a scenario's own (src/slo/catalog.test.ts checks every entry). */
-let catalogPlans: Map<string, ResolvedSlo> | undefined;
-function catalogSlo(id: string): ResolvedSlo | undefined {
-  const c = findCatalogSlo(id);
-  if (!c) return undefined;
-  catalogPlans ??= new Map();
-  let plan = catalogPlans.get(id);
-  if (!plan) {
-    const parsed = SloDefinition.parse(c);
-    plan = {
-      id: c.id,
-      title: c.title,
-      metricName: parsed.metric.name,
-      metric: parsed.metric.parsed,
-      threshold: parsed.objective.threshold,
-      objectiveText: parsed.objective.text,
-      scope: c.scope ?? {},
-      source: c.source,
-    };
-    catalogPlans.set(id, plan);
-  }
-  return plan;
 }
 
 function resolveRecovery(r: z.output<typeof Recovery>, faults: readonly FaultPlan[], servers: readonly ServerDefinition[]): Scenario["recovery"] {

@@ -8,7 +8,8 @@
  * (most calls, not the median, not the single worst). The quote beside each
  * entry lets a reader disagree.
  */
-import type { SloDefinition } from "../contracts/scenario-fields.js";
+import { SloDefinition } from "../contracts/scenario-fields.js";
+import type { ResolvedSlo } from "../contracts/plan.js";
 
 const GUIDE = "MCP Enterprise Guide (shared/seeds/003_ba5d8098385d04d0.txt)";
 const MODULE = "Design module (shared/seeds/000_02bc345255a0a23a.txt)";
@@ -364,5 +365,30 @@ const BY_ID = new Map(SLO_CATALOG.map((s) => [s.id, s]));
 
 export function findCatalogSlo(id: string): CatalogSlo | undefined {
   return BY_ID.get(id);
+}
+
+/** The catalog's SLOs, parsed once by the same schema as a scenario's own (catalog.test.ts checks every entry). */
+const resolved = new Map<string, ResolvedSlo>();
+
+/** A catalog SLO as a scenario resolves it (what a scenario's `- id` reference and the OpenSLO export use). */
+export function resolvedCatalogSlo(id: string): ResolvedSlo | undefined {
+  const c = BY_ID.get(id);
+  if (!c) return undefined;
+  let plan = resolved.get(id);
+  if (!plan) {
+    const parsed = SloDefinition.parse(c);
+    plan = {
+      id: c.id,
+      title: c.title,
+      metricName: parsed.metric.name,
+      metric: parsed.metric.parsed,
+      threshold: parsed.objective.threshold,
+      objectiveText: parsed.objective.text,
+      scope: c.scope ?? {},
+      source: c.source,
+    };
+    resolved.set(id, plan);
+  }
+  return plan;
 }
 export type { CatalogSlo };

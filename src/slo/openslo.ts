@@ -27,8 +27,7 @@ import { METRIC_FAMILIES, QUANTILE_OF, parseMetric, type MetricFamily, type Pars
 import type { ResolvedSlo } from "../contracts/plan.js";
 import type { PathPart } from "../contracts/checks.js";
 import { parseThreshold, type Comparator, type Threshold } from "../contracts/units.js";
-import { SloDefinition } from "../contracts/scenario-fields.js";
-import { SLO_CATALOG } from "./catalog.js";
+import { resolvedCatalogSlo, SLO_CATALOG } from "./catalog.js";
 import type { SloSource } from "../results/types.js";
 
 export const OPENSLO_API_VERSION = "openslo/v1";
@@ -255,19 +254,7 @@ export function openSloYaml(documents: readonly OpenSloDocument[], header: strin
 
 /** The catalog's SLOs as a scenario resolves them (parsed by the same schema as a scenario's own). */
 export function resolvedCatalog(): ResolvedSlo[] {
-  return SLO_CATALOG.map((c) => {
-    const parsed = SloDefinition.parse(c);
-    return {
-      id: c.id,
-      title: c.title,
-      metricName: parsed.metric.name,
-      metric: parsed.metric.parsed,
-      threshold: parsed.objective.threshold,
-      objectiveText: parsed.objective.text,
-      scope: c.scope ?? {},
-      source: c.source,
-    };
-  });
+  return SLO_CATALOG.map((c) => resolvedCatalogSlo(c.id) as ResolvedSlo);
 }
 
 // ---------------------------------------------------------------------------------------------
