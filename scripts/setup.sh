@@ -10,6 +10,16 @@
 # run before every command.
 set -euo pipefail
 
+# Temp files and dirs of this script, removed however it ends: an error, Ctrl-C or a kill during a
+# long npm ci or go build leaves none behind (bash runs the EXIT trap after an `exit` from the
+# signal traps, not after dying of an untrapped signal).
+setup_tmp=()
+remove_setup_tmp() { if ((${#setup_tmp[@]} > 0)); then rm -rf -- "${setup_tmp[@]}"; fi; }
+trap remove_setup_tmp EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
 for_tests=0
 for arg in "$@"; do
   case "$arg" in
@@ -54,6 +64,7 @@ fi
 # installed tree may not match it any more.
 if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm_log="$(mktemp -t mcp-slo-setup-npm.XXXXXX)"
+  setup_tmp+=("$npm_log")
   if npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1; then
     echo "setup: installed npm dependencies (npm ci)"
   elif grep -q "are in sync" "$npm_log"; then
@@ -89,6 +100,7 @@ go_tool() {
   mkdir -p "$tools_bin"
   local go_tmp
   go_tmp="$(mktemp -d -t mcp-slo-setup-go.XXXXXX)"
+  setup_tmp+=("$go_tmp" "$go_tmp.log")
   if ! GOBIN="$go_tmp" GOFLAGS=-mod=mod go install "$module@$version" >"$go_tmp.log" 2>&1; then
     # `go install mod@version` also asks the proxy for the module's version list (to warn about a
     # deprecated module); a proxy that refuses the list (403, seen for github-mcp-server) fails the
@@ -134,6 +146,7 @@ if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] || ! grep -qx "$redis_mcp_v
     die "python3 cannot create virtualenvs (no venv/ensurepip module): apt-get install python3-venv"
   rm -rf "$redis_mcp_venv"
   venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
+  setup_tmp+=("$venv_log")
   if ! { python3 -m venv "$redis_mcp_venv" &&
     "$redis_mcp_venv/bin/python" -m pip install --quiet --disable-pip-version-check "redis-mcp-server==$redis_mcp_version"; } >"$venv_log" 2>&1; then
     tail -n 20 "$venv_log" >&2
@@ -156,6 +169,7 @@ if ((for_tests)); then
       die "apache-otava needs python3 with venv/ensurepip: apt-get install python3-venv"
     rm -rf "$otava_venv"
     venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
+    setup_tmp+=("$venv_log")
     if ! { python3 -m venv "$otava_venv" &&
       "$otava_venv/bin/python" -m pip install --quiet --disable-pip-version-check "apache-otava==$otava_version"; } >"$venv_log" 2>&1; then
       tail -n 20 "$venv_log" >&2
@@ -252,7 +266,7 @@ fi
 # apt output goes to a log, shown only when something fails. Wait for a lock held by another
 # apt (e.g. unattended-upgrades) instead of failing at once.
 log="$(mktemp -t mcp-slo-setup-apt.XXXXXX)"
-trap 'rm -f "$log"' EXIT
+setup_tmp+=("$log")
 apt_get() {
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -q "$@" >>"$log" 2>&1 || {
     echo "setup: apt-get $* failed; its output:" >&2

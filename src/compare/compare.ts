@@ -55,8 +55,9 @@ export const DEPENDENCE_WIDENING = 14;
 /**
  * Share of the machine's cores by which the work outside the run may differ between two runs before a
  * two-run comparison stops reading a change in the direction of that load as the candidate's own
- * (README, "Comparing runs"). 0.1: on 2 cores, 0.2 of a core, well above what an idle machine's
- * daemons move (a few hundredths) and well below one other busy process (a whole core).
+ * (README, "Comparing runs"). 0.1: on 2 cores, 0.2 of a core, above what an idle machine shows
+ * (three runs of the e2e fixture on this project's idle 2-core machine: 0.00 each) and well below one
+ * other busy process (a whole core; a second harness run beside one moved it by 0.34).
  */
 export const OUTSIDE_LOAD_TOLERANCE = 0.1;
 
