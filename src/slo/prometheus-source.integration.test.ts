@@ -93,7 +93,9 @@ slos:
   - { id: fast.p50.impossible, metric: latency.p50, objective: "< 10us", scope: { server: memory, tool: read_graph } }
   - { id: fast.mean, metric: latency.mean, objective: "< 200ms", scope: { server: memory, tool: read_graph } }
   - { id: fast.max, metric: latency.max, objective: "< 10s", scope: { server: memory, tool: read_graph } }
-  - { id: rare.p99, metric: latency.p99, objective: "< 200ms", scope: { server: memory, tool: open_nodes } }
+  # 10 s, not 200 ms: five samples within any target can never prove a p99 (inconclusive), while one
+  # sample above 200 ms on a busy machine made 4 of 5 within, which does prove a miss (fail).
+  - { id: rare.p99, metric: latency.p99, objective: "< 10s", scope: { server: memory, tool: open_nodes } }
   - { id: fast.success, metric: success_rate, objective: ">= 99%", scope: { server: memory, tool: read_graph } }
   - { id: broken.success, metric: success_rate, objective: ">= 99%", scope: { server: memory, tool: search_nodes } }
   - { id: throughput, metric: throughput, objective: ">= 10/s", scope: { server: memory } }
