@@ -273,10 +273,7 @@ describe("PyPI", () => {
     const bytes = Buffer.from("wheel bytes");
     const sha = createHash("sha256").update(bytes).digest("hex");
     expect(pypiRegistryIntegrity({ ...wheel("x.whl"), digests: { sha256: sha } }, ok(bytes), {}).status).toBe("pass");
-    expect(
-      pypiRegistryIntegrity({ ...wheel("x.whl"), digests: { sha256: sha.replace(/^./, "0") === sha ? `1${sha.slice(1)}` : `0${sha.slice(1)}` } }, ok(bytes), {})
-        .status,
-    ).toBe("fail");
+    expect(pypiRegistryIntegrity({ ...wheel("x.whl"), digests: { sha256: "0".repeat(64) } }, ok(bytes), {}).status).toBe("fail");
     expect(pypiRegistryIntegrity(undefined, undefined, {}).status).toBe("not_measured");
     expect(pypiRegistryIntegrity(wheel("x.whl"), refused("GET x -> HTTP 404"), {}).detail).toContain("HTTP 404");
   });
