@@ -94,7 +94,7 @@ describe("PyPI: redis-official's virtualenv", () => {
 });
 
 describe("Go: the github server's build", () => {
-  it("matches the checksum database for the module and every dependency in the binary", async () => {
+  it("matches the checksum database (verified by go itself) for the module, and its lookups for every dependency in the binary", async () => {
     const report = await scanSupplyChain(findServer("github")!, { root: PROJECT_ROOT });
     const f = byCheck(report);
     expect(report.version).toMatch(/^v\d+\.\d+\.\d+/);
@@ -103,6 +103,9 @@ describe("Go: the github server's build", () => {
     expect(f["version-pinned"]!.status).toBe("pass");
     expect(f["dependencies-locked"]!.status, f["dependencies-locked"]!.detail).toBe("pass");
     expect(f["dependencies-locked"]!.evidence.dependencies).toBeGreaterThan(5);
+    // go's own client, in a throwaway module cache, checks the module against the signed database.
+    expect(f["registry-signature"]!.status, f["registry-signature"]!.detail).toBe("pass");
+    expect(f["registry-signature"]!.evidence.consulted).toBe(true);
     expect(f.advisories!.status).toBe("not_measured");
   });
 });

@@ -12,6 +12,7 @@ import {
   fetchJson,
   goDependencySums,
   goModuleSum,
+  goSumdbFinding,
   installedFilesFinding,
   installScriptFacts,
   lockClosure,
@@ -358,6 +359,30 @@ describe("Go", () => {
     expect(goDependencySums([]).status).toBe("not_measured");
   });
 
+  it("passes the database check only when go verified the module, consulted the database and agrees with the cache", () => {
+    const good = { exitCode: 0, sum: "h1:zip=", error: "", consulted: true };
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", "h1:zip=", good).status).toBe("pass");
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", "h1:other=", good).status).toBe("fail");
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", "h1:zip=", { ...good, consulted: false }).status).toBe("not_measured");
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", undefined, good).status).toBe("not_measured");
+    const mismatch = {
+      exitCode: 1,
+      error: "verifying m@v1: checksum mismatch\n\tdownloaded: h1:a=\n\tsum.golang.org: h1:b=\n\nSECURITY ERROR",
+      consulted: true,
+    };
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", "h1:zip=", mismatch).status).toBe("fail");
+    const offline = { exitCode: 1, error: 'm@v1: Get "https://proxy.example/m/@v/v1.info": dial tcp: lookup proxy.example: no such host', consulted: false };
+    const f = goSumdbFinding("m", "v1", "sum.golang.org", "h1:zip=", offline);
+    expect(f.status).toBe("not_measured");
+    expect(f.detail).toContain("no such host");
+    const dbDown = {
+      exitCode: 1,
+      error: "verifying module: m@v1: reading https://proxy.example/sumdb/sum.golang.org/lookup/m@v1: 404 Not Found",
+      consulted: false,
+    };
+    expect(goSumdbFinding("m", "v1", "sum.golang.org", "h1:zip=", dbDown).status).toBe("not_measured");
+  });
+
   it("scans a module through injected go and proxy answers (no process, no network)", async () => {
     const cache = tempDir();
     mkdirSync(path.join(cache, "cache/download/ex.com/!my!mod/@v"), { recursive: true });
@@ -371,8 +396,15 @@ describe("Go", () => {
         if (url.endsWith("/lookup/ex.com/dep@v0.1.0")) return new Response("2\nex.com/dep v0.1.0 h1:tampered=\n");
         return new Response("", { status: 404 });
       },
-      exec: async (file, args): Promise<ExecResult> => {
+      exec: async (file, args, opts): Promise<ExecResult> => {
         const cmd = [file, ...args].join(" ");
+        if (cmd === "go mod download -json ex.com/MyMod@v1.0.0") {
+          // What go leaves when it consulted the database: its lookup cache in the throwaway GOMODCACHE.
+          mkdirSync(path.join(opts!.env!.GOMODCACHE!, "cache/download/sumdb/sum.golang.org/lookup"), { recursive: true });
+          expect(opts?.env).toMatchObject({ GOSUMDB: "sum.golang.org", GONOSUMDB: "", GOPRIVATE: "" });
+          return { exitCode: 0, stdout: JSON.stringify({ Path: "ex.com/MyMod", Version: "v1.0.0", Sum: "h1:zip=" }), stderr: "" };
+        }
+        if (cmd === "go clean -modcache") return { exitCode: 0, stdout: "", stderr: "" };
         if (cmd === "go env GOPROXY") return { exitCode: 0, stdout: "https://proxy.example,direct\n", stderr: "" };
         if (cmd === "go env GOSUMDB") return { exitCode: 0, stdout: "sum.golang.org\n", stderr: "" };
         if (cmd === "go env GOMODCACHE") return { exitCode: 0, stdout: `${cache}\n`, stderr: "" };
@@ -393,7 +425,7 @@ describe("Go", () => {
       "version-pinned": "pass",
       "dependencies-locked": "fail",
       "install-scripts": "not_applicable",
-      "registry-signature": "not_measured",
+      "registry-signature": "pass",
       provenance: "not_applicable",
       advisories: "not_measured",
       "dependency-advisories": "not_measured",

@@ -43,8 +43,14 @@
  *   package code at install: not applicable.
  * - registry-signature: npm: the registry's ECDSA signature (`dist.signatures`) over
  *   `<name>@<version>:<integrity>`, verified with the keys of `<registry>/-/npm/v1/keys`. PyPI signs
- *   nothing (PGP signatures were dropped in 2023): not applicable. Go: the checksum database's signed
- *   tree head is not verified by this module: not measured.
+ *   nothing (PGP signatures were dropped in 2023): not applicable. Go: the checksum database is
+ *   Go's signature: `go mod download -json <module>@<version>` into a fresh, throwaway module cache,
+ *   with the database forced on (GOSUMDB as configured, GONOSUMDB/GOPRIVATE/GONOSUMCHECK/GOINSECURE
+ *   emptied), makes go's own client check the module zip against the database's signed tree head
+ *   (its built-in key) with an inclusion proof, through the proxy; the check passes when that
+ *   succeeds, the database was consulted (its lookup cache exists) and go's Sum equals the local
+ *   `.ziphash`. Dependencies are not re-downloaded this way (dependencies-locked compares their h1
+ *   with the lookups as served).
  * - provenance: npm: a Sigstore provenance attestation exists (`dist.attestations` or
  *   `<registry>/-/npm/v1/attestations/<pkg>@<ver>`); verifying one needs Sigstore's trust root
  *   (TUF), so with attestations present the result is still not_measured, never pass. PyPI: PEP 740
@@ -935,6 +941,64 @@ export function goDependencySums(results: readonly { module: string; version: st
   return finding("dependencies-locked", "pass", `all ${results.length} dependencies built into the binary have h1 hashes equal to the checksum database's`, ev);
 }
 
+export interface GoDownload {
+  exitCode: number;
+  /** `Sum` of go mod download -json, when it printed one. */
+  sum?: string;
+  /** Its `Error`, or its stderr. */
+  error: string;
+  /** The throwaway cache holds the database's lookups: go did consult it. */
+  consulted: boolean;
+}
+
+export function goSumdbFinding(module: string, version: string, db: string, ziphash: string | undefined, download: GoDownload): SupplyFinding {
+  const ev: Evidence = { module: `${module}@${version}`, sumdb: db, consulted: download.consulted };
+  if (download.sum !== undefined) ev.verifiedSum = download.sum;
+  if (ziphash !== undefined) ev.local = ziphash;
+  if (download.exitCode !== 0) {
+    // go's wording for a hash the database contradicts ("checksum mismatch ... SECURITY ERROR"); an
+    // unreachable database is also "verifying module: ...: reading <url>: ...", which proves nothing.
+    const contradicted = /SECURITY ERROR|checksum mismatch/.test(download.error);
+    return finding("registry-signature", contradicted ? "fail" : "not_measured", `go mod download against ${db}: ${lastLine(download.error)}`, ev);
+  }
+  if (!download.consulted) return finding("registry-signature", "not_measured", `go did not consult ${db} (no lookup in the throwaway cache)`, ev);
+  if (ziphash === undefined) return finding("registry-signature", "not_measured", "no local .ziphash to compare with the verified sum", ev);
+  return download.sum === ziphash
+    ? finding(
+        "registry-signature",
+        "pass",
+        `go verified ${module}@${version} against ${db} (signed tree head, inclusion proof) and its sum equals the module cache's`,
+        ev,
+      )
+    : finding("registry-signature", "fail", `the sum go verified against ${db} differs from the module cache's .ziphash`, ev);
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1) ?? "";
+}
+
+/** One module, downloaded into a temporary module cache that is removed afterwards (go makes it read-only: `go clean -modcache` first). */
+async function goSumdbVerify(io: SupplyChainIo, module: string, version: string, db: string, ziphash: string | undefined): Promise<SupplyFinding> {
+  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-supply-go-"));
+  const env = { GOMODCACHE: path.join(dir, "mod"), GOFLAGS: "-mod=mod", GOSUMDB: db, GONOSUMDB: "", GONOSUMCHECK: "", GOPRIVATE: "", GOINSECURE: "" };
+  try {
+    const work = path.join(dir, "work");
+    mkdirSync(work);
+    const res = await io.exec("go", ["mod", "download", "-json", `${module}@${version}`], { cwd: work, env });
+    let parsed: { Sum?: string; Error?: string } = {};
+    try {
+      parsed = JSON.parse(res.stdout) as typeof parsed;
+    } catch {
+      // no JSON (go failed before printing it): stderr says why
+    }
+    const consulted = existsSync(path.join(dir, "mod", "cache", "download", "sumdb", db, "lookup"));
+    return goSumdbFinding(module, version, db, ziphash, { exitCode: res.exitCode, sum: parsed.Sum, error: parsed.Error ?? res.stderr, consulted });
+  } finally {
+    await io.exec("go", ["clean", "-modcache"], { env });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface GoScanOptions {
   binary: string;
   version: string;
@@ -1014,11 +1078,9 @@ export async function scanGo(io: SupplyChainIo, def: Pick<ServerDefinition, "pac
     finding("install-scripts", "not_applicable", "building a Go module runs no code of the module (no install hooks; go generate is not run by go install)"),
   );
   findings.push(
-    finding(
-      "registry-signature",
-      "not_measured",
-      `the checksum database's signed tree head (${db}) is not verified by this module; go verified it when it downloaded the module`,
-    ),
+    sumdbName === "off"
+      ? finding("registry-signature", "not_measured", "GOSUMDB=off: no checksum database to verify against")
+      : await goSumdbVerify(io, module, version, db, ziphash),
   );
   findings.push(finding("provenance", "not_applicable", "Go modules carry no provenance attestation; the checksum database is their transparency log"));
   const govulncheck =
