@@ -43,6 +43,7 @@ import {
   scanSupplyChain,
   setupVersionPinned,
   sriSha512,
+  withoutCredentials,
 } from "./supply-chain.js";
 
 const INTEGRITY = "sha512-AAAA";
@@ -450,6 +451,22 @@ describe("fetching", () => {
       { method: "POST" },
     );
     expect(post).toMatchObject({ ok: false, reason: "POST https://r.example/bulk -> HTTP 405" });
+  });
+});
+
+describe("a server that is not installed", () => {
+  it("is an environment error naming the server and what to run, not a stack trace", async () => {
+    const root = tempDir();
+    const scan = scanSupplyChain(
+      { name: "ghost", title: "t", package: "@x/not-installed", command: "node", args: [], env: {}, needs: [], transport: "stdio" },
+      { root, io: { fetch: async () => new Response(), exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }) } },
+    );
+    await expect(scan).rejects.toMatchObject({ code: "environment", hint: expect.stringContaining("setup.sh") });
+    await expect(scan).rejects.toThrow(/supply chain of ghost \(@x\/not-installed\)/);
+  });
+  it("never puts a registry password in a URL of a finding", () => {
+    expect(withoutCredentials("https://me:s3cret@registry.example/npm/")).toBe("https://registry.example/npm/");
+    expect(withoutCredentials("https://registry.npmjs.org/")).toBe("https://registry.npmjs.org/");
   });
 });
 

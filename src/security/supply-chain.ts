@@ -70,6 +70,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import type { ServerDefinition } from "../contracts/server-definition.js";
+import { HarnessError } from "../errors.js";
 
 export const SUPPLY_CHECKS = [
   "registry-integrity",
@@ -505,7 +506,23 @@ export function npmAdvisories(pkg: string, closureSize: number, bulk: Fetched<Re
 export async function npmRegistry(io: SupplyChainIo, root: string): Promise<string> {
   const res = await io.exec("npm", ["config", "get", "registry"], { cwd: root });
   const url = res.stdout.trim();
-  return res.exitCode === 0 && /^https?:\/\//.test(url) ? url.replace(/\/+$/, "") : "https://registry.npmjs.org";
+  return res.exitCode === 0 && /^https?:\/\//.test(url) ? withoutCredentials(url).replace(/\/+$/, "") : "https://registry.npmjs.org";
+}
+
+/**
+ * A registry URL may carry user:password; every URL of a finding ends up in reports, so it is
+ * dropped (such a registry then answers 401, and its checks say so as not measured).
+ */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
 }
 
 /** Unpacks a .tgz with the system tar (well kept, present wherever npm is) and hashes its files. */
@@ -1103,6 +1120,19 @@ export async function scanSupplyChain(def: ServerDefinition, opts: ScanOptions):
   const io = opts.io ?? realIo;
   const registry = def.package === "custom" ? "custom" : (def.registry ?? "npm");
   let report: SupplyReport;
+  try {
+    report = await scanByRegistry(def, registry, opts.root, io);
+  } catch (error) {
+    throw new HarnessError("environment", `supply chain of ${def.name} (${def.package}): ${describeError(error)}`, {
+      hint: "is it installed? run bash scripts/setup.sh",
+      cause: error,
+    });
+  }
+  return SupplyReportSchema.parse({ ...report, server: def.name });
+}
+
+async function scanByRegistry(def: ServerDefinition, registry: SupplyReport["registry"], root: string, io: SupplyChainIo): Promise<SupplyReport> {
+  let report: SupplyReport;
   if (registry === "custom") {
     report = {
       server: def.name,
@@ -1112,16 +1142,16 @@ export async function scanSupplyChain(def: ServerDefinition, opts: ScanOptions):
       findings: SUPPLY_CHECKS.map((check) => finding(check, "not_applicable", "a custom server of a scenario comes from no registry the harness knows")),
     };
   } else if (registry === "npm") {
-    report = await scanNpm(io, def.package, opts.root);
+    report = await scanNpm(io, def.package, root);
   } else {
-    const setupText = readFileSync(path.join(opts.root, "scripts", "setup.sh"), "utf8");
+    const setupText = readFileSync(path.join(root, "scripts", "setup.sh"), "utf8");
     if (registry === "pypi") {
-      const venv = path.dirname(path.dirname(def.command.replace("{{tools}}", path.join(opts.root, ".tools"))));
+      const venv = path.dirname(path.dirname(def.command.replace("{{tools}}", path.join(root, ".tools"))));
       report = await scanPypi(io, def, { venv, setupText });
     } else {
       const version = def.installedVersion?.() ?? "";
-      report = await scanGo(io, def, { binary: def.command.replace("{{tools}}", path.join(opts.root, ".tools")), version, setupText });
+      report = await scanGo(io, def, { binary: def.command.replace("{{tools}}", path.join(root, ".tools")), version, setupText });
     }
   }
-  return SupplyReportSchema.parse({ ...report, server: def.name });
+  return report;
 }
