@@ -4,7 +4,7 @@
  * configured with. Needs the registries (npm, PyPI, the Go module proxy): without them the
  * registry checks come out not_measured and these tests fail, loudly, on purpose.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,6 +17,11 @@ function byCheck(report: SupplyReport): Record<string, { status: string; detail:
 }
 
 const MEMORY = "@modelcontextprotocol/server-memory";
+
+/** The temp dirs realIo makes for a scan (tarball, wheel, Go module cache). */
+function scanTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith("mcp-slo-supply"));
+}
 const temps: string[] = [];
 afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -35,8 +40,10 @@ function copiedRoot(): { root: string; installed: string } {
 
 describe("npm: the memory server as installed", () => {
   it("matches the registry and its tarball, is pinned and locked; signatures, provenance and advisories are never a silent pass", async () => {
+    const before = scanTempDirs();
     const report = await scanSupplyChain(findServer("memory")!, { root: PROJECT_ROOT });
     const f = byCheck(report);
+    expect(scanTempDirs(), "the tarball's temp dir is removed").toEqual(before);
     expect(report).toMatchObject({ server: "memory", registry: "npm", package: MEMORY });
     expect(f["registry-integrity"]!.status, f["registry-integrity"]!.detail).toBe("pass");
     expect(f["installed-files"]!.status, f["installed-files"]!.detail).toBe("pass");
@@ -95,7 +102,9 @@ describe("PyPI: redis-official's virtualenv", () => {
 
 describe("Go: the github server's build", () => {
   it("matches the checksum database (verified by go itself) for the module, and its lookups for every dependency in the binary", async () => {
+    const before = scanTempDirs();
     const report = await scanSupplyChain(findServer("github")!, { root: PROJECT_ROOT });
+    expect(scanTempDirs(), "the throwaway (read-only) module cache is removed").toEqual(before);
     const f = byCheck(report);
     expect(report.version).toMatch(/^v\d+\.\d+\.\d+/);
     expect(f["registry-integrity"]!.status, f["registry-integrity"]!.detail).toBe("pass");

@@ -56,6 +56,7 @@ function tempDir(): string {
   temps.push(dir);
   return dir;
 }
+const makeTempDir = async (): Promise<string> => tempDir();
 afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -397,6 +398,7 @@ describe("Go", () => {
         if (url.endsWith("/lookup/ex.com/dep@v0.1.0")) return new Response("2\nex.com/dep v0.1.0 h1:tampered=\n");
         return new Response("", { status: 404 });
       },
+      makeTempDir,
       exec: async (file, args, opts): Promise<ExecResult> => {
         const cmd = [file, ...args].join(" ");
         if (cmd === "go mod download -json ex.com/MyMod@v1.0.0") {
@@ -437,7 +439,7 @@ describe("Go", () => {
 
 describe("fetching", () => {
   it("turns a network error and an HTTP error into a reason naming the URL", async () => {
-    const io = (f: SupplyChainIo["fetch"]): SupplyChainIo => ({ fetch: f, exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }) });
+    const io = (f: SupplyChainIo["fetch"]): SupplyChainIo => ({ fetch: f, exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }), makeTempDir });
     const down = await fetchJson(
       io(async () => {
         throw new Error("fetch failed", { cause: new Error("getaddrinfo ENOTFOUND r.example") });
@@ -459,7 +461,7 @@ describe("a server that is not installed", () => {
     const root = tempDir();
     const scan = scanSupplyChain(
       { name: "ghost", title: "t", package: "@x/not-installed", command: "node", args: [], env: {}, needs: [], transport: "stdio" },
-      { root, io: { fetch: async () => new Response(), exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }) } },
+      { root, io: { fetch: async () => new Response(), exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }), makeTempDir } },
     );
     await expect(scan).rejects.toMatchObject({ code: "environment", hint: expect.stringContaining("setup.sh") });
     await expect(scan).rejects.toThrow(/supply chain of ghost \(@x\/not-installed\)/);
@@ -474,7 +476,7 @@ describe("a custom server", () => {
   it("gets every check, each not applicable", async () => {
     const report = await scanSupplyChain(
       { name: "mine", title: "t", package: "custom", command: "x", args: [], env: {}, needs: [], transport: "stdio" },
-      { root: PROJECT_ROOT, io: { fetch: async () => new Response(), exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }) } },
+      { root: PROJECT_ROOT, io: { fetch: async () => new Response(), exec: async () => ({ exitCode: 1, stdout: "", stderr: "" }), makeTempDir } },
     );
     expect(report.findings.map((f) => f.check)).toEqual([...SUPPLY_CHECKS]);
     expect(new Set(report.findings.map((f) => f.status))).toEqual(new Set(["not_applicable"]));

@@ -65,7 +65,8 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -112,6 +113,11 @@ export interface ExecResult {
 export interface SupplyChainIo {
   fetch: (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Response>;
   exec: (file: string, args: string[], opts?: { cwd?: string; env?: Record<string, string> }) => Promise<ExecResult>;
+  /**
+   * A new empty temp dir. The scan removes it when done; a run passes its ResourceRegistry's
+   * makeTempDir so that a SIGINT or a crash mid-scan does not leave it behind either.
+   */
+  makeTempDir: (prefix: string) => Promise<string>;
 }
 
 /** Bounds every network call and command: a scan never hangs on a registry that does not answer. */
@@ -133,6 +139,7 @@ export const realIo: SupplyChainIo = {
         },
       );
     }),
+  makeTempDir: (prefix) => mkdtemp(path.join(tmpdir(), `mcp-slo-${prefix}-`)),
 };
 
 // ---------------------------------------------------------------- small shared pieces
@@ -527,7 +534,7 @@ export function withoutCredentials(url: string): string {
 
 /** Unpacks a .tgz with the system tar (well kept, present wherever npm is) and hashes its files. */
 async function tarballFiles(io: SupplyChainIo, bytes: Buffer): Promise<Map<string, string>> {
-  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-supply-"));
+  const dir = await io.makeTempDir("supply");
   try {
     const archive = path.join(dir, "package.tgz");
     writeFileSync(archive, bytes);
@@ -863,7 +870,7 @@ export async function scanPypi(io: SupplyChainIo, def: Pick<ServerDefinition, "p
 }
 
 async function pypiInstalledFiles(io: SupplyChainIo, venv: string, site: string, distInfo: string, filename: string, bytes: Buffer): Promise<SupplyFinding> {
-  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-supply-"));
+  const dir = await io.makeTempDir("supply");
   try {
     const file = path.join(dir, filename);
     writeFileSync(file, bytes);
@@ -996,7 +1003,7 @@ function lastLine(text: string): string {
 
 /** One module, downloaded into a temporary module cache that is removed afterwards (go makes it read-only: `go clean -modcache` first). */
 async function goSumdbVerify(io: SupplyChainIo, module: string, version: string, db: string, ziphash: string | undefined): Promise<SupplyFinding> {
-  const dir = mkdtempSync(path.join(tmpdir(), "mcp-slo-supply-go-"));
+  const dir = await io.makeTempDir("supply-go");
   const env = { GOMODCACHE: path.join(dir, "mod"), GOFLAGS: "-mod=mod", GOSUMDB: db, GONOSUMDB: "", GONOSUMCHECK: "", GOPRIVATE: "", GOINSECURE: "" };
   try {
     const work = path.join(dir, "work");
