@@ -42,6 +42,8 @@ import {
   scanGo,
   scanSupplyChain,
   setupVersionPinned,
+  sriCompare,
+  sriOf,
   sriSha512,
   withoutCredentials,
 } from "./supply-chain.js";
@@ -82,6 +84,17 @@ describe("npm registry integrity", () => {
   });
   it("escapes a scoped name's slash in the packument URL", () => {
     expect(packumentUrl("https://r.example/", "@scope/name")).toBe("https://r.example/@scope%2fname");
+  });
+  it("compares integrity in the strongest algorithm both name, and says when they share none", () => {
+    const bytes = Buffer.from("tarball");
+    const sha512 = sriSha512(bytes);
+    const sha1 = sriOf(bytes, "sha1-x")!;
+    expect(sha1).toMatch(/^sha1-/);
+    expect(sriCompare(sha512, `${sha1} ${sha512}`)).toBe(true);
+    expect(sriCompare(sha512, "sha512-other")).toBe(false);
+    expect(sriCompare(sha1, sha512)).toBeUndefined();
+    expect(npmRegistryIntegrity("p", "1.0.0", { version: "1.0.0", integrity: sha1 }, ok<NpmDist>({ integrity: sha512 })).status).toBe("not_measured");
+    expect(sriOf(bytes, "md5-x")).toBeUndefined();
   });
   it("writes integrity as npm does", () => {
     // sha512 of "" is a known constant.

@@ -332,7 +332,9 @@ export function npmRegistryIntegrity(pkg: string, version: string, lockEntry: Lo
   if (dist.value?.integrity === undefined)
     return finding("registry-integrity", "not_measured", `the registry publishes no dist.integrity for ${pkg}@${version}`, ev);
   ev.registry = dist.value.integrity;
-  return dist.value.integrity === lockEntry.integrity
+  const verdict = sriCompare(lockEntry.integrity, dist.value.integrity);
+  if (verdict === undefined) return finding("registry-integrity", "not_measured", "the lock and the registry share no hash algorithm to compare", ev);
+  return verdict
     ? finding("registry-integrity", "pass", "package-lock.json integrity equals the registry's dist.integrity", ev)
     : finding("registry-integrity", "fail", "package-lock.json integrity differs from the registry's dist.integrity", ev);
 }
@@ -340,6 +342,31 @@ export function npmRegistryIntegrity(pkg: string, version: string, lockEntry: Lo
 /** `sha512-<base64>` of some bytes, as npm writes integrity. */
 export function sriSha512(bytes: Buffer): string {
   return `sha512-${createHash("sha512").update(bytes).digest("base64")}`;
+}
+
+/** Subresource-integrity strings hold one or more `<algorithm>-<base64>`; the strongest first. */
+const SRI_ALGORITHMS = ["sha512", "sha384", "sha256", "sha1"] as const;
+
+export function parseSri(integrity: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of integrity.trim().split(/\s+/)) {
+    const cut = part.indexOf("-");
+    if (cut > 0) out.set(part.slice(0, cut), part.slice(cut + 1).replace(/\?.*$/, ""));
+  }
+  return out;
+}
+
+/** Equal in the strongest algorithm both name; undefined when they name none in common (old sha1-only locks). */
+export function sriCompare(a: string, b: string): boolean | undefined {
+  const [x, y] = [parseSri(a), parseSri(b)];
+  const algorithm = SRI_ALGORITHMS.find((alg) => x.has(alg) && y.has(alg));
+  return algorithm === undefined ? undefined : x.get(algorithm) === y.get(algorithm);
+}
+
+/** The integrity string of some bytes in the strongest algorithm `like` names, to compare with it. */
+export function sriOf(bytes: Buffer, like: string): string | undefined {
+  const algorithm = SRI_ALGORITHMS.find((alg) => parseSri(like).has(alg));
+  return algorithm === undefined ? undefined : `${algorithm}-${createHash(algorithm).update(bytes).digest("base64")}`;
 }
 
 export function npmVersionPinned(pkg: string, spec: string | undefined, installed: string): SupplyFinding {
@@ -581,11 +608,11 @@ export async function scanNpm(io: SupplyChainIo, pkg: string, root: string): Pro
     const tarball = await fetchBytes(io, tarballUrl);
     if (!tarball.ok) findings.push(finding("installed-files", "not_measured", `tarball unavailable: ${tarball.reason}`));
     else {
-      const got = sriSha512(tarball.value);
-      const ev: Evidence = { tarball: tarballUrl, tarballIntegrity: got };
-      if (got !== lockEntry?.integrity) {
+      const got = lockEntry?.integrity === undefined ? undefined : sriOf(tarball.value, lockEntry.integrity);
+      const ev: Evidence = { tarball: tarballUrl, tarballIntegrity: got ?? sriSha512(tarball.value) };
+      if (got === undefined || lockEntry?.integrity === undefined || sriCompare(got, lockEntry.integrity) !== true) {
         findings.push(
-          finding("installed-files", "fail", `the tarball's sha512 differs from package-lock.json's integrity (${lockEntry?.integrity ?? "none"})`, ev),
+          finding("installed-files", "fail", `the tarball's hash differs from package-lock.json's integrity (${lockEntry?.integrity ?? "none"})`, ev),
         );
       } else {
         try {
