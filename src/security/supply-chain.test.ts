@@ -12,6 +12,7 @@ import {
   fetchJson,
   goDependencySums,
   goModuleSum,
+  goModVerifyFinding,
   goSumdbFinding,
   installedFilesFinding,
   installScriptFacts,
@@ -372,6 +373,14 @@ describe("Go", () => {
     expect(goDependencySums([dep(undefined, ok(LOOKUP))]).status).toBe("fail");
     expect(goDependencySums([dep("h1:zip=", ok(LOOKUP)), dep("h1:zip=", refused("GET x failed: ENOTFOUND"))]).status).toBe("not_measured");
     expect(goDependencySums([]).status).toBe("not_measured");
+  });
+
+  it("reads go mod verify: verified passes, a modified tree fails, a network error is not measured", () => {
+    const run = (exitCode: number, stdout: string, stderr = "") => goModVerifyFinding("/mod", { exitCode, stdout, stderr }).status;
+    expect(run(0, "all modules verified\n")).toBe("pass");
+    expect(run(1, "", "github.com/x/y v1.0.0: dir has been modified (/mod/x/y@v1.0.0)\n")).toBe("fail");
+    expect(run(1, "", 'go: github.com/x/y@v1.0.0: Get "https://proxy/x": dial tcp: lookup proxy: no such host\n')).toBe("not_measured");
+    expect(run(0, "")).toBe("not_measured");
   });
 
   it("passes the database check only when go verified the module, consulted the database and agrees with the cache", () => {

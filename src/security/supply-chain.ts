@@ -849,12 +849,17 @@ export async function scanPypi(io: SupplyChainIo, def: Pick<ServerDefinition, "p
 
   const pin = pinFromSetup(opts.setupText, def);
   findings.push(setupVersionPinned(pkg, pin, version, "pypi"));
+  // pip and setuptools come with the venv itself (ensurepip, bundled with Python), not from the index.
   const others = readdirSync(site)
-    .filter((d) => d.endsWith(".dist-info") && d !== distInfo)
+    .filter((d) => d.endsWith(".dist-info") && d !== distInfo && !/^(pip|setuptools)-/i.test(d))
     .map((d) => d.slice(0, -".dist-info".length));
   findings.push(pypiDependenciesLocked(pin, others));
   findings.push(
-    finding("install-scripts", "not_applicable", "a wheel install runs no code of the package (no setup.py); an sdist would, and none is installed from here"),
+    finding(
+      "install-scripts",
+      "not_applicable",
+      "the package is installed from a wheel, which runs no package code at install (an sdist's setup.py would); whether pip built a dependency from an sdist is not checked",
+    ),
   );
   findings.push(
     finding("registry-signature", "not_applicable", "PyPI signs no files (PGP signatures were removed in 2023); PEP 740 provenance is the provenance check"),
@@ -992,6 +997,23 @@ export function goDependencySums(results: readonly { module: string; version: st
   return finding("dependencies-locked", "pass", `all ${results.length} dependencies built into the binary have h1 hashes equal to the checksum database's`, ev);
 }
 
+/** `go mod verify` in the module's tree: "all modules verified", or "dir has been modified" / a mismatch (fail); anything else (a network error fetching a missing dependency) proves nothing. */
+export function goModVerifyFinding(moduleDir: string, verify: ExecResult): SupplyFinding {
+  const out = `${verify.stdout}${verify.stderr}`.trim();
+  const ev: Evidence = { moduleDir, exitCode: verify.exitCode, output: some(out.split("\n"), 5) };
+  if (verify.exitCode === 0 && /all modules verified/.test(out)) {
+    return finding(
+      "installed-files",
+      "pass",
+      "go mod verify: the module tree and its dependencies in the module cache are unmodified since download (the binary itself records (devel) and is not tied to them)",
+      ev,
+    );
+  }
+  if (/has been modified|checksum mismatch|SECURITY ERROR/.test(out))
+    return finding("installed-files", "fail", `go mod verify in ${moduleDir}: ${some(out.split("\n"), 3)}`, ev);
+  return finding("installed-files", "not_measured", `go mod verify in ${moduleDir} did not verify: ${lastLine(out)}`, ev);
+}
+
 export interface GoDownload {
   exitCode: number;
   /** `Sum` of go mod download -json, when it printed one. */
@@ -1096,20 +1118,7 @@ export async function scanGo(io: SupplyChainIo, def: Pick<ServerDefinition, "pac
     findings.push(finding("installed-files", "not_measured", `the module's source tree is not in the module cache (${moduleDir ?? "GOMODCACHE unknown"})`));
   } else {
     const verify = await io.exec("go", ["mod", "verify"], { cwd: moduleDir, env: { GOFLAGS: "-mod=mod" } });
-    const out = `${verify.stdout}${verify.stderr}`.trim();
-    findings.push(
-      verify.exitCode === 0 && /all modules verified/.test(out)
-        ? finding(
-            "installed-files",
-            "pass",
-            "go mod verify: the module tree and its dependencies in the module cache are unmodified since download (the binary itself records (devel) and is not tied to them)",
-            { moduleDir, output: out },
-          )
-        : finding("installed-files", verify.exitCode === 0 ? "not_measured" : "fail", `go mod verify in ${moduleDir}: ${some(out.split("\n"), 3)}`, {
-            moduleDir,
-            exitCode: verify.exitCode,
-          }),
-    );
+    findings.push(goModVerifyFinding(moduleDir, verify));
   }
 
   findings.push(setupVersionPinned(module, pinFromSetup(opts.setupText, def), version, "go"));
