@@ -143,6 +143,7 @@ const HIDDEN_TAGS: readonly RegExp[] = [
 const OVERRIDE_PHRASES: readonly RegExp[] = [
   /\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|preceding|other|system)\s+(instructions?|directions?|rules?|prompts?|messages?|guidelines?)/i,
   /\b(do\s+not|don'?t|never)\s+(tell|mention|inform|notify|reveal|show|alert|disclose)\b[^.]{0,40}\b(the\s+)?user\b/i,
+  /\b(do\s+not|don'?t|never)\s+(mention|reveal|disclose)\s+(that|this|it|anything)\b/i,
   /\bwithout\s+(telling|informing|notifying|alerting|asking|letting)\s+(the\s+)?user\b/i,
   /\b(the\s+)?user\s+(must|should|will)\s+(not|never)\s+(know|see|notice|be\s+told)\b/i,
   /\bbefore\s+(using|calling|invoking|running)\s+(any|every|all)\s+(other\s+)?tools?\b/i,
@@ -196,7 +197,8 @@ const CHARACTER_NAMES: Record<number, string> = {
 /**
  * TD5: base64 needs 64 characters or more, all of upper case, lower case and a digit, and the
  * spread of characters of encoded bytes (Shannon entropy of at least 4.5 bits per character: a
- * long URL path or identifier has about 4, base64 of text or bytes 5 or more); hex 64 or more; a
+ * long URL path or identifier has about 4, base64 of text or bytes 5 or more); hex 64 or more (and
+ * 3 bits: not "aaaa..."); a
  * data: URI; a run of 8 or more percent-escapes; 4 or more \uXXXX or \xXX escapes written out.
  */
 const BLOBS: readonly { what: string; re: RegExp; accept?: (m: string) => boolean }[] = [
@@ -205,7 +207,7 @@ const BLOBS: readonly { what: string; re: RegExp; accept?: (m: string) => boolea
     re: /[A-Za-z0-9+/]{64,}={0,2}|[A-Za-z0-9_-]{64,}/g,
     accept: (m) => /[A-Z]/.test(m) && /[a-z]/.test(m) && /[0-9]/.test(m) && entropyBits(m) >= 4.5,
   },
-  { what: "a hex run", re: /\b[0-9a-fA-F]{64,}\b/g },
+  { what: "a hex run", re: /\b[0-9a-fA-F]{64,}\b/g, accept: (m) => entropyBits(m) >= 3 },
   { what: "a data: URI", re: /\bdata:([\w.+-]+\/[\w.+-]+)?(;[\w=.+-]+)*(;base64,|,(?=\S))/gi, accept: (m) => m.includes("/") || m.includes(";base64") },
   { what: "a run of percent-escapes", re: /(%[0-9a-fA-F]{2}){8,}/g },
   { what: "written-out character escapes", re: /(\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}){4,}/g },
@@ -271,7 +273,7 @@ interface Text {
 
 function fieldPath(parent: string, key: string | number): string {
   if (typeof key === "number") return `${parent}[${key}]`;
-  const shown = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
+  const shown = /^[A-Za-z_$][\w$-]*$/.test(key) ? key : printable(JSON.stringify(key));
   return parent === "" ? shown : /^[A-Za-z_$]/.test(shown) ? `${parent}.${shown}` : `${parent}[${shown}]`;
 }
 
