@@ -169,6 +169,20 @@ describe("pins and their comparison (TD9)", () => {
     expect(f.evidence).toContain(`... and ${50 - MAX_CHANGES_SHOWN} more changed field(s)`);
   });
 
+  it("a definition nested too deep to canonicalise: a medium finding, not a crash, and the rest still compared", () => {
+    let deep: Record<string, unknown> = { type: "string" };
+    for (let i = 0; i < 300; i++) deep = { type: "object", properties: { x: deep } };
+    const odd: Tool = { name: "odd", inputSchema: deep as Tool["inputSchema"] };
+    const { pin, unpinnable } = pinServer(calc([add, odd]));
+    expect(pin.items.map((i) => i.name)).toEqual(["add"]);
+    expect(unpinnable).toEqual([{ kind: "tool", name: "odd", reason: "nested deeper than 256 levels" }]);
+    const r = comparePins(pins, calc([add, sub, odd], { instructions: "Use add for sums." }));
+    expect(r).toMatchObject({ unchanged: 3, changed: 0, added: 0, removed: 0 });
+    expect(r.findings).toEqual([
+      expect.objectContaining({ rule: "TD9", severity: "medium", tool: "odd", detail: "cannot be compared with its pin: nested deeper than 256 levels" }),
+    ]);
+  });
+
   it("updatePins replaces the servers scanned and keeps the others", () => {
     const other = updatePins(pins, [{ server: "other", tools: [sub] }], { now: NOW });
     expect(Object.keys(other.servers).sort()).toEqual(["calc", "other"]);

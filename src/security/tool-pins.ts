@@ -103,16 +103,19 @@ function pinnable(defs: ServerDefinitions): { kind: PinnedKind; name: string; de
  * A pin of what `defs` offers now. Definitions that cannot be canonicalised (nested too deep) are
  * left out and named in `unpinnable`.
  */
-export function pinServer(defs: ServerDefinitions, opts: { now?: Date; version?: string } = {}): { pin: ServerPin; unpinnable: string[] } {
+export function pinServer(
+  defs: ServerDefinitions,
+  opts: { now?: Date; version?: string } = {},
+): { pin: ServerPin; unpinnable: { kind: PinnedKind; name: string; reason: string }[] } {
   const items: PinnedItem[] = [];
-  const unpinnable: string[] = [];
+  const unpinnable: { kind: PinnedKind; name: string; reason: string }[] = [];
   for (const item of pinnable(defs)) {
     try {
       // Stored as its canonical JSON parsed back: what is hashed is exactly what is kept.
       const definition: unknown = JSON.parse(canonicalJson(item.definition));
       items.push({ kind: item.kind, name: item.name, sha256: definitionHash(definition), definition });
     } catch (err) {
-      unpinnable.push(`${itemKey(item.kind, item.name)}: ${(err as Error).message}`);
+      unpinnable.push({ kind: item.kind, name: item.name, reason: (err as Error).message });
     }
   }
   return {
@@ -242,16 +245,9 @@ export function comparePins(pins: PinFile | undefined, defs: ServerDefinitions):
     result.findings.push({ rule: "TD9", server: defs.server, kind, tool, source: rule.source, ...rest });
   const pinnedByKey = new Map(pin.items.map((i) => [itemKey(i.kind, i.name), i]));
   const { pin: now, unpinnable } = pinServer(defs);
-  for (const problem of unpinnable) {
-    const [key = problem] = problem.split(": ");
-    const [kind, ...name] = key.split(":");
-    finding(kind as ItemKind, name.join(":"), {
-      severity: "medium",
-      field: "",
-      detail: `cannot be compared with its pin: ${problem.slice(key.length + 2)}`,
-      evidence: printable(key),
-    });
-    pinnedByKey.delete(key);
+  for (const bad of unpinnable) {
+    finding(bad.kind, bad.name, { severity: "medium", field: "", detail: `cannot be compared with its pin: ${bad.reason}`, evidence: printable(bad.name) });
+    pinnedByKey.delete(itemKey(bad.kind, bad.name));
   }
   for (const item of now.items) {
     const key = itemKey(item.kind, item.name);
@@ -342,7 +338,7 @@ function zodPath(path: readonly PropertyKey[]): string {
  */
 export async function readPinFile(file: string, opts: { optional?: boolean } = {}): Promise<PinFile | undefined> {
   const shownFile = printable(file);
-  const hint = "a pin file is written by the scan (`mcp-slo scan --update-pins`); delete it to start over";
+  const hint = "a pin file is written by the harness when a scan records its pins; delete it to pin afresh";
   const read = await readBounded(file);
   if ("missing" in read) {
     if (opts.optional) return undefined;
