@@ -31,7 +31,7 @@ const LAYERS = [
   { paths: ["stack/"], why: "processes, sessions, transports, the resource registry: starting one thing and disposing of it" },
   { paths: ["standins/"], why: "stand-ins of SaaS APIs, started on the stack's pieces" },
   { paths: ["providers/"], why: "local and docker: the whole stack assembled, as started handles" },
-  { paths: ["security/"], why: "what a server is and can be made to do: supply chain checks (later tool definitions, probes, score)" },
+  { paths: ["security/"], why: "what a server is and can be made to do: supply chain, tool definitions, live probes, conformance and the score of a scan" },
   { paths: ["drivers/", "faults/", "workloads/", "outputs/"], why: "the kinds: each one a module in its folder's registry" },
   { paths: ["config/", "window/", "monitoring/", "install/", "history/", "trend/"], why: "the scenario schema assembled from the kinds' registries; the measurement window; the monitor and the run's instruments; install timing; the history of runs and their trend" },
   { paths: ["capacity/", "run/"], why: "orchestrators: a run, a capacity search" },

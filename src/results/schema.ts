@@ -32,6 +32,61 @@ export const InstallResult = z.strictObject({
   note: z.string().optional(),
 });
 
+export const SecurityStatus = z.enum(["pass", "fail", "not_measured", "not_applicable"]);
+export const SecuritySeverity = z.enum(["critical", "high", "medium", "low", "info"]);
+export const ValidationType = z.enum(["signature", "pinning", "vulnerabilities", "whitelist", "tool_definitions", "live_probes", "compliance"]);
+export const SecurityCheck = z.strictObject({
+  id: z.string(),
+  category: ValidationType,
+  title: z.string(),
+  weight: z.number(),
+  status: SecurityStatus,
+  earned: z.number().nullable(),
+  detail: z.string(),
+});
+export const SecurityFinding = z.strictObject({
+  ruleId: z.string(),
+  check: z.string(),
+  severity: SecuritySeverity,
+  title: z.string(),
+  message: z.string(),
+  evidence: z.string(),
+  reproduce: z.string().optional(),
+  tool: z.string().optional(),
+  field: z.string().optional(),
+  source: z.string().optional(),
+  byDesign: z.string().optional(),
+});
+export const SecurityScore = z.strictObject({
+  lower: z.number(),
+  upper: z.number(),
+  measuredShare: z.number(),
+  applicableWeight: z.number(),
+  cap: z.strictObject({ value: z.number(), severity: SecuritySeverity, because: z.string() }).optional(),
+  byCategory: z.array(
+    z.strictObject({ category: ValidationType, lower: z.number(), upper: z.number(), measuredShare: z.number(), applicableWeight: z.number() }),
+  ),
+});
+export const ServerSecurity = z.strictObject({
+  server: z.string(),
+  package: z.string(),
+  version: z.string(),
+  registry: z.enum(["npm", "pypi", "go", "custom"]),
+  checks: z.array(SecurityCheck),
+  findings: z.array(SecurityFinding),
+  score: SecurityScore,
+  tools: z.array(z.strictObject({ name: z.string(), hash: z.string() })),
+  error: z.string().optional(),
+});
+export const SecurityScanResult = z.strictObject({
+  weights: z.array(z.strictObject({ id: z.string(), category: ValidationType, title: z.string(), weight: z.number() })),
+  caps: z.array(z.strictObject({ severity: SecuritySeverity, cap: z.number() })),
+  servers: z.array(ServerSecurity),
+  pins: z.strictObject({ file: z.string().nullable(), state: z.enum(["compared", "written", "none"]), note: z.string() }),
+  policy: z.strictObject({ file: z.string().nullable(), registries: z.array(z.string()), publishers: z.array(z.string()) }),
+  conformance: z.strictObject({ tool: z.string(), node: z.string().nullable(), note: z.string() }),
+});
+
 export const SloSource = z.strictObject({ document: z.string(), lines: z.string(), quote: z.string().optional() });
 
 export const SloResult = z.strictObject({
@@ -321,6 +376,7 @@ export const ScenarioResult = z.strictObject({
   probe: ProbeSeries.optional(),
   warnings: z.array(z.string()).optional(),
   install: z.array(InstallResult).optional(),
+  security: SecurityScanResult.optional(),
   capacity: CapacityResult.optional(),
   availability: AvailabilitySummary.optional(),
   calls: z.array(CallCounts).optional(),
@@ -425,3 +481,4 @@ sameType<Equal<z.infer<typeof RpoResult>, T.RpoResult>>();
 sameType<Equal<z.infer<typeof CapacityResult>, T.CapacityResult>>();
 sameType<Equal<z.infer<typeof InstallResult>, T.InstallResult>>();
 sameType<Equal<z.infer<typeof RunIdentity>, T.RunIdentity>>();
+sameType<Equal<z.infer<typeof SecurityScanResult>, T.SecurityScanResult>>();

@@ -28,6 +28,96 @@ export interface InstallResult {
   note?: string;
 }
 
+/** How one security check of one server came out (issue 14). */
+export type SecurityStatus = "pass" | "fail" | "not_measured" | "not_applicable";
+export type SecuritySeverity = "critical" | "high" | "medium" | "low" | "info";
+/**
+ * The groups of checks, named as the design module's validator names its results (lines 138-170:
+ * signature, vulnerabilities, compliance, whitelist) plus the harness's own: the label
+ * `validation_type` of mcp_security_validation_score.
+ */
+export type ValidationType = "signature" | "pinning" | "vulnerabilities" | "whitelist" | "tool_definitions" | "live_probes" | "compliance";
+
+/** One scored check of one server: its published weight and what it earned. */
+export interface SecurityCheck {
+  /** e.g. "supply.registry-integrity", "policy.publisher", "definitions.poisoning", "probe.confinement", "conformance". */
+  id: string;
+  category: ValidationType;
+  title: string;
+  /** Points out of 10 (the published table), before rescaling over the checks that apply. */
+  weight: number;
+  status: SecurityStatus;
+  /** Share of the weight earned, 0..1 (pass 1, fail 0, conformance its pass rate); null when not measured or not applicable. */
+  earned: number | null;
+  /** Why, in a sentence or two: what was compared, or why it could not be measured. */
+  detail: string;
+}
+
+/** Something a check found, with what shows it and how to see it again. */
+export interface SecurityFinding {
+  /** The rule: "TD1", "probe.confinement.symlink", "supply.installed-files", "conformance.tools-list", ... */
+  ruleId: string;
+  /** The SecurityCheck.id it counts against. */
+  check: string;
+  severity: SecuritySeverity;
+  title: string;
+  message: string;
+  /** What shows it (escaped and redacted): the excerpt, the compared values, the observed effect. */
+  evidence: string;
+  /** How to see it again: the tool call with its arguments, or the command. */
+  reproduce?: string;
+  tool?: string;
+  field?: string;
+  /** Where the rule comes from (a spec section, a write-up, an advisory). */
+  source?: string;
+  /** Documented behaviour of the server (e.g. a protocol test server that returns its environment on purpose): still a finding, said so. */
+  byDesign?: string;
+}
+
+export interface SecurityScore {
+  /** Earned over applicable weight, x 10, after the cap: the score if every unmeasured check failed. */
+  lower: number;
+  /** The same if every unmeasured check passed. */
+  upper: number;
+  /** Measured weight over applicable weight (1 = everything that applies was measured). */
+  measuredShare: number;
+  /** The weight of the checks that apply (not_applicable ones leave it). */
+  applicableWeight: number;
+  /** The cap a finding of this severity put on the score, when one did. */
+  cap?: { value: number; severity: SecuritySeverity; because: string };
+  byCategory: { category: ValidationType; lower: number; upper: number; measuredShare: number; applicableWeight: number }[];
+}
+
+/** One server's scan: every check, every finding, the score. */
+export interface ServerSecurity {
+  server: string;
+  package: string;
+  version: string;
+  /** Where it comes from: a registry, or "custom" (a scenario's own command). */
+  registry: "npm" | "pypi" | "go" | "custom";
+  checks: SecurityCheck[];
+  findings: SecurityFinding[];
+  score: SecurityScore;
+  /** The tools it offered when scanned, with the hash of each whole definition (the pin). */
+  tools: { name: string; hash: string }[];
+  /** The scan of this server could not finish (it did not start, ...): what went wrong. */
+  error?: string;
+}
+
+/** A security scan (`mcp-slo scan` or a `kind: security` workload). */
+export interface SecurityScanResult {
+  /** The published weights and caps the scores were computed with. */
+  weights: { id: string; category: ValidationType; title: string; weight: number }[];
+  caps: { severity: SecuritySeverity; cap: number }[];
+  servers: ServerSecurity[];
+  /** The pin file the tool definitions were compared with, and what happened to it. */
+  pins: { file: string | null; state: "compared" | "written" | "none"; note: string };
+  /** The policy (allowed registries and publishers) the sources were judged by, and where it came from. */
+  policy: { file: string | null; registries: string[]; publishers: string[] };
+  /** The conformance suite as run: its package and version and the Node it ran on, or why it did not run. */
+  conformance: { tool: string; node: string | null; note: string };
+}
+
 /** Overall status of a run or a scenario. */
 export type RunStatus = "completed" | "interrupted" | "error";
 
@@ -444,6 +534,8 @@ export interface ScenarioResult {
   warnings?: string[];
   /** Cold installs, when the scenario's workload is `kind: install` (no load is run then). */
   install?: InstallResult[];
+  /** A security scan, when the scenario's workload is `kind: security` (no load is run then). */
+  security?: SecurityScanResult;
   /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */
   capacity?: CapacityResult;
   /** Time-based availability per server and overall, load-based and probe-based. */
