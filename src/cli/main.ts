@@ -31,6 +31,7 @@ import { registerValidateCommand } from "./validate-command.js";
 import { registerServersCommand } from "./servers-command.js";
 import { registerReportCommand } from "./report-command.js";
 import { registerInitCommand } from "./init-command.js";
+import { registerScanCommand } from "./scan-command.js";
 import { addExamples } from "./examples.js";
 import { profileFlag } from "./flags.js";
 
@@ -209,6 +210,14 @@ async function main(argv: string[]): Promise<number> {
   });
   registerCompareCommand(program, (c) => {
     code = c;
+  });
+  // The security scan (issue 14): src/cli/scan-command.ts.
+  registerScanCommand(program, argv, {
+    printVerdicts,
+    setExitCode: (c) => {
+      code = c;
+    },
+    makeProgress: () => makeProgress(process.stderr, rawWrites.get(process.stderr)),
   });
   addExamples(program);
 

@@ -59,8 +59,24 @@ export interface WorkloadPlan {
   readonly pingOnly: readonly string[];
   /** A workload that installs the servers instead of loading them (src/install): its limit and whether to time a start. */
   readonly install: { limitMs: number; startToReady: boolean } | undefined;
+  /** A workload that scans the servers' security instead of loading them (src/security). */
+  readonly security?: SecurityPlan;
   /** The operation the sdk driver schedules, made for one run (or one capacity step). */
   prepare(env: WorkloadEnv): PreparedWorkload;
+}
+
+/**
+ * A security scan (workload kind security). Paths as written in the scenario (relative to its file);
+ * pinsFile undefined = the default pin file beside the run history (reports/security-pins.json),
+ * null = no pins.
+ */
+export interface SecurityPlan {
+  readonly pinsFile: string | null | undefined;
+  readonly updatePins: boolean;
+  readonly policyFile: string | undefined;
+  readonly supplyChain: boolean;
+  readonly probes: boolean;
+  readonly conformance: boolean;
 }
 
 /** What a fault kind compiles to (src/faults/fault-kind.ts). */

@@ -33,6 +33,11 @@ import type { RunInstrumentation } from "../monitoring/run-instrumentation.js";
 import type { SpanHandle } from "../telemetry/telemetry.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
 import { runInstallMode } from "../install/run-install-scenario.js";
+import { runSecurityMode } from "../security/run-security-scenario.js";
+import type { LiveParts } from "../security/scan.js";
+
+/** The live parts of a security scan: probes (src/security/probes) and conformance (src/security/conformance.ts). */
+const SECURITY_LIVE_PARTS: LiveParts = {};
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 
@@ -70,7 +75,7 @@ interface StackRun extends ScenarioRun {
   availabilityProbe: AvailabilityProbe | undefined;
 }
 
-type RunModeName = "window" | "capacity" | "install";
+type RunModeName = "window" | "capacity" | "install" | "security";
 
 /** The run modes: how a scenario is measured, chosen from what the plan asks for. */
 const RUN_MODES: Record<RunModeName, (run: ScenarioRun) => Promise<void>> = {
@@ -93,10 +98,22 @@ const RUN_MODES: Record<RunModeName, (run: ScenarioRun) => Promise<void>> = {
     ),
   // Install scenarios time cold installs instead of load: no stack, no sessions (src/install).
   install: runInstallMode,
+  // Security scans start their own stack, one server at a time (src/security).
+  security: (run) =>
+    runSecurityMode({
+      scenario: run.scenario,
+      base: run.base,
+      registry: run.registry,
+      provider: run.opts.provider,
+      signal: run.signal,
+      say: run.say,
+      live: SECURITY_LIVE_PARTS,
+    }),
 };
 
 function runModeOf(s: Scenario): RunModeName {
   if (s.workload.install) return "install";
+  if (s.workload.security) return "security";
   return s.capacity ? "capacity" : "window";
 }
 

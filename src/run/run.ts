@@ -5,6 +5,7 @@
  * measured, everything started is stopped, and results.json says
  * "interrupted". A second signal, or a crash, kills everything at once.
  */
+import { securityInputs } from "../security/run-security-scenario.js";
 import { registerSecret } from "../telemetry/redact.js";
 import { registerWrittenValues } from "../stack/handed-values.js";
 import { hostEnvironment } from "./environment.js";
@@ -209,6 +210,8 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const scenarios = withLiveUpstreams(withDriver(loaded, opts.driver), opts.live ?? false);
   // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
+  // A security scan's pin and policy files are read now: a broken one is refused (exit 2 naming it) before anything starts or is written.
+  for (const s of scenarios) if (s.workload.security) await securityInputs(s);
   // What runs killed outright (SIGKILL, OOM) left behind, before this run adds its own.
   await reapLeftovers();
   // Opened (a database connected and migrated) before anything starts: an unreachable one fails the run at once, with nothing written.

@@ -526,13 +526,17 @@ export function npmAdvisories(pkg: string, closureSize: number, bulk: Fetched<Re
   return [
     own.length === 0
       ? finding("advisories", "pass", `no advisory for ${pkg}`, { package: pkg, advisories: 0 })
-      : finding("advisories", "fail", `${own.length} advisories: ${some(own)}`, { package: pkg, advisories: own.length }),
+      : finding("advisories", "fail", `${own.length} advisories: ${some(own)}`, { package: pkg, advisories: own.length, list: own.join("\n") }),
     deps.length === 0
       ? finding("dependency-advisories", "pass", `no advisory for the other ${closureSize - 1} packages of the closure`, {
           closure: closureSize,
           advisories: 0,
         })
-      : finding("dependency-advisories", "fail", `${deps.length} advisories: ${some(deps)}`, { closure: closureSize, advisories: deps.length }),
+      : finding("dependency-advisories", "fail", `${deps.length} advisories: ${some(deps)}`, {
+          closure: closureSize,
+          advisories: deps.length,
+          list: deps.join("\n"),
+        }),
   ];
 }
 
@@ -769,7 +773,10 @@ export function pypiAdvisories(pkg: string, installed: string, result: ReturnTyp
   ev.advisories = result.ids.length;
   return result.ids.length === 0
     ? finding("advisories", "pass", `PyPI lists no vulnerability for ${pkg} ${installed}`, ev)
-    : finding("advisories", "fail", `PyPI lists ${result.ids.length} vulnerabilities for ${pkg} ${installed}: ${some(result.ids)}`, ev);
+    : finding("advisories", "fail", `PyPI lists ${result.ids.length} vulnerabilities for ${pkg} ${installed}: ${some(result.ids)}`, {
+        ...ev,
+        list: result.ids.map((id) => `${pkg}: ${id}`).join("\n"),
+      });
 }
 
 export function pypiDependencyAdvisories(results: readonly { dist: string; result: ReturnType<typeof pypiReleaseVulnerabilities> }[]): SupplyFinding {
@@ -777,7 +784,8 @@ export function pypiDependencyAdvisories(results: readonly { dist: string; resul
   const hits = measured.flatMap((r) => (r.result.ok ? r.result.ids.map((id) => `${r.dist}: ${id}`) : []));
   const unmeasured = results.filter((r) => !r.result.ok);
   const ev: Evidence = { dependencies: results.length, measured: measured.length, advisories: hits.length };
-  if (hits.length > 0) return finding("dependency-advisories", "fail", `${hits.length} vulnerabilities in dependencies: ${some(hits)}`, ev);
+  if (hits.length > 0)
+    return finding("dependency-advisories", "fail", `${hits.length} vulnerabilities in dependencies: ${some(hits)}`, { ...ev, list: hits.join("\n") });
   if (unmeasured.length > 0) {
     const first = unmeasured[0]!.result;
     return finding(

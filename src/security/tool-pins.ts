@@ -296,7 +296,7 @@ export function comparePins(pins: PinFile | undefined, defs: ServerDefinitions):
  * this one, so not imported): only a regular file (a FIFO would block forever), opened
  * non-blocking, at most MAX_PIN_FILE_BYTES, UTF-8.
  */
-async function readBounded(file: string): Promise<{ text: string } | { missing: true } | { problem: string }> {
+export async function readBounded(file: string): Promise<{ text: string } | { missing: true } | { problem: string }> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -327,7 +327,7 @@ async function readBounded(file: string): Promise<{ text: string } | { missing: 
   }
 }
 
-function zodPath(path: readonly PropertyKey[]): string {
+export function zodPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, k) => childPath(acc, typeof k === "symbol" ? String(k) : k), "") || "(top level)";
 }
 

@@ -78,6 +78,8 @@ export interface Measurements {
   rpo?(): readonly RpoResult[] | undefined;
   /** Cold install of a server, when the scenario is an install scenario (src/install); undefined when not measured. */
   installTime?(server: string): { ms: number; finished: boolean; limitMs: number; from: string } | undefined;
+  /** A server's security score (src/security/score.ts), when the scenario is a security scan; undefined when it was not scanned. */
+  securityScore?(server: string): { lower: number; upper: number; measuredShare: number; checks: number; cap?: string; error?: string } | undefined;
 }
 
 /** Measurements of a window in which nothing was called: the base for sources that measure other things (installs, tests). */
@@ -495,9 +497,53 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
       return judgeExact(t, i.ms, 1, "ms", `one cold install from ${i.from} into empty directories and caches, registry download included`);
     }
     case "security_score":
+      return judgeSecurityScore(t, m, scope);
     case "degradation":
       return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);
   }
+}
+
+/**
+ * A security score out of 10 with unmeasured checks (../shared/measurement.md, "Security score"):
+ * `lower` counts them failed, `upper` passed. It passes only when everything that applies was
+ * measured and the score meets the target; it fails when even the upper bound misses; otherwise it
+ * is inconclusive, with how much was measured and the range.
+ */
+function judgeSecurityScore(t: Threshold, m: Measurements, scope: Scope): Draft {
+  if (!m.securityScore)
+    return noData("security score: not measured by this scenario (a security scan measures it: workload kind security, or mcp-slo scan)", "count");
+  if (scope.server === undefined) return noData("the security score is measured per server; give the SLO a server scope", "count");
+  const s = m.securityScore(scope.server);
+  if (!s) return noData(`${scope.server} was not scanned`, "count");
+  if (s.error !== undefined) return noData(`the scan of ${scope.server} did not finish: ${s.error}`, "count");
+  const range = s.lower === s.upper ? formatScore(s.lower) : `${formatScore(s.lower)} to ${formatScore(s.upper)}`;
+  const share = `${Math.round(s.measuredShare * 100)} % of the applicable weight measured`;
+  const capped = s.cap ? `; capped: ${s.cap}` : "";
+  const upperMisses = !compare(t.op, s.upper, t.value);
+  const lowerMeets = compare(t.op, s.lower, t.value);
+  const complete = s.measuredShare >= 1;
+  const verdict = upperMisses ? "fail" : complete && lowerMeets ? "pass" : "inconclusive";
+  // The figure judged: the score itself when complete; else the bound that decided (upper for a miss), or the lower bound.
+  const measured = complete ? s.lower : upperMisses ? s.upper : s.lower;
+  const why =
+    verdict === "inconclusive"
+      ? `${share}: the score lies between ${range}, on both sides of the target; the unmeasured checks decide (${s.checks} checks${capped})`
+      : `${s.checks} checks, ${share}${complete ? "" : `, score between ${range}`}${capped}`;
+  return {
+    measured,
+    unit: "count",
+    measuredText: complete ? `${formatScore(s.lower)}/10` : `${range}/10 (${Math.round(s.measuredShare * 100)} % measured)`,
+    samples: s.checks,
+    interval: null,
+    margin: verdict === "inconclusive" ? null : marginOf(t, measured),
+    marginText: verdict === "inconclusive" ? "undecided" : marginText(t, measured),
+    verdict,
+    reason: why,
+  };
+}
+
+function formatScore(x: number): string {
+  return (Math.round(x * 10) / 10).toFixed(1);
 }
 
 /** An RPO in seconds as people read it: "6.02 s", "30 s". */
