@@ -67,7 +67,7 @@ describe("OpenSLO export", () => {
   });
 
   it("says which SLOs it does not write and why: only those the harness does not measure", () => {
-    expect(out.skipped.map((s) => s.id)).toEqual(["security.score", "fallback.degradation"]);
+    expect(out.skipped.map((s) => s.id)).toEqual(["fallback.degradation"]);
     for (const s of out.skipped) expect(s.reason).toMatch(/does not measure/);
   });
 
@@ -140,8 +140,8 @@ describe("OpenSLO import", () => {
         "slices",
       ),
       sloDoc(
-        { indicator: { spec: { thresholdMetric: harness({ metric: "security_score" }) } }, objectives: [{ op: "gt", value: 9, target: 0.99 }] },
-        "security",
+        { indicator: { spec: { thresholdMetric: harness({ metric: "degradation" }) } }, objectives: [{ op: "lt", value: 0.05, target: 0.99 }] },
+        "degradation",
       ),
       sloDoc(
         {

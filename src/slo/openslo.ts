@@ -11,9 +11,10 @@
  *  - a ratio (success rate, availability, cache hit ratio) is a ratio SLI good/total with its
  *    target; an error rate "< 5%" is bad/total with `target: 0.95`;
  *  - a figure the harness measures once per run (RTO and RPO: the slowest recovery and the largest
- *    loss of the run's faults; throughput; mean or max latency; start, install time; concurrency) is
+ *    loss of the run's faults; throughput; mean or max latency; start, install time; concurrency; a
+ *    server's security score) is
  *    a threshold SLI with one data point per run and `target: PER_RUN_TARGET` (see there).
- * What the harness does not measure (security score, fallback degradation) is not written: the
+ * What the harness does not measure (fallback degradation) is not written: the
  * export says which and why. On import, an objective the harness cannot judge (another metric
  * source, a percentile it does not compute, time slices, a composite) is refused with the reason.
  *
@@ -56,7 +57,7 @@ export const ANNOTATION = {
 export const PER_RUN_TARGET = 0.999;
 
 /** Families the harness names but does not measure (src/slo/evaluate.ts: always "not measured"). */
-const NOT_MEASURED: ReadonlySet<MetricFamily> = new Set(["security_score", "degradation"]);
+const NOT_MEASURED: ReadonlySet<MetricFamily> = new Set(["degradation"]);
 const RATIO_GOOD: ReadonlySet<MetricFamily> = new Set(["success_rate", "availability", "cache_hit_ratio"]);
 const PERCENTILE_FAMILIES: ReadonlySet<MetricFamily> = new Set(["latency", "coordination_latency"]);
 
