@@ -4,8 +4,7 @@
  * does not resolve, a corrupt record or a non-comparable pair without --force: 2). The exit code of a
  * finished comparison (1 with --fail-on-regression and a regression) is returned through `setExitCode`.
  */
-import { randomUUID } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import path from "node:path";
 import { type Command, Option } from "commander";
 import { compareRuns, DEFAULT_RELATIVE_FLOOR, NOISE_RUNS } from "../compare/compare.js";
@@ -33,12 +32,9 @@ export function renderComparison(c: Comparison, format: CompareFormat): string {
 
 /** Written beside the target and renamed into place: a reader never sees half a file. */
 async function writeWhole(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
   try {
-    await writeFile(tmp, text, "utf8");
-    await rename(tmp, file);
+    await writeFileAtomic(file, text);
   } catch (err) {
-    await rm(tmp, { force: true });
     throw new HarnessError(
       "invalid_input",
       `--out ${shown(file)}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "its directory does not exist" : (err as Error).message}`,

@@ -11,8 +11,8 @@
  * Exit 0 once written: this command renders a verdict, it does not pass one (the verdict is the
  * record's, printed as its last line).
  */
-import { randomUUID } from "node:crypto";
-import { copyFile, realpath, rename, rm } from "node:fs/promises";
+import { copyFileAtomic } from "../util/atomic-file.js";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { prepareOutDir } from "../outputs/out-dir.js";
@@ -29,14 +29,7 @@ async function sameDirectory(a: string, b: string): Promise<boolean> {
 /** Copied beside the target and renamed into place: a reader never sees half a record. */
 async function copyWhole(from: string, dir: string): Promise<string> {
   const target = path.join(dir, RECORD_FILE);
-  const tmp = path.join(dir, `.${RECORD_FILE}.${randomUUID()}.tmp`);
-  try {
-    await copyFile(from, tmp);
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await copyFileAtomic(from, target);
   return target;
 }
 

@@ -8,8 +8,8 @@
  * Two runs finishing at once may each write the index without the other's entry; the next reader
  * sees a run directory the index lacks and rebuilds it, so nothing is lost.
  */
-import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../util/atomic-file.js";
+import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
@@ -46,18 +46,6 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Writes `text` to `file` so a reader sees the old or the new file, never half of one. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 export class DirectoryHistory implements RunHistory {
   readonly description: string;
   private readonly indexFile: string;
@@ -86,7 +74,7 @@ export class DirectoryHistory implements RunHistory {
           if (await exists(from)) await copyFile(from, path.join(target, name));
         }
       }
-      await writeAtomically(path.join(target, "results.json"), `${JSON.stringify(record, null, 2)}\n`);
+      await writeFileAtomic(path.join(target, "results.json"), `${JSON.stringify(record, null, 2)}\n`);
     }
     const entry = entryOf(record, path.posix.join(RUNS_DIR, dirName));
     const index = await this.index(dirName);
@@ -179,6 +167,6 @@ export class DirectoryHistory implements RunHistory {
   private async writeIndex(index: Index): Promise<void> {
     const lines = index.entries.map((e) => `    ${JSON.stringify(e)}`);
     const text = `{\n  "version": 1,\n  "about": ${JSON.stringify(index.about)},\n  "skipped": ${JSON.stringify(index.skipped)},\n  "entries": [\n${lines.join(",\n")}\n  ]\n}\n`;
-    await writeAtomically(this.indexFile, text);
+    await writeFileAtomic(this.indexFile, text);
   }
 }

@@ -5,10 +5,11 @@
  * interrupted run) sees either the old file, the whole new file, or nothing,
  * never half a file.
  */
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { redactDeep, redactKnownSecrets } from "../telemetry/redact.js";
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunRecord } from "../results/types.js";
 import { OUTPUTS } from "./index.js";
@@ -19,26 +20,14 @@ function tempName(dir: string, name: string): string {
   return join(dir, `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
-/** fsync before rename: otherwise a power cut can leave the new name pointing at an empty file. */
+/** Redacted, then written whole (src/util/atomic-file.ts). */
 async function writeAtomic(dir: string, name: string, content: string): Promise<string> {
   const target = join(dir, name);
-  const temp = tempName(dir, name);
-  try {
-    const handle = await open(temp, "w", 0o644);
-    try {
-      await handle.writeFile(redactKnownSecrets(content), "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(target, redactKnownSecrets(content));
   return target;
 }
 
+/** The same, synchronously: for the last record a crashing process writes on its way out, when no await will run. fsync before rename, as there. */
 function writeAtomicSync(dir: string, name: string, content: string): string {
   const target = join(dir, name);
   const temp = tempName(dir, name);

@@ -14,9 +14,10 @@
  * Hash input: RFC 8785 (JSON Canonicalization Scheme) text of the definition, UTF-8. The pin file is
  * JSON (`mcp-slo-tool-pins/1`), written whole or not at all (a temp file renamed over it).
  */
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { createHash } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { z } from "zod";
 import { HarnessError } from "../errors.js";
 import { printable } from "../util/control-chars.js";
@@ -383,12 +384,9 @@ export async function readPinFile(file: string, opts: { optional?: boolean } = {
 
 /** Writes `pins` to `file` whole or not at all: a temp file beside it, renamed over it. */
 export async function writePinFile(file: string, pins: PinFile): Promise<void> {
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    await writeFile(temp, `${JSON.stringify(pins, null, 2)}\n`, { flag: "wx" });
-    await rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify(pins, null, 2)}\n`);
   } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
     throw new HarnessError("invalid_input", `pin file ${printable(file)}: cannot write it: ${printable((err as Error).message)}`, { cause: err });
   }
 }

@@ -3,7 +3,7 @@
  * beside its final name and renamed, so a reader never opens half a page and a failure leaves the
  * previous trend in place.
  */
-import { rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import path from "node:path";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import type { Trend } from "./trend.js";
@@ -14,15 +14,6 @@ export async function writeTrendOutputs(trend: Trend, outDir: string, flag = "--
   const files = { html: path.join(outDir, "trend.html"), markdown: path.join(outDir, "trend.md") };
   const contents = { html: await renderTrendHtml(trend), markdown: renderTrendMarkdown(trend) };
   await prepareOutDir(outDir, flag);
-  for (const kind of ["html", "markdown"] as const) {
-    const tmp = `${files[kind]}.${process.pid}.tmp`;
-    try {
-      await writeFile(tmp, contents[kind]);
-      await rename(tmp, files[kind]);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
-  }
+  for (const kind of ["html", "markdown"] as const) await writeFileAtomic(files[kind], contents[kind]);
   return files;
 }
