@@ -15,7 +15,7 @@ import { parseRunRecord } from "../src/results/read-record.js";
 import { sampleRunRecord } from "./support/records.js";
 import { CLI, newOutDir, readRecord, removeOutDirs, runCli, transcript } from "./support/cli.js";
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-cli17-"));
+const tmp = mkdtempSync(path.join(os.tmpdir(), "mcp-slo-cli-commands-"));
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
   await removeOutDirs();
@@ -136,7 +136,7 @@ describe("validate: suites files and --json", () => {
 
 describe("--suite-file and profiles of any name", () => {
   it("run --suite default --suite-file <file> --profile soak: the suite of that file, under the scenario's own profile", async () => {
-    const out = await newOutDir("cli17-soak-");
+    const out = await newOutDir("cli-soak-");
     const r = await runCli(["run", "--suite", "default", "--suite-file", "test/fixtures/readme/suites.yaml", "--profile", "soak", "--out", out], T);
     expect(r.code, transcript(r)).toBe(0);
     const record = await readRecord(out);
@@ -173,7 +173,7 @@ describe("help", () => {
 
 describe("progress during a k6 phase", () => {
   it("the measurement window's progress line counts k6's calls while k6 runs (it said 0 ok before)", async () => {
-    const out = await newOutDir("cli17-k6-");
+    const out = await newOutDir("cli-k6-");
     const r = await runCli(["run", "test/fixtures/e2e-k6.yaml", "--profile", "smoke", "--out", out], T);
     expect([0, 1], transcript(r)).toContain(r.code);
     // CI=true: plain lines, the first tick of the window printed at once.
