@@ -182,6 +182,21 @@ const EXPECTED: Record<string, Expected | Expected[]> = {
     exit: 0,
     check: (r) => expect((JSON.parse(r.stdout) as { slos: unknown[] }).slos.length).toBeGreaterThan(0),
   },
+  "node bin/mcp-slo.js scan memory --pins /tmp/pins.json": {
+    exit: "verdict",
+    extra: outAndHistory("scan-memory"),
+    check: (r, { tmp }) => {
+      const security = recordOf(path.join(tmp, "scan-memory")).scenarios[0]!.security!;
+      expect(security.servers.map((s) => s.server)).toEqual(["memory"]);
+      expect(security.pins).toMatchObject({ file: path.join(tmp, "pins.json"), state: "written" });
+      expect(existsSync(path.join(tmp, "pins.json"))).toBe(true);
+      expect(r.stdout).toMatch(/security\.score@memory/);
+    },
+  },
+  "node bin/mcp-slo.js scan memory no-such-server": {
+    exit: 2,
+    check: (r) => expect(r.stderr).toContain('mcp-slo: unknown server "no-such-server"'),
+  },
   "node bin/mcp-slo.js run --suite servers --live": {
     exit: 2,
     unset: TOKENS,
