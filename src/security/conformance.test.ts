@@ -105,7 +105,9 @@ describe("judgeScenario", () => {
   });
 
   it("sets aside a subscription refused for the suite's own unknown resource, and only that", () => {
-    const unknown = judgeScenario("resources-subscribe", [check("resources-subscribe", "FAILURE", "Failed: MCP error -32002: Resource not found: test://watched-resource")]);
+    const unknown = judgeScenario("resources-subscribe", [
+      check("resources-subscribe", "FAILURE", "Failed: MCP error -32002: Resource not found: test://watched-resource"),
+    ]);
     expect(unknown.status).toBe("not_applicable");
     expect(unknown.detail).toMatch(/test:\/\/watched-resource/);
     const other = judgeScenario("resources-subscribe", [check("resources-subscribe", "FAILURE", "Failed: MCP error -32601: Method not found")]);
@@ -142,7 +144,16 @@ describe("summarize and conformanceEarned", () => {
     const pass = summarize([{ name: "ping", status: "pass", detail: "" }], [], "v");
     expect(pass.status).toBe("pass");
     expect(conformanceEarned(pass)).toEqual({ lower: 1, upper: 1 });
-    expect(summarize([{ name: "ping", status: "pass", detail: "" }, { name: "tools-list", status: "not_measured", detail: "" }], [], "v").status).toBe("not_measured");
+    expect(
+      summarize(
+        [
+          { name: "ping", status: "pass", detail: "" },
+          { name: "tools-list", status: "not_measured", detail: "" },
+        ],
+        [],
+        "v",
+      ).status,
+    ).toBe("not_measured");
     const none = summarize([{ name: "ping", status: "not_applicable", detail: "" }], [], "v");
     expect(none.status).toBe("not_applicable");
     expect(conformanceEarned(none)).toBeNull();
@@ -209,5 +220,4 @@ describe("runConformance without a usable suite", () => {
     expect(out.findings).toEqual([]);
     expect(registry.processes).toHaveLength(0);
   });
-
 });

@@ -148,18 +148,54 @@ const needs = (what: string, declared: boolean) => (declared ? undefined : `the 
 export const GENERIC_SCENARIOS: readonly GenericScenario[] = [
   { name: "server-initialize", notApplicable: () => undefined, severity: "medium", means: "the initialize handshake over Streamable HTTP does not complete" },
   { name: "ping", notApplicable: () => undefined, severity: "low", means: "ping is not answered" },
-  { name: "tools-list", notApplicable: (c) => needs("tools", c.tools !== undefined), severity: "medium", means: "tools/list is not answered with well-formed tools" },
-  { name: "logging-set-level", notApplicable: (c) => needs("logging", c.logging !== undefined), severity: "low", means: "logging/setLevel is refused although logging is declared" },
-  { name: "resources-list", notApplicable: (c) => needs("resources", c.resources !== undefined), severity: "low", means: "resources/list is not answered with well-formed resources" },
-  { name: "resources-subscribe", notApplicable: (c) => needs("resources.subscribe", c.resources?.subscribe === true), severity: "low", means: "resources/subscribe fails although subscriptions are declared" },
-  { name: "resources-unsubscribe", notApplicable: (c) => needs("resources.subscribe", c.resources?.subscribe === true), severity: "low", means: "resources/unsubscribe fails although subscriptions are declared" },
-  { name: "prompts-list", notApplicable: (c) => needs("prompts", c.prompts !== undefined), severity: "low", means: "prompts/list is not answered with well-formed prompts" },
-  { name: "server-sse-multiple-streams", notApplicable: (_c, native) => bridged(native), severity: "low", means: "concurrent POST requests of one session are not all served" },
+  {
+    name: "tools-list",
+    notApplicable: (c) => needs("tools", c.tools !== undefined),
+    severity: "medium",
+    means: "tools/list is not answered with well-formed tools",
+  },
+  {
+    name: "logging-set-level",
+    notApplicable: (c) => needs("logging", c.logging !== undefined),
+    severity: "low",
+    means: "logging/setLevel is refused although logging is declared",
+  },
+  {
+    name: "resources-list",
+    notApplicable: (c) => needs("resources", c.resources !== undefined),
+    severity: "low",
+    means: "resources/list is not answered with well-formed resources",
+  },
+  {
+    name: "resources-subscribe",
+    notApplicable: (c) => needs("resources.subscribe", c.resources?.subscribe === true),
+    severity: "low",
+    means: "resources/subscribe fails although subscriptions are declared",
+  },
+  {
+    name: "resources-unsubscribe",
+    notApplicable: (c) => needs("resources.subscribe", c.resources?.subscribe === true),
+    severity: "low",
+    means: "resources/unsubscribe fails although subscriptions are declared",
+  },
+  {
+    name: "prompts-list",
+    notApplicable: (c) => needs("prompts", c.prompts !== undefined),
+    severity: "low",
+    means: "prompts/list is not answered with well-formed prompts",
+  },
+  {
+    name: "server-sse-multiple-streams",
+    notApplicable: (_c, native) => bridged(native),
+    severity: "low",
+    means: "concurrent POST requests of one session are not all served",
+  },
   {
     name: "dns-rebinding-protection",
     notApplicable: (_c, native) => bridged(native),
     severity: "high",
-    means: "a request with a foreign Host/Origin is served: any web page whose name resolves to 127.0.0.1 can drive this server (DNS rebinding; transports spec: servers MUST validate Origin)",
+    means:
+      "a request with a foreign Host/Origin is served: any web page whose name resolves to 127.0.0.1 can drive this server (DNS rebinding; transports spec: servers MUST validate Origin)",
   },
 ];
 
@@ -244,9 +280,14 @@ export function judgeScenario(
     }
     return { status: "fail", detail: printable(clip(`${failed.length} of ${checks.length} checks failed: ${messages.join("; ")}${warnings}`, 800)), failed };
   }
-  if (passed.length > 0) return { status: "pass", detail: printable(clip(`${passed.length} checks passed: ${passed.map((c) => c.id).join(", ")}${warnings}`, 800)), failed: [] };
+  if (passed.length > 0)
+    return { status: "pass", detail: printable(clip(`${passed.length} checks passed: ${passed.map((c) => c.id).join(", ")}${warnings}`, 800)), failed: [] };
   const said = checks.map((c) => `${c.id} ${c.status}: ${c.errorMessage ?? c.description ?? ""}`).join("; ");
-  return { status: "not_measured", detail: printable(clip(`the suite gave no verdict (no check passed or failed)${said === "" ? "" : `: ${said}`}`, 800)), failed: [] };
+  return {
+    status: "not_measured",
+    detail: printable(clip(`the suite gave no verdict (no check passed or failed)${said === "" ? "" : `: ${said}`}`, 800)),
+    failed: [],
+  };
 }
 
 /** How to run one scenario again by hand, from the project root. */
@@ -329,7 +370,10 @@ async function runScenario(
     const subdirs = existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(path.join(dir, d, "checks.json"))) : [];
     if (subdirs.length !== 1) {
       const exit = outcome.info.code ?? outcome.info.signal;
-      return { kind: "no-verdict", why: `the suite wrote ${subdirs.length === 0 ? "no" : subdirs.length} checks.json (exit ${exit}); its last output: ${tail()}` };
+      return {
+        kind: "no-verdict",
+        why: `the suite wrote ${subdirs.length === 0 ? "no" : subdirs.length} checks.json (exit ${exit}); its last output: ${tail()}`,
+      };
     }
     const parsed = parseChecks(readFileSync(path.join(dir, subdirs[0]!, "checks.json"), "utf8"));
     if (!parsed.ok) return { kind: "no-verdict", why: parsed.why };
@@ -352,7 +396,9 @@ export async function runConformance(opts: RunConformanceOptions): Promise<Confo
   if (!runtime.ok) {
     return {
       status: "not_measured",
-      scenarios: plan.map((p) => (p.run ? { name: p.name, status: "not_measured", detail: runtime.why } : { name: p.name, status: "not_applicable", detail: p.why ?? "" })),
+      scenarios: plan.map((p) =>
+        p.run ? { name: p.name, status: "not_measured", detail: runtime.why } : { name: p.name, status: "not_applicable", detail: p.why ?? "" },
+      ),
       detail: `conformance not measured: ${runtime.why}`,
       findings: [],
     };
