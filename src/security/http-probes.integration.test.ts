@@ -3,11 +3,11 @@
  * HTTP endpoint, server-memory (stdio) behind the harness's bridge; and a fixture server that does
  * everything right (an MCP SDK server on 127.0.0.1 with Host/Origin validation), so a pass is shown to be reachable.
  */
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findServer } from "../catalog/servers.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
+import { PROJECT_ROOT } from "../project-root.js";
 import type { Stack } from "../providers/provider.js";
 import { type HttpEndpoints, startHttpEndpoints } from "../stack/http-bridge.js";
 import { writeServerFiles } from "../stack/mcp-session.js";
@@ -69,7 +69,7 @@ describe("probe.http", () => {
   });
 
   it("a server that validates Host and Origin and asks for 127.0.0.1 passes every probe", async () => {
-    const dir = path.join(process.cwd(), "test", "fixtures", "servers");
+    const dir = path.join(PROJECT_ROOT, "test", "fixtures", "servers");
     const def: ServerDefinition = {
       name: "strict-http",
       title: "Fixture: Streamable HTTP done right",
