@@ -319,7 +319,12 @@ function findingOf(
 export interface RunConformanceOptions {
   /** The server's name (catalog entry). */
   server: string;
-  /** Its Streamable HTTP endpoint, on loopback (the endpoint's directUrl: DNS rebinding needs a localhost URL). */
+  /**
+   * Its Streamable HTTP endpoint, on loopback (the endpoint's directUrl: DNS rebinding needs a
+   * localhost URL). The suite ends none of the sessions it opens (one or two per scenario), so
+   * behind the harness's in-run bridge (no idle expiry) each stays a server process until the
+   * bridge stops: stop the endpoint once the server is scanned.
+   */
   url: string;
   /** Its initialize answer's capabilities (what decides which scenarios apply). */
   capabilities: ServerCapabilities;

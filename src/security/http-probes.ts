@@ -52,6 +52,8 @@ export const SESSION_SAMPLES = 50;
 /** OWASP Session Management Cheat Sheet: session ids need at least 64 bits of entropy. */
 export const MIN_SESSION_ID_BITS = 64;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The session-id probe stops sampling after this long (a slow server is judged on the ids it gave, if enough). */
+const SESSION_PROBE_MS = 60_000;
 /** How much of an answer's body is read (only the status and headers matter). */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -544,11 +546,17 @@ export function analyzeSessionIds(samples: readonly (string | undefined)[]): {
   return { status: "fail", severity, detail: `${problems.map((p) => p.text).join("; ")} (${sample})` };
 }
 
-async function probeSessionIds(url: string, label: string, samples: number): Promise<Outcome> {
+async function probeSessionIds(url: string, label: string, samples: number, signal: AbortSignal | undefined): Promise<Outcome> {
   const ids: (string | undefined)[] = [];
   let failures = 0;
   let lastError = "";
+  const deadline = performance.now() + SESSION_PROBE_MS;
   for (let i = 0; i < samples; i++) {
+    if (signal?.aborted) throw signal.reason;
+    if (performance.now() > deadline) {
+      lastError = `the probe's ${SESSION_PROBE_MS / 1000} s were up`;
+      break;
+    }
     const a = await sendRaw(url, { body: initializeBody("mcp-slo-scan-sessions") }).catch((err: Error) => err);
     if (a instanceof Error || a.status !== 200) {
       failures++;
@@ -617,7 +625,7 @@ export async function probeHttp(opts: HttpProbeOptions): Promise<ProbeOutcome[]>
   };
   await step(() => probeForeignHeaders(url, "http"));
   await step(() => probeBind(opts.def, opts.endpoint, opts.endpoints, opts.registry, opts.timeoutMs ?? 20_000));
-  await step(() => probeSessionIds(url, "http", opts.sessions ?? SESSION_SAMPLES));
+  await step(() => probeSessionIds(url, "http", opts.sessions ?? SESSION_SAMPLES, opts.signal));
   return out;
 }
 
@@ -630,6 +638,6 @@ export async function probeBridge(endpoint: HttpEndpoint, opts: { sessions?: num
   if (endpoint.kind !== "bridge") throw new Error(`probeBridge: ${endpoint.server}'s endpoint is not the harness's bridge`);
   const out: ProbeOutcome[] = [...(await probeForeignHeaders(endpoint.directUrl, "bridge"))];
   if (opts.signal?.aborted) throw opts.signal.reason;
-  out.push(await probeSessionIds(endpoint.directUrl, "bridge", opts.sessions ?? 12));
+  out.push(await probeSessionIds(endpoint.directUrl, "bridge", opts.sessions ?? 12, opts.signal));
   return out;
 }
