@@ -14,10 +14,11 @@ import { expectNothingLeft } from "../../test/support/cli.js";
 import { findServer } from "../catalog/servers.js";
 import type { Stack } from "../providers/provider.js";
 import { type HttpEndpoints, startHttpEndpoints } from "../stack/http-bridge.js";
-import { writeServerFiles } from "../stack/mcp-session.js";
+import { startSession, writeServerFiles } from "../stack/mcp-session.js";
 import { ResourceRegistry, tempDirMarker } from "../stack/resource-registry.js";
 import { startLocalTestStack } from "../testing/local-stack.js";
 import { conformanceRuntime, runConformance } from "./conformance.js";
+import { conformanceAndHttp, conformanceInfo } from "./conformance-live.js";
 
 let registry: ResourceRegistry | undefined;
 let stack: Stack | undefined;
@@ -55,6 +56,7 @@ describe("runConformance on the real suite", () => {
   it("is installed by setup with a Node it can run on", () => {
     const runtime = conformanceRuntime();
     expect(runtime.ok, runtime.ok ? "" : runtime.why).toBe(true);
+    expect(conformanceInfo()).toMatchObject({ tool: "@modelcontextprotocol/conformance@0.1.16", node: expect.stringMatching(/^v2[2-9]\./) });
   });
 
   it("server-everything (native HTTP): every capability-gated scenario runs; DNS rebinding fails, as the server serves any Host", async () => {
@@ -83,23 +85,44 @@ describe("runConformance on the real suite", () => {
     expect(registry!.processes.filter((p) => p.name.startsWith("conformance#"))).toEqual([]);
   });
 
-  it("server-memory (stdio, bridged): the transport scenarios are not applicable, the rest pass", async () => {
-    const ep = await endpointOf("memory");
-    expect(ep.native).toBe(false);
-    const out = await runConformance({ server: "memory", ...ep, registry: registry! });
-    const by = Object.fromEntries(out.scenarios.map((s) => [s.name, s.status]));
-    expect(by).toMatchObject({
-      "server-initialize": "pass",
-      ping: "pass",
-      "tools-list": "pass",
-      "server-sse-multiple-streams": "not_applicable",
-      "dns-rebinding-protection": "not_applicable",
-    });
-    // memory declares neither logging nor prompts (its initialize answer says so).
-    expect(ep.capabilities.logging).toBeUndefined();
-    expect(by["logging-set-level"]).toBe("not_applicable");
-    expect(out.status).toBe("pass");
-    expect(out.findings).toEqual([]);
+  it("server-memory (stdio) as the scan runs it: its own bridge, the transport scenarios and probe.http not applicable, the rest pass, the bridge gone after", async () => {
+    registry = newRegistry();
+    const def = findServer("memory")!;
+    stack = await startLocalTestStack(registry, [def], { proxied: false });
+    await writeServerFiles([def], stack.endpoints);
+    // The scan's own session is stdio; its initialize answer gives the capabilities.
+    const session = await startSession({ def, agent: 0, endpoints: stack.endpoints, registry, timeoutMs: 30_000 });
+    try {
+      const capabilities = session.client.getServerCapabilities() ?? {};
+      const children = () => registry!.processes.filter((p) => p.name.startsWith("memory#") && p !== session.process).length;
+      const before = children();
+      const { conformance: out, http: probes } = await conformanceAndHttp({
+        def,
+        session,
+        endpoints: stack.endpoints,
+        registry,
+        signal: new AbortController().signal,
+        timeoutMs: 30_000,
+      });
+      const by = Object.fromEntries(out.scenarios.map((s) => [s.name, s.status]));
+      expect(by).toMatchObject({
+        "server-initialize": "pass",
+        ping: "pass",
+        "tools-list": "pass",
+        "server-sse-multiple-streams": "not_applicable",
+        "dns-rebinding-protection": "not_applicable",
+      });
+      // memory declares neither logging nor prompts (its initialize answer says so).
+      expect(capabilities.logging).toBeUndefined();
+      expect(by["logging-set-level"]).toBe("not_applicable");
+      expect(out.status).toBe("pass");
+      expect(out.findings).toEqual([]);
+      expect(probes).toEqual([expect.objectContaining({ check: "probe.http", status: "not_applicable" })]);
+      // The suite leaves its sessions open; the bridge and their children went with the part.
+      expect(children()).toBe(before);
+    } finally {
+      await session.close();
+    }
   });
 
   it("a scenario that hangs is stopped at its deadline and one that writes no checks is not measured, nothing left behind", async () => {
