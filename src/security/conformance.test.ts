@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -219,5 +219,30 @@ describe("runConformance without a usable suite", () => {
     expect(out.scenarios.filter((s) => s.status === "not_measured").map((s) => s.name)).toEqual(["server-initialize", "ping", "tools-list"]);
     expect(out.findings).toEqual([]);
     expect(registry.processes).toHaveLength(0);
+  });
+
+  it("is not measured when its Node cannot be started, and removes its output dir", async () => {
+    const registry = new ResourceRegistry({ runId: `conf-unit-${process.pid}-c` });
+    try {
+      const out = await runConformance({
+        server: "x",
+        url: "http://127.0.0.1:9/mcp",
+        capabilities: {},
+        native: true,
+        registry,
+        runtime: { ok: true, version: "0.1.16", node: "/nonexistent/bin/node", nodeVersion: "v24.22.3", entry: "/nonexistent/index.js", nodeFrom: "test" },
+      });
+      expect(out.status).toBe("not_measured");
+      expect(out.scenarios.filter((sc) => sc.status === "not_measured").map((sc) => sc.name)).toEqual([
+        "server-initialize",
+        "ping",
+        "server-sse-multiple-streams",
+        "dns-rebinding-protection",
+      ]);
+      expect(out.scenarios[0]?.detail).toMatch(/the suite could not be started: .*\/nonexistent\/bin\/node/);
+      for (const d of registry.tempDirs) await expect(stat(d)).rejects.toThrow();
+    } finally {
+      await registry.disposeAll();
+    }
   });
 });

@@ -33,7 +33,7 @@ import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { SecurityFinding, SecuritySeverity } from "../results/types.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
-import { spawnManaged } from "../stack/managed-process.js";
+import { type ManagedProcess, spawnManaged } from "../stack/managed-process.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { printable } from "../util/control-chars.js";
 import type { ConformanceOutcome } from "./model.js";
@@ -348,14 +348,19 @@ async function runScenario(
 ): Promise<ScenarioRun> {
   const timeoutMs = opts.scenarioTimeoutMs ?? SCENARIO_TIMEOUT_MS;
   const dir = path.join(outDir, scenario);
-  const proc = spawnManaged({
-    name: `conformance#${opts.server}:${scenario}`,
-    command: runtime.node,
-    args: [runtime.entry, "server", "--url", opts.url, "--scenario", scenario, "--output-dir", dir],
-    // No colour codes in the output tail that may end up in a "why".
-    env: { NO_COLOR: "1", FORCE_COLOR: "0" },
-    registry: opts.registry,
-  });
+  let proc: ManagedProcess;
+  try {
+    proc = spawnManaged({
+      name: `conformance#${opts.server}:${scenario}`,
+      command: runtime.node,
+      args: [runtime.entry, "server", "--url", opts.url, "--scenario", scenario, "--output-dir", dir],
+      // No colour codes in the output tail that may end up in a "why".
+      env: { NO_COLOR: "1", FORCE_COLOR: "0" },
+      registry: opts.registry,
+    });
+  } catch (err) {
+    return { kind: "no-verdict", why: `the suite could not be started: ${printable((err as Error).message)}` };
+  }
   let timer: NodeJS.Timeout | undefined;
   const onAbort = () => void proc.stop({ graceMs: 1000 });
   opts.signal?.addEventListener("abort", onAbort, { once: true });
