@@ -83,7 +83,8 @@ describe("runConformance on the real suite", () => {
     expect(outDirs).toHaveLength(1);
     for (const d of outDirs) await expect(readdir(d)).rejects.toThrow();
     expect(registry!.processes.filter((p) => p.name.startsWith("conformance#"))).toEqual([]);
-  });
+    // Ten scenarios, each a Node 24 start and a few sessions: ~10 s here alone, several times that on a busy machine.
+  }, 300_000);
 
   it("server-memory (stdio) as the scan runs it: its own bridge, the transport scenarios and probe.http not applicable, the rest pass, the bridge gone after", async () => {
     registry = newRegistry();
@@ -123,7 +124,7 @@ describe("runConformance on the real suite", () => {
     } finally {
       await session.close();
     }
-  });
+  }, 300_000);
 
   it("a scenario that hangs is stopped at its deadline and one that writes no checks is not measured, nothing left behind", async () => {
     const runId = `confmis${process.pid}-${Date.now().toString(36)}`;

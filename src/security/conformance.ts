@@ -366,7 +366,10 @@ async function runScenario(
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const outcome = await Promise.race([
-      proc.exited.then((info) => ({ timedOut: false, info })),
+      proc.exited.then(
+        (info) => ({ timedOut: false as const, info }),
+        () => ({ timedOut: false as const, info: { code: null, signal: null } }),
+      ),
       new Promise<{ timedOut: true }>((resolve) => {
         timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs);
       }),
