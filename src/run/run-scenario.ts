@@ -35,9 +35,10 @@ import { runCapacityScenario } from "../capacity/run-capacity.js";
 import { runInstallMode } from "../install/run-install-scenario.js";
 import { runSecurityMode } from "../security/run-security-scenario.js";
 import type { LiveParts } from "../security/scan.js";
+import { conformanceAndHttp, conformanceInfo } from "../security/conformance-live.js";
 
-/** The live parts of a security scan: probes (src/security/probes) and conformance (src/security/conformance.ts). */
-const SECURITY_LIVE_PARTS: LiveParts = {};
+/** The live parts of a security scan: probes (src/security/probes) and conformance with the HTTP checks (src/security/conformance-live.ts). */
+const SECURITY_LIVE_PARTS: LiveParts = { conformance: conformanceAndHttp, conformanceInfo };
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 
