@@ -9,6 +9,7 @@ import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 import { defineOutput, type OutputKind } from "./output-kind.js";
 import { resultsJsonOutput } from "./results-json.js";
+import { securitySarifOutput } from "./security-sarif.js";
 import { renderSummaryMarkdown } from "./summary-md.js";
 import { verdictsCsvOutput } from "./verdicts-csv.js";
 
@@ -19,4 +20,5 @@ export const OUTPUTS: readonly OutputKind[] = [
   defineOutput({ file: "summary.md", render: renderSummaryMarkdown }),
   defineOutput({ file: "report.html", render: renderHtmlReport }),
   verdictsCsvOutput,
+  securitySarifOutput,
 ];
