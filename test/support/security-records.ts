@@ -44,8 +44,9 @@ function check(id: SecurityCheckId, [status, detail, earned]: Outcome): Security
   return { id: info.id, category: info.category, title: info.title, weight: info.weight, status, earned: value, detail };
 }
 
+/** Full precision, as a scorer keeps it: rounding here and again when printed would print 77 % for 76.47 %. */
 function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  return x;
 }
 
 /** The score of these checks and findings, by the published rules (see the file's comment). */
