@@ -1,6 +1,7 @@
 /**
  * The registry of outputs: every file a run writes from its record, in the order written. A new
- * output is its module (exporting `defineOutput({ file, render })`) and its line below.
+ * output is its module (exporting `defineOutput({ file, render })`, with `applies` when only some runs
+ * have it, as security.sarif) and its line below.
  *
  * traces.jsonl is not one: it is streamed during the run by the telemetry (src/telemetry), not
  * rendered from the record afterwards.
