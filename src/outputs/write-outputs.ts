@@ -75,7 +75,7 @@ export async function writeRunOutputs(record: RunRecord, dir: string, opts: { ex
     if (opts.except?.includes(output.file)) continue;
     if (output.applies && !output.applies(run)) {
       // An earlier run's file of this name (a security.sarif, in the same --out) would be read as this run's.
-      await rm(join(dir, output.file), { force: true });
+      rmSync(join(dir, output.file), { force: true });
       continue;
     }
     files.push(await writeAtomic(dir, output.file, await output.render(run)));
