@@ -40,7 +40,7 @@ interface SarifResult {
   ruleIndex: number;
   level: string;
   message: { text: string };
-  locations: { logicalLocations: { name: string; fullyQualifiedName: string; kind: string }[] }[];
+  locations: { physicalLocation: { artifactLocation: { uri: string } }; logicalLocations: { name: string; fullyQualifiedName: string; kind: string }[] }[];
   partialFingerprints: Record<string, string>;
   properties: Record<string, string>;
 }
@@ -148,6 +148,8 @@ describe("security.sarif", () => {
       expect(r.properties.evidence).toBe(f.evidence);
       expect(r.properties.reproduce).toBe(f.reproduce);
       expect(r.locations[0]!.logicalLocations[0]!.fullyQualifiedName).toBe([server, f.tool, f.field].filter(Boolean).join("/"));
+      // GitHub code scanning refuses a result without a file: the scenario file that configured the scan.
+      expect(r.locations[0]!.physicalLocation.artifactLocation.uri).toBe("scenarios/security.yaml");
       const rule = run.tool.driver.rules[r.ruleIndex]!;
       const check = SECURITY_CHECKS.find((c) => c.id === f.check)!;
       expect(rule.fullDescription.text).toContain(check.title);

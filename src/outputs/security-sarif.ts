@@ -6,7 +6,7 @@
  * per finding rule id (its title, the check it counts against from the published table, and its
  * source as help), one result per finding: level from the severity (critical and high: error,
  * medium: warning, low and info: note), the finding's message, a logical location
- * server/tool/field, and in its property bag the evidence, how to reproduce it and, when the server
+ * server/tool/field (and the scenario file as its file, which GitHub requires), and in its property bag the evidence, how to reproduce it and, when the server
  * does it on purpose, why. Scores and unscanned servers go to the run's property bag and its
  * invocation's notifications, since SARIF has no place for a score.
  *
@@ -81,14 +81,24 @@ function ruleOf(f: SecurityFinding): Rule {
   };
 }
 
-function resultOf(server: ServerSecurity, scenario: string, f: SecurityFinding, ruleIndex: number): Record<string, unknown> {
+/**
+ * The file a result points at: the scenario file that configured the scan, as the record has it
+ * (relative to the working directory, percent-encoded as a URI reference). A finding is about a
+ * running server, not a line of code, but GitHub code scanning refuses a result without a file
+ * ("locationFromSarifResult: expected at least one location"); the logical location says where.
+ */
+function artifactUri(file: string): string {
+  return file.split("/").map(encodeURIComponent).join("/");
+}
+
+function resultOf(server: ServerSecurity, scenario: string, file: string, f: SecurityFinding, ruleIndex: number): Record<string, unknown> {
   const message = f.message.trim() === "" ? f.title : f.message;
   return {
     ruleId: f.ruleId,
     ruleIndex,
     level: levelOf(f.severity),
     message: { text: `${server.server}: ${message}` },
-    locations: [{ logicalLocations: [logicalLocation(server.server, f)] }],
+    locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(file) } }, logicalLocations: [logicalLocation(server.server, f)] }],
     partialFingerprints: { "mcpSloFinding/v1": fingerprint(server.server, f) },
     properties: {
       server: server.server,
@@ -121,7 +131,7 @@ export function renderSecuritySarif(run: RunRecord): string {
           index = rules.push(ruleOf(f)) - 1;
           ruleIndex.set(f.ruleId, index);
         }
-        results.push(resultOf(server, label, f, index));
+        results.push(resultOf(server, label, scenario.file, f, index));
       }
       scores.push({
         scenario: label,
