@@ -14,7 +14,7 @@ import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type Ex
 import { loadProbeFile } from "../monitoring/probes.js";
 import { newRunId } from "../run/run-id.js";
 import { reapLeftovers } from "../run/reap-leftovers.js";
-import { loadLastRun } from "../trend/load-input.js";
+import { lastScanReader, loadLastRun } from "../trend/load-input.js";
 
 export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yaml");
 
@@ -37,7 +37,10 @@ export function registerMonitorCommand(program: Command): void {
     .option("--host <address>", "address to serve /metrics on; loopback only unless --allow-non-loopback", DEFAULT_METRICS_HOST)
     .addOption(new Option("--port <port>", "port to serve /metrics on (0: any free port)").default(String(DEFAULT_METRICS_PORT)))
     .option("--allow-non-loopback", "allow --host to be a non-loopback address (the metrics have no authentication)", false)
-    .option("--history <dir|postgres-url>", "the history whose newest run is exported as mcp_slo_run_* (default: reports/)")
+    .option(
+      "--history <dir|postgres-url>",
+      "the history whose newest run is exported as mcp_slo_run_*, and its newest security scan as mcp_security_* (default: reports/)",
+    )
     .action(
       async (file: string, commandFlags: { interval?: string; duration?: string; host: string; port: string; allowNonLoopback: boolean; history?: string }) => {
         const listen = { host: commandFlags.host, port: parsePort(commandFlags.port, "--port"), allowNonLoopback: commandFlags.allowNonLoopback };
@@ -79,6 +82,8 @@ export function registerMonitorCommand(program: Command): void {
             log: (line) => process.stdout.write(`${line}\n`),
             // The history's newest run, read at each scrape, as mcp_slo_run_*.
             lastRun: () => loadLastRun(commandFlags.history ?? path.join(PROJECT_ROOT, "reports"), path.join(PROJECT_ROOT, "reports")),
+            // The newest security scan of the same history, as mcp_security_validation_score and mcp_vulnerability_count.
+            securityScans: lastScanReader(commandFlags.history ?? path.join(PROJECT_ROOT, "reports"), path.join(PROJECT_ROOT, "reports")),
           });
           process.stdout.write(`monitor stopped after ${summary.rounds} round(s)\n`);
         } finally {

@@ -45,6 +45,7 @@ describe("DirectoryHistory", () => {
     const out = await tempDir();
     await writeFile(path.join(out, "results.json"), JSON.stringify(r1));
     await writeFile(path.join(out, "report.html"), "<html>r1</html>");
+    await writeFile(path.join(out, "security.sarif"), '{"version":"2.1.0"}');
     const e1 = await history.add(r1, out);
     expect(e1).toEqual({
       runId: r1.runId,
@@ -61,6 +62,7 @@ describe("DirectoryHistory", () => {
     });
     // Copied in: the history stands on its own.
     expect(await readFile(path.join(root, "runs", r1.runId, "report.html"), "utf8")).toBe("<html>r1</html>");
+    expect(await readFile(path.join(root, "runs", r1.runId, "security.sarif"), "utf8")).toBe('{"version":"2.1.0"}');
     expect((await history.list()).map((e) => e.runId)).toEqual([r1.runId, r2.runId]);
     expect(await history.load(r2.runId)).toEqual(r2);
     await expect(history.load("nope")).rejects.toThrow(/no run nope in the history/);

@@ -21,7 +21,7 @@ import type { HistoryEntry, RunHistory } from "./types.js";
 export const INDEX_FILE = "history.json";
 const RUNS_DIR = "runs";
 /** Besides results.json, what a run directory copied into the history keeps: what a reader opens (traces and logs stay where they were). */
-const KEPT_OUTPUTS = ["report.html", "summary.md", "junit.xml"];
+const KEPT_OUTPUTS = ["report.html", "summary.md", "junit.xml", "security.sarif"];
 
 const IndexSchema = z.strictObject({
   version: z.literal(1),

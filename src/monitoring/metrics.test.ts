@@ -105,7 +105,7 @@ describe("McpMetrics", () => {
     expect(value(text, 'mcp_slo_objective_ratio{slo_id="availability"}')).toBeCloseTo(0.999, 12);
   });
 
-  it("declares the design module's metric names, and keeps the unmeasured ones empty", async () => {
+  it("declares the design module's metric names, and keeps the security ones empty without a scan", async () => {
     const text = await new McpMetrics().text();
     for (const name of [
       "mcp_installation_duration_seconds histogram",

@@ -9,9 +9,10 @@
  *   mcp_installation_duration_seconds{mcp_name,source,environment},
  *   mcp_installation_success_total{mcp_name,source,result},
  *   mcp_security_validation_score{mcp_name,validation_type}, mcp_vulnerability_count{mcp_name,severity}.
- * The harness does not validate security or scan for vulnerabilities: those two
- * are declared (so dashboards and rules written against the module's names
- * resolve) but never get a sample; an absent series is honest, a 0 would not be.
+ * The two security metrics come from a security scan (src/security, `mcp-slo scan` or a
+ * `kind: security` scenario; security-metrics.ts says which samples a scan gives): a run's exporter
+ * sets them when its scan scenario ends, the monitor reads them from the newest scan in the
+ * history at each scrape. Without a scan they have no sample; an absent series is honest, a 0 would not be.
  * "Installation" here is a pre-installed package started to a ready MCP session
  * (source="node_modules"), the only install this harness performs.
  *
@@ -22,7 +23,8 @@
  * remaining error budget since the exporter started, burn rate over 5m and 1h.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Outcome, ScenarioResult } from "../results/types.js";
+import type { Outcome, ScenarioResult, SecurityScanResult } from "../results/types.js";
+import { SECURITY_SCORE_HELP, securitySamples, VULNERABILITY_COUNT_HELP } from "./security-metrics.js";
 import { classify, EVENT_SLOS, inScope, type EventSlo } from "./slo-events.js";
 
 /** Buckets (seconds) around the guide's targets: 0.8 ms Redis, 2/5/7/12/15/25/35/45 ms, 120 ms, 5 s alert. */
@@ -81,6 +83,11 @@ class RollingCounts {
 export interface McpMetricsOptions {
   /** Injected for tests; Date.now by default. */
   now?: () => number;
+  /**
+   * Where the security metrics come from at each scrape (the monitor: the newest scan of the history),
+   * on top of the scans this process recorded (recordVerdicts); null: none.
+   */
+  securityScans?: () => Promise<readonly SecurityScanResult[] | null>;
   /** Constant labels on every series, e.g. { source: "monitor" }. */
   defaultLabels?: Record<string, string>;
 }
@@ -91,6 +98,8 @@ export class McpMetrics {
   readonly #slos: readonly EventSlo[];
   readonly #counts = new Map<string, { slo: EventSlo; server: string; counts: RollingCounts }>();
   readonly #errors = new Map<string, RollingCounts>();
+  /** The scans this process recorded, in order (a server scanned twice shows its last scan). */
+  readonly #scans: SecurityScanResult[] = [];
 
   readonly responseTime: Histogram<"mcp_name" | "operation">;
   readonly errorRate: Gauge<"mcp_name" | "error_type">;
@@ -159,17 +168,44 @@ export class McpMetrics {
       labelNames: ["mcp_name", "source", "result"],
       registers,
     });
+    const recordedScans = this.#scans;
+    const scanSource = opts.securityScans;
+    // Both gauges are refilled at each scrape: a server or a group no longer scanned disappears instead
+    // of lingering with an old value. One read of the source serves both gauges of a scrape.
+    let read: { at: number; scans: Promise<readonly SecurityScanResult[]> } | undefined;
+    const samples = async () => {
+      const t = performance.now();
+      if (scanSource && (read === undefined || t - read.at > 1000)) {
+        // A source that cannot be read counts as no scan (the monitor logs why); a scrape never fails over it.
+        read = {
+          at: t,
+          scans: scanSource().then(
+            (x) => x ?? [],
+            () => [],
+          ),
+        };
+      }
+      return securitySamples([...((await read?.scans) ?? []), ...recordedScans]);
+    };
     this.securityValidationScore = new Gauge({
       name: "mcp_security_validation_score",
-      help: "Security validation score out of 10 (the design module's metric; not measured by this harness, so it has no samples)",
+      help: SECURITY_SCORE_HELP,
       labelNames: ["mcp_name", "validation_type"],
       registers,
+      async collect() {
+        this.reset();
+        for (const x of (await samples()).scores) this.set(x.labels, x.value);
+      },
     });
     this.vulnerabilityCount = new Gauge({
       name: "mcp_vulnerability_count",
-      help: "Known vulnerabilities by severity (the design module's metric; not measured by this harness, so it has no samples)",
+      help: VULNERABILITY_COUNT_HELP,
       labelNames: ["mcp_name", "severity"],
       registers,
+      async collect() {
+        this.reset();
+        for (const x of (await samples()).vulnerabilities) this.set(x.labels, x.value);
+      },
     });
     this.probeSuccess = new Gauge({
       name: "mcp_probe_success",
@@ -299,8 +335,9 @@ export class McpMetrics {
     return c;
   }
 
-  /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs too. */
+  /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs and a scan scenario's scores too. */
   recordVerdicts(result: ScenarioResult): void {
+    if (result.security) this.recordSecurity(result.security);
     for (const slo of result.slos) {
       for (const v of ["pass", "fail", "inconclusive"] as const)
         this.sloVerdict.set({ scenario: result.name, slo_id: slo.id, verdict: v }, slo.verdict === v ? 1 : 0);
@@ -311,6 +348,13 @@ export class McpMetrics {
       if (i.outcome === "installed") this.installationDuration.observe({ mcp_name: i.server, source: i.registry, environment: "cold" }, i.installMs / 1000);
       this.installationSuccess.inc({ mcp_name: i.server, source: i.registry, result: i.outcome === "installed" ? "success" : "failure" });
     }
+  }
+
+  /** A finished scan: mcp_security_validation_score and mcp_vulnerability_count of its servers from the next scrape on. */
+  recordSecurity(scan: SecurityScanResult): void {
+    this.#scans.push(scan);
+    // Only the last scan of each server is shown: older ones need not be kept.
+    if (this.#scans.length > 100) this.#scans.splice(0, this.#scans.length - 100);
   }
 
   async text(): Promise<string> {

@@ -2,12 +2,15 @@
  * `mcp-slo monitor` end to end: the CLI (a child process, as a person starts it) probes the
  * real local stack and serves metrics; a real Prometheus (Debian's package, on a free loopback
  * port, temp config and storage) scrapes it; a PromQL query over the HTTP API returns the probe
- * metric. Both are stopped afterwards and nothing of either is left running.
+ * metric, and the design module's security metrics from the newest scan of the history it is given.
+ * Both are stopped afterwards and nothing of either is left running.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { securityRunRecord } from "../../test/support/security-records.js";
 import { SERVER_CATALOG } from "../catalog/servers.js";
+import { DirectoryHistory } from "../history/directory-history.js";
 import { findProcessesOfRun } from "../stack/leftovers.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import { freeLoopbackPort } from "../stack/ports.js";
@@ -58,10 +61,13 @@ interface PromVector {
 describe("mcp-slo monitor scraped by a real Prometheus", () => {
   it("answers a PromQL query for the probe metric, then leaves nothing running", async () => {
     const metricsPort = await freeLoopbackPort();
+    // A history whose newest scan the monitor exports as the design module's security metrics.
+    const history = await registry.makeTempDir("monitor-history");
+    await new DirectoryHistory(history, { warn: () => {} }).add(securityRunRecord());
     const monitor = spawnManaged({
       name: "mcp-slo monitor",
       command: process.execPath,
-      args: [CLI, "monitor", "--port", String(metricsPort), "--interval", "2s", "--duration", "90s"],
+      args: [CLI, "monitor", "--port", String(metricsPort), "--interval", "2s", "--duration", "90s", "--history", history],
       cwd: ROOT,
       env: { CI: "true" },
       registry,
@@ -109,6 +115,14 @@ describe("mcp-slo monitor scraped by a real Prometheus", () => {
       { what: "a recorded SLO error ratio", timeoutMs: 30_000, intervalMs: 200 },
     );
     expect(Number(sli.data.result[0]!.value[1])).toBe(0);
+    // The history's scan, as the record says: the vulnerable server's score capped at 3, github's advisories by severity.
+    const scan = securityRunRecord().scenarios[0]!.security!;
+    const overall = await query('mcp_security_validation_score{validation_type="overall"}');
+    expect(new Map(overall.data.result.map((r) => [r.metric.mcp_name, Number(r.value[1])]))).toEqual(
+      new Map(scan.servers.map((s) => [s.server, s.score.lower])),
+    );
+    const medium = await query('mcp_vulnerability_count{mcp_name="github",severity="medium"}');
+    expect(medium.data.result.map((r) => r.value[1])).toEqual(["2"]);
 
     monitor.signal("SIGINT");
     const exit = await monitor.exited;

@@ -10,7 +10,7 @@ import { HarnessError } from "../errors.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { localProvider } from "../providers/local.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
-import type { Outcome } from "../results/types.js";
+import type { Outcome, SecurityScanResult } from "../results/types.js";
 import { startSession, writeServerFiles, type McpSession } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { checkListenAddress, startMetricsExporter, type ExporterListenOptions } from "./exporter.js";
@@ -41,6 +41,8 @@ export interface MonitorOptions {
   provider?: StackProvider;
   /** The last run of the harness, exported as mcp_slo_run_* (run-metrics.ts); read at each scrape. */
   lastRun?: () => Promise<LastRun | null>;
+  /** The newest security scan of the history, for mcp_security_validation_score and mcp_vulnerability_count; read at each scrape. */
+  securityScans?: () => Promise<readonly SecurityScanResult[] | null>;
   /** Called once metrics are served and the first round has run. */
   onReady?: (info: { url: string; runId: string }) => void;
 }
@@ -64,7 +66,23 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
   const registry = new ResourceRegistry({ runId: opts.runId });
   const onExit = () => registry.killAllSync();
   process.on("exit", onExit);
-  const metrics = new McpMetrics();
+  const securityScans = opts.securityScans;
+  const saidScan = new Set<string>();
+  const metrics = new McpMetrics(
+    securityScans === undefined
+      ? {}
+      : {
+          securityScans: () =>
+            securityScans().catch((err: unknown) => {
+              const text = err instanceof Error ? err.message : String(err);
+              if (!saidScan.has(text) && saidScan.size < 20) {
+                saidScan.add(text);
+                log(`the last security scan cannot be read for mcp_security_*: ${text}`);
+              }
+              return null;
+            }),
+        },
+  );
   if (opts.lastRun !== undefined) {
     // Said once per distinct problem, not at every scrape.
     const said = new Set<string>();

@@ -50,6 +50,8 @@ describe("monitoring files", () => {
       "mcp_response_time_seconds_bucket",
       "mcp_error_rate",
       "mcp_fault_events_total",
+      "mcp_security_validation_score",
+      "mcp_vulnerability_count",
     ])
       expect(used).toContain(wanted);
     expect(dashboard.annotations.list.map((a) => a.name)).toContain("Faults");

@@ -14,6 +14,7 @@ import type { RunRecord } from "../results/types.js";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { compareRuns } from "../compare/compare.js";
 import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { securityRunRecord } from "../../test/support/security-records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
 
@@ -597,5 +598,108 @@ describe.each([1400, 420])("report.html of a real default-suite run at %i px", (
       await expect(quote.locator("q").isVisible()).resolves.toBe(true);
       expect((await quote.locator("q").innerText()).length).toBeGreaterThan(5);
     });
+  });
+});
+
+/**
+ * A security scan's section (report/security.ts) in Chromium at a desktop and a phone width: every
+ * server with its score, measured share and cap, the findings worst first with evidence and how to
+ * reproduce, not-measured checks said as such, the checks table; markup in findings stays text; the
+ * page never scrolls sideways.
+ */
+describe.each([1400, 420])("report.html of a security scan at %i px", (width) => {
+  if (chromiumMissing) {
+    it.skip(`at ${width} px (skipped: no ${CHROMIUM}; see the first suite of this file)`, () => {});
+    return;
+  }
+  const run = securityRunRecord();
+  let dir = "";
+  let url = "";
+  /** The same scan with markup in every text of the record. */
+  let hostileUrl = "";
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let blocked: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "mcp-slo-report-security-"));
+    writeFileSync(join(dir, "report.html"), await renderHtmlReport(run));
+    url = pathToFileURL(join(dir, "report.html")).href;
+    writeFileSync(join(dir, "hostile.html"), await renderHtmlReport(withHostileText(run)));
+    hostileUrl = pathToFileURL(join(dir, "hostile.html")).href;
+    ({ browser, context, blocked } = await launchOfflineBrowser());
+  });
+
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("shows each server's score, measured share, cap and findings with evidence, and never scrolls sideways", async () => {
+    const { page, observed } = await openPage(context!, url, { viewport: { width, height: 900 } });
+    try {
+      const section = page.locator("#security-0");
+      await expect(section.isVisible()).resolves.toBe(true);
+      const rows = await section.locator("table.security-overview tbody tr").evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toContain("7.6-10.0/10");
+      expect(rows[0]).toContain("76 %");
+      expect(rows[1]).toContain("3.0/10");
+      expect(rows[1]).toMatch(/3\s+critical/i);
+      expect(rows[2]).toMatch(/scan did not finish/i);
+
+      // The vulnerable server: its findings worst first, each with its evidence as text.
+      const vulnerable = section.locator(".security-server").nth(1);
+      const severities = await vulnerable.locator("li.finding .sev").allInnerTexts();
+      expect(severities.map((x) => x.toLowerCase())).toEqual(["critical", "critical", "critical", "high", "high"]);
+      const evidence = await vulnerable.locator("pre.evidence").first().innerText();
+      expect(evidence).toBe('read_file {"path":"../canary-7f3a.txt"} -> "mcp-slo-canary-7f3a"');
+      await expect(vulnerable.innerText()).resolves.toContain("How to reproduce");
+      await expect(vulnerable.innerText()).resolves.toMatch(/cap\s+3: 3 critical finding/i);
+
+      // memory: what could not be measured is said, never shown as passed.
+      const memory = section.locator(".security-server").nth(0);
+      const note = await memory.locator(".inc-note").innerText();
+      expect(note).toMatch(/^Not measured \(4\)/);
+      expect(note).toContain("supply.advisories");
+      await memory.locator("details summary").click();
+      const checks = await memory.locator("table.security-checks tbody tr").evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+      expect(checks).toHaveLength(22);
+      expect(checks.filter((t) => /not measured/i.test(t))).toHaveLength(4);
+      // github: the scan's error, in a box.
+      await expect(section.locator(".security-server").nth(2).locator(".error-box").innerText()).resolves.toMatch(/The scan did not finish/);
+
+      const box = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+        evidenceRight: Math.max(...Array.from(document.querySelectorAll("pre.evidence")).map((el) => el.getBoundingClientRect().right)),
+      }));
+      expect(box.scrollWidth).toBeLessThanOrEqual(box.clientWidth);
+      expect(box.evidenceRight).toBeLessThanOrEqual(width);
+      if (SCREENSHOT_PATH) await page.screenshot({ path: SCREENSHOT_PATH.replace(/\.png$/, `-security-${width}.png`), fullPage: true });
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
+      expect(blocked).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("runs none of the markup a server put in its findings: it shows as text", async () => {
+    const { page, observed } = await openPage(context!, hostileUrl, { viewport: { width, height: 900 } });
+    try {
+      const evidence = await page.locator("#security-0 .security-server").nth(1).locator("pre.evidence").first().innerText();
+      expect(evidence).toContain("<script>window.__pwned=1</script>");
+      await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
+      await expect(page.locator("#security-0 table.security-overview tbody tr").count()).resolves.toBe(3);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 });

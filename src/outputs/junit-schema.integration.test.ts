@@ -5,6 +5,7 @@
 import { describe, it, expect } from "vitest";
 import type { RunRecord } from "../results/types.js";
 import { capacityRunRecord, everySectionRunRecord, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { securityRunRecord } from "../../test/support/security-records.js";
 import { validateXml } from "../../test/support/xmllint.js";
 import { renderJunit } from "./junit.js";
 
@@ -20,6 +21,8 @@ describe("junit.xml against jenkins-junit.xsd (xmllint, test/fixtures/junit-sche
     ["--fail-on-inconclusive", { ...sampleRunRecord(), failOnInconclusive: true }],
     ["every section, hostile text from servers", withHostileText(everySectionRunRecord())],
     ["a capacity search", capacityRunRecord()],
+    ["a security scan", securityRunRecord()],
+    ["a security scan, --fail-on-inconclusive, hostile text", withHostileText({ ...securityRunRecord(), failOnInconclusive: true })],
     ["a scenario error", broken("error")],
     ["an interrupted scenario", broken("interrupted")],
     ["a run interrupted before any scenario", { ...sampleRunRecord({ scenarios: [] }), status: "interrupted", verdict: "interrupted" }],

@@ -1,6 +1,8 @@
 import { describe, it, expect } from "vitest";
 import type { RunRecord } from "../results/types.js";
 import { sampleRunRecord } from "../../test/support/records.js";
+import { securityRunRecord } from "../../test/support/security-records.js";
+import { SECURITY_CHECKS } from "../security/model.js";
 import { escapeXml, renderJunit } from "./junit.js";
 import { sloName } from "./slo-text.js";
 
@@ -267,5 +269,65 @@ describe("renderJunit", () => {
     expect(() => parseXml('<a b="1" b="2"/>')).toThrow();
     expect(() => parseXml("<a/><b/>")).toThrow();
     expect(() => parseXml("<a>\u0001</a>")).toThrow();
+  });
+});
+
+describe("renderJunit: a security scan", () => {
+  const run = securityRunRecord();
+  const scan = run.scenarios[0]!.security!;
+
+  it("has one case per server and check, named by check id and server, after the scenario's SLOs", () => {
+    const suite = all(parseXml(renderJunit(run)), "testsuite")[0]!;
+    const names = testcases(suite).map((c) => c.attrs.name);
+    const expected = [
+      ...run.scenarios[0]!.slos.map(sloName),
+      ...scan.servers.flatMap((s) => [
+        ...(s.error ? [`security scan [server=${s.server}]`] : []),
+        ...s.checks.map((c) => `security ${c.id} [server=${s.server}]`),
+      ]),
+    ];
+    expect(names).toEqual(expected);
+    expect(names.filter((n) => n?.startsWith("security ") && n !== "security scan [server=github]")).toHaveLength(3 * SECURITY_CHECKS.length);
+  });
+
+  it("a failed check is a failure carrying its findings worst first, with evidence and how to reproduce", () => {
+    const root = parseXml(renderJunit(run));
+    const failure = child(caseNamed(root, "security probe.secrets [server=vulnerable]"), "failure")!;
+    expect(failure.attrs.type).toBe("security-check");
+    expect(failure.attrs.message).toBe(
+      "No secret or file content in errors: failed; worst finding [critical] probe.secrets.environment: Quotes an environment value in an error",
+    );
+    expect(failure.text).toContain("evidence: isError text:");
+    expect(failure.text).toContain('reproduce: tools/call lookup {"q":null}');
+    const robustness = child(caseNamed(root, "security probe.robustness [server=vulnerable]"), "failure")!;
+    expect(robustness.attrs.message).toContain("[high] probe.robustness.malformed");
+    // A passed check with an info finding passes, its finding in system-out.
+    const memory = caseNamed(root, "security probe.robustness [server=memory]");
+    expect(child(memory, "failure")).toBeUndefined();
+    expect(child(memory, "system-out")!.text).toContain("[info] probe.robustness.parse-error");
+  });
+
+  it("not applicable and not measured are skipped with why; an unfinished scan is an error", () => {
+    const root = parseXml(renderJunit(run));
+    expect(child(caseNamed(root, "security probe.confinement [server=memory]"), "skipped")!.text).toBe("not applicable: no file or path tool");
+    expect(child(caseNamed(root, "security supply.advisories [server=memory]"), "skipped")!.text).toMatch(
+      /^not measured: npm's bulk advisory endpoint answers 405/,
+    );
+    const error = child(caseNamed(root, "security scan [server=github]"), "error")!;
+    expect(error.attrs.type).toBe("scan-error");
+    expect(error.attrs.message).toMatch(/^the scan of github could not finish: the server did not start/);
+  });
+
+  it("under --fail-on-inconclusive a not-measured check fails (it is what leaves a score inconclusive); not applicable stays skipped", () => {
+    const strict = parseXml(renderJunit({ ...run, failOnInconclusive: true }));
+    const failure = child(caseNamed(strict, "security supply.advisories [server=memory]"), "failure")!;
+    expect(failure.attrs.type).toBe("not-measured");
+    expect(child(caseNamed(strict, "security probe.confinement [server=memory]"), "skipped")).toBeDefined();
+    const notMeasured = scan.servers.flatMap((s) => s.checks).filter((c) => c.status === "not_measured").length;
+    const fails = scan.servers.flatMap((s) => s.checks).filter((c) => c.status === "fail").length;
+    const sloFails = run.scenarios[0]!.slos.filter((x) => x.verdict !== "pass").length;
+    expect(Number(strict.attrs.failures)).toBe(notMeasured + fails + sloFails);
+    const lenient = parseXml(renderJunit(run));
+    expect(Number(lenient.attrs.failures)).toBe(fails + run.scenarios[0]!.slos.filter((x) => x.verdict === "fail").length);
   });
 });

@@ -5,13 +5,17 @@
  * <testcase> per SLO, whatever its metric (latency, rto, rpo, ...), named by
  * the SLO's id and scope (stable when a target changes, so the CI keeps its
  * history), timed by the measurement window, with what was measured in its
- * <system-out>. Valid against jenkins-junit.xsd (test/fixtures/junit-schema).
+ * <system-out>. A security scan adds one <testcase> per server and check
+ * ("security <check id> [server=<name>]", see securityCases). Valid against jenkins-junit.xsd
+ * (test/fixtures/junit-schema).
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
 import { differenceText, noiseText, valueText } from "../compare/render.js";
 import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
+import { bySeverity, scoreSentence, STATUS_WORD } from "./security-format.js";
+import type { SecurityCheck, SecurityFinding, ServerSecurity } from "../results/types.js";
 
 /**
  * No XML library: escaping text and attribute values needs five replacements
@@ -107,6 +111,68 @@ function sloCase(slo: SloResult, classname: string, scenario: ScenarioResult, fa
   return { name, classname, time, kind: "pass", out };
 }
 
+function findingText(f: SecurityFinding): string {
+  const where = [f.tool, f.field].filter(Boolean).join(".");
+  return [
+    `[${f.severity}] ${f.ruleId}${where ? ` (${where})` : ""}: ${f.title}: ${f.message}`,
+    `  evidence: ${f.evidence}`,
+    ...(f.reproduce ? [`  reproduce: ${f.reproduce}`] : []),
+    ...(f.byDesign ? [`  by design: ${f.byDesign}`] : []),
+    ...(f.source ? [`  source: ${f.source}`] : []),
+  ].join("\n");
+}
+
+/**
+ * A security scan: one case per server and check, named "security <check id> [server=<name>]" (stable
+ * across scans, so a CI's test history follows each check). fail: a failure with the check's findings,
+ * worst first; not applicable: skipped with why (the server has nothing the check could test);
+ * not measured: skipped with why, or a failure under --fail-on-inconclusive, since an unmeasured
+ * check is what leaves a score inconclusive and that flag fails inconclusive verdicts. A server whose
+ * scan did not finish gets a case of its own, as an error.
+ */
+function securityCases(server: ServerSecurity, classname: string, failOnInconclusive: boolean): Case[] {
+  const cases: Case[] = [];
+  if (server.error)
+    cases.push({
+      name: `security scan [server=${server.server}]`,
+      classname,
+      time: 0,
+      kind: "error",
+      type: "scan-error",
+      message: `the scan of ${server.server} could not finish: ${server.error}`,
+      body: `score: ${scoreSentence(server)}`,
+    });
+  for (const check of server.checks) cases.push(securityCase(server, check, classname, failOnInconclusive));
+  return cases;
+}
+
+function securityCase(server: ServerSecurity, check: SecurityCheck, classname: string, failOnInconclusive: boolean): Case {
+  const name = `security ${check.id} [server=${server.server}]`;
+  const findings = bySeverity(server.findings.filter((f) => f.check === check.id));
+  const out = [
+    `status: ${STATUS_WORD[check.status] ?? check.status}`,
+    `check: ${check.title} (${check.category}, weight ${check.weight} of 10)`,
+    `earned: ${check.earned === null ? "-" : `${Math.round(check.earned * 100)} % of the weight`}`,
+    `detail: ${check.detail}`,
+    `server: ${server.server} ${server.package}@${server.version} (${server.registry})`,
+    `server score: ${scoreSentence(server)}`,
+    ...(findings.length ? ["findings:", ...findings.map(findingText)] : []),
+  ].join("\n");
+  const base = { name, classname, time: 0, out };
+  if (check.status === "fail") {
+    const worst = findings[0];
+    const message = `${check.title}: failed${worst ? `; worst finding [${worst.severity}] ${worst.ruleId}: ${worst.title}` : ""}${findings.length > 1 ? ` (+${findings.length - 1} more)` : ""}`;
+    return { ...base, kind: "failure", type: "security-check", message, body: [`detail: ${check.detail}`, ...findings.map(findingText)].join("\n") };
+  }
+  if (check.status === "not_measured") {
+    const message = `not measured: ${check.detail}`;
+    if (failOnInconclusive) return { ...base, kind: "failure", type: "not-measured", message, body: message };
+    return { ...base, kind: "skipped", message };
+  }
+  if (check.status === "not_applicable") return { ...base, kind: "skipped", message: `not applicable: ${check.detail}` };
+  return { ...base, kind: "pass" };
+}
+
 /** Two SLOs of one scenario with the same id and scope (the same metric judged twice) stay two tests, in their order. */
 function uniqueNames(cases: Case[]): Case[] {
   const seen = new Map<string, number>();
@@ -130,6 +196,7 @@ function scenarioCases(scenario: ScenarioResult, failOnInconclusive: boolean): C
     cases.push({ name: "scenario", classname, time, kind: "error", type: "interrupted", message });
   }
   for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario, failOnInconclusive));
+  for (const server of scenario.security?.servers ?? []) cases.push(...securityCases(server, classname, failOnInconclusive));
   return uniqueNames(cases);
 }
 

@@ -10,6 +10,11 @@ export interface OutputKind {
   /** Its file name in the report directory, e.g. "junit.xml". */
   readonly file: string;
   render(run: RunRecord): string | Promise<string>;
+  /**
+   * Whether this run has anything for it (default: always). When not, the file is not written, and
+   * one left in the directory by an earlier run is removed: it would be read as this run's.
+   */
+  applies?(run: RunRecord): boolean;
 }
 
 export function defineOutput(output: OutputKind): OutputKind {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, faultScenario, sampleRunRecord } from "../../test/support/records.js";
+import { capacityRunRecord, faultScenario, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { securityRunRecord } from "../../test/support/security-records.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
 import { sloName } from "./slo-text.js";
 
@@ -300,5 +301,42 @@ describe("summary.md for a CI job page: what needs attention first, the rest fol
     const out = renderSummaryMarkdown({ ...r, status: "error", verdict: "error" }).split("\n");
     expect(out[0]).toMatch(/^# ERROR: /);
     expect(out[4]).toBe("- **Scenario error** in tool-latency &lt;baseline> & friends: server github exited with code 1 before initialize");
+  });
+});
+
+describe("summary.md: a security scan", () => {
+  const run = securityRunRecord();
+  const md = renderSummaryMarkdown(run);
+  const lines = md.split("\n");
+
+  it("has an unfolded Security section after what needs attention: a row per server with score, measured share, cap and worst finding", () => {
+    const at = lines.indexOf("## Security");
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith("## Needs attention")));
+    expect(at).toBeLessThan(lines.indexOf("<details>"));
+    const row = (server: string) => lines.find((l) => l.startsWith(`| ${server} |`));
+    // An interval while something was not measured; a single figure when all of it was.
+    expect(row("memory")).toBe(
+      "| memory | @modelcontextprotocol/server-memory@2026.8.31 | 7.6-10.0/10 | 76 % | - | inconclusive | 1 info | info: No JSON-RPC parse error for a line that is not JSON |",
+    );
+    expect(row("vulnerable")).toBe(
+      "| vulnerable | test/fixtures/servers/vulnerable-server.mjs@0.0.0 | 3.0/10 | 100 % | 3 (critical) | **FAIL** | 3 critical, 2 high | critical: Reads outside its root by relative traversal (read_file) |",
+    );
+    expect(row("github")).toContain("| 3.5-9.2/10 | 43 % | - | **scan did not finish** | 2 medium, 1 low | medium: GO-2026-6809:");
+    expect(md).toContain("- **github**: the scan did not finish: the server did not start: exited with code 1 before initialize");
+    expect(md).toContain("Caps: a critical finding caps the score at 3, a high finding caps the score at 6.");
+  });
+
+  it("has no Security section without a scan", () => {
+    expect(renderSummaryMarkdown(sampleRunRecord())).not.toContain("## Security");
+  });
+
+  it("keeps a finding's markup as text and the table whole", () => {
+    const hostile = renderSummaryMarkdown(withHostileText(run));
+    const rows = hostile.split("\n").filter((l) => l.startsWith("| memory") || l.startsWith("| vulnerable") || l.startsWith("| github"));
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const r of rows) {
+      expect(r).not.toMatch(/<script|<img/);
+      expect(r.split(/(?<!\\)\|/).length).toBe(10);
+    }
   });
 });

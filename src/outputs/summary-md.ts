@@ -22,6 +22,7 @@ import {
 } from "./format.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
 import { escapeControlChars } from "../util/control-chars.js";
+import { scoreRule, scoreText, securityScans, SEVERITIES, share, targetWord, worstFinding } from "./security-format.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -512,6 +513,51 @@ function attentionSection(run: RunRecord, legend: SourceLegend): string[] {
   return [`## Needs attention: ${failed.length} failed, ${inconclusive.length} inconclusive`, "", ...out];
 }
 
+/**
+ * The security scans of the run, unfolded: one row per server with its score (an interval while
+ * something was not measured), the measured share, the cap, where it stands against the design
+ * module's > 9/10, the findings by severity and the worst one. The details are in report.html and
+ * security.sarif.
+ */
+function securitySection(run: RunRecord): string[] {
+  const scans = securityScans(run);
+  if (scans.length === 0) return [];
+  const out: string[] = ["## Security", ""];
+  for (const { scenario, scan } of scans) {
+    if (scans.length > 1) out.push(`${escapeMarkdownCell(scenarioLabel(scenario))}:`, "");
+    const word = { pass: "pass", fail: "**FAIL**", inconclusive: "inconclusive" } as const;
+    out.push(
+      ...table(
+        ["server", "package", "score", "measured", "cap", "> 9/10", "findings", "worst finding"],
+        scan.servers.map((srv) => {
+          const worst = worstFinding(srv);
+          const counts = SEVERITIES.map((sev) => [sev, srv.findings.filter((f) => f.severity === sev).length] as const)
+            .filter(([, n]) => n > 0)
+            .map(([sev, n]) => `${n} ${sev}`)
+            .join(", ");
+          return [
+            srv.server,
+            `${srv.package}@${srv.version}`,
+            scoreText(srv),
+            share(srv.score.measuredShare),
+            srv.score.cap ? `${srv.score.cap.value} (${srv.score.cap.severity})` : "-",
+            srv.error ? "**scan did not finish**" : word[targetWord(srv)],
+            counts || "none",
+            worst ? `${worst.severity}: ${worst.title}${worst.tool ? ` (${worst.tool})` : ""}${worst.byDesign ? " (by design)" : ""}` : "-",
+          ];
+        }),
+        [5],
+      ),
+      "",
+    );
+    const broken = scan.servers.filter((srv) => srv.error);
+    if (broken.length > 0)
+      out.push(...broken.map((srv) => `- **${escapeMarkdownCell(srv.server)}**: the scan did not finish: ${escapeMarkdownCell(srv.error ?? "")}`), "");
+  }
+  out.push(`${escapeMarkdownCell(scoreRule(scans[0]!.scan))} Every check, finding, its evidence and how to reproduce it: report.html and security.sarif.`, "");
+  return out;
+}
+
 /** A fold of its own for the reference parts, as the job page and a pull-request comment show them. */
 function folded(summary: string, body: string[]): string[] {
   if (body.length === 0) return [];
@@ -534,6 +580,7 @@ export function renderSummaryMarkdown(run: RunRecord): string {
     `# ${VERDICT_WORD[run.verdict]}: ${pass} of ${total} SLOs met, ${fail} failed, ${inconclusive} inconclusive`,
     "",
     ...attentionSection(run, legend),
+    ...securitySection(run),
     ...legend.lines(),
     `Run \`${run.runId}\`, ${run.startedAt}, profile \`${run.profile}\`, ` +
       `${escapeMarkdownCell(`${run.environment.platform}, ${run.environment.cpus} x ${run.environment.cpuModel}, node ${run.environment.node}`)}` +

@@ -60,7 +60,15 @@ export async function writeRunOutputs(record: RunRecord, dir: string, opts: { ex
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   // `except`: `mcp-slo report` re-renders beside a results.json it keeps byte for byte.
-  for (const output of OUTPUTS) if (!opts.except?.includes(output.file)) files.push(await writeAtomic(dir, output.file, await output.render(run)));
+  for (const output of OUTPUTS) {
+    if (opts.except?.includes(output.file)) continue;
+    if (output.applies && !output.applies(run)) {
+      // An earlier run's file of this name (a security.sarif, in the same --out) would be read as this run's.
+      rmSync(join(dir, output.file), { force: true });
+      continue;
+    }
+    files.push(await writeAtomic(dir, output.file, await output.render(run)));
+  }
   return { files };
 }
 

@@ -9,7 +9,7 @@ import type { MetricValue } from "../compare/types.js";
 import { HarnessError } from "../errors.js";
 import { DirectoryHistory, openHistory } from "../history/index.js";
 import type { HistoryEntry, RunHistory } from "../history/types.js";
-import type { RunRecord } from "../results/types.js";
+import type { RunRecord, SecurityScanResult } from "../results/types.js";
 import { matchesScenario, type TrendFilters, type TrendRun } from "./trend.js";
 
 /** The link from trend.html (written in `outDir`) to a run directory's report.html: a relative URL, each segment encoded. */
@@ -65,4 +65,34 @@ export async function loadLastRun(historyOption: string, reportsRoot: string): P
     const record = await history.load(newest.runId);
     return { record, metrics: extractMetrics(record) };
   });
+}
+
+/** How many of the newest runs the monitor looks through for a security scan. */
+export const SCAN_LOOKBACK_RUNS = 30;
+
+/**
+ * For the monitor's security metrics: a reader of the newest run (of the last SCAN_LOOKBACK_RUNS) of
+ * a history that holds a security scan, its scans in order; null when none does. A scan is run
+ * nightly or on demand, not in every run, so the newest run alone would lose the scores whenever a
+ * load run came after it. Records do not change once written: each run's scans are read once and
+ * remembered by run id (only for runs still within the look-back).
+ */
+export function lastScanReader(historyOption: string, reportsRoot: string): () => Promise<SecurityScanResult[] | null> {
+  const seen = new Map<string, SecurityScanResult[] | null>();
+  return () =>
+    withHistory(historyOption, reportsRoot, async (history) => {
+      const recent = (await history.list()).filter((e) => e.verdict !== "error" && e.verdict !== "interrupted").slice(-SCAN_LOOKBACK_RUNS);
+      for (const id of [...seen.keys()]) if (!recent.some((e) => e.runId === id)) seen.delete(id);
+      for (const entry of recent.reverse()) {
+        let scans = seen.get(entry.runId);
+        if (scans === undefined) {
+          const record = await history.load(entry.runId);
+          const found = record.scenarios.flatMap((s) => (s.security ? [s.security] : []));
+          scans = found.length > 0 ? found : null;
+          seen.set(entry.runId, scans);
+        }
+        if (scans !== null) return scans;
+      }
+      return null;
+    });
 }

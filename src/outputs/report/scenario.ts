@@ -11,6 +11,7 @@ import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
+import { securitySection } from "./security.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
 /** The verdicts of SLOs scoped to one server: the per-server row a manager reads first. */
@@ -325,6 +326,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   <p class="small muted"><code>${s.file}</code> · profile ${s.profile} · ${when(s.startedAt)} · ${duration(s.startedAt, s.endedAt)} ·
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
+  ${securitySection(s, si)}
   ${recoverySection(s, si)}
   ${capacitySection(s, si)}
   ${installTable(s)}
