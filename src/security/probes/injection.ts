@@ -1,0 +1,140 @@
+/**
+ * probe.injection: arguments built for injection take no effect. Every free-text argument of a tool
+ * (up to MAX_TOOLS tools) is given the same payload, one call per payload and tool:
+ *  - shell: `; touch <canary>`, `$(touch <canary>)`, `` `touch <canary>` ``, `| touch <canary>`:
+ *    the canary file (in a temp dir the probe made) must not exist afterwards (code execution);
+ *  - template: `{{1337*7331}}`, `${1337*7331}`, `#{1337*7331}`, `<%= 1337*7331 %>`: the product
+ *    9801547 must not appear in the answer (the expression was evaluated);
+ *  - SQL (servers using the stack's PostgreSQL): `'; CREATE TABLE <canary>(x int); --` must leave no
+ *    table, checked with the harness's own connection (and dropped).
+ * Pass when none takes effect; the server's answer is not taken for the verdict.
+ */
+import path from "node:path";
+import { lstat, rm } from "node:fs/promises";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ProbeOutcome } from "../model.js";
+import { cut, newCanary, outcome, preview, type ProbeSession } from "./context.js";
+import { withPostgres } from "./observe.js";
+import { asPropertyValue, buildArguments, pickTools, sqlProperties, stringProperties } from "./tool-inputs.js";
+
+const CHECK = "probe.injection" as const;
+const MAX_TOOLS = 10;
+/** 1337 * 7331: a product no answer holds by chance. */
+export const TEMPLATE_PRODUCT = "9801547";
+
+export interface Payload {
+  kind: "shell" | "template" | "sql";
+  text: string;
+}
+
+export function injectionPayloads(canaryFile: string, table: string): Payload[] {
+  return [
+    { kind: "shell", text: `x; touch ${canaryFile}` },
+    { kind: "shell", text: `$(touch ${canaryFile})` },
+    { kind: "shell", text: `\`touch ${canaryFile}\`` },
+    { kind: "shell", text: `x | touch ${canaryFile}` },
+    { kind: "template", text: "{{1337*7331}}" },
+    // A literal "${...}": the payload, not a placeholder of this file.
+    { kind: "template", text: ["$", "{1337*7331}"].join("") },
+    { kind: "template", text: "#{1337*7331}" },
+    { kind: "template", text: "<%= 1337*7331 %>" },
+    { kind: "sql", text: `x'; CREATE TABLE ${table}(x int); --` },
+  ];
+}
+
+/** The effect a template payload would have: the product in the answer, where the payload itself did not put it. */
+export function templateEvaluated(answer: string, payload: string): boolean {
+  return answer.split(payload).join("").includes(TEMPLATE_PRODUCT);
+}
+
+export async function probeInjection(session: ProbeSession): Promise<ProbeOutcome[]> {
+  const { ctx } = session;
+  const tools = pickTools(ctx.definitions.tools, (t: Tool) => stringProperties(t).length, MAX_TOOLS);
+  if (tools.length === 0) return [outcome(CHECK, "injection", "not_applicable", "no tool takes a free-text argument")];
+  const token = newCanary();
+  const dir = await ctx.registry.makeTempDir(`probe-injection-${token}`);
+  const canaryFile = path.join(dir, "touched");
+  const table = `mcp_slo_canary_${token}_inj`;
+  const pgUrl = ctx.server.needs.includes("postgres") ? ctx.endpoints.postgres?.url : undefined;
+  const payloads = injectionPayloads(canaryFile, table).filter((p) => p.kind !== "sql" || pgUrl !== undefined);
+  const failures: ProbeOutcome[] = [];
+  const tried = new Map<Payload["kind"], number>();
+
+  for (const tool of tools) {
+    const strings = stringProperties(tool);
+    // SQL in a SQL property is what the tool is for: the read-only probe judges that. Shell and
+    // template payloads go everywhere.
+    const nonSql = strings.filter((p) => !sqlProperties(tool).includes(p));
+    // One call per payload with every chosen free-text argument carrying it (not one call per
+    // argument: GitHub's search tools alone would take hundreds of calls).
+    for (const payload of payloads) {
+      const props = payload.kind === "sql" ? nonSql : strings;
+      if (props.length === 0) continue;
+      {
+        const prop = props.join(",");
+        const args = buildArguments(tool, (name, schema) => (props.includes(name) ? asPropertyValue(schema, payload.text) : undefined));
+        const r = await session.call(`injection.${payload.kind}`, tool.name, args);
+        tried.set(payload.kind, (tried.get(payload.kind) ?? 0) + 1);
+        let effect: string | undefined;
+        if (payload.kind === "shell" && (await exists(canaryFile))) effect = `the file ${canaryFile} was created: the shell ran the injected command`;
+        if (payload.kind === "template" && templateEvaluated(r.text, payload.text))
+          effect = `the answer holds ${TEMPLATE_PRODUCT} = 1337*7331: the template was evaluated`;
+        if (payload.kind === "sql" && pgUrl) {
+          const created = await withPostgres(pgUrl, async (client) => {
+            const t = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table])).rows[0]?.t ?? null;
+            if (t !== null) await client.query(`DROP TABLE IF EXISTS ${table}`);
+            return t !== null;
+          });
+          if (created) effect = `table ${table} was created (seen with the harness's own connection, then dropped)`;
+        }
+        if (effect === undefined) continue;
+        failures.push({
+          probe: `injection.${payload.kind}`,
+          check: CHECK,
+          status: "fail",
+          detail: `${tool.name}.${prop}: ${effect}`,
+          finding: {
+            ruleId: `probe.injection.${payload.kind}`,
+            severity: payload.kind === "template" ? "high" : "critical",
+            title: payload.kind === "shell" ? "Command injection" : payload.kind === "sql" ? "SQL injection" : "Template injection",
+            message: `${tool.name} with ${prop}=${JSON.stringify(payload.text)}: ${effect}.`,
+            evidence: `${effect}; answer: ${cut(r.text.replace(/\s+/g, " "), 200)}`,
+            reproduce: `tools/call ${tool.name} ${preview(args, 400)}`,
+            tool: tool.name,
+            field: prop,
+            source: "MCP spec 2025-11-25 server/tools.mdx (validate all tool inputs); OWASP injection",
+          },
+        });
+        await rm(canaryFile, { force: true });
+      }
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  const out: ProbeOutcome[] = [...failures];
+  for (const kind of ["shell", "template", "sql"] as const) {
+    if (failures.some((f) => f.probe === `injection.${kind}`)) continue;
+    const n = tried.get(kind) ?? 0;
+    if (n === 0)
+      out.push(
+        outcome(
+          CHECK,
+          `injection.${kind}`,
+          "not_applicable",
+          kind !== "sql"
+            ? "no free-text argument to put it in"
+            : pgUrl === undefined
+              ? "the server uses no PostgreSQL of the stack, where an injected statement could be seen"
+              : "no free-text argument besides SQL ones (SQL sent to a SQL tool is the read-only probe's)",
+        ),
+      );
+    else out.push(outcome(CHECK, `injection.${kind}`, "pass", `${n} calls over ${tools.length} tools; no effect seen`));
+  }
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
