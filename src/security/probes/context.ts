@@ -237,9 +237,11 @@ export class ProbeSession {
 
   #exitText(): string {
     const exit = this.#session.process.exitInfo;
-    const tail = this.#session.process.stderrTail(5);
-    if (tail.length) this.otherTexts.push({ probe: "stderr", text: tail.join("\n") });
-    return `the server process exited (${exit ? (exit.signal ?? `code ${exit.code}`) : "exit not reported"})`;
+    const tail = this.#session.process.stderrTail(40);
+    if (tail.length) this.otherTexts.push({ probe: "stderr of the server that died", text: tail.join("\n") });
+    // The line that says why, when there is one (a Go server prints its usage after the error).
+    const why = [...tail].reverse().find((l) => /error|exception|fatal|panic/i.test(l));
+    return `the server process exited (${exit ? (exit.signal ?? `code ${exit.code}`) : "exit not reported"})${why ? `; its stderr: ${cut(why.trim(), 200)}` : ""}`;
   }
 
   async restart(): Promise<void> {
@@ -247,6 +249,34 @@ export class ProbeSession {
     await this.#session.close().catch(() => undefined);
     this.#session = await this.ctx.restartSession();
   }
+}
+
+/** `text` with every handed value (in each form it may take) replaced by <its name>: evidence quotes answers, never the secrets in them. */
+export function maskSecrets(text: string, secrets: readonly ProbeSecret[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const form of [
+      secret.value,
+      JSON.stringify(secret.value).slice(1, -1),
+      encodeURIComponent(secret.value),
+      Buffer.from(secret.value).toString("base64"),
+    ]) {
+      if (form.length >= 6) out = out.split(form).join(`<${secret.name}>`);
+    }
+  }
+  return out;
+}
+
+/** The outcome with every text field masked (maskSecrets). */
+export function maskOutcome(o: ProbeOutcome, secrets: readonly ProbeSecret[]): ProbeOutcome {
+  const m = (t: string) => maskSecrets(t, secrets);
+  if (!o.finding) return { ...o, detail: m(o.detail) };
+  const f = o.finding;
+  return {
+    ...o,
+    detail: m(o.detail),
+    finding: { ...f, title: m(f.title), message: m(f.message), evidence: m(f.evidence), ...(f.reproduce !== undefined && { reproduce: m(f.reproduce) }) },
+  };
 }
 
 /** An outcome with no finding: a pass, or why the probe does not apply or could not run. */

@@ -7,11 +7,12 @@
  * robustness (the likeliest to kill the server), and secrets last (it searches what every other
  * probe was answered). A server that dies or hangs is restarted through ctx.restartSession so the
  * rest still runs; every death or hang is a probe.robustness finding. The HTTP checks
- * (probe.http) are not here.
+ * (probe.http) are not here. Every text of every outcome is masked: a handed secret never appears
+ * in one, only the name of the variable it was handed in.
  */
 import type { ProbeOutcome } from "../model.js";
 import { probeConfinement } from "./confinement.js";
-import { ProbeSession, type ProbeContext } from "./context.js";
+import { maskOutcome, ProbeSession, type ProbeContext } from "./context.js";
 import { probeInjection } from "./injection.js";
 import { probeReadOnly } from "./read-only.js";
 import { livenessFinding, probeRobustness } from "./robustness.js";
@@ -50,5 +51,5 @@ export async function runProbesWithSession(ctx: ProbeContext): Promise<{ outcome
     }
   }
   outcomes.push(...session.events.map(livenessFinding));
-  return { outcomes, session };
+  return { outcomes: outcomes.map((o) => maskOutcome(o, ctx.secrets)), session };
 }

@@ -177,8 +177,17 @@ describe("live probes against catalog servers on the local stack", () => {
     const outcomes = await probe(findServer("postgres")!, stack.endpoints, registry);
     const report = summary(outcomes);
     console.log(`postgres:\n${report}`);
+    // server-postgres 0.6.2 runs `BEGIN TRANSACTION READ ONLY` then the agent's text as one simple-protocol
+    // query: a COMMIT or ROLLBACK in it ends the transaction and what follows runs read-write.
     expect(statusOf(outcomes, "read-only.commit-escape"), report).toEqual(["fail"]);
+    expect(statusOf(outcomes, "read-only.rollback-escape"), report).toEqual(["fail"]);
+    const escape = outcomes.find((o) => o.probe === "read-only.commit-escape")!;
+    expect(escape.finding).toMatchObject({ ruleId: "probe.read-only.commit-escape", severity: "critical", tool: "query", field: "sql" });
+    expect(escape.finding!.reproduce).toMatch(/^tools\/call query \{"sql":"COMMIT; CREATE TABLE mcp_slo_canary_[0-9a-f]+_commit\(x int\)"\}$/);
+    // Inside the READ ONLY transaction a plain write is refused: the claim holds for it.
     expect(statusOf(outcomes, "read-only.plain-write"), report).toEqual(["pass"]);
+    expect(statusOf(outcomes, "robustness"), report).toEqual(["pass"]);
+    expect(statusOf(outcomes, "secrets"), report).toEqual(["pass"]);
     // The canary tables were dropped again.
     const left = await stack.postgresQuery!("SELECT tablename FROM pg_tables WHERE tablename LIKE 'mcp_slo_canary_%'");
     expect(left.rows).toEqual([]);

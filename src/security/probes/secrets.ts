@@ -16,6 +16,17 @@ import { asPropertyValue, buildArguments, isStringLike, pickTools } from "./tool
 
 const CHECK = "probe.secrets" as const;
 const MAX_TOOLS = 15;
+/**
+ * Tools that return what they were handed on purpose, by package: still a finding, marked byDesign
+ * (the report says so, and that the package is a test server, not one to deploy).
+ */
+export const SHOWS_SECRETS_BY_DESIGN: Record<string, Record<string, string>> = {
+  "@modelcontextprotocol/server-everything": {
+    "get-env":
+      "the protocol's reference test server returns its whole environment from get-env on purpose (dist/tools/get-env.js: JSON.stringify(process.env)); it is a test server, not one to deploy",
+  },
+};
+
 /** A value in the server's environment it has no reason to show: `get-env`-style tools give it away. */
 export const PROBE_SECRET_ENV = "MCP_SLO_PROBE_SECRET";
 
@@ -98,6 +109,10 @@ export function judgeSecrets(session: Pick<ProbeSession, "calls" | "otherTexts" 
         evidence: hit.found!.excerpt,
         ...(hit.t.args && hit.t.tool && { reproduce: `tools/call ${hit.t.tool} ${JSON.stringify(hit.t.args).slice(0, 300)}`, tool: hit.t.tool }),
         source: "MCP spec 2025-11-25 basic/security_best_practices.mdx (redact secrets in errors and logs)",
+        ...(hit.t.tool &&
+          SHOWS_SECRETS_BY_DESIGN[session.ctx.server.package]?.[hit.t.tool] !== undefined && {
+            byDesign: SHOWS_SECRETS_BY_DESIGN[session.ctx.server.package]![hit.t.tool]!,
+          }),
       },
     });
   }

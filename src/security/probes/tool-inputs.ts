@@ -22,8 +22,8 @@ type Schema = {
 
 /** Property names that hold a filesystem path (or several). */
 const PATH_NAME = /^(path|paths|file|files|filename|filepath|file_path|source|destination|dest|target|src|dir|directory|root)$|path$/i;
-/** Property names that hold SQL. */
-const SQL_NAME = /^(sql|query|statement|stmt)$/i;
+/** Property names that hold SQL ("query" only where the tool's description speaks of SQL: GitHub's search queries are not). */
+const SQL_NAME = /^(sql|statement|stmt)$/i;
 /** Tool names that say the tool writes (an unannotated tool is judged by its name). */
 const WRITE_NAME = /(write|create|edit|move|copy|rename|delete|remove|mkdir|append|save|put|upload|update|set|insert|drop)/i;
 
@@ -62,8 +62,9 @@ export function pathProperties(tool: Tool): string[] {
 }
 
 export function sqlProperties(tool: Tool): string[] {
+  const speaksSql = /\bSQL\b/.test(tool.description ?? "");
   return Object.entries(propertiesOf(tool))
-    .filter(([name, s]) => SQL_NAME.test(name) && typeOf(s) === "string")
+    .filter(([name, s]) => (SQL_NAME.test(name) || (speaksSql && name === "query")) && typeOf(s) === "string")
     .map(([name]) => name);
 }
 
