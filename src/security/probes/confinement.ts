@@ -232,12 +232,29 @@ export async function probeConfinement(session: ProbeSession): Promise<ProbeOutc
 function argsWith(tool: Tool, prop: string, target: string, canaries: Canaries): Record<string, unknown> {
   const others = new Set(pathProperties(tool));
   const props = propertiesOf(tool);
-  return buildArguments(tool, (name, schema) => {
+  const args = buildArguments(tool, (name, schema) => {
     if (name === prop) return asPropertyValue(schema, target);
     if (others.has(name) && name in props) return asPropertyValue(schema, canaries.inside);
     if (name === "content" || name === "text" || name === "data") return `MCP-SLO-WRITE-${canaries.token}`;
     return undefined;
   });
+  return aimEdits(args, canaries) as Record<string, unknown>;
+}
+
+/**
+ * An edit (edit_file's `edits: [{oldText, newText}]`) must match what the canary file holds, or
+ * a server that would let it through fails on "text not found" and the escape goes unseen.
+ */
+function aimEdits(value: unknown, canaries: Canaries): unknown {
+  if (Array.isArray(value)) return value.map((v) => aimEdits(v, canaries));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      if (typeof v === "string" && /^old/i.test(k)) return [k, canaries.content];
+      if (typeof v === "string" && /^new/i.test(k)) return [k, `MCP-SLO-WRITE-${canaries.token}`];
+      return [k, aimEdits(v, canaries)];
+    }),
+  );
 }
 
 async function exists(p: string): Promise<boolean> {

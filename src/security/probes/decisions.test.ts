@@ -202,8 +202,11 @@ describe("injection, read-only and robustness inputs", () => {
     expect(templateEvaluated(`result: ${TEMPLATE_PRODUCT}`, "{{1337*7331}}")).toBe(true);
     expect(templateEvaluated("echo: {{1337*7331}}", "{{1337*7331}}")).toBe(false);
     expect(templateEvaluated("no such page", "#{1337*7331}")).toBe(false);
-    const shell = injectionPayloads("/tmp/x/touched", "tbl").filter((p) => p.kind === "shell");
+    const payloads = injectionPayloads("/tmp/x/touched", "tbl", "canary_key");
+    const shell = payloads.filter((p) => p.kind === "shell");
     expect(shell.every((p) => p.text.includes("touch /tmp/x/touched"))).toBe(true);
+    // The Redis payload breaks the line so that a naive client sends a second command of its own.
+    expect(payloads.find((p) => p.kind === "redis")!.text).toBe("x\r\nSET canary_key 1\r\n");
   });
   it("each escape statement writes its own canary table, which the plain write must not reach either", () => {
     const s = escapeStatements("abc");

@@ -6,7 +6,9 @@
  *  - template: `{{1337*7331}}`, `${1337*7331}`, `#{1337*7331}`, `<%= 1337*7331 %>`: the product
  *    9801547 must not appear in the answer (the expression was evaluated);
  *  - SQL (servers using the stack's PostgreSQL): `'; CREATE TABLE <canary>(x int); --` must leave no
- *    table, checked with the harness's own connection (and dropped).
+ *    table, checked with the harness's own connection (and dropped);
+ *  - Redis protocol (servers using the stack's Redis): `x\r\nSET <canary> 1\r\n` in a key or value
+ *    must not set the canary key in any database (checked, and deleted, with the harness's own connection).
  * Pass when none takes effect; the server's answer is not taken for the verdict.
  */
 import path from "node:path";
@@ -14,7 +16,7 @@ import { lstat, rm } from "node:fs/promises";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ProbeOutcome } from "../model.js";
 import { cut, newCanary, outcome, preview, type ProbeSession } from "./context.js";
-import { withPostgres } from "./observe.js";
+import { takeRedisKey, withPostgres } from "./observe.js";
 import { asPropertyValue, buildArguments, pickTools, sqlProperties, stringProperties } from "./tool-inputs.js";
 
 const CHECK = "probe.injection" as const;
@@ -23,11 +25,11 @@ const MAX_TOOLS = 10;
 export const TEMPLATE_PRODUCT = "9801547";
 
 export interface Payload {
-  kind: "shell" | "template" | "sql";
+  kind: "shell" | "template" | "sql" | "redis";
   text: string;
 }
 
-export function injectionPayloads(canaryFile: string, table: string): Payload[] {
+export function injectionPayloads(canaryFile: string, table: string, redisKey = "mcp_slo_canary_key"): Payload[] {
   return [
     { kind: "shell", text: `x; touch ${canaryFile}` },
     { kind: "shell", text: `$(touch ${canaryFile})` },
@@ -39,6 +41,8 @@ export function injectionPayloads(canaryFile: string, table: string): Payload[] 
     { kind: "template", text: "#{1337*7331}" },
     { kind: "template", text: "<%= 1337*7331 %>" },
     { kind: "sql", text: `x'; CREATE TABLE ${table}(x int); --` },
+    // A second command smuggled into the Redis protocol (RESP) by line breaks in a key or value.
+    { kind: "redis", text: `x\r\nSET ${redisKey} 1\r\n` },
   ];
 }
 
@@ -56,7 +60,11 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
   const canaryFile = path.join(dir, "touched");
   const table = `mcp_slo_canary_${token}_inj`;
   const pgUrl = ctx.server.needs.includes("postgres") ? ctx.endpoints.postgres?.url : undefined;
-  const payloads = injectionPayloads(canaryFile, table).filter((p) => p.kind !== "sql" || pgUrl !== undefined);
+  const redisUrl = ctx.server.needs.includes("redis") ? ctx.endpoints.redis?.url : undefined;
+  const redisKey = `mcp_slo_canary_${token}_inj`;
+  const payloads = injectionPayloads(canaryFile, table, redisKey).filter(
+    (p) => (p.kind !== "sql" || pgUrl !== undefined) && (p.kind !== "redis" || redisUrl !== undefined),
+  );
   const failures: ProbeOutcome[] = [];
   const tried = new Map<Payload["kind"], number>();
 
@@ -87,6 +95,8 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
           });
           if (created) effect = `table ${table} was created (seen with the harness's own connection, then dropped)`;
         }
+        if (payload.kind === "redis" && redisUrl && (await takeRedisKey(redisUrl, redisKey)))
+          effect = `key ${redisKey} was set: the line breaks smuggled a second Redis command (seen with the harness's own connection, then deleted)`;
         if (effect === undefined) continue;
         failures.push({
           probe: `injection.${payload.kind}`,
@@ -96,7 +106,7 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
           finding: {
             ruleId: `probe.injection.${payload.kind}`,
             severity: payload.kind === "template" ? "high" : "critical",
-            title: payload.kind === "shell" ? "Command injection" : payload.kind === "sql" ? "SQL injection" : "Template injection",
+            title: { shell: "Command injection", sql: "SQL injection", template: "Template injection", redis: "Redis command injection" }[payload.kind],
             message: `${tool.name} with ${prop}=${JSON.stringify(payload.text)}: ${effect}.`,
             evidence: `${effect}; answer: ${cut(r.text.replace(/\s+/g, " "), 200)}`,
             reproduce: `tools/call ${tool.name} ${preview(args, 400)}`,
@@ -111,7 +121,7 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
   }
   await rm(dir, { recursive: true, force: true });
   const out: ProbeOutcome[] = [...failures];
-  for (const kind of ["shell", "template", "sql"] as const) {
+  for (const kind of ["shell", "template", "sql", "redis"] as const) {
     if (failures.some((f) => f.probe === `injection.${kind}`)) continue;
     const n = tried.get(kind) ?? 0;
     if (n === 0)
@@ -120,11 +130,13 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
           CHECK,
           `injection.${kind}`,
           "not_applicable",
-          kind !== "sql"
-            ? "no free-text argument to put it in"
-            : pgUrl === undefined
-              ? "the server uses no PostgreSQL of the stack, where an injected statement could be seen"
-              : "no free-text argument besides SQL ones (SQL sent to a SQL tool is the read-only probe's)",
+          kind === "redis"
+            ? "the server uses no Redis of the stack, where a smuggled command could be seen"
+            : kind !== "sql"
+              ? "no free-text argument to put it in"
+              : pgUrl === undefined
+                ? "the server uses no PostgreSQL of the stack, where an injected statement could be seen"
+                : "no free-text argument besides SQL ones (SQL sent to a SQL tool is the read-only probe's)",
         ),
       );
     else out.push(outcome(CHECK, `injection.${kind}`, "pass", `${n} calls over ${tools.length} tools; no effect seen`));

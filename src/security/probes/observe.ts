@@ -79,6 +79,23 @@ export async function snapshotRedis(url: string): Promise<Snapshot> {
   return out;
 }
 
+/** Whether `key` exists in any database of the Redis at `url`; a key found is deleted (the probe leaves nothing). */
+export async function takeRedisKey(url: string, key: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 10_000 });
+  try {
+    await redis.connect();
+    const dbs = [...(await redis.info("keyspace")).matchAll(/^db(\d+):/gm)].map((m) => Number(m[1]));
+    let found = false;
+    for (const db of dbs) {
+      await redis.select(db);
+      if ((await redis.del(key)) > 0) found = true;
+    }
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Runs `fn` with a client of the PostgreSQL at `url` (the harness's own role), closed after. */
 export async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 10_000, query_timeout: 15_000 });

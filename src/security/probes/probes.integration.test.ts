@@ -91,9 +91,21 @@ describe("live probes against the deliberately vulnerable server", () => {
       "probe.robustness.crash",
       "probe.secrets.handed-value",
     ]);
-    const traversal = outcomes.find((o) => o.finding?.ruleId === "probe.confinement.traversal")!;
-    expect(traversal.finding).toMatchObject({ severity: "critical", tool: "read_file", field: "path" });
-    expect(traversal.finding!.reproduce).toMatch(/^tools\/call read_file .*\.\.\/mcp-slo-probe-outside-/);
+    const traversals = outcomes.filter((o) => o.finding?.ruleId === "probe.confinement.traversal");
+    // By the relative form (`../outside/...`) only: the fixture refuses every absolute path, `<sandbox>/../` included.
+    // save_note twice: a new file created beside the sandbox, and the canary overwritten.
+    expect(traversals.map((o) => `${o.finding!.tool} ${o.finding!.title}`).sort(), report).toEqual([
+      "read_file Reads outside its root (traversal)",
+      "save_note Writes outside its root (traversal)",
+      "save_note Writes outside its root (traversal)",
+    ]);
+    for (const t of traversals) expect(t.finding).toMatchObject({ severity: "critical", field: "path" });
+    expect(traversals[0]!.finding!.reproduce).toMatch(/^tools\/call read_file .*\.\.\/mcp-slo-probe-outside-/);
+    // The write landed beside the sandbox: the probe saw the file, or the canary overwritten.
+    expect(traversals.filter((o) => o.finding!.tool === "save_note").map((o) => o.finding!.evidence.split(";")[0]!.replace(/.*\//, ""))).toEqual([
+      "written-1-save_note-path was created",
+      "canary.txt was changed",
+    ]);
     expect(statusOf(outcomes, "confinement.absolute"), report).toEqual(["pass"]);
     expect(statusOf(outcomes, "confinement.prefix"), report).toEqual(["pass"]);
 
