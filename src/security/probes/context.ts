@@ -134,8 +134,12 @@ export class ProbeSession {
     return this.#session.client;
   }
 
+  /** Set once a restart failed: every later call fails at once with it (each probe then reports not_measured). */
+  #broken: Error | undefined;
+
   throwIfAborted(): void {
     this.ctx.signal.throwIfAborted();
+    if (this.#broken) throw this.#broken;
   }
 
   /** Calls a tool; a death or a hang is recorded as an event and the session restarted. Never throws but for an abort. */
@@ -247,7 +251,12 @@ export class ProbeSession {
   async restart(): Promise<void> {
     this.throwIfAborted();
     await this.#session.close().catch(() => undefined);
-    this.#session = await this.ctx.restartSession();
+    try {
+      this.#session = await this.ctx.restartSession();
+    } catch (err) {
+      this.#broken = new Error(`the server could not be restarted after it died or hung: ${(err as Error).message}`);
+      throw this.#broken;
+    }
   }
 }
 

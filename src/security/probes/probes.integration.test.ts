@@ -2,8 +2,9 @@
  * The live probes against real MCP servers started as a run starts them (startSession: a managed
  * child on stdio, the SDK client):
  *  - test/fixtures/servers/vulnerable-server.mjs, whose planted flaws must each come out as a failed
- *    probe with its finding (traversal, write through a read-only tool, token in an error, crash on
- *    a line that is not JSON), and whose honest parts must pass;
+ *    probe with its finding (traversal read and write, write through a read-only tool, token in an
+ *    error, crash on a line that is not JSON, hang on an oversized argument), and whose honest parts
+ *    must pass;
  *  - the catalog's filesystem, memory and postgres servers on the real local stack (Redis,
  *    PostgreSQL), each outcome checked against what the server is known to do.
  * Afterwards nothing may be left: no process of the run, no canary dir beside the sandbox, no
@@ -29,7 +30,12 @@ const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "servers", "vulnerab
 const newRegistry = registriesPerTest();
 
 /** Starts `def` with canary secrets, runs every probe, closes whatever session is last. */
-async function probe(defIn: ServerDefinition, endpoints: StackEndpoints, registry: ResourceRegistry): Promise<ProbeOutcome[]> {
+async function probe(
+  defIn: ServerDefinition,
+  endpoints: StackEndpoints,
+  registry: ResourceRegistry,
+  deadlines: { callTimeoutMs?: number; pingTimeoutMs?: number } = {},
+): Promise<ProbeOutcome[]> {
   const { def, secrets } = withProbeCanaries(defIn);
   const start = () => startSession({ def, agent: 0, endpoints, registry, timeoutMs: 60_000 });
   let session: McpSession = await start();
@@ -43,6 +49,7 @@ async function probe(defIn: ServerDefinition, endpoints: StackEndpoints, registr
       registry,
       signal: AbortSignal.timeout(600_000),
       secrets,
+      ...deadlines,
       restartSession: async () => {
         session = await start();
         return session;
@@ -80,7 +87,9 @@ describe("live probes against the deliberately vulnerable server", () => {
       transport: "stdio",
       public: { env: [], args: true },
     };
-    const outcomes = await probe(def, endpoints, registry);
+    // Its hang lasts 60 s: shorter deadlines than the default 15 s + 10 s keep the test short, and are
+    // still far above what its other answers take (milliseconds) on a loaded machine.
+    const outcomes = await probe(def, endpoints, registry, { callTimeoutMs: 8000, pingTimeoutMs: 5000 });
     const report = summary(outcomes);
     console.log(`vulnerable:\n${report}`);
 
@@ -89,6 +98,7 @@ describe("live probes against the deliberately vulnerable server", () => {
       "probe.confinement.traversal",
       "probe.read-only.annotated",
       "probe.robustness.crash",
+      "probe.robustness.hang",
       "probe.secrets.handed-value",
     ]);
     const traversals = outcomes.filter((o) => o.finding?.ruleId === "probe.confinement.traversal");
@@ -126,7 +136,12 @@ describe("live probes against the deliberately vulnerable server", () => {
     expect(crashes.map((o) => o.probe)).toEqual(["robustness.malformed.not-json"]);
     expect(crashes[0]!.finding).toMatchObject({ severity: "high" });
     expect(crashes[0]!.detail).toContain("code 70");
-    // ...and the probes after it ran on a restarted server.
+    // The hang: 1 MiB in add's sidenote; no answer by the call's deadline, none to ping after it.
+    const hangs = outcomes.filter((o) => o.finding?.ruleId === "probe.robustness.hang");
+    expect(hangs.map((o) => o.probe)).toEqual(["robustness.oversized"]);
+    expect(hangs[0]!.finding).toMatchObject({ severity: "high", reproduce: expect.stringMatching(/^tools\/call add .*sidenote.*\(1048576 chars\)/) });
+    expect(hangs[0]!.detail).toContain("no answer within 8 s and no answer to ping within 5 s");
+    // ...and the probes after them ran on a restarted server.
     expect(statusOf(outcomes, "secrets.handed-value")).toEqual(["fail"]);
 
     // No injection takes effect here, and no probe was left unmeasured.
