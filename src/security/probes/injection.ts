@@ -9,15 +9,19 @@
  *    table, checked with the harness's own connection (and dropped);
  *  - Redis protocol (servers using the stack's Redis): `x\r\nSET <canary> 1\r\n` in a key or value
  *    must not set the canary key in any database (checked, and deleted, with the harness's own connection).
+ *  - URL (tools with a URL argument): a URL on a loopback listener the probe runs must not be
+ *    fetched by the server (server-side request forgery: an agent reaching what only the server's
+ *    host can reach). Medium: fetching URLs is some servers' job; fetching loopback ones is not.
  * Pass when none takes effect; the server's answer is not taken for the verdict.
  */
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { lstat, rm } from "node:fs/promises";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ProbeOutcome } from "../model.js";
 import { cut, newCanary, outcome, preview, type ProbeSession } from "./context.js";
 import { takeRedisKey, withPostgres } from "./observe.js";
-import { asPropertyValue, buildArguments, pickTools, sqlProperties, stringProperties } from "./tool-inputs.js";
+import { asPropertyValue, buildArguments, pickTools, sqlProperties, stringProperties, urlProperties } from "./tool-inputs.js";
 
 const CHECK = "probe.injection" as const;
 const MAX_TOOLS = 10;
@@ -66,7 +70,7 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
     (p) => (p.kind !== "sql" || pgUrl !== undefined) && (p.kind !== "redis" || redisUrl !== undefined),
   );
   const failures: ProbeOutcome[] = [];
-  const tried = new Map<Payload["kind"], number>();
+  const tried = new Map<Payload["kind"] | "ssrf", number>();
 
   for (const tool of tools) {
     const strings = stringProperties(tool);
@@ -120,8 +124,9 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
     }
   }
   await rm(dir, { recursive: true, force: true });
+  failures.push(...(await probeFetch(session, token, tried)));
   const out: ProbeOutcome[] = [...failures];
-  for (const kind of ["shell", "template", "sql", "redis"] as const) {
+  for (const kind of ["shell", "template", "sql", "redis", "ssrf"] as const) {
     if (failures.some((f) => f.probe === `injection.${kind}`)) continue;
     const n = tried.get(kind) ?? 0;
     if (n === 0)
@@ -130,16 +135,28 @@ export async function probeInjection(session: ProbeSession): Promise<ProbeOutcom
           CHECK,
           `injection.${kind}`,
           "not_applicable",
-          kind === "redis"
-            ? "the server uses no Redis of the stack, where a smuggled command could be seen"
-            : kind !== "sql"
-              ? "no free-text argument to put it in"
-              : pgUrl === undefined
-                ? "the server uses no PostgreSQL of the stack, where an injected statement could be seen"
-                : "no free-text argument besides SQL ones (SQL sent to a SQL tool is the read-only probe's)",
+          kind === "ssrf"
+            ? "no tool takes a URL"
+            : kind === "redis"
+              ? "the server uses no Redis of the stack, where a smuggled command could be seen"
+              : kind !== "sql"
+                ? "no free-text argument to put it in"
+                : pgUrl === undefined
+                  ? "the server uses no PostgreSQL of the stack, where an injected statement could be seen"
+                  : "no free-text argument besides SQL ones (SQL sent to a SQL tool is the read-only probe's)",
         ),
       );
-    else out.push(outcome(CHECK, `injection.${kind}`, "pass", `${n} calls over ${tools.length} tools; no effect seen`));
+    else
+      out.push(
+        outcome(
+          CHECK,
+          `injection.${kind}`,
+          "pass",
+          kind === "ssrf"
+            ? `${n} tools taking a URL were given one on the probe's loopback listener; it got no request`
+            : `${n} calls over ${tools.length} tools; no effect seen`,
+        ),
+      );
   }
   return out;
 }
@@ -149,4 +166,64 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/**
+ * Tools that fetch a URL an agent gives them on purpose, by package: still a finding, marked byDesign.
+ */
+export const FETCHES_BY_DESIGN: Record<string, Record<string, string>> = {
+  "@modelcontextprotocol/server-everything": {
+    "gzip-file-as-resource":
+      "the reference test server fetches any URL when GZIP_ALLOWED_DOMAINS is empty, its default (dist/tools/gzip-file-as-resource.js); it is a test server, not one to deploy",
+  },
+};
+
+/** Most time given a server to fetch after the last call (a crawl may fetch in the background). */
+const FETCH_GRACE_MS = 1500;
+
+/** URL arguments aimed at a loopback listener of the probe's: any request to it is a fetch the agent caused. */
+async function probeFetch(session: ProbeSession, token: string, tried: Map<string, number>): Promise<ProbeOutcome[]> {
+  const tools = pickTools(session.ctx.definitions.tools, (t) => urlProperties(t).length, MAX_TOOLS);
+  if (tools.length === 0) return [];
+  const hits: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(req.url ?? "");
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  const asked = new Map<string, Record<string, unknown>>();
+  try {
+    for (const tool of tools) {
+      const props = urlProperties(tool);
+      const url = `http://127.0.0.1:${port}/mcp-slo-canary-${token}/${encodeURIComponent(tool.name)}`;
+      const args = buildArguments(tool, (name, schema) => (props.includes(name) ? asPropertyValue(schema, url) : undefined));
+      asked.set(tool.name, args);
+      await session.call("injection.ssrf", tool.name, args);
+      tried.set("ssrf", (tried.get("ssrf") ?? 0) + 1);
+    }
+    await new Promise((r) => setTimeout(r, FETCH_GRACE_MS));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+  const fetched = [...new Set(hits.map((h) => decodeURIComponent(h.split("/")[2] ?? "")).filter((t) => asked.has(t)))];
+  const pkg = session.ctx.server.package;
+  return fetched.map((tool) => ({
+    probe: "injection.ssrf",
+    check: CHECK,
+    status: "fail" as const,
+    detail: `${tool} fetched a loopback URL the probe gave it`,
+    finding: {
+      ruleId: "probe.injection.ssrf",
+      severity: "medium" as const,
+      title: "Fetches a loopback URL an agent gives it (SSRF)",
+      message: `${tool} requested http://127.0.0.1:<port>/mcp-slo-canary-.../${tool} from the probe's loopback listener: an agent can make the server reach what only its host can reach.`,
+      evidence: `${hits.filter((h) => h.endsWith(`/${encodeURIComponent(tool)}`)).length} request(s) to the listener for ${tool}`,
+      reproduce: `tools/call ${tool} ${preview(asked.get(tool), 300)}`,
+      tool,
+      source: "MCP spec 2025-11-25 basic/security_best_practices.mdx (server-side request forgery)",
+      ...(FETCHES_BY_DESIGN[pkg]?.[tool] !== undefined && { byDesign: FETCHES_BY_DESIGN[pkg]![tool]! }),
+    },
+  }));
 }

@@ -148,6 +148,8 @@ describe("live probes against the deliberately vulnerable server", () => {
     expect(statusOf(outcomes, "injection.shell"), report).toEqual(["pass"]);
     expect(statusOf(outcomes, "injection.template"), report).toEqual(["pass"]);
     expect(statusOf(outcomes, "injection.sql")).toEqual(["not_applicable"]);
+    // fetch_url only pretends: the probe's loopback listener got no request.
+    expect(statusOf(outcomes, "injection.ssrf"), report).toEqual(["pass"]);
     expect(
       outcomes.filter((o) => o.status === "not_measured"),
       report,

@@ -11,6 +11,7 @@ import {
   sampleValue,
   sqlProperties,
   stringProperties,
+  urlProperties,
   writes,
   wrongTypeValue,
 } from "./tool-inputs.js";
@@ -39,6 +40,16 @@ describe("what the probes read from a tool definition", () => {
     expect(sqlProperties(byName(tools("github"), "search_code"))).toEqual([]);
     expect(sqlProperties(tool("run", { properties: { query: { type: "string" } } }))).toEqual([]);
     expect(sqlProperties({ ...tool("run", { properties: { query: { type: "string" } } }), description: "Runs a SQL query" })).toEqual(["query"]);
+  });
+
+  it("finds URL properties by format or name, in the captured catalog tools", () => {
+    expect(urlProperties(byName(tools("everything"), "gzip-file-as-resource"))).toEqual(["data"]);
+    expect(urlProperties(byName(tools("firecrawl"), "firecrawl_scrape"))).toEqual(["url"]);
+    expect(urlProperties(byName(tools("firecrawl"), "firecrawl_find_tools"))).toEqual(["urls"]);
+    expect(urlProperties(byName(tools("firecrawl"), "firecrawl_monitor_create"))).toEqual(["webhookUrl"]);
+    // a boolean about URLs is not one
+    expect(urlProperties(byName(tools("firecrawl"), "firecrawl_crawl"))).toEqual(["url"]);
+    expect(urlProperties(byName(tools("filesystem"), "read_text_file"))).toEqual([]);
   });
 
   it("judges writing by the annotation first, then by the name", () => {

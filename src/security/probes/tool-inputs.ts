@@ -18,6 +18,7 @@ type Schema = {
   default?: unknown;
   minimum?: number;
   minItems?: number;
+  format?: string;
 };
 
 /** Property names that hold a filesystem path (or several). */
@@ -58,6 +59,16 @@ export function isStringLike(schema: Schema): boolean {
 export function pathProperties(tool: Tool): string[] {
   return Object.entries(propertiesOf(tool))
     .filter(([name, s]) => PATH_NAME.test(name) && isStringLike(s))
+    .map(([name]) => name);
+}
+
+/** Properties that take a URL: `format: "uri"`, or a name that says so (url, urls, uri, webhookUrl, ...). */
+export function urlProperties(tool: Tool): string[] {
+  return Object.entries(propertiesOf(tool))
+    .filter(
+      ([name, s]) =>
+        isStringLike(s) && (/(^|[a-z_])(url|urls|uri)$/i.test(name) || concrete(s).format === "uri" || concrete(concrete(s).items ?? {}).format === "uri"),
+    )
     .map(([name]) => name);
 }
 
