@@ -210,9 +210,9 @@ describe("live probes against catalog servers on the local stack", () => {
     // query: a COMMIT or ROLLBACK in it ends the transaction and what follows runs read-write.
     expect(statusOf(outcomes, "read-only.commit-escape"), report).toEqual(["fail"]);
     expect(statusOf(outcomes, "read-only.rollback-escape"), report).toEqual(["fail"]);
-    const escape = outcomes.find((o) => o.probe === "read-only.commit-escape")!;
-    expect(escape.finding).toMatchObject({ ruleId: "probe.read-only.commit-escape", severity: "critical", tool: "query", field: "sql" });
-    expect(escape.finding!.reproduce).toMatch(/^tools\/call query \{"sql":"COMMIT; CREATE TABLE mcp_slo_canary_[0-9a-f]+_commit\(x int\)"\}$/);
+    const commitEscape = outcomes.find((o) => o.probe === "read-only.commit-escape")!;
+    expect(commitEscape.finding).toMatchObject({ ruleId: "probe.read-only.commit-escape", severity: "critical", tool: "query", field: "sql" });
+    expect(commitEscape.finding!.reproduce).toMatch(/^tools\/call query \{"sql":"COMMIT; CREATE TABLE mcp_slo_canary_[0-9a-f]+_commit\(x int\)"\}$/);
     // Inside the READ ONLY transaction a plain write is refused: the claim holds for it.
     expect(statusOf(outcomes, "read-only.plain-write"), report).toEqual(["pass"]);
     expect(statusOf(outcomes, "robustness"), report).toEqual(["pass"]);
