@@ -1,12 +1,12 @@
 /**
- * security.sarif: validated against the official SARIF 2.1.0 schema (test/fixtures/sarif-schema, with
- * ajv), its content checked against the scan it came from, written by the outputs only when a
+ * security.sarif: validated against the SARIF 2.1.0 schema (from the npm package @microsoft/jest-sarif,
+ * with ajv), its content checked against the scan it came from, written by the outputs only when a
  * scenario holds a scan, and redacted like every other output.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterEach, describe, expect, it } from "vitest";
@@ -18,21 +18,48 @@ import { registerSecret } from "../telemetry/redact.js";
 import { renderSecuritySarif, SARIF_FILE } from "./security-sarif.js";
 import { writeRunOutputs } from "./write-outputs.js";
 
-const SCHEMA = fileURLToPath(new URL("../../test/fixtures/sarif-schema/sarif-schema-2.1.0.json", import.meta.url));
+/**
+ * The SARIF 2.1.0 schema as the npm registry ships it: Microsoft's @microsoft/jest-sarif (MIT, a
+ * devDependency) carries `sarif-2.1.0-rtm.5.json`, the schema of the 2.1.0 release (schemastore's
+ * copy). The OASIS Errata 01 schema (the `$schema` URI security.sarif names) differs from it only by
+ * stricter rules: `"type": "string"` beside some enums, `runs` may be null, a `region` needs one of
+ * startLine/charOffset/byteOffset, and a tighter `language` pattern. security.sarif writes no region
+ * and no language, and its enums are strings; the test adds Errata 01's rules to the release schema
+ * in memory anyway (asErrata01), so the file is checked against what the standard says now.
+ */
+const SCHEMA = createRequire(import.meta.url).resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
 // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
+/** The release schema made as strict as Errata 01, in memory (see SCHEMA above). */
+const ERRATA_LANGUAGE = "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$";
+function asErrata01(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(asErrata01);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, asErrata01(v)]));
+  // The release's language pattern is not a valid regular expression (a stray "]"); Errata 01 fixed it.
+  if (typeof out.pattern === "string" && out.pattern.startsWith("^[a-zA-Z]{2}|")) out.pattern = ERRATA_LANGUAGE;
+  const e = out.enum;
+  if (Array.isArray(e) && e.every((x) => typeof x === "string") && !("type" in out)) out.type = "string";
+  return out;
+}
+
 /**
- * The official schema says draft-04, whose only keyword here that draft-07 spells differently is its
- * top-level `id` (the README there says why this is sound): ajv's default draft-07 validator, without
- * the meta-schema check (ajv ships no draft-04 meta-schema), with the formats it uses.
+ * The schema says draft-04, whose only keyword here that draft-07 spells differently is its
+ * top-level `id`: ajv's default draft-07 validator, without the meta-schema check (ajv ships no
+ * draft-04 meta-schema), with the formats it uses.
  */
 function sarifValidator(): ValidateFunction {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
   // ajv 8 refuses draft-04's `id` outright ("use $id"): renamed in memory, the file stays as published.
   const { id, ...schema } = JSON.parse(readFileSync(SCHEMA, "utf8")) as { id: string } & Record<string, unknown>;
-  return ajv.compile({ ...schema, $id: id });
+  const strict = asErrata01(schema) as { definitions: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  strict.definitions.region = {
+    ...strict.definitions.region,
+    anyOf: [{ required: ["startLine"] }, { required: ["charOffset"] }, { required: ["byteOffset"] }],
+  };
+  return ajv.compile({ ...strict, $id: id });
 }
 
 interface SarifResult {

@@ -11,7 +11,7 @@
  * invocation's notifications, since SARIF has no place for a score.
  *
  * By hand, not with a SARIF builder library: the whole of it is one plain object given to
- * JSON.stringify; test/fixtures/sarif-schema holds the official schema the tests validate it against.
+ * JSON.stringify; its test validates it against the SARIF 2.1.0 schema (npm: @microsoft/jest-sarif).
  */
 import { createHash } from "node:crypto";
 import type { RunRecord, SecurityFinding, SecuritySeverity, ServerSecurity } from "../results/types.js";
