@@ -4,7 +4,10 @@
  *     second scan: the first pins the definitions (said in results.json), the second finds TD9 on the
  *     changed tool, fails definitions.pinned, and the scan's outputs say so;
  *  2. bad input: an unknown server, an unreadable policy or pin file is exit 2 naming it, before
- *     anything starts or is written.
+ *     anything starts or is written;
+ *  3. the deliberately vulnerable server (test/fixtures/servers/vulnerable-server.mjs, one planted
+ *     flaw per kind of check) scores at most 3/10, each planted flaw is a finding, every output
+ *     has the scan (security.sarif included), and its token appears in none of them.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -41,7 +44,45 @@ async function serverScenario(name: string, server: string, args: string[]): Pro
   return file;
 }
 
+const VULN_TOKEN = "vuln-token-for-the-security-scan-e2e";
+
 describe("mcp-slo scan", () => {
+  it("scores the deliberately vulnerable server at most 3/10, with every planted flaw a finding, in every output, and no token anywhere", async () => {
+    const out = await newOutDir("security-vulnerable-");
+    const r = await runCli(["run", "test/fixtures/security-vulnerable.yaml", "--out", out], { timeoutMs: 300_000 });
+    expect(r.code, transcript(r)).toBe(1);
+    const record = await readRecord(out);
+    const server = record.scenarios[0]!.security!.servers[0]!;
+    expect(server.score.upper).toBeLessThanOrEqual(3);
+    expect(server.score.cap).toMatchObject({ value: 3, severity: "critical" });
+    const rules = new Set(server.findings.map((f) => f.ruleId));
+    // One per planted flaw: the poisoned description, the traversal (read and write), the write
+    // through the read-only tool, the token in an error, the crash on a non-JSON line, the hang.
+    for (const rule of [
+      "TD1",
+      "probe.confinement.traversal",
+      "probe.read-only.annotated",
+      "probe.secrets.handed-value",
+      "probe.robustness.crash",
+      "probe.robustness.hang",
+    ])
+      expect(rules, `finding ${rule}`).toContain(rule);
+    // What is honest stays honest: absolute paths and symlinks are refused by the server.
+    expect(server.checks.find((c) => c.id === "probe.confinement")!.detail).toMatch(/passed: .*confinement\.absolute/);
+    const slo = record.scenarios[0]!.slos.find((x) => x.id === "security.score@vulnerable")!;
+    expect(slo).toMatchObject({ verdict: "fail", source: { lines: "487" } });
+    const sarif = JSON.parse(await readFile(path.join(out, "security.sarif"), "utf8")) as { runs: { results: { ruleId: string }[] }[] };
+    const sarifRules = new Set(sarif.runs[0]!.results.map((x) => x.ruleId));
+    for (const rule of rules) expect(sarifRules, `SARIF result ${rule}`).toContain(rule);
+    const junit = await readFile(path.join(out, "junit.xml"), "utf8");
+    expect(junit).toContain("security probe.confinement [server=vulnerable]");
+    for (const file of ["results.json", "report.html", "summary.md", "junit.xml", "security.sarif", "verdicts.csv"]) {
+      const text = await readFile(path.join(out, file), "utf8");
+      expect(text.includes(VULN_TOKEN), `${file} holds the server's token`).toBe(false);
+    }
+    expect(r.stdout + r.stderr).not.toContain(VULN_TOKEN);
+  });
+
   it("flags a tool definition changed between two scans (rug pull), after pinning it on the first", async () => {
     const state = path.join(dir, "poisoned.state");
     const pins = path.join(dir, "pins.json");

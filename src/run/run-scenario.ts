@@ -36,9 +36,24 @@ import { runInstallMode } from "../install/run-install-scenario.js";
 import { runSecurityMode } from "../security/run-security-scenario.js";
 import type { LiveParts } from "../security/scan.js";
 import { conformanceAndHttp, conformanceInfo } from "../security/conformance-live.js";
+import { runProbes } from "../security/probes/index.js";
 
 /** The live parts of a security scan: probes (src/security/probes) and conformance with the HTTP checks (src/security/conformance-live.ts). */
-const SECURITY_LIVE_PARTS: LiveParts = { conformance: conformanceAndHttp, conformanceInfo };
+const SECURITY_LIVE_PARTS: LiveParts = {
+  probes: (t) =>
+    runProbes({
+      server: t.def,
+      session: t.session,
+      definitions: t.definitions,
+      endpoints: t.endpoints,
+      registry: t.registry,
+      signal: t.signal,
+      secrets: t.secrets,
+      restartSession: t.restart,
+    }),
+  conformance: conformanceAndHttp,
+  conformanceInfo,
+};
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 

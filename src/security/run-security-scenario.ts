@@ -82,6 +82,7 @@ export async function runSecurityMode(run: {
       ...(plan.conformance && run.live.conformanceInfo && { conformanceInfo: run.live.conformanceInfo }),
     },
     startTimeoutMs: s.startTimeoutMs,
+    liveUpstream: s.upstream.mode === "live",
     onStack: async (stack) => {
       base.backends = stack.backends;
       const upstreams = await stack.upstreams?.();

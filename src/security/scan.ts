@@ -23,6 +23,8 @@ import { policyChecks, type SourcesPolicy } from "./policy.js";
 import { conformanceCheck, definitionChecks, inSeverityOrder, inTableOrder, probeChecks, scoreServer, supplyChecks, unmeasured } from "./score.js";
 import { npmRegistry, realIo, scanSupplyChain, type SupplyChainIo } from "./supply-chain.js";
 import { checkToolDefinitions } from "./tool-definitions.js";
+import { type ProbeSecret, withProbeCanaries } from "./probes/index.js";
+import { registerSecret } from "../telemetry/redact.js";
 import { comparePins, definitionHash, readPinFile, updatePins, writePinFile, type PinComparison, type PinFile } from "./tool-pins.js";
 
 /** What the live parts get for one running server. */
@@ -33,8 +35,8 @@ export interface LiveTarget {
   endpoints: StackEndpoints;
   registry: ResourceRegistry;
   signal: AbortSignal;
-  /** The secret values handed to the server (stand-in tokens, a custom server's env), to look for in what it answers. */
-  secrets: string[];
+  /** The secret values handed to the server (canary tokens, a custom server's env), to look for in what it answers. */
+  secrets: ProbeSecret[];
   /** A fresh session to the same server, after a probe killed or wedged the last one. */
   restart(): Promise<McpSession>;
   timeoutMs: number;
@@ -66,6 +68,8 @@ export interface SecurityScanOptions {
   supplyChain: boolean;
   live: LiveParts;
   startTimeoutMs: number;
+  /** Servers with a SaaS API talk to the real one (live mode): no probe is sent to them (hostile input against a real account with a real token). */
+  liveUpstream: boolean;
   io?: SupplyChainIo;
   /** Told of the stack once it started (the record's backends and stand-ins). */
   onStack?: (stack: Stack) => Promise<void>;
@@ -195,22 +199,14 @@ function serverResult(s: ServerScan): ServerSecurity {
   };
 }
 
-function secretsOf(def: ServerDefinition): string[] {
-  const standIns = (def.secrets ?? []).map((s) => s.standIn);
-  // A custom server's env values are secrets unless declared public (src/stack/handed-values.ts).
-  const publicEnv = def.public?.env;
-  const custom =
-    def.package === "custom"
-      ? Object.entries(def.env)
-          .filter(([k]) => publicEnv !== true && !(publicEnv ?? []).includes(k))
-          .map(([, v]) => v)
-      : [];
-  return [...standIns, ...custom].filter((v) => v.length >= 6);
-}
 
 async function scanLive(scan: ServerScan, endpoints: StackEndpoints, opts: SecurityScanOptions): Promise<void> {
   const { def } = scan;
-  const start = () => startSession({ def, agent: 0, endpoints, registry: opts.registry, timeoutMs: opts.startTimeoutMs });
+  // Started with canary tokens (the stand-ins take any token), so a token in an answer is recognised
+  // as this run's; each is redacted from every output like any other secret.
+  const canaried = withProbeCanaries(def);
+  for (const secret of canaried.secrets) registerSecret(secret.value);
+  const start = () => startSession({ def: canaried.def, agent: 0, endpoints, registry: opts.registry, timeoutMs: opts.startTimeoutMs });
   let session: McpSession | undefined;
   try {
     opts.say(`${def.name}: definitions`);
@@ -223,13 +219,13 @@ async function scanLive(scan: ServerScan, endpoints: StackEndpoints, opts: Secur
     return;
   }
   const target: LiveTarget = {
-    def,
+    def: canaried.def,
     session,
     definitions: scan.definitions,
     endpoints,
     registry: opts.registry,
     signal: opts.signal,
-    secrets: secretsOf(def),
+    secrets: canaried.secrets,
     timeoutMs: opts.startTimeoutMs,
     restart: async () => {
       await target.session.close().catch(() => undefined);
@@ -239,9 +235,17 @@ async function scanLive(scan: ServerScan, endpoints: StackEndpoints, opts: Secur
   };
   try {
     let outcomes: ProbeOutcome[] = [];
-    if (opts.live.probes) {
+    const probes = opts.live.probes;
+    if (probes && opts.liveUpstream && def.upstream) {
+      scan.checks.push(
+        ...unmeasured(
+          LIVE_CHECKS.filter((id) => id.startsWith("probe.") && id !== "probe.http"),
+          `live mode: ${def.name} talks to the real ${def.upstream.api} API with a real token, and the probes send hostile input; they run against the stand-in only`,
+        ),
+      );
+    } else if (probes) {
       opts.say(`${def.name}: live probes`);
-      outcomes = await opts.live.probes(target).catch((err: unknown) => {
+      outcomes = await probes(target).catch((err: unknown) => {
         scan.checks.push(
           ...unmeasured(
             LIVE_CHECKS.filter((id) => id.startsWith("probe.") && id !== "probe.http"),
