@@ -767,6 +767,7 @@ export function setupVersionPinned(pkg: string, pin: SetupPin | undefined, insta
   if (pin === undefined) return finding("version-pinned", "fail", `scripts/setup.sh has no install line for ${pkg}`, ev);
   ev.spec = pin.spec;
   ev.line = pin.line;
+  const where = pin.requirements === undefined ? "scripts/setup.sh" : `${pin.requirements.file} (scripts/setup.sh installs from it)`;
   if (pin.requirements !== undefined) {
     ev.source = `scripts/setup.sh, ${pin.requirements.file}`;
     if ("error" in pin.requirements)
@@ -778,10 +779,9 @@ export function setupVersionPinned(pkg: string, pin: SetupPin | undefined, insta
       );
   }
   const version = registry === "go" ? (/^v\d+\.\d+\.\d+\S*$/.test(pin.spec) ? pin.spec : undefined) : /^==([^=*\s]+)$/.exec(pin.spec)?.[1];
-  if (version === undefined || version.includes("*"))
-    return finding("version-pinned", "fail", `scripts/setup.sh asks ${pkg} ${pin.spec}, not one exact version`, ev);
-  if (version !== installed) return finding("version-pinned", "fail", `scripts/setup.sh pins ${pkg} ${version}, installed is ${installed}`, ev);
-  return finding("version-pinned", "pass", `scripts/setup.sh pins ${pkg} at exactly ${version}`, ev);
+  if (version === undefined || version.includes("*")) return finding("version-pinned", "fail", `${where} asks ${pkg} ${pin.spec}, not one exact version`, ev);
+  if (version !== installed) return finding("version-pinned", "fail", `${where} pins ${pkg} ${version}, installed is ${installed}`, ev);
+  return finding("version-pinned", "pass", `${where} pins ${pkg} at exactly ${version}`, ev);
 }
 
 /**
