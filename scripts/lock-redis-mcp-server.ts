@@ -6,13 +6,20 @@
  *
  *   node --import tsx scripts/lock-redis-mcp-server.ts [--venv DIR] [--index URL] [--out FILE]
  *
+ *   node --import tsx scripts/lock-redis-mcp-server.ts --older-venv /tmp/v310   (also Pythons below the main set's floor)
+ *
  * Defaults: --venv .tools/venv-redis-mcp, --index https://pypi.org, --out scripts/requirements/redis-mcp-server.txt.
+ * The main set's versions need some Python (3.11 for redis-mcp-server 0.5.1's today: numpy 2.4.6, ...
+ * declare it); --older-venv adds the set as pip resolved it in a venv of an older Python (3.10 for
+ * 0.5.1, whose own Requires-Python is >= 3.10): packages whose versions differ get one line per set,
+ * marked `python_version >= "<floor>"` / `python_version < "<floor>"`, the others one unmarked line.
  * Hashes come from PyPI's JSON API (`<index>/pypi/<project>/json`, `releases[<version>][].digests.sha256`;
  * the per-version JSON is not used: this machine's mirror answers 404 there).
  *
  * To move to another redis-mcp-server version: install it unlocked into a throwaway venv
  * (`python3 -m venv /tmp/v && /tmp/v/bin/pip install redis-mcp-server==X`), run this with
- * `--venv /tmp/v`, set redis_mcp_version in scripts/setup.sh, and review the diff of the file.
+ * `--venv /tmp/v` (and `--older-venv` with one made the same way by python3.10), set redis_mcp_version
+ * in scripts/setup.sh, and review the diff of the file.
  * pip and setuptools are left out: they come with the venv (ensurepip), not from the index.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -104,26 +111,69 @@ function leftOut(dists: readonly Dist[]): string[] {
   return [...out].map(([key, markers]) => `${key}; ${[...markers].join(" or ")})`).sort();
 }
 
+/** The Python a venv was made with (`version = X.Y.Z` in its pyvenv.cfg). */
+function venvPython(venv: string): string {
+  const cfg = path.join(venv, "pyvenv.cfg");
+  const version = existsSync(cfg) ? /^version(?:_info)?\s*=\s*(\d+\.\d+(?:\.\d+)?)/m.exec(readFileSync(cfg, "utf8"))?.[1] : undefined;
+  return version ?? fail(`${cfg} names no Python version: is ${venv} a virtualenv?`);
+}
+
+function minor(version: string): number {
+  const [major, min] = version.split(".").map(Number);
+  return major! * 1000 + min!;
+}
+
+interface LockLine {
+  dist: Dist;
+  /** Unset: the same version in both sets. */
+  marker?: string;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       venv: { type: "string", default: path.join(PROJECT_ROOT, ".tools", "venv-redis-mcp") },
+      "older-venv": { type: "string" },
       index: { type: "string", default: "https://pypi.org" },
       out: { type: "string", default: path.join(PROJECT_ROOT, "scripts", "requirements", `${MAIN}.txt`) },
     },
   });
   const index = values.index.replace(/\/+$/, "");
-  const dists = readVenv(values.venv).sort((a, b) => normalizeDistName(a.name).localeCompare(normalizeDistName(b.name)));
+  const byName = (a: Dist, b: Dist) => normalizeDistName(a.name).localeCompare(normalizeDistName(b.name));
+  const dists = readVenv(values.venv).sort(byName);
   const main = dists.find((d) => normalizeDistName(d.name) === MAIN);
   if (main === undefined) fail(`${values.venv} does not hold ${MAIN}`);
-  const pins: { name: string; version: string; hashes: string[] }[] = [];
-  for (let i = 0; i < dists.length; i += PARALLEL) {
-    const batch = dists.slice(i, i + PARALLEL);
-    const hashes = await Promise.all(batch.map((d) => releaseHashes(index, d)));
-    for (const [k, d] of batch.entries()) pins.push({ name: d.name, version: d.version, hashes: hashes[k]! });
-  }
   const { floor, from } = pythonFloor(dists);
+
+  // The set as resolved on a Python below the main set's floor, for those Pythons: a package whose
+  // version differs between the two sets gets one line per set, told apart by python_version markers.
+  const lines: LockLine[] = [];
+  let older: { dists: Dist[]; python: string; floor: string } | undefined;
+  if (values["older-venv"] === undefined) lines.push(...dists.map((dist) => ({ dist })));
+  else {
+    const python = venvPython(values["older-venv"]);
+    if (minor(python) >= minor(floor)) fail(`${values["older-venv"]} has Python ${python}, not below the main set's floor ${floor}: nothing to add`);
+    const olderDists = readVenv(values["older-venv"]).sort(byName);
+    const olderMain = olderDists.find((d) => normalizeDistName(d.name) === MAIN);
+    if (olderMain?.version !== main.version) fail(`${values["older-venv"]} holds ${MAIN} ${olderMain?.version ?? "not at all"}, not ${main.version}`);
+    older = { dists: olderDists, python, floor: pythonFloor(olderDists).floor };
+    const key = (d: Dist) => `${normalizeDistName(d.name)}==${d.version}`;
+    const inOlder = new Set(olderDists.map(key));
+    const inMain = new Set(dists.map(key));
+    for (const dist of dists) lines.push(inOlder.has(key(dist)) ? { dist } : { dist, marker: `python_version >= "${floor}"` });
+    for (const dist of olderDists) if (!inMain.has(key(dist))) lines.push({ dist, marker: `python_version < "${floor}"` });
+    lines.sort((a, b) => byName(a.dist, b.dist) || (a.marker ?? "").localeCompare(b.marker ?? ""));
+  }
+
+  const pins: { name: string; version: string; marker?: string; hashes: string[] }[] = [];
+  for (let i = 0; i < lines.length; i += PARALLEL) {
+    const batch = lines.slice(i, i + PARALLEL);
+    const hashes = await Promise.all(batch.map((l) => releaseHashes(index, l.dist)));
+    for (const [k, l] of batch.entries())
+      pins.push({ name: l.dist.name, version: l.dist.version, ...(l.marker === undefined ? {} : { marker: l.marker }), hashes: hashes[k]! });
+  }
   const excluded = leftOut(dists);
+  const excludedOlder = older === undefined ? [] : leftOut(older.dists);
   const header = [
     `${MAIN} ${main.version} and all ${dists.length - 1} packages it installs, each pinned to one version with the sha256 of`,
     "every file PyPI publishes for it (wheels for all platforms and Pythons, and the sdist).",
@@ -133,10 +183,18 @@ async function main(): Promise<void> {
     `(read from a virtualenv holding ${MAIN}; hashes from ${index}/pypi/<project>/json). That script's`,
     "header says how to move to another version.",
     "",
-    `Needs Python >= ${floor}: ${from.join(", ")} declare Requires-Python >= ${floor}.`,
+    `${older === undefined ? "Needs" : "The main set needs"} Python >= ${floor}: ${from.join(", ")} declare Requires-Python >= ${floor}.`,
+    ...(older === undefined
+      ? []
+      : [
+          `Lines marked python_version < "${floor}" are the set as resolved on Python ${older.python} (${older.dists.length - 1} packages;`,
+          `it needs Python >= ${older.floor}), for Pythons below ${floor}; lines marked python_version >= "${floor}" are the`,
+          "main set's versions of the same packages; unmarked lines are shared.",
+        ]),
     excluded.length === 0
       ? "No requirement of these packages was left out by an environment marker."
-      : `Left out (their markers were false where the lock was made; --no-deps will not add them): ${excluded.join(", ")}.`,
+      : `Left out${older === undefined ? "" : " of the main set"} (their markers were false where it was resolved; --no-deps will not add them): ${excluded.join(", ")}.`,
+    ...(older === undefined || excludedOlder.length === 0 ? [] : [`Left out of the Python ${older.python} set: ${excludedOlder.join(", ")}.`]),
     "",
   ];
   const text = renderPipRequirements(header, pins);
@@ -145,7 +203,8 @@ async function main(): Promise<void> {
   if (back.problems.length > 0 || back.pins.length !== pins.length) fail(`the rendered file does not parse back: ${back.problems.join("; ")}`);
   await writeFileAtomic(values.out, text);
   const files = pins.reduce((n, p) => n + p.hashes.length, 0);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), values.out)}: ${pins.length} packages, ${files} file hashes, Python >= ${floor}\n`);
+  const lowest = older?.floor ?? floor;
+  process.stdout.write(`wrote ${path.relative(process.cwd(), values.out)}: ${pins.length} pins, ${files} file hashes, Python >= ${lowest}\n`);
 }
 
 await main();

@@ -149,19 +149,21 @@ redis_mcp_lock="${redis_mcp_lock%% *}"
 if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] ||
   ! grep -qx "$redis_mcp_version" "$redis_mcp_venv/.redis-mcp-server-version" 2>/dev/null ||
   ! grep -qx "$redis_mcp_lock" "$redis_mcp_venv/.redis-mcp-server-requirements-sha256" 2>/dev/null; then
-  # redis-mcp-server 0.5.1 itself declares Requires-Python >= 3.10, but the locked set needs 3.11
-  # (numpy 2.4.6, starlette 1.10.0, ... declare it: the lock file's header lists them).
+  # redis-mcp-server 0.5.1 declares Requires-Python >= 3.10 (its wheel's METADATA). The lock holds
+  # two sets: today's versions for Python >= 3.11 (numpy 2.4.6, ... need it) and, marked
+  # python_version < "3.11", the set pip resolved on 3.10 (the lock file's header says which).
   command -v python3 >/dev/null 2>&1 ||
-    die "redis-mcp-server needs Python >= 3.11 ('python3' is not on PATH): apt-get install python3 python3-venv"
-  python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' ||
-    die "redis-mcp-server $redis_mcp_version as locked in $redis_mcp_requirements needs Python >= 3.11, found $(python3 --version 2>&1) ($(command -v python3))"
+    die "redis-mcp-server needs Python >= 3.10 ('python3' is not on PATH): apt-get install python3 python3-venv"
+  python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' ||
+    die "redis-mcp-server $redis_mcp_version needs Python >= 3.10, found $(python3 --version 2>&1) ($(command -v python3))"
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
     die "python3 cannot create virtualenvs (no venv/ensurepip module): apt-get install python3-venv"
   rm -rf "$redis_mcp_venv"
   venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
   setup_tmp+=("$venv_log")
-  # pip check: a requirement the lock left out (an environment marker that was false where it was
-  # made, e.g. Windows-only or Python < 3.11.3 ones) fails here, not at the server's first import.
+  # pip check: a requirement the lock left out (an environment marker false on both Pythons it was
+  # resolved on, e.g. Windows-only ones, or redis's async-timeout on 3.11.0-3.11.2) fails here, not
+  # at the server's first import.
   if ! { python3 -m venv "$redis_mcp_venv" &&
     "$redis_mcp_venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$redis_mcp_requirements" &&
     "$redis_mcp_venv/bin/python" -m pip check --disable-pip-version-check; } >"$venv_log" 2>&1; then
