@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeDistName, parsePipRequirements, renderPipRequirements } from "./pip-requirements.js";
+import { markerMayApply, normalizeDistName, parsePipRequirements, renderPipRequirements } from "./pip-requirements.js";
 
 const h = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -56,12 +56,25 @@ describe("pip requirements (hash-locked)", () => {
     expect(r.requireHashes).toBe(false);
   });
 
+  it("decides python_version markers, and calls any other marker possibly applying", () => {
+    expect(markerMayApply(undefined, "3.11")).toBe(true);
+    expect(markerMayApply('python_version < "3.11"', "3.10")).toBe(true);
+    expect(markerMayApply('python_version < "3.11"', "3.11")).toBe(false);
+    expect(markerMayApply('python_version >= "3.11"', "3.13")).toBe(true);
+    expect(markerMayApply("python_version >= '3.11'", "3.9")).toBe(false);
+    expect(markerMayApply('python_version >= "3.10" and python_version != "3.12"', "3.12")).toBe(false);
+    expect(markerMayApply('python_version == "3.12"', "4.0")).toBe(false);
+    expect(markerMayApply('sys_platform == "win32"', "3.11")).toBe(true);
+    expect(markerMayApply('python_version < "3.11" or sys_platform == "win32"', "3.12")).toBe(true);
+  });
+
   it("renders what it parses back: sorted by name, hashes sorted, header commented", () => {
     const text = renderPipRequirements(
       ["a lock", "", "second line"],
       [
         { name: "Zeta", version: "1.0", hashes: [h("2"), h("1")] },
         { name: "alpha_b", version: "2.0.post1", hashes: [h("3")] },
+        { name: "zeta", version: "0.9", marker: 'python_version < "3.11"', hashes: [h("4")] },
       ],
     );
     expect(text.split("\n").slice(0, 4)).toEqual(["# a lock", "#", "# second line", "alpha_b==2.0.post1 \\"]);
@@ -70,6 +83,8 @@ describe("pip requirements (hash-locked)", () => {
     expect(back.pins.map((p) => [p.name, p.version, p.hashes])).toEqual([
       ["alpha_b", "2.0.post1", [h("3")]],
       ["Zeta", "1.0", [h("1"), h("2")]],
+      ["zeta", "0.9", [h("4")]],
     ]);
+    expect(back.pins[2]!.marker).toBe('python_version < "3.11"');
   });
 });

@@ -86,9 +86,35 @@ export function parsePipRequirements(text: string, file: string): PipRequirement
 }
 
 /** One requirement per block, hashes sorted one per line, as pip-compile lays them out. */
-export function renderPipRequirements(header: readonly string[], pins: readonly { name: string; version: string; hashes: readonly string[] }[]): string {
+export function renderPipRequirements(
+  header: readonly string[],
+  pins: readonly { name: string; version: string; marker?: string; hashes: readonly string[] }[],
+): string {
   const blocks = [...pins]
-    .sort((a, b) => normalizeDistName(a.name).localeCompare(normalizeDistName(b.name)))
-    .map((p) => [`${p.name}==${p.version}`, ...[...p.hashes].sort().map((h) => `    --hash=${h}`)].join(" \\\n"));
+    .sort((a, b) => normalizeDistName(a.name).localeCompare(normalizeDistName(b.name)) || (a.marker ?? "").localeCompare(b.marker ?? ""))
+    .map((p) =>
+      [`${p.name}==${p.version}${p.marker === undefined ? "" : ` ; ${p.marker}`}`, ...[...p.hashes].sort().map((h) => `    --hash=${h}`)].join(" \\\n"),
+    );
   return `${header.map((l) => (l === "" ? "#" : `# ${l}`)).join("\n")}\n${blocks.join("\n")}\n`;
+}
+
+/**
+ * Whether a pin's marker holds on Python `python` ("X.Y"): `python_version <op> "X.Y"` terms joined
+ * by `and` are decided; anything else (platform markers, `or`) is "may apply" (true), so a check
+ * using this never drops a pin it cannot judge.
+ */
+export function markerMayApply(marker: string | undefined, python: string): boolean {
+  if (marker === undefined) return true;
+  const terms = marker.split(/\s+and\s+/);
+  if (/\bor\b/.test(marker)) return true;
+  const key = (v: string) => v.split(".").map(Number) as [number, number];
+  const [maj, min] = key(python);
+  for (const term of terms) {
+    const m = /^\s*python_version\s*(<=|>=|==|!=|<|>)\s*["'](\d+)\.(\d+)["']\s*$/.exec(term);
+    if (m === null) continue;
+    const cmp = maj === Number(m[2]) ? min - Number(m[3]) : maj - Number(m[2]);
+    const holds = { "<": cmp < 0, "<=": cmp <= 0, ">": cmp > 0, ">=": cmp >= 0, "==": cmp === 0, "!=": cmp !== 0 }[m[1] as "<"];
+    if (!holds) return false;
+  }
+  return true;
 }

@@ -355,6 +355,17 @@ describe("PyPI", () => {
       // A requirements file that neither pins the package nor is named after it is another package's.
       expect(pinFromSetup("pip install -r other.txt\n", { package: "x", registry: "pypi" }, () => "y==1 --hash=sha256:00\n")).toBeUndefined();
     });
+    it("compares only the pins whose python_version marker holds for the venv's Python", () => {
+      const forked = `${lockText}\nnumpy==2.2.6 ; python_version < "3.11" --hash=${sha("6")}\nnumpy==2.4.6 ; python_version >= "3.11" --hash=${sha("7")}`;
+      const pin = setup(forked);
+      expect(pypiDependenciesLocked(pin, [...venv, "numpy-2.4.6"], "3.11").status).toBe("pass");
+      expect(pypiDependenciesLocked(pin, [...venv, "numpy-2.2.6", "exceptiongroup-1.3.0"], "3.10").status).toBe("pass");
+      const wrongFork = pypiDependenciesLocked(pin, [...venv, "numpy-2.2.6"], "3.12");
+      expect(wrongFork.status).toBe("fail");
+      expect(wrongFork.detail).toMatch(/numpy 2.2.6 \(scripts\/requirements\/x.txt pins 2.4.6\)/);
+      const notForThisPython = pypiDependenciesLocked(pin, [...venv, "numpy-2.4.6", "exceptiongroup-1.3.0"], "3.13");
+      expect(notForThisPython.detail).toMatch(/1 not pinned there for Python 3.13 \(exceptiongroup 1.3.0\)/);
+    });
     it("fails an unlocked pip line as before", () => {
       const f = pypiDependenciesLocked({ spec: "==1", line: 'pip install --quiet "x==$v"' }, ["a-1", "b-2"]);
       expect(f).toMatchObject({ status: "fail", evidence: { otherPackages: 2 } });

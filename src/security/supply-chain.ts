@@ -75,7 +75,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
-import { normalizeDistName, type PipRequirements, parsePipRequirements } from "./pip-requirements.js";
+import { markerMayApply, normalizeDistName, type PipRequirements, parsePipRequirements } from "./pip-requirements.js";
 
 export const SUPPLY_CHECKS = [
   "registry-integrity",
@@ -788,8 +788,9 @@ export function setupVersionPinned(pkg: string, pin: SetupPin | undefined, insta
  * Are the other packages of the venv fixed by hash? Only a pip line with --require-hashes and a
  * requirements file pinning each of them at its installed version proves it. `otherDists` are
  * dist-info names (`<name>-<version>`) of the venv, the server's own and pip/setuptools excluded.
+ * `python` ("X.Y", the venv's): pins whose python_version marker excludes it are not compared.
  */
-export function pypiDependenciesLocked(pin: SetupPin | undefined, otherDists: readonly string[]): SupplyFinding {
+export function pypiDependenciesLocked(pin: SetupPin | undefined, otherDists: readonly string[], python?: string): SupplyFinding {
   const ev: Evidence = { otherPackages: otherDists.length };
   const unlocked = (why: string) =>
     finding("dependencies-locked", "fail", `${otherDists.length} other packages in the virtualenv (${some(otherDists)}) ${why}`, ev);
@@ -807,7 +808,10 @@ export function pypiDependenciesLocked(pin: SetupPin | undefined, otherDists: re
       problems: parsed.problems.length,
     });
   const byName = new Map<string, string[]>();
-  for (const p of parsed.pins) byName.set(p.normalized, [...(byName.get(p.normalized) ?? []), p.version]);
+  for (const p of parsed.pins) {
+    if (python === undefined || markerMayApply(p.marker, python)) byName.set(p.normalized, [...(byName.get(p.normalized) ?? []), p.version]);
+  }
+  if (python !== undefined) ev.python = python;
   const missing: string[] = [];
   const otherVersion: string[] = [];
   for (const dist of otherDists) {
@@ -821,7 +825,7 @@ export function pypiDependenciesLocked(pin: SetupPin | undefined, otherDists: re
   ev.otherVersion = otherVersion.length;
   if (missing.length > 0 || otherVersion.length > 0) {
     const parts = [
-      missing.length > 0 ? `${missing.length} not pinned there (${some(missing)})` : "",
+      missing.length > 0 ? `${missing.length} not pinned there${python === undefined ? "" : ` for Python ${python}`} (${some(missing)})` : "",
       otherVersion.length > 0 ? `${otherVersion.length} installed at another version (${some(otherVersion)})` : "",
     ].filter((p) => p !== "");
     return finding("dependencies-locked", "fail", `the virtualenv does not match ${req.file}: ${parts.join("; ")}`, ev);
@@ -917,6 +921,13 @@ function sitePackages(venv: string): string | undefined {
   return undefined;
 }
 
+/** "X.Y" of the Python a venv was made with (its pyvenv.cfg), when it says. */
+function venvPython(venv: string): string | undefined {
+  const cfg = path.join(venv, "pyvenv.cfg");
+  if (!existsSync(cfg)) return undefined;
+  return /^version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(readFileSync(cfg, "utf8"))?.[1];
+}
+
 export interface PypiScanOptions {
   venv: string;
   setupText: string;
@@ -966,7 +977,7 @@ export async function scanPypi(io: SupplyChainIo, def: Pick<ServerDefinition, "p
   const others = readdirSync(site)
     .filter((d) => d.endsWith(".dist-info") && d !== distInfo && !/^(pip|setuptools)-/i.test(d))
     .map((d) => d.slice(0, -".dist-info".length));
-  findings.push(pypiDependenciesLocked(pin, others));
+  findings.push(pypiDependenciesLocked(pin, others, venvPython(opts.venv)));
   findings.push(
     finding(
       "install-scripts",
