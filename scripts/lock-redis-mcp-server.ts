@@ -179,7 +179,10 @@ async function main(): Promise<void> {
     "every file PyPI publishes for it (wheels for all platforms and Pythons, and the sdist).",
     "scripts/setup.sh installs it with: pip install --require-hashes --no-deps -r <this file>",
     "",
-    "Generated, do not edit by hand: node --import tsx scripts/lock-redis-mcp-server.ts",
+    `Generated, do not edit by hand: node --import tsx scripts/lock-redis-mcp-server.ts${older === undefined ? "" : " --older-venv <venv>"}`,
+    ...(older === undefined
+      ? []
+      : [`(<venv>: python${older.python.split(".").slice(0, 2).join(".")} -m venv <venv> && <venv>/bin/pip install ${MAIN}==${main.version})`]),
     `(read from a virtualenv holding ${MAIN}; hashes from ${index}/pypi/<project>/json). That script's`,
     "header says how to move to another version.",
     "",
