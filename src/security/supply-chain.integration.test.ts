@@ -4,13 +4,16 @@
  * configured with. Needs the registries (npm, PyPI, the Go module proxy): without them the
  * registry checks come out not_measured and these tests fail, loudly, on purpose.
  */
+import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { findServer } from "../catalog/servers.js";
 import { PROJECT_ROOT } from "../project-root.js";
-import { realIo, type SupplyReport, scanNpm, scanSupplyChain } from "./supply-chain.js";
+import { markerMayApply, parsePipRequirements } from "./pip-requirements.js";
+import { realIo, type SupplyReport, scanNpm, scanPypi, scanSupplyChain } from "./supply-chain.js";
 
 function byCheck(report: SupplyReport): Record<string, { status: string; detail: string; evidence: Record<string, unknown> }> {
   return Object.fromEntries(report.findings.map((f) => [f.check, f]));
@@ -84,20 +87,73 @@ describe("npm: the memory server as installed", () => {
   });
 });
 
+const LOCK = "scripts/requirements/redis-mcp-server.txt";
+
+/** pip and the venv's Python, with a deadline: installing the lock downloads ~54 wheels (40-140 s here, loaded). */
+async function run(file: string, args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)(file, args, { timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`${file} ${args.join(" ")} failed: ${e.stderr?.trim().split("\n").slice(-5).join("\n") || e.message}`);
+  }
+}
+
 describe("PyPI: redis-official's virtualenv", () => {
-  it("holds the wheel PyPI publishes, file for file, pinned by setup.sh", async () => {
+  it("holds the wheel PyPI publishes, file for file, pinned and hash-locked by setup.sh", async () => {
     const report = await scanSupplyChain(findServer("redis-official")!, { root: PROJECT_ROOT });
     const f = byCheck(report);
     expect(f["registry-integrity"]!.status, f["registry-integrity"]!.detail).toBe("pass");
     expect(f["installed-files"]!.status, f["installed-files"]!.detail).toBe("pass");
     expect(f["installed-files"]!.evidence.same).toBeGreaterThan(5);
     expect(f["version-pinned"]!.status).toBe("pass");
-    // Measured either way; which way depends on setup.sh's pip line, not on this machine.
-    expect(["pass", "fail"]).toContain(f["dependencies-locked"]!.status);
+    // setup.sh reinstalls the venv whenever the lock changes (its sha256 marker): after setup, the
+    // venv is exactly the lock. A fail here names the packages that differ.
+    expect(f["dependencies-locked"]!.status, f["dependencies-locked"]!.detail).toBe("pass");
     expect(f["dependencies-locked"]!.evidence.otherPackages).toBeGreaterThan(0);
     expect(f["registry-signature"]!.status).toBe("not_applicable");
     expect(f.provenance!.status).toBe("not_measured");
   });
+
+  it("passes dependencies-locked for a venv installed from the lock as setup.sh does, and fails once a package outside it is added", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "supply-int-venv-"));
+    temps.push(dir);
+    const venv = path.join(dir, "venv");
+    const lock = path.join(PROJECT_ROOT, LOCK);
+    // The install step of setup.sh, into a throwaway venv (not .tools: other tests use that one).
+    await run("python3", ["-m", "venv", venv]);
+    await run(path.join(venv, "bin", "python"), [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--require-hashes",
+      "--no-deps",
+      "-r",
+      lock,
+    ]);
+    await run(path.join(venv, "bin", "python"), ["-m", "pip", "check", "--disable-pip-version-check"]);
+    const def = findServer("redis-official")!;
+    const setupText = readFileSync(path.join(PROJECT_ROOT, "scripts", "setup.sh"), "utf8");
+    // The pins for this venv's Python (the lock forks some versions with python_version markers).
+    const python = /^version\s*=\s*(\d+\.\d+)/m.exec(readFileSync(path.join(venv, "pyvenv.cfg"), "utf8"))![1]!;
+    const pins = parsePipRequirements(readFileSync(lock, "utf8"), LOCK).pins.filter((p) => markerMayApply(p.marker, python));
+
+    const f = byCheck(await scanPypi(realIo, def, { venv, setupText, root: PROJECT_ROOT }));
+    expect(f["dependencies-locked"]!.status, f["dependencies-locked"]!.detail).toBe("pass");
+    // Every package the lock pins is in the venv: the server itself and the others the check compared.
+    expect(f["dependencies-locked"]!.evidence).toMatchObject({ otherPackages: pins.length - 1, missing: 0, otherVersion: 0, file: LOCK, python });
+    expect(f["version-pinned"]!.status, f["version-pinned"]!.detail).toBe("pass");
+    expect(f["registry-integrity"]!.status, f["registry-integrity"]!.detail).toBe("pass");
+    expect(f["installed-files"]!.status, f["installed-files"]!.detail).toBe("pass");
+
+    // What a hand-made `pip install` leaves: a package the lock does not pin.
+    await run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "six==1.17.0"]);
+    const after = byCheck(await scanPypi(realIo, def, { venv, setupText, root: PROJECT_ROOT }))["dependencies-locked"]!;
+    expect(after.status).toBe("fail");
+    expect(after.detail).toContain(`1 not pinned there for Python ${python} (six 1.17.0)`);
+  }, 600_000);
 });
 
 describe("Go: the github server's build", () => {

@@ -294,10 +294,84 @@ describe("PyPI", () => {
     expect(pypiRegistryIntegrity(undefined, undefined, {}).status).toBe("not_measured");
     expect(pypiRegistryIntegrity(wheel("x.whl"), refused("GET x -> HTTP 404"), {}).detail).toContain("HTTP 404");
   });
-  it("locks dependencies only with hashes or a constraints file on the pip line", () => {
-    expect(pypiDependenciesLocked({ line: 'pip install --require-hashes -r req.txt "x==$v"' }, ["a-1"]).status).toBe("pass");
-    const f = pypiDependenciesLocked({ line: 'pip install --quiet "x==$v"' }, ["a-1", "b-2"]);
-    expect(f).toMatchObject({ status: "fail", evidence: { otherPackages: 2 } });
+  describe("dependencies locked by a requirements file", () => {
+    const sha = (c: string) => `sha256:${c.repeat(64)}`;
+    const lockText = [
+      "# a lock",
+      `x==1.0 --hash=${sha("0")}`,
+      `typing-extensions==4.16.0 \\\n    --hash=${sha("1")} \\\n    --hash=${sha("2")}`,
+      `py-jwt==2.15.1 --hash=${sha("3")}`,
+      `exceptiongroup==1.3.0 ; python_version < "3.11" --hash=${sha("4")}`,
+    ].join("\n");
+    const line = '"$venv/bin/python" -m pip install --quiet --require-hashes --no-deps -r "$req"';
+    const setup = (text: string, pipLine = line) =>
+      pinFromSetup(`req=scripts/requirements/x.txt\n${pipLine}\n`, { package: "x", registry: "pypi" }, (file) => {
+        if (file !== "scripts/requirements/x.txt") throw new Error(`ENOENT: no such file, open '${file}'`);
+        return text;
+      });
+    // dist-info names as the venv has them: underscores, the installer's case.
+    const venv = ["typing_extensions-4.16.0", "PY_JWT-2.15.1"];
+
+    it("passes when --require-hashes and the file pins every other venv package at its installed version", () => {
+      const pin = setup(lockText);
+      expect(pin).toMatchObject({ spec: "==1.0", requirements: { file: "scripts/requirements/x.txt" } });
+      const f = pypiDependenciesLocked(pin, venv);
+      expect(f.status, f.detail).toBe("pass");
+      expect(f.evidence).toMatchObject({ otherPackages: 2, pins: 4, missing: 0, otherVersion: 0, hashes: 5, file: "scripts/requirements/x.txt" });
+      expect(setupVersionPinned("x", pin, "1.0", "pypi").status).toBe("pass");
+      expect(setupVersionPinned("x", pin, "1.1", "pypi").detail).toMatch(/pins x 1.0, installed is 1.1/);
+    });
+    it("fails naming a venv package the file does not pin", () => {
+      const f = pypiDependenciesLocked(setup(lockText), [...venv, "numpy-2.4.6"]);
+      expect(f.status).toBe("fail");
+      expect(f.detail).toMatch(/1 not pinned there \(numpy 2.4.6\)/);
+      expect(f.evidence).toMatchObject({ missing: 1, otherVersion: 0 });
+    });
+    it("fails naming a venv package installed at another version than the file pins", () => {
+      const f = pypiDependenciesLocked(setup(lockText), ["typing_extensions-4.15.0", "PY_JWT-2.15.1"]);
+      expect(f.status).toBe("fail");
+      expect(f.detail).toMatch(/1 installed at another version \(typing_extensions 4.15.0 \(scripts\/requirements\/x.txt pins 4.16.0\)\)/);
+      expect(f.evidence).toMatchObject({ missing: 0, otherVersion: 1 });
+    });
+    it("fails a lock pip is not told to check hashes of, or with a pin that has none", () => {
+      const noFlag = pypiDependenciesLocked(setup(lockText, 'pip install --no-deps -r "$req"'), venv);
+      expect(noFlag.status).toBe("fail");
+      expect(noFlag.detail).toMatch(/not by hash: pip is not told --require-hashes/);
+      // --require-hashes inside the file counts like on the line.
+      expect(pypiDependenciesLocked(setup(`--require-hashes\n${lockText}`, 'pip install --no-deps -r "$req"'), venv).status).toBe("pass");
+      const hashless = pypiDependenciesLocked(setup(lockText.replace(`py-jwt==2.15.1 --hash=${sha("3")}`, "py-jwt==2.15.1")), venv);
+      expect(hashless.detail).toMatch(/1 pins carry no hash \(py-jwt\)/);
+    });
+    it("fails a file with lines it cannot take as pins, and an unreadable one, naming the file", () => {
+      const loose = pypiDependenciesLocked(setup(`${lockText}\nrequests>=2 --hash=${sha("5")}`), venv);
+      expect(loose.status).toBe("fail");
+      expect(loose.detail).toMatch(/scripts\/requirements\/x.txt is not a complete lock: scripts\/requirements\/x.txt:\d+: "requests>=2" is not an exact pin/);
+      const gone = pinFromSetup("pip install --require-hashes -r scripts/requirements/x-lock.txt\n", { package: "x", registry: "pypi" }, () => {
+        throw new Error("ENOENT: no such file");
+      });
+      expect(gone?.requirements).toEqual({ file: "scripts/requirements/x-lock.txt", error: "ENOENT: no such file" });
+      expect(pypiDependenciesLocked(gone, venv).detail).toMatch(/pinned by scripts\/requirements\/x-lock.txt, which cannot be read: ENOENT/);
+      expect(setupVersionPinned("x", gone, "1.0", "pypi").status).toBe("fail");
+      // A requirements file that neither pins the package nor is named after it is another package's.
+      expect(pinFromSetup("pip install -r other.txt\n", { package: "x", registry: "pypi" }, () => "y==1 --hash=sha256:00\n")).toBeUndefined();
+    });
+    it("compares only the pins whose python_version marker holds for the venv's Python", () => {
+      const forked = `${lockText}\nnumpy==2.2.6 ; python_version < "3.11" --hash=${sha("6")}\nnumpy==2.4.6 ; python_version >= "3.11" --hash=${sha("7")}`;
+      const pin = setup(forked);
+      expect(pypiDependenciesLocked(pin, [...venv, "numpy-2.4.6"], "3.11").status).toBe("pass");
+      expect(pypiDependenciesLocked(pin, [...venv, "numpy-2.2.6", "exceptiongroup-1.3.0"], "3.10").status).toBe("pass");
+      const wrongFork = pypiDependenciesLocked(pin, [...venv, "numpy-2.2.6"], "3.12");
+      expect(wrongFork.status).toBe("fail");
+      expect(wrongFork.detail).toMatch(/numpy 2.2.6 \(scripts\/requirements\/x.txt pins 2.4.6\)/);
+      const notForThisPython = pypiDependenciesLocked(pin, [...venv, "numpy-2.4.6", "exceptiongroup-1.3.0"], "3.13");
+      expect(notForThisPython.detail).toMatch(/1 not pinned there for Python 3.13 \(exceptiongroup 1.3.0\)/);
+    });
+    it("fails an unlocked pip line as before", () => {
+      const f = pypiDependenciesLocked({ spec: "==1", line: 'pip install --quiet "x==$v"' }, ["a-1", "b-2"]);
+      expect(f).toMatchObject({ status: "fail", evidence: { otherPackages: 2 } });
+      expect(f.detail).toMatch(/without version pins or hashes/);
+      expect(pypiDependenciesLocked(undefined, ["a-1"]).status).toBe("fail");
+    });
   });
   it("takes vulnerabilities from the per-release JSON, else from the project JSON only for the latest release", () => {
     const perRelease = pypiReleaseVulnerabilities("1.0", ok({ vulnerabilities: [{ id: "PYSEC-1", aliases: ["CVE-1"] }] }), undefined);
@@ -330,8 +404,18 @@ describe("PyPI", () => {
 
 describe("pins in scripts/setup.sh", () => {
   const setup = readFileSync(path.join(PROJECT_ROOT, "scripts", "setup.sh"), "utf8");
+  const readFromRoot = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
   it("finds this project's real pins of the PyPI and Go servers", () => {
-    expect(pinFromSetup(setup, { package: "redis-mcp-server", registry: "pypi" })?.spec).toMatch(/^==\d+\.\d+\.\d+$/);
+    const redis = pinFromSetup(setup, { package: "redis-mcp-server", registry: "pypi" }, readFromRoot);
+    const version = /^redis_mcp_version=(\S+)$/m.exec(setup)?.[1];
+    expect(redis?.spec).toBe(`==${version}`);
+    expect(redis?.line).toMatch(/--require-hashes --no-deps -r "\$redis_mcp_requirements"/);
+    // The committed lock: clean, every pin hashed, and complete for itself (more than the server alone).
+    const lock = redis?.requirements;
+    expect(lock && "parsed" in lock ? lock.parsed.problems : lock).toEqual([]);
+    const pins = lock && "parsed" in lock ? lock.parsed.pins : [];
+    expect(pins.length).toBeGreaterThan(20);
+    expect(pins.filter((p) => p.hashes.length === 0)).toEqual([]);
     expect(pinFromSetup(setup, { package: "github.com/github/github-mcp-server", registry: "go" })?.spec).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(pinFromSetup(setup, { package: "not-there", registry: "pypi" })).toBeUndefined();
   });

@@ -30,12 +30,15 @@
  *   still hash to what was downloaded). It does not prove the Go *binary* was built from them:
  *   setup built it in that tree, and the binary records `(devel)` as its main module version.
  * - version-pinned: the install recipe names one exact version, equal to the installed one. npm:
- *   package.json's dependency spec. PyPI and Go: scripts/setup.sh (`pip install "<pkg>==$ver"`,
- *   `go_tool <name> <module> <version>`).
+ *   package.json's dependency spec. PyPI and Go: scripts/setup.sh (`pip install "<pkg>==$ver"`, or
+ *   `pip install ... -r <file>` whose requirements file pins the package; `go_tool <name> <module> <version>`).
  * - dependencies-locked: the packages the server pulls in are fixed by hash too. npm: every package
  *   of its dependency closure (resolved in the lock like Node resolves) has a lock entry with an
- *   integrity. PyPI: the pip install line uses --require-hashes or a constraints/requirements file
- *   (else the other venv packages are whatever PyPI served that day). Go: every dependency the
+ *   integrity. PyPI: the pip install line uses --require-hashes (on the line or in the file) with a
+ *   requirements file that pins every other package of the venv, by name, at its installed version,
+ *   with hashes (pip refused any file whose hash was not listed when it installed them; the
+ *   installed files are not re-hashed against that list here); a venv package missing from the
+ *   file, at another version, or a file pinning without hashes fails, naming them. Go: every dependency the
  *   binary's build info records has an h1 hash equal to the checksum database's.
  * - install-scripts: npm: each closure package whose installed package.json has a
  *   preinstall/install/postinstall script (or a binding.gyp) is declared `hasInstallScript` in the
@@ -72,6 +75,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
+import { markerMayApply, normalizeDistName, type PipRequirements, parsePipRequirements } from "./pip-requirements.js";
 
 export const SUPPLY_CHECKS = [
   "registry-integrity",
@@ -691,7 +695,35 @@ export function pypiRegistryIntegrity(wheel: PypiFile | undefined, downloaded: F
     : finding("registry-integrity", "fail", `${wheel.filename} as downloaded does not hash to PyPI's published sha256`, ev);
 }
 
-export function pinFromSetup(setupText: string, def: Pick<ServerDefinition, "package" | "registry">): { spec: string; line: string } | undefined {
+/** A requirements file a pip line of setup.sh names: as read and parsed, or why it could not be read. */
+export type SetupRequirements = { file: string; parsed: PipRequirements } | { file: string; error: string };
+
+export interface SetupPin {
+  spec: string;
+  line: string;
+  /** Set when the pip line installs from a requirements file (`-r`). */
+  requirements?: SetupRequirements;
+}
+
+/** The value of `$name` / `${name}` from its `name=value` assignment in setup.sh, or the text unchanged. */
+function expandSetupVariables(text: string, lines: readonly string[]): string {
+  return text.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => {
+    const assign = lines.map((l) => new RegExp(`^\\s*${name}=["']?([^"'\\s]+)`).exec(l)).find((a) => a !== null);
+    return assign?.[1] ?? whole;
+  });
+}
+
+/**
+ * The install line of a PyPI or Go package in setup.sh. A pip line of the form
+ * `pip install ... -r <file>` counts for `def.package` when that file pins it; `readFile` reads a
+ * path as setup.sh names it (relative to the project root, where setup.sh runs; `$PWD/` dropped).
+ * A file that cannot be read counts when its name contains the package's, so its absence is reported.
+ */
+export function pinFromSetup(
+  setupText: string,
+  def: Pick<ServerDefinition, "package" | "registry">,
+  readFile?: (file: string) => string,
+): SetupPin | undefined {
   const lines = setupText.split("\n");
   if (def.registry === "go") {
     for (const line of lines) {
@@ -707,34 +739,108 @@ export function pinFromSetup(setupText: string, def: Pick<ServerDefinition, "pac
     const assign = lines.map((l) => new RegExp(`^${m[2]}=["']?([^"'\\s]+)`).exec(l)).find((a) => a !== null);
     return { spec: `${m[1]}${assign?.[1] ?? `$${m[2]}`}`, line: line.trim() };
   }
+  const wanted = normalizeDistName(def.package);
+  for (const line of lines) {
+    const m = /pip install .*?(?:\s-r|\s--requirement)[\s=]+("?)([^"\s]+)\1/.exec(line);
+    if (m === null) continue;
+    const file = expandSetupVariables(m[2]!, lines).replace(/^\$\{?PWD\}?\//, "");
+    let text: string;
+    try {
+      if (readFile === undefined) throw new Error("not read (no project root given)");
+      text = readFile(file);
+    } catch (error) {
+      if (path.basename(file).toLowerCase().includes(wanted)) {
+        return { spec: "", line: line.trim(), requirements: { file, error: error instanceof Error ? error.message : String(error) } };
+      }
+      continue;
+    }
+    const parsed = parsePipRequirements(text, file);
+    const own = parsed.pins.find((p) => p.normalized === wanted);
+    if (own !== undefined) return { spec: `==${own.version}`, line: line.trim(), requirements: { file, parsed } };
+  }
   return undefined;
 }
 
 /** Exact pins: Go `vX.Y.Z[...]` (module versions are immutable), pip `==X` (not `===`, `~=`, ranges). */
-export function setupVersionPinned(pkg: string, pin: { spec: string; line: string } | undefined, installed: string, registry: "go" | "pypi"): SupplyFinding {
+export function setupVersionPinned(pkg: string, pin: SetupPin | undefined, installed: string, registry: "go" | "pypi"): SupplyFinding {
   const ev: Evidence = { package: pkg, installed, source: "scripts/setup.sh" };
   if (pin === undefined) return finding("version-pinned", "fail", `scripts/setup.sh has no install line for ${pkg}`, ev);
   ev.spec = pin.spec;
   ev.line = pin.line;
+  const where = pin.requirements === undefined ? "scripts/setup.sh" : `${pin.requirements.file} (scripts/setup.sh installs from it)`;
+  if (pin.requirements !== undefined) {
+    ev.source = `scripts/setup.sh, ${pin.requirements.file}`;
+    if ("error" in pin.requirements)
+      return finding(
+        "version-pinned",
+        "fail",
+        `scripts/setup.sh installs ${pkg} from ${pin.requirements.file}, which cannot be read: ${pin.requirements.error}`,
+        ev,
+      );
+  }
   const version = registry === "go" ? (/^v\d+\.\d+\.\d+\S*$/.test(pin.spec) ? pin.spec : undefined) : /^==([^=*\s]+)$/.exec(pin.spec)?.[1];
-  if (version === undefined || version.includes("*"))
-    return finding("version-pinned", "fail", `scripts/setup.sh asks ${pkg} ${pin.spec}, not one exact version`, ev);
-  if (version !== installed) return finding("version-pinned", "fail", `scripts/setup.sh pins ${pkg} ${version}, installed is ${installed}`, ev);
-  return finding("version-pinned", "pass", `scripts/setup.sh pins ${pkg} at exactly ${version}`, ev);
+  if (version === undefined || version.includes("*")) return finding("version-pinned", "fail", `${where} asks ${pkg} ${pin.spec}, not one exact version`, ev);
+  if (version !== installed) return finding("version-pinned", "fail", `${where} pins ${pkg} ${version}, installed is ${installed}`, ev);
+  return finding("version-pinned", "pass", `${where} pins ${pkg} at exactly ${version}`, ev);
 }
 
-export function pypiDependenciesLocked(pin: { line: string } | undefined, otherDists: readonly string[]): SupplyFinding {
+/**
+ * Are the other packages of the venv fixed by hash? Only a pip line with --require-hashes and a
+ * requirements file pinning each of them at its installed version proves it. `otherDists` are
+ * dist-info names (`<name>-<version>`) of the venv, the server's own and pip/setuptools excluded.
+ * `python` ("X.Y", the venv's): pins whose python_version marker excludes it are not compared.
+ */
+export function pypiDependenciesLocked(pin: SetupPin | undefined, otherDists: readonly string[], python?: string): SupplyFinding {
   const ev: Evidence = { otherPackages: otherDists.length };
-  if (pin !== undefined && /--require-hashes|\s-c\s|--constraint|\s-r\s|--requirement/.test(pin.line)) {
-    return finding("dependencies-locked", "pass", "the pip install line locks dependencies (hashes or a constraints/requirements file)", {
+  const unlocked = (why: string) =>
+    finding("dependencies-locked", "fail", `${otherDists.length} other packages in the virtualenv (${some(otherDists)}) ${why}`, ev);
+  if (pin === undefined) return unlocked("were installed by no pip line of scripts/setup.sh that the scan found");
+  ev.line = pin.line;
+  const req = pin.requirements;
+  if (req === undefined) return unlocked("were installed without version pins or hashes: pip took whatever the index served");
+  ev.file = req.file;
+  if ("error" in req) return unlocked(`are meant to be pinned by ${req.file}, which cannot be read: ${req.error}`);
+  const { parsed } = req;
+  ev.pins = parsed.pins.length;
+  if (parsed.problems.length > 0)
+    return finding("dependencies-locked", "fail", `${req.file} is not a complete lock: ${some(parsed.problems, 3)}`, {
       ...ev,
-      line: pin.line,
+      problems: parsed.problems.length,
     });
+  const byName = new Map<string, string[]>();
+  for (const p of parsed.pins) {
+    if (python === undefined || markerMayApply(p.marker, python)) byName.set(p.normalized, [...(byName.get(p.normalized) ?? []), p.version]);
   }
+  if (python !== undefined) ev.python = python;
+  const missing: string[] = [];
+  const otherVersion: string[] = [];
+  for (const dist of otherDists) {
+    const cut = dist.indexOf("-");
+    const [name, version] = [dist.slice(0, cut), dist.slice(cut + 1)];
+    const pinned = byName.get(normalizeDistName(name));
+    if (pinned === undefined) missing.push(`${name} ${version}`);
+    else if (!pinned.includes(version)) otherVersion.push(`${name} ${version} (${req.file} pins ${pinned.join(" or ")})`);
+  }
+  ev.missing = missing.length;
+  ev.otherVersion = otherVersion.length;
+  if (missing.length > 0 || otherVersion.length > 0) {
+    const parts = [
+      missing.length > 0 ? `${missing.length} not pinned there${python === undefined ? "" : ` for Python ${python}`} (${some(missing)})` : "",
+      otherVersion.length > 0 ? `${otherVersion.length} installed at another version (${some(otherVersion)})` : "",
+    ].filter((p) => p !== "");
+    return finding("dependencies-locked", "fail", `the virtualenv does not match ${req.file}: ${parts.join("; ")}`, ev);
+  }
+  const hashless = parsed.pins.filter((p) => p.hashes.length === 0).map((p) => p.name);
+  const requireHashes = parsed.requireHashes || /--require-hashes/.test(pin.line);
+  if (!requireHashes || hashless.length > 0) {
+    const why = !requireHashes ? "pip is not told --require-hashes (on the line or in the file)" : `${hashless.length} pins carry no hash (${some(hashless)})`;
+    return finding("dependencies-locked", "fail", `${req.file} pins every package of the virtualenv by version but not by hash: ${why}`, ev);
+  }
+  ev.hashes = parsed.pins.reduce((n, p) => n + p.hashes.length, 0);
   return finding(
     "dependencies-locked",
-    "fail",
-    `${otherDists.length} other packages in the virtualenv (${some(otherDists)}) were installed without version pins or hashes: pip took whatever the index served`,
+    "pass",
+    `all ${otherDists.length} other packages of the virtualenv are pinned in ${req.file} at their installed version, with hashes pip required (--require-hashes)`,
     ev,
   );
 }
@@ -815,9 +921,18 @@ function sitePackages(venv: string): string | undefined {
   return undefined;
 }
 
+/** "X.Y" of the Python a venv was made with (its pyvenv.cfg), when it says. */
+function venvPython(venv: string): string | undefined {
+  const cfg = path.join(venv, "pyvenv.cfg");
+  if (!existsSync(cfg)) return undefined;
+  return /^version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(readFileSync(cfg, "utf8"))?.[1];
+}
+
 export interface PypiScanOptions {
   venv: string;
   setupText: string;
+  /** The project root, where setup.sh runs: the requirements files its pip lines name are read from there. */
+  root?: string;
   /** PyPI's base URL (its JSON API and PEP 740 endpoints); the mirror answers there on this machine. */
   index?: string;
 }
@@ -855,13 +970,14 @@ export async function scanPypi(io: SupplyChainIo, def: Pick<ServerDefinition, "p
     }
   }
 
-  const pin = pinFromSetup(opts.setupText, def);
+  const root = opts.root;
+  const pin = pinFromSetup(opts.setupText, def, root === undefined ? undefined : (file) => readFileSync(path.resolve(root, file), "utf8"));
   findings.push(setupVersionPinned(pkg, pin, version, "pypi"));
   // pip and setuptools come with the venv itself (ensurepip, bundled with Python), not from the index.
   const others = readdirSync(site)
     .filter((d) => d.endsWith(".dist-info") && d !== distInfo && !/^(pip|setuptools)-/i.test(d))
     .map((d) => d.slice(0, -".dist-info".length));
-  findings.push(pypiDependenciesLocked(pin, others));
+  findings.push(pypiDependenciesLocked(pin, others, venvPython(opts.venv)));
   findings.push(
     finding(
       "install-scripts",
@@ -1198,7 +1314,7 @@ async function scanByRegistry(def: ServerDefinition, registry: SupplyReport["reg
     const setupText = readFileSync(path.join(root, "scripts", "setup.sh"), "utf8");
     if (registry === "pypi") {
       const venv = path.dirname(path.dirname(def.command.replace("{{tools}}", path.join(root, ".tools"))));
-      report = await scanPypi(io, def, { venv, setupText });
+      report = await scanPypi(io, def, { venv, setupText, root });
     } else {
       const version = def.installedVersion?.() ?? "";
       report = await scanGo(io, def, { binary: def.command.replace("{{tools}}", path.join(root, ".tools")), version, setupText });

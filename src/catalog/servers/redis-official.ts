@@ -1,8 +1,9 @@
 /**
  * Redis's official MCP server (PyPI `redis-mcp-server`, github.com/redis/mcp-redis), proposed as
  * the catalog entry "redis-official". It is Python, so unlike the npm servers it cannot run from
- * node_modules: scripts/setup.sh installs it, pinned, into the project's own virtualenv
- * .tools/venv-redis-mcp and writes the version it installed to a marker file there.
+ * node_modules: scripts/setup.sh installs it, with its dependencies hash-locked by
+ * scripts/requirements/redis-mcp-server.txt, into the project's own virtualenv .tools/venv-redis-mcp
+ * and writes the version it installed to a marker file there.
  *
  * What its 0.5.1 source says (site-packages/src/, read when this entry was written):
  * - entry point: console script `redis-mcp-server` = `src.main:cli` (click); it calls FastMCP's
