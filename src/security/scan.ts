@@ -199,7 +199,6 @@ function serverResult(s: ServerScan): ServerSecurity {
   };
 }
 
-
 async function scanLive(scan: ServerScan, endpoints: StackEndpoints, opts: SecurityScanOptions): Promise<void> {
   const { def } = scan;
   // Started with canary tokens (the stand-ins take any token), so a token in an answer is recognised
