@@ -6,28 +6,19 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ResolvedSlo } from "../contracts/plan.js";
-import { parseThreshold } from "../contracts/units.js";
 import { findServer, packageVersion } from "../catalog/servers.js";
 import { redisOfficialServer, redisOfficialExecutable } from "../catalog/servers/redis-official.js";
 import type { InstallResult } from "../results/types.js";
-import { findCatalogSlo } from "../slo/catalog.js";
+import { resolvedCatalogSlo } from "../slo/catalog.js";
 import { evaluateSlos } from "../slo/evaluate.js";
-import { parseMetric } from "../contracts/metric-names.js";
 import { installSourceOf } from "./measure-install.js";
 import { installMeasurements } from "./run-install-scenario.js";
 
+/** A catalog SLO as a scenario resolves it. */
 function catalogSlo(id: string): ResolvedSlo {
-  const c = findCatalogSlo(id)!;
-  return {
-    id: c.id,
-    title: c.title,
-    metricName: c.metric,
-    metric: parseMetric(c.metric)!,
-    threshold: parseThreshold(c.objective)!,
-    objectiveText: c.objective,
-    scope: c.scope ?? {},
-    source: c.source,
-  };
+  const slo = resolvedCatalogSlo(id);
+  if (!slo) throw new Error(`no catalog SLO ${id}`);
+  return slo;
 }
 
 function install(server: string, over: Partial<InstallResult> = {}): InstallResult {

@@ -5,25 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ResolvedSlo } from "../contracts/plan.js";
-import { parseMetric } from "../contracts/metric-names.js";
-import { parseThreshold } from "../contracts/units.js";
 import type { SecurityScanResult, ServerSecurity } from "../results/types.js";
-import { findCatalogSlo } from "../slo/catalog.js";
+import { findCatalogSlo, resolvedCatalogSlo } from "../slo/catalog.js";
 import { evaluateSlos } from "../slo/evaluate.js";
 import { securityMeasurements } from "./run-security-scenario.js";
 
+/** A catalog SLO as a scenario resolves it. */
 function catalogSlo(id: string): ResolvedSlo {
-  const c = findCatalogSlo(id)!;
-  return {
-    id: c.id,
-    title: c.title,
-    metricName: c.metric,
-    metric: parseMetric(c.metric)!,
-    threshold: parseThreshold(c.objective)!,
-    objectiveText: c.objective,
-    scope: c.scope ?? {},
-    source: c.source,
-  };
+  const slo = resolvedCatalogSlo(id);
+  if (!slo) throw new Error(`no catalog SLO ${id}`);
+  return slo;
 }
 
 function server(name: string, lower: number, upper: number, measuredShare: number, over: Partial<ServerSecurity> = {}): ServerSecurity {
