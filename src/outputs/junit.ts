@@ -14,7 +14,7 @@ import { differenceText, noiseText, valueText } from "../compare/render.js";
 import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
-import { bySeverity, scoreSentence, STATUS_WORD } from "./security-format.js";
+import { bySeverity, packageText, scoreSentence, STATUS_WORD } from "./security-format.js";
 import type { SecurityCheck, SecurityFinding, ServerSecurity } from "../results/types.js";
 
 /**
@@ -154,7 +154,7 @@ function securityCase(server: ServerSecurity, check: SecurityCheck, classname: s
     `check: ${check.title} (${check.category}, weight ${check.weight} of 10)`,
     `earned: ${check.earned === null ? "-" : `${Math.round(check.earned * 100)} % of the weight`}`,
     `detail: ${check.detail}`,
-    `server: ${server.server} ${server.package}@${server.version} (${server.registry})`,
+    `server: ${server.server} ${packageText(server)} (${server.registry})`,
     `server score: ${scoreSentence(server)}`,
     ...(findings.length ? ["findings:", ...findings.map(findingText)] : []),
   ].join("\n");

@@ -57,6 +57,11 @@ export function share(x: number): string {
  * The score as it may be read: a single figure only when everything that applies was measured,
  * otherwise the interval between every unmeasured check failed and every one passed.
  */
+/** "npm @scope/pkg@1.2.3", or "custom" for a scenario's own command (it has no version). */
+export function packageText(server: Pick<ServerSecurity, "package" | "version">): string {
+  return server.version === "" ? server.package : `${server.package}@${server.version}`;
+}
+
 export function scoreText(server: ServerSecurity): string {
   const s = server.score;
   if (s.measuredShare >= 1 || s.lower === s.upper) return `${points(s.lower)}/10`;

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import type { RunRecord, SecurityFinding, SecuritySeverity, ServerSecurity } from "../results/types.js";
 import { SECURITY_CHECKS } from "../security/model.js";
 import { defineOutput } from "./output-kind.js";
-import { bySeverity, hasSecurityScan, scanLabel, scoreSentence, securityScans } from "./security-format.js";
+import { bySeverity, hasSecurityScan, packageText, scanLabel, scoreSentence, securityScans } from "./security-format.js";
 
 export const SARIF_FILE = "security.sarif";
 export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -136,7 +136,7 @@ export function renderSecuritySarif(run: RunRecord): string {
       scores.push({
         scenario: label,
         server: server.server,
-        package: `${server.package}@${server.version}`,
+        package: `${packageText(server)}`,
         lower: server.score.lower,
         upper: server.score.upper,
         measuredShare: server.score.measuredShare,

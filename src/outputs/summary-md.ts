@@ -22,7 +22,7 @@ import {
 } from "./format.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
 import { escapeControlChars } from "../util/control-chars.js";
-import { scoreRule, scoreText, securityScans, SEVERITIES, share, targetWord, worstFinding } from "./security-format.js";
+import { packageText, scoreRule, scoreText, securityScans, SEVERITIES, share, targetWord, worstFinding } from "./security-format.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
   pass: "PASS",
@@ -537,7 +537,7 @@ function securitySection(run: RunRecord): string[] {
             .join(", ");
           return [
             srv.server,
-            `${srv.package}@${srv.version}`,
+            packageText(srv),
             scoreText(srv),
             share(srv.score.measuredShare),
             srv.score.cap ? `${srv.score.cap.value} (${srv.score.cap.severity})` : "-",

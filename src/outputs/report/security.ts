@@ -8,7 +8,7 @@
  * through the `html` tag.
  */
 import type { ScenarioResult, SecurityCheck, SecurityFinding, SecurityScanResult, ServerSecurity } from "../../results/types.js";
-import { bySeverity, points, SEVERITIES, STATUS_WORD, scoreRule, scoreText, share, targetWord } from "../security-format.js";
+import { bySeverity, packageText, points, SEVERITIES, STATUS_WORD, scoreRule, scoreText, share, targetWord } from "../security-format.js";
 import { VERDICT_WORD, breakable, kv } from "./parts.js";
 import { html, type SafeHtml } from "./safe-html.js";
 
@@ -37,7 +37,7 @@ function anchor(si: number, server: string): string {
 function overviewTable(scan: SecurityScanResult, si: number): SafeHtml {
   const rows = scan.servers.map(
     (srv) => html`<tr>
-  <td><a href="#${anchor(si, srv.server)}"><strong>${srv.server}</strong></a><div class="small muted"><code class="package">${breakable(srv.package, { after: "/" })}<wbr>@${srv.version}</code></div></td>
+  <td><a href="#${anchor(si, srv.server)}"><strong>${srv.server}</strong></a><div class="small muted"><code class="package">${breakable(srv.package, { after: "/" })}${srv.version === "" ? "" : html`<wbr>@${srv.version}`}</code></div></td>
   <td class="num"><strong>${scoreText(srv)}</strong></td>
   <td class="num">${share(srv.score.measuredShare)}</td>
   <td>${srv.score.cap ? html`<span class="nowrap">${String(srv.score.cap.value)} ${severityBadge(srv.score.cap.severity)}</span>` : "–"}</td>
@@ -107,12 +107,12 @@ function serverBlock(srv: ServerSecurity, si: number): SafeHtml {
   ${kv([
     [
       "score",
-      s.measuredShare >= 1 ? `${points(s.lower)}/10` : `between ${points(s.lower)} and ${points(s.upper)}/10`,
+      s.measuredShare >= 1 || s.lower === s.upper ? `${points(s.lower)}/10` : `between ${points(s.lower)} and ${points(s.upper)}/10`,
       targetWord(srv) === "fail" ? "warn" : undefined,
     ],
     ["measured", `${share(s.measuredShare)} of the weight that applies (${String(Math.round(s.applicableWeight * 100) / 100)} of 10)`],
     ["cap", s.cap ? `${s.cap.value}: ${s.cap.because}` : "none", s.cap ? "warn" : undefined],
-    ["package", `${srv.package}@${srv.version} (${srv.registry})`],
+    ["package", `${packageText(srv)} (${srv.registry})`],
   ])}
   ${notMeasured.length > 0 ? html`<p class="small inc-note">Not measured (${notMeasured.length}): ${notMeasured.map((c, i) => html`${i > 0 ? "; " : ""}<code>${c.id}</code>`)}. These count as failed in the lower bound and as passed in the upper one: the score is not known past that interval.</p>` : ""}
   ${notApplicable.length > 0 ? html`<p class="small muted">Not applicable (${notApplicable.length}, left out of the weight): ${notApplicable.map((c, i) => html`${i > 0 ? "; " : ""}<code>${c.id}</code>`)}.</p>` : ""}
