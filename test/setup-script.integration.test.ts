@@ -4,6 +4,7 @@
  * stopped mid-setup). The script is run from a copy in a temp project whose npm is a stand-in that
  * only waits, so the test reaches the npm step at once and touches nothing of this repository.
  */
+import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,6 +115,16 @@ describe("scripts/setup.sh interrupted in the conformance step", () => {
     mkdirSync(path.join(venv, "bin"), { recursive: true });
     writeFileSync(path.join(venv, "bin", "redis-mcp-server"), "#!/bin/sh\n", { mode: 0o755 });
     writeFileSync(path.join(venv, ".redis-mcp-server-version"), `${/^redis_mcp_version=(\S+)/m.exec(setup)![1]}\n`);
+    // The venv step also checks the hash lock it was installed from (scripts/requirements/redis-mcp-server.txt).
+    const lock = path.join("scripts", "requirements", "redis-mcp-server.txt");
+    mkdirSync(path.join(p2, path.dirname(lock)), { recursive: true });
+    copyFileSync(path.join(ROOT, lock), path.join(p2, lock));
+    writeFileSync(
+      path.join(venv, ".redis-mcp-server-requirements-sha256"),
+      `${createHash("sha256")
+        .update(readFileSync(path.join(ROOT, lock)))
+        .digest("hex")}\n`,
+    );
     const shim2 = path.join(p2, "shim");
     mkdirSync(shim2, { recursive: true });
     writeFileSync(path.join(shim2, "npm"), `#!/bin/sh\n: > "${started}"\nexec sleep 30\n`, { mode: 0o755 });
