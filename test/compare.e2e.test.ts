@@ -33,7 +33,9 @@ describe("compare two real runs", () => {
 
   it("A/A: nothing regressed or improved, exit 0 (also with --fail-on-regression)", async () => {
     const r = await runCli(["compare", a, b, "--fail-on-regression"]);
-    expect(r.code, transcript(r)).toBe(0);
+    // On a failure, how busy the machine was outside each run: what the comparison's load rules read.
+    const outside = async (dir: string) => JSON.stringify((await readRecord(dir)).scenarios.map((s) => s.load?.outsideCpu));
+    expect(r.code, `${transcript(r)}\noutside load: baseline ${await outside(a)}, candidate ${await outside(b)}`).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/: 0 regressed, 0 improved, \d+ inconclusive, [1-9]\d* unchanged/);
     const rows = lines.slice(lines.findIndex((l) => l.startsWith("verdict")) + 2).filter(Boolean);
@@ -47,7 +49,7 @@ describe("compare two real runs", () => {
     // An inconclusive figure says why: too few samples for a tail percentile in a 3 s run, one value
     // per run, or (two test files run at once here) one run's machine busier outside the run.
     for (const m of c.metrics.filter((x: { verdict: string }) => x.verdict === "inconclusive"))
-      expect(m.reason, m.key).toMatch(/samples|one value per run|machine was (busier|quieter) outside the run/);
+      expect(m.reason, m.key).toMatch(/samples|one value per run|machine was (busier|quieter|busy) outside the run/);
     expect(c.metrics.some((m: { key: string }) => m.key === "e2e-generous|latency.p50|redis|get")).toBe(true);
 
     const out = path.join(await newOutDir("e2e-compare-md-"), "comparison.md");

@@ -211,6 +211,16 @@ describe("compareRuns", () => {
     // within the tolerance (0.1 of the machine: 0.2 of 2 cores) the machine is the same
     const alike = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 0.2 });
     expect(get(compareRuns(quiet, alike), "latency.p50").verdict).toBe("regressed");
+    // both busy (half a core or more of 2), alike: the worse-looking run's machine was busy, so no verdict from two runs
+    const busyA = run({ runId: "a", latencies: sample(20_000, 1.2, 1), outside: 0.9 });
+    const busyB = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 0.95 });
+    const both = get(compareRuns(busyA, busyB), "latency.p50");
+    expect(both.verdict).toBe("inconclusive");
+    expect(both.reason).toMatch(/busy outside the run in the candidate \(0\.95 of 2 cores; 0\.90 of 2 cores in the baseline\)/);
+    // ... but a candidate that is worse on a quiet machine is a regression even after a busy baseline (above), and
+    // one just under half a core is not "busy"
+    const nearlyBusy = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2), outside: 0.45 });
+    expect(get(compareRuns(run({ runId: "a", latencies: sample(20_000, 1.2, 1), outside: 0.4 }), nearlyBusy), "latency.p50").verdict).toBe("regressed");
     // a record without the figure (older, or no /proc) is judged as before
     const unknown = run({ runId: "b", latencies: sample(20_000, 1.2, 2, 2) });
     expect(get(compareRuns(quiet, unknown), "latency.p50").verdict).toBe("regressed");

@@ -61,6 +61,18 @@ export const DEPENDENCE_WIDENING = 14;
  */
 export const OUTSIDE_LOAD_TOLERANCE = 0.1;
 
+/**
+ * Share of the machine's cores busy outside a run from which that run's figures cannot be compared
+ * with another's on their own intervals (README, "Comparing runs"): a change that makes the busy run
+ * look worse is inconclusive, whatever the other run's load. 0.25: half a core of 2. Seen: an A/A pair
+ * of the e2e fixture in a fresh-clone test run (two test files at a time on 2 cores) moved every
+ * latency figure of the candidate by +37 % (p50 0.374 -> 0.513 ms, 17x its own band) and was called
+ * regressed: the difference of outside load did not pass the tolerance above, so both runs had the
+ * other test file's work beside them. The same pair run here with a security scan beside the
+ * candidate only measured 0.00 vs 0.64 cores outside.
+ */
+export const BUSY_OUTSIDE_SHARE = 0.25;
+
 type OutsideCpu = NonNullable<NonNullable<ScenarioResult["load"]>["outsideCpu"]>;
 
 export interface CompareOptions {
@@ -232,8 +244,20 @@ export function busierMachine(m: MetricComparison, base: OutsideCpu | undefined,
   const tolerance = OUTSIDE_LOAD_TOLERANCE * Math.max(base.cpus, cand.cpus);
   const busier = cand.cores - base.cores;
   const explained = m.verdict === "regressed" ? busier > tolerance : -busier > tolerance;
-  if (!explained) return m;
   const cores = (c: OutsideCpu) => `${c.cores.toFixed(2)} of ${c.cpus} cores`;
+  // The run that looks worse ran on a machine busy with other work: the load of the moment moves
+  // every figure of a run together, by more than the two runs' own intervals can show.
+  const worse = m.verdict === "regressed" ? { run: "candidate", load: cand } : { run: "baseline", load: base };
+  if (!explained && worse.load.cores >= BUSY_OUTSIDE_SHARE * worse.load.cpus)
+    return {
+      ...m,
+      verdict: "inconclusive",
+      reason:
+        `${m.verdict === "regressed" ? "worse" : "better"} beyond the noise band, but the machine was busy outside the run in the ${worse.run} ` +
+        `(${cores(worse.load)}; ${cores(worse.run === "candidate" ? base : cand)} in the ${worse.run === "candidate" ? "baseline" : "candidate"}): ` +
+        `on a busy machine two runs cannot tell the stack's own change from the load of the moment; ${HISTORY_MIN_RUNS} earlier comparable runs give the real spread`,
+    };
+  if (!explained) return m;
   return {
     ...m,
     verdict: "inconclusive",
