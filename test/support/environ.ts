@@ -40,7 +40,12 @@ async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void>
       .filter((pid) => !seen.has(pid) && isDescendant(pid))
       .map(async (pid) => {
         try {
-          const [environ, cmdline] = await Promise.all([readFile(`/proc/${pid}/environ`), readFile(`/proc/${pid}/cmdline`, "utf8")]);
+          // The command line first, then the environment: a child caught between fork() and exec()
+          // (below) is skipped by its command line, and one read after it has exec'd has exec'd for
+          // the environment too. Read together, an environment from before the exec could be paired
+          // with the command line from after it (seen: a custom server "without" the token it was given).
+          const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
+          const environ = await readFile(`/proc/${pid}/environ`);
           const raw = environ.toString("utf8");
           // An exec'ing child (setpriv) shows its wrapper first: keep the newest command line.
           const env: Record<string, string> = {};
