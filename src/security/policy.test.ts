@@ -68,3 +68,14 @@ describe("policyChecks", () => {
     await expect(readPolicyFile(path.join(dir, "missing.yaml"))).rejects.toThrow(/no such file/);
   });
 });
+
+describe("pipIndexOrigin", () => {
+  it("takes the origin of PIP_INDEX_URL (no path, no credentials), PyPI without it, and never throws", async () => {
+    const { pipIndexOrigin } = await import("./scan.js");
+    expect(pipIndexOrigin(undefined)).toBe("https://pypi.org");
+    expect(pipIndexOrigin("https://user:secret@pypi.example.com/simple/")).toBe("https://pypi.example.com");
+    expect(pipIndexOrigin("not a url")).toBe("an unreadable PIP_INDEX_URL");
+    // An unreadable index is not on any allow-list: policy.registry fails, naming it.
+    expect(policyChecks({ name: "r", package: "redis-mcp-server", registry: "pypi" }, pipIndexOrigin("not a url"), DEFAULT_POLICY)[0]!.status).toBe("fail");
+  });
+});

@@ -97,9 +97,19 @@ async function registryUrls(io: SupplyChainIo, root: string): Promise<Record<"np
   );
   return {
     npm: await npmRegistry(io, root),
-    pypi: process.env.PIP_INDEX_URL ? new URL(process.env.PIP_INDEX_URL).origin : "https://pypi.org",
+    pypi: pipIndexOrigin(process.env.PIP_INDEX_URL),
     go: goproxy.split(/[,|]/)[0] ?? "https://proxy.golang.org",
   };
+}
+
+/** Where pip installs from: PIP_INDEX_URL's origin when it is a URL (credentials dropped with the path), else PyPI. */
+export function pipIndexOrigin(value: string | undefined): string {
+  if (!value) return "https://pypi.org";
+  try {
+    return new URL(value).origin;
+  } catch {
+    return `an unreadable PIP_INDEX_URL`;
+  }
 }
 
 export async function runSecurityScan(opts: SecurityScanOptions): Promise<SecurityScanResult> {

@@ -19,7 +19,7 @@
  *   wheel downloaded from the URL PyPI's JSON API gives hashes (sha256) to the digest that API
  *   publishes. Go: the module cache's `.ziphash` (what `go` hashed when it downloaded the module) =
  *   the checksum database's line, asked through the module proxy (`<proxy>/sumdb/<db>/lookup/...`).
- *   "The registry" is whatever this machine is configured to reach (a mirror here: research-14 §0);
+ *   "The registry" is whatever this machine is configured to reach (possibly a mirror of the public one);
  *   the Go line is taken as served: the signed tree head and inclusion proof are NOT verified here
  *   (`go` itself did that at download time).
  * - installed-files: the files that run are the published ones. npm: the tarball's sha512 = the lock
@@ -64,7 +64,7 @@
  *   the project JSON's, which describe only the latest release, so only when the installed version
  *   is the latest (the package itself; for the dependencies a project JSON can weigh megabytes, so
  *   only per-release JSON is asked). Go: govulncheck needs vuln.go.dev or a database built from
- *   golang.org/x/vulndb (research-14 §1a): not measured until the harness ships one.
+ *   golang.org/x/vulndb (served by the Go module proxy): not measured until the harness ships one.
  */
 import { execFile } from "node:child_process";
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";

@@ -14,7 +14,7 @@
  * rule, and the unit tests run every rule over the ten catalog servers' captured definitions.
  * A pattern cannot prove a description harmless: no finding means none of these patterns matched.
  *
- * Rules (ids as in research-14.md section 2):
+ * Rules (ids as the report and results.json name them):
  *  TD1 hidden-instruction tags    TD2 override / concealment phrases   TD3 secrets and private files
  *  TD4 invisible or control chars TD5 encoded blobs                    TD6 shadowing across servers
  *  TD7 over-broad input schema    TD8 annotations that contradict      TD9 rug pull (tool-pins.ts)

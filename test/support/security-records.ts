@@ -3,7 +3,7 @@
  * for the output tests (security.sarif, report.html, summary.md, junit.xml, the two design-module
  * metrics). Three servers, each a case an output must get right:
  *  - `memory`: clean, but npm's signatures, provenance and advisories cannot be measured here
- *    (research-14 §1a: keys endpoint 404, bulk advisories 405): a high upper bound, a lower one, 76 %
+ *    (as measured on the registries here: keys endpoint 404, bulk advisories 405): a high upper bound, a lower one, 76 %
  *    measured, and no vulnerability count (an absent series, not a 0);
  *  - `vulnerable`: the test fixture server with planted flaws (a poisoned description, a traversal, a
  *    write through a "read-only" tool, a canary token in an error, a crash on malformed input): three
@@ -339,7 +339,7 @@ export function securityScenario(): ScenarioResult {
       measured: lower,
       measuredText:
         measuredShare >= 1 ? `${lower.toFixed(1)}/10` : `${lower.toFixed(1)}-${upper.toFixed(1)}/10 (${Math.round(measuredShare * 100)} % measured)`,
-      // The lower bound, in points out of 10 (results.json has no "score" unit; the lead's SLO evaluation decides it).
+      // The lower bound, in points out of 10 (results.json has no "score" unit; security.score's evaluation decides the verdict).
       unit: "count",
       interval: measuredShare >= 1 ? null : { low: lower, high: upper, kind: "none", of: "the unmeasured checks counted failed, then passed" },
       margin: null,
