@@ -43,6 +43,36 @@ export function findServer(name: string): ServerDefinition | undefined {
   return BY_NAME.get(name);
 }
 
+/** Versions the catalog holds of a server: its installed one first, then its `versions`. */
+export function catalogVersions(def: ServerDefinition): string[] {
+  let installed: string[] = [];
+  try {
+    installed = [serverVersion(def)];
+  } catch {
+    // Not installed (setup has not run): only the versions it declares.
+  }
+  return [...installed, ...Object.keys(def.versions ?? {}).filter((v) => !installed.includes(v))];
+}
+
+/**
+ * A scenario's `{ name, server, version }`: the catalog server under another name, run from the package
+ * holding that version (an npm alias), or played by a stand-in; undefined when the catalog holds no such version.
+ */
+export function resolveCatalogVersion(name: string, server: string, version: string): ServerDefinition | undefined {
+  const def = findServer(server);
+  if (!def) return undefined;
+  const { versions, ...base } = def;
+  const held = versions?.[version];
+  if (held === undefined && !catalogVersions(def).includes(version)) return undefined;
+  return {
+    ...base,
+    name,
+    title: `${def.title}, version ${version}`,
+    ...(held?.package !== undefined && { package: held.package }),
+    versionOf: { server, version, ...(held?.standIn && { standIn: held.standIn }) },
+  };
+}
+
 interface PackageJson {
   version: string;
   bin?: string | Record<string, string>;

@@ -9,7 +9,9 @@ import { statSync, type Stats } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
-import { findServer, SERVER_CATALOG } from "../catalog/servers.js";
+import { catalogVersions, findServer, SERVER_CATALOG } from "../catalog/servers.js";
+import type { ServerDefinition } from "../contracts/server-definition.js";
+import { resilienceProblems } from "../resilience/checks.js";
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import type { ScenarioFacts } from "../contracts/checks.js";
 import type { Scenario } from "../contracts/plan.js";
@@ -51,6 +53,8 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   };
   const report = (p: readonly PathPart[], message: string, opts?: { found?: boolean }) => out.push(problem(loc, p, message, opts));
   const toolsOf = new Map<string, readonly string[] | undefined>();
+  /** Servers of the file that are versions of a catalog server: that server's definition. */
+  const versionOf = new Map<string, ServerDefinition>();
   arr(["servers"]).forEach((ref, i) => {
     if (typeof ref === "string") {
       const def = findServer(ref);
@@ -62,6 +66,20 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
         );
       }
       toolsOf.set(ref, def?.tools);
+    } else if (ref !== null && typeof ref === "object" && "version" in ref && !("command" in ref)) {
+      // `{ name, server, version }`: another version of a catalog server.
+      const { name, server, version } = ref as { name?: unknown; server?: unknown; version?: unknown };
+      const def = typeof server === "string" ? findServer(server) : undefined;
+      if (typeof server === "string" && !def && /^[a-z][a-z0-9_-]*$/.test(server))
+        report(["servers", i, "server"], `unknown server "${server}"; the catalog has ${SERVER_CATALOG.map((d) => d.name).join(", ")}`, { found: false });
+      if (def && typeof version === "string" && !catalogVersions(def).includes(version))
+        report(["servers", i, "version"], `the catalog holds no version "${version}" of ${def.name}; it holds ${catalogVersions(def).join(", ")}`, {
+          found: false,
+        });
+      if (typeof name === "string") {
+        toolsOf.set(name, def?.tools);
+        if (def) versionOf.set(name, def);
+      }
     } else if (ref !== null && typeof ref === "object") {
       const name = (ref as { name?: unknown }).name;
       const tools = (ref as { tools?: unknown }).tools;
@@ -75,7 +93,7 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   };
   const serverNames = [...toolsOf.keys()];
   const needsOf = (server: string): string[] => {
-    const def = findServer(server);
+    const def = findServer(server) ?? versionOf.get(server);
     // A server's upstream API is reached over a hop like a backend: "github->github", "github".
     if (def) return [...def.needs, ...(def.upstream ? [def.upstream.api] : [])];
     const custom = arr(["servers"]).find((x) => typeof x === "object" && x !== null && (x as { name?: unknown }).name === server) as
@@ -87,6 +105,7 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
   const facts: ScenarioFacts = { valueAt: (p) => valueAt(raw, p), str, arr, serverNames, needsOf, usesBackend, checkTool, report };
 
   workloadKind(str(["workload", "kind"]))?.check?.(["workload"], facts);
+  resilienceProblems(facts);
   const standIns = valueAt(raw, ["standIns"]);
   if (standIns && typeof standIns === "object" && !Array.isArray(standIns)) {
     const apis = serverNames.map((n) => findServer(n)?.upstream?.api).filter((a): a is string => a !== undefined);
@@ -471,6 +490,7 @@ export function expandMatrix(s: Scenario): Scenario[] {
   expand("redis.persistence", m["redis.persistence"], (x, v) => ({ ...x, backends: { ...x.backends, redis: { persistence: v } } }));
   expand("postgres.synchronousCommit", m["postgres.synchronousCommit"], (x, v) => ({ ...x, backends: { ...x.backends, postgres: { synchronousCommit: v } } }));
   expand("supervisor", m.supervisor, (x, v) => ({ ...x, recovery: x.recovery ? { ...x.recovery, supervisor: v } : x.recovery }));
+  expand("resilience", m.resilience, (x, v) => (v ? x : { ...x, resilience: [] }));
   return cells;
 }
 

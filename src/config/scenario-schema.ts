@@ -9,7 +9,7 @@
  * listed here.
  */
 import { z } from "zod";
-import { findServer } from "../catalog/servers.js";
+import { findServer, resolveCatalogVersion } from "../catalog/servers.js";
 import type { PathPart } from "../contracts/checks.js";
 import type { FaultPlan, ResolvedSlo, Scenario } from "../contracts/plan.js";
 import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
@@ -22,6 +22,7 @@ import { MAX_OPENSLO_FILES } from "./openslo-files.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
 import { compileWorkload, Workload, workloadKindOf } from "../workloads/index.js";
+import { CatalogVersionServer, compilePolicy, compileSwitch, Resilience, VersionSwitch } from "../resilience/schema.js";
 
 /** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
 const MAX_COUNT = 100_000_000;
@@ -60,7 +61,7 @@ export const CustomServer = z
   .describe("Any other MCP server speaking stdio.");
 export type CustomServer = z.infer<typeof CustomServer>;
 
-export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer]);
+export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CatalogVersionServer, CustomServer]);
 
 export const LoadModel = z.discriminatedUnion("model", [
   z.strictObject({
@@ -153,6 +154,11 @@ const Matrix = z
       .min(1)
       .optional(),
     supervisor: z.array(z.boolean()).min(1).optional(),
+    resilience: z
+      .array(z.boolean())
+      .min(1)
+      .optional()
+      .describe("false: the same run without the agents' resilience policies, to show beside it what they avoided."),
   })
   .describe("Run the scenario once per combination of these settings; each run is judged on its own.");
 
@@ -224,6 +230,8 @@ const ScenarioBody = {
   matrix: Matrix.optional(),
   capacity: Capacity.optional(),
   availabilityProbe: AvailabilityProbe.prefault({ enabled: true, interval: "1s" }),
+  resilience: Resilience.optional(),
+  switch: VersionSwitch.optional(),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */
@@ -261,9 +269,11 @@ export const ScenarioFile = z
         ctx.addIssue({ code: "custom", path: [...path], message: `expected one of this scenario's servers (${names.join(", ")}), found "${name}"` });
     };
     s.servers.forEach((x, i) => {
-      if (typeof x !== "string") for (const p of handedValueProblems(x)) ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message });
+      if (typeof x !== "string" && "command" in x)
+        for (const p of handedValueProblems(x)) ctx.addIssue({ code: "custom", path: ["servers", i, ...p.path], message: p.message });
     });
     workloadKindOf(s.workload).crossCheck(s.workload, {
+      // A version of a catalog server is not installable by its catalog name: custom for what a workload allows.
       servers: s.servers.map((x) => (typeof x === "string" ? { name: x, custom: false } : { name: x.name, custom: true })),
       agents: s.agents,
       issue: (path, message) => ctx.addIssue({ code: "custom", path: [...path], message }),
@@ -336,10 +346,11 @@ export function scenarioPlan(ctx: PlanContext) {
       zctx.addIssue({ code: "custom", message, input: s, params: REPORTED_ELSEWHERE });
       return z.NEVER;
     };
-    const servers = s.servers.map(
-      (ref): ServerDefinition =>
-        typeof ref === "string" ? (findServer(ref) ?? stop(`unknown server "${ref}"`)) : { ...ref, title: ref.name, package: "custom", transport: "stdio" },
-    );
+    const servers = s.servers.map((ref): ServerDefinition => {
+      if (typeof ref === "string") return findServer(ref) ?? stop(`unknown server "${ref}"`);
+      if ("command" in ref) return { ...ref, title: ref.name, package: "custom", transport: "stdio" };
+      return resolveCatalogVersion(ref.name, ref.server, ref.version) ?? stop(`no version "${ref.version}" of "${ref.server}" in the catalog`);
+    });
     const slos = s.slos.map((slo, i) => resolveSlo(slo, ctx.sloSource(i)) ?? stop(`unknown SLO "${"ref" in slo ? slo.ref : slo.id}"`));
     const faults = s.faults.map((f, i): FaultPlan => ("preset" in f ? stop(`preset "${String(f.preset)}" was not resolved`) : compileFault(f)(`f${i + 1}`)));
     if (stopped) return z.NEVER;
@@ -386,6 +397,8 @@ export function scenarioPlan(ctx: PlanContext) {
       recovery,
       rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: s.rpo.interval.ms, leadMs: s.rpo.lead.ms } : undefined,
       matrix: s.matrix,
+      resilience: Object.entries(s.resilience ?? {}).map(([server, p]) => compilePolicy(server, p)),
+      versionSwitch: s.switch ? compileSwitch(s.switch) : undefined,
       ...(s.availabilityProbe.enabled && {
         availabilityProbe: { intervalMs: s.availabilityProbe.interval.ms, timeoutMs: (s.availabilityProbe.timeout ?? s.callTimeout).ms },
       }),

@@ -167,9 +167,46 @@ export interface Scenario {
   recovery: ResolvedRecovery | undefined;
   /** leadMs: how long the writers write before the window opens (they start before the warm-up, which counts). */
   rpo: { stores: RpoStore[]; intervalMs: number; leadMs: number } | undefined;
-  matrix: { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[] } | undefined;
+  matrix:
+    | { "redis.persistence"?: RedisPersistence[]; "postgres.synchronousCommit"?: ("on" | "off")[]; supervisor?: boolean[]; resilience?: boolean[] }
+    | undefined;
   /** Run a capacity search instead of one measurement window. */
   capacity?: ResolvedCapacity;
   /** The always-on availability probe per server (src/run/availability-probe.ts); undefined: off. */
   availabilityProbe?: { intervalMs: number; timeoutMs: number };
+  /** The agents' resilience policies, one per server they call (src/resilience); empty: calls go straight to the server. */
+  resilience: ResiliencePlan[];
+  /** A switch of one server from version A to version B under load (src/resilience/switch.ts). */
+  versionSwitch: VersionSwitchPlan | undefined;
+}
+
+/** How a call to the fallback server is made from the call the agent meant (scenario `resilience.<server>.fallback.tools`). */
+export interface FallbackToolMapping {
+  tool: string;
+  /** Argument templates ({{args.<name>}} is the original call's argument); undefined: the original arguments as they are. */
+  args: Record<string, unknown> | undefined;
+}
+
+/** What the module's resilience manager does for the agents, for one server (design module, lines 187-245). */
+export interface ResiliencePlan {
+  /** The server the agents call. */
+  server: string;
+  retries: { count: number; backoffMs: number; jitter: number };
+  deadlineMs: number | undefined;
+  breaker: { failureRate: number; windowCalls: number; minCalls: number; openMs: number; halfOpenProbes: number } | undefined;
+  fallback:
+    | { kind: "server"; server: string; tools: ReadonlyMap<string, FallbackToolMapping> }
+    | { kind: "degraded"; tools: readonly string[]; maxEntries: number }
+    | undefined;
+}
+
+/** A switch from version A (the server the agents call) to version B (scenario `switch:`). */
+export interface VersionSwitchPlan {
+  from: string;
+  to: string;
+  atMs: number;
+  /** Share of the calls to `from` routed to `to` at each step, 0..1; a blue-green switch is one step at 1. */
+  steps: { share: number; durationMs: number }[];
+  /** Canary analysis at the end of every step below 100 %: B against A by the comparison rules; a regression rolls back. */
+  analysis: { minSamples: number; relativeFloor: number; repeatInconclusive: number } | undefined;
 }

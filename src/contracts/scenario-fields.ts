@@ -52,6 +52,9 @@ export const DURATION_BOUNDS = {
   standInLatency: { min: 0, max: 10 * MIN },
   probeInterval: { min: 100, max: 1 * H },
   probeTimeout: { min: 1, max: 10 * MIN },
+  retryBackoff: { min: 0, max: 1 * MIN },
+  breakerOpen: { min: 1, max: 1 * H },
+  switchStep: { min: 100, max: 24 * H },
 } as const satisfies Record<string, DurationBounds>;
 
 const DURATION_TEXT = 'a number and a unit (us, ms, s, m or min, h), e.g. "30s"';

@@ -66,7 +66,23 @@ export interface ServerDefinition {
   registry?: "npm" | "go" | "pypi";
   /** The installed version, for servers not installed as npm dependencies. */
   installedVersion?: () => string;
+  /**
+   * Other versions of this server the catalog holds, by version, for a scenario's `{ name, server, version }`
+   * (a version switch, a fallback to the last stable version). `package`: the npm alias it is installed
+   * under; `standIn`: not a release but the installed one made worse on purpose, to play a bad new version.
+   */
+  versions?: Record<string, CatalogVersion>;
+  /** Set on a scenario's server that is a version of a catalog server: which one, and whether a stand-in plays it. */
+  versionOf?: { server: string; version: string; standIn?: CatalogVersion["standIn"] };
   /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
   guideName?: string;
   notes?: string;
+}
+
+/** One more version of a catalog server (ServerDefinition.versions). */
+export interface CatalogVersion {
+  /** The npm package (an alias in package.json) holding this version; its version is read from it. */
+  package?: string;
+  /** A stand-in of a bad new version: the installed package, every answer delayed this long by the harness. */
+  standIn?: { answerDelayMs: number; says: string };
 }

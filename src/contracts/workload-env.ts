@@ -16,6 +16,16 @@ export interface CallResult {
   error?: string;
   /** For a failed call: tool, protocol or transport (a timeout is transport). */
   kind?: FailureKind;
+  /** Answered from a cache of last good results by the agents' degraded mode (src/resilience), not by a server. */
+  degraded?: boolean;
+}
+
+/** What a resilience policy asks of one attempt (src/resilience/router.ts). */
+export interface AttemptOptions {
+  /** Deadline of this attempt instead of the scenario's callTimeout (what is left of the policy's deadline). */
+  timeoutMs?: number;
+  /** The policy decides when to try a failing server again: no lost-session backoff before this attempt. */
+  noBackoff?: boolean;
 }
 
 /** Sends timed, recorded tool calls on the agents' sessions (src/drivers/sdk-driver.ts CallContext). */
@@ -23,7 +33,7 @@ export interface CallSender {
   /** The phase the calls sent now belong to. */
   readonly phase: Phase;
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
-  call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult>;
+  call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
 }
 
 /** One unit of work of a workload; `worker` picks whose sessions to use. */

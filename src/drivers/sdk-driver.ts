@@ -22,7 +22,7 @@
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { LoadPlan } from "../contracts/plan.js";
-import type { CallResult, CallSender, Operation, Phase } from "../contracts/workload-env.js";
+import type { AttemptOptions, CallResult, CallSender, Operation, Phase } from "../contracts/workload-env.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
@@ -95,11 +95,12 @@ export class CallContext implements CallSender {
    * Calls a tool on one agent's session and records the sample. `intendedAt`
    * (open model) is when the call was meant to be sent; latency counts from it.
    */
-  async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult> {
+  async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult> {
     if (!this.agents[agentId]?.sessions.get(server)) throw new Error(`agent ${agentId} has no session to ${server}`);
+    const timeoutMs = attempt?.timeoutMs ?? this.callTimeoutMs;
     const lostKey = `${agentId}\u0000${server}`;
     const lost = this.lost.get(lostKey);
-    if (lost && this.backoff) {
+    if (lost && this.backoff && attempt?.noBackoff !== true) {
       const from = performance.now();
       const waitMs = Math.min(BACKOFF_MAX_MS, lost.retryAt - from);
       if (waitMs > 0) {
@@ -121,7 +122,7 @@ export class CallContext implements CallSender {
     let text = "";
     let error: string | undefined;
     try {
-      const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.callTimeoutMs });
+      const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
       text = content
         .filter((c) => c.type === "text" && typeof c.text === "string")
@@ -133,7 +134,7 @@ export class CallContext implements CallSender {
         error = `tool error: ${text.slice(0, 200) || "(no text)"}`;
       }
     } catch (err) {
-      const failure = classifyCallError(err, this.callTimeoutMs);
+      const failure = classifyCallError(err, timeoutMs);
       outcome = failure.outcome;
       kind = failure.kind;
       error = failure.message;

@@ -351,6 +351,122 @@ export const UpstreamSummary = z.strictObject({
   unmatched: z.array(z.string()).optional(),
 });
 
+const SegmentFigures = z.strictObject({
+  fromMs: z.number(),
+  toMs: z.number(),
+  calls: z.number(),
+  ok: z.number(),
+  p50Ms: z.number().nullable(),
+  throughput: z.number(),
+});
+
+const ChangeJudgement = z.strictObject({
+  relative: z.number().nullable(),
+  band: z.number().nullable(),
+  method: z.string(),
+  verdict: z.enum(["pass", "fail", "inconclusive"]),
+  reason: z.string(),
+});
+
+const FallbackKind = z.enum(["alternative-server", "last-stable-version", "degraded"]);
+
+export const ResilienceResult = z.strictObject({
+  policies: z.array(
+    z.strictObject({
+      server: z.string(),
+      retries: z.strictObject({ count: z.number(), backoffMs: z.number(), jitter: z.number() }),
+      deadlineMs: z.number().nullable(),
+      breaker: z
+        .strictObject({ failureRate: z.number(), windowCalls: z.number(), minCalls: z.number(), openMs: z.number(), halfOpenProbes: z.number() })
+        .nullable(),
+      fallback: z.strictObject({ kind: FallbackKind, server: z.string().nullable(), tools: z.array(z.string()) }).nullable(),
+    }),
+  ),
+  calls: z.array(
+    z.strictObject({
+      server: z.string(),
+      calls: z.number(),
+      ok: z.number(),
+      failed: z.number(),
+      primary: z.number(),
+      fallback: z.number(),
+      degraded: z.number(),
+      retried: z.number(),
+      shortCircuited: z.number(),
+    }),
+  ),
+  events: z.array(
+    z.strictObject({
+      atMs: z.number(),
+      kind: z.enum([
+        "breaker-opened",
+        "breaker-half-open",
+        "breaker-closed",
+        "fallback-started",
+        "failed-back",
+        "switch-step",
+        "canary-analysis",
+        "rolled-back",
+        "promoted",
+        "switched",
+      ]),
+      server: z.string(),
+      detail: z.string(),
+    }),
+  ),
+  eventsNotKept: z.number(),
+  fallbacks: z.array(
+    z.strictObject({
+      server: z.string(),
+      fallbackServer: z.string().nullable(),
+      kind: FallbackKind,
+      faultId: z.string(),
+      faultAtMs: z.number(),
+      healedAtMs: z.number().nullable(),
+      baseline: SegmentFigures,
+      during: SegmentFigures.extend({ degraded: z.number(), successRate: z.number().nullable() }).strict().nullable(),
+      latency: ChangeJudgement,
+      throughput: ChangeJudgement,
+      timeToFailOverMs: z.number().nullable(),
+      timeToFailBackMs: z.number().nullable(),
+      failedDuringFault: z.number(),
+      callsDuringFault: z.number(),
+    }),
+  ),
+  switch: z
+    .strictObject({
+      from: z.strictObject({ server: z.string(), version: z.string() }),
+      to: z.strictObject({ server: z.string(), version: z.string(), standIn: z.string().nullable() }),
+      mode: z.enum(["blue-green", "canary"]),
+      atMs: z.number(),
+      steps: z.array(
+        z.strictObject({
+          index: z.number(),
+          shareTo: z.number(),
+          startedMs: z.number(),
+          endedMs: z.number(),
+          from: SegmentFigures.extend({ failed: z.number() }).strict(),
+          to: SegmentFigures.extend({ failed: z.number() }).strict(),
+          comparison: z
+            .strictObject({
+              statistic: z.literal("p50"),
+              verdict: z.enum(["improved", "unchanged", "regressed", "inconclusive"]),
+              relative: z.number().nullable(),
+              band: z.number().nullable(),
+              method: z.string(),
+              reason: z.string(),
+            })
+            .optional(),
+          decision: z.enum(["next", "rolled-back", "promoted", "repeated", "switched", "interrupted"]),
+        }),
+      ),
+      outcome: z.enum(["promoted", "rolled-back", "switched", "not-started", "interrupted"]),
+      failedCalls: z.number(),
+      calls: z.number(),
+    })
+    .optional(),
+});
+
 export const ScenarioResult = z.strictObject({
   name: z.string(),
   variant: z.string().optional(),
@@ -378,6 +494,7 @@ export const ScenarioResult = z.strictObject({
   install: z.array(InstallResult).optional(),
   security: SecurityScanResult.optional(),
   capacity: CapacityResult.optional(),
+  resilience: ResilienceResult.optional(),
   availability: AvailabilitySummary.optional(),
   calls: z.array(CallCounts).optional(),
   serverExits: z.array(ServerExit).optional(),
@@ -479,6 +596,7 @@ sameType<Equal<z.infer<typeof Comparison>, C.Comparison>>();
 sameType<Equal<z.infer<typeof FaultResult>, T.FaultResult>>();
 sameType<Equal<z.infer<typeof RpoResult>, T.RpoResult>>();
 sameType<Equal<z.infer<typeof CapacityResult>, T.CapacityResult>>();
+sameType<Equal<z.infer<typeof ResilienceResult>, T.ResilienceResult>>();
 sameType<Equal<z.infer<typeof InstallResult>, T.InstallResult>>();
 sameType<Equal<z.infer<typeof RunIdentity>, T.RunIdentity>>();
 sameType<Equal<z.infer<typeof SecurityScanResult>, T.SecurityScanResult>>();

@@ -538,6 +538,8 @@ export interface ScenarioResult {
   security?: SecurityScanResult;
   /** Capacity search, when the scenario asked for one; then `slos` are the verdicts of `capacity.verdictsFromStep`. */
   capacity?: CapacityResult;
+  /** The agents' resilience policies and version switch (scenario `resilience:`, `switch:`): what they decided and what the fallbacks cost. */
+  resilience?: ResilienceResult;
   /** Time-based availability per server and overall, load-based and probe-based. */
   availability?: AvailabilitySummary;
   /** Raw and corrected call counts per server x tool, failures by kind. */
@@ -618,4 +620,165 @@ export interface RunRecord {
    * reports it as a <failure> and summary.md says it fails the run. Absent in older records: false.
    */
   failOnInconclusive?: boolean;
+}
+
+/** One of the agents' policies as it ran (scenario `resilience:`). */
+export interface ResiliencePolicyInfo {
+  /** The server the agents call. */
+  server: string;
+  retries: { count: number; backoffMs: number; jitter: number };
+  /** Bound of the primary's attempts of one call, retries included; null: each attempt has the call timeout. */
+  deadlineMs: number | null;
+  breaker: { failureRate: number; windowCalls: number; minCalls: number; openMs: number; halfOpenProbes: number } | null;
+  /**
+   * alternative-server: another server offering the capability; last-stable-version: another version of the same
+   * package (the catalog holds both); degraded: answers from a cache of last good results, marked as such.
+   */
+  fallback: { kind: "alternative-server" | "last-stable-version" | "degraded"; server: string | null; tools: string[] } | null;
+}
+
+/** What the agents saw of one server with a policy or a switch, in the measurement window: one entry per call an agent made. */
+export interface ResilientCallCounts {
+  server: string;
+  calls: number;
+  ok: number;
+  failed: number;
+  /** Answered by the server called (or the version the switch routed it to). */
+  primary: number;
+  /** Answered, or attempted, by the fallback server. */
+  fallback: number;
+  /** Answered from the cache of last good results (degraded mode): counted in ok, marked. */
+  degraded: number;
+  /** Calls with at least one retry. */
+  retried: number;
+  /** Calls the open breaker sent past the primary without trying it. */
+  shortCircuited: number;
+}
+
+export type ResilienceEventKind =
+  | "breaker-opened"
+  | "breaker-half-open"
+  | "breaker-closed"
+  | "fallback-started"
+  | "failed-back"
+  | "switch-step"
+  | "canary-analysis"
+  | "rolled-back"
+  | "promoted"
+  | "switched";
+
+/** A decision of a policy or a switch, on the run's timeline. */
+export interface ResilienceEvent {
+  /** ms from the start of the measurement window */
+  atMs: number;
+  kind: ResilienceEventKind;
+  server: string;
+  detail: string;
+}
+
+/**
+ * One side of a within-run comparison of the agents' calls (fallback window against steady state, a canary's
+ * version B against A): p50 latency of every call in the segment and ok calls per second.
+ */
+export interface SegmentFigures {
+  fromMs: number;
+  toMs: number;
+  calls: number;
+  ok: number;
+  p50Ms: number | null;
+  throughput: number;
+}
+
+/**
+ * A relative change judged with the comparison rules (../shared/measurement.md, "Comparing runs"): the
+ * measured relative change, the 95 % band of what noise alone could make of it, the method, and the verdict
+ * of the objective it is held to.
+ */
+export interface ChangeJudgement {
+  /** (candidate / baseline) - 1 for latency; 1 - (candidate / baseline) for throughput; null when a side has no value. */
+  relative: number | null;
+  /** Half-width of the noise band around `relative` (95 %), null when it could not be estimated. */
+  band: number | null;
+  method: string;
+  verdict: "pass" | "fail" | "inconclusive";
+  reason: string;
+}
+
+/** The agents' calls during a fallback: also how many were answered degraded, and the share answered ok. */
+export interface FallbackSegment extends SegmentFigures {
+  degraded: number;
+  successRate: number | null;
+}
+
+/** One version's calls in a step of a switch. */
+export interface StepSide extends SegmentFigures {
+  failed: number;
+}
+
+/** A fallback of one policy during one fault (../shared/measurement.md, "Fallback degradation"). */
+export interface FallbackMeasurement {
+  server: string;
+  /** The fallback server, or null for degraded mode. */
+  fallbackServer: string | null;
+  kind: NonNullable<ResiliencePolicyInfo["fallback"]>["kind"];
+  faultId: string;
+  faultAtMs: number;
+  healedAtMs: number | null;
+  /** The agents' calls before the fault (from the window's start). */
+  baseline: SegmentFigures;
+  /** From the first call routed to the fallback to the last one; null when no call was. */
+  during: FallbackSegment | null;
+  latency: ChangeJudgement;
+  throughput: ChangeJudgement;
+  /** Fault injected to the first call answered ok by the fallback; null when none was. */
+  timeToFailOverMs: number | null;
+  /** Heal to the first call answered ok by the primary again; null when it never was (or no heal). */
+  timeToFailBackMs: number | null;
+  /** Calls of this server that failed during the fault (fault injected to heal, or to the window's end). */
+  failedDuringFault: number;
+  callsDuringFault: number;
+}
+
+/** One step of a version switch: the share of calls routed to version B, and the canary analysis that closed it. */
+export interface SwitchStep {
+  index: number;
+  /** Share of the agents' calls sent to version B, 0..1. */
+  shareTo: number;
+  startedMs: number;
+  endedMs: number;
+  from: StepSide;
+  to: StepSide;
+  /** B against A in this step, by the comparison rules; absent at a step without analysis (all traffic on B). */
+  comparison?: {
+    statistic: "p50";
+    verdict: "improved" | "unchanged" | "regressed" | "inconclusive";
+    relative: number | null;
+    band: number | null;
+    method: string;
+    reason: string;
+  };
+  decision: "next" | "rolled-back" | "promoted" | "repeated" | "switched" | "interrupted";
+}
+
+export interface SwitchResult {
+  /** The server the agents call (version A) and the one playing version B. */
+  from: { server: string; version: string };
+  to: { server: string; version: string; standIn: string | null };
+  mode: "blue-green" | "canary";
+  atMs: number;
+  steps: SwitchStep[];
+  outcome: "promoted" | "rolled-back" | "switched" | "not-started" | "interrupted";
+  /** Calls of the agents to this server that failed from the switch's start to the window's end. */
+  failedCalls: number;
+  calls: number;
+}
+
+export interface ResilienceResult {
+  policies: ResiliencePolicyInfo[];
+  calls: ResilientCallCounts[];
+  events: ResilienceEvent[];
+  /** Events not kept (a flapping breaker can decide thousands of times). */
+  eventsNotKept: number;
+  fallbacks: FallbackMeasurement[];
+  switch?: SwitchResult;
 }

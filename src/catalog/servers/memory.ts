@@ -23,4 +23,6 @@ export const memoryServer: ServerDefinition = {
     "open_nodes",
   ],
   guideName: "@modelcontextprotocol/memory (not a real package)",
+  // The release before the installed one, under an npm alias: a last stable version and a blue-green switch's A.
+  versions: { "2026.7.4": { package: "mcp-slo-server-memory-2026.7.4" } },
 };

@@ -13,4 +13,10 @@ export const redisServer: ServerDefinition = {
   transport: "stdio",
   tools: ["set", "get", "delete", "list"],
   notes: "Gives up reconnecting after 5 attempts while its process stays alive.",
+  // The package has one release: a bad new version is played by a stand-in (a canary that must be rolled back).
+  versions: {
+    "stand-in-slower": {
+      standIn: { answerDelayMs: 3, says: "a stand-in for a slower release: the installed package, every answer held 3 ms by the harness" },
+    },
+  },
 };
