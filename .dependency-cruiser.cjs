@@ -32,7 +32,7 @@ const LAYERS = [
   { paths: ["standins/"], why: "stand-ins of SaaS APIs, started on the stack's pieces" },
   { paths: ["providers/"], why: "local and docker: the whole stack assembled, as started handles" },
   { paths: ["security/"], why: "what a server is and can be made to do: supply chain, tool definitions, live probes, conformance and the score of a scan" },
-  { paths: ["drivers/", "faults/", "workloads/", "outputs/"], why: "the kinds: each one a module in its folder's registry" },
+  { paths: ["drivers/", "faults/", "workloads/", "outputs/", "resilience/"], why: "the kinds: each one a module in its folder's registry; the agents' resilience policies and version switches" },
   { paths: ["config/", "window/", "monitoring/", "install/", "history/", "trend/"], why: "the scenario schema assembled from the kinds' registries; the measurement window; the monitor and the run's instruments; install timing; the history of runs and their trend" },
   { paths: ["capacity/", "run/"], why: "orchestrators: a run, a capacity search" },
   { paths: ["cli/"], why: "the command line: the only place that turns errors into exit codes" },

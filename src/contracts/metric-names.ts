@@ -38,7 +38,12 @@ export const METRIC_FAMILIES = {
   rto: { unit: "ms", statistic: false, describe: "fault start to k consecutive successful probes", measured: false },
   rpo: { unit: "ms", statistic: false, describe: "fault time minus the oldest lost acknowledged write", measured: false },
   security_score: { unit: "count", statistic: false, describe: "security validation score out of 10", measured: true },
-  degradation: { unit: "ratio", statistic: false, describe: "latency increase during a fallback", measured: false },
+  degradation: {
+    unit: "ratio",
+    statistic: false,
+    describe: "p50 latency increase and throughput loss of the agents' calls during a fallback, against their steady state before the fault",
+    measured: true,
+  },
 } as const satisfies Record<string, FamilySpec>;
 
 export type MetricFamily = keyof typeof METRIC_FAMILIES;

@@ -204,9 +204,11 @@ export interface ResiliencePlan {
 export interface VersionSwitchPlan {
   from: string;
   to: string;
+  /** A fresh instance of version A that the canary is compared with (as many agents as B's), instead of A itself. */
+  baseline: string | undefined;
   atMs: number;
   /** Share of the calls to `from` routed to `to` at each step, 0..1; a blue-green switch is one step at 1. */
   steps: { share: number; durationMs: number }[];
   /** Canary analysis at the end of every step below 100 %: B against A by the comparison rules; a regression rolls back. */
-  analysis: { minSamples: number; relativeFloor: number; repeatInconclusive: number } | undefined;
+  analysis: { minSamples: number; relativeFloor: number; repeatInconclusive: number; settleMs: number } | undefined;
 }

@@ -6,13 +6,14 @@
  */
 
 /** Who answered a call. */
-export const ROUTE = { primary: 0, fallback: 1, degraded: 2, versionB: 3 } as const;
+export const ROUTE = { primary: 0, fallback: 1, degraded: 2, versionB: 3, baseline: 4 } as const;
 export type Route = (typeof ROUTE)[keyof typeof ROUTE];
 
 /** At most this many calls are kept per server: far above a nightly window, far below the machine's memory (4 numbers each). */
 export const MAX_LOGGED_CALLS = 5_000_000;
 
 export interface LoggedCall {
+  agent: number;
   startedAt: number;
   endedAt: number;
   ok: boolean;
@@ -27,6 +28,7 @@ const SHORT = 4;
 
 /** The calls of one server the agents call, in the order they ended. */
 export class CallLog {
+  private readonly agents: number[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly routes: number[] = [];
@@ -38,6 +40,7 @@ export class CallLog {
       this.notKept++;
       return;
     }
+    this.agents.push(c.agent);
     this.starts.push(c.startedAt);
     this.ends.push(c.endedAt);
     this.routes.push(c.route);
@@ -55,6 +58,7 @@ export class CallLog {
       if (s < from || s >= to) continue;
       const f = this.flags[i]!;
       yield {
+        agent: this.agents[i]!,
         startedAt: s,
         endedAt: this.ends[i]!,
         ok: (f & OK) !== 0,

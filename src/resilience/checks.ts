@@ -101,6 +101,12 @@ export function resilienceProblems(facts: ScenarioFacts): void {
     const okFrom = checkName(from, ["switch", "from"]);
     const okTo = checkName(to, ["switch", "to"]);
     if (okFrom && okTo && from === to) facts.report(["switch", "to"], "expected a server other than `from`", { found: false });
+    const baseline = switchSpec.baseline;
+    if (baseline !== undefined && checkName(baseline, ["switch", "baseline"])) {
+      if (baseline === from || baseline === to)
+        facts.report(["switch", "baseline"], "expected a server other than `from` and `to`: a second instance of version A", { found: false });
+      else for (const tool of toolsCalled(facts, String(from))) facts.checkTool(baseline, tool, ["switch", "baseline"]);
+    }
     facts.arr(["switch", "steps"]).forEach((step, i) => {
       if (!isObject(step) || !isObject(step.shares)) return;
       let sum = 0;

@@ -97,6 +97,12 @@ export const VersionSwitch = z
   .strictObject({
     from: z.string().describe("Version A: the server the agents call."),
     to: z.string().describe("Version B: a server of this scenario (often `{ name, server, version }`)."),
+    baseline: z
+      .string()
+      .optional()
+      .describe(
+        "A second instance of version A (another `{ name, server, version }` entry) given as many agents as B at each step, started and warmed with B: the canary is compared with it rather than with A's long-running processes.",
+      ),
     at: duration(DURATION_BOUNDS.faultAt, "When the first step starts, from the window's start."),
     steps: z.array(SwitchStep).min(1, "expected at least one step").describe("Traffic shares over time; one step at 100 % to `to` is a blue-green switch."),
     analysis: z
@@ -110,6 +116,10 @@ export const VersionSwitch = z
           .max(10)
           .default(1)
           .describe("Times a step is repeated when its comparison is inconclusive, before rolling back."),
+        settle: duration(
+          DURATION_BOUNDS.settle,
+          "The start of each step left out of its analysis: processes that just got their first share of calls answer slower for a while, whichever version they run.",
+        ).prefault("2s"),
       })
       .optional()
       .describe("Canary analysis at the end of every step that still sends calls to A: B against A by the comparison rules; a regression rolls back to A."),
@@ -151,10 +161,16 @@ export function compileSwitch(s: VersionSwitchInput): VersionSwitchPlan {
   return {
     from: s.from,
     to: s.to,
+    baseline: s.baseline,
     atMs: s.at.ms,
     steps: s.steps.map((st) => ({ share: (st.shares[s.to] ?? 0) / 100, durationMs: st.for?.ms ?? Number.POSITIVE_INFINITY })),
     analysis: s.analysis
-      ? { minSamples: s.analysis.minSamples, relativeFloor: s.analysis.floor, repeatInconclusive: s.analysis.repeatInconclusive }
+      ? {
+          minSamples: s.analysis.minSamples,
+          relativeFloor: s.analysis.floor,
+          repeatInconclusive: s.analysis.repeatInconclusive,
+          settleMs: s.analysis.settle.ms,
+        }
       : undefined,
   };
 }

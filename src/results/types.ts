@@ -723,6 +723,7 @@ export interface FallbackMeasurement {
   kind: NonNullable<ResiliencePolicyInfo["fallback"]>["kind"];
   faultId: string;
   faultAtMs: number;
+  /** When the fault was healed, or for one that is not (a kill), when the stack recovered (fault + RTO); null when neither. */
   healedAtMs: number | null;
   /** The agents' calls before the fault (from the window's start). */
   baseline: SegmentFigures;

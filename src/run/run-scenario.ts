@@ -55,6 +55,8 @@ const SECURITY_LIVE_PARTS: LiveParts = {
   conformanceInfo,
 };
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
+import { ResilienceRun } from "../resilience/run.js";
+import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 
 export interface ScenarioRunOptions {
@@ -225,16 +227,25 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
+    for (const def of s.servers) {
+      const standIn = def.versionOf?.standIn;
+      if (standIn === undefined) continue;
+      // A stand-in of a slower release: every answer of the installed package held by the frame layer, from its first frame.
+      const layer = pool.stdioLayers.get(def.name) ?? new StdioFaultLayer(s.seed);
+      layer.set({ action: "delay", delayMs: standIn.answerDelayMs, probability: 1, direction: "from-server" });
+      pool.stdioLayers.set(def.name, layer);
+    }
     // A driver that opens its agents' sessions itself (k6, autocannon): the harness keeps one
     // control session per server, for tools/list and the start time.
     await pool.startAgents(s.servers, driverNamed(s.driver).ownSessions ? 1 : s.agents);
     stacked = { ...run, stack, pool, endpoints, httpEndpoints, experiment: undefined, windowStart: performance.now(), availabilityProbe: undefined };
     const sessions = pool.sessions;
-    for (const [server, tools] of s.workload.toolsUsed) {
+    for (const [server, tools] of toolsNeeded(s)) {
       const offered = sessions.find((x) => x.server.name === server)?.tools ?? [];
       const missing = [...tools].filter((t) => !offered.includes(t));
       if (missing.length) {
-        throw new HarnessError("invalid_input", `${s.file}: server "${server}" does not offer tool(s) ${missing.join(", ")}`, {
+        const why = fallbackOf(s, server);
+        throw new HarnessError("invalid_input", `${s.file}: server "${server}" does not offer tool(s) ${missing.join(", ")}${why}`, {
           details: [`tools/list answered: ${offered.join(", ")}`],
         });
       }
@@ -314,8 +325,12 @@ async function runWindow(run: StackRun): Promise<void> {
   const calls = new CallContext(recorder, pool.agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
   calls.signal = signal;
   if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
+  const resilience = s.resilience.length > 0 || s.versionSwitch ? new ResilienceRun(s, calls) : undefined;
+  const telemetry = opts.instrumentation?.telemetry;
+  if (resilience && telemetry)
+    resilience.calls.onEvent = (e) => telemetry.faultEvent(`resilience.${e.kind}`, { "mcp_slo.server": e.server, "mcp_slo.detail": e.detail });
   const workload = s.workload.prepare({
-    calls,
+    calls: resilience?.calls ?? calls,
     runId: opts.runId,
     seed: s.seed,
     agents: s.agents,
@@ -385,6 +400,7 @@ async function runWindow(run: StackRun): Promise<void> {
         // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
         await experiment?.openWindow(t0);
         calls.phase = "measure";
+        resilience?.open(t0, signal);
         measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
         // The availability probe runs through the measurement window, from its first call.
         availabilityProbe?.start();
@@ -455,6 +471,16 @@ async function runWindow(run: StackRun): Promise<void> {
   });
   const limit = generatorLimit(stats, { droppedIsBacklog: false });
   const harnessDelayMs = load.harnessTimed === false ? undefined : load.eventLoopDelayP99Ms;
+  if (resilience && recorder.windowStart !== undefined) {
+    base.resilience = await resilience.finish({
+      windowStart: recorder.windowStart,
+      windowEnd: recorder.windowStart + measuredMs,
+      interrupted: signal.aborted,
+      faults: faultsOutcome?.faults ?? [],
+      servers: base.servers,
+      harnessDelayMs,
+    });
+  }
   const measurements = recorderMeasurements({
     scenario: s,
     recorder,
@@ -468,6 +494,37 @@ async function runWindow(run: StackRun): Promise<void> {
     faults: faultsOutcome,
     probes,
     harnessDelayMs,
+    fallbacks: base.resilience?.fallbacks,
   });
   base.slos = evaluateSlos(s.slos, measurements);
+}
+
+/**
+ * Tools each server must offer: the workload's, and what the resilience policies and the version switch
+ * send to other servers (a fallback's mapped tools, or the same tools by name; version B gets A's calls).
+ */
+function toolsNeeded(s: Scenario): Map<string, Set<string>> {
+  const need = new Map<string, Set<string>>();
+  const add = (server: string, tool: string) => need.set(server, (need.get(server) ?? new Set()).add(tool));
+  for (const [server, tools] of s.workload.toolsUsed) for (const t of tools) add(server, t);
+  for (const p of s.resilience) {
+    if (p.fallback?.kind !== "server") continue;
+    for (const t of s.workload.toolsUsed.get(p.server) ?? []) add(p.fallback.server, p.fallback.tools.get(t)?.tool ?? t);
+  }
+  const sw = s.versionSwitch;
+  if (sw)
+    for (const t of s.workload.toolsUsed.get(sw.from) ?? []) {
+      add(sw.to, t);
+      if (sw.baseline !== undefined) add(sw.baseline, t);
+    }
+  return need;
+}
+
+/** Why a server that the workload does not call must offer tools: it is a fallback or a switch's version B. */
+function fallbackOf(s: Scenario, server: string): string {
+  const p = s.resilience.find((x) => x.fallback?.kind === "server" && x.fallback.server === server);
+  if (p) return ` (it is the fallback of "${p.server}": resilience.${p.server}.fallback)`;
+  if (s.versionSwitch?.to === server) return ` (it is version B of the switch from "${s.versionSwitch.from}": switch.to)`;
+  if (s.versionSwitch?.baseline === server) return ` (it is the baseline of the switch from "${s.versionSwitch.from}": switch.baseline)`;
+  return "";
 }

@@ -5,7 +5,8 @@
  */
 import type { ResolvedSlo } from "../contracts/plan.js";
 import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../contracts/units.js";
-import type { FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
+import type { FallbackMeasurement, FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
+import { judgeChange } from "./degradation.js";
 import { countBelow, maxMs, meanMs, newHistogram, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
 import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "../contracts/metric-names.js";
 import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
@@ -78,6 +79,8 @@ export interface Measurements {
   rpo?(): readonly RpoResult[] | undefined;
   /** Cold install of a server, when the scenario is an install scenario (src/install); undefined when not measured. */
   installTime?(server: string): { ms: number; finished: boolean; limitMs: number; from: string } | undefined;
+  /** The agents' fallbacks during faults and what they cost (src/resilience/measure.ts); undefined when the scenario has no fallback policy. */
+  fallbacks?(): readonly FallbackMeasurement[] | undefined;
   /** A server's security score (src/security/score.ts), when the scenario is a security scan; undefined when it was not scanned. */
   securityScore?(server: string): { lower: number; upper: number; measuredShare: number; checks: number; cap?: string; error?: string } | undefined;
 }
@@ -499,8 +502,61 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     case "security_score":
       return judgeSecurityScore(t, m, scope);
     case "degradation":
-      return noData(`${METRIC_FAMILIES[fam].describe}: not measured by this scenario`, expectedUnit);
+      return judgeDegradation(t, m, scope);
   }
+}
+
+/**
+ * Performance degradation during a fallback (../shared/measurement.md, "Fallback degradation"): latency
+ * (p50) and throughput of the agents' calls during each fallback against their steady state before the
+ * fault, each judged by the comparison rules against the objective (src/slo/degradation.ts). Fails when
+ * any figure of any fallback fails; passes when every one passes; otherwise inconclusive.
+ */
+function judgeDegradation(t: Threshold, m: Measurements, scope: Scope): Draft {
+  const all = m.fallbacks?.();
+  if (all === undefined)
+    return noData("degradation during a fallback: not measured by this scenario (it needs a resilience policy with a fallback, and a fault)", "ratio");
+  const mine = all.filter((f) => scope.server === undefined || scope.server === "*" || f.server === scope.server);
+  if (mine.length === 0) return noData(`no fallback of ${scope.server ?? "any server"} after a fault`, "ratio");
+  if (t.op !== "<" && t.op !== "<=") return noData(`a degradation objective is an upper bound ("< 5%"), found "${t.op}"`, "ratio");
+  const harness = m.harnessDelayMs?.();
+  const judged = mine.flatMap((f) => {
+    const base = f.baseline;
+    const during = f.during;
+    const name = `${f.server} -> ${f.fallbackServer ?? "degraded mode"} (${f.faultId})`;
+    return (["latency", "throughput"] as const).map((figure) => {
+      const c = f[figure];
+      const bv = figure === "latency" ? base.p50Ms : base.throughput;
+      const dv = figure === "latency" ? (during?.p50Ms ?? null) : (during?.throughput ?? null);
+      const j = judgeChange({
+        relative: c.relative,
+        band: c.band,
+        limit: t.value,
+        absolute: bv !== null && dv !== null ? Math.abs(dv - bv) : 0,
+        // The comparison rules' absolute floors (src/compare ABSOLUTE_FLOORS): 0.1 ms and 0.1 ok calls/s.
+        absoluteFloor: 0.1,
+        ...(figure === "latency" && harness !== undefined && bv !== null && bv > 0 && { harnessSlack: harness / bv }),
+        what: `${name}: ${figure === "latency" ? "p50 latency" : "throughput"}`,
+        missing: `${name}: ${c.reason}`,
+      });
+      return { ...j, relative: c.relative };
+    });
+  });
+  const verdict = judged.some((j) => j.verdict === "fail") ? "fail" : judged.every((j) => j.verdict === "pass") ? "pass" : "inconclusive";
+  const values = judged.map((j) => j.relative).filter((v): v is number => v !== null);
+  const worst = values.length ? Math.max(...values) : null;
+  const decisive = judged.filter((j) => j.verdict === verdict);
+  return {
+    measured: worst,
+    unit: "ratio",
+    measuredText: worst === null ? "not measured" : `${(worst * 100).toFixed(1)} % worst (latency and throughput of ${mine.length} fallback(s))`,
+    samples: mine.reduce((a, f) => a + (f.during?.calls ?? 0), 0),
+    interval: null,
+    margin: worst === null || verdict === "inconclusive" ? null : t.value - worst,
+    marginText: worst === null || verdict === "inconclusive" ? "undecided" : `${((t.value - worst) * 100).toFixed(1)} pp to spare`,
+    verdict,
+    reason: (decisive.length ? decisive : judged).map((j) => j.reason).join("; "),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { CallContext } from "../drivers/sdk-driver.js";
 import type { FaultsOutcome } from "../faults/experiment.js";
 import type { Histogram } from "../metrics/histogram.js";
 import type { Recorder } from "../metrics/recorder.js";
-import type { AvailabilityFigure, AvailabilitySummary, CacheSummary, ServerInfo } from "../results/types.js";
+import type { AvailabilityFigure, AvailabilitySummary, CacheSummary, FallbackMeasurement, ServerInfo } from "../results/types.js";
 import type { AvailabilityMeasure, Measurements, Scope } from "../slo/evaluate.js";
 
 /** Probes of one server over a window: the always-on availability probe's (src/run/availability-probe.ts) or the fault experiment's. */
@@ -101,6 +101,8 @@ export function recorderMeasurements(inputs: {
   probes?: readonly ProbeCount[];
   /** The harness's event-loop delay p99 over the window, when the harness timed the samples. */
   harnessDelayMs: number | undefined;
+  /** The agents' fallbacks and what they cost (src/resilience/measure.ts), when the scenario has resilience policies. */
+  fallbacks?: readonly FallbackMeasurement[] | undefined;
 }): Measurements {
   const { scenario: s, recorder, calls } = inputs;
   return {
@@ -126,5 +128,6 @@ export function recorderMeasurements(inputs: {
     standIn: (server) => inputs.servers.some((x) => (server === undefined || x.name === server) && x.upstream === "stand-in"),
     recovery: () => inputs.faults?.faults,
     rpo: () => inputs.faults?.rpo,
+    fallbacks: () => inputs.fallbacks,
   };
 }

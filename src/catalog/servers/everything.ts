@@ -27,4 +27,6 @@ export const everythingServer: ServerDefinition = {
     "gzip-file-as-resource",
     "simulate-research-query",
   ],
+  // The release before the installed one, under an npm alias: a blue-green switch's version A.
+  versions: { "2026.8.18": { package: "mcp-slo-server-everything-2026.8.18" } },
 };

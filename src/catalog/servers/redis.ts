@@ -16,7 +16,10 @@ export const redisServer: ServerDefinition = {
   // The package has one release: a bad new version is played by a stand-in (a canary that must be rolled back).
   versions: {
     "stand-in-slower": {
-      standIn: { answerDelayMs: 3, says: "a stand-in for a slower release: the installed package, every answer held 3 ms by the harness" },
+      standIn: {
+        answerDelayMs: 3,
+        says: "a stand-in for a slower release: the installed package, every answer held at least 3 ms by the harness (a timer on its event loop, so longer while the loop is busy)",
+      },
     },
   },
 };

@@ -1,0 +1,64 @@
+/**
+ * Figures of the agents' calls over a stretch of the window, and their noise from batch means: the
+ * stretch cut into equal batches of time, the figure taken per batch, the spread of the batch values
+ * giving its standard error. Batches keep what drifts within the stretch (the machine's load of the
+ * moment, a server warming up) in the noise, which one interval over all calls would call signal.
+ */
+import type { SegmentFigures } from "../results/types.js";
+import type { LoggedCall } from "./call-log.js";
+
+/** Batches a stretch is cut into. */
+export const BATCHES = 10;
+/** Ok calls a batch needs for its p50 to count. */
+export const MIN_BATCH_CALLS = 3;
+/** Batches with a value each side needs before a band is given. */
+export const MIN_BATCHES = 4;
+
+export function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const v = xs.length > 1 ? xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1) : 0;
+  return { mean, sd: Math.sqrt(v) };
+}
+
+/** Calls, ok, p50 of the ok calls and ok calls per second; times relative to `origin` (the window's start). */
+export function segmentFigures(calls: readonly LoggedCall[], from: number, to: number, origin: number): SegmentFigures {
+  const ok = calls.filter((c) => c.ok);
+  const seconds = (to - from) / 1000;
+  return {
+    fromMs: from - origin,
+    toMs: to - origin,
+    calls: calls.length,
+    ok: ok.length,
+    p50Ms: median(ok.map((c) => c.endedAt - c.startedAt)),
+    throughput: seconds > 0 ? ok.length / seconds : 0,
+  };
+}
+
+/** Per batch of [from, to): the p50 of its ok calls (null under MIN_BATCH_CALLS) and its ok calls per second. */
+export function batches(calls: readonly LoggedCall[], from: number, to: number, k = BATCHES): { p50: (number | null)[]; rate: number[] } {
+  const width = (to - from) / k;
+  const lat: number[][] = Array.from({ length: k }, () => []);
+  for (const c of calls) {
+    if (!c.ok) continue;
+    const i = Math.min(k - 1, Math.max(0, Math.floor((c.startedAt - from) / width)));
+    lat[i]!.push(c.endedAt - c.startedAt);
+  }
+  return {
+    p50: lat.map((l) => (l.length >= MIN_BATCH_CALLS ? median(l) : null)),
+    rate: lat.map((l) => (width > 0 ? (l.length * 1000) / width : 0)),
+  };
+}
+
+/** Standard error of a figure from its batch values, and how many batches gave one. */
+export function batchError(values: readonly (number | null)[]): { se: number; n: number } | undefined {
+  const xs = values.filter((v): v is number => v !== null);
+  if (xs.length < MIN_BATCHES) return undefined;
+  return { se: meanSd(xs).sd / Math.sqrt(xs.length), n: xs.length };
+}
