@@ -11,6 +11,7 @@ import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
+import { resilienceSection } from "./resilience.js";
 import { securitySection } from "./security.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -328,6 +329,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${statusBox}
   ${securitySection(s, si)}
   ${recoverySection(s, si)}
+  ${resilienceSection(s, si)}
   ${capacitySection(s, si)}
   ${installTable(s)}
   ${serversTable(s)}
