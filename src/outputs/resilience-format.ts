@@ -231,11 +231,17 @@ export function sideBySides(scenarios: readonly ScenarioResult[]): SideBySide[] 
   return out;
 }
 
-/** "312 (9.6 % of calls without the policies failed, 0.4 % with them)" */
-export function avoidedText(r: SideBySideRow): string {
-  if (r.avoided === null) return "-";
+/** The avoided failures, "588" or "none: 12 more failed with the policies", and the failure shares they come from. */
+export function avoidedParts(r: SideBySideRow): { count: string; shares: string } {
+  if (r.avoided === null) return { count: "-", shares: "a side made no call" };
   const pct = (x: number | null) => (x === null ? "-" : `${+(x * 100).toFixed(2)} %`);
   const n = Math.round(r.avoided);
-  const head = n < 0 ? `none: ${Math.abs(n).toLocaleString("en-US")} more failed with the policies` : n.toLocaleString("en-US");
-  return `${head} (failure share ${pct(r.off.failedShare)} without, ${pct(r.on.failedShare)} with)`;
+  const count = n < 0 ? `none: ${Math.abs(n).toLocaleString("en-US")} more failed with the policies` : n.toLocaleString("en-US");
+  return { count, shares: `failure share ${pct(r.off.failedShare)} without, ${pct(r.on.failedShare)} with` };
+}
+
+/** "588 (failure share 10 % without, 0.2 % with)" */
+export function avoidedText(r: SideBySideRow): string {
+  const { count, shares } = avoidedParts(r);
+  return `${count} (${shares})`;
 }

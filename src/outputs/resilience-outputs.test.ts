@@ -89,7 +89,7 @@ describe("report.html: resilience", async () => {
     has(fb, "<dt>baseline (before the fault)</dt><dd>p50 1.50 ms, 100.0 ok/s, 2,000 calls (0.0 s to 20.0 s)</dd>");
     has(fb, "<dt>during the fallback</dt><dd>p50 1.58 ms, 99.5 ok/s, 3,020 calls (20.2 s to 50.4 s)</dd>");
     has(fb, "<dt>success rate during the fallback</dt><dd>99.60 %</dd>");
-    has(fb, "failed during the fault: 12 of 3,020 calls");
+    has(fb, '<div class="warn"><dt>failed during the fault</dt><dd>12 of 3,020 calls</dd></div>');
     const latency = between(fb, '<tr data-figure="latency">', "</tr>");
     has(latency, '<td class="num">+5.3 %</td><td class="num">± 4.1 %</td><td><span class="badge inconclusive">Inconclusive</span></td>');
     has(latency, "p50 interval from the HDR counts, widened for dependence. +5.3 % is above 5 % but within the noise band");
@@ -109,7 +109,8 @@ describe("report.html: resilience", async () => {
     has(first, "<strong>next step</strong>");
     const second = between(steps, '<tr data-step="1" data-decision="rolled-back">', "</tr>");
     has(second, '<td class="num">1,125</td><td class="num">0</td><td class="num">1.50</td><td class="num">375</td><td class="num">0</td><td class="num">2.12</td>');
-    has(second, '<span class="badge fail">regressed</span></td><td class="num">+41.0 %</td><td class="num">± 6.0 %</td>');
+    has(second, '<span class="badge fail">regressed</span> <span class="nowrap">+41.0 % ± 6.0 %</span>');
+    has(second, "p50 intervals from the HDR counts. +41.0 % is outside the noise band and above 5 %");
     has(second, "<strong>rolled back</strong>");
   });
 
@@ -119,9 +120,12 @@ describe("report.html: resilience", async () => {
     has(events, '<tr data-kind="breaker-opened"><td class="num">20.1 s</td><td><code>breaker-opened</code></td><td>redis</td><td class="small">12 of 20 calls failed (60 %)</td></tr>');
     const total = run.scenarios[0]!.resilience!.events.length;
     has(fallbackCell, `${total - EVENT_ROWS_SHOWN} more not shown here (results.json has them); 37 more were decided but not kept`);
+    // That many rows are folded under a count of every decision, kept or not.
+    has(fallbackCell, `<summary>${total + 37} decisions (200 listed)</summary>`);
     // The canary's 5 events are all shown, with no note.
     expect(canary.match(/<tr data-kind=/g)?.length).toBe(5);
     lacks(canary, "more not shown");
+    lacks(canary, "resilience-events-fold");
   });
 
   it("puts the cells with and without the policies side by side, before the scenarios, with the failures avoided", () => {
@@ -133,8 +137,8 @@ describe("report.html: resilience", async () => {
     // With: 12 of 6,000 failed, availability 99.80 %; without: 600 of 6,000, 50.00 %.
     has(row, '<td class="num">6,000</td><td class="num negative">12</td><td class="num">99.80 %</td><td class="num">99.80 % (load)</td>');
     has(row, '<td class="num">6,000</td><td class="num negative">600</td><td class="num">90.00 %</td><td class="num">50.00 % (load)</td>');
-    has(row, "server&#39;s raw counts; 50 missed calls not counted");
-    has(row, "<strong>588 (failure share 10 % without, 0.2 % with)</strong>");
+    has(section, "Counted by: redis: with the policies, the agents&#39; view; without, the server&#39;s raw counts (50 missed calls not counted).");
+    has(row, '<td class="num avoided"><strong>588</strong><div class="small muted">failure share 10 % without, 0.2 % with</div></td>');
   });
 
   it("has no side-by-side without a cell run without the policies", async () => {

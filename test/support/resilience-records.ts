@@ -173,6 +173,7 @@ export function canaryScenario(): ScenarioResult {
     ...baseScenario("redis-canary-slow", CANARY_FILE, "2025-11-22T03:31:30.000Z", "2025-11-22T03:32:40.000Z"),
     description: "A slower Redis MCP release is canaried under load and must be rolled back.",
     servers: [server("redis", [420, 610, 4], ["get", "set"])],
+    timeline: { intervalMs: 5_000, points: timeline(500).map((p) => ({ ...p, error: 0 })) },
     resilience: {
       policies: [],
       calls: [{ server: "redis", calls: 4_000, ok: 4_000, failed: 0, primary: 3_400, fallback: 0, degraded: 0, retried: 0, shortCircuited: 0 }],

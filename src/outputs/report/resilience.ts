@@ -11,9 +11,8 @@ import {
   FALLBACK_KIND_WORD,
   RESILIENCE_RULES,
   SWITCH_OUTCOME_WORD,
-  avoidedText,
+  avoidedParts,
   bandText,
-  failedDuringFaultText,
   fallbackLabel,
   policyText,
   relativeText,
@@ -27,6 +26,8 @@ import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
 /** Events shown per scenario: a flapping breaker can decide thousands of times, and the table is for reading. */
 export const EVENT_ROWS_SHOWN = 200;
+/** Above this many rows the table is folded: the fallbacks and the switch must not drown under a flapping breaker. */
+const EVENT_ROWS_UNFOLDED = 20;
 
 const COMPARISON_BADGE: Record<NonNullable<SwitchStep["comparison"]>["verdict"], string> = {
   regressed: "fail",
@@ -102,7 +103,7 @@ ${kv([
   ["during the fallback", d === null ? "no call was routed to the fallback" : segmentText(d)],
   ["success rate during the fallback", d === null ? "–" : pct(d.successRate)],
   ["answered degraded", d === null ? "–" : int(d.degraded)],
-  ["calls of this server during the fault", failedDuringFaultText(f), f.failedDuringFault > 0 ? "warn" : undefined],
+  ["failed during the fault", `${int(f.failedDuringFault)} of ${int(f.callsDuringFault)} calls`, f.failedDuringFault > 0 ? "warn" : undefined],
 ])}
 <div class="table-wrap"><table class="fallback-degradation">
   <thead><tr><th>Degradation</th><th class="num">Relative</th><th class="num">Noise band (95 %)</th><th>Verdict (&lt; 5 %)</th><th>Method and reason</th></tr></thead>
@@ -121,8 +122,8 @@ function sideCells(side: { calls: number; failed: number; p50Ms: number | null }
 function stepRow(st: SwitchStep): SafeHtml {
   const c = st.comparison;
   const comparison = c
-    ? html`<td><span class="badge ${COMPARISON_BADGE[c.verdict]}">${c.verdict}</span></td><td class="num">${relativeText(c.relative)}</td><td class="num">${bandText(c.band)}</td><td class="small">${c.method}. ${c.reason}</td>`
-    : html`<td colspan="4" class="muted small">no analysis at this step</td>`;
+    ? html`<td class="step-comparison"><span class="badge ${COMPARISON_BADGE[c.verdict]}">${c.verdict}</span> <span class="nowrap">${relativeText(c.relative)} ${bandText(c.band)}</span><div class="small muted">${c.method}. ${c.reason}</div></td>`
+    : html`<td class="muted small">no analysis at this step</td>`;
   return html`<tr data-step="${st.index}" data-decision="${st.decision}">
   <td class="num">${st.index + 1}</td><td class="num">${shareText(st.shareTo)}</td><td class="num">${formatAt(st.startedMs)} to ${formatAt(st.endedMs)}</td>
   ${sideCells(st.from)}${sideCells(st.to)}
@@ -141,12 +142,12 @@ ${kv([
   ["started at", formatAt(sw.atMs)],
   ["failed calls from the switch on", `${int(sw.failedCalls)} of ${int(sw.calls)}`, sw.failedCalls > 0 ? "warn" : undefined],
 ])}
-<p class="small muted">${RESILIENCE_RULES.switchSteps} A rollback is the policy doing its job: it does not fail the run by itself.</p>
+<p class="small muted">${RESILIENCE_RULES.switchSteps} B against A: the verdict, then the relative change of p50 ± its noise band (95 %). A rollback is the policy doing its job: it does not fail the run by itself.</p>
 ${
   sw.steps.length === 0
     ? html`<p class="muted">No step ran.</p>`
     : html`<div class="table-wrap"><table class="switch-steps">
-  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">A calls</th><th class="num">A failed</th><th class="num">A p50 ms</th><th class="num">B calls</th><th class="num">B failed</th><th class="num">B p50 ms</th><th>B against A</th><th class="num">Relative</th><th class="num">Noise band</th><th>Method and reason</th><th>Decision</th></tr></thead>
+  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">A calls</th><th class="num">A failed</th><th class="num">A p50 ms</th><th class="num">B calls</th><th class="num">B failed</th><th class="num">B p50 ms</th><th>B against A (p50)</th><th>Decision</th></tr></thead>
   <tbody>${joinHtml(sw.steps.map(stepRow), "\n")}</tbody>
 </table></div>`
 }
@@ -163,13 +164,25 @@ function eventsTable(r: ResilienceResult): SafeHtml | string {
   const notes: string[] = [];
   if (more > 0) notes.push(`${int(more)} more not shown here (results.json has them)`);
   if (r.eventsNotKept > 0) notes.push(`${int(r.eventsNotKept)} more were decided but not kept (a flapping breaker can decide thousands of times)`);
-  return html`<h4>Decisions</h4>
-<p class="small muted">Each decision of a policy or the switch, from the start of the measurement window.</p>
-<div class="table-wrap"><table class="resilience-events">
+  const table = html`<div class="table-wrap"><table class="resilience-events">
   <thead><tr><th class="num">At</th><th>Kind</th><th>Server</th><th>Detail</th></tr></thead>
   <tbody>${rows}</tbody>
-</table></div>
+</table></div>`;
+  const total = r.events.length + r.eventsNotKept;
+  return html`<h4>Decisions</h4>
+<p class="small muted">Each decision of a policy or the switch, from the start of the measurement window.</p>
+${shown.length > EVENT_ROWS_UNFOLDED ? html`<details class="resilience-events-fold"><summary>${int(total)} decisions (${int(shown.length)} listed)</summary>${table}</details>` : table}
 ${notes.length ? html`<p class="small muted events-more">${notes.join("; ")}.</p>` : ""}`;
+}
+
+/** The decisions charts.js marks on the time charts (its MARK_LABEL): breaker transitions are left to the table. */
+const MARKED_KINDS = new Set(["fallback-started", "failed-back", "switch-step", "rolled-back", "promoted", "switched"]);
+
+/** Under the charts: what the dotted violet lines are, when the scenario has any to draw. */
+export function resilienceLegend(s: ScenarioResult): SafeHtml | string {
+  if (!(s.resilience?.events ?? []).some((e) => MARKED_KINDS.has(e.kind))) return "";
+  return html`<p class="small muted resilience-legend"><span class="swatch resilience-mark"></span> a decision of the resilience policies or the switch
+  (fallback taken, failed back, switch step, rolled back, promoted, switched; at most 40 per chart). Breaker transitions are only in the Decisions table.</p>`;
 }
 
 /** A scenario's resilience section: nothing when the scenario had no policy and no switch. */
@@ -187,11 +200,14 @@ export function resilienceSection(s: ScenarioResult, si: number): SafeHtml | str
 </div>`;
 }
 
+function basisText(side: SideCounts): string {
+  return side.basis === "server's raw counts" && side.missed > 0 ? `${side.basis} (${int(side.missed)} missed calls not counted)` : side.basis;
+}
+
 function sideTd(side: SideCounts): SafeHtml {
   const share = side.failedShare === null ? null : 1 - side.failedShare;
   const avail = side.availability === null ? "–" : `${pct(side.availability.ratio)} (${side.availability.by})`;
-  const basis = side.basis === "server's raw counts" && side.missed > 0 ? `${side.basis}; ${int(side.missed)} missed calls not counted` : side.basis;
-  return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${pct(share)}</td><td class="num">${avail}</td><td class="small muted">${basis}</td>`;
+  return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${pct(share)}</td><td class="num">${avail}</td>`;
 }
 
 /**
@@ -202,23 +218,25 @@ export function resilienceSideBySide(run: RunRecord): SafeHtml | string {
   const pairs = sideBySides(run.scenarios);
   if (pairs.length === 0) return "";
   const tables = pairs.map((p) => {
-    const rows = p.rows.map(
-      (r) => html`<tr data-server="${r.server}">
+    const rows = p.rows.map((r) => {
+      const avoided = avoidedParts(r);
+      return html`<tr data-server="${r.server}">
   <td><strong>${r.server}</strong></td>
   ${sideTd(r.on)}
   ${sideTd(r.off)}
-  <td class="num"><strong>${avoidedText(r)}</strong></td>
-</tr>`,
-    );
+  <td class="num avoided"><strong>${avoided.count}</strong><div class="small muted">${avoided.shares}</div></td>
+</tr>`;
+    });
     return html`<div class="side-by-side" data-scenario-on="${p.onIndex}" data-scenario-off="${p.offIndex}">
 <h3>${p.name}: <a href="#scenario-${p.onIndex}"><code>${p.onVariant}</code></a> against <a href="#scenario-${p.offIndex}"><code>${p.offVariant}</code></a></h3>
 <div class="table-wrap"><table class="resilience-side-by-side">
   <thead>
-    <tr><th rowspan="2">Server</th><th colspan="5">With the policies</th><th colspan="5">Without them</th><th rowspan="2" class="num">Failures the policy avoided</th></tr>
-    <tr><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th><th>Counted by</th><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th><th>Counted by</th></tr>
+    <tr><th rowspan="2">Server</th><th colspan="4">With the policies</th><th colspan="4">Without them</th><th rowspan="2" class="num">Failures the policy avoided</th></tr>
+    <tr><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th></tr>
   </thead>
   <tbody>${rows}</tbody>
 </table></div>
+<p class="small muted counted-by">Counted by: ${p.rows.map((r) => `${r.server}: with the policies, the ${basisText(r.on)}; without, the ${basisText(r.off)}`).join(". ")}.</p>
 </div>`;
   });
   return html`<section class="card" id="resilience-side-by-side">

@@ -11,7 +11,7 @@ import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
-import { resilienceSection } from "./resilience.js";
+import { resilienceLegend, resilienceSection } from "./resilience.js";
 import { securitySection } from "./security.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -181,6 +181,7 @@ function charts(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | s
   The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.</p>
 ${d.problems.length > 0 ? html`<p class="warn-box small">${d.problems.join("; ")}</p>` : ""}
 ${faultLegend(s)}
+${resilienceLegend(s)}
 <noscript><p class="small muted">Charts need JavaScript; every figure they show is also in the tables.</p></noscript>`;
 }
 
