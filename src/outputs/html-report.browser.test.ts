@@ -311,11 +311,25 @@ describe("HTML report in Chromium, opened from disk", () => {
             for (let i = 0; i < data.length; i += 4) if (data[i + 2]! > 180 && data[i]! < 170 && data[i + 1]! < 120 && data[i + 3]! > 0) n++;
             return n;
           });
-          return { scenario: canvas.dataset.scenario, kind: canvas.dataset.chart, key: canvas.dataset.key === "true", marks, bands: chart?.$faultBands ?? [], violet };
+          return {
+            scenario: canvas.dataset.scenario,
+            kind: canvas.dataset.chart,
+            key: canvas.dataset.key === "true",
+            marks,
+            bands: chart?.$faultBands ?? [],
+            violet,
+          };
         });
       });
       const timeCharts = drawn.filter((c) => !c.key && (c.kind === "latency" || c.kind === "throughput"));
-      expect(timeCharts.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual(["0:latency", "0:throughput", "1:latency", "1:throughput", "2:latency", "2:throughput"]);
+      expect(timeCharts.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual([
+        "0:latency",
+        "0:throughput",
+        "1:latency",
+        "1:throughput",
+        "2:latency",
+        "2:throughput",
+      ]);
       for (const c of timeCharts) {
         const kinds = c.marks.map((m) => m.kind);
         // The breaker's 230 transitions are left to the table; the run without the policies decided nothing.

@@ -16,7 +16,7 @@ import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
 import { bySeverity, packageText, scoreSentence, STATUS_WORD } from "./security-format.js";
-import { bandText, decidingStep, fallbackLine, relativeText, shareText, switchLine, SWITCH_OUTCOME_WORD } from "./resilience-format.js";
+import { comparisonText, decidingStep, fallbackLine, shareText, switchLine, SWITCH_OUTCOME_WORD } from "./resilience-format.js";
 import type { SecurityCheck, SecurityFinding, ServerSecurity } from "../results/types.js";
 
 /**
@@ -195,7 +195,7 @@ function switchCase(scenario: ScenarioResult, classname: string): Case | null {
     `summary: ${switchLine(sw)}`,
     ...sw.steps.map((st) => {
       const c = st.comparison;
-      const comparison = c ? `B against A ${c.verdict} ${relativeText(c.relative)} ${bandText(c.band)} (${c.method}; ${c.reason})` : "no analysis";
+      const comparison = c ? `B against A ${comparisonText(c)} (${c.method}; ${c.reason})` : "no analysis";
       return `step ${st.index + 1}: ${shareText(st.shareTo)} to B, A ${st.from.calls} calls ${st.from.failed} failed, B ${st.to.calls} calls ${st.to.failed} failed; ${comparison}; decision: ${st.decision}`;
     }),
     ...(scenario.resilience?.fallbacks ?? []).map((f) => `fallback: ${fallbackLine(f)}`),

@@ -5,15 +5,7 @@
  * `resilience: [true, false]`). One place, so the outputs cannot word a rule or compute a figure
  * differently.
  */
-import type {
-  CallCounts,
-  ChangeJudgement,
-  FallbackMeasurement,
-  ResiliencePolicyInfo,
-  ScenarioResult,
-  SwitchResult,
-  SwitchStep,
-} from "../results/types.js";
+import type { CallCounts, ChangeJudgement, FallbackMeasurement, ResiliencePolicyInfo, ScenarioResult, SwitchResult, SwitchStep } from "../results/types.js";
 import { formatAt, formatDuration } from "./format.js";
 
 /** The rules these figures follow (../shared/measurement.md, "Fallback degradation"), in the words every output uses. */
@@ -59,9 +51,10 @@ export function bandText(x: number | null): string {
   return x === null || !Number.isFinite(x) ? "-" : `± ${(x * 100).toFixed(1)} %`;
 }
 
-/** "+3.2 % ± 4.1 %, pass" */
+/** "+3.2 % ± 4.1 %, pass"; "not measured, inconclusive" when a side had no value; "+3.2 % (no noise band), inconclusive". */
 export function judgementText(j: ChangeJudgement): string {
-  return `${relativeText(j.relative)} ${bandText(j.band)}, ${j.verdict}`;
+  if (j.relative === null || !Number.isFinite(j.relative)) return `not measured, ${j.verdict}`;
+  return `${relativeText(j.relative)} ${j.band === null ? "(no noise band)" : bandText(j.band)}, ${j.verdict}`;
 }
 
 export function policyText(p: ResiliencePolicyInfo): { retries: string; deadline: string; breaker: string; fallback: string } {
@@ -110,11 +103,17 @@ export function versionText(side: { server: string; version: string; standIn?: s
   return `${side.server}@${side.version}${side.standIn ? ` (stand-in: ${side.standIn})` : ""}`;
 }
 
+/** A step's canary analysis: "regressed +41.0 % ± 6.0 %", or the verdict alone when the change was not measured. */
+export function comparisonText(c: NonNullable<SwitchStep["comparison"]>): string {
+  if (c.relative === null || !Number.isFinite(c.relative)) return `${c.verdict} (change not measured)`;
+  return `${c.verdict} ${relativeText(c.relative)} ${c.band === null ? "(no noise band)" : bandText(c.band)}`;
+}
+
 /** "redis@1.0 -> redis-next@1.1 (canary): rolled back to version A at step 2 (10 % to B): regressed +38.0 % ± 6.0 %" */
 export function switchLine(sw: SwitchResult): string {
   const st = decidingStep(sw);
   const c = st?.comparison;
-  const at = st ? ` at step ${st.index + 1} (${shareText(st.shareTo)} to B)${c ? `: B against A ${c.verdict} ${relativeText(c.relative)} ${bandText(c.band)}` : ""}` : "";
+  const at = st ? ` at step ${st.index + 1} (${shareText(st.shareTo)} to B)${c ? `: B against A ${comparisonText(c)}` : ""}` : "";
   const failed = `${sw.failedCalls.toLocaleString("en-US")} of ${sw.calls.toLocaleString("en-US")} calls failed from the switch on`;
   return `${versionText(sw.from)} -> ${versionText(sw.to)} (${sw.mode}): ${SWITCH_OUTCOME_WORD[sw.outcome]}${at}; ${failed}`;
 }
@@ -226,7 +225,8 @@ export function sideBySides(scenarios: readonly ScenarioResult[]): SideBySide[] 
       const avoided = a.failedShare === null || b.failedShare === null ? null : (b.failedShare - a.failedShare) * a.calls;
       return { server, on: a, off: b, avoided };
     });
-    out.push({ name: on.name, onVariant: on.variant, offVariant, onIndex, offIndex, rows });
+    // A switch alone (no policy) has nothing to compare: the cell without policies keeps its switch.
+    if (rows.length > 0) out.push({ name: on.name, onVariant: on.variant, offVariant, onIndex, offIndex, rows });
   });
   return out;
 }

@@ -108,7 +108,10 @@ describe("report.html: resilience", async () => {
     has(first, '<span class="badge neutral">unchanged</span>');
     has(first, "<strong>next step</strong>");
     const second = between(steps, '<tr data-step="1" data-decision="rolled-back">', "</tr>");
-    has(second, '<td class="num">1,125</td><td class="num">0</td><td class="num">1.50</td><td class="num">375</td><td class="num">0</td><td class="num">2.12</td>');
+    has(
+      second,
+      '<td class="num">1,125</td><td class="num">0</td><td class="num">1.50</td><td class="num">375</td><td class="num">0</td><td class="num">2.12</td>',
+    );
     has(second, '<span class="badge fail">regressed</span> <span class="nowrap">+41.0 % ± 6.0 %</span>');
     has(second, "p50 intervals from the HDR counts. +41.0 % is outside the noise band and above 5 %");
     has(second, "<strong>rolled back</strong>");
@@ -117,7 +120,10 @@ describe("report.html: resilience", async () => {
   it("lists the decisions, at most 200, and says how many more there were and how many were not kept", () => {
     const events = between(fallbackCell, '<table class="resilience-events">', "</table>");
     expect(events.match(/<tr data-kind=/g)?.length).toBe(EVENT_ROWS_SHOWN);
-    has(events, '<tr data-kind="breaker-opened"><td class="num">20.1 s</td><td><code>breaker-opened</code></td><td>redis</td><td class="small">12 of 20 calls failed (60 %)</td></tr>');
+    has(
+      events,
+      '<tr data-kind="breaker-opened"><td class="num">20.1 s</td><td><code>breaker-opened</code></td><td>redis</td><td class="small">12 of 20 calls failed (60 %)</td></tr>',
+    );
     const total = run.scenarios[0]!.resilience!.events.length;
     has(fallbackCell, `${total - EVENT_ROWS_SHOWN} more not shown here (results.json has them); 37 more were decided but not kept`);
     // That many rows are folded under a count of every decision, kept or not.
@@ -199,5 +205,66 @@ describe("junit.xml: resilience", () => {
   it("adds no case for a scenario without a switch: its SLOs are its cases", () => {
     expect(xml.match(/<testcase name="resilience switch /g)?.length).toBe(1);
     has(xml, 'name="fallback.degradation@redis [server=redis]"');
+  });
+});
+
+describe("resilience outputs: what was not measured is said, not shown as a figure", async () => {
+  const run = resilienceRunRecord();
+  const [on, , canary] = run.scenarios;
+  const f = on!.resilience!.fallbacks[0]!;
+  // The fallback never answered ok: no call routed to it, no fail-over, no degradation figure.
+  on!.resilience!.fallbacks = [
+    {
+      ...f,
+      during: null,
+      timeToFailOverMs: null,
+      timeToFailBackMs: null,
+      healedAtMs: null,
+      latency: { ...f.latency, relative: null, band: null, verdict: "inconclusive", reason: "no call was routed to the fallback" },
+      throughput: { ...f.throughput, relative: null, band: null, verdict: "inconclusive", reason: "no call was routed to the fallback" },
+    },
+  ];
+  // A blue-green switch: one step, all traffic on B at once, no canary analysis.
+  const sw = canary!.resilience!.switch!;
+  const { comparison: _analysis, ...step } = sw.steps[0]!;
+  canary!.resilience!.switch = { ...sw, mode: "blue-green", outcome: "switched", steps: [{ ...step, shareTo: 1, decision: "switched" }] };
+  const page = await renderHtmlReport(run);
+  const md = renderSummaryMarkdown(run);
+  const xml = renderJunit(run);
+
+  it("still validates", () => {
+    expect(RunRecord.safeParse(JSON.parse(JSON.stringify(run))).success).toBe(true);
+  });
+
+  it("says the fallback never took a call, with dashes for the figures", () => {
+    const fb = between(page, '<div class="fallback"', "<h4>Decisions</h4>");
+    has(fb, "<dt>time to fail over</dt><dd>never: no call was answered ok by the fallback</dd>");
+    has(fb, "<dt>time to fail back</dt><dd>no heal</dd>");
+    has(fb, "<dt>fault healed at</dt><dd>never healed</dd>");
+    has(fb, "<dt>during the fallback</dt><dd>no call was routed to the fallback</dd>");
+    has(
+      between(fb, '<tr data-figure="latency">', "</tr>"),
+      '<td class="num">-</td><td class="num">-</td><td><span class="badge inconclusive">Inconclusive</span></td>',
+    );
+    has(
+      md,
+      "- Fallback redis -> redis-official (fault redis-mcp-kill at 20.0 s): never failed over; latency not measured, inconclusive; throughput not measured, inconclusive",
+    );
+  });
+
+  it("shows a blue-green step with no analysis, and the switch as switched", () => {
+    const sw = between(page, '<div class="version-switch">', "<h4>Decisions</h4>");
+    has(sw, "switched (blue-green)");
+    has(sw, "<dt>mode</dt><dd>blue-green: all at once</dd>");
+    has(between(sw, '<tr data-step="0" data-decision="switched">', "</tr>"), '<td class="muted small">no analysis at this step</td>');
+    has(md, "(blue-green): switched (blue-green) at step 1 (100 % to B); 0 of 3,000 calls failed from the switch on");
+    has(xml, "step 1: 100 % to B, A 1350 calls 0 failed, B 150 calls 0 failed; no analysis; decision: switched");
+  });
+
+  it("says when a scenario with a fallback policy measured no fallback", async () => {
+    const r = resilienceRunRecord();
+    r.scenarios[0]!.resilience!.fallbacks = [];
+    has(between(await renderHtmlReport(r), 'id="resilience-0"', "<h4>Decisions</h4>"), "No fallback was measured in this scenario.");
+    has(renderSummaryMarkdown(r), "- No fallback was measured in this scenario.");
   });
 });

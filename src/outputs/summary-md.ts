@@ -218,7 +218,7 @@ function resilienceSection(scenario: ScenarioResult, pairs: readonly SideBySide[
   if (!r) return [];
   const out = ["", "Resilience:", ""];
   for (const f of r.fallbacks) out.push(`- Fallback ${escapeMarkdownCell(fallbackLine(f))}`);
-  if (r.fallbacks.length === 0 && r.policies.some((p) => p.fallback !== null)) out.push("- No fallback was measured (no fault hit a server with a fallback).");
+  if (r.fallbacks.length === 0 && r.policies.some((p) => p.fallback !== null)) out.push("- No fallback was measured in this scenario.");
   if (r.switch) out.push(`- Switch ${escapeMarkdownCell(switchLine(r.switch))}`);
   const pair = pairs.find((p) => p.name === scenario.name && p.onVariant === scenario.variant);
   for (const row of pair?.rows ?? [])

@@ -198,7 +198,7 @@
    * @returns {ResilienceMark[]}
    */
   function resilienceMarksOf(scenario) {
-    var events = (scenario.resilience && scenario.resilience.events) || [];
+    var events = scenario.resilience?.events || [];
     /** @type {ResilienceMark[]} */
     var marks = [];
     events.forEach((e) => {
@@ -217,39 +217,38 @@
       id: "resilienceMarks",
       afterDatasetsDraw: (chart) => {
         var x = chart.scales.x,
-          area = chart.chartArea;
+          area = chart.chartArea,
+          ctx = chart.ctx,
+          r = chart.currentDevicePixelRatio || 1;
         /** @type {DrawnMark[]} */
         var drawn = [];
-        if (x && area && marks.length) {
-          var scale = x;
-          var ctx = chart.ctx;
-          var r = chart.currentDevicePixelRatio || 1;
-          ctx.save();
-          ctx.font = `600 10px ${fontFamily}`;
-          ctx.textBaseline = "bottom";
-          marks.forEach((m, i) => {
-            var px = scale.getPixelForValue(m.t);
-            if (!(px >= area.left && px <= area.right)) return;
-            ctx.strokeStyle = "rgba(124,58,237,0.85)";
-            ctx.lineWidth = 1.5;
-            ctx.setLineDash([2, 3]);
-            ctx.beginPath();
-            ctx.moveTo(px, area.top);
-            ctx.lineTo(px, area.bottom);
-            ctx.stroke();
-            ctx.setLineDash([]);
-            var w = ctx.measureText(m.label).width + 6;
-            var lx = Math.min(px + 2, area.right - w);
-            var ly = area.bottom - 2 - (i % 2) * 13;
-            ctx.fillStyle = "rgba(255,255,255,0.85)";
-            ctx.fillRect(lx, ly - 12, w, 12);
-            ctx.fillStyle = "#5b21b6";
-            ctx.fillText(m.label, lx + 3, ly);
-            drawn.push({ kind: m.kind, x: px * r });
-          });
-          ctx.restore();
-        }
         /** @type {AnyChart & { $resilienceMarks?: DrawnMark[] }} */ (chart).$resilienceMarks = drawn;
+        if (!x || !area || !marks.length) return;
+        var scale = x;
+        ctx.save();
+        ctx.font = `600 10px ${fontFamily}`;
+        ctx.textBaseline = "bottom";
+        marks.forEach((m, i) => {
+          var px = scale.getPixelForValue(m.t);
+          if (!(px >= area.left && px <= area.right)) return;
+          ctx.strokeStyle = "rgba(124,58,237,0.85)";
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([2, 3]);
+          ctx.beginPath();
+          ctx.moveTo(px, area.top);
+          ctx.lineTo(px, area.bottom);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          var w = ctx.measureText(m.label).width + 6;
+          var lx = Math.min(px + 2, area.right - w);
+          var ly = area.bottom - 2 - (i % 2) * 13;
+          ctx.fillStyle = "rgba(255,255,255,0.85)";
+          ctx.fillRect(lx, ly - 12, w, 12);
+          ctx.fillStyle = "#5b21b6";
+          ctx.fillText(m.label, lx + 3, ly);
+          drawn.push({ kind: m.kind, x: px * r });
+        });
+        ctx.restore();
       },
     };
   }
@@ -596,7 +595,13 @@
         },
         plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), resilienceMarksPlugin(resilienceMarksOf(scenario)), targetLines(targets, "y"), clippedNote(axis.clipped)],
+      plugins: [
+        warmupShade,
+        faultBandsPlugin(faultBandsOf(scenario)),
+        resilienceMarksPlugin(resilienceMarksOf(scenario)),
+        targetLines(targets, "y"),
+        clippedNote(axis.clipped),
+      ],
     };
     return new Chart(canvas, config);
   }

@@ -97,8 +97,15 @@ function fallbackBlock(f: FallbackMeasurement): SafeHtml {
 <h4>Fallback ${fallbackLabel(f)} <span class="small muted">(${FALLBACK_KIND_WORD[f.kind]}), fault <code>${f.faultId}</code> at ${formatAt(f.faultAtMs)}</span></h4>
 ${kv([
   ["fault healed at", f.healedAtMs === null ? "never healed" : formatAt(f.healedAtMs)],
-  ["time to fail over", f.timeToFailOverMs === null ? "never: no call was answered ok by the fallback" : formatDuration(f.timeToFailOverMs), f.timeToFailOverMs === null ? "warn" : undefined],
-  ["time to fail back", f.timeToFailBackMs === null ? (f.healedAtMs === null ? "no heal" : "never: the primary answered ok no more") : formatDuration(f.timeToFailBackMs)],
+  [
+    "time to fail over",
+    f.timeToFailOverMs === null ? "never: no call was answered ok by the fallback" : formatDuration(f.timeToFailOverMs),
+    f.timeToFailOverMs === null ? "warn" : undefined,
+  ],
+  [
+    "time to fail back",
+    f.timeToFailBackMs === null ? (f.healedAtMs === null ? "no heal" : "never: the primary answered ok no more") : formatDuration(f.timeToFailBackMs),
+  ],
   ["baseline (before the fault)", segmentText(f.baseline)],
   ["during the fallback", d === null ? "no call was routed to the fallback" : segmentText(d)],
   ["success rate during the fallback", d === null ? "–" : pct(d.successRate)],
@@ -159,7 +166,8 @@ function eventsTable(r: ResilienceResult): SafeHtml | string {
   const shown = r.events.slice(0, EVENT_ROWS_SHOWN);
   const more = r.events.length - shown.length;
   const rows = shown.map(
-    (e) => html`<tr data-kind="${e.kind}"><td class="num">${formatAt(e.atMs)}</td><td><code>${e.kind}</code></td><td>${e.server}</td><td class="small">${e.detail}</td></tr>`,
+    (e) =>
+      html`<tr data-kind="${e.kind}"><td class="num">${formatAt(e.atMs)}</td><td><code>${e.kind}</code></td><td>${e.server}</td><td class="small">${e.detail}</td></tr>`,
   );
   const notes: string[] = [];
   if (more > 0) notes.push(`${int(more)} more not shown here (results.json has them)`);
@@ -195,6 +203,7 @@ export function resilienceSection(s: ScenarioResult, si: number): SafeHtml | str
   ${policiesTable(r)}
   ${callsTable(r)}
   ${joinHtml(r.fallbacks.map(fallbackBlock), "\n")}
+  ${r.fallbacks.length === 0 && r.policies.some((p) => p.fallback !== null) ? html`<p class="muted no-fallback">No fallback was measured in this scenario.</p>` : ""}
   ${r.switch ? switchBlock(r.switch) : ""}
   ${eventsTable(r)}
 </div>`;
