@@ -179,6 +179,16 @@ describe("summary.md: resilience", () => {
     );
   });
 
+  it("says the rules once, in the folded notes", () => {
+    const notes = between(md, "<summary>Notes and how the figures are measured</summary>", "</details>");
+    has(notes, "### How fallbacks, switches and avoided failures are measured");
+    has(notes, "- Fallback window: from the first call routed to the fallback to the last one;");
+    has(notes, "- At each step a share of the agents' calls goes to version B;");
+    has(notes, "- Failures the policy avoided: (failed / calls without the policies - failed / calls with them) x calls with them");
+    expect(md.split("Fallback window: from the first call").length).toBe(2);
+    lacks(renderSummaryMarkdown(sampleRunRecord()), "### How fallbacks, switches");
+  });
+
   it("says what the policies avoided in the cell run with them, not in the other", () => {
     const line = "- Against `resilience=false`: redis failed 12 of 6000 calls with the policies, 600 of 6000 without; failures the policy avoided: 588";
     has(md, line);

@@ -211,7 +211,8 @@ function recoverySection(scenario: ScenarioResult): string[] {
 /**
  * The agents' resilience policies and switch, short: one line per fallback (time to fail over, both
  * degradations with their verdicts), the switch's outcome with the step that decided it, and, in the cell
- * run with the policies, what they avoided against the cell run without them. The details are in report.html.
+ * run with the policies, what they avoided against the cell run without them. The rules are said once, in
+ * the folded notes; the details are in report.html.
  */
 function resilienceSection(scenario: ScenarioResult, pairs: readonly SideBySide[]): string[] {
   const r = scenario.resilience;
@@ -226,8 +227,6 @@ function resilienceSection(scenario: ScenarioResult, pairs: readonly SideBySide[
       `- Against \`${escapeMarkdownCell(pair!.offVariant)}\`: ${escapeMarkdownCell(row.server)} failed ${row.on.failed} of ${row.on.calls} calls with the policies, ` +
         `${row.off.failed} of ${row.off.calls} without; failures the policy avoided: ${escapeMarkdownCell(avoidedText(row))}`,
     );
-  if (r.fallbacks.length > 0) out.push("", escapeMarkdownCell(RESILIENCE_RULES.fallback));
-  if (pair) out.push("", escapeMarkdownCell(RESILIENCE_RULES.avoided));
   return out;
 }
 
@@ -632,6 +631,13 @@ export function renderSummaryMarkdown(run: RunRecord): string {
         (n) => `- ${escapeMarkdownCell(n)}`,
       ),
     );
+  const rules = [
+    ...(run.scenarios.some((x) => (x.resilience?.fallbacks.length ?? 0) > 0) ? [RESILIENCE_RULES.fallback] : []),
+    ...(run.scenarios.some((x) => x.resilience?.switch) ? [RESILIENCE_RULES.switchSteps] : []),
+    ...(pairs.length > 0 ? [RESILIENCE_RULES.avoided] : []),
+  ];
+  if (rules.length > 0)
+    reference.push("", "### How fallbacks, switches and avoided failures are measured", "", ...rules.map((n) => `- ${escapeMarkdownCell(n)}`));
   lines.push(...folded("Notes and how the figures are measured", reference));
   // Whatever text reached the summary without passing a cell escape (a server's name or version in a
   // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.
