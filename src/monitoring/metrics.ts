@@ -13,6 +13,8 @@
  * `kind: security` scenario; security-metrics.ts says which samples a scan gives): a run's exporter
  * sets them when its scan scenario ends, the monitor reads them from the newest scan in the
  * history at each scrape. Without a scan they have no sample; an absent series is honest, a 0 would not be.
+ * A run's fallbacks (the agents' resilience policies) give mcp_fallback_failover_seconds{mcp_name,fallback}
+ * and mcp_fallback_degradation_ratio{mcp_name,figure} when their scenario ends (resilience-metrics.ts).
  * "Installation" here is a pre-installed package started to a ready MCP session
  * (source="node_modules"), the only install this harness performs.
  *
@@ -24,6 +26,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Outcome, ScenarioResult, SecurityScanResult } from "../results/types.js";
+import { FALLBACK_DEGRADATION_HELP, FALLBACK_FAILOVER_HELP, fallbackSamples } from "./resilience-metrics.js";
 import { SECURITY_SCORE_HELP, securitySamples, VULNERABILITY_COUNT_HELP } from "./security-metrics.js";
 import { classify, EVENT_SLOS, inScope, type EventSlo } from "./slo-events.js";
 
@@ -115,6 +118,8 @@ export class McpMetrics {
   readonly sloGoodEvents: Counter<"slo_id" | "mcp_name">;
   readonly sloVerdict: Gauge<"scenario" | "slo_id" | "verdict">;
   readonly faultEvents: Counter<"fault">;
+  readonly fallbackFailover: Gauge<"mcp_name" | "fallback">;
+  readonly fallbackDegradation: Gauge<"mcp_name" | "figure">;
 
   constructor(opts: McpMetricsOptions = {}) {
     this.#now = opts.now ?? Date.now;
@@ -250,6 +255,18 @@ export class McpMetrics {
       labelNames: ["fault"],
       registers,
     });
+    this.fallbackFailover = new Gauge({
+      name: "mcp_fallback_failover_seconds",
+      help: FALLBACK_FAILOVER_HELP,
+      labelNames: ["mcp_name", "fallback"],
+      registers,
+    });
+    this.fallbackDegradation = new Gauge({
+      name: "mcp_fallback_degradation_ratio",
+      help: FALLBACK_DEGRADATION_HELP,
+      labelNames: ["mcp_name", "figure"],
+      registers,
+    });
 
     const sloCounts = this.#counts;
     new Gauge({
@@ -335,9 +352,12 @@ export class McpMetrics {
     return c;
   }
 
-  /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs and a scan scenario's scores too. */
+  /** The verdicts of a finished scenario, for a run's live metrics; an install scenario's cold installs, a scan scenario's scores and the fallbacks' figures too. */
   recordVerdicts(result: ScenarioResult): void {
     if (result.security) this.recordSecurity(result.security);
+    const fallbacks = fallbackSamples(result.resilience?.fallbacks ?? []);
+    for (const x of fallbacks.failover) this.fallbackFailover.set(x.labels, x.value);
+    for (const x of fallbacks.degradation) this.fallbackDegradation.set(x.labels, x.value);
     for (const slo of result.slos) {
       for (const v of ["pass", "fail", "inconclusive"] as const)
         this.sloVerdict.set({ scenario: result.name, slo_id: slo.id, verdict: v }, slo.verdict === v ? 1 : 0);

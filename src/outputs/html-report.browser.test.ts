@@ -14,6 +14,7 @@ import type { RunRecord } from "../results/types.js";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
 import { compareRuns } from "../compare/compare.js";
 import { everySectionRunRecord, HOSTILE, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { resilienceRunRecord } from "../../test/support/resilience-records.js";
 import { securityRunRecord } from "../../test/support/security-records.js";
 import { renderHtmlReport } from "./html-report.js";
 import { renderJunit } from "./junit.js";
@@ -275,6 +276,79 @@ describe("HTML report in Chromium, opened from disk", () => {
       await expect(section.locator("table").first().locator("tbody tr").first().getAttribute("data-verdict")).resolves.toBe("regressed");
       await expect(section.locator("details summary").innerText()).resolves.toMatch(/more: \d+ inconclusive, \d+ unchanged/);
       await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned ?? null)).resolves.toBeNull();
+      expect(observed.consoleErrors).toEqual([]);
+      expect(observed.pageErrors).toEqual([]);
+      expect(observed.externalRequests).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("marks the resilience decisions on the time charts: inside the fault for the fallback, after the heal for the fail-back", async () => {
+    const file = join(dir, "resilience.html");
+    writeFileSync(file, await renderHtmlReport(resilienceRunRecord()));
+    const { page, observed } = await openPage(context!, pathToFileURL(file).href);
+    try {
+      const drawn = await page.evaluate(() => {
+        interface ChartLike {
+          $resilienceMarks?: { kind: string; x: number }[];
+          $faultBands?: { id: string; left: number; right: number }[];
+          chartArea: { top: number; bottom: number };
+          currentDevicePixelRatio: number;
+        }
+        const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): ChartLike | undefined } }).Chart;
+        return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
+          const chart = Chart.getChart(canvas);
+          const marks = chart?.$resilienceMarks ?? [];
+          const r = chart?.currentDevicePixelRatio ?? 1;
+          // Violet pixels in a column 3 px wide around each mark, over the middle half of the plot.
+          const ctx = canvas.getContext("2d")!;
+          const violet = marks.map((m) => {
+            const top = (chart!.chartArea.top + (chart!.chartArea.bottom - chart!.chartArea.top) / 4) * r;
+            const height = ((chart!.chartArea.bottom - chart!.chartArea.top) / 2) * r;
+            const data = ctx.getImageData(Math.round(m.x) - 1, Math.round(top), 3, Math.round(height)).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) if (data[i + 2]! > 180 && data[i]! < 170 && data[i + 1]! < 120 && data[i + 3]! > 0) n++;
+            return n;
+          });
+          return {
+            scenario: canvas.dataset.scenario,
+            kind: canvas.dataset.chart,
+            key: canvas.dataset.key === "true",
+            marks,
+            bands: chart?.$faultBands ?? [],
+            violet,
+          };
+        });
+      });
+      const timeCharts = drawn.filter((c) => !c.key && (c.kind === "latency" || c.kind === "throughput"));
+      expect(timeCharts.map((c) => `${c.scenario}:${c.kind}`).sort()).toEqual([
+        "0:latency",
+        "0:throughput",
+        "1:latency",
+        "1:throughput",
+        "2:latency",
+        "2:throughput",
+      ]);
+      for (const c of timeCharts) {
+        const kinds = c.marks.map((m) => m.kind);
+        // The breaker's 230 transitions are left to the table; the run without the policies decided nothing.
+        if (c.scenario === "0") expect(kinds, c.kind).toEqual(["fallback-started", "failed-back"]);
+        else if (c.scenario === "1") expect(kinds, c.kind).toEqual([]);
+        else expect(kinds, c.kind).toEqual(["switch-step", "switch-step", "rolled-back"]);
+        for (const n of c.violet) expect(n, `${c.scenario}:${c.kind}`).toBeGreaterThan(5);
+        if (c.scenario === "0") {
+          const [band] = c.bands;
+          const [fallback, back] = c.marks;
+          // Fault from 20 s to 50 s; the fallback started at 20.18 s, the fail-back at 50.42 s.
+          expect(fallback!.x).toBeGreaterThan(band!.left);
+          expect(fallback!.x).toBeLessThan(band!.right);
+          expect(back!.x).toBeGreaterThan(band!.right);
+        }
+      }
+      await expect(page.locator("#resilience-0 .resilience-legend").count()).resolves.toBe(0);
+      await expect(page.locator("#scenario-0 .resilience-legend").count()).resolves.toBe(1);
+      await expect(page.locator("#resilience-side-by-side tr[data-server]").innerText()).resolves.toContain("588");
       expect(observed.consoleErrors).toEqual([]);
       expect(observed.pageErrors).toEqual([]);
       expect(observed.externalRequests).toEqual([]);

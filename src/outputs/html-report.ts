@@ -9,7 +9,7 @@
  * so the report reads fine with scripts off or when printed; charts are extra.
  *
  * The page is put together from src/outputs/report/: the sections (overview,
- * scenario, recovery, capacity), built as SafeHtml by the `html` tag so no
+ * scenario, recovery, resilience, capacity), built as SafeHtml by the `html` tag so no
  * text from the record reaches the page unescaped; the styles (report.css)
  * and the chart script (charts.js, type-checked) as files inlined at render
  * time like Chart.js; the record itself as JSON for the charts.
@@ -22,6 +22,7 @@ import { attention, banner, notes, scorecard } from "./report/overview.js";
 import { VERDICT_WORD } from "./report/parts.js";
 import { comparisonSection } from "./report/comparison.js";
 import { recoveryMatrix } from "./report/recovery.js";
+import { resilienceSideBySide } from "./report/resilience.js";
 import { html, joinHtml, scriptJson } from "./report/safe-html.js";
 import { scenarioSection } from "./report/scenario.js";
 
@@ -49,6 +50,7 @@ ${attention(run)}
 ${glance(run)}
 ${comparisonSection(run)}
 ${recoveryMatrix(run)}
+${resilienceSideBySide(run)}
 ${joinHtml(
   run.scenarios.map((s, si) => scenarioSection(s, si, derived.scenarios[si]!)),
   "\n",

@@ -5,6 +5,7 @@
 import { describe, it, expect } from "vitest";
 import type { RunRecord } from "../results/types.js";
 import { capacityRunRecord, everySectionRunRecord, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { resilienceRunRecord } from "../../test/support/resilience-records.js";
 import { securityRunRecord } from "../../test/support/security-records.js";
 import { validateXml } from "../../test/support/xmllint.js";
 import { renderJunit } from "./junit.js";
@@ -23,6 +24,7 @@ describe("junit.xml against jenkins-junit.xsd (xmllint, test/fixtures/junit-sche
     ["a capacity search", capacityRunRecord()],
     ["a security scan", securityRunRecord()],
     ["a security scan, --fail-on-inconclusive, hostile text", withHostileText({ ...securityRunRecord(), failOnInconclusive: true })],
+    ["fallbacks and a rolled-back canary, hostile text", withHostileText(resilienceRunRecord())],
     ["a scenario error", broken("error")],
     ["an interrupted scenario", broken("interrupted")],
     ["a run interrupted before any scenario", { ...sampleRunRecord({ scenarios: [] }), status: "interrupted", verdict: "interrupted" }],

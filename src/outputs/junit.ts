@@ -6,8 +6,9 @@
  * the SLO's id and scope (stable when a target changes, so the CI keeps its
  * history), timed by the measurement window, with what was measured in its
  * <system-out>. A security scan adds one <testcase> per server and check
- * ("security <check id> [server=<name>]", see securityCases). Valid against jenkins-junit.xsd
- * (test/fixtures/junit-schema).
+ * ("security <check id> [server=<name>]", see securityCases). A version switch adds one passing
+ * <testcase> "resilience switch <from> -> <to>" with its outcome and steps (see switchCase). Valid
+ * against jenkins-junit.xsd (test/fixtures/junit-schema).
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
 import { differenceText, noiseText, valueText } from "../compare/render.js";
@@ -15,6 +16,7 @@ import { scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
 import { bySeverity, packageText, scoreSentence, STATUS_WORD } from "./security-format.js";
+import { comparisonText, decidingStep, fallbackLine, shareText, switchLine, SWITCH_OUTCOME_WORD } from "./resilience-format.js";
 import type { SecurityCheck, SecurityFinding, ServerSecurity } from "../results/types.js";
 
 /**
@@ -173,6 +175,35 @@ function securityCase(server: ServerSecurity, check: SecurityCheck, classname: s
   return { ...base, kind: "pass" };
 }
 
+/**
+ * A version switch: one case named by the two versions (stable across runs, so a CI's history follows it),
+ * passing whatever the outcome: a rollback is the canary analysis doing its job, and the SLO verdicts
+ * (fallback.degradation and the rest) are cases of their own. What happened goes to <system-out>, one
+ * step a line, since jenkins-junit.xsd allows no <properties> in a <testcase>.
+ */
+function switchCase(scenario: ScenarioResult, classname: string): Case | null {
+  const sw = scenario.resilience?.switch;
+  if (!sw) return null;
+  const decided = decidingStep(sw);
+  const out = [
+    `outcome: ${sw.outcome} (${SWITCH_OUTCOME_WORD[sw.outcome]})`,
+    `mode: ${sw.mode}`,
+    `from: ${sw.from.server}@${sw.from.version}`,
+    `to: ${sw.to.server}@${sw.to.version}${sw.to.standIn ? ` (stand-in: ${sw.to.standIn})` : ""}`,
+    `decided at step: ${decided ? decided.index + 1 : "-"}`,
+    `failed calls from the switch on: ${sw.failedCalls} of ${sw.calls}`,
+    `summary: ${switchLine(sw)}`,
+    ...sw.steps.map((st) => {
+      const c = st.comparison;
+      const comparison = c ? `B against A ${comparisonText(c)} (${c.method}; ${c.reason})` : "no analysis";
+      return `step ${st.index + 1}: ${shareText(st.shareTo)} to B, A ${st.from.calls} calls ${st.from.failed} failed, B ${st.to.calls} calls ${st.to.failed} failed; ${comparison}; decision: ${st.decision}`;
+    }),
+    ...(scenario.resilience?.fallbacks ?? []).map((f) => `fallback: ${fallbackLine(f)}`),
+  ].join("\n");
+  const time = Math.max(0, (decided?.endedMs ?? sw.atMs) - sw.atMs) / 1000;
+  return { name: `resilience switch ${sw.from.server}@${sw.from.version} -> ${sw.to.server}@${sw.to.version}`, classname, time, kind: "pass", out };
+}
+
 /** Two SLOs of one scenario with the same id and scope (the same metric judged twice) stay two tests, in their order. */
 function uniqueNames(cases: Case[]): Case[] {
   const seen = new Map<string, number>();
@@ -197,6 +228,8 @@ function scenarioCases(scenario: ScenarioResult, failOnInconclusive: boolean): C
   }
   for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario, failOnInconclusive));
   for (const server of scenario.security?.servers ?? []) cases.push(...securityCases(server, classname, failOnInconclusive));
+  const switched = switchCase(scenario, classname);
+  if (switched) cases.push(switched);
   return uniqueNames(cases);
 }
 
@@ -317,6 +350,7 @@ function scenarioProperties(s: ScenarioResult, run: RunRecord): [string, string]
     ...(s.variant ? [["variant", s.variant] as [string, string]] : []),
     ["measurement window s", measurementWindowSeconds(s).toFixed(3)],
     ["fail-on-inconclusive", String(run.failOnInconclusive === true)],
+    ...(s.resilience?.switch ? [["resilience switch outcome", s.resilience.switch.outcome] as [string, string]] : []),
   ];
 }
 

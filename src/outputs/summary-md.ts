@@ -22,6 +22,7 @@ import {
 } from "./format.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
 import { escapeControlChars } from "../util/control-chars.js";
+import { avoidedText, fallbackLine, RESILIENCE_RULES, sideBySides, switchLine, type SideBySide } from "./resilience-format.js";
 import { packageText, scoreRule, scoreText, securityScans, SEVERITIES, share, targetWord, worstFinding } from "./security-format.js";
 
 const VERDICT_WORD: Record<RunRecord["verdict"], string> = {
@@ -205,6 +206,28 @@ function warningsSection(scenario: ScenarioResult): string[] {
 
 function recoverySection(scenario: ScenarioResult): string[] {
   return [...warningsSection(scenario), ...steadyStateSection(scenario), ...rtoSection(scenario), ...rpoSection(scenario)];
+}
+
+/**
+ * The agents' resilience policies and switch, short: one line per fallback (time to fail over, both
+ * degradations with their verdicts), the switch's outcome with the step that decided it, and, in the cell
+ * run with the policies, what they avoided against the cell run without them. The rules are said once, in
+ * the folded notes; the details are in report.html.
+ */
+function resilienceSection(scenario: ScenarioResult, pairs: readonly SideBySide[]): string[] {
+  const r = scenario.resilience;
+  if (!r) return [];
+  const out = ["", "Resilience:", ""];
+  for (const f of r.fallbacks) out.push(`- Fallback ${escapeMarkdownCell(fallbackLine(f))}`);
+  if (r.fallbacks.length === 0 && r.policies.some((p) => p.fallback !== null)) out.push("- No fallback was measured in this scenario.");
+  if (r.switch) out.push(`- Switch ${escapeMarkdownCell(switchLine(r.switch))}`);
+  const pair = pairs.find((p) => p.name === scenario.name && p.onVariant === scenario.variant);
+  for (const row of pair?.rows ?? [])
+    out.push(
+      `- Against \`${escapeMarkdownCell(pair!.offVariant)}\`: ${escapeMarkdownCell(row.server)} failed ${row.on.failed} of ${row.on.calls} calls with the policies, ` +
+        `${row.off.failed} of ${row.off.calls} without; failures the policy avoided: ${escapeMarkdownCell(avoidedText(row))}`,
+    );
+  return out;
 }
 
 /** One row per scenario (matrix cell) with faults: worst RTO, RPO per store, rto/rpo verdicts. */
@@ -404,7 +427,7 @@ function countsText(scenario: ScenarioResult): string {
   return `${status}${n("pass")} of ${scenario.slos.length} SLOs met${more.length ? `, ${more.join(", ")}` : ""}`;
 }
 
-function scenarioSection(scenario: ScenarioResult, legend: SourceLegend): string[] {
+function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: readonly SideBySide[]): string[] {
   const variant = scenario.variant ? ` <code>${escapeHtml(scenario.variant)}</code>` : "";
   // Folded: the job page shows what needs attention first; each scenario opens on demand.
   const out: string[] = ["<details>", `<summary><b>${escapeHtml(scenario.name)}</b>${variant}: ${escapeHtml(countsText(scenario))}</summary>`, ""];
@@ -419,6 +442,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend): string
   out.push(...serversSection(scenario));
   out.push(...capacitySection(scenario));
   out.push(...recoverySection(scenario));
+  out.push(...resilienceSection(scenario, pairs));
   out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
   if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
@@ -593,7 +617,8 @@ export function renderSummaryMarkdown(run: RunRecord): string {
     ...(run.comparison ? [renderMarkdown(run.comparison, 2)] : []),
     ...folded("Recovery matrix", recoveryMatrix(run)),
   ];
-  for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario, legend), "");
+  const pairs = sideBySides(run.scenarios);
+  for (const scenario of run.scenarios) lines.push(...scenarioSection(scenario, legend, pairs), "");
   const reference: string[] = [];
   if (run.notes.length > 0) reference.push("### Notes", "", ...run.notes.map((n) => `- ${escapeMarkdownCell(n)}`), "");
   // The measurement rules behind availability, success rate, failure kinds and latency verdicts.
@@ -606,6 +631,13 @@ export function renderSummaryMarkdown(run: RunRecord): string {
         (n) => `- ${escapeMarkdownCell(n)}`,
       ),
     );
+  const rules = [
+    ...(run.scenarios.some((x) => (x.resilience?.fallbacks.length ?? 0) > 0) ? [RESILIENCE_RULES.fallback] : []),
+    ...(run.scenarios.some((x) => x.resilience?.switch) ? [RESILIENCE_RULES.switchSteps] : []),
+    ...(pairs.length > 0 ? [RESILIENCE_RULES.avoided] : []),
+  ];
+  if (rules.length > 0)
+    reference.push("", "### How fallbacks, switches and avoided failures are measured", "", ...rules.map((n) => `- ${escapeMarkdownCell(n)}`));
   lines.push(...folded("Notes and how the figures are measured", reference));
   // Whatever text reached the summary without passing a cell escape (a server's name or version in a
   // heading, say) still cannot act on a terminal: every control character but the newlines is escaped.

@@ -120,6 +120,8 @@ const FIXED_VOCABULARY = new Set([
   "outcome",
   "kind",
   "phase",
+  "decision",
+  "statistic",
   "transport",
   "upstream",
   "mode",

@@ -175,6 +175,84 @@
     };
   }
 
+  // The resilience policies' and the switch's decisions (fallback taken, failed back, a switch step,
+  // rolled back, promoted) as dotted violet lines with a short fixed label at the bottom, on the same
+  // time charts as the fault bands. Breaker transitions are left out: a flapping breaker decides
+  // hundreds of times and would hide the data; the report's table lists them. At most
+  // MAX_RESILIENCE_MARKS lines; the lines drawn are kept on chart.$resilienceMarks for the browser test.
+  /** @typedef {{ kind: string, t: number, label: string }} ResilienceMark */
+  /** @typedef {{ kind: string, x: number }} DrawnMark */
+  var MAX_RESILIENCE_MARKS = 40;
+  /** @type {Record<string, string>} */
+  var MARK_LABEL = {
+    "fallback-started": "fallback",
+    "failed-back": "failed back",
+    "switch-step": "step",
+    "rolled-back": "rolled back",
+    promoted: "promoted",
+    switched: "switched",
+  };
+
+  /**
+   * @param {ScenarioResult} scenario
+   * @returns {ResilienceMark[]}
+   */
+  function resilienceMarksOf(scenario) {
+    var events = scenario.resilience?.events || [];
+    /** @type {ResilienceMark[]} */
+    var marks = [];
+    events.forEach((e) => {
+      var label = MARK_LABEL[e.kind];
+      if (label !== undefined && marks.length < MAX_RESILIENCE_MARKS) marks.push({ kind: e.kind, t: e.atMs / 1000, label: label });
+    });
+    return marks;
+  }
+
+  /**
+   * @param {ResilienceMark[]} marks
+   * @returns {ChartPlugin}
+   */
+  function resilienceMarksPlugin(marks) {
+    return {
+      id: "resilienceMarks",
+      afterDatasetsDraw: (chart) => {
+        var x = chart.scales.x,
+          area = chart.chartArea,
+          ctx = chart.ctx,
+          r = chart.currentDevicePixelRatio || 1;
+        /** @type {DrawnMark[]} */
+        var drawn = [];
+        /** @type {AnyChart & { $resilienceMarks?: DrawnMark[] }} */ (chart).$resilienceMarks = drawn;
+        if (!x || !area || !marks.length) return;
+        var scale = x;
+        ctx.save();
+        ctx.font = `600 10px ${fontFamily}`;
+        ctx.textBaseline = "bottom";
+        marks.forEach((m, i) => {
+          var px = scale.getPixelForValue(m.t);
+          if (!(px >= area.left && px <= area.right)) return;
+          ctx.strokeStyle = "rgba(124,58,237,0.85)";
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([2, 3]);
+          ctx.beginPath();
+          ctx.moveTo(px, area.top);
+          ctx.lineTo(px, area.bottom);
+          ctx.stroke();
+          ctx.setLineDash([]);
+          var w = ctx.measureText(m.label).width + 6;
+          var lx = Math.min(px + 2, area.right - w);
+          var ly = area.bottom - 2 - (i % 2) * 13;
+          ctx.fillStyle = "rgba(255,255,255,0.85)";
+          ctx.fillRect(lx, ly - 12, w, 12);
+          ctx.fillStyle = "#5b21b6";
+          ctx.fillText(m.label, lx + 3, ly);
+          drawn.push({ kind: m.kind, x: px * r });
+        });
+        ctx.restore();
+      },
+    };
+  }
+
   // In a scenario with faults every chart shares one time axis, so bands line up across them.
   /**
    * @param {ScenarioResult} scenario
@@ -234,7 +312,7 @@
           tooltip: { callbacks: { label: (c) => (c.parsed.y === 1 ? "ok" : "failed") } },
         },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), resilienceMarksPlugin(resilienceMarksOf(scenario))],
     });
   }
 
@@ -517,7 +595,13 @@
         },
         plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), targetLines(targets, "y"), clippedNote(axis.clipped)],
+      plugins: [
+        warmupShade,
+        faultBandsPlugin(faultBandsOf(scenario)),
+        resilienceMarksPlugin(resilienceMarksOf(scenario)),
+        targetLines(targets, "y"),
+        clippedNote(axis.clipped),
+      ],
     };
     return new Chart(canvas, config);
   }
@@ -603,7 +687,7 @@
         },
         plugins: { legend: { labels: { boxWidth: 14 } } },
       },
-      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), targetLines(targets, "y")],
+      plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), resilienceMarksPlugin(resilienceMarksOf(scenario)), targetLines(targets, "y")],
     };
     var chart = /** @type {ReportChart} */ (new Chart(canvas, config));
     chart.$partial = marks;
@@ -815,7 +899,7 @@
           scales: { x: xAxisFor(scenario), y: { beginAtZero: true, title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } } },
           plugins: { legend: { display: false } },
         },
-        plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario))],
+        plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), resilienceMarksPlugin(resilienceMarksOf(scenario))],
       })
     );
     chart.$partial = marks;

@@ -11,6 +11,7 @@ import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
+import { resilienceLegend, resilienceSection } from "./resilience.js";
 import { securitySection } from "./security.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -180,6 +181,7 @@ function charts(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | s
   The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.</p>
 ${d.problems.length > 0 ? html`<p class="warn-box small">${d.problems.join("; ")}</p>` : ""}
 ${faultLegend(s)}
+${resilienceLegend(s)}
 <noscript><p class="small muted">Charts need JavaScript; every figure they show is also in the tables.</p></noscript>`;
 }
 
@@ -328,6 +330,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${statusBox}
   ${securitySection(s, si)}
   ${recoverySection(s, si)}
+  ${resilienceSection(s, si)}
   ${capacitySection(s, si)}
   ${installTable(s)}
   ${serversTable(s)}
