@@ -1,7 +1,7 @@
 /**
- * Figures of the agents' calls over a stretch of the window, and their noise from batch means: the
- * stretch cut into equal batches of time, the figure taken per batch, the spread of the batch values
- * giving its standard error. Batches keep what drifts within the stretch (the machine's load of the
+ * Figures of the agents' calls over a stretch of the window, and their noise from batches: the stretch
+ * cut into equal batches of time, the figure taken per batch, the spread of the batch values giving its
+ * standard error. Batches keep what drifts within the stretch (the machine's load of the
  * moment, a server warming up) in the noise, which one interval over all calls would call signal.
  */
 import type { SegmentFigures } from "../results/types.js";
@@ -56,9 +56,18 @@ export function batches(calls: readonly LoggedCall[], from: number, to: number, 
   };
 }
 
-/** Standard error of a figure from its batch values, and how many batches gave one. */
+/**
+ * Standard error of a stretch's figure from its batch values, robustly: 1.2533 x 1.4826 x MAD / sqrt(n)
+ * (the MAD scaled to a standard deviation, times the median's efficiency factor sqrt(pi/2)), the same
+ * median-and-MAD rule the comparison of runs uses (src/compare). The mean and standard deviation of the
+ * batch values would not do: a fallback's first batch holds the calls that waited out the primary's
+ * deadline (seen: one batch at 250 ms among batches under 1 ms), which barely moves the stretch's p50
+ * but made a mean-based band 25 times the baseline's p50.
+ */
 export function batchError(values: readonly (number | null)[]): { se: number; n: number } | undefined {
   const xs = values.filter((v): v is number => v !== null);
   if (xs.length < MIN_BATCHES) return undefined;
-  return { se: meanSd(xs).sd / Math.sqrt(xs.length), n: xs.length };
+  const m = median(xs)!;
+  const mad = median(xs.map((x) => Math.abs(x - m)))!;
+  return { se: (Math.sqrt(Math.PI / 2) * 1.4826 * mad) / Math.sqrt(xs.length), n: xs.length };
 }

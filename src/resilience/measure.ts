@@ -2,7 +2,7 @@
  * What a fallback cost the agents (../shared/measurement.md, "Fallback degradation"): the fallback window
  * runs from the first call routed to the fallback to the last one; the baseline is the same agents' calls
  * before the fault. Degradation = fallback p50 / baseline p50 - 1 and 1 - fallback ok/s / baseline ok/s,
- * each with a noise band from batch means (./figures.ts) and judged by the comparison rules
+ * each with a noise band from batches of time (./figures.ts) and judged by the comparison rules
  * (src/slo/degradation.ts); success rate, degraded answers, time to fail over (fault to the first ok answer
  * of the fallback) and time to fail back (heal to the first ok answer of the primary) beside them.
  */
@@ -47,7 +47,7 @@ function change(
   const bv = figure === "latency" ? base.fig.p50Ms : base.fig.throughput;
   const dv = figure === "latency" ? during.fig.p50Ms : during.fig.throughput;
   const what = figure === "latency" ? "p50 latency" : "throughput";
-  const method = `batch means: each stretch cut into 10 batches of time, the ${figure === "latency" ? "p50" : "ok calls per second"} of each; band = t(0.975, min batches - 1) x sqrt(se_baseline^2 + se_fallback^2)`;
+  const method = `batches: each stretch cut into 10 batches of time, the ${figure === "latency" ? "p50" : "ok calls per second"} of each; se = 1.2533 x 1.4826 x MAD / sqrt(batches); band = t(0.975, min batches - 1) x sqrt(se_baseline^2 + se_fallback^2)`;
   if (bv === null || dv === null || bv <= 0) {
     const missing = `${what}: ${bv === null || bv <= 0 ? "no ok call before the fault" : "no ok call during the fallback"}`;
     return { relative: null, band: null, method, ...judgeChange({ relative: null, band: null, limit, absolute: 0, absoluteFloor: 0, what, missing }) };

@@ -29,8 +29,8 @@ export function judgeChange(c: ChangeToJudge): { verdict: "pass" | "fail" | "inc
   if (c.relative === null || c.band === null) return { verdict: "inconclusive", reason: c.missing ?? `${c.what}: not measured` };
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const range = `${pct(c.relative - c.band)} to ${pct(c.relative + c.band)}`;
-  if (c.relative + c.band < c.limit)
-    return { verdict: "pass", reason: `${c.what} ${pct(c.relative)} worse, under ${pct(c.limit)} even at the noise band's end (${range})` };
+  const measured = `${c.what} ${c.relative < 0 ? `${pct(-c.relative)} better` : `${pct(c.relative)} worse`}`;
+  if (c.relative + c.band < c.limit) return { verdict: "pass", reason: `${measured}: under ${pct(c.limit)} worse even at the noise band's end (${range})` };
   const significant = c.relative - c.band > 0;
   const material = c.relative > c.limit && c.absolute > c.absoluteFloor;
   if (significant && material) {
@@ -38,15 +38,15 @@ export function judgeChange(c: ChangeToJudge): { verdict: "pass" | "fail" | "inc
     if (slack > 0 && c.relative - slack <= c.limit)
       return {
         verdict: "inconclusive",
-        reason: `${c.what} ${pct(c.relative)} worse (band ${range}), but the harness's own event-loop delay could account for ${pct(slack)} of it`,
+        reason: `${measured} (band ${range}), but the harness's own event-loop delay could account for ${pct(slack)} of it`,
       };
-    return { verdict: "fail", reason: `${c.what} ${pct(c.relative)} worse: outside the noise band (${range}) and above ${pct(c.limit)}` };
+    return { verdict: "fail", reason: `${measured}: outside the noise band (${range}) and above ${pct(c.limit)}` };
   }
   return {
     verdict: "inconclusive",
     reason: significant
-      ? `${c.what} ${pct(c.relative)} worse (band ${range}): outside the noise but not above ${pct(c.limit)} by more than the absolute floor`
-      : `${c.what} ${pct(c.relative)} worse, but the noise band (${range}) reaches past ${pct(c.limit)}: the run cannot tell`,
+      ? `${measured} (band ${range}): outside the noise but not above ${pct(c.limit)} by more than the absolute floor`
+      : `${measured}, but the noise band (${range}) reaches past ${pct(c.limit)} worse: the run cannot tell`,
   };
 }
 
