@@ -64,7 +64,7 @@ describe("mcp-slo slos --format openslo", () => {
 
     const catalog = await slosJson([]);
     const notWritten = catalog.slos.filter((s) => !s.openslo.exported);
-    expect(notWritten.map((s) => s.id)).toEqual(["fallback.degradation"]);
+    expect(notWritten.map((s) => s.id)).toEqual([]);
     // Never dropped silently: each is named on stderr with its reason.
     for (const s of notWritten) expect(stderr).toContain(`note: ${s.id} is not written as OpenSLO: ${s.openslo.reason}`);
     expect(documents.filter((d) => (d as { kind: string }).kind === "SLO")).toHaveLength(catalog.slos.length - notWritten.length);

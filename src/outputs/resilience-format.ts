@@ -18,7 +18,8 @@ export const RESILIENCE_RULES = {
   agentView:
     "Counts are what the agents saw: one per call an agent made, whatever retries and fallbacks it took (the per-server tables count each server's own answers).",
   switchSteps:
-    "At each step a share of the agents' calls goes to version B; the canary analysis compares B's p50 with A's in that step by the comparison rules and rolls back at the first step whose comparison is regressed.",
+    "At each step a share of the agents goes to version B with all their calls (with a baseline, as many again to a fresh instance of version A); " +
+    "the canary analysis compares B's agents' p50s with the baseline's (else A's) over the step after its settle time, by the comparison rules, and rolls back at the first step whose comparison is regressed.",
   avoided:
     "Failures the policy avoided: (failed / calls without the policies - failed / calls with them) x calls with them, i.e. the failure share the policies removed, " +
     "applied to the calls the agents made with them; negative when the run with the policies failed more. " +

@@ -183,7 +183,7 @@ describe("summary.md: resilience", () => {
     const notes = between(md, "<summary>Notes and how the figures are measured</summary>", "</details>");
     has(notes, "### How fallbacks, switches and avoided failures are measured");
     has(notes, "- Fallback window: from the first call routed to the fallback to the last one;");
-    has(notes, "- At each step a share of the agents' calls goes to version B;");
+    has(notes, "- At each step a share of the agents goes to version B with all their calls");
     has(notes, "- Failures the policy avoided: (failed / calls without the policies - failed / calls with them) x calls with them");
     expect(md.split("Fallback window: from the first call").length).toBe(2);
     lacks(renderSummaryMarkdown(sampleRunRecord()), "### How fallbacks, switches");

@@ -103,6 +103,7 @@ export class ResilienceRun {
       sw.from.version = defs.get(s.versionSwitch.from)?.versionOf?.version ?? version(s.versionSwitch.from);
       sw.to.version = toDef?.versionOf?.version ?? version(s.versionSwitch.to);
       sw.to.standIn = toDef?.versionOf?.standIn?.says ?? null;
+      if (sw.baseline) sw.baseline.version = defs.get(sw.baseline.server)?.versionOf?.version ?? version(sw.baseline.server);
       result.switch = sw;
     }
     return result;

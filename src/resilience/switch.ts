@@ -283,6 +283,13 @@ export class SwitchController {
           s.start,
           end,
         ),
+        ...(this.plan.baseline !== undefined && {
+          baseline: side(
+            calls.filter((c) => c.route === ROUTE.baseline),
+            s.start,
+            end,
+          ),
+        }),
         ...(s.comparison && { comparison: s.comparison }),
         decision: s.decision ?? "interrupted",
       };
@@ -292,6 +299,7 @@ export class SwitchController {
     return {
       from: { server: this.plan.from, version: "" },
       to: { server: this.plan.to, version: "", standIn: null },
+      baseline: this.plan.baseline === undefined ? null : { server: this.plan.baseline, version: "" },
       mode: this.mode,
       atMs: this.plan.atMs,
       steps,

@@ -437,6 +437,7 @@ export const ResilienceResult = z.strictObject({
     .strictObject({
       from: z.strictObject({ server: z.string(), version: z.string() }),
       to: z.strictObject({ server: z.string(), version: z.string(), standIn: z.string().nullable() }),
+      baseline: z.strictObject({ server: z.string(), version: z.string() }).nullable(),
       mode: z.enum(["blue-green", "canary"]),
       atMs: z.number(),
       steps: z.array(
@@ -447,6 +448,7 @@ export const ResilienceResult = z.strictObject({
           endedMs: z.number(),
           from: SegmentFigures.extend({ failed: z.number() }).strict(),
           to: SegmentFigures.extend({ failed: z.number() }).strict(),
+          baseline: SegmentFigures.extend({ failed: z.number() }).strict().optional(),
           comparison: z
             .strictObject({
               statistic: z.literal("p50"),

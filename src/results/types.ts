@@ -749,6 +749,8 @@ export interface SwitchStep {
   endedMs: number;
   from: StepSide;
   to: StepSide;
+  /** The fresh instance of version A the canary was compared with, when the switch has one. */
+  baseline?: StepSide;
   /** B against A in this step, by the comparison rules; absent at a step without analysis (all traffic on B). */
   comparison?: {
     statistic: "p50";
@@ -765,6 +767,8 @@ export interface SwitchResult {
   /** The server the agents call (version A) and the one playing version B. */
   from: { server: string; version: string };
   to: { server: string; version: string; standIn: string | null };
+  /** A fresh instance of version A given as many agents as B and compared with it (Kayenta's baseline), or null: B is compared with A itself. */
+  baseline: { server: string; version: string } | null;
   mode: "blue-green" | "canary";
   atMs: number;
   steps: SwitchStep[];

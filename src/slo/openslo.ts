@@ -12,9 +12,9 @@
  *    target; an error rate "< 5%" is bad/total with `target: 0.95`;
  *  - a figure the harness measures once per run (RTO and RPO: the slowest recovery and the largest
  *    loss of the run's faults; throughput; mean or max latency; start, install time; concurrency; a
- *    server's security score) is
+ *    server's security score; the degradation during a fallback) is
  *    a threshold SLI with one data point per run and `target: PER_RUN_TARGET` (see there).
- * What the harness does not measure (fallback degradation) is not written: the
+ * What the harness does not measure (none of the catalog today) is not written: the
  * export says which and why. On import, an objective the harness cannot judge (another metric
  * source, a percentile it does not compute, time slices, a composite) is refused with the reason.
  *
@@ -57,7 +57,7 @@ export const ANNOTATION = {
 export const PER_RUN_TARGET = 0.999;
 
 /** Families the harness names but does not measure (src/slo/evaluate.ts: always "not measured"). */
-const NOT_MEASURED: ReadonlySet<MetricFamily> = new Set(["degradation"]);
+const NOT_MEASURED: ReadonlySet<MetricFamily> = new Set<MetricFamily>([]);
 const RATIO_GOOD: ReadonlySet<MetricFamily> = new Set(["success_rate", "availability", "cache_hit_ratio"]);
 const PERCENTILE_FAMILIES: ReadonlySet<MetricFamily> = new Set(["latency", "coordination_latency"]);
 
@@ -76,6 +76,7 @@ const PER_RUN_FIGURE: Partial<Record<MetricFamily, string>> = {
   install_time: "one cold install from the registry",
   concurrent_agents: "MCP sessions held at once that each completed calls with no failure",
   concurrent_operations: "the peak number of calls in flight at once, all answered",
+  degradation: "the worst of the run's fallbacks: p50 latency increase and throughput loss of the agents' calls against their steady state before the fault",
 };
 
 const OP_OF: Record<Comparator, "lt" | "lte" | "gt" | "gte"> = { "<": "lt", "<=": "lte", ">": "gt", ">=": "gte" };
@@ -654,5 +655,7 @@ function readObjective(
     fail([...at, "target"], "expected a target above 0 (a target of 0 asks nothing of a run)");
     return undefined;
   }
+  // A ratio figured once per run (the degradation during a fallback) is written as a percentage, as its objective is.
+  if (METRIC_FAMILIES[sli.family].unit === "ratio") return written(`${comparator} ${clean(o.value * 100)}%`, sli.metricName, sli.metric);
   return written(`${comparator} ${clean(o.value)}${unitText(METRIC_FAMILIES[sli.family].unit)}`, sli.metricName, sli.metric);
 }

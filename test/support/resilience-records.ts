@@ -189,6 +189,7 @@ export function canaryScenario(): ScenarioResult {
       switch: {
         from: { server: "redis", version: "2025.4.25" },
         to: { server: "redis-slow", version: "2025.4.26", standIn: "adds 2 ms to every answer" },
+        baseline: null,
         mode: "canary",
         atMs: 10_000,
         steps: [

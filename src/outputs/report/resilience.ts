@@ -126,17 +126,22 @@ function sideCells(side: { calls: number; failed: number; p50Ms: number | null }
   return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${ms(side.p50Ms)}</td>`;
 }
 
-function stepRow(st: SwitchStep): SafeHtml {
+function stepRow(st: SwitchStep, withBaseline: boolean): SafeHtml {
   const c = st.comparison;
   const comparison = c
     ? html`<td class="step-comparison"><span class="badge ${COMPARISON_BADGE[c.verdict]}">${c.verdict}</span> <span class="nowrap">${relativeText(c.relative)} ${bandText(c.band)}</span><div class="small muted">${c.method}. ${c.reason}</div></td>`
     : html`<td class="muted small">no analysis at this step</td>`;
   return html`<tr data-step="${st.index}" data-decision="${st.decision}">
   <td class="num">${st.index + 1}</td><td class="num">${shareText(st.shareTo)}</td><td class="num">${formatAt(st.startedMs)} to ${formatAt(st.endedMs)}</td>
-  ${sideCells(st.from)}${sideCells(st.to)}
+  ${sideCells(st.from)}${st.baseline ? sideCells(st.baseline) : html``}${sideCells(st.to)}
   ${comparison}
   <td><strong>${DECISION_WORD[st.decision]}</strong></td>
 </tr>`;
+}
+
+/** The baseline's header cells, when the canary was compared with a fresh instance of A. */
+function withBaseline(sw: SwitchResult): SafeHtml {
+  return sw.baseline ? html`<th class="num">Baseline calls</th><th class="num">Baseline failed</th><th class="num">Baseline p50 ms</th>` : html``;
 }
 
 function switchBlock(sw: SwitchResult): SafeHtml {
@@ -145,6 +150,7 @@ function switchBlock(sw: SwitchResult): SafeHtml {
 ${kv([
   ["from (version A)", versionText(sw.from)],
   ["to (version B)", versionText(sw.to)],
+  ...(sw.baseline ? [["compared with", `${versionText(sw.baseline)}: a fresh instance of version A with as many agents as B`] as [string, string]] : []),
   ["mode", sw.mode === "canary" ? "canary: traffic shares over steps" : "blue-green: all at once"],
   ["started at", formatAt(sw.atMs)],
   ["failed calls from the switch on", `${int(sw.failedCalls)} of ${int(sw.calls)}`, sw.failedCalls > 0 ? "warn" : undefined],
@@ -154,8 +160,11 @@ ${
   sw.steps.length === 0
     ? html`<p class="muted">No step ran.</p>`
     : html`<div class="table-wrap"><table class="switch-steps">
-  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">A calls</th><th class="num">A failed</th><th class="num">A p50 ms</th><th class="num">B calls</th><th class="num">B failed</th><th class="num">B p50 ms</th><th>B against A (p50)</th><th>Decision</th></tr></thead>
-  <tbody>${joinHtml(sw.steps.map(stepRow), "\n")}</tbody>
+  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">A calls</th><th class="num">A failed</th><th class="num">A p50 ms</th>${withBaseline(sw)}<th class="num">B calls</th><th class="num">B failed</th><th class="num">B p50 ms</th><th>B against ${sw.baseline ? "the baseline" : "A"} (p50)</th><th>Decision</th></tr></thead>
+  <tbody>${joinHtml(
+    sw.steps.map((st) => stepRow(st, sw.baseline !== null)),
+    "\n",
+  )}</tbody>
 </table></div>`
 }
 </div>`;
