@@ -35,11 +35,16 @@ describe.skipIf(!enabled)("canary of an identical version", () => {
       expect(r.code, transcript(r)).toBe(0);
       const record = await readRecord(out);
       const sw = record.scenarios[0]!.resilience!.switch!;
-      outcomes.push(`${sw.outcome}: ${sw.steps.map((s) => `${Math.round(s.shareTo * 100)} % ${s.comparison?.verdict ?? "-"} ${s.comparison?.reason ?? ""}`).join(" | ")}`);
+      outcomes.push(
+        `${sw.outcome}: ${sw.steps.map((s) => `${Math.round(s.shareTo * 100)} % ${s.comparison?.verdict ?? "-"} ${s.comparison?.reason ?? ""}`).join(" | ")}`,
+      );
       await expectNothingLeft(record.runId);
     }
     await rm(dir, { recursive: true, force: true });
     console.log(outcomes.join("\n"));
-    expect(outcomes.filter((o) => !o.startsWith("promoted")), outcomes.join("\n")).toEqual([]);
+    expect(
+      outcomes.filter((o) => !o.startsWith("promoted")),
+      outcomes.join("\n"),
+    ).toEqual([]);
   }, 1_200_000);
 });

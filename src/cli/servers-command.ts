@@ -4,10 +4,11 @@
  * package, registry, version (null when not installed), installed, transports, http ("native": the
  * server's own Streamable HTTP, "bridge": the harness serves its stdio), needs (backing services),
  * upstream ({ api, tokens } of a server that calls a SaaS API, else null), tools (null: whatever
- * tools/list offers)}.
+ * tools/list offers), versions (every version a scenario's `{ name, server, version }` may name: the
+ * installed one first)}.
  */
 import type { Command } from "commander";
-import { SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
+import { catalogVersions, SERVER_CATALOG, serverVersion } from "../catalog/servers.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 
 export interface ServerListing {
@@ -22,6 +23,7 @@ export interface ServerListing {
   needs: string[];
   upstream: { api: string; tokens: string[] } | null;
   tools: string[] | null;
+  versions: string[];
 }
 
 function installedVersion(d: ServerDefinition): string | null {
@@ -47,6 +49,7 @@ export function serverListing(): ServerListing[] {
       needs: [...d.needs],
       upstream: d.upstream ? { api: d.upstream.api, tokens: (d.secrets ?? []).map((s) => s.env) } : null,
       tools: d.tools ? [...d.tools] : null,
+      versions: catalogVersions(d),
     };
   });
 }
@@ -55,7 +58,14 @@ function printTable(servers: readonly ServerListing[]): void {
   const rows = servers.map((s) => {
     const needs = [...s.needs, ...(s.upstream ? [`${s.upstream.api} API${s.upstream.tokens.length ? ` (${s.upstream.tokens.join(", ")})` : ""}`] : [])];
     const version = s.version ?? "not installed: run bash scripts/setup.sh";
-    return [s.name, `${s.package}@${version} (${s.registry})`, `stdio, http (${s.http})`, needs.join(" + ") || "-", s.title];
+    const more = s.versions.filter((v) => v !== s.version);
+    return [
+      s.name,
+      `${s.package}@${version} (${s.registry})${more.length ? `; also ${more.join(", ")}` : ""}`,
+      `stdio, http (${s.http})`,
+      needs.join(" + ") || "-",
+      s.title,
+    ];
   });
   const header = ["NAME", "PACKAGE", "TRANSPORTS", "NEEDS", "WHAT"];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
@@ -71,7 +81,7 @@ export function registerServersCommand(program: Command): void {
     .description("list the MCP servers the harness knows by name")
     .option(
       "--json",
-      "machine-readable: { servers: [{ name, title, package, registry, version, installed, transports, http, needs, upstream, tools }] }",
+      "machine-readable: { servers: [{ name, title, package, registry, version, installed, transports, http, needs, upstream, tools, versions }] }",
       false,
     )
     .action((flags: { json: boolean }) => {

@@ -31,7 +31,7 @@ function toolsCalled(facts: ScenarioFacts, server: string): string[] {
 
 function argRefs(value: unknown, at: readonly PathPart[], out: { name: string; path: PathPart[] }[]): void {
   if (typeof value === "string") for (const m of value.matchAll(ARG_REF)) out.push({ name: m[1]!, path: [...at] });
-  else if (Array.isArray(value)) value.forEach((v, i) => argRefs(v, [...at, i], out));
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) argRefs(v, [...at, i], out);
   else if (isObject(value)) for (const [k, v] of Object.entries(value)) argRefs(v, [...at, k], out);
 }
 
@@ -61,7 +61,7 @@ export function resilienceProblems(facts: ScenarioFacts): void {
       if (!isObject(fb)) continue;
       if (isObject(fb.degraded)) {
         const tools = Array.isArray(fb.degraded.tools) ? fb.degraded.tools : [];
-        tools.forEach((t, i) => facts.checkTool(server, typeof t === "string" ? t : undefined, [...at, "fallback", "degraded", "tools", i]));
+        for (const [i, t] of tools.entries()) facts.checkTool(server, typeof t === "string" ? t : undefined, [...at, "fallback", "degraded", "tools", i]);
         continue;
       }
       const target = fb.server;

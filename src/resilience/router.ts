@@ -115,10 +115,12 @@ export class ResilientCalls implements CallSender {
     const r = this.routing;
     const w = this.warmB;
     if (w !== undefined && w.from === server && this.inner.phase === "warmup") {
-      // Warm-up: every other call of each agent goes to B, so both versions' processes start the window warm.
-      // Seen without it: an identical version B, first called at the switch, answered 50 % slower for its first
-      // seconds (a cold process: code not yet optimised, connections new) and was rolled back as a regression.
-      const turn = (this.warmTurn[agentId] = ((this.warmTurn[agentId] ?? 0) + 1) % (w.baseline === undefined ? 2 : 3));
+      // Warm-up: each agent's calls go in turn to A, B (and the baseline), so no version meets its first calls
+      // in the window. Seen without it: an identical version B, first called at the switch, answered 50 %
+      // slower (code not yet optimised, connections new). It narrows the gap between B and A's long-running
+      // processes but does not close it: the switch's baseline does (./switch.ts).
+      const turn = ((this.warmTurn[agentId] ?? 0) + 1) % (w.baseline === undefined ? 2 : 3);
+      this.warmTurn[agentId] = turn;
       if (turn === 1) {
         target = w.to;
         primaryRoute = ROUTE.versionB;
