@@ -132,4 +132,18 @@ profiles:
   it("a secret's value is not part of it: another key gives the same hash", async () => {
     expect(await hashOf(scenario({ secret: "sk-live-ffffffffff" }))).toBe(await hashOf(scenario()));
   });
+
+  it("changes with the agents' resilience policy, down to a fallback's tool mapping (a Map, written by its entries)", async () => {
+    const withPolicy = (tool: string) => `
+name: hashed
+servers: [redis, redis-official]
+agents: 1
+duration: 3s
+workload: { kind: mix, calls: [{ server: redis, tool: get, args: { key: k } }] }
+resilience: { redis: { fallback: { server: redis-official, tools: { get: { tool: ${tool} } } } } }
+`;
+    const get = await hashOf(withPolicy("get"));
+    expect(await hashOf(withPolicy("hget"))).not.toBe(get);
+    expect(await hashOf(withPolicy("get").replace(/^resilience:.*$/m, ""))).not.toBe(get);
+  });
 });

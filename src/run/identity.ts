@@ -169,13 +169,14 @@ function sha256(text: string): string {
 
 /**
  * A server as the hash sees it. Out: its title (words), installedVersion (a function; a new server
- * version is what a comparison is for, not a different scenario), and every value of a custom
+ * version is what a comparison is for, not a different scenario), the other versions the catalog holds, and every value of a custom
  * server's env, args and files its scenario did not mark public (src/stack/handed-values.ts): those
  * are where credentials go, and a credential does not change what is measured, so only the name of
  * such a variable counts, never its value, which cannot be recovered from the hash.
  */
 function measuredServer(def: ServerDefinition): unknown {
-  const { title: _title, installedVersion: _version, ...rest } = def;
+  // versions: the other releases the catalog holds, not the one that runs (versionOf says that).
+  const { title: _title, installedVersion: _version, versions: _versions, ...rest } = def;
   const custom = def.package === "custom";
   const publicArgs = def.public?.args ?? [];
   return {
@@ -195,13 +196,26 @@ function measuredServer(def: ServerDefinition): unknown {
  * In: everything that decides what is measured and how — servers and how they start, agents, load
  * model and rate, duration, warm-up, timeouts, seed, workload, transport, driver, backends' settings,
  * stand-ins and their behaviour, faults, recovery, RPO writers, capacity search, availability probe,
- * the profile name and the matrix cell (variant).
+ * the agents' resilience policies and version switch, the profile name and the matrix cell (variant).
  * Out: the file's path (the same scenario from another checkout or directory is the same scenario),
  * its description, the SLOs (targets judge a figure, they do not change it: runs judged by other
  * targets still compare figure by figure), the list of the other matrix cells, and secret values
  * (measuredServer).
  */
 export function scenarioHash(scenario: Scenario): string {
-  const { file: _file, description: _description, slos: _slos, matrix: _matrix, servers, ...rest } = scenario;
-  return sha256(canonicalJson({ ...rest, servers: servers.map(measuredServer) })).slice(0, 16);
+  const { file: _file, description: _description, slos: _slos, matrix: _matrix, servers, resilience, versionSwitch, ...rest } = scenario;
+  // No resilience and no switch is the plan of every scenario recorded before them: left out when empty, so
+  // those scenarios keep their hash (a history compares runs by it). A fallback's tool mapping is a Map, which
+  // canonical JSON (like JSON.stringify) would write as {}: written by its entries.
+  const policies = resilience.map((p) =>
+    p.fallback?.kind === "server" ? { ...p, fallback: { ...p.fallback, tools: Object.fromEntries(p.fallback.tools) } } : p,
+  );
+  return sha256(
+    canonicalJson({
+      ...rest,
+      ...(policies.length > 0 && { resilience: policies }),
+      ...(versionSwitch !== undefined && { versionSwitch }),
+      servers: servers.map(measuredServer),
+    }),
+  ).slice(0, 16);
 }

@@ -14,7 +14,7 @@ import path from "node:path";
 import { loadAll } from "../config/load-scenario.js";
 import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
-import { driverNamed, unmetNeeds } from "../drivers/index.js";
+import { DEFAULT_DRIVER, driverNamed, unmetNeeds } from "../drivers/index.js";
 import { newRunId } from "./run-id.js";
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
@@ -134,6 +134,11 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         : `${s.file}: --driver ${driver.name} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`,
     ),
   );
+  // The agents' resilience policies and version switches live in front of the sdk driver's calls (src/resilience).
+  if (driver.name !== DEFAULT_DRIVER)
+    for (const s of scenarios)
+      if (s.resilience.length > 0 || s.versionSwitch)
+        problems.push(`${s.file}: --driver ${driver.name} sends the calls itself; this scenario's resilience policies or version switch need the sdk driver`);
   if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver.name} cannot run every scenario given`, { details: problems });
   return scenarios.map((s) => ({ ...s, driver: driver.name }));
 }
