@@ -24,12 +24,12 @@ function scenario(record: Awaited<ReturnType<typeof readRecord>>, name: string, 
   return s;
 }
 
-/** The agents' failed share of one server: their own view with a policy, the corrected counts without. */
+/** The agents' failed share of one server: their own view with a policy, the corrected counts without (timeouts are in failed.transport). */
 function failedShare(s: ScenarioResult, server: string): number {
   const view = s.resilience?.calls.find((c) => c.server === server);
   if (view) return view.failed / Math.max(1, view.calls);
   const rows = (s.calls ?? []).filter((c) => c.server === server);
-  const failed = rows.reduce((a, c) => a + c.failed.tool + c.failed.protocol + c.failed.transport + c.timeouts + c.missed, 0);
+  const failed = rows.reduce((a, c) => a + c.failed.tool + c.failed.protocol + c.failed.transport + c.missed, 0);
   const all = rows.reduce((a, c) => a + c.ok, 0) + failed;
   return failed / Math.max(1, all);
 }

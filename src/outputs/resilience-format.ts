@@ -23,7 +23,8 @@ export const RESILIENCE_RULES = {
   avoided:
     "Failures the policy avoided: (failed / calls without the policies - failed / calls with them) x calls with them, i.e. the failure share the policies removed, " +
     "applied to the calls the agents made with them; negative when the run with the policies failed more. " +
-    "Both sides count calls the agents made (no missed calls added): with the policies, the agents' own view; without them, the server's raw call counts, which are the same thing when nothing reroutes.",
+    "With the policies the counts are the agents' own view (one per call an agent made); without them, the server's corrected counts: " +
+    "in the closed model an agent stuck on a lost session or a timeout would have sent more calls meanwhile, and those missed calls count as failed, as in every success rate of the harness.",
 } as const;
 
 export const FALLBACK_KIND_WORD: Record<FallbackMeasurement["kind"], string> = {
@@ -126,10 +127,9 @@ export interface SideCounts {
   /** failed / calls; null with no call */
   failedShare: number | null;
   /** Where the counts come from. */
-  basis: "agents' view" | "server's raw counts" | "none";
-  /** Calls an agent would have sent while stuck (closed model), not counted above. */
+  basis: "agents' view" | "server's corrected counts" | "none";
+  /** Of `failed`, calls an agent would have sent while stuck (closed model, corrected counts). */
   missed: number;
-  availability: { ratio: number | null; by: "load" | "probe" } | null;
 }
 
 export interface SideBySideRow {
@@ -151,16 +151,6 @@ export interface SideBySide {
   rows: SideBySideRow[];
 }
 
-function availabilityOf(s: ScenarioResult, server: string): SideCounts["availability"] {
-  const f = s.availability?.figures.find((x) => x.server === server);
-  if (!f) return null;
-  // The figure that judges this server's availability SLOs; the load's when none does.
-  const by = f.judgedBy ?? (f.load ? "load" : f.probe ? "probe" : null);
-  if (by === null) return null;
-  const ratio = by === "load" ? (f.load?.ratio ?? null) : (f.probe?.ratio ?? null);
-  return { ratio, by };
-}
-
 function rawCounts(calls: readonly CallCounts[], server: string): { calls: number; failed: number; missed: number } | null {
   const own = calls.filter((c) => c.server === server);
   if (own.length === 0) return null;
@@ -172,14 +162,14 @@ function rawCounts(calls: readonly CallCounts[], server: string): { calls: numbe
     failed += c.failed.tool + c.failed.protocol + c.failed.transport;
     missed += c.missed;
   }
-  return { calls: ok + failed, failed, missed };
+  // Corrected: the missed calls are intended calls that failed (closed model; 0 in the open model).
+  return { calls: ok + failed + missed, failed: failed + missed, missed };
 }
 
 /** One variant's counts of one server: the agents' view when the variant has one for it, else the server's raw counts. */
 function sideCounts(s: ScenarioResult, server: string): SideCounts {
   const agents = s.resilience?.calls.find((c) => c.server === server);
   const raw = rawCounts(s.calls ?? [], server);
-  const availability = availabilityOf(s, server);
   if (agents) {
     return {
       calls: agents.calls,
@@ -187,7 +177,6 @@ function sideCounts(s: ScenarioResult, server: string): SideCounts {
       failedShare: agents.calls > 0 ? agents.failed / agents.calls : null,
       basis: "agents' view",
       missed: 0,
-      availability,
     };
   }
   if (raw) {
@@ -195,12 +184,11 @@ function sideCounts(s: ScenarioResult, server: string): SideCounts {
       calls: raw.calls,
       failed: raw.failed,
       failedShare: raw.calls > 0 ? raw.failed / raw.calls : null,
-      basis: "server's raw counts",
+      basis: "server's corrected counts",
       missed: raw.missed,
-      availability,
     };
   }
-  return { calls: 0, failed: 0, failedShare: null, basis: "none", missed: 0, availability };
+  return { calls: 0, failed: 0, failedShare: null, basis: "none", missed: 0 };
 }
 
 const ON = "resilience=true";

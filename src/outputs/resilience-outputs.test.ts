@@ -39,12 +39,11 @@ describe("resilience records", () => {
     expect(rest).toEqual([]);
     expect(pair).toMatchObject({ name: "redis-fallback", onVariant: "resilience=true", offVariant: "resilience=false", onIndex: 0, offIndex: 1 });
     const row = pair!.rows[0]!;
-    // With: the agents' view, 12 of 6,000 failed. Without: the server's raw counts, 600 of 6,000 (50 missed calls apart).
+    // With: the agents' view, 12 of 6,000 failed. Without: the server's corrected counts, 600 failed of 6,000 sent
+    // and 50 missed (intended, not sent: failed too), so 650 of 6,050.
     expect(row.on).toMatchObject({ calls: 6_000, failed: 12, basis: "agents' view" });
-    expect(row.off).toMatchObject({ calls: 6_000, failed: 600, basis: "server's raw counts", missed: 50 });
-    expect(row.avoided).toBeCloseTo((600 / 6_000 - 12 / 6_000) * 6_000, 6);
-    expect(row.on.availability).toEqual({ ratio: 0.998, by: "load" });
-    expect(row.off.availability).toEqual({ ratio: 0.5, by: "load" });
+    expect(row.off).toMatchObject({ calls: 6_050, failed: 650, basis: "server's corrected counts", missed: 50 });
+    expect(row.avoided).toBeCloseTo((650 / 6_050 - 12 / 6_000) * 6_000, 6);
   });
 
   it("find no pair without both cells", () => {
@@ -108,13 +107,15 @@ describe("report.html: resilience", async () => {
     has(first, '<span class="badge neutral">unchanged</span>');
     has(first, "<strong>next step</strong>");
     const second = between(steps, '<tr data-step="1" data-decision="rolled-back">', "</tr>");
-    has(
-      second,
-      '<td class="num">1,125</td><td class="num">0</td><td class="num">1.50</td><td class="num">375</td><td class="num">0</td><td class="num">2.12</td>',
-    );
+    has(second, '<td class="num">1,125 calls<div class="small muted">0 failed</div><div class="small muted">p50 1.50 ms</div></td>');
+    has(second, '<td class="num">375 calls<div class="small muted">0 failed</div><div class="small muted">p50 2.12 ms</div></td>');
     has(second, '<span class="badge fail">regressed</span> <span class="nowrap">+41.0 % ± 6.0 %</span>');
-    has(second, "p50 intervals from the HDR counts. +41.0 % is outside the noise band and above 5 %");
     has(second, "<strong>rolled back</strong>");
+    // The comparison's method and reason on the row under the step's.
+    has(
+      between(steps, '<tr class="step-detail" data-step-detail="1">', "</tr>"),
+      "p50 intervals from the HDR counts. +41.0 % is outside the noise band and above 5 %",
+    );
   });
 
   it("lists the decisions, at most 200, and says how many more there were and how many were not kept", () => {
@@ -140,11 +141,12 @@ describe("report.html: resilience", async () => {
     has(section, "(failed / calls without the policies - failed / calls with them) x calls with them");
     has(section, '<a href="#scenario-0"><code>resilience=true</code></a> against <a href="#scenario-1"><code>resilience=false</code></a>');
     const row = between(section, '<tr data-server="redis">', "</tr>");
-    // With: 12 of 6,000 failed, availability 99.80 %; without: 600 of 6,000, 50.00 %.
-    has(row, '<td class="num">6,000</td><td class="num negative">12</td><td class="num">99.80 %</td><td class="num">99.80 % (load)</td>');
-    has(row, '<td class="num">6,000</td><td class="num negative">600</td><td class="num">90.00 %</td><td class="num">50.00 % (load)</td>');
-    has(section, "Counted by: redis: with the policies, the agents&#39; view; without, the server&#39;s raw counts (50 missed calls not counted).");
-    has(row, '<td class="num avoided"><strong>588</strong><div class="small muted">failure share 10 % without, 0.2 % with</div></td>');
+    // With: 12 of 6,000 failed; without: 650 of 6,050 (50 of them missed), 89.26 % ok.
+    has(row, '<td class="num">6,000</td><td class="num negative">12</td><td class="num">99.80 %</td>');
+    has(row, '<td class="num">6,050</td><td class="num negative">650</td><td class="num">89.26 %</td>');
+    lacks(row, "(load)");
+    has(section, "Counted by: redis: with the policies, the agents&#39; view; without, the server&#39;s corrected counts (50 of the failed are missed calls).");
+    has(row, '<td class="num avoided"><strong>633</strong><div class="small muted">failure share 10.74 % without, 0.2 % with</div></td>');
   });
 
   it("has no side-by-side without a cell run without the policies", async () => {
@@ -190,7 +192,7 @@ describe("summary.md: resilience", () => {
   });
 
   it("says what the policies avoided in the cell run with them, not in the other", () => {
-    const line = "- Against `resilience=false`: redis failed 12 of 6000 calls with the policies, 600 of 6000 without; failures the policy avoided: 588";
+    const line = "- Against `resilience=false`: redis failed 12 of 6000 calls with the policies, 650 of 6050 without; failures the policy avoided: 633";
     has(md, line);
     expect(md.split(line).length).toBe(2);
     const off = between(md, "<code>resilience=false</code>", "</details>");
@@ -250,7 +252,7 @@ describe("resilience outputs: what was not measured is said, not shown as a figu
     const fb = between(page, '<div class="fallback"', "<h4>Decisions</h4>");
     has(fb, "<dt>time to fail over</dt><dd>never: no call was answered ok by the fallback</dd>");
     has(fb, "<dt>time to fail back</dt><dd>no heal</dd>");
-    has(fb, "<dt>fault healed at</dt><dd>never healed</dd>");
+    has(fb, "<dt>healed (a kill: the stack recovered) at</dt><dd>never</dd>");
     has(fb, "<dt>during the fallback</dt><dd>no call was routed to the fallback</dd>");
     has(
       between(fb, '<tr data-figure="latency">', "</tr>"),
@@ -266,7 +268,7 @@ describe("resilience outputs: what was not measured is said, not shown as a figu
     const sw = between(page, '<div class="version-switch">', "<h4>Decisions</h4>");
     has(sw, "switched (blue-green)");
     has(sw, "<dt>mode</dt><dd>blue-green: all at once</dd>");
-    has(between(sw, '<tr data-step="0" data-decision="switched">', "</tr>"), '<td class="muted small">no analysis at this step</td>');
+    has(between(sw, '<tr data-step="0" data-decision="switched">', "</tr>"), '<td class="muted small">no analysis</td>');
     has(md, "(blue-green): switched (blue-green) at step 1 (100 % to B); 0 of 3,000 calls failed from the switch on");
     has(xml, "step 1: 100 % to B, A 1350 calls 0 failed, B 150 calls 0 failed; no analysis; decision: switched");
   });

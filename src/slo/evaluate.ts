@@ -544,7 +544,9 @@ function judgeDegradation(t: Threshold, m: Measurements, scope: Scope): Draft {
   });
   const verdict = judged.some((j) => j.verdict === "fail") ? "fail" : judged.every((j) => j.verdict === "pass") ? "pass" : "inconclusive";
   const values = judged.map((j) => j.relative).filter((v): v is number => v !== null);
-  const worst = values.length ? Math.max(...values) : null;
+  const max = values.length ? Math.max(...values) : null;
+  // No "-0.0 %": a change under a thousandth is none.
+  const worst = max === null ? null : Math.abs(max) < 5e-4 ? 0 : max;
   const decisive = judged.filter((j) => j.verdict === verdict);
   return {
     measured: worst,

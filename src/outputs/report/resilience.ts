@@ -96,7 +96,7 @@ function fallbackBlock(f: FallbackMeasurement): SafeHtml {
   return html`<div class="fallback" data-fallback="${f.server}" data-fault="${f.faultId}">
 <h4>Fallback ${fallbackLabel(f)} <span class="small muted">(${FALLBACK_KIND_WORD[f.kind]}), fault <code>${f.faultId}</code> at ${formatAt(f.faultAtMs)}</span></h4>
 ${kv([
-  ["fault healed at", f.healedAtMs === null ? "never healed" : formatAt(f.healedAtMs)],
+  ["healed (a kill: the stack recovered) at", f.healedAtMs === null ? "never" : formatAt(f.healedAtMs)],
   [
     "time to fail over",
     f.timeToFailOverMs === null ? "never: no call was answered ok by the fallback" : formatDuration(f.timeToFailOverMs),
@@ -122,26 +122,35 @@ ${kv([
 </div>`;
 }
 
+/** One version's calls in a step, in one cell: calls, failures, p50 (three columns per version made the table too wide). */
 function sideCells(side: { calls: number; failed: number; p50Ms: number | null }): SafeHtml {
-  return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${ms(side.p50Ms)}</td>`;
+  return html`<td class="num">${int(side.calls)} calls<div class="small${side.failed > 0 ? " negative" : " muted"}">${int(side.failed)} failed</div><div class="small muted">p50 ${ms(side.p50Ms)} ms</div></td>`;
 }
 
+/**
+ * One step: its figures on one row, the comparison's verdict beside them, and the comparison's method and
+ * reason on a row of their own under it (beside the figures they made the table too wide to read).
+ */
 function stepRow(st: SwitchStep, withBaseline: boolean): SafeHtml {
   const c = st.comparison;
-  const comparison = c
-    ? html`<td class="step-comparison"><span class="badge ${COMPARISON_BADGE[c.verdict]}">${c.verdict}</span> <span class="nowrap">${relativeText(c.relative)} ${bandText(c.band)}</span><div class="small muted">${c.method}. ${c.reason}</div></td>`
-    : html`<td class="muted small">no analysis at this step</td>`;
+  const verdict = c
+    ? html`<td class="step-comparison"><span class="badge ${COMPARISON_BADGE[c.verdict]}">${c.verdict}</span> <span class="nowrap">${relativeText(c.relative)} ${bandText(c.band)}</span></td>`
+    : html`<td class="muted small">no analysis</td>`;
+  const columns = withBaseline ? 8 : 7;
+  const detail = c
+    ? html`<tr class="step-detail" data-step-detail="${st.index}"><td></td><td colspan="${columns - 1}" class="small muted">${c.method}. ${c.reason}</td></tr>`
+    : html``;
   return html`<tr data-step="${st.index}" data-decision="${st.decision}">
   <td class="num">${st.index + 1}</td><td class="num">${shareText(st.shareTo)}</td><td class="num">${formatAt(st.startedMs)} to ${formatAt(st.endedMs)}</td>
   ${sideCells(st.from)}${st.baseline ? sideCells(st.baseline) : html``}${sideCells(st.to)}
-  ${comparison}
+  ${verdict}
   <td><strong>${DECISION_WORD[st.decision]}</strong></td>
-</tr>`;
+</tr>${detail}`;
 }
 
-/** The baseline's header cells, when the canary was compared with a fresh instance of A. */
+/** The baseline's header cell, when the canary was compared with a fresh instance of A. */
 function withBaseline(sw: SwitchResult): SafeHtml {
-  return sw.baseline ? html`<th class="num">Baseline calls</th><th class="num">Baseline failed</th><th class="num">Baseline p50 ms</th>` : html``;
+  return sw.baseline ? html`<th class="num">Baseline (fresh A)</th>` : html``;
 }
 
 function switchBlock(sw: SwitchResult): SafeHtml {
@@ -160,7 +169,7 @@ ${
   sw.steps.length === 0
     ? html`<p class="muted">No step ran.</p>`
     : html`<div class="table-wrap"><table class="switch-steps">
-  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">A calls</th><th class="num">A failed</th><th class="num">A p50 ms</th>${withBaseline(sw)}<th class="num">B calls</th><th class="num">B failed</th><th class="num">B p50 ms</th><th>B against ${sw.baseline ? "the baseline" : "A"} (p50)</th><th>Decision</th></tr></thead>
+  <thead><tr><th class="num">Step</th><th class="num">Share to B</th><th class="num">Time</th><th class="num">Version A</th>${withBaseline(sw)}<th class="num">Version B</th><th>B against ${sw.baseline ? "the baseline" : "A"} (p50)</th><th>Decision</th></tr></thead>
   <tbody>${joinHtml(
     sw.steps.map((st) => stepRow(st, sw.baseline !== null)),
     "\n",
@@ -219,13 +228,12 @@ export function resilienceSection(s: ScenarioResult, si: number): SafeHtml | str
 }
 
 function basisText(side: SideCounts): string {
-  return side.basis === "server's raw counts" && side.missed > 0 ? `${side.basis} (${int(side.missed)} missed calls not counted)` : side.basis;
+  return side.basis === "server's corrected counts" && side.missed > 0 ? `${side.basis} (${int(side.missed)} of the failed are missed calls)` : side.basis;
 }
 
 function sideTd(side: SideCounts): SafeHtml {
   const share = side.failedShare === null ? null : 1 - side.failedShare;
-  const avail = side.availability === null ? "–" : `${pct(side.availability.ratio)} (${side.availability.by})`;
-  return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${pct(share)}</td><td class="num">${avail}</td>`;
+  return html`<td class="num">${int(side.calls)}</td><td class="num${side.failed > 0 ? " negative" : ""}">${int(side.failed)}</td><td class="num">${pct(share)}</td>`;
 }
 
 /**
@@ -249,8 +257,8 @@ export function resilienceSideBySide(run: RunRecord): SafeHtml | string {
 <h3>${p.name}: <a href="#scenario-${p.onIndex}"><code>${p.onVariant}</code></a> against <a href="#scenario-${p.offIndex}"><code>${p.offVariant}</code></a></h3>
 <div class="table-wrap"><table class="resilience-side-by-side">
   <thead>
-    <tr><th rowspan="2">Server</th><th colspan="4">With the policies</th><th colspan="4">Without them</th><th rowspan="2" class="num">Failures the policy avoided</th></tr>
-    <tr><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Availability</th></tr>
+    <tr><th rowspan="2">Server</th><th colspan="3">With the policies</th><th colspan="3">Without them</th><th rowspan="2" class="num">Failures the policy avoided</th></tr>
+    <tr><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th><th class="num">Calls</th><th class="num">Failed</th><th class="num">Success rate</th></tr>
   </thead>
   <tbody>${rows}</tbody>
 </table></div>
@@ -260,7 +268,7 @@ export function resilienceSideBySide(run: RunRecord): SafeHtml | string {
   return html`<section class="card" id="resilience-side-by-side">
   <h2>With and without the resilience policies</h2>
   <p class="muted small">The same scenario, same load and faults, run once with the agents' resilience policies and once without. ${RESILIENCE_RULES.avoided}
-  Availability is each run's figure for that server (the one that judges its availability SLOs).</p>
+  Each server's own availability (its section) is not compared here: with a policy the agents stop calling a failing server, so its figure says how the server did, not what the agents got.</p>
   ${joinHtml(tables, "\n")}
 </section>`;
 }
