@@ -279,6 +279,30 @@ slos:
   }, 300_000);
 });
 
+describe(named("--provider docker: a fallback to an alternative server (issue 15)"), () => {
+  test(named("the npm Redis server's processes killed with Redis in a container: the agents' calls go to Redis's official server"), async () => {
+    const out = await newOutDir();
+    const r = await runCli(["run", "scenarios/fallback-alternative-server.yaml", "--profile", "smoke", "--provider", "docker", "--out", out], GUARD);
+    expect([0, 1], transcript(r)).toContain(r.code);
+    const rec = await readRecord(out);
+    const s = rec.scenarios.find((x) => x.variant === "resilience=true")!;
+    expect(s.status, s.error).toBe("completed");
+    expect(rec.environment.stack?.provider).toBe("docker");
+    const fb = s.resilience!.fallbacks[0]!;
+    const agents = s.resilience!.calls.find((c) => c.server === "redis")!;
+    expect(agents.fallback, transcript(r)).toBeGreaterThan(0);
+    // Counted on the fallback server itself.
+    expect((s.calls ?? []).filter((c) => c.server === "redis-official").reduce((a, c) => a + c.ok, 0)).toBeGreaterThan(0);
+    expect(fb.timeToFailOverMs).not.toBeNull();
+    expect(fb.latency.relative).not.toBeNull();
+    expect(s.slos.find((x) => x.id === "fallback.degradation")!.measured).not.toBeNull();
+    console.log(
+      `docker fallback: ${agents.fallback} of ${agents.calls} calls on redis-official, failed ${agents.failed}, fail over ${fb.timeToFailOverMs?.toFixed(0)} ms, latency ${((fb.latency.relative ?? 0) * 100).toFixed(0)} % (${fb.latency.verdict})`,
+    );
+    await expectNoContainersLeft(rec.runId);
+  }, 300_000);
+});
+
 describe(standInNamed("--provider docker: SaaS API stand-ins are containers behind the container Toxiproxy"), () => {
   standInTest(
     standInNamed("GitHub's server and its stand-in container: +100 ms on hop github slows the calls of the fault window only; its counts reach results.json"),
