@@ -119,7 +119,17 @@ export function resilienceProblems(facts: ScenarioFacts): void {
       }
       if (Math.abs(sum - 100) > 1e-9)
         facts.report(["switch", "steps", i, "shares"], `expected shares summing to 100 %, found ${+sum.toFixed(6)} %`, { found: false });
-      if (step.for === undefined && i < facts.arr(["switch", "steps"]).length - 1)
+      const last = i === facts.arr(["switch", "steps"]).length - 1;
+      // A switch ends with every call on B (promoted), unless its analysis rolls it back: a canary left at a share would have no outcome.
+      if (last && typeof to === "string" && step.shares[to] !== 100)
+        facts.report(
+          ["switch", "steps", i, "shares"],
+          `expected the last step to send every call to "${to}" (${to}: 100): a switch ends on version B unless it is rolled back`,
+          {
+            found: false,
+          },
+        );
+      if (step.for === undefined && !last)
         facts.report(["switch", "steps", i], "expected `for` (how long the step lasts): only the last step may last to the window's end", { found: false });
     });
     if (okFrom && okTo && toolsCalled(facts, from).length > 0) for (const tool of toolsCalled(facts, from)) facts.checkTool(to, tool, ["switch", "to"]);

@@ -54,7 +54,7 @@ export interface RouterClock {
 
 export class ResilientCalls implements CallSender {
   readonly logs = new Map<string, CallLog>();
-  readonly events: ResilienceEvent[] = [];
+  private readonly decisions: { at: number; kind: ResilienceEventKind; server: string; detail: string }[] = [];
   eventsNotKept = 0;
   private readonly policies = new Map<string, PolicyState>();
   private readonly rngs: Rng[];
@@ -98,11 +98,21 @@ export class ResilientCalls implements CallSender {
   }
 
   event(kind: ResilienceEventKind, server: string, detail: string, at = performance.now()): void {
-    const start = this.clock.windowStart();
-    const e: ResilienceEvent = { atMs: start === undefined ? at - performance.now() : at - start, kind, server, detail };
-    if (this.events.length < MAX_EVENTS) this.events.push(e);
+    const e = { at, kind, server, detail };
+    if (this.decisions.length < MAX_EVENTS) this.decisions.push(e);
     else this.eventsNotKept++;
-    this.onEvent?.(e);
+    const start = this.clock.windowStart();
+    this.onEvent?.({ atMs: start === undefined ? 0 : at - start, kind, server, detail });
+  }
+
+  /**
+   * The decisions, dated from the window's start: read once the window opened. A decision of the warm-up
+   * (a breaker opened before the window) is dated when it is read, so it comes out negative, as warm-up
+   * times do everywhere else.
+   */
+  get events(): ResilienceEvent[] {
+    const start = this.clock.windowStart() ?? performance.now();
+    return this.decisions.map((d) => ({ atMs: d.at - start, kind: d.kind, server: d.server, detail: d.detail }));
   }
 
   async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult> {
