@@ -348,7 +348,7 @@ describe("HTML report in Chromium, opened from disk", () => {
       }
       await expect(page.locator("#resilience-0 .resilience-legend").count()).resolves.toBe(0);
       await expect(page.locator("#scenario-0 .resilience-legend").count()).resolves.toBe(1);
-      await expect(page.locator("#resilience-side-by-side tr[data-server]").innerText()).resolves.toContain("588");
+      await expect(page.locator("#resilience-side-by-side tr[data-server]").innerText()).resolves.toContain("633");
       expect(observed.consoleErrors).toEqual([]);
       expect(observed.pageErrors).toEqual([]);
       expect(observed.externalRequests).toEqual([]);
