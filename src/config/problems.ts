@@ -97,9 +97,11 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
   for (const issue of issues) {
     const p = [...prefix, ...(issue.path as PathPart[])];
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      // The branch meant: one whose type the value has (a mapping for a custom server, not the string branch), then the fewest issues.
+      // The branch meant: one whose type the value has (a mapping for a custom server, not the string branch), then the
+      // fewest issues, then the fewest fields it does not know (`{ name, server, versoin }` is a version entry, not a custom server).
       const wrongType = (branch: readonly z.core.$ZodIssue[]) => branch.some((i) => i.code === "invalid_type" && i.path.length === 0);
-      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length)[0]!;
+      const unknownKeys = (branch: readonly z.core.$ZodIssue[]) => branch.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 0), 0);
+      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length || unknownKeys(a) - unknownKeys(b))[0]!;
       out.push(...flattenIssues(best, p));
       continue;
     }

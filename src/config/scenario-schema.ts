@@ -61,7 +61,7 @@ export const CustomServer = z
   .describe("Any other MCP server speaking stdio.");
 export type CustomServer = z.infer<typeof CustomServer>;
 
-export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CatalogVersionServer, CustomServer]);
+export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer, CatalogVersionServer]);
 
 export const LoadModel = z.discriminatedUnion("model", [
   z.strictObject({

@@ -55,6 +55,10 @@ async function scan(root: number, seen: Map<number, SeenProcess>): Promise<void>
           }
           const cmd = cmdline.split("\0").filter(Boolean).join(" ");
           if (cmd === "") return;
+          // A process exiting between the two reads has no memory left to read its environment from: /proc
+          // gives an empty environ (seen in a fresh-clone CI run: a stand-in "without" the run id every child
+          // gets). Not what it ran with; a process that lives on is read at the next scan.
+          if (raw === "") return;
           // Between fork() and exec() a child still shows its parent's command line and environment
           // (seen: the harness's own, tokens included, under a child's pid). Not what it will run
           // with: look again at the next scan, once it has exec'd.
