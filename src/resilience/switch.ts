@@ -220,7 +220,8 @@ export class SwitchController {
         i++;
         continue;
       }
-      // The step's start settles unjudged: seen without it, an identical version's five newly moved agents 24 % slower than the five left on A.
+      // The step's start settles unjudged: agents just moved meet their new processes' slower first calls (the baseline,
+      // warmed and moved with B, is what removes the rest of that gap).
       const calls = [...this.log.calls(Math.min(start + this.plan.analysis.settleMs, run.end), run.end)];
       const primary = calls.filter((c) => c.route === ROUTE.primary);
       const b = calls.filter((c) => c.route === ROUTE.versionB);
