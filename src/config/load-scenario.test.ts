@@ -483,3 +483,90 @@ describe("messages of the schema's unions and integers", () => {
     expect(await validateScenarioFile(p)).toEqual([`${p}:3: (top level): expected a mapping of scenario fields, found ["a"]`]);
   });
 });
+
+/** A mix of every MCP method against the reference server (issue 19). */
+const METHODS = `name: methods
+servers: [everything]
+agents: 1
+duration: 2s
+workload:
+  kind: mix
+  setup:
+    - { server: everything, tool: toggle-subscriber-updates }
+  calls:
+    - { server: everything, tool: echo, args: { message: "{{bytes 16}}" } }
+    - { server: everything, method: tools/call, tool: echo, args: { message: "x" } }
+    - { server: everything, method: resources/read, uri: "demo://resource/dynamic/text/{{rand 1 9}}", weight: 3 }
+    - { server: everything, method: prompts/get, name: args-prompt, args: { city: "c{{seq}}" } }
+    - { server: everything, method: completion/complete, ref: { prompt: completable-prompt }, argument: { name: department, value: "E" } }
+    - { server: everything, method: ping }
+slos:
+  - { id: read, metric: latency.p95, objective: "< 50ms", scope: { server: everything, method: resources/read } }
+`;
+
+describe("MCP methods of a mix (issue 19)", () => {
+  it("a step without method is the tools/call it always was: the same plan, no method fields", async () => {
+    const s = await loadScenario(file("methods.yaml", METHODS), "ci");
+    const calls = s.workload.calls!;
+    expect(calls[0]).toEqual({ server: "everything", tool: "echo", weight: 1, args: { message: "{{bytes 16}}" } });
+    // An explicit tools/call is the same step.
+    expect(calls[1]).toEqual({ server: "everything", tool: "echo", weight: 1, args: { message: "x" } });
+    expect(calls[2]).toEqual({
+      server: "everything",
+      tool: "resources/read",
+      weight: 3,
+      args: {},
+      method: "resources/read",
+      uri: "demo://resource/dynamic/text/{{rand 1 9}}",
+    });
+    expect(calls[4]).toMatchObject({ method: "completion/complete", ref: { prompt: "completable-prompt" }, argument: { name: "department", value: "E" } });
+    expect(s.workload.methodsUsed?.map((m) => [m.method, m.path])).toEqual([
+      ["resources/read", "workload.calls[2].method"],
+      ["prompts/get", "workload.calls[3].method"],
+      ["completion/complete", "workload.calls[4].method"],
+      ["ping", "workload.calls[5].method"],
+    ]);
+    expect([...s.workload.toolsUsed.get("everything")!]).toEqual(["echo", "toggle-subscriber-updates"]);
+    expect(s.workload.setup).toEqual([{ server: "everything", tool: "toggle-subscriber-updates", weight: 1, args: {} }]);
+    expect(s.slos[0]!.scope).toEqual({ server: "everything", method: "resources/read" });
+  });
+
+  it("a mix of tool calls alone has no methodsUsed and no setup in its plan (its scenario hash is unchanged)", async () => {
+    const s = await loadScenario(file("tools-only.yaml", GOOD), "ci");
+    expect("methodsUsed" in s.workload).toBe(false);
+    expect("setup" in s.workload).toBe(false);
+    expect(s.workload.calls).toEqual([{ server: "redis", tool: "get", weight: 1, args: { key: "k{{agent}}" } }]);
+  });
+
+  it("an unknown method, a missing uri, name, ref or tool, fields a method does not take, a bad {{bytes}}", async () => {
+    const p = file(
+      "methods-bad.yaml",
+      METHODS.replace("method: ping }", "method: pong }")
+        .replace('method: resources/read, uri: "demo://resource/dynamic/text/{{rand 1 9}}"', "method: resources/read")
+        .replace("method: prompts/get, name: args-prompt,", "method: prompts/get,")
+        .replace('tool: echo, args: { message: "{{bytes 16}}" }', 'args: { message: "{{bytes -1}}" }')
+        .replace("method: tools/call, tool: echo, args", "method: tools/list, tool: echo, args")
+        .replace("scope: { server: everything, method: resources/read }", "scope: { tool: echo, method: ping }"),
+    );
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:10: workload.calls[0].tool: expected the tool to call (tools/call needs it), found nothing`,
+      `${p}:10: workload.calls[0].args: {{bytes N}} needs a byte count N from 0 to 16777216, found "bytes -1"`,
+      `${p}:11: workload.calls[1].tool: tools/list takes no tool (tool is for tools/call), found "echo"`,
+      `${p}:11: workload.calls[1].args: tools/list takes no args (only tools/call and prompts/get do), found {"message":"x"}`,
+      `${p}:12: workload.calls[2].uri: expected the resource's URI, e.g. "demo://resource/dynamic/text/{{rand 1 9}}" (resources/read needs it), found nothing`,
+      `${p}:13: workload.calls[3].name: expected the prompt's name (prompts/get needs it), found nothing`,
+      `${p}:15: workload.calls[5].method: expected one of "tools/call", "tools/list", "resources/list", "resources/read", "resources/templates/list", "resources/subscribe", "prompts/list", "prompts/get", "completion/complete", "ping", found "pong"`,
+      `${p}:17: slos[0].scope.tool: a tool scope judges tools/call requests; ping has no tool, found "echo"`,
+    ]);
+  });
+
+  it("k6 and autocannon write tools/call requests themselves: another method or setup steps with them are refused", async () => {
+    const p = file("methods-k6.yaml", METHODS.replace("agents: 1", "agents: 1\ntransport: http\ndriver: k6"));
+    const problems = await validateScenarioFile(p);
+    expect(problems).toContain(`${p}:10: workload.setup: the k6 driver sends the mix's calls only, no setup steps; setup needs driver: sdk`);
+    expect(problems).toContain(
+      `${p}:14: workload.calls[2].method: the k6 driver sends tools/call only (it writes its own Streamable HTTP requests); "resources/read" needs driver: sdk`,
+    );
+    expect(problems.filter((x) => x.includes("needs driver: sdk"))).toHaveLength(5);
+  });
+});

@@ -6,6 +6,7 @@
  * registries; this file checks what needs the catalogs and the file system.
  */
 import { statSync, type Stats } from "node:fs";
+import { TOOLS_CALL } from "../contracts/mcp-methods.js";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
@@ -142,6 +143,18 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
       if (unmet === "transport") report(["driver"], `the ${driver.name} driver speaks MCP Streamable HTTP: set transport: http`, { found: false });
       else report(["driver"], `the ${driver.name} driver runs a mix of tool calls; the ${kind} workload needs the sdk driver`, { found: false });
     }
+    if (driver.needs.plainCalls && kind === "mix" && arr(["workload", "setup"]).length > 0)
+      report(["workload", "setup"], `the ${driver.name} driver sends the mix's calls only, no setup steps; setup needs driver: sdk`, { found: false });
+    if (driver.needs.plainCalls && kind === "mix")
+      arr(["workload", "calls"]).forEach((_, i) => {
+        const method = valueAt(raw, ["workload", "calls", i, "method"]);
+        if (method !== undefined && method !== TOOLS_CALL)
+          report(
+            ["workload", "calls", i, "method"],
+            `the ${driver.name} driver sends tools/call only (it writes its own Streamable HTTP requests); ${JSON.stringify(method)} needs driver: sdk`,
+            { found: false },
+          );
+      });
   }
   const capacity = valueAt(raw, ["capacity"]);
   if (capacity !== undefined && capacity !== null && str(["load", "model"]) !== "open") {

@@ -10,6 +10,7 @@
  * imports a kind, so everything above can import the plan.
  */
 import type { FaultTargets, Injected } from "./fault-targets.js";
+import type { McpMethod } from "./mcp-methods.js";
 import type { ParsedMetric } from "./metric-names.js";
 import type { ServerDefinition } from "./server-definition.js";
 import type { Threshold } from "./units.js";
@@ -23,16 +24,38 @@ export interface ResolvedSlo {
   metric: ParsedMetric;
   threshold: Threshold;
   objectiveText: string;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: McpMethod };
   source: SloSource;
 }
 
-/** One weighted tool call: the plain load of a mix, and what k6 and autocannon send. */
+/**
+ * One weighted step of a mix: a tool call (the plain load k6 and autocannon send), or, with `method`,
+ * another MCP method. `method` is absent for a tools/call, so a plan written before methods existed
+ * is the same plan (and has the same scenario hash). For another method `tool` is the method's name,
+ * the label its samples are recorded under (src/metrics/recorder.ts keys them by method too).
+ */
 export interface MixCall {
   server: string;
   tool: string;
   weight: number;
   args: Record<string, unknown>;
+  /** The MCP method when it is not tools/call. */
+  method?: Exclude<McpMethod, "tools/call">;
+  /** resources/read, resources/subscribe: the URI (a template). */
+  uri?: string;
+  /** prompts/get: the prompt. */
+  name?: string;
+  /** completion/complete: what is completed, and the argument (its value a template). */
+  ref?: { prompt: string } | { resource: string };
+  argument?: { name: string; value: string };
+}
+
+/** A method other than tools/call a workload sends to a server, and where the file asks for it (checked against the server's capabilities at start). */
+export interface MethodUse {
+  server: string;
+  method: Exclude<McpMethod, "tools/call">;
+  /** Path in the scenario file, e.g. "workload.calls[2].method". */
+  path: string;
 }
 
 export type LoadPlan = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
@@ -53,6 +76,10 @@ export interface WorkloadPlan {
   readonly calls: readonly MixCall[] | undefined;
   /** Tools it calls, per server: checked against each server's tools/list before the load. */
   readonly toolsUsed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Methods other than tools/call it sends: checked against each server's declared capabilities before the load. Undefined: none. */
+  readonly methodsUsed?: readonly MethodUse[];
+  /** A mix's setup: steps each agent sends once before its first step (e.g. a tool that turns a server's updates on). Undefined: none. */
+  readonly setup?: readonly MixCall[];
   /** Rows the stack's PostgreSQL needs seeded (at least the harness's default). */
   readonly seedRows: number;
   /** Servers the availability probe may only ping: any call through them would disturb what the workload measures. */

@@ -8,6 +8,7 @@
  * messages quote) and its value in ms (what runs), so nothing parses it again after validation.
  */
 import { z } from "zod";
+import { MCP_METHODS, TOOLS_CALL, type McpMethod } from "./mcp-methods.js";
 import { metricNamesForHumans, parseMetric } from "./metric-names.js";
 import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
 
@@ -105,16 +106,91 @@ export const ArgValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ArgValue), z.record(z.string(), ArgValue)]),
 );
 
-/** One weighted tool call of a workload (the plan's MixCall). */
-export const MixEntry = z.strictObject({
-  server: z.string().describe("Name of a server of this scenario."),
-  tool: z.string().describe("Tool to call."),
-  weight: z.number().positive().max(1_000_000).default(1).describe("Relative share of calls. Above 0, at most 1 000 000."),
-  args: z
-    .record(z.string(), ArgValue)
-    .default({})
-    .describe("Tool arguments. Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}."),
-});
+/**
+ * The fields each method needs besides `server` (and may take): a tools/call its tool, a resource
+ * read or subscription its uri, a prompt its name, a completion its ref and argument.
+ */
+const METHOD_FIELDS: Record<McpMethod, { needs: readonly ("tool" | "uri" | "name" | "ref" | "argument")[]; args: boolean }> = {
+  "tools/call": { needs: ["tool"], args: true },
+  "tools/list": { needs: [], args: false },
+  "resources/list": { needs: [], args: false },
+  "resources/read": { needs: ["uri"], args: false },
+  "resources/templates/list": { needs: [], args: false },
+  "resources/subscribe": { needs: ["uri"], args: false },
+  "prompts/list": { needs: [], args: false },
+  "prompts/get": { needs: ["name"], args: true },
+  "completion/complete": { needs: ["ref", "argument"], args: false },
+  ping: { needs: [], args: false },
+};
+const FIELD_HELP = {
+  tool: "the tool to call",
+  uri: 'the resource\'s URI, e.g. "demo://resource/dynamic/text/{{rand 1 9}}"',
+  name: "the prompt's name",
+  ref: "what to complete: { prompt: <name> } or { resource: <URI template> }",
+  argument: "the argument to complete: { name, value }",
+} as const;
+const FIELD_OF = {
+  tool: "tools/call",
+  uri: "resources/read and resources/subscribe",
+  name: "prompts/get",
+  ref: "completion/complete",
+  argument: "completion/complete",
+} as const;
+
+/**
+ * One weighted step of a workload (the plan's MixCall): a tool call by default, or another MCP
+ * method (`method:`). A step without `method:` parses to exactly what it did before methods existed,
+ * so the plan of an existing scenario (and its hash) is unchanged.
+ */
+export const MixEntry = z
+  .strictObject({
+    server: z.string().describe("Name of a server of this scenario."),
+    method: z
+      .enum(MCP_METHODS)
+      .optional()
+      .describe(
+        "The MCP method sent: tools/call (default, needs tool), tools/list, resources/list, resources/read (needs uri), resources/templates/list, resources/subscribe (needs uri; its notifications/resources/updated are counted), prompts/list, prompts/get (needs name; args are the prompt's arguments), completion/complete (needs ref and argument), ping.",
+      ),
+    tool: z.string().optional().describe("Tool to call (tools/call)."),
+    uri: z.string().optional().describe("Resource URI (resources/read, resources/subscribe). May hold placeholders."),
+    name: z.string().optional().describe("Prompt name (prompts/get)."),
+    ref: z
+      .strictObject({
+        prompt: z.string().optional().describe("A prompt's name."),
+        resource: z.string().optional().describe("A resource template's URI template."),
+      })
+      .optional()
+      .describe("What completion/complete completes: a prompt's argument or a resource template's variable."),
+    argument: z
+      .strictObject({
+        name: z.string().describe("The argument (or template variable) to complete."),
+        value: z.string().default("").describe("What is typed so far. May hold placeholders."),
+      })
+      .optional()
+      .describe("The argument completion/complete completes."),
+    weight: z.number().positive().max(1_000_000).default(1).describe("Relative share of calls. Above 0, at most 1 000 000."),
+    args: z
+      .record(z.string(), ArgValue)
+      .default({})
+      .describe(
+        "Tool arguments (tools/call) or prompt arguments (prompts/get). Strings may hold placeholders: {{agent}}, {{seq}}, {{uuid}}, {{run}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}, {{bytes N}}.",
+      ),
+  })
+  .superRefine((entry, ctx) => {
+    const method = entry.method ?? TOOLS_CALL;
+    const fields = METHOD_FIELDS[method];
+    for (const field of fields.needs)
+      if (entry[field] === undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `expected ${FIELD_HELP[field]} (${method} needs it)`, input: undefined });
+    for (const field of ["tool", "uri", "name", "ref", "argument"] as const)
+      if (entry[field] !== undefined && !fields.needs.includes(field))
+        ctx.addIssue({ code: "custom", path: [field], message: `${method} takes no ${field} (${field} is for ${FIELD_OF[field]})`, input: entry[field] });
+    if (!fields.args && Object.keys(entry.args).length > 0)
+      ctx.addIssue({ code: "custom", path: ["args"], message: `${method} takes no args (only tools/call and prompts/get do)`, input: entry.args });
+    if (entry.ref !== undefined && (entry.ref.prompt === undefined) === (entry.ref.resource === undefined))
+      ctx.addIssue({ code: "custom", path: ["ref"], message: "expected exactly one of prompt or resource", input: entry.ref });
+  });
+export type MixEntry = z.output<typeof MixEntry>;
 
 /** When a fault starts and how long it lasts: every fault kind has these two fields. */
 export const FaultTiming = {
@@ -167,7 +243,12 @@ const Metric = z
 export const SloScope = z
   .strictObject({
     server: z.string().optional().describe('A server name, or "*" for one verdict per server of the scenario. Omitted: all servers together.'),
-    tool: z.string().optional().describe("Only calls to this tool."),
+    tool: z.string().optional().describe("Only calls to this tool (tools/call)."),
+    method: z.enum(MCP_METHODS).optional().describe("Only requests of this MCP method, e.g. resources/read. Omitted: every method."),
+  })
+  .superRefine((scope, ctx) => {
+    if (scope.tool !== undefined && scope.method !== undefined && scope.method !== TOOLS_CALL)
+      ctx.addIssue({ code: "custom", path: ["tool"], message: `a tool scope judges tools/call requests; ${scope.method} has no tool`, input: scope.tool });
   })
   .describe("Which calls the SLO judges.");
 

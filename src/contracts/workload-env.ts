@@ -34,6 +34,31 @@ export interface CallSender {
   readonly phase: Phase;
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
+  /** Requests of other MCP methods, when the sender can send them (the sdk driver's can; see RequestSender). */
+  request?: RequestSender["request"];
+}
+
+/**
+ * One MCP request other than tools/call (src/contracts/mcp-methods.ts), its parameters ready to send:
+ * templates already filled in.
+ */
+export type MethodRequest =
+  | { method: "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" | "ping" }
+  | { method: "resources/read" | "resources/subscribe"; uri: string }
+  | { method: "prompts/get"; name: string; arguments: Record<string, string> }
+  | {
+      method: "completion/complete";
+      ref: { type: "ref/prompt"; name: string } | { type: "ref/resource"; uri: string };
+      argument: { name: string; value: string };
+    };
+
+/** Sends timed, recorded requests of any MCP method (the sdk driver's CallContext); optional, so a CallSender of tool calls alone stays one. */
+export interface RequestSender {
+  /**
+   * Sends `request` on the agent's session to `server` and records it like a call, under its method.
+   * `text`: the answer's text parts (a resource's text, a prompt's messages' text, completion values), joined.
+   */
+  request(agentId: number, server: string, request: MethodRequest, intendedAt?: number): Promise<CallResult>;
 }
 
 /** One unit of work of a workload; `worker` picks whose sessions to use. */

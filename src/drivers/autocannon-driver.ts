@@ -218,6 +218,9 @@ export function planShares(ctx: Pick<DriverPhase, "scenario" | "urls" | "count" 
   const s = ctx.scenario;
   const mix = s.workload.calls;
   if (!mix) throw new Error(`the autocannon driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
+  // Refused at validation already (src/config/load-scenario.ts); sent as a tools/call it would be a wrong number.
+  const other = mix.find((c) => c.method !== undefined);
+  if (other) throw new Error(`the autocannon driver sends tools/call only, not ${other.method}`);
   const problems: string[] = [];
   const byServer = new Map<string, { calls: CompiledCall[]; weights: number[] }>();
   for (const c of mix) {

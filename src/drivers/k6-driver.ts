@@ -151,6 +151,9 @@ export function k6Env(ctx: Pick<DriverPhase, "scenario" | "durationMs" | "count"
   const load = ctx.load ?? s.load;
   const mix = s.workload.calls;
   if (!mix) throw new HarnessError("invalid_input", `${s.file}: the k6 driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
+  // Refused at validation already (src/config/load-scenario.ts); sent as a tools/call it would be a wrong number.
+  const other = mix.find((c) => c.method !== undefined);
+  if (other) throw new HarnessError("invalid_input", `${s.file}: the k6 driver sends tools/call only, not ${other.method}`);
   const urls: Record<string, string> = {};
   for (const c of mix) {
     const url = ctx.urls.get(c.server);

@@ -134,6 +134,16 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         : `${s.file}: --driver ${driver.name} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`,
     ),
   );
+  // k6 and autocannon write tools/call requests themselves; other MCP methods are the sdk driver's.
+  if (driver.needs.plainCalls)
+    for (const s of scenarios) {
+      const i = s.workload.calls?.findIndex((c) => c.method !== undefined) ?? -1;
+      if (i >= 0)
+        problems.push(
+          `${s.file}: --driver ${driver.name} sends tools/call only; workload.calls[${i}] sends ${s.workload.calls![i]!.method}, which needs the sdk driver`,
+        );
+      if (s.workload.setup?.length) problems.push(`${s.file}: --driver ${driver.name} sends the mix's calls only; workload.setup needs the sdk driver`);
+    }
   // The agents' resilience policies and version switches live in front of the sdk driver's calls (src/resilience).
   if (driver.name !== DEFAULT_DRIVER)
     for (const s of scenarios)

@@ -26,7 +26,19 @@ const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 /** Most keys {{zipf N S}} may draw from (80 MB of cumulative weights). */
 export const MAX_ZIPF_KEYS = 10_000_000;
 
-export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
+/** Largest payload {{bytes N}} may generate: 16 MiB, far above what an MCP server is asked in practice, far below what exhausts the harness. */
+export const MAX_TEMPLATE_BYTES = 16 * 1024 * 1024;
+
+export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}, {{bytes N}}";
+
+/**
+ * N bytes of payload: printable ASCII (one byte each in UTF-8, nothing JSON must escape), so the
+ * argument adds exactly N bytes to the serialized request. Made once per template, shared by every call.
+ */
+export function payloadOf(n: number): string {
+  const pattern = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return pattern.repeat(Math.ceil(n / pattern.length)).slice(0, n);
+}
 
 function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
   const [name, ...params] = expr.split(/\s+/);
@@ -57,6 +69,13 @@ function compilePlaceholder(expr: string): ((ctx: CallContext) => string | numbe
         return `{{zipf N S}} needs a key count N from 1 to ${MAX_ZIPF_KEYS} and an exponent S > 0, found "${expr}"`;
       const zipf = new ZipfSampler(n, s);
       return (c) => zipf.sample(c.rng);
+    }
+    case "bytes": {
+      const n = Number(params[0]);
+      if (params.length !== 1 || !Number.isInteger(n) || n < 0 || n > MAX_TEMPLATE_BYTES)
+        return `{{bytes N}} needs a byte count N from 0 to ${MAX_TEMPLATE_BYTES}, found "${expr}"`;
+      const payload = payloadOf(n);
+      return () => payload;
     }
     case "pick": {
       const choices = params.join(" ").split("|");
