@@ -22,8 +22,11 @@
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { LoadPlan } from "../contracts/plan.js";
-import type { AttemptOptions, CallResult, CallSender, Operation, Phase } from "../contracts/workload-env.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { AttemptOptions, CallResult, CallSender, MethodRequest, Operation, Phase } from "../contracts/workload-env.js";
+import { TOOLS_CALL, type McpMethod } from "../contracts/mcp-methods.js";
 import type { McpSession } from "../stack/mcp-session.js";
+import { meterOf, type MessageMeter } from "../stack/message-meter.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
@@ -67,6 +70,8 @@ export class CallContext implements CallSender {
   hooks: CallHooks = NO_CALL_HOOKS;
   /** Sessions that failed at the transport, by agent and server, until a call to them works again. */
   private readonly lost = new Map<string, LostSession>();
+  /** Meters whose notifications this context counts already. */
+  private readonly watched = new WeakSet<MessageMeter>();
   /** Stops a backoff wait at once (the run was interrupted). */
   signal: AbortSignal | undefined;
   /**
@@ -96,6 +101,34 @@ export class CallContext implements CallSender {
    * (open model) is when the call was meant to be sent; latency counts from it.
    */
   async call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult> {
+    return this.timed(agentId, server, TOOLS_CALL, tool, (client, timeout) => callToolExchange(client, tool, args, timeout), intendedAt, attempt);
+  }
+
+  /**
+   * Sends a request of another MCP method on one agent's session and records the sample under its
+   * method, with the method's name as its label (see src/metrics/recorder.ts for why a label alone
+   * would not do). Same deadline, backoff and lost-session rules as a tool call.
+   */
+  async request(agentId: number, server: string, request: MethodRequest, intendedAt?: number): Promise<CallResult> {
+    return this.timed(agentId, server, request.method, request.method, (client, timeout) => methodExchange(client, request, timeout), intendedAt, undefined);
+  }
+
+  /** Counts the notifications a session's server sends, under the phase they arrive in. */
+  private watchNotifications(meter: MessageMeter, server: string): void {
+    if (this.watched.has(meter)) return;
+    this.watched.add(meter);
+    meter.onNotification = (method) => this.recorder.recordNotification({ phase: this.phase, server, method });
+  }
+
+  private async timed(
+    agentId: number,
+    server: string,
+    method: McpMethod,
+    tool: string,
+    exchange: Exchange,
+    intendedAt: number | undefined,
+    attempt: AttemptOptions | undefined,
+  ): Promise<CallResult> {
     if (!this.agents[agentId]?.sessions.get(server)) throw new Error(`agent ${agentId} has no session to ${server}`);
     const timeoutMs = attempt?.timeoutMs ?? this.callTimeoutMs;
     const lostKey = `${agentId}\u0000${server}`;
@@ -106,7 +139,14 @@ export class CallContext implements CallSender {
       if (waitMs > 0) {
         // Until the retry time on performance.now(), not a timer's word for it (timers may fire a millisecond early).
         await sleepUntil(from + waitMs, this.signal);
-        this.recorder.recordBackoff({ phase: this.phase, agent: agentId, server, tool, ms: performance.now() - from });
+        this.recorder.recordBackoff({
+          phase: this.phase,
+          agent: agentId,
+          server,
+          tool,
+          ...(method !== TOOLS_CALL && { method }),
+          ms: performance.now() - from,
+        });
       }
     }
     // Read after the wait: a supervisor may have swapped a new session in meanwhile.
@@ -121,14 +161,14 @@ export class CallContext implements CallSender {
     let kind: FailureKind | undefined;
     let text = "";
     let error: string | undefined;
+    const meter = meterOf(session.client);
+    if (meter) this.watchNotifications(meter, server);
+    let sent: { promise: Promise<Answer>; id: string | number | undefined } | undefined;
     try {
-      const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
-      const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
-      text = content
-        .filter((c) => c.type === "text" && typeof c.text === "string")
-        .map((c) => c.text)
-        .join("\n");
-      if (result.isError === true) {
+      sent = meter?.measure(() => exchange(session.client, timeoutMs));
+      const answer = await (sent?.promise ?? exchange(session.client, timeoutMs));
+      text = answer.text;
+      if (answer.toolError) {
         outcome = "error";
         kind = "tool";
         error = `tool error: ${text.slice(0, 200) || "(no text)"}`;
@@ -141,6 +181,8 @@ export class CallContext implements CallSender {
       if (err instanceof McpError && failure.outcome !== "timeout") rpcCode = err.code;
     }
     const endedAt = performance.now();
+    // Measured after endedAt: serializing a large message again must not count as the server's time.
+    const sizes = meter?.take(sent?.id);
     this.recorder.callEnded(server);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
@@ -154,6 +196,9 @@ export class CallContext implements CallSender {
       agent: agentId,
       ...(kind !== undefined && { kind }),
       ...(error !== undefined && { error }),
+      ...(method !== TOOLS_CALL && { method }),
+      ...(sizes?.requestBytes !== undefined && { requestBytes: sizes.requestBytes }),
+      ...(sizes?.responseBytes !== undefined && { responseBytes: sizes.responseBytes }),
     });
     if (outcome === "error" && kind === "transport") {
       // No answer and no deadline passed: the session is gone. Mark it; the next call waits.
@@ -169,6 +214,65 @@ export class CallContext implements CallSender {
       else tally.failed++;
     }
     return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
+  }
+}
+
+/** What a request's answer gives the caller: its text parts, and whether a tool said it failed. */
+interface Answer {
+  text: string;
+  toolError: boolean;
+}
+type Exchange = (client: Client, timeoutMs: number) => Promise<Answer>;
+
+/** Text parts of MCP content, joined. */
+function textOf(content: unknown): string {
+  const parts = Array.isArray(content) ? (content as { type?: string; text?: string }[]) : [];
+  return parts
+    .filter((c) => c.type === "text" && typeof c.text === "string")
+    .map((c) => c.text)
+    .join("\n");
+}
+
+async function callToolExchange(client: Client, tool: string, args: Record<string, unknown>, timeout: number): Promise<Answer> {
+  const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout });
+  return { text: textOf(result.content), toolError: result.isError === true };
+}
+
+/**
+ * One request of another method, by the SDK Client's own method for it (so its result is checked
+ * against the SDK's schema like a tool's). The text is what a chained step could read: a list's names,
+ * a resource's text, a prompt's messages' text, the completion's values.
+ */
+async function methodExchange(client: Client, r: MethodRequest, timeout: number): Promise<Answer> {
+  const options = { timeout };
+  const lines = (items: readonly string[]): Answer => ({ text: items.join("\n"), toolError: false });
+  switch (r.method) {
+    case "tools/list":
+      return lines((await client.listTools(undefined, options)).tools.map((t) => t.name));
+    case "resources/list":
+      return lines((await client.listResources(undefined, options)).resources.map((x) => x.uri));
+    case "resources/templates/list":
+      return lines((await client.listResourceTemplates(undefined, options)).resourceTemplates.map((x) => x.uriTemplate));
+    case "prompts/list":
+      return lines((await client.listPrompts(undefined, options)).prompts.map((p) => p.name));
+    case "resources/read": {
+      const result = await client.readResource({ uri: r.uri }, options);
+      return { text: result.contents.map((c) => ("text" in c && typeof c.text === "string" ? c.text : "")).join("\n"), toolError: false };
+    }
+    case "resources/subscribe":
+      await client.subscribeResource({ uri: r.uri }, options);
+      return { text: "", toolError: false };
+    case "prompts/get": {
+      const result = await client.getPrompt({ name: r.name, arguments: r.arguments }, options);
+      return { text: result.messages.map((m) => textOf([m.content])).join("\n"), toolError: false };
+    }
+    case "completion/complete": {
+      const result = await client.complete({ ref: r.ref, argument: r.argument }, options);
+      return { text: result.completion.values.join("\n"), toolError: false };
+    }
+    case "ping":
+      await client.ping(options);
+      return { text: "", toolError: false };
   }
 }
 

@@ -92,6 +92,15 @@ export class ResilientCalls implements CallSender {
     return this.inner.phase;
   }
 
+  /**
+   * Requests of other MCP methods than tools/call (issue 19) go straight to the driver: a policy's
+   * retries, breaker and fallbacks are defined per tool (resilience.<server>.fallback.tools), and a
+   * version switch routes tool calls.
+   */
+  get request(): CallSender["request"] {
+    return this.inner.request?.bind(this.inner);
+  }
+
   /** Logs the calls of the switched server too (call before the load starts). */
   watch(server: string): void {
     if (!this.logs.has(server)) this.logs.set(server, new CallLog());
