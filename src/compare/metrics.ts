@@ -6,6 +6,16 @@
 import { parseThreshold } from "../contracts/units.js";
 import { decodeHistogram, encodeHistogram, mergeInto, newHistogram } from "../metrics/histogram.js";
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult } from "../results/types.js";
+
+/**
+ * A results row's name in a comparison: its tool, or for another MCP method than tools/call (issue
+ * 19, where `tool` holds the method's name) the method marked as one, so a tool named "ping" and
+ * the method ping stay two metrics. The space cannot be in a tool's name (the spec's tool names are
+ * letters, digits, _ - . and /).
+ */
+function rowLabel(row: { tool: string; method?: string }): string {
+  return row.method === undefined ? row.tool : `${row.method} (method)`;
+}
 import type { Better, MetricValue } from "./types.js";
 
 /** Scenario-wide figures (coordination, cache, the scenario's throughput) use "*" for server and tool. */
@@ -105,16 +115,17 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
   const measuredMs = s.load?.measuredMs ?? 0;
   const okRows = s.latency.filter((l) => l.outcome === "ok");
   for (const row of okRows) {
-    const name = `${row.server}/${row.tool}`;
+    const tool = rowLabel(row);
+    const name = `${row.server}/${tool}`;
     for (const [stat, q] of PERCENTILES)
-      add(`latency.${stat}`, row.server, row.tool, `${name} latency ${stat}`, "ms", "lower", {
+      add(`latency.${stat}`, row.server, tool, `${name} latency ${stat}`, "ms", "lower", {
         value: row.count > 0 ? row[stat] : null,
         samples: row.count,
         histogram: row.histogram,
         quantile: q,
         ...latencyExtras(row.server),
       });
-    add("latency.mean", row.server, row.tool, `${name} latency mean`, "ms", "lower", {
+    add("latency.mean", row.server, tool, `${name} latency mean`, "ms", "lower", {
       value: row.count > 0 ? row.mean : null,
       samples: row.count,
       histogram: row.histogram,
@@ -123,14 +134,13 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
   }
 
   // Throughput counts ok calls only: failed calls are fast and would make an outage look like speed.
-  const okCalls = new Map<string, number>();
-  if (s.calls) for (const c of s.calls) okCalls.set(`${c.server}/${c.tool}`, c.ok);
-  else for (const row of okRows) okCalls.set(`${row.server}/${row.tool}`, row.count);
+  const okCalls = new Map<string, { server: string; tool: string; ok: number }>();
+  if (s.calls) for (const c of s.calls) okCalls.set(`${c.server}/${rowLabel(c)}`, { server: c.server, tool: rowLabel(c), ok: c.ok });
+  else for (const row of okRows) okCalls.set(`${row.server}/${rowLabel(row)}`, { server: row.server, tool: rowLabel(row), ok: row.count });
   if (s.load && measuredMs > 0) {
     let total = 0;
-    for (const [name, ok] of okCalls) {
+    for (const [name, { server, tool, ok }] of okCalls) {
       total += ok;
-      const [server = "", tool = ""] = name.split("/", 2);
       add("throughput", server, tool, `${name} throughput`, "ops/s", "higher", {
         value: (ok * 1000) / measuredMs,
         samples: ok,
@@ -147,7 +157,7 @@ function scenarioMetrics(s: ScenarioResult): MetricValue[] {
   for (const c of s.calls ?? []) {
     // The closed model's corrected counts (measurement.md, "Availability and success rate"): missed calls count as failed.
     const trials = c.ok + c.failed.tool + c.failed.protocol + c.failed.transport + c.missed;
-    add("success_rate", c.server, c.tool, `${c.server}/${c.tool} success rate`, "ratio", "higher", {
+    add("success_rate", c.server, rowLabel(c), `${c.server}/${rowLabel(c)} success rate`, "ratio", "higher", {
       value: trials > 0 ? c.ok / trials : null,
       samples: trials,
       successes: c.ok,

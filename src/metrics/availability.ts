@@ -34,11 +34,15 @@
  * which the scenario bounds; nothing grows with the run's length.
  */
 
+import { callKey, inScope, type CallScope } from "./call-scope.js";
+
 export interface ObservedCall {
   /** Who sent it. Undefined when the driver does not say (k6, autocannon): then one timeline per server and no count correction. */
   agent: number | undefined;
   server: string;
   tool: string;
+  /** The MCP method when not tools/call (then `tool` is the method's name): see ./call-scope.ts. */
+  method?: string;
   /** Intended send (open model) or actual send (closed model). */
   startedAt: number;
   endedAt: number;
@@ -75,6 +79,7 @@ class Timeline {
   constructor(
     readonly server: string,
     readonly tool: string | undefined,
+    readonly method?: string,
   ) {}
 
   private add(from: number, to: number, good: boolean, windowStart: number, windowEnd: number | undefined): void {
@@ -145,7 +150,7 @@ export class AvailabilityTracker {
   private readonly byServer = new Map<string, Timeline>();
   private readonly byTool = new Map<string, Timeline>();
   private readonly paces = new Map<string, Pace>();
-  private readonly missedCalls = new Map<string, { server: string; tool: string; n: number }>();
+  private readonly missedCalls = new Map<string, { server: string; tool: string; method: string | undefined; n: number }>();
   private windowStart: number;
   private windowEnd: number | undefined;
 
@@ -166,10 +171,10 @@ export class AvailabilityTracker {
     this.windowEnd ??= end;
   }
 
-  private timeline(map: Map<string, Timeline>, key: string, server: string, tool: string | undefined): Timeline {
+  private timeline(map: Map<string, Timeline>, key: string, server: string, tool: string | undefined, method?: string): Timeline {
     let t = map.get(key);
     if (!t) {
-      t = new Timeline(server, tool);
+      t = new Timeline(server, tool, method);
       map.set(key, t);
     }
     return t;
@@ -185,23 +190,23 @@ export class AvailabilityTracker {
     return p;
   }
 
-  private addMissed(server: string, tool: string, n: number): void {
+  private addMissed(server: string, tool: string, method: string | undefined, n: number): void {
     if (n <= 0) return;
-    const key = `${server}\u0000${tool}`;
+    const key = callKey(server, method, tool);
     const m = this.missedCalls.get(key);
     if (m) m.n += n;
-    else this.missedCalls.set(key, { server, tool, n });
+    else this.missedCalls.set(key, { server, tool, method, n });
   }
 
   observe(c: ObservedCall): void {
     const who = c.agent === undefined ? "-" : String(c.agent);
     this.timeline(this.byServer, `${who}\u0000${c.server}`, c.server, undefined).observe(c, this.windowStart, this.windowEnd);
-    this.timeline(this.byTool, `${who}\u0000${c.server}\u0000${c.tool}`, c.server, c.tool).observe(c, this.windowStart, this.windowEnd);
+    this.timeline(this.byTool, `${who}\u0000${callKey(c.server, c.method, c.tool)}`, c.server, c.tool, c.method).observe(c, this.windowStart, this.windowEnd);
     if (!this.correctCounts || c.agent === undefined) return;
     const pace = this.pace(c.agent, c.server);
     pace.sent(c.startedAt, c.ok);
     if (c.measured && c.timedOut && pace.intervalMs !== undefined) {
-      this.addMissed(c.server, c.tool, Math.floor((c.endedAt - c.startedAt) / pace.intervalMs) - 1);
+      this.addMissed(c.server, c.tool, c.method, Math.floor((c.endedAt - c.startedAt) / pace.intervalMs) - 1);
     }
   }
 
@@ -210,21 +215,20 @@ export class AvailabilityTracker {
    * transport failure). The time is already bad (the last outcome was a failure); in the
    * closed model it also stands for the calls the agent would have sent meanwhile.
    */
-  waited(w: { agent: number; server: string; tool: string; ms: number; measured: boolean }): void {
+  waited(w: { agent: number; server: string; tool: string; method?: string; ms: number; measured: boolean }): void {
     if (!this.correctCounts || !w.measured) return;
     const interval = this.pace(w.agent, w.server).intervalMs;
-    if (interval !== undefined) this.addMissed(w.server, w.tool, Math.floor(w.ms / interval));
+    if (interval !== undefined) this.addMissed(w.server, w.tool, w.method, Math.floor(w.ms / interval));
   }
 
-  /** Good and bad time in scope, summed over agents (a tool scope uses per-tool timelines). */
-  time(scope: { server?: string; tool?: string }, now: number): TimeSplit {
+  /** Good and bad time in scope, summed over agents (a tool or method scope uses per-tool (per-method) timelines). */
+  time(scope: CallScope, now: number): TimeSplit {
     const end = this.windowEnd ?? now;
-    const map = scope.tool === undefined ? this.byServer : this.byTool;
+    const map = scope.tool === undefined && scope.method === undefined ? this.byServer : this.byTool;
     let goodMs = 0;
     let badMs = 0;
     for (const t of map.values()) {
-      if (scope.server !== undefined && t.server !== scope.server) continue;
-      if (scope.tool !== undefined && t.tool !== scope.tool) continue;
+      if (map === this.byTool ? !inScope(scope, t) : scope.server !== undefined && t.server !== scope.server) continue;
       const s = t.totals(this.windowStart, end);
       goodMs += s.goodMs;
       badMs += s.badMs;
@@ -233,11 +237,10 @@ export class AvailabilityTracker {
   }
 
   /** Calls the closed model's agents would have sent in scope but could not (all failures). */
-  missed(scope: { server?: string; tool?: string }): number {
+  missed(scope: CallScope): number {
     let n = 0;
     for (const m of this.missedCalls.values()) {
-      if (scope.server !== undefined && m.server !== scope.server) continue;
-      if (scope.tool !== undefined && m.tool !== scope.tool) continue;
+      if (!inScope(scope, m)) continue;
       n += m.n;
     }
     return n;

@@ -5,8 +5,22 @@
  * measurement window, a bounded per-interval timeline, and error messages
  * folded by text. Memory is bounded whatever the run length.
  */
-import type { CallCounts, ErrorSummary, FailureKind, LatencySummary, Outcome, TimelinePoint } from "../results/types.js";
+import type {
+  ByteFigures,
+  CallCounts,
+  ErrorSummary,
+  FailureKind,
+  LatencySummary,
+  MethodSummary,
+  NotificationCount,
+  Outcome,
+  PayloadSummary,
+  TimelinePoint,
+} from "../results/types.js";
+import { TOOLS_CALL } from "../contracts/mcp-methods.js";
 import { AvailabilityTracker, type TimeSplit } from "./availability.js";
+import { callKey, inScope, type CallScope } from "./call-scope.js";
+import * as hdr from "hdr-histogram-js";
 import { encodeHistogram, maxMs, meanMs, newHistogram, percentileMs, recordMs, type Histogram } from "./histogram.js";
 
 export type Phase = "warmup" | "measure";
@@ -21,10 +35,11 @@ interface TimelineCell {
 const MAX_TIMELINE_INTERVALS = 600;
 const MAX_DISTINCT_ERRORS = 200;
 
-/** Failed calls of one server x tool in the measurement window, by kind. */
+/** Failed calls of one server x tool (x method) in the measurement window, by kind. */
 interface FailureCounts {
   server: string;
   tool: string;
+  method: string | undefined;
   tool_: number;
   protocol: number;
   transport: number;
@@ -36,8 +51,50 @@ export function failureKindOf(outcome: Exclude<Outcome, "ok">, kind: FailureKind
   return outcome === "timeout" ? "transport" : (kind ?? "tool");
 }
 
+/** Largest message size tracked by a byte histogram: 1 GiB (the {{bytes N}} template makes at most 16 MiB). */
+const HIGHEST_BYTES = 2 ** 30;
+
+/**
+ * Sizes of messages: exact count, sum (so the mean is exact) and largest, and an HDR histogram
+ * (3 significant digits) for the percentiles. hdr-histogram-js directly, not ./histogram.ts, whose
+ * helpers are in microseconds.
+ */
+class ByteTally {
+  count = 0;
+  private sum = 0;
+  private max = 0;
+  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_BYTES, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+
+  add(bytes: number): void {
+    this.count++;
+    this.sum += bytes;
+    if (bytes > this.max) this.max = bytes;
+    this.h.recordValue(Math.min(HIGHEST_BYTES, Math.max(1, Math.round(bytes))));
+  }
+
+  figures(): ByteFigures {
+    if (this.count === 0) return { count: 0, mean: 0, p50: 0, p95: 0, max: 0 };
+    // A percentile is its bucket's highest equivalent value: never above the largest size actually seen.
+    const at = (p: number) => Math.min(this.max, this.h.getValueAtPercentile(p));
+    return { count: this.count, mean: this.sum / this.count, p50: at(50), p95: at(95), max: this.max };
+  }
+}
+
 export class Recorder {
-  private readonly histograms = new Map<string, { server: string; tool: string; outcome: Outcome; phase: Phase; h: Histogram }>();
+  /**
+   * Keyed by phase, server, method, label and outcome. A request of another method than tools/call
+   * carries its method, and its label (`tool`) is the method's name: the method in the key keeps it
+   * apart from a tool of the same name, and every scope asks for the method (./call-scope.ts).
+   * `method` is undefined for tools/call, so rows of tool calls are written as they always were.
+   */
+  private readonly histograms = new Map<string, { server: string; tool: string; method: string | undefined; outcome: Outcome; phase: Phase; h: Histogram }>();
+  /** Message sizes per server x method x label in the measurement window (src/stack/message-meter.ts). */
+  private readonly payload = new Map<
+    string,
+    { server: string; tool: string; method: string | undefined; request: ByteTally; response: ByteTally; unmetered: number }
+  >();
+  /** Notifications per server x method in the measurement window. */
+  private readonly notifications = new Map<string, NotificationCount>();
   private readonly corrections = new Map<string, { server: string; tool: string; phase: Phase; h: Histogram }>();
   private readonly timeline = new Map<string, TimelineCell>();
   private readonly errors = new Map<string, ErrorSummary>();
@@ -118,6 +175,11 @@ export class Recorder {
     phase: Phase;
     server: string;
     tool: string;
+    /** The MCP method when it is not tools/call; `tool` is then the method's name. */
+    method?: string;
+    /** Serialized sizes of the request and its response, when the driver measured them. */
+    requestBytes?: number;
+    responseBytes?: number;
     outcome: Outcome;
     startedAt: number;
     endedAt: number;
@@ -128,10 +190,12 @@ export class Recorder {
     agent?: number;
   }): void {
     const phase = sample.phase;
+    const method = sample.method === TOOLS_CALL ? undefined : sample.method;
     this.availability.observe({
       agent: sample.agent,
       server: sample.server,
       tool: sample.tool,
+      ...(method !== undefined && { method }),
       startedAt: sample.startedAt,
       endedAt: sample.endedAt,
       ok: sample.outcome === "ok",
@@ -139,13 +203,14 @@ export class Recorder {
       measured: phase === "measure",
     });
     const latencyMs = sample.endedAt - sample.startedAt;
-    const key = `${phase}\u0000${sample.server}\u0000${sample.tool}\u0000${sample.outcome}`;
+    const key = `${phase}\u0000${callKey(sample.server, method, sample.tool)}\u0000${sample.outcome}`;
     let entry = this.histograms.get(key);
     if (!entry) {
-      entry = { server: sample.server, tool: sample.tool, outcome: sample.outcome, phase, h: newHistogram() };
+      entry = { server: sample.server, tool: sample.tool, method, outcome: sample.outcome, phase, h: newHistogram() };
       this.histograms.set(key, entry);
     }
     recordMs(entry.h, latencyMs);
+    if (phase === "measure") this.recordSizes(sample.server, sample.tool, method, sample.requestBytes, sample.responseBytes);
 
     // Cells of the two phases are apart: the window may open later than planned (a steady-state check, an RPO writers' lead).
     const slot = Math.floor((sample.startedAt - (phase === "warmup" ? this.plannedStart : this.measureStart)) / this.intervalMs);
@@ -160,21 +225,29 @@ export class Recorder {
 
     if (sample.outcome !== "ok" && phase === "measure") {
       const kind = failureKindOf(sample.outcome, sample.kind);
-      const countKey = `${sample.server}\u0000${sample.tool}`;
+      const countKey = callKey(sample.server, method, sample.tool);
       let f = this.failures.get(countKey);
       if (!f) {
-        f = { server: sample.server, tool: sample.tool, tool_: 0, protocol: 0, transport: 0, timeouts: 0 };
+        f = { server: sample.server, tool: sample.tool, method, tool_: 0, protocol: 0, transport: 0, timeouts: 0 };
         this.failures.set(countKey, f);
       }
       if (kind === "tool") f.tool_++;
       else f[kind]++;
       if (sample.outcome === "timeout") f.timeouts++;
       const message = (sample.error ?? sample.outcome).slice(0, 300);
-      const errKey = `${sample.server}\u0000${sample.tool}\u0000${sample.outcome}\u0000${kind}\u0000${message}`;
+      const errKey = `${callKey(sample.server, method, sample.tool)}\u0000${sample.outcome}\u0000${kind}\u0000${message}`;
       const known = this.errors.get(errKey);
       if (known) known.count++;
       else if (this.errors.size < MAX_DISTINCT_ERRORS)
-        this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, kind, message, count: 1 });
+        this.errors.set(errKey, {
+          server: sample.server,
+          tool: sample.tool,
+          ...(method !== undefined && { method }),
+          outcome: sample.outcome,
+          kind,
+          message,
+          count: 1,
+        });
       else this.droppedErrorKinds++;
     }
   }
@@ -184,17 +257,99 @@ export class Recorder {
    * transport failure). That time is already bad time; in the closed model it also stands
    * for the calls the agent would have sent meanwhile (counted as missed, failed calls).
    */
-  recordBackoff(w: { phase: Phase; agent: number; server: string; tool: string; ms: number }): void {
-    this.availability.waited({ agent: w.agent, server: w.server, tool: w.tool, ms: w.ms, measured: w.phase === "measure" });
+  recordBackoff(w: { phase: Phase; agent: number; server: string; tool: string; method?: string; ms: number }): void {
+    const method = w.method === TOOLS_CALL ? undefined : w.method;
+    this.availability.waited({
+      agent: w.agent,
+      server: w.server,
+      tool: w.tool,
+      ...(method !== undefined && { method }),
+      ms: w.ms,
+      measured: w.phase === "measure",
+    });
+  }
+
+  private recordSizes(server: string, tool: string, method: string | undefined, requestBytes: number | undefined, responseBytes: number | undefined): void {
+    const key = callKey(server, method, tool);
+    let p = this.payload.get(key);
+    if (!p) {
+      p = { server, tool, method, request: new ByteTally(), response: new ByteTally(), unmetered: 0 };
+      this.payload.set(key, p);
+    }
+    if (requestBytes === undefined) p.unmetered++;
+    else p.request.add(requestBytes);
+    if (responseBytes !== undefined) p.response.add(responseBytes);
+  }
+
+  /** A notification the server sent an agent's session (e.g. notifications/resources/updated); counted in the measurement window only. */
+  recordNotification(n: { phase: Phase; server: string; method: string }): void {
+    if (n.phase !== "measure") return;
+    const key = `${n.server}\u0000${n.method}`;
+    const known = this.notifications.get(key);
+    if (known) known.count++;
+    else this.notifications.set(key, { server: n.server, method: n.method, count: 1 });
+  }
+
+  /** Notifications of the measurement window, per server and method. */
+  notificationCounts(): NotificationCount[] {
+    return [...this.notifications.values()].sort((a, b) => a.server.localeCompare(b.server) || a.method.localeCompare(b.method)).map((n) => ({ ...n }));
+  }
+
+  /** Whether any request of another method than tools/call was recorded in the measurement window. */
+  get usedOtherMethods(): boolean {
+    for (const e of this.histograms.values()) if (e.method !== undefined && e.phase === "measure") return true;
+    return false;
+  }
+
+  /** Message sizes of the measurement window per server x method (x tool); empty when no driver measured them. */
+  payloadSummaries(): PayloadSummary[] {
+    return [...this.payload.values()]
+      .filter((p) => p.request.count > 0 || p.response.count > 0)
+      .sort((a, b) => a.server.localeCompare(b.server) || (a.method ?? TOOLS_CALL).localeCompare(b.method ?? TOOLS_CALL) || a.tool.localeCompare(b.tool))
+      .map((p) => ({
+        server: p.server,
+        method: p.method ?? TOOLS_CALL,
+        ...(p.method === undefined && { tool: p.tool }),
+        request: p.request.figures(),
+        response: p.response.figures(),
+        unmetered: p.unmetered,
+      }));
+  }
+
+  /** One row per server x method of the measurement window, tools/call over all its tools. */
+  methodSummaries(): MethodSummary[] {
+    const pairs = new Map<string, { server: string; method: string }>();
+    for (const e of this.histograms.values()) {
+      const method = e.method ?? TOOLS_CALL;
+      if (e.phase === "measure") pairs.set(`${e.server}\u0000${method}`, { server: e.server, method });
+    }
+    return [...pairs.values()]
+      .sort((a, b) => a.server.localeCompare(b.server) || a.method.localeCompare(b.method))
+      .map(({ server, method }) => {
+        const c = this.callCounts({ server, method });
+        const failed = c.failed.tool + c.failed.protocol + c.failed.transport;
+        const h = this.select({ server, method }, ["ok", "timeout"]);
+        return {
+          server,
+          method,
+          calls: c.ok + failed,
+          ok: c.ok,
+          failed,
+          timeouts: c.timeouts,
+          p50: percentileMs(h, 50),
+          p95: percentileMs(h, 95),
+          p99: percentileMs(h, 99),
+        };
+      });
   }
 
   /** Good and bad time of the measurement window in scope (load-based availability). */
-  availabilityTime(scope: { server?: string; tool?: string }): TimeSplit {
+  availabilityTime(scope: CallScope): TimeSplit {
     return this.availability.time(scope, performance.now());
   }
 
   /** Raw counts of the measurement window in scope, failures by kind, and the closed model's missed calls. */
-  callCounts(scope: { server?: string; tool?: string }): {
+  callCounts(scope: CallScope): {
     ok: number;
     failed: { tool: number; protocol: number; transport: number };
     timeouts: number;
@@ -203,8 +358,7 @@ export class Recorder {
     const failed = { tool: 0, protocol: 0, transport: 0 };
     let timeouts = 0;
     for (const f of this.failures.values()) {
-      if (scope.server !== undefined && f.server !== scope.server) continue;
-      if (scope.tool !== undefined && f.tool !== scope.tool) continue;
+      if (!inScope(scope, f)) continue;
       failed.tool += f.tool_;
       failed.protocol += f.protocol;
       failed.transport += f.transport;
@@ -213,19 +367,22 @@ export class Recorder {
     return { ok: this.count(scope, ["ok"]), failed, timeouts, missed: this.availability.missed(scope) };
   }
 
-  /** One row per server x tool called in the measurement window. */
+  /** One row per server x tool (or other method) called in the measurement window. */
   callSummaries(): CallCounts[] {
-    const pairs = new Map<string, { server: string; tool: string }>();
-    for (const e of this.histograms.values()) if (e.phase === "measure") pairs.set(`${e.server}\u0000${e.tool}`, { server: e.server, tool: e.tool });
+    const pairs = new Map<string, { server: string; tool: string; method: string | undefined }>();
+    for (const e of this.histograms.values())
+      if (e.phase === "measure") pairs.set(callKey(e.server, e.method, e.tool), { server: e.server, tool: e.tool, method: e.method });
     return [...pairs.values()]
-      .sort((a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool))
-      .map(({ server, tool }) => {
-        const c = this.callCounts({ server, tool });
+      .sort((a, b) => a.server.localeCompare(b.server) || a.tool.localeCompare(b.tool) || (a.method ?? "").localeCompare(b.method ?? ""))
+      .map(({ server, tool, method }) => {
+        // A tool scope takes tools/call only; another method's row is scoped by its method (its label is its name).
+        const c = this.callCounts(method === undefined ? { server, tool } : { server, method });
         const failed = c.failed.tool + c.failed.protocol + c.failed.transport;
         const raw = c.ok + failed;
         return {
           server,
           tool,
+          ...(method !== undefined && { method }),
           ok: c.ok,
           failed: c.failed,
           timeouts: c.timeouts,
@@ -259,31 +416,29 @@ export class Recorder {
   }
 
   /** Histograms of the measurement window matching a scope; outcomes filter which kinds count. Corrections count as ok latencies. */
-  select(scope: { server?: string; tool?: string }, outcomes: readonly Outcome[], phase: Phase = "measure"): Histogram {
+  select(scope: CallScope, outcomes: readonly Outcome[], phase: Phase = "measure"): Histogram {
     const out = newHistogram();
     if (outcomes.includes("ok")) {
+      // Corrections come from k6 and autocannon, which send tool calls only.
       for (const e of this.corrections.values()) {
         if (e.phase !== phase) continue;
-        if (scope.server !== undefined && e.server !== scope.server) continue;
-        if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+        if (!inScope(scope, e)) continue;
         out.add(e.h);
       }
     }
     for (const e of this.histograms.values()) {
       if (e.phase !== phase || !outcomes.includes(e.outcome)) continue;
-      if (scope.server !== undefined && e.server !== scope.server) continue;
-      if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+      if (!inScope(scope, e)) continue;
       out.add(e.h);
     }
     return out;
   }
 
-  count(scope: { server?: string; tool?: string }, outcomes: readonly Outcome[]): number {
+  count(scope: CallScope, outcomes: readonly Outcome[]): number {
     let n = 0;
     for (const e of this.histograms.values()) {
       if (e.phase !== "measure" || !outcomes.includes(e.outcome)) continue;
-      if (scope.server !== undefined && e.server !== scope.server) continue;
-      if (scope.tool !== undefined && e.tool !== scope.tool) continue;
+      if (!inScope(scope, e)) continue;
       n += e.h.totalCount;
     }
     return n;
@@ -296,6 +451,7 @@ export class Recorder {
       .map((e) => ({
         server: e.server,
         tool: e.tool,
+        ...(e.method !== undefined && { method: e.method }),
         outcome: e.outcome,
         count: e.h.totalCount,
         mean: meanMs(e.h),

@@ -95,7 +95,7 @@ export const SloResult = z.strictObject({
   metric: z.string(),
   objective: z.string(),
   source: SloSource,
-  scope: z.strictObject({ server: z.string().optional(), tool: z.string().optional() }),
+  scope: z.strictObject({ server: z.string().optional(), tool: z.string().optional(), method: z.string().optional() }),
   measured: z.number().nullable(),
   unit: z.enum(["ms", "ratio", "ops/s", "count", "s"]),
   measuredText: z.string(),
@@ -111,6 +111,7 @@ export const SloResult = z.strictObject({
 export const LatencySummary = z.strictObject({
   server: z.string(),
   tool: z.string(),
+  method: z.string().optional(),
   outcome: Outcome,
   count: z.number(),
   mean: ms,
@@ -135,6 +136,7 @@ export const TimelinePoint = z.strictObject({
 export const ErrorSummary = z.strictObject({
   server: z.string(),
   tool: z.string(),
+  method: z.string().optional(),
   outcome: z.enum(["error", "timeout"]),
   kind: FailureKind.optional(),
   message: z.string(),
@@ -144,12 +146,38 @@ export const ErrorSummary = z.strictObject({
 export const CallCounts = z.strictObject({
   server: z.string(),
   tool: z.string(),
+  method: z.string().optional(),
   ok: z.number(),
   failed: z.strictObject({ tool: z.number(), protocol: z.number(), transport: z.number() }),
   timeouts: z.number(),
   missed: z.number(),
   successRate: z.strictObject({ raw: z.number().nullable(), corrected: z.number().nullable() }),
 });
+
+export const MethodSummary = z.strictObject({
+  server: z.string(),
+  method: z.string(),
+  calls: z.number(),
+  ok: z.number(),
+  failed: z.number(),
+  timeouts: z.number(),
+  p50: ms,
+  p95: ms,
+  p99: ms,
+});
+
+export const ByteFigures = z.strictObject({ count: z.number(), mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() });
+
+export const PayloadSummary = z.strictObject({
+  server: z.string(),
+  method: z.string(),
+  tool: z.string().optional(),
+  request: ByteFigures,
+  response: ByteFigures,
+  unmetered: z.number(),
+});
+
+export const NotificationCount = z.strictObject({ server: z.string(), method: z.string(), count: z.number() });
 
 export const AvailabilityFigure = z.strictObject({
   server: z.string(),
@@ -484,6 +512,9 @@ export const ScenarioResult = z.strictObject({
   upstreams: z.array(UpstreamSummary).optional(),
   load: LoadSummary.nullable(),
   latency: z.array(LatencySummary),
+  methods: z.array(MethodSummary).optional(),
+  payload: z.array(PayloadSummary).optional(),
+  notifications: z.array(NotificationCount).optional(),
   timeline: z.strictObject({ intervalMs: ms, points: z.array(TimelinePoint) }),
   errors: z.array(ErrorSummary),
   coordination: CoordinationSummary.optional(),

@@ -150,7 +150,7 @@ export interface SloResult {
   /** Human form of the objective, e.g. "p99 < 25 ms", "success rate >= 99.7 %". */
   objective: string;
   source: SloSource;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: string };
   /** Measured value in `unit`, null when nothing was measured. */
   measured: number | null;
   unit: "ms" | "ratio" | "ops/s" | "count" | "s";
@@ -172,7 +172,10 @@ export interface SloResult {
 
 export interface LatencySummary {
   server: string;
+  /** The tool, or for another MCP method than tools/call the method's name (then `method` says so). */
   tool: string;
+  /** The MCP method when it is not tools/call; absent for a tool call. */
+  method?: string;
   outcome: Outcome;
   count: number;
   /** milliseconds */
@@ -201,6 +204,8 @@ export interface TimelinePoint {
 export interface ErrorSummary {
   server: string;
   tool: string;
+  /** The MCP method when it is not tools/call (then `tool` is the method's name). */
+  method?: string;
   outcome: Exclude<Outcome, "ok">;
   /** Absent only in records written before failures were told apart. */
   kind?: FailureKind;
@@ -217,6 +222,8 @@ export interface ErrorSummary {
 export interface CallCounts {
   server: string;
   tool: string;
+  /** The MCP method when it is not tools/call (then `tool` is the method's name). */
+  method?: string;
   ok: number;
   failed: { tool: number; protocol: number; transport: number };
   /** Of failed.transport, how many passed their deadline. */
@@ -224,6 +231,58 @@ export interface CallCounts {
   /** Intended calls that could not be sent (closed model only; 0 in the open model, which counts scheduled calls). */
   missed: number;
   successRate: { raw: number | null; corrected: number | null };
+}
+
+/**
+ * Requests of one MCP method to one server in the measurement window (issue 19), tools/call being one
+ * method among the others: counts, and latency of the ok and timed-out requests (a timeout at its
+ * deadline), the distribution the latency SLOs judge.
+ */
+export interface MethodSummary {
+  server: string;
+  method: string;
+  /** ok + failed (timeouts included). */
+  calls: number;
+  ok: number;
+  failed: number;
+  /** Of failed, how many passed their deadline. */
+  timeouts: number;
+  /** milliseconds; 0 when no request was ok or timed out */
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Sizes of messages in bytes: the mean (exact), percentiles (HDR, 3 significant digits) and the largest. */
+export interface ByteFigures {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/**
+ * Serialized JSON-RPC message sizes per server x method (x tool for tools/call) in the measurement
+ * window (src/stack/message-meter.ts says how they are measured: UTF-8 bytes of the message's JSON,
+ * without transport framing). A request that timed out or lost its session has no response size.
+ */
+export interface PayloadSummary {
+  server: string;
+  method: string;
+  /** The tool, for tools/call. */
+  tool?: string;
+  request: ByteFigures;
+  response: ByteFigures;
+  /** Requests the meter could not see being sent (no size known); 0 unless the SDK changed how it sends. */
+  unmetered: number;
+}
+
+/** Notifications a server sent the agents' sessions in the measurement window, by method (e.g. notifications/resources/updated after resources/subscribe). */
+export interface NotificationCount {
+  server: string;
+  method: string;
+  count: number;
 }
 
 /** Availability of one server (or "*": all of them) by the two independent measures. */
@@ -521,6 +580,12 @@ export interface ScenarioResult {
   upstreams?: UpstreamSummary[];
   load: LoadSummary | null;
   latency: LatencySummary[];
+  /** Per server x MCP method, when the workload sent methods other than tools/call. */
+  methods?: MethodSummary[];
+  /** Request and response sizes per server x method (x tool), when the harness's own driver sent the calls. */
+  payload?: PayloadSummary[];
+  /** Notifications the servers sent the agents during the window, when any arrived or the workload subscribed. */
+  notifications?: NotificationCount[];
   timeline: { intervalMs: number; points: TimelinePoint[] };
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;

@@ -53,7 +53,8 @@ export function probeCalls(
       out.set(def.name, { tool: def.probe.tool, args: () => args });
       continue;
     }
-    const first = mix.find((c) => c.server === def.name);
+    // A tool call: the probe calls a tool (a step of another method, issue 19, is not one).
+    const first = mix.find((c) => c.server === def.name && c.method === undefined);
     if (first) {
       const problems: string[] = [];
       const compiled = compileTemplate(first.args, problems);

@@ -7,10 +7,11 @@
  * failure ends it.
  */
 import type { Scenario } from "../contracts/plan.js";
+import { capabilityNeeded, declaresMethod } from "../contracts/mcp-methods.js";
 import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
-import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
+import { writeServerFiles, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
 import { CallContext } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
@@ -250,6 +251,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         });
       }
     }
+    checkMethodsDeclared(s, sessions);
     base.servers = s.servers.map((def): ServerInfo => {
       const own = sessions.filter((x) => x.server.name === def.name);
       const times = own.map((x) => x.startToReadyMs);
@@ -440,6 +442,13 @@ async function runWindow(run: StackRun): Promise<void> {
   };
   base.load = load;
   base.latency = recorder.latencySummaries();
+  // Per method only when the workload sent other methods than tools/call: otherwise it is the latency table again.
+  if (recorder.usedOtherMethods) base.methods = recorder.methodSummaries();
+  const payload = recorder.payloadSummaries();
+  if (payload.length > 0) base.payload = payload;
+  const notifications = recorder.notificationCounts();
+  // A subscription that brought nothing is a figure too (0), not a missing one.
+  if (notifications.length > 0 || s.workload.methodsUsed?.some((m) => m.method === "resources/subscribe")) base.notifications = notifications;
   base.timeline = recorder.timelinePoints();
   base.errors = recorder.errorSummaries();
   const coordination = workload.coordination?.();
@@ -497,6 +506,26 @@ async function runWindow(run: StackRun): Promise<void> {
     fallbacks: base.resilience?.fallbacks,
   });
   base.slos = evaluateSlos(s.slos, measurements);
+}
+
+/**
+ * Every method other than tools/call the workload sends must be one its server declared in its
+ * initialize result (the spec's capability negotiation): a server that does not declare it need not
+ * answer, so every such request would fail and the figures would measure the refusal, not the method.
+ * The server answered, but not what the scenario needs of it: an environment error (exit 3).
+ */
+function checkMethodsDeclared(s: Scenario, sessions: readonly McpSession[]): void {
+  for (const use of s.workload.methodsUsed ?? []) {
+    const capabilities = sessions.find((x) => x.server.name === use.server)?.client.getServerCapabilities();
+    if (declaresMethod(capabilities, use.method)) continue;
+    const need = capabilityNeeded(use.method);
+    const wanted = need === undefined ? "" : need.subscribe ? `resources.subscribe` : need.name;
+    throw new HarnessError(
+      "environment",
+      `${s.file}: server "${use.server}" does not declare the ${wanted} capability, so it need not answer ${use.method} (${use.path})`,
+      { details: [`its initialize result declared: ${Object.keys(capabilities ?? {}).join(", ") || "no capabilities"}`] },
+    );
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics
 export interface Scope {
   server?: string;
   tool?: string;
+  /** An MCP method (issue 19): only requests of it; a tool scope means tools/call. */
+  method?: string;
 }
 
 /**
@@ -681,7 +683,11 @@ export function evaluateSlos(slos: readonly ResolvedSlo[], m: Measurements): Slo
         metric: slo.metricName,
         objective: objectiveText(slo),
         source: slo.source,
-        scope: { ...(scope.server !== undefined && { server: scope.server }), ...(scope.tool !== undefined && { tool: scope.tool }) },
+        scope: {
+          ...(scope.server !== undefined && { server: scope.server }),
+          ...(scope.tool !== undefined && { tool: scope.tool }),
+          ...(scope.method !== undefined && { method: scope.method }),
+        },
         standIn: m.standIn(scope.server),
         ...draft,
       });

@@ -23,6 +23,7 @@
  * from ">= 99%", which a target cannot) and the seed source (document, lines, quote).
  */
 import { stringify } from "yaml";
+import { MCP_METHODS, isMcpMethod, type McpMethod } from "../contracts/mcp-methods.js";
 import { z } from "zod";
 import { METRIC_FAMILIES, QUANTILE_OF, parseMetric, type MetricFamily, type ParsedMetric, type Statistic } from "../contracts/metric-names.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
@@ -134,6 +135,7 @@ function metricSource(slo: ResolvedSlo, extra: Record<string, unknown>): Record<
       ...extra,
       ...(slo.scope.server !== undefined && { server: slo.scope.server }),
       ...(slo.scope.tool !== undefined && { tool: slo.scope.tool }),
+      ...(slo.scope.method !== undefined && { method: slo.scope.method }),
     },
   };
 }
@@ -481,7 +483,7 @@ interface ReadSli {
   /** The metric as named (latency.mean, success_rate); a percentile's statistic comes from its objective's target. */
   metricName: string;
   metric: ParsedMetric;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: McpMethod };
 }
 
 /** What the harness measures for this SLI, or undefined (problems reported). */
@@ -509,9 +511,15 @@ function readSli(sli: ParsedSli, at: PathPart[], fail: (path: PathPart[], messag
     }
     const server = str("server");
     const tool = str("tool");
+    const method = str("method");
+    if (method !== undefined && !isMcpMethod(method)) fail([...legAt, "metricSource", "spec", "method"], `expected one of ${MCP_METHODS.join(", ")}`);
     return {
       metric,
-      scope: { ...(server !== undefined && { server }), ...(tool !== undefined && { tool }) },
+      scope: {
+        ...(server !== undefined && { server }),
+        ...(tool !== undefined && { tool }),
+        ...(method !== undefined && isMcpMethod(method) && { method }),
+      },
       unit: str("unit"),
       at: [...legAt, "metricSource", "spec"],
     };
@@ -578,7 +586,7 @@ function readSli(sli: ParsedSli, at: PathPart[], fail: (path: PathPart[], messag
     return undefined;
   }
   if (total.metric !== numerator.metric || JSON.stringify(total.scope) !== JSON.stringify(numerator.scope)) {
-    fail([...total.at], `expected the same metric, server and tool as ${numeratorLeg} (${numerator.metric})`);
+    fail([...total.at], `expected the same metric, server, tool and method as ${numeratorLeg} (${numerator.metric})`);
     return undefined;
   }
   return { shape, family: parsed.family, metricName: numerator.metric, metric: parsed, scope: numerator.scope };

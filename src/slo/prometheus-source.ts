@@ -305,6 +305,8 @@ export class PrometheusMeasurements implements Measurements {
     const l = this.opts.labels ?? {};
     if (scope.server !== undefined && labels[l.server ?? "server"] !== scope.server) return false;
     if (scope.tool !== undefined && labels[l.tool ?? "tool"] !== scope.tool) return false;
+    // A method scope (issue 19) needs series that say their method; without such a label nothing is in scope (no data, not a wrong figure).
+    if (scope.method !== undefined && labels.method !== scope.method) return false;
     return true;
   }
 

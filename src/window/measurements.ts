@@ -35,8 +35,10 @@ function availabilityIn(scope: Scope, recorder: Recorder, probes: readonly Probe
   const time = recorder.availabilityTime(scope);
   const c = recorder.callCounts(scope);
   const trials = c.ok + c.failed.tool + c.failed.protocol + c.failed.transport + c.missed;
-  // A tool scope has no probe of its own unless the probe calls that very tool.
-  const own = probes.filter((p) => (scope.server === undefined || p.server === scope.server) && (scope.tool === undefined || p.tool === scope.tool));
+  // A tool scope has no probe of its own unless the probe calls that very tool; a method scope has none (the probe calls a tool or pings).
+  const own = probes.filter(
+    (p) => scope.method === undefined && (scope.server === undefined || p.server === scope.server) && (scope.tool === undefined || p.tool === scope.tool),
+  );
   const probe =
     own.length === 0
       ? undefined
