@@ -22,6 +22,7 @@ import {
 } from "./format.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "./availability-format.js";
 import { escapeControlChars } from "../util/control-chars.js";
+import { METHODS_NOTE, PAYLOAD_NOTE, byteFiguresText, methodSlos } from "./methods-format.js";
 import { avoidedText, fallbackLine, RESILIENCE_RULES, sideBySides, switchLine, type SideBySide } from "./resilience-format.js";
 import { packageText, scoreRule, scoreText, securityScans, SEVERITIES, share, targetWord, worstFinding } from "./security-format.js";
 
@@ -117,6 +118,55 @@ function latencySection(latency: LatencySummary[]): string[] {
       ok.map((l) => [l.server, l.tool, ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max), String(l.count)]),
     ),
   ];
+}
+
+/** Per MCP method (when the workload sent others than tools/call), notifications, and message sizes. */
+function methodsSection(scenario: ScenarioResult): string[] {
+  const out: string[] = [];
+  if (scenario.methods?.length) {
+    out.push(
+      "",
+      `Methods (${METHODS_NOTE}):`,
+      "",
+      ...table(
+        ["server", "method", "requests", "ok", "failed", "timeouts", "p50", "p95", "p99", "SLOs"],
+        scenario.methods.map((m) => [
+          m.server,
+          m.method,
+          String(m.calls),
+          String(m.ok),
+          String(m.failed),
+          String(m.timeouts),
+          ms(m.p50),
+          ms(m.p95),
+          ms(m.p99),
+          methodSlos(scenario, m.server, m.method)
+            .map((x) => `${x.id} ${x.verdict}`)
+            .join(", ") || "-",
+        ]),
+      ),
+    );
+  }
+  if (scenario.notifications) {
+    const n = scenario.notifications;
+    out.push("", `Notifications received during the window: ${n.length ? n.map((x) => `${x.server} ${x.method} ${x.count}`).join(", ") : "none"}.`);
+  }
+  if (scenario.payload?.length) {
+    out.push(
+      "",
+      `Message sizes (${PAYLOAD_NOTE}):`,
+      "",
+      ...table(
+        ["server", "method", "tool", "requests", "request mean", "request p50", "request p95", "responses", "response mean", "response p50", "response p95"],
+        scenario.payload.map((p) => {
+          const req = byteFiguresText(p.request);
+          const res = byteFiguresText(p.response);
+          return [p.server, p.method, p.tool ?? "-", String(p.request.count), req.mean, req.p50, req.p95, String(p.response.count), res.mean, res.p50, res.p95];
+        }),
+      ),
+    );
+  }
+  return out;
 }
 
 const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
@@ -445,6 +495,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
   out.push(...resilienceSection(scenario, pairs));
   out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
+  out.push(...methodsSection(scenario));
   if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
   if (scenario.errors.length > 0) {
     out.push(

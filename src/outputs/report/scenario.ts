@@ -8,6 +8,7 @@ import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "../availability-format.js";
 import { formatAt } from "../format.js";
 import { capacitySection } from "./capacity.js";
+import { methodsBlock } from "./methods.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
 import { recoverySection } from "./recovery.js";
@@ -337,6 +338,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${backendsTable(s)}
   ${joinHtml(availabilityBlock(s), "\n")}
   ${latencyTable(s.latency)}
+  ${methodsBlock(s)}
   ${charts(s, si, d)}
   ${errorsTable(s)}
   <div class="blocks">${coordinationBlock(s, si, d)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
