@@ -75,4 +75,37 @@ describe("Recorder: failures by kind, time-based availability, corrected counts"
     expect(r.callCounts({}).missed).toBe(99);
     expect(r.callSummaries()[0]!.successRate).toEqual({ raw: 100 / 101, corrected: 100 / 200 });
   });
+
+  it("message sizes per server x method x tool: exact mean and max, percentiles never above the max, no response for a timeout", () => {
+    const r = new Recorder({ plannedMeasureMs: 10_000, warmupMs: 0, now: 0 });
+    // Warm-up sizes are not the window's.
+    r.record({ phase: "warmup", server: "s", tool: "t", outcome: "ok", startedAt: 0, endedAt: 1, requestBytes: 9999, responseBytes: 9999 });
+    for (let i = 1; i <= 100; i++)
+      r.record({ phase: "measure", server: "s", tool: "t", outcome: "ok", startedAt: 0, endedAt: 1, requestBytes: 3000 + i, responseBytes: 10 * i });
+    r.record({ phase: "measure", server: "s", tool: "t", outcome: "timeout", startedAt: 0, endedAt: 1, requestBytes: 3000 });
+    r.record({ phase: "measure", server: "s", tool: "ping", method: "ping", outcome: "ok", startedAt: 0, endedAt: 1, responseBytes: 39 });
+    const [ping, t] = r.payloadSummaries();
+    expect(t).toMatchObject({ server: "s", method: "tools/call", tool: "t", unmetered: 0 });
+    expect(t!.request.count).toBe(101);
+    expect(t!.request.mean).toBeCloseTo((3000 * 101 + 5050) / 101, 9);
+    expect(t!.request.max).toBe(3100);
+    // 3 significant digits: within 0.1 %, and never above the largest size seen.
+    expect(t!.request.p95).toBeGreaterThanOrEqual(3095 * 0.999);
+    expect(t!.request.p95).toBeLessThanOrEqual(3100);
+    expect(t!.response).toMatchObject({ count: 100, mean: 505, p50: 500, max: 1000 });
+    // A method's row has no tool; a request whose send the meter did not see is counted as unmetered.
+    expect(ping).toMatchObject({ method: "ping", unmetered: 1, request: { count: 0 }, response: { count: 1, max: 39 } });
+    expect("tool" in ping!).toBe(false);
+  });
+
+  it("counts notifications of the window only, per server and method", () => {
+    const r = new Recorder({ plannedMeasureMs: 10_000, warmupMs: 0, now: 0 });
+    r.recordNotification({ phase: "warmup", server: "s", method: "notifications/resources/updated" });
+    for (let i = 0; i < 3; i++) r.recordNotification({ phase: "measure", server: "s", method: "notifications/resources/updated" });
+    r.recordNotification({ phase: "measure", server: "a", method: "notifications/message" });
+    expect(r.notificationCounts()).toEqual([
+      { server: "a", method: "notifications/message", count: 1 },
+      { server: "s", method: "notifications/resources/updated", count: 3 },
+    ]);
+  });
 });

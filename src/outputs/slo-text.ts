@@ -5,9 +5,13 @@
  */
 import type { SloResult } from "../results/types.js";
 
-/** The scope as `[server=redis tool=get]`, keys in a fixed order; empty for an unscoped SLO. */
+/** The scope as `[server=redis tool=get]` (or `method=resources/read`), keys in a fixed order; empty for an unscoped SLO. */
 export function scopeText(scope: SloResult["scope"]): string {
-  const parts = [scope.server !== undefined ? `server=${scope.server}` : "", scope.tool !== undefined ? `tool=${scope.tool}` : ""].filter(Boolean);
+  const parts = [
+    scope.server !== undefined ? `server=${scope.server}` : "",
+    scope.tool !== undefined ? `tool=${scope.tool}` : "",
+    scope.method !== undefined ? `method=${scope.method}` : "",
+  ].filter(Boolean);
   return parts.length ? `[${parts.join(" ")}]` : "";
 }
 

@@ -70,7 +70,8 @@ const CHARTED = /^(latency\.(p50|p95|p99|p99_9)|throughput|coordination_latency\
 export function chartTargets(s: ScenarioResult): ChartTarget[] {
   const out: ChartTarget[] = [];
   for (const slo of s.slos) {
-    if (!CHARTED.test(slo.metric) || slo.scope.tool !== undefined) continue;
+    // The charts draw a server's calls of every tool and method: a target of one tool or one method is not theirs.
+    if (!CHARTED.test(slo.metric) || slo.scope.tool !== undefined || slo.scope.method !== undefined) continue;
     const t = sloTarget(slo);
     if (!t) continue;
     const label = slo.objective.replace(/^(latency|coordination latency|throughput|cache hit ratio)\s+/, "");
