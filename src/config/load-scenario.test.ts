@@ -557,6 +557,18 @@ describe("MCP methods of a mix (issue 19)", () => {
       `${p}:13: workload.calls[3].name: expected the prompt's name (prompts/get needs it), found nothing`,
       `${p}:15: workload.calls[5].method: expected one of "tools/call", "tools/list", "resources/list", "resources/read", "resources/templates/list", "resources/subscribe", "prompts/list", "prompts/get", "completion/complete", "ping", found "pong"`,
       `${p}:17: slos[0].scope.tool: a tool scope judges tools/call requests; ping has no tool, found "echo"`,
+      // ping became pong above: no step sends it any more.
+      `${p}:17: slos[0].scope.method: no step of the mix sends ping: the SLO would judge nothing`,
+    ]);
+  });
+
+  it("a method scope that no step sends (to that server) judges nothing: refused", async () => {
+    const p = file(
+      "methods-scope.yaml",
+      METHODS.replace("scope: { server: everything, method: resources/read }", "scope: { server: everything, method: prompts/list }"),
+    );
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:17: slos[0].scope.method: no step of the mix sends prompts/list to everything: the SLO would judge nothing`,
     ]);
   });
 

@@ -6,7 +6,7 @@
  * registries; this file checks what needs the catalogs and the file system.
  */
 import { statSync, type Stats } from "node:fs";
-import { TOOLS_CALL } from "../contracts/mcp-methods.js";
+import { isMcpMethod, TOOLS_CALL } from "../contracts/mcp-methods.js";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { HarnessError } from "../errors.js";
@@ -183,6 +183,23 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     }
     const server = str(["slos", i, "scope", "server"]);
     if (server !== "*") checkTool(server, str(["slos", i, "scope", "tool"]), ["slos", i, "scope", "tool"]);
+    // A method scope no step of the mix sends would judge nothing: a mistake, said now rather than as "no data" after the run.
+    const method = str(["slos", i, "scope", "method"]);
+    if (isMcpMethod(method) && str(["workload", "kind"]) === "mix") {
+      const sent = [...arr(["workload", "calls"]), ...arr(["workload", "setup"])].some(
+        (c) =>
+          c !== null &&
+          typeof c === "object" &&
+          ((c as { method?: unknown }).method ?? TOOLS_CALL) === method &&
+          (server === undefined || server === "*" || (c as { server?: unknown }).server === server),
+      );
+      if (!sent)
+        report(
+          ["slos", i, "scope", "method"],
+          `no step of the mix sends ${method}${server !== undefined && server !== "*" ? ` to ${server}` : ""}: the SLO would judge nothing`,
+          { found: false },
+        );
+    }
   });
   return out;
 }

@@ -116,7 +116,7 @@ export const mixWorkload = defineWorkloadKind({
       .array(MixEntry)
       .optional()
       .describe(
-        "Steps each agent sends once, in order, before its first step of the mix: e.g. a tool that turns a server's resource updates on. Sent and recorded like any step (in the warm-up when there is one); weight is ignored.",
+        "Steps each agent sends once, in order, before its first step of the mix: e.g. a tool that turns a server's resource updates on. Sent and recorded like any step (in the warm-up when there is one); weight is ignored. A capacity search sends them again at each step.",
       ),
   }),
   plainCalls: true,
