@@ -41,6 +41,15 @@ export type BadRule =
 export const HALT_METRICS_TEXT = "latency.p50/p95/p99/p99_9 (< or <=), success_rate and availability (>= or >), error_rate (< or <=)";
 
 /**
+ * 1 - 0.99 is 0.010000000000000009 in binary floating point: a window exactly at the allowed burn
+ * rate would read 9.999999999999991 and miss a condition of 10. The budget is a target written in
+ * a few digits, so 12 significant digits give it back exactly.
+ */
+function budgetOf(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+/**
  * The bad-call rule of an SLO, or why a halt cannot apply to it (a figure with no stream of calls
  * behind it, an objective with no error budget).
  */
@@ -55,13 +64,13 @@ export function haltRule(metric: ParsedMetric, t: Threshold): { rule: BadRule } 
           problem: `a halt needs an error budget, which ${name} has none of (a mean or a maximum is no share of calls); halt applies to ${HALT_METRICS_TEXT}`,
         };
       if (!upper) return { problem: `a halt needs an objective that bounds slow calls ("< T" or "<= T"), found "${t.op}"` };
-      return { rule: { kind: "slow", budget: 1 - QUANTILE_OF[stat], thresholdMs: t.value, atThresholdIsBad: t.op === "<" } };
+      return { rule: { kind: "slow", budget: budgetOf(1 - QUANTILE_OF[stat]), thresholdMs: t.value, atThresholdIsBad: t.op === "<" } };
     }
     case "success_rate":
     case "availability": {
       if (upper) return { problem: `a halt needs an objective that bounds failed calls (">= T" or "> T"), found "${t.op}"` };
       if (t.value >= 1) return { problem: "an objective of 100 % leaves no error budget to burn: no burn rate can be computed" };
-      return { rule: { kind: "failed", budget: 1 - t.value } };
+      return { rule: { kind: "failed", budget: budgetOf(1 - t.value) } };
     }
     case "error_rate": {
       if (!upper) return { problem: `a halt needs an objective that bounds failed calls ("< T" or "<= T"), found "${t.op}"` };
