@@ -154,7 +154,7 @@ export class CallContext implements CallSender {
     const phase = this.phase;
     const sentAt = performance.now();
     const startedAt = intendedAt ?? sentAt;
-    this.recorder.callStarted(server);
+    const callId = this.recorder.callStarted(server, { tool, ...(method !== TOOLS_CALL && { method }), startedAt });
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
@@ -183,7 +183,7 @@ export class CallContext implements CallSender {
     const endedAt = performance.now();
     // Measured after endedAt: serializing a large message again must not count as the server's time.
     const sizes = meter?.take(sent?.id);
-    this.recorder.callEnded(server);
+    this.recorder.callEnded(server, callId);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
     this.recorder.record({
