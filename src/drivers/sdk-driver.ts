@@ -120,9 +120,11 @@ export class CallContext implements CallSender {
     let outcome: Outcome = "ok";
     let kind: FailureKind | undefined;
     let text = "";
+    let structured: unknown;
     let error: string | undefined;
     try {
       const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
+      structured = result.structuredContent;
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
       text = content
         .filter((c) => c.type === "text" && typeof c.text === "string")
@@ -168,7 +170,15 @@ export class CallContext implements CallSender {
       if (outcome === "ok") tally.ok++;
       else tally.failed++;
     }
-    return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
+    return {
+      outcome,
+      text,
+      startedAt,
+      endedAt,
+      ...(structured !== undefined && { structured }),
+      ...(kind !== undefined && { kind }),
+      ...(error !== undefined && { error }),
+    };
   }
 }
 
