@@ -8,6 +8,7 @@ interface Sent {
   agent: number;
   tool: string;
   args: Record<string, unknown>;
+  intendedAt?: number | undefined;
 }
 
 /**
@@ -19,8 +20,8 @@ class AnsweringCalls implements CallSender {
   readonly sent: Sent[] = [];
   readonly tasksDone: number[] = [];
   constructor(private readonly answer: (call: Sent, n: number) => Partial<CallResult>) {}
-  async call(agent: number, _server: string, tool: string, args: Record<string, unknown>): Promise<CallResult> {
-    const call = { agent, tool, args };
+  async call(agent: number, _server: string, tool: string, args: Record<string, unknown>, intendedAt?: number): Promise<CallResult> {
+    const call = { agent, tool, args, intendedAt };
     this.sent.push(call);
     return { outcome: "ok", text: "", startedAt: 0, endedAt: 1, ...this.answer(call, this.sent.length - 1) };
   }
@@ -78,6 +79,13 @@ describe("script: chained steps", () => {
       ["open", 4, 4, 0, 0, 0],
     ]);
     expect(calls.tasksDone).toEqual([0, 1, 0, 1]);
+  });
+
+  it("open model: the task's arrival time is its first call's; the later steps are timed from their own sends", async () => {
+    const calls = new AnsweringCalls(memoryLike(new Set()));
+    const w = prepareScript(CHAIN, env(calls));
+    await w.operation(1, 0, 1234.5);
+    expect(calls.sent.map((c) => c.intendedAt)).toEqual([1234.5, undefined, undefined]);
   });
 
   it("a search that lacks the entity open needs is a broken chain at the search step; open is not called; the next pass starts", async () => {
