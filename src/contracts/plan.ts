@@ -26,6 +26,17 @@ export interface ResolvedSlo {
   objectiveText: string;
   scope: { server?: string; tool?: string };
   source: SloSource;
+  /** Stop the run when this SLO burns its error budget (scenario `slos[].halt`, src/slo/burn-rate.ts); undefined: never. */
+  halt?: HaltPlan;
+}
+
+/** A halt condition of an SLO, compiled (ms). */
+export interface HaltPlan {
+  burnRate: number;
+  windowMs: number;
+  minSamples: number;
+  graceMs: number;
+  everyMs: number;
 }
 
 /** One weighted tool call: the plain load of a mix, and what k6 and autocannon send. */

@@ -114,7 +114,7 @@ export class CallContext implements CallSender {
     const phase = this.phase;
     const sentAt = performance.now();
     const startedAt = intendedAt ?? sentAt;
-    this.recorder.callStarted(server);
+    const callId = this.recorder.callStarted(server, { tool, startedAt });
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
@@ -143,7 +143,7 @@ export class CallContext implements CallSender {
       if (err instanceof McpError && failure.outcome !== "timeout") rpcCode = err.code;
     }
     const endedAt = performance.now();
-    this.recorder.callEnded(server);
+    this.recorder.callEnded(server, callId);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
     this.recorder.record({

@@ -56,6 +56,9 @@ const SECURITY_LIVE_PARTS: LiveParts = {
   conformanceInfo,
 };
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
+import { HaltMonitor, haltCondition, type HaltTrip } from "../window/halt-monitor.js";
+import { burnText, haltedText, judgeHalted } from "../slo/burn-rate.js";
+import type { HaltedResult } from "../results/types.js";
 import { ResilienceRun } from "../resilience/run.js";
 import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
@@ -357,6 +360,7 @@ async function runWindow(run: StackRun): Promise<void> {
     durationMs: number | undefined,
     count: number | undefined,
     onTick: (elapsed: number, live?: LiveCounts) => void,
+    phaseSignal: AbortSignal = signal,
   ): DriverPhase => ({
     scenario: s,
     phase: name,
@@ -368,7 +372,7 @@ async function runWindow(run: StackRun): Promise<void> {
     urls,
     registry,
     runId: opts.runId,
-    signal,
+    signal: phaseSignal,
     onTick,
   });
 
@@ -382,28 +386,52 @@ async function runWindow(run: StackRun): Promise<void> {
   let stats: PhaseResult | undefined;
   let faultsOutcome: FaultsOutcome | undefined;
   let outsideLoad: OutsideLoad | undefined;
+  // Halt on burn (scenario `slos[].halt`): a trip stops the window's load (not the run: the scenario ends cleanly) and heals the faults.
+  const halting = new AbortController();
+  const measureSignal = AbortSignal.any([signal, halting.signal]);
+  const monitor = new HaltMonitor({
+    slos: s.slos,
+    servers: s.servers.map((d) => d.name),
+    recorder,
+    onTrip: (trip) => {
+      say(
+        `HALT ${((trip.reading.at - trip.t0) / 1000).toFixed(1)} s into the window: ${trip.sloId} burns its error budget at ${burnText(trip.reading.burnRate)} (${trip.reading.bad} of ${trip.reading.samples} calls bad over the last ${formatMs(trip.plan.windowMs)}); stopping the load${experiment ? " and healing the faults" : ""}`,
+      );
+      halting.abort();
+      experiment?.halt(`${trip.sloId} burned its error budget at ${burnText(trip.reading.burnRate)}`);
+    },
+  });
   if (!signal.aborted) {
     say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
     let measureSpan: SpanHandle | undefined;
     let outside: Awaited<ReturnType<typeof watchOutsideLoad>> | undefined;
-    stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs)), {
-      before: async () => {
-        await workload.beforeMeasure?.();
-        // The steady state is checked on the probes sent so far, right before the window opens.
-        await experiment?.beforeWindow();
-        // Read before t0: walking /proc (and asking the engine for container PIDs) must not delay the first sends.
-        outside = await watchOutsideLoad(run.stack.processRoots);
-      },
-      open: async (t0) => {
-        // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
-        await experiment?.openWindow(t0);
-        calls.phase = "measure";
-        resilience?.open(t0, signal);
-        measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
-        // The availability probe runs through the measurement window, from its first call.
-        availabilityProbe?.start();
-      },
-    });
+    // Backoff waits end at a halt too: the load is over.
+    calls.signal = measureSignal;
+    try {
+      stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs), measureSignal), {
+        before: async () => {
+          await workload.beforeMeasure?.();
+          // The steady state is checked on the probes sent so far, right before the window opens.
+          await experiment?.beforeWindow();
+          // Read before t0: walking /proc (and asking the engine for container PIDs) must not delay the first sends.
+          outside = await watchOutsideLoad(run.stack.processRoots);
+        },
+        open: async (t0) => {
+          // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
+          await experiment?.openWindow(t0);
+          calls.phase = "measure";
+          resilience?.open(t0, signal);
+          measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
+          // The availability probe runs through the measurement window, from its first call.
+          availabilityProbe?.start();
+          monitor.start(t0);
+        },
+      });
+    } finally {
+      // Its timers must not outlive the window, whatever ended it.
+      monitor.stop();
+      calls.signal = signal;
+    }
     run.windowStart = recorder.windowStart;
     outsideLoad = await outside?.stop();
     await availabilityProbe?.stop();
@@ -503,6 +531,31 @@ async function runWindow(run: StackRun): Promise<void> {
     fallbacks: base.resilience?.fallbacks,
   });
   base.slos = evaluateSlos(s.slos, measurements);
+  if (monitor.armed) base.haltWatch = monitor.watched();
+  const trip = monitor.tripped;
+  if (trip) {
+    base.halted = haltedResult(trip, s.durationMs, measuredMs);
+    base.slos = judgeHalted(base.slos, base.halted);
+  }
+}
+
+function haltedResult(trip: HaltTrip, plannedMs: number | undefined, measuredMs: number): HaltedResult {
+  const r = trip.reading;
+  const h: Omit<HaltedResult, "text"> = {
+    slo: trip.sloId,
+    title: trip.title,
+    condition: haltCondition(trip.plan),
+    budget: trip.budget,
+    atMs: r.at - trip.t0,
+    overSinceMs: r.overSince - trip.t0,
+    burnRate: r.burnRate,
+    samples: r.samples,
+    bad: r.bad,
+    inFlight: r.inFlight,
+    plannedMs: plannedMs ?? null,
+    measuredMs,
+  };
+  return { ...h, text: haltedText(h) };
 }
 
 /**

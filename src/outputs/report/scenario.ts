@@ -6,7 +6,7 @@
  */
 import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../../results/types.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "../availability-format.js";
-import { formatAt } from "../format.js";
+import { formatAt, haltedLine } from "../format.js";
 import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
@@ -343,6 +343,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
       : s.status === "interrupted"
         ? html`<p class="error-box"><strong>Interrupted.</strong> This scenario did not finish; what follows rests on partial data.</p>`
         : "";
+  const haltBox = s.halted ? html`<p class="error-box halted" data-halted-slo="${s.halted.slo}"><strong>Halted.</strong> ${haltedLine(s.halted)}</p>` : "";
   const verdict: RunRecord["verdict"] = s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
   return html`<section class="card scenario" id="scenario-${si}">
   <h2>${s.name}${variantTag(s)} <span class="badge ${verdict === "interrupted" ? "error" : verdict}">${VERDICT_WORD[verdict]}</span></h2>
@@ -350,6 +351,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   <p class="small muted"><code>${s.file}</code> · profile ${s.profile} · ${when(s.startedAt)} · ${duration(s.startedAt, s.endedAt)} ·
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
+  ${haltBox}
   ${securitySection(s, si)}
   ${recoverySection(s, si)}
   ${resilienceSection(s, si)}
