@@ -3,7 +3,7 @@
  * workload kinds (src/workloads) and the driver that schedules them (src/drivers/sdk-driver.ts).
  */
 import type { Histogram } from "../metrics/histogram.js";
-import type { CacheSummary, CoordinationSummary, FailureKind, Outcome } from "../results/types.js";
+import type { CacheSummary, CoordinationSummary, FailureKind, Outcome, ScriptSummary } from "../results/types.js";
 
 export type Phase = "warmup" | "measure";
 
@@ -11,6 +11,8 @@ export interface CallResult {
   outcome: Outcome;
   /** Text content of the answer (all text parts joined), "" on failure. */
   text: string;
+  /** The answer's structuredContent, when the tool returned one (a tool that declares an outputSchema must). */
+  structured?: unknown;
   startedAt: number;
   endedAt: number;
   error?: string;
@@ -36,6 +38,8 @@ export interface CallSender {
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
   /** Requests of other MCP methods, when the sender can send them (the sdk driver's can; see RequestSender). */
   request?: RequestSender["request"];
+  /** The agent finished one "agent task" (a script's pass): where sessions churn per task, the next task gets new ones. */
+  taskDone?(agentId: number): void | Promise<void>;
 }
 
 /**
@@ -84,4 +88,6 @@ export interface PreparedWorkload {
   afterMeasure?(): Promise<void>;
   coordination?(): { summary: CoordinationSummary; histogram: Histogram };
   cache?(): CacheSummary;
+  /** A script's tasks and steps in the window (workload kind script). */
+  script?(): ScriptSummary;
 }

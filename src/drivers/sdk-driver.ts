@@ -160,6 +160,7 @@ export class CallContext implements CallSender {
     let outcome: Outcome = "ok";
     let kind: FailureKind | undefined;
     let text = "";
+    let structured: unknown;
     let error: string | undefined;
     const meter = meterOf(session.client);
     if (meter) this.watchNotifications(meter, server);
@@ -168,6 +169,7 @@ export class CallContext implements CallSender {
       sent = meter?.measure(() => exchange(session.client, timeoutMs));
       const answer = await (sent?.promise ?? exchange(session.client, timeoutMs));
       text = answer.text;
+      structured = answer.structured;
       if (answer.toolError) {
         outcome = "error";
         kind = "tool";
@@ -213,7 +215,15 @@ export class CallContext implements CallSender {
       if (outcome === "ok") tally.ok++;
       else tally.failed++;
     }
-    return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
+    return {
+      outcome,
+      text,
+      startedAt,
+      endedAt,
+      ...(structured !== undefined && { structured }),
+      ...(kind !== undefined && { kind }),
+      ...(error !== undefined && { error }),
+    };
   }
 }
 
@@ -221,6 +231,8 @@ export class CallContext implements CallSender {
 interface Answer {
   text: string;
   toolError: boolean;
+  /** A tool's structuredContent, as it came (chained steps read it). */
+  structured?: unknown;
 }
 type Exchange = (client: Client, timeoutMs: number) => Promise<Answer>;
 
@@ -235,7 +247,7 @@ function textOf(content: unknown): string {
 
 async function callToolExchange(client: Client, tool: string, args: Record<string, unknown>, timeout: number): Promise<Answer> {
   const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout });
-  return { text: textOf(result.content), toolError: result.isError === true };
+  return { text: textOf(result.content), toolError: result.isError === true, structured: result.structuredContent };
 }
 
 /**

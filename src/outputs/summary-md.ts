@@ -537,6 +537,19 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
       `Definition: ${escapeMarkdownCell(k.definition)}`,
     );
   }
+  const sc = scenario.script;
+  if (sc) {
+    out.push(
+      "",
+      `Agent tasks (script): ${sc.tasks.completed} of ${sc.tasks.started} completed.`,
+      "",
+      ...table(
+        ["step", "server", "tool", "calls", "ok", "failed", "broken chain", "unexpected"],
+        sc.steps.map((st) => [st.name, st.server, st.tool, String(st.calls), String(st.ok), String(st.failed), String(st.broken), String(st.unexpected)]),
+      ),
+    );
+    for (const st of sc.steps) for (const e of st.examples) out.push(`- ${escapeMarkdownCell(st.name)}: ${escapeMarkdownCell(e)}`);
+  }
   const standIns = scenario.servers.filter((s) => s.upstream === "stand-in").map((s) => s.name);
   if (standIns.length > 0) {
     out.push("", `(stand-in): ${escapeMarkdownCell(standIns.join(", "))} talked to a local stand-in of a SaaS API, not the real one.`);

@@ -306,6 +306,24 @@ export const CacheSummary = z.strictObject({
   agree: z.boolean(),
 });
 
+export const ScriptSummary = z.strictObject({
+  definition: z.string(),
+  tasks: z.strictObject({ started: z.number().int(), completed: z.number().int() }),
+  steps: z.array(
+    z.strictObject({
+      name: z.string(),
+      server: z.string(),
+      tool: z.string(),
+      calls: z.number().int(),
+      ok: z.number().int(),
+      failed: z.number().int(),
+      broken: z.number().int(),
+      unexpected: z.number().int(),
+      examples: z.array(z.string()),
+    }),
+  ),
+});
+
 export const FaultResult = z.strictObject({
   id: z.string(),
   kind: z.string(),
@@ -554,6 +572,7 @@ export const ScenarioResult = z.strictObject({
   errors: z.array(ErrorSummary),
   coordination: CoordinationSummary.optional(),
   cache: CacheSummary.optional(),
+  script: ScriptSummary.optional(),
   faults: z.array(FaultResult).optional(),
   rpo: z.array(RpoResult).optional(),
   steadyState: z.array(SteadyStateCheck).optional(),

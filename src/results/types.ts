@@ -458,6 +458,36 @@ export interface CacheSummary {
   agree: boolean;
 }
 
+/**
+ * A script's agent tasks (workload kind script): each pass of an agent through the steps is one task,
+ * counted in the window when its first step was sent in it.
+ */
+export interface ScriptSummary {
+  definition: string;
+  /** Passes begun in the window, and those whose every step answered, kept the chain and met its expect. */
+  tasks: { started: number; completed: number };
+  /** In the script's order; a pass stops at the first step that fails, so later steps see fewer calls. */
+  steps: ScriptStepSummary[];
+}
+
+export interface ScriptStepSummary {
+  name: string;
+  server: string;
+  tool: string;
+  /** Calls sent (a pass whose arguments could not be made sends none for this step). */
+  calls: number;
+  /** Answered without error, and the answer kept the chain and met the step's expect. */
+  ok: number;
+  /** The call failed (tool error, protocol, transport, timeout): counted as a failure of the server too. */
+  failed: number;
+  /** Broken chains: the answer lacked a value a later step's arguments (or expect) read. */
+  broken: number;
+  /** The answer did not meet the step's `expect` (a path missing or a value different). */
+  unexpected: number;
+  /** Up to three examples of what broke or was unexpected, with the step that needed it. */
+  examples: string[];
+}
+
 /** One injected fault and how the stack came back from it (see ../shared/measurement.md, RTO). */
 export interface FaultResult {
   id: string;
@@ -639,6 +669,8 @@ export interface ScenarioResult {
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;
   cache?: CacheSummary;
+  /** The agent tasks of a script, per step (workload kind script). */
+  script?: ScriptSummary;
   faults?: FaultResult[];
   rpo?: RpoResult[];
   /** Only for scenarios that inject faults: a scenario with RPO writers and no fault (a consistency check) has none. */

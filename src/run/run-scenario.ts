@@ -12,6 +12,7 @@ import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
 import { writeServerFiles, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
+import { formatPath } from "../config/problems.js";
 import { CallContext } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
@@ -251,6 +252,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       }
     }
     checkMethodsDeclared(s, sessions);
+    await checkAnswerReads(s, sessions);
     base.servers = s.servers.map((def): ServerInfo => {
       const own = sessions.filter((x) => x.server.name === def.name);
       const times = own.map((x) => x.startToReadyMs);
@@ -479,6 +481,14 @@ async function runWindow(run: StackRun): Promise<void> {
   if (coordination) base.coordination = coordination.summary;
   const cache = workload.cache?.();
   if (cache) base.cache = cache;
+  const script = workload.script?.();
+  if (script) {
+    base.script = script;
+    const sum = (k: "failed" | "broken" | "unexpected") => script.steps.reduce((n, st) => n + st[k], 0);
+    say(
+      `agent tasks: ${script.tasks.completed} of ${script.tasks.started} completed; stopped by ${sum("failed")} failed call(s), ${sum("broken")} broken chain(s), ${sum("unexpected")} unmet expect(s)`,
+    );
+  }
   if (faultsOutcome) {
     // Steady state and recovery belong to runs that inject faults; RPO writers alone report their loss only.
     if (s.faults.length > 0) base.faults = faultsOutcome.faults;
@@ -575,6 +585,38 @@ function checkMethodsDeclared(s: Scenario, sessions: readonly McpSession[]): voi
       { details: [`its initialize result declared: ${Object.keys(capabilities ?? {}).join(", ") || "no capabilities"}`] },
     );
   }
+}
+
+/**
+ * A workload's reads of answers (a script's {{steps.<step>.result...}} and expect paths) checked against the
+ * output schemas the servers declare in tools/list: one the schema rules out could never be met, so the run
+ * stops before the load (exit 3), naming the path of the file. A tool without an output schema is checked
+ * per answer instead (broken chains).
+ */
+async function checkAnswerReads(s: Scenario, sessions: readonly McpSession[]): Promise<void> {
+  if (!s.workload.answerProblems) return;
+  const schemas = new Map<string, Map<string, unknown>>();
+  for (const server of s.workload.toolsUsed.keys()) {
+    const session = sessions.find((x) => x.server.name === server);
+    if (!session) continue;
+    // The sessions listed their tools' names at start; the schemas are asked for here, by the one workload that reads them.
+    const own = new Map<string, unknown>();
+    let cursor: string | undefined;
+    // Page by page, bounded: a server that kept answering with a cursor must not hold the start forever.
+    for (let page = 0; page < 100; page++) {
+      const listed = await session.client.listTools(cursor === undefined ? undefined : { cursor }, { timeout: s.startTimeoutMs });
+      for (const t of listed.tools) if (t.outputSchema !== undefined) own.set(t.name, t.outputSchema);
+      cursor = listed.nextCursor;
+      if (cursor === undefined) break;
+    }
+    schemas.set(server, own);
+  }
+  const problems = s.workload.answerProblems((server, tool) => schemas.get(server)?.get(tool));
+  if (problems.length === 0) return;
+  throw new HarnessError("environment", `${s.file}: ${problems.length} read(s) of an answer that the server's declared output schema rules out`, {
+    details: problems.map((p) => `${formatPath(p.path)}: ${p.message}`),
+    hint: "fix the path, or call a tool whose answer has that field",
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * One scenario's section of report.html, for the SRE: what ran (servers,
  * upstream APIs, cold installs, backends), how it answered (availability,
- * latency, charts, errors), and the coordination, cache and load-generator
+ * latency, charts, errors), a script's tasks per step, and the coordination, cache and load-generator
  * blocks. Fault injection and capacity have their own modules.
  */
 import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../../results/types.js";
@@ -209,6 +209,28 @@ function errorsTable(s: ScenarioResult): SafeHtml {
 </table></div>`;
 }
 
+/** A script's agent tasks and where they stopped, step by step (workload kind script). */
+function scriptTable(s: ScenarioResult): SafeHtml | string {
+  const sc = s.script;
+  if (!sc) return "";
+  const warn = (n: number) => (n > 0 ? "num warn" : "num");
+  const rows = sc.steps.map(
+    (st) =>
+      html`<tr><td><strong>${st.name}</strong></td><td>${st.server}</td><td>${st.tool}</td><td class="num">${int(st.calls)}</td><td class="num">${int(st.ok)}</td><td class="${warn(st.failed)}">${int(st.failed)}</td><td class="${warn(st.broken)}">${int(st.broken)}</td><td class="${warn(st.unexpected)}">${int(st.unexpected)}</td><td class="message small">${st.examples.length ? html`<code>${st.examples.join("\n")}</code>` : ""}</td></tr>`,
+  );
+  const done = sc.tasks.started > 0 ? sc.tasks.completed / sc.tasks.started : null;
+  return html`<h3>Agent tasks (script)</h3>
+<p class="definition">${sc.definition}</p>
+${kv([
+  ["tasks started", int(sc.tasks.started)],
+  ["tasks completed", `${int(sc.tasks.completed)} (${pct(done)})`, sc.tasks.completed < sc.tasks.started ? "warn" : undefined],
+])}
+<div class="table-wrap"><table class="script-steps">
+  <thead><tr><th>Step</th><th>Server</th><th>Tool</th><th class="num">Calls</th><th class="num">OK</th><th class="num">Failed</th><th class="num">Broken chain</th><th class="num">Unexpected</th><th>Examples</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>`;
+}
+
 function coordinationBlock(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | string {
   const c = s.coordination;
   if (!c) return "";
@@ -343,6 +365,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${methodsBlock(s)}
   ${charts(s, si, d)}
   ${errorsTable(s)}
+  ${scriptTable(s)}
   <div class="blocks">${coordinationBlock(s, si, d)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
 </section>`;
 }
