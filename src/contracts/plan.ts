@@ -11,6 +11,7 @@
  */
 import type { FaultTargets, Injected } from "./fault-targets.js";
 import type { ParsedMetric } from "./metric-names.js";
+import type { ChurnPolicy, ScopeMethod } from "./sessions.js";
 import type { ServerDefinition } from "./server-definition.js";
 import type { Threshold } from "./units.js";
 import type { PreparedWorkload, WorkloadEnv } from "./workload-env.js";
@@ -23,7 +24,7 @@ export interface ResolvedSlo {
   metric: ParsedMetric;
   threshold: Threshold;
   objectiveText: string;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: ScopeMethod };
   source: SloSource;
 }
 
@@ -178,6 +179,8 @@ export interface Scenario {
   resilience: ResiliencePlan[];
   /** A switch of one server from version A to version B under load (src/resilience/switch.ts). */
   versionSwitch: VersionSwitchPlan | undefined;
+  /** Session churn (scenario `sessions.churn`, src/drivers/session-churn.ts); absent: one session per agent and server for the whole run. */
+  sessions?: { churn: ChurnPolicy };
 }
 
 /** How a call to the fallback server is made from the call the agent meant (scenario `resilience.<server>.fallback.tools`). */

@@ -34,6 +34,12 @@ export interface CallSender {
   readonly phase: Phase;
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
+  /**
+   * The agent finished one task (a workload whose operation is a task says so at its end): with
+   * session churn per task, its sessions are replaced before its next call. Optional: a sender
+   * without sessions of its own ignores it.
+   */
+  taskDone?(agentId: number): void;
 }
 
 /** One unit of work of a workload; `worker` picks whose sessions to use. */
