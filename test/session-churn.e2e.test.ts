@@ -11,14 +11,17 @@
  *    never shows more Redis MCP server processes of the run at once than two per agent (the new
  *    session and the old one being closed) plus the availability probe's, though many different
  *    ones come and go; and once the CLI exited, nothing of the run is left;
- *  - report.html and summary.md show the setup beside the calls.
+ *  - report.html and summary.md show the setup beside the calls;
+ *  - SIGINT while the agents swap sessions ends the run as promised (exit 130 within 10 s) with
+ *    nothing left.
  *
- * About 30 s on 2 cores (mostly the 15 s window and the stack's start).
+ * About a minute on 2 cores (mostly the 15 s window and the stacks' start).
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { procStat } from "../src/util/proc-stat.js";
+import { waitUpTo } from "../src/util/wait-for.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, startCli, transcript } from "./support/cli.js";
 
 afterAll(removeOutDirs);
@@ -124,5 +127,30 @@ describe("session churn: a new session for every call to the Redis MCP server", 
     expect(html).toMatch(/<strong>initialize<\/strong>/);
     const md = await readFile(path.join(out, "summary.md"), "utf8");
     expect(md).toContain("Session setup (initialize), a new session for every call");
+  }, 200_000);
+
+  it("SIGINT while agents swap sessions: exit 130 within 10 s, partial sessions figures, nothing left", async () => {
+    const out = await newOutDir("mcp-slo-churn-sigint-e2e-");
+    const run = startCli(["run", "scenarios/session-churn.yaml", "--profile", "ci", "--out", out, "--trace-sample", "0"], { timeoutMs: 150_000 });
+    await waitUpTo(() => /measure 1\//.test(run.stderr()) || run.child.exitCode !== null, {
+      what: "the measurement window",
+      timeoutMs: 90_000,
+      intervalMs: 100,
+    });
+    expect(run.stderr(), "the run never reached its measurement window").toMatch(/measure 1\//);
+    // Setups take hundreds of ms to seconds: two agents swapping every call are most likely in one now.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const signalledAt = performance.now();
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code, transcript(r)).toBe(130);
+    // The project's bound for an interrupted run (test/cli.e2e.test.ts): a setup under way is cut short, a close takes its grace at most.
+    expect(r.exitedAt - signalledAt, transcript(r)).toBeLessThan(10_000);
+    const record = await readRecord(out);
+    const s = record.scenarios[0]!;
+    expect(s.status).toBe("interrupted");
+    expect(s.sessions?.churn).toBe("a new session for every call");
+    await expectNothingLeft(record.runId);
+    expect(s.serverExits ?? []).toEqual([]);
   }, 200_000);
 });
