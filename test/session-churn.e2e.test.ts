@@ -10,7 +10,8 @@
  *  - replaced sessions are closed as the run goes: /proc, read every 200 ms while the CLI runs,
  *    never shows more Redis MCP server processes of the run at once than two per agent (the new
  *    session and the old one being closed) plus the availability probe's, though many different
- *    ones come and go; and once the CLI exited, nothing of the run is left;
+ *    ones come and go; the harness's open descriptors do not grow with the setups; and once the
+ *    CLI exited, nothing of the run is left;
  *  - report.html and summary.md show the setup beside the calls;
  *  - SIGINT while the agents swap sessions ends the run as promised (exit 130 within 10 s) with
  *    nothing left.
@@ -65,10 +66,16 @@ describe("session churn: a new session for every call to the Redis MCP server", 
     // Bounded: one look every 200 ms until the CLI exits, at most 180 s of them.
     let mostAtOnce = 0;
     const seen = new Set<number>();
+    // The harness's open file descriptors while the window runs: each session's stdio pipes must go with it.
+    const fdsInWindow: number[] = [];
     for (let i = 0; i < 900 && !exited; i++) {
       const now = await descendantsMatching(cli.child.pid!, REDIS_SERVER);
       mostAtOnce = Math.max(mostAtOnce, now.length);
       for (const pid of now) seen.add(pid);
+      if (/measure 1\//.test(cli.stderr()) && !/stopping/.test(cli.stderr())) {
+        const fds = await readdir(`/proc/${cli.child.pid}/fd`).catch(() => undefined);
+        if (fds) fdsInWindow.push(fds.length);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     const r = await cli.done;
@@ -118,6 +125,14 @@ describe("session churn: a new session for every call to the Redis MCP server", 
     // Processes: many came and went, never more at once than the agents' new and closing ones plus the probe's.
     expect(seen.size, `distinct Redis MCP server processes seen: ${seen.size}`).toBeGreaterThan(AGENTS + PROBE_SESSIONS + 3);
     expect(mostAtOnce, "Redis MCP server processes of the run at once").toBeLessThanOrEqual(AGENTS * 2 + PROBE_SESSIONS);
+    // No descriptor per setup stays behind: from the window's first look to its last, the count moves by at most
+    // the pipes of the sessions open at the two moments (3 per session, at most 2 per agent and the probe's).
+    const fdGrowth = fdsInWindow.at(-1)! - fdsInWindow[0]!;
+    const sessionPipes = 3 * (AGENTS * 2 + PROBE_SESSIONS);
+    expect(fdsInWindow.length, "looks at the harness's descriptors in the window").toBeGreaterThan(5);
+    expect(fdGrowth, `descriptors over the window: ${fdsInWindow.join(" ")}`).toBeLessThanOrEqual(sessionPipes);
+    // That bound tells a leak apart only when a leak of a pipe pair per setup would pass it.
+    expect(2 * init!.ok, "enough setups in the window for the descriptor check to tell").toBeGreaterThan(sessionPipes);
     await expectNothingLeft(record.runId);
     // The exits of replaced sessions are the harness's doing, not server exits to report.
     expect(s!.serverExits ?? []).toEqual([]);
