@@ -13,7 +13,17 @@ import { findServer, resolveCatalogVersion } from "../catalog/servers.js";
 import type { PathPart } from "../contracts/checks.js";
 import type { FaultPlan, ResolvedSlo, Scenario } from "../contracts/plan.js";
 import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
-import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAME_RE, PROFILE_NAME_RULE, SloDefinition, SloScope } from "../contracts/scenario-fields.js";
+import {
+  ArgValue,
+  DURATION_BOUNDS,
+  duration,
+  HaltCondition,
+  NAME_RE,
+  PROFILE_NAME_RE,
+  PROFILE_NAME_RULE,
+  SloDefinition,
+  SloScope,
+} from "../contracts/scenario-fields.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription, driverNamed } from "../drivers/index.js";
 import type { ChurnPolicy } from "../contracts/sessions.js";
@@ -31,9 +41,13 @@ const MAX_COUNT = 100_000_000;
 const SloReference = z.strictObject({
   ref: z.string().describe("Id of an SLO in the built-in catalog (mcp-slo slos lists them)."),
   scope: SloScope.optional().describe("Replaces the catalog SLO's scope."),
+  halt: HaltCondition.optional(),
 });
 
-export const ScenarioSlo = z.union([SloReference, SloDefinition]);
+/** A scenario's own SLO: the catalog's form, and a halt condition (the catalog's entries never halt a run). */
+const ScenarioSloDefinition = SloDefinition.extend({ halt: HaltCondition.optional() });
+
+export const ScenarioSlo = z.union([SloReference, ScenarioSloDefinition]);
 
 export const CustomServer = z
   .strictObject({
@@ -186,7 +200,7 @@ export const Sessions = z
           .literal(true)
           .optional()
           .describe(
-            "A new session for every agent task: needs a workload whose operation is one agent task (cache-aside: one read-through), which says when each task ends.",
+            "A new session for every agent task: needs a workload whose operation is one agent task (cache-aside: one read-through; script: one pass of its steps), which says when each task ends.",
           ),
       })
       .superRefine((c, ctx) => {
@@ -477,12 +491,22 @@ function churnPolicy(c: NonNullable<z.output<typeof Sessions>["churn"]>): ChurnP
 
 /** A catalog SLO by its id (with the scenario's scope, if it gives one), or the scenario's own; undefined for an unknown id. */
 function resolveSlo(slo: ScenarioFile["slos"][number], defaultSource: SloSource): ResolvedSlo | undefined {
+  const halt = slo.halt && {
+    halt: {
+      burnRate: slo.halt.burnRate,
+      windowMs: slo.halt.window.ms,
+      minSamples: slo.halt.minSamples,
+      graceMs: slo.halt.grace.ms,
+      everyMs: slo.halt.every.ms,
+    },
+  };
   if ("ref" in slo) {
     const c = resolvedCatalogSlo(slo.ref);
     if (!c) return undefined;
-    return { ...c, scope: slo.scope ?? c.scope };
+    return { ...c, scope: slo.scope ?? c.scope, ...halt };
   }
   return {
+    ...halt,
     id: slo.id,
     title: slo.title ?? slo.id,
     metricName: slo.metric.name,

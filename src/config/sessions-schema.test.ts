@@ -92,7 +92,7 @@ describe("sessions.churn refused at validation, naming the path", () => {
     const mix = file(scenario("sessions:\n  churn: { perTask: true }\n"));
     const [perTask] = await validateScenarioFile(mix);
     expect(perTask).toMatch(
-      /:10: sessions\.churn\.perTask: expected a workload whose operation is an agent task \(cache-aside\S*\), found mix, whose operation is none/,
+      /:10: sessions\.churn\.perTask: expected a workload whose operation is an agent task \(cache-aside, script\), found mix, whose operation is none/,
     );
     const k6 = file(scenario("sessions:\n  churn: { everyCalls: 1 }\n", "driver: k6\ntransport: http\n"));
     expect(await validateScenarioFile(k6)).toEqual([`${k6}:12: sessions.churn: expected the sdk driver, found driver k6, which opens its own sessions`]);

@@ -3,7 +3,7 @@
  * workload kinds (src/workloads) and the driver that schedules them (src/drivers/sdk-driver.ts).
  */
 import type { Histogram } from "../metrics/histogram.js";
-import type { CacheSummary, CoordinationSummary, FailureKind, Outcome } from "../results/types.js";
+import type { CacheSummary, CoordinationSummary, FailureKind, Outcome, ScriptSummary } from "../results/types.js";
 
 export type Phase = "warmup" | "measure";
 
@@ -11,6 +11,8 @@ export interface CallResult {
   outcome: Outcome;
   /** Text content of the answer (all text parts joined), "" on failure. */
   text: string;
+  /** The answer's structuredContent, when the tool returned one (a tool that declares an outputSchema must). */
+  structured?: unknown;
   startedAt: number;
   endedAt: number;
   error?: string;
@@ -35,11 +37,11 @@ export interface CallSender {
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
   /**
-   * The agent finished one task (a workload whose operation is a task says so at its end): with
-   * session churn per task, its sessions are replaced before its next call. Optional: a sender
-   * without sessions of its own ignores it.
+   * The agent finished one "agent task" (a script's pass, a cache-aside read-through): with session
+   * churn per task, its sessions are replaced before its next call. Optional: a sender without
+   * sessions of its own ignores it.
    */
-  taskDone?(agentId: number): void;
+  taskDone?(agentId: number): void | Promise<void>;
 }
 
 /** One unit of work of a workload; `worker` picks whose sessions to use. */
@@ -65,4 +67,6 @@ export interface PreparedWorkload {
   afterMeasure?(): Promise<void>;
   coordination?(): { summary: CoordinationSummary; histogram: Histogram };
   cache?(): CacheSummary;
+  /** A script's tasks and steps in the window (workload kind script). */
+  script?(): ScriptSummary;
 }

@@ -77,5 +77,10 @@ export interface LoadDriver {
   readonly ownSessions: boolean;
   /** It can run a capacity search's rising arrival rates. */
   readonly capacitySearch: boolean;
+  /**
+   * Its samples reach the recorder only after its load ended (k6 reads its points back): nothing can
+   * watch the window live, so an SLO's halt condition (src/window/halt-monitor.ts) cannot apply.
+   */
+  readonly recordsAfterLoad?: boolean;
   prepare(phase: DriverPhase): Promise<ReadyPhase>;
 }

@@ -129,12 +129,13 @@ export class CallContext implements CallSender {
     const sentAt = performance.now();
     // A call that got no session failed from when it was wanted: the failed setup is the agent's bad time.
     const startedAt = intendedAt ?? (session === undefined ? wantedAt : sentAt);
-    this.recorder.callStarted(server);
+    const callId = this.recorder.callStarted(server, { tool, startedAt });
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
     let kind: FailureKind | undefined;
     let text = "";
+    let structured: unknown;
     let error: string | undefined;
     try {
       if (session === undefined) {
@@ -142,6 +143,7 @@ export class CallContext implements CallSender {
         throw new SessionUnavailable(lease !== undefined && !lease.ok ? lease.error : `agent ${agentId} has no session to ${server}`);
       }
       const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
+      structured = result.structuredContent;
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
       text = content
         .filter((c) => c.type === "text" && typeof c.text === "string")
@@ -162,7 +164,7 @@ export class CallContext implements CallSender {
     }
     const endedAt = performance.now();
     if (lease?.ok) lease.release();
-    this.recorder.callEnded(server);
+    this.recorder.callEnded(server, callId);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
     this.recorder.record({
@@ -189,7 +191,15 @@ export class CallContext implements CallSender {
       if (outcome === "ok") tally.ok++;
       else tally.failed++;
     }
-    return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
+    return {
+      outcome,
+      text,
+      startedAt,
+      endedAt,
+      ...(structured !== undefined && { structured }),
+      ...(kind !== undefined && { kind }),
+      ...(error !== undefined && { error }),
+    };
   }
 }
 

@@ -93,8 +93,8 @@ export class ResilientCalls implements CallSender {
   }
 
   /** The agent's sessions are the inner sender's: a task's end goes through to them (session churn per task). */
-  taskDone(agentId: number): void {
-    this.inner.taskDone?.(agentId);
+  taskDone(agentId: number): void | Promise<void> {
+    return this.inner.taskDone?.(agentId);
   }
 
   /** Logs the calls of the switched server too (call before the load starts). */
