@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { MCP_METHODS, TOOLS_CALL, type McpMethod } from "./mcp-methods.js";
 import { metricNamesForHumans, parseMetric } from "./metric-names.js";
+import { SCOPE_METHODS } from "./sessions.js";
 import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
 
 /**
@@ -56,6 +57,7 @@ export const DURATION_BOUNDS = {
   retryBackoff: { min: 0, max: 1 * MIN },
   breakerOpen: { min: 1, max: 1 * H },
   switchStep: { min: 100, max: 24 * H },
+  sessionChurn: { min: 1, max: 24 * H },
   haltWindow: { min: 100, max: 1 * H },
   haltGrace: { min: 0, max: 1 * H },
   haltEvery: { min: 50, max: 1 * MIN },
@@ -247,9 +249,15 @@ export const SloScope = z
   .strictObject({
     server: z.string().optional().describe('A server name, or "*" for one verdict per server of the scenario. Omitted: all servers together.'),
     tool: z.string().optional().describe("Only calls to this tool (tools/call)."),
-    method: z.enum(MCP_METHODS).optional().describe("Only requests of this MCP method, e.g. resources/read. Omitted: every method."),
+    method: z
+      .enum([...MCP_METHODS, ...SCOPE_METHODS])
+      .optional()
+      .describe(
+        "Only requests of this MCP method, e.g. resources/read (issue 19). initialize: the session setups of the measurement window (spawn and initialize handshake over stdio, the initialize request over HTTP), measured apart from the tool calls; judged by latency.*, success_rate and error_rate, and only opened when sessions churn (scenario sessions.churn). Omitted: every method.",
+      ),
   })
   .superRefine((scope, ctx) => {
+    // A tool scope is tools/call's own: no other method has a tool.
     if (scope.tool !== undefined && scope.method !== undefined && scope.method !== TOOLS_CALL)
       ctx.addIssue({ code: "custom", path: ["tool"], message: `a tool scope judges tools/call requests; ${scope.method} has no tool`, input: scope.tool });
   })

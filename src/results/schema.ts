@@ -123,6 +123,32 @@ export const LatencySummary = z.strictObject({
   histogram: z.string(),
 });
 
+export const InitializeSummary = z.strictObject({
+  server: z.string(),
+  ok: z.number(),
+  failed: z.number(),
+  timeouts: z.number(),
+  mean: nullableMs,
+  p50: nullableMs,
+  p95: nullableMs,
+  p99: nullableMs,
+  max: nullableMs,
+  histogram: z.string(),
+});
+
+export const SessionsSummary = z.strictObject({
+  churn: z.string(),
+  definition: z.string(),
+  initialize: z.array(InitializeSummary),
+  opened: z.number(),
+  failed: z.number(),
+  closed: z.number(),
+  firstSessions: z.number(),
+  callsPerSession: z.number().nullable(),
+  close: z.strictObject({ count: z.number(), p50: ms, max: ms }).nullable(),
+  peakOpen: z.number(),
+});
+
 export const TimelinePoint = z.strictObject({
   t: ms,
   server: z.string(),
@@ -585,6 +611,7 @@ export const ScenarioResult = z.strictObject({
   availability: AvailabilitySummary.optional(),
   calls: z.array(CallCounts).optional(),
   serverExits: z.array(ServerExit).optional(),
+  sessions: SessionsSummary.optional(),
   halted: HaltedResult.optional(),
   haltWatch: z.array(HaltWatch).optional(),
   slos: z.array(SloResult),

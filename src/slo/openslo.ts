@@ -23,9 +23,10 @@
  * from ">= 99%", which a target cannot) and the seed source (document, lines, quote).
  */
 import { stringify } from "yaml";
-import { MCP_METHODS, isMcpMethod, type McpMethod } from "../contracts/mcp-methods.js";
+import { MCP_METHODS, type McpMethod } from "../contracts/mcp-methods.js";
 import { z } from "zod";
 import { METRIC_FAMILIES, QUANTILE_OF, parseMetric, type MetricFamily, type ParsedMetric, type Statistic } from "../contracts/metric-names.js";
+import { SCOPE_METHODS, type ScopeMethod } from "../contracts/sessions.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
 import type { PathPart } from "../contracts/checks.js";
 import { parseThreshold, type Comparator, type Threshold } from "../contracts/units.js";
@@ -483,7 +484,7 @@ interface ReadSli {
   /** The metric as named (latency.mean, success_rate); a percentile's statistic comes from its objective's target. */
   metricName: string;
   metric: ParsedMetric;
-  scope: { server?: string; tool?: string; method?: McpMethod };
+  scope: { server?: string; tool?: string; method?: McpMethod | ScopeMethod };
 }
 
 /** What the harness measures for this SLI, or undefined (problems reported). */
@@ -511,15 +512,17 @@ function readSli(sli: ParsedSli, at: PathPart[], fail: (path: PathPart[], messag
     }
     const server = str("server");
     const tool = str("tool");
-    const method = str("method");
-    if (method !== undefined && !isMcpMethod(method)) fail([...legAt, "metricSource", "spec", "method"], `expected one of ${MCP_METHODS.join(", ")}`);
+    const written = str("method");
+    const scopeMethods: readonly (McpMethod | ScopeMethod)[] = [...MCP_METHODS, ...SCOPE_METHODS];
+    const method = scopeMethods.find((m) => m === written);
+    if (written !== undefined && method === undefined)
+      fail(
+        [...legAt, "metricSource", "spec", "method"],
+        `expected one of ${scopeMethods.map((m) => JSON.stringify(m)).join(", ")}, found ${JSON.stringify(written)}`,
+      );
     return {
       metric,
-      scope: {
-        ...(server !== undefined && { server }),
-        ...(tool !== undefined && { tool }),
-        ...(method !== undefined && isMcpMethod(method) && { method }),
-      },
+      scope: { ...(server !== undefined && { server }), ...(tool !== undefined && { tool }), ...(method !== undefined && { method }) },
       unit: str("unit"),
       at: [...legAt, "metricSource", "spec"],
     };
