@@ -10,6 +10,7 @@
  * imports a kind, so everything above can import the plan.
  */
 import type { FaultTargets, Injected } from "./fault-targets.js";
+import type { LoadShape } from "./load-shape.js";
 import type { ParsedMetric } from "./metric-names.js";
 import type { ServerDefinition } from "./server-definition.js";
 import type { Threshold } from "./units.js";
@@ -35,7 +36,12 @@ export interface MixCall {
   args: Record<string, unknown>;
 }
 
-export type LoadPlan = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
+/**
+ * How the load arrives. `shape` (scenario `load.stages`, src/contracts/load-shape.ts): the planned
+ * target over the phase, arrivals per second (open) or active agents (closed); without it the
+ * open model runs at `rate` and the closed model with every agent throughout.
+ */
+export type LoadPlan = { model: "closed"; thinkTimeMs: number; shape?: LoadShape } | { model: "open"; rate: number; maxInFlight: number; shape?: LoadShape };
 
 export const REDIS_PERSISTENCE = ["none", "rdb", "aof-everysec", "aof-always"] as const;
 export type RedisPersistence = (typeof REDIS_PERSISTENCE)[number];
