@@ -55,6 +55,7 @@ export const DURATION_BOUNDS = {
   retryBackoff: { min: 0, max: 1 * MIN },
   breakerOpen: { min: 1, max: 1 * H },
   switchStep: { min: 100, max: 24 * H },
+  stage: { min: 1, max: 24 * H },
 } as const satisfies Record<string, DurationBounds>;
 
 const DURATION_TEXT = 'a number and a unit (us, ms, s, m or min, h), e.g. "30s"';

@@ -77,5 +77,10 @@ export interface LoadDriver {
   readonly ownSessions: boolean;
   /** It can run a capacity search's rising arrival rates. */
   readonly capacitySearch: boolean;
+  /**
+   * It can run a load shape (scenario `load.stages`: ramping rates or agents); undefined: it can.
+   * A string: it cannot, and why, in a clause the refusal quotes ("autocannon sends ...").
+   */
+  readonly noStages?: string;
   prepare(phase: DriverPhase): Promise<ReadyPhase>;
 }

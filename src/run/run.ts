@@ -134,6 +134,8 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         : `${s.file}: --driver ${driver.name} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`,
     ),
   );
+  if (driver.noStages !== undefined)
+    for (const s of scenarios) if (s.load.shape) problems.push(`${s.file}: load.stages: --driver ${driver.name} cannot run a load shape (${driver.noStages})`);
   // The agents' resilience policies and version switches live in front of the sdk driver's calls (src/resilience).
   if (driver.name !== DEFAULT_DRIVER)
     for (const s of scenarios)
