@@ -16,6 +16,7 @@ import {
   rpoText,
   rpoValueText,
   scenarioLabel,
+  shapeText,
   worstRpo,
   worstRto,
   worstVerdict,
@@ -445,6 +446,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
   out.push(...resilienceSection(scenario, pairs));
   out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
+  if (scenario.load?.shape) out.push("", `Load shape (${scenario.load.model} model): ${escapeMarkdownCell(shapeText(scenario.load.shape))}.`);
   if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
   if (scenario.errors.length > 0) {
     out.push(
