@@ -58,14 +58,14 @@ describe("k6Scenario of a load shape (load.stages)", () => {
     const spike = await loadScenario(path.join(PROJECT_ROOT, "scenarios", "shape-spike.yaml"), "ci");
     expect(k6Scenario(spike, spike.durationMs, undefined)).toEqual({
       executor: "ramping-arrival-rate",
-      startRate: 20,
+      startRate: 10,
       timeUnit: "1s",
       stages: [
-        { duration: "10000ms", target: 20 },
-        { duration: "1000ms", target: 100 },
-        { duration: "10000ms", target: 100 },
-        { duration: "1000ms", target: 20 },
-        { duration: "10000ms", target: 20 },
+        { duration: "10000ms", target: 10 },
+        { duration: "1000ms", target: 50 },
+        { duration: "10000ms", target: 50 },
+        { duration: "1000ms", target: 10 },
+        { duration: "10000ms", target: 10 },
       ],
       preAllocatedVUs: 4,
       maxVUs: 200,
