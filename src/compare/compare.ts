@@ -11,16 +11,12 @@ import { Z95, wilsonInterval } from "../slo/statistics.js";
 import { comparability } from "./comparability.js";
 import { extractMetrics, scenarioKey } from "./metrics.js";
 import type { ChangeVerdict, Comparison, MetricComparison, MetricValue, RunRef } from "./types.js";
+import { spreadWithoutOddest } from "../util/stats.js";
+import { ABSOLUTE_FLOORS } from "../contracts/units.js";
 
 type Unit = MetricValue["unit"];
 
 export const DEFAULT_RELATIVE_FLOOR = 0.05;
-
-/**
- * The smallest absolute difference that matters, per unit. ops/s: 0.1/s, so the 5 % relative floor
- * decides above 2 ops/s and a trickle of a few calls does not flip on one call more or less.
- */
-export const ABSOLUTE_FLOORS: Readonly<Record<Unit, number>> = { ms: 0.1, ratio: 0.001, "ops/s": 0.1, count: 1, s: 0.1 };
 
 /** Earlier comparable runs needed before their spread is the noise (measurement.md). */
 export const HISTORY_MIN_RUNS = 5;
@@ -29,8 +25,11 @@ export const HISTORY_MIN_RUNS = 5;
 export const NOISE_RUNS = 10;
 
 /**
- * History band: +-K x sqrt(2) x sigma, sigma = 1.4826 x MAD of the metric over the earlier runs (the
- * MAD scaled to a standard deviation, robust to one odd night). sqrt(2): baseline and candidate are
+ * History band: +-K x sqrt(2) x sigma, sigma = the standard deviation of the metric over the earlier
+ * runs less the one farthest from their median (robust to one odd night, src/util/stats.ts; it was
+ * 1.4826 x MAD until an A/B of a Redis toxic had an untouched PostgreSQL p50 "improved": of its five
+ * earlier runs three agreed within 0.04 ms, so the MAD gave a band of +-0.13 ms where the quiet runs
+ * spread over 0.19 ms). sqrt(2): baseline and candidate are
  * each one draw. K = 3: a false alarm per metric of about 0.3 % if runs were normal, so a comparison of
  * a hundred metrics cries wolf about once in three nights at most, before the material floor.
  */
@@ -185,25 +184,29 @@ function compareOne(b: MetricValue | undefined, c: MetricValue | undefined, hist
   let lowConfidence: boolean;
   let whyNoNoise = "";
   if (history.length >= HISTORY_MIN_RUNS) {
-    const med = median(history);
-    const mad = median(history.map((x) => Math.abs(x - med)));
-    const half = HISTORY_K * Math.SQRT2 * 1.4826 * mad;
+    const half = HISTORY_K * Math.SQRT2 * spreadWithoutOddest(history)!;
     noise = { low: -half, high: half };
-    method = `history: median and MAD of ${history.length} earlier runs, band +-${HISTORY_K} x sqrt(2) x 1.4826 x MAD`;
+    method = `history: standard deviation of ${history.length} earlier runs less the oddest, band +-${HISTORY_K} x sqrt(2) x sd`;
+    // The spread of a few runs can come out narrower than what the two runs' own samples can tell
+    // (a MAD of 5 values is 0 when 3 agree): a difference is never known better than the two runs'
+    // own intervals combined, so the band is at least that (not widened: the history stands for
+    // the between-run part).
+    const own = combinedOwnBand(b as MetricValue, c as MetricValue, 1);
+    if (own !== null && !("why" in own) && (own.low < noise.low || own.high > noise.high)) {
+      noise = { low: Math.min(noise.low, own.low), high: Math.max(noise.high, own.high) };
+      method += `, at least the two runs' own intervals (${own.method})`;
+    }
     lowConfidence = false;
   } else {
     lowConfidence = true;
-    const ib = ownInterval(b as MetricValue);
-    const ic = ownInterval(c as MetricValue);
-    if ("why" in ib || "why" in ic) {
+    const own = combinedOwnBand(b as MetricValue, c as MetricValue, rules.widening);
+    if (own === null || "why" in own) {
       noise = null;
       method = "own intervals (low confidence)";
-      whyNoNoise = "why" in ib ? ib.why : "why" in ic ? ic.why : "";
+      whyNoNoise = own === null ? "" : own.why;
     } else {
-      const w = rules.widening;
-      // d = c - b is low when c is low or b is high: combine the matching half-widths.
-      noise = { low: -w * Math.hypot(ib.high - bv, cv - ic.low), high: w * Math.hypot(bv - ib.low, ic.high - cv) };
-      method = `own intervals (low confidence): ${ib.method}, widened x${w} between runs`;
+      noise = { low: own.low, high: own.high };
+      method = `own intervals (low confidence): ${own.method}, widened x${rules.widening} between runs`;
     }
   }
   const common = { difference, relative, materialFloor: floor };
@@ -296,6 +299,24 @@ type Interval = { low: number; high: number; method: string } | { why: string };
  * A 95 % interval of one run's value from its own samples: the i.i.d. interval, at least as wide as
  * the batch-means one (measured dependence within the run), before the between-run widening.
  */
+/**
+ * The band of candidate - baseline from the two runs' own intervals, times `widening`; why there is
+ * none when either run has no interval for the figure (null: the values themselves are missing).
+ */
+function combinedOwnBand(b: MetricValue, c: MetricValue, widening: number): (Band & { method: string }) | { why: string } | null {
+  if (b.value === null || c.value === null) return null;
+  const ib = ownInterval(b);
+  const ic = ownInterval(c);
+  if ("why" in ib) return { why: ib.why };
+  if ("why" in ic) return { why: ic.why };
+  // d = c - b is low when c is low or b is high: combine the matching half-widths.
+  return {
+    low: -widening * Math.hypot(ib.high - b.value, c.value - ic.low),
+    high: widening * Math.hypot(b.value - ib.low, ic.high - c.value),
+    method: ib.method,
+  };
+}
+
 export function ownInterval(v: MetricValue): Interval {
   const iid = iidInterval(v);
   if ("why" in iid || v.batchRelSe === undefined || v.value === null) return iid;
@@ -347,12 +368,6 @@ function iidInterval(v: MetricValue): Interval {
   }
   if (v.samples <= 1) return { why: "one value per run: its noise is known only from earlier runs" };
   return { why: "no interval for this figure from one run" };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function fmt(x: number): string {

@@ -28,7 +28,7 @@ describe("comparison outputs", () => {
     const lines = t.split("\n");
     expect(lines[0]).toMatch(/candidate-run compared with .*: \d+ regressed, \d+ improved, \d+ inconclusive, \d+ unchanged/);
     const header = lines.findIndex((l) => l.startsWith("verdict"));
-    expect(lines[header]).toMatch(/verdict\s+metric\s+baseline\s+candidate\s+difference\s+noise band\s+method/);
+    expect(lines[header]).toMatch(/verdict\s+metric\s+baseline\s+candidate\s+difference\s+noise band\s+method, or why inconclusive/);
     const verdicts = lines
       .slice(header + 2)
       .filter(Boolean)
@@ -36,6 +36,10 @@ describe("comparison outputs", () => {
     const order = { regressed: 0, improved: 1, inconclusive: 2, unchanged: 3 } as Record<string, number>;
     expect(verdicts.map((v) => order[v ?? ""] ?? -1)).toEqual([...verdicts.map((v) => order[v ?? ""] ?? -1)].sort((a, b) => a - b));
     expect(verdicts.every((v) => v !== undefined && v in order)).toBe(true);
+    // an inconclusive row says why (here: a fake histogram has no interval), a decided one its method
+    const inconclusive = c.metrics.find((m) => m.verdict === "inconclusive")!;
+    const row = lines.find((l) => l.startsWith("inconclusive") && l.includes(inconclusive.reason.slice(0, 40)));
+    expect(row, `no inconclusive row giving its reason "${inconclusive.reason}"`).toBeDefined();
   });
 
   it("Markdown folds the unchanged in <details>, JSON is the comparison itself", () => {

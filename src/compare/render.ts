@@ -57,7 +57,9 @@ function caveats(c: Comparison): string[] {
 
 /** Fixed-width table for a terminal; long cells are cut with an ellipsis so a row stays one line. */
 export function renderTable(c: Comparison): string {
-  const header = ["verdict", "metric", "baseline", "candidate", "difference", "noise band", "method"];
+  // An inconclusive figure's reason (too few samples, a busier machine) is what its reader needs; a
+  // decided one's method says how sure it is (history or the runs' own intervals).
+  const header = ["verdict", "metric", "baseline", "candidate", "difference", "noise band", "method, or why inconclusive"];
   const rows = sortedMetrics(c).map((m) => [
     verdictText(m),
     nameOf(m),
@@ -65,9 +67,9 @@ export function renderTable(c: Comparison): string {
     valueText(m.candidate, m.unit),
     differenceText(m),
     noiseText(m),
-    m.method,
+    m.verdict === "inconclusive" ? m.reason : m.method,
   ]);
-  const limits = [28, 60, 14, 14, 24, 28, 80];
+  const limits = [28, 60, 14, 14, 24, 28, 120];
   const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
   const cells = [header, ...rows].map((r) => r.map((x, i) => cut(x, limits[i] ?? 40)));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));

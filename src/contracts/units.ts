@@ -73,6 +73,14 @@ export function readDuration(text: string, bounds: DurationBounds): { ms: number
 export type Comparator = "<" | "<=" | ">" | ">=";
 export type ObjectiveUnit = "ms" | "ratio" | "ops/s" | "count";
 
+/**
+ * The smallest absolute difference that matters when two figures are compared (measurement.md,
+ * "Comparing runs"), per unit: the comparison of runs, fallback degradation and the canary analysis
+ * share it. ops/s: 0.1/s, so the 5 % relative floor decides above 2 ops/s and a trickle of a few
+ * calls does not flip on one call more or less.
+ */
+export const ABSOLUTE_FLOORS: Readonly<Record<ObjectiveUnit | "s", number>> = { ms: 0.1, ratio: 0.001, "ops/s": 0.1, count: 1, s: 0.1 };
+
 export interface Threshold {
   op: Comparator;
   /** In `unit`: milliseconds for times, 0..1 for ratios. */

@@ -412,3 +412,34 @@ describe("renderHtmlReport: needs attention folds sooner on a phone", () => {
     expect(section.match(/<li( class="wide-only")?>/g)?.length).toBe(notPassed);
   });
 });
+
+describe("renderHtmlReport: the run's identity", () => {
+  it("says which build, where and on what machine the run ran, escaped, and links nowhere outside the file", async () => {
+    const run = {
+      ...sampleRunRecord(),
+      identity: {
+        harness: { version: "0.1.0", commit: "0123456789abcdef0123456789abcdef01234567" },
+        workdir: { commit: "fedcba9876543210fedcba9876543210fedcba98", branch: "main", dirty: true },
+        ci: {
+          system: "github-actions" as const,
+          variables: {},
+          branch: "main",
+          commit: "abcdef0123456789abcdef0123456789abcdef01",
+          url: "https://ci.example/run/1",
+        },
+        tags: { build: `41${HOSTILE}` },
+        provider: "local",
+        machine: { cpuModel: "Test CPU", cpus: 2, memoryGiB: 24, kernel: "6.1.0", node: "v20.19.0", hash: "a1b2c3d4e5f6" },
+      },
+    };
+    const out = await renderHtmlReport(run);
+    const section = out.slice(out.indexOf('<ul id="run-identity">'), out.indexOf("</ul>", out.indexOf('<ul id="run-identity">')));
+    has(section, "at commit 0123456789ab");
+    has(section, "fedcba987654 on main, with uncommitted changes");
+    has(section, "github-actions, branch main, commit abcdef012345");
+    has(section, "<code>https://ci.example/run/1</code>");
+    has(section, `build=41${escapeHtml(HOSTILE)}`);
+    has(section, "Test CPU, 2 CPUs, 24 GiB, kernel 6.1.0, Node v20.19.0");
+    for (const m of out.matchAll(/\bhref="([^"]*)"/g)) expect(m[1]).toMatch(/^#/);
+  });
+});

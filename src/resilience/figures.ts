@@ -6,6 +6,7 @@
  */
 import type { SegmentFigures } from "../results/types.js";
 import type { LoggedCall } from "./call-log.js";
+import { median } from "../util/stats.js";
 
 /** Batches a stretch is cut into. */
 export const BATCHES = 10;
@@ -13,13 +14,6 @@ export const BATCHES = 10;
 export const MIN_BATCH_CALLS = 3;
 /** Batches with a value each side needs before a band is given. */
 export const MIN_BATCHES = 4;
-
-export function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
@@ -36,7 +30,7 @@ export function segmentFigures(calls: readonly LoggedCall[], from: number, to: n
     toMs: to - origin,
     calls: calls.length,
     ok: ok.length,
-    p50Ms: median(ok.map((c) => c.endedAt - c.startedAt)),
+    p50Ms: median(ok.map((c) => c.endedAt - c.startedAt)) ?? null,
     throughput: seconds > 0 ? ok.length / seconds : 0,
   };
 }
@@ -51,7 +45,7 @@ export function batches(calls: readonly LoggedCall[], from: number, to: number, 
     lat[i]!.push(c.endedAt - c.startedAt);
   }
   return {
-    p50: lat.map((l) => (l.length >= MIN_BATCH_CALLS ? median(l) : null)),
+    p50: lat.map((l) => (l.length >= MIN_BATCH_CALLS ? median(l)! : null)),
     rate: lat.map((l) => (width > 0 ? (l.length * 1000) / width : 0)),
   };
 }

@@ -6,7 +6,7 @@
  * (src/slo/degradation.ts); success rate, degraded answers, time to fail over (fault to the first ok answer
  * of the fallback) and time to fail back (heal to the first ok answer of the primary) beside them.
  */
-import { ABSOLUTE_FLOORS } from "../compare/compare.js";
+import { ABSOLUTE_FLOORS } from "../contracts/units.js";
 import type { ResiliencePlan } from "../contracts/plan.js";
 import type { ChangeJudgement, FallbackMeasurement, FaultResult, ResiliencePolicyInfo, SegmentFigures } from "../results/types.js";
 import { judgeChange, tQuantile975 } from "../slo/degradation.js";

@@ -7,7 +7,7 @@
  * and rolls back (every call to A); an inconclusive step is repeated, then rolled back; else the next
  * step. Reaching 100 % promotes B.
  */
-import { ABSOLUTE_FLOORS } from "../compare/compare.js";
+import { ABSOLUTE_FLOORS } from "../contracts/units.js";
 import type { VersionSwitchPlan } from "../contracts/plan.js";
 import type { SwitchResult, SwitchStep } from "../results/types.js";
 import { tQuantile975 } from "../slo/degradation.js";
@@ -15,7 +15,8 @@ import { Z95 } from "../slo/statistics.js";
 import { seededRng } from "../util/random.js";
 import { sleepUntil } from "../util/sleep.js";
 import { ROUTE, type CallLog, type LoggedCall } from "./call-log.js";
-import { meanSd, median, segmentFigures } from "./figures.js";
+import { meanSd, segmentFigures } from "./figures.js";
+import { median } from "../util/stats.js";
 import type { ResilientCalls } from "./router.js";
 
 interface StepRun {

@@ -65,7 +65,7 @@ export interface MetricComparison extends MetricIdentity {
   noise: { low: number; high: number } | null;
   /** The smallest difference that matters: max(relative floor x baseline, absolute floor of the unit). */
   materialFloor: number | null;
-  /** e.g. "history: median and MAD of 7 earlier runs", "own intervals: Wilson 95 %" */
+  /** e.g. "history: standard deviation of 7 earlier runs less the oddest, ...", "own intervals: Wilson 95 %" */
   method: string;
   /** True when the noise came from the two runs' own intervals (fewer than 5 earlier comparable runs). */
   lowConfidence: boolean;

@@ -59,6 +59,7 @@ import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
 import { ResilienceRun } from "../resilience/run.js";
 import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
+import { median } from "../util/stats.js";
 
 export interface ScenarioRunOptions {
   scenario: Scenario;
@@ -175,11 +176,6 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
   return base;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)]! : 0;
-}
-
 /** Starts the backing services, the HTTP endpoints and every session, runs `mode`, and stops all of it. */
 async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void>): Promise<void> {
   const { scenario: s, registry, signal, say, base } = run;
@@ -259,7 +255,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         package: def.package,
         version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : serverVersion(def),
         transport: s.transport,
-        startToReadyMs: { p50: median(times), max: Math.max(...times), sessions: times.length },
+        startToReadyMs: { p50: median(times) ?? 0, max: Math.max(...times), sessions: times.length },
         upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],
       };

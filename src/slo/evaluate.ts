@@ -4,7 +4,7 @@
  * everything it needs comes in through `Measurements`.
  */
 import type { ResolvedSlo } from "../contracts/plan.js";
-import { compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../contracts/units.js";
+import { ABSOLUTE_FLOORS, compare, formatThreshold, formatValue, type Comparator, type Threshold } from "../contracts/units.js";
 import type { FallbackMeasurement, FaultResult, RpoResult, SloResult, Verdict } from "../results/types.js";
 import { judgeChange } from "./degradation.js";
 import { countBelow, maxMs, meanMs, newHistogram, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
@@ -533,8 +533,7 @@ function judgeDegradation(t: Threshold, m: Measurements, scope: Scope): Draft {
         band: c.band,
         limit: t.value,
         absolute: bv !== null && dv !== null ? Math.abs(dv - bv) : 0,
-        // The comparison rules' absolute floors (src/compare ABSOLUTE_FLOORS): 0.1 ms and 0.1 ok calls/s.
-        absoluteFloor: 0.1,
+        absoluteFloor: figure === "latency" ? ABSOLUTE_FLOORS.ms : ABSOLUTE_FLOORS["ops/s"],
         ...(figure === "latency" && harness !== undefined && bv !== null && bv > 0 && { harnessSlack: harness / bv }),
         what: `${name}: ${figure === "latency" ? "p50 latency" : "throughput"}`,
         missing: `${name}: ${c.reason}`,

@@ -21,6 +21,7 @@
  * it on every push (`k6_vus`). One k6 process therefore writes it at a steady cadence, about a
  * second apart or more.
  */
+import { median } from "../util/stats.js";
 
 export type Labels = Record<string, string>;
 /** A Prometheus sample: unix seconds, value. */
@@ -64,13 +65,6 @@ function isoSeconds(t: number): string {
 
 function secondsText(s: number): string {
   return s >= 10 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
-}
-
-function median(xs: readonly number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** The heartbeat's usual interval: its push interval (k6's default 5 s). */

@@ -157,6 +157,29 @@ export function scorecard(run: RunRecord): SafeHtml {
 </section>`;
 }
 
+/**
+ * What this run is (results.json `identity`): what a reader comparing two reports, or asking "which
+ * build was this", needs without opening the JSON. Absent in records written before it.
+ */
+function identityList(run: RunRecord): SafeHtml | string {
+  const id = run.identity;
+  if (id === undefined) return "";
+  const short = (commit: string | null) => (commit === null ? "not a git checkout" : commit.slice(0, 12));
+  const workdir = id.workdir
+    ? `${short(id.workdir.commit)}${id.workdir.branch ? ` on ${id.workdir.branch}` : ""}${id.workdir.dirty === true ? ", with uncommitted changes" : id.workdir.dirty === null ? ", changes unknown" : ""}`
+    : "not a git checkout";
+  const m = id.machine;
+  const tags = Object.entries(id.tags);
+  return html`<h3>This run</h3>
+  <ul id="run-identity">
+    <li>Run <code>${run.runId}</code>, profile <code>${run.profile}</code>, provider <code>${id.provider}</code>, ${run.startedAt} to ${run.endedAt}</li>
+    <li>Harness ${run.harness.version} at commit ${short(id.harness.commit)}; working directory at ${workdir}</li>
+    ${id.ci ? html`<li>CI: ${id.ci.system}${id.ci.branch ? `, branch ${id.ci.branch}` : ""}${id.ci.commit ? `, commit ${id.ci.commit.slice(0, 12)}` : ""}${id.ci.url ? html` (job: <code>${id.ci.url}</code>, as text: the report links nowhere outside itself)` : ""}</li>` : ""}
+    ${tags.length ? html`<li>Tags: ${tags.map(([k, v]) => `${k}=${v}`).join(", ")}</li>` : ""}
+    <li>Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memoryGiB} GiB, kernel ${m.kernel}, Node ${m.node} (machine hash <code>${m.hash}</code>: equal for runs on the same kind of machine)</li>
+  </ul>`;
+}
+
 export function notes(run: RunRecord): SafeHtml {
   const h = run.harness;
   const rules = [
@@ -169,6 +192,7 @@ export function notes(run: RunRecord): SafeHtml {
   return html`<section class="card" id="notes">
   <h2>Notes</h2>
   ${run.notes.length > 0 ? html`<ul>${run.notes.map((n) => html`<li>${n}</li>`)}</ul>` : html`<p class="muted">None.</p>`}
+  ${identityList(run)}
   ${run.scenarios.some((x) => x.load) ? html`<h3>How availability, success rate and latency verdicts are measured</h3><ul>${rules.map((n) => html`<li>${n}</li>`)}</ul>` : ""}
   <p class="small muted">${h.name} ${h.version} · status ${run.status} · <code>${run.command.join(" ")}</code> ·
     the complete record is embedded in this file (<code>#run-data</code>) and written beside it as <code>results.json</code>.</p>
