@@ -4,8 +4,9 @@
  * runs it with the harness's own driver and with real k6 (ramping-arrival-rate), and the timeline of
  * results.json must show the shape: the ok-call rate of the spike's seconds about five times that of
  * the seconds before it, back down after, each second with its latency figures, and the planned
- * target per second beside them. autocannon, which cannot ramp, must refuse the scenario before
- * anything starts.
+ * target per second beside them. A closed-model shape (test/fixtures/e2e-shape-closed.yaml) must
+ * bring agents in and let them go (ramping-vus under k6). autocannon, which cannot ramp, must refuse
+ * the scenario before anything starts.
  *
  * Ratios, not absolute figures: the machine may be slow, but a rate the server keeps up with
  * follows the plan.
@@ -34,7 +35,7 @@ function okRate(s: ScenarioResult, from: number, to: number): { rate: number; bu
   return { rate: starts.length ? ok / starts.length / (iv / 1000) : Number.NaN, buckets: starts.length };
 }
 
-describe("a spike stage (scenarios/shape-spike.yaml)", () => {
+describe("load shapes: a spike stage (scenarios/shape-spike.yaml), a closed-model ramp", () => {
   for (const driver of ["sdk", "k6"] as const) {
     it.skipIf(driver === "k6" && !haveK6 && !inCi)(
       `${driver}: the timeline shows the spike in the ok-call rate, with latency per second and the plan beside it`,
@@ -93,6 +94,42 @@ describe("a spike stage (scenarios/shape-spike.yaml)", () => {
           "Load shape (open model): arrivals/s: 10 at the start, then 10 over 10s, 50 over 1s",
         );
         expect(readFileSync(path.join(out, "report.html"), "utf8")).toContain("open, shaped: arrivals/s: 10 at the start");
+        await expectNothingLeft(record.runId);
+      },
+      240_000,
+    );
+  }
+
+  for (const driver of ["sdk", "k6"] as const) {
+    it.skipIf(driver === "k6" && !haveK6 && !inCi)(
+      `${driver}: a closed-model shape brings agents in and lets them go (ramping-vus under k6)`,
+      async () => {
+        const file = "test/fixtures/e2e-shape-closed.yaml";
+        const plan = await loadScenario(path.join(ROOT, file), "ci");
+        const shape = plan.load.shape!;
+        const stageStart = (i: number) => shape.stages.slice(0, i).reduce((n, x) => n + x.durationMs, 0);
+        const out = await newOutDir("e2e-shape-closed-");
+        const r = await runCli(["run", file, "--driver", driver, "--out", out], { timeoutMs: 180_000 });
+        const said = transcript(r);
+        expect([0, 1], said).toContain(r.code);
+        const record = await readRecord(out);
+        const s = record.scenarios[0]!;
+        expect(s.status, said).toBe("completed");
+        expect(s.load!.shape?.unit).toBe("agents");
+        // The planned agents per second: 1, then 4 (a whole second inside the plateau), then 1.
+        const planned = s.timeline.planned!;
+        expect(planned.find((p) => p.t === 1000)?.target).toBe(1);
+        expect(planned.find((p) => p.t === 5000)?.target).toBe(4);
+        expect(planned.find((p) => p.t === 10_000)?.target).toBe(1);
+        // Four agents with a 100 ms think time send up to four times one agent's calls (less when the calls slow down).
+        const one = okRate(s, stageStart(0), stageStart(1));
+        const four = okRate(s, stageStart(2), stageStart(3));
+        const oneAgain = okRate(s, stageStart(4), stageStart(5));
+        const rates = `1 agent ${one.rate.toFixed(1)}/s, 4 agents ${four.rate.toFixed(1)}/s, 1 agent again ${oneAgain.rate.toFixed(1)}/s`;
+        expect(four.rate / one.rate, rates).toBeGreaterThan(2);
+        expect(four.rate / one.rate, rates).toBeLessThan(4.6);
+        expect(oneAgain.rate / one.rate, rates).toBeGreaterThan(0.6);
+        expect(oneAgain.rate / one.rate, rates).toBeLessThan(1.5);
         await expectNothingLeft(record.runId);
       },
       240_000,
