@@ -74,6 +74,7 @@ interface Seen {
   key: boolean;
   plan: { axis: string; data: { x: number; y: number | null }[] } | null;
   x: { min: number; max: number } | null;
+  at10: number | null;
   painted: number;
 }
 
@@ -112,7 +113,8 @@ describe("report.html of a load shape in Chromium", () => {
       const seen: Seen[] = await page.evaluate(() => {
         interface Drawn {
           data: { datasets: { label?: string; yAxisID?: string; data: { x: number; y: number | null }[] }[] };
-          scales: Record<string, { min: number; max: number } | undefined>;
+          scales: Record<string, { min: number; max: number; getPixelForValue(v: number): number } | undefined>;
+          chartArea: { left: number; right: number };
         }
         const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): Drawn | undefined } }).Chart;
         return Array.from(document.querySelectorAll<HTMLCanvasElement>("canvas[data-chart]")).map((canvas) => {
@@ -122,12 +124,15 @@ describe("report.html of a load shape in Chromium", () => {
           let painted = 0;
           if (pixels) for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
           const x = chart?.scales.x;
+          // Where 10 s falls across the plot area, 0..1: the same in charts that share the time axis.
+          const at10 = x && chart ? (x.getPixelForValue(10) - chart.chartArea.left) / (chart.chartArea.right - chart.chartArea.left) : null;
           return {
             scenario: Number(canvas.dataset.scenario),
             kind: canvas.dataset.chart ?? "",
             key: canvas.dataset.key === "true",
             plan: plan ? { axis: plan.yAxisID ?? "", data: plan.data } : null,
             x: x ? { min: x.min, max: x.max } : null,
+            at10,
             painted,
           };
         });
@@ -144,8 +149,10 @@ describe("report.html of a load shape in Chromium", () => {
         expect(latency.plan?.axis, s.name).toBe("yPlan");
         // One time axis: the spike sits at the same x in both.
         expect(latency.x, s.name).toEqual(throughput.x);
+        expect(latency.at10, s.name).not.toBeNull();
+        expect(Math.abs(latency.at10! - throughput.at10!), `${s.name}: 10 s at ${latency.at10} and ${throughput.at10} of the plot`).toBeLessThan(0.002);
         expect(throughput.x?.min).toBeLessThanOrEqual(-2);
-        expect(throughput.x?.max).toBeGreaterThanOrEqual(31);
+        expect(throughput.x?.max).toBe(32);
         expect(throughput.painted).toBeGreaterThan(1000);
         // The key chart of a shaped scenario is its calls against the shape.
         const key = seen.find((c) => c.scenario === si && c.key);

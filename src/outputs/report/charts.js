@@ -277,6 +277,12 @@
     axis.min = Math.floor(Math.min.apply(null, ts) / 1000);
     axis.max = Math.ceil(Math.max.apply(null, ts) / 1000);
     axis.ticks = { maxTicksLimit: 10, includeBounds: false };
+    if (planned.length) {
+      // No offset (a bar chart would pad its axis by half a tick, a line chart not, and the two would
+      // no longer line up); the axis runs to the end of the last bucket instead.
+      axis.offset = false;
+      axis.max = Math.ceil((Math.max.apply(null, ts) + scenario.timeline.intervalMs) / 1000);
+    }
     return axis;
   }
 
