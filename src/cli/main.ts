@@ -49,6 +49,7 @@ function printVerdicts(record: RunRecord, outDir: string): void {
   for (const s of record.scenarios) {
     const name = s.variant ? `${s.name}[${s.variant}]` : s.name;
     if (s.status === "error") out.push(`ERROR        ${name}: ${s.error?.split("\n").join("\n             ")}`);
+    if (s.halted) out.push(`HALTED       ${name}: ${s.halted.text}`);
     for (const slo of s.slos) out.push(verdictLine(name, slo));
   }
   const c = record.counts;

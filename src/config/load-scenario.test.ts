@@ -474,7 +474,7 @@ describe("messages of the schema's unions and integers", () => {
     const p = file("kind.yaml", GOOD.replace("kind: mix", "kind: soak").replace("agents: 2", "agents: 2\ncount: 100000000000000000000"));
     expect(await validateScenarioFile(p)).toEqual([
       `${p}:4: count: expected <= 100000000, found 100000000000000000000`,
-      `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", "security", found "soak"`,
+      `${p}:7: workload.kind: expected one of "mix", "coordination", "cache-aside", "install", "security", "script", found "soak"`,
     ]);
   });
 

@@ -12,6 +12,7 @@ import { HarnessError } from "../errors.js";
 import { catalogVersions, findServer, SERVER_CATALOG } from "../catalog/servers.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { resilienceProblems } from "../resilience/checks.js";
+import { haltProblems } from "./halt-checks.js";
 import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import type { ScenarioFacts } from "../contracts/checks.js";
 import type { Scenario } from "../contracts/plan.js";
@@ -106,6 +107,7 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
 
   workloadKind(str(["workload", "kind"]))?.check?.(["workload"], facts);
   resilienceProblems(facts);
+  haltProblems(facts);
   const standIns = valueAt(raw, ["standIns"]);
   if (standIns && typeof standIns === "object" && !Array.isArray(standIns)) {
     const apis = serverNames.map((n) => findServer(n)?.upstream?.api).filter((a): a is string => a !== undefined);

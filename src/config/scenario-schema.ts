@@ -15,7 +15,17 @@ import type { FaultPlan, LoadPlan, ResolvedSlo, Scenario } from "../contracts/pl
 import { MAX_STAGES, type LoadShape } from "../contracts/load-shape.js";
 import { formatDurationBound } from "../contracts/units.js";
 import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
-import { ArgValue, DURATION_BOUNDS, duration, NAME_RE, PROFILE_NAME_RE, PROFILE_NAME_RULE, SloDefinition, SloScope } from "../contracts/scenario-fields.js";
+import {
+  ArgValue,
+  DURATION_BOUNDS,
+  duration,
+  HaltCondition,
+  NAME_RE,
+  PROFILE_NAME_RE,
+  PROFILE_NAME_RULE,
+  SloDefinition,
+  SloScope,
+} from "../contracts/scenario-fields.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
 import { compileFault, FaultSpec } from "../faults/kinds/index.js";
@@ -32,9 +42,13 @@ const MAX_COUNT = 100_000_000;
 const SloReference = z.strictObject({
   ref: z.string().describe("Id of an SLO in the built-in catalog (mcp-slo slos lists them)."),
   scope: SloScope.optional().describe("Replaces the catalog SLO's scope."),
+  halt: HaltCondition.optional(),
 });
 
-export const ScenarioSlo = z.union([SloReference, SloDefinition]);
+/** A scenario's own SLO: the catalog's form, and a halt condition (the catalog's entries never halt a run). */
+const ScenarioSloDefinition = SloDefinition.extend({ halt: HaltCondition.optional() });
+
+export const ScenarioSlo = z.union([SloReference, ScenarioSloDefinition]);
 
 export const CustomServer = z
   .strictObject({
@@ -499,12 +513,22 @@ function loadPlan(s: ScenarioFile): LoadPlan {
 
 /** A catalog SLO by its id (with the scenario's scope, if it gives one), or the scenario's own; undefined for an unknown id. */
 function resolveSlo(slo: ScenarioFile["slos"][number], defaultSource: SloSource): ResolvedSlo | undefined {
+  const halt = slo.halt && {
+    halt: {
+      burnRate: slo.halt.burnRate,
+      windowMs: slo.halt.window.ms,
+      minSamples: slo.halt.minSamples,
+      graceMs: slo.halt.grace.ms,
+      everyMs: slo.halt.every.ms,
+    },
+  };
   if ("ref" in slo) {
     const c = resolvedCatalogSlo(slo.ref);
     if (!c) return undefined;
-    return { ...c, scope: slo.scope ?? c.scope };
+    return { ...c, scope: slo.scope ?? c.scope, ...halt };
   }
   return {
+    ...halt,
     id: slo.id,
     title: slo.title ?? slo.id,
     metricName: slo.metric.name,

@@ -9,6 +9,7 @@
  * of the file is parsed, and a driver is named by its registry name (src/drivers). Nothing here
  * imports a kind, so everything above can import the plan.
  */
+import type { PathPart } from "./checks.js";
 import type { FaultTargets, Injected } from "./fault-targets.js";
 import type { LoadShape } from "./load-shape.js";
 import type { ParsedMetric } from "./metric-names.js";
@@ -26,6 +27,17 @@ export interface ResolvedSlo {
   objectiveText: string;
   scope: { server?: string; tool?: string };
   source: SloSource;
+  /** Stop the run when this SLO burns its error budget (scenario `slos[].halt`, src/slo/burn-rate.ts); undefined: never. */
+  halt?: HaltPlan;
+}
+
+/** A halt condition of an SLO, compiled (ms). */
+export interface HaltPlan {
+  burnRate: number;
+  windowMs: number;
+  minSamples: number;
+  graceMs: number;
+  everyMs: number;
 }
 
 /** One weighted tool call: the plain load of a mix, and what k6 and autocannon send. */
@@ -67,8 +79,26 @@ export interface WorkloadPlan {
   readonly install: { limitMs: number; startToReady: boolean } | undefined;
   /** A workload that scans the servers' security instead of loading them (src/security). */
   readonly security?: SecurityPlan;
+  /** A script's steps, as written (workload kind script): data in the plan, so the scenario's hash tells two scripts apart. */
+  readonly script?: readonly ScriptStepPlan[];
+  /**
+   * Checks, once the servers listed their tools at start, the workload's references into answers against the
+   * output schemas the tools declare (`outputSchemaOf` gives a tool's, undefined when it declares none): each
+   * problem at the path of the file it comes from. A reference into a tool without one is checked per answer.
+   */
+  answerProblems?(outputSchemaOf: (server: string, tool: string) => unknown): { path: PathPart[]; message: string }[];
   /** The operation the sdk driver schedules, made for one run (or one capacity step). */
   prepare(env: WorkloadEnv): PreparedWorkload;
+}
+
+/** One step of a script (workload kind script): a tool call whose argument templates may read earlier answers. */
+export interface ScriptStepPlan {
+  readonly name: string;
+  readonly server: string;
+  readonly tool: string;
+  readonly args: Record<string, unknown>;
+  /** Checks of its answer: the path must hold a value, equal to `equals` (a template) when given. */
+  readonly expect: readonly { readonly path: string; readonly equals?: unknown }[];
 }
 
 /**

@@ -56,6 +56,9 @@ export const DURATION_BOUNDS = {
   breakerOpen: { min: 1, max: 1 * H },
   switchStep: { min: 100, max: 24 * H },
   stage: { min: 1, max: 24 * H },
+  haltWindow: { min: 100, max: 1 * H },
+  haltGrace: { min: 0, max: 1 * H },
+  haltEvery: { min: 50, max: 1 * MIN },
 } as const satisfies Record<string, DurationBounds>;
 
 const DURATION_TEXT = 'a number and a unit (us, ms, s, m or min, h), e.g. "30s"';
@@ -187,5 +190,38 @@ export const SloDefinition = z.strictObject({
   scope: SloScope.optional(),
   source: SloSource.optional().describe("Where the target comes from. Defaults to the scenario file and line."),
 });
+/**
+ * When an SLO burns its error budget so fast that the run should stop (issue 19, "halt on burn"; like
+ * k6's abortOnFail with delayAbortEval, and the short window of a multiwindow burn-rate alert). The
+ * scenario's SLO entries may carry it; the catalog's never do. What it means and which metrics take
+ * it: src/slo/burn-rate.ts.
+ */
+export const HaltCondition = z
+  .strictObject({
+    burnRate: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .describe(
+        "Stop when the error budget burns at least this many times as fast as the objective allows: the share of bad calls over the last `window`, divided by the share the objective allows (1 - target; for a percentile, 1 - its quantile). Above 0, at most 1 000 000.",
+      ),
+    window: duration(DURATION_BOUNDS.haltWindow, "How far back the burn rate looks, from each evaluation."),
+    minSamples: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(20)
+      .describe("Calls the window must hold (in scope, calls still in flight past their limit included) before its burn rate counts. 1 to 1 000 000."),
+    grace: duration(
+      DURATION_BOUNDS.haltGrace,
+      "How long the burn rate must stay at or above burnRate, at every evaluation, before the run halts (0s: at the first evaluation that sees it).",
+    ).prefault("0s"),
+    every: duration(DURATION_BOUNDS.haltEvery, "Time between two evaluations of the burn rate, from the start of the measurement window.").prefault("1s"),
+  })
+  .describe(
+    "Halt the run when this SLO burns its error budget: the load stops, faults are healed, the scenario ends cleanly, its results say halted (when, which SLO, the burn rate and samples) and this SLO is judged fail. Metrics: latency.p50/p95/p99/p99_9 (< or <=), success_rate and availability (>= or >), error_rate (< or <=).",
+  );
+
 /** An SLO as written (the catalog's entries are written so). */
 export type SloDefinition = z.input<typeof SloDefinition>;

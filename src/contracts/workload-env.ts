@@ -3,7 +3,7 @@
  * workload kinds (src/workloads) and the driver that schedules them (src/drivers/sdk-driver.ts).
  */
 import type { Histogram } from "../metrics/histogram.js";
-import type { CacheSummary, CoordinationSummary, FailureKind, Outcome } from "../results/types.js";
+import type { CacheSummary, CoordinationSummary, FailureKind, Outcome, ScriptSummary } from "../results/types.js";
 
 export type Phase = "warmup" | "measure";
 
@@ -11,6 +11,8 @@ export interface CallResult {
   outcome: Outcome;
   /** Text content of the answer (all text parts joined), "" on failure. */
   text: string;
+  /** The answer's structuredContent, when the tool returned one (a tool that declares an outputSchema must). */
+  structured?: unknown;
   startedAt: number;
   endedAt: number;
   error?: string;
@@ -34,6 +36,8 @@ export interface CallSender {
   readonly phase: Phase;
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
+  /** The agent finished one "agent task" (a script's pass): where sessions churn per task, the next task gets new ones. */
+  taskDone?(agentId: number): void | Promise<void>;
 }
 
 /** One unit of work of a workload; `worker` picks whose sessions to use. */
@@ -59,4 +63,6 @@ export interface PreparedWorkload {
   afterMeasure?(): Promise<void>;
   coordination?(): { summary: CoordinationSummary; histogram: Histogram };
   cache?(): CacheSummary;
+  /** A script's tasks and steps in the window (workload kind script). */
+  script?(): ScriptSummary;
 }

@@ -82,5 +82,10 @@ export interface LoadDriver {
    * A string: it cannot, and why, in a clause the refusal quotes ("autocannon sends ...").
    */
   readonly noStages?: string;
+  /**
+   * Its samples reach the recorder only after its load ended (k6 reads its points back): nothing can
+   * watch the window live, so an SLO's halt condition (src/window/halt-monitor.ts) cannot apply.
+   */
+  readonly recordsAfterLoad?: boolean;
   prepare(phase: DriverPhase): Promise<ReadyPhase>;
 }

@@ -520,6 +520,7 @@ export const k6Driver: LoadDriver = {
   harnessTimed: false,
   ownSessions: true,
   capacitySearch: false,
+  recordsAfterLoad: true,
   async prepare(ctx): Promise<ReadyPhase> {
     if ((ctx.durationMs !== undefined && ctx.durationMs <= 0) || (ctx.count !== undefined && ctx.count <= 0) || ctx.signal.aborted)
       return { run: async () => emptyPhaseStats(), dispose: async () => undefined };

@@ -115,15 +115,17 @@ export class CallContext implements CallSender {
     const phase = this.phase;
     const sentAt = performance.now();
     const startedAt = intendedAt ?? sentAt;
-    this.recorder.callStarted(server);
+    const callId = this.recorder.callStarted(server, { tool, startedAt });
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
     let outcome: Outcome = "ok";
     let kind: FailureKind | undefined;
     let text = "";
+    let structured: unknown;
     let error: string | undefined;
     try {
       const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
+      structured = result.structuredContent;
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
       text = content
         .filter((c) => c.type === "text" && typeof c.text === "string")
@@ -142,7 +144,7 @@ export class CallContext implements CallSender {
       if (err instanceof McpError && failure.outcome !== "timeout") rpcCode = err.code;
     }
     const endedAt = performance.now();
-    this.recorder.callEnded(server);
+    this.recorder.callEnded(server, callId);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
     this.recorder.record({
@@ -169,7 +171,15 @@ export class CallContext implements CallSender {
       if (outcome === "ok") tally.ok++;
       else tally.failed++;
     }
-    return { outcome, text, startedAt, endedAt, ...(kind !== undefined && { kind }), ...(error !== undefined && { error }) };
+    return {
+      outcome,
+      text,
+      startedAt,
+      endedAt,
+      ...(structured !== undefined && { structured }),
+      ...(kind !== undefined && { kind }),
+      ...(error !== undefined && { error }),
+    };
   }
 }
 

@@ -34,6 +34,14 @@ import { describeLoss, measureLoss } from "./rpo.js";
 import { makeWriter, type StoreWriter } from "./writers.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
 
+/** Resolves when `signal` aborts (at once when it already has); its listener goes with the abort. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 /** Probe points kept for the report; a probe every 100 ms for 10 minutes fits. */
 const MAX_PROBE_POINTS = 10_000;
 const MAX_OBSERVATIONS_PER_FAULT = 12;
@@ -88,6 +96,9 @@ export class FaultExperiment {
   private beforeCheck: SteadyStateCheck | undefined;
   private rolledBack = false;
   private readonly injected: Injected[] = [];
+  /** Aborted when the run halts (an SLO burned its budget): faults due are not injected, faults in place are healed at once. */
+  private readonly halting = new AbortController();
+  private haltReason: string | undefined;
 
   constructor(
     private readonly deps: {
@@ -299,11 +310,26 @@ export class FaultExperiment {
     this.injected.push(st.injected);
   }
 
+  /**
+   * The run halts (src/window/halt-monitor.ts): no fault is injected any more, and every fault in
+   * place is healed now rather than at the end of its duration (or never, for one without). The
+   * probe, the recovery wait and the read-back go on as after any window.
+   */
+  halt(reason: string): void {
+    if (this.halting.signal.aborted) return;
+    this.haltReason = reason;
+    this.halting.abort();
+  }
+
   private async runFault(st: FaultState): Promise<void> {
     if (st.injectedAt === null && st.notInjectedReason === undefined) {
-      await sleepUntil(this.measureStart! + st.fault.atMs, this.windowOver.signal);
-      if (this.windowOver.signal.aborted || this.deps.signal.aborted) {
-        st.notInjectedReason = this.deps.signal.aborted ? "the run was interrupted first" : "the measurement window ended first";
+      await sleepUntil(this.measureStart! + st.fault.atMs, AbortSignal.any([this.windowOver.signal, this.halting.signal]));
+      if (this.windowOver.signal.aborted || this.deps.signal.aborted || this.halting.signal.aborted) {
+        st.notInjectedReason = this.deps.signal.aborted
+          ? "the run was interrupted first"
+          : this.halting.signal.aborted
+            ? `the run halted first (${this.haltReason})`
+            : "the measurement window ended first";
         return;
       }
       await this.injectFault(st);
@@ -312,10 +338,17 @@ export class FaultExperiment {
     if (!injected || st.injectedAt === null) return;
     let healing: Promise<HealTiming>;
     if (injected.healing) healing = injected.healing;
-    else if (st.fault.durationMs !== undefined) {
-      await sleepUntil(st.injectedAt + st.fault.durationMs, this.deps.signal);
+    else {
+      // A fault lasts its duration; one without stays until the window ends (the rollback removes it,
+      // unrecorded, as before). A halt heals either at once.
+      const until = st.fault.durationMs === undefined ? undefined : st.injectedAt + st.fault.durationMs;
+      if (until === undefined) await untilAborted(AbortSignal.any([this.windowOver.signal, this.halting.signal]));
+      else await sleepUntil(until, AbortSignal.any([this.deps.signal, this.halting.signal]));
+      const early = this.halting.signal.aborted && (until === undefined || performance.now() < until);
+      if (until === undefined && !early) return;
+      if (early) st.notes.push({ at: performance.now(), text: `healed early: the run halted (${this.haltReason})` });
       healing = injected.heal();
-    } else return;
+    }
     let timing: HealTiming;
     try {
       timing = await healing;

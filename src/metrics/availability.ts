@@ -185,35 +185,39 @@ export class AvailabilityTracker {
     return p;
   }
 
-  private addMissed(server: string, tool: string, n: number): void {
-    if (n <= 0) return;
+  /** Adds `n` missed calls (none when n <= 0); returns how many were added. */
+  private addMissed(server: string, tool: string, n: number): number {
+    if (n <= 0) return 0;
     const key = `${server}\u0000${tool}`;
     const m = this.missedCalls.get(key);
     if (m) m.n += n;
     else this.missedCalls.set(key, { server, tool, n });
+    return n;
   }
 
-  observe(c: ObservedCall): void {
+  /** Takes a finished call into the timelines; returns the missed calls the correction counts with it (0 unless it timed out in the closed model). */
+  observe(c: ObservedCall): number {
     const who = c.agent === undefined ? "-" : String(c.agent);
     this.timeline(this.byServer, `${who}\u0000${c.server}`, c.server, undefined).observe(c, this.windowStart, this.windowEnd);
     this.timeline(this.byTool, `${who}\u0000${c.server}\u0000${c.tool}`, c.server, c.tool).observe(c, this.windowStart, this.windowEnd);
-    if (!this.correctCounts || c.agent === undefined) return;
+    if (!this.correctCounts || c.agent === undefined) return 0;
     const pace = this.pace(c.agent, c.server);
     pace.sent(c.startedAt, c.ok);
     if (c.measured && c.timedOut && pace.intervalMs !== undefined) {
-      this.addMissed(c.server, c.tool, Math.floor((c.endedAt - c.startedAt) / pace.intervalMs) - 1);
+      return this.addMissed(c.server, c.tool, Math.floor((c.endedAt - c.startedAt) / pace.intervalMs) - 1);
     }
+    return 0;
   }
 
   /**
    * An agent waited `ms` before its next call to a server it had lost (backoff after a
    * transport failure). The time is already bad (the last outcome was a failure); in the
-   * closed model it also stands for the calls the agent would have sent meanwhile.
+   * closed model it also stands for the calls the agent would have sent meanwhile (returned).
    */
-  waited(w: { agent: number; server: string; tool: string; ms: number; measured: boolean }): void {
-    if (!this.correctCounts || !w.measured) return;
+  waited(w: { agent: number; server: string; tool: string; ms: number; measured: boolean }): number {
+    if (!this.correctCounts || !w.measured) return 0;
     const interval = this.pace(w.agent, w.server).intervalMs;
-    if (interval !== undefined) this.addMissed(w.server, w.tool, Math.floor(w.ms / interval));
+    return interval === undefined ? 0 : this.addMissed(w.server, w.tool, Math.floor(w.ms / interval));
   }
 
   /** Good and bad time in scope, summed over agents (a tool scope uses per-tool timelines). */

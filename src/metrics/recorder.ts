@@ -11,6 +11,31 @@ import { encodeHistogram, maxMs, meanMs, newHistogram, percentileMs, recordMs, t
 
 export type Phase = "warmup" | "measure";
 
+/**
+ * A measured event as it lands, for a live watcher (the halt on burn: src/window/halt-monitor.ts);
+ * `at` is when its outcome became known, on performance.now(). Only events of the measurement window.
+ */
+export type LiveEvent = {
+  server: string;
+  tool: string;
+  at: number;
+} & /** A finished call; `missed`: the calls the closed model's correction counts as failed with it (a timeout's). */
+(
+  | { kind: "call"; outcome: Outcome; latencyMs: number; missed: number }
+  /** A backoff before calling a lost session again: the calls the agent could not send meanwhile (closed model). */
+  | { kind: "missed"; missed: number }
+  /** A latency a driver inferred for a call it could not send (Recorder.recordCorrection): latency only. */
+  | { kind: "inferred-latency"; latencyMs: number }
+);
+
+/** A call in flight whose driver said what it is and when it started (the sdk driver's). */
+export interface OpenCall {
+  server: string;
+  tool: string;
+  /** Intended send (open model) or actual send, on performance.now(): the start its latency counts from. */
+  startedAt: number;
+}
+
 interface TimelineCell {
   ok: number;
   error: number;
@@ -57,6 +82,10 @@ export class Recorder {
   private readonly failures = new Map<string, FailureCounts>();
   /** Good and bad time per agent and server, and the closed model's missed calls (src/metrics/availability.ts). */
   private readonly availability: AvailabilityTracker;
+  private readonly watchers = new Set<(e: LiveEvent) => void>();
+  /** Calls in flight that said what they are, by the id callStarted gave them; as many as calls in flight. */
+  private readonly open = new Map<number, OpenCall>();
+  private lastCallId = 0;
 
   /** `correctCounts`: the closed model, where a stalled agent sends nothing and counts need the expected-interval correction. */
   constructor(opts: { plannedMeasureMs: number | undefined; warmupMs: number; now: number; correctCounts?: boolean }) {
@@ -93,14 +122,38 @@ export class Recorder {
     return Math.max(0, (this.measureEnd ?? performance.now()) - this.measureStart);
   }
 
-  callStarted(server: string): void {
+  /**
+   * A call goes out. With `call` (its tool and the start its latency counts from), it is also kept
+   * as an open call until callEnded(server, id) with the id returned: a live watcher sees how long
+   * it has been waiting (openCalls).
+   */
+  callStarted(server: string, call?: { tool: string; startedAt: number }): number {
     const n = (this.inFlight.get(server) ?? 0) + 1;
     this.inFlight.set(server, n);
     if (n > (this.peakInFlight.get(server) ?? 0)) this.peakInFlight.set(server, n);
+    const id = ++this.lastCallId;
+    if (call) this.open.set(id, { server, tool: call.tool, startedAt: call.startedAt });
+    return id;
   }
 
-  callEnded(server: string): void {
+  callEnded(server: string, id?: number): void {
     this.inFlight.set(server, (this.inFlight.get(server) ?? 1) - 1);
+    if (id !== undefined) this.open.delete(id);
+  }
+
+  /** Calls in flight that said what they are (callStarted with `call`). */
+  openCalls(): IterableIterator<OpenCall> {
+    return this.open.values();
+  }
+
+  /** Hears every event of the measurement window as it is recorded; returns the way to stop. */
+  watch(listener: (e: LiveEvent) => void): () => void {
+    this.watchers.add(listener);
+    return () => void this.watchers.delete(listener);
+  }
+
+  private emit(e: LiveEvent): void {
+    for (const w of this.watchers) w(e);
   }
 
   /** Peak calls in flight at once per server (measurement window and warm-up alike). */
@@ -128,7 +181,7 @@ export class Recorder {
     agent?: number;
   }): void {
     const phase = sample.phase;
-    this.availability.observe({
+    const missed = this.availability.observe({
       agent: sample.agent,
       server: sample.server,
       tool: sample.tool,
@@ -177,6 +230,8 @@ export class Recorder {
         this.errors.set(errKey, { server: sample.server, tool: sample.tool, outcome: sample.outcome, kind, message, count: 1 });
       else this.droppedErrorKinds++;
     }
+    if (phase === "measure" && this.watchers.size > 0)
+      this.emit({ kind: "call", server: sample.server, tool: sample.tool, at: sample.endedAt, outcome: sample.outcome, latencyMs, missed });
   }
 
   /**
@@ -185,7 +240,8 @@ export class Recorder {
    * for the calls the agent would have sent meanwhile (counted as missed, failed calls).
    */
   recordBackoff(w: { phase: Phase; agent: number; server: string; tool: string; ms: number }): void {
-    this.availability.waited({ agent: w.agent, server: w.server, tool: w.tool, ms: w.ms, measured: w.phase === "measure" });
+    const missed = this.availability.waited({ agent: w.agent, server: w.server, tool: w.tool, ms: w.ms, measured: w.phase === "measure" });
+    if (missed > 0 && this.watchers.size > 0) this.emit({ kind: "missed", server: w.server, tool: w.tool, at: performance.now(), missed });
   }
 
   /** Good and bad time of the measurement window in scope (load-based availability). */
@@ -249,6 +305,8 @@ export class Recorder {
       this.corrections.set(key, entry);
     }
     recordMs(entry.h, sample.latencyMs);
+    if (sample.phase === "measure" && this.watchers.size > 0)
+      this.emit({ kind: "inferred-latency", server: sample.server, tool: sample.tool, at: performance.now(), latencyMs: sample.latencyMs });
   }
 
   /** Latency corrections recorded in the measurement window. */

@@ -4,7 +4,8 @@
  * many minutes (RTO), and the scenario's name with its matrix cell.
  */
 import { formatDurationBound, formatMs } from "../contracts/units.js";
-import type { LoadShapeSummary, RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
+import { secondsText } from "../slo/burn-rate.js";
+import type { HaltedResult, LoadShapeSummary, RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
 
 /**
  * A duration as people read it: "120 ms", "7.12 s", "45 s", "2 min 5 s", "1 h 3 min".
@@ -38,6 +39,11 @@ export function formatAt(ms: number | null | undefined, empty = "–"): string {
 /** "redis-durability [redis.persistence=none]", or the bare name without a matrix cell. */
 export function scenarioLabel(s: Pick<ScenarioResult, "name" | "variant">): string {
   return s.variant ? `${s.name} [${s.variant}]` : s.name;
+}
+
+/** A halt (scenario `slos[].halt`), and what it means for the verdicts: every output says it so. */
+export function haltedLine(h: HaltedResult): string {
+  return `${h.text}. ${h.slo} is judged fail on the halt; the other SLOs are judged on the ${secondsText(h.measuredMs)} measured before it.`;
 }
 
 export function notRecoveredText(limitMs: number): string {

@@ -117,6 +117,18 @@ describe("renderHtmlReport", async () => {
     has(html, '<code class="package">@modelcontextprotocol/<wbr>server-redis<wbr>@2025.4.25</code>');
   });
 
+  it("shows a script's tasks and each step's counts only where a script ran", async () => {
+    lacks(html, "Agent tasks (script)");
+    const out = await renderHtmlReport(everySectionRunRecord());
+    const block = out.slice(out.indexOf("<h3>Agent tasks (script)</h3>"), out.indexOf("</table>", out.indexOf("<h3>Agent tasks (script)</h3>")));
+    has(block, "1,195 (99.58 %)");
+    has(
+      block,
+      '<tr><td><strong>search</strong></td><td>memory</td><td>search_nodes</td><td class="num">1,199</td><td class="num">1,196</td><td class="num">0</td><td class="num warn">2</td><td class="num warn">1</td>',
+    );
+    has(block, "step &quot;open&quot; needs {{steps.search.result.entities[0].name}}");
+  });
+
   it("colours the banner by verdict and explains an error or interruption", async () => {
     const interrupted = await renderHtmlReport(sampleRunRecord({ status: "interrupted", verdict: "interrupted" }));
     has(interrupted, '<header class="banner interrupted"');
@@ -380,6 +392,7 @@ describe("renderHtmlReport: no text from the record reaches the page unescaped",
       ["<h3>Server processes that exited</h3>", "</table>"],
       ["<h3>Latency (ms)</h3>", "</table>"],
       ["<h3>Errors</h3>", "</table>"],
+      ["<h3>Agent tasks (script)</h3>", "</table>"],
       ["<h3>Coordination latency</h3>", "</p>"],
       ["<h3>Cache hit ratio</h3>", "</p>"],
       ["<h4>Warnings</h4>", "</ul>"],

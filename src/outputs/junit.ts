@@ -12,7 +12,7 @@
  */
 import type { RunRecord, ScenarioResult, SloResult } from "../results/types.js";
 import { differenceText, noiseText, valueText } from "../compare/render.js";
-import { scenarioLabel } from "./format.js";
+import { haltedLine, scenarioLabel } from "./format.js";
 import { exitsFor, exitsSummary } from "./availability-format.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
 import { bySeverity, packageText, scoreSentence, STATUS_WORD } from "./security-format.js";
@@ -226,6 +226,11 @@ function scenarioCases(scenario: ScenarioResult, failOnInconclusive: boolean): C
     const message = "the run was interrupted before this scenario finished; its SLOs may rest on partial data";
     cases.push({ name: "scenario", classname, time, kind: "error", type: "interrupted", message });
   }
+  // A halt is a failure of its own: the run stopped early on an SLO's burn rate (its SLO's case fails too).
+  if (scenario.halted) {
+    const message = haltedLine(scenario.halted);
+    cases.push({ name: "halted", classname, time: scenario.halted.atMs / 1000, kind: "failure", type: "halted", message, body: message });
+  }
   for (const slo of scenario.slos) cases.push(sloCase(slo, classname, scenario, failOnInconclusive));
   for (const server of scenario.security?.servers ?? []) cases.push(...securityCases(server, classname, failOnInconclusive));
   const switched = switchCase(scenario, classname);
@@ -351,6 +356,7 @@ function scenarioProperties(s: ScenarioResult, run: RunRecord): [string, string]
     ["measurement window s", measurementWindowSeconds(s).toFixed(3)],
     ["fail-on-inconclusive", String(run.failOnInconclusive === true)],
     ...(s.resilience?.switch ? [["resilience switch outcome", s.resilience.switch.outcome] as [string, string]] : []),
+    ...(s.halted ? [["halted at s", (s.halted.atMs / 1000).toFixed(3)] as [string, string], ["halted by", s.halted.slo] as [string, string]] : []),
   ];
 }
 

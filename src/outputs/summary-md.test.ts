@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { capacityRunRecord, faultScenario, sampleRunRecord, withHostileText } from "../../test/support/records.js";
+import { capacityRunRecord, everySectionRunRecord, faultScenario, sampleRunRecord, withHostileText } from "../../test/support/records.js";
 import { securityRunRecord } from "../../test/support/security-records.js";
 import { escapeMarkdownCell, renderSummaryMarkdown } from "./summary-md.js";
 import { sloName } from "./slo-text.js";
@@ -52,6 +52,14 @@ describe("renderSummaryMarkdown", () => {
     expect(md).toContain("the two counts agree");
     expect(md).toContain("## Notes");
     for (const note of run.notes) expect(md).toContain(note);
+  });
+
+  it("gives a script's tasks and a row per step, with its examples, only where a script ran", () => {
+    expect(md).not.toContain("Agent tasks (script)");
+    const withScript = renderSummaryMarkdown(everySectionRunRecord());
+    expect(withScript).toContain("Agent tasks (script): 1195 of 1200 completed.");
+    expect(withScript).toContain("| search | memory | search_nodes | 1199 | 1196 | 0 | 2 | 1 |");
+    expect(withScript).toContain('- search: step "open" needs {{steps.search.result.entities[0].name}}');
   });
 
   it("folds each scenario under a line with its name, matrix cell and counts", () => {

@@ -4,11 +4,13 @@
  */
 import { renderMarkdown } from "../compare/render.js";
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
+import { secondsText } from "../slo/burn-rate.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
 import {
   FAULT_TIMING_RULES,
   formatAt,
   formatDuration,
+  haltedLine,
   hasFaults,
   notRecoveredText,
   RPO_RULES,
@@ -423,7 +425,14 @@ function escapeHtml(text: string): string {
 
 function countsText(scenario: ScenarioResult): string {
   const n = (v: SloResult["verdict"]) => scenario.slos.filter((x) => x.verdict === v).length;
-  const status = scenario.status === "error" ? "scenario error; " : scenario.status === "interrupted" ? "interrupted; " : "";
+  const status =
+    scenario.status === "error"
+      ? "scenario error; "
+      : scenario.status === "interrupted"
+        ? "interrupted; "
+        : scenario.halted
+          ? `halted at ${secondsText(scenario.halted.atMs)}; `
+          : "";
   const more = [n("fail") ? `${n("fail")} failed` : "", n("inconclusive") ? `${n("inconclusive")} inconclusive` : ""].filter(Boolean);
   return `${status}${n("pass")} of ${scenario.slos.length} SLOs met${more.length ? `, ${more.join(", ")}` : ""}`;
 }
@@ -438,6 +447,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
   } else if (scenario.status === "interrupted") {
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
+  if (scenario.halted) out.push(`**Halted:** ${escapeMarkdownCell(haltedLine(scenario.halted))}`, "");
   out.push(...sloSection(scenario, legend));
   out.push(...installSection(scenario));
   out.push(...serversSection(scenario));
@@ -478,6 +488,19 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
       `Definition: ${escapeMarkdownCell(k.definition)}`,
     );
   }
+  const sc = scenario.script;
+  if (sc) {
+    out.push(
+      "",
+      `Agent tasks (script): ${sc.tasks.completed} of ${sc.tasks.started} completed.`,
+      "",
+      ...table(
+        ["step", "server", "tool", "calls", "ok", "failed", "broken chain", "unexpected"],
+        sc.steps.map((st) => [st.name, st.server, st.tool, String(st.calls), String(st.ok), String(st.failed), String(st.broken), String(st.unexpected)]),
+      ),
+    );
+    for (const st of sc.steps) for (const e of st.examples) out.push(`- ${escapeMarkdownCell(st.name)}: ${escapeMarkdownCell(e)}`);
+  }
   const standIns = scenario.servers.filter((s) => s.upstream === "stand-in").map((s) => s.name);
   if (standIns.length > 0) {
     out.push("", `(stand-in): ${escapeMarkdownCell(standIns.join(", "))} talked to a local stand-in of a SaaS API, not the real one.`);
@@ -509,7 +532,9 @@ function attentionSection(run: RunRecord, legend: SourceLegend): string[] {
   }
   if (run.status === "interrupted" && !broken.some((s) => s.status === "interrupted"))
     out.push("- **Interrupted**: the run stopped early; scenarios that had not started are missing.");
-  if (broken.length > 0 || run.status === "interrupted") out.push("");
+  const halted = run.scenarios.filter((s) => s.halted);
+  for (const s of halted) out.push(`- **Halted**: ${escapeMarkdownCell(scenarioLabel(s))} ${escapeMarkdownCell(haltedLine(s.halted!))}`);
+  if (broken.length > 0 || halted.length > 0 || run.status === "interrupted") out.push("");
   const rows = run.scenarios.flatMap((scenario) => scenario.slos.map((slo) => ({ scenario, slo })));
   const failed = rows.filter((r) => r.slo.verdict === "fail");
   const inconclusive = rows.filter((r) => r.slo.verdict === "inconclusive");

@@ -176,6 +176,41 @@ export const AvailabilitySummary = z.strictObject({
   correctionNote: z.string(),
 });
 
+export const HaltConditionInfo = z.strictObject({
+  burnRate: z.number(),
+  windowMs: ms,
+  minSamples: z.number().int(),
+  graceMs: ms,
+  everyMs: ms,
+});
+
+export const HaltWatch = z.strictObject({
+  slo: z.string(),
+  condition: HaltConditionInfo,
+  budget: z.number(),
+  evaluations: z.number().int(),
+  maxBurnRate: z.number().nullable(),
+  maxBurnRateAtMs: nullableMs,
+  maxBurnRateSamples: z.number().nullable(),
+  tripped: z.boolean(),
+});
+
+export const HaltedResult = z.strictObject({
+  slo: z.string(),
+  title: z.string(),
+  condition: HaltConditionInfo,
+  budget: z.number(),
+  atMs: ms,
+  overSinceMs: ms,
+  burnRate: z.number(),
+  samples: z.number(),
+  bad: z.number(),
+  inFlight: z.number().int(),
+  plannedMs: nullableMs,
+  measuredMs: ms,
+  text: z.string(),
+});
+
 export const ServerExit = z.strictObject({
   server: z.string(),
   session: z.string(),
@@ -250,6 +285,24 @@ export const CacheSummary = z.strictObject({
   client: hitCounts,
   redisInfo: hitCounts,
   agree: z.boolean(),
+});
+
+export const ScriptSummary = z.strictObject({
+  definition: z.string(),
+  tasks: z.strictObject({ started: z.number().int(), completed: z.number().int() }),
+  steps: z.array(
+    z.strictObject({
+      name: z.string(),
+      server: z.string(),
+      tool: z.string(),
+      calls: z.number().int(),
+      ok: z.number().int(),
+      failed: z.number().int(),
+      broken: z.number().int(),
+      unexpected: z.number().int(),
+      examples: z.array(z.string()),
+    }),
+  ),
 });
 
 export const FaultResult = z.strictObject({
@@ -497,6 +550,7 @@ export const ScenarioResult = z.strictObject({
   errors: z.array(ErrorSummary),
   coordination: CoordinationSummary.optional(),
   cache: CacheSummary.optional(),
+  script: ScriptSummary.optional(),
   faults: z.array(FaultResult).optional(),
   rpo: z.array(RpoResult).optional(),
   steadyState: z.array(SteadyStateCheck).optional(),
@@ -509,6 +563,8 @@ export const ScenarioResult = z.strictObject({
   availability: AvailabilitySummary.optional(),
   calls: z.array(CallCounts).optional(),
   serverExits: z.array(ServerExit).optional(),
+  halted: HaltedResult.optional(),
+  haltWatch: z.array(HaltWatch).optional(),
   slos: z.array(SloResult),
   scenarioHash: z.string().optional(),
 });
@@ -589,6 +645,7 @@ export const RunRecord = z.strictObject({
     stack: z.strictObject({ provider: z.string(), engine: z.string().optional() }).optional(),
   }),
   counts,
+  halted: z.array(z.strictObject({ scenario: z.string(), slo: z.string(), atMs: ms, burnRate: z.number() })).optional(),
   scenarios: z.array(ScenarioResult),
   notes: z.array(z.string()),
   identity: RunIdentity.optional(),

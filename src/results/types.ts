@@ -256,6 +256,55 @@ export interface AvailabilitySummary {
 }
 
 /** A server process that exited while the scenario ran (a crash, a kill), whether or not a fault was injected. */
+/** A halt condition of an SLO (scenario `slos[].halt`), in ms. */
+export interface HaltConditionInfo {
+  burnRate: number;
+  windowMs: number;
+  minSamples: number;
+  graceMs: number;
+  everyMs: number;
+}
+
+/** What one SLO's halt condition saw while the window ran (whether it tripped or not). */
+export interface HaltWatch {
+  /** The verdict's id (with "@server" when the SLO's scope is "*"). */
+  slo: string;
+  condition: HaltConditionInfo;
+  /** The share of bad calls the objective allows (1 - target; 1 - quantile for a percentile; the target of an error rate). */
+  budget: number;
+  evaluations: number;
+  /** The highest burn rate of an evaluation with at least minSamples calls in its window; null: none had that many. */
+  maxBurnRate: number | null;
+  /** ms into the measurement window of that evaluation, and the calls in its window. */
+  maxBurnRateAtMs: number | null;
+  maxBurnRateSamples: number | null;
+  tripped: boolean;
+}
+
+/** The scenario halted: an SLO burned its error budget as fast as its halt condition allows (src/slo/burn-rate.ts). */
+export interface HaltedResult {
+  /** The SLO whose condition tripped: its verdict id. */
+  slo: string;
+  title: string;
+  condition: HaltConditionInfo;
+  budget: number;
+  /** ms into the measurement window when it tripped: the load was stopped and the faults healed then. */
+  atMs: number;
+  /** ms into the window since when the condition held at every evaluation (atMs - overSinceMs >= grace). */
+  overSinceMs: number;
+  /** The burn rate at the trip: (bad / samples) / budget over the last condition.windowMs. */
+  burnRate: number;
+  /** Calls in that window (closed model: with the calls a stall kept agents from sending), bad ones, and of those calls still in flight past their limit. */
+  samples: number;
+  bad: number;
+  inFlight: number;
+  /** The window as planned (null: ended by count) and as measured: the load stopped at the trip, calls in flight then answered or timed out. */
+  plannedMs: number | null;
+  measuredMs: number;
+  /** One sentence for people: when, which SLO, why. */
+  text: string;
+}
+
 export interface ServerExit {
   server: string;
   /** "redis#0" (agent 0's session), "redis#-1" (an auxiliary session: probe or writer). */
@@ -365,6 +414,36 @@ export interface CacheSummary {
   redisInfo: { hits: number; misses: number; ratio: number | null };
   /** true when both ways of counting give the same hits and misses */
   agree: boolean;
+}
+
+/**
+ * A script's agent tasks (workload kind script): each pass of an agent through the steps is one task,
+ * counted in the window when its first step was sent in it.
+ */
+export interface ScriptSummary {
+  definition: string;
+  /** Passes begun in the window, and those whose every step answered, kept the chain and met its expect. */
+  tasks: { started: number; completed: number };
+  /** In the script's order; a pass stops at the first step that fails, so later steps see fewer calls. */
+  steps: ScriptStepSummary[];
+}
+
+export interface ScriptStepSummary {
+  name: string;
+  server: string;
+  tool: string;
+  /** Calls sent (a pass whose arguments could not be made sends none for this step). */
+  calls: number;
+  /** Answered without error, and the answer kept the chain and met the step's expect. */
+  ok: number;
+  /** The call failed (tool error, protocol, transport, timeout): counted as a failure of the server too. */
+  failed: number;
+  /** Broken chains: the answer lacked a value a later step's arguments (or expect) read. */
+  broken: number;
+  /** The answer did not meet the step's `expect` (a path missing or a value different). */
+  unexpected: number;
+  /** Up to three examples of what broke or was unexpected, with the step that needed it. */
+  examples: string[];
 }
 
 /** One injected fault and how the stack came back from it (see ../shared/measurement.md, RTO). */
@@ -543,6 +622,8 @@ export interface ScenarioResult {
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;
   cache?: CacheSummary;
+  /** The agent tasks of a script, per step (workload kind script). */
+  script?: ScriptSummary;
   faults?: FaultResult[];
   rpo?: RpoResult[];
   /** Only for scenarios that inject faults: a scenario with RPO writers and no fault (a consistency check) has none. */
@@ -564,6 +645,10 @@ export interface ScenarioResult {
   calls?: CallCounts[];
   /** Server processes that exited during the scenario, with their exit code or signal and last stderr. */
   serverExits?: ServerExit[];
+  /** The run halted on an SLO's burn rate (scenario `slos[].halt`): the window ended at the trip. */
+  halted?: HaltedResult;
+  /** Every halt condition the window watched, and what it saw (also when none tripped). */
+  haltWatch?: HaltWatch[];
   slos: SloResult[];
   /**
    * The scenario as run (after profile and matrix cell): the first 16 hex digits of the sha256 of
@@ -626,6 +711,8 @@ export interface RunRecord {
     stack?: { provider: string; engine?: string };
   };
   counts: { pass: number; fail: number; inconclusive: number };
+  /** Scenarios that halted on an SLO's burn rate (each one's `halted` says more); absent when none did. */
+  halted?: { scenario: string; slo: string; atMs: number; burnRate: number }[];
   scenarios: ScenarioResult[];
   /** Caveats every reader should see, e.g. that samples in time are not independent. */
   notes: string[];

@@ -10,7 +10,8 @@ import type { Scenario } from "../contracts/plan.js";
 import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
-import { writeServerFiles, type StackEndpoints } from "../stack/mcp-session.js";
+import { writeServerFiles, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
+import { formatPath } from "../config/problems.js";
 import { CallContext } from "../drivers/sdk-driver.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
@@ -56,6 +57,9 @@ const SECURITY_LIVE_PARTS: LiveParts = {
   conformanceInfo,
 };
 import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
+import { HaltMonitor, haltCondition, type HaltTrip } from "../window/halt-monitor.js";
+import { burnText, haltedText, judgeHalted } from "../slo/burn-rate.js";
+import type { HaltedResult } from "../results/types.js";
 import { ResilienceRun } from "../resilience/run.js";
 import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
@@ -247,6 +251,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         });
       }
     }
+    await checkAnswerReads(s, sessions);
     base.servers = s.servers.map((def): ServerInfo => {
       const own = sessions.filter((x) => x.server.name === def.name);
       const times = own.map((x) => x.startToReadyMs);
@@ -356,6 +361,7 @@ async function runWindow(run: StackRun): Promise<void> {
     durationMs: number | undefined,
     count: number | undefined,
     onTick: (elapsed: number, live?: LiveCounts) => void,
+    phaseSignal: AbortSignal = signal,
   ): DriverPhase => ({
     scenario: s,
     phase: name,
@@ -368,7 +374,7 @@ async function runWindow(run: StackRun): Promise<void> {
     urls,
     registry,
     runId: opts.runId,
-    signal,
+    signal: phaseSignal,
     onTick,
   });
 
@@ -382,28 +388,52 @@ async function runWindow(run: StackRun): Promise<void> {
   let stats: PhaseResult | undefined;
   let faultsOutcome: FaultsOutcome | undefined;
   let outsideLoad: OutsideLoad | undefined;
+  // Halt on burn (scenario `slos[].halt`): a trip stops the window's load (not the run: the scenario ends cleanly) and heals the faults.
+  const halting = new AbortController();
+  const measureSignal = AbortSignal.any([signal, halting.signal]);
+  const monitor = new HaltMonitor({
+    slos: s.slos,
+    servers: s.servers.map((d) => d.name),
+    recorder,
+    onTrip: (trip) => {
+      say(
+        `HALT ${((trip.reading.at - trip.t0) / 1000).toFixed(1)} s into the window: ${trip.sloId} burns its error budget at ${burnText(trip.reading.burnRate)} (${trip.reading.bad} of ${trip.reading.samples} calls bad over the last ${formatMs(trip.plan.windowMs)}); stopping the load${experiment ? " and healing the faults" : ""}`,
+      );
+      halting.abort();
+      experiment?.halt(`${trip.sloId} burned its error budget at ${burnText(trip.reading.burnRate)}`);
+    },
+  });
   if (!signal.aborted) {
     say(`measuring ${s.durationMs !== undefined ? formatMs(s.durationMs) : ""}${s.count !== undefined ? ` (at most ${s.count} operations)` : ""}`);
     let measureSpan: SpanHandle | undefined;
     let outside: Awaited<ReturnType<typeof watchOutsideLoad>> | undefined;
-    stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs)), {
-      before: async () => {
-        await workload.beforeMeasure?.();
-        // The steady state is checked on the probes sent so far, right before the window opens.
-        await experiment?.beforeWindow();
-        // Read before t0: walking /proc (and asking the engine for container PIDs) must not delay the first sends.
-        outside = await watchOutsideLoad(run.stack.processRoots);
-      },
-      open: async (t0) => {
-        // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
-        await experiment?.openWindow(t0);
-        calls.phase = "measure";
-        resilience?.open(t0, signal);
-        measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
-        // The availability probe runs through the measurement window, from its first call.
-        availabilityProbe?.start();
-      },
-    });
+    // Backoff waits end at a halt too: the load is over.
+    calls.signal = measureSignal;
+    try {
+      stats = await measureWindow(driver, phase("measure", s.durationMs, s.count, tick("measure", s.durationMs), measureSignal), {
+        before: async () => {
+          await workload.beforeMeasure?.();
+          // The steady state is checked on the probes sent so far, right before the window opens.
+          await experiment?.beforeWindow();
+          // Read before t0: walking /proc (and asking the engine for container PIDs) must not delay the first sends.
+          outside = await watchOutsideLoad(run.stack.processRoots);
+        },
+        open: async (t0) => {
+          // Every fault due at 0 s is injected before the window's first call; later ones run on their timeline from t0.
+          await experiment?.openWindow(t0);
+          calls.phase = "measure";
+          resilience?.open(t0, signal);
+          measureSpan = opts.instrumentation?.telemetry.startSpan("phase measure", { "mcp_slo.phase": "measure" });
+          // The availability probe runs through the measurement window, from its first call.
+          availabilityProbe?.start();
+          monitor.start(t0);
+        },
+      });
+    } finally {
+      // Its timers must not outlive the window, whatever ended it.
+      monitor.stop();
+      calls.signal = signal;
+    }
     run.windowStart = recorder.windowStart;
     outsideLoad = await outside?.stop();
     await availabilityProbe?.stop();
@@ -450,6 +480,14 @@ async function runWindow(run: StackRun): Promise<void> {
   if (coordination) base.coordination = coordination.summary;
   const cache = workload.cache?.();
   if (cache) base.cache = cache;
+  const script = workload.script?.();
+  if (script) {
+    base.script = script;
+    const sum = (k: "failed" | "broken" | "unexpected") => script.steps.reduce((n, st) => n + st[k], 0);
+    say(
+      `agent tasks: ${script.tasks.completed} of ${script.tasks.started} completed; stopped by ${sum("failed")} failed call(s), ${sum("broken")} broken chain(s), ${sum("unexpected")} unmet expect(s)`,
+    );
+  }
   if (faultsOutcome) {
     // Steady state and recovery belong to runs that inject faults; RPO writers alone report their loss only.
     if (s.faults.length > 0) base.faults = faultsOutcome.faults;
@@ -501,6 +539,63 @@ async function runWindow(run: StackRun): Promise<void> {
     fallbacks: base.resilience?.fallbacks,
   });
   base.slos = evaluateSlos(s.slos, measurements);
+  if (monitor.armed) base.haltWatch = monitor.watched();
+  const trip = monitor.tripped;
+  if (trip) {
+    base.halted = haltedResult(trip, s.durationMs, measuredMs);
+    base.slos = judgeHalted(base.slos, base.halted);
+  }
+}
+
+function haltedResult(trip: HaltTrip, plannedMs: number | undefined, measuredMs: number): HaltedResult {
+  const r = trip.reading;
+  const h: Omit<HaltedResult, "text"> = {
+    slo: trip.sloId,
+    title: trip.title,
+    condition: haltCondition(trip.plan),
+    budget: trip.budget,
+    atMs: r.at - trip.t0,
+    overSinceMs: r.overSince - trip.t0,
+    burnRate: r.burnRate,
+    samples: r.samples,
+    bad: r.bad,
+    inFlight: r.inFlight,
+    plannedMs: plannedMs ?? null,
+    measuredMs,
+  };
+  return { ...h, text: haltedText(h) };
+}
+
+/**
+ * A workload's reads of answers (a script's {{steps.<step>.result...}} and expect paths) checked against the
+ * output schemas the servers declare in tools/list: one the schema rules out could never be met, so the run
+ * stops before the load (exit 3), naming the path of the file. A tool without an output schema is checked
+ * per answer instead (broken chains).
+ */
+async function checkAnswerReads(s: Scenario, sessions: readonly McpSession[]): Promise<void> {
+  if (!s.workload.answerProblems) return;
+  const schemas = new Map<string, Map<string, unknown>>();
+  for (const server of s.workload.toolsUsed.keys()) {
+    const session = sessions.find((x) => x.server.name === server);
+    if (!session) continue;
+    // The sessions listed their tools' names at start; the schemas are asked for here, by the one workload that reads them.
+    const own = new Map<string, unknown>();
+    let cursor: string | undefined;
+    // Page by page, bounded: a server that kept answering with a cursor must not hold the start forever.
+    for (let page = 0; page < 100; page++) {
+      const listed = await session.client.listTools(cursor === undefined ? undefined : { cursor }, { timeout: s.startTimeoutMs });
+      for (const t of listed.tools) if (t.outputSchema !== undefined) own.set(t.name, t.outputSchema);
+      cursor = listed.nextCursor;
+      if (cursor === undefined) break;
+    }
+    schemas.set(server, own);
+  }
+  const problems = s.workload.answerProblems((server, tool) => schemas.get(server)?.get(tool));
+  if (problems.length === 0) return;
+  throw new HarnessError("environment", `${s.file}: ${problems.length} read(s) of an answer that the server's declared output schema rules out`, {
+    details: problems.map((p) => `${formatPath(p.path)}: ${p.message}`),
+    hint: "fix the path, or call a tool whose answer has that field",
+  });
 }
 
 /**

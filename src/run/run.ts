@@ -14,6 +14,7 @@ import path from "node:path";
 import { loadAll } from "../config/load-scenario.js";
 import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
+import { scenarioLabel } from "../outputs/format.js";
 import { DEFAULT_DRIVER, driverNamed, unmetNeeds } from "../drivers/index.js";
 import { newRunId } from "./run-id.js";
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
@@ -141,6 +142,14 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
     for (const s of scenarios)
       if (s.resilience.length > 0 || s.versionSwitch)
         problems.push(`${s.file}: --driver ${driver.name} sends the calls itself; this scenario's resilience policies or version switch need the sdk driver`);
+  // A halt watches the window's samples as they come: a driver that hands them over after its load cannot feed it.
+  if (driver.recordsAfterLoad)
+    for (const s of scenarios)
+      for (const slo of s.slos)
+        if (slo.halt)
+          problems.push(
+            `${s.file}: --driver ${driver.name} hands its samples over only after its load ended; the halt condition of SLO "${slo.id}" needs the sdk or autocannon driver`,
+          );
   if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver.name} cannot run every scenario given`, { details: problems });
   return scenarios.map((s) => ({ ...s, driver: driver.name }));
 }
@@ -184,8 +193,12 @@ function exitCodeFor(record: RunRecord, failOnInconclusive: boolean): number {
 function buildRecord(base: Omit<RunRecord, "verdict" | "counts" | "endedAt" | "status">, scenarios: ScenarioResult[], interrupted: boolean): RunRecord {
   const { verdict, counts } = overallVerdict(scenarios.flatMap((s) => s.slos));
   const errored = scenarios.some((s) => s.status === "error");
+  const halted = scenarios.flatMap((s) =>
+    s.halted ? [{ scenario: scenarioLabel(s), slo: s.halted.slo, atMs: s.halted.atMs, burnRate: s.halted.burnRate }] : [],
+  );
   return {
     ...base,
+    ...(halted.length > 0 && { halted }),
     scenarios,
     status: interrupted ? "interrupted" : errored ? "error" : "completed",
     verdict: interrupted ? "interrupted" : errored ? "error" : verdict,

@@ -18,8 +18,14 @@ export interface CallContext {
   sandbox: string;
 }
 
-type Piece = string | ((ctx: CallContext) => string | number);
-export type CompiledValue = (ctx: CallContext) => unknown;
+type Piece<C> = string | ((ctx: C) => unknown);
+export type CompiledValue<C extends CallContext = CallContext> = (ctx: C) => unknown;
+
+/**
+ * Placeholders a workload adds to the built-in ones (the script's {{steps.<name>.result...}}): given the
+ * text between the braces, its value per call, a problem message, or undefined when it is not one of them.
+ */
+export type PlaceholderExtension<C extends CallContext> = (expr: string) => ((ctx: C) => unknown) | string | undefined;
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
@@ -28,7 +34,7 @@ export const MAX_ZIPF_KEYS = 10_000_000;
 
 export const PLACEHOLDER_HELP = "{{agent}}, {{seq}}, {{uuid}}, {{run}}, {{now}}, {{sandbox}}, {{rand A B}}, {{zipf N S}}, {{pick a|b|c}}";
 
-function compilePlaceholder(expr: string): ((ctx: CallContext) => string | number) | string {
+function compilePlaceholder<C extends CallContext>(expr: string, extend: PlaceholderExtension<C> | undefined): ((ctx: C) => unknown) | string {
   const [name, ...params] = expr.split(/\s+/);
   switch (name) {
     case "agent":
@@ -64,16 +70,16 @@ function compilePlaceholder(expr: string): ((ctx: CallContext) => string | numbe
       return (c) => choices[Math.floor(c.rng() * choices.length)]!;
     }
     default:
-      return `unknown placeholder {{${expr}}}; known: ${PLACEHOLDER_HELP}`;
+      return extend?.(expr) ?? `unknown placeholder {{${expr}}}; known: ${PLACEHOLDER_HELP}`;
   }
 }
 
-function compileString(text: string, problems: string[]): CompiledValue {
-  const pieces: Piece[] = [];
+function compileString<C extends CallContext>(text: string, problems: string[], extend: PlaceholderExtension<C> | undefined): CompiledValue<C> {
+  const pieces: Piece<C>[] = [];
   let last = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
     if (m.index > last) pieces.push(text.slice(last, m.index));
-    const compiled = compilePlaceholder(m[1]!);
+    const compiled = compilePlaceholder(m[1]!, extend);
     if (typeof compiled === "string") problems.push(compiled);
     else pieces.push(compiled);
     last = m.index + m[0].length;
@@ -85,20 +91,25 @@ function compileString(text: string, problems: string[]): CompiledValue {
   if (pieces.length === 1) return typeof only === "string" ? () => only : only!;
   return (ctx) => {
     let out = "";
-    for (const p of pieces) out += typeof p === "string" ? p : String(p(ctx));
+    for (const p of pieces) out += typeof p === "string" ? p : pieceText(p(ctx));
     return out;
   };
 }
 
-/** Compiles any JSON-like value; problems get one message per bad placeholder. */
-export function compileTemplate(value: unknown, problems: string[]): CompiledValue {
-  if (typeof value === "string") return compileString(value, problems);
+/** A placeholder's value inside a longer string: an object or a list (an earlier answer's part) as JSON, not "[object Object]". */
+function pieceText(v: unknown): string {
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/** Compiles any JSON-like value; problems get one message per bad placeholder. `extend` adds a workload's own placeholders. */
+export function compileTemplate<C extends CallContext = CallContext>(value: unknown, problems: string[], extend?: PlaceholderExtension<C>): CompiledValue<C> {
+  if (typeof value === "string") return compileString(value, problems, extend);
   if (Array.isArray(value)) {
-    const items = value.map((v) => compileTemplate(v, problems));
+    const items = value.map((v) => compileTemplate(v, problems, extend));
     return (ctx) => items.map((f) => f(ctx));
   }
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).map(([k, v]) => [k, compileTemplate(v, problems)] as const);
+    const entries = Object.entries(value).map(([k, v]) => [k, compileTemplate(v, problems, extend)] as const);
     return (ctx) => {
       const out: Record<string, unknown> = {};
       for (const [k, f] of entries) out[k] = f(ctx);

@@ -9,11 +9,12 @@ import { cacheAsideWorkload } from "./cache-aside.js";
 import { coordinationWorkload } from "./coordination.js";
 import { installWorkload } from "./install.js";
 import { mixWorkload } from "./mix.js";
+import { scriptWorkload } from "./script.js";
 import { securityWorkload } from "./security.js";
 import type { WorkloadPlan } from "../contracts/plan.js";
 import type { WorkloadKind } from "./workload-kind.js";
 
-export const WORKLOAD_KINDS = [mixWorkload, coordinationWorkload, cacheAsideWorkload, installWorkload, securityWorkload] as const;
+export const WORKLOAD_KINDS = [mixWorkload, coordinationWorkload, cacheAsideWorkload, installWorkload, securityWorkload, scriptWorkload] as const;
 
 /** The workload of the scenario file as written (workloadKindOf gives its cross-field checks and its plan). */
 export const Workload = z.discriminatedUnion("kind", schemasOf(WORKLOAD_KINDS, "schema"));

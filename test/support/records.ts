@@ -753,6 +753,26 @@ export function everySectionRunRecord(): RunRecord {
   coordination!.serverExits = [
     { server: "redis", session: "redis#3", atMs: 41_200, code: 1, signal: null, stderr: ["Error: connect ECONNREFUSED 127.0.0.1:6390"] },
   ];
+  // A script's tasks (workload kind script), with one step of every outcome.
+  coordination!.script = {
+    definition: "Each agent runs the script's steps in order, again and again: one pass is one agent task.",
+    tasks: { started: 1200, completed: 1195 },
+    steps: [
+      { name: "create", server: "memory", tool: "create_entities", calls: 1200, ok: 1199, failed: 1, broken: 0, unexpected: 0, examples: [] },
+      {
+        name: "search",
+        server: "memory",
+        tool: "search_nodes",
+        calls: 1199,
+        ok: 1196,
+        failed: 0,
+        broken: 2,
+        unexpected: 1,
+        examples: ['step "open" needs {{steps.search.result.entities[0].name}}: the answer of step "search" had no such value'],
+      },
+      { name: "open", server: "memory", tool: "open_nodes", calls: 1196, ok: 1195, failed: 1, broken: 0, unexpected: 0, examples: [] },
+    ],
+  };
   return run;
 }
 

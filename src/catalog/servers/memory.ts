@@ -1,4 +1,4 @@
-/** Catalog entry "memory" (src/catalog/servers.ts). The reference knowledge-graph memory server (npm), one JSON-lines file per process in its workdir. */
+/** Catalog entry "memory" (src/catalog/servers.ts). The reference knowledge-graph memory server (npm). Every process of a stack shares the one JSON-lines file in the stack's workdir (agents share their memory), and each rewrites it whole: with several processes (stdio: one per agent) concurrent writes overwrite each other, which the RPO consistency check (test/fixtures/e2e-memory-consistency.yaml) and scenarios/memory-chain.yaml show. */
 import type { ServerDefinition } from "../../contracts/server-definition.js";
 
 export const memoryServer: ServerDefinition = {

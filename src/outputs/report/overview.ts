@@ -4,7 +4,7 @@
  */
 import type { RunRecord, SloResult } from "../../results/types.js";
 import { RULES, exitsSummary } from "../availability-format.js";
-import { scenarioLabel } from "../format.js";
+import { haltedLine, scenarioLabel } from "../format.js";
 import { VERDICT_WORD, badge, breakable, duration, int, intervalText, lines, variantTag, when } from "./parts.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -50,6 +50,7 @@ export function attention(run: RunRecord): SafeHtml | string {
     if (s.status === "error") {
       first.push(html`<span class="badge error">Error</span> <strong>${scenarioLabel(s)}</strong> did not run to the end: ${s.error ?? "unknown error"}`);
     }
+    if (s.halted) first.push(html`<span class="badge fail">Halted</span> <strong>${scenarioLabel(s)}</strong>: ${haltedLine(s.halted)}`);
     for (const server of new Set((s.serverExits ?? []).map((x) => x.server))) {
       const exits = (s.serverExits ?? []).filter((x) => x.server === server);
       first.push(

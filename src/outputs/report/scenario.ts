@@ -1,12 +1,12 @@
 /**
  * One scenario's section of report.html, for the SRE: what ran (servers,
  * upstream APIs, cold installs, backends), how it answered (availability,
- * latency, charts, errors), and the coordination, cache and load-generator
+ * latency, charts, errors), a script's tasks per step, and the coordination, cache and load-generator
  * blocks. Fault injection and capacity have their own modules.
  */
 import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../../results/types.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "../availability-format.js";
-import { formatAt, shapeText } from "../format.js";
+import { formatAt, haltedLine, shapeText } from "../format.js";
 import { capacitySection } from "./capacity.js";
 import type { ScenarioDerived } from "./derived.js";
 import { VERDICT_WORD, badge, breakable, duration, int, kv, ms, pct, variantTag, when } from "./parts.js";
@@ -208,6 +208,28 @@ function errorsTable(s: ScenarioResult): SafeHtml {
 </table></div>`;
 }
 
+/** A script's agent tasks and where they stopped, step by step (workload kind script). */
+function scriptTable(s: ScenarioResult): SafeHtml | string {
+  const sc = s.script;
+  if (!sc) return "";
+  const warn = (n: number) => (n > 0 ? "num warn" : "num");
+  const rows = sc.steps.map(
+    (st) =>
+      html`<tr><td><strong>${st.name}</strong></td><td>${st.server}</td><td>${st.tool}</td><td class="num">${int(st.calls)}</td><td class="num">${int(st.ok)}</td><td class="${warn(st.failed)}">${int(st.failed)}</td><td class="${warn(st.broken)}">${int(st.broken)}</td><td class="${warn(st.unexpected)}">${int(st.unexpected)}</td><td class="message small">${st.examples.length ? html`<code>${st.examples.join("\n")}</code>` : ""}</td></tr>`,
+  );
+  const done = sc.tasks.started > 0 ? sc.tasks.completed / sc.tasks.started : null;
+  return html`<h3>Agent tasks (script)</h3>
+<p class="definition">${sc.definition}</p>
+${kv([
+  ["tasks started", int(sc.tasks.started)],
+  ["tasks completed", `${int(sc.tasks.completed)} (${pct(done)})`, sc.tasks.completed < sc.tasks.started ? "warn" : undefined],
+])}
+<div class="table-wrap"><table class="script-steps">
+  <thead><tr><th>Step</th><th>Server</th><th>Tool</th><th class="num">Calls</th><th class="num">OK</th><th class="num">Failed</th><th class="num">Broken chain</th><th class="num">Unexpected</th><th>Examples</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>`;
+}
+
 function coordinationBlock(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | string {
   const c = s.coordination;
   if (!c) return "";
@@ -321,6 +343,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
       : s.status === "interrupted"
         ? html`<p class="error-box"><strong>Interrupted.</strong> This scenario did not finish; what follows rests on partial data.</p>`
         : "";
+  const haltBox = s.halted ? html`<p class="error-box halted" data-halted-slo="${s.halted.slo}"><strong>Halted.</strong> ${haltedLine(s.halted)}</p>` : "";
   const verdict: RunRecord["verdict"] = s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
   return html`<section class="card scenario" id="scenario-${si}">
   <h2>${s.name}${variantTag(s)} <span class="badge ${verdict === "interrupted" ? "error" : verdict}">${VERDICT_WORD[verdict]}</span></h2>
@@ -328,6 +351,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   <p class="small muted"><code>${s.file}</code> · profile ${s.profile} · ${when(s.startedAt)} · ${duration(s.startedAt, s.endedAt)} ·
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
+  ${haltBox}
   ${securitySection(s, si)}
   ${recoverySection(s, si)}
   ${resilienceSection(s, si)}
@@ -339,6 +363,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${latencyTable(s.latency)}
   ${charts(s, si, d)}
   ${errorsTable(s)}
+  ${scriptTable(s)}
   <div class="blocks">${coordinationBlock(s, si, d)}${cacheBlock(s, si)}${loadBlock(s.load)}</div>
 </section>`;
 }
