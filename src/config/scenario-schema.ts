@@ -27,13 +27,14 @@ import {
   SloScope,
 } from "../contracts/scenario-fields.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
-import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription } from "../drivers/index.js";
+import { DEFAULT_DRIVER, DRIVER_NAMES, driverDescription, driverNamed } from "../drivers/index.js";
+import type { ChurnPolicy } from "../contracts/sessions.js";
 import { compileFault, FaultSpec } from "../faults/kinds/index.js";
 import { resolvedCatalogSlo } from "../slo/catalog.js";
 import { MAX_OPENSLO_FILES } from "./openslo-files.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
-import { compileWorkload, Workload, workloadKindOf } from "../workloads/index.js";
+import { compileWorkload, taskKinds, Workload, workloadKindOf } from "../workloads/index.js";
 import { CatalogVersionServer, compilePolicy, compileSwitch, Resilience, VersionSwitch } from "../resilience/schema.js";
 
 /** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
@@ -212,6 +213,34 @@ export const Capacity = z
     "Capacity search (needs load.model: open): run the workload at rising arrival rates, judge each step against the SLOs and stop at the first step where one fails or the load generator was the limit. The result is the highest rate at which every SLO held.",
   );
 
+export const Sessions = z
+  .strictObject({
+    churn: z
+      .strictObject({
+        everyCalls: z.number().int().min(1).max(1_000_000).optional().describe("A new session after this many calls on one: 1 for every call. 1 to 1 000 000."),
+        every: duration(DURATION_BOUNDS.sessionChurn, "A new session at the agent's first call once its session is this old.").optional(),
+        perTask: z
+          .literal(true)
+          .optional()
+          .describe(
+            "A new session for every agent task: needs a workload whose operation is one agent task (cache-aside: one read-through; script: one pass of its steps), which says when each task ends.",
+          ),
+      })
+      .superRefine((c, ctx) => {
+        const given = (["everyCalls", "every", "perTask"] as const).filter((k) => c[k] !== undefined);
+        if (given.length !== 1)
+          ctx.addIssue({
+            code: "custom",
+            message: `expected exactly one of everyCalls, every or perTask, found ${given.length === 0 ? "none" : given.join(" and ")}`,
+          });
+      })
+      .optional()
+      .describe(
+        "Agents close their session to a server and open a new one (stdio: a new process) before their next call: every N calls, once a session is T old, or after each task. Each new session's setup (spawn and initialize over stdio, the initialize request over HTTP) is measured as the method initialize, apart from the calls (results sessions, SLO scope method: initialize). A call waits for its agent's new session (at most startTimeout); in the closed model its latency starts after the setup, in the open model from its scheduled time as always. A setup that fails fails that call (a transport failure, the old session kept for the next try). The sdk driver only.",
+      ),
+  })
+  .describe("The agents' MCP sessions: how long each lives.");
+
 const ScenarioBody = {
   $schema: z.string().optional(),
   name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
@@ -269,6 +298,7 @@ const ScenarioBody = {
   availabilityProbe: AvailabilityProbe.prefault({ enabled: true, interval: "1s" }),
   resilience: Resilience.optional(),
   switch: VersionSwitch.optional(),
+  sessions: Sessions.optional(),
 };
 
 /** A profile overrides parts of the scenario (deep merge; arrays replace). */
@@ -369,6 +399,27 @@ export const ScenarioFile = z
       const server = slo.scope?.server;
       if (server !== undefined && server !== "*") checkServer(server, ["slos", i, "scope", "server"]);
     });
+    const churn = s.sessions?.churn;
+    if (churn) {
+      const at = ["sessions", "churn"];
+      const driver = driverNamed(s.driver);
+      if (driver.ownSessions)
+        ctx.addIssue({ code: "custom", path: at, message: `expected the sdk driver, found driver ${driver.name}, which opens its own sessions` });
+      if (s.capacity) ctx.addIssue({ code: "custom", path: at, message: "expected no capacity search, found one: a capacity search keeps its sessions" });
+      const kind = workloadKindOf(s.workload);
+      if (!kind.window)
+        ctx.addIssue({
+          code: "custom",
+          path: at,
+          message: `expected a workload that runs load, found the ${kind.name} workload, which has no measurement window`,
+        });
+      else if (churn.perTask && !kind.tasks)
+        ctx.addIssue({
+          code: "custom",
+          path: [...at, "perTask"],
+          message: `expected a workload whose operation is an agent task (${taskKinds().join(", ")}), found ${kind.name}, whose operation is none: use everyCalls or every`,
+        });
+    }
   });
 
 /**
@@ -482,6 +533,7 @@ export function scenarioPlan(ctx: PlanContext) {
       matrix: s.matrix,
       resilience: Object.entries(s.resilience ?? {}).map(([server, p]) => compilePolicy(server, p)),
       versionSwitch: s.switch ? compileSwitch(s.switch) : undefined,
+      ...(s.sessions?.churn && { sessions: { churn: churnPolicy(s.sessions.churn) } }),
       ...(s.availabilityProbe.enabled && {
         availabilityProbe: { intervalMs: s.availabilityProbe.interval.ms, timeoutMs: (s.availabilityProbe.timeout ?? s.callTimeout).ms },
       }),
@@ -509,6 +561,13 @@ function loadPlan(s: ScenarioFile): LoadPlan {
   return l.model === "closed"
     ? { model: "closed", thinkTimeMs: l.thinkTime.ms, ...(shape && { shape }) }
     : { model: "open", rate: l.rate, maxInFlight: l.maxInFlight, ...(shape && { shape }) };
+}
+
+/** The churn entry as the schema checked it (exactly one of its fields). */
+function churnPolicy(c: NonNullable<z.output<typeof Sessions>["churn"]>): ChurnPolicy {
+  if (c.everyCalls !== undefined) return { kind: "calls", everyCalls: c.everyCalls };
+  if (c.every !== undefined) return { kind: "time", everyMs: c.every.ms, text: c.every.text };
+  return { kind: "task" };
 }
 
 /** A catalog SLO by its id (with the scenario's scope, if it gives one), or the scenario's own; undefined for an unknown id. */

@@ -13,6 +13,7 @@ import type { PathPart } from "./checks.js";
 import type { FaultTargets, Injected } from "./fault-targets.js";
 import type { LoadShape } from "./load-shape.js";
 import type { ParsedMetric } from "./metric-names.js";
+import type { ChurnPolicy, ScopeMethod } from "./sessions.js";
 import type { ServerDefinition } from "./server-definition.js";
 import type { Threshold } from "./units.js";
 import type { PreparedWorkload, WorkloadEnv } from "./workload-env.js";
@@ -25,7 +26,7 @@ export interface ResolvedSlo {
   metric: ParsedMetric;
   threshold: Threshold;
   objectiveText: string;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: ScopeMethod };
   source: SloSource;
   /** Stop the run when this SLO burns its error budget (scenario `slos[].halt`, src/slo/burn-rate.ts); undefined: never. */
   halt?: HaltPlan;
@@ -214,6 +215,8 @@ export interface Scenario {
   resilience: ResiliencePlan[];
   /** A switch of one server from version A to version B under load (src/resilience/switch.ts). */
   versionSwitch: VersionSwitchPlan | undefined;
+  /** Session churn (scenario `sessions.churn`, src/drivers/session-churn.ts); absent: one session per agent and server for the whole run. */
+  sessions?: { churn: ChurnPolicy };
 }
 
 /** How a call to the fallback server is made from the call the agent meant (scenario `resilience.<server>.fallback.tools`). */

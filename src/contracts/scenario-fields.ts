@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { metricNamesForHumans, parseMetric } from "./metric-names.js";
+import { SCOPE_METHODS } from "./sessions.js";
 import { DURATION_PATTERN, describeDurationBounds, parseThreshold, durationProblem, readDuration, type DurationBounds } from "./units.js";
 
 /**
@@ -56,6 +57,7 @@ export const DURATION_BOUNDS = {
   breakerOpen: { min: 1, max: 1 * H },
   switchStep: { min: 100, max: 24 * H },
   stage: { min: 1, max: 24 * H },
+  sessionChurn: { min: 1, max: 24 * H },
   haltWindow: { min: 100, max: 1 * H },
   haltGrace: { min: 0, max: 1 * H },
   haltEvery: { min: 50, max: 1 * MIN },
@@ -172,6 +174,17 @@ export const SloScope = z
   .strictObject({
     server: z.string().optional().describe('A server name, or "*" for one verdict per server of the scenario. Omitted: all servers together.'),
     tool: z.string().optional().describe("Only calls to this tool."),
+    method: z
+      .enum(SCOPE_METHODS)
+      .optional()
+      .describe(
+        "Only this MCP method. initialize: the session setups of the measurement window (spawn and initialize handshake over stdio, the initialize request over HTTP), measured apart from the tool calls; judged by latency.*, success_rate and error_rate, and only opened when sessions churn (scenario sessions.churn).",
+      ),
+  })
+  .superRefine((scope, ctx) => {
+    // Every method a scope may name here is one without a tool (tools/call is a tool scope's own).
+    if (scope.tool !== undefined && scope.method !== undefined)
+      ctx.addIssue({ code: "custom", path: ["tool"], message: `a tool scope judges tools/call requests; ${scope.method} has no tool`, input: scope.tool });
   })
   .describe("Which calls the SLO judges.");
 

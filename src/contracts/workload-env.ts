@@ -36,7 +36,11 @@ export interface CallSender {
   readonly phase: Phase;
   /** `intendedAt` (open model): when the call was meant to be sent; its latency counts from then. */
   call(agentId: number, server: string, tool: string, args: Record<string, unknown>, intendedAt?: number, attempt?: AttemptOptions): Promise<CallResult>;
-  /** The agent finished one "agent task" (a script's pass): where sessions churn per task, the next task gets new ones. */
+  /**
+   * The agent finished one "agent task" (a script's pass, a cache-aside read-through): with session
+   * churn per task, its sessions are replaced before its next call. Optional: a sender without
+   * sessions of its own ignores it.
+   */
   taskDone?(agentId: number): void | Promise<void>;
 }
 

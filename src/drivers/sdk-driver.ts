@@ -32,6 +32,7 @@ import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
 import type { LoadDriver } from "./driver.js";
 import { classifyCallError } from "../contracts/failure-kind.js";
 import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
+import type { SessionSource } from "./session-churn.js";
 
 export interface Agent {
   id: number;
@@ -71,6 +72,11 @@ export class CallContext implements CallSender {
   /** Stops a backoff wait at once (the run was interrupted). */
   signal: AbortSignal | undefined;
   /**
+   * Session churn (./session-churn.ts): where each call gets its agent's session, renewed when due.
+   * Undefined: the session the agent holds, for the whole run.
+   */
+  sessions: SessionSource | undefined;
+  /**
    * Wait before calling a lost session again. The closed model's agents do (each waits for its
    * answers anyway); the open model sends on schedule whatever happened, and counts every
    * intended call, so it never waits.
@@ -85,6 +91,11 @@ export class CallContext implements CallSender {
   ) {
     this.tallies = agents.map(() => ({ ok: 0, failed: 0 }));
     this.backoff = opts.backoff ?? true;
+  }
+
+  /** The agent ended a task: with churn per task, its sessions are replaced before its next calls. */
+  taskDone(agentId: number): void {
+    this.sessions?.taskDone(agentId);
   }
 
   /** Sessions currently marked dead (a transport failure and no success since). */
@@ -110,11 +121,15 @@ export class CallContext implements CallSender {
         this.recorder.recordBackoff({ phase: this.phase, agent: agentId, server, tool, ms: performance.now() - from });
       }
     }
-    // Read after the wait: a supervisor may have swapped a new session in meanwhile.
-    const session = this.agents[agentId]!.sessions.get(server)!;
     const phase = this.phase;
+    const wantedAt = performance.now();
+    // With churn, a new session may be set up first; the call is sent after it (a closed model's latency starts then).
+    const lease = this.sessions ? await this.sessions.acquire(agentId, server, phase) : undefined;
+    // Read after the wait: a supervisor may have swapped a new session in meanwhile.
+    const session = lease === undefined ? this.agents[agentId]!.sessions.get(server)! : lease.ok ? lease.session : undefined;
     const sentAt = performance.now();
-    const startedAt = intendedAt ?? sentAt;
+    // A call that got no session failed from when it was wanted: the failed setup is the agent's bad time.
+    const startedAt = intendedAt ?? (session === undefined ? wantedAt : sentAt);
     const callId = this.recorder.callStarted(server, { tool, startedAt });
     const span = this.hooks.sampleCall() ? this.hooks.startCallSpan({ server, tool, agent: agentId, phase, startedAt }) : undefined;
     let rpcCode: number | undefined;
@@ -124,6 +139,10 @@ export class CallContext implements CallSender {
     let structured: unknown;
     let error: string | undefined;
     try {
+      if (session === undefined) {
+        // No session to send it on: a transport failure, sent nowhere (the closed model backs off before the next try).
+        throw new SessionUnavailable(lease !== undefined && !lease.ok ? lease.error : `agent ${agentId} has no session to ${server}`);
+      }
       const result = await session.client.callTool({ name: tool, arguments: args }, undefined, { timeout: timeoutMs });
       structured = result.structuredContent;
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
@@ -137,13 +156,15 @@ export class CallContext implements CallSender {
         error = `tool error: ${text.slice(0, 200) || "(no text)"}`;
       }
     } catch (err) {
-      const failure = classifyCallError(err, timeoutMs);
+      const failure =
+        err instanceof SessionUnavailable ? { outcome: "error" as const, kind: "transport" as const, message: err.message } : classifyCallError(err, timeoutMs);
       outcome = failure.outcome;
       kind = failure.kind;
       error = failure.message;
       if (err instanceof McpError && failure.outcome !== "timeout") rpcCode = err.code;
     }
     const endedAt = performance.now();
+    if (lease?.ok) lease.release();
     this.recorder.callEnded(server, callId);
     span?.end({ outcome, endedAt, ...(error !== undefined && { error }), ...(rpcCode !== undefined && { rpcCode }) });
     this.hooks.callEnded(server, tool, outcome, phase, endedAt - startedAt);
@@ -182,6 +203,9 @@ export class CallContext implements CallSender {
     };
   }
 }
+
+/** A call that found no session to go on (its agent's new session did not start). */
+class SessionUnavailable extends Error {}
 
 /** An arrival sent later than this after its scheduled time counts as a late send. */
 export const LATE_SEND_MS = 10;

@@ -19,8 +19,7 @@ export type LiveEvent = {
   server: string;
   tool: string;
   at: number;
-} & /** A finished call; `missed`: the calls the closed model's correction counts as failed with it (a timeout's). */
-(
+} /** A finished call; `missed`: the calls the closed model's correction counts as failed with it (a timeout's). */ & (
   | { kind: "call"; outcome: Outcome; latencyMs: number; missed: number }
   /** A backoff before calling a lost session again: the calls the agent could not send meanwhile (closed model). */
   | { kind: "missed"; missed: number }

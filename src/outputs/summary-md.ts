@@ -122,6 +122,35 @@ function latencySection(latency: LatencySummary[]): string[] {
   ];
 }
 
+/** Session churn: the setups (method initialize) beside the calls' latency above. */
+function sessionsSection(scenario: ScenarioResult): string[] {
+  const x = scenario.sessions;
+  if (!x) return [];
+  const nullable = (v: number | null) => (v === null ? "-" : ms(v));
+  return [
+    "",
+    `Session setup (initialize), ${escapeMarkdownCell(x.churn)} (ms):`,
+    "",
+    ...table(
+      ["server", "p50", "p95", "p99", "max", "ok", "failed", "timed out"],
+      x.initialize.map((i) => [
+        i.server,
+        nullable(i.p50),
+        nullable(i.p95),
+        nullable(i.p99),
+        nullable(i.max),
+        String(i.ok),
+        String(i.failed),
+        String(i.timeouts),
+      ]),
+    ),
+    "",
+    `${x.opened} sessions opened by churn (${x.failed} setups failed), ${x.closed} closed` +
+      `${x.close ? ` (close p50 ${ms(x.close.p50)} ms, max ${ms(x.close.max)} ms)` : ""}; ` +
+      `${x.callsPerSession === null ? "no setup in the window" : `${x.callsPerSession.toFixed(2)} calls per session in the window`}; at most ${x.peakOpen} agent sessions open at once.`,
+  ];
+}
+
 const PHASES: SteadyStateCheck["phase"][] = ["before", "during", "after"];
 
 function steadyStateSection(scenario: ScenarioResult): string[] {
@@ -457,6 +486,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
   out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
   if (scenario.load?.shape) out.push("", `Load shape (${scenario.load.model} model): ${escapeMarkdownCell(shapeText(scenario.load.shape))}.`);
+  out.push(...sessionsSection(scenario));
   if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
   if (scenario.errors.length > 0) {
     out.push(

@@ -92,6 +92,11 @@ export class ResilientCalls implements CallSender {
     return this.inner.phase;
   }
 
+  /** The agent's sessions are the inner sender's: a task's end goes through to them (session churn per task). */
+  taskDone(agentId: number): void | Promise<void> {
+    return this.inner.taskDone?.(agentId);
+  }
+
   /** Logs the calls of the switched server too (call before the load starts). */
   watch(server: string): void {
     if (!this.logs.has(server)) this.logs.set(server, new CallLog());

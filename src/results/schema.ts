@@ -95,7 +95,7 @@ export const SloResult = z.strictObject({
   metric: z.string(),
   objective: z.string(),
   source: SloSource,
-  scope: z.strictObject({ server: z.string().optional(), tool: z.string().optional() }),
+  scope: z.strictObject({ server: z.string().optional(), tool: z.string().optional(), method: z.string().optional() }),
   measured: z.number().nullable(),
   unit: z.enum(["ms", "ratio", "ops/s", "count", "s"]),
   measuredText: z.string(),
@@ -120,6 +120,32 @@ export const LatencySummary = z.strictObject({
   p99_9: ms,
   max: ms,
   histogram: z.string(),
+});
+
+export const InitializeSummary = z.strictObject({
+  server: z.string(),
+  ok: z.number(),
+  failed: z.number(),
+  timeouts: z.number(),
+  mean: nullableMs,
+  p50: nullableMs,
+  p95: nullableMs,
+  p99: nullableMs,
+  max: nullableMs,
+  histogram: z.string(),
+});
+
+export const SessionsSummary = z.strictObject({
+  churn: z.string(),
+  definition: z.string(),
+  initialize: z.array(InitializeSummary),
+  opened: z.number(),
+  failed: z.number(),
+  closed: z.number(),
+  firstSessions: z.number(),
+  callsPerSession: z.number().nullable(),
+  close: z.strictObject({ count: z.number(), p50: ms, max: ms }).nullable(),
+  peakOpen: z.number(),
 });
 
 export const TimelinePoint = z.strictObject({
@@ -563,6 +589,7 @@ export const ScenarioResult = z.strictObject({
   availability: AvailabilitySummary.optional(),
   calls: z.array(CallCounts).optional(),
   serverExits: z.array(ServerExit).optional(),
+  sessions: SessionsSummary.optional(),
   halted: HaltedResult.optional(),
   haltWatch: z.array(HaltWatch).optional(),
   slos: z.array(SloResult),

@@ -150,7 +150,8 @@ export interface SloResult {
   /** Human form of the objective, e.g. "p99 < 25 ms", "success rate >= 99.7 %". */
   objective: string;
   source: SloSource;
-  scope: { server?: string; tool?: string };
+  /** method: "initialize" for the session setups (scenario sessions.churn), judged apart from the tool calls. */
+  scope: { server?: string; tool?: string; method?: string };
   /** Measured value in `unit`, null when nothing was measured. */
   measured: number | null;
   unit: "ms" | "ratio" | "ops/s" | "count" | "s";
@@ -184,6 +185,50 @@ export interface LatencySummary {
   max: number;
   /** HDR histogram (microseconds, 3 significant digits), compressed base64, mergeable. */
   histogram: string;
+}
+
+/**
+ * The session setups of one server in the measurement window (the MCP method initialize: over stdio
+ * the spawn of the server's process and the initialize handshake, over HTTP the initialize request),
+ * apart from the tool calls. ms; null when no setup of that outcome.
+ */
+export interface InitializeSummary {
+  server: string;
+  ok: number;
+  /** Setups that failed before the start timeout (the process exited, the server refused). */
+  failed: number;
+  /** Setups that did not answer within the scenario's startTimeout. */
+  timeouts: number;
+  /** Latency of the ok setups. */
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  /** HDR histogram of the ok setups (microseconds, 3 significant digits), compressed base64. */
+  histogram: string;
+}
+
+/** Session churn (scenario sessions.churn): the agents' new sessions, their setup and the old ones closed. */
+export interface SessionsSummary {
+  /** The policy in words, e.g. "a new session for every call". */
+  churn: string;
+  /** How the figures are measured. */
+  definition: string;
+  /** Per server, the setups of the measurement window. */
+  initialize: InitializeSummary[];
+  /** Over the whole run (warm-up and window): new sessions opened by churn, setups that failed, replaced sessions closed. */
+  opened: number;
+  failed: number;
+  closed: number;
+  /** The agents' first sessions, opened before the load (their setup is servers[].startToReadyMs), not counted above. */
+  firstSessions: number;
+  /** Calls of the measurement window per session set up in it; null when none was. */
+  callsPerSession: number | null;
+  /** How long closing a replaced session took (ms, its process stopped), over the run; null when none was closed. */
+  close: { count: number; p50: number; max: number } | null;
+  /** Most agent sessions open at once (replaced ones still closing included): bounded by agents x servers x 2. */
+  peakOpen: number;
 }
 
 export interface TimelinePoint {
@@ -645,6 +690,8 @@ export interface ScenarioResult {
   calls?: CallCounts[];
   /** Server processes that exited during the scenario, with their exit code or signal and last stderr. */
   serverExits?: ServerExit[];
+  /** Session churn and the setups it measured, when the scenario has sessions.churn. */
+  sessions?: SessionsSummary;
   /** The run halted on an SLO's burn rate (scenario `slos[].halt`): the window ended at the trip. */
   halted?: HaltedResult;
   /** Every halt condition the window watched, and what it saw (also when none tripped). */

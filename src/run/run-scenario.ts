@@ -13,6 +13,8 @@ import { serverVersion } from "../catalog/servers.js";
 import { writeServerFiles, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
 import { formatPath } from "../config/problems.js";
 import { CallContext } from "../drivers/sdk-driver.js";
+import { SessionChurn } from "../drivers/session-churn.js";
+import { SessionStarts } from "../metrics/session-starts.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
 import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";
@@ -326,6 +328,10 @@ async function runWindow(run: StackRun): Promise<void> {
   const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now(), correctCounts });
   const calls = new CallContext(recorder, pool.agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
   calls.signal = signal;
+  const churn = s.sessions
+    ? new SessionChurn(s.sessions.churn, pool.agents, pool, new SessionStarts(), { startTimeoutMs: s.startTimeoutMs, signal })
+    : undefined;
+  calls.sessions = churn;
   if (opts.instrumentation) calls.hooks = opts.instrumentation.hooks;
   const resilience = s.resilience.length > 0 || s.versionSwitch ? new ResilienceRun(s, calls) : undefined;
   const telemetry = opts.instrumentation?.telemetry;
@@ -500,6 +506,12 @@ async function runWindow(run: StackRun): Promise<void> {
     ? [...availabilityProbe.counts(), ...(faultsOutcome?.probe ? [faultProbeCount(faultsOutcome.probe, measuredMs)] : [])]
     : [];
   base.calls = recorder.callSummaries();
+  if (churn)
+    base.sessions = churn.summary({
+      windowCalls: recorder.count({}, ["ok", "error", "timeout"]),
+      peakOpen: pool.peakAgentSessions,
+      firstSessions: s.agents * s.servers.length,
+    });
   base.availability = availabilitySummary({
     servers: s.servers.map((d) => d.name),
     recorder,
@@ -537,6 +549,7 @@ async function runWindow(run: StackRun): Promise<void> {
     probes,
     harnessDelayMs,
     fallbacks: base.resilience?.fallbacks,
+    sessionStarts: churn?.starts,
   });
   base.slos = evaluateSlos(s.slos, measurements);
   if (monitor.armed) base.haltWatch = monitor.watched();

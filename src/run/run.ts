@@ -142,6 +142,9 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
     for (const s of scenarios)
       if (s.resilience.length > 0 || s.versionSwitch)
         problems.push(`${s.file}: --driver ${driver.name} sends the calls itself; this scenario's resilience policies or version switch need the sdk driver`);
+  if (driver.ownSessions)
+    for (const s of scenarios)
+      if (s.sessions) problems.push(`${s.file}: --driver ${driver.name} opens its own sessions; this scenario's sessions.churn needs the sdk driver`);
   // A halt watches the window's samples as they come: a driver that hands them over after its load cannot feed it.
   if (driver.recordsAfterLoad)
     for (const s of scenarios)

@@ -86,6 +86,14 @@ export class SessionPool {
   /** Exits beyond MAX_EXITS, counted only. */
   exitsNotKept = 0;
   readonly stdioLayers = new Map<string, StdioFaultLayer>();
+  /** Sessions replaced by churn and being closed: closeAll closes what is left of them. */
+  private readonly retired = new Set<McpSession>();
+  /** Every session churn replaced, closed or not: their processes' exits are the harness's doing (a shared HTTP server's too). */
+  private readonly replacedByChurn = new WeakSet<McpSession>();
+  private readonly stopListening = new WeakMap<McpSession, () => void>();
+  /** Churn's opens and closes under way. */
+  private readonly pending = new Set<Promise<void>>();
+  private peakOpen = 0;
 
   constructor(private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints; startTimeoutMs: number; signal: AbortSignal }) {}
 
@@ -102,7 +110,7 @@ export class SessionPool {
     return this.live.get(this.key(server, agent));
   }
 
-  private async open(def: ServerDefinition, agent: number): Promise<McpSession> {
+  private async open(def: ServerDefinition, agent: number, knownTools?: readonly string[]): Promise<McpSession> {
     if (this.opts.signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
     const layer = this.stdioLayers.get(def.name);
     const s = await startSession({
@@ -112,23 +120,33 @@ export class SessionPool {
       registry: this.opts.registry,
       timeoutMs: this.opts.startTimeoutMs,
       ...(layer && { stdioFaults: layer }),
+      // A churn's new session: its setup is cut short by an interruption (the load is stopping).
+      ...(knownTools && { knownTools, signal: this.opts.signal }),
     });
+    if (this.closing) {
+      // Started while the run was stopping (a churn's new session): nobody will use it, and closeAll has passed.
+      await s.close();
+      throw new HarnessError("interrupted", `the session of agent ${agent} to ${def.name} was started while the run was stopping`);
+    }
     this.live.set(this.key(def.name, agent), s);
     if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
     void s.process.exited.then(
       (exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`, exit),
       () => this.onExit(s, "spawn failure"),
     );
-    s.process.onLine((line) => {
+    const stopListening = s.process.onLine((line) => {
       if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || !informativeLine(line)) return;
       this.logEvents++;
       this.events.push({ at: performance.now(), kind: "log", text: `${this.key(def.name, agent)} logged: ${line.slice(0, 200)}` });
     });
+    // A churned session of a shared HTTP server must not leave its listener on that process for the rest of the run.
+    this.stopListening.set(s, stopListening);
     return s;
   }
 
   private onExit(s: McpSession, how: string, exit?: ExitInfo): void {
-    if (this.closing) return;
+    // A replaced session's process was stopped by the harness: no exit to observe, nothing to restart.
+    if (this.closing || this.replacedByChurn.has(s)) return;
     const name = this.key(s.server.name, s.agent);
     // The informative lines of a crash, not the stack frames or the runtime's version footer.
     const informative = s.process.stderrTail(50).filter(informativeLine);
@@ -200,8 +218,66 @@ export class SessionPool {
     return revived;
   }
 
+  /**
+   * Session churn (src/drivers/session-churn.ts): opens a new session of a load agent to a server
+   * and swaps it in where the agent picks it up on its next call; the old one stays open until
+   * `retire`. No tools/list: the new session's setup is initialize alone (its tools are the old
+   * one's). Throws what startSession throws; bounded by the start timeout, cut short by the run's
+   * interruption, and awaited by closeAll.
+   */
+  async renew(server: string, agent: number): Promise<McpSession> {
+    const old = this.session(server, agent);
+    if (!old || agent < 0) throw new Error(`agent ${agent} has no session to ${server} to renew`);
+    const opening = this.open(old.server, agent, old.tools);
+    this.track(opening);
+    const fresh = await opening;
+    // Replaced: open until retire closes it (its calls may still be running), but no longer the agent's.
+    this.retired.add(old);
+    this.replacedByChurn.add(old);
+    const open = this.sessions.filter((x) => x.agent >= 0).length + this.retired.size;
+    this.peakOpen = Math.max(this.peakOpen, open);
+    return fresh;
+  }
+
+  /**
+   * Closes a session that was replaced, once its caller no longer uses it (the churn waits for its
+   * calls to end); in the background, awaited by closeAll. Its exit is not an observation: the
+   * harness stopped it. `onClosed` gets how long closing took.
+   */
+  retire(s: McpSession, onClosed?: (ms: number) => void): void {
+    this.retired.add(s);
+    this.replacedByChurn.add(s);
+    const t0 = performance.now();
+    const closing = s
+      .close()
+      .catch(() => undefined)
+      .then(() => {
+        this.retired.delete(s);
+        this.stopListening.get(s)?.();
+        onClosed?.(performance.now() - t0);
+      });
+    this.track(closing);
+  }
+
+  /** Most agent sessions open at once while churning (replaced ones not yet closed included); 0 before any renewal. */
+  get peakAgentSessions(): number {
+    return this.peakOpen;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+  }
+
   async closeAll(): Promise<void> {
     this.closing = true;
-    await Promise.allSettled(this.sessions.map((s) => s.close()));
+    // Churn's opens and closes still under way: an open finishing now closes what it started (open), a
+    // close finishes its process; each is bounded (start timeout, stop grace), so this wait is.
+    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([...this.sessions, ...this.retired].map((s) => s.close()));
   }
 }

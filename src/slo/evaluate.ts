@@ -9,11 +9,14 @@ import type { FallbackMeasurement, FaultResult, RpoResult, SloResult, Verdict } 
 import { judgeChange } from "./degradation.js";
 import { countBelow, maxMs, meanMs, newHistogram, percentileMs, stdDevMs, type Histogram } from "../metrics/histogram.js";
 import { METRIC_FAMILIES, QUANTILE_OF, type Statistic } from "../contracts/metric-names.js";
+import { INITIALIZE_METHOD } from "../contracts/sessions.js";
 import { meanInterval, minimumTrialsToProve, wilsonInterval } from "./statistics.js";
 
 export interface Scope {
   server?: string;
   tool?: string;
+  /** An MCP method; initialize: the session setups of session churn, apart from the calls. */
+  method?: string;
 }
 
 /**
@@ -81,6 +84,11 @@ export interface Measurements {
   installTime?(server: string): { ms: number; finished: boolean; limitMs: number; from: string } | undefined;
   /** The agents' fallbacks during faults and what they cost (src/resilience/measure.ts); undefined when the scenario has no fallback policy. */
   fallbacks?(): readonly FallbackMeasurement[] | undefined;
+  /**
+   * The session setups (method initialize) of the window in scope, when sessions churn: latency of
+   * ok and timed-out setups (a timeout at the start timeout), and counts. Undefined: none were measured.
+   */
+  initialize?(scope: Scope): { latency: Histogram; ok: number; failed: number } | undefined;
   /** A server's security score (src/security/score.ts), when the scenario is a security scan; undefined when it was not scanned. */
   securityScore?(server: string): { lower: number; upper: number; measuredShare: number; checks: number; cap?: string; error?: string } | undefined;
 }
@@ -373,6 +381,7 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     return noData(`objective is in ${t.unit} but ${fam} is measured in ${expectedUnit}`, expectedUnit === "ops/s" ? "ops/s" : expectedUnit);
   }
   if (scope.server !== undefined && !m.servers.includes(scope.server)) return noData(`server "${scope.server}" is not part of this scenario`, expectedUnit);
+  if (scope.method === INITIALIZE_METHOD) return judgeInitialize(slo, scope, m);
   switch (fam) {
     case "latency": {
       const h = m.latency(scope);
@@ -504,6 +513,27 @@ function evaluateOne(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
     case "degradation":
       return judgeDegradation(t, m, scope);
   }
+}
+
+/**
+ * The session setups (scope method initialize) by the rules of calls: latency of ok and timed-out
+ * setups, success and error rate of setups. No other family describes a setup.
+ */
+function judgeInitialize(slo: ResolvedSlo, scope: Scope, m: Measurements): Draft {
+  const t = slo.threshold;
+  const fam = slo.metric.family;
+  const unit = METRIC_FAMILIES[fam].unit;
+  if (fam !== "latency" && fam !== "success_rate" && fam !== "error_rate")
+    return noData(`method initialize is judged by latency, success_rate or error_rate, not ${fam}`, unit);
+  const measured = m.initialize?.(scope);
+  if (!measured || measured.ok + measured.failed === 0)
+    return noData("no session was set up during the measurement window (initialize is measured when sessions churn: scenario sessions.churn)", unit);
+  if (fam === "latency")
+    return allowForHarnessDelay(t, (thr) => judgeStatistic(thr, slo.metric.statistic!, measured.latency, "initialize"), m.harnessDelayMs?.());
+  const trials = measured.ok + measured.failed;
+  return fam === "success_rate"
+    ? judgeRatio(t, measured.ok, trials, "share of ok session setups")
+    : judgeRatio(t, measured.failed, trials, "share of failed session setups");
 }
 
 /**
@@ -680,7 +710,11 @@ export function evaluateSlos(slos: readonly ResolvedSlo[], m: Measurements): Slo
         metric: slo.metricName,
         objective: objectiveText(slo),
         source: slo.source,
-        scope: { ...(scope.server !== undefined && { server: scope.server }), ...(scope.tool !== undefined && { tool: scope.tool }) },
+        scope: {
+          ...(scope.server !== undefined && { server: scope.server }),
+          ...(scope.tool !== undefined && { tool: scope.tool }),
+          ...(scope.method !== undefined && { method: scope.method }),
+        },
         standIn: m.standIn(scope.server),
         ...draft,
       });

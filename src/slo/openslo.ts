@@ -25,6 +25,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import { METRIC_FAMILIES, QUANTILE_OF, parseMetric, type MetricFamily, type ParsedMetric, type Statistic } from "../contracts/metric-names.js";
+import { SCOPE_METHODS, type ScopeMethod } from "../contracts/sessions.js";
 import type { ResolvedSlo } from "../contracts/plan.js";
 import type { PathPart } from "../contracts/checks.js";
 import { parseThreshold, type Comparator, type Threshold } from "../contracts/units.js";
@@ -134,6 +135,7 @@ function metricSource(slo: ResolvedSlo, extra: Record<string, unknown>): Record<
       ...extra,
       ...(slo.scope.server !== undefined && { server: slo.scope.server }),
       ...(slo.scope.tool !== undefined && { tool: slo.scope.tool }),
+      ...(slo.scope.method !== undefined && { method: slo.scope.method }),
     },
   };
 }
@@ -481,7 +483,7 @@ interface ReadSli {
   /** The metric as named (latency.mean, success_rate); a percentile's statistic comes from its objective's target. */
   metricName: string;
   metric: ParsedMetric;
-  scope: { server?: string; tool?: string };
+  scope: { server?: string; tool?: string; method?: ScopeMethod };
 }
 
 /** What the harness measures for this SLI, or undefined (problems reported). */
@@ -509,9 +511,16 @@ function readSli(sli: ParsedSli, at: PathPart[], fail: (path: PathPart[], messag
     }
     const server = str("server");
     const tool = str("tool");
+    const written = str("method");
+    const method = SCOPE_METHODS.find((m) => m === written);
+    if (written !== undefined && method === undefined)
+      fail(
+        [...legAt, "metricSource", "spec", "method"],
+        `expected one of ${SCOPE_METHODS.map((m) => JSON.stringify(m)).join(", ")}, found ${JSON.stringify(written)}`,
+      );
     return {
       metric,
-      scope: { ...(server !== undefined && { server }), ...(tool !== undefined && { tool }) },
+      scope: { ...(server !== undefined && { server }), ...(tool !== undefined && { tool }), ...(method !== undefined && { method }) },
       unit: str("unit"),
       at: [...legAt, "metricSource", "spec"],
     };

@@ -160,10 +160,17 @@ export async function startSession(opts: {
   timeoutMs: number;
   /** Frame faults for this server's sessions (stdio fault injection). */
   stdioFaults?: FrameFilter;
+  /**
+   * The tools an earlier session of this server listed: the session is ready at initialize, with no
+   * tools/list (a session churn's new session: its setup is initialize alone, measured as such).
+   */
+  knownTools?: readonly string[];
+  /** Gives up the start at once (the run was interrupted); what was spawned is stopped. */
+  signal?: AbortSignal;
 }): Promise<McpSession> {
   const { def, agent, endpoints, registry, timeoutMs } = opts;
   const http = endpoints.http?.(def.name);
-  if (http) return startHttpSession(def, agent, http, timeoutMs);
+  if (http) return startHttpSession(def, agent, http, timeoutMs, opts.knownTools, opts.signal);
   const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, String(agent), def.args);
   const spawnedAt = performance.now();
   let proc: ManagedProcess;
@@ -180,6 +187,7 @@ export async function startSession(opts: {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
   });
+  const stop = interruption(opts.signal);
   const died = proc.exited.then(
     (e) => Promise.reject(new Error(`exited (${e.signal ?? `code ${e.code}`}) before answering initialize`)),
     (err: unknown) => Promise.reject(err instanceof Error ? err : new Error(String(err))),
@@ -187,10 +195,9 @@ export async function startSession(opts: {
   // Nobody may be listening to `died` once the session is up; it must not surface as an unhandled rejection.
   died.catch(() => undefined);
   try {
-    await Promise.race([client.connect(transport), deadline, died]);
+    await Promise.race([client.connect(transport), deadline, died, stop.promise]);
     const startToReadyMs = performance.now() - spawnedAt;
-    const listed = await Promise.race([client.listTools(), deadline, died]);
-    const tools = listed.tools.map((t) => t.name);
+    const tools = opts.knownTools ? [...opts.knownTools] : (await Promise.race([client.listTools(), deadline, died, stop.promise])).tools.map((t) => t.name);
     return {
       server: def,
       agent,
@@ -212,6 +219,7 @@ export async function startSession(opts: {
     const why = exit ? `exited (${exit.signal ?? `code ${exit.code}`}) before answering initialize` : (err as Error).message;
     await client.close().catch(() => undefined);
     await proc.stop({ graceMs: 500 });
+    if (opts.signal?.aborted) throw new HarnessError("interrupted", `interrupted while starting a session of agent ${agent} to ${def.name}`, { cause: err });
     throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) failed to start: ${why}`, {
       details: [...describeLaunch(def, { command: def.command === "node" ? "node" : command, args, env }), ...tail(proc)],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
@@ -219,11 +227,32 @@ export async function startSession(opts: {
     });
   } finally {
     clearTimeout(timer);
+    stop.dispose();
   }
 }
 
+/** A promise that rejects when `signal` aborts (never without one), and how to stop listening. */
+function interruption(signal: AbortSignal | undefined): { promise: Promise<never>; dispose(): void } {
+  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
+  let onAbort: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error("the run was interrupted"));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+}
+
 /** An MCP session over Streamable HTTP (through the `client->${server}` hop when proxied). */
-async function startHttpSession(def: ServerDefinition, agent: number, endpoint: HttpEndpoint, timeoutMs: number): Promise<McpSession> {
+async function startHttpSession(
+  def: ServerDefinition,
+  agent: number,
+  endpoint: HttpEndpoint,
+  timeoutMs: number,
+  knownTools: readonly string[] | undefined,
+  signal: AbortSignal | undefined,
+): Promise<McpSession> {
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: { [AGENT_HEADER]: String(agent) } } });
   let timer: NodeJS.Timeout | undefined;
@@ -235,14 +264,15 @@ async function startHttpSession(def: ServerDefinition, agent: number, endpoint: 
     await client.close().catch(() => undefined);
   };
   let proc: ManagedProcess | undefined;
+  const stop = interruption(signal);
   try {
-    await Promise.race([endpoint.ensureRunning(), deadline]);
+    await Promise.race([endpoint.ensureRunning(), deadline, stop.promise]);
     const connectAt = performance.now();
-    await Promise.race([client.connect(transport), deadline]);
+    await Promise.race([client.connect(transport), deadline, stop.promise]);
     const startToReadyMs = performance.now() - connectAt;
     proc = transport.sessionId === undefined ? undefined : endpoint.processFor(transport.sessionId);
     if (!proc) throw new Error(`the ${endpoint.kind} at ${endpoint.url} gave no process for session ${transport.sessionId ?? "(no session id)"}`);
-    const listed = await Promise.race([client.listTools(), deadline]);
+    const tools = knownTools ? [...knownTools] : (await Promise.race([client.listTools(), deadline, stop.promise])).tools.map((t) => t.name);
     const own = proc;
     return {
       server: def,
@@ -252,7 +282,7 @@ async function startHttpSession(def: ServerDefinition, agent: number, endpoint: 
       startToReadyMs,
       spawnedAt: connectAt,
       serverVersion: client.getServerVersion()?.version,
-      tools: listed.tools.map((t) => t.name),
+      tools,
       close: async () => {
         await close();
         // A bridge child is this session's alone; a native server is shared and stops with its endpoint.
@@ -262,6 +292,7 @@ async function startHttpSession(def: ServerDefinition, agent: number, endpoint: 
   } catch (err) {
     await close();
     if (proc && endpoint.kind === "bridge") await proc.stop({ graceMs: 500 });
+    if (signal?.aborted) throw new HarnessError("interrupted", `interrupted while starting an HTTP session of agent ${agent} to ${def.name}`, { cause: err });
     throw new HarnessError("environment", `MCP server "${def.name}" (HTTP session of agent ${agent}) failed to start: ${(err as Error).message}`, {
       details: [`endpoint: ${endpoint.url} (${endpoint.kind})`, ...(proc ? tail(proc) : [])],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,
@@ -269,5 +300,6 @@ async function startHttpSession(def: ServerDefinition, agent: number, endpoint: 
     });
   } finally {
     clearTimeout(timer);
+    stop.dispose();
   }
 }

@@ -8,6 +8,7 @@ import type { CallContext } from "../drivers/sdk-driver.js";
 import type { FaultsOutcome } from "../faults/experiment.js";
 import type { Histogram } from "../metrics/histogram.js";
 import type { Recorder } from "../metrics/recorder.js";
+import type { SessionStarts } from "../metrics/session-starts.js";
 import type { AvailabilityFigure, AvailabilitySummary, CacheSummary, FallbackMeasurement, ServerInfo } from "../results/types.js";
 import type { AvailabilityMeasure, Measurements, Scope } from "../slo/evaluate.js";
 
@@ -103,6 +104,8 @@ export function recorderMeasurements(inputs: {
   harnessDelayMs: number | undefined;
   /** The agents' fallbacks and what they cost (src/resilience/measure.ts), when the scenario has resilience policies. */
   fallbacks?: readonly FallbackMeasurement[] | undefined;
+  /** The session setups of session churn (method initialize), when the scenario's sessions churn. */
+  sessionStarts?: SessionStarts | undefined;
 }): Measurements {
   const { scenario: s, recorder, calls } = inputs;
   return {
@@ -129,5 +132,10 @@ export function recorderMeasurements(inputs: {
     recovery: () => inputs.faults?.faults,
     rpo: () => inputs.faults?.rpo,
     fallbacks: () => inputs.fallbacks,
+    initialize: (scope) => {
+      const starts = inputs.sessionStarts;
+      if (!starts) return undefined;
+      return { latency: starts.select(scope, ["ok", "timeout"]), ...starts.counts(scope) };
+    },
   };
 }

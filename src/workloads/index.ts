@@ -34,6 +34,11 @@ export function compileWorkload(spec: Workload): WorkloadPlan {
   return plan;
 }
 
+/** The kinds whose operation is an agent task (session churn per task needs one). */
+export function taskKinds(): string[] {
+  return WORKLOAD_KINDS.filter((k) => k.tasks).map((k) => k.name);
+}
+
 /** The kind a workload of the file names (`kind:` as written), or undefined. */
 export function workloadKind(name: unknown): WorkloadKind | undefined {
   return findKind<WorkloadKind>(WORKLOAD_KINDS, name);

@@ -375,6 +375,8 @@ export const scriptWorkload = defineWorkloadKind({
       .describe("The steps each agent runs in order, again and again; one pass is one agent task."),
   }),
   plainCalls: false,
+  // Each pass ends with taskDone: session churn per task (sessions.churn.perTask) swaps after it.
+  tasks: true,
   crossCheck(w, ctx) {
     for (const [i, s] of w.steps.entries()) ctx.checkServer(s.server, ["workload", "steps", i, "server"]);
   },

@@ -34,6 +34,11 @@ export interface WorkloadKindDefinition<T extends WorkloadSchema> {
   plainCalls: boolean;
   /** It runs in a measurement window, so the scenario needs duration or count (or a capacity search). Default true; an install has none. */
   window?: boolean;
+  /**
+   * Its operation is one agent task, at whose end it calls `env.calls.taskDone(agent)` for every
+   * agent that took part: what session churn per task (scenario sessions.churn.perTask) needs. Default false.
+   */
+  tasks?: boolean;
   /** Checks against the rest of the scenario once the whole file parsed (the servers it names exist, enough agents, ...). */
   crossCheck?(spec: z.output<T>, ctx: WorkloadContext): void;
   /**
@@ -57,6 +62,7 @@ export function defineWorkloadKind<T extends WorkloadSchema>(def: WorkloadKindDe
     name: def.name,
     plainCalls: def.plainCalls,
     window: def.window ?? true,
+    tasks: def.tasks ?? false,
     check: def.check,
     schema: def.schema,
     crossCheck: (spec, ctx) => {
@@ -76,6 +82,7 @@ export interface WorkloadKind {
   readonly name: string;
   readonly plainCalls: boolean;
   readonly window: boolean;
+  readonly tasks: boolean;
   readonly check: ((at: readonly PathPart[], facts: ScenarioFacts) => void) | undefined;
   readonly schema: WorkloadSchema;
   crossCheck(spec: WorkloadSpecBase, ctx: WorkloadContext): void;

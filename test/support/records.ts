@@ -753,6 +753,33 @@ export function everySectionRunRecord(): RunRecord {
   coordination!.serverExits = [
     { server: "redis", session: "redis#3", atMs: 41_200, code: 1, signal: null, stderr: ["Error: connect ECONNREFUSED 127.0.0.1:6390"] },
   ];
+  // Session churn, a new session for every call: scenarios/session-churn.yaml --profile ci as measured on the
+  // 2-core dev machine under a load average of 19 (2026-12-02), rounded.
+  coordination!.sessions = {
+    churn: "a new session for every call",
+    definition: "A session setup (the method initialize) runs from the start of the new session to the answer to initialize.",
+    initialize: [
+      {
+        server: "redis",
+        ok: 13,
+        failed: 0,
+        timeouts: 0,
+        mean: 2389,
+        p50: 2417,
+        p95: 3043,
+        p99: 3043,
+        max: 3043,
+        histogram: histogramOf(13, { p50: 2417, p95: 3043, p99: 3043, p99_9: 3043, max: 3043 }),
+      },
+    ],
+    opened: 15,
+    failed: 0,
+    closed: 14,
+    firstSessions: 2,
+    callsPerSession: 1,
+    close: { count: 14, p50: 55, max: 308 },
+    peakOpen: 3,
+  };
   // A script's tasks (workload kind script), with one step of every outcome.
   coordination!.script = {
     definition: "Each agent runs the script's steps in order, again and again: one pass is one agent task.",

@@ -138,6 +138,45 @@ function latencyTable(latency: LatencySummary[]): SafeHtml | string {
 </table></div>`;
 }
 
+/**
+ * Session churn: each server's session setup (method initialize) above its tool calls' latency, so
+ * the setup cost reads beside the call cost; then what the churn opened and closed.
+ */
+function sessionsBlock(s: ScenarioResult): SafeHtml | string {
+  const x = s.sessions;
+  if (!x) return "";
+  const rows = x.initialize.flatMap((i) => {
+    const calls = s.latency.filter((l) => l.server === i.server && l.outcome === "ok");
+    return [
+      html`<tr class="initialize">
+  <td><strong>${i.server}</strong></td><td><strong>initialize</strong> <span class="muted small">session setup</span></td>
+  <td class="num">${ms(i.p50)}</td><td class="num">${ms(i.p95)}</td><td class="num">${ms(i.p99)}</td><td class="num">${ms(i.max)}</td><td class="num">${ms(i.mean)}</td>
+  <td class="num">${int(i.ok)}</td><td class="num">${i.failed + i.timeouts > 0 ? html`<span class="badge fail">${int(i.failed + i.timeouts)}</span>` : "0"}</td>
+</tr>`,
+      ...calls.map(
+        (l) => html`<tr>
+  <td>${l.server}</td><td>call ${l.tool}</td>
+  <td class="num">${ms(l.p50)}</td><td class="num">${ms(l.p95)}</td><td class="num">${ms(l.p99)}</td><td class="num">${ms(l.max)}</td><td class="num">${ms(l.mean)}</td>
+  <td class="num">${int(l.count)}</td><td class="num">${int(s.latency.filter((e) => e.server === l.server && e.tool === l.tool && e.outcome !== "ok").reduce((n, e) => n + e.count, 0))}</td>
+</tr>`,
+      ),
+    ];
+  });
+  const facts = [
+    `${int(x.opened)} sessions opened by churn over the run (${int(x.failed)} setups failed), ${int(x.closed)} replaced sessions closed`,
+    x.close ? `closing one took ${ms(x.close.p50)} ms (p50), ${ms(x.close.max)} ms at most` : "none closed",
+    x.callsPerSession === null ? "no session set up in the window" : `${x.callsPerSession.toFixed(2)} calls per new session in the window`,
+    `at most ${int(x.peakOpen)} agent sessions open at once`,
+  ];
+  return html`<h3>Session setup beside the calls (ms)</h3>
+<p class="small muted">Sessions churn: ${x.churn}. ${x.definition}</p>
+<div class="table-wrap"><table class="sessions">
+  <thead><tr><th>Server</th><th>Operation</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th><th class="num">mean</th><th class="num">ok</th><th class="num">failed</th></tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>
+<p class="small">${facts.join("; ")}.</p>`;
+}
+
 /** More servers than this and each server gets its own charts: one chart of 16 series and a legend half its height reads as noise. */
 export const MANY_SERVERS = 2;
 
@@ -361,6 +400,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   ${backendsTable(s)}
   ${joinHtml(availabilityBlock(s), "\n")}
   ${latencyTable(s.latency)}
+  ${sessionsBlock(s)}
   ${charts(s, si, d)}
   ${errorsTable(s)}
   ${scriptTable(s)}
