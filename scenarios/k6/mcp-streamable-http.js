@@ -354,8 +354,13 @@ function openSession(server) {
   return session;
 }
 
-/** VUs the scenario starts with, over the whole test (all instances): agents 0..n-1. */
+/**
+ * VUs the scenario starts with, over the whole test (all instances): agents 0..n-1. A ramping-vus
+ * scenario (a load shape of the closed model) initializes as many as its highest stage, and each of
+ * them is an agent whose sessions setup() opens before the start gate.
+ */
 function initialVus() {
+  if (SCENARIO.executor === "ramping-vus") return Math.max(1, Number(SCENARIO.startVUs || 0), ...(SCENARIO.stages || []).map((s) => Number(s.target) || 0));
   return Math.max(1, Number(SCENARIO.vus || SCENARIO.preAllocatedVUs || 1));
 }
 

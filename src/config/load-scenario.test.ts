@@ -582,3 +582,145 @@ describe("MCP methods of a mix (issue 19)", () => {
     expect(problems.filter((x) => x.includes("needs driver: sdk"))).toHaveLength(5);
   });
 });
+
+describe("load shapes (load.stages)", () => {
+  const SHAPED = `name: shaped
+servers: [redis]
+agents: 4
+load:
+  model: open
+  rate: 20
+  stages:
+    - { duration: 10s, target: 20 }
+    - { duration: 1s, target: 100 }
+    - { duration: 10s, target: 100 }
+warmup: 2s
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+slos:
+  - ref: redis.latency.p50
+profiles:
+  soak: { load: { stages: [{ duration: 1m, target: 50 }, { duration: 1h, target: 50 }] } }
+`;
+
+  it("compiles to a shape from rate (open) or start, and a window of the stages' total", async () => {
+    const p = file("shaped.yaml", SHAPED);
+    expect(await validateScenarioFile(p)).toEqual([]);
+    const s = await loadScenario(p, "ci");
+    expect(s.load).toEqual({
+      model: "open",
+      rate: 20,
+      maxInFlight: 1000,
+      shape: {
+        start: 20,
+        stages: [
+          { durationMs: 10_000, target: 20 },
+          { durationMs: 1_000, target: 100 },
+          { durationMs: 10_000, target: 100 },
+        ],
+      },
+    });
+    expect(s.durationMs).toBe(21_000);
+    expect(s.count).toBeUndefined();
+  });
+
+  it("a profile of any name replaces the stages; a closed shape counts agents, from start", async () => {
+    const p = file("shaped-profiles.yaml", SHAPED);
+    const soak = await loadScenario(p, "soak", { requireProfile: true });
+    expect(soak.durationMs).toBe(3_660_000);
+    expect(soak.load.shape?.stages).toEqual([
+      { durationMs: 60_000, target: 50 },
+      { durationMs: 3_600_000, target: 50 },
+    ]);
+    const q = file(
+      "shaped-closed.yaml",
+      SHAPED.replace(/load:\n( {2}.*\n)+/, "load: { model: closed, start: 1, stages: [{ duration: 5s, target: 4 }] }\n").replace(/profiles:\n.*\n/, ""),
+    );
+    expect(await validateScenarioFile(q)).toEqual([]);
+    const closed = await loadScenario(q, "ci");
+    expect(closed.load).toEqual({ model: "closed", thinkTimeMs: 0, shape: { start: 1, stages: [{ durationMs: 5_000, target: 4 }] } });
+    expect(closed.durationMs).toBe(5_000);
+  });
+
+  it("a constant load has no shape, and the plan is what it was", async () => {
+    const s = await loadScenario(file("flat.yaml", GOOD), "ci");
+    expect(s.load).toEqual({ model: "closed", thinkTimeMs: 0 });
+    expect("shape" in s.load).toBe(false);
+  });
+
+  it("refuses a stage of 0 or a negative duration, a negative target, a duration or count that disagrees, agents beyond the pool", async () => {
+    const p = file(
+      "bad-stages.yaml",
+      `name: bad
+servers: [redis]
+agents: 2
+load:
+  model: closed
+  stages:
+    - { duration: 0s, target: 1 }
+    - { duration: 5s, target: -1 }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+`,
+    );
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:7: load.stages[0].duration: expected a duration between 1ms and 24h, found "0s"`,
+      `${p}:8: load.stages[1].target: expected >= 0, found -1`,
+    ]);
+    const q = file(
+      "bad-window.yaml",
+      `name: bad
+servers: [redis]
+agents: 2
+duration: 6s
+load: { model: closed, start: 0, stages: [{ duration: 5s, target: 3 }] }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+`,
+    );
+    expect(await validateScenarioFile(q)).toEqual([
+      `${q}:4: duration: expected 5s (the stages' total) or no duration: with load.stages the measurement window is their sum, found "6s"`,
+      `${q}:5: load.stages[0].target: expected at most agents (2), found 3`,
+    ]);
+  });
+
+  it("refuses start without stages, and a shape whose every target is 0", async () => {
+    const p = file(
+      "bad-start.yaml",
+      `name: bad
+servers: [redis]
+agents: 2
+duration: 5s
+load: { model: open, rate: 5, start: 0 }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+`,
+    );
+    expect(await validateScenarioFile(p)).toEqual([
+      `${p}:5: load.start: start is where the first stage ramps from: give load.stages, or remove start, found 0`,
+    ]);
+    const q = file(
+      "all-zero.yaml",
+      `name: bad
+servers: [redis]
+agents: 2
+load: { model: open, rate: 5, start: 0, stages: [{ duration: 5s, target: 0 }] }
+workload:
+  kind: mix
+  calls:
+    - { server: redis, tool: get, args: { key: "k" } }
+`,
+    );
+    expect(await validateScenarioFile(q)).toEqual([
+      `${q}:4: load.stages: expected a target above 0 somewhere, found every stage and the start at 0 (the window would run no call)`,
+    ]);
+  });
+});

@@ -18,7 +18,7 @@ import { findCatalogSlo, SLO_CATALOG } from "../slo/catalog.js";
 import type { ScenarioFacts } from "../contracts/checks.js";
 import type { Scenario } from "../contracts/plan.js";
 import { DURATION_BOUNDS, PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
-import { durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
+import { durationProblem, formatDurationBound, parseDurationMs, type DurationBounds } from "../contracts/units.js";
 import { driverNamed, DRIVER_NAMES, unmetNeeds } from "../drivers/index.js";
 import { faultKind } from "../faults/kinds/index.js";
 import { workloadKind } from "../workloads/index.js";
@@ -157,6 +157,17 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
             { found: false },
           );
       });
+  }
+  const stages = valueAt(raw, ["load", "stages"]);
+  if (stages !== undefined && stages !== null && driver?.noStages !== undefined) {
+    const able = DRIVER_NAMES.filter((n) => driverNamed(n).noStages === undefined);
+    report(
+      ["load", "stages"],
+      `the ${driver.name} driver cannot run a load shape (${driver.noStages}): remove load.stages, or use driver ${able.join(" or ")}`,
+      {
+        found: false,
+      },
+    );
   }
   const capacity = valueAt(raw, ["capacity"]);
   if (capacity !== undefined && capacity !== null && str(["load", "model"]) !== "open") {
@@ -309,13 +320,23 @@ function timingProblems(loc: Located, raw: unknown): string[] {
   // Only a window and times within their own bounds are compared (those out of bounds are reported as such).
   const inBounds = (text: string | undefined, bounds: DurationBounds) =>
     text !== undefined && durationProblem(text, bounds) === undefined ? parseDurationMs(text) : undefined;
-  const windowMs = valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined ? inBounds(duration, DURATION_BOUNDS.window) : undefined;
+  // With a load shape and no duration, the window is the stages' total (when every stage's duration is within its bounds).
+  const stages = valueAt(raw, ["load", "stages"]);
+  const stageMs = Array.isArray(stages) ? stages.map((_, i) => inBounds(str(["load", "stages", i, "duration"]), DURATION_BOUNDS.stage)) : [];
+  const shapeMs = stageMs.length > 0 && stageMs.every((x): x is number => x !== undefined) ? stageMs.reduce((a, b) => a + b, 0) : undefined;
+  const windowMs =
+    valueAt(raw, ["count"]) === undefined && valueAt(raw, ["capacity"]) === undefined
+      ? duration === undefined
+        ? shapeMs
+        : inBounds(duration, DURATION_BOUNDS.window)
+      : undefined;
+  const windowText = duration ?? `${formatDurationBound(windowMs ?? 0)}, the stages' total`;
   const faults = valueAt(raw, ["faults"]);
   (Array.isArray(faults) ? faults : []).forEach((_, i) => {
     const atMs = inBounds(str(["faults", i, "at"]), DURATION_BOUNDS.faultAt);
     // A fault that starts after the window ended never acts: the run would pass a stack that was never faulted.
     if (windowMs !== undefined && atMs !== undefined && atMs >= windowMs)
-      out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${duration})`));
+      out.push(problem(loc, ["faults", i, "at"], `expected a time before the end of the measurement window (duration: ${windowText})`));
   });
   const standIns = valueAt(raw, ["standIns"]);
   if (standIns !== null && typeof standIns === "object" && !Array.isArray(standIns)) {

@@ -11,7 +11,9 @@
 import { z } from "zod";
 import { findServer, resolveCatalogVersion } from "../catalog/servers.js";
 import type { PathPart } from "../contracts/checks.js";
-import type { FaultPlan, ResolvedSlo, Scenario } from "../contracts/plan.js";
+import type { FaultPlan, LoadPlan, ResolvedSlo, Scenario } from "../contracts/plan.js";
+import { MAX_STAGES, type LoadShape } from "../contracts/load-shape.js";
+import { formatDurationBound } from "../contracts/units.js";
 import { REDIS_PERSISTENCE, RPO_STORES } from "../contracts/plan.js";
 import {
   ArgValue,
@@ -78,10 +80,29 @@ export type CustomServer = z.infer<typeof CustomServer>;
 
 export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer, CatalogVersionServer]);
 
+/** One stage of a load shape (k6's stages): a linear ramp from the previous target to `target`. */
+const Stage = (target: z.ZodNumber, unit: string) =>
+  z.strictObject({
+    duration: duration(DURATION_BOUNDS.stage, "How long the ramp from the previous target to this one takes (a flat stage: the same target)."),
+    target: target.describe(`${unit} at the end of the stage.`),
+  });
+
+const stagesOf = (target: z.ZodNumber, unit: string, from: string) =>
+  z
+    .array(Stage(target, unit))
+    .min(1)
+    .max(MAX_STAGES)
+    .optional()
+    .describe(
+      `A load shape (ramp, spike, step, soak): ${unit} go linearly from ${from} to each stage's target over its duration, one stage after the other. The measurement window is the stages' total (give no duration, or the same); the warm-up runs at the first target. At most ${MAX_STAGES} stages.`,
+    );
+
 export const LoadModel = z.discriminatedUnion("model", [
   z.strictObject({
     model: z.literal("closed").describe("Each agent sends its next call when the previous one answered."),
     thinkTime: duration(DURATION_BOUNDS.thinkTime, "Pause of an agent between an answer and its next call.").prefault("0ms"),
+    start: z.number().int().min(0).max(1024).optional().describe("With stages: active agents at the start. Default: agents."),
+    stages: stagesOf(z.number().int().min(0).max(1024), "Active agents (at most `agents`)", "start"),
   }),
   z.strictObject({
     model: z.literal("open").describe("Calls arrive on a fixed schedule whatever the answers; latency counts from the scheduled time."),
@@ -93,6 +114,8 @@ export const LoadModel = z.discriminatedUnion("model", [
       .max(1_000_000)
       .default(1000)
       .describe("Arrivals beyond this many unanswered calls are dropped and counted. 1 to 1 000 000."),
+    start: z.number().min(0).max(1_000_000).optional().describe("With stages: arrivals per second at the start. Default: rate."),
+    stages: stagesOf(z.number().min(0).max(1_000_000), "Arrivals per second", "start (default: rate)"),
   }),
 ]);
 
@@ -293,8 +316,57 @@ export const ScenarioFile = z
   .superRefine((s, ctx) => {
     for (const name of Object.keys(s.profiles))
       if (!PROFILE_NAME_RE.test(name)) ctx.addIssue({ code: "custom", path: ["profiles", name], message: `expected ${PROFILE_NAME_RULE}` });
+    const stages = s.load.stages;
+    const hasWindow = workloadKindOf(s.workload).window;
+    if (stages) {
+      const totalMs = stages.reduce((n, x) => n + x.duration.ms, 0);
+      // One window length: the stages' sum. A duration that says otherwise is a mistake, not a cut.
+      if (s.duration !== undefined && s.duration.ms !== totalMs)
+        ctx.addIssue({
+          code: "custom",
+          path: ["duration"],
+          message: `expected ${formatDurationBound(totalMs)} (the stages' total) or no duration: with load.stages the measurement window is their sum`,
+        });
+      if (totalMs > DURATION_BOUNDS.window.max)
+        ctx.addIssue({
+          code: "custom",
+          path: ["load", "stages"],
+          message: `expected stages of at most ${formatDurationBound(DURATION_BOUNDS.window.max)} in total (the longest measurement window), found ${formatDurationBound(totalMs)}`,
+        });
+      if (s.count !== undefined)
+        ctx.addIssue({ code: "custom", path: ["count"], message: "a load shape runs for its stages' total: remove count, or load.stages" });
+      if (s.capacity !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["load", "stages"],
+          message: "found stages beside a capacity search, which sets its own rising rates: remove load.stages, or capacity",
+        });
+      if (!hasWindow)
+        ctx.addIssue({
+          code: "custom",
+          path: ["load", "stages"],
+          message: `found stages on the ${s.workload.kind} workload, which runs no load in a measurement window: remove load.stages`,
+        });
+      const start = s.load.start ?? (s.load.model === "open" ? s.load.rate : s.agents);
+      if (start === 0 && stages.every((x) => x.target === 0))
+        ctx.addIssue({
+          code: "custom",
+          path: ["load", "stages"],
+          message: "expected a target above 0 somewhere, found every stage and the start at 0 (the window would run no call)",
+        });
+      if (s.load.model === "closed") {
+        // Each active agent is one of the agents' sessions: the shape cannot ask for more than were opened.
+        if (s.load.start !== undefined && s.load.start > s.agents)
+          ctx.addIssue({ code: "custom", path: ["load", "start"], message: `expected at most agents (${s.agents})` });
+        stages.forEach((x, i) => {
+          if (x.target > s.agents) ctx.addIssue({ code: "custom", path: ["load", "stages", i, "target"], message: `expected at most agents (${s.agents})` });
+        });
+      }
+    } else if (s.load.start !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["load", "start"], message: "start is where the first stage ramps from: give load.stages, or remove start" });
+    }
     // A workload without a measurement window (an install) needs neither.
-    if (s.duration === undefined && s.count === undefined && s.capacity === undefined && workloadKindOf(s.workload).window) {
+    if (s.duration === undefined && s.count === undefined && s.capacity === undefined && !stages && hasWindow) {
       ctx.addIssue({ code: "custom", path: ["duration"], message: "expected duration or count (or both), found neither" });
     }
     if (s.capacity) {
@@ -427,11 +499,8 @@ export function scenarioPlan(ctx: PlanContext) {
       profile: ctx.profile,
       servers,
       agents: s.agents,
-      load:
-        s.load.model === "closed"
-          ? { model: "closed", thinkTimeMs: s.load.thinkTime.ms }
-          : { model: "open", rate: s.load.rate, maxInFlight: s.load.maxInFlight },
-      durationMs: s.duration?.ms,
+      load: loadPlan(s),
+      durationMs: s.duration?.ms ?? (s.load.stages ? s.load.stages.reduce((n, x) => n + x.duration.ms, 0) : undefined),
       count: s.count,
       warmupMs: s.warmup.ms,
       callTimeoutMs: s.callTimeout.ms,
@@ -480,6 +549,18 @@ export function scenarioPlan(ctx: PlanContext) {
       }),
     };
   });
+}
+
+/** The load model, with its shape when the file gives stages (the first stage from start, else rate or agents). */
+function loadPlan(s: ScenarioFile): LoadPlan {
+  const l = s.load;
+  const shape: LoadShape | undefined = l.stages && {
+    start: l.start ?? (l.model === "open" ? l.rate : s.agents),
+    stages: l.stages.map((x) => ({ durationMs: x.duration.ms, target: x.target })),
+  };
+  return l.model === "closed"
+    ? { model: "closed", thinkTimeMs: l.thinkTime.ms, ...(shape && { shape }) }
+    : { model: "open", rate: l.rate, maxInFlight: l.maxInFlight, ...(shape && { shape }) };
 }
 
 /** The churn entry as the schema checked it (exactly one of its fields). */

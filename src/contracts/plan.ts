@@ -12,6 +12,7 @@
 import type { PathPart } from "./checks.js";
 import type { FaultTargets, Injected } from "./fault-targets.js";
 import type { McpMethod } from "./mcp-methods.js";
+import type { LoadShape } from "./load-shape.js";
 import type { ParsedMetric } from "./metric-names.js";
 import type { ChurnPolicy, ScopeMethod } from "./sessions.js";
 import type { ServerDefinition } from "./server-definition.js";
@@ -71,7 +72,12 @@ export interface MethodUse {
   path: string;
 }
 
-export type LoadPlan = { model: "closed"; thinkTimeMs: number } | { model: "open"; rate: number; maxInFlight: number };
+/**
+ * How the load arrives. `shape` (scenario `load.stages`, src/contracts/load-shape.ts): the planned
+ * target over the phase, arrivals per second (open) or active agents (closed); without it the
+ * open model runs at `rate` and the closed model with every agent throughout.
+ */
+export type LoadPlan = { model: "closed"; thinkTimeMs: number; shape?: LoadShape } | { model: "open"; rate: number; maxInFlight: number; shape?: LoadShape };
 
 export const REDIS_PERSISTENCE = ["none", "rdb", "aof-everysec", "aof-always"] as const;
 export type RedisPersistence = (typeof REDIS_PERSISTENCE)[number];

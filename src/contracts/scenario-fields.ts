@@ -57,6 +57,7 @@ export const DURATION_BOUNDS = {
   retryBackoff: { min: 0, max: 1 * MIN },
   breakerOpen: { min: 1, max: 1 * H },
   switchStep: { min: 100, max: 24 * H },
+  stage: { min: 1, max: 24 * H },
   sessionChurn: { min: 1, max: 24 * H },
   haltWindow: { min: 100, max: 1 * H },
   haltGrace: { min: 0, max: 1 * H },

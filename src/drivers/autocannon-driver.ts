@@ -33,6 +33,7 @@ import { createRequire } from "node:module";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 import type { Client as AutocannonClient, Instance as AutocannonInstance, Result as AutocannonResult } from "autocannon";
+import { HarnessError } from "../errors.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { AGENT_HEADER } from "../stack/http-endpoint.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
@@ -284,6 +285,9 @@ interface Connection {
   lastBody: string;
 }
 
+/** autocannon's rate is fixed per instance for its whole run (overallRate, connections): nothing ramps. */
+const NO_STAGES = "autocannon runs a fixed rate and a fixed number of connections for its whole run, with no way to ramp them";
+
 export const autocannonDriver: LoadDriver = {
   name: "autocannon",
   title: "autocannon (raw JSON-RPC over HTTP)",
@@ -292,8 +296,11 @@ export const autocannonDriver: LoadDriver = {
   harnessTimed: true,
   ownSessions: true,
   capacitySearch: false,
+  noStages: NO_STAGES,
   async prepare(ctx) {
     const { scenario: s, signal } = ctx;
+    // Refused at validation (scenario and --driver); never run a shape as a constant rate.
+    if (ctx.load.shape) throw new HarnessError("invalid_input", `${s.file}: load.stages: the autocannon driver cannot run a load shape (${NO_STAGES})`);
     const limitMs = Math.min(ctx.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
     if (limitMs <= 0 || (ctx.count !== undefined && ctx.count <= 0) || signal.aborted)
       return { run: async () => emptyPhaseStats(), dispose: async () => undefined };

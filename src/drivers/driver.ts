@@ -78,6 +78,11 @@ export interface LoadDriver {
   /** It can run a capacity search's rising arrival rates. */
   readonly capacitySearch: boolean;
   /**
+   * It can run a load shape (scenario `load.stages`: ramping rates or agents); undefined: it can.
+   * A string: it cannot, and why, in a clause the refusal quotes ("autocannon sends ...").
+   */
+  readonly noStages?: string;
+  /**
    * Its samples reach the recorder only after its load ended (k6 reads its points back): nothing can
    * watch the window live, so an SLO's halt condition (src/window/halt-monitor.ts) cannot apply.
    */

@@ -53,6 +53,57 @@ describe("k6Scenario", () => {
   });
 });
 
+describe("k6Scenario of a load shape (load.stages)", () => {
+  it("maps the open model to ramping-arrival-rate and the closed model to ramping-vus, with the same stages", async () => {
+    const spike = await loadScenario(path.join(PROJECT_ROOT, "scenarios", "shape-spike.yaml"), "ci");
+    expect(k6Scenario(spike, spike.durationMs, undefined)).toEqual({
+      executor: "ramping-arrival-rate",
+      startRate: 10,
+      timeUnit: "1s",
+      stages: [
+        { duration: "10000ms", target: 10 },
+        { duration: "1000ms", target: 50 },
+        { duration: "10000ms", target: 50 },
+        { duration: "1000ms", target: 10 },
+        { duration: "10000ms", target: 10 },
+      ],
+      preAllocatedVUs: 4,
+      maxVUs: 200,
+      gracefulStop: "6000ms",
+    });
+    // A rate that is no whole number per second is given per 1000 s, every stage alike.
+    const fractional: Scenario = {
+      ...spike,
+      load: { model: "open", rate: 2.5, maxInFlight: 8, shape: { start: 2.5, stages: [{ durationMs: 500, target: 10 }] } },
+    };
+    expect(k6Scenario(fractional, 500, undefined)).toMatchObject({ startRate: 2500, timeUnit: "1000s", stages: [{ duration: "500ms", target: 10_000 }] });
+    const closed: Scenario = {
+      ...spike,
+      load: {
+        model: "closed",
+        thinkTimeMs: 0,
+        shape: {
+          start: 1,
+          stages: [
+            { durationMs: 3000, target: 4 },
+            { durationMs: 2000, target: 0 },
+          ],
+        },
+      },
+    };
+    expect(k6Scenario(closed, 5000, undefined)).toEqual({
+      executor: "ramping-vus",
+      startVUs: 1,
+      stages: [
+        { duration: "3000ms", target: 4 },
+        { duration: "2000ms", target: 0 },
+      ],
+      gracefulRampDown: "6000ms",
+      gracefulStop: "6000ms",
+    });
+  });
+});
+
 describe("k6Thresholds", () => {
   it("mirrors latency and success SLOs, one threshold per server for scope *", async () => {
     const s = await loadScenario(fixture("e2e-k6.yaml"), "ci");

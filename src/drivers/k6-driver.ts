@@ -9,7 +9,9 @@
  *  - closed model: `constant-vus` (one VU per agent) for a duration, `shared-iterations` when a
  *    count is given (bounded by the duration, if any);
  *  - open model: `constant-arrival-rate` (latency counts from the scheduled start as k6 starts
- *    iterations on schedule; arrivals with no free VU are k6's dropped_iterations).
+ *    iterations on schedule; arrivals with no free VU are k6's dropped_iterations);
+ *  - a load shape (`load.stages`): `ramping-vus` (closed) or `ramping-arrival-rate` (open) with the
+ *    same stages; a warm-up runs flat at the shape's first target.
  * The scenario's latency and success SLOs are mirrored as k6 thresholds, so a k6 user sees the same
  * targets; the harness's verdicts still come from the recorder, never from k6's exit code.
  *
@@ -31,6 +33,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import type { LoadShape } from "../contracts/load-shape.js";
 import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
 import type { Phase } from "../contracts/workload-env.js";
@@ -58,7 +61,7 @@ const SESSION_DELETE_TIMEOUT_MS = 2000;
 /** How long k6 may take to start and open every agent's sessions (its setup() up to the start gate). */
 const SETUP_LIMIT_MS = 120_000;
 
-type K6Scenario = Record<string, string | number>;
+type K6Scenario = Record<string, string | number | { duration: string; target: number }[]>;
 
 function msText(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
@@ -69,6 +72,7 @@ export function k6Scenario(s: Scenario, durationMs: number | undefined, count: n
   const limitMs = Math.min(durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
   // Calls in flight at the end may finish (they are recorded); none outlives its deadline by much.
   const gracefulStop = msText(s.callTimeoutMs + 1000);
+  if (load.shape) return k6RampingScenario(s, load, load.shape, gracefulStop);
   if (load.model === "closed") {
     if (count !== undefined)
       return { executor: "shared-iterations", vus: Math.min(s.agents, count), iterations: count, maxDuration: msText(limitMs), gracefulStop };
@@ -85,6 +89,36 @@ export function k6Scenario(s: Scenario, durationMs: number | undefined, count: n
     duration: msText(runMs),
     preAllocatedVUs: s.agents,
     maxVUs: Math.max(s.agents, maxInFlight),
+    gracefulStop,
+  };
+}
+
+/**
+ * A load shape as k6's ramping executors (the same stages, the same linear ramps): ramping-vus for
+ * the closed model (target = VUs, one per agent), ramping-arrival-rate for the open model (target =
+ * iterations per time unit; k6 integrates the rate, as the sdk driver does). A rate that is not a
+ * whole number per second is given per 1000 s, as for the constant rate.
+ */
+function k6RampingScenario(s: Scenario, load: LoadPlan, shape: LoadShape, gracefulStop: string): K6Scenario {
+  if (load.model === "closed") {
+    return {
+      executor: "ramping-vus",
+      startVUs: shape.start,
+      stages: shape.stages.map((x) => ({ duration: msText(x.durationMs), target: x.target })),
+      // An agent the shape lets go finishes its call first (an agent leaves between calls, as in the sdk driver).
+      gracefulRampDown: gracefulStop,
+      gracefulStop,
+    };
+  }
+  const whole = [shape.start, ...shape.stages.map((x) => x.target)].every(Number.isInteger);
+  const perUnit = (rate: number) => (whole ? rate : Math.round(rate * 1000));
+  return {
+    executor: "ramping-arrival-rate",
+    startRate: perUnit(shape.start),
+    timeUnit: whole ? "1s" : "1000s",
+    stages: shape.stages.map((x) => ({ duration: msText(x.durationMs), target: perUnit(x.target) })),
+    preAllocatedVUs: s.agents,
+    maxVUs: Math.max(s.agents, load.maxInFlight),
     gracefulStop,
   };
 }

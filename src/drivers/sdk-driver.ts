@@ -23,6 +23,7 @@
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { LoadPlan } from "../contracts/plan.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { firstTimeAtLeast, ShapedArrivals, targetAt } from "../contracts/load-shape.js";
 import type { AttemptOptions, CallResult, CallSender, MethodRequest, Operation, Phase } from "../contracts/workload-env.js";
 import { TOOLS_CALL, type McpMethod } from "../contracts/mcp-methods.js";
 import type { McpSession } from "../stack/mcp-session.js";
@@ -334,6 +335,8 @@ export async function runPhase(opts: {
   signal: AbortSignal;
   onTick?: (elapsedMs: number) => void;
   t0?: number;
+  /** Agents the workers stand for (a closed shape's target counts agents; a coordination worker is two). Default: workers. */
+  agents?: number;
 }): Promise<PhaseStats> {
   const { load, workers, operation, signal } = opts;
   const limitMs = Math.min(opts.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
@@ -367,9 +370,22 @@ export async function runPhase(opts: {
   try {
     if (load.model === "closed") {
       let lastYield = performance.now();
+      const shape = load.shape;
+      const perAgent = workers / Math.max(1, opts.agents ?? workers);
       await Promise.all(
         Array.from({ length: workers }, async (_, worker) => {
           while (!phaseEnded.signal.aborted && seq < count && performance.now() < endAt) {
+            if (shape) {
+              // A worker beyond the shape's current agents waits until the shape reaches it (its call in flight, if
+              // any, finished first: an agent leaves between calls). Bounded: by the phase's end, and at least 1 ms.
+              const elapsed = performance.now() - t0;
+              if (Math.round(targetAt(shape, elapsed) * perAgent) <= worker) {
+                const wake = firstTimeAtLeast(shape, elapsed, (worker + 0.5) / perAgent);
+                if (wake === undefined || t0 + wake >= endAt) break;
+                await sleep(Math.max(1, t0 + wake - performance.now()), phaseEnded.signal);
+                continue;
+              }
+            }
             await launch(worker, undefined);
             if (load.thinkTimeMs > 0) await sleep(load.thinkTimeMs, phaseEnded.signal);
             // A call to a dead session fails without any I/O: the loop would then run on microtasks
@@ -382,8 +398,11 @@ export async function runPhase(opts: {
         }),
       );
     } else {
+      // Arrival k is due at t0 + k / rate, or, with a shape, when the area under its rate reaches k.
       const intervalMs = 1000 / load.rate;
-      let next = t0;
+      const shaped = load.shape ? new ShapedArrivals(load.shape) : undefined;
+      let k = 0;
+      let next = shaped ? t0 + (shaped.timeOf(0) ?? Number.POSITIVE_INFINITY) : t0;
       let worker = 0;
       while (!phaseEnded.signal.aborted && seq < count) {
         const now = performance.now();
@@ -395,7 +414,8 @@ export async function runPhase(opts: {
             launch(worker, next);
             worker = (worker + 1) % workers;
           }
-          next += intervalMs;
+          k++;
+          next = shaped ? t0 + (shaped.timeOf(k) ?? Number.POSITIVE_INFINITY) : next + intervalMs;
         }
         if (next >= endAt) break;
         await sleep(Math.max(0, next - performance.now()), phaseEnded.signal);
@@ -440,6 +460,7 @@ export const sdkDriver: LoadDriver = {
           signal: p.signal,
           ...(p.onTick && { onTick: p.onTick }),
           t0,
+          agents: p.scenario.agents,
         }),
       dispose: async () => undefined,
     };

@@ -3,9 +3,9 @@
  * scenario measures: durations from a few milliseconds (time to detect) to
  * many minutes (RTO), and the scenario's name with its matrix cell.
  */
-import { formatMs } from "../contracts/units.js";
+import { formatDurationBound, formatMs } from "../contracts/units.js";
 import { secondsText } from "../slo/burn-rate.js";
-import type { HaltedResult, RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
+import type { HaltedResult, LoadShapeSummary, RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
 
 /**
  * A duration as people read it: "120 ms", "7.12 s", "45 s", "2 min 5 s", "1 h 3 min".
@@ -160,4 +160,10 @@ export function worstRpo(s: ScenarioResult, store: RpoResult["store"]): RpoResul
 /** True when a scenario has anything of fault injection to show. */
 export function hasRecovery(s: ScenarioResult): boolean {
   return (s.faults?.length ?? 0) > 0 || (s.rpo?.length ?? 0) > 0 || (s.steadyState?.length ?? 0) > 0 || s.probe !== undefined;
+}
+
+/** "arrivals/s: 20 at the start, then 20 over 10s, 100 over 1s, ...": a load shape as its stages, durations as a scenario writes them. */
+export function shapeText(shape: LoadShapeSummary): string {
+  const num = (x: number) => String(Number(x.toPrecision(6)));
+  return `${shape.unit}: ${num(shape.start)} at the start, then ${shape.stages.map((x) => `${num(x.target)} over ${formatDurationBound(x.durationMs)}`).join(", ")}`;
 }

@@ -18,6 +18,7 @@ import {
   rpoText,
   rpoValueText,
   scenarioLabel,
+  shapeText,
   worstRpo,
   worstRto,
   worstVerdict,
@@ -535,6 +536,7 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
   out.push(...availabilitySection(scenario));
   out.push(...latencySection(scenario.latency));
   out.push(...methodsSection(scenario));
+  if (scenario.load?.shape) out.push("", `Load shape (${scenario.load.model} model): ${escapeMarkdownCell(shapeText(scenario.load.shape))}.`);
   out.push(...sessionsSection(scenario));
   if (scenario.load) out.push("", `Harness event-loop delay p99: ${escapeMarkdownCell(harnessDelayText(scenario.load))}.`);
   if (scenario.errors.length > 0) {

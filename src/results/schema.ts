@@ -291,10 +291,19 @@ export const BackendInfo = z.strictObject({
   settings: z.record(z.string(), z.string()),
 });
 
+export const LoadShapeSummary = z.strictObject({
+  unit: z.enum(["arrivals/s", "agents"]),
+  start: z.number(),
+  stages: z.array(z.strictObject({ durationMs: ms, target: z.number() })),
+});
+
+export const PlannedPoint = z.strictObject({ t: ms, target: z.number() });
+
 export const LoadSummary = z.strictObject({
   model: z.enum(["open", "closed"]),
   agents: z.number(),
   rate: z.number().optional(),
+  shape: LoadShapeSummary.optional(),
   warmupMs: ms,
   durationMs: nullableMs,
   measuredMs: ms,
@@ -594,7 +603,7 @@ export const ScenarioResult = z.strictObject({
   methods: z.array(MethodSummary).optional(),
   payload: z.array(PayloadSummary).optional(),
   notifications: z.array(NotificationCount).optional(),
-  timeline: z.strictObject({ intervalMs: ms, points: z.array(TimelinePoint) }),
+  timeline: z.strictObject({ intervalMs: ms, points: z.array(TimelinePoint), planned: z.array(PlannedPoint).optional() }),
   errors: z.array(ErrorSummary),
   coordination: CoordinationSummary.optional(),
   cache: CacheSummary.optional(),

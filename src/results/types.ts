@@ -441,11 +441,28 @@ export interface BackendInfo {
   settings: Record<string, string>;
 }
 
+/** A load shape (scenario `load.stages`): the target went linearly from `start` through each stage's target. */
+export interface LoadShapeSummary {
+  /** What the target counts: arrivals per second (open model) or active agents (closed model). */
+  unit: "arrivals/s" | "agents";
+  start: number;
+  stages: { durationMs: number; target: number }[];
+}
+
+/** The planned target of one timeline bucket: its mean over the bucket's real length, in the shape's unit. */
+export interface PlannedPoint {
+  /** ms since the start of the measurement window, as TimelinePoint.t (negative during warm-up) */
+  t: number;
+  target: number;
+}
+
 export interface LoadSummary {
   model: "open" | "closed";
   agents: number;
-  /** open model: target arrivals per second */
+  /** open model: target arrivals per second (with a shape: the rate the scenario names, its start unless it gives another) */
   rate?: number;
+  /** The load shape the window ran, when the scenario gave stages. */
+  shape?: LoadShapeSummary;
   warmupMs: number;
   /** planned measurement window */
   durationMs: number | null;
@@ -710,7 +727,8 @@ export interface ScenarioResult {
   payload?: PayloadSummary[];
   /** Notifications the servers sent the agents during the window, when any arrived or the workload subscribed. */
   notifications?: NotificationCount[];
-  timeline: { intervalMs: number; points: TimelinePoint[] };
+  /** `planned`: with a load shape, its target per bucket (arrivals/s or agents, LoadSummary.shape.unit). */
+  timeline: { intervalMs: number; points: TimelinePoint[]; planned?: PlannedPoint[] };
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;
   cache?: CacheSummary;

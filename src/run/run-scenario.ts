@@ -33,6 +33,7 @@ import { generatorLimit } from "../drivers/generator-health.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { formatMs } from "../contracts/units.js";
+import { flatShape, plannedPerBucket, shapeSummary, warmupBucketStarts } from "../contracts/load-shape.js";
 import type { RunInstrumentation } from "../monitoring/run-instrumentation.js";
 import type { SpanHandle } from "../telemetry/telemetry.js";
 import { runCapacityScenario } from "../capacity/run-capacity.js";
@@ -374,7 +375,8 @@ async function runWindow(run: StackRun): Promise<void> {
     phase: name,
     durationMs,
     count,
-    load: s.load,
+    // A load shape's warm-up runs flat at its first target.
+    load: name === "warmup" && s.load.shape && durationMs !== undefined ? { ...s.load, shape: flatShape(s.load.shape.start, durationMs) } : s.load,
     recorder,
     workload,
     urls,
@@ -458,6 +460,7 @@ async function runWindow(run: StackRun): Promise<void> {
     model: s.load.model,
     agents: s.agents,
     ...(s.load.model === "open" && { rate: s.load.rate }),
+    ...(s.load.shape && { shape: shapeSummary(s.load.model, s.load.shape) }),
     warmupMs: s.warmupMs,
     durationMs: s.durationMs ?? null,
     measuredMs,
@@ -482,6 +485,11 @@ async function runWindow(run: StackRun): Promise<void> {
   // A subscription that brought nothing is a figure too (0), not a missing one.
   if (notifications.length > 0 || s.workload.methodsUsed?.some((m) => m.method === "resources/subscribe")) base.notifications = notifications;
   base.timeline = recorder.timelinePoints();
+  if (s.load.shape) {
+    // The planned shape per bucket, up to where the window really ended (an interrupted run stops early).
+    const end = Math.min(measuredMs, s.durationMs ?? measuredMs);
+    base.timeline.planned = plannedPerBucket(s.load.shape, s.load.model, base.timeline.intervalMs, end, warmupBucketStarts(base.timeline.points));
+  }
   base.errors = recorder.errorSummaries();
   const coordination = workload.coordination?.();
   if (coordination) base.coordination = coordination.summary;

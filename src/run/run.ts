@@ -145,6 +145,8 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         );
       if (s.workload.setup?.length) problems.push(`${s.file}: --driver ${driver.name} sends the mix's calls only; workload.setup needs the sdk driver`);
     }
+  if (driver.noStages !== undefined)
+    for (const s of scenarios) if (s.load.shape) problems.push(`${s.file}: load.stages: --driver ${driver.name} cannot run a load shape (${driver.noStages})`);
   // The agents' resilience policies and version switches live in front of the sdk driver's calls (src/resilience).
   if (driver.name !== DEFAULT_DRIVER)
     for (const s of scenarios)

@@ -259,8 +259,13 @@
    * @returns {LinearAxis}
    */
   function xAxisFor(scenario) {
-    if (!scenario.probe && !scenario.faults?.length) return xAxis;
+    var planned = scenario.timeline.planned || [];
+    if (!scenario.probe && !scenario.faults?.length && !planned.length) return xAxis;
     var ts = scenario.timeline.points.map((p) => p.t);
+    // A load shape's buckets too: the latency and throughput charts then span the same shape, so a spike lines up in both.
+    planned.forEach((p) => {
+      ts.push(p.t);
+    });
     if (scenario.probe)
       scenario.probe.points.forEach((p) => {
         ts.push(p.t);
@@ -272,6 +277,12 @@
     axis.min = Math.floor(Math.min.apply(null, ts) / 1000);
     axis.max = Math.ceil(Math.max.apply(null, ts) / 1000);
     axis.ticks = { maxTicksLimit: 10, includeBounds: false };
+    if (planned.length) {
+      // No offset (a bar chart would pad its axis by half a tick, a line chart not, and the two would
+      // no longer line up); the axis runs to the end of the last bucket instead.
+      axis.offset = false;
+      axis.max = Math.ceil((Math.max.apply(null, ts) + scenario.timeline.intervalMs) / 1000);
+    }
     return axis;
   }
 
@@ -534,6 +545,54 @@
     return d.targets.filter((t) => metrics.indexOf(t.metric) >= 0 && (server === null || t.server === undefined || t.server === server));
   }
 
+  // The planned load shape (scenario load.stages): one line per chart, the target's mean per bucket,
+  // placed as the buckets' calls are (at the bucket's start). It is the scenario's total (all
+  // servers' arrivals, or its agents), so it shares the ok calls/s axis only where that reads as one
+  // number: arrivals/s of a one-server scenario. Elsewhere it has its own axis on the right.
+  var PLAN_COLOUR = "#6b7280";
+
+  /**
+   * @param {ScenarioResult} scenario
+   * @param {boolean} mayShare the chart's main axis counts calls per second
+   * @returns {{ dataset: import("chart.js").ChartDataset<"line", XY[]>, axis: LinearAxis | null } | null}
+   */
+  function plannedSeries(scenario, mayShare) {
+    var planned = scenario.timeline.planned;
+    var shape = scenario.load?.shape;
+    if (!planned?.length || !shape) return null;
+    var shared = mayShare && shape.unit === "arrivals/s" && serverNames(scenario).length === 1;
+    var title = shape.unit === "agents" ? "agents (planned)" : "arrivals/s (planned)";
+    return {
+      dataset: {
+        label: shape.unit === "agents" ? "planned agents" : "planned arrivals/s",
+        yAxisID: shared ? "y" : "yPlan",
+        borderColor: PLAN_COLOUR,
+        backgroundColor: alpha(PLAN_COLOUR, 0.08),
+        borderWidth: 1.5,
+        borderDash: [2, 3],
+        pointRadius: 0,
+        fill: shared ? false : "origin",
+        order: 0,
+        data: planned
+          .slice()
+          .sort((a, b) => a.t - b.t)
+          .map((p) => ({ x: p.t / 1000, y: p.target })),
+      },
+      axis: shared ? null : { type: "linear", beginAtZero: true, position: "right", title: { display: true, text: title }, grid: { drawOnChartArea: false } },
+    };
+  }
+
+  /**
+   * A chart's scales, with the planned shape's own axis when it has one.
+   * @param {Record<string, LinearAxis>} scales
+   * @param {{ axis: LinearAxis | null } | null} plan
+   * @returns {Record<string, LinearAxis>}
+   */
+  function withPlanAxis(scales, plan) {
+    if (plan?.axis) scales.yPlan = plan.axis;
+    return scales;
+  }
+
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {ScenarioResult} scenario
@@ -579,6 +638,8 @@
     });
     var targets = targetsFor(si, only, ["latency.p50", "latency.p99"]);
     var axis = latencyAxis(all, targets, (p) => [p.p50, p.p99]);
+    var plan = plannedSeries(scenario, false);
+    if (plan) datasets.push(plan.dataset);
     /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
     var config = {
       type: "line",
@@ -589,10 +650,13 @@
         spanGaps: false,
         elements: { point: { hitRadius: 6 } },
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: {
-          x: xAxisFor(scenario),
-          y: { beginAtZero: true, max: axis.max, suggestedMax: axis.top, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } },
-        },
+        scales: withPlanAxis(
+          {
+            x: xAxisFor(scenario),
+            y: { beginAtZero: true, max: axis.max, suggestedMax: axis.top, title: { display: true, text: "ms" }, grid: { color: "#f0f0f0" } },
+          },
+          plan,
+        ),
         plugins: { legend: { labels: { boxWidth: 14, boxHeight: 2 } } },
       },
       plugins: [
@@ -667,6 +731,8 @@
         data: r.map((x) => x.errors),
       });
     });
+    var plan = plannedSeries(scenario, true);
+    if (plan) datasets.push(Object.assign({ type: /** @type {const} */ ("line") }, plan.dataset));
     // A scenario-wide throughput target is a total: it is drawn only where the chart shows one server's line and that server is the scenario's only one.
     var targets = targetsFor(si, only, ["throughput"]).filter((t) => t.server !== undefined || serverNames(scenario).length === 1);
     /** @type {import("chart.js").ChartConfigurationCustomTypesPerDataset<"line" | "bar", XY[]>} */
@@ -675,16 +741,19 @@
       options: {
         maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: {
-          x: xAxisFor(scenario),
-          y: { beginAtZero: true, position: "left", title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } },
-          y1: {
-            beginAtZero: true,
-            position: "right",
-            title: { display: true, text: "errors + timeouts / s" },
-            grid: { drawOnChartArea: false },
+        scales: withPlanAxis(
+          {
+            x: xAxisFor(scenario),
+            y: { beginAtZero: true, position: "left", title: { display: true, text: "ok calls / s" }, grid: { color: "#f0f0f0" } },
+            y1: {
+              beginAtZero: true,
+              position: "right",
+              title: { display: true, text: "errors + timeouts / s" },
+              grid: { drawOnChartArea: false },
+            },
           },
-        },
+          plan,
+        ),
         plugins: { legend: { labels: { boxWidth: 14 } } },
       },
       plugins: [warmupShade, faultBandsPlugin(faultBandsOf(scenario)), resilienceMarksPlugin(resilienceMarksOf(scenario)), targetLines(targets, "y")],

@@ -24,13 +24,15 @@ export function worstSlo(s: ScenarioResult): SloResult | undefined {
 
 /**
  * Which chart tells a scenario's story: the capacity curve; the fault windows over the calls that
- * kept flowing; else the chart of its worst SLO (over time where the timeline has that statistic,
+ * kept flowing; the calls against a load shape; else the chart of its worst SLO (over time where the timeline has that statistic,
  * p50 and p99; by percentile where it has not, p95 and p99.9).
  */
 export function keyChart(s: ScenarioResult): KeyChart | null {
   if (s.capacity) return { chart: "capacity", caption: "Achieved against offered rate" };
   const hasTimeline = s.timeline.points.length > 0;
   if (hasTimeline && (s.faults ?? []).some((f) => f.injected)) return { chart: "faults", caption: "Ok calls/s of all servers through the fault windows" };
+  // A load shape (stages) is the scenario's story: the calls against the shape they were asked to follow.
+  if (hasTimeline && s.timeline.planned?.length) return { chart: "throughput", caption: "Ok calls/s against the planned load shape" };
   const worst = worstSlo(s);
   const server = worst?.scope.server ?? s.servers[0]?.name;
   const about = worst ? `: ${worst.title}` : "";

@@ -6,7 +6,7 @@
  */
 import type { LatencySummary, LoadSummary, RunRecord, ScenarioResult } from "../../results/types.js";
 import { FAILURE_KIND_WORD, RULES, availabilityRows, callRows, exitHow, harnessDelayText } from "../availability-format.js";
-import { formatAt, haltedLine } from "../format.js";
+import { formatAt, haltedLine, shapeText } from "../format.js";
 import { capacitySection } from "./capacity.js";
 import { methodsBlock } from "./methods.js";
 import type { ScenarioDerived } from "./derived.js";
@@ -217,7 +217,7 @@ function charts(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | s
   return html`<h3>Charts</h3>${parts}
 <p class="small muted chart-notes">Dashed horizontal lines are the SLO targets (red when missed, amber when inconclusive, green when met); a target judges the whole window, a line over time only shows where buckets stood.
   The last bucket of the window is usually shorter than ${seconds} s: its rate is scaled to its real length and drawn hollow, dashed, not as a drop.
-  The y-axis fits the measurement window: a warm-up spike above it is clipped and says so.
+  The y-axis fits the measurement window: a warm-up spike above it is clipped and says so.${s.timeline.planned?.length ? ` The dotted grey line is the planned load shape (${s.load?.shape?.unit ?? "target"}), each bucket's mean over its real length; the latency chart shares its time axis, so a ramp or a spike lines up in both.` : ""}
   The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.</p>
 ${d.problems.length > 0 ? html`<p class="warn-box small">${d.problems.join("; ")}</p>` : ""}
 ${faultLegend(s)}
@@ -313,7 +313,7 @@ function loadBlock(load: LoadSummary | null): SafeHtml | string {
   const droppedShare = load.offered > 0 ? load.dropped / load.offered : 0;
   // Above 1 % late or dropped, or a saturated core, the generator rather than the server may be the limit.
   const limited = lateShare + droppedShare > 0.01 || load.generatorCpu >= 0.9;
-  const model = load.model === "open" ? `open, ${load.rate ?? "–"} calls/s target` : "closed";
+  const model = load.shape ? `${load.model}, shaped: ${shapeText(load.shape)}` : load.model === "open" ? `open, ${load.rate ?? "–"} calls/s target` : "closed";
   return html`<div class="block"><h3>Load generator health</h3>
 ${limited ? html`<p class="warn-box">The load generator may have been the limit in this scenario: throughput verdicts here cannot be trusted.</p>` : ""}
 ${kv([
