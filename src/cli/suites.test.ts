@@ -117,7 +117,7 @@ describe("suites files told apart from scenarios (validate scenarios/*.yaml)", (
     const suggested = /e\.g\. mcp-slo run (\S+)/.exec(text)?.[1];
     expect(suggested && existsSync(suggested)).toBe(true);
     expect(text).not.toContain("suites.yaml,");
-    expect(text).toMatch(/or mcp-slo run --suite default \(suites in .*suites\.yaml: default, load, servers, resilience\)/);
+    expect(text).toMatch(/or mcp-slo run --suite default \(suites in .*suites\.yaml: default, load, servers, resilience, agents\)/);
     const empty = await runSuggestion(path.join(dir, "none.yaml"), path.join(dir, "no-such-dir"));
     expect(empty).toBe("e.g. mcp-slo init my.yaml, to write a starter scenario");
   });
