@@ -34,7 +34,7 @@ import { resolvedCatalogSlo } from "../slo/catalog.js";
 import { MAX_OPENSLO_FILES } from "./openslo-files.js";
 import type { SloSource } from "../results/types.js";
 import { isSecretKey, MIN_SECRET_LENGTH } from "../telemetry/redact.js";
-import { compileWorkload, taskKinds, Workload, workloadKindOf } from "../workloads/index.js";
+import { agentWorkerKinds, compileWorkload, taskKinds, Workload, workloadKindOf } from "../workloads/index.js";
 import { CatalogVersionServer, compilePolicy, compileSwitch, Resilience, VersionSwitch } from "../resilience/schema.js";
 
 /** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
@@ -225,18 +225,24 @@ export const Sessions = z
           .describe(
             "A new session for every agent task: needs a workload whose operation is one agent task (cache-aside: one read-through; script: one pass of its steps), which says when each task ends.",
           ),
+        perJoin: z
+          .literal(true)
+          .optional()
+          .describe(
+            "Agents that join and leave: when the closed model's load shape (load.stages) turns an agent off, it closes its sessions once its call ended (stdio: their server processes stop); when the shape turns it on again, it sets up new sessions before its first call. Needs load.model closed with load.stages and a workload whose workers are the agents (mix, script, cache-aside).",
+          ),
       })
       .superRefine((c, ctx) => {
-        const given = (["everyCalls", "every", "perTask"] as const).filter((k) => c[k] !== undefined);
+        const given = (["everyCalls", "every", "perTask", "perJoin"] as const).filter((k) => c[k] !== undefined);
         if (given.length !== 1)
           ctx.addIssue({
             code: "custom",
-            message: `expected exactly one of everyCalls, every or perTask, found ${given.length === 0 ? "none" : given.join(" and ")}`,
+            message: `expected exactly one of everyCalls, every, perTask or perJoin, found ${given.length === 0 ? "none" : given.join(" and ")}`,
           });
       })
       .optional()
       .describe(
-        "Agents close their session to a server and open a new one (stdio: a new process) before their next call: every N calls, once a session is T old, or after each task. Each new session's setup (spawn and initialize over stdio, the initialize request over HTTP) is measured as the method initialize, apart from the calls (results sessions, SLO scope method: initialize). A call waits for its agent's new session (at most startTimeout); in the closed model its latency starts after the setup, in the open model from its scheduled time as always. A setup that fails fails that call (a transport failure, the old session kept for the next try). The sdk driver only.",
+        "Agents close their session to a server and open a new one (stdio: a new process) before their next call: every N calls, once a session is T old, after each task, or each time a closed load shape lets an agent join again (perJoin). Each new session's setup (spawn and initialize over stdio, the initialize request over HTTP) is measured as the method initialize, apart from the calls (results sessions, SLO scope method: initialize). A call waits for its agent's new session (at most startTimeout); in the closed model its latency starts after the setup, in the open model from its scheduled time as always. A setup that fails fails that call (a transport failure, the old session kept for the next try). The sdk driver only.",
       ),
   })
   .describe("The agents' MCP sessions: how long each lives.");
@@ -419,6 +425,18 @@ export const ScenarioFile = z
           path: [...at, "perTask"],
           message: `expected a workload whose operation is an agent task (${taskKinds().join(", ")}), found ${kind.name}, whose operation is none: use everyCalls or every`,
         });
+      else if (churn.perJoin && !kind.agentWorkers)
+        ctx.addIssue({
+          code: "custom",
+          path: [...at, "perJoin"],
+          message: `expected a workload whose workers are the agents (${agentWorkerKinds().join(", ")}), found ${kind.name}, whose workers are not: agents joining and leaving need one`,
+        });
+      if (churn.perJoin && (s.load.model !== "closed" || s.load.stages === undefined))
+        ctx.addIssue({
+          code: "custom",
+          path: [...at, "perJoin"],
+          message: `expected load.model closed with load.stages (the shape turns agents off and on), found ${s.load.model === "closed" ? "no load.stages" : `load.model ${s.load.model}`}`,
+        });
     }
   });
 
@@ -567,6 +585,7 @@ function loadPlan(s: ScenarioFile): LoadPlan {
 function churnPolicy(c: NonNullable<z.output<typeof Sessions>["churn"]>): ChurnPolicy {
   if (c.everyCalls !== undefined) return { kind: "calls", everyCalls: c.everyCalls };
   if (c.every !== undefined) return { kind: "time", everyMs: c.every.ms, text: c.every.text };
+  if (c.perJoin !== undefined) return { kind: "join" };
   return { kind: "task" };
 }
 

@@ -21,10 +21,12 @@ export type ScopeMethod = (typeof SCOPE_METHODS)[number];
 
 /**
  * When an agent replaces its session to a server (scenario `sessions.churn`): after `everyCalls`
- * calls on it, once it is `everyMs` old, or after each of the agent's tasks (a workload whose
- * operation is a task calls CallSender.taskDone). The swap happens before the agent's next call.
+ * calls on it, once it is `everyMs` old, after each of the agent's tasks (a workload whose
+ * operation is a task calls CallSender.taskDone), or each time the agent joins again: a closed
+ * load shape that turns an agent off makes it leave (its sessions close once its call ended), and
+ * turning it on again makes it join (new sessions). The swap happens before the agent's next call.
  */
-export type ChurnPolicy = { kind: "calls"; everyCalls: number } | { kind: "time"; everyMs: number; text: string } | { kind: "task" };
+export type ChurnPolicy = { kind: "calls"; everyCalls: number } | { kind: "time"; everyMs: number; text: string } | { kind: "task" } | { kind: "join" };
 
 /** The policy in words, for results and the report. */
 export function describeChurn(p: ChurnPolicy): string {
@@ -35,5 +37,7 @@ export function describeChurn(p: ChurnPolicy): string {
       return `a new session at the first call once a session is ${p.text} old`;
     case "task":
       return "a new session for every agent task";
+    case "join":
+      return "an agent that leaves closes its sessions; one that joins sets up new ones";
   }
 }

@@ -39,6 +39,11 @@ export interface DriverPhase {
    * reach the recorder only after its load ended (k6); without it the progress reads the recorder.
    */
   onTick?: (elapsedMs: number, live?: LiveCounts) => void;
+  /**
+   * A closed load shape turned this worker off between its operations (session churn per join: its
+   * agent leaves). Only a driver whose workers are the harness's agents calls it (sdk).
+   */
+  onWorkerLeaves?: (worker: number) => void;
 }
 
 /** Calls of the phase counted while it runs, for the progress line only (never judged). */

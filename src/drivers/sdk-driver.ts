@@ -337,6 +337,11 @@ export async function runPhase(opts: {
   t0?: number;
   /** Agents the workers stand for (a closed shape's target counts agents; a coordination worker is two). Default: workers. */
   agents?: number;
+  /**
+   * A closed shape turned this worker off, after its operation in flight ended (session churn per join
+   * closes its agent's sessions). Once per leave: not again while the worker stays off.
+   */
+  onLeave?: (worker: number) => void;
 }): Promise<PhaseStats> {
   const { load, workers, operation, signal } = opts;
   const limitMs = Math.min(opts.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
@@ -374,17 +379,21 @@ export async function runPhase(opts: {
       const perAgent = workers / Math.max(1, opts.agents ?? workers);
       await Promise.all(
         Array.from({ length: workers }, async (_, worker) => {
+          let away = false;
           while (!phaseEnded.signal.aborted && seq < count && performance.now() < endAt) {
             if (shape) {
               // A worker beyond the shape's current agents waits until the shape reaches it (its call in flight, if
               // any, finished first: an agent leaves between calls). Bounded: by the phase's end, and at least 1 ms.
               const elapsed = performance.now() - t0;
               if (Math.round(targetAt(shape, elapsed) * perAgent) <= worker) {
+                if (!away) opts.onLeave?.(worker);
+                away = true;
                 const wake = firstTimeAtLeast(shape, elapsed, (worker + 0.5) / perAgent);
                 if (wake === undefined || t0 + wake >= endAt) break;
                 await sleep(Math.max(1, t0 + wake - performance.now()), phaseEnded.signal);
                 continue;
               }
+              away = false;
             }
             await launch(worker, undefined);
             if (load.thinkTimeMs > 0) await sleep(load.thinkTimeMs, phaseEnded.signal);
@@ -461,6 +470,7 @@ export const sdkDriver: LoadDriver = {
           ...(p.onTick && { onTick: p.onTick }),
           t0,
           agents: p.scenario.agents,
+          ...(p.onWorkerLeaves && { onLeave: p.onWorkerLeaves }),
         }),
       dispose: async () => undefined,
     };

@@ -13,7 +13,8 @@ import { maxMs } from "../metrics/histogram.js";
 import { Recorder } from "../metrics/recorder.js";
 import { SessionStarts } from "../metrics/session-starts.js";
 import type { McpSession } from "../stack/mcp-session.js";
-import { CallContext, type Agent } from "./sdk-driver.js";
+import { activeAgents, shapeDurationMs, type LoadShape } from "../contracts/load-shape.js";
+import { CallContext, runPhase, type Agent } from "./sdk-driver.js";
 import { SessionChurn, type SessionOpener } from "./session-churn.js";
 
 let opened = 0;
@@ -217,5 +218,137 @@ describe("session churn", () => {
     const summary = t.churn.summary({ windowCalls: t.recorder.count({}, ["ok", "error", "timeout"]), peakOpen: 2, firstSessions: 1 });
     expect(summary).toMatchObject({ churn: "a new session every 2 calls", opened: 2, failed: 0, closed: 2, firstSessions: 1, callsPerSession: 3, peakOpen: 2 });
     expect(summary.initialize[0]!.p50).toBeGreaterThan(0);
+  });
+
+  it("perJoin: a leaving agent's session closes once its call ended; joining again sets one up before the next call", async () => {
+    const t = await setup({ kind: "join" });
+    const first = t.current();
+    await t.calls.call(0, "mem", "ok", {});
+    await t.calls.call(0, "mem", "ok", {});
+    expect(t.opener.renewals).toBe(0);
+    // Leaves while a call of its own is still in flight: the session stays open for that call.
+    const inFlight = t.calls.call(0, "mem", "slow", {});
+    await new Promise((r) => setTimeout(r, 10));
+    t.churn.leave(0);
+    expect(first.closed).toBe(false);
+    expect((await inFlight).outcome).toBe("ok");
+    await new Promise((r) => setTimeout(r, 5));
+    expect(first.closed).toBe(true);
+    expect(t.opener.retired).toEqual([first]);
+    // Away: leaving again closes nothing more.
+    t.churn.leave(0);
+    expect(t.opener.retired).toEqual([first]);
+    // Joins: its first call goes on a new session, set up (and recorded as initialize) before it.
+    expect((await t.calls.call(0, "mem", "ok", {})).outcome).toBe("ok");
+    const second = t.current();
+    expect(second).not.toBe(first);
+    expect(second.calls).toBe(1);
+    expect(t.starts.counts({})).toEqual({ ok: 1, failed: 0 });
+    // Staying: no more setups.
+    await t.calls.call(0, "mem", "ok", {});
+    expect(t.opener.renewals).toBe(1);
+    // Leaves and joins again: one more setup, and the session it left with closed.
+    t.churn.leave(0);
+    await t.calls.call(0, "mem", "ok", {});
+    expect(t.opener.renewals).toBe(2);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(second.closed).toBe(true);
+    expect(t.opener.retired).toEqual([first, second]);
+    expect(t.current().closed).toBe(false);
+  });
+
+  it("perJoin: joining waits for the session the agent left with to be closed (at most two per agent and server)", async () => {
+    const t = await setup({ kind: "join" });
+    const first = t.current();
+    const closedWhenRenewed: boolean[] = [];
+    const renew = t.opener.renew.bind(t.opener);
+    t.opener.renew = async (server, agent) => {
+      closedWhenRenewed.push(first.closed);
+      return renew(server, agent);
+    };
+    // Its slow call still runs when it leaves and when its next call (it joined again) arrives.
+    const slow = t.calls.call(0, "mem", "slow", {});
+    await new Promise((r) => setTimeout(r, 10));
+    t.churn.leave(0);
+    const next = await t.calls.call(0, "mem", "ok", {});
+    expect((await slow).outcome).toBe("ok");
+    expect(next.outcome).toBe("ok");
+    expect(closedWhenRenewed).toEqual([true]);
+  });
+
+  it("perJoin under a closed load shape 1 -> 4 -> 1 -> 4 (runPhase): one setup per join, sessions closed while away", async () => {
+    const shape: LoadShape = {
+      start: 1,
+      stages: [
+        { durationMs: 150, target: 1 },
+        { durationMs: 1, target: 4 },
+        { durationMs: 150, target: 4 },
+        { durationMs: 1, target: 1 },
+        { durationMs: 150, target: 1 },
+        { durationMs: 1, target: 4 },
+        { durationMs: 150, target: 4 },
+      ],
+    };
+    const agents: Agent[] = [];
+    for (let id = 0; id < 4; id++) agents.push({ id, sessions: new Map([["mem", await memorySession(id)]]) });
+    const firstSessions = agents.map((a) => a.sessions.get("mem") as McpSession & { closed: boolean });
+    const recorder = new Recorder({ plannedMeasureMs: 1000, warmupMs: 0, now: performance.now() });
+    const calls = new CallContext(recorder, agents, 2000);
+    calls.phase = "measure";
+    const opener = new MemoryOpener(agents);
+    const starts = new SessionStarts();
+    const churn = new SessionChurn({ kind: "join" }, agents, opener, starts, { startTimeoutMs: 1000 });
+    calls.sessions = churn;
+    const t0 = performance.now();
+    // Sessions open per agent, sampled at each call's start: only agents the shape counts then hold an open one.
+    const openAt: { at: number; open: number }[] = [];
+    const leaves: { worker: number; at: number; busy: boolean }[] = [];
+    const busy = new Set<number>();
+    const isOpen = (s: McpSession) => !(s as McpSession & { closed: boolean }).closed;
+    await runPhase({
+      load: { model: "closed", thinkTimeMs: 0, shape },
+      workers: 4,
+      operation: async (worker) => {
+        busy.add(worker);
+        try {
+          await calls.call(worker, "mem", "ok", {});
+          openAt.push({ at: performance.now() - t0, open: agents.filter((a) => isOpen(a.sessions.get("mem")!)).length });
+          await new Promise((r) => setTimeout(r, 5));
+        } finally {
+          busy.delete(worker);
+        }
+      },
+      durationMs: shapeDurationMs(shape),
+      count: undefined,
+      signal: new AbortController().signal,
+      t0,
+      onLeave: (worker) => {
+        leaves.push({ worker, at: performance.now() - t0, busy: busy.has(worker) });
+        churn.leave(worker);
+      },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    // Agents 1..3 left at the start and after the step down, each between its calls; agent 0 never left.
+    expect(leaves.filter((l) => l.worker === 0)).toEqual([]);
+    for (const w of [1, 2, 3]) {
+      const own = leaves.filter((l) => l.worker === w);
+      expect(own.length, `leaves of agent ${w}`).toBe(2);
+      expect(own[0]!.at).toBeLessThan(150);
+      expect(own[1]!.at).toBeGreaterThanOrEqual(301);
+      expect(own[1]!.at).toBeLessThan(453);
+    }
+    expect(leaves.every((l) => !l.busy)).toBe(true);
+    // Two joins of three agents: six setups, each agent's first session closed when it left the first time.
+    expect(starts.counts({})).toEqual({ ok: 6, failed: 0 });
+    expect(opener.renewals).toBe(6);
+    expect(firstSessions.map((s) => s.closed)).toEqual([false, true, true, true]);
+    // At its end the shape holds 4 agents, each on an open session; every other session was closed.
+    expect(agents.every((a) => isOpen(a.sessions.get("mem")!))).toBe(true);
+    expect(opener.retired.length).toBe(6);
+    expect(opener.retired.every((s) => !isOpen(s))).toBe(true);
+    // While one agent ran, one session was open (the others' closing may lag a call by a few ms).
+    const alone = openAt.filter((x) => (x.at > 30 && x.at < 140) || (x.at > 340 && x.at < 440));
+    expect(alone.length).toBeGreaterThan(0);
+    for (const x of alone) expect(x.open, `${x.at.toFixed(0)} ms`).toBe(Math.round(activeAgents(shape, x.at)));
   });
 });

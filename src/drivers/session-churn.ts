@@ -17,6 +17,12 @@
  * failed initialize and fails the call that needed it (the driver records a transport failure, so
  * the closed model's backoff keeps a server that cannot start from being spawned in a loop); the
  * old session stays the agent's, and its next call tries again.
+ *
+ * Per join (policy "join"): the closed model's load shape turns agents off and on
+ * (runPhase). An agent turned off leaves: `leave` closes its sessions once its last call on them
+ * ended, and they stay closed while it is away; its next call (it joined again) first sets up new
+ * ones, recorded as initialize like any other renewal. The new setup waits for the close, so an
+ * agent that leaves and joins quickly still holds at most two sessions per server.
  */
 import { describeChurn, type ChurnPolicy } from "../contracts/sessions.js";
 import type { SessionsSummary } from "../results/types.js";
@@ -32,7 +38,9 @@ export const SESSIONS_DEFINITION =
   "meanwhile waits for that setup and shares the new session. In the closed model a call's latency starts after the setup; in the open model it counts " +
   "from the call's scheduled time, so the wait for a setup is in it. The replaced session is closed (its process stopped) once its last call ended, and " +
   "an agent has at most two sessions to a server at once: a new setup first waits for the session replaced before it to be closed (not part of the setup). " +
-  "initialize latency counts ok setups (the SLO also counts timed-out ones at the start timeout); a failed setup also fails the call that needed it.";
+  "initialize latency counts ok setups (the SLO also counts timed-out ones at the start timeout); a failed setup also fails the call that needed it. " +
+  "With churn per join, an agent that the closed model's load shape turns off closes its sessions once its call ended (over stdio its server processes stop), " +
+  "and one turned on again sets up new sessions before its first call: each join is one setup per server.";
 
 /** What the churn needs of the run's sessions (src/run/session-pool.ts SessionPool). */
 export interface SessionOpener {
@@ -59,6 +67,8 @@ interface AgentServerState {
   openedAt: number;
   /** The agent ended a task since `session` was opened. */
   taskEnded: boolean;
+  /** The agent left (per join): `session` is closed or closing, and its next call sets up a new one. */
+  left: boolean;
   /** The setup under way: undefined when it worked, else why not. */
   renewing: Promise<string | undefined> | undefined;
   /** Settles when the session `session` replaced is closed (its last call ended, its process stopped). */
@@ -92,6 +102,7 @@ export class SessionChurn implements SessionSource {
         calls: 0,
         openedAt: current.spawnedAt ?? performance.now(),
         taskEnded: st?.taskEnded ?? false,
+        left: st?.left ?? false,
         renewing: undefined,
         previousClosed: st?.previousClosed,
       };
@@ -108,6 +119,8 @@ export class SessionChurn implements SessionSource {
         return performance.now() - st.openedAt >= this.policy.everyMs;
       case "task":
         return st.taskEnded;
+      case "join":
+        return st.left;
     }
   }
 
@@ -132,6 +145,26 @@ export class SessionChurn implements SessionSource {
   taskDone(agentId: number): void {
     const prefix = `${agentId}\u0000`;
     for (const [key, st] of this.state) if (key.startsWith(prefix)) st.taskEnded = true;
+  }
+
+  /**
+   * The agent left (per join: a closed load shape turned it off between its calls): each of its sessions is
+   * closed once no call runs on it, and its next call sets up a new one. Called again while away: nothing more.
+   */
+  leave(agentId: number): void {
+    for (const server of this.agents[agentId]?.sessions.keys() ?? []) {
+      const st = this.stateOf(agentId, server);
+      if (!st || st.left) continue;
+      if (st.renewing !== undefined) {
+        // A setup under way (a call of the agent still in flight): the session it brings is the one to close.
+        void st.renewing.then(() => this.leave(agentId));
+        continue;
+      }
+      st.left = true;
+      const old = st.session;
+      st.previousClosed = new Promise<void>((resolve) => this.replaced.set(old, resolve));
+      this.retireIfIdle(old);
+    }
   }
 
   /** The sessions block of results.json. `windowCalls`: calls of the window (all outcomes); `peakOpen`: the pool's figure. */
@@ -162,6 +195,11 @@ export class SessionChurn implements SessionSource {
     try {
       const fresh = await this.opener.renew(server, agentId);
       this.starts.record({ phase, server, outcome: "ok", startedAt, endedAt: performance.now() });
+      if (st.left) {
+        // Joined again: the session it left with is closed already (awaited above), nothing to replace.
+        Object.assign(st, { session: fresh, calls: 0, openedAt: fresh.spawnedAt ?? startedAt, taskEnded: false, left: false, previousClosed: undefined });
+        return undefined;
+      }
       const old = st.session;
       const previousClosed = new Promise<void>((resolve) => this.replaced.set(old, resolve));
       Object.assign(st, { session: fresh, calls: 0, openedAt: fresh.spawnedAt ?? startedAt, taskEnded: false, previousClosed });

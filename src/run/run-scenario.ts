@@ -384,6 +384,8 @@ async function runWindow(run: StackRun): Promise<void> {
     runId: opts.runId,
     signal: phaseSignal,
     onTick,
+    // Churn per join: a worker the shape turns off is its agent leaving (the scenario checked the workload's workers are its agents).
+    ...(churn?.policy.kind === "join" && { onWorkerLeaves: (worker: number) => churn.leave(worker) }),
   });
 
   if (s.warmupMs > 0 && !signal.aborted) {

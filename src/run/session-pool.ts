@@ -90,6 +90,11 @@ export class SessionPool {
   private readonly retired = new Set<McpSession>();
   /** Every session churn replaced, closed or not: their processes' exits are the harness's doing (a shared HTTP server's too). */
   private readonly replacedByChurn = new WeakSet<McpSession>();
+  /**
+   * Sessions churn closed (retire finished). A session an agent left with (churn per join) stays its
+   * session in `live` until it joins again: these are skipped wherever a live session means a process.
+   */
+  private readonly closedByChurn = new WeakSet<McpSession>();
   private readonly stopListening = new WeakMap<McpSession, () => void>();
   /** Churn's opens and closes under way. */
   private readonly pending = new Set<Promise<void>>();
@@ -204,12 +209,13 @@ export class SessionPool {
 
   /** Every live process of a server (all agents and auxiliary sessions). */
   processesOf(server: string) {
-    return this.sessions.filter((s) => s.server.name === server).map((s) => s.process);
+    return this.sessions.filter((s) => s.server.name === server && !this.replacedByChurn.has(s)).map((s) => s.process);
   }
 
   /** Starts again every session of a server whose process is gone (a fault's heal step); returns the new sessions. */
   async reviveDead(server: string): Promise<McpSession[]> {
-    const dead = this.sessions.filter((s) => s.server.name === server && !s.process.isRunning());
+    // Not the sessions of agents that left (churn per join): they set up their own when they join again.
+    const dead = this.sessions.filter((s) => s.server.name === server && !s.process.isRunning() && !this.replacedByChurn.has(s));
     for (const s of dead) this.live.delete(this.key(server, s.agent));
     const revived: McpSession[] = [];
     await mapLimited(dead, SPAWN_CONCURRENCY, async (s) => {
@@ -232,10 +238,14 @@ export class SessionPool {
     this.track(opening);
     const fresh = await opening;
     // Replaced: open until retire closes it (its calls may still be running), but no longer the agent's.
-    this.retired.add(old);
-    this.replacedByChurn.add(old);
-    const open = this.sessions.filter((x) => x.agent >= 0).length + this.retired.size;
-    this.peakOpen = Math.max(this.peakOpen, open);
+    // A session its agent left with (churn per join) was closed already.
+    if (!this.closedByChurn.has(old)) {
+      this.retired.add(old);
+      this.replacedByChurn.add(old);
+    }
+    // A session in both (an agent that left, its session still closing) counts once.
+    const open = new Set([...this.sessions.filter((x) => x.agent >= 0 && !this.closedByChurn.has(x)), ...this.retired]);
+    this.peakOpen = Math.max(this.peakOpen, open.size);
     return fresh;
   }
 
@@ -253,6 +263,7 @@ export class SessionPool {
       .catch(() => undefined)
       .then(() => {
         this.retired.delete(s);
+        this.closedByChurn.add(s);
         this.stopListening.get(s)?.();
         onClosed?.(performance.now() - t0);
       });
@@ -278,6 +289,8 @@ export class SessionPool {
     // Churn's opens and closes still under way: an open finishing now closes what it started (open), a
     // close finishes its process; each is bounded (start timeout, stop grace), so this wait is.
     await Promise.allSettled([...this.pending]);
-    await Promise.allSettled([...this.sessions, ...this.retired].map((s) => s.close()));
+    // A session closed by churn is not closed twice (an agent that left holds one until it joins again).
+    const open = new Set([...this.sessions.filter((s) => !this.closedByChurn.has(s)), ...this.retired]);
+    await Promise.allSettled([...open].map((s) => s.close()));
   }
 }

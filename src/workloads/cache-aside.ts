@@ -82,6 +82,8 @@ export const cacheAsideWorkload = defineWorkloadKind({
     zipfExponent: z.number().positive().max(5).default(1.1),
   }),
   plainCalls: false,
+  // Worker i sends as agent i, and only as it.
+  agentWorkers: true,
   tasks: true,
   crossCheck(w, ctx) {
     ctx.checkServer(w.cache, ["workload", "cache"]);

@@ -39,6 +39,11 @@ export function taskKinds(): string[] {
   return WORKLOAD_KINDS.filter((k) => k.tasks).map((k) => k.name);
 }
 
+/** The kinds whose workers are the agents (session churn per join needs one). */
+export function agentWorkerKinds(): string[] {
+  return WORKLOAD_KINDS.filter((k) => k.agentWorkers).map((k) => k.name);
+}
+
 /** The kind a workload of the file names (`kind:` as written), or undefined. */
 export function workloadKind(name: unknown): WorkloadKind | undefined {
   return findKind<WorkloadKind>(WORKLOAD_KINDS, name);

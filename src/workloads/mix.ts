@@ -120,6 +120,8 @@ export const mixWorkload = defineWorkloadKind({
       ),
   }),
   plainCalls: true,
+  // Worker i sends as agent i, and only as it.
+  agentWorkers: true,
   crossCheck(w, ctx) {
     for (const [i, c] of w.calls.entries()) ctx.checkServer(c.server, ["workload", "calls", i, "server"]);
     for (const [i, c] of (w.setup ?? []).entries()) ctx.checkServer(c.server, ["workload", "setup", i, "server"]);

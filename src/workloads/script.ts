@@ -375,6 +375,8 @@ export const scriptWorkload = defineWorkloadKind({
       .describe("The steps each agent runs in order, again and again; one pass is one agent task."),
   }),
   plainCalls: false,
+  // Worker i sends as agent i, and only as it.
+  agentWorkers: true,
   // Each pass ends with taskDone: session churn per task (sessions.churn.perTask) swaps after it.
   tasks: true,
   crossCheck(w, ctx) {

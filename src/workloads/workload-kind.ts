@@ -39,6 +39,12 @@ export interface WorkloadKindDefinition<T extends WorkloadSchema> {
    * agent that took part: what session churn per task (scenario sessions.churn.perTask) needs. Default false.
    */
   tasks?: boolean;
+  /**
+   * Each worker of its operation is one agent, the one with the worker's number, and sends as that agent
+   * alone: so a closed load shape turning a worker off is that agent leaving, what session churn per join
+   * (scenario sessions.churn.perJoin) needs. Default false (a coordination worker is a pair of agents).
+   */
+  agentWorkers?: boolean;
   /** Checks against the rest of the scenario once the whole file parsed (the servers it names exist, enough agents, ...). */
   crossCheck?(spec: z.output<T>, ctx: WorkloadContext): void;
   /**
@@ -63,6 +69,7 @@ export function defineWorkloadKind<T extends WorkloadSchema>(def: WorkloadKindDe
     plainCalls: def.plainCalls,
     window: def.window ?? true,
     tasks: def.tasks ?? false,
+    agentWorkers: def.agentWorkers ?? false,
     check: def.check,
     schema: def.schema,
     crossCheck: (spec, ctx) => {
@@ -83,6 +90,7 @@ export interface WorkloadKind {
   readonly plainCalls: boolean;
   readonly window: boolean;
   readonly tasks: boolean;
+  readonly agentWorkers: boolean;
   readonly check: ((at: readonly PathPart[], facts: ScenarioFacts) => void) | undefined;
   readonly schema: WorkloadSchema;
   crossCheck(spec: WorkloadSpecBase, ctx: WorkloadContext): void;
