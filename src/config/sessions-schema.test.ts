@@ -29,6 +29,13 @@ ${head}workload:
 ${extra}`;
 }
 
+/** A closed shape of 5 s (the helper's duration) taking agents 1 -> 2 -> 1. */
+const JOIN_SHAPE = `load:
+  model: closed
+  start: 1
+  stages: [{ duration: 2s, target: 2 }, { duration: 3s, target: 1 }]
+`;
+
 const INITIALIZE_SLO = `slos:
   - { id: init, metric: latency.p95, objective: "< 2s", scope: { server: redis, method: initialize } }
 `;
@@ -49,6 +56,8 @@ workload: { kind: cache-aside }
 sessions: { churn: { perTask: true } }
 `;
     expect((await loadScenario(file(cacheAside), "ci")).sessions).toEqual({ churn: { kind: "task" } });
+    const join = file(scenario("sessions: { churn: { perJoin: true } }\n", JOIN_SHAPE));
+    expect((await loadScenario(join, "ci")).sessions).toEqual({ churn: { kind: "join" } });
   });
 
   it("without sessions the plan has none, and its hash is what it was (no field added)", async () => {
@@ -82,10 +91,10 @@ describe("sessions.churn refused at validation, naming the path", () => {
   it("none or two of everyCalls, every and perTask", async () => {
     const two = file(scenario("sessions:\n  churn: { everyCalls: 2, every: 1s }\n"));
     expect(await validateScenarioFile(two)).toEqual([
-      `${two}:10: sessions.churn: expected exactly one of everyCalls, every or perTask, found everyCalls and every`,
+      `${two}:10: sessions.churn: expected exactly one of everyCalls, every, perTask or perJoin, found everyCalls and every`,
     ]);
     const empty = file(scenario("sessions:\n  churn: {}\n"));
-    expect(await validateScenarioFile(empty)).toEqual([`${empty}:10: sessions.churn: expected exactly one of everyCalls, every or perTask, found none`]);
+    expect(await validateScenarioFile(empty)).toEqual([`${empty}:10: sessions.churn: expected exactly one of everyCalls, every, perTask or perJoin, found none`]);
   });
 
   it("perTask with a workload whose operation is no task; churn with k6, with a capacity search", async () => {
@@ -110,5 +119,32 @@ describe("sessions.churn refused at validation, naming the path", () => {
     const unknown = file(scenario(`slos:\n  - { id: x, metric: latency.p95, objective: "< 2s", scope: { method: initialise } }\n`));
     // The MCP methods a mix step sends (issue 19) and the session setups.
     expect((await validateScenarioFile(unknown))[0]).toMatch(/:10: slos\[0\]\.scope\.method: expected one of "tools\/call", .*"ping", "initialize", found "initialise"$/);
+  });
+
+  it("perJoin without a closed shape, in the open model, on a workload whose workers are not the agents, with k6", async () => {
+    const flat = file(scenario("sessions:\n  churn: { perJoin: true }\n"));
+    expect(await validateScenarioFile(flat)).toEqual([
+      `${flat}:10: sessions.churn.perJoin: expected load.model closed with load.stages (the shape turns agents off and on), found no load.stages`,
+    ]);
+    const open = file(scenario("sessions:\n  churn: { perJoin: true }\n", "load:\n  model: open\n  rate: 5\n  stages: [{ duration: 5s, target: 10 }]\n"));
+    expect(await validateScenarioFile(open)).toEqual([
+      `${open}:14: sessions.churn.perJoin: expected load.model closed with load.stages (the shape turns agents off and on), found load.model open`,
+    ]);
+    const coordination = file(`name: churn
+servers: [redis]
+agents: 4
+load:
+  model: closed
+  start: 2
+  stages: [{ duration: 5s, target: 4 }]
+workload: { kind: coordination }
+sessions:
+  churn: { perJoin: true }
+`);
+    expect(await validateScenarioFile(coordination)).toEqual([
+      `${coordination}:10: sessions.churn.perJoin: expected a workload whose workers are the agents (mix, cache-aside, script), found coordination, whose workers are not: agents joining and leaving need one`,
+    ]);
+    const k6 = file(scenario("sessions:\n  churn: { perJoin: true }\n", `driver: k6\ntransport: http\n${JOIN_SHAPE}`));
+    expect(await validateScenarioFile(k6)).toEqual([`${k6}:16: sessions.churn: expected the sdk driver, found driver k6, which opens its own sessions`]);
   });
 });
