@@ -21,9 +21,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { procStat } from "../src/util/proc-stat.js";
 import { waitUpTo } from "../src/util/wait-for.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, startCli, transcript } from "./support/cli.js";
+import { descendantsMatching } from "./support/proc-tree.js";
 
 afterAll(removeOutDirs);
 
@@ -32,28 +32,6 @@ const AGENTS = 2;
 const PROBE_SESSIONS = 1;
 /** The Redis MCP server's process, by its package's path on its command line. */
 const REDIS_SERVER = /server-redis/;
-
-/** The descendants of `root` whose command line matches `pattern`, read once from /proc. */
-async function descendantsMatching(root: number, pattern: RegExp): Promise<number[]> {
-  const pids = (await readdir("/proc").catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
-  const parent = new Map<number, number>();
-  for (const pid of pids) {
-    const st = procStat(pid);
-    // A zombie has exited: it holds no session, only an entry its parent has yet to reap.
-    if (st && st.state !== "Z") parent.set(pid, st.ppid);
-  }
-  const under = (pid: number) => {
-    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 64; p = parent.get(p), hops++) if (p === root) return true;
-    return false;
-  };
-  const out: number[] = [];
-  for (const pid of parent.keys()) {
-    if (!under(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (pattern.test(cmd.replaceAll("\0", " "))) out.push(pid);
-  }
-  return out;
-}
 
 describe("session churn: a new session for every call to the Redis MCP server", () => {
   it("measures initialize apart from the calls, judges it, and leaves no process behind", async () => {
