@@ -118,7 +118,9 @@ describe("sessions.churn refused at validation, naming the path", () => {
     ]);
     const unknown = file(scenario(`slos:\n  - { id: x, metric: latency.p95, objective: "< 2s", scope: { method: initialise } }\n`));
     // The MCP methods a mix step sends (issue 19) and the session setups.
-    expect((await validateScenarioFile(unknown))[0]).toMatch(/:10: slos\[0\]\.scope\.method: expected one of "tools\/call", .*"ping", "initialize", found "initialise"$/);
+    expect((await validateScenarioFile(unknown))[0]).toMatch(
+      /:10: slos\[0\]\.scope\.method: expected one of "tools\/call", .*"ping", "initialize", found "initialise"$/,
+    );
   });
 
   it("perJoin without a closed shape, in the open model, on a workload whose workers are not the agents, with k6", async () => {
