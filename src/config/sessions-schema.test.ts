@@ -94,7 +94,9 @@ describe("sessions.churn refused at validation, naming the path", () => {
       `${two}:10: sessions.churn: expected exactly one of everyCalls, every, perTask or perJoin, found everyCalls and every`,
     ]);
     const empty = file(scenario("sessions:\n  churn: {}\n"));
-    expect(await validateScenarioFile(empty)).toEqual([`${empty}:10: sessions.churn: expected exactly one of everyCalls, every, perTask or perJoin, found none`]);
+    expect(await validateScenarioFile(empty)).toEqual([
+      `${empty}:10: sessions.churn: expected exactly one of everyCalls, every, perTask or perJoin, found none`,
+    ]);
   });
 
   it("perTask with a workload whose operation is no task; churn with k6, with a capacity search", async () => {
