@@ -5,7 +5,7 @@
  *
  * What it shows:
  *  - the run's Redis MCP server processes follow the shape: /proc, read every 200 ms while the CLI
- *    runs and placed in the window by its progress line ("measure N/20 s"), shows one agent's
+ *    runs and placed in the window from when its "measuring" line appeared, shows one agent's
  *    process while one agent runs, four while four do, one again after the ramp down (plus the
  *    availability probe's session throughout); the three that joined run on processes started for
  *    them, and the agent that stayed keeps its process from start to end;
@@ -33,12 +33,15 @@ const JOINING = 3;
 const REDIS_SERVER = /server-redis/;
 
 interface Look {
-  /** The last whole second of the window the CLI reported ("measure N/20 s"); undefined before the window. */
+  /**
+   * Seconds into the window, from when the CLI's "measuring" line was seen (the window starts right after it
+   * is written; the progress lines come only every 10 s under CI). Undefined outside the window.
+   */
   second: number | undefined;
   pids: number[];
 }
 
-/** The window's seconds [from, to) as looked at: the looks whose last progress line said a second in it. */
+/** The looks at seconds [from, to) of the window. */
 function within(looks: readonly Look[], from: number, to: number): Look[] {
   return looks.filter((l) => l.second !== undefined && l.second >= from && l.second < to);
 }
@@ -52,11 +55,12 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
       exited = true;
     });
     const looks: Look[] = [];
+    let windowSeenAt: number | undefined;
     // Bounded: one look every 200 ms until the CLI exits, at most 180 s of them.
     for (let i = 0; i < 900 && !exited; i++) {
       const stderr = cli.stderr();
-      const seconds = [...stderr.matchAll(/measure (\d+)\/20 s/g)];
-      const second = /stopping/.test(stderr) || seconds.length === 0 ? undefined : Number(seconds.at(-1)![1]);
+      if (windowSeenAt === undefined && /measuring 20 s/.test(stderr)) windowSeenAt = performance.now();
+      const second = windowSeenAt === undefined || /stopping/.test(stderr) ? undefined : (performance.now() - windowSeenAt) / 1000;
       looks.push({ second, pids: await descendantsMatching(cli.child.pid!, REDIS_SERVER) });
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -69,14 +73,15 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
     expect(s?.status, log).toBe("completed");
     const counts = (from: number, to: number) => within(looks, from, to).map((l) => l.pids.length);
 
-    // The shape (agents): 1 until 5 s, 4 from 6 s to 14 s, 1 from 15 s. Each stretch is read a second clear of
-    // its ramps; a joining agent's process starts within its setup (seconds at worst on a loaded machine).
-    const before = counts(1, 5);
-    const plateau = counts(8, 14);
-    const after = counts(17, 20);
+    // The shape (agents): 1 until 5 s, 4 from 6 s to 14 s, 1 from 15 s. Each stretch is read clear of its ramps
+    // (the look's clock may trail the window's by a look); a joining agent's process starts within its setup
+    // (seconds at worst on a loaded machine), a leaving one's stops within its close.
+    const before = counts(0.5, 4.5);
+    const plateau = counts(8, 13.5);
+    const after = counts(16.5, 19.5);
     const shown = `processes per look (second: count): ${looks
       .filter((l) => l.second !== undefined)
-      .map((l) => `${l.second}:${l.pids.length}`)
+      .map((l) => `${l.second!.toFixed(1)}:${l.pids.length}`)
       .join(" ")}`;
     expect(before.length, shown).toBeGreaterThan(5);
     expect(plateau.length, shown).toBeGreaterThan(5);
@@ -93,10 +98,10 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
 
     // The joined agents run on processes started for them; the agent that stayed (and the probe) on the ones it had.
     const pidsIn = (from: number, to: number) => new Set(within(looks, from, to).flatMap((l) => l.pids));
-    const early = pidsIn(1, 5);
-    const joined = [...pidsIn(8, 14)].filter((p) => !early.has(p));
+    const early = pidsIn(0.5, 4.5);
+    const joined = [...pidsIn(8, 13.5)].filter((p) => !early.has(p));
     expect(joined.length, shown).toBe(JOINING);
-    expect([...pidsIn(17, 20)].sort(), "the processes after the ramp down are the ones before it").toEqual([...early].sort());
+    expect([...pidsIn(16.5, 19.5)].sort(), "the processes after the ramp down are the ones before it").toEqual([...early].sort());
 
     // Each join is one setup in the window, measured as initialize and judged.
     const sessions = s!.sessions;
@@ -110,8 +115,10 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
     expect(sessions!.firstSessions).toBe(4);
     expect(sessions!.peakOpen).toBe(4);
     const initSlos = s!.slos.filter((x) => x.scope.method === "initialize");
-    expect(initSlos.map((x) => x.id).sort()).toEqual(["join.initialize.p95", "join.initialize.success"]);
+    expect(initSlos.map((x) => x.id)).toEqual(["join.initialize.max"]);
     for (const slo of initSlos) expect(slo.samples, slo.id).toBe(JOINING);
+    // The slowest of the 3 setups decides it: a verdict, not "inconclusive".
+    expect(initSlos[0]!.verdict, JSON.stringify(initSlos[0])).not.toBe("inconclusive");
     // The calls went on while agents came and went.
     const windowCalls = s!.latency.filter((l) => l.server === "redis" && l.outcome === "ok").reduce((n, l) => n + l.count, 0);
     expect(windowCalls).toBeGreaterThan(20);
@@ -126,14 +133,15 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
   it("SIGINT while agents join: exit 130 within 10 s, nothing left", async () => {
     const out = await newOutDir("mcp-slo-join-sigint-e2e-");
     const run = startCli(["run", "scenarios/session-join.yaml", "--profile", "ci", "--out", out, "--trace-sample", "0"], { timeoutMs: 150_000 });
-    await waitUpTo(() => /measure 5\//.test(run.stderr()) || run.child.exitCode !== null, {
-      what: "the ramp up of the measurement window",
+    await waitUpTo(() => /measuring 20 s/.test(run.stderr()) || run.child.exitCode !== null, {
+      what: "the measurement window",
       timeoutMs: 120_000,
       intervalMs: 100,
     });
-    expect(run.stderr(), "the run never reached its ramp up").toMatch(/measure 5\//);
-    // The joins start at 5.2, 5.5 and 5.8 s and each takes a process start: one is most likely under way now.
-    await new Promise((r) => setTimeout(r, 600));
+    expect(run.stderr(), "the run never reached its measurement window").toMatch(/measuring 20 s/);
+    // The joins start at 5.2, 5.5 and 5.8 s into the window and each takes a process start: one is most likely under way at 5.6 s.
+    await new Promise((r) => setTimeout(r, 5_600));
+    expect(run.child.exitCode, run.stderr()).toBeNull();
     const signalledAt = performance.now();
     run.child.kill("SIGINT");
     const r = await run.done;
