@@ -128,6 +128,10 @@ describe("sessions.churn.perJoin: agents joining and leaving the Redis MCP serve
     expect(s!.serverExits ?? []).toEqual([]);
     const md = await readFile(path.join(out, "summary.md"), "utf8");
     expect(md).toContain("an agent that leaves closes its sessions; one that joins sets up new ones");
+    expect(sessions!.callsPerSession).toBeNull();
+    expect(md).toContain("no calls per session (agents that stay keep their sessions)");
+    const html = await readFile(path.join(out, "report.html"), "utf8");
+    expect(html).toContain("no calls per session: agents that stay keep their sessions");
   }, 200_000);
 
   it("SIGINT while agents join: exit 130 within 10 s, nothing left", async () => {

@@ -342,6 +342,12 @@ describe("session churn", () => {
     expect(starts.counts({})).toEqual({ ok: 6, failed: 0 });
     expect(opener.renewals).toBe(6);
     expect(firstSessions.map((s) => s.closed)).toEqual([false, true, true, true]);
+    // The agent that stayed called on its first session all along: no calls-per-session figure.
+    expect(churn.summary({ windowCalls: recorder.count({}, ["ok"]), peakOpen: 4, firstSessions: 4 })).toMatchObject({
+      churn: "an agent that leaves closes its sessions; one that joins sets up new ones",
+      opened: 6,
+      callsPerSession: null,
+    });
     // At its end the shape holds 4 agents, each on an open session; every other session was closed.
     expect(agents.every((a) => isOpen(a.sessions.get("mem")!))).toBe(true);
     expect(opener.retired.length).toBe(6);

@@ -180,7 +180,8 @@ export class SessionChurn implements SessionSource {
       failed: this.starts.failed,
       closed: close?.count ?? 0,
       firstSessions: figures.firstSessions,
-      callsPerSession: windowSetups > 0 ? figures.windowCalls / windowSetups : null,
+      // Per join, the agents that stay call on their first sessions all along: calls over setups would say nothing.
+      callsPerSession: windowSetups > 0 && this.policy.kind !== "join" ? figures.windowCalls / windowSetups : null,
       close,
       peakOpen: Math.max(figures.peakOpen, figures.firstSessions),
     };

@@ -197,7 +197,7 @@ function sessionsSection(scenario: ScenarioResult): string[] {
     "",
     `${x.opened} sessions opened by churn (${x.failed} setups failed), ${x.closed} closed` +
       `${x.close ? ` (close p50 ${ms(x.close.p50)} ms, max ${ms(x.close.max)} ms)` : ""}; ` +
-      `${x.callsPerSession === null ? "no setup in the window" : `${x.callsPerSession.toFixed(2)} calls per session in the window`}; at most ${x.peakOpen} agent sessions open at once.`,
+      `${x.callsPerSession !== null ? `${x.callsPerSession.toFixed(2)} calls per session in the window` : x.initialize.some((i) => i.ok > 0) ? "no calls per session (agents that stay keep their sessions)" : "no setup in the window"}; at most ${x.peakOpen} agent sessions open at once.`,
   ];
 }
 

@@ -226,7 +226,10 @@ export interface SessionsSummary {
   closed: number;
   /** The agents' first sessions, opened before the load (their setup is servers[].startToReadyMs), not counted above. */
   firstSessions: number;
-  /** Calls of the measurement window per session set up in it; null when none was. */
+  /**
+   * Calls of the measurement window per session set up in it; null when none was, and with churn per join
+   * (agents that stay call on their first sessions all along, so the ratio would say nothing).
+   */
   callsPerSession: number | null;
   /** How long closing a replaced session took (ms, its process stopped), over the run; null when none was closed. */
   close: { count: number; p50: number; max: number } | null;

@@ -166,7 +166,11 @@ function sessionsBlock(s: ScenarioResult): SafeHtml | string {
   const facts = [
     `${int(x.opened)} sessions opened by churn over the run (${int(x.failed)} setups failed), ${int(x.closed)} replaced sessions closed`,
     x.close ? `closing one took ${ms(x.close.p50)} ms (p50), ${ms(x.close.max)} ms at most` : "none closed",
-    x.callsPerSession === null ? "no session set up in the window" : `${x.callsPerSession.toFixed(2)} calls per new session in the window`,
+    x.callsPerSession !== null
+      ? `${x.callsPerSession.toFixed(2)} calls per new session in the window`
+      : x.initialize.some((i) => i.ok > 0)
+        ? "no calls per session: agents that stay keep their sessions"
+        : "no session set up in the window",
     `at most ${int(x.peakOpen)} agent sessions open at once`,
   ];
   return html`<h3>Session setup beside the calls (ms)</h3>
