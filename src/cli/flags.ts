@@ -34,3 +34,24 @@ export function profileFlag(text: string): string {
   if (!PROFILE_NAME_RE.test(text)) throw new HarnessError("invalid_input", `--profile: expected ${PROFILE_NAME_RULE}, got "${printable(text)}"`);
   return text;
 }
+
+export const ALLOW_HOSTS_HELP =
+  "hosts a scenario's url: servers may name besides loopback, comma-separated (e.g. staging.example.com,10.0.0.5): load is sent there; the run is marked off-loopback in results.json and the report";
+
+/** `--allow-hosts a,b`: host names or IP addresses (no scheme, port or path), lower case. */
+export function parseAllowHosts(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const hosts = text.split(",").map((h) => h.trim());
+  for (const h of hosts) {
+    // A host as URL.hostname gives it: letters, digits, dots, hyphens; an IPv6 address in brackets or bare.
+    if (!/^([a-z0-9.-]+|\[?[0-9a-f:.]+\]?)$/i.test(h) || h === "")
+      throw new HarnessError(
+        "invalid_input",
+        `--allow-hosts: expected host names or IP addresses separated by commas (no scheme, port or path), got ${shown(h)}`,
+        {
+          hint: "e.g. --allow-hosts staging.example.com,10.0.0.5",
+        },
+      );
+  }
+  return hosts.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+}

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { loadAll } from "../config/load-scenario.js";
+import { ALLOW_HOSTS_HELP, parseAllowHosts } from "./flags.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG } from "../catalog/servers.js";
@@ -118,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
       "compare the run with a baseline: a run directory, its results.json, or a history reference (latest, latest-pass, <branch>~N, tag:k=v, a run id); report, summary and JUnit gain the comparison",
     )
     .option("--fail-on-regression", "with --baseline: exit 1 when a metric regressed (significant and material), even when every SLO passed", false)
+    .option("--allow-hosts <hosts>", ALLOW_HOSTS_HELP)
     .option("--force", "with --baseline: compare even when the baseline is not comparable (other scenarios, profile or provider)", false);
   // History (issue 13): where the run is recorded, and its tags.
   addTagOption(addHistoryOption(runCommand));
@@ -139,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
         baseline?: string;
         failOnRegression: boolean;
         force: boolean;
+        allowHosts?: string;
       } & RunTelemetryFlags,
       cmd: Command,
     ) => {
@@ -160,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
       const scenarios = await loadAll(
         named.map((n) => n.file),
         flags.profile,
-        { requireProfile: cmd.getOptionValueSource("profile") === "cli" },
+        { requireProfile: cmd.getOptionValueSource("profile") === "cli", allowHosts: parseAllowHosts(flags.allowHosts) },
       );
       // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
       const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(flags.provider)]);

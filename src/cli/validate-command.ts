@@ -9,7 +9,8 @@
  * "suites", valid, problems[], warnings[], profiles[] (scenario), suites { name: files[] } (suites) }] }.
  */
 import type { Command } from "commander";
-import { definedProfiles, validateScenarioFile } from "../config/load-scenario.js";
+import { type CheckOptions, definedProfiles, validateScenarioFile } from "../config/load-scenario.js";
+import { ALLOW_HOSTS_HELP, parseAllowHosts } from "./flags.js";
 import { readYamlMapping } from "../config/problems.js";
 import { censoringWarningsOfFile } from "../config/rpo-check.js";
 import { HarnessError } from "../errors.js";
@@ -30,12 +31,12 @@ async function isSuitesFile(file: string): Promise<boolean> {
   return !("problems" in loc) && isSuitesDocument(loc.raw);
 }
 
-export async function validateFile(file: string): Promise<ValidatedFile> {
+export async function validateFile(file: string, opts: CheckOptions = {}): Promise<ValidatedFile> {
   if (await isSuitesFile(file)) {
     const { suites, problems } = await validateSuitesFile(file);
     return { file, kind: "suites", valid: problems.length === 0, problems, warnings: [], suites };
   }
-  const problems = await validateScenarioFile(file);
+  const problems = await validateScenarioFile(file, opts);
   // Valid, but unable to prove a target: said, not refused (a run shows the same warning).
   const warnings = problems.length ? [] : await censoringWarningsOfFile(file);
   return { file, kind: "scenario", valid: problems.length === 0, problems, warnings, profiles: await definedProfiles(file) };
@@ -47,8 +48,10 @@ export function registerValidateCommand(program: Command): void {
     .description("check scenario files (and suites files); lists every problem with file, line and path")
     .argument("<file...>", "scenario files; a suites file (like scenarios/suites.yaml) is checked as one")
     .option("--json", "machine-readable: { valid, problemCount, files: [{ file, kind, valid, problems, warnings, profiles | suites }] }", false)
-    .action(async (files: string[], flags: { json: boolean }) => {
-      const results = await Promise.all(files.map((f) => validateFile(f)));
+    .option("--allow-hosts <hosts>", ALLOW_HOSTS_HELP)
+    .action(async (files: string[], flags: { json: boolean; allowHosts?: string }) => {
+      const allowHosts = parseAllowHosts(flags.allowHosts);
+      const results = await Promise.all(files.map((f) => validateFile(f, { allowHosts })));
       const problems = results.flatMap((r) => r.problems);
       if (flags.json) process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, problemCount: problems.length, files: results }, null, 2)}\n`);
       if (problems.length) throw new HarnessError("invalid_input", `${problems.length} problem(s) found`, { details: problems });

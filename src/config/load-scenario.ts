@@ -5,7 +5,8 @@
  * the first one. The kinds (workloads, faults, drivers) check their own entries through their
  * registries; this file checks what needs the catalogs and the file system.
  */
-import { statSync, type Stats } from "node:fs";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { isMcpMethod, TOOLS_CALL } from "../contracts/mcp-methods.js";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
@@ -25,6 +26,8 @@ import { workloadKind } from "../workloads/index.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
 import { pathDirectories, resolveExecutable } from "../util/executable.js";
 import { printable } from "../util/control-chars.js";
+import { isLoopbackHost } from "../util/loopback.js";
+import { registerRemoteSecrets } from "../stack/remote-endpoint.js";
 import { flattenIssues, keyLine, lineOf, problem, readYamlMapping, underProfile, valueAt, type Located, type PathPart } from "./problems.js";
 import { REPORTED_ELSEWHERE, scenarioPlan } from "./scenario-schema.js";
 import { importOpenSloFiles } from "./openslo-files.js";
@@ -104,7 +107,11 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     return Array.isArray(custom?.needs) ? custom.needs.filter((n): n is string => typeof n === "string") : [];
   };
   const usesBackend = (backend: string) => serverNames.some((n) => needsOf(n).includes(backend));
-  const facts: ScenarioFacts = { valueAt: (p) => valueAt(raw, p), str, arr, serverNames, needsOf, usesBackend, checkTool, report };
+  const urlServers = arr(["servers"]).flatMap((x) => {
+    const name = x !== null && typeof x === "object" && "url" in x ? (x as { name?: unknown }).name : undefined;
+    return typeof name === "string" ? [name] : [];
+  });
+  const facts: ScenarioFacts = { valueAt: (p) => valueAt(raw, p), str, arr, serverNames, urlServers, needsOf, usesBackend, checkTool, report };
 
   workloadKind(str(["workload", "kind"]))?.check?.(["workload"], facts);
   resilienceProblems(facts);
@@ -301,6 +308,122 @@ function customServerProblems(loc: Located, raw: unknown): string[] {
   return out;
 }
 
+/** A host as --allow-hosts and a URL's hostname compare: lower case, IPv6 without brackets. */
+export function hostKey(host: string): string {
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * A `url:` server must be reachable as written before anything runs: a well-formed http(s) URL
+ * without credentials in it, a host on loopback or one the run allows, every environment variable
+ * it names set, every TLS file readable and of the right kind, and a driver that speaks through the
+ * harness's client. Nothing here quotes a value that may be a secret (a URL's query, a token, a key).
+ */
+function urlServerProblems(loc: Located, raw: unknown, opts: CheckOptions): string[] {
+  const out: string[] = [];
+  const servers = valueAt(raw, ["servers"]);
+  if (!Array.isArray(servers)) return out;
+  const allowed = new Set((opts.allowHosts ?? []).map(hostKey));
+  const driverName = valueAt(raw, ["driver"]);
+  const driver = typeof driverName === "string" && DRIVER_NAMES.includes(driverName) ? driverNamed(driverName) : undefined;
+  const dir = path.dirname(path.resolve(loc.file));
+  servers.forEach((ref: unknown, i) => {
+    if (ref === null || typeof ref !== "object" || Array.isArray(ref) || !("url" in ref)) return;
+    const at = (...p: PathPart[]): PathPart[] => ["servers", i, ...p];
+    const text = valueAt(raw, at("url"));
+    let url: URL | undefined;
+    if (typeof text === "string") {
+      try {
+        url = new URL(text);
+      } catch {
+        out.push(
+          problem(loc, at("url"), "expected a URL such as https://mcp.example.com/mcp, found text that is not one (not quoted: it may hold a token)", {
+            found: false,
+          }),
+        );
+      }
+    }
+    if (url) {
+      const host = hostKey(url.hostname);
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        out.push(problem(loc, at("url"), `expected an http:// or https:// URL, found ${url.protocol}//`, { found: false }));
+      else if (url.username !== "" || url.password !== "")
+        out.push(
+          problem(loc, at("url"), "expected no user:password@ in the URL (it would be shown wherever the URL is): use headers or auth", { found: false }),
+        );
+      else if (!isLoopbackHost(host) && !allowed.has(host))
+        out.push(
+          problem(
+            loc,
+            at("url"),
+            `expected a loopback host (127.0.0.1, ::1, localhost), found "${host}": load goes off this machine only to hosts the run names with --allow-hosts ${host}`,
+            { found: false },
+          ),
+        );
+      if (valueAt(raw, at("tls")) !== undefined && url.protocol !== "https:")
+        out.push(problem(loc, at("tls"), `TLS options need an https:// url, found ${url.protocol}//`, { found: false }));
+    }
+    const envAt = (p: PathPart[], what: string) => {
+      const name = valueAt(raw, p);
+      if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return; // the schema names it
+      const value = process.env[name];
+      if (value === undefined || value === "")
+        out.push(
+          problem(loc, p, `expected the environment variable ${name} (${what}) to be set, found it ${value === undefined ? "unset" : "empty"}`, {
+            found: false,
+          }),
+        );
+    };
+    envAt(at("auth", "bearer", "env"), "the bearer token");
+    envAt(at("auth", "oauth", "clientId", "env"), "the OAuth client id");
+    envAt(at("auth", "oauth", "clientSecret", "env"), "the OAuth client secret");
+    const pem = (field: "ca" | "cert" | "key") => {
+      const f = valueAt(raw, at("tls", field));
+      if (typeof f !== "string" || f === "") return undefined;
+      const full = path.resolve(dir, f);
+      let content: string;
+      try {
+        content = readFileSync(full, "utf8");
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        out.push(
+          problem(loc, at("tls", field), `expected a readable PEM file (relative to the scenario file), found ${full} unreadable (${code})`, { found: false }),
+        );
+        return undefined;
+      }
+      try {
+        if (field === "key") createPrivateKey(content);
+        else new X509Certificate(content);
+      } catch {
+        const kind = field === "key" ? "a PEM private key" : "a PEM certificate";
+        out.push(problem(loc, at("tls", field), `expected ${kind} in ${full}, found a file that is not one`, { found: false }));
+      }
+      return content;
+    };
+    pem("cert");
+    const key = pem("key");
+    pem("ca");
+    const given = (field: string) => valueAt(raw, at("tls", field)) !== undefined;
+    if (given("cert") !== given("key"))
+      out.push(problem(loc, at("tls"), `a client certificate needs both cert and key, found ${given("cert") ? "cert" : "key"} alone`, { found: false }));
+    // A key registered as soon as it is read: no later message may quote it.
+    if (key !== undefined) registerRemoteSecrets({ protocol: "streamable-http", tls: { key } });
+    if (driver?.ownSessions)
+      out.push(
+        problem(
+          loc,
+          at("url"),
+          `the ${driver.name} driver writes its own requests to the harness's endpoints and cannot reach a url server (its headers, token, TLS and hop): use driver: sdk`,
+          { found: false },
+        ),
+      );
+  });
+  return out;
+}
+
 function statOrUndefined(file: string): Stats | undefined {
   try {
     return statSync(file);
@@ -356,7 +479,13 @@ function timingProblems(loc: Located, raw: unknown): string[] {
  * when nothing is wrong; the plan's own stops for what the checks here already reported are not
  * said twice.
  */
-function validateObject(loc: Located, raw: unknown, profile: string, reportedBefore: readonly string[]): { value?: Scenario; problems: string[] } {
+function validateObject(
+  loc: Located,
+  raw: unknown,
+  profile: string,
+  reportedBefore: readonly string[],
+  opts: CheckOptions,
+): { value?: Scenario; problems: string[] } {
   const plan = scenarioPlan({
     file: loc.file,
     profile,
@@ -367,7 +496,7 @@ function validateObject(loc: Located, raw: unknown, profile: string, reportedBef
     ? []
     : parsed.error.issues.filter((i) => !(i.code === "custom" && i.params?.reportedElsewhere === REPORTED_ELSEWHERE.reportedElsewhere));
   const problems = flattenIssues(issues).map((i) => problem(loc, i.path, i.message));
-  problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...timingProblems(loc, raw));
+  problems.push(...semanticProblems(loc, raw), ...customServerProblems(loc, raw), ...urlServerProblems(loc, raw, opts), ...timingProblems(loc, raw));
   problems.sort((a, b) => lineNumber(a) - lineNumber(b));
   // A preset that could not be resolved is reported before the schema runs (resolvePresets), and stops the plan.
   if (!parsed.success && problems.length === 0 && reportedBefore.length === 0)
@@ -385,9 +514,9 @@ async function readLocated(file: string): Promise<Located | { problems: string[]
  * Presets resolved, then the schema and the semantic checks. A preset that cannot be resolved stays
  * as written (the schema accepts `{ preset }`), so the rest of the file is still checked.
  */
-async function checkScenario(loc: Located, raw: unknown, profile: string): Promise<{ value?: Scenario; problems: string[] }> {
+async function checkScenario(loc: Located, raw: unknown, profile: string, opts: CheckOptions): Promise<{ value?: Scenario; problems: string[] }> {
   const presetProblems = await resolvePresets(loc, raw);
-  const checked = validateObject(loc, raw, profile, presetProblems);
+  const checked = validateObject(loc, raw, profile, presetProblems, opts);
   // OpenSLO files (issue 17): their SLOs join the scenario's own; their problems name the OpenSLO file and the path in it.
   const openslo = await importOpenSloFiles(loc, raw, serverNamesOf(raw));
   if (presetProblems.length === 0 && openslo.problems.length === 0)
@@ -458,13 +587,18 @@ function profilesOf(raw: unknown): Record<string, unknown> {
  * The file under one profile: its merged value, or the problems it has under that profile that the
  * base alone does not have (`baseProblems`, so nothing is said twice).
  */
-async function underProfileChecked(loc: Located, name: string, baseProblems: readonly string[]): Promise<{ value?: Scenario; problems: string[] }> {
+async function underProfileChecked(
+  loc: Located,
+  name: string,
+  baseProblems: readonly string[],
+  opts: CheckOptions,
+): Promise<{ value?: Scenario; problems: string[] }> {
   const override = profilesOf(loc.raw)[name];
   if (override === null || typeof override !== "object" || Array.isArray(override)) return { problems: [] }; // the schema names it
   const merged = structuredClone(deepMerge(loc.raw, override));
   const at: Located = { ...loc, raw: merged, profile: { name, override } };
   // A profile may bring its own faults, presets included.
-  const checked = await checkScenario(at, merged, name);
+  const checked = await checkScenario(at, merged, name, opts);
   const seen = new Set(baseProblems);
   const suffix = underProfile(name);
   // An OpenSLO file's problem reads the same under every profile (it names the OpenSLO file): said once.
@@ -479,19 +613,25 @@ export async function definedProfiles(file: string): Promise<string[]> {
 }
 
 /** Problems of the file as written and under each profile it defines (a profile's own mistakes are named as such). */
-export async function validateScenarioFile(file: string): Promise<string[]> {
+export async function validateScenarioFile(file: string, opts: CheckOptions = {}): Promise<string[]> {
   const loc = await readLocated(file);
   if ("problems" in loc) return loc.problems;
-  const base = await checkScenario(loc, loc.raw, "(as written)");
+  const base = await checkScenario(loc, loc.raw, "(as written)", opts);
   const problems = [...base.problems];
   for (const name of Object.keys(profilesOf(loc.raw))) {
     if (!PROFILE_NAME_RE.test(name)) continue; // the schema names it
-    problems.push(...(await underProfileChecked(loc, name, base.problems)).problems);
+    problems.push(...(await underProfileChecked(loc, name, base.problems, opts)).problems);
   }
   return problems;
 }
 
-export interface LoadOptions {
+/** What the run allows beyond the file itself. */
+export interface CheckOptions {
+  /** Hosts a `url:` server may name besides loopback (the run's --allow-hosts), lower case. */
+  allowHosts?: readonly string[];
+}
+
+export interface LoadOptions extends CheckOptions {
   /**
    * The profile was asked for by name (`--profile nightly`): a file that does not define it is a
    * mistake, not a reason to run its base silently. Without it (the CLI's default profile), a file
@@ -508,7 +648,7 @@ export async function loadScenario(file: string, profile: string, opts: LoadOpti
   const shown = printable(file);
   const loc = await readLocated(file);
   if ("problems" in loc) throw new HarnessError("invalid_input", `${shown} is not a valid scenario`, { details: loc.problems });
-  const base = await checkScenario(loc, loc.raw, profile);
+  const base = await checkScenario(loc, loc.raw, profile, opts);
   const defined = Object.keys(profilesOf(loc.raw));
   const problems = [...base.problems];
   if (opts.requireProfile && !defined.includes(profile)) {
@@ -517,7 +657,7 @@ export async function loadScenario(file: string, profile: string, opts: LoadOpti
       `${where}: no profile "${profile}" (--profile ${profile}); ${defined.length ? `this file defines ${defined.map((d) => printable(d)).join(", ")}` : "this file defines no profiles: run it without --profile"}`,
     );
   }
-  const checked = defined.includes(profile) ? await underProfileChecked(loc, profile, base.problems) : base;
+  const checked = defined.includes(profile) ? await underProfileChecked(loc, profile, base.problems, opts) : base;
   problems.push(...(checked === base ? [] : checked.problems));
   if (problems.length || !checked.value) {
     throw new HarnessError("invalid_input", `${shown} is not valid${defined.includes(profile) ? ` under profile "${profile}"` : ""}`, { details: problems });

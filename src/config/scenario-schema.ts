@@ -8,6 +8,7 @@
  * of workloads and faults, the drivers' names and their description are derived from them, never
  * listed here.
  */
+import path from "node:path";
 import { z } from "zod";
 import { findServer, resolveCatalogVersion } from "../catalog/servers.js";
 import type { PathPart } from "../contracts/checks.js";
@@ -78,7 +79,103 @@ export const CustomServer = z
   .describe("Any other MCP server speaking stdio.");
 export type CustomServer = z.infer<typeof CustomServer>;
 
-export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer, CatalogVersionServer]);
+const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the name of an environment variable such as STAGING_TOKEN");
+const FromEnv = (what: string) =>
+  z.strictObject({ env: ENV_NAME.describe(`Environment variable holding ${what}; it must be set when the scenario is validated.`) });
+
+export const UrlServer = z
+  .strictObject({
+    name: z.string().regex(NAME_RE, "expected a lower-case name such as staging"),
+    url: z
+      .string()
+      .min(1)
+      .describe(
+        "The server's MCP endpoint, http:// or https:// (no user:password@: use headers or auth). A host that is not loopback (127.0.0.0/8, ::1, localhost) needs the run's --allow-hosts.",
+      ),
+    transport: z
+      .enum(["streamable-http", "sse"])
+      .default("streamable-http")
+      .describe("streamable-http: MCP Streamable HTTP; sse: the older HTTP+SSE transport (protocol 2024-11-05) many deployed servers still speak."),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "expected an HTTP header name"), z.string())
+      .default({})
+      .describe("Sent with every request. Values are treated as secrets: redacted from every output."),
+    auth: z
+      .strictObject({
+        bearer: FromEnv("the bearer token (Authorization: Bearer <token>)").optional(),
+        oauth: z
+          .strictObject({
+            clientId: FromEnv("the OAuth client id"),
+            clientSecret: FromEnv("the OAuth client secret"),
+            scope: z.string().optional().describe("Scopes to ask for, space-separated."),
+            issuer: z
+              .string()
+              .url()
+              .optional()
+              .describe("The authorization server the credentials were registered with: they are presented to it only, whatever the server advertises."),
+          })
+          .optional()
+          .describe("OAuth 2 client credentials (client_secret_basic), for a server that asks for them (the SDK finds its authorization server)."),
+      })
+      .optional()
+      .describe("How the harness authenticates to the server. Token and secret are redacted from every output."),
+    tls: z
+      .strictObject({
+        ca: z.string().min(1).optional().describe("PEM file of the CA(s) the server's certificate must chain to, relative to the scenario file."),
+        cert: z.string().min(1).optional().describe("PEM file of the client certificate (mutual TLS), relative to the scenario file."),
+        key: z.string().min(1).optional().describe("PEM file of the client certificate's private key; its content is redacted from every output."),
+        servername: z.string().min(1).optional().describe("The name the server's certificate is checked against and sent as SNI, when not the URL's host."),
+      })
+      .optional()
+      .describe("TLS options of an https:// url."),
+    tools: z.array(z.string()).optional().describe("Tools scenarios may call; checked against tools/list at start."),
+  })
+  .describe(
+    "An MCP server the harness does not start, reached by URL (a deployment, staging): judged like any other server; process faults cannot act on it, the client->name hop's network faults can.",
+  );
+export type UrlServer = z.infer<typeof UrlServer>;
+
+export const ServerRef = z.union([z.string().regex(NAME_RE, "expected a catalog server name such as redis"), CustomServer, CatalogVersionServer, UrlServer]);
+
+/** A `url:` server as the plan's server definition: its TLS files resolved against the scenario file's directory. */
+export function urlServerDefinition(ref: UrlServer, scenarioFile: string): ServerDefinition {
+  const dir = path.dirname(path.resolve(scenarioFile));
+  const file = (f: string | undefined) => (f === undefined ? undefined : path.resolve(dir, f));
+  const tls = ref.tls && {
+    ...(ref.tls.ca !== undefined && { ca: file(ref.tls.ca)! }),
+    ...(ref.tls.cert !== undefined && { cert: file(ref.tls.cert)! }),
+    ...(ref.tls.key !== undefined && { key: file(ref.tls.key)! }),
+    ...(ref.tls.servername !== undefined && { servername: ref.tls.servername }),
+  };
+  const oauth = ref.auth?.oauth;
+  return {
+    name: ref.name,
+    title: ref.name,
+    package: "custom",
+    // Nothing is started for it: no command, and no backend of the harness's stack.
+    command: "",
+    args: [],
+    env: {},
+    needs: [],
+    transport: "stdio",
+    ...(ref.tools && { tools: ref.tools }),
+    remote: {
+      url: ref.url,
+      transport: ref.transport,
+      headers: ref.headers,
+      ...(ref.auth?.bearer && { bearerEnv: ref.auth.bearer.env }),
+      ...(oauth && {
+        oauth: {
+          clientIdEnv: oauth.clientId.env,
+          clientSecretEnv: oauth.clientSecret.env,
+          ...(oauth.scope !== undefined && { scope: oauth.scope }),
+          ...(oauth.issuer !== undefined && { issuer: oauth.issuer }),
+        },
+      }),
+      ...(tls && { tls }),
+    },
+  };
+}
 
 /** One stage of a load shape (k6's stages): a linear ramp from the previous target to `target`. */
 const Stage = (target: z.ZodNumber, unit: string) =>
@@ -503,6 +600,7 @@ export function scenarioPlan(ctx: PlanContext) {
     };
     const servers = s.servers.map((ref): ServerDefinition => {
       if (typeof ref === "string") return findServer(ref) ?? stop(`unknown server "${ref}"`);
+      if ("url" in ref) return urlServerDefinition(ref, ctx.file);
       if ("command" in ref) return { ...ref, title: ref.name, package: "custom", transport: "stdio" };
       return resolveCatalogVersion(ref.name, ref.server, ref.version) ?? stop(`no version "${ref.version}" of "${ref.server}" in the catalog`);
     });

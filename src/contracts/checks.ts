@@ -19,6 +19,8 @@ export interface ScenarioFacts {
   arr(path: readonly PathPart[]): unknown[];
   /** Names of the scenario's servers (catalog and custom), in the file's order. */
   readonly serverNames: readonly string[];
+  /** Names of its `url:` servers: the harness starts nothing for them (no process to fault, no stdio), only their client-><name> hop. */
+  readonly urlServers: readonly string[];
   /** The backends and upstream APIs a server of the scenario uses ("redis", "github"). */
   needsOf(server: string): string[];
   /** Whether a server of the scenario uses this backend or upstream API. */

@@ -74,6 +74,11 @@ export interface ServerDefinition {
   versions?: Record<string, CatalogVersion>;
   /** Set on a scenario's server that is a version of a catalog server: which one, and whether a stand-in plays it. */
   versionOf?: { server: string; version: string; standIn?: CatalogVersion["standIn"] };
+  /**
+   * A server the harness does not start (scenario `url:`): where it answers and how the client
+   * talks to it. command, args and env are unused; no process of it is the harness's.
+   */
+  remote?: RemoteTarget;
   /** What the guide calls it, when that differs (the guide's package names are partly wrong). */
   guideName?: string;
   notes?: string;
@@ -85,4 +90,24 @@ export interface CatalogVersion {
   package?: string;
   /** A stand-in of a bad new version: the installed package, every answer delayed this long by the harness. */
   standIn?: { answerDelayMs: number; says: string };
+}
+
+/**
+ * A scenario's `url:` server, as data: names of the environment variables that hold its secrets and
+ * paths of its TLS files, not their values (src/stack/remote-endpoint.ts reads them when the run
+ * starts; the scenario loader checks them at validation).
+ */
+export interface RemoteTarget {
+  /** As written: http(s), no userinfo. */
+  url: string;
+  /** streamable-http: MCP Streamable HTTP; sse: the older HTTP+SSE transport (protocol 2024-11-05). */
+  transport: "streamable-http" | "sse";
+  /** Sent with every request; values are secrets (redacted from every output). */
+  headers: Record<string, string>;
+  /** Environment variable holding a bearer token (Authorization: Bearer ...). */
+  bearerEnv?: string;
+  /** OAuth 2 client credentials, from these environment variables. */
+  oauth?: { clientIdEnv: string; clientSecretEnv: string; scope?: string; issuer?: string };
+  /** Absolute paths (written relative to the scenario file) and the TLS server name. */
+  tls?: { ca?: string; cert?: string; key?: string; servername?: string };
 }

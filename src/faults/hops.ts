@@ -19,8 +19,8 @@ export function checkHop(at: readonly PathPart[], facts: ScenarioFacts): void {
     // The agents' own hop to an MCP server, which exists with transport: http only.
     if (to === undefined || !names.includes(to))
       facts.report(p, `hop "${hop}" ends at "${to}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
-    else if (facts.valueAt(["transport"]) !== "http")
-      facts.report(p, `hop "${hop}" exists only with \`transport: http\` (the agents' HTTP hop to ${to})`, { found: false });
+    else if (facts.valueAt(["transport"]) !== "http" && !facts.urlServers.includes(to))
+      facts.report(p, `hop "${hop}" exists only with \`transport: http\` or for a url server (the agents' HTTP hop to ${to})`, { found: false });
   } else if (from !== undefined && !names.includes(from))
     facts.report(p, `hop "${hop}" starts at "${from}", which is not a server of this scenario (${names.join(", ")})`, { found: false });
   else if (from !== undefined && to !== undefined && !facts.needsOf(from).includes(to))

@@ -104,7 +104,8 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
   const standIns = upstream.mode === "stand-in" ? [...new Set(upstreamServers(servers).map((d) => d.upstream!.api))] : [];
   // Hops to the backends and stand-ins; the agents' hops to the harness's own HTTP endpoints (transport http).
   const backendHops = proxied && (needs.size > 0 || standIns.length > 0);
-  const loopbackHops = proxied && transport === "http";
+  // A url target (ServerDefinition.remote) gets its client-><server> hop whatever the transport (src/stack/remote-endpoint.ts).
+  const loopbackHops = proxied && (transport === "http" || servers.some((d) => d.remote !== undefined));
   const separateLoopback = loopbackHops && backends.loopbackToxiproxy !== undefined;
   const plan: StackPlan = {
     redis: needs.has("redis"),

@@ -282,6 +282,20 @@ export const ServerInfo = z.strictObject({
   startToReadyMs: z.strictObject({ p50: ms, max: ms, sessions: z.number() }),
   upstream: z.enum(["none", "stand-in", "live"]),
   tools: z.array(z.string()),
+  runsOn: z
+    .discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("host-process") }),
+      z.strictObject({
+        kind: z.literal("container"),
+        engine: z.string(),
+        image: z.string(),
+        imageDigest: z.string(),
+        containers: z.array(z.string()),
+        limits: z.strictObject({ cpus: z.number().positive().optional(), memoryBytes: z.number().int().positive().optional() }).optional(),
+      }),
+      z.strictObject({ kind: z.literal("url"), url: z.string() }),
+    ])
+    .optional(),
 });
 
 export const BackendInfo = z.strictObject({
@@ -598,6 +612,7 @@ export const ScenarioResult = z.strictObject({
   servers: z.array(ServerInfo),
   backends: z.array(BackendInfo),
   upstreams: z.array(UpstreamSummary).optional(),
+  offLoopback: z.strictObject({ hosts: z.array(z.string()) }).optional(),
   load: LoadSummary.nullable(),
   latency: z.array(LatencySummary),
   methods: z.array(MethodSummary).optional(),

@@ -435,7 +435,36 @@ export interface ServerInfo {
   /** "local" process, or "stand-in" when it talks to a local stand-in of a SaaS API */
   upstream: "none" | "stand-in" | "live";
   tools: string[];
+  /** Where its sessions ran (absent in results written before this field existed). */
+  runsOn?: ServerRunsOn;
 }
+
+/** Resource limits a server's containers ran with (scenario `resources`); a field absent is no limit. */
+export interface ServerLimits {
+  /** CPUs (the engine's --cpus: a CFS quota of this many cores). */
+  cpus?: number;
+  /** Memory in bytes (the engine's --memory: the container is OOM-killed beyond it). */
+  memoryBytes?: number;
+}
+
+/**
+ * Where a server's sessions ran: host child processes of the harness, containers of the run's engine
+ * (`--provider docker`: one per session, on the stack's network), or a deployment by URL.
+ */
+export type ServerRunsOn =
+  | { kind: "host-process" }
+  | {
+      kind: "container";
+      /** "podman 4.3.1", "docker 27.1.1" */
+      engine: string;
+      image: string;
+      /** The image's content digest (sha256:...) as the engine reported it when the session started. */
+      imageDigest: string;
+      /** Ids of its session containers when the sessions were set up (bounded: the first 64; a nightly run may have hundreds). */
+      containers: string[];
+      limits?: ServerLimits;
+    }
+  | { kind: "url"; url: string };
 
 export interface BackendInfo {
   kind: "redis" | "postgres";
@@ -722,6 +751,11 @@ export interface ScenarioResult {
   backends: BackendInfo[];
   /** The SaaS APIs servers called: local stand-ins (and where their payloads come from) or the real ones. */
   upstreams?: UpstreamSummary[];
+  /**
+   * Set when a `url:` server of the scenario is not on loopback (allowed by the run's --allow-hosts):
+   * the load went to those hosts, not to the harness's own machine. Shown in the report's header.
+   */
+  offLoopback?: { hosts: string[] };
   load: LoadSummary | null;
   latency: LatencySummary[];
   /** Per server x MCP method, when the workload sent methods other than tools/call. */

@@ -31,6 +31,9 @@ import { censoringWarnings } from "../faults/rpo.js";
 import { SessionPool } from "./session-pool.js";
 import { generatorLimit } from "../drivers/generator-health.js";
 import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
+import type { HttpEndpoint } from "../stack/http-endpoint.js";
+import { isLoopbackHost } from "../util/loopback.js";
+import { displayUrl, readRemoteClient, remoteHttpEndpoint } from "../stack/remote-endpoint.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { formatMs } from "../contracts/units.js";
 import { flatShape, plannedPerBucket, shapeSummary, warmupBucketStarts } from "../contracts/load-shape.js";
@@ -189,8 +192,14 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
   let stack: Stack | undefined;
   let pool: SessionPool | undefined;
   let httpEndpoints: HttpEndpoints | undefined;
+  const remoteEndpoints = new Map<string, HttpEndpoint>();
   let stacked: StackRun | undefined;
   try {
+    // Load sent off this machine (--allow-hosts): marked in results.json and the report before anything is sent.
+    const offLoopback = [
+      ...new Set(s.servers.flatMap((d) => (d.remote && !isLoopbackHost(new URL(d.remote.url).hostname) ? [new URL(d.remote.url).hostname] : []))),
+    ];
+    if (offLoopback.length > 0) base.offLoopback = { hosts: offLoopback };
     const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.seedRows);
@@ -216,10 +225,27 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     }
     await writeServerFiles(s.servers, stack.endpoints);
 
-    if (s.transport === "http") {
+    // url targets: nothing to start, only the client-side hop in front of each and its client's options.
+    for (const def of s.servers) {
+      if (!def.remote) continue;
+      say(
+        `${def.name}: the server at ${displayUrl(def.remote.url)} (${def.remote.transport}; the harness starts nothing for it)${s.proxied && stack.toxiproxy ? " behind Toxiproxy" : ""}`,
+      );
+      remoteEndpoints.set(
+        def.name,
+        await remoteHttpEndpoint({
+          server: def.name,
+          url: def.remote.url,
+          client: readRemoteClient(def.name, def.remote),
+          toxiproxy: s.proxied ? stack.toxiproxy : undefined,
+          connectTimeoutMs: s.startTimeoutMs,
+        }),
+      );
+    }
+    if (s.transport === "http" && s.servers.some((d) => !d.remote)) {
       say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
       httpEndpoints = await startHttpEndpoints({
-        servers: s.servers,
+        servers: s.servers.filter((d) => !d.remote),
         endpoints: stack.endpoints,
         registry,
         toxiproxy: stack.toxiproxy,
@@ -228,7 +254,9 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       });
     }
     say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
-    const endpoints = httpEndpoints ? { ...stack.endpoints, http: httpEndpoints.get } : stack.endpoints;
+    const own = httpEndpoints;
+    const endpoints =
+      own || remoteEndpoints.size > 0 ? { ...stack.endpoints, http: (server: string) => remoteEndpoints.get(server) ?? own?.get(server) } : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
     for (const def of s.servers) {
@@ -263,7 +291,9 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         name: def.name,
         package: def.package,
         version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : serverVersion(def),
-        transport: s.transport,
+        // A url target is spoken to over HTTP whatever the scenario's transport is for the servers it starts.
+        transport: def.remote ? "http" : s.transport,
+        ...(def.remote && { runsOn: { kind: "url" as const, url: displayUrl(def.remote.url) } }),
         startToReadyMs: { p50: median(times) ?? 0, max: Math.max(...times), sessions: times.length },
         upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],
@@ -304,6 +334,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     await stacked?.experiment?.rollback();
     await pool?.closeAll();
     await httpEndpoints?.stop();
+    await Promise.allSettled([...remoteEndpoints.values()].map((e) => e.stop()));
     await stack?.stop();
   }
 }

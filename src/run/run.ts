@@ -155,6 +155,13 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
   if (driver.ownSessions)
     for (const s of scenarios)
       if (s.sessions) problems.push(`${s.file}: --driver ${driver.name} opens its own sessions; this scenario's sessions.churn needs the sdk driver`);
+  if (driver.ownSessions)
+    for (const s of scenarios)
+      for (const d of s.servers)
+        if (d.remote)
+          problems.push(
+            `${s.file}: --driver ${driver.name} writes its own requests and cannot reach the url server "${d.name}" (its headers, token, TLS, hop); it needs the sdk driver`,
+          );
   // A halt watches the window's samples as they come: a driver that hands them over after its load cannot feed it.
   if (driver.recordsAfterLoad)
     for (const s of scenarios)

@@ -13,9 +13,12 @@
  * the target's and only the TCP connection is made to the hop (undici's connector with another
  * address): TLS runs end to end through Toxiproxy, which sees bytes only.
  */
+import { readFileSync } from "node:fs";
 import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { Agent, buildConnector, fetch as undiciFetch } from "undici";
+import type { RemoteTarget } from "../contracts/server-definition.js";
+import { HarnessError } from "../errors.js";
 import { registerSecret } from "../telemetry/redact.js";
 import type { HttpClientSetup, HttpEndpoint } from "./http-endpoint.js";
 import type { StartedToxiproxy } from "./started.js";
@@ -43,6 +46,61 @@ export interface RemoteClientOptions {
   tls?: RemoteTls;
 }
 
+/**
+ * The values a `url:` server's definition names: its secrets from the environment, its TLS files
+ * read. The scenario loader checked all of it (exit 2 at validation); this says it again, as
+ * invalid input, for what changed since (a variable unset, a file removed) and registers every
+ * secret before anything could print it.
+ */
+export function readRemoteClient(server: string, remote: RemoteTarget): RemoteClientOptions {
+  const env = (name: string, what: string): string => {
+    const value = process.env[name];
+    if (value === undefined || value === "")
+      throw new HarnessError("invalid_input", `server "${server}": the environment variable ${name} (${what}) is not set`, {
+        hint: `export ${name}=... before the run`,
+      });
+    return value;
+  };
+  const file = (f: string | undefined, what: string): string | undefined => {
+    if (f === undefined) return undefined;
+    try {
+      return readFileSync(f, "utf8");
+    } catch (err) {
+      throw new HarnessError(
+        "invalid_input",
+        `server "${server}": cannot read its ${what} ${f}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
+  const client: RemoteClientOptions = {
+    protocol: remote.transport,
+    headers: remote.headers,
+    ...(remote.bearerEnv !== undefined && { bearerToken: env(remote.bearerEnv, "its bearer token") }),
+    ...(remote.oauth && {
+      oauth: {
+        clientId: env(remote.oauth.clientIdEnv, "its OAuth client id"),
+        clientSecret: env(remote.oauth.clientSecretEnv, "its OAuth client secret"),
+        ...(remote.oauth.scope !== undefined && { scope: remote.oauth.scope }),
+        ...(remote.oauth.issuer !== undefined && { issuer: remote.oauth.issuer }),
+      },
+    }),
+  };
+  const t = remote.tls;
+  if (t) {
+    const ca = file(t.ca, "tls.ca");
+    const cert = file(t.cert, "tls.cert");
+    const key = file(t.key, "tls.key");
+    client.tls = {
+      ...(ca !== undefined && { ca }),
+      ...(cert !== undefined && { cert }),
+      ...(key !== undefined && { key }),
+      ...(t.servername !== undefined && { servername: t.servername }),
+    };
+  }
+  registerRemoteSecrets(client);
+  return client;
+}
+
 /** host:port of a URL, with the scheme's default port when it names none. */
 export function hostPortOf(url: URL): string {
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
@@ -61,6 +119,8 @@ export function displayUrl(url: string | URL): string {
 
 /** Keeps every secret of a remote target's options out of every output. */
 export function registerRemoteSecrets(client: RemoteClientOptions): void {
+  // Header values are where API keys go (x-api-key): all of them, like a custom server's env.
+  for (const v of Object.values(client.headers ?? {})) registerSecret(v);
   if (client.bearerToken) registerSecret(client.bearerToken);
   if (client.oauth) registerSecret(client.oauth.clientSecret);
   const key = client.tls?.key;
@@ -91,6 +151,8 @@ export async function remoteHttpEndpoint(opts: {
   const target = new URL(opts.url);
   if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`remote endpoint ${displayUrl(target)}: only http and https URLs`);
   registerRemoteSecrets(client);
+  // A token in the query (?key=...) is a token too: outputs show the URL without its query, and any other text loses these values.
+  for (const [, v] of target.searchParams) registerSecret(v);
   const tls = {
     ...(client.tls?.ca !== undefined && { ca: client.tls.ca }),
     ...(client.tls?.cert !== undefined && { cert: client.tls.cert }),

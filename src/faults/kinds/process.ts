@@ -46,6 +46,12 @@ export const processFault = defineFaultKind({
     const server = target.startsWith(SERVER_PREFIX) ? target.slice(SERVER_PREFIX.length) : undefined;
     if (server !== undefined && !names.includes(server))
       facts.report(p, `"${server}" is not a server of this scenario (${names.join(", ")})`, { found: false });
+    else if (server !== undefined && facts.urlServers.includes(server))
+      facts.report(
+        p,
+        `"${server}" is a url server: the harness started no process of it, so a process fault cannot act on it (a network fault on its hop client->${server} can)`,
+        { found: false },
+      );
     // The RPO writer of PostgreSQL writes there itself: a PostgreSQL fault needs no server using it then.
     if (server === undefined && !facts.usesBackend(target) && !(target === "postgres" && facts.arr(["rpo", "stores"]).includes("postgres")))
       facts.report(p, `no server of this scenario uses ${target}`, { found: false });

@@ -25,6 +25,14 @@ export const stdioFault = defineFaultKind({
     const server = facts.str(p);
     if (server !== undefined && !facts.serverNames.includes(server))
       facts.report(p, `"${server}" is not a server of this scenario (${facts.serverNames.join(", ")})`, { found: false });
+    else if (server !== undefined && facts.urlServers.includes(server))
+      facts.report(
+        p,
+        `"${server}" is a url server, reached over HTTP: it has no stdio frames to fault (a network fault on its hop client->${server} can act on it)`,
+        {
+          found: false,
+        },
+      );
   },
   describe(f) {
     const { at, until } = whenText(f);

@@ -30,7 +30,7 @@ function serversTable(s: ScenarioResult): SafeHtml | string {
     (srv) => html`<tr>
   <td><strong>${srv.name}</strong>${srv.upstream === "stand-in" ? html` <span class="tag">stand-in</span>` : srv.upstream === "live" ? html` <span class="tag">live API</span>` : ""}</td>
   <td><code class="package">${breakable(srv.package, { after: "/" })}<wbr>@${srv.version}</code></td>
-  <td>${srv.transport}</td>
+  <td>${srv.transport}${srv.runsOn?.kind === "url" ? html`<div class="small runs-on">url target: <code>${srv.runsOn.url}</code></div>` : ""}</td>
   <td class="num">${ms(srv.startToReadyMs.p50)} ms</td>
   <td class="num">${ms(srv.startToReadyMs.max)} ms</td>
   <td class="num">${int(srv.startToReadyMs.sessions)}</td>
@@ -387,6 +387,10 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
       : s.status === "interrupted"
         ? html`<p class="error-box"><strong>Interrupted.</strong> This scenario did not finish; what follows rests on partial data.</p>`
         : "";
+  // Load sent off this machine (--allow-hosts): said at the top, where nobody misses it.
+  const offLoopbackBox = s.offLoopback
+    ? html`<p class="error-box off-loopback" data-off-loopback="${s.offLoopback.hosts.join(",")}"><strong>Off loopback.</strong> This scenario sent its load to ${s.offLoopback.hosts.join(", ")} (allowed by --allow-hosts), not to servers on this machine.</p>`
+    : "";
   const haltBox = s.halted ? html`<p class="error-box halted" data-halted-slo="${s.halted.slo}"><strong>Halted.</strong> ${haltedLine(s.halted)}</p>` : "";
   const verdict: RunRecord["verdict"] = s.status !== "completed" ? s.status : counts.fail > 0 ? "fail" : counts.inconclusive > 0 ? "inconclusive" : "pass";
   return html`<section class="card scenario" id="scenario-${si}">
@@ -395,6 +399,7 @@ export function scenarioSection(s: ScenarioResult, si: number, d: ScenarioDerive
   <p class="small muted"><code>${s.file}</code> · profile ${s.profile} · ${when(s.startedAt)} · ${duration(s.startedAt, s.endedAt)} ·
     ${counts.pass} pass, ${counts.fail} fail, ${counts.inconclusive} inconclusive</p>
   ${statusBox}
+  ${offLoopbackBox}
   ${haltBox}
   ${securitySection(s, si)}
   ${recoverySection(s, si)}
