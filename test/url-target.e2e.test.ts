@@ -242,6 +242,37 @@ describe("url targets", () => {
     ]);
   });
 
+  it.each([
+    ["does not answer", { REMOTE_HANG: "1" }, /did not answer connect and initialize within 3 s/],
+    ["speaks another protocol version", { REMOTE_PROTOCOL: "1999-01-01" }, /protocol version is not supported: 1999-01-01/],
+  ])("a server that %s: exit 3 naming the target and the failure, within the start timeout, nothing left", async (_what, env, why) => {
+    const port = await startFixture(env);
+    const out = await newOutDir();
+    const file = scenario(`url-fails-${port}`, { url: `http://127.0.0.1:${port}/mcp` });
+    writeFileSync(file, readFileSync(file, "utf8").replace("startTimeout: 10s", "startTimeout: 3s"));
+    const r = await runCli(["run", file, "--out", out]);
+    expect(r.code, transcript(r)).toBe(3);
+    expect(r.stdout).toContain(`"staging" at http://127.0.0.1:${port}/mcp failed at connect and initialize`);
+    expect(r.stdout).toMatch(why);
+    // The start timeout bounds the wait; the rest is the CLI's own start and the outputs (generous on a shared 2-core machine).
+    expect(r.elapsedMs).toBeLessThan(3000 + 25_000);
+    await expectNothingLeft((await readRecord(out)).runId);
+  });
+
+  it("a URL where nothing listens: exit 3 naming the refused connection", async () => {
+    // A port that was free a moment ago: bound, then closed.
+    const probe = await startFixture({});
+    const dead = servers.pop()!;
+    dead.kill("SIGKILL");
+    await new Promise((r) => dead.once("exit", r));
+    const out = await newOutDir();
+    const r = await runCli(["run", scenario("url-refused", { url: `http://127.0.0.1:${probe}/mcp` }), "--out", out]);
+    expect(r.code, transcript(r)).toBe(3);
+    expect(r.stdout).toContain(`"staging" at http://127.0.0.1:${probe}/mcp failed at connect and initialize`);
+    // Through the hop, Toxiproxy accepts and then closes when it cannot reach the target: a reset or an early close, not ECONNREFUSED.
+    expect(r.stdout).toMatch(/ECONNREFUSED|ECONNRESET|socket|other side closed|fetch failed/i);
+  });
+
   it("refuses a non-loopback URL without --allow-hosts (exit 2), accepts it at validation with the flag", async () => {
     const file = scenario("url-off-loopback", { url: "https://staging.example.com/mcp" });
     const refused = await runCli(["validate", file]);

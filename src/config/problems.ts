@@ -101,7 +101,10 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PathP
       // fewest issues, then the fewest fields it does not know (`{ name, server, versoin }` is a version entry, not a custom server).
       const wrongType = (branch: readonly z.core.$ZodIssue[]) => branch.some((i) => i.code === "invalid_type" && i.path.length === 0);
       const unknownKeys = (branch: readonly z.core.$ZodIssue[]) => branch.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 0), 0);
-      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length || unknownKeys(a) - unknownKeys(b))[0]!;
+      // Problems are counted per field (an unknown-keys issue names several): `{ name, command: "", port }` is a custom
+      // server with two mistakes, not a url server missing its url with two unknown fields.
+      const count = (branch: readonly z.core.$ZodIssue[]) => branch.length - branch.filter((i) => i.code === "unrecognized_keys").length + unknownKeys(branch);
+      const best = [...issue.errors].sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || count(a) - count(b) || unknownKeys(a) - unknownKeys(b))[0]!;
       out.push(...flattenIssues(best, p));
       continue;
     }

@@ -22,6 +22,8 @@ export interface HttpClientSetup {
   headers: Record<string, string>;
   fetch?: FetchLike;
   authProvider?: OAuthClientProvider;
+  /** The Toxiproxy hop the connections go through ("client->staging"), when proxied: failures say it. */
+  hop?: string;
 }
 
 /** Where a server answers MCP over HTTP, and which process serves a given session. */

@@ -354,7 +354,12 @@ async function startHttpSession(
         "environment",
         `MCP server "${def.name}" at ${displayUrl(endpoint.url)} failed at ${step} (agent ${agent}): ${describeHttpFailure(err)}`,
         {
-          details: [`transport: ${endpoint.client?.protocol ?? "streamable-http"}`],
+          details: [
+            `transport: ${endpoint.client?.protocol ?? "streamable-http"}`,
+            ...(endpoint.client?.hop
+              ? [`through Toxiproxy's hop ${endpoint.client.hop}: a connection it closes at once ("other side closed") is usually one the target refused`]
+              : []),
+          ],
           hint: "the harness started nothing for a url target: check that it runs, its certificate and the token the scenario names",
           cause: err,
         },

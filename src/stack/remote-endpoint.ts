@@ -183,6 +183,7 @@ export async function remoteHttpEndpoint(opts: {
     protocol: client.protocol,
     headers,
     fetch,
+    ...(hop && { hop: hop.name }),
     ...(client.oauth && {
       authProvider: new ClientCredentialsProvider({
         clientId: client.oauth.clientId,
