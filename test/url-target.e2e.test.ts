@@ -186,7 +186,7 @@ describe("url targets", () => {
     const r = await runCli(["run", scenario("url-wrong-token", tls()), "--out", out], { env: { E2E_URL_TOKEN: WRONG_TOKEN } });
     expect(r.code, transcript(r)).toBe(3);
     // The scenario's error is printed with its verdict (stdout); the progress lines go to stderr.
-    expect(r.stdout).toContain(`"staging" at https://127.0.0.1:${tlsPort}/mcp failed at connect and initialize (agent 0): HTTP 401`);
+    expect(r.stdout).toMatch(new RegExp(`"staging" at https://127\\.0\\.0\\.1:${tlsPort}/mcp failed at connect and initialize \\(agent \\d\\): HTTP 401`));
     await expectAbsent([{ file: "stdout", text: r.stdout }, { file: "stderr", text: r.stderr }, ...(await filesUnder(out))], [WRONG_TOKEN, TOKEN]);
   });
 
@@ -240,6 +240,31 @@ describe("url targets", () => {
       expect.stringMatching(/^generous@staging pass/),
       expect.stringMatching(/^works pass/),
     ]);
+  });
+
+  it("OAuth client credentials: the token from the server's authorization server; a wrong secret is exit 3; the secret in no output", async () => {
+    const secret = `canary-oauth-secret-${randomBytes(8).toString("hex")}`;
+    const port = await startFixture({ REMOTE_OAUTH: `harness-client:${secret}` });
+    const server = {
+      url: `http://127.0.0.1:${port}/mcp`,
+      auth: { oauth: { clientId: { env: "E2E_OAUTH_ID" }, clientSecret: { env: "E2E_OAUTH_SECRET" }, issuer: `http://127.0.0.1:${port}` } },
+    };
+    const out = await newOutDir();
+    const r = await runCli(["run", scenario("url-oauth", server), "--out", out], { env: { E2E_OAUTH_ID: "harness-client", E2E_OAUTH_SECRET: secret } });
+    expect(r.code, transcript(r)).toBe(0);
+    const s = (await readRecord(out)).scenarios[0]!;
+    expect(s.latency.find((l) => l.server === "staging" && l.outcome === "ok")?.count ?? 0).toBeGreaterThan(10);
+    await expectAbsent([{ file: "stdout", text: r.stdout }, { file: "stderr", text: r.stderr }, ...(await filesUnder(out))], [secret]);
+
+    const wrong = `canary-wrong-secret-${randomBytes(8).toString("hex")}`;
+    const out2 = await newOutDir();
+    const r2 = await runCli(["run", scenario("url-oauth-wrong", server), "--out", out2], { env: { E2E_OAUTH_ID: "harness-client", E2E_OAUTH_SECRET: wrong } });
+    expect(r2.code, transcript(r2)).toBe(3);
+    // Both agents' sessions start at once: whichever fails first is named.
+    expect(r2.stdout).toMatch(
+      new RegExp(`"staging" at http://127\\.0\\.0\\.1:${port}/mcp failed at connect and initialize \\(agent \\d\\): OAuth invalid_client`),
+    );
+    await expectAbsent([{ file: "stdout", text: r2.stdout }, { file: "stderr", text: r2.stderr }, ...(await filesUnder(out2))], [wrong, secret]);
   });
 
   it.each([

@@ -284,11 +284,13 @@ export function describeHttpFailure(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e && depth < 6; depth++) {
-    const x = e as { message?: string; code?: string | number };
+    const x = e as { message?: string; code?: string | number; errorCode?: unknown; name?: string };
     // A string code is Node's (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID); a number from 100 to 599 is the
     // HTTP status the SDK's StreamableHTTPError and SseError carry but do not always say in their message.
     const code = typeof x.code === "string" ? x.code : typeof x.code === "number" && x.code >= 100 && x.code < 600 ? `HTTP ${x.code}` : "";
-    const text = [code, x.message ?? String(e)].filter(Boolean).join(": ");
+    // The SDK's OAuth errors carry the OAuth error code (invalid_client) and often an empty message.
+    const oauth = typeof x.errorCode === "string" ? `OAuth ${x.errorCode}${x.name ? ` (${x.name})` : ""}` : "";
+    const text = [code, oauth, x.message ?? String(e)].filter(Boolean).join(": ");
     if (text && !parts.some((p) => p.includes(text))) parts.push(text);
     e = (e as { cause?: unknown }).cause;
   }

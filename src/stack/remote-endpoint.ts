@@ -15,6 +15,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
+import type { OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { Agent, buildConnector, fetch as undiciFetch } from "undici";
 import type { RemoteTarget } from "../contracts/server-definition.js";
@@ -132,6 +133,15 @@ export function registerRemoteSecrets(client: RemoteClientOptions): void {
   }
 }
 
+/** Client credentials whose access tokens, once issued, are kept out of every output like the secret that got them. */
+class RedactingClientCredentials extends ClientCredentialsProvider {
+  override saveTokens(tokens: OAuthTokens): void {
+    registerSecret(tokens.access_token);
+    if (tokens.refresh_token) registerSecret(tokens.refresh_token);
+    super.saveTokens(tokens);
+  }
+}
+
 /**
  * The endpoint a stack's `endpoints.http(server)` returns for a server at `url` that the harness did
  * not start: every request of the harness's MCP client carries `client.headers` (and the bearer
@@ -171,11 +181,17 @@ export async function remoteHttpEndpoint(opts: {
     : base;
   const toTarget = new Agent({ connect: viaHop });
   const elsewhere = new Agent({ connect: { ...tls, timeout } });
-  const fetch: FetchLike = (url, init) => {
+  const fetch: FetchLike = async (url, init) => {
     const u = new URL(String(url));
     const dispatcher = u.origin === target.origin ? toTarget : elsewhere;
-    // undici's own fetch (its Agent is not the one inside Node's global fetch); its Response is the web one.
-    return undiciFetch(u, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    // undici's own fetch: Node's global fetch is a bundled undici whose Agent is not exported.
+    const res = await undiciFetch(u, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
+    // Handed on as the global Response: the SDK tells a Response from a string by `instanceof Response`
+    // (its OAuth error parsing read "[object Response]" from undici's own class). The body stream is the same.
+    const headers = new Headers();
+    res.headers.forEach((value, name) => headers.append(name, value));
+    const nullBody = res.status === 101 || res.status === 204 || res.status === 205 || res.status === 304;
+    return new Response(nullBody ? null : (res.body as ReadableStream<Uint8Array> | null), { status: res.status, statusText: res.statusText, headers });
   };
   const headers: Record<string, string> = { ...(client.headers ?? {}) };
   if (client.bearerToken) headers.authorization = `Bearer ${client.bearerToken}`;
@@ -185,7 +201,7 @@ export async function remoteHttpEndpoint(opts: {
     fetch,
     ...(hop && { hop: hop.name }),
     ...(client.oauth && {
-      authProvider: new ClientCredentialsProvider({
+      authProvider: new RedactingClientCredentials({
         clientId: client.oauth.clientId,
         clientSecret: client.oauth.clientSecret,
         ...(client.oauth.scope !== undefined && { scope: client.oauth.scope }),
