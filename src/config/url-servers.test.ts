@@ -55,7 +55,7 @@ describe("url servers at validation", () => {
     );
     // The key file also stands in as the certificate: that one is refused as not a certificate (real ones: the e2e test).
     expect(await problemsOf(p)).toEqual([
-      ":3: servers[0].tls.cert: expected a PEM certificate in " + path.join(dir, "client-key.pem") + ", found a file that is not one",
+      `:3: servers[0].tls.cert: expected a PEM certificate in ${path.join(dir, "client-key.pem")}, found a file that is not one`,
     ]);
     const q = scenario(
       "compiles-2",

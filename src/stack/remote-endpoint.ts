@@ -189,7 +189,9 @@ export async function remoteHttpEndpoint(opts: {
     // Handed on as the global Response: the SDK tells a Response from a string by `instanceof Response`
     // (its OAuth error parsing read "[object Response]" from undici's own class). The body stream is the same.
     const headers = new Headers();
-    res.headers.forEach((value, name) => headers.append(name, value));
+    res.headers.forEach((value, name) => {
+      headers.append(name, value);
+    });
     const nullBody = res.status === 101 || res.status === 204 || res.status === 205 || res.status === 304;
     return new Response(nullBody ? null : (res.body as ReadableStream<Uint8Array> | null), { status: res.status, statusText: res.statusText, headers });
   };
