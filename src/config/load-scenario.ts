@@ -366,6 +366,22 @@ function urlServerProblems(loc: Located, raw: unknown, opts: CheckOptions): stri
       if (valueAt(raw, at("tls")) !== undefined && url.protocol !== "https:")
         out.push(problem(loc, at("tls"), `TLS options need an https:// url, found ${url.protocol}//`, { found: false }));
     }
+    // The authorization server gets the client secret: off loopback only where the run allows it, like the target.
+    const issuer = valueAt(raw, at("auth", "oauth", "issuer"));
+    if (typeof issuer === "string" && URL.canParse(issuer)) {
+      const host = hostKey(new URL(issuer).hostname);
+      if (!isLoopbackHost(host) && !allowed.has(host))
+        out.push(
+          problem(
+            loc,
+            at("auth", "oauth", "issuer"),
+            `expected a loopback host, found "${host}": the client secret goes there only if the run names it with --allow-hosts ${host}`,
+            {
+              found: false,
+            },
+          ),
+        );
+    }
     const envAt = (p: PathPart[], what: string) => {
       const name = valueAt(raw, p);
       if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return; // the schema names it

@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parseAllowHosts } from "../cli/flags.js";
 import { HarnessError } from "../errors.js";
-import { displayUrl, readRemoteClient } from "../stack/remote-endpoint.js";
+import { displayUrl, readRemoteClient, remoteHttpEndpoint } from "../stack/remote-endpoint.js";
 import { redactKnownSecrets } from "../telemetry/redact.js";
 import { loadScenario, validateScenarioFile } from "./load-scenario.js";
 
@@ -143,6 +143,29 @@ describe("url servers at validation", () => {
     expect(() => readRemoteClient("staging", { url: "https://127.0.0.1:1/mcp", transport: "sse", headers: {}, bearerEnv: TOKEN_ENV })).toThrow(
       `server "staging": the environment variable ${TOKEN_ENV} (its bearer token) is not set`,
     );
+  });
+
+  it("sends the OAuth client secret off loopback only to an issuer the run allows", async () => {
+    process.env[TOKEN_ENV] = "x";
+    const p = scenario(
+      "issuer",
+      `{ name: staging, url: "http://127.0.0.1:1234/mcp", auth: { oauth: { clientId: { env: ${TOKEN_ENV} }, clientSecret: { env: ${TOKEN_ENV} }, issuer: "https://auth.example.com" } } }`,
+    );
+    expect(await problemsOf(p)).toEqual([
+      ':3: servers[0].auth.oauth.issuer: expected a loopback host, found "auth.example.com": the client secret goes there only if the run names it with --allow-hosts auth.example.com',
+    ]);
+    expect(await problemsOf(p, ["auth.example.com"])).toEqual([]);
+    // At run time the client follows the server's metadata only to loopback or to that issuer: refused before anything is sent.
+    const ep = await remoteHttpEndpoint({
+      server: "staging",
+      url: "http://127.0.0.1:1234/mcp",
+      client: { protocol: "streamable-http", oauth: { clientId: "c", clientSecret: "s3cret-for-unit", issuer: "https://auth.example.com" } },
+    });
+    try {
+      await expect(ep.client!.fetch!("https://elsewhere.example.com/token")).rejects.toThrow(/refusing to send a request to https:\/\/elsewhere\.example\.com/);
+    } finally {
+      await ep.stop();
+    }
   });
 
   it("--allow-hosts takes host names and addresses only", () => {

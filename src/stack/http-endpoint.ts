@@ -24,6 +24,12 @@ export interface HttpClientSetup {
   authProvider?: OAuthClientProvider;
   /** The Toxiproxy hop the connections go through ("client->staging"), when proxied: failures say it. */
   hop?: string;
+  /**
+   * After a connection closed with no answer: one more connection, alone, that tells what closed it
+   * (nothing listening, a TLS error, a server that dropped the client certificate after the
+   * handshake). Undefined when it learns nothing. Bounded by `timeoutMs`.
+   */
+  diagnose?: (timeoutMs: number) => Promise<string | undefined>;
 }
 
 /** Where a server answers MCP over HTTP, and which process serves a given session. */

@@ -309,6 +309,7 @@ async function startHttpSession(
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = httpTransport(endpoint, agent);
   const remote = endpoint.kind === "remote";
+  const startedAt = performance.now();
   let step = "connect and initialize";
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -351,21 +352,23 @@ async function startHttpSession(
     await close();
     if (proc && endpoint.kind === "bridge") await proc.stop({ graceMs: 500 });
     if (signal?.aborted) throw new HarnessError("interrupted", `interrupted while starting an HTTP session of agent ${agent} to ${def.name}`, { cause: err });
-    if (remote)
-      throw new HarnessError(
-        "environment",
-        `MCP server "${def.name}" at ${displayUrl(endpoint.url)} failed at ${step} (agent ${agent}): ${describeHttpFailure(err)}`,
-        {
-          details: [
-            `transport: ${endpoint.client?.protocol ?? "streamable-http"}`,
-            ...(endpoint.client?.hop
-              ? [`through Toxiproxy's hop ${endpoint.client.hop}: a connection it closes at once ("other side closed") is usually one the target refused`]
-              : []),
-          ],
-          hint: "the harness started nothing for a url target: check that it runs, its certificate and the token the scenario names",
-          cause: err,
-        },
-      );
+    if (remote) {
+      let why = describeHttpFailure(err);
+      // "other side closed" says nothing of why: one watched connection, within what is left of the start timeout (at most 3 s).
+      if (/other side closed|ECONNRESET|socket hang up/i.test(why) && endpoint.client?.diagnose) {
+        const seen = await endpoint.client.diagnose(Math.max(500, Math.min(3000, timeoutMs - (performance.now() - startedAt)))).catch(() => undefined);
+        if (seen) why = `${why}; ${seen}`;
+      }
+      throw new HarnessError("environment", `MCP server "${def.name}" at ${displayUrl(endpoint.url)} failed at ${step} (agent ${agent}): ${why}`, {
+        details: [
+          `transport: ${endpoint.client?.protocol ?? "streamable-http"}`,
+          // Toxiproxy accepts the connection and closes it when it cannot reach the target: a refusal reads as a close.
+          ...(endpoint.client?.hop ? [`through Toxiproxy's hop ${endpoint.client.hop}`] : []),
+        ],
+        hint: "the harness started nothing for a url target: check that it runs, its certificate and the token the scenario names",
+        cause: err,
+      });
+    }
     throw new HarnessError("environment", `MCP server "${def.name}" (HTTP session of agent ${agent}) failed to start: ${(err as Error).message}`, {
       details: [`endpoint: ${endpoint.url} (${endpoint.kind})`, ...(proc ? tail(proc) : [])],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,

@@ -14,6 +14,8 @@
  * address): TLS runs end to end through Toxiproxy, which sees bytes only.
  */
 import { readFileSync } from "node:fs";
+import net, { isIP } from "node:net";
+import tls from "node:tls";
 import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
 import type { OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { FetchLike } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -23,6 +25,7 @@ import { HarnessError } from "../errors.js";
 import { registerSecret } from "../telemetry/redact.js";
 import type { HttpClientSetup, HttpEndpoint } from "./http-endpoint.js";
 import type { StartedToxiproxy } from "./started.js";
+import { isLoopbackHost } from "../util/loopback.js";
 
 /** TLS material for a remote target, already read from its files (the scenario loader reads them, exit 2 if it cannot). */
 export interface RemoteTls {
@@ -133,6 +136,62 @@ export function registerRemoteSecrets(client: RemoteClientOptions): void {
   }
 }
 
+/**
+ * One connection to `connectTo` (the hop or the target) as the client makes them, watched: what a
+ * request's "other side closed" hides. Under TLS 1.3 a server that refuses the client certificate
+ * does so after the client's handshake completed, by closing: the client sees no alert, only the
+ * close, so "handshake completed, then closed at once" is the sign.
+ */
+function diagnoseClose(
+  connectTo: { host: string; port: number },
+  target: URL,
+  tlsOptions: tls.ConnectionOptions,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const https = target.protocol === "https:";
+  const where = hostPortOf(target);
+  return new Promise((resolve) => {
+    let shook = false;
+    let settled = false;
+    const done = (why: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(why);
+    };
+    // Open this long after the handshake (or connect): the server keeps it, so a close was about the requests.
+    const quiet = Math.min(1000, timeoutMs);
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const socket = https
+      ? tls.connect({
+          ...tlsOptions,
+          host: connectTo.host,
+          port: connectTo.port,
+          ...(tlsOptions.servername === undefined && !isIP(target.hostname) && { servername: target.hostname }),
+        })
+      : net.connect({ host: connectTo.host, port: connectTo.port });
+    socket.on(https ? "secureConnect" : "connect", () => {
+      shook = true;
+      setTimeout(() => done(undefined), quiet).unref();
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      done(`${shook ? "after" : "during"} the ${https ? "TLS handshake" : "connection"}: ${err.code ?? ""} ${err.message}`.trim()),
+    );
+    socket.on("close", () =>
+      done(
+        shook
+          ? https
+            ? tlsOptions.cert
+              ? "the TLS handshake completed and the server closed the connection at once: under TLS 1.3 that is how a server refuses a client certificate (check tls.cert and tls.key against the CA it trusts)"
+              : "the TLS handshake completed and the server closed the connection at once: it may require a client certificate (tls.cert and tls.key)"
+            : `the connection was closed at once, before anything was sent: nothing listening at ${where}? (through Toxiproxy's hop a refused connection reads as a close)`
+          : `the connection was closed before ${https ? "the TLS handshake" : "any answer"}: nothing listening at ${where}? (through Toxiproxy's hop a refused connection reads as a close)`,
+      ),
+    );
+  });
+}
+
 /** Client credentials whose access tokens, once issued, are kept out of every output like the secret that got them. */
 class RedactingClientCredentials extends ClientCredentialsProvider {
   override saveTokens(tokens: OAuthTokens): void {
@@ -181,9 +240,16 @@ export async function remoteHttpEndpoint(opts: {
     : base;
   const toTarget = new Agent({ connect: viaHop });
   const elsewhere = new Agent({ connect: { ...tls, timeout } });
+  const issuer = client.oauth?.issuer === undefined ? undefined : new URL(client.oauth.issuer).origin;
   const fetch: FetchLike = async (url, init) => {
     const u = new URL(String(url));
-    const dispatcher = u.origin === target.origin ? toTarget : elsewhere;
+    const own = u.origin === target.origin;
+    // The target's metadata may point anywhere (its authorization server): off loopback, only where the scenario said (its issuer, checked against --allow-hosts).
+    if (!own && !isLoopbackHost(u.hostname) && u.origin !== issuer)
+      throw new Error(
+        `refusing to send a request to ${u.origin} (the server pointed there): it is off loopback and not the scenario's auth.oauth.issuer; name it as the issuer and allow its host with --allow-hosts`,
+      );
+    const dispatcher = own ? toTarget : elsewhere;
     // undici's own fetch: Node's global fetch is a bundled undici whose Agent is not exported.
     const res = await undiciFetch(u, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]);
     // Handed on as the global Response: the SDK tells a Response from a string by `instanceof Response`
@@ -202,6 +268,11 @@ export async function remoteHttpEndpoint(opts: {
     headers,
     fetch,
     ...(hop && { hop: hop.name }),
+    diagnose: (ms) => {
+      const via = hop ? new URL(`http://${hop.listen}`) : undefined;
+      const port = via ? Number(via.port) : Number(hostPortOf(target).split(":").pop());
+      return diagnoseClose({ host: via?.hostname ?? target.hostname.replace(/^\[(.*)\]$/, "$1"), port }, target, tls, ms);
+    },
     ...(client.oauth && {
       authProvider: new RedactingClientCredentials({
         clientId: client.oauth.clientId,
