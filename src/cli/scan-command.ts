@@ -58,6 +58,16 @@ export async function scanScenario(servers: readonly string[], flags: ScanFlags)
   if (flags.serversOf !== undefined) {
     if (servers.length > 0) throw new HarnessError("invalid_input", "name servers or give --servers-of, not both");
     defs = (await loadScenario(flags.serversOf, "ci")).servers;
+    // Its probes write to stdin, pin packages and read a process's files: none of it applies to a server reached by URL, and none of it is tested so.
+    const remote = defs.filter((d) => d.remote !== undefined).map((d) => d.name);
+    if (remote.length > 0)
+      throw new HarnessError(
+        "invalid_input",
+        `${flags.serversOf}: the security scan does not take url servers (${remote.join(", ")}): it scans servers the harness starts`,
+        {
+          hint: "judge a url server with mcp-slo run; scan the package it deploys by name or as a custom server",
+        },
+      );
   } else defs = servers.length > 0 ? namedServers(servers) : base.servers;
   const cwd = process.cwd();
   return {
