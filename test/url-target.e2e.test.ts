@@ -103,7 +103,8 @@ workload:
     - { server: staging, tool: echo, args: { message: "hello {{agent}}" } }
 slos:
   - { id: generous, metric: latency.p50, objective: "< 10s", scope: { server: "*" } }
-  - { id: works, metric: success_rate, objective: ">= 99%" }
+  # 95 %, not 99 %: a 3 s window on a loaded 2-core machine may hold too few calls for 99 % to be proven (inconclusive).
+  - { id: works, metric: success_rate, objective: ">= 95%" }
 ${extra}`,
   );
   return file;
@@ -140,7 +141,8 @@ const tls = () => ({
 
 beforeAll(async () => {
   makeCertificates();
-  tlsPort = await startFixture({ REMOTE_TLS_DIR: WORK, REMOTE_TOKEN: TOKEN });
+  // Strict Host: the hop must carry the connection, not change the URL (Host, TLS name and certificate check stay the target's).
+  tlsPort = await startFixture({ REMOTE_TLS_DIR: WORK, REMOTE_TOKEN: TOKEN, REMOTE_STRICT_HOST: "1" });
 });
 
 afterAll(async () => {
