@@ -527,6 +527,10 @@ function scenarioSection(scenario: ScenarioResult, legend: SourceLegend, pairs: 
     out.push("**Interrupted:** this scenario did not finish; its results rest on partial data.", "");
   }
   if (scenario.halted) out.push(`**Halted:** ${escapeMarkdownCell(haltedLine(scenario.halted))}`, "");
+  if (scenario.offLoopback)
+    out.push(`**Off loopback:** the load went to ${escapeMarkdownCell(scenario.offLoopback.hosts.join(", "))} (allowed by --allow-hosts).`, "");
+  const urls = scenario.servers.flatMap((srv) => (srv.runsOn?.kind === "url" ? [`${srv.name} at ${srv.runsOn.url}`] : []));
+  if (urls.length > 0) out.push(`**Url targets** (the harness started nothing for them): ${escapeMarkdownCell(urls.join(", "))}`, "");
   out.push(...sloSection(scenario, legend));
   out.push(...installSection(scenario));
   out.push(...serversSection(scenario));

@@ -1,5 +1,5 @@
 /**
- * A url server and a run whose load left loopback (--allow-hosts) in report.html and results.json's
+ * A url server and a run whose load left loopback (--allow-hosts) in report.html, summary.md and results.json's
  * schema: the server table names the URL, an "Off loopback" box heads the scenario, and both fields
  * are part of the results schema (a record with them validates). The run side is test/url-target.e2e.test.ts.
  */
@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { sampleRunRecord } from "../../test/support/records.js";
 import { RunRecord } from "../results/schema.js";
 import { renderHtmlReport } from "./html-report.js";
+import { renderSummaryMarkdown } from "./summary-md.js";
 
 describe("url targets in the outputs", () => {
   const run = sampleRunRecord();
@@ -22,6 +23,12 @@ describe("url targets in the outputs", () => {
     );
     // Only the scenario that left loopback says so.
     expect(html.match(/class="error-box off-loopback"/g)).toHaveLength(1);
+  });
+
+  it("summary.md: the url target and the off-loopback mark in the scenario", () => {
+    const md = renderSummaryMarkdown(run);
+    expect(md).toContain("**Off loopback:** the load went to staging.example.com (allowed by --allow-hosts).");
+    expect(md).toContain("**Url targets** (the harness started nothing for them): staging at https://staging.example.com/mcp");
   });
 
   it("results.json: runsOn and offLoopback are in its schema", () => {
