@@ -255,8 +255,12 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     }
     say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
     const own = httpEndpoints;
+    // A url server's own endpoint first, then the harness's, then whatever the stack brought (a stack reached by URL).
+    const fromStack = stack.endpoints.http;
     const endpoints =
-      own || remoteEndpoints.size > 0 ? { ...stack.endpoints, http: (server: string) => remoteEndpoints.get(server) ?? own?.get(server) } : stack.endpoints;
+      own || remoteEndpoints.size > 0
+        ? { ...stack.endpoints, http: (server: string) => remoteEndpoints.get(server) ?? own?.get(server) ?? fromStack?.(server) }
+        : stack.endpoints;
     pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
     for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
     for (const def of s.servers) {
