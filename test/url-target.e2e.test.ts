@@ -147,7 +147,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) s.kill("SIGTERM");
-  if (!process.env.KEEP_OUT) await removeOutDirs();
+  await removeOutDirs();
   rmSync(WORK, { recursive: true, force: true });
 });
 
