@@ -216,7 +216,8 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     }
     await writeServerFiles(s.servers, stack.endpoints);
 
-    if (s.transport === "http") {
+    // A stack that is reached by URL (--target compose) brings its endpoints; otherwise the harness serves them.
+    if (s.transport === "http" && !stack.endpoints.http) {
       say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
       httpEndpoints = await startHttpEndpoints({
         servers: s.servers,
@@ -363,7 +364,14 @@ async function runWindow(run: StackRun): Promise<void> {
   // The probe and the RPO writers start before the warm-up: the steady state is judged before the window, writers have a history.
   experiment?.startBeforeWindow();
   await experiment?.lead(s.warmupMs);
-  const urls = new Map((run.httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
+  const urls = new Map(
+    s.transport === "http"
+      ? s.servers.flatMap((d) => {
+          const url = run.endpoints.http?.(d.name)?.url;
+          return url === undefined ? [] : [[d.name, url] as const];
+        })
+      : [],
+  );
   const phase = (
     name: "warmup" | "measure",
     durationMs: number | undefined,
