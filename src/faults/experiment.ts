@@ -570,7 +570,7 @@ export class FaultExperiment {
     const tasks: Promise<unknown>[] = [];
     if (this.deps.stack.toxiproxy) tasks.push(this.deps.stack.toxiproxy.reset());
     for (const layer of this.deps.pool.stdioLayers.values()) layer.clear();
-    for (const s of this.deps.pool.sessions) s.process.signal("SIGCONT");
+    for (const s of this.deps.pool.sessions) s.process?.signal("SIGCONT");
     // A self-healing fault (a graceful restart) still under way finishes first, so nothing is started twice.
     tasks.push(...this.injected.flatMap((x) => (x.healing ? [x.healing] : [])));
     await Promise.allSettled(tasks);

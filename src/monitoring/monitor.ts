@@ -124,13 +124,14 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
 
     const ensureSession = async (def: ServerDefinition): Promise<McpSession | string> => {
       const current = sessions.get(def.name);
-      if (current?.process.isRunning()) return current;
+      // A session with no process of the harness (a url target) is kept: only a dead process of ours is restarted here.
+      if (current && (current.process === undefined || current.process.isRunning())) return current;
       if (startedThisRound.has(def.name)) return "its session could not be started this round";
       startedThisRound.add(def.name);
       if (current) {
         sessions.delete(def.name);
         await current.close();
-        log(`${def.name}: its server exited (${current.process.exitInfo?.signal ?? `code ${current.process.exitInfo?.code}`}); restarting it`);
+        log(`${def.name}: its server exited (${current.process?.exitInfo?.signal ?? `code ${current.process?.exitInfo?.code}`}); restarting it`);
       }
       const t0 = performance.now();
       try {

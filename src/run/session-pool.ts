@@ -135,11 +135,14 @@ export class SessionPool {
     }
     this.live.set(this.key(def.name, agent), s);
     if (agent >= 0) (this.agents[agent]!.sessions as Map<string, McpSession>).set(def.name, s);
-    void s.process.exited.then(
+    // A url target's session has no process of the harness: no exit to watch, no log lines to read.
+    const proc = s.process;
+    if (!proc) return s;
+    void proc.exited.then(
       (exit) => this.onExit(s, `${exit.signal ?? `code ${exit.code}`}`, exit),
       () => this.onExit(s, "spawn failure"),
     );
-    const stopListening = s.process.onLine((line) => {
+    const stopListening = proc.onLine((line) => {
       if (!this.captureLogs || this.logEvents >= MAX_LOG_EVENTS || !informativeLine(line)) return;
       this.logEvents++;
       this.events.push({ at: performance.now(), kind: "log", text: `${this.key(def.name, agent)} logged: ${line.slice(0, 200)}` });
@@ -154,7 +157,7 @@ export class SessionPool {
     if (this.closing || this.replacedByChurn.has(s)) return;
     const name = this.key(s.server.name, s.agent);
     // The informative lines of a crash, not the stack frames or the runtime's version footer.
-    const informative = s.process.stderrTail(50).filter(informativeLine);
+    const informative = (s.process?.stderrTail(50) ?? []).filter(informativeLine);
     if (exit) {
       if (this.exits.length < MAX_EXITS) {
         this.exits.push({
@@ -209,13 +212,13 @@ export class SessionPool {
 
   /** Every live process of a server (all agents and auxiliary sessions). */
   processesOf(server: string) {
-    return this.sessions.filter((s) => s.server.name === server && !this.replacedByChurn.has(s)).map((s) => s.process);
+    return this.sessions.filter((s) => s.server.name === server && !this.replacedByChurn.has(s)).flatMap((s) => (s.process ? [s.process] : []));
   }
 
   /** Starts again every session of a server whose process is gone (a fault's heal step); returns the new sessions. */
   async reviveDead(server: string): Promise<McpSession[]> {
     // Not the sessions of agents that left (churn per join): they set up their own when they join again.
-    const dead = this.sessions.filter((s) => s.server.name === server && !s.process.isRunning() && !this.replacedByChurn.has(s));
+    const dead = this.sessions.filter((s) => s.server.name === server && s.process !== undefined && !s.process.isRunning() && !this.replacedByChurn.has(s));
     for (const s of dead) this.live.delete(this.key(server, s.agent));
     const revived: McpSession[] = [];
     await mapLimited(dead, SPAWN_CONCURRENCY, async (s) => {

@@ -74,7 +74,7 @@ describe("MCP over Streamable HTTP", () => {
     const sessions = await Promise.all([0, 1, 2].map((a) => open("redis", a)));
     expect(sessions[0]!.tools).toEqual(expect.arrayContaining(["set", "get", "delete", "list"]));
     expect(sessions[0]!.startToReadyMs).toBeGreaterThan(0);
-    const pids = new Set(sessions.map((s) => s.process.pid));
+    const pids = new Set(sessions.map((s) => s.process!.pid));
     expect(pids.size).toBe(3);
     expect(
       bridge
@@ -82,7 +82,7 @@ describe("MCP over Streamable HTTP", () => {
         .map((p) => p.pid)
         .sort(),
     ).toEqual([...pids].sort());
-    expect(sessions.map((s) => s.process.name)).toEqual(["redis#0", "redis#1", "redis#2"]);
+    expect(sessions.map((s) => s.process!.name)).toEqual(["redis#0", "redis#1", "redis#2"]);
 
     await sessions[0]!.client.callTool({ name: "set", arguments: { key: "http:k", value: "v1" } });
     const got = await sessions[1]!.client.callTool({ name: "get", arguments: { key: "http:k" } });
@@ -108,12 +108,12 @@ describe("MCP over Streamable HTTP", () => {
 
     // Closing a session (DELETE) stops its child; the others keep theirs.
     await sessions[0]!.close();
-    expect(sessions[0]!.process.isRunning()).toBe(false);
+    expect(sessions[0]!.process!.isRunning()).toBe(false);
     await new Promise((r) => setTimeout(r, 100));
     expect(bridge.children()).toHaveLength(2);
     await Promise.all(sessions.slice(1).map((s) => s.close()));
     expect(bridge.children()).toHaveLength(0);
-    expect(sessions.every((s) => !s.process.isRunning())).toBe(true);
+    expect(sessions.every((s) => !s.process!.isRunning())).toBe(true);
   });
 
   it("runs server-everything natively on 127.0.0.1 only, behind Toxiproxy; sessions share its process", async () => {
@@ -128,8 +128,8 @@ describe("MCP over Streamable HTTP", () => {
     const [a, b] = await Promise.all([open("everything", 0), open("everything", 1)]);
     expect(a!.tools).toEqual(expect.arrayContaining(["echo", "get-sum"]));
     expect(text(await a!.client.callTool({ name: "echo", arguments: { message: "over http" } }))).toContain("over http");
-    expect(a!.process.pid).toBe(native.process.pid);
-    expect(b!.process.pid).toBe(native.process.pid);
+    expect(a!.process!.pid).toBe(native.process.pid);
+    expect(b!.process!.pid).toBe(native.process.pid);
     await a!.close();
     await b!.close();
     // Sessions end, the shared server stays until its endpoint is stopped.

@@ -7,6 +7,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { HarnessError } from "../errors.js";
 import { HARNESS_VERSION, TOOLS_DIR } from "../project-root.js";
@@ -19,6 +20,7 @@ import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { FrameFilter } from "../contracts/frame-filter.js";
 import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
+import { displayUrl } from "./remote-endpoint.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
@@ -46,8 +48,14 @@ export interface McpSession {
   server: ServerDefinition;
   agent: number;
   client: Client;
-  /** stdio: the session's child. HTTP: the bridge's child of this session, or the shared native server. */
-  process: ManagedProcess;
+  /**
+   * stdio: the session's child. HTTP: the bridge's child of this session, or the shared native
+   * server. Unset for a remote endpoint (a `url:` target): the harness started nothing. Optional,
+   * not a stand-in object that is "running" forever: every user must decide what a session without a
+   * process means to it (a process fault is refused at validation, a liveness check asks ping, a
+   * probe that writes to stdin skips), and the type checker makes each one decide.
+   */
+  process?: ManagedProcess;
   /** ms from spawn (HTTP: connect start) to a completed initialize */
   startToReadyMs: number;
   /** performance.now() at spawn (HTTP: connect start): when a fault that killed its predecessor stopped acting */
@@ -244,7 +252,47 @@ function interruption(signal: AbortSignal | undefined): { promise: Promise<never
   return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
 }
 
-/** An MCP session over Streamable HTTP (through the `client->${server}` hop when proxied). */
+/**
+ * The client transport for an HTTP endpoint: the harness's own (bridge, native) is plain Streamable
+ * HTTP; a remote one says which transport, headers, fetch (TLS, the hop) and OAuth provider.
+ */
+function httpTransport(endpoint: HttpEndpoint, agent: number): StreamableHTTPClientTransport | SSEClientTransport {
+  const setup = endpoint.client;
+  const headers = { [AGENT_HEADER]: String(agent), ...(setup?.headers ?? {}) };
+  const common = {
+    requestInit: { headers },
+    ...(setup?.fetch && { fetch: setup.fetch }),
+    ...(setup?.authProvider && { authProvider: setup.authProvider }),
+  };
+  if (setup?.protocol === "sse")
+    // The GET that opens the event stream is made by the eventsource package, not with requestInit: the headers go through its fetch.
+    return new SSEClientTransport(new URL(endpoint.url), {
+      ...common,
+      eventSourceInit: {
+        fetch: (url, init) => {
+          const all = new Headers(init?.headers);
+          for (const [k, v] of Object.entries(headers)) all.set(k, v);
+          return (setup.fetch ?? fetch)(url, { ...init, headers: all });
+        },
+      },
+    });
+  return new StreamableHTTPClientTransport(new URL(endpoint.url), common);
+}
+
+/** The causes of a failed request, innermost last: "fetch failed" alone says nothing of a TLS alert. */
+export function describeHttpFailure(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const x = e as { message?: string; code?: string | number };
+    const text = [x.code !== undefined && typeof x.code === "string" ? x.code : "", x.message ?? String(e)].filter(Boolean).join(": ");
+    if (text && !parts.some((p) => p.includes(text))) parts.push(text);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return parts.join(" <- ");
+}
+
+/** An MCP session over HTTP (Streamable HTTP, or HTTP+SSE for a remote that says so), through the `client->${server}` hop when proxied. */
 async function startHttpSession(
   def: ServerDefinition,
   agent: number,
@@ -254,13 +302,15 @@ async function startHttpSession(
   signal: AbortSignal | undefined,
 ): Promise<McpSession> {
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
-  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: { [AGENT_HEADER]: String(agent) } } });
+  const transport = httpTransport(endpoint, agent);
+  const remote = endpoint.kind === "remote";
+  let step = "connect and initialize";
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`did not answer ${step} within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   const close = async () => {
-    await transport.terminateSession().catch(() => undefined);
+    if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
     await client.close().catch(() => undefined);
   };
   let proc: ManagedProcess | undefined;
@@ -270,29 +320,42 @@ async function startHttpSession(
     const connectAt = performance.now();
     await Promise.race([client.connect(transport), deadline, stop.promise]);
     const startToReadyMs = performance.now() - connectAt;
-    proc = transport.sessionId === undefined ? undefined : endpoint.processFor(transport.sessionId);
-    if (!proc) throw new Error(`the ${endpoint.kind} at ${endpoint.url} gave no process for session ${transport.sessionId ?? "(no session id)"}`);
+    // HTTP+SSE has no session id header: its sessions are only ever remote ones.
+    const sessionId = transport instanceof StreamableHTTPClientTransport ? transport.sessionId : undefined;
+    proc = sessionId === undefined ? undefined : endpoint.processFor(sessionId);
+    if (!proc && !remote) throw new Error(`the ${endpoint.kind} at ${endpoint.url} gave no process for session ${sessionId ?? "(no session id)"}`);
+    step = "tools/list";
     const tools = knownTools ? [...knownTools] : (await Promise.race([client.listTools(), deadline, stop.promise])).tools.map((t) => t.name);
     const own = proc;
     return {
       server: def,
       agent,
       client,
-      process: own,
+      ...(own && { process: own }),
       startToReadyMs,
       spawnedAt: connectAt,
       serverVersion: client.getServerVersion()?.version,
       tools,
       close: async () => {
         await close();
-        // A bridge child is this session's alone; a native server is shared and stops with its endpoint.
-        if (endpoint.kind === "bridge") await own.stop({ graceMs: 2000 });
+        // A bridge child is this session's alone; a native server is shared and stops with its endpoint; a remote is not ours.
+        if (own && endpoint.kind === "bridge") await own.stop({ graceMs: 2000 });
       },
     };
   } catch (err) {
     await close();
     if (proc && endpoint.kind === "bridge") await proc.stop({ graceMs: 500 });
     if (signal?.aborted) throw new HarnessError("interrupted", `interrupted while starting an HTTP session of agent ${agent} to ${def.name}`, { cause: err });
+    if (remote)
+      throw new HarnessError(
+        "environment",
+        `MCP server "${def.name}" at ${displayUrl(endpoint.url)} failed at ${step} (agent ${agent}): ${describeHttpFailure(err)}`,
+        {
+          details: [`transport: ${endpoint.client?.protocol ?? "streamable-http"}`],
+          hint: "the harness started nothing for a url target: check that it runs, its certificate and the token the scenario names",
+          cause: err,
+        },
+      );
     throw new HarnessError("environment", `MCP server "${def.name}" (HTTP session of agent ${agent}) failed to start: ${(err as Error).message}`, {
       details: [`endpoint: ${endpoint.url} (${endpoint.kind})`, ...(proc ? tail(proc) : [])],
       hint: def.package === "custom" ? "run the command by hand to see why it does not speak MCP on stdio" : `check that ${def.package} is installed (npm ci)`,

@@ -150,7 +150,8 @@ export class ProbeSession {
     let exitWatch: (() => void) | undefined;
     const died = new Promise<"died">((resolve) => {
       exitWatch = () => resolve("died");
-      proc.exited.then(exitWatch, exitWatch);
+      // A url target has no process of the harness: it cannot be seen dying, only not answering (a hang).
+      proc?.exited.then(exitWatch, exitWatch);
     });
     try {
       const answer = await Promise.race([
@@ -167,7 +168,7 @@ export class ProbeSession {
     } catch (err) {
       this.throwIfAborted();
       const e = err as { code?: number; message?: string; data?: unknown };
-      if (!proc.isRunning() || proc.exitInfo) {
+      if (proc && (!proc.isRunning() || proc.exitInfo)) {
         record.died = this.#exitText();
       } else if (e.code === -32001 /* SDK RequestTimeout */) {
         if (await this.alive()) record.timedOut = true;
@@ -196,7 +197,7 @@ export class ProbeSession {
   /** Answers ping before the deadline. */
   async alive(): Promise<boolean> {
     const proc = this.#session.process;
-    if (!proc.isRunning()) return false;
+    if (proc && !proc.isRunning()) return false;
     try {
       await this.client.ping({ timeout: this.pingTimeoutMs, signal: this.#callSignal() });
       return true;
@@ -208,7 +209,8 @@ export class ProbeSession {
 
   /** Writes one raw line to a stdio server's stdin (malformed JSON-RPC); false when the session is not on stdio. */
   async writeRaw(line: string): Promise<boolean> {
-    const stdin = this.#session.process.stdin;
+    // No stdin to write to: an HTTP session, or a url target with no process of the harness (the probe says it skipped).
+    const stdin = this.#session.process?.stdin;
     if (!stdin || stdin.destroyed || this.ctx.endpoints.http?.(this.ctx.server.name)) return false;
     await new Promise<void>((resolve) => stdin.write(`${line}\n`, () => resolve()));
     return true;
@@ -218,10 +220,11 @@ export class ProbeSession {
   async checkAfterRaw(probe: string, input: string): Promise<"alive" | "crash" | "hang"> {
     const proc = this.#session.process;
     // A server that dies on the line does so at once; a moment for its exit to be seen.
-    await Promise.race([proc.exited.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);
+    await Promise.race([proc?.exited.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);
+    const running = () => proc === undefined || proc.isRunning();
     let verdict: "alive" | "crash" | "hang";
-    if (!proc.isRunning()) verdict = "crash";
-    else verdict = (await this.alive()) ? "alive" : proc.isRunning() ? "hang" : "crash";
+    if (!running()) verdict = "crash";
+    else verdict = (await this.alive()) ? "alive" : running() ? "hang" : "crash";
     if (verdict !== "alive") {
       this.events.push({
         kind: verdict,
@@ -240,8 +243,8 @@ export class ProbeSession {
   }
 
   #exitText(): string {
-    const exit = this.#session.process.exitInfo;
-    const tail = this.#session.process.stderrTail(40);
+    const exit = this.#session.process?.exitInfo;
+    const tail = this.#session.process?.stderrTail(40) ?? [];
     if (tail.length) this.otherTexts.push({ probe: "stderr of the server that died", text: tail.join("\n") });
     // The line that says why, when there is one (a Go server prints its usage after the error).
     const why = [...tail].reverse().find((l) => /error|exception|fatal|panic/i.test(l));

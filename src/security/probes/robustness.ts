@@ -107,7 +107,8 @@ export async function probeRobustness(session: ProbeSession): Promise<ProbeOutco
 async function alive(session: ProbeSession, probe: string, input: string): Promise<boolean> {
   if (await session.alive()) return true;
   session.events.push({
-    kind: session.session.process.isRunning() ? "hang" : "crash",
+    // No process of the harness (a url target): it did not answer, which is all that can be seen.
+    kind: session.session.process?.isRunning() === false ? "crash" : "hang",
     probe,
     input,
     detail: `no answer to ping within ${session.pingTimeoutMs / 1000} s after the answer`,

@@ -117,8 +117,8 @@ describe("github-mcp-server against the GitHub stand-in", () => {
   });
 
   it("checked the ghp_ token's scopes against the stand-in and hid no tool", () => {
-    const check = session.process.stderrTail(50).find((l) => l.includes("token scopes fetched for filtering"));
-    expect(check, session.process.stderrTail(50).join("\n")).toContain("repo");
+    const check = session.process!.stderrTail(50).find((l) => l.includes("token scopes fetched for filtering"));
+    expect(check, session.process!.stderrTail(50).join("\n")).toContain("repo");
   });
 
   it("every request reached a route of the stand-in", async () => {
@@ -134,7 +134,7 @@ describe("a token of another kind (no scope check)", () => {
   it("starts with the same tools and answers", async () => {
     const other = await open({ ...githubServer, secrets: [{ env: "GITHUB_PERSONAL_ACCESS_TOKEN", standIn: "github_pat_standin" }] });
     try {
-      expect(other.process.stderrTail(50).some((l) => l.includes("token scopes fetched"))).toBe(false);
+      expect(other.process!.stderrTail(50).some((l) => l.includes("token scopes fetched"))).toBe(false);
       expect([...other.tools].sort()).toEqual([...githubServer.tools!].sort());
       const result = await other.client.callTool({ name: "get_me", arguments: {} });
       expect(result.isError, text(result)).toBeFalsy();

@@ -97,8 +97,8 @@ async function start(registry: ResourceRegistry, def: ServerDefinition): Promise
     registry,
     timeoutMs: 60_000,
   });
-  const lines: string[] = session.process.stderrTail(50).filter((l) => l.startsWith(NET_PREFIX));
-  session.process.onLine((l) => {
+  const lines: string[] = session.process!.stderrTail(50).filter((l) => l.startsWith(NET_PREFIX));
+  session.process!.onLine((l) => {
     if (l.startsWith(NET_PREFIX)) lines.push(l);
   });
   const call: Harnessed["call"] = async (name, args = {}) => {
