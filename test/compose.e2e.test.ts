@@ -391,9 +391,7 @@ describe("docker-compose.yml", () => {
       expect(record.environment.stack?.engine, said).toContain(`compose project ${PROJECT}`);
       const scenario = record.scenarios[0]!;
       expect(scenario.status, said).toBe("completed");
-      expect(scenario.servers.map((x) => [x.name, x.transport])).toEqual(
-        ["memory", "filesystem", "redis", "postgres", "everything"].map((n) => [n, "http"]),
-      );
+      expect(scenario.servers.map((x) => [x.name, x.transport])).toEqual(["memory", "filesystem", "redis", "postgres", "everything"].map((n) => [n, "http"]));
       for (const server of ["memory", "filesystem", "redis", "postgres", "everything"]) {
         const ok = scenario.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((n, l) => n + l.count, 0);
         expect(ok, `${server}: ok calls\n${said}`).toBeGreaterThan(0);
@@ -443,22 +441,38 @@ describe("docker-compose.yml", () => {
   stackIt(named("a compose project that is not running: exit 3 naming it, before any load"), async () => {
     needsStack();
     const missing = `${PROJECT}-absent`;
-    const r = await runCli(["run", "test/fixtures/compose-target/redis-hop-latency.yaml", "--target", "compose", "--compose-project", missing, "--out", await newOutDir("e2e-compose-none-")], {
-      timeoutMs: 120_000,
-      env: { DOCKER_HOST: engine!.dockerHost },
-    });
+    const r = await runCli(
+      [
+        "run",
+        "test/fixtures/compose-target/redis-hop-latency.yaml",
+        "--target",
+        "compose",
+        "--compose-project",
+        missing,
+        "--out",
+        await newOutDir("e2e-compose-none-"),
+      ],
+      {
+        timeoutMs: 120_000,
+        env: { DOCKER_HOST: engine!.dockerHost },
+      },
+    );
     expect(r.code, transcript(r)).toBe(3);
     expect(r.stderr).toContain(`compose project "${missing}" has no running container`);
   });
 
-  stackIt(named("down -v leaves no container, network or volume of the project"), async () => {
-    expect(await leftovers()).not.toEqual([]);
-    downDone = true;
-    const downStarted = Date.now();
-    await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]);
-    console.log(`compose e2e: down -v took ${Date.now() - downStarted} ms`);
-    expect(await leftovers(), `left of compose project ${PROJECT}`).toEqual([]);
-  }, 300_000);
+  stackIt(
+    named("down -v leaves no container, network or volume of the project"),
+    async () => {
+      expect(await leftovers()).not.toEqual([]);
+      downDone = true;
+      const downStarted = Date.now();
+      await compose([...ALL_PROFILES, "down", "-v", "--remove-orphans", "--timeout", "5"]);
+      console.log(`compose e2e: down -v took ${Date.now() - downStarted} ms`);
+      expect(await leftovers(), `left of compose project ${PROJECT}`).toEqual([]);
+    },
+    300_000,
+  );
 });
 
 describe("--target compose, refused before anything runs", () => {

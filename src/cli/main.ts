@@ -107,7 +107,10 @@ async function main(argv: string[]): Promise<number> {
         "judge a running stack instead of starting one: compose = the stack docker-compose.yml runs (its catalog servers over HTTP, faults through its Toxiproxy)",
       ).choices(["compose"]),
     )
-    .option("--compose-project <name>", "with --target compose: the compose project to judge (default: COMPOSE_PROJECT_NAME, else this checkout's directory name)")
+    .option(
+      "--compose-project <name>",
+      "with --target compose: the compose project to judge (default: COMPOSE_PROJECT_NAME, else this checkout's directory name)",
+    )
     .option(
       "--live",
       "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins",

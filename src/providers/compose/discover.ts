@@ -95,9 +95,13 @@ export async function discoverCompose(engine: ContainerEngine, project: string):
       engine.docker.listContainers({ filters: { label: [`${PROJECT_LABEL}=${project}`], status: ["running"] }, abortSignal }),
     );
   } catch (err) {
-    throw new HarnessError("environment", `--target compose: the container engine at ${engine.dockerHost} did not list compose project "${project}": ${engineMessage(err)}`, {
-      cause: err,
-    });
+    throw new HarnessError(
+      "environment",
+      `--target compose: the container engine at ${engine.dockerHost} did not list compose project "${project}": ${engineMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
   const containers = new Map<string, ComposeContainer>();
   for (const c of listed) {
@@ -108,9 +112,13 @@ export async function discoverCompose(engine: ContainerEngine, project: string):
     containers.set(service, { service, id: c.Id, image: c.Image, imageId: c.ImageID, published });
   }
   if (containers.size === 0)
-    throw new HarnessError("environment", `--target compose: compose project "${project}" has no running container on ${engine.source} (${engine.dockerHost})`, {
-      hint: upHint,
-    });
+    throw new HarnessError(
+      "environment",
+      `--target compose: compose project "${project}" has no running container on ${engine.source} (${engine.dockerHost})`,
+      {
+        hint: upHint,
+      },
+    );
   const proxy = containers.get("toxiproxy");
   const api = proxy?.published.get(8474);
   if (!proxy || !api)
@@ -126,9 +134,13 @@ export async function discoverCompose(engine: ContainerEngine, project: string):
   try {
     [version, proxies] = await Promise.all([toxiproxy.getVersion().then((v) => String(v).trim()), toxiproxy.getAll()]);
   } catch (err) {
-    throw new HarnessError("environment", `--target compose: the Toxiproxy of compose project "${project}" does not answer at ${toxiproxyApi}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new HarnessError(
+      "environment",
+      `--target compose: the Toxiproxy of compose project "${project}" does not answer at ${toxiproxyApi}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const hops = new Map<string, ComposeHop>();
   for (const [name, p] of Object.entries(proxies)) {

@@ -42,10 +42,7 @@ export function composeProvider(options: ComposeTargetOptions): StackProvider {
       const engine = await findContainerEngine({ registry: opts.registry });
       try {
         const stack = await discoverCompose(engine, options.project);
-        described.set(
-          opts.registry,
-          `${engine.kind} ${engine.version} (${engine.source}), compose project ${options.project}: nothing started by the run`,
-        );
+        described.set(opts.registry, `${engine.kind} ${engine.version} (${engine.source}), compose project ${options.project}: nothing started by the run`);
         return await composeStack(stack, opts);
       } catch (err) {
         await engine.stop();
@@ -89,7 +86,10 @@ async function composeStack(stack: ComposeStack, opts: StackStartOptions): Promi
         `--target compose: the Toxiproxy of compose project "${stack.project}" has ${hop ? `hop ${hopName} without a published port` : `no hop ${hopName}`} (containers/toxiproxy.json names one per catalog server)`,
       );
     if (!isLoopbackAddress(hop.hostAddress))
-      throw new HarnessError("environment", `--target compose: hop ${hopName} is published on ${hop.hostAddress}, not on loopback; the harness sends load to 127.0.0.0/8 only`);
+      throw new HarnessError(
+        "environment",
+        `--target compose: hop ${hopName} is published on ${hop.hostAddress}, not on loopback; the harness sends load to 127.0.0.0/8 only`,
+      );
     const url = `http://${hop.hostAddress}${COMPOSE_MCP_PATH}`;
     endpoints.set(def.name, {
       server: def.name,
@@ -137,13 +137,20 @@ async function composeStack(stack: ComposeStack, opts: StackStartOptions): Promi
     }
   } catch (err) {
     await pool?.end().catch(() => undefined);
-    throw new HarnessError("environment", `--target compose: a backend of compose project "${stack.project}" does not answer on its published port: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new HarnessError(
+      "environment",
+      `--target compose: a backend of compose project "${stack.project}" does not answer on its published port: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 
   const hops = new Map<string, Hop>(
-    [...stack.hops.values()].map((h) => [h.name, { name: h.name, listen: h.hostAddress ?? `${h.listen} (compose network)`, upstream: h.upstream, proxy: h.proxy }]),
+    [...stack.hops.values()].map((h) => [
+      h.name,
+      { name: h.name, listen: h.hostAddress ?? `${h.listen} (compose network)`, upstream: h.upstream, proxy: h.proxy },
+    ]),
   );
   // Whatever a fault left (a run killed mid-fault included) goes: the stack is the user's, left as found.
   await stack.toxiproxy.reset();

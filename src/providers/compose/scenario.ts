@@ -14,7 +14,10 @@ export function forComposeTarget(scenarios: readonly Scenario[]): Scenario[] {
     const where = `${s.file}: scenario ${s.name}`;
     for (const def of s.servers) {
       if (def.package === "custom") problems.push(`${where}: server "${def.name}" is a command of its own; the compose stack runs the catalog's servers only`);
-      else if (def.versionOf) problems.push(`${where}: server "${def.name}" is version ${def.versionOf.version} of ${def.versionOf.server}; the compose stack runs the installed versions only`);
+      else if (def.versionOf)
+        problems.push(
+          `${where}: server "${def.name}" is version ${def.versionOf.version} of ${def.versionOf.server}; the compose stack runs the installed versions only`,
+        );
     }
     for (const f of s.faults) {
       if (f.actsOnProcess)
@@ -26,7 +29,9 @@ export function forComposeTarget(scenarios: readonly Scenario[]): Scenario[] {
     if (s.rpo) problems.push(`${where}: rpo writers need their own hop (harness->postgres), which the compose stack's Toxiproxy does not have`);
     if (s.versionSwitch) problems.push(`${where}: a version switch starts another version of a server; the compose stack runs one`);
   }
-  if (problems.length) throw new HarnessError("invalid_input", `${problems.length} scenario problem(s) for --target compose`, { details: problems });
+  // A matrix's cells share their file's servers and faults: each problem is said once.
+  const unique = [...new Set(problems)];
+  if (unique.length) throw new HarnessError("invalid_input", `${unique.length} scenario problem(s) for --target compose`, { details: unique });
   // A stack by URL: the agents' transport is HTTP whatever the file says; its proxies are always there.
   return scenarios.map((s) => ({ ...s, transport: "http", proxied: true }));
 }
