@@ -458,7 +458,7 @@ describe("docker-compose.yml", () => {
       },
     );
     expect(r.code, transcript(r)).toBe(3);
-    expect(r.stderr).toContain(`compose project "${missing}" has no running container`);
+    expect(`${r.stdout}${r.stderr}`).toContain(`compose project "${missing}" has no running container`);
   });
 
   stackIt(

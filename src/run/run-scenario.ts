@@ -194,7 +194,8 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.seedRows);
-    say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
+    const { attaches } = run.opts.provider;
+    say(attaches ?? `starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
     stack = await run.opts.provider.start({
       servers: s.servers,
       extraNeeds,

@@ -37,6 +37,7 @@ const described = new WeakMap<ResourceRegistry, string>();
 export function composeProvider(options: ComposeTargetOptions): StackProvider {
   return {
     name: "compose",
+    attaches: `finding the stack of compose project ${options.project} (nothing is started)`,
     describe: (registry) => described.get(registry),
     async start(opts: StackStartOptions): Promise<Stack> {
       const engine = await findContainerEngine({ registry: opts.registry });
