@@ -8,6 +8,10 @@
  *    docs/doc-1.txt of its seeded sandbox) through Toxiproxy's client-><server> hop, each reaching its
  *    backend or stand-in through its own hop (github through HTTP_PROXY);
  *  - the Redis MCP server does a `set` then a `get`; server-everything is also reached directly;
+ *  - `mcp-slo run --target compose` judges that stack: servers-baseline (smoke) with every session on
+ *    the stack's client-> hops, and a fixture whose latency toxic on redis->redis acts through the
+ *    stack's own Toxiproxy (Redis calls slow by its 150 ms, echo not), no toxic left afterwards; a
+ *    project that is not running is exit 3, a process fault against it exit 2;
  *  - `down -v` leaves no container, network or volume of the project.
  * The stack is brought down in afterAll too (and on SIGINT/SIGTERM), whatever failed.
  *
@@ -26,7 +30,7 @@ import { SERVER_CATALOG } from "../src/catalog/servers.js";
 import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { ADDRESS_IN_USE_LOG } from "../src/stack/ports.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
-import { ROOT } from "./support/cli.js";
+import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, ROOT, runCli, transcript } from "./support/cli.js";
 import { waitFor } from "../src/util/wait-for.js";
 
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
@@ -128,6 +132,8 @@ async function upOnFreePorts(): Promise<void> {
 }
 let upCalled = false;
 let downDone = false;
+/** The first stack test brought it up and every server answered: the tests after it judge it. */
+let stackUp = false;
 
 function composeEnv(): NodeJS.ProcessEnv {
   return {
@@ -176,6 +182,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 afterAll(async () => {
+  await removeOutDirs();
   try {
     if (upCalled && !downDone) {
       downDone = true;
@@ -293,7 +300,7 @@ describe("docker-compose.yml", () => {
 
   stackIt(
     named(
-      `the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop; down -v leaves nothing`,
+      `the default + saas stack comes up on 127.0.0.1 and every catalog server (${SERVER_CATALOG.map((d) => d.name).join(", ")}) answers a tools/call through its client-> hop`,
     ),
     async () => {
       upCalled = true;
@@ -358,6 +365,105 @@ describe("docker-compose.yml", () => {
         await everything.close();
       }
 
+      stackUp = true;
+    },
+    1_200_000,
+  );
+
+  /** The CLI against the stack above: through the test's engine, on the project of this file. */
+  const againstStack = (args: string[], timeoutMs = 300_000) =>
+    runCli(["run", ...args, "--target", "compose", "--compose-project", PROJECT], { timeoutMs, env: { DOCKER_HOST: engine!.dockerHost } });
+  const needsStack = () => {
+    if (!stackUp) throw new Error("the compose stack did not come up (see the test above); nothing to judge");
+  };
+
+  stackIt(
+    named("servers-baseline judges the stack through --target compose: every session on a compose container's endpoint, nothing started, nothing left"),
+    async () => {
+      needsStack();
+      const out = await newOutDir("e2e-compose-target-");
+      const r = await againstStack(["scenarios/servers-baseline.yaml", "--profile", "smoke", "--out", out]);
+      const said = transcript(r);
+      // 0 or 1: every verdict decided by the stack (an SLO may fail on a busy machine); never bad input or a harness failure.
+      expect([0, 1], said).toContain(r.code);
+      const record = await readRecord(out);
+      expect(record.environment.stack?.provider, said).toBe("compose");
+      expect(record.environment.stack?.engine, said).toContain(`compose project ${PROJECT}`);
+      const scenario = record.scenarios[0]!;
+      expect(scenario.status, said).toBe("completed");
+      expect(scenario.servers.map((x) => [x.name, x.transport])).toEqual(["memory", "filesystem", "redis", "postgres", "everything"].map((n) => [n, "http"]));
+      for (const server of ["memory", "filesystem", "redis", "postgres", "everything"]) {
+        const ok = scenario.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((n, l) => n + l.count, 0);
+        expect(ok, `${server}: ok calls\n${said}`).toBeGreaterThan(0);
+      }
+      // filesystem read the compose stack's own seeded sandbox: no call failed for a missing file.
+      const failed = scenario.latency.filter((l) => l.server === "filesystem" && l.outcome !== "ok").reduce((n, l) => n + l.count, 0);
+      expect(failed, said).toBe(0);
+      // Redis and PostgreSQL of the stack, read on their published ports for the report.
+      expect(scenario.backends.map((b) => b.kind).sort()).toEqual(["postgres", "redis"]);
+      expect(scenario.backends.every((b) => b.endpoint.startsWith("compose service"))).toBe(true);
+      expect(scenario.slos.length).toBeGreaterThan(0);
+      expect(scenario.slos.every((x) => x.verdict === "pass" || x.verdict === "fail" || x.verdict === "inconclusive")).toBe(true);
+      // The harness started no server, no backend and no Toxiproxy of its own.
+      await expectNothingLeft(record.runId);
+      expect(await composeToxics(), "toxics left on the compose stack's Toxiproxy").toEqual([]);
+    },
+    600_000,
+  );
+
+  stackIt(
+    named("a hop fault acts through the compose stack's Toxiproxy (150 ms on redis->redis), and the stack is left without it"),
+    async () => {
+      needsStack();
+      const out = await newOutDir("e2e-compose-fault-");
+      const r = await againstStack(["test/fixtures/compose-target/redis-hop-latency.yaml", "--out", out]);
+      const said = transcript(r);
+      expect([0, 1], said).toContain(r.code);
+      const scenario = (await readRecord(out)).scenarios[0]!;
+      const fault = scenario.faults?.[0];
+      if (!fault) throw new Error(`no fault in the results\n${said}`);
+      expect(fault.injected, said).toBe(true);
+      const { intervalMs, points } = scenario.timeline;
+      const inFault = (server: string) =>
+        points.filter((p) => p.server === server && p.p50 !== null && p.t >= fault.injectedAtMs! + intervalMs && p.t + intervalMs <= fault.healedAtMs!);
+      const redis = inFault("redis").map((p) => p.p50!);
+      const everything = inFault("everything").map((p) => p.p50!);
+      console.log(`compose e2e: during the fault, redis p50 per ${intervalMs} ms: ${redis.join(", ")}; everything: ${everything.join(", ")}`);
+      expect(redis.length, said).toBeGreaterThan(0);
+      // Every answer from Redis waited 150 ms in the stack's Toxiproxy; echo does not go near it.
+      expect(Math.min(...redis), said).toBeGreaterThanOrEqual(145);
+      expect(median(everything), said).toBeLessThan(Math.min(...redis) - 100);
+      expect(await composeToxics(), "toxics left on the compose stack's Toxiproxy").toEqual([]);
+    },
+    300_000,
+  );
+
+  stackIt(named("a compose project that is not running: exit 3 naming it, before any load"), async () => {
+    needsStack();
+    const missing = `${PROJECT}-absent`;
+    const r = await runCli(
+      [
+        "run",
+        "test/fixtures/compose-target/redis-hop-latency.yaml",
+        "--target",
+        "compose",
+        "--compose-project",
+        missing,
+        "--out",
+        await newOutDir("e2e-compose-none-"),
+      ],
+      {
+        timeoutMs: 120_000,
+        env: { DOCKER_HOST: engine!.dockerHost },
+      },
+    );
+    expect(r.code, transcript(r)).toBe(3);
+    expect(`${r.stdout}${r.stderr}`).toContain(`compose project "${missing}" has no running container`);
+  });
+
+  stackIt(
+    named("down -v leaves no container, network or volume of the project"),
+    async () => {
       expect(await leftovers()).not.toEqual([]);
       downDone = true;
       const downStarted = Date.now();
@@ -365,6 +471,35 @@ describe("docker-compose.yml", () => {
       console.log(`compose e2e: down -v took ${Date.now() - downStarted} ms`);
       expect(await leftovers(), `left of compose project ${PROJECT}`).toEqual([]);
     },
-    1_200_000,
+    300_000,
   );
 });
+
+describe("--target compose, refused before anything runs", () => {
+  it("--compose-project without --target compose, and --target with --provider: exit 2", async () => {
+    const a = await runCli(["run", "scenarios/servers-baseline.yaml", "--compose-project", "x"], { timeoutMs: 60_000 });
+    expect(a.code, transcript(a)).toBe(2);
+    expect(a.stderr).toContain("--compose-project: only with --target compose");
+    const b = await runCli(["run", "scenarios/servers-baseline.yaml", "--target", "compose", "--provider", "docker"], { timeoutMs: 60_000 });
+    expect(b.code, transcript(b)).toBe(2);
+    expect(b.stderr).toContain("give one of them");
+  });
+
+  it("a process fault, an RPO writer or a custom server: exit 2 naming each, no engine needed", async () => {
+    const r = await runCli(["run", "scenarios/failover-postgres-crash.yaml", "--target", "compose", "--compose-project", "x"], { timeoutMs: 60_000 });
+    expect(r.code, transcript(r)).toBe(2);
+    expect(r.stderr).toMatch(/acts on a process; against --target compose only hop faults act/);
+  });
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Toxics on any proxy of the compose stack's Toxiproxy (its API as published on 127.0.0.1). */
+async function composeToxics(): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${ports.MCP_SLO_PORT_TOXIPROXY}/proxies`);
+  const proxies = (await res.json()) as Record<string, { toxics: { name: string }[]; enabled: boolean }>;
+  return Object.entries(proxies).flatMap(([name, p]) => [...p.toxics.map((t) => `${name}: ${t.name}`), ...(p.enabled ? [] : [`${name}: disabled`])]);
+}

@@ -102,6 +102,16 @@ async function main(argv: string[]): Promise<number> {
     .option("--profile <name>", "scale of the run: any profile the scenario files define (smoke, ci, nightly, soak, ...)", "ci")
     .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
     .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
+    .addOption(
+      new Option(
+        "--target <target>",
+        "judge a running stack instead of starting one: compose = the stack docker-compose.yml runs (its catalog servers over HTTP, faults through its Toxiproxy)",
+      ).choices(["compose"]),
+    )
+    .option(
+      "--compose-project <name>",
+      "with --target compose: the compose project to judge (default: COMPOSE_PROJECT_NAME, else this checkout's directory name)",
+    )
     .option(
       "--live",
       "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins",
@@ -133,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
         profile: string;
         out?: string;
         provider: ProviderName;
+        target?: "compose";
+        composeProject?: string;
         failOnInconclusive: boolean;
         live: boolean;
         driver?: string;
@@ -160,13 +172,22 @@ async function main(argv: string[]): Promise<number> {
       const telemetryOptions = runTelemetryOptions(flags);
       if (flags.out !== undefined) await checkOutDir(flags.out);
       // The default profile runs files that lack it as written; one asked for by name must exist.
-      const scenarios = await loadAll(
+      if (flags.target === undefined && flags.composeProject !== undefined)
+        throw new HarnessError("invalid_input", "--compose-project: only with --target compose");
+      if (flags.target !== undefined && cmd.getOptionValueSource("provider") === "cli")
+        throw new HarnessError("invalid_input", `--target ${flags.target} judges a running stack; --provider ${flags.provider} starts one: give one of them`);
+      const loaded = await loadAll(
         named.map((n) => n.file),
         flags.profile,
         { requireProfile: cmd.getOptionValueSource("profile") === "cli", allowHosts: parseAllowHosts(flags.allowHosts) },
       );
+      const compose = flags.target === "compose" ? await import("../providers/compose/index.js") : undefined;
+      const scenarios = compose ? compose.forComposeTarget(loaded) : loaded;
       // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-      const [{ run }, provider] = await Promise.all([import("../run/run.js"), loadProvider(flags.provider)]);
+      const [{ run }, provider] = await Promise.all([
+        import("../run/run.js"),
+        compose ? compose.composeProvider({ project: flags.composeProject ?? compose.defaultProjectName() }) : loadProvider(flags.provider),
+      ]);
       const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
       try {
         const outcome = await run({

@@ -56,6 +56,8 @@ export interface StackStartOptions {
 
 export interface StackProvider {
   readonly name: string;
+  /** For a provider that starts nothing (it judges a running stack): what the run's progress says instead of "starting ...". */
+  readonly attaches?: string;
   start(opts: StackStartOptions): Promise<Stack>;
   /** What ran this run's stacks, for the report (e.g. "podman 4.3.1 (...)"); undefined before the first start. */
   describe?(registry: ResourceRegistry): string | undefined;

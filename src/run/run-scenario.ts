@@ -203,7 +203,8 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
     const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
     const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
     const seedRows = Math.max(1000, s.workload.seedRows);
-    say(`starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
+    const { attaches } = run.opts.provider;
+    say(attaches ?? `starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
     stack = await run.opts.provider.start({
       servers: s.servers,
       extraNeeds,
@@ -242,7 +243,8 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         }),
       );
     }
-    if (s.transport === "http" && s.servers.some((d) => !d.remote)) {
+    // A stack reached by URL (--target compose) brings its endpoints; otherwise the harness serves its own servers'.
+    if (s.transport === "http" && !stack.endpoints.http && s.servers.some((d) => !d.remote)) {
       say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
       httpEndpoints = await startHttpEndpoints({
         servers: s.servers.filter((d) => !d.remote),
@@ -398,7 +400,14 @@ async function runWindow(run: StackRun): Promise<void> {
   // The probe and the RPO writers start before the warm-up: the steady state is judged before the window, writers have a history.
   experiment?.startBeforeWindow();
   await experiment?.lead(s.warmupMs);
-  const urls = new Map((run.httpEndpoints?.all() ?? []).map((e) => [e.server, e.url]));
+  const urls = new Map(
+    s.transport === "http"
+      ? s.servers.flatMap((d) => {
+          const url = run.endpoints.http?.(d.name)?.url;
+          return url === undefined ? [] : [[d.name, url] as const];
+        })
+      : [],
+  );
   const phase = (
     name: "warmup" | "measure",
     durationMs: number | undefined,
