@@ -396,6 +396,12 @@ describe("docker-compose.yml", () => {
         const ok = scenario.latency.filter((l) => l.server === server && l.outcome === "ok").reduce((n, l) => n + l.count, 0);
         expect(ok, `${server}: ok calls\n${said}`).toBeGreaterThan(0);
       }
+      // Each server ran in its compose service's container: results.json names it, as the engine lists it.
+      const running = await engine!.docker.listContainers({ filters: { label: [`com.docker.compose.project=${PROJECT}`] } });
+      for (const srv of scenario.servers) {
+        const service = running.find((c) => c.Labels["com.docker.compose.service"] === `mcp-${srv.name}`);
+        expect(srv.runsOn, `${srv.name}: runsOn\n${said}`).toMatchObject({ kind: "container", containers: [service?.Id], image: service?.Image });
+      }
       // filesystem read the compose stack's own seeded sandbox: no call failed for a missing file.
       const failed = scenario.latency.filter((l) => l.server === "filesystem" && l.outcome !== "ok").reduce((n, l) => n + l.count, 0);
       expect(failed, said).toBe(0);

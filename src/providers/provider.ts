@@ -8,7 +8,7 @@
  * stand-ins, endpoints, the report's backend infos, the stop order. A new provider is one module
  * calling defineProvider, and its line in registry.ts.
  */
-import type { BackendInfo, UpstreamSummary } from "../results/types.js";
+import type { BackendInfo, ServerRunsOn, UpstreamSummary } from "../results/types.js";
 import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import type { RedisPersistence } from "../contracts/plan.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
@@ -35,6 +35,8 @@ export interface Stack {
    * process), so the machine's load outside the run leaves them out (src/util/machine-load.ts).
    */
   processRoots?: () => Promise<readonly number[]>;
+  /** Where a server's sessions run, when the stack knows better than the sessions (--target compose: the stack's own containers). */
+  runsOn?(server: string): ServerRunsOn | undefined;
   stop(): Promise<void>;
 }
 

@@ -299,7 +299,9 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : serverVersion(def),
         // A url target is spoken to over HTTP whatever the scenario's transport is for the servers it starts.
         transport: def.remote ? "http" : s.transport,
-        ...(def.remote && { runsOn: { kind: "url" as const, url: displayUrl(def.remote.url) } }),
+        ...(def.remote
+          ? { runsOn: { kind: "url" as const, url: displayUrl(def.remote.url) } }
+          : stack!.runsOn?.(def.name) && { runsOn: stack!.runsOn(def.name) }),
         startToReadyMs: { p50: median(times) ?? 0, max: Math.max(...times), sessions: times.length },
         upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],

@@ -47,8 +47,8 @@ export interface ComposeContainer {
   service: string;
   id: string;
   image: string;
-  /** The image's id (sha256:...), as the engine reports it. */
-  imageId: string;
+  /** The image's content digest: its repository digest when it has one, else its id (sha256:...), as docker/images.ts digestOf says. */
+  imageDigest: string;
   /** Published ports: container port -> "127.0.0.1:<host port>". */
   published: Map<number, string>;
 }
@@ -109,8 +109,17 @@ export async function discoverCompose(engine: ContainerEngine, project: string):
     if (!service) continue;
     const published = new Map<number, string>();
     for (const p of c.Ports ?? []) if (p.PublicPort) published.set(p.PrivatePort, hostAddress(p.IP, p.PublicPort));
-    containers.set(service, { service, id: c.Id, image: c.Image, imageId: c.ImageID, published });
+    containers.set(service, { service, id: c.Id, image: c.Image, imageDigest: c.ImageID, published });
   }
+  // The image's repository digest where it has one (an image pulled or pushed), as for the run's own containers.
+  await Promise.all(
+    [...containers.values()].map(async (c) => {
+      c.imageDigest = await withDeadline(`GET /images/${c.image}/json`, ENGINE_CALL_TIMEOUT_MS, () => engine.docker.getImage(c.image).inspect()).then(
+        (info) => info.RepoDigests?.find((d) => d.includes("@"))?.split("@")[1] ?? info.Id,
+        () => c.imageDigest,
+      );
+    }),
+  );
   if (containers.size === 0)
     throw new HarnessError(
       "environment",

@@ -209,6 +209,10 @@ async function composeStack(stack: ComposeStack, opts: StackStartOptions): Promi
       );
       return pids.filter((p) => p > 0);
     },
+    runsOn: (server) => {
+      const c = stack.containers.get(serviceOf(server));
+      return c && { kind: "container", engine: `${stack.engine.kind} ${stack.engine.version}`, image: c.image, imageDigest: c.imageDigest, containers: [c.id] };
+    },
     async stop() {
       await stack.toxiproxy.reset().catch(() => undefined);
       await pool?.end().catch(() => undefined);

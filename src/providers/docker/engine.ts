@@ -197,6 +197,9 @@ async function startPodmanService(podman: string, registry: ResourceRegistry, ti
     name: "podman-service",
     command: podman,
     args: ["system", "service", "--time=0", dockerHost],
+    // Its conmon processes inherit this directory and write files into it (an "oom" marker when a
+    // container is OOM-killed, seen with Podman 4.3): the run's temp dir, not wherever the harness ran.
+    cwd: dir,
     env: podmanEnv(),
     passEnv: ["container-engine"],
     registry,
