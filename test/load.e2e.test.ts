@@ -110,7 +110,11 @@ function expectCapacity(s: ScenarioResult, basis: "calls" | "coordination", late
     expect(st.index).toBe(i);
     if (i > 0) expect(st.offeredRate).toBeGreaterThan(c.steps[i - 1]!.offeredRate);
     expect(st.basis).toBe(basis);
-    expect(st.achievedThroughput).toBeGreaterThan(0);
+    // A broken step may complete nothing in time: at twice the capacity the 1 s settle alone queues a
+    // second of work, so on a slow machine every coordination sample of the window outlasts the read
+    // timeout (each is recorded at it, so p50 stays > 0) and 0 operations/s is the true figure.
+    if (st.outcome === "sustained") expect(st.achievedThroughput).toBeGreaterThan(0);
+    else expect(st.achievedThroughput).toBeGreaterThanOrEqual(0);
     expect(st.p50).toBeGreaterThan(0);
     expect(st.p99).toBeGreaterThanOrEqual(st.p50!);
     expect(st.generator.offered).toBeGreaterThan(0);
