@@ -127,6 +127,15 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
     }
   }
   for (const i of arr(["faults"]).keys()) faultKind(str(["faults", i, "kind"]))?.check(["faults", i], facts);
+  const resources = valueAt(raw, ["resources"]);
+  if (resources && typeof resources === "object" && !Array.isArray(resources)) {
+    for (const server of Object.keys(resources)) {
+      if (!serverNames.includes(server))
+        report(["resources", server], `expected one of this scenario's servers (${serverNames.join(", ")}), found "${server}"`, { found: false });
+      else if (urlServers.includes(server))
+        report(["resources", server], `"${server}" is a url server: the harness starts no container of it, so it sets no limits on it`, { found: false });
+    }
+  }
   const probeServer = str(["recovery", "probe", "server"]);
   if (probeServer !== undefined) {
     if (!serverNames.includes(probeServer))

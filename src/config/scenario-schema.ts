@@ -344,6 +344,16 @@ export const Sessions = z
   })
   .describe("The agents' MCP sessions: how long each lives.");
 
+/** A memory size: binary (Ki, Mi, Gi) or decimal (K, M, G) units, as the engines' --memory takes them. */
+const MEMORY_RE = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|K|M|G)\s*$/;
+const MEMORY_UNITS: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 };
+
+export function memoryBytes(text: string): number {
+  const m = MEMORY_RE.exec(text);
+  if (!m) throw new Error(`not a memory size: ${text}`);
+  return Math.round(Number(m[1]) * MEMORY_UNITS[m[2]!]!);
+}
+
 const ScenarioBody = {
   $schema: z.string().optional(),
   name: z.string().regex(NAME_RE, "expected a lower-case name such as redis-baseline"),
@@ -356,6 +366,20 @@ const ScenarioBody = {
   warmup: duration(DURATION_BOUNDS.warmup, "Load before the measurement window; recorded apart and never judged.").prefault("0s"),
   callTimeout: duration(DURATION_BOUNDS.callTimeout, "Deadline of every call; a timeout counts as a failure at this latency.").prefault("5s"),
   startTimeout: duration(DURATION_BOUNDS.startTimeout, "How long a server may take to answer initialize.").prefault("30s"),
+  resources: z
+    .record(
+      z.string(),
+      z.strictObject({
+        cpus: z.number().min(0.01).max(256).optional().describe("CPUs (the engine's --cpus: a CFS quota of this many cores), 0.01 to 256."),
+        memory: z
+          .string()
+          .regex(MEMORY_RE, 'expected a size such as "256Mi", "1Gi" or "512M"')
+          .optional()
+          .describe('Memory limit (the engine\'s --memory; no swap beyond it): "256Mi", "1Gi", "512M"; the server is OOM-killed beyond it.'),
+      }),
+    )
+    .optional()
+    .describe("Resource limits of each named server's containers (--provider docker, transport stdio), in the report beside where it ran."),
   seed: z
     .number()
     .int()
@@ -648,6 +672,12 @@ export function scenarioPlan(ctx: PlanContext) {
       rpo: s.rpo ? { stores: s.rpo.stores, intervalMs: s.rpo.interval.ms, leadMs: s.rpo.lead.ms } : undefined,
       matrix: s.matrix,
       resilience: Object.entries(s.resilience ?? {}).map(([server, p]) => compilePolicy(server, p)),
+      serverLimits: Object.fromEntries(
+        Object.entries(s.resources ?? {}).map(([server, r]) => [
+          server,
+          { ...(r.cpus !== undefined && { cpus: r.cpus }), ...(r.memory !== undefined && { memoryBytes: memoryBytes(r.memory) }) },
+        ]),
+      ),
       versionSwitch: s.switch ? compileSwitch(s.switch) : undefined,
       ...(s.sessions?.churn && { sessions: { churn: churnPolicy(s.sessions.churn) } }),
       ...(s.availabilityProbe.enabled && {

@@ -18,7 +18,7 @@ import type { ChurnPolicy, ScopeMethod } from "./sessions.js";
 import type { ServerDefinition } from "./server-definition.js";
 import type { Threshold } from "./units.js";
 import type { PreparedWorkload, WorkloadEnv } from "./workload-env.js";
-import type { SloSource } from "../results/types.js";
+import type { ServerLimits, SloSource } from "../results/types.js";
 
 export interface ResolvedSlo {
   id: string;
@@ -240,6 +240,8 @@ export interface Scenario {
   availabilityProbe?: { intervalMs: number; timeoutMs: number };
   /** The agents' resilience policies, one per server they call (src/resilience); empty: calls go straight to the server. */
   resilience: ResiliencePlan[];
+  /** Scenario `resources`: each named server's container limits (--provider docker). */
+  serverLimits: Record<string, ServerLimits>;
   /** A switch of one server from version A to version B under load (src/resilience/switch.ts). */
   versionSwitch: VersionSwitchPlan | undefined;
   /** Session churn (scenario `sessions.churn`, src/drivers/session-churn.ts); absent: one session per agent and server for the whole run. */

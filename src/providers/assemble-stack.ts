@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { BackingService } from "../contracts/server-definition.js";
+import { HarnessError } from "../errors.js";
 import type { BackendInfo } from "../results/types.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
 import pg from "pg";
@@ -97,6 +98,18 @@ async function answersThrough(service: BackingService, hopUrl: string, hop: stri
 export async function assembleStack(opts: StackStartOptions, backends: StackBackends): Promise<Stack> {
   const { servers, extraNeeds, registry, seedRows, proxied, transport, upstream = { mode: "stand-in", behaviour: {} } } = opts;
   const needs = new Set<BackingService>([...servers.flatMap((d) => d.needs), ...extraNeeds]);
+  // Servers run where the provider puts them (containers: a stdio session's process, a bridged HTTP
+  // session's, a native HTTP server); a url target is nobody's to start.
+  const hosted = backends.serverHost !== undefined && servers.some((d) => d.remote === undefined);
+  const limits = opts.serverLimits ?? {};
+  if (Object.keys(limits).length > 0 && !hosted)
+    throw new HarnessError(
+      "invalid_input",
+      `resources (${Object.keys(limits).join(", ")}): limits apply to servers in containers, and this run starts its servers as host processes`,
+      {
+        hint: "run it with --provider docker, or drop `resources`",
+      },
+    );
   const sandbox = await registry.makeTempDir("sandbox");
   const workdir = await registry.makeTempDir("work");
   await seedSandbox(sandbox);
@@ -112,6 +125,7 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
     postgres: needs.has("postgres"),
     toxiproxy: backendHops || (loopbackHops && !separateLoopback),
     standIns,
+    servers: hosted,
   };
 
   const started: { stop(): Promise<void> }[] = [];
@@ -139,10 +153,16 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
     const toxiproxy: StartedToxiproxy | undefined = inNetwork && local ? withLoopbackHops(inNetwork, local) : (inNetwork ?? local);
     started.push(...[redis, postgres, toxiproxy].filter((x) => x !== undefined));
     for (const x of settled) if (x.status === "rejected") throw x.reason;
+    const serverHost = hosted ? backends.serverHost?.({ writable: [sandbox, workdir], limits }) : undefined;
 
     if (postgres) await seedPostgres(postgres, seedRows);
 
     const hopUrls = new Map<string, string>();
+    if (serverHost && !toxiproxy) {
+      // No hops: a server in a container reaches each backend at its address on the stack's network.
+      const byKind: Partial<Record<BackingService, StartedBackend>> = { ...(redis && { redis }), ...(postgres && { postgres }) };
+      for (const d of servers) for (const service of d.needs) hopUrls.set(`${d.name}->${service}`, withHost(byKind[service]!.url, byKind[service]!.upstream));
+    }
     if (toxiproxy) {
       const byKind: Partial<Record<BackingService, StartedBackend>> = { ...(redis && { redis }), ...(postgres && { postgres }) };
       const hops = servers.flatMap((d) => d.needs.map((service) => ({ server: d.name, service })));
@@ -153,11 +173,20 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
         const hop = await toxiproxy.createHop(`${server}->${service}`, backend.upstream);
         const hopUrl = withHost(backend.url, hop.listen);
         await answersThrough(service, hopUrl, `${server}->${service}`);
-        hopUrls.set(`${server}->${service}`, hopUrl);
+        // A server in a container connects to the hop from inside the stack's network; the harness's own writer from here.
+        const inNetwork = serverHost && server !== "harness" && hop.networkListen !== undefined;
+        hopUrls.set(`${server}->${service}`, inNetwork ? withHost(backend.url, hop.networkListen!) : hopUrl);
       }
     }
 
-    const upstreams: StartedUpstreams = await startUpstreams({ servers, registry, options: upstream, toxiproxy, startStandIn: backends.standIn });
+    const upstreams: StartedUpstreams = await startUpstreams({
+      servers,
+      registry,
+      options: upstream,
+      toxiproxy,
+      startStandIn: backends.standIn,
+      fromNetwork: serverHost !== undefined,
+    });
     started.push(upstreams);
 
     const backendInfos: BackendInfo[] = [];
@@ -183,6 +212,7 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
       ...(postgres && { postgres: { url: postgres.url } }),
       ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
       upstream: upstreams.endpoint,
+      ...(serverHost && { serverHost }),
     };
     return {
       endpoints,
@@ -193,6 +223,7 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
       ...(redis && { redisInfo: (section: string) => redis.info(section), redisCommand: (args: readonly (string | number)[]) => redis.command(args) }),
       ...(postgres && { postgresQuery: (sql: string, params?: unknown[]) => postgres.query(sql, params) }),
       ...(backends.processRoots && { processRoots: () => backends.processRoots?.() ?? Promise.resolve([]) }),
+      ...(serverHost && { runsOn: (server: string) => serverHost.runsOn(server) }),
       stop,
     };
   } catch (err) {

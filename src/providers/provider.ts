@@ -8,7 +8,8 @@
  * stand-ins, endpoints, the report's backend infos, the stop order. A new provider is one module
  * calling defineProvider, and its line in registry.ts.
  */
-import type { BackendInfo, ServerRunsOn, UpstreamSummary } from "../results/types.js";
+import type { BackendInfo, ServerLimits, ServerRunsOn, UpstreamSummary } from "../results/types.js";
+import type { ServerHost } from "../stack/server-host.js";
 import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import type { RedisPersistence } from "../contracts/plan.js";
 import type { StackEndpoints } from "../stack/mcp-session.js";
@@ -54,6 +55,8 @@ export interface StackStartOptions {
   postgres: { synchronousCommit: "on" | "off" };
   /** Servers with an upstream API get its stand-in (behind Toxiproxy when proxied) or the real API. Default: stand-ins as they come. */
   upstream?: UpstreamOptions;
+  /** Scenario `resources`: limits of each named server's processes; only a provider that runs servers in containers can set them. */
+  serverLimits?: Readonly<Record<string, ServerLimits>>;
 }
 
 export interface StackProvider {
@@ -73,6 +76,8 @@ export interface StackPlan {
   toxiproxy: boolean;
   /** The APIs that get a stand-in. */
   standIns: readonly string[];
+  /** The MCP servers' processes run where the provider puts them (StackBackends.serverHost), not as the harness's children. */
+  servers: boolean;
 }
 
 /**
@@ -90,6 +95,12 @@ export interface StackBackends {
   /** For a toxiproxy() that cannot reach the harness's loopback: one that can, for the agents' HTTP hops (transport http). */
   loopbackToxiproxy?(): Promise<StartedToxiproxy>;
   standIn: StandInStarter;
+  /**
+   * Where the MCP servers' stdio sessions run when not as the harness's children (a container each);
+   * their backends' and APIs' addresses are then those of the stack's network (Hop.networkListen,
+   * StartedBackend.upstream). Asked after prepare(), only when the plan says `servers`.
+   */
+  serverHost?(setup: { writable: readonly string[]; limits: Readonly<Record<string, ServerLimits>> }): ServerHost;
   /** After every started piece was stopped: what the provider itself holds for the stack (a network). */
   /** Host PIDs of the processes it started that are not the harness's descendants (Stack.processRoots). */
   processRoots?(): Promise<readonly number[]>;

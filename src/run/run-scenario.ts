@@ -215,6 +215,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       redis: s.backends.redis,
       postgres: s.backends.postgres,
       upstream: s.upstream,
+      serverLimits: s.serverLimits,
     });
     base.backends = stack.backends;
     if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
@@ -299,9 +300,8 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         version: def.package === "custom" ? (own[0]?.serverVersion ?? "unknown") : serverVersion(def),
         // A url target is spoken to over HTTP whatever the scenario's transport is for the servers it starts.
         transport: def.remote ? "http" : s.transport,
-        ...(def.remote
-          ? { runsOn: { kind: "url" as const, url: displayUrl(def.remote.url) } }
-          : stack!.runsOn?.(def.name) && { runsOn: stack!.runsOn(def.name) }),
+        // The stack knows where it ran a server (containers, a compose service); else the harness's own children.
+        runsOn: def.remote ? { kind: "url" as const, url: displayUrl(def.remote.url) } : (stack!.runsOn?.(def.name) ?? { kind: "host-process" as const }),
         startToReadyMs: { p50: median(times) ?? 0, max: Math.max(...times), sessions: times.length },
         upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],

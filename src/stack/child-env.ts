@@ -92,3 +92,12 @@ export function childEnvironment(
   }
   return env;
 }
+
+/** The harness's own values of one group alone (a server in a container gets no base environment of the host, only e.g. its proxy settings). */
+export function groupEnvironment(group: PassEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && (GROUPS[group].names.includes(name) || GROUPS[group].prefixes.some((p) => name.startsWith(p)))) out[name] = value;
+  }
+  return out;
+}

@@ -44,7 +44,7 @@
  *    is answered 503, saying so, before a child is started. Default 64.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -137,6 +137,8 @@ export class HttpBridge implements HttpEndpoint {
   private readonly sessions = new Map<string, BridgeSession>();
   private readonly pending = new Set<BridgeSession>();
   private stopping = false;
+  /** Sessions whose process is starting (counted against maxSessions). */
+  private opening = 0;
   private readonly allowedHosts: ReadonlySet<string>;
   readonly idleTimeoutMs: number;
   readonly maxSessions: number;
@@ -270,7 +272,7 @@ export class HttpBridge implements HttpEndpoint {
     const init = Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
     if (!init) return jsonRpcError(res, 400, "Bad Request: No valid session ID provided");
     if (this.stopping) return jsonRpcError(res, 503, "bridge is stopping");
-    const open = this.sessions.size + this.pending.size;
+    const open = this.sessions.size + this.pending.size + this.opening;
     if (open >= this.maxSessions) {
       this.log(`bridge: refused a new session: ${open} open, the cap is ${this.maxSessions}`);
       return jsonRpcError(
@@ -281,7 +283,16 @@ export class HttpBridge implements HttpEndpoint {
       );
     }
     const agent = String(req.headers[AGENT_HEADER] ?? "http");
-    const session = this.open(agent);
+    let session: BridgeSession;
+    // Counted while its process starts (a container takes a while): the cap above holds meanwhile.
+    this.opening++;
+    try {
+      session = await this.open(agent);
+    } catch (err) {
+      return jsonRpcError(res, 500, `the server's process for this session could not start: ${(err as Error).message}`);
+    } finally {
+      this.opening--;
+    }
     session.inFlight++;
     try {
       await session.stdio.start();
@@ -323,9 +334,14 @@ export class HttpBridge implements HttpEndpoint {
     s.idleTimer.unref();
   }
 
-  private open(agent: string): BridgeSession {
+  private async open(agent: string): Promise<BridgeSession> {
     const { env, args, command, cwd, passEnv } = serverLaunch(this.def, this.endpoints, agent, this.def.args);
-    const proc = spawnManaged({ name: `${this.def.name}#${agent}`, command, args, env, passEnv, cwd, registry: this.registry, stdin: "pipe" });
+    const name = `${this.def.name}#${agent}`;
+    const host = this.endpoints.serverHost;
+    // Where the stack runs its servers (a container per session), else a child of the harness.
+    const proc = host
+      ? await host.spawn({ name, def: this.def, command, args, env, cwd, passEnv })
+      : spawnManaged({ name, command, args, env, passEnv, cwd, registry: this.registry, stdin: "pipe" });
     const stdio = new ManagedStdioTransport(proc, this.stdioFaults?.());
     const session: BridgeSession = {
       id: undefined,
@@ -391,6 +407,19 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Whether an HTTP server answers on 127.0.0.1:port at all (any status: an MCP endpoint refuses a bare GET). */
+function httpAnswers(port: number, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host: "127.0.0.1", port, path, timeout: 2000 }, (res) => {
+      res.resume();
+      req.destroy();
+      resolve(true);
+    });
+    req.once("timeout", () => req.destroy());
+    req.once("error", () => resolve(false));
+  });
+}
+
 /** A server that speaks Streamable HTTP itself, as one shared managed process on 127.0.0.1. */
 export class NativeHttpServer implements HttpEndpoint {
   readonly kind = "native" as const;
@@ -439,12 +468,20 @@ export class NativeHttpServer implements HttpEndpoint {
   ): Promise<ManagedProcess> {
     const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, "shared", def.http.args);
     env[def.http.portEnv] = String(port);
-    // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only.
-    const nodeArgs = def.command === "node" ? ["--require", LOOPBACK_PRELOAD, ...args] : args;
+    const host = endpoints.serverHost;
+    // It calls listen(PORT) with no address: the preload binds that to 127.0.0.1 only. In a
+    // container every address is the container's own, and the port is published on 127.0.0.1 only.
+    const nodeArgs = def.command === "node" && !host ? ["--require", LOOPBACK_PRELOAD, ...args] : args;
+    const name = `${def.name}#http`;
     // stdin "pipe" leaves stdout to us, and we drop it: server-everything logs a line per HTTP request
     // there ("Received MCP POST request"), which would flood the fault observations; stderr is kept.
-    const proc = spawnManaged({ name: `${def.name}#http`, command, args: nodeArgs, env, passEnv, cwd, registry, stdin: "pipe" });
+    const proc = host
+      ? await host.spawn({ name, def, command, args: nodeArgs, env, cwd, passEnv, publish: port })
+      : spawnManaged({ name, command, args: nodeArgs, env, passEnv, cwd, registry, stdin: "pipe" });
     proc.stdout?.resume();
+    // A published port accepts connections before the server in the container listens (the engine's
+    // port forwarder answers them): only an HTTP answer says it is up.
+    const answers = host ? () => httpAnswers(port, def.http.path) : () => portAnswers(port);
     try {
       await waitFor(
         async () => {
@@ -453,7 +490,7 @@ export class NativeHttpServer implements HttpEndpoint {
             if (ADDRESS_IN_USE_LOG.test(log)) throw new StopWaiting(new AddressInUseError(`${def.name}: port ${port} is taken`, port));
             throw new StopWaiting(new Error(`MCP server "${def.name}" (Streamable HTTP) exited before listening on 127.0.0.1:${port}; last output:\n${log}`));
           }
-          return portAnswers(port);
+          return answers();
         },
         { what: `MCP server "${def.name}" to listen on 127.0.0.1:${port}`, timeoutMs, intervalMs: 50 },
       );

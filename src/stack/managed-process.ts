@@ -186,8 +186,7 @@ class ManagedChild implements ManagedProcess {
   exitInfo: ExitInfo | undefined;
   readonly #registry: ResourceRegistry;
   readonly #stopSignal: NodeJS.Signals;
-  readonly #tail: string[] = [];
-  readonly #listeners = new Set<(line: string) => void>();
+  readonly #output = new OutputTail();
   #spawnFailed = false;
 
   constructor(opts: SpawnManagedOptions, resolvedCommand: string, child: ChildProcess, stdinMode: "pipe" | "ignore") {
@@ -203,8 +202,8 @@ class ManagedChild implements ManagedProcess {
     this.stdin = stdinMode === "pipe" ? child.stdin : null;
     this.stdout = stdinMode === "pipe" ? child.stdout : null;
 
-    if (child.stderr) this.#collect(child.stderr);
-    if (stdinMode === "ignore" && child.stdout) this.#collect(child.stdout);
+    if (child.stderr) this.#output.collect(child.stderr);
+    if (stdinMode === "ignore" && child.stdout) this.#output.collect(child.stdout);
     // A stdio server's stdin may be closed under our feet when it dies: don't crash the harness.
     child.stdin?.on("error", () => {});
 
@@ -294,6 +293,20 @@ class ManagedChild implements ManagedProcess {
   }
 
   stderrTail(n = 20): string[] {
+    return this.#output.tail(n);
+  }
+
+  onLine(fn: (line: string) => void): () => void {
+    return this.#output.onLine(fn);
+  }
+}
+
+/** The last lines a process wrote (bounded) and who wants each line as it comes; shared by every kind of ManagedProcess. */
+export class OutputTail {
+  readonly #tail: string[] = [];
+  readonly #listeners = new Set<(line: string) => void>();
+
+  tail(n = 20): string[] {
     return this.#tail.slice(-Math.max(0, Math.min(n, TAIL_LINES)));
   }
 
@@ -302,32 +315,33 @@ class ManagedChild implements ManagedProcess {
     return () => this.#listeners.delete(fn);
   }
 
-  #collect(stream: Readable): void {
+  push(line: string): void {
+    this.#tail.push(line);
+    if (this.#tail.length > TAIL_LINES) this.#tail.splice(0, this.#tail.length - TAIL_LINES);
+    for (const fn of this.#listeners) {
+      try {
+        fn(line);
+      } catch {
+        /* a listener's bug must not break output collection */
+      }
+    }
+  }
+
+  collect(stream: Readable): void {
     let partial = "";
     stream.setEncoding("utf8");
-    const push = (line: string) => {
-      this.#tail.push(line);
-      if (this.#tail.length > TAIL_LINES) this.#tail.splice(0, this.#tail.length - TAIL_LINES);
-      for (const fn of this.#listeners) {
-        try {
-          fn(line);
-        } catch {
-          /* a listener's bug must not break output collection */
-        }
-      }
-    };
     stream.on("data", (chunk: string) => {
       const lines = (partial + chunk).split(/\r?\n/);
       partial = lines.pop() ?? "";
       // Guard against a never-ending line eating memory.
       if (partial.length > 64 * 1024) {
-        push(partial);
+        this.push(partial);
         partial = "";
       }
-      for (const line of lines) push(line);
+      for (const line of lines) this.push(line);
     });
     stream.on("end", () => {
-      if (partial !== "") push(partial);
+      if (partial !== "") this.push(partial);
       partial = "";
     });
     stream.on("error", () => {});

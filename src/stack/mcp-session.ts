@@ -10,7 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { HarnessError } from "../errors.js";
-import { HARNESS_VERSION, TOOLS_DIR } from "../project-root.js";
+import { HARNESS_VERSION, PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
 import { resolvePackage } from "../catalog/servers.js";
 import type { BackingService, ServerDefinition } from "../contracts/server-definition.js";
 import { spawnManaged, type ManagedProcess } from "./managed-process.js";
@@ -21,6 +21,7 @@ import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { FrameFilter } from "../contracts/frame-filter.js";
 import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 import { displayUrl } from "./remote-endpoint.js";
+import type { ServerHost } from "./server-host.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
@@ -35,6 +36,8 @@ export interface StackEndpoints {
   http?: (server: string) => HttpEndpoint | undefined;
   /** The API a server with `upstream` calls: its stand-in (through the server's hop) or the real one. */
   upstream?: (server: string) => UpstreamEndpoint | undefined;
+  /** Where the servers' processes run when not as the harness's children (server-host.ts): URLs and paths above are then as they see them. */
+  serverHost?: ServerHost;
 }
 
 export interface UpstreamEndpoint {
@@ -71,10 +74,13 @@ const PLACEHOLDER = /\{\{\s*([a-z.]+)\s*\}\}/g;
 export function expandServerTemplate(text: string, def: ServerDefinition, endpoints: StackEndpoints): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     switch (name) {
-      case "bin":
-        return resolvePackage(def.package).bin;
+      case "bin": {
+        const bin = resolvePackage(def.package).bin;
+        const host = endpoints.serverHost;
+        return host ? path.posix.join(host.projectRoot, path.relative(PROJECT_ROOT, bin).split(path.sep).join("/")) : bin;
+      }
       case "tools":
-        return TOOLS_DIR;
+        return endpoints.serverHost?.toolsDir ?? TOOLS_DIR;
       case "upstream.url": {
         const upstream = endpoints.upstream?.(def.name);
         if (!upstream) throw new HarnessError("invalid_input", `server "${def.name}" uses {{upstream.url}} but has no upstream API (catalog field upstream)`);
@@ -132,7 +138,7 @@ export function serverLaunch(
   const launch = {
     env,
     args: args.map((a) => expandServerTemplate(a, def, endpoints)),
-    command: def.command === "node" ? process.execPath : expandServerTemplate(def.command, def, endpoints),
+    command: def.command === "node" ? (endpoints.serverHost?.node ?? process.execPath) : expandServerTemplate(def.command, def, endpoints),
     // A custom server's relative paths are written from where the person runs the harness.
     cwd: def.package === "custom" ? process.cwd() : endpoints.workdir,
     passEnv: def.upstream && mode === "live" ? (["proxy"] as PassEnv[]) : [],
@@ -182,9 +188,14 @@ export async function startSession(opts: {
   const { env, args, command, cwd, passEnv } = serverLaunch(def, endpoints, String(agent), def.args);
   const spawnedAt = performance.now();
   let proc: ManagedProcess;
+  const name = `${def.name}#${agent}`;
   try {
-    proc = spawnManaged({ name: `${def.name}#${agent}`, command, args, env, passEnv, cwd, registry, stdin: "pipe" });
+    const host = endpoints.serverHost;
+    proc = host
+      ? await host.spawn({ name, def, command, args, env, cwd, passEnv }, opts.signal)
+      : spawnManaged({ name, command, args, env, passEnv, cwd, registry, stdin: "pipe" });
   } catch (err) {
+    if (opts.signal?.aborted) throw new HarnessError("interrupted", `interrupted while starting a session of agent ${agent} to ${def.name}`, { cause: err });
     // A command that vanished since validation: said in one line, not as a stack trace copied into every output.
     throw new HarnessError("environment", `MCP server "${def.name}" (session of agent ${agent}) cannot start: ${(err as Error).message}`, { cause: err });
   }

@@ -71,6 +71,8 @@ export interface Hop {
   name: string;
   /** host:port the client connects to */
   listen: string;
+  /** host:port a client on the stack's container network connects to (a Toxiproxy in a container); absent: only `listen`. */
+  networkListen?: string;
   upstream: string;
   proxy: ToxiproxyProxy;
 }

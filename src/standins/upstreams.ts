@@ -48,6 +48,8 @@ export async function startUpstreams(opts: {
   toxiproxy?: StartedToxiproxy | undefined;
   /** How each stand-in is started: a local process (default), or e.g. a container of the run. */
   startStandIn?: StandInStarter | undefined;
+  /** The servers run on the stack's container network: their addresses are those of it (Hop.networkListen, the stand-in's upstream). */
+  fromNetwork?: boolean;
 }): Promise<StartedUpstreams> {
   const start = opts.startStandIn ?? startStandIn;
   const callers = upstreamServers(opts.servers);
@@ -72,7 +74,12 @@ export async function startUpstreams(opts: {
         const users = callers.filter((d) => d.upstream!.api === standIn.api);
         for (const def of users) {
           const hop = opts.toxiproxy ? await opts.toxiproxy.createHop(`${def.name}->${standIn.api}`, standIn.upstream) : undefined;
-          const address = hop ? `http://${hop.listen}` : standIn.url;
+          // A server in a container calls from the stack's network: the hop's (or the stand-in's) address there.
+          const address = opts.fromNetwork
+            ? `http://${hop ? (hop.networkListen ?? hop.listen) : standIn.upstream}`
+            : hop
+              ? `http://${hop.listen}`
+              : standIn.url;
           const viaProxy = def.upstream!.viaHttpProxy;
           byServer.set(def.name, viaProxy ? { url: viaProxy, proxy: address, mode: "stand-in" } : { url: address, proxy: "", mode: "stand-in" });
         }

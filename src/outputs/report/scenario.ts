@@ -24,13 +24,29 @@ function serverVerdicts(s: ScenarioResult, server: string): SafeHtml {
   return html`${own.map((x) => html`<div class="nowrap" title="${`${x.title}: ${x.objective}, measured ${x.measuredText}`}">${badge(x.verdict)} <code class="small">${x.id.replace(/@[^@]+$/, "")}</code></div>`)}`;
 }
 
+/** Where a server's sessions ran: host processes, containers (engine, image digest, limits), or a deployment by URL. */
+function runsOnCell(srv: ScenarioResult["servers"][number]): SafeHtml | string {
+  const r = srv.runsOn;
+  if (r === undefined || r.kind === "host-process") return "host process";
+  if (r.kind === "url") return html`url target: <code>${r.url}</code>`;
+  const limits = [
+    r.limits?.cpus !== undefined && `${r.limits.cpus} CPU`,
+    r.limits?.memoryBytes !== undefined && `${(r.limits.memoryBytes / 1024 ** 2).toFixed(0)} MiB`,
+  ].filter(Boolean);
+  const ids = r.containers.map((id) => id.slice(0, 12));
+  return html`containers (${r.engine}): <code>${r.image}</code><div><code title="${r.imageDigest}">${r.imageDigest.slice(0, 19)}</code></div>${
+    limits.length ? html`<div>limits: ${limits.join(", ")}</div>` : html`<div class="muted">no limits</div>`
+  }${ids.length ? html`<details><summary>${int(ids.length)} container(s)</summary><code>${ids.join(" ")}</code></details>` : ""}`;
+}
+
 function serversTable(s: ScenarioResult): SafeHtml | string {
   if (s.servers.length === 0) return "";
   const rows = s.servers.map(
     (srv) => html`<tr>
   <td><strong>${srv.name}</strong>${srv.upstream === "stand-in" ? html` <span class="tag">stand-in</span>` : srv.upstream === "live" ? html` <span class="tag">live API</span>` : ""}</td>
   <td><code class="package">${breakable(srv.package, { after: "/" })}<wbr>@${srv.version}</code></td>
-  <td>${srv.transport}${srv.runsOn?.kind === "url" ? html`<div class="small runs-on">url target: <code>${srv.runsOn.url}</code></div>` : ""}</td>
+  <td>${srv.transport}</td>
+  <td class="small runs-on">${runsOnCell(srv)}</td>
   <td class="num">${ms(srv.startToReadyMs.p50)} ms</td>
   <td class="num">${ms(srv.startToReadyMs.max)} ms</td>
   <td class="num">${int(srv.startToReadyMs.sessions)}</td>
@@ -41,7 +57,7 @@ function serversTable(s: ScenarioResult): SafeHtml | string {
   );
   return html`<h3>Servers</h3>
 <div class="table-wrap"><table>
-  <thead><tr><th>Server</th><th>Package</th><th>Transport</th><th class="num">Start to ready p50</th><th class="num">max</th><th class="num">Sessions</th><th>Upstream</th><th>Verdicts</th><th>Tools</th></tr></thead>
+  <thead><tr><th>Server</th><th>Package</th><th>Transport</th><th>Ran on</th><th class="num">Start to ready p50</th><th class="num">max</th><th class="num">Sessions</th><th>Upstream</th><th>Verdicts</th><th>Tools</th></tr></thead>
   <tbody>${rows}</tbody>
 </table></div>${upstreamsTable(s)}`;
 }

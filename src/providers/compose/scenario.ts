@@ -27,6 +27,9 @@ export function forComposeTarget(scenarios: readonly Scenario[]): Scenario[] {
       else if (f.kind === "stdio") problems.push(`${where}: fault ${f.id} acts on stdio frames; the compose stack's servers are reached over HTTP`);
     }
     if (s.rpo) problems.push(`${where}: rpo writers need their own hop (harness->postgres), which the compose stack's Toxiproxy does not have`);
+    const limited = Object.keys(s.serverLimits ?? {});
+    if (limited.length)
+      problems.push(`${where}: resources (${limited.join(", ")}): the compose stack's containers have the limits docker-compose.yml gives them`);
     if (s.versionSwitch) problems.push(`${where}: a version switch starts another version of a server; the compose stack runs one`);
   }
   // A matrix's cells share their file's servers and faults: each problem is said once.

@@ -11,6 +11,7 @@
  *    the network, and so do the run's ResourceRegistry (Ctrl-C, crash) and, synchronously, its last
  *    resort (a second Ctrl-C).
  */
+import http from "node:http";
 import type { Container } from "dockerode";
 import type { GenericContainer, WaitStrategy } from "testcontainers";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";
@@ -57,7 +58,7 @@ const NO_WAIT: WaitStrategy = {
 export class StackContainers {
   readonly #run: RunEngine;
   readonly #runId: string;
-  readonly #containers: { id: string; name: string }[] = [];
+  readonly #containers: { id: string; name: string; alias?: string }[] = [];
   readonly #networks: string[] = [];
   /** Run before the containers go (a handle's timer, a connection pool). */
   readonly #beforeRemoval: (() => Promise<void> | void)[] = [];
@@ -77,6 +78,15 @@ export class StackContainers {
 
   get run(): RunEngine {
     return this.#run;
+  }
+
+  get runId(): string {
+    return this.#runId;
+  }
+
+  /** A container made outside start() (a server session's, server-containers.ts): removed with the stack. */
+  adopt(id: string, name: string): void {
+    this.#track(id, name);
   }
 
   /** The stack's network (made by createNetwork). */
@@ -107,6 +117,64 @@ export class StackContainers {
     return name;
   }
 
+  /**
+   * A second network for the MCP sessions' containers, without the engine's DNS. Podman's
+   * aardvark-dns is reloaded each time a container joins or leaves a network that has DNS, and a
+   * lookup that arrives meanwhile is lost (seen: 10 s for one lookup, two resolver timeouts, while
+   * containers came and went); sessions come and go all run long (one container each, more under
+   * faults and churn), and every new connection through Toxiproxy resolves its upstream. So the
+   * sessions live on a network of their own, which the engine's DNS does not serve, and find the
+   * stack's services by /etc/hosts entries (sessionHosts); the stack's network and its DNS see no
+   * session come or go. Docker's DNS is in the daemon and reloads nothing: the same layout there is
+   * merely harmless.
+   */
+  async createSessionsNetwork(): Promise<string> {
+    const name = `mcp-slo-${this.#runId}-sessions-${++this.#run.serial}`;
+    const engine = this.#run.engine;
+    const labels = runLabels(this.#runId, "network");
+    try {
+      await withDeadline(`creating network ${name}`, CALL_TIMEOUT_MS, (abortSignal) =>
+        engine.kind === "podman"
+          ? // Only Podman's own API can make a network without DNS (the Docker-compatible one always has it).
+            libpodRequest(engine.dockerHost, "POST", "/v4.0.0/libpod/networks/create", { name, driver: "bridge", dns_enabled: false, labels }, abortSignal)
+          : engine.docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: labels, abortSignal }),
+      );
+    } catch (err) {
+      throw environmentError(`the network ${name}`, new Error(engineMessage(err), { cause: err }));
+    }
+    this.#networks.push(name);
+    return name;
+  }
+
+  /** Each service's join to the sessions' network, once (sessions start many at a time). */
+  readonly #joined = new Map<string, Promise<unknown>>();
+
+  /**
+   * The stack's services (Redis, PostgreSQL, Toxiproxy, the stand-ins) joined to `network` (once
+   * each), and their addresses there as /etc/hosts lines ("alias:ip"), read afresh: a restarted
+   * container may get another address.
+   */
+  async sessionHosts(network: string): Promise<string[]> {
+    const docker = this.#run.engine.docker;
+    const services = this.#containers.filter((c) => c.alias !== undefined);
+    const hosts = await Promise.all(
+      services.map(async (c) => {
+        let joined = this.#joined.get(c.id);
+        if (joined === undefined) {
+          joined = withDeadline(`connecting ${c.name} to ${network}`, CALL_TIMEOUT_MS, () => docker.getNetwork(network).connect({ Container: c.id }));
+          // A failed join is asked again by the next session.
+          joined.catch(() => this.#joined.delete(c.id));
+          this.#joined.set(c.id, joined);
+        }
+        await joined;
+        const info = await withDeadline(`inspecting ${c.name}`, CALL_TIMEOUT_MS, (abortSignal) => docker.getContainer(c.id).inspect({ abortSignal }));
+        const ip = info.NetworkSettings?.Networks?.[network]?.IPAddress;
+        return ip ? [`${c.alias}:${ip}`] : [];
+      }),
+    );
+    return hosts.flat();
+  }
+
   /** Runs `fn` before the containers are removed, however the stack ends. */
   beforeRemoval(fn: () => Promise<void> | void): void {
     this.#beforeRemoval.push(fn);
@@ -124,7 +192,7 @@ export class StackContainers {
       try {
         return await this.#startOnce(spec, (id, name) => {
           created = id;
-          this.#track(id, name);
+          this.#track(id, name, spec.alias);
         });
       } catch (err) {
         if (attempt >= PORT_ATTEMPTS || !PORT_TAKEN.test(String((err as Error)?.message)) || created === undefined) throw err;
@@ -196,8 +264,8 @@ export class StackContainers {
   }
 
   /** Registered the moment the engine created it, before it even runs, so an interruption at any point leaves nothing behind. */
-  #track(id: string, name: string): void {
-    this.#containers.push({ id, name });
+  #track(id: string, name: string, alias?: string): void {
+    this.#containers.push({ id, name, ...(alias !== undefined && { alias }) });
     // Made after the stack was stopped (a start still in flight when another failed, or Ctrl-C): it goes at once.
     if (this.#stopped !== undefined) void this.#stopped.then(() => this.#removeAll());
   }
@@ -255,6 +323,31 @@ export class StackContainers {
       },
     };
   }
+}
+
+/** A request to Podman's own API (what the Docker-compatible one cannot say); rejects with the engine's message. */
+function libpodRequest(dockerHost: string, method: string, path: string, body: unknown, abortSignal: AbortSignal): Promise<unknown> {
+  const u = new URL(dockerHost);
+  const where = u.protocol === "unix:" ? { socketPath: u.pathname } : { host: u.hostname, port: Number(u.port || 2375) };
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { ...where, path, method, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) }, signal: abortSignal },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          text += c;
+        });
+        res.on("end", () => {
+          if ((res.statusCode ?? 500) >= 300) reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${text.trim()}`), { statusCode: res.statusCode }));
+          else resolve(text ? JSON.parse(text) : undefined);
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 export interface ContainerState {

@@ -22,6 +22,8 @@ export const HARNESS_IMAGE = `localhost/mcp-slo-harness:${HARNESS_VERSION}`;
 /** What the harness reads of an image: how it starts. */
 export interface ImageConfig {
   Entrypoint?: string | string[] | null;
+  /** The image's id: its content digest (sha256:...), for where a server ran. */
+  Id?: string;
 }
 
 /** Every image's configuration; one error listing every image the engine lacks. */
@@ -34,7 +36,7 @@ export async function requireImages(engine: ContainerEngine, images: readonly st
   for (const image of images) {
     try {
       const info = await withDeadline(`GET /images/${image}/json`, INSPECT_TIMEOUT_MS, () => docker.getImage(image).inspect());
-      configs.set(image, info.Config ?? {});
+      configs.set(image, { ...(info.Config ?? {}), Id: info.Id });
     } catch (err) {
       if (engineStatus(err) === undefined) {
         throw new HarnessError(

@@ -66,7 +66,7 @@ export async function startToxiproxyContainer(ctx: ContainerContext): Promise<St
       const listen = `127.0.0.1:${c.port(port)}`;
       // Toxiproxy reports the address it really listens on (e.g. "[::]:8666"): send that back on update.
       const proxy = new PublishedProxy(client, created.toJson(), created.listen, listen);
-      const hop = { name, listen, upstream, proxy };
+      const hop = { name, listen, networkListen: `toxiproxy:${port}`, upstream, proxy };
       hops.set(name, hop);
       return hop;
     },
