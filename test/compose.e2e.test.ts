@@ -32,6 +32,7 @@ import { ADDRESS_IN_USE_LOG } from "../src/stack/ports.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, ROOT, runCli, transcript } from "./support/cli.js";
 import { waitFor } from "../src/util/wait-for.js";
+import { lackedImages } from "./support/container-engine.js";
 
 const COMPOSE_FILE = path.join(ROOT, "docker-compose.yml");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -69,17 +70,7 @@ async function stackProblem(): Promise<string | undefined> {
     const e = err as { message: string; details?: readonly string[] };
     return [e.message, ...(e.details ?? [])].join("; ");
   }
-  const missing: string[] = [];
-  for (const image of IMAGES) {
-    const present = await engine.docker
-      .getImage(image)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
-    if (!present) missing.push(image);
-  }
+  const missing = await lackedImages(engine, IMAGES);
   return missing.length ? `the engine (${engine.source}) lacks image(s) ${missing.join(", ")} (run bash scripts/setup-containers.sh)` : undefined;
 }
 

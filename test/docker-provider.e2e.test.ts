@@ -1,6 +1,6 @@
 /**
- * `mcp-slo run --provider docker`, end to end through the real CLI: Redis, PostgreSQL and
- * Toxiproxy in containers of a real engine (here a Podman service the run starts itself, with the
+ * `mcp-slo run --provider docker`, end to end through the real CLI: the MCP servers, Redis,
+ * PostgreSQL and Toxiproxy in containers of a real engine (here a Podman service the run starts itself, with the
  * images scripts/setup-containers.sh builds locally; nothing is pulled).
  *
  * What they show:
@@ -22,8 +22,8 @@ import { execFileSync } from "node:child_process";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dockerClient, findContainerEngine, podmanEnv } from "../src/providers/docker/engine.js";
-import { HARNESS_IMAGE, IMAGES } from "../src/providers/docker/images.js";
+import { dockerClient } from "../src/providers/docker/engine.js";
+import { IMAGES } from "../src/providers/docker/images.js";
 import { LABEL_RUN } from "../src/providers/docker/reaper.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
@@ -33,42 +33,12 @@ import type { RunRecord, ScenarioResult } from "../src/results/types.js";
 import { findProcessesOfRun } from "../src/stack/leftovers.js";
 import { OwnerRecordSchema, ResourceRegistry, tempDirMarker } from "../src/stack/resource-registry.js";
 import { ownerPid } from "../src/stack/owner.js";
-import { expectNothingLeft, newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
-import { waitUpTo } from "../src/util/wait-for.js";
+import { newOutDir, readRecord, removeOutDirs, runCli, startCli, transcript, type CliOptions, type CliResult } from "./support/cli.js";
+import { containerLeftovers, ENGINE_ENV, engineProblems, expectNoContainersLeft, sharedDnsDaemon } from "./support/container-engine.js";
 
 afterAll(removeOutDirs);
 
 const GUARD: CliOptions = { timeoutMs: 240_000 };
-
-/**
- * Why the provider cannot run here, or undefined when it can: an engine answers and has every
- * image; `standIns` the same for the stand-in containers, which also need the harness image.
- */
-async function engineProblems(): Promise<{ problem: string | undefined; standIns: string | undefined }> {
-  const registry = new ResourceRegistry({ runId: `docker-probe-${process.pid}` });
-  try {
-    const engine = await findContainerEngine({ registry });
-    const missing: string[] = [];
-    for (const image of [...Object.values(IMAGES), HARNESS_IMAGE]) {
-      const present = await engine.docker
-        .getImage(image)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        );
-      if (!present) missing.push(image);
-    }
-    const lacks = (images: string[]) => (images.length ? `the engine lacks image(s) ${images.join(", ")} (run bash scripts/setup-containers.sh)` : undefined);
-    return { problem: lacks(missing.filter((i) => i !== HARNESS_IMAGE)), standIns: lacks(missing) };
-  } catch (err) {
-    const e = err as { message: string; details?: readonly string[] };
-    const problem = [e.message, ...(e.details ?? [])].join("; ");
-    return { problem, standIns: problem };
-  } finally {
-    await registry.disposeAll();
-  }
-}
 
 const problems = await engineProblems();
 const problem = problems.problem;
@@ -78,58 +48,6 @@ const test = problem ? it.skip : it;
 const named = (name: string) => (problem ? `${name} [SKIPPED: no container engine: ${problem}]` : name);
 const standInTest = problems.standIns ? it.skip : it;
 const standInNamed = (name: string) => (problems.standIns ? `${name} [SKIPPED: ${problems.standIns}]` : name);
-
-/** The environment as the test started (the in-process provider test points DOCKER_HOST at its own engine). */
-const ENGINE_ENV = { DOCKER_HOST: process.env.DOCKER_HOST };
-
-/** The container CLI that sees the engine's storage (Podman needs no service for that). */
-function engineCli(args: string[]): string {
-  const podman = !ENGINE_ENV.DOCKER_HOST;
-  return execFileSync(podman ? "podman" : "docker", args, {
-    encoding: "utf8",
-    env: { ...process.env, ...ENGINE_ENV, ...(podman ? podmanEnv() : {}) },
-    timeout: 60_000,
-  }).trim();
-}
-
-/** Containers, networks and podman service processes of run `runId` still present. */
-async function containerLeftovers(runId: string): Promise<string[]> {
-  const found: string[] = [];
-  const containers = engineCli(["ps", "-a", "--filter", `label=${LABEL_RUN}=${runId}`, "--format", "{{.Names}}"]);
-  if (containers) found.push(...containers.split("\n").map((n) => `container ${n}`));
-  const networks = engineCli(["network", "ls", "--filter", `label=${LABEL_RUN}=${runId}`, "--format", "{{.Name}}"]);
-  if (networks) found.push(...networks.split("\n").map((n) => `network ${n}`));
-  // The podman service of a run listens on a socket in the run's temp dir, whose name holds the run id.
-  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
-    const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes("system\0service") && cmd.includes(runId)) found.push(`podman service pid ${pid}: ${cmd.split("\0").join(" ")}`);
-  }
-  return found;
-}
-
-async function expectNoContainersLeft(runId: string): Promise<void> {
-  await waitUpTo(async () => (await containerLeftovers(runId)).length === 0, {
-    what: `the containers of run ${runId} to be gone`,
-    timeoutMs: 6000,
-    intervalMs: 200,
-  });
-  const left = await containerLeftovers(runId);
-  expect(left, `containers/networks/podman service of run ${runId} left`).toEqual([]);
-  await expectNothingLeft(runId, sharedDnsDaemon);
-}
-
-/**
- * Podman's aardvark-dns serves every network with DNS on the machine and exits when the last one
- * goes. Started by a run's podman service it carries that run's environment, so while another
- * network exists (e.g. the compose test's, running at the same time) it outlives the run that
- * happened to start it, and is not that run's to stop. With no other network left it must be gone.
- */
-function sharedDnsDaemon(p: { cmd: string }): boolean {
-  if (!p.cmd.includes("aardvark-dns")) return false;
-  return engineCli(["network", "ls", "--format", "{{.Name}}"])
-    .split("\n")
-    .some((n) => n !== "" && n !== "podman");
-}
 
 async function scenarioFile(name: string, yaml: string): Promise<string> {
   const dir = await newOutDir("docker-provider-scenarios-");
@@ -482,9 +400,12 @@ describe(named("--provider docker: the stack itself"), () => {
         ).toBe(true);
       }
 
-      // The hops: each server reaches its backend through the container Toxiproxy's published pool port.
+      // The hops: each server, in a container, reaches its backend through a pool port of the
+      // container Toxiproxy; the harness (this test) through the port it is published on.
       const redisHop = stack.toxiproxy!.hops.get("redis->redis")!;
-      expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.listen}`);
+      expect(redisHop.networkListen).toMatch(/^toxiproxy:86\d\d$/);
+      expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://${redisHop.networkListen}`);
+      expect(stack.endpoints.serverHost?.projectRoot).toBe("/app");
       expect(redisHop.listen).toMatch(/^127\.0\.0\.1:\d+$/);
       const hopPort = Number(redisHop.listen.split(":")[1]);
       // Which step failed, in the error: a socket error carries no stack through this test.
@@ -494,6 +415,7 @@ describe(named("--provider docker: the stack itself"), () => {
         });
       expect(await viaHop("first")).toBe("PONG");
       const pgHop = new URL(stack.endpoints.hopUrl!("postgres", "postgres")!);
+      pgHop.host = stack.toxiproxy!.hops.get("postgres->postgres")!.listen;
       const pgClient = new pg.Client({ connectionString: pgHop.toString(), connectionTimeoutMillis: 3000 });
       await pgClient.connect();
       expect((await pgClient.query("SELECT count(*)::int AS n FROM items")).rows[0].n).toBe(50);
@@ -548,8 +470,8 @@ describe(named("--provider docker: transport http"), () => {
       "docker-http",
       `
 name: docker-http
-description: Redis (bridged) over Streamable HTTP with Redis in a container; the agents' hop and the Redis hop each cut for a while.
-servers: [redis]
+description: Redis (bridged) and the reference server (native) over Streamable HTTP, each in containers; the agents' hop and the Redis hop each cut for a while.
+servers: [redis, everything]
 transport: http
 agents: 2
 warmup: 0s
@@ -560,6 +482,7 @@ workload:
   calls:
     - { server: redis, tool: set, args: { key: "h:{{rand 1 50}}", value: "{{uuid}}" } }
     - { server: redis, tool: get, args: { key: "h:{{rand 1 50}}" } }
+    - { server: everything, tool: echo, args: { message: "{{uuid}}" } }
 faults:
   - { kind: hop-down, hop: client->redis, at: 2s, duration: 2s }
   - { kind: hop-down, hop: redis, at: 6s, duration: 2s }
@@ -568,7 +491,15 @@ slos:
   - ref: availability
 `,
     );
-    expect(s.servers.map((x) => [x.name, x.transport])).toEqual([["redis", "http"]]);
+    expect(s.servers.map((x) => [x.name, x.transport])).toEqual([
+      ["redis", "http"],
+      ["everything", "http"],
+    ]);
+    // The bridge's sessions each have a container of their own; the native server is one container.
+    const [redis, everything] = s.servers.map((x) => x.runsOn);
+    expect(redis?.kind === "container" && redis.containers.length, JSON.stringify(redis)).toBeGreaterThanOrEqual(2);
+    expect(everything?.kind === "container" && everything.containers.length, JSON.stringify(everything)).toBe(1);
+    expect(s.latency.filter((l) => l.server === "everything" && l.outcome === "ok").length).toBeGreaterThan(0);
     const ok = s.latency.filter((l) => l.outcome === "ok").reduce((a, l) => a + l.count, 0);
     const failed = s.latency.filter((l) => l.outcome !== "ok").reduce((a, l) => a + l.count, 0);
     expect(ok, transcript(r)).toBeGreaterThan(0);
