@@ -167,7 +167,7 @@ describe(named("--provider docker: every MCP session is a container"), () => {
 
 describe(named("--provider docker: a server's containers under a process fault, with limits"), () => {
   test(named(
-    "kill -9 of server:redis kills its session containers: detected, new containers started by the supervisor; cpus and memory limits on every one",
+    "pause and kill -9 of server:redis act on its session containers: both detected; the paused ones resume, the killed ones are replaced by the supervisor; cpus and memory limits on every one",
   ), async () => {
     const dir = await newOutDir("server-containers-");
     const file = path.join(dir, "redis-server-kill.yaml");
