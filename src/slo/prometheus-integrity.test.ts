@@ -69,6 +69,14 @@ describe("checkBaseline: a sample before --from", () => {
     expect(p.detail).toMatch(/value 201.*k6 wrote nothing for 6\d s/);
   });
 
+  it("belongs to an earlier run also when starved k6 runs pushed their heartbeat only a few times (the silence is not the push interval)", () => {
+    // What a CI machine gave: a 1 s run pushed once, the rerun 16 s later twice before it ended.
+    const h: Heartbeat = { labels: RUN, times: [T0, T0 + 16, T0 + 17] };
+    const p = checkBaseline(CALLS_OK, [T0, "16"], [T0 + 16, "40"], [h]) as CountProblem;
+    expect(p).toMatchObject({ kind: "earlier_run", series: CALLS_OK, breaksCounts: true });
+    expect(p.detail).toMatch(/k6 wrote nothing for 16 s/);
+  });
+
   it("cannot be vouched for without a heartbeat of the series' run labels", () => {
     const other = beat(T0, 200, 0.02, { __name__: "k6_vus", testid: "another-run" });
     expect(checkBaseline(CALLS_OK, [from - 1, "5"], [from + 1, "9"], [other])?.detail).toMatch(/no k6 heartbeat/);
