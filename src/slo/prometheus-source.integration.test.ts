@@ -466,6 +466,26 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
 
   const count = (e: K6Export, metric: string) => e.metrics[metric]?.count ?? 0;
 
+  /**
+   * Waits until Prometheus holds a run's last push: the series' last values of testid add up to at
+   * least `calls` (k6 counts from 0 in each run, so its final total). A k6 starved of CPU on a busy
+   * machine writes late, and Prometheus answers with what it has: a measurement taken before then
+   * reads a run that is not all there.
+   */
+  async function ingested(testid: string, calls: number): Promise<void> {
+    const query = `sum(last_over_time(k6_mcp_calls_total{testid="${testid}"}[10m]))`;
+    let seen = 0;
+    await waitFor(
+      async () => {
+        const res = await fetch(`${promUrl}/api/v1/query`, { method: "POST", body: new URLSearchParams({ query }) });
+        const json = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+        seen = Number(json.data?.result?.[0]?.value[1] ?? 0);
+        return seen >= calls ? true : undefined;
+      },
+      { what: `Prometheus to hold the ${calls} calls of run ${testid} (it has ${seen})`, timeoutMs: 20_000, intervalMs: 200 },
+    );
+  }
+
   /** Measurements once Prometheus holds the last push of every runner (k6 pushes when it stops). */
   async function measure(testid: string, fromMs: number, toMs: number, expectedCalls?: number): Promise<PrometheusMeasurements> {
     return waitFor(
@@ -603,12 +623,15 @@ describe.skipIf(K6 === undefined)("several k6 runners of the project's script: c
     // A short, slow first run: its last count is below the second run's first, so the counters
     // never go down and only the samples' times tell the runs apart (the silent undercount).
     const first = await runRunners([{ testid, instance: "1" }], "1s", 250);
+    // The premise: the first run is in Prometheus (its samples are what the second one's read must not start from).
+    await ingested(testid, count(first[0]!, "mcp_calls"));
     // Long enough for k6's heartbeat to show the first run ended (a push a second, so > 6 s of
     // silence), well within Prometheus's 5-minute lookback: the same mechanism as a rerun a minute later.
     await new Promise((r) => setTimeout(r, 15_000));
     const fromMs = Date.now() - 500;
     const summaries = await runRunners([{ testid, instance: "1" }], "3s");
     const toMs = Date.now() + 1000;
+    await ingested(testid, count(summaries[0]!, "mcp_calls"));
     const m = await measure(testid, fromMs, toMs);
     const read = m.calls({});
     process.stdout.write(
