@@ -15,6 +15,7 @@ import { ResourceRegistry } from "../stack/resource-registry.js";
 import { startStandIn } from "../standins/start.js";
 import { defineProvider } from "./assemble-stack.js";
 import type { StackBackends, StackPlan, StackStartOptions } from "./provider.js";
+import type { ServerHost } from "../stack/server-host.js";
 
 const registries: ResourceRegistry[] = [];
 afterEach(async () => {
@@ -66,7 +67,7 @@ describe("assembleStack", () => {
     const provider = defineProvider({ name: "processes", backends: (r) => localBackends(r, plans) });
     expect(provider.name).toBe("processes");
     const stack = await provider.start(options(registry, { extraNeeds: ["postgres"] }));
-    expect(plans).toEqual([{ redis: true, postgres: true, toxiproxy: true, standIns: [] }]);
+    expect(plans).toEqual([{ redis: true, postgres: true, toxiproxy: true, standIns: [], servers: false }]);
 
     // A hop per server->backend pair, and one for the harness's own PostgreSQL writer.
     expect([...stack.toxiproxy!.hops.keys()].sort()).toEqual(["harness->postgres", "postgres->postgres", "redis->redis"]);
@@ -118,7 +119,7 @@ describe("assembleStack", () => {
       }),
     });
     const stack = await provider.start(options(registry, { servers: [redisDef], transport: "http" }));
-    expect(plans).toEqual([{ redis: true, postgres: false, toxiproxy: true, standIns: [] }]);
+    expect(plans).toEqual([{ redis: true, postgres: false, toxiproxy: true, standIns: [], servers: false }]);
     const toxiproxy = stack.toxiproxy!;
     const { network, loopback } = started as Required<typeof started>;
     // What src/stack/http-bridge.ts does for each server (a hop to the harness's own endpoint), and
@@ -160,13 +161,55 @@ describe("assembleStack", () => {
     expect(await findProcessesOfRun(registry.runId)).toEqual([]);
   });
 
+  it("a provider that runs the servers itself (serverHost): they get the hops' addresses on its network, the harness keeps its own; limits and runsOn are its", async () => {
+    const registry = newRegistry();
+    const plans: StackPlan[] = [];
+    const given: { writable: readonly string[]; limits: Readonly<Record<string, unknown>> }[] = [];
+    const host: ServerHost = {
+      projectRoot: "/app",
+      toolsDir: "/app/.tools",
+      node: "node",
+      spawn: () => Promise.reject(new Error("not started in this test")),
+      runsOn: (server) => ({ kind: "container", engine: "test", image: `image-of-${server}`, imageDigest: "sha256:0", containers: [] }),
+    };
+    const provider = defineProvider({
+      name: "hosting",
+      backends: (r) => {
+        const b = localBackends(r, plans);
+        return {
+          ...b,
+          // A Toxiproxy on a network: each hop also has an address there.
+          toxiproxy: async () => {
+            const t = await startToxiproxy({ registry: r });
+            const createHop = t.createHop.bind(t);
+            t.createHop = async (name, upstream) => ({ ...(await createHop(name, upstream)), networkListen: `toxiproxy:${name.length}` });
+            return t;
+          },
+          serverHost: (setup) => {
+            given.push(setup);
+            return host;
+          },
+        };
+      },
+    });
+    const stack = await provider.start(options(registry, { extraNeeds: ["postgres"], serverLimits: { redis: { cpus: 1 } } }));
+    expect(plans).toEqual([{ redis: true, postgres: true, toxiproxy: true, standIns: [], servers: true }]);
+    expect(stack.endpoints.serverHost).toBe(host);
+    expect(given).toEqual([{ writable: [stack.endpoints.sandbox, stack.endpoints.workdir], limits: { redis: { cpus: 1 } } }]);
+    expect(stack.endpoints.hopUrl!("redis", "redis")).toBe(`redis://toxiproxy:${"redis->redis".length}`);
+    // The harness's own RPO writer is no server in a container: the hop as published here.
+    expect(new URL(stack.endpoints.hopUrl!("harness", "postgres")!).host).toBe(stack.toxiproxy!.hops.get("harness->postgres")!.listen);
+    expect(stack.runsOn?.("redis")).toMatchObject({ kind: "container", image: "image-of-redis" });
+    await stack.stop();
+  });
+
   it("no backends, stdio: nothing is started at all", async () => {
     const registry = newRegistry();
     const plans: StackPlan[] = [];
     const stack = await defineProvider({ name: "processes", backends: (r) => localBackends(r, plans) }).start(
       options(registry, { servers: [findServer("memory")!] }),
     );
-    expect(plans).toEqual([{ redis: false, postgres: false, toxiproxy: false, standIns: [] }]);
+    expect(plans).toEqual([{ redis: false, postgres: false, toxiproxy: false, standIns: [], servers: false }]);
     expect(stack.toxiproxy).toBeUndefined();
     expect(stack.backends).toEqual([]);
     expect(stack.handles).toEqual({});
