@@ -16,7 +16,7 @@ import type { Container } from "dockerode";
 import type { GenericContainer, WaitStrategy } from "testcontainers";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";
 import { waitUntilReady } from "../../stack/readiness.js";
-import { engineMessage, environmentError, withDeadline } from "./engine.js";
+import { engineAddress, engineMessage, environmentError, withDeadline } from "./engine.js";
 import { removeContainer, removeNetwork, removeSync, runLabels } from "./reaper.js";
 import type { RunEngine } from "./run-engine.js";
 
@@ -327,12 +327,16 @@ export class StackContainers {
 
 /** A request to Podman's own API (what the Docker-compatible one cannot say); rejects with the engine's message. */
 function libpodRequest(dockerHost: string, method: string, path: string, body: unknown, abortSignal: AbortSignal): Promise<unknown> {
-  const u = new URL(dockerHost);
-  const where = u.protocol === "unix:" ? { socketPath: u.pathname } : { host: u.hostname, port: Number(u.port || 2375) };
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { ...where, path, method, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) }, signal: abortSignal },
+      {
+        ...engineAddress(dockerHost),
+        path,
+        method,
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) },
+        signal: abortSignal,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

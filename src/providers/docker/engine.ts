@@ -56,10 +56,16 @@ const PODMAN_START_TIMEOUT_MS = 30_000;
 
 /** A dockerode client for a DOCKER_HOST value (unix:// or tcp:// without TLS); `timeoutMs` bounds every request of it. */
 export function dockerClient(dockerHost: string, timeoutMs?: number): Docker {
-  const u = new URL(dockerHost);
   const timeout = timeoutMs !== undefined ? { timeout: timeoutMs } : {};
-  if (u.protocol === "unix:") return new Docker({ socketPath: u.pathname, ...timeout });
-  if (u.protocol === "tcp:" || u.protocol === "http:") return new Docker({ host: u.hostname, port: Number(u.port || 2375), protocol: "http", ...timeout });
+  const at = engineAddress(dockerHost);
+  return new Docker("socketPath" in at ? { ...at, ...timeout } : { ...at, protocol: "http", ...timeout });
+}
+
+/** Where a DOCKER_HOST value's engine listens, as node:http and dockerode take it (unix:// or tcp:// without TLS). */
+export function engineAddress(dockerHost: string): { socketPath: string } | { host: string; port: number } {
+  const u = new URL(dockerHost);
+  if (u.protocol === "unix:") return { socketPath: u.pathname };
+  if (u.protocol === "tcp:" || u.protocol === "http:") return { host: u.hostname, port: Number(u.port || 2375) };
   throw new Error(`unsupported DOCKER_HOST ${dockerHost} (only unix:// and tcp:// without TLS)`);
 }
 

@@ -36,7 +36,7 @@ import { OutputTail } from "../../stack/managed-process.js";
 import type { ServerHost, ServerLaunch } from "../../stack/server-host.js";
 import { AddressInUseError } from "../../stack/ports.js";
 import type { StackContainers } from "./containers.js";
-import { engineMessage, engineStatus, withDeadline } from "./engine.js";
+import { engineAddress, engineMessage, engineStatus, withDeadline } from "./engine.js";
 import { runLabels } from "./reaper.js";
 
 const CALL_TIMEOUT_MS = 60_000;
@@ -146,7 +146,7 @@ export class ServerContainers implements ServerHost {
       (err: unknown) => fail("could not be attached to", err),
     );
     if (signal?.aborted) return fail("was not started", new Error("the run was interrupted"));
-    const proc = new ContainerProcess(launch, name, id, docker, stream as NodeJS.ReadWriteStream, run.engine.docker.modem, containers);
+    const proc = new ContainerProcess(launch, name, id, docker, stream, run.engine.docker.modem, containers);
     try {
       await withDeadline(`starting ${name}`, CALL_TIMEOUT_MS, (abortSignal) => docker.start({ abortSignal }));
       const info = await withDeadline(`inspecting ${name}`, CALL_TIMEOUT_MS, (abortSignal) => docker.inspect({ abortSignal }));
@@ -186,11 +186,9 @@ export class ServerContainers implements ServerHost {
  * Podman: `{"stream":true,...}` as the server's first input line).
  */
 function attachStdio(dockerHost: string, id: string, abortSignal: AbortSignal): Promise<Duplex> {
-  const u = new URL(dockerHost);
-  const where = u.protocol === "unix:" ? { socketPath: u.pathname } : { host: u.hostname, port: Number(u.port || 2375) };
   return new Promise<Duplex>((resolve, reject) => {
     const req = http.request({
-      ...where,
+      ...engineAddress(dockerHost),
       path: `/containers/${encodeURIComponent(id)}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
       method: "POST",
       headers: { Connection: "Upgrade", Upgrade: "tcp", "Content-Length": 0 },
@@ -224,7 +222,7 @@ class ContainerProcess implements ManagedProcess {
   readonly args: readonly string[];
   pid = -1;
   readonly runAs = undefined;
-  readonly stdin: NodeJS.WritableStream & import("node:stream").Writable;
+  readonly stdin: Duplex;
   readonly stdout = new PassThrough();
   readonly exited: Promise<ExitInfo>;
   exitInfo: ExitInfo | undefined;
@@ -232,22 +230,14 @@ class ContainerProcess implements ManagedProcess {
   readonly #id: string;
   readonly #docker: EngineContainer;
   readonly #containers: StackContainers;
-  readonly #stream: NodeJS.ReadWriteStream;
+  readonly #stream: Duplex;
   readonly #output = new OutputTail();
   /** Engine calls in the order they were asked for (a pause must not overtake the kill before it). */
   #queue: Promise<void> = Promise.resolve();
   #paused = false;
   #stopping: Promise<void> | undefined;
 
-  constructor(
-    launch: ServerLaunch,
-    containerName: string,
-    id: string,
-    docker: EngineContainer,
-    stream: NodeJS.ReadWriteStream,
-    modem: Modem,
-    containers: StackContainers,
-  ) {
+  constructor(launch: ServerLaunch, containerName: string, id: string, docker: EngineContainer, stream: Duplex, modem: Modem, containers: StackContainers) {
     this.name = launch.name;
     this.command = launch.command;
     this.resolvedCommand = launch.command;
@@ -257,7 +247,7 @@ class ContainerProcess implements ManagedProcess {
     this.#docker = docker;
     this.#containers = containers;
     this.#stream = stream;
-    this.stdin = stream as unknown as NodeJS.WritableStream & import("node:stream").Writable;
+    this.stdin = stream;
     const stderr = new PassThrough();
     this.#output.collect(stderr);
     modem.demuxStream(stream, this.stdout, stderr);
@@ -309,7 +299,7 @@ class ContainerProcess implements ManagedProcess {
 
   /** Lets go of the attach (a container that never started). */
   detach(): void {
-    (this.#stream as unknown as { destroy?: () => void }).destroy?.();
+    this.#stream.destroy();
   }
 
   isRunning(): boolean {
