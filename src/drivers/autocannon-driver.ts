@@ -37,6 +37,7 @@ import { HarnessError } from "../errors.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { AGENT_HEADER } from "../stack/http-endpoint.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
+import { sleepUntil } from "../util/sleep.js";
 import { compileTemplate, type CompiledValue } from "../util/template.js";
 import type { DriverPhase, LoadDriver } from "./driver.js";
 import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
@@ -487,6 +488,9 @@ async function runShares(sharesRun: { ctx: DriverPhase; shares: ServerShare[]; p
         });
       }),
     );
+    // autocannon times its duration with a bare timer from its own start, which may fire a millisecond
+    // early: the window lasts what was planned on performance.now(), its clock (a halt ends it at once).
+    if (ctx.durationMs !== undefined) await sleepUntil(t0 + limitMs, signal);
     stats.elapsedMs = performance.now() - t0;
     // Calls still in flight when autocannon closed its connections: cut by the generator, not
     // answered or failed by the server; not recorded.

@@ -630,10 +630,13 @@ async function runK6(k6Run: {
     });
   }
   const tallies = await ingestK6Points(out, ctx, k6TimeMapping(await k6GateTime(out), gateOpenedAt, wallToPerf));
-  // The load ended with its last call, not when its points were read back.
+  // The load ended with its last call, not when its points were read back; and not before the planned
+  // end of a timed window unless halted (an open model's last arrival may answer before it: the window
+  // is still the whole duration, or throughput would be overstated).
   if (tallies.lastEnd !== undefined) {
-    stats.loadEndedAt = tallies.lastEnd;
-    stats.elapsedMs = tallies.lastEnd - t0;
+    const plannedEnd = ctx.durationMs !== undefined && !ctx.signal.aborted ? t0 + ctx.durationMs : Number.NEGATIVE_INFINITY;
+    stats.loadEndedAt = Math.max(tallies.lastEnd, Math.min(plannedEnd, performance.now()));
+    stats.elapsedMs = stats.loadEndedAt - t0;
   }
   // The points can be large on a long run: free the disk now rather than at the end of the run.
   await rm(out, { force: true });

@@ -355,7 +355,12 @@ export async function runPhase(opts: {
   const phaseEnded = new AbortController();
   const stopPhase = () => phaseEnded.abort();
   signal.addEventListener("abort", stopPhase, { once: true });
-  const endTimer = setTimeout(stopPhase, Math.max(0, endAt - performance.now()));
+  // The phase ends at endAt on performance.now(), the clock its window is measured on: a bare timer may
+  // fire a millisecond early, and a window planned for 12 s would then measure 11.9999 s.
+  const endTimer = new AbortController();
+  void sleepUntil(endAt, endTimer.signal).then(() => {
+    if (!endTimer.signal.aborted) stopPhase();
+  });
   const ticker = opts.onTick ? setInterval(() => opts.onTick!(performance.now() - t0), 1000) : undefined;
   const inFlight = new Set<Promise<void>>();
   let seq = 0;
@@ -429,6 +434,9 @@ export async function runPhase(opts: {
         if (next >= endAt) break;
         await sleep(Math.max(0, next - performance.now()), phaseEnded.signal);
       }
+      // The last arrival went before endAt; the window is the whole duration all the same, not until that
+      // arrival answered (a 12 s window at 10/s would otherwise measure ~11.9 s and overstate throughput).
+      if (seq < count) await sleepUntil(endAt, phaseEnded.signal);
     }
     stats.elapsedMs = performance.now() - t0;
     // Bounded drain: operations have call deadlines, but a workload may poll; never wait forever.
@@ -437,7 +445,7 @@ export async function runPhase(opts: {
     // The losing timer must not keep the process alive after the run.
     drained.abort();
   } finally {
-    clearTimeout(endTimer);
+    endTimer.abort();
     if (ticker) clearInterval(ticker);
     signal.removeEventListener("abort", stopPhase);
     Object.assign(stats, generator.stop(stats.elapsedMs));
