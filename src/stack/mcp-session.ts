@@ -20,6 +20,7 @@ import type { ResourceRegistry } from "./resource-registry.js";
 import { ManagedStdioTransport } from "./stdio-transport.js";
 import type { FrameFilter } from "../contracts/frame-filter.js";
 import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
+import { LeanStreamableHttpTransport } from "./lean-http-transport.js";
 import { displayUrl } from "./remote-endpoint.js";
 import type { ServerHost } from "./server-host.js";
 
@@ -270,6 +271,8 @@ function interruption(signal: AbortSignal | undefined): { promise: Promise<never
 function httpTransport(endpoint: HttpEndpoint, agent: number): StreamableHTTPClientTransport | SSEClientTransport {
   const setup = endpoint.client;
   const headers = { [AGENT_HEADER]: String(agent), ...(setup?.headers ?? {}) };
+  // Plain fetch would do (no TLS options, no client-side hop, no OAuth): the lean per-call path (lean-http-transport.ts).
+  if (setup?.protocol !== "sse" && !setup?.fetch && !setup?.authProvider) return new LeanStreamableHttpTransport(new URL(endpoint.url), { headers });
   const common = {
     requestInit: { headers },
     ...(setup?.fetch && { fetch: setup.fetch }),
