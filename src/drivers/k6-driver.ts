@@ -549,6 +549,8 @@ export const k6Driver: LoadDriver = {
       cwd: dir,
       registry: ctx.registry,
       stopSignal: "SIGINT",
+      // k6 is the load generator, not the stack: it keeps the harness's priority (src/stack/managed-process.ts).
+      priority: "harness",
     });
     const generator = watchProcess(proc.pid);
     const stop = async () => {

@@ -10,10 +10,19 @@
  * latency verdict look less certain than it is, so the interval is taken off
  * (as fastify's under-pressure does). The result can only understate the true
  * delay by libuv's timer granularity (1 ms).
+ *
+ * The same figure per window of the run's timeline (startLoopDelayTimeline):
+ * the same sampler, the same subtraction, its histogram read and reset at each
+ * window's end, so a reader sees when the harness ran late, not only that it did.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 
 const RESOLUTION_MS = 10;
+
+/** p99 of what a sampler recorded, in ms beyond the sampling interval; undefined when it recorded nothing. */
+function delayBeyondInterval(eld: IntervalHistogram): number | undefined {
+  return eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - RESOLUTION_MS) : undefined;
+}
 
 export interface LoopDelayMonitor {
   /** Stops monitoring; the p99 delay in ms beyond the sampling interval (0 when nothing was sampled). */
@@ -28,7 +37,64 @@ export function startLoopDelayMonitor(): LoopDelayMonitor {
     stop() {
       if (result === undefined) {
         eld.disable();
-        result = eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - RESOLUTION_MS) : 0;
+        result = delayBeyondInterval(eld) ?? 0;
+      }
+      return result;
+    },
+  };
+}
+
+/** The harness's event-loop delay in one window of the timeline. */
+export interface LoopDelayPoint {
+  /** ms since t0: the window's start, as the timeline's points are placed. */
+  t: number;
+  /** p99 delay in ms beyond the sampling interval; null when the window was too short for a sample. */
+  p99: number | null;
+}
+
+export interface LoopDelayTimeline {
+  /** Stops sampling; one point per window from t0 on, the last one up to now (usually shorter). Idempotent. */
+  stop(): LoopDelayPoint[];
+}
+
+/**
+ * Samples the delay per window [t0 + k * intervalMs, t0 + (k + 1) * intervalMs), on the
+ * performance.now() clock. A window is closed by a timer due at its end: when the loop is late,
+ * that timer is late too, and the late stretch is counted in the window it belongs to.
+ * With 1 s windows a window holds about 100 samples, so its p99 is close to its worst.
+ */
+export function startLoopDelayTimeline(t0: number, intervalMs: number): LoopDelayTimeline {
+  const eld = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  eld.enable();
+  const points: LoopDelayPoint[] = [];
+  let k = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const close = () => {
+    points.push({ t: k * intervalMs, p99: delayBeyondInterval(eld) ?? null });
+    eld.reset();
+    k++;
+  };
+  const arm = () => {
+    timer = setTimeout(
+      () => {
+        close();
+        arm();
+      },
+      Math.max(0, t0 + (k + 1) * intervalMs - performance.now()),
+    );
+    // The sampler must not keep the process alive after an interrupted run.
+    timer.unref();
+  };
+  arm();
+  let result: LoopDelayPoint[] | undefined;
+  return {
+    stop() {
+      if (result === undefined) {
+        clearTimeout(timer);
+        // The last, partial window, when it lasted long enough to hold a sample.
+        if (performance.now() >= t0 + k * intervalMs + RESOLUTION_MS) close();
+        eld.disable();
+        result = points;
       }
       return result;
     },

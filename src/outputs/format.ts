@@ -5,7 +5,7 @@
  */
 import { formatDurationBound, formatMs } from "../contracts/units.js";
 import { secondsText } from "../slo/burn-rate.js";
-import type { HaltedResult, LoadShapeSummary, RpoResult, ScenarioResult, SloResult, Verdict } from "../results/types.js";
+import type { HaltedResult, LoadShapeSummary, RpoResult, RunRecord, ScenarioResult, SloResult, Verdict } from "../results/types.js";
 
 /**
  * A duration as people read it: "120 ms", "7.12 s", "45 s", "2 min 5 s", "1 h 3 min".
@@ -166,4 +166,12 @@ export function hasRecovery(s: ScenarioResult): boolean {
 export function shapeText(shape: LoadShapeSummary): string {
   const num = (x: number) => String(Number(x.toPrecision(6)));
   return `${shape.unit}: ${num(shape.start)} at the start, then ${shape.stages.map((x) => `${num(x.target)} over ${formatDurationBound(x.durationMs)}`).join(", ")}`;
+}
+
+/** The priority the stack ran at against the harness's, as the banner and summary.md say it. */
+export function priorityText(p: NonNullable<RunRecord["environment"]["priority"]>): string {
+  const placement = p.placement === "none" ? "no CPU pinning" : p.placement;
+  return p.stackNice === p.harnessNice
+    ? `stack and harness on equal footing (nice ${p.harnessNice}), ${placement}`
+    : `stack at nice ${p.stackNice} below the harness's ${p.harnessNice} (processes it starts; not containers), ${placement}`;
 }

@@ -159,6 +159,8 @@ export const TimelinePoint = z.strictObject({
   p99: nullableMs,
 });
 
+export const HarnessDelayPoint = z.strictObject({ t: ms, p99: nullableMs });
+
 export const ErrorSummary = z.strictObject({
   server: z.string(),
   tool: z.string(),
@@ -618,7 +620,12 @@ export const ScenarioResult = z.strictObject({
   methods: z.array(MethodSummary).optional(),
   payload: z.array(PayloadSummary).optional(),
   notifications: z.array(NotificationCount).optional(),
-  timeline: z.strictObject({ intervalMs: ms, points: z.array(TimelinePoint), planned: z.array(PlannedPoint).optional() }),
+  timeline: z.strictObject({
+    intervalMs: ms,
+    points: z.array(TimelinePoint),
+    planned: z.array(PlannedPoint).optional(),
+    harnessDelay: z.array(HarnessDelayPoint).optional(),
+  }),
   errors: z.array(ErrorSummary),
   coordination: CoordinationSummary.optional(),
   cache: CacheSummary.optional(),
@@ -716,6 +723,7 @@ export const RunRecord = z.strictObject({
     memoryGiB: z.number(),
     hostname: z.string(),
     stack: z.strictObject({ provider: z.string(), engine: z.string().optional() }).optional(),
+    priority: z.strictObject({ harnessNice: z.number().int(), stackNice: z.number().int(), placement: z.literal("none") }).optional(),
   }),
   counts,
   halted: z.array(z.strictObject({ scenario: z.string(), slo: z.string(), atMs: ms, burnRate: z.number() })).optional(),

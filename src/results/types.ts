@@ -249,6 +249,14 @@ export interface TimelinePoint {
   p99: number | null;
 }
 
+/** The harness's event-loop delay in one window of the timeline. */
+export interface HarnessDelayPoint {
+  /** ms since the start of the measurement window: the window's start */
+  t: number;
+  /** ms beyond the sampling interval (as load.eventLoopDelayP99Ms); null when the window held no sample */
+  p99: number | null;
+}
+
 export interface ErrorSummary {
   server: string;
   tool: string;
@@ -765,7 +773,12 @@ export interface ScenarioResult {
   /** Notifications the servers sent the agents during the window, when any arrived or the workload subscribed. */
   notifications?: NotificationCount[];
   /** `planned`: with a load shape, its target per bucket (arrivals/s or agents, LoadSummary.shape.unit). */
-  timeline: { intervalMs: number; points: TimelinePoint[]; planned?: PlannedPoint[] };
+  /**
+   * harnessDelay: the harness's event-loop delay p99 per window of the measurement window (the points'
+   * windows; ../shared/measurement.md, "Harness timing error"), when the harness timed the samples.
+   * load.eventLoopDelayP99Ms is the same figure over the whole window. Absent in older records.
+   */
+  timeline: { intervalMs: number; points: TimelinePoint[]; planned?: PlannedPoint[]; harnessDelay?: HarnessDelayPoint[] };
   errors: ErrorSummary[];
   coordination?: CoordinationSummary;
   cache?: CacheSummary;
@@ -858,6 +871,12 @@ export interface RunRecord {
     hostname: string;
     /** What ran the stack: the provider (--provider) and, for containers, the engine. Absent in older records. */
     stack?: { provider: string; engine?: string };
+    /**
+     * The scheduling priority (nice) the harness ran at and the one the processes it starts ran at
+     * (servers, local backends, Toxiproxy; not containers, not k6): lower, so the stack cannot starve
+     * the load generator (MCP_SLO_STACK_NICE=0: equal footing). No CPU placement. Absent in older records.
+     */
+    priority?: { harnessNice: number; stackNice: number; placement: "none" };
   };
   counts: { pass: number; fail: number; inconclusive: number };
   /** Scenarios that halted on an SLO's burn rate (each one's `halted` says more); absent when none did. */

@@ -1,7 +1,8 @@
 import os from "node:os";
 import type { RunRecord } from "../results/types.js";
+import { stackPriority } from "../stack/managed-process.js";
 
-/** The machine a run's numbers come from, as the run record states it. */
+/** The machine a run's numbers come from, as the run record states it, and the priority its stack ran at. */
 export function hostEnvironment(): RunRecord["environment"] {
   return {
     node: process.version,
@@ -10,5 +11,6 @@ export function hostEnvironment(): RunRecord["environment"] {
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     hostname: os.hostname(),
+    priority: stackPriority(),
   };
 }

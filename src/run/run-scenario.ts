@@ -17,7 +17,7 @@ import { CallContext } from "../drivers/sdk-driver.js";
 import { SessionChurn } from "../drivers/session-churn.js";
 import { SessionStarts } from "../metrics/session-starts.js";
 import { DEFAULT_DRIVER, driverNamed } from "../drivers/index.js";
-import type { DriverPhase, LiveCounts, PhaseResult } from "../drivers/driver.js";
+import type { DriverPhase, LiveCounts } from "../drivers/driver.js";
 import { Recorder } from "../metrics/recorder.js";
 import type { LoadSummary, ScenarioResult, ServerInfo } from "../results/types.js";
 import { evaluateSlos } from "../slo/evaluate.js";
@@ -62,7 +62,7 @@ const SECURITY_LIVE_PARTS: LiveParts = {
   conformance: conformanceAndHttp,
   conformanceInfo,
 };
-import { measureWindow, unjudgedLoad } from "../window/measure-window.js";
+import { measureWindow, unjudgedLoad, type WindowResult } from "../window/measure-window.js";
 import { HaltMonitor, haltCondition, type HaltTrip } from "../window/halt-monitor.js";
 import { burnText, haltedText, judgeHalted } from "../slo/burn-rate.js";
 import type { HaltedResult } from "../results/types.js";
@@ -441,7 +441,7 @@ async function runWindow(run: StackRun): Promise<void> {
     await unjudgedLoad(driver, phase("warmup", s.warmupMs, undefined, tick("warm-up", s.warmupMs)));
     warmupSpan?.end();
   }
-  let stats: PhaseResult | undefined;
+  let stats: WindowResult | undefined;
   let faultsOutcome: FaultsOutcome | undefined;
   let outsideLoad: OutsideLoad | undefined;
   // Halt on burn (scenario `slos[].halt`): a trip stops the window's load (not the run: the scenario ends cleanly) and heals the faults.
@@ -533,6 +533,8 @@ async function runWindow(run: StackRun): Promise<void> {
   // A subscription that brought nothing is a figure too (0), not a missing one.
   if (notifications.length > 0 || s.workload.methodsUsed?.some((m) => m.method === "resources/subscribe")) base.notifications = notifications;
   base.timeline = recorder.timelinePoints();
+  // The harness's event-loop delay per window, beside the calls of the same windows.
+  if (stats?.harnessDelay) base.timeline.harnessDelay = stats.harnessDelay;
   if (s.load.shape) {
     // The planned shape per bucket, up to where the window really ended (an interrupted run stops early).
     const end = Math.min(measuredMs, s.durationMs ?? measuredMs);

@@ -4,7 +4,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
-import { hasPdeathsig, spawnManaged } from "./managed-process.js";
+import { hasPdeathsig, spawnManaged, stackPriority } from "./managed-process.js";
+import os from "node:os";
 import { ownerRecordPath, RUN_ID_ENV } from "./resource-registry.js";
 import { registriesPerTest } from "../testing/registry.js";
 import { waitUpTo } from "../util/wait-for.js";
@@ -30,6 +31,20 @@ async function holdsWithin(cond: () => boolean | Promise<boolean>, ms: number): 
 }
 
 describe("spawnManaged", () => {
+  it("runs a child of the stack below the harness's priority, and a load generator at the harness's own", async () => {
+    const registry = newRegistry();
+    const { harnessNice, stackNice } = stackPriority();
+    const server = spawnManaged({ name: "sleep", command: "sleep", args: ["30"], registry });
+    const generator = spawnManaged({ name: "sleep", command: "sleep", args: ["30"], registry, priority: "harness" });
+    try {
+      expect(stackNice).toBeGreaterThan(harnessNice);
+      expect(os.getPriority(server.pid)).toBe(stackNice);
+      expect(os.getPriority(generator.pid)).toBe(harnessNice);
+    } finally {
+      await Promise.all([server.stop(), generator.stop()]);
+    }
+  });
+
   it("passes the run id, keeps an output tail and reports the exit", async () => {
     const registry = newRegistry();
     const p = spawnManaged({

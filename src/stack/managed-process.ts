@@ -17,10 +17,15 @@
  *  - `runAs` runs it as another user (PostgreSQL refuses to run as root); only when we are root.
  *  - The last 50 lines of stderr (and of stdout when stdin is "ignore") are kept for error
  *    messages. With stdin "pipe" stdout is left untouched for the caller (stdio MCP transport).
+ *  - It runs at a lower scheduling priority than the harness (see stackPriority below), unless it
+ *    is itself a load generator (`priority: "harness"`, k6): on a saturated machine the stack must
+ *    not make the harness's clocks run late (../shared/measurement.md, "Harness timing error").
  */
 import { execFileSync, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
+import os from "node:os";
+import { HarnessError } from "../errors.js";
 import { isExecutable, resolveExecutable } from "../util/executable.js";
 import type { Readable, Writable } from "node:stream";
 import { childEnvironment, type PassEnv } from "./child-env.js";
@@ -87,6 +92,11 @@ export interface SpawnManagedOptions {
    * every client to disconnect).
    */
   stopSignal?: NodeJS.Signals;
+  /**
+   * "stack" (default): a server, backend or proxy, run at the stack's lower priority (stackPriority).
+   * "harness": part of the load generator (k6), run at the harness's own priority.
+   */
+  priority?: "stack" | "harness";
 }
 
 /** Error thrown/rejected when a process cannot be started. */
@@ -108,6 +118,75 @@ const STDIO_DRAIN_MS = 300;
 
 const SETPRIV = "/usr/bin/setpriv";
 
+/**
+ * How much lower than the harness the processes it starts run: a nice increment, 0 for equal
+ * footing. MCP_SLO_STACK_NICE overrides it (0-19).
+ *
+ * Why: on a saturated machine the servers, backends and proxy the harness starts (with the sdk
+ * driver one server process per agent) compete with it for the CPU, and every moment its event
+ * loop waits for a core is added to the latency samples it times and delays the sends it owes
+ * (late sends make the generator the limit). Nice 10 gives a stack process about a tenth of the
+ * harness's CPU weight (110 vs 1024), so a harness that wakes to read an answer gets a core almost
+ * at once, while the stack still has every cycle the harness does not use: the harness is one
+ * mostly idle event loop (about 20 % of a core in the coordination scenario's ci profile), so this
+ * costs the stack little. A process may lower its children's priority without privileges;
+ * raising its own would need CAP_SYS_NICE, hence the children are lowered, not the harness raised.
+ * Forks of a child inherit its priority (postgres' backends, redis' save child).
+ *
+ * The price, said in results.json (environment.priority): against unrelated load on the same
+ * machine (another job at nice 0) the stack now loses more than it would have; the run measures that
+ * outside load (load.outsideCpu) and a user who wants the stack on equal footing sets
+ * MCP_SLO_STACK_NICE=0.
+ *
+ * CPU placement: none (no taskset/sched_setaffinity), by choice. On a machine without cores to
+ * spare (2 cores here), pinning the harness to one core and the stack to the rest would cap each
+ * side at its share even while the other idles, and a stack of dozens of processes on one core is
+ * slower than the same stack spread by the scheduler: it would change what is measured. On a
+ * machine with cores to spare, a waking harness already finds an idle core (the scheduler's wake-up
+ * placement), so pinning buys nothing the priority does not, and a pinned core is lost to the stack.
+ * Containers (the docker provider) are not the harness's children and keep their engine's priority.
+ */
+export const STACK_NICE_ENV = "MCP_SLO_STACK_NICE";
+export const DEFAULT_STACK_NICE_INCREMENT = 10;
+/** The lowest priority there is (nice 19). */
+const LOWEST_NICE = 19;
+
+export interface StackPriority {
+  /** The harness's own nice value. */
+  harnessNice: number;
+  /** The nice value the processes it starts run at (servers, local backends, Toxiproxy); equal to harnessNice when off. */
+  stackNice: number;
+  /** Where the harness and the stack run: no CPU placement, the scheduler places both (see above). */
+  placement: "none";
+}
+
+/** The nice increment the stack runs at (MCP_SLO_STACK_NICE, else 10); invalid input names the variable. */
+export function stackNiceIncrement(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[STACK_NICE_ENV];
+  if (raw === undefined || raw.trim() === "") return DEFAULT_STACK_NICE_INCREMENT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > LOWEST_NICE) {
+    throw new HarnessError("invalid_input", `${STACK_NICE_ENV}=${raw}: must be a whole number from 0 (equal footing) to ${LOWEST_NICE}`);
+  }
+  return n;
+}
+
+/** The priority the harness and the processes it starts run at. */
+export function stackPriority(env: NodeJS.ProcessEnv = process.env): StackPriority {
+  const harnessNice = os.getPriority();
+  return { harnessNice, stackNice: Math.min(LOWEST_NICE, harnessNice + stackNiceIncrement(env)), placement: "none" };
+}
+
+/** Lowers a child to the stack's priority; a child that is gone already (or a platform that cannot) keeps its own. */
+function lowerPriority(pid: number | undefined, nice: number): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, nice);
+  } catch {
+    // ESRCH: it exited already (its exit is reported as usual). EACCES: nothing to lower to.
+  }
+}
+
 /** Whether children get the kernel parent-death signal (needs util-linux setpriv, Linux only). */
 export function hasPdeathsig(): boolean {
   return process.platform === "linux" && isExecutable(SETPRIV);
@@ -122,6 +201,8 @@ export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
   // Resolve the command ourselves: a missing binary is then a clear, immediate error naming it,
   // whether or not it is started through setpriv (whose own exec failure is just exit code 127).
   const resolvedCommand = resolveExecutable(opts.command, env.PATH ?? "", opts.cwd);
+  // Read before the spawn: invalid input is refused before a child exists.
+  const priority = opts.priority === "harness" ? undefined : stackPriority();
   if (resolvedCommand === undefined) {
     throw new SpawnError(`cannot start ${name}: command not found or not executable: ${opts.command}`, "ENOENT", opts.command);
   }
@@ -169,6 +250,9 @@ export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
     const e = err as NodeJS.ErrnoException;
     throw new SpawnError(`cannot start ${name} (${opts.command}): ${e.message}`, e.code, opts.command);
   }
+  // In the same tick as the spawn: the child is at most exec-ing (setpriv, then its command), long
+  // before it forks helpers of its own, which inherit the lower priority.
+  if (priority && priority.stackNice !== priority.harnessNice) lowerPriority(child.pid, priority.stackNice);
 
   return new ManagedChild(opts, resolvedCommand, child, stdinMode);
 }

@@ -640,6 +640,8 @@
     var axis = latencyAxis(all, targets, (p) => [p.p50, p.p99]);
     var plan = plannedSeries(scenario, false);
     if (plan) datasets.push(plan.dataset);
+    var delay = harnessDelaySeries(scenario);
+    if (delay) datasets.push(delay);
     /** @type {import("chart.js").ChartConfiguration<"line", XY[]>} */
     var config = {
       type: "line",
@@ -668,6 +670,33 @@
       ],
     };
     return new Chart(canvas, config);
+  }
+
+  // The harness's own event-loop delay p99 per bucket (timeline.harnessDelay): how much too long a
+  // latency sample of that bucket can be. On the latency chart, in ms, so a latency bump the harness
+  // could account for lines up with it.
+  var DELAY_COLOUR = "#111827";
+
+  /**
+   * @param {ScenarioResult} scenario
+   * @returns {import("chart.js").ChartDataset<"line", XY[]> | null}
+   */
+  function harnessDelaySeries(scenario) {
+    var delay = scenario.timeline.harnessDelay;
+    if (!delay?.length) return null;
+    return {
+      label: "harness loop delay p99",
+      borderColor: DELAY_COLOUR,
+      backgroundColor: DELAY_COLOUR,
+      borderWidth: 1,
+      borderDash: [1, 2],
+      pointRadius: 0,
+      order: 0,
+      data: delay
+        .slice()
+        .sort((a, b) => a.t - b.t)
+        .map((p) => ({ x: p.t / 1000, y: p.p99 })),
+    };
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import type { RunRecord, SloResult } from "../../results/types.js";
 import { RULES, exitsSummary } from "../availability-format.js";
-import { haltedLine, scenarioLabel } from "../format.js";
+import { haltedLine, priorityText, scenarioLabel } from "../format.js";
 import { VERDICT_WORD, badge, breakable, duration, int, intervalText, lines, variantTag, when } from "./parts.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -27,6 +27,7 @@ export function banner(run: RunRecord): SafeHtml {
     ["Environment", `${env.platform}, ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB, Node ${env.node}`],
     ["Host", env.hostname],
     ...(env.stack ? [["Stack", `${env.stack.provider}${env.stack.engine ? ` on ${env.stack.engine}` : ""}`] as [string, string]] : []),
+    ...(env.priority ? [["Priority", priorityText(env.priority)] as [string, string]] : []),
   ];
   return html`<header class="banner ${run.verdict}" id="verdict">
   <div class="verdict-label">Overall verdict</div>

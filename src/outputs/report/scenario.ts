@@ -239,7 +239,7 @@ function charts(s: ScenarioResult, si: number, d: ScenarioDerived): SafeHtml | s
 <p class="small muted chart-notes">Dashed horizontal lines are the SLO targets (red when missed, amber when inconclusive, green when met); a target judges the whole window, a line over time only shows where buckets stood.
   The last bucket of the window is usually shorter than ${seconds} s: its rate is scaled to its real length and drawn hollow, dashed, not as a drop.
   The y-axis fits the measurement window: a warm-up spike above it is clipped and says so.${s.timeline.planned?.length ? ` The dotted grey line is the planned load shape (${s.load?.shape?.unit ?? "target"}), each bucket's mean over its real length; the latency chart shares its time axis, so a ramp or a spike lines up in both.` : ""}
-  The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.</p>
+  The distribution counts ok calls and timeouts (a timeout at its deadline), as the latency verdicts do.${s.timeline.harnessDelay?.length ? ` The dotted black line on the latency chart is the harness's own event-loop delay p99 per ${seconds} s bucket (the whole window's is in the load table): a sample of that bucket can be too long by about that much, never too short.` : ""}</p>
 ${d.problems.length > 0 ? html`<p class="warn-box small">${d.problems.join("; ")}</p>` : ""}
 ${faultLegend(s)}
 ${resilienceLegend(s)}
