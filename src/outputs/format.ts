@@ -168,6 +168,11 @@ export function shapeText(shape: LoadShapeSummary): string {
   return `${shape.unit}: ${num(shape.start)} at the start, then ${shape.stages.map((x) => `${num(x.target)} over ${formatDurationBound(x.durationMs)}`).join(", ")}`;
 }
 
+/** "http: p50 0.210 ms, p99 0.480 ms" per transport: how much of each sample is the harness's own client. */
+export function clientCostText(costs: NonNullable<RunRecord["environment"]["clientCost"]>): string {
+  return costs.map((c) => `${c.transport}: p50 ${c.p50Ms.toFixed(3)} ms, p99 ${c.p99Ms.toFixed(3)} ms`).join("; ");
+}
+
 /** The priority the stack ran at against the harness's, as the banner and summary.md say it. */
 export function priorityText(p: NonNullable<RunRecord["environment"]["priority"]>): string {
   const placement = p.placement === "none" ? "no CPU pinning" : p.placement;

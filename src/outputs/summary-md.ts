@@ -3,7 +3,7 @@
  * job summary ($GITHUB_STEP_SUMMARY), a pull-request comment, a terminal.
  */
 import { renderMarkdown } from "../compare/render.js";
-import { priorityText } from "./format.js";
+import { clientCostText, priorityText } from "./format.js";
 import type { LatencySummary, RunRecord, ScenarioResult, SloResult, SteadyStateCheck } from "../results/types.js";
 import { secondsText } from "../slo/burn-rate.js";
 import { linesText, sloName, targetText } from "./slo-text.js";
@@ -725,6 +725,9 @@ export function renderSummaryMarkdown(run: RunRecord): string {
         ? `, stack: ${escapeMarkdownCell(`${run.environment.stack.provider}${run.environment.stack.engine ? ` on ${run.environment.stack.engine}` : ""}`)}`
         : "") +
       (run.environment.priority ? `, priority: ${escapeMarkdownCell(priorityText(run.environment.priority))}` : "") +
+      (run.environment.clientCost
+        ? `, the harness's own cost per call (null endpoint): ${escapeMarkdownCell(clientCostText(run.environment.clientCost))}`
+        : "") +
       ".",
     "",
     // run --baseline: the comparison stays unfolded, changes first (what a pull-request comment is for).

@@ -724,6 +724,19 @@ export const RunRecord = z.strictObject({
     hostname: z.string(),
     stack: z.strictObject({ provider: z.string(), engine: z.string().optional() }).optional(),
     priority: z.strictObject({ harnessNice: z.number().int(), stackNice: z.number().int(), placement: z.literal("none") }).optional(),
+    clientCost: z
+      .array(
+        z.strictObject({
+          transport: z.enum(["stdio", "http"]),
+          calls: z.number().int(),
+          p50Ms: ms,
+          p90Ms: ms,
+          p99Ms: ms,
+          maxMs: ms,
+          cpuUsPerCall: z.number().nonnegative(),
+        }),
+      )
+      .optional(),
   }),
   counts,
   halted: z.array(z.strictObject({ scenario: z.string(), slo: z.string(), atMs: ms, burnRate: z.number() })).optional(),

@@ -851,6 +851,19 @@ export interface RunIdentity {
   machine: { cpuModel: string; cpus: number; memoryGiB: number; kernel: string; node: string; hash: string };
 }
 
+/** The harness's per-call path against the null endpoint over one transport (see RunRecord.environment.clientCost). */
+export interface ClientCost {
+  transport: "stdio" | "http";
+  /** Calls timed (after a warm-up), one at a time. */
+  calls: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The harness process's CPU time per call (user + system), microseconds: what one call costs the load generator. */
+  cpuUsPerCall: number;
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
@@ -877,6 +890,13 @@ export interface RunRecord {
      * the load generator (MCP_SLO_STACK_NICE=0: equal footing). No CPU placement. Absent in older records.
      */
     priority?: { harnessNice: number; stackNice: number; placement: "none" };
+    /**
+     * The harness's own cost per call on this machine, per transport its own driver (sdk) used in the run:
+     * its per-call path timed against a null endpoint (a canned answer, src/stack/null-endpoint.ts), one
+     * call at a time. Every latency sample of that driver holds about this much of the client. Absent in
+     * older records and in runs without the sdk driver.
+     */
+    clientCost?: ClientCost[];
   };
   counts: { pass: number; fail: number; inconclusive: number };
   /** Scenarios that halted on an SLO's burn rate (each one's `halted` says more); absent when none did. */

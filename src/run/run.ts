@@ -20,7 +20,8 @@ import { newRunId } from "./run-id.js";
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION } from "../project-root.js";
-import type { RunRecord, ScenarioResult } from "../results/types.js";
+import type { ClientCost, RunRecord, ScenarioResult } from "../results/types.js";
+import { measureClientCost } from "../drivers/client-cost.js";
 import { overallVerdict } from "../slo/evaluate.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
@@ -43,6 +44,32 @@ export const RUN_NOTES = [
   "Warm-up calls are recorded apart and never judged.",
   "[REDACTED] stands for a secret: an API token, or a value of a custom server's env or args its scenario did not mark public. Control characters a server wrote (escape sequences in its stderr, tool names or errors) are shown as escapes such as \\x1b in summary.md and on the terminal.",
 ];
+
+/**
+ * The harness's own cost per call, over each transport a scenario of its own driver uses, before any
+ * stack starts (the machine is quiet then). A failure to measure it is said and leaves it out: it
+ * describes the tool, it judges nothing.
+ */
+async function clientCosts(
+  scenarios: readonly Scenario[],
+  registry: ResourceRegistry,
+  signal: AbortSignal,
+  progress: (line: string) => void,
+): Promise<ClientCost[] | undefined> {
+  const transports = [...new Set(scenarios.filter((s) => s.driver === DEFAULT_DRIVER).map((s) => s.transport))].sort();
+  const costs: ClientCost[] = [];
+  for (const transport of transports) {
+    if (signal.aborted) break;
+    try {
+      const cost = await measureClientCost({ transport, registry, signal });
+      costs.push(cost);
+      progress(`the harness's own cost per call (${transport}, null endpoint): p50 ${cost.p50Ms.toFixed(3)} ms, p99 ${cost.p99Ms.toFixed(3)} ms`);
+    } catch (err) {
+      if (!signal.aborted) progress(`warning: the harness's own cost per call (${transport}) was not measured: ${(err as Error).message}`);
+    }
+  }
+  return costs.length > 0 ? costs : undefined;
+}
 
 export interface RunOptions {
   files: string[];
@@ -341,6 +368,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
+    base.environment.clientCost = await clientCosts(scenarios, registry, controller.signal, opts.progress);
     for (const scenario of scenarios) {
       if (controller.signal.aborted) break;
       const result = await instrumentation.scenario(scenario, () =>

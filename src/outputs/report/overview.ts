@@ -4,7 +4,7 @@
  */
 import type { RunRecord, SloResult } from "../../results/types.js";
 import { RULES, exitsSummary } from "../availability-format.js";
-import { haltedLine, priorityText, scenarioLabel } from "../format.js";
+import { clientCostText, haltedLine, priorityText, scenarioLabel } from "../format.js";
 import { VERDICT_WORD, badge, breakable, duration, int, intervalText, lines, variantTag, when } from "./parts.js";
 import { html, joinHtml, type SafeHtml } from "./safe-html.js";
 
@@ -28,6 +28,10 @@ export function banner(run: RunRecord): SafeHtml {
     ["Host", env.hostname],
     ...(env.stack ? [["Stack", `${env.stack.provider}${env.stack.engine ? ` on ${env.stack.engine}` : ""}`] as [string, string]] : []),
     ...(env.priority ? [["Priority", priorityText(env.priority)] as [string, string]] : []),
+    // Each latency sample of the harness's own driver holds about this much of its client (measured against a null endpoint).
+    ...(env.clientCost
+      ? [["Client's own cost per call", `${clientCostText(env.clientCost)} (on a null endpoint: part of every sample)`] as [string, string]]
+      : []),
   ];
   return html`<header class="banner ${run.verdict}" id="verdict">
   <div class="verdict-label">Overall verdict</div>
