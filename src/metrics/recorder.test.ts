@@ -36,6 +36,35 @@ describe("Recorder", () => {
       [0, 0, 1],
     ]);
   });
+
+  it("keeps the timeline bounded when a run outlasts its plan: the interval doubles and cells merge, nothing is lost", () => {
+    // A count without a duration: planned as 60 s, so 1 s cells; the run lasts 30 min (10 calls a second; server b for its first 2 min).
+    const r = new Recorder({ plannedMeasureMs: undefined, warmupMs: 5000, now: 0 });
+    for (let t = 0; t < 5000; t += 500) r.record({ phase: "warmup", server: "a", tool: "x", outcome: "ok", startedAt: t, endedAt: t + 1 });
+    r.startMeasuring(5000);
+    const seconds = 30 * 60;
+    let calls = 0;
+    for (let t = 5000; t < 5000 + seconds * 1000; t += 100)
+      for (const server of t < 125_000 ? ["a", "b"] : ["a"]) {
+        r.record({ phase: "measure", server, tool: "x", outcome: t % 1000 === 0 ? "error" : "ok", startedAt: t, endedAt: t + 2 });
+        calls++;
+      }
+    const { intervalMs, points } = r.timelinePoints();
+    // 1 s -> 2 s -> 4 s: 1805 s of warm-up and window in at most 600 cells.
+    expect(intervalMs).toBe(4000);
+    expect(r.intervalMs).toBe(4000);
+    expect(new Set(points.map((p) => p.t)).size).toBeLessThanOrEqual(600);
+    const measured = points.filter((p) => p.t >= 0);
+    expect(measured.reduce((n, p) => n + p.ok + p.error, 0)).toBe(calls);
+    expect(measured.reduce((n, p) => n + p.error, 0)).toBe(calls / 10);
+    expect(measured.filter((p) => p.server === "b").map((p) => p.ok + p.error)).toEqual(Array(30).fill(40));
+    expect(measured.every((p) => p.t % 4000 === 0 && Math.abs((p.p50 ?? 0) - 2) < 0.02)).toBe(true);
+    // Warm-up stays before the window, all of it.
+    expect(points.filter((p) => p.t < 0).map((p) => [p.t, p.server, p.ok])).toEqual([
+      [-8000, "a", 2],
+      [-4000, "a", 8],
+    ]);
+  });
 });
 
 describe("Recorder: failures by kind, time-based availability, corrected counts", () => {

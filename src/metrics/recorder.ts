@@ -61,6 +61,13 @@ interface TimelineCell {
 }
 
 const MAX_TIMELINE_INTERVALS = 600;
+/**
+ * A latency left by a coarsening is folded in once per this much of the run's time (a packed histogram
+ * takes about a millisecond to add). A coarsening leaves at most MAX_TIMELINE_INTERVALS / 2 per server
+ * and phase, and the next one comes at least MAX_TIMELINE_INTERVALS / 2 doubled intervals (10 min) later:
+ * 10 a second fold those of 20 servers and phases in time. Any still left are folded before the next.
+ */
+const FOLD_EVERY_MS = 100;
 const MAX_DISTINCT_ERRORS = 200;
 
 /** Failed calls of one server x tool (x method) in the measurement window, by kind. */
@@ -136,7 +143,22 @@ export class Recorder {
    */
   private readonly plannedStart: number;
   private measureEnd: number | undefined;
-  readonly intervalMs: number;
+  /**
+   * Length of a timeline cell. Chosen so the planned span fits MAX_TIMELINE_INTERVALS; a run that
+   * outlasts its plan (a count without a duration, a long drain) doubles it, merging cells pairwise,
+   * whenever the cells would span more: the timeline's memory is bounded by the cell count, not time.
+   */
+  private interval: number;
+  /** Lowest and highest slot a cell has (both phases), at the current interval. */
+  private slotRange: { min: number; max: number } | undefined;
+  /**
+   * Latencies of cells merged by a coarsening, still to be added into the cell they became part of.
+   * A packed histogram takes a millisecond or more to add, so they are added a few at a time as the run
+   * goes on (and all before the timeline is read), never hundreds at once in the middle of a window.
+   */
+  private readonly pendingMerges: { into: TimelineCell; latency: Histogram }[] = [];
+  /** When the last pending latency was folded in, on the samples' clock. */
+  private lastFold = Number.NEGATIVE_INFINITY;
   private inFlight = new Map<string, number>();
   private peakInFlight = new Map<string, number>();
   private readonly failures = new Map<string, FailureCounts>();
@@ -153,7 +175,7 @@ export class Recorder {
 
     // Warm-up is drawn on the timeline too (negative t), so the interval covers both.
     const span = (opts.plannedMeasureMs ?? 60_000) + opts.warmupMs;
-    this.intervalMs = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
+    this.interval = Math.max(1000, Math.ceil(span / MAX_TIMELINE_INTERVALS / 1000) * 1000);
     this.measureStart = opts.now + opts.warmupMs;
     this.plannedStart = this.measureStart;
   }
@@ -167,6 +189,11 @@ export class Recorder {
   stopMeasuring(now: number): void {
     this.measureEnd ??= now;
     this.availability.close(this.measureEnd);
+  }
+
+  /** Length of a timeline cell now; it only grows (doubles) when a run outlasts the span it was planned for. */
+  get intervalMs(): number {
+    return this.interval;
   }
 
   /** Start of the measurement window on the performance.now() clock. */
@@ -275,15 +302,13 @@ export class Recorder {
     if (phase === "measure") this.recordSizes(sample.server, sample.tool, method, sample.requestBytes, sample.responseBytes);
 
     // Cells of the two phases are apart: the window may open later than planned (a steady-state check, an RPO writers' lead).
-    const slot = Math.floor((sample.startedAt - (phase === "warmup" ? this.plannedStart : this.measureStart)) / this.intervalMs);
-    const cellKey = `${slot}\u0000${sample.server}\u0000${phase}`;
-    let cell = this.timeline.get(cellKey);
-    if (!cell) {
-      cell = { ok: 0, error: 0, timeout: 0, latency: newHistogram({ significantDigits: 2, packed: true }) };
-      this.timeline.set(cellKey, cell);
-    }
+    const cell = this.timelineCell(sample.startedAt - (phase === "warmup" ? this.plannedStart : this.measureStart), sample.server, phase);
     cell[sample.outcome]++;
     if (sample.outcome === "ok") recordMs(cell.latency, latencyMs);
+    if (this.pendingMerges.length > 0 && sample.endedAt - this.lastFold >= FOLD_EVERY_MS) {
+      this.lastFold = sample.endedAt;
+      this.foldPendingMerges(1);
+    }
 
     if (sample.outcome !== "ok" && phase === "measure") {
       const kind = failureKindOf(sample.outcome, sample.kind);
@@ -323,6 +348,63 @@ export class Recorder {
         latencyMs,
         missed,
       });
+  }
+
+  /** The timeline cell of a sample `sinceStart` ms after its phase's origin; made (and the timeline coarsened to keep it bounded) when new. */
+  private timelineCell(sinceStart: number, server: string, phase: Phase): TimelineCell {
+    let slot = Math.floor(sinceStart / this.interval);
+    let cell = this.timeline.get(`${slot}\u0000${server}\u0000${phase}`);
+    if (cell) return cell;
+    const range = { min: Math.min(slot, this.slotRange?.min ?? slot), max: Math.max(slot, this.slotRange?.max ?? slot) };
+    while (range.max - range.min + 1 > MAX_TIMELINE_INTERVALS) {
+      this.coarsenTimeline();
+      // floor(floor(x / i) / 2) = floor(x / 2i): the slots at the doubled interval, negative ones (warm-up) alike.
+      range.min = Math.floor(range.min / 2);
+      range.max = Math.floor(range.max / 2);
+      slot = Math.floor(slot / 2);
+    }
+    this.slotRange = range;
+    const key = `${slot}\u0000${server}\u0000${phase}`;
+    cell = this.timeline.get(key);
+    if (!cell) {
+      cell = { ok: 0, error: 0, timeout: 0, latency: newHistogram({ significantDigits: 2, packed: true }) };
+      this.timeline.set(key, cell);
+    }
+    return cell;
+  }
+
+  /**
+   * Doubles the timeline's interval: cells 2k and 2k + 1 of a server and phase become cell k, their
+   * counts added at once, their latencies merged by foldPendingMerges.
+   */
+  private coarsenTimeline(): void {
+    // Every merge of the previous coarsening first: a pending cell must not be left pointing at a cell merged away.
+    this.foldPendingMerges(Number.POSITIVE_INFINITY);
+    const cells = [...this.timeline];
+    this.timeline.clear();
+    this.interval *= 2;
+    for (const [key, cell] of cells) {
+      const [slot, server, phase] = key.split("\u0000") as [string, string, Phase];
+      const merged = `${Math.floor(Number(slot) / 2)}\u0000${server}\u0000${phase}`;
+      const into = this.timeline.get(merged);
+      if (!into) {
+        this.timeline.set(merged, cell);
+        continue;
+      }
+      into.ok += cell.ok;
+      into.error += cell.error;
+      into.timeout += cell.timeout;
+      this.pendingMerges.push({ into, latency: cell.latency });
+    }
+  }
+
+  /** Adds up to `n` latencies left by a coarsening into their cells. */
+  private foldPendingMerges(n: number): void {
+    for (let i = 0; i < n; i++) {
+      const m = this.pendingMerges.pop();
+      if (!m) return;
+      m.into.latency.add(m.latency);
+    }
   }
 
   /**
@@ -542,13 +624,14 @@ export class Recorder {
   }
 
   timelinePoints(): { intervalMs: number; points: TimelinePoint[] } {
+    this.foldPendingMerges(Number.POSITIVE_INFINITY);
     const points: TimelinePoint[] = [];
     for (const [key, cell] of this.timeline) {
       const [slot, server, phase] = key.split("\u0000") as [string, string, Phase];
       const empty = cell.latency.totalCount === 0;
       points.push({
         // A warm-up cell starts where it started, before the window (t < 0), however late the window opened.
-        t: Number(slot) * this.intervalMs + (phase === "warmup" ? this.plannedStart - this.measureStart : 0),
+        t: Number(slot) * this.interval + (phase === "warmup" ? this.plannedStart - this.measureStart : 0),
         server,
         ok: cell.ok,
         error: cell.error,
@@ -558,7 +641,7 @@ export class Recorder {
       });
     }
     points.sort((a, b) => a.t - b.t || a.server.localeCompare(b.server));
-    return { intervalMs: this.intervalMs, points };
+    return { intervalMs: this.interval, points };
   }
 
   errorSummaries(): ErrorSummary[] {
