@@ -36,6 +36,10 @@ const ROUND_MS = Number(process.env.BENCH_DRIVER_ROUND_MS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SERVER = "everything";
+/** Issue 16's goals: the harness's client must not be what limits or slows a measurement. */
+const GOAL_CLOSED_VS_K6 = 1.0;
+const GOAL_CLOSED_VS_AUTOCANNON = 0.9;
+const GOAL_OPEN_P50_VS_K6 = 1.2;
 const TOOL = "echo";
 const ARGS = { message: "bench {{seq}}" };
 
@@ -181,9 +185,16 @@ async function main(): Promise<void> {
         );
       }
       const h = tput("harness");
-      for (const other of ["k6", "autocannon"] as const) {
+      for (const [other, goal] of [
+        ["k6", GOAL_CLOSED_VS_K6],
+        ["autocannon", GOAL_CLOSED_VS_AUTOCANNON],
+      ] as const) {
         const o = tput(other);
-        lines.push(`  throughput ratio harness/${other}: ${h !== undefined && o !== undefined ? (h / o).toFixed(3) : `n/a (${other} not available)`}`);
+        lines.push(
+          h !== undefined && o !== undefined
+            ? `  closed model throughput harness/${other} ${(h / o).toFixed(3)}, goal >= ${goal}: ${h / o >= goal ? "met" : "MISSED"}`
+            : `  closed model throughput harness/${other}: not measured (${other} not available): MISSED`,
+        );
       }
       lines.push(`open model at ${RATE}/s, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms per driver, p50 of ok calls:`);
       for (const n of names) {
@@ -193,6 +204,13 @@ async function main(): Promise<void> {
             ? `  ${n}: not available (${t.note})`
             : `  ${n}: p50 ${percentileMs(t.open, 50).toFixed(2)} ms  p99 ${percentileMs(t.open, 99).toFixed(2)} ms  (n=${t.open.totalCount}; ${t.offered} sent, ${t.lateOrDropped} late or dropped)`,
         );
+      }
+      const harnessOpen = tallies.get("harness")!;
+      const k6Open = tallies.get("k6")!;
+      if (harnessOpen.note || k6Open.note || k6Open.open.totalCount === 0) lines.push(`  open model p50 harness/k6: not measured: MISSED`);
+      else {
+        const r = percentileMs(harnessOpen.open, 50) / percentileMs(k6Open.open, 50);
+        lines.push(`  open model at ${RATE}/s p50 harness/k6 ${r.toFixed(3)}, goal <= ${GOAL_OPEN_P50_VS_K6}: ${r <= GOAL_OPEN_P50_VS_K6 ? "met" : "MISSED"}`);
       }
       console.log(lines.join("\n"));
     } finally {
