@@ -40,6 +40,25 @@ describe("startLoopDelayTimeline", () => {
     expect(only?.p99).toBeCloseTo(whole, -1);
   });
 
+  it("follows the recorder's timeline when it coarsens: windows merged pairwise, each merged window as late as its worst half", async () => {
+    const t0 = performance.now();
+    let interval = 100;
+    const timeline = startLoopDelayTimeline(t0, () => interval);
+    await sleep(130); // into the second window
+    busy(60);
+    await sleep(200); // windows 0, 1 (held), 2 closed; 3 open
+    interval = 200; // the recorder doubled its cells: 0+1 -> 0, 2+3 -> 1
+    await sleep(150);
+    interval = 400; // again: (0-400) and (400-800)
+    await sleep(500);
+    const points = timeline.stop();
+    expect(points.map((p) => p.t)).toEqual(points.map((_, j) => j * 400));
+    expect(points.length).toBeGreaterThanOrEqual(2);
+    // The hold sat in the first 400 ms: the merged window keeps it, the next one does not.
+    expect(points[0]?.p99).toBeGreaterThanOrEqual(40);
+    expect(points[1]?.p99 ?? 0).toBeLessThan(points[0]!.p99!);
+  });
+
   it("gives no point for a window too short to hold a sample", () => {
     const timeline = startLoopDelayTimeline(performance.now(), 1000);
     expect(timeline.stop()).toEqual([]);

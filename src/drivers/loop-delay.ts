@@ -63,16 +63,32 @@ export interface LoopDelayTimeline {
  * that timer is late too, and the late stretch is counted in the window it belongs to.
  * With 1 s windows a window holds about 100 samples, so its p99 is close to its worst.
  */
-export function startLoopDelayTimeline(t0: number, intervalMs: number): LoopDelayTimeline {
+export function startLoopDelayTimeline(t0: number, intervalMs: number | (() => number)): LoopDelayTimeline {
+  // The recorder's timeline may coarsen while the window runs (a run that outlasts its plan doubles its cell
+  // length, merging cells 2j and 2j+1 into j: src/metrics/recorder.ts); the delay's points follow it the same way.
+  const recorderInterval = typeof intervalMs === "number" ? () => intervalMs : intervalMs;
+  let interval = recorderInterval();
   const eld = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   eld.enable();
   const points: LoopDelayPoint[] = [];
-  let k = 0;
+  /** The p99 of the first half of the window now open, when a coarsening split it (null: no sample in it). */
+  let carried: number | null | undefined;
   let timer: NodeJS.Timeout | undefined;
   const close = () => {
-    points.push({ t: k * intervalMs, p99: delayBeyondInterval(eld) ?? null });
+    const own = delayBeyondInterval(eld) ?? null;
+    points.push({ t: points.length * interval, p99: worst(carried, own) });
+    carried = undefined;
     eld.reset();
-    k++;
+    while (recorderInterval() > interval) {
+      interval *= 2;
+      const merged = Array.from({ length: Math.floor(points.length / 2) }, (_, j) => ({
+        t: j * interval,
+        p99: worst(points[2 * j]!.p99, points[2 * j + 1]!.p99),
+      }));
+      // An odd last point is the first half of the window now open: its delay counts there when it closes.
+      if (points.length % 2 === 1) carried = worst(carried, points[points.length - 1]!.p99);
+      points.splice(0, points.length, ...merged);
+    }
   };
   const arm = () => {
     timer = setTimeout(
@@ -80,7 +96,7 @@ export function startLoopDelayTimeline(t0: number, intervalMs: number): LoopDela
         close();
         arm();
       },
-      Math.max(0, t0 + (k + 1) * intervalMs - performance.now()),
+      Math.max(0, t0 + (points.length + 1) * interval - performance.now()),
     );
     // The sampler must not keep the process alive after an interrupted run.
     timer.unref();
@@ -91,12 +107,18 @@ export function startLoopDelayTimeline(t0: number, intervalMs: number): LoopDela
     stop() {
       if (result === undefined) {
         clearTimeout(timer);
-        // The last, partial window, when it lasted long enough to hold a sample.
-        if (performance.now() >= t0 + k * intervalMs + RESOLUTION_MS) close();
+        // The last, partial window, when it lasted long enough to hold a sample (or holds a carried half).
+        if (carried !== undefined || performance.now() >= t0 + points.length * interval + RESOLUTION_MS) close();
         eld.disable();
         result = points;
       }
       return result;
     },
   };
+}
+
+/** The larger of two windows' p99 (a merged window was at least as late as its worst half); null when neither had a sample. */
+function worst(a: number | null | undefined, b: number | null | undefined): number | null {
+  const known = [a, b].filter((x): x is number => typeof x === "number");
+  return known.length > 0 ? Math.max(...known) : null;
 }

@@ -33,7 +33,7 @@ export async function measureWindow(driver: LoadDriver, phase: DriverPhase, step
     await steps.before?.();
     const t0 = performance.now();
     // A driver that times its own calls (k6) is not timed by this loop: its delay would explain nothing.
-    if (driver.harnessTimed) delays = startLoopDelayTimeline(t0, phase.recorder.intervalMs);
+    if (driver.harnessTimed) delays = startLoopDelayTimeline(t0, () => phase.recorder.intervalMs);
     await steps.open?.(t0);
     phase.recorder.startMeasuring(t0);
     started = true;
