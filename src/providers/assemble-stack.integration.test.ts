@@ -144,6 +144,55 @@ describe("assembleStack", () => {
     expect(await findProcessesOfRun(registry.runId)).toEqual([]);
   });
 
+  it("each server is announced as soon as what it uses is up: no waiting for a backend of another server", async () => {
+    const registry = newRegistry();
+    let releasePostgres!: () => void;
+    const postgresHeld = new Promise<void>((resolve) => {
+      releasePostgres = resolve;
+    });
+    const provider = defineProvider({
+      name: "slow-postgres",
+      backends: (r) => ({
+        ...localBackends(r, []),
+        // PostgreSQL answers only when the test lets it: until then its server must not be announced, the others must.
+        postgres: async ({ synchronousCommit }) => {
+          await postgresHeld;
+          return startPostgres({ registry: r, synchronousCommit });
+        },
+      }),
+    });
+    const announced: { server: string; hopUrl: string | undefined; toxiproxy: boolean }[] = [];
+    let othersAnnounced!: () => void;
+    const othersReady = new Promise<void>((resolve) => {
+      othersAnnounced = resolve;
+    });
+    const starting = provider.start(
+      options(registry, {
+        servers: [findServer("memory")!, redisDef, postgresDef],
+        onServerReady: (server, ready) => {
+          const service = server === "redis" || server === "postgres" ? server : undefined;
+          announced.push({ server, hopUrl: service && ready.endpoints.hopUrl?.(server, service), toxiproxy: ready.toxiproxy !== undefined });
+          if (announced.length === 2) othersAnnounced();
+        },
+      }),
+    );
+    await othersReady;
+    // Memory uses nothing (no Toxiproxy awaited for it); Redis's hop is made and answers: both while PostgreSQL is still held.
+    expect(announced.map((a) => a.server).sort()).toEqual(["memory", "redis"]);
+    expect(announced.find((a) => a.server === "memory")).toEqual({ server: "memory", hopUrl: undefined, toxiproxy: false });
+    const redisReady = announced.find((a) => a.server === "redis")!;
+    expect(redisReady.toxiproxy).toBe(true);
+    expect(await respCommand(Number(new URL(redisReady.hopUrl!).port), ["PING"])).toBe("PONG");
+    releasePostgres();
+    const stack = await starting;
+    // Each server once; PostgreSQL's announced with its hop, once the stack had seeded it.
+    expect(announced).toHaveLength(3);
+    expect(announced[2]).toEqual({ server: "postgres", hopUrl: stack.endpoints.hopUrl!("postgres", "postgres"), toxiproxy: true });
+    expect((await stack.postgresQuery!("SELECT count(*)::int AS n FROM items")).rows).toEqual([{ n: 30 }]);
+    await stack.stop();
+    expect(await findProcessesOfRun(registry.runId)).toEqual([]);
+  });
+
   it("a piece that cannot start: its error, and what did start is stopped again", async () => {
     const registry = newRegistry();
     const started: { redis?: LocalRedis } = {};

@@ -20,7 +20,8 @@ import pg from "pg";
 import { respCommand } from "../stack/local/redis.js";
 import { waitUntilReady } from "../stack/readiness.js";
 import type { StartedBackend, StartedToxiproxy } from "../stack/started.js";
-import { startUpstreams, upstreamServers, type StartedUpstreams } from "../standins/upstreams.js";
+import { beginUpstreams, upstreamServers, type UpstreamsStart } from "../standins/upstreams.js";
+import { allSettledOrThrow } from "../util/concurrency.js";
 import { withLoopbackHops } from "./loopback-hops.js";
 import type { ProviderDefinition, Stack, StackBackends, StackPlan, StackProvider, StackStartOptions } from "./provider.js";
 
@@ -68,8 +69,6 @@ export function defineProvider(definition: ProviderDefinition): StackProvider {
   };
 }
 
-const settledValue = <T>(x: PromiseSettledResult<T>): T | undefined => (x.status === "fulfilled" ? x.value : undefined);
-
 /**
  * Waits until the backend answers through a new hop: Toxiproxy dials the upstream only when a
  * client connects, so a hop whose upstream it cannot reach yet (a container network's alias not
@@ -110,9 +109,7 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
         hint: "run it with --provider docker, or drop `resources`",
       },
     );
-  const sandbox = await registry.makeTempDir("sandbox");
-  const workdir = await registry.makeTempDir("work");
-  await seedSandbox(sandbox);
+  const [sandbox, workdir] = await Promise.all([registry.makeTempDir("sandbox"), registry.makeTempDir("work")]);
 
   const standIns = upstream.mode === "stand-in" ? [...new Set(upstreamServers(servers).map((d) => d.upstream!.api))] : [];
   // Hops to the backends and stand-ins; the agents' hops to the harness's own HTTP endpoints (transport http).
@@ -129,65 +126,115 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
   };
 
   const started: { stop(): Promise<void> }[] = [];
+  let upstreams: UpstreamsStart | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await Promise.allSettled(started.map((s) => s.stop()));
+      await Promise.allSettled([...started.map((s) => s.stop()), upstreams?.stop()]);
       await backends.stop?.();
     })());
-
-  try {
-    await backends.prepare?.(plan);
-    // allSettled, not all: when one fails, stop() must run only after the others have made
-    // whatever they make, or a piece made a moment later would be missed.
-    const settled = await Promise.allSettled([
-      plan.redis ? backends.redis(opts.redis) : undefined,
-      plan.postgres ? backends.postgres(opts.postgres) : undefined,
-      plan.toxiproxy ? backends.toxiproxy() : undefined,
-      separateLoopback ? backends.loopbackToxiproxy?.() : undefined,
-    ] as const);
-    const redis = settledValue(settled[0]);
-    const postgres = settledValue(settled[1]);
-    const inNetwork = settledValue(settled[2]);
-    const local = settledValue(settled[3]);
-    const toxiproxy: StartedToxiproxy | undefined = inNetwork && local ? withLoopbackHops(inNetwork, local) : (inNetwork ?? local);
-    started.push(...[redis, postgres, toxiproxy].filter((x) => x !== undefined));
-    for (const x of settled) if (x.status === "rejected") throw x.reason;
-    const serverHost = hosted ? backends.serverHost?.({ writable: [sandbox, workdir], limits }) : undefined;
-
-    if (postgres) await seedPostgres(postgres, seedRows);
-
-    const hopUrls = new Map<string, string>();
-    if (serverHost && !toxiproxy) {
-      // No hops: a server in a container reaches each backend at its address on the stack's network.
-      const byKind: Partial<Record<BackingService, StartedBackend>> = { ...(redis && { redis }), ...(postgres && { postgres }) };
-      for (const d of servers) for (const service of d.needs) hopUrls.set(`${d.name}->${service}`, withHost(byKind[service]!.url, byKind[service]!.upstream));
-    }
-    if (toxiproxy) {
-      const byKind: Partial<Record<BackingService, StartedBackend>> = { ...(redis && { redis }), ...(postgres && { postgres }) };
-      const hops = servers.flatMap((d) => d.needs.map((service) => ({ server: d.name, service })));
-      // The harness's own PostgreSQL writer (RPO) is a client like any server: its hop can be faulted too.
-      if (postgres && extraNeeds.includes("postgres")) hops.push({ server: "harness", service: "postgres" });
-      for (const { server, service } of hops) {
-        const backend = byKind[service]!;
-        const hop = await toxiproxy.createHop(`${server}->${service}`, backend.upstream);
-        const hopUrl = withHost(backend.url, hop.listen);
-        await answersThrough(service, hopUrl, `${server}->${service}`);
-        // A server in a container connects to the hop from inside the stack's network; the harness's own writer from here.
-        const inNetwork = serverHost && server !== "harness" && hop.networkListen !== undefined;
-        hopUrls.set(`${server}->${service}`, inNetwork ? withHost(backend.url, hop.networkListen!) : hopUrl);
-      }
-    }
-
-    const upstreams: StartedUpstreams = await startUpstreams({
-      servers,
-      registry,
-      options: upstream,
-      toxiproxy,
-      startStandIn: backends.standIn,
-      fromNetwork: serverHost !== undefined,
+  /** A piece is stopped with the stack from the moment it started, whatever fails afterwards. */
+  const kept = <T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T> =>
+    starting.then((piece) => {
+      started.push(piece);
+      return piece;
     });
-    started.push(upstreams);
+
+  // Every piece starts at once unless it needs another (a hop needs its Toxiproxy and its target,
+  // seeding its PostgreSQL), and each server is announced (onServerReady) as soon as its own pieces
+  // are up. Each start below is awaited (settled) before a failure is thrown: stop() must run only
+  // after every piece has made whatever it makes, or one made a moment later would be missed.
+  const pending: Promise<unknown>[] = [];
+  /** Started now, settled before start() returns or throws; its failure is thrown from there, not unhandled meanwhile. */
+  const begin = <T>(p: Promise<T>): Promise<T> => {
+    pending.push(p);
+    p.catch(() => undefined);
+    return p;
+  };
+  try {
+    const seeded = begin(seedSandbox(sandbox));
+    await backends.prepare?.(plan);
+    const serverHost = hosted ? backends.serverHost?.({ writable: [sandbox, workdir], limits }) : undefined;
+    const hopUrls = new Map<string, string>();
+    const endpoints: StackEndpoints = {
+      sandbox,
+      workdir,
+      // Only a stack that makes hops (through its Toxiproxy, or to backends on a container network) has hop URLs.
+      ...(needs.size > 0 &&
+        (plan.toxiproxy || separateLoopback || serverHost !== undefined) && {
+          hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`),
+        }),
+      upstream: (server: string) => upstreams?.endpoint(server),
+      ...(serverHost && { serverHost }),
+    };
+    // Unproxied, a server outside a container connects to the backend itself ({{redis.url}}): its URL is in `endpoints` once it answers.
+    const redisStart = plan.redis
+      ? begin(
+          kept(backends.redis(opts.redis)).then((redis) => {
+            endpoints.redis = { url: redis.url };
+            return redis;
+          }),
+        )
+      : undefined;
+    // Seeded before any server sees it: the built-in workloads read the rows from the first call.
+    const postgresStart = plan.postgres
+      ? begin(
+          kept(backends.postgres(opts.postgres)).then(async (postgres) => {
+            await seedPostgres(postgres, seedRows);
+            endpoints.postgres = { url: postgres.url };
+            return postgres;
+          }),
+        )
+      : undefined;
+    const inNetworkStart = plan.toxiproxy ? begin(kept(backends.toxiproxy())) : undefined;
+    const localStart = separateLoopback && backends.loopbackToxiproxy ? begin(kept(backends.loopbackToxiproxy())) : undefined;
+    // Both stopped on their own (kept above): the pair seen as one is not kept again.
+    const toxiproxyStart: Promise<StartedToxiproxy> | undefined =
+      inNetworkStart && localStart
+        ? begin(Promise.all([inNetworkStart, localStart]).then(([inNetwork, local]) => withLoopbackHops(inNetwork, local)))
+        : (inNetworkStart ?? localStart);
+    const apis = beginUpstreams({ servers, registry, options: upstream, startStandIn: backends.standIn, fromNetwork: serverHost !== undefined });
+    upstreams = apis;
+    const startedUpstreams = begin(apis.started());
+    const byKind: Partial<Record<BackingService, Promise<StartedBackend>>> = {
+      ...(redisStart && { redis: redisStart }),
+      ...(postgresStart && { postgres: postgresStart }),
+    };
+
+    /** A server's (or the harness's own writer's) way to a backend: a hop when proxied, else the backend's address. */
+    const reach = async (server: string, service: BackingService): Promise<void> => {
+      const backend = await byKind[service]!;
+      const toxiproxy = await toxiproxyStart;
+      if (!toxiproxy) {
+        // No hops: a server in a container reaches each backend at its address on the stack's network.
+        if (serverHost && server !== "harness") hopUrls.set(`${server}->${service}`, withHost(backend.url, backend.upstream));
+        return;
+      }
+      const hop = await toxiproxy.createHop(`${server}->${service}`, backend.upstream);
+      const hopUrl = withHost(backend.url, hop.listen);
+      await answersThrough(service, hopUrl, `${server}->${service}`);
+      // A server in a container connects to the hop from inside the stack's network; the harness's own writer from here.
+      const inNetwork = serverHost && server !== "harness" && hop.networkListen !== undefined;
+      hopUrls.set(`${server}->${service}`, inNetwork ? withHost(backend.url, hop.networkListen!) : hopUrl);
+    };
+    // The harness's own PostgreSQL writer (RPO) is a client like any server: its hop can be faulted too.
+    if (postgresStart && extraNeeds.includes("postgres")) begin(reach("harness", "postgres"));
+    for (const def of servers) {
+      // Its hops need the Toxiproxy up; so do the agents' client-><server> hops the runner puts in front of it.
+      const usesToxiproxy = toxiproxyStart !== undefined && (def.needs.length > 0 || def.upstream !== undefined || loopbackHops);
+      begin(
+        (async () => {
+          const toxiproxy = usesToxiproxy ? await toxiproxyStart : undefined;
+          await allSettledOrThrow([seeded, ...def.needs.map((service) => reach(def.name, service)), apis.wire(def, toxiproxy)]);
+          // What this server needs is in `endpoints` now; a copy, so what it was given stays as it was when it was announced.
+          opts.onServerReady?.(def.name, { endpoints: { ...endpoints }, toxiproxy });
+        })(),
+      );
+    }
+    // Every start, hop and announcement settled; the first failure (in the order begun) is thrown.
+    await allSettledOrThrow(pending);
+    const [redis, postgres, toxiproxy] = await Promise.all([redisStart, postgresStart, toxiproxyStart]);
+    const upstreamsStarted = await startedUpstreams;
 
     const backendInfos: BackendInfo[] = [];
     const container = (b: StartedBackend): Record<string, string> => (b.container !== undefined ? { container: b.container } : {});
@@ -205,18 +252,9 @@ export async function assembleStack(opts: StackStartOptions, backends: StackBack
         endpoint: new URL(postgres.url).host,
         settings: { synchronous_commit: postgres.synchronousCommit, fsync: "on", ...container(postgres) },
       });
-    const endpoints: StackEndpoints = {
-      sandbox,
-      workdir,
-      ...(redis && { redis: { url: redis.url } }),
-      ...(postgres && { postgres: { url: postgres.url } }),
-      ...(hopUrls.size > 0 && { hopUrl: (server: string, service: BackingService) => hopUrls.get(`${server}->${service}`) }),
-      upstream: upstreams.endpoint,
-      ...(serverHost && { serverHost }),
-    };
     return {
       endpoints,
-      upstreams: upstreams.summaries,
+      upstreams: upstreamsStarted.summaries,
       backends: backendInfos,
       handles: { ...(redis && { redis }), ...(postgres && { postgres }) },
       ...(toxiproxy && { toxiproxy }),

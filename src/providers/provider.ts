@@ -57,6 +57,15 @@ export interface StackStartOptions {
   upstream?: UpstreamOptions;
   /** Scenario `resources`: limits of each named server's processes; only a provider that runs servers in containers can set them. */
   serverLimits?: Readonly<Record<string, ServerLimits>>;
+  /**
+   * Called (at most once per server, before start() resolves) as soon as everything that server
+   * needs is up: the sandbox and workdir, its backends' hops, its API's stand-in and hop. So its
+   * sessions can start while the rest of the stack still comes up. `endpoints` holds what that
+   * server needs (not yet the others' parts); `toxiproxy` is given when the stack has one, once it
+   * is up. A provider that starts the stack in one piece (or attaches to one) need not call it: the
+   * caller starts every server not announced once start() resolved.
+   */
+  onServerReady?: (server: string, ready: { endpoints: StackEndpoints; toxiproxy: StartedToxiproxy | undefined }) => void;
 }
 
 export interface StackProvider {

@@ -8,10 +8,9 @@
  */
 import type { Scenario } from "../contracts/plan.js";
 import { capabilityNeeded, declaresMethod } from "../contracts/mcp-methods.js";
-import type { BackingService } from "../contracts/server-definition.js";
 import { HarnessError } from "../errors.js";
 import { serverVersion } from "../catalog/servers.js";
-import { writeServerFiles, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
+import type { McpSession, StackEndpoints } from "../stack/mcp-session.js";
 import { formatPath } from "../config/problems.js";
 import { CallContext } from "../drivers/sdk-driver.js";
 import { SessionChurn } from "../drivers/session-churn.js";
@@ -26,14 +25,13 @@ import { AvailabilityProbe, faultProbeCount } from "./availability-probe.js";
 import { emptyScenarioResult } from "../results/empty.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import { FaultExperiment, type FaultsOutcome } from "../faults/experiment.js";
-import { stdioLayersFor } from "../faults/stdio-fault-layer.js";
 import { censoringWarnings } from "../faults/rpo.js";
-import { SessionPool } from "./session-pool.js";
+import type { SessionPool } from "./session-pool.js";
+import { RunStack } from "./run-stack.js";
 import { generatorLimit } from "../drivers/generator-health.js";
-import { startHttpEndpoints, type HttpEndpoints } from "../stack/http-bridge.js";
-import type { HttpEndpoint } from "../stack/http-endpoint.js";
+import type { HttpEndpoints } from "../stack/http-bridge.js";
 import { isLoopbackHost } from "../util/loopback.js";
-import { displayUrl, readRemoteClient, remoteHttpEndpoint } from "../stack/remote-endpoint.js";
+import { displayUrl } from "../stack/remote-endpoint.js";
 import type { Stack, StackProvider } from "../providers/provider.js";
 import { formatMs } from "../contracts/units.js";
 import { flatShape, plannedPerBucket, shapeSummary, warmupBucketStarts } from "../contracts/load-shape.js";
@@ -67,7 +65,6 @@ import { HaltMonitor, haltCondition, type HaltTrip } from "../window/halt-monito
 import { burnText, haltedText, judgeHalted } from "../slo/burn-rate.js";
 import type { HaltedResult } from "../results/types.js";
 import { ResilienceRun } from "../resilience/run.js";
-import { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { watchOutsideLoad, type OutsideLoad } from "../util/machine-load.js";
 import { median } from "../util/stats.js";
 
@@ -186,13 +183,20 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRes
   return base;
 }
 
-/** Starts the backing services, the HTTP endpoints and every session, runs `mode`, and stops all of it. */
+/** Starts the backing services, the HTTP endpoints and every session (src/run/run-stack.ts), runs `mode`, and stops all of it. */
 async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void>): Promise<void> {
   const { scenario: s, registry, signal, say, base } = run;
-  let stack: Stack | undefined;
-  let pool: SessionPool | undefined;
-  let httpEndpoints: HttpEndpoints | undefined;
-  const remoteEndpoints = new Map<string, HttpEndpoint>();
+  // A driver that opens its agents' sessions itself (k6, autocannon): the harness keeps one
+  // control session per server, for tools/list and the start time.
+  const started = new RunStack({
+    scenario: s,
+    registry,
+    provider: run.opts.provider,
+    signal,
+    say,
+    sessionsPerServer: driverNamed(s.driver).ownSessions ? 1 : s.agents,
+  });
+  const pool = started.pool;
   let stacked: StackRun | undefined;
   try {
     // Load sent off this machine (--allow-hosts): marked in results.json and the report before anything is sent.
@@ -200,83 +204,18 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       ...new Set(s.servers.flatMap((d) => (d.remote && !isLoopbackHost(new URL(d.remote.url).hostname) ? [new URL(d.remote.url).hostname] : []))),
     ];
     if (offLoopback.length > 0) base.offLoopback = { hosts: offLoopback };
-    const extraNeeds: BackingService[] = s.rpo?.stores.includes("postgres") ? ["postgres"] : [];
-    const needs = new Set<BackingService>([...s.servers.flatMap((d) => d.needs), ...extraNeeds]);
-    const seedRows = Math.max(1000, s.workload.seedRows);
-    const { attaches } = run.opts.provider;
-    say(attaches ?? `starting ${[...needs].join(" and ") || "no backing services"}${s.proxied && needs.size ? " behind Toxiproxy" : ""}`);
-    stack = await run.opts.provider.start({
-      servers: s.servers,
-      extraNeeds,
-      registry,
-      seedRows,
-      proxied: s.proxied,
-      transport: s.transport,
-      redis: s.backends.redis,
-      postgres: s.backends.postgres,
-      upstream: s.upstream,
-      serverLimits: s.serverLimits,
-    });
-    base.backends = stack.backends;
-    if (signal.aborted) throw new HarnessError("interrupted", "interrupted while starting the stack");
-    const upstreams = await stack.upstreams?.();
-    if (upstreams?.length) {
-      base.upstreams = upstreams;
-      for (const u of upstreams)
-        say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
+    try {
+      await started.start();
+    } finally {
+      // What the report says of the stack, also when a session could not start.
+      if (started.stack) base.backends = started.stack.backends;
+      if (started.upstreams?.length) base.upstreams = started.upstreams;
     }
-    await writeServerFiles(s.servers, stack.endpoints);
-
-    // url targets: nothing to start, only the client-side hop in front of each and its client's options.
-    for (const def of s.servers) {
-      if (!def.remote) continue;
-      say(
-        `${def.name}: the server at ${displayUrl(def.remote.url)} (${def.remote.transport}; the harness starts nothing for it)${s.proxied && stack.toxiproxy ? " behind Toxiproxy" : ""}`,
-      );
-      remoteEndpoints.set(
-        def.name,
-        await remoteHttpEndpoint({
-          server: def.name,
-          url: def.remote.url,
-          client: readRemoteClient(def.name, def.remote),
-          toxiproxy: s.proxied ? stack.toxiproxy : undefined,
-          connectTimeoutMs: s.startTimeoutMs,
-        }),
-      );
-    }
-    // A stack reached by URL (--target compose) brings its endpoints; otherwise the harness serves its own servers'.
-    if (s.transport === "http" && !stack.endpoints.http && s.servers.some((d) => !d.remote)) {
-      say(`starting MCP Streamable HTTP endpoints${stack.toxiproxy ? " behind Toxiproxy" : ""}`);
-      httpEndpoints = await startHttpEndpoints({
-        servers: s.servers.filter((d) => !d.remote),
-        endpoints: stack.endpoints,
-        registry,
-        toxiproxy: stack.toxiproxy,
-        timeoutMs: s.startTimeoutMs,
-        stdioLayer: (server) => pool?.stdioLayers.get(server),
-      });
-    }
-    say(`starting ${s.agents} agent(s) x ${s.servers.length} server(s): ${s.servers.map((d) => d.name).join(", ")}`);
-    const own = httpEndpoints;
-    // A url server's own endpoint first, then the harness's, then whatever the stack brought (a stack reached by URL).
-    const fromStack = stack.endpoints.http;
-    const endpoints =
-      own || remoteEndpoints.size > 0
-        ? { ...stack.endpoints, http: (server: string) => remoteEndpoints.get(server) ?? own?.get(server) ?? fromStack?.(server) }
-        : stack.endpoints;
-    pool = new SessionPool({ registry, endpoints, startTimeoutMs: s.startTimeoutMs, signal });
-    for (const [server, layer] of stdioLayersFor(s.faults, s.seed)) pool.stdioLayers.set(server, layer);
-    for (const def of s.servers) {
-      const standIn = def.versionOf?.standIn;
-      if (standIn === undefined) continue;
-      // A stand-in of a slower release: every answer of the installed package held by the frame layer, from its first frame.
-      const layer = pool.stdioLayers.get(def.name) ?? new StdioFaultLayer(s.seed);
-      layer.set({ action: "delay", delayMs: standIn.answerDelayMs, probability: 1, direction: "from-server" });
-      pool.stdioLayers.set(def.name, layer);
-    }
-    // A driver that opens its agents' sessions itself (k6, autocannon): the harness keeps one
-    // control session per server, for tools/list and the start time.
-    await pool.startAgents(s.servers, driverNamed(s.driver).ownSessions ? 1 : s.agents);
+    const stack = started.stack!;
+    const endpoints = started.endpoints!;
+    for (const u of base.upstreams ?? [])
+      say(`${u.api} API: ${u.mode === "live" ? "the real API (live mode)" : `stand-in (${u.payloads})`} for ${u.servers.join(", ")}`);
+    const httpEndpoints = started.httpEndpoints;
     stacked = { ...run, stack, pool, endpoints, httpEndpoints, experiment: undefined, windowStart: performance.now(), availabilityProbe: undefined };
     const sessions = pool.sessions;
     for (const [server, tools] of toolsNeeded(s)) {
@@ -301,9 +240,9 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
         // A url target is spoken to over HTTP whatever the scenario's transport is for the servers it starts.
         transport: def.remote ? "http" : s.transport,
         // The stack knows where it ran a server (containers, a compose service); else the harness's own children.
-        runsOn: def.remote ? { kind: "url" as const, url: displayUrl(def.remote.url) } : (stack!.runsOn?.(def.name) ?? { kind: "host-process" as const }),
+        runsOn: def.remote ? { kind: "url" as const, url: displayUrl(def.remote.url) } : (stack.runsOn?.(def.name) ?? { kind: "host-process" as const }),
         startToReadyMs: { p50: median(times) ?? 0, max: Math.max(...times), sessions: times.length },
-        upstream: stack!.endpoints.upstream?.(def.name)?.mode ?? "none",
+        upstream: stack.endpoints.upstream?.(def.name)?.mode ?? "none",
         tools: own[0]?.tools ?? [],
       };
     });
@@ -326,7 +265,7 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
   } finally {
     say("stopping");
     await stacked?.availabilityProbe?.stop();
-    if (pool && (pool.exits.length > 0 || pool.exitsNotKept > 0)) {
+    if (pool.exits.length > 0 || pool.exitsNotKept > 0) {
       const from = stacked?.windowStart ?? performance.now();
       base.serverExits = pool.exits.map((x) => ({
         server: x.server,
@@ -338,12 +277,10 @@ async function withStack(run: ScenarioRun, mode: (run: StackRun) => Promise<void
       }));
       if (pool.exitsNotKept > 0) say(`${pool.exitsNotKept} further server process exits not kept`);
     }
-    if (base.upstreams && stack?.upstreams) base.upstreams = await stack.upstreams().catch(() => base.upstreams);
+    const upstreamsNow = started.stack?.upstreams;
+    if (base.upstreams && upstreamsNow) base.upstreams = await upstreamsNow().catch(() => base.upstreams);
     await stacked?.experiment?.rollback();
-    await pool?.closeAll();
-    await httpEndpoints?.stop();
-    await Promise.allSettled([...remoteEndpoints.values()].map((e) => e.stop()));
-    await stack?.stop();
+    await started.stop();
   }
 }
 

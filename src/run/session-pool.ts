@@ -5,6 +5,7 @@
  * the supervisor policy on, the dead session is started again and swapped in
  * where the agent (or the probe) will pick it up on its next call.
  */
+import { availableParallelism } from "node:os";
 import type { ServerDefinition } from "../contracts/server-definition.js";
 import type { ExitInfo } from "../stack/managed-process.js";
 import type { Agent } from "../drivers/sdk-driver.js";
@@ -12,6 +13,7 @@ import { HarnessError } from "../errors.js";
 import type { StdioFaultLayer } from "../faults/stdio-fault-layer.js";
 import { startSession, type McpSession, type StackEndpoints } from "../stack/mcp-session.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
+import { allSettledOrThrow, Limiter } from "../util/concurrency.js";
 
 /**
  * Whether a log line says something a person needs: not blank, not a stack
@@ -22,8 +24,15 @@ export function informativeLine(line: string): boolean {
   return line.trim() !== "" && !/^\s/.test(line) && !/^[\s{}()[\],;]+$/.test(line) && !/^(node:[a-z_/]+:\d+|Node\.js v\d)/.test(line);
 }
 
-/** Sessions spawned at once: server start is CPU-bound, and the machine may have 2 cores. */
-const SPAWN_CONCURRENCY = 4;
+/**
+ * Sessions started at once, across the whole pool. A server's start is mostly CPU (Node loading and
+ * compiling its bundle: 0.3 to 3 s of CPU each for the catalog's servers), so more starts at once
+ * than cores do not end sooner: they only stretch every start-to-ready, a figure the SLOs judge, and
+ * hold a process's memory each (64 sessions would be 64 Node processes at once). One per core, but
+ * at least 4, so on a small machine a start waiting on something else (a spawn, tools/list, its
+ * backend) does not leave a core idle.
+ */
+const SPAWN_CONCURRENCY = Math.max(4, availableParallelism());
 /** Log lines kept as observations, so a chatty server cannot fill memory. */
 const MAX_LOG_EVENTS = 400;
 /** A supervisor that restarts a crash-looping server forever would never let a run end. */
@@ -100,7 +109,24 @@ export class SessionPool {
   private readonly pending = new Set<Promise<void>>();
   private peakOpen = 0;
 
-  constructor(private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints; startTimeoutMs: number; signal: AbortSignal }) {}
+  /** Bounds the first sessions' starts (startServer), whichever server each is for. */
+  private readonly starts = new Limiter(SPAWN_CONCURRENCY);
+  /** The first failed start of startServer: the starts still queued give up with it instead of spawning. */
+  private startFailure: { error: unknown } | undefined;
+  private endpoints: StackEndpoints | undefined;
+
+  /**
+   * `endpoints`: the whole stack's, for every session; none yet while the stack is still coming up
+   * (then each startServer brings its server's, and useEndpoints gives the whole stack's later).
+   */
+  constructor(private readonly opts: { registry: ResourceRegistry; endpoints: StackEndpoints | undefined; startTimeoutMs: number; signal: AbortSignal }) {
+    this.endpoints = opts.endpoints;
+  }
+
+  /** The whole stack's endpoints, once it is up: every session started from now on (restarts, churn, auxiliary) uses them. */
+  useEndpoints(endpoints: StackEndpoints): void {
+    this.endpoints = endpoints;
+  }
 
   private key(server: string, agent: number): string {
     return `${server}#${agent}`;
@@ -115,13 +141,14 @@ export class SessionPool {
     return this.live.get(this.key(server, agent));
   }
 
-  private async open(def: ServerDefinition, agent: number, knownTools?: readonly string[]): Promise<McpSession> {
+  private async open(def: ServerDefinition, agent: number, knownTools?: readonly string[], endpoints = this.endpoints): Promise<McpSession> {
     if (this.opts.signal.aborted) throw new HarnessError("interrupted", "interrupted while starting servers");
+    if (!endpoints) throw new Error(`a session to ${def.name} was asked for before the stack's endpoints were known`);
     const layer = this.stdioLayers.get(def.name);
     const s = await startSession({
       def,
       agent,
-      endpoints: this.opts.endpoints,
+      endpoints,
       registry: this.opts.registry,
       timeoutMs: this.opts.startTimeoutMs,
       ...(layer && { stdioFaults: layer }),
@@ -197,13 +224,37 @@ export class SessionPool {
     })();
   }
 
+  /** The load's agents, 0 .. agents-1, each without a session yet (startServer gives them theirs). */
+  addAgents(agents: number): void {
+    for (let id = this.agents.length; id < agents; id++) this.agents.push({ id, sessions: new Map() });
+  }
+
+  /**
+   * One session per agent to `def`, started with `endpoints` when given (its server's, announced
+   * before the rest of the stack is up), at most SPAWN_CONCURRENCY starts at once across every
+   * server. Fails once every start of this server that began has ended (cleanup is closeAll's); a
+   * start still queued after any failed start of the pool gives up, with that failure.
+   */
+  async startServer(def: ServerDefinition, endpoints?: StackEndpoints): Promise<void> {
+    await allSettledOrThrow(
+      this.agents.map((a) =>
+        this.starts.run(async () => {
+          if (this.startFailure) throw this.startFailure.error;
+          try {
+            await this.open(def, a.id, undefined, endpoints);
+          } catch (err) {
+            this.startFailure ??= { error: err };
+            throw err;
+          }
+        }),
+      ),
+    );
+  }
+
   /** One session per agent and server; fails (and leaves cleanup to closeAll) if any cannot start. */
   async startAgents(servers: readonly ServerDefinition[], agents: number): Promise<void> {
-    for (let id = 0; id < agents; id++) this.agents.push({ id, sessions: new Map() });
-    const jobs = this.agents.flatMap((a) => servers.map((def) => ({ def, agent: a.id })));
-    await mapLimited(jobs, SPAWN_CONCURRENCY, async ({ def, agent }) => {
-      await this.open(def, agent);
-    });
+    this.addAgents(agents);
+    await allSettledOrThrow(servers.map((def) => this.startServer(def)));
   }
 
   async startAuxiliary(def: ServerDefinition, agent: number): Promise<McpSession> {

@@ -533,38 +533,51 @@ export interface HttpEndpoints {
  * One HTTP endpoint per server (native when the catalog says it speaks HTTP, else a bridge), each
  * behind a Toxiproxy hop `client->${server}` when a Toxiproxy runs, so client-side faults act on it.
  */
-export async function startHttpEndpoints(opts: {
-  servers: readonly ServerDefinition[];
+export interface HttpEndpointsOptions {
   endpoints: StackEndpoints;
   registry: ResourceRegistry;
   toxiproxy: StartedToxiproxy | undefined;
   timeoutMs: number;
   /** The stdio fault layer of a server, if any (bridged servers only). */
   stdioLayer?: (server: string) => FrameFilter | undefined;
-}): Promise<HttpEndpoints> {
-  const started: HttpEndpoint[] = [];
-  const stop = async () => void (await Promise.allSettled(started.map((e) => e.stop())));
-  try {
-    for (const def of opts.servers) {
-      const ep: HttpEndpoint = def.http
-        ? await NativeHttpServer.start({ def, endpoints: opts.endpoints, registry: opts.registry, timeoutMs: opts.timeoutMs })
-        : await HttpBridge.start({
-            def,
-            endpoints: opts.endpoints,
-            registry: opts.registry,
-            stdioFaults: () => opts.stdioLayer?.(def.name),
-            ...IN_RUN_BRIDGE_OPTIONS,
-          });
-      started.push(ep);
-      if (opts.toxiproxy) {
-        const direct = new URL(ep.directUrl);
-        const hop = await opts.toxiproxy.createHop(`client->${def.name}`, direct.host);
-        ep.url = `http://${hop.listen}${direct.pathname}`;
-      }
+}
+
+/** One server's endpoint (its native HTTP server, or the bridge to its stdio sessions), behind its hop `client-><server>` when a Toxiproxy is given. */
+export async function startHttpEndpoint(def: ServerDefinition, opts: HttpEndpointsOptions): Promise<HttpEndpoint> {
+  const ep: HttpEndpoint = def.http
+    ? await NativeHttpServer.start({ def, endpoints: opts.endpoints, registry: opts.registry, timeoutMs: opts.timeoutMs })
+    : await HttpBridge.start({
+        def,
+        endpoints: opts.endpoints,
+        registry: opts.registry,
+        stdioFaults: () => opts.stdioLayer?.(def.name),
+        ...IN_RUN_BRIDGE_OPTIONS,
+      });
+  if (opts.toxiproxy) {
+    try {
+      const direct = new URL(ep.directUrl);
+      const hop = await opts.toxiproxy.createHop(`client->${def.name}`, direct.host);
+      ep.url = `http://${hop.listen}${direct.pathname}`;
+    } catch (err) {
+      await ep.stop();
+      throw err;
     }
-  } catch (err) {
+  }
+  return ep;
+}
+
+/**
+ * Every server's endpoint, started at once (none needs another's); when one fails, the others are
+ * stopped once they started, and its error is thrown.
+ */
+export async function startHttpEndpoints(opts: HttpEndpointsOptions & { servers: readonly ServerDefinition[] }): Promise<HttpEndpoints> {
+  const settled = await Promise.allSettled(opts.servers.map((def) => startHttpEndpoint(def, opts)));
+  const started = settled.flatMap((x) => (x.status === "fulfilled" ? [x.value] : []));
+  const stop = async () => void (await Promise.allSettled(started.map((e) => e.stop())));
+  const failed = settled.find((x) => x.status === "rejected");
+  if (failed) {
     await stop();
-    throw err;
+    throw failed.reason;
   }
   const byName = new Map(started.map((e) => [e.server, e]));
   return { get: (server) => byName.get(server), all: () => [...started], stop };
