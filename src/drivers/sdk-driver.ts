@@ -31,6 +31,7 @@ import { meterOf, type MessageMeter } from "../stack/message-meter.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
+import { preparePreciseWait, waitUntilPrecise } from "../util/precise-wait.js";
 import { NO_CALL_HOOKS, type CallHooks } from "../telemetry/call-hooks.js";
 import type { LoadDriver } from "./driver.js";
 import { classifyCallError } from "../contracts/failure-kind.js";
@@ -432,7 +433,8 @@ export async function runPhase(opts: {
           next = shaped ? t0 + (shaped.timeOf(k) ?? Number.POSITIVE_INFINITY) : next + intervalMs;
         }
         if (next >= endAt) break;
-        await sleep(Math.max(0, next - performance.now()), phaseEnded.signal);
+        // To the fraction of a millisecond: a send woken late would carry the harness's lateness into the latency.
+        await waitUntilPrecise(next, phaseEnded.signal);
       }
       // The last arrival went before endAt; the window is the whole duration all the same, not until that
       // arrival answered (a 12 s window at 10/s would otherwise measure ~11.9 s and overstate throughput).
@@ -466,6 +468,8 @@ export const sdkDriver: LoadDriver = {
   ownSessions: false,
   capacitySearch: true,
   async prepare(p) {
+    // The open model's arrivals are woken by a helper thread (src/util/precise-wait.ts): started before t0.
+    if (p.load.model === "open") await preparePreciseWait();
     return {
       run: (t0) =>
         runPhase({
