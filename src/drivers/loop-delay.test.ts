@@ -36,8 +36,10 @@ describe("startLoopDelayTimeline", () => {
     const whole = phase.stop();
     const [only] = timeline.stop();
     expect(whole).toBeGreaterThanOrEqual(60);
-    // One window holding the whole stretch: the same histogram of the same sampler, so nearly the same p99.
-    expect(only?.p99).toBeCloseTo(whole, -1);
+    // One window holding the whole stretch, read by a sampler of its own: two samplers tick at unaligned 10 ms
+    // phases, so a held loop shows each a delay that differs by up to one sampling interval (plus 1 ms of
+    // timer granularity), never more.
+    expect(Math.abs(only!.p99! - whole)).toBeLessThanOrEqual(11);
   });
 
   it("follows the recorder's timeline when it coarsens: windows merged pairwise, each merged window as late as its worst half", async () => {
