@@ -189,6 +189,11 @@ async function main(argv: string[]): Promise<number> {
         compose ? compose.composeProvider({ project: flags.composeProject ?? compose.defaultProjectName() }) : loadProvider(flags.provider),
       ]);
       const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
+      // The harness over its stack: the open model's waker thread first, so that it is raised with the others.
+      const { preparePreciseWait } = await import("../util/precise-wait.js");
+      await preparePreciseWait();
+      const { raiseHarnessPriority } = await import("../stack/managed-process.js");
+      raiseHarnessPriority();
       try {
         const outcome = await run({
           ...telemetryOptions,

@@ -178,5 +178,5 @@ export function priorityText(p: NonNullable<RunRecord["environment"]["priority"]
   const placement = p.placement === "none" ? "no CPU pinning" : p.placement;
   return p.stackNice === p.harnessNice
     ? `stack and harness on equal footing (nice ${p.harnessNice}), ${placement}`
-    : `stack at nice ${p.stackNice} below the harness's ${p.harnessNice} (processes it starts; not containers), ${placement}`;
+    : `stack at nice ${p.stackNice} below the harness's ${p.harnessNice} (processes it starts; not containers)${p.harnessPolicy === "realtime" ? ", harness at real-time priority (SCHED_RR 1)" : ""}, ${placement}`;
 }

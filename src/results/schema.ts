@@ -723,7 +723,14 @@ export const RunRecord = z.strictObject({
     memoryGiB: z.number(),
     hostname: z.string(),
     stack: z.strictObject({ provider: z.string(), engine: z.string().optional() }).optional(),
-    priority: z.strictObject({ harnessNice: z.number().int(), stackNice: z.number().int(), placement: z.literal("none") }).optional(),
+    priority: z
+      .strictObject({
+        harnessNice: z.number().int(),
+        stackNice: z.number().int(),
+        placement: z.literal("none"),
+        harnessPolicy: z.enum(["realtime", "normal"]).optional(),
+      })
+      .optional(),
     clientCost: z
       .array(
         z.strictObject({

@@ -889,7 +889,13 @@ export interface RunRecord {
      * (servers, local backends, Toxiproxy; not containers, not k6): lower, so the stack cannot starve
      * the load generator (MCP_SLO_STACK_NICE=0: equal footing). No CPU placement. Absent in older records.
      */
-    priority?: { harnessNice: number; stackNice: number; placement: "none" };
+    priority?: {
+      harnessNice: number;
+      stackNice: number;
+      placement: "none";
+      /** realtime: the harness's threads ran at SCHED_RR 1 (the stack's processes did not). Absent in older records: normal. */
+      harnessPolicy?: "realtime" | "normal";
+    };
     /**
      * The harness's own cost per call on this machine, per transport its own driver (sdk) used in the run:
      * its per-call path timed against a null endpoint (a canned answer, src/stack/null-endpoint.ts), one

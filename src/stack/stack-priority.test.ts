@@ -20,7 +20,8 @@ describe("stack priority", () => {
 
   it("says what the harness and the stack run at, never below nice 19, and equal footing when off", () => {
     const own = os.getPriority();
-    expect(stackPriority({})).toEqual({ harnessNice: own, stackNice: Math.min(19, own + 10), placement: "none" });
+    // The unit tests never raise the harness (raiseHarnessPriority runs a child: the CLI does it).
+    expect(stackPriority({})).toEqual({ harnessNice: own, stackNice: Math.min(19, own + 10), placement: "none", harnessPolicy: "normal" });
     expect(stackPriority({ [STACK_NICE_ENV]: "19" }).stackNice).toBe(19);
     expect(stackPriority({ [STACK_NICE_ENV]: "0" }).stackNice).toBe(own);
   });
