@@ -29,6 +29,7 @@ import { Recorder } from "../src/metrics/recorder.js";
 import { startHttpEndpoints } from "../src/stack/http-bridge.js";
 import { startSession, type McpSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
+import { preparePreciseWait } from "../src/util/precise-wait.js";
 import { startLocalTestStack } from "../src/testing/local-stack.js";
 
 const ROUNDS = Number(process.env.BENCH_DRIVER_ROUNDS ?? 3);
@@ -114,6 +115,8 @@ async function main(): Promise<void> {
         });
         return ready.run(performance.now());
       };
+      // As the sdk driver's prepare does before t0: the open model's precise waker thread runs.
+      await preparePreciseWait();
       const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
         const calls = new CallContext(recorder, agents, scenario.callTimeoutMs);
         calls.phase = "measure";

@@ -58,25 +58,33 @@ class Waker {
     this.ctl = new Int32Array(shared, 0, 2);
     this.target = new Float64Array(shared, 8, 1);
     this.worker = new Worker(WAKER_SOURCE, { eval: true, workerData: shared });
-    this.worker.unref();
     this.ready = new Promise<void>((resolve) => {
       this.worker.once("online", () => {
         this.online = true;
+        if (this.pending === undefined) this.worker.unref();
         resolve();
       });
       this.worker.once("error", () => resolve());
     });
     this.worker.on("message", (gen: number) => {
       const p = this.pending;
-      if (p && p.gen === gen) {
-        this.pending = undefined;
-        p.resolve();
-      }
+      if (p && p.gen === gen) this.settle();
     });
     this.worker.on("error", () => {
       waker = null;
-      this.pending?.resolve();
+      this.settle();
     });
+    // Until it runs (someone awaits `ready`), the thread keeps the process alive; then only while a wait is
+    // pending, like the timer it stands for (unref'd once online, after every listener: adding a "message"
+    // listener refs the worker's port again).
+  }
+
+  /** Ends the pending wait; the thread no longer keeps the process alive. */
+  private settle(): void {
+    const p = this.pending;
+    this.pending = undefined;
+    this.worker.unref();
+    p?.resolve();
   }
 
   /** Whether a wait is under way (one at a time: another caller uses timers meanwhile). */
@@ -90,6 +98,7 @@ class Waker {
     this.target[0] = atHrMs;
     return new Promise<void>((resolve) => {
       this.pending = { gen, resolve };
+      this.worker.ref();
       Atomics.store(this.ctl, 0, gen);
       Atomics.notify(this.ctl, 0);
     });
