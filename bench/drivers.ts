@@ -27,6 +27,7 @@ import { CallContext, runPhase } from "../src/drivers/sdk-driver.js";
 import { newHistogram, percentileMs, type Histogram } from "../src/metrics/histogram.js";
 import { Recorder } from "../src/metrics/recorder.js";
 import { startHttpEndpoints } from "../src/stack/http-bridge.js";
+import { raiseHarnessPriority } from "../src/stack/managed-process.js";
 import { startSession, type McpSession } from "../src/stack/mcp-session.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { preparePreciseWait } from "../src/util/precise-wait.js";
@@ -115,8 +116,10 @@ async function main(): Promise<void> {
         });
         return ready.run(performance.now());
       };
-      // As the sdk driver's prepare does before t0: the open model's precise waker thread runs.
+      // As `mcp-slo run` does: the open model's precise waker runs, and the harness (and k6, which runs at its
+      // priority) is raised above the stack where the machine allows it; autocannon runs in this process.
       await preparePreciseWait();
+      const policy = raiseHarnessPriority();
       const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
         const calls = new CallContext(recorder, agents, scenario.callTimeoutMs);
         calls.phase = "measure";
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
 
       const names = [...drivers.keys()];
       console.log(
-        `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version})`,
+        `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version}; harness and k6 at ${policy === "realtime" ? "real-time priority" : "normal priority"}, the stack below)`,
       );
       // One short warm round each (JIT, connections, server caches), not counted.
       for (const n of names) await round(n, closedScenario, "closed", true);

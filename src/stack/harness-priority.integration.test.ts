@@ -1,7 +1,8 @@
 /**
  * The harness over its stack, for real: raiseHarnessPriority() in a process of its own (it changes the
  * whole process's threads, so not in the test runner) puts every thread of it at SCHED_RR 1 where the
- * machine allows it, and a server it then starts runs normal (SCHED_OTHER) at the stack's nice.
+ * machine allows it, a server it then starts runs normal (SCHED_OTHER) at the stack's nice, and another
+ * load generator (k6: priority "harness") runs real-time like the harness.
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -15,10 +16,11 @@ import { readdirSync } from "node:fs";
 const policy = raiseHarnessPriority();
 const registry = new ResourceRegistry({ runId: "harness-priority-test" });
 const child = spawnManaged({ name: "sleeper", command: "sleep", args: ["30"], registry });
+const generator = spawnManaged({ name: "generator", command: "sleep", args: ["30"], registry, priority: "harness" });
 await new Promise((r) => setTimeout(r, 300));
 const cls = (pid) => execFileSync("ps", ["-o", "cls=", "-p", String(pid)], { encoding: "utf8" }).trim();
 const threads = readdirSync("/proc/self/task").map((tid) => execFileSync("chrt", ["-p", tid], { encoding: "utf8" }).split("\\n")[0].replace(/^.*: /, ""));
-console.log(JSON.stringify({ policy, priority: stackPriority(), threads, child: cls(child.pid), childNice: Number(execFileSync("ps", ["-o", "ni=", "-p", String(child.pid)], { encoding: "utf8" })) }));
+console.log(JSON.stringify({ policy, priority: stackPriority(), threads, child: cls(child.pid), generator: cls(generator.pid), childNice: Number(execFileSync("ps", ["-o", "ni=", "-p", String(child.pid)], { encoding: "utf8" })) }));
 await registry.disposeAll();
 `;
 
@@ -40,6 +42,7 @@ describe("raiseHarnessPriority", () => {
       priority: { harnessPolicy: string; stackNice: number };
       threads: string[];
       child: string;
+      generator: string;
       childNice: number;
     };
     expect(r.child).toBe("TS");
@@ -52,5 +55,7 @@ describe("raiseHarnessPriority", () => {
     expect(r.policy).toBe("realtime");
     expect(r.priority.harnessPolicy).toBe("realtime");
     expect(new Set(r.threads)).toEqual(new Set(["SCHED_RR|SCHED_RESET_ON_FORK"]));
+    // Another load generator (k6) runs at the harness's priority.
+    expect(r.generator).toBe("RR");
   });
 });
