@@ -116,8 +116,8 @@ async function main(): Promise<void> {
         });
         return ready.run(performance.now());
       };
-      // As `mcp-slo run` does: the open model's precise waker runs, and the harness (and k6, which runs at its
-      // priority) is raised above the stack where the machine allows it; autocannon runs in this process.
+      // As `mcp-slo run` does: the open model's precise waker runs, and the harness is raised above the stack
+      // where the machine allows it (autocannon runs in this process; k6 keeps the harness's nice, not its class).
       await preparePreciseWait();
       const policy = raiseHarnessPriority();
       const sdkPhase = (recorder: Recorder, scenario: Scenario): Promise<PhaseStats> => {
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
 
       const names = [...drivers.keys()];
       console.log(
-        `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version}; harness and k6 at ${policy === "realtime" ? "real-time priority" : "normal priority"}, the stack below)`,
+        `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version}; harness at ${policy === "realtime" ? "real-time priority" : "normal priority"}, k6 at normal, the stack below both)`,
       );
       // One short warm round each (JIT, connections, server caches), not counted.
       for (const n of names) await round(n, closedScenario, "closed", true);

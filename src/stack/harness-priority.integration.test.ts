@@ -2,7 +2,7 @@
  * The harness over its stack, for real: raiseHarnessPriority() in a process of its own (it changes the
  * whole process's threads, so not in the test runner) puts every thread of it at SCHED_RR 1 where the
  * machine allows it, a server it then starts runs normal (SCHED_OTHER) at the stack's nice, and another
- * load generator (k6: priority "harness") runs real-time like the harness.
+ * load generator (k6: priority "harness") runs normal at the harness's nice.
  */
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -55,7 +55,8 @@ describe("raiseHarnessPriority", () => {
     expect(r.policy).toBe("realtime");
     expect(r.priority.harnessPolicy).toBe("realtime");
     expect(new Set(r.threads)).toEqual(new Set(["SCHED_RR|SCHED_RESET_ON_FORK"]));
-    // Another load generator (k6) runs at the harness's priority.
-    expect(r.generator).toBe("RR");
+    // Another load generator (k6) keeps the harness's nice but not its real-time class: Go's runtime spins idle
+    // threads, and at real-time priority they took the CPU from the stack (k6's closed-model throughput fell 40 %).
+    expect(r.generator).toBe("TS");
   });
 });

@@ -263,12 +263,6 @@ export function spawnManaged(opts: SpawnManagedOptions): ManagedProcess {
     args = [...wrapper, "--", file, ...args];
     file = SETPRIV;
   }
-  // Another load generator (k6) runs at the harness's priority, real-time ones included: through chrt, so that
-  // every thread it starts has it (the harness's reset-on-fork gives children normal scheduling).
-  if (opts.priority === "harness" && harnessPolicy === "realtime") {
-    args = ["--rr", "1", file, ...args];
-    file = CHRT;
-  }
 
   // The owner record must exist before the child does: if we are killed right after the spawn,
   // a later command can still tell whose child it was (src/stack/leftovers.ts).
