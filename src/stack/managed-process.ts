@@ -180,6 +180,8 @@ export function stackPriority(env: NodeJS.ProcessEnv = process.env): StackPriori
 }
 
 const CHRT = "/usr/bin/chrt";
+/** MCP_SLO_HARNESS_REALTIME=0: the harness stays at normal scheduling (the stack's nice still applies). */
+export const HARNESS_REALTIME_ENV = "MCP_SLO_HARNESS_REALTIME";
 /** What raiseHarnessPriority achieved; "normal" until it is called and when it could not. */
 let harnessPolicy: "realtime" | "normal" = "normal";
 
@@ -192,11 +194,13 @@ let harnessPolicy: "realtime" | "normal" = "normal";
  * window at 27 % of a core; at SCHED_RR 1 the same run's delay p99 was 0.9 ms. A real-time thread
  * always runs before normal ones, and the harness is one mostly idle event loop, so the stack keeps
  * every cycle it does not use; the kernel keeps 5 % of each second for normal tasks whatever a
- * real-time one does (sched_rt_runtime_us). Equal footing (MCP_SLO_STACK_NICE=0) leaves it off.
+ * real-time one does (sched_rt_runtime_us). Equal footing (MCP_SLO_STACK_NICE=0) leaves it off, and so
+ * does MCP_SLO_HARNESS_REALTIME=0 alone.
  * Threads the harness makes later (the open model's waker) must exist before, or stay normal.
  */
 export function raiseHarnessPriority(env: NodeJS.ProcessEnv = process.env): "realtime" | "normal" {
-  if (harnessPolicy === "realtime" || stackNiceIncrement(env) === 0 || process.platform !== "linux" || !isExecutable(CHRT)) return harnessPolicy;
+  if (harnessPolicy === "realtime" || stackNiceIncrement(env) === 0 || env[HARNESS_REALTIME_ENV] === "0") return harnessPolicy;
+  if (process.platform !== "linux" || !isExecutable(CHRT)) return harnessPolicy;
   try {
     execFileSync(CHRT, ["--all-tasks", "--reset-on-fork", "--rr", "--pid", "1", String(process.pid)], { stdio: "ignore", timeout: 5000 });
     harnessPolicy = "realtime";
