@@ -16,6 +16,10 @@ export default defineConfig({
     // Integration tests start real Redis, PostgreSQL and MCP servers; two at a time fits a 2-core machine.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The harness's CLI runs raise themselves to real-time priority where allowed (src/stack/managed-process.ts):
+    // dozens of them started by the suite, two at a time on 2 cores, would preempt every other test's timing.
+    // The suite runs them at normal priority; src/stack/harness-priority.integration.test.ts tests the raise.
+    env: { MCP_SLO_HARNESS_REALTIME: "0" },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ["default", "./test/count-reporter.ts"],

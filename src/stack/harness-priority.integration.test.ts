@@ -36,7 +36,9 @@ function mayUseRealtime(): boolean {
 
 describe("raiseHarnessPriority", () => {
   it("puts the harness's threads at SCHED_RR 1 where allowed, while what it starts runs normal at the stack's nice", () => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", SCRIPT], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    // The suite turns the raise off for its CLI runs (vitest.config.ts); this process is the one that tests it.
+    const env = { ...process.env, MCP_SLO_HARNESS_REALTIME: "1" };
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", SCRIPT], { cwd: PROJECT_ROOT, encoding: "utf8", env });
     const r = JSON.parse(out.trim().split("\n").at(-1)!) as {
       policy: string;
       priority: { harnessPolicy: string; stackNice: number };

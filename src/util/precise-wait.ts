@@ -79,6 +79,11 @@ class Waker {
     // listener refs the worker's port again).
   }
 
+  /** Forgets the pending wait, if any (its timer came first); the thread's late message is then ignored. */
+  cancel(): void {
+    this.settle();
+  }
+
   /** Ends the pending wait; the thread no longer keeps the process alive. */
   private settle(): void {
     const p = this.pending;
@@ -152,15 +157,15 @@ export async function waitUntilPrecise(deadline: number, signal?: AbortSignal): 
       continue;
     }
     const atHrMs = Number(process.hrtime.bigint()) / 1e6 + left;
-    if (!signal) await w.until(atHrMs);
-    else {
-      let onAbort: () => void = () => undefined;
-      const aborted = new Promise<void>((r) => {
-        onAbort = () => r();
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-      await Promise.race([w.until(atHrMs), aborted]);
-      signal.removeEventListener("abort", onAbort);
-    }
+    // The timer the loop used before races the thread: a thread kept from the CPU (one started after the
+    // harness was raised to real-time priority stays normal) can never make a wake later than that timer
+    // would have been; one that fires early goes round again. The signal ends the wait at once.
+    const backstop = new AbortController();
+    const ended = () => backstop.abort();
+    signal?.addEventListener("abort", ended, { once: true });
+    await Promise.race([w.until(atHrMs), sleep(left, backstop.signal)]);
+    backstop.abort();
+    signal?.removeEventListener("abort", ended);
+    w.cancel();
   }
 }
