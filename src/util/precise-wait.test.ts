@@ -1,7 +1,17 @@
-import { describe, expect, it } from "vitest";
-import { waitUntilPrecise } from "./precise-wait.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { preparePreciseWait, waitUntilPrecise } from "./precise-wait.js";
 
 describe("waitUntilPrecise", () => {
+  it("before its thread was started, waits on timers, never ending early", async () => {
+    const deadline = performance.now() + 2.5;
+    await waitUntilPrecise(deadline);
+    expect(performance.now()).toBeGreaterThanOrEqual(deadline);
+  });
+});
+
+describe("waitUntilPrecise with its thread", () => {
+  beforeAll(() => preparePreciseWait());
+
   it("never ends before its deadline, for waits shorter and longer than a timer's granularity", async () => {
     for (const ms of [0.02, 0.3, 0.9, 2.5, 7]) {
       for (let i = 0; i < 20; i++) {

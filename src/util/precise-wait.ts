@@ -125,7 +125,9 @@ function startWaker(): Waker | null {
 
 /** The waker when it can take a wait now: started, online, and not serving another caller. */
 function freeWaker(): Waker | null {
-  const w = startWaker();
+  // Never started here: making a thread costs the main thread milliseconds, which a timed loop must not pay.
+  // preparePreciseWait() starts it before the load; until then, and without it, timers do the waiting.
+  const w = waker ?? null;
   return w?.online && !w.busy ? w : null;
 }
 
