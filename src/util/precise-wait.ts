@@ -12,10 +12,12 @@
  * futex wait, whose timeout is not rounded to milliseconds, until the instant the main thread wrote
  * into shared memory, then posts a message; the main thread's loop wakes on it at once. Instants go
  * across on process.hrtime, the monotonic clock every thread of the process shares (each thread's
- * performance.now() has its own origin). The thread is unref'd: it never keeps the process alive.
+ * performance.now() has its own origin). The thread keeps the process alive only while it starts and
+ * while a wait is pending, like the timer it stands in for.
  *
- * Short waits (below a timer's granularity, when the loop is busy anyway) and every environment where
- * the thread cannot start fall back to setTimeout: never worse than before.
+ * Waits before preparePreciseWait() started the thread, short waits (below a timer's granularity,
+ * when the loop is busy anyway), a second caller's while one waits, and every environment where the
+ * thread cannot start use setTimeout; the thread's waits race that same timer: never worse than before.
  */
 import { Worker } from "node:worker_threads";
 import { sleep } from "./sleep.js";
