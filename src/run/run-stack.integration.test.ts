@@ -26,18 +26,16 @@ async function scenarioOf(names: readonly string[], extra: Scenario["servers"] =
   return { ...s, servers: [...s.servers.filter((d) => names.includes(d.name)), ...extra] };
 }
 
+/** The run's stack of `scenario` on the local provider, two sessions per server, saying nothing. */
+function stackOf(scenario: Scenario, registry: ResourceRegistry): RunStack {
+  return new RunStack({ scenario, registry, provider: localProvider, signal: new AbortController().signal, say: () => undefined, sessionsPerServer: 2 });
+}
+
 describe("RunStack", () => {
   it("starts every agent's session to every server; a server that uses nothing starts before the backends are up", async () => {
     const registry = newRegistry();
     const scenario = await scenarioOf(["memory", "postgres"]);
-    const started = new RunStack({
-      scenario,
-      registry,
-      provider: localProvider,
-      signal: new AbortController().signal,
-      say: () => undefined,
-      sessionsPerServer: 2,
-    });
+    const started = stackOf(scenario, registry);
     try {
       await started.start();
       const sessions = started.pool.sessions;
@@ -58,14 +56,7 @@ describe("RunStack", () => {
     const memory = base.servers.find((d) => d.name === "memory")!;
     const broken = { ...memory, name: "broken", package: "custom", command: "node", args: ["-e", "process.exit(3)"] };
     const scenario = { ...base, servers: [...base.servers, broken] };
-    const started = new RunStack({
-      scenario,
-      registry,
-      provider: localProvider,
-      signal: new AbortController().signal,
-      say: () => undefined,
-      sessionsPerServer: 2,
-    });
+    const started = stackOf(scenario, registry);
     try {
       await expect(started.start()).rejects.toThrow(/MCP server "broken" \(session of agent \d\) failed to start/);
     } finally {
