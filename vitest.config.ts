@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 /**
@@ -38,6 +39,12 @@ export default defineConfig({
         test: {
           name: "integration",
           include: TEST_DIRS.flatMap((dir) => SLOW_TESTS.map((pattern) => `${dir}/${pattern}`)),
+          // A concurrent describe (bad-input's hundreds of refused runs) starts one CLI per test, and a CLI
+          // takes about 1.4 cores for its 2 s of start-up (tsx's loader thread beside the main one). Five
+          // at once (vitest's default) kept both cores busy for six minutes, and the other fork's run,
+          // timed against its own deadlines, starved: a container's Python MCP server, 5 s to answer
+          // initialize on a quiet machine, missed its 30 s start limit (CI of bbe487a). One per core.
+          maxConcurrency: availableParallelism(),
         },
       },
     ],
