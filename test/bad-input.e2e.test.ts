@@ -389,7 +389,7 @@ const FLAG_CASES: FlagCase[] = [
   {
     name: "run: --driver not a driver",
     args: (d) => ["run", VALID, "--driver", "jmeter", "--out", d.out],
-    expect: ["error: option '--driver <name>' argument 'jmeter' is invalid. Allowed choices are sdk, autocannon, k6."],
+    expect: ["error: option '--driver <name>' argument 'jmeter' is invalid. Allowed choices are sdk, threads, autocannon, k6."],
   },
   {
     name: "run: --driver k6 on a stdio scenario",
@@ -408,6 +408,16 @@ const FLAG_CASES: FlagCase[] = [
     name: "run: --trace-sample not a number",
     args: (d) => ["run", VALID, "--trace-sample", "often", "--out", d.out],
     expect: ['--trace-sample: expected N to trace one call in N (0 for no trace), a whole number from 0 to 1000000000, got "often"'],
+  },
+  {
+    name: "run: --threads out of range",
+    args: (d) => ["run", VALID, "--driver", "threads", "--threads", "0", "--out", d.out],
+    expect: [`mcp-slo: --threads: expected the threads driver's worker threads (or auto: one per two cores), a whole number from 1 to 64, got "0"`],
+  },
+  {
+    name: "run: --threads for a scenario of another driver",
+    args: (d) => ["run", VALID, "--threads", "2", "--out", d.out],
+    expect: ["mcp-slo: --threads sets the worker threads of the threads driver; these scenarios use another driver", `  ${VALID}: driver sdk`],
   },
   {
     name: "run: --metrics-port out of range",

@@ -109,7 +109,7 @@ export async function runCapacityScenario(capacityRun: CapacityRunOptions): Prom
     const measurements = recorderMeasurements({
       scenario: s,
       recorder,
-      calls,
+      agentTallies: calls.tallies,
       knowsAgents: driver.knowsAgents,
       servers: capacityRun.base.servers,
       measuredMs,

@@ -5,7 +5,7 @@
  */
 import { HarnessError } from "../errors.js";
 import { printable } from "../util/control-chars.js";
-import { PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
+import { MAX_THREADS, PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
 import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
 
 export function shown(text: string): string {
@@ -27,6 +27,13 @@ export function wholeNumberFlag(flag: string, text: string, min: number, max: nu
     throw new HarnessError("invalid_input", `${flag}: expected ${what}, a whole number from ${min} to ${max}, got ${shown(text)}`);
   }
   return n;
+}
+
+/** `--threads <n|auto>`: the threads driver's worker threads. */
+export function threadsFlag(text: string): number | "auto" {
+  return text.trim() === "auto"
+    ? "auto"
+    : wholeNumberFlag("--threads", text, 1, MAX_THREADS, "the threads driver's worker threads (or auto: one per two cores)");
 }
 
 /** `--profile <name>`: any name a scenario file may define (PROFILE_NAME_RE); whether the files define it is checked when they load. */

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { loadAll } from "../config/load-scenario.js";
-import { ALLOW_HOSTS_HELP, parseAllowHosts } from "./flags.js";
+import { ALLOW_HOSTS_HELP, parseAllowHosts, threadsFlag } from "./flags.js";
 import { EXIT, HarnessError } from "../errors.js";
 import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
 import { SERVER_CATALOG } from "../catalog/servers.js";
@@ -119,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
     .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
+    .option("--threads <n>", "worker threads of the threads driver for every scenario (1-64, or auto: one per two cores); only with driver threads")
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
     .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
@@ -148,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
         failOnInconclusive: boolean;
         live: boolean;
         driver?: string;
+        threads?: string;
         history?: string;
         tag: string[];
         baseline?: string;
@@ -206,6 +208,7 @@ async function main(argv: string[]): Promise<number> {
           failOnInconclusive: flags.failOnInconclusive,
           live: flags.live,
           ...(flags.driver !== undefined && { driver: flags.driver }),
+          ...(flags.threads !== undefined && { threads: threadsFlag(flags.threads) }),
           progress: progress.line,
           command,
           tags,

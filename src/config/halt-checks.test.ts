@@ -71,7 +71,7 @@ describe("slos[].halt", () => {
     );
     expect(await validateScenarioFile(p)).toEqual([
       expect.stringMatching(
-        /slos\[0\]\.halt: the k6 driver hands its samples over only after its load ended, so nothing can watch the burn rate: a halt needs the sdk or autocannon driver$/,
+        /slos\[0\]\.halt: the k6 driver hands its samples over only after its load ended, so nothing can watch the burn rate: a halt needs the sdk, threads or autocannon driver$/,
       ),
     ]);
   });

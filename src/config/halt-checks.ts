@@ -19,10 +19,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const NO_LOAD_KINDS = ["install", "security"];
 
 /** Drivers whose samples reach the recorder as the window runs. */
-function liveDrivers(): string {
-  return DRIVERS.filter((d) => !d.recordsAfterLoad)
-    .map((d) => d.name)
-    .join(" or ");
+export function liveDrivers(): string {
+  const names = DRIVERS.filter((d) => !d.recordsAfterLoad).map((d) => d.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names.join("");
 }
 
 export function haltProblems(facts: ScenarioFacts): void {

@@ -20,7 +20,8 @@ import type { ScenarioFacts } from "../contracts/checks.js";
 import type { Scenario } from "../contracts/plan.js";
 import { DURATION_BOUNDS, PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
 import { durationProblem, formatDurationBound, parseDurationMs, type DurationBounds } from "../contracts/units.js";
-import { driverNamed, DRIVER_NAMES, unmetNeeds } from "../drivers/index.js";
+import { DEFAULT_DRIVER, driverNamed, DRIVER_NAMES, unmetNeeds } from "../drivers/index.js";
+import { threadsDriver } from "../drivers/threads-driver.js";
 import { faultKind } from "../faults/kinds/index.js";
 import { workloadKind } from "../workloads/index.js";
 import { PROJECT_ROOT, TOOLS_DIR } from "../project-root.js";
@@ -161,9 +162,9 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
       if (unmet === "transport") report(["driver"], `the ${driver.name} driver speaks MCP Streamable HTTP: set transport: http`, { found: false });
       else report(["driver"], `the ${driver.name} driver runs a mix of tool calls; the ${kind} workload needs the sdk driver`, { found: false });
     }
-    if (driver.needs.plainCalls && kind === "mix" && arr(["workload", "setup"]).length > 0)
+    if (driver.needs.plainCalls && !driver.everyMethod && kind === "mix" && arr(["workload", "setup"]).length > 0)
       report(["workload", "setup"], `the ${driver.name} driver sends the mix's calls only, no setup steps; setup needs driver: sdk`, { found: false });
-    if (driver.needs.plainCalls && kind === "mix")
+    if (driver.needs.plainCalls && !driver.everyMethod && kind === "mix")
       arr(["workload", "calls"]).forEach((_, i) => {
         const method = valueAt(raw, ["workload", "calls", i, "method"]);
         if (method !== undefined && method !== TOOLS_CALL)
@@ -174,6 +175,15 @@ function semanticProblems(loc: Located, raw: unknown): string[] {
           );
       });
   }
+  const threads = valueAt(raw, ["threads"]);
+  if (threads !== undefined && threads !== "auto" && (driver?.name ?? DEFAULT_DRIVER) !== threadsDriver.name)
+    report(
+      ["threads"],
+      `only the ${threadsDriver.name} driver runs on worker threads (found driver ${driver?.name ?? DEFAULT_DRIVER}): set driver: ${threadsDriver.name}, or remove threads`,
+      {
+        found: false,
+      },
+    );
   const stages = valueAt(raw, ["load", "stages"]);
   if (stages !== undefined && stages !== null && driver?.noStages !== undefined) {
     const able = DRIVER_NAMES.filter((n) => driverNamed(n).noStages === undefined);

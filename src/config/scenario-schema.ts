@@ -21,6 +21,7 @@ import {
   DURATION_BOUNDS,
   duration,
   HaltCondition,
+  MAX_THREADS,
   NAME_RE,
   PROFILE_NAME_RE,
   PROFILE_NAME_RULE,
@@ -40,6 +41,7 @@ import { CatalogVersionServer, compilePolicy, compileSwitch, Resilience, Version
 
 /** Most calls a window may count: far above any guide's test (64 000), far below a wrong figure. */
 const MAX_COUNT = 100_000_000;
+const THREADS_RULE = `expected a whole number of threads from 1 to ${MAX_THREADS}, or auto`;
 
 const SloReference = z.strictObject({
   ref: z.string().describe("Id of an SLO in the built-in catalog (mcp-slo slos lists them)."),
@@ -403,6 +405,12 @@ const ScenarioBody = {
       "How agents reach the MCP servers. stdio: one child process per session over its stdin/stdout. http: MCP Streamable HTTP on 127.0.0.1 through a Toxiproxy hop client->server; servers that speak it natively (everything) run once, stdio-only ones run behind an in-harness bridge with one child per session.",
     ),
   driver: z.enum(DRIVER_NAMES).default(DEFAULT_DRIVER).describe(driverDescription()),
+  threads: z
+    .union([z.number().int(THREADS_RULE).min(1, THREADS_RULE).max(MAX_THREADS, THREADS_RULE), z.literal("auto", THREADS_RULE)], THREADS_RULE)
+    .default("auto")
+    .describe(
+      `Worker threads of the threads driver (driver: threads), 1 to ${MAX_THREADS}: its agents are split over them in even blocks, each thread with its own sessions, schedule and generator health. auto (the default): one per two cores of the machine, the other half left to the stack. Only the threads driver reads it.`,
+    ),
   proxied: z.boolean().default(true).describe("Route every TCP hop (MCP server to backend) through Toxiproxy, so faults can act on it."),
   backends: Backends.default({ redis: { persistence: "none" }, postgres: { synchronousCommit: "on" } }),
   upstream: z
@@ -652,6 +660,7 @@ export function scenarioPlan(ctx: PlanContext) {
       proxied: s.proxied,
       transport: s.transport,
       driver: s.driver,
+      ...(s.threads !== "auto" && { threads: s.threads }),
       backends: s.backends,
       upstream: {
         mode: s.upstream,

@@ -224,6 +224,8 @@ export interface Scenario {
   transport: "stdio" | "http";
   /** Who generates the load: a name of the driver registry (src/drivers/index.ts). */
   driver: string;
+  /** The threads driver's worker threads (scenario `threads`, `--threads`); undefined: its default, one per two cores. */
+  threads?: number;
   backends: { redis: { persistence: RedisPersistence }; postgres: { synchronousCommit: "on" | "off" } };
   /** Stand-ins or the real APIs for servers that call a SaaS API, and how each stand-in behaves. */
   upstream: UpstreamPlan;

@@ -314,3 +314,6 @@ export const HaltCondition = z
 
 /** An SLO as written (the catalog's entries are written so). */
 export type SloDefinition = z.input<typeof SloDefinition>;
+
+/** Worker threads of the threads driver (scenario `threads`, `--threads`): far more than the cores of any machine a harness runs on. */
+export const MAX_THREADS = 64;

@@ -44,6 +44,13 @@ export interface DriverPhase {
    * agent leaves). Only a driver whose workers are the harness's agents calls it (sdk).
    */
   onWorkerLeaves?: (worker: number) => void;
+  /**
+   * Per agent, the measurement window's ok and failed calls (the concurrent-agents SLO): a driver
+   * whose calls are counted elsewhere than the run's CallContext adds its own into them (threads).
+   */
+  agentTallies?: { ok: number; failed: number }[];
+  /** The filesystem server's sandbox, for a mix's {{sandbox}}; "" when there is none. */
+  sandbox?: string;
 }
 
 /** Calls of the phase counted while it runs, for the progress line only (never judged). */
@@ -78,8 +85,18 @@ export interface LoadDriver {
   readonly knowsAgents: boolean;
   /** The harness's event loop times its calls (the harness's delay bounds their error). */
   readonly harnessTimed: boolean;
+  /**
+   * Its calls are timed on the harness's worker threads, not the main thread's event loop (threads):
+   * the phase's delay is the worst thread's, and the main thread's delay per window would explain nothing.
+   */
+  readonly timedOffMainThread?: boolean;
   /** It opens its agents' sessions itself; the harness then keeps one control session per server. */
   readonly ownSessions: boolean;
+  /**
+   * Its calls go through the sdk driver's own client and mix (threads): every MCP method a mix step
+   * may name, and a mix's setup steps. The other drivers of plain calls write tools/call only.
+   */
+  readonly everyMethod?: boolean;
   /** It can run a capacity search's rising arrival rates. */
   readonly capacitySearch: boolean;
   /**

@@ -19,6 +19,23 @@ export interface GeneratorHealth {
   dropped: number;
   cpu: number;
   eventLoopDelayP99Ms: number;
+  /**
+   * A generator of several threads (the threads driver): each thread's own health, judged on its own
+   * (one saturated thread limits the load of its agents however idle the others are). The totals
+   * above are then the sums, and cpu and the delay the worst thread's.
+   */
+  threads?: ThreadHealth[];
+}
+
+/** One load thread's share of a phase and how busy it was. */
+export interface ThreadHealth {
+  thread: number;
+  agents: number;
+  offered: number;
+  lateSends: number;
+  dropped: number;
+  cpu: number;
+  eventLoopDelayP99Ms: number;
 }
 
 /** What a driver reports of one phase (warm-up or measurement window). */
@@ -91,6 +108,10 @@ export function watchProcess(pid: number): { stop(): GeneratorLoad } {
  */
 export function generatorLimit(g: GeneratorHealth | undefined, opts: { droppedIsBacklog: boolean }): string | undefined {
   if (!g) return undefined;
+  for (const t of g.threads ?? []) {
+    const why = generatorLimit({ ...t, threads: undefined }, opts);
+    if (why !== undefined) return `load thread ${t.thread} (${t.agents} agent${t.agents === 1 ? "" : "s"}): ${why}`;
+  }
   const counted = opts.droppedIsBacklog ? g.lateSends : g.lateSends + g.dropped;
   if (g.offered > 0 && counted / g.offered > GENERATOR_SLACK) {
     const share = ((counted / g.offered) * 100).toFixed(1);

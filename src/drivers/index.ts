@@ -8,8 +8,9 @@ import { autocannonDriver } from "./autocannon-driver.js";
 import type { LoadDriver } from "./driver.js";
 import { k6Driver } from "./k6-driver.js";
 import { sdkDriver } from "./sdk-driver.js";
+import { threadsDriver } from "./threads-driver.js";
 
-export const DRIVERS: readonly LoadDriver[] = [sdkDriver, autocannonDriver, k6Driver];
+export const DRIVERS: readonly LoadDriver[] = [sdkDriver, threadsDriver, autocannonDriver, k6Driver];
 
 /** The registry's names, in order: the scenario schema's enum and --driver's choices. */
 export const DRIVER_NAMES = DRIVERS.map((d) => d.name);

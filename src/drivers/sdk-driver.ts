@@ -28,7 +28,7 @@ import type { AttemptOptions, CallResult, CallSender, MethodRequest, Operation, 
 import { TOOLS_CALL, type McpMethod } from "../contracts/mcp-methods.js";
 import type { McpSession } from "../stack/mcp-session.js";
 import { meterOf, type MessageMeter } from "../stack/message-meter.js";
-import type { Recorder } from "../metrics/recorder.js";
+import type { SampleSink } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { sleep, sleepUntil } from "../util/sleep.js";
 import { preparePreciseWait, waitUntilPrecise } from "../util/precise-wait.js";
@@ -38,9 +38,14 @@ import { classifyCallError } from "../contracts/failure-kind.js";
 import { emptyPhaseStats, watchHarness, type PhaseStats } from "./generator-health.js";
 import type { SessionSource } from "./session-churn.js";
 
-export interface Agent {
+/** What a call needs of a session: its SDK client (a worker thread's sessions are nothing more). */
+export interface CallSession {
+  client: Client;
+}
+
+export interface Agent<S extends CallSession = McpSession> {
   id: number;
-  sessions: ReadonlyMap<string, McpSession>;
+  sessions: ReadonlyMap<string, S>;
 }
 
 /** First and longest wait before calling a session that failed at the transport again. */
@@ -90,8 +95,8 @@ export class CallContext implements CallSender {
   readonly backoff: boolean;
 
   constructor(
-    readonly recorder: Recorder,
-    readonly agents: readonly Agent[],
+    readonly recorder: SampleSink,
+    readonly agents: readonly Agent<CallSession>[],
     readonly callTimeoutMs: number,
     opts: { backoff?: boolean } = {},
   ) {

@@ -115,6 +115,12 @@ class ByteTally {
   }
 }
 
+/**
+ * The Recorder calls a driver's per-call path makes (src/drivers/sdk-driver.ts CallContext): the
+ * Recorder itself on the main thread, a forwarder to it on a worker thread (src/drivers/threads).
+ */
+export type SampleSink = Pick<Recorder, "callStarted" | "callEnded" | "record" | "recordBackoff" | "recordNotification">;
+
 export class Recorder {
   /**
    * Keyed by phase, server, method, label and outcome. A request of another method than tools/call

@@ -332,6 +332,19 @@ export const LoadSummary = z.strictObject({
   generatorCpu: z.number(),
   eventLoopDelayP99Ms: ms,
   harnessTimed: z.boolean().optional(),
+  threads: z
+    .array(
+      z.strictObject({
+        thread: z.number(),
+        agents: z.number(),
+        offered: z.number(),
+        lateSends: z.number(),
+        dropped: z.number(),
+        cpu: z.number(),
+        eventLoopDelayP99Ms: ms,
+      }),
+    )
+    .optional(),
   outsideCpu: z.strictObject({ cores: z.number().nonnegative(), cpus: z.number().int().positive() }).optional(),
 });
 

@@ -529,6 +529,20 @@ export interface LoadSummary {
   /** False when the samples were not timed by the harness's event loop (k6 times its own). */
   harnessTimed?: boolean;
   /**
+   * The threads driver: each load thread's agents, sends and health over the window, judged on its
+   * own (generatorCpu and eventLoopDelayP99Ms above are then the worst thread's). Absent otherwise.
+   */
+  threads?: {
+    thread: number;
+    agents: number;
+    offered: number;
+    lateSends: number;
+    dropped: number;
+    /** This thread's CPU time over the window, as a share of one core. */
+    cpu: number;
+    eventLoopDelayP99Ms: number;
+  }[];
+  /**
    * How busy the machine was with work that is not the run's during the window: cores (of `cpus`)
    * from the machine's busy CPU time less that of the run's processes (src/util/machine-load.ts).
    * Absent where /proc cannot be read. A two-run comparison uses it to tell a busier machine from a

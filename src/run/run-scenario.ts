@@ -306,6 +306,9 @@ async function runWindow(run: StackRun): Promise<void> {
   const recorder = new Recorder({ plannedMeasureMs: s.durationMs, warmupMs: s.warmupMs, now: performance.now(), correctCounts });
   const calls = new CallContext(recorder, pool.agents, s.callTimeoutMs, { backoff: s.load.model === "closed" });
   calls.signal = signal;
+  // Per agent, the window's ok and failed calls: the run's CallContext counts them, unless the driver
+  // sends as every agent on sessions of its own (threads), which adds its counts in here.
+  const agentTallies = driver.ownSessions ? Array.from({ length: s.agents }, () => ({ ok: 0, failed: 0 })) : calls.tallies;
   const churn = s.sessions
     ? new SessionChurn(s.sessions.churn, pool.agents, pool, new SessionStarts(), { startTimeoutMs: s.startTimeoutMs, signal })
     : undefined;
@@ -369,6 +372,8 @@ async function runWindow(run: StackRun): Promise<void> {
     onTick,
     // Churn per join: a worker the shape turns off is its agent leaving (the scenario checked the workload's workers are its agents).
     ...(churn?.policy.kind === "join" && { onWorkerLeaves: (worker: number) => churn.leave(worker) }),
+    agentTallies,
+    sandbox: run.endpoints.sandbox,
   });
 
   if (s.warmupMs > 0 && !signal.aborted) {
@@ -458,6 +463,7 @@ async function runWindow(run: StackRun): Promise<void> {
     generatorCpu: stats?.cpu ?? 0,
     eventLoopDelayP99Ms: stats?.eventLoopDelayP99Ms ?? 0,
     harnessTimed: driver.harnessTimed,
+    ...(stats?.threads && { threads: stats.threads }),
     ...(outsideLoad && { outsideCpu: { cores: outsideLoad.cores, cpus: outsideLoad.cpus } }),
   };
   base.load = load;
@@ -534,7 +540,7 @@ async function runWindow(run: StackRun): Promise<void> {
   const measurements = recorderMeasurements({
     scenario: s,
     recorder,
-    calls,
+    agentTallies,
     knowsAgents: driver.knowsAgents,
     servers: base.servers,
     measuredMs,

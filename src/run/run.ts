@@ -12,10 +12,12 @@ import { hostEnvironment } from "./environment.js";
 import { lstat, rm, symlink, rename } from "node:fs/promises";
 import path from "node:path";
 import { loadAll } from "../config/load-scenario.js";
+import { liveDrivers } from "../config/halt-checks.js";
 import type { Scenario } from "../contracts/plan.js";
 import { prepareOutDir } from "../outputs/out-dir.js";
 import { scenarioLabel } from "../outputs/format.js";
 import { DEFAULT_DRIVER, driverNamed, unmetNeeds } from "../drivers/index.js";
+import { threadsDriver } from "../drivers/threads-driver.js";
 import { newRunId } from "./run-id.js";
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
@@ -80,6 +82,8 @@ export interface RunOptions {
   scenarios?: Scenario[];
   /** Run every scenario with this load driver (a name of src/drivers) instead of its own (same scenario, another tool). */
   driver?: string;
+  /** --threads: the threads driver's worker threads for every scenario ("auto": one per two cores). */
+  threads?: number | "auto";
   /** --live: servers that call a SaaS API talk to the real one, with tokens from the environment. */
   live?: boolean;
   outDir: string | undefined;
@@ -162,8 +166,8 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         : `${s.file}: --driver ${driver.name} runs a mix of tool calls; the ${s.workload.kind} workload needs the sdk driver`,
     ),
   );
-  // k6 and autocannon write tools/call requests themselves; other MCP methods are the sdk driver's.
-  if (driver.needs.plainCalls)
+  // k6 and autocannon write tools/call requests themselves; other MCP methods are the sdk client's.
+  if (driver.needs.plainCalls && !driver.everyMethod)
     for (const s of scenarios) {
       const i = s.workload.calls?.findIndex((c) => c.method !== undefined) ?? -1;
       if (i >= 0)
@@ -195,10 +199,25 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
       for (const slo of s.slos)
         if (slo.halt)
           problems.push(
-            `${s.file}: --driver ${driver.name} hands its samples over only after its load ended; the halt condition of SLO "${slo.id}" needs the sdk or autocannon driver`,
+            `${s.file}: --driver ${driver.name} hands its samples over only after its load ended; the halt condition of SLO "${slo.id}" needs the ${liveDrivers()} driver`,
           );
   if (problems.length) throw new HarnessError("invalid_input", `--driver ${driver.name} cannot run every scenario given`, { details: problems });
   return scenarios.map((s) => ({ ...s, driver: driver.name }));
+}
+
+/** Applies --threads: every scenario's threads driver runs on that many threads; a scenario of another driver is refused. */
+export function withThreads(scenarios: Scenario[], threads: RunOptions["threads"]): Scenario[] {
+  if (threads === undefined) return scenarios;
+  const others = scenarios.filter((s) => s.driver !== threadsDriver.name);
+  if (others.length > 0)
+    throw new HarnessError("invalid_input", `--threads sets the worker threads of the ${threadsDriver.name} driver; these scenarios use another driver`, {
+      details: others.map((s) => `${s.file}: driver ${s.driver}`),
+      hint: `add --driver ${threadsDriver.name}, or set driver: ${threadsDriver.name} in the scenario`,
+    });
+  return scenarios.map((s) => {
+    const { threads: _, ...rest } = s;
+    return threads === "auto" ? rest : { ...rest, threads };
+  });
 }
 
 /**
@@ -274,7 +293,7 @@ async function pointLatest(reportsRoot: string, runDir: string, progress: (line:
 
 export async function run(opts: RunOptions): Promise<RunOutcome> {
   const loaded = opts.scenarios ?? (await loadAll(opts.files, opts.profile, { requireProfile: opts.requireProfile ?? false }));
-  const scenarios = withLiveUpstreams(withDriver(loaded, opts.driver), opts.live ?? false);
+  const scenarios = withLiveUpstreams(withThreads(withDriver(loaded, opts.driver), opts.threads), opts.live ?? false);
   // What a scenario hands its custom servers (env, args) is redacted from every output unless public.
   for (const s of scenarios) for (const def of s.servers) registerWrittenValues(def);
   // A security scan's pin and policy files are read now: a broken one is refused (exit 2 naming it) before anything starts or is written.

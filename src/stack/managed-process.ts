@@ -210,6 +210,21 @@ export function raiseHarnessPriority(env: NodeJS.ProcessEnv = process.env): "rea
   return harnessPolicy;
 }
 
+/**
+ * Gives threads the harness made after raiseHarnessPriority (the threads driver's load threads and
+ * their wakers) the same real-time priority, if the harness has it; a no-op otherwise. The caller
+ * decides which threads may have it: a real-time thread that never sleeps keeps a core from the stack.
+ */
+export function raiseNewHarnessThreads(): "realtime" | "normal" {
+  if (harnessPolicy !== "realtime") return harnessPolicy;
+  try {
+    execFileSync(CHRT, ["--all-tasks", "--reset-on-fork", "--rr", "--pid", "1", String(process.pid)], { stdio: "ignore", timeout: 5000 });
+    return "realtime";
+  } catch {
+    return "normal";
+  }
+}
+
 /** Lowers a child to the stack's priority; a child that is gone already (or a platform that cannot) keeps its own. */
 function lowerPriority(pid: number | undefined, nice: number): void {
   if (pid === undefined) return;

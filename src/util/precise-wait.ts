@@ -11,8 +11,8 @@
  * How: one helper thread (plain JavaScript, no module loading) sleeps in Atomics.wait, the kernel's
  * futex wait, whose timeout is not rounded to milliseconds, until the instant the main thread wrote
  * into shared memory, then posts a message; the main thread's loop wakes on it at once. Instants go
- * across on process.hrtime, the monotonic clock every thread of the process shares (each thread's
- * performance.now() has its own origin). The thread keeps the process alive only while it starts and
+ * across on process.hrtime, the monotonic clock every thread of the process shares (Node 20's worker
+ * threads share the process's performance.now() origin too, but nothing promises it). The thread keeps the process alive only while it starts and
  * while a wait is pending, like the timer it stands in for.
  *
  * Waits before preparePreciseWait() started the thread, short waits (below a timer's granularity,

@@ -20,8 +20,8 @@ export interface ProcStat {
   stimeTicks: number;
 }
 
-/** The process's stat, or undefined when it is gone or there is no /proc. Synchronous: one tiny read. */
-export function procStat(pid: number): ProcStat | undefined {
+/** The process's stat ("thread-self": the calling thread's), or undefined when it is gone or there is no /proc. Synchronous: one tiny read. */
+export function procStat(pid: number | "thread-self"): ProcStat | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");

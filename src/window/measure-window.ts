@@ -32,8 +32,8 @@ export async function measureWindow(driver: LoadDriver, phase: DriverPhase, step
   try {
     await steps.before?.();
     const t0 = performance.now();
-    // A driver that times its own calls (k6) is not timed by this loop: its delay would explain nothing.
-    if (driver.harnessTimed) delays = startLoopDelayTimeline(t0, () => phase.recorder.intervalMs);
+    // A driver that times its own calls (k6), or times them on worker threads (threads), is not timed by this loop: its delay would explain nothing.
+    if (driver.harnessTimed && !driver.timedOffMainThread) delays = startLoopDelayTimeline(t0, () => phase.recorder.intervalMs);
     await steps.open?.(t0);
     phase.recorder.startMeasuring(t0);
     started = true;

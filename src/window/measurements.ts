@@ -4,7 +4,7 @@
  * SLOs from exactly the same definitions (./measure-window.ts opens the window).
  */
 import type { Scenario } from "../contracts/plan.js";
-import type { CallContext } from "../drivers/sdk-driver.js";
+import type { AgentTally } from "../drivers/sdk-driver.js";
 import type { FaultsOutcome } from "../faults/experiment.js";
 import type { Histogram } from "../metrics/histogram.js";
 import type { Recorder } from "../metrics/recorder.js";
@@ -90,7 +90,8 @@ export function availabilitySummary(inputs: {
 export function recorderMeasurements(inputs: {
   scenario: Scenario;
   recorder: Recorder;
-  calls: CallContext;
+  /** Per agent, the window's ok and failed calls (the concurrent-agents SLO). */
+  agentTallies: readonly AgentTally[];
   /** The driver said which agent sent each call (src/drivers/driver.ts LoadDriver.knowsAgents). */
   knowsAgents: boolean;
   servers: readonly ServerInfo[];
@@ -109,7 +110,7 @@ export function recorderMeasurements(inputs: {
   /** The session setups of session churn (method initialize), when the scenario's sessions churn. */
   sessionStarts?: SessionStarts | undefined;
 }): Measurements {
-  const { scenario: s, recorder, calls } = inputs;
+  const { scenario: s, recorder, agentTallies } = inputs;
   return {
     servers: s.servers.map((d) => d.name),
     latency: (scope) => recorder.select(scope, ["ok", "timeout"]),
@@ -123,7 +124,7 @@ export function recorderMeasurements(inputs: {
     coordination: () => inputs.coordination?.histogram,
     cache: () => (inputs.cache ? { hits: inputs.cache.client.hits, misses: inputs.cache.client.misses } : undefined),
     // Only a driver that says which agent made which call counts the agents that held.
-    concurrentAgents: () => (inputs.knowsAgents ? { held: calls.tallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
+    concurrentAgents: () => (inputs.knowsAgents ? { held: agentTallies.filter((t) => t.ok > 0 && t.failed === 0).length, agents: s.agents } : undefined),
     peakConcurrency: (server) => ({ peak: recorder.peakConcurrency(server), failed: recorder.count({ server }, ["error", "timeout"]) }),
     startTimeMs: (server) => {
       const info = inputs.servers.find((x) => x.name === server);

@@ -1,0 +1,134 @@
+/**
+ * The threads driver against the null endpoint (a real process answering MCP Streamable HTTP on
+ * loopback): real worker threads, real sessions, the run's Recorder filled from them.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadScenario } from "../config/load-scenario.js";
+import type { LoadPlan, Scenario } from "../contracts/plan.js";
+import { HarnessError } from "../errors.js";
+import { Recorder } from "../metrics/recorder.js";
+import { NativeHttpServer } from "../stack/http-bridge.js";
+import { NULL_ENDPOINT } from "../stack/null-endpoint.js";
+import { ResourceRegistry } from "../stack/resource-registry.js";
+import type { PhaseResult } from "./driver.js";
+import { threadsDriver } from "./threads-driver.js";
+
+type Sample = Parameters<Recorder["record"]>[0];
+
+const registry = new ResourceRegistry({ runId: `threads-driver-it-${process.pid}` });
+let tmp: string;
+let scenario: Scenario;
+let endpoint: NativeHttpServer;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "threads-driver-it-"));
+  const file = path.join(tmp, "threads.yaml");
+  await writeFile(
+    file,
+    [
+      "name: threads-it",
+      "servers: [everything]",
+      "transport: http",
+      "driver: threads",
+      "threads: 2",
+      "agents: 4",
+      "warmup: 0s",
+      "duration: 1s",
+      "callTimeout: 5s",
+      "workload:",
+      "  kind: mix",
+      '  calls: [{ server: everything, tool: echo, args: { message: "{{agent}} {{seq}}" } }]',
+      "slos: []",
+      "",
+    ].join("\n"),
+  );
+  scenario = await loadScenario(file, "ci");
+  endpoint = await NativeHttpServer.start({ def: NULL_ENDPOINT, endpoints: { sandbox: tmp, workdir: tmp }, registry, timeoutMs: 15_000 });
+}, 60_000);
+
+afterAll(async () => {
+  await endpoint?.stop();
+  await registry.disposeAll();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** One measured phase of `load` for `durationMs`, every sample the Recorder got kept in order. */
+async function phase(load: LoadPlan, durationMs: number, url = endpoint.url) {
+  const recorder = new Recorder({ plannedMeasureMs: durationMs, warmupMs: 0, now: performance.now() });
+  const samples: Sample[] = [];
+  const record = recorder.record.bind(recorder);
+  recorder.record = (s) => {
+    samples.push(s);
+    record(s);
+  };
+  const agentTallies = Array.from({ length: scenario.agents }, () => ({ ok: 0, failed: 0 }));
+  const ready = await threadsDriver.prepare({
+    scenario,
+    phase: "measure",
+    durationMs,
+    count: undefined,
+    load,
+    recorder,
+    workload: { workers: 0, operation: () => Promise.reject(new Error("the threads driver prepares its own workload")) },
+    urls: new Map([["everything", url]]),
+    registry,
+    runId: registry.runId,
+    signal: new AbortController().signal,
+    agentTallies,
+  });
+  const t0 = performance.now();
+  recorder.startMeasuring(t0);
+  const result: PhaseResult = await ready.run(t0);
+  recorder.stopMeasuring(result.loadEndedAt ?? performance.now());
+  return { recorder, samples, agentTallies, result, t0 };
+}
+
+describe("threads driver", () => {
+  it("closed model on 2 threads: every agent's calls reach the one Recorder, on its clock, each counted once", async () => {
+    const { recorder, samples, agentTallies, result, t0 } = await phase({ model: "closed", thinkTimeMs: 0 }, 1000);
+    expect(samples.length).toBeGreaterThan(100);
+    expect(recorder.count({}, ["error", "timeout"]), JSON.stringify(recorder.errorSummaries())).toBe(0);
+    // The threads' instants are on this thread's clock: inside the window, each answer after its send.
+    for (const s of samples) {
+      expect(s.startedAt).toBeGreaterThanOrEqual(t0);
+      expect(s.endedAt).toBeLessThanOrEqual(result.loadEndedAt!);
+      expect(s.endedAt).toBeGreaterThanOrEqual(s.startedAt);
+    }
+    // Both threads, two agents each; every agent sent, and its tally is its own samples.
+    expect(result.threads?.map((t) => t.agents)).toEqual([2, 2]);
+    expect([...new Set(samples.map((s) => s.agent))].sort()).toEqual([0, 1, 2, 3]);
+    for (const [agent, tally] of agentTallies.entries()) expect(tally.ok).toBe(samples.filter((s) => s.agent === agent && s.outcome === "ok").length);
+    // One operation, one call: the sends counted per thread are the samples recorded.
+    expect(result.offered).toBe(samples.length);
+    expect(result.threads!.reduce((n, t) => n + t.offered, 0)).toBe(result.offered);
+    // Every call the threads started has ended: nothing left open in the Recorder.
+    expect([...recorder.openCalls()]).toEqual([]);
+    // Each thread's CPU is its own (a share of one core), not the whole process's.
+    for (const t of result.threads!) expect(t.cpu).toBeLessThanOrEqual(1.05);
+  }, 60_000);
+
+  it("open model: each thread sends its share of the rate, from the window's t0 on the main clock", async () => {
+    const rate = 100;
+    const { samples, result, t0 } = await phase({ model: "open", rate, maxInFlight: 100 }, 2000);
+    // 100/s for 2 s: 200 arrivals, 100 per thread (one at t0 each, then one every 20 ms).
+    expect(result.offered + result.dropped).toBe(200);
+    expect(result.threads!.map((t) => t.offered + t.dropped)).toEqual([100, 100]);
+    // Latency counts from the schedule, and the schedule starts at t0: the first arrivals' intended
+    // time is t0 to within the clock mapping's error (far under a millisecond).
+    const first = Math.min(...samples.map((s) => s.startedAt));
+    expect(Math.abs(first - t0)).toBeLessThan(1);
+  }, 60_000);
+
+  it("an endpoint that is not there fails the phase before its t0, naming the sessions", async () => {
+    const gone = await NativeHttpServer.start({ def: NULL_ENDPOINT, endpoints: { sandbox: tmp, workdir: tmp }, registry, timeoutMs: 15_000 });
+    const url = gone.url;
+    await gone.stop();
+    const err = await phase({ model: "closed", thinkTimeMs: 0 }, 500, url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HarnessError);
+    expect((err as HarnessError).code).toBe("environment");
+    expect((err as Error).message).toMatch(/the threads driver could not open its agents' sessions: load thread \d: agent \d's session at http/);
+  }, 60_000);
+});

@@ -1,0 +1,293 @@
+/**
+ * The threads driver (`driver: threads`): the sdk driver's calls on several cores. The run's agents
+ * are split over worker threads (scenario `threads`, `--threads`; by default one per two cores, the
+ * other half left to the stack it measures); each thread opens its agents' MCP Streamable HTTP
+ * sessions and runs their share of every phase with the sdk driver's own code (./threads/thread-main.ts):
+ * the same SDK client, lean HTTP path, deadlines, failure kinds, backoff after a lost session, and the
+ * same mix workload with the same per-agent generators.
+ *
+ * Every recorder call a thread makes reaches the run's one Recorder, in order, in batches of at most
+ * 50 ms, its instants on the main thread's clock: availability, the timeline, the closed model's
+ * count correction, open calls and live halting work as with the sdk driver, up to that lag.
+ *
+ * The load is split by agents: thread k gets a block of agents, and in the open model the same share
+ * of the arrival rate (and of maxInFlight), each thread on its own schedule from the window's t0. Each
+ * thread's generator health (late and dropped sends, CPU, event-loop delay) is judged on its own
+ * (./generator-health.ts), and results.json lists it per thread.
+ *
+ * A mix may name any MCP method and have setup steps, as with the sdk driver. What it does not do,
+ * said at validation: stdio (a session is a process the main thread's pool supervises), load shapes,
+ * capacity searches, session churn, resilience policies, url servers. Sampled call spans and live
+ * call metrics are the sdk driver's (its calls run on the main thread).
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { LoadPlan } from "../contracts/plan.js";
+import { HarnessError } from "../errors.js";
+import type { Recorder } from "../metrics/recorder.js";
+import { raiseNewHarnessThreads } from "../stack/managed-process.js";
+import { splitByWeight } from "./autocannon-driver.js";
+import type { LoadDriver, ReadyPhase } from "./driver.js";
+import { emptyPhaseStats, type PhaseStats } from "./generator-health.js";
+import { MAX_PHASE_MS } from "./sdk-driver.js";
+import { clockPair, type FromThread, type RecorderOp, type ThreadJob, type ThreadStats, type ToThread } from "./threads/messages.js";
+
+const ENTRY = new URL("./threads/thread-entry.mjs", import.meta.url);
+/** How long a thread may take to close its sessions before it is terminated. */
+const CLOSE_GRACE_MS = 5000;
+const NO_STAGES = "its threads each run a fixed share of the agents or of the rate";
+
+/** The default thread count: one per two cores (the other half is the stack's), at least one. */
+export function defaultThreads(cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
+/** Agents 0 .. agents-1 in `threads` consecutive blocks, as even as can be; never an empty block. */
+export function agentBlocks(agents: number, threads: number): number[][] {
+  const n = Math.max(1, Math.min(threads, agents));
+  const sizes = splitByWeight(
+    agents,
+    Array.from({ length: n }, () => 1),
+    0,
+  );
+  let next = 0;
+  return sizes.map((size) => Array.from({ length: size }, () => next++));
+}
+
+/** A thread's share of the load: the open model's rate and in-flight bound in proportion to its agents. */
+export function threadLoad(load: LoadPlan, share: number): LoadPlan {
+  if (load.model === "closed") return load;
+  return { ...load, rate: load.rate * share, maxInFlight: Math.max(1, Math.ceil(load.maxInFlight * share)) };
+}
+
+/** One worker thread and the messages it sends, one awaited kind at a time. */
+class LoadThread {
+  readonly worker: Worker;
+  private waiting: { type: FromThread["type"]; resolve: (m: FromThread) => void; reject: (e: Error) => void } | undefined;
+  private gone: Error | undefined;
+  /** Recorder calls, applied as they arrive (set while a phase runs). */
+  onOps: ((ops: RecorderOp[]) => void) | undefined;
+
+  constructor(readonly index: number) {
+    this.worker = new Worker(ENTRY);
+    this.worker.on("message", (m: FromThread) => {
+      if (m.type === "ops") return this.onOps?.(m.ops);
+      const w = this.waiting;
+      if (!w) return;
+      this.waiting = undefined;
+      if (m.type === "failed") w.reject(new Error(`load thread ${this.index}: ${m.message}`));
+      else w.resolve(m);
+    });
+    this.worker.on("error", (err) => this.fail(new Error(`load thread ${this.index} crashed: ${err.message}`, { cause: err })));
+    this.worker.on("exit", (code) => this.fail(new Error(`load thread ${this.index} exited (code ${code})`)));
+  }
+
+  private fail(err: Error): void {
+    this.gone ??= err;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(err);
+  }
+
+  /** Sends `m` and waits for the answer of type `type` (a "failed" answer rejects). */
+  ask<T extends FromThread["type"]>(m: ToThread, type: T): Promise<Extract<FromThread, { type: T }>> {
+    if (this.gone) return Promise.reject(this.gone);
+    return new Promise((resolve, reject) => {
+      this.waiting = { type, resolve: resolve as (m: FromThread) => void, reject };
+      this.worker.postMessage(m);
+    });
+  }
+
+  tell(m: ToThread): void {
+    if (!this.gone) this.worker.postMessage(m);
+  }
+
+  /** Closes the thread's sessions (bounded), then ends the thread. */
+  async close(): Promise<void> {
+    if (!this.gone) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.ask({ type: "close" }, "closed").catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.gone ??= new Error(`load thread ${this.index} was closed`);
+    await this.worker.terminate();
+  }
+}
+
+/** A thread's recorder calls, applied to the run's Recorder in the order the thread made them. */
+function applier(recorder: Recorder): (ops: RecorderOp[]) => void {
+  // The thread's own call ids -> the Recorder's.
+  const ids = new Map<number, number>();
+  return (ops) => {
+    for (const o of ops) {
+      switch (o.op) {
+        case "started":
+          ids.set(o.id, recorder.callStarted(o.server, o.call));
+          break;
+        case "ended":
+          recorder.callEnded(o.server, o.id === undefined ? undefined : ids.get(o.id));
+          if (o.id !== undefined) ids.delete(o.id);
+          break;
+        case "record":
+          recorder.record(o.sample);
+          break;
+        case "backoff":
+          recorder.recordBackoff(o.wait);
+          break;
+        case "notification":
+          recorder.recordNotification(o.note);
+          break;
+      }
+    }
+  };
+}
+
+/** The phase's stats: sums over the threads, the worst thread's CPU and delay, and each thread's own. */
+export function combineThreadStats(all: readonly ThreadStats[]): PhaseStats {
+  const stats = emptyPhaseStats();
+  for (const t of all) {
+    stats.offered += t.offered;
+    stats.completed += t.completed;
+    stats.lateSends += t.lateSends;
+    stats.dropped += t.dropped;
+    stats.elapsedMs = Math.max(stats.elapsedMs, t.elapsedMs);
+    stats.cpu = Math.max(stats.cpu, t.cpu);
+    stats.eventLoopDelayP99Ms = Math.max(stats.eventLoopDelayP99Ms, t.eventLoopDelayP99Ms);
+  }
+  stats.threads = all.map((t) => ({
+    thread: t.thread,
+    agents: t.agents,
+    offered: t.offered,
+    lateSends: t.lateSends,
+    dropped: t.dropped,
+    cpu: t.cpu,
+    eventLoopDelayP99Ms: t.eventLoopDelayP99Ms,
+  }));
+  return stats;
+}
+
+export const threadsDriver: LoadDriver = {
+  name: "threads",
+  title: "the sdk driver's client on worker threads (threads: one per two cores by default)",
+  needs: { http: true, plainCalls: true },
+  knowsAgents: true,
+  harnessTimed: true,
+  timedOffMainThread: true,
+  everyMethod: true,
+  ownSessions: true,
+  capacitySearch: false,
+  noStages: NO_STAGES,
+  async prepare(ctx) {
+    const { scenario: s, signal } = ctx;
+    if (ctx.load.shape) throw new HarnessError("invalid_input", `${s.file}: load.stages: the threads driver cannot run a load shape (${NO_STAGES})`);
+    const limitMs = Math.min(ctx.durationMs ?? MAX_PHASE_MS, MAX_PHASE_MS);
+    if (limitMs <= 0 || (ctx.count !== undefined && ctx.count <= 0) || signal.aborted)
+      return { run: async () => emptyPhaseStats(), dispose: async () => undefined };
+    const calls = s.workload.calls;
+    if (!calls) throw new Error(`the threads driver runs a mix of tool calls, not a ${s.workload.kind} workload`);
+    const servers = [...new Set([...calls, ...(s.workload.setup ?? [])].map((c) => c.server))];
+    const urls: Record<string, string> = {};
+    for (const server of servers) {
+      const url = ctx.urls.get(server);
+      if (!url) throw new Error(`no MCP Streamable HTTP endpoint for server "${server}" (the threads driver needs transport: http)`);
+      urls[server] = url;
+    }
+    const blocks = agentBlocks(s.agents, s.threads ?? defaultThreads());
+    const counts =
+      ctx.count === undefined
+        ? undefined
+        : splitByWeight(
+            ctx.count,
+            blocks.map((b) => b.length),
+            0,
+          );
+    const threads = blocks.map((_, i) => new LoadThread(i));
+    const closeAll = () => Promise.all(threads.map((t) => t.close())).then(() => undefined);
+    try {
+      const clock = clockPair();
+      await Promise.all(
+        threads.map((t, i) => {
+          const job: ThreadJob = {
+            thread: i,
+            threads: threads.length,
+            agents: blocks[i]!,
+            totalAgents: s.agents,
+            urls,
+            calls,
+            setup: s.workload.setup ?? [],
+            seed: s.seed,
+            runId: ctx.runId,
+            sandbox: ctx.sandbox ?? "",
+            callTimeoutMs: s.callTimeoutMs,
+            startTimeoutMs: Math.max(s.startTimeoutMs, s.callTimeoutMs),
+            backoff: ctx.load.model === "closed",
+            open: ctx.load.model === "open",
+            clock,
+          };
+          return t.ask({ type: "open", job }, "ready");
+        }),
+      );
+    } catch (err) {
+      await closeAll();
+      if (signal.aborted) throw new HarnessError("interrupted", "interrupted while the load threads opened their sessions", { cause: err });
+      throw new HarnessError("environment", `the threads driver could not open its agents' sessions: ${(err as Error).message}`, { cause: err });
+    }
+    // The load threads get the harness's real-time priority when they take at most half the cores
+    // (the default): each may then keep a core busy and the stack still has the other half. More
+    // threads than that stay at the harness's normal priority, above the stack's nice only: real-time
+    // threads saturating every core would leave the stack 5 % of the machine (sched_rt_runtime_us).
+    if (threads.length * 2 <= availableParallelism()) raiseNewHarnessThreads();
+    const ready: ReadyPhase = {
+      run: async (t0) => {
+        const stopAll = () => {
+          for (const t of threads) t.tell({ type: "stop" });
+        };
+        signal.addEventListener("abort", stopAll, { once: true });
+        const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
+        try {
+          const all = await Promise.all(
+            threads.map((t, i) => {
+              t.onOps = applier(ctx.recorder);
+              return t.ask(
+                {
+                  type: "run",
+                  run: {
+                    t0,
+                    phase: ctx.phase,
+                    load: threadLoad(ctx.load, blocks[i]!.length / s.agents),
+                    durationMs: ctx.durationMs,
+                    count: counts?.[i],
+                  },
+                },
+                "done",
+              );
+            }),
+          );
+          // The window ends when the last thread's load and drain ended, not after the sessions closed.
+          const loadEndedAt = performance.now();
+          const stats = all.map((m) => m.stats);
+          for (const t of stats)
+            for (const tally of t.tallies) {
+              const into = ctx.agentTallies?.[tally.agent];
+              if (into) {
+                into.ok += tally.ok;
+                into.failed += tally.failed;
+              }
+            }
+          return { ...combineThreadStats(stats), loadEndedAt };
+        } finally {
+          if (ticker) clearInterval(ticker);
+          signal.removeEventListener("abort", stopAll);
+          await closeAll();
+        }
+      },
+      dispose: closeAll,
+    };
+    return ready;
+  },
+};
