@@ -10,7 +10,7 @@ bash scripts/setup.sh || exit 1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 crashed=0
-for bench in harness-overhead drivers coordination stack-start soak-memory; do
+for bench in harness-overhead drivers threads coordination stack-start soak-memory; do
   echo "== bench/$bench.ts"
   node --import tsx "bench/$bench.ts" 2>&1 | tee -a "$log" || { crashed=1; echo "bench/$bench.ts crashed" | tee -a "$log"; }
 done
