@@ -18,6 +18,7 @@ import { prepareOutDir } from "../outputs/out-dir.js";
 import { scenarioLabel } from "../outputs/format.js";
 import { DEFAULT_DRIVER, driverNamed, unmetNeeds } from "../drivers/index.js";
 import { threadsDriver } from "../drivers/threads-driver.js";
+import { ownSessionsRefusal, processFault } from "../faults/kinds/process.js";
 import { newRunId } from "./run-id.js";
 import { compareRuns, NOISE_RUNS } from "../compare/compare.js";
 import { EXIT, HarnessError } from "../errors.js";
@@ -176,6 +177,11 @@ export function withDriver(scenarios: Scenario[], name: RunOptions["driver"]): S
         );
       if (s.workload.setup?.length) problems.push(`${s.file}: --driver ${driver.name} sends the mix's calls only; workload.setup needs the sdk driver`);
     }
+  if (driver.ownSessions)
+    for (const s of scenarios)
+      for (const f of s.faults)
+        if (f.kind === processFault.name && f.target.startsWith("server:"))
+          problems.push(`${s.file}: fault ${f.id} (${f.description}): ${ownSessionsRefusal(driver.name, f.target.slice("server:".length))}`);
   if (driver.noStages !== undefined)
     for (const s of scenarios) if (s.load.shape) problems.push(`${s.file}: load.stages: --driver ${driver.name} cannot run a load shape (${driver.noStages})`);
   // The agents' resilience policies and version switches live in front of the sdk driver's calls (src/resilience).

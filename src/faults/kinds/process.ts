@@ -6,6 +6,7 @@ import { z } from "zod";
 import { FaultTiming } from "../../contracts/scenario-fields.js";
 import type { BackendFaultHandle, FaultTargets, HealTiming } from "../../contracts/fault-targets.js";
 import type { BackingService } from "../../contracts/server-definition.js";
+import { DRIVER_NAMES, driverNamed } from "../../drivers/index.js";
 import { defineFaultKind, instant, selfHealing, serverUsing } from "../fault-kind.js";
 
 const SERVER_PREFIX = "server:";
@@ -22,6 +23,17 @@ function revivedTiming(revived: readonly { spawnedAt?: number }[], startedAt: nu
   const readyAt = performance.now();
   const spawned = revived.map((s) => s.spawnedAt).filter((t): t is number => t !== undefined);
   return { removedAt: spawned.length ? Math.max(...spawned) : startedAt, readyAt };
+}
+
+/**
+ * Why a process fault on a server cannot judge the load of a driver that opens its own sessions: the
+ * fault acts on the processes of the harness's sessions, and a bridged server's session processes
+ * are the driver's own (untouched: the fault would change nothing the load sees); a native server's
+ * sessions end with a kill or restart and the driver never opens them again (every later call would
+ * fail for the harness's reason, not the server's).
+ */
+export function ownSessionsRefusal(driver: string, server: string): string {
+  return `the ${driver} driver opens its own sessions, which a process fault on "${server}" either misses (a bridged server's session processes are the driver's) or ends for good (nothing re-opens them): use driver: sdk, or a network fault on hop client->${server}`;
 }
 
 export const processFault = defineFaultKind({
@@ -44,6 +56,8 @@ export const processFault = defineFaultKind({
     if (target === undefined) return;
     const names = facts.serverNames;
     const server = target.startsWith(SERVER_PREFIX) ? target.slice(SERVER_PREFIX.length) : undefined;
+    const driverName = facts.str(["driver"]);
+    const driver = driverName !== undefined && DRIVER_NAMES.includes(driverName) ? driverNamed(driverName) : undefined;
     if (server !== undefined && !names.includes(server))
       facts.report(p, `"${server}" is not a server of this scenario (${names.join(", ")})`, { found: false });
     else if (server !== undefined && facts.urlServers.includes(server))
@@ -52,6 +66,7 @@ export const processFault = defineFaultKind({
         `"${server}" is a url server: the harness started no process of it, so a process fault cannot act on it (a network fault on its hop client->${server} can)`,
         { found: false },
       );
+    else if (server !== undefined && driver?.ownSessions) facts.report(p, ownSessionsRefusal(driver.name, server), { found: false });
     // The RPO writer of PostgreSQL writes there itself: a PostgreSQL fault needs no server using it then.
     if (server === undefined && !facts.usesBackend(target) && !(target === "postgres" && facts.arr(["rpo", "stores"]).includes("postgres")))
       facts.report(p, `no server of this scenario uses ${target}`, { found: false });
