@@ -3,6 +3,7 @@
  * loopback): real worker threads, real sessions, the run's Recorder filled from them.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +57,7 @@ afterAll(async () => {
 });
 
 /** One measured phase of `load` for `durationMs`, every sample the Recorder got kept in order. */
-async function phase(load: LoadPlan, durationMs: number, url = endpoint.url) {
+async function phase(load: LoadPlan, durationMs: number, url = endpoint.url, signal = new AbortController().signal) {
   const recorder = new Recorder({ plannedMeasureMs: durationMs, warmupMs: 0, now: performance.now() });
   const samples: Sample[] = [];
   const record = recorder.record.bind(recorder);
@@ -76,7 +77,7 @@ async function phase(load: LoadPlan, durationMs: number, url = endpoint.url) {
     urls: new Map([["everything", url]]),
     registry,
     runId: registry.runId,
-    signal: new AbortController().signal,
+    signal,
     agentTallies,
   });
   const t0 = performance.now();
@@ -130,5 +131,27 @@ describe("threads driver", () => {
     expect(err).toBeInstanceOf(HarnessError);
     expect((err as HarnessError).code).toBe("environment");
     expect((err as Error).message).toMatch(/the threads driver could not open its agents' sessions: load thread \d: agent \d's session at http/);
+  }, 60_000);
+
+  it("an interruption while sessions are still opening ends the phase at once, not after the start timeout", async () => {
+    // Accepts the connection, never answers: each session would wait out its start timeout (30 s).
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const started = performance.now();
+    try {
+      const err = await phase(
+        { model: "closed", thinkTimeMs: 0 },
+        500,
+        `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/mcp`,
+        stop.signal,
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HarnessError);
+      expect((err as HarnessError).code).toBe("interrupted");
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.close();
+    }
   }, 60_000);
 });

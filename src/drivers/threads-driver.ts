@@ -102,9 +102,12 @@ class LoadThread {
     if (!this.gone) this.worker.postMessage(m);
   }
 
-  /** Closes the thread's sessions (bounded), then ends the thread. */
-  async close(): Promise<void> {
-    if (!this.gone) {
+  /**
+   * Closes the thread's sessions (bounded), then ends the thread. `graceful: false` (an interruption:
+   * the stack stops with the run anyway) ends it at once, also while it is still loading its code.
+   */
+  async close(graceful = true): Promise<void> {
+    if (!this.gone && graceful) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.ask({ type: "close" }, "closed").catch(() => undefined),
@@ -207,10 +210,18 @@ export const threadsDriver: LoadDriver = {
             0,
           );
     const threads = blocks.map((_, i) => new LoadThread(i));
-    const closeAll = () => Promise.all(threads.map((t) => t.close())).then(() => undefined);
+    const closeAll = () => Promise.all(threads.map((t) => t.close(!signal.aborted))).then(() => undefined);
+    // An interruption does not wait for the sessions still opening (up to startTimeout each).
+    let onAbort: () => void = () => undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error("the run was interrupted"));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    interrupted.catch(() => undefined);
     try {
       const clock = clockPair();
-      await Promise.all(
+      const opened = Promise.all(
         threads.map((t, i) => {
           const job: ThreadJob = {
             thread: i,
@@ -232,10 +243,14 @@ export const threadsDriver: LoadDriver = {
           return t.ask({ type: "open", job }, "ready");
         }),
       );
+      opened.catch(() => undefined);
+      await Promise.race([opened, interrupted]);
     } catch (err) {
       await closeAll();
       if (signal.aborted) throw new HarnessError("interrupted", "interrupted while the load threads opened their sessions", { cause: err });
       throw new HarnessError("environment", `the threads driver could not open its agents' sessions: ${(err as Error).message}`, { cause: err });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
     // The load threads get the harness's real-time priority when they take at most half the cores
     // (the default): each may then keep a core busy and the stack still has the other half. More
