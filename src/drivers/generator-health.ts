@@ -5,6 +5,7 @@
  * sends above 1 % of the offered arrivals, or the harness's CPU saturated. Then a missed
  * throughput is not the server's fault and the verdict is inconclusive.
  */
+import type { ThreadHealth } from "../results/types.js";
 import { procStat } from "../util/proc-stat.js";
 import { startLoopDelayMonitor } from "./loop-delay.js";
 
@@ -25,17 +26,6 @@ export interface GeneratorHealth {
    * above are then the sums, and cpu and the delay the worst thread's.
    */
   threads?: ThreadHealth[];
-}
-
-/** One load thread's share of a phase and how busy it was. */
-export interface ThreadHealth {
-  thread: number;
-  agents: number;
-  offered: number;
-  lateSends: number;
-  dropped: number;
-  cpu: number;
-  eventLoopDelayP99Ms: number;
 }
 
 /** What a driver reports of one phase (warm-up or measurement window). */

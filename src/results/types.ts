@@ -496,6 +496,18 @@ export interface PlannedPoint {
   target: number;
 }
 
+/** One load thread of the threads driver: its share of a window and how busy it was (judged on its own). */
+export interface ThreadHealth {
+  thread: number;
+  agents: number;
+  offered: number;
+  lateSends: number;
+  dropped: number;
+  /** This thread's CPU time over the window, as a share of one core. */
+  cpu: number;
+  eventLoopDelayP99Ms: number;
+}
+
 export interface LoadSummary {
   model: "open" | "closed";
   agents: number;
@@ -532,16 +544,7 @@ export interface LoadSummary {
    * The threads driver: each load thread's agents, sends and health over the window, judged on its
    * own (generatorCpu and eventLoopDelayP99Ms above are then the worst thread's). Absent otherwise.
    */
-  threads?: {
-    thread: number;
-    agents: number;
-    offered: number;
-    lateSends: number;
-    dropped: number;
-    /** This thread's CPU time over the window, as a share of one core. */
-    cpu: number;
-    eventLoopDelayP99Ms: number;
-  }[];
+  threads?: ThreadHealth[];
   /**
    * How busy the machine was with work that is not the run's during the window: cores (of `cpus`)
    * from the machine's busy CPU time less that of the run's processes (src/util/machine-load.ts).
