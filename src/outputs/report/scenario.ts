@@ -332,8 +332,10 @@ function loadBlock(load: LoadSummary | null): SafeHtml | string {
   if (!load) return "";
   const lateShare = load.offered > 0 ? load.lateSends / load.offered : 0;
   const droppedShare = load.offered > 0 ? load.dropped / load.offered : 0;
-  // Above 1 % late or dropped, or a saturated core, the generator rather than the server may be the limit.
-  const limited = lateShare + droppedShare > 0.01 || load.generatorCpu >= 0.9;
+  // Above 1 % late or dropped, or a saturated core, the generator rather than the server may be the limit;
+  // with load threads, in any one of them (each sends for its own agents).
+  const threadLimited = (load.threads ?? []).some((t) => (t.offered > 0 && (t.lateSends + t.dropped) / t.offered > 0.01) || t.cpu >= 0.9);
+  const limited = lateShare + droppedShare > 0.01 || load.generatorCpu >= 0.9 || threadLimited;
   const model = load.shape ? `${load.model}, shaped: ${shapeText(load.shape)}` : load.model === "open" ? `open, ${load.rate ?? "–"} calls/s target` : "closed";
   return html`<div class="block"><h3>Load generator health</h3>
 ${limited ? html`<p class="warn-box">The load generator may have been the limit in this scenario: throughput verdicts here cannot be trusted.</p>` : ""}
@@ -346,7 +348,25 @@ ${kv([
   ["throughput", `${load.throughput.toFixed(1)} ok/s`],
   ["late sends", `${int(load.lateSends)} (${pct(lateShare)}, > ${load.lateThresholdMs} ms late)`, lateShare > 0.01 ? "warn" : undefined],
   ["dropped", `${int(load.dropped)} (${pct(droppedShare)})`, droppedShare > 0.01 ? "warn" : undefined],
-  ["generator CPU", `${(load.generatorCpu * 100).toFixed(0)} % of one core`, load.generatorCpu >= 0.9 ? "warn" : undefined],
+  [
+    "generator CPU",
+    `${(load.generatorCpu * 100).toFixed(0)} % of one core${load.threads ? " (the busiest load thread)" : ""}`,
+    load.generatorCpu >= 0.9 ? "warn" : undefined,
+  ],
+  ...(load.threads
+    ? [
+        [
+          "load threads",
+          load.threads
+            .map(
+              (t) =>
+                `thread ${t.thread}: ${int(t.agents)} agents, ${int(t.offered)} sent, ${int(t.lateSends + t.dropped)} late or dropped, ${(t.cpu * 100).toFixed(0)} % CPU, delay p99 ${t.eventLoopDelayP99Ms.toFixed(1)} ms`,
+            )
+            .join("; "),
+          threadLimited ? "warn" : undefined,
+        ] as [string, string, string | undefined],
+      ]
+    : []),
   ["harness event-loop delay p99", harnessDelayText(load)],
   ...(load.outsideCpu ? [["machine busy outside the run", `${load.outsideCpu.cores.toFixed(2)} of ${load.outsideCpu.cpus} cores`] as [string, string]] : []),
 ])}</div>`;
