@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generatorLimit } from "./generator-health.js";
 import { clockOffsetMs } from "./threads/messages.js";
 import type { ThreadStats } from "./threads/messages.js";
-import { agentBlocks, combineThreadStats, defaultThreads, threadLoad } from "./threads-driver.js";
+import { agentBlocks, combineThreadStats, defaultThreads, scheduleShiftMs, threadLoad } from "./threads-driver.js";
 
 describe("threads driver: splitting the load", () => {
   it("gives every agent to exactly one thread, in blocks that differ by at most one", () => {
@@ -31,6 +31,12 @@ describe("threads driver: splitting the load", () => {
     expect(threadLoad({ model: "open", rate: 5, maxInFlight: 1 }, 0.25)).toEqual({ model: "open", rate: 1.25, maxInFlight: 1 });
     const closed = { model: "closed" as const, thinkTimeMs: 5 };
     expect(threadLoad(closed, 0.5)).toBe(closed);
+  });
+
+  it("interleaves the threads' open-model schedules one arrival of the whole rate apart; the closed model starts all at t0", () => {
+    const open = { model: "open" as const, rate: 200, maxInFlight: 10 };
+    expect([0, 1, 2].map((i) => scheduleShiftMs(open, i))).toEqual([0, 5, 10]);
+    expect(scheduleShiftMs({ model: "closed", thinkTimeMs: 0 }, 3)).toBe(0);
   });
 
   it("defaults to one thread per two cores, at least one", () => {

@@ -11,7 +11,8 @@
  * count correction, open calls and live halting work as with the sdk driver, up to that lag.
  *
  * The load is split by agents: thread k gets a block of agents, and in the open model the same share
- * of the arrival rate (and of maxInFlight), each thread on its own schedule from the window's t0. Each
+ * of the arrival rate (and of maxInFlight), the threads' schedules interleaved one arrival of the
+ * whole rate apart from the window's t0 (as the sdk driver spaces its arrivals). Each
  * thread's generator health (late and dropped sends, CPU, event-loop delay) is judged on its own
  * (./generator-health.ts), and results.json lists it per thread.
  *
@@ -58,6 +59,11 @@ export function agentBlocks(agents: number, threads: number): number[][] {
 export function threadLoad(load: LoadPlan, share: number): LoadPlan {
   if (load.model === "closed") return load;
   return { ...load, rate: load.rate * share, maxInFlight: Math.max(1, Math.ceil(load.maxInFlight * share)) };
+}
+
+/** How much later than the window's t0 thread i's open-model schedule starts: i intervals of the whole rate. */
+export function scheduleShiftMs(load: LoadPlan, thread: number): number {
+  return load.model === "open" && load.rate > 0 ? (thread * 1000) / load.rate : 0;
 }
 
 /** One worker thread and the messages it sends, one awaited kind at a time. */
@@ -272,10 +278,13 @@ export const threadsDriver: LoadDriver = {
                 {
                   type: "run",
                   run: {
-                    t0,
+                    // Open model: thread i's schedule starts i arrivals of the whole rate after t0, so
+                    // the threads' arrivals interleave one after another as the sdk driver's do, not in
+                    // bursts of one per thread at the same instants. Its window still ends with the rest.
+                    t0: t0 + scheduleShiftMs(ctx.load, i),
                     phase: ctx.phase,
                     load: threadLoad(ctx.load, blocks[i]!.length / s.agents),
-                    durationMs: ctx.durationMs,
+                    durationMs: ctx.durationMs === undefined ? undefined : Math.max(0, ctx.durationMs - scheduleShiftMs(ctx.load, i)),
                     count: counts?.[i],
                   },
                 },
