@@ -27,7 +27,8 @@ import type { LoadPlan } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
 import type { Recorder } from "../metrics/recorder.js";
 import { raiseNewHarnessThreads } from "../stack/managed-process.js";
-import { splitByWeight } from "./autocannon-driver.js";
+import { interruption } from "../util/race.js";
+import { splitByWeight } from "../util/split.js";
 import type { LoadDriver, ReadyPhase } from "./driver.js";
 import { emptyPhaseStats, type PhaseStats } from "./generator-health.js";
 import { MAX_PHASE_MS } from "./sdk-driver.js";
@@ -218,13 +219,7 @@ export const threadsDriver: LoadDriver = {
     const threads = blocks.map((_, i) => new LoadThread(i));
     const closeAll = () => Promise.all(threads.map((t) => t.close(!signal.aborted))).then(() => undefined);
     // An interruption does not wait for the sessions still opening (up to startTimeout each).
-    let onAbort: () => void = () => undefined;
-    const interrupted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new Error("the run was interrupted"));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    });
-    interrupted.catch(() => undefined);
+    const interrupted = interruption(signal);
     try {
       const clock = clockPair();
       const opened = Promise.all(
@@ -250,13 +245,13 @@ export const threadsDriver: LoadDriver = {
         }),
       );
       opened.catch(() => undefined);
-      await Promise.race([opened, interrupted]);
+      await Promise.race([opened, interrupted.promise]);
     } catch (err) {
       await closeAll();
       if (signal.aborted) throw new HarnessError("interrupted", "interrupted while the load threads opened their sessions", { cause: err });
       throw new HarnessError("environment", `the threads driver could not open its agents' sessions: ${(err as Error).message}`, { cause: err });
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      interrupted.dispose();
     }
     // The load threads get the harness's real-time priority when they take at most half the cores
     // (the default): each may then keep a core busy and the stack still has the other half. More

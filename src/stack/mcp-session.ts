@@ -23,6 +23,7 @@ import { AGENT_HEADER, type HttpEndpoint } from "./http-endpoint.js";
 import { LeanStreamableHttpTransport } from "./lean-http-transport.js";
 import { displayUrl } from "./remote-endpoint.js";
 import type { ServerHost } from "./server-host.js";
+import { deadline, interruption } from "../util/race.js";
 
 export interface StackEndpoints {
   redis?: { url: string };
@@ -203,10 +204,7 @@ export async function startSession(opts: {
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new ManagedStdioTransport(proc, opts.stdioFaults);
 
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
+  const timeout = deadline(timeoutMs, () => new Error(`did not answer initialize within ${timeoutMs / 1000} s`));
   const stop = interruption(opts.signal);
   const died = proc.exited.then(
     (e) => Promise.reject(new Error(`exited (${e.signal ?? `code ${e.code}`}) before answering initialize`)),
@@ -215,9 +213,11 @@ export async function startSession(opts: {
   // Nobody may be listening to `died` once the session is up; it must not surface as an unhandled rejection.
   died.catch(() => undefined);
   try {
-    await Promise.race([client.connect(transport), deadline, died, stop.promise]);
+    await Promise.race([client.connect(transport), timeout.promise, died, stop.promise]);
     const startToReadyMs = performance.now() - spawnedAt;
-    const tools = opts.knownTools ? [...opts.knownTools] : (await Promise.race([client.listTools(), deadline, died, stop.promise])).tools.map((t) => t.name);
+    const tools = opts.knownTools
+      ? [...opts.knownTools]
+      : (await Promise.race([client.listTools(), timeout.promise, died, stop.promise])).tools.map((t) => t.name);
     return {
       server: def,
       agent,
@@ -246,22 +246,9 @@ export async function startSession(opts: {
       cause: err,
     });
   } finally {
-    clearTimeout(timer);
+    timeout.dispose();
     stop.dispose();
   }
-}
-
-/** A promise that rejects when `signal` aborts (never without one), and how to stop listening. */
-function interruption(signal: AbortSignal | undefined): { promise: Promise<never>; dispose(): void } {
-  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
-  let onAbort: () => void = () => undefined;
-  const promise = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error("the run was interrupted"));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  promise.catch(() => undefined);
-  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
 }
 
 /**
@@ -325,10 +312,7 @@ async function startHttpSession(
   const remote = endpoint.kind === "remote";
   const startedAt = performance.now();
   let step = "connect and initialize";
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not answer ${step} within ${timeoutMs / 1000} s`)), timeoutMs);
-  });
+  const timeout = deadline(timeoutMs, () => new Error(`did not answer ${step} within ${timeoutMs / 1000} s`));
   const close = async () => {
     if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
     await client.close().catch(() => undefined);
@@ -336,16 +320,16 @@ async function startHttpSession(
   let proc: ManagedProcess | undefined;
   const stop = interruption(signal);
   try {
-    await Promise.race([endpoint.ensureRunning(), deadline, stop.promise]);
+    await Promise.race([endpoint.ensureRunning(), timeout.promise, stop.promise]);
     const connectAt = performance.now();
-    await Promise.race([client.connect(transport), deadline, stop.promise]);
+    await Promise.race([client.connect(transport), timeout.promise, stop.promise]);
     const startToReadyMs = performance.now() - connectAt;
     // HTTP+SSE has no session id header: its sessions are only ever remote ones.
     const sessionId = transport instanceof StreamableHTTPClientTransport ? transport.sessionId : undefined;
     proc = sessionId === undefined ? undefined : endpoint.processFor(sessionId);
     if (!proc && !remote) throw new Error(`the ${endpoint.kind} at ${endpoint.url} gave no process for session ${sessionId ?? "(no session id)"}`);
     step = "tools/list";
-    const tools = knownTools ? [...knownTools] : (await Promise.race([client.listTools(), deadline, stop.promise])).tools.map((t) => t.name);
+    const tools = knownTools ? [...knownTools] : (await Promise.race([client.listTools(), timeout.promise, stop.promise])).tools.map((t) => t.name);
     const own = proc;
     return {
       server: def,
@@ -389,7 +373,7 @@ async function startHttpSession(
       cause: err,
     });
   } finally {
-    clearTimeout(timer);
+    timeout.dispose();
     stop.dispose();
   }
 }

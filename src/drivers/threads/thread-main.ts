@@ -21,7 +21,8 @@ import { HARNESS_VERSION } from "../../project-root.js";
 import { AGENT_HEADER } from "../../stack/http-endpoint.js";
 import { LeanStreamableHttpTransport } from "../../stack/lean-http-transport.js";
 import { preparePreciseWait } from "../../util/precise-wait.js";
-import { procStat } from "../../util/proc-stat.js";
+import { CLOCK_TICKS, procStat } from "../../util/proc-stat.js";
+import { deadline } from "../../util/race.js";
 import { prepareMix } from "../../workloads/mix.js";
 import { type Agent, CallContext, type CallSession, runPhase } from "../sdk-driver.js";
 import { clockOffsetMs, type FromThread, type RecorderOp, type ThreadJob, type ThreadRun, type ThreadStats, type ToThread } from "./messages.js";
@@ -31,7 +32,6 @@ const FLUSH_MS = 50;
 /** A batch is sent at once when it holds this many calls, so a fast thread's batches stay small. */
 const MAX_BATCH = 2000;
 /** sysconf(_SC_CLK_TCK), as src/util/proc-stat.ts's readers use it. */
-const CLOCK_TICKS = 100;
 
 const port = parentPort;
 if (!port) throw new Error("thread-main.ts runs as a worker thread of the threads driver");
@@ -92,20 +92,15 @@ let stopPhase: AbortController | undefined;
 async function openSession(url: string, agent: number, timeoutMs: number): Promise<Client> {
   const client = new Client({ name: "mcp-slo-harness", version: HARNESS_VERSION });
   const transport = new LeanStreamableHttpTransport(new URL(url), { headers: { [AGENT_HEADER]: String(agent) } });
-  let timer: NodeJS.Timeout | undefined;
+  const timeout = deadline(timeoutMs, () => new Error(`did not answer initialize within ${timeoutMs / 1000} s`));
   try {
-    await Promise.race([
-      client.connect(transport),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not answer initialize within ${timeoutMs / 1000} s`)), timeoutMs);
-      }),
-    ]);
+    await Promise.race([client.connect(transport), timeout.promise]);
     return client;
   } catch (err) {
     await closeClient(client);
     throw new Error(`agent ${agent}'s session at ${url}: ${(err as Error).message}`);
   } finally {
-    clearTimeout(timer);
+    timeout.dispose();
   }
 }
 

@@ -25,6 +25,7 @@ import { spawnManaged, type ManagedProcess } from "../../stack/managed-process.j
 import { waitUntilReady } from "../../stack/readiness.js";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";
 import { resolveExecutable } from "../../util/executable.js";
+import { rejectOnAbort } from "../../util/race.js";
 
 export type EngineKind = "docker" | "podman";
 
@@ -76,15 +77,11 @@ export function engineAddress(dockerHost: string): { socketPath: string } | { ho
  */
 export async function withDeadline<T>(what: string, timeoutMs: number, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
   const abortSignal = AbortSignal.timeout(timeoutMs);
-  let onAbort = () => {};
-  const timedOut = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
-    abortSignal.addEventListener("abort", onAbort, { once: true });
-  });
+  const timedOut = rejectOnAbort(abortSignal, () => new Error(`${what}: no answer within ${timeoutMs} ms`));
   try {
-    return await Promise.race([call(abortSignal), timedOut]);
+    return await Promise.race([call(abortSignal), timedOut.promise]);
   } finally {
-    abortSignal.removeEventListener("abort", onAbort);
+    timedOut.dispose();
   }
 }
 
