@@ -23,14 +23,13 @@ import { localProvider } from "../src/providers/local.js";
 import { RunStack } from "../src/run/run-stack.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
 import { treeTicks, watchOutsideLoad } from "../src/util/machine-load.js";
+import { CLOCK_TICKS } from "../src/util/proc-stat.js";
 import { median } from "../src/util/stats.js";
 
 const SCENARIO_FILE = "scenarios/all-servers.yaml";
 const PROFILE = "ci";
 const ROUNDS = Number(process.env.BENCH_STACK_ROUNDS ?? 3);
 const GOAL_MARGIN_S = 0.5;
-/** sysconf(_SC_CLK_TCK), as src/util/machine-load.ts reads /proc. */
-const CLOCK_TICKS = 100;
 
 interface Start {
   seconds: number;

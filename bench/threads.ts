@@ -13,10 +13,7 @@
  * a MISSED by: each side's CPU (the load threads, the main thread's recording, the endpoint), since on
  * a machine with N cores the load threads and the endpoint share those N.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
-import { loadScenario } from "../src/config/load-scenario.js";
 import type { Scenario } from "../src/contracts/plan.js";
 import type { PhaseResult } from "../src/drivers/driver.js";
 import { threadsDriver } from "../src/drivers/threads-driver.js";
@@ -24,15 +21,15 @@ import { Recorder } from "../src/metrics/recorder.js";
 import { NativeHttpServer } from "../src/stack/http-bridge.js";
 import { NULL_ENDPOINT } from "../src/stack/null-endpoint.js";
 import { ResourceRegistry } from "../src/stack/resource-registry.js";
-import { procStat } from "../src/util/proc-stat.js";
+import { CLOCK_TICKS, procStat } from "../src/util/proc-stat.js";
 import { median as medianOrUndefined } from "../src/util/stats.js";
+import { withOneCallScenario } from "./one-call-scenario.js";
 
 process.env.MCP_SLO_STACK_NICE = "0";
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 3);
 const ROUND_MS = Number(process.env.BENCH_THREADS_ROUND_MS ?? 4000);
 const AGENTS = Number(process.env.BENCH_THREADS_AGENTS ?? 16);
 const GOAL_RATIO = 1.6;
-const CLOCK_TICKS = 100;
 
 /** Every list here has a round in it. */
 const median = (xs: readonly number[]): number => medianOrUndefined(xs) ?? Number.NaN;
@@ -56,101 +53,89 @@ async function main(): Promise<void> {
   const runId = `bench-threads-${process.pid}`;
   const registry = new ResourceRegistry({ runId });
   process.on("exit", () => registry.killAllSync());
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "bench-threads-"));
   try {
-    const file = path.join(tmp, "bench-threads.yaml");
     // A catalog server's name and tool for the scenario's checks; its URL is the null endpoint's.
-    await writeFile(
-      file,
-      [
-        "name: bench-threads",
-        "description: threads driver scaling",
-        "servers: [everything]",
-        "transport: http",
-        "driver: threads",
-        `agents: ${AGENTS}`,
-        "warmup: 0s",
-        `duration: ${ROUND_MS}ms`,
-        "callTimeout: 5s",
-        "workload:",
-        "  kind: mix",
-        "  calls: [{ server: everything, tool: echo, weight: 1, args: { message: bench } }]",
-        "slos: []",
-        "",
-      ].join("\n"),
-    );
-    const scenario = await loadScenario(file, "ci");
-    const base = { sandbox: tmp, workdir: tmp };
-    const endpoint = await NativeHttpServer.start({ def: NULL_ENDPOINT, endpoints: base, registry, timeoutMs: 15_000 });
-    const endpointPid = endpoint.process.pid;
-    try {
-      const urls = new Map([["everything", endpoint.url]]);
-      const round = async (threads: number): Promise<Round> => {
-        const s: Scenario = { ...scenario, threads };
-        const recorder = new Recorder({ plannedMeasureMs: ROUND_MS, warmupMs: 0, now: performance.now() });
-        const ready = await threadsDriver.prepare({
-          scenario: s,
-          phase: "measure",
-          durationMs: ROUND_MS,
-          count: undefined,
-          load: s.load,
-          recorder,
-          workload: { workers: 0, operation: () => Promise.reject(new Error("the threads driver prepares its own workload")) },
-          urls,
-          registry,
-          runId,
-          signal: new AbortController().signal,
-        });
-        const harness0 = cpuSeconds(process.pid);
-        const endpoint0 = endpointPid === undefined ? Number.NaN : cpuSeconds(endpointPid);
-        const t0 = performance.now();
-        recorder.startMeasuring(t0);
-        const stats: PhaseResult = await ready.run(t0);
-        const end = stats.loadEndedAt ?? performance.now();
-        recorder.stopMeasuring(end);
-        const seconds = (end - t0) / 1000;
-        return {
-          threads,
-          okPerSecond: recorder.count({}, ["ok"]) / seconds,
-          failed: recorder.count({}, ["error", "timeout"]),
-          harnessCores: (cpuSeconds(process.pid) - harness0) / seconds,
-          endpointCores: endpointPid === undefined ? Number.NaN : (cpuSeconds(endpointPid) - endpoint0) / seconds,
-          threadCpu: (stats.threads ?? []).map((t) => t.cpu),
+    const spec = {
+      name: "bench-threads",
+      server: "everything",
+      tool: "echo",
+      args: { message: "bench" },
+      driver: "threads",
+      agents: AGENTS,
+      durationMs: ROUND_MS,
+    };
+    await withOneCallScenario(spec, async (scenario, tmp) => {
+      const base = { sandbox: tmp, workdir: tmp };
+      const endpoint = await NativeHttpServer.start({ def: NULL_ENDPOINT, endpoints: base, registry, timeoutMs: 15_000 });
+      const endpointPid = endpoint.process.pid;
+      try {
+        const urls = new Map([["everything", endpoint.url]]);
+        const round = async (threads: number): Promise<Round> => {
+          const s: Scenario = { ...scenario, threads };
+          const recorder = new Recorder({ plannedMeasureMs: ROUND_MS, warmupMs: 0, now: performance.now() });
+          const ready = await threadsDriver.prepare({
+            scenario: s,
+            phase: "measure",
+            durationMs: ROUND_MS,
+            count: undefined,
+            load: s.load,
+            recorder,
+            workload: { workers: 0, operation: () => Promise.reject(new Error("the threads driver prepares its own workload")) },
+            urls,
+            registry,
+            runId,
+            signal: new AbortController().signal,
+          });
+          const harness0 = cpuSeconds(process.pid);
+          const endpoint0 = endpointPid === undefined ? Number.NaN : cpuSeconds(endpointPid);
+          const t0 = performance.now();
+          recorder.startMeasuring(t0);
+          const stats: PhaseResult = await ready.run(t0);
+          const end = stats.loadEndedAt ?? performance.now();
+          recorder.stopMeasuring(end);
+          const seconds = (end - t0) / 1000;
+          return {
+            threads,
+            okPerSecond: recorder.count({}, ["ok"]) / seconds,
+            failed: recorder.count({}, ["error", "timeout"]),
+            harnessCores: (cpuSeconds(process.pid) - harness0) / seconds,
+            endpointCores: endpointPid === undefined ? Number.NaN : (cpuSeconds(endpointPid) - endpoint0) / seconds,
+            threadCpu: (stats.threads ?? []).map((t) => t.cpu),
+          };
         };
-      };
-      console.log(
-        `threads driver scaling: null endpoint over MCP Streamable HTTP on loopback, closed model, ${AGENTS} agents, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms, ${os.availableParallelism()} cores (Node ${process.version})`,
-      );
-      // One warm round each (JIT, connections), not counted.
-      await round(1);
-      await round(2);
-      const rounds: Round[] = [];
-      for (let r = 0; r < ROUNDS; r++) for (const threads of [1, 2]) rounds.push(await round(threads));
-      const of = (threads: number) => rounds.filter((r) => r.threads === threads);
-      for (const threads of [1, 2]) {
-        const rs = of(threads);
         console.log(
-          `  ${threads} thread${threads === 1 ? "" : "s"}: ${rs.map((r) => r.okPerSecond.toFixed(0)).join(", ")} ok calls/s (median ${median(rs.map((r) => r.okPerSecond)).toFixed(0)}; ${rs.reduce((n, r) => n + r.failed, 0)} failed); ` +
-            `CPU in cores: harness ${median(rs.map((r) => r.harnessCores)).toFixed(2)} (load threads ${rs[0]!.threadCpu.map((c) => c.toFixed(2)).join(" + ")}), endpoint ${median(rs.map((r) => r.endpointCores)).toFixed(2)}`,
+          `threads driver scaling: null endpoint over MCP Streamable HTTP on loopback, closed model, ${AGENTS} agents, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms, ${os.availableParallelism()} cores (Node ${process.version})`,
         );
+        // One warm round each (JIT, connections), not counted.
+        await round(1);
+        await round(2);
+        const rounds: Round[] = [];
+        for (let r = 0; r < ROUNDS; r++) for (const threads of [1, 2]) rounds.push(await round(threads));
+        const of = (threads: number) => rounds.filter((r) => r.threads === threads);
+        for (const threads of [1, 2]) {
+          const rs = of(threads);
+          console.log(
+            `  ${threads} thread${threads === 1 ? "" : "s"}: ${rs.map((r) => r.okPerSecond.toFixed(0)).join(", ")} ok calls/s (median ${median(rs.map((r) => r.okPerSecond)).toFixed(0)}; ${rs.reduce((n, r) => n + r.failed, 0)} failed); ` +
+              `CPU in cores: harness ${median(rs.map((r) => r.harnessCores)).toFixed(2)} (load threads ${rs[0]!.threadCpu.map((c) => c.toFixed(2)).join(" + ")}), endpoint ${median(rs.map((r) => r.endpointCores)).toFixed(2)}`,
+          );
+        }
+        const ratio = median(of(2).map((r) => r.okPerSecond)) / median(of(1).map((r) => r.okPerSecond));
+        // What 2 threads could give at most here: the cores there are over the cores the whole machine
+        // spends (load thread, recording, endpoint) at 1 thread's pace.
+        const spent = median(of(1).map((r) => r.harnessCores + r.endpointCores));
+        const ceiling = Math.min(2, os.availableParallelism() / spent);
+        console.log(
+          `  ceiling of that ratio on ${os.availableParallelism()} cores: at 1 thread the harness and the endpoint keep ${spent.toFixed(2)} cores busy, so 2 threads can give at most ${ceiling.toFixed(2)}x`,
+        );
+        console.log(
+          `  2 worker threads vs 1 on a cheap endpoint, throughput ratio ${ratio.toFixed(3)}, goal >= ${GOAL_RATIO}: ${ratio >= GOAL_RATIO ? "met" : "MISSED"}`,
+        );
+      } finally {
+        await endpoint.stop();
       }
-      const ratio = median(of(2).map((r) => r.okPerSecond)) / median(of(1).map((r) => r.okPerSecond));
-      // What 2 threads could give at most here: the cores there are over the cores the whole machine
-      // spends (load thread, recording, endpoint) at 1 thread's pace.
-      const spent = median(of(1).map((r) => r.harnessCores + r.endpointCores));
-      const ceiling = Math.min(2, os.availableParallelism() / spent);
-      console.log(
-        `  ceiling of that ratio on ${os.availableParallelism()} cores: at 1 thread the harness and the endpoint keep ${spent.toFixed(2)} cores busy, so 2 threads can give at most ${ceiling.toFixed(2)}x`,
-      );
-      console.log(
-        `  2 worker threads vs 1 on a cheap endpoint, throughput ratio ${ratio.toFixed(3)}, goal >= ${GOAL_RATIO}: ${ratio >= GOAL_RATIO ? "met" : "MISSED"}`,
-      );
-    } finally {
-      await endpoint.stop();
-    }
+    });
   } finally {
     await registry.disposeAll();
-    await rm(tmp, { recursive: true, force: true });
   }
 }
 

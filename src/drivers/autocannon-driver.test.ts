@@ -4,7 +4,7 @@
  * the CLI, against real servers: test/autocannon-driver.e2e.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { classifyAnswer, correctionLatencies, findAnswer, splitByWeight } from "./autocannon-driver.js";
+import { classifyAnswer, correctionLatencies, findAnswer } from "./autocannon-driver.js";
 
 describe("autocannon driver helpers", () => {
   it("finds the JSON-RPC answer in a JSON body or an SSE stream, skipping notifications", () => {
@@ -31,13 +31,6 @@ describe("autocannon driver helpers", () => {
     expect(classifyAnswer(200, "", 1)).toMatchObject({ outcome: "error", kind: "protocol" });
     expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"te', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
     expect(classifyAnswer(200, '{"jsonrpc":"2.0","id":1,"result":{"content":"not a list"}}', 1)).toMatchObject({ outcome: "error", kind: "protocol" });
-  });
-
-  it("splits load by weight, every part at least the minimum", () => {
-    expect(splitByWeight(4, [2, 2], 1)).toEqual([2, 2]);
-    expect(splitByWeight(4, [3, 1], 1)).toEqual([3, 1]);
-    expect(splitByWeight(1, [1, 1], 1)).toEqual([1, 1]);
-    expect(splitByWeight(200, [1, 2, 1], 1)).toEqual([50, 100, 50]);
   });
 
   it("corrects for coordinated omission like HdrHistogram's recordValueWithExpectedInterval", () => {

@@ -37,6 +37,7 @@ import { HarnessError } from "../errors.js";
 import type { FailureKind, Outcome } from "../results/types.js";
 import { AGENT_HEADER } from "../stack/http-endpoint.js";
 import { seededRng, weightedPicker, type Rng } from "../util/random.js";
+import { splitByWeight } from "../util/split.js";
 import { sleepUntil } from "../util/sleep.js";
 import { compileTemplate, type CompiledValue } from "../util/template.js";
 import type { DriverPhase, LoadDriver } from "./driver.js";
@@ -199,21 +200,6 @@ export interface ServerShare {
   rate: number | undefined;
   /** count-bounded phase: this server's operations */
   amount: number | undefined;
-}
-
-/** Splits `total` by `weights` (largest remainder), every part at least `min`. */
-export function splitByWeight(total: number, weights: readonly number[], min: number): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const exact = weights.map((w) => (total * w) / sum);
-  const parts = exact.map(Math.floor);
-  let left = total - parts.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of order) {
-    if (left <= 0) break;
-    parts[i]!++;
-    left--;
-  }
-  return parts.map((p) => Math.max(min, p));
 }
 
 export function planShares(ctx: Pick<DriverPhase, "scenario" | "urls" | "count" | "load">): ServerShare[] {

@@ -6,7 +6,7 @@
  * throughput is not the server's fault and the verdict is inconclusive.
  */
 import type { ThreadHealth } from "../results/types.js";
-import { procStat } from "../util/proc-stat.js";
+import { CLOCK_TICKS, procStat } from "../util/proc-stat.js";
 import { startLoopDelayMonitor } from "./loop-delay.js";
 
 /** Late (and, where they count, dropped) sends above this share of the offered load. */
@@ -60,8 +60,6 @@ export function watchHarness(): { stop(elapsedMs: number): GeneratorLoad } {
   };
 }
 
-/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
-const CLOCK_TICKS = 100;
 const CPU_SAMPLE_MS = 250;
 
 /**

@@ -14,9 +14,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
-
-/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
-const CLOCK_TICKS = 100;
+import { CLOCK_TICKS } from "./proc-stat.js";
 
 export interface OutsideLoad {
   /** Cores busy with work outside the run, averaged over the window (0 .. cpus). */

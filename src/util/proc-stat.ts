@@ -6,6 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 
+/** sysconf(_SC_CLK_TCK), the unit of /proc's CPU times: 100 on every Linux Node runs on. */
+export const CLOCK_TICKS = 100;
+
 export interface ProcStat {
   /** Field 2: the command name, without its parentheses. */
   comm: string;
