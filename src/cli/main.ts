@@ -3,64 +3,58 @@
  * 0 every SLO met, 1 an SLO failed, 2 invalid input, 3 the harness or the
  * environment failed, 130 interrupted.
  */
-import path from "node:path";
-import { Command, CommanderError, Option } from "commander";
-import { loadAll } from "../config/load-scenario.js";
-import { ALLOW_HOSTS_HELP, parseAllowHosts, threadsFlag } from "./flags.js";
+import { Command, CommanderError } from "commander";
 import { EXIT, HarnessError } from "../errors.js";
-import { HARNESS_VERSION, PROJECT_ROOT } from "../project-root.js";
+import { HARNESS_VERSION } from "../project-root.js";
 import { SERVER_CATALOG } from "../catalog/servers.js";
-import { DRIVER_NAMES } from "../drivers/index.js";
 import { makeProgress } from "./progress.js";
-import { checkNamedOnce, runSuggestion, suiteFiles, type NamedFile } from "./suites.js";
-import { checkOutDir } from "../outputs/out-dir.js";
-import { DEFAULT_PROVIDER, loadProvider, PROVIDER_NAMES, type ProviderName } from "../providers/registry.js";
 import { printable } from "../util/control-chars.js";
-import { registerMonitorCommand, runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
-import { registerBridgeCommand } from "./bridge-command.js";
-import { registerEvaluateCommand } from "./evaluate-command.js";
-import { registerCompareCommand } from "./compare-command.js";
-import { headline } from "../compare/render.js";
-import { registerTrendCommand } from "./trend-command.js";
-import type { RunRecord, SloResult } from "../results/types.js";
 import { registerSecret, registerSecretsFromEnvironment } from "../telemetry/redact.js";
 import { guardStreams } from "./terminal.js";
-import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
-import { registerHistoryCommand } from "./history-command.js";
-import { registerSlosCommand } from "./slos-command.js";
-import { registerValidateCommand } from "./validate-command.js";
-import { registerServersCommand } from "./servers-command.js";
-import { registerReportCommand } from "./report-command.js";
-import { registerInitCommand } from "./init-command.js";
-import { registerScanCommand } from "./scan-command.js";
 import { addExamples } from "./examples.js";
-import { profileFlag } from "./flags.js";
+import { printVerdicts } from "./verdicts.js";
 
-const SUITES_FILE = path.join(PROJECT_ROOT, "scenarios", "suites.yaml");
-
-const VERDICT_WORD = { pass: "PASS", fail: "FAIL", inconclusive: "INCONCLUSIVE" } as const;
-
-function verdictLine(scenario: string, slo: SloResult): string {
-  const source = `${slo.source.document.replace(/ \(.*\)$/, "")} line ${slo.source.lines}`;
-  return `${VERDICT_WORD[slo.verdict].padEnd(12)} ${scenario} ${slo.id}: ${slo.objective}, measured ${slo.measuredText} (n=${slo.samples}) [${source}]`;
+/** What a command's registration may need from the program around it. */
+interface CommandDeps {
+  argv: readonly string[];
+  setExitCode: (code: number) => void;
+  makeProgress: () => ReturnType<typeof makeProgress>;
 }
 
-function printVerdicts(record: RunRecord, outDir: string): void {
-  const out: string[] = [];
-  for (const s of record.scenarios) {
-    const name = s.variant ? `${s.name}[${s.variant}]` : s.name;
-    if (s.status === "error") out.push(`ERROR        ${name}: ${s.error?.split("\n").join("\n             ")}`);
-    if (s.halted) out.push(`HALTED       ${name}: ${s.halted.text}`);
-    for (const slo of s.slos) out.push(verdictLine(name, slo));
-  }
-  const c = record.counts;
-  out.push(
-    "",
-    `${record.verdict.toUpperCase()}: ${c.pass} passed, ${c.fail} failed, ${c.inconclusive} inconclusive` +
-      (record.status === "interrupted" ? " (interrupted: partial results)" : ""),
-    `report: ${path.join(outDir, "report.html")}`,
-  );
-  process.stdout.write(`${out.join("\n")}\n`);
+/**
+ * Every command, in the order help lists them, each loaded only when asked for: a command's module
+ * pulls in what its action needs (the run's machinery, the container engine's client, the report's
+ * renderer...), and `mcp-slo validate` should not pay a second of start-up for the others. Help, no
+ * command or an unknown one loads them all, so the listing and commander's suggestions stay whole.
+ */
+const COMMANDS: readonly [name: string, register: (program: Command, deps: CommandDeps) => Promise<void>][] = [
+  ["run", async (p, d) => (await import("./run-command.js")).registerRunCommand(p, d)],
+  ["validate", async (p) => (await import("./validate-command.js")).registerValidateCommand(p)],
+  ["servers", async (p) => (await import("./servers-command.js")).registerServersCommand(p)],
+  ["report", async (p) => (await import("./report-command.js")).registerReportCommand(p)],
+  ["init", async (p) => (await import("./init-command.js")).registerInitCommand(p)],
+  ["slos", async (p) => (await import("./slos-command.js")).registerSlosCommand(p)],
+  ["monitor", async (p) => (await import("./monitor-command.js")).registerMonitorCommand(p)],
+  ["history", async (p) => (await import("./history-command.js")).registerHistoryCommand(p)],
+  ["bridge", async (p) => (await import("./bridge-command.js")).registerBridgeCommand(p)],
+  ["trend", async (p) => (await import("./trend-command.js")).registerTrendCommand(p)],
+  ["evaluate", async (p, d) => (await import("./evaluate-command.js")).registerEvaluateCommand(p, printVerdicts, d.setExitCode)],
+  ["compare", async (p, d) => (await import("./compare-command.js")).registerCompareCommand(p, d.setExitCode)],
+  [
+    "scan",
+    async (p, d) =>
+      (await import("./scan-command.js")).registerScanCommand(p, d.argv as string[], {
+        printVerdicts,
+        setExitCode: d.setExitCode,
+        makeProgress: d.makeProgress,
+      }),
+  ],
+];
+
+/** The command argv names: its first word, when that is one (the program itself has only --help and --version). */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const asked = COMMANDS.find(([name]) => name === argv[0]);
+  return asked ? [asked] : COMMANDS;
 }
 
 function printError(err: HarnessError): void {
@@ -84,177 +78,22 @@ function exitCodeOf(err: HarnessError): number {
 
 async function main(argv: string[]): Promise<number> {
   let code = EXIT.ok as number;
+  const deps: CommandDeps = {
+    argv,
+    setExitCode: (c) => {
+      code = c;
+    },
+    makeProgress: () => makeProgress(process.stderr, rawWrites.get(process.stderr)),
+  };
   const program = new Command("mcp-slo")
     .description("Runs real MCP server stacks under load and judges them against the guide's SLOs.")
     .version(HARNESS_VERSION)
     .exitOverride()
     // commander quotes the arguments it refuses: their control characters are shown escaped, never sent to the terminal.
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n").map(printable).join("\n")) });
-
-  const runCommand = program
-    .command("run")
-    .description("run scenarios and write results.json, junit.xml, summary.md and report.html")
-    .argument("[scenario...]", "scenario files")
-    .option("--suite <name>", "run a named suite from scenarios/suites.yaml (or --suite-file)")
-    // Issue 17: --suite-file is the name; --suites-file, its first spelling, still works (hidden).
-    .option("--suite-file <file>", "the suites file --suite looks the suite up in", path.relative(process.cwd(), SUITES_FILE) || SUITES_FILE)
-    .addOption(new Option("--suites-file <file>").hideHelp())
-    .option("--profile <name>", "scale of the run: any profile the scenario files define (smoke, ci, nightly, soak, ...)", "ci")
-    .option("--out <dir>", "write outputs here (default: reports/runs/<run id>, with reports/latest pointing at it)")
-    .addOption(new Option("--provider <name>", "where the stack runs").choices(PROVIDER_NAMES).default(DEFAULT_PROVIDER))
-    .addOption(
-      new Option(
-        "--target <target>",
-        "judge a running stack instead of starting one: compose = the stack docker-compose.yml runs (its catalog servers over HTTP, faults through its Toxiproxy)",
-      ).choices(["compose"]),
-    )
-    .option(
-      "--compose-project <name>",
-      "with --target compose: the compose project to judge (default: COMPOSE_PROJECT_NAME, else this checkout's directory name)",
-    )
-    .option(
-      "--live",
-      "servers that call a SaaS API (GitHub, Notion, Firecrawl, ShadCN) use the real API, with tokens from the environment, instead of local stand-ins",
-      false,
-    )
-    .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
-    .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
-    .option("--threads <n>", "worker threads of the threads driver for every scenario (1-64, or auto: one per two cores); only with driver threads")
-    .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
-    .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
-    .option("--allow-non-loopback", "allow --metrics-host to be a non-loopback address (the metrics have no authentication)", false)
-    .option("--trace-sample <n>", "trace one MCP call in n into traces.jsonl, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (0: no trace)", "100")
-    // Compare as it runs (src/compare/): the ref is checked before anything starts, resolved after the run.
-    .option(
-      "--baseline <ref>",
-      "compare the run with a baseline: a run directory, its results.json, or a history reference (latest, latest-pass, <branch>~N, tag:k=v, a run id); report, summary and JUnit gain the comparison",
-    )
-    .option("--fail-on-regression", "with --baseline: exit 1 when a metric regressed (significant and material), even when every SLO passed", false)
-    .option("--allow-hosts <hosts>", ALLOW_HOSTS_HELP)
-    .option("--force", "with --baseline: compare even when the baseline is not comparable (other scenarios, profile or provider)", false);
-  // History (issue 13): where the run is recorded, and its tags.
-  addTagOption(addHistoryOption(runCommand));
-  runCommand.action(
-    async (
-      files: string[],
-      flags: {
-        suite?: string;
-        suiteFile: string;
-        suitesFile?: string;
-        profile: string;
-        out?: string;
-        provider: ProviderName;
-        target?: "compose";
-        composeProject?: string;
-        failOnInconclusive: boolean;
-        live: boolean;
-        driver?: string;
-        threads?: string;
-        history?: string;
-        tag: string[];
-        baseline?: string;
-        failOnRegression: boolean;
-        force: boolean;
-        allowHosts?: string;
-      } & RunTelemetryFlags,
-      cmd: Command,
-    ) => {
-      // Issue 17: the suites file by either spelling, the profile by any name, a suggestion of files that exist.
-      const suitesFile = flags.suitesFile ?? flags.suiteFile;
-      profileFlag(flags.profile);
-      const named: NamedFile[] = [
-        ...(flags.suite !== undefined ? await suiteFiles(suitesFile, flags.suite) : []),
-        ...files.map((file) => ({ file, origin: "the command line" })),
-      ];
-      if (named.length === 0)
-        throw new HarnessError("invalid_input", "no scenario given", { hint: await runSuggestion(suitesFile, path.join(PROJECT_ROOT, "scenarios")) });
-      checkNamedOnce(named);
-      const tags = parseTags(flags.tag);
-      const command = ["mcp-slo", ...commandWithoutPasswords(argv)];
-      const telemetryOptions = runTelemetryOptions(flags);
-      if (flags.out !== undefined) await checkOutDir(flags.out);
-      // The default profile runs files that lack it as written; one asked for by name must exist.
-      if (flags.target === undefined && flags.composeProject !== undefined)
-        throw new HarnessError("invalid_input", "--compose-project: only with --target compose");
-      if (flags.target !== undefined && cmd.getOptionValueSource("provider") === "cli")
-        throw new HarnessError("invalid_input", `--target ${flags.target} judges a running stack; --provider ${flags.provider} starts one: give one of them`);
-      const loaded = await loadAll(
-        named.map((n) => n.file),
-        flags.profile,
-        { requireProfile: cmd.getOptionValueSource("profile") === "cli", allowHosts: parseAllowHosts(flags.allowHosts) },
-      );
-      const compose = flags.target === "compose" ? await import("../providers/compose/index.js") : undefined;
-      const scenarios = compose ? compose.forComposeTarget(loaded) : loaded;
-      // Loaded only now: refusing input needs none of the run's machinery, and is quicker without it.
-      const [{ run }, provider] = await Promise.all([
-        import("../run/run.js"),
-        compose ? compose.composeProvider({ project: flags.composeProject ?? compose.defaultProjectName() }) : loadProvider(flags.provider),
-      ]);
-      const progress = makeProgress(process.stderr, rawWrites.get(process.stderr));
-      // The harness over its stack: the open model's waker thread first, so that it is raised with the others.
-      const { preparePreciseWait } = await import("../util/precise-wait.js");
-      await preparePreciseWait();
-      const { raiseHarnessPriority } = await import("../stack/managed-process.js");
-      raiseHarnessPriority();
-      try {
-        const outcome = await run({
-          ...telemetryOptions,
-          files: named.map((n) => n.file),
-          profile: flags.profile,
-          scenarios,
-          outDir: flags.out,
-          reportsRoot: path.join(PROJECT_ROOT, "reports"),
-          provider,
-          failOnInconclusive: flags.failOnInconclusive,
-          live: flags.live,
-          ...(flags.driver !== undefined && { driver: flags.driver }),
-          ...(flags.threads !== undefined && { threads: threadsFlag(flags.threads) }),
-          progress: progress.line,
-          command,
-          tags,
-          ...(flags.history !== undefined && { history: flags.history }),
-          ...(flags.baseline !== undefined && { baseline: { ref: flags.baseline, force: flags.force, failOnRegression: flags.failOnRegression } }),
-        });
-        progress.done();
-        printVerdicts(outcome.record, outcome.outDir);
-        if (outcome.record.comparison) process.stdout.write(`${headline(outcome.record.comparison)}\n`);
-        code = outcome.exitCode;
-      } finally {
-        progress.done();
-      }
-    },
-  );
-
-  // Issue 17: validate and servers (with --json), report and init live in their own files.
-  registerValidateCommand(program);
-  registerServersCommand(program);
-  registerReportCommand(program);
-  registerInitCommand(program);
-
-  // The slos command (issue 17, OpenSLO): src/cli/slos-command.ts.
-  registerSlosCommand(program);
-
-  registerMonitorCommand(program);
-  registerHistoryCommand(program);
-  registerBridgeCommand(program);
-  registerTrendCommand(program);
-  registerEvaluateCommand(program, printVerdicts, (c) => {
-    code = c;
-  });
-  registerCompareCommand(program, (c) => {
-    code = c;
-  });
-  // The security scan (issue 14): src/cli/scan-command.ts.
-  registerScanCommand(program, argv, {
-    printVerdicts,
-    setExitCode: (c) => {
-      code = c;
-    },
-    makeProgress: () => makeProgress(process.stderr, rawWrites.get(process.stderr)),
-  });
-  addExamples(program);
-
   try {
+    for (const [, register] of commandsFor(argv)) await register(program, deps);
+    addExamples(program);
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (err) {
