@@ -54,7 +54,7 @@ import type { StackEndpoints } from "../stack/mcp-session.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { newRunId } from "../run/run-id.js";
 import { reapLeftovers } from "../run/reap-leftovers.js";
-import { parsePort } from "./monitor-command.js";
+import { parsePort } from "./flags.js";
 
 interface BridgeFlags {
   server: string;

@@ -7,6 +7,7 @@ import { HarnessError } from "../errors.js";
 import { printable } from "../util/control-chars.js";
 import { MAX_THREADS, PROFILE_NAME_RE, PROFILE_NAME_RULE } from "../contracts/scenario-fields.js";
 import { describeDurationBounds, durationProblem, parseDurationMs, type DurationBounds } from "../contracts/units.js";
+import { checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
 
 export function shown(text: string): string {
   return printable(JSON.stringify(text));
@@ -61,4 +62,31 @@ export function parseAllowHosts(text: string | undefined): string[] {
       );
   }
   return hosts.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+}
+
+export function parsePort(text: string, flag: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new HarnessError("invalid_input", `${flag}: expected a port number 0..65535, got ${shown(text)}`);
+  return port;
+}
+
+/** Flags of `mcp-slo run` for its live metrics and trace, as commander hands them over. */
+export interface RunTelemetryFlags {
+  metricsPort?: string;
+  metricsHost: string;
+  allowNonLoopback: boolean;
+  traceSample: string;
+}
+
+/** Turns `mcp-slo run`'s --metrics-* and --trace-sample flags into run() options; invalid ones are exit 2. */
+export function runTelemetryOptions(commandFlags: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
+  const traceSampleEvery = wholeNumberFlag("--trace-sample", commandFlags.traceSample, 0, 1_000_000_000, "N to trace one call in N (0 for no trace)");
+  if (commandFlags.metricsPort === undefined) return { traceSampleEvery };
+  const metrics = {
+    host: commandFlags.metricsHost,
+    port: parsePort(commandFlags.metricsPort, "--metrics-port"),
+    allowNonLoopback: commandFlags.allowNonLoopback,
+  };
+  checkListenAddress(metrics, "--metrics-host");
+  return { metrics, traceSampleEvery };
 }

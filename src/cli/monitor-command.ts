@@ -9,8 +9,8 @@ import { type Command, Option } from "commander";
 import { HarnessError } from "../errors.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { DURATION_BOUNDS } from "../contracts/scenario-fields.js";
-import { durationFlag, shown, wholeNumberFlag } from "./flags.js";
-import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress, type ExporterListenOptions } from "../monitoring/exporter.js";
+import { durationFlag, parsePort } from "./flags.js";
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, checkListenAddress } from "../monitoring/exporter.js";
 import { loadProbeFile } from "../monitoring/probes.js";
 import { newRunId } from "../run/run-id.js";
 import { reapLeftovers } from "../run/reap-leftovers.js";
@@ -20,12 +20,6 @@ export const DEFAULT_PROBE_FILE = path.join(PROJECT_ROOT, "probes", "default.yam
 
 /** How long `monitor --duration` may run: a month; without --duration it runs until stopped. */
 const MONITOR_DURATION = { min: 1000, max: 30 * 24 * 3_600_000 };
-
-export function parsePort(text: string, flag: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new HarnessError("invalid_input", `${flag}: expected a port number 0..65535, got ${shown(text)}`);
-  return port;
-}
 
 export function registerMonitorCommand(program: Command): void {
   program
@@ -92,25 +86,4 @@ export function registerMonitorCommand(program: Command): void {
         }
       },
     );
-}
-
-/** Flags of `mcp-slo run` for its live metrics and trace, as commander hands them over. */
-export interface RunTelemetryFlags {
-  metricsPort?: string;
-  metricsHost: string;
-  allowNonLoopback: boolean;
-  traceSample: string;
-}
-
-/** Turns `mcp-slo run`'s --metrics-* and --trace-sample flags into run() options; invalid ones are exit 2. */
-export function runTelemetryOptions(commandFlags: RunTelemetryFlags): { metrics?: ExporterListenOptions; traceSampleEvery: number } {
-  const traceSampleEvery = wholeNumberFlag("--trace-sample", commandFlags.traceSample, 0, 1_000_000_000, "N to trace one call in N (0 for no trace)");
-  if (commandFlags.metricsPort === undefined) return { traceSampleEvery };
-  const metrics = {
-    host: commandFlags.metricsHost,
-    port: parsePort(commandFlags.metricsPort, "--metrics-port"),
-    allowNonLoopback: commandFlags.allowNonLoopback,
-  };
-  checkListenAddress(metrics, "--metrics-host");
-  return { metrics, traceSampleEvery };
 }

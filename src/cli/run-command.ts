@@ -9,7 +9,7 @@ import { checkOutDir } from "../outputs/out-dir.js";
 import { headline } from "../compare/render.js";
 import { ALLOW_HOSTS_HELP, parseAllowHosts, profileFlag, threadsFlag } from "./flags.js";
 import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
-import { runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
+import { runTelemetryOptions, type RunTelemetryFlags } from "./flags.js";
 import type { makeProgress } from "./progress.js";
 import { checkNamedOnce, runSuggestion, suiteFiles, type NamedFile } from "./suites.js";
 import { printVerdicts } from "./verdicts.js";

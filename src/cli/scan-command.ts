@@ -18,7 +18,7 @@ import { DEFAULT_PROVIDER, loadProvider, PROVIDER_NAMES, type ProviderName } fro
 import type { RunRecord } from "../results/types.js";
 import { shown } from "./flags.js";
 import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
-import { runTelemetryOptions, type RunTelemetryFlags } from "./monitor-command.js";
+import { runTelemetryOptions, type RunTelemetryFlags } from "./flags.js";
 
 export const SECURITY_SCENARIO = path.join(PROJECT_ROOT, "scenarios", "security.yaml");
 
