@@ -12,6 +12,7 @@
 //   MCP_SLO_THRESHOLDS       k6 thresholds mirroring the scenario's SLOs (optional)
 //   MCP_SLO_THINK_TIME_MS    closed model: pause after each call (default 0)
 //   MCP_SLO_RUN_ID, MCP_SLO_SEED, MCP_SLO_SANDBOX   for {{run}}, the random choices, {{sandbox}}
+//   MCP_SLO_PROTOCOL_VERSION the MCP protocol version initialize asks for (default 2025-11-25)
 //   MCP_SLO_START_GATE       (the harness only) a URL setup() waits at, once the sessions are open,
 //                            until the harness answers it: the moment its measurement window opens
 //
@@ -44,7 +45,11 @@ import { check, sleep } from "k6";
 import exec from "k6/execution";
 import { Counter, Trend } from "k6/metrics";
 
-const PROTOCOL_VERSION = "2025-06-18";
+// The MCP protocol version asked for at initialize. The harness hands over its own (the SDK's
+// LATEST_PROTOCOL_VERSION, as its other drivers send): a server may answer versions differently (the
+// reference server's 2025-11-25 answer waits on a timer before its first byte), and drivers that
+// asked for different versions would measure different server paths. The default is the same version.
+const PROTOCOL_VERSION = __ENV.MCP_SLO_PROTOCOL_VERSION || "2025-11-25";
 const REQUEST_TIMEOUT_CODE = 1050; // k6's error_code for a request that hit its timeout
 
 function envJson(name, fallback) {

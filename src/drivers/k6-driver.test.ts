@@ -5,6 +5,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../config/load-scenario.js";
 import type { Scenario } from "../contracts/plan.js";
@@ -246,6 +247,18 @@ describe("deploy/k6-operator/testrun.yaml", () => {
     expect(harness).toEqual(expect.arrayContaining(mine));
     expect(mine).toEqual(expect.arrayContaining(["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS", "MCP_SLO_CALL_TIMEOUT_MS"]));
     for (const name of ["MCP_SLO_URLS", "MCP_SLO_MIX", "MCP_SLO_SCENARIO", "MCP_SLO_THRESHOLDS"]) expect(() => JSON.parse(env[name]!), name).not.toThrow();
+  });
+});
+
+describe("the MCP protocol version k6 asks for", () => {
+  // Drivers asking for different versions measure different server paths: the reference server
+  // answers 2025-11-25 after a timer it does not run for 2025-06-18 (about 1 ms of every sample).
+  it("is the harness's own, handed to the script, and the script's default for runs without the harness", async () => {
+    const scenario = await loadScenario(fixture("e2e-k6.yaml"), "ci");
+    expect(k6Env({ scenario, durationMs: 4000, count: undefined, urls, runId: "r" }).MCP_SLO_PROTOCOL_VERSION).toBe(LATEST_PROTOCOL_VERSION);
+    const script = readFileSync(K6_SCRIPT, "utf8");
+    const fallback = /const PROTOCOL_VERSION = __ENV\.MCP_SLO_PROTOCOL_VERSION \|\| "([^"]+)";/.exec(script)?.[1];
+    expect(fallback).toBe(LATEST_PROTOCOL_VERSION);
   });
 });
 

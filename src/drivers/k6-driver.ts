@@ -36,6 +36,7 @@ import { createInterface } from "node:readline";
 import type { LoadShape } from "../contracts/load-shape.js";
 import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { Phase } from "../contracts/workload-env.js";
 import type { Recorder } from "../metrics/recorder.js";
 import type { FailureKind, Outcome } from "../results/types.js";
@@ -204,6 +205,8 @@ export function k6Env(ctx: Pick<DriverPhase, "scenario" | "durationMs" | "count"
     MCP_SLO_THRESHOLDS: JSON.stringify(k6Thresholds(s)),
     MCP_SLO_RUN_ID: ctx.runId,
     MCP_SLO_SEED: String(s.seed),
+    // The version the harness's other drivers ask for: the drivers measure the same server path.
+    MCP_SLO_PROTOCOL_VERSION: LATEST_PROTOCOL_VERSION,
   };
 }
 
