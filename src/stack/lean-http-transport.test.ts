@@ -132,4 +132,27 @@ describe("LeanStreamableHttpTransport", () => {
     await expect(t.send({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "x" } })).rejects.toThrow(/ECONNREFUSED|closed|socket/i);
     await t.close();
   });
+
+  it("ends the POSTs in flight when the session closes: an unanswered one rejects, an open event stream stops without an error", async () => {
+    const held: ServerResponse[] = [];
+    const { url } = await serve((body, res) => {
+      held.push(res);
+      // id 7 never answers; id 8 starts an event stream and never ends it.
+      if (body.id === 8) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write(": started\n\n");
+      }
+    });
+    const { t, errors } = await connected(url);
+    const unanswered = t.send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "x" } });
+    await t.send({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "x" } });
+    await until(() => held.length === 2);
+    const closedAt = performance.now();
+    await t.close();
+    await expect(unanswered).rejects.toThrow(/closed/);
+    expect(performance.now() - closedAt).toBeLessThan(1000);
+    expect(errors.map((e) => e.message).join()).not.toMatch(/SSE stream disconnected/);
+    await expect(t.send({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "x" } })).rejects.toThrow(/closed/);
+    for (const res of held) res.destroy();
+  });
 });

@@ -10,7 +10,7 @@
  * SDK's StreamableHTTPClientTransport for everything but a request's POST: initialize (it learns
  * the session id and protocol version), notifications, the standalone GET event stream, resumption,
  * DELETE at close. A request on an established session is sent here instead:
- *  - one keep-alive connection pool (undici's dispatcher API, Node streams, no fetch) per origin,
+ *  - one keep-alive connection pool (undici's dispatch handler API: no fetch, no body stream) per origin,
  *    shared by every session of the process, as k6 and autocannon keep theirs;
  *  - the headers the SDK would send (session id, protocol version, the endpoint's own headers);
  *  - an answer of application/json parsed once; text/event-stream parsed with eventsource-parser's
@@ -29,7 +29,6 @@
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { setMaxListeners } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import { createParser } from "eventsource-parser";
 import { Agent, type Dispatcher } from "undici";
@@ -61,13 +60,12 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
   private readonly origin: string;
   private readonly path: string;
   private readonly extraHeaders: Record<string, string>;
-  /** Aborts the POSTs in flight when the session closes. */
-  private readonly inFlight = new AbortController();
+  /** The POSTs in flight (their answers included), aborted when the session closes. */
+  private readonly requests = new Set<Dispatcher.DispatchController>();
+  private closing = false;
 
   constructor(url: URL, opts: { headers: Record<string, string> }) {
     super(url, { requestInit: { headers: opts.headers } });
-    // Each POST in flight listens for the close; the open model may have thousands in flight on one session.
-    setMaxListeners(0, this.inFlight.signal);
     this.leanUrl = url;
     this.origin = url.origin;
     this.path = `${url.pathname}${url.search}`;
@@ -90,11 +88,22 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
   }
 
   override async close(): Promise<void> {
-    this.inFlight.abort();
+    this.closing = true;
+    const closed = new Error("the session was closed");
+    for (const c of this.requests) c.abort(closed);
+    this.requests.clear();
     await super.close();
   }
 
-  private async post(message: JSONRPCMessage, sessionId: string): Promise<void> {
+  /**
+   * One POST on undici's dispatch handler API: the answer's bytes come straight to the callbacks, with
+   * no Readable body stream, async iterator or AbortSignal listener per call (measured on the null
+   * endpoint: about a third less client CPU per call than request() and its body stream).
+   * Resolves once an event stream's headers arrived (its messages are delivered as they are parsed)
+   * or once a JSON answer was delivered; rejects on an error status, an unreadable answer or a
+   * broken connection before the answer started.
+   */
+  private post(message: JSONRPCMessage, sessionId: string): Promise<void> {
     const headers: Record<string, string> = {
       ...this.extraHeaders,
       "content-type": "application/json",
@@ -103,39 +112,89 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
     };
     const version = this.protocolVersion;
     if (version !== undefined) headers["mcp-protocol-version"] = version;
-    const res = await dispatcher().request({
-      origin: this.origin,
-      path: this.path,
-      method: "POST",
-      headers,
-      body: JSON.stringify(message),
-      signal: this.inFlight.signal,
-      // The Protocol's deadline ends the call; these only bound a socket nobody waits on any more.
-      headersTimeout: 0,
-      bodyTimeout: 0,
+    if (this.closing) return Promise.reject(new Error("the session was closed"));
+    return new Promise<void>((resolve, reject) => {
+      let status = 0;
+      let answer: "error" | "accepted" | "json" | "events" | "other" = "other";
+      let contentType: string | string[] | undefined;
+      const body: Buffer[] = [];
+      let events: { feed: (chunk: Buffer) => void; end: () => void } | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (c) => {
+          controller = c;
+          this.requests.add(c);
+        },
+        onResponseStart: (_c, statusCode, responseHeaders) => {
+          status = statusCode;
+          contentType = responseHeaders["content-type"];
+          const type = mediaType(contentType);
+          if (status < 200 || status > 299) answer = "error";
+          else if (status === 202) answer = "accepted";
+          else if (type === "application/json") answer = "json";
+          else if (type === "text/event-stream") {
+            answer = "events";
+            events = this.eventReader();
+            // As on the SDK's path: send() resolves once the answer started; its messages follow.
+            resolve();
+          }
+        },
+        onResponseData: (_c, chunk) => {
+          if (answer === "events") events!.feed(chunk);
+          else if (answer === "json" || answer === "error") body.push(chunk);
+        },
+        onResponseEnd: () => {
+          if (controller) this.requests.delete(controller);
+          // Decoded whole, not chunk by chunk: a character split across chunks stays whole.
+          const text = () => Buffer.concat(body).toString("utf8");
+          switch (answer) {
+            case "events":
+              events!.end();
+              return;
+            case "accepted":
+              return resolve();
+            case "error":
+              return reject(new StreamableHTTPError(status, `Error POSTing to endpoint: ${text()}`));
+            case "json": {
+              let data: unknown;
+              try {
+                data = JSON.parse(text());
+              } catch (err) {
+                return reject(err);
+              }
+              for (const m of Array.isArray(data) ? data : [data]) this.deliver(m);
+              return resolve();
+            }
+            case "other":
+              return reject(new StreamableHTTPError(-1, `Unexpected content type: ${String(contentType)}`));
+          }
+        },
+        onResponseError: (_c, err) => {
+          if (controller) this.requests.delete(controller);
+          // The stream broke after its answer started: the Protocol's deadline (or close) ends the call, as on the SDK's path.
+          if (answer === "events") {
+            if (!this.closing) this.onerror?.(new Error(`SSE stream disconnected: ${err.message}`));
+          } else reject(err);
+        },
+      };
+      dispatcher().dispatch(
+        {
+          origin: this.origin,
+          path: this.path,
+          method: "POST",
+          headers,
+          body: JSON.stringify(message),
+          // The Protocol's deadline ends the call; these only bound a socket nobody waits on any more.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        handler,
+      );
     });
-    if (res.statusCode < 200 || res.statusCode > 299) {
-      const text = await res.body.text().catch(() => "");
-      throw new StreamableHTTPError(res.statusCode, `Error POSTing to endpoint: ${text}`);
-    }
-    if (res.statusCode === 202) {
-      await res.body.dump();
-      return;
-    }
-    const type = mediaType(res.headers["content-type"]);
-    if (type === "application/json") {
-      const data: unknown = JSON.parse(await res.body.text());
-      for (const m of Array.isArray(data) ? data : [data]) this.deliver(m);
-    } else if (type === "text/event-stream") {
-      // Not awaited, as on the SDK's path: send() resolves once the answer started; its messages follow.
-      void this.readEvents(res.body);
-    } else {
-      await res.body.dump();
-      throw new StreamableHTTPError(-1, `Unexpected content type: ${String(res.headers["content-type"])}`);
-    }
   }
 
-  private async readEvents(body: Dispatcher.ResponseData["body"]): Promise<void> {
+  /** An event stream's parser: each message event's data, parsed as JSON, is delivered as it completes. */
+  private eventReader(): { feed: (chunk: Buffer) => void; end: () => void } {
     const parser = createParser({
       onEvent: (event) => {
         if (event.event !== undefined && event.event !== "message") return;
@@ -147,14 +206,12 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
         }
       },
     });
-    try {
-      // Decoded here, not by setEncoding (undici's body stream ignores it); a character split across chunks waits for the next.
-      const decoder = new StringDecoder("utf8");
-      for await (const chunk of body) parser.feed(decoder.write(chunk as Buffer));
-    } catch (err) {
-      // The stream broke before its answer: the Protocol's deadline (or close) ends the call, as on the SDK's path.
-      if (!this.inFlight.signal.aborted) this.onerror?.(new Error(`SSE stream disconnected: ${(err as Error).message}`));
-    }
+    // A character split across chunks waits for the next.
+    const decoder = new StringDecoder("utf8");
+    return {
+      feed: (chunk) => parser.feed(decoder.write(chunk)),
+      end: () => parser.feed(decoder.end()),
+    };
   }
 
   private deliver(m: unknown): void {

@@ -40,6 +40,9 @@ for (;;) {
 }
 `;
 
+/** The backstop timer's abort reason: one made once, since abort() without a reason builds a DOMException (with its stack) every wait. */
+const WAIT_OVER = new Error("the precise wait is over");
+
 /** Waits shorter than this go to setTimeout: the thread's round trip (tens of microseconds) would not pay. */
 const MIN_PRECISE_MS = 0.05;
 /** Waits longer than this sleep on a timer first, and the thread takes only the last stretch. */
@@ -165,10 +168,10 @@ export async function waitUntilPrecise(deadline: number, signal?: AbortSignal): 
     // harness was raised to real-time priority stays normal) can never make a wake later than that timer
     // would have been; one that fires early goes round again. The signal ends the wait at once.
     const backstop = new AbortController();
-    const ended = () => backstop.abort();
+    const ended = () => backstop.abort(WAIT_OVER);
     signal?.addEventListener("abort", ended, { once: true });
     await Promise.race([w.until(atHrMs), sleep(left, backstop.signal)]);
-    backstop.abort();
+    backstop.abort(WAIT_OVER);
     signal?.removeEventListener("abort", ended);
     w.cancel();
   }
