@@ -1,9 +1,12 @@
 /**
  * npm run bench (second part): the three load drivers side by side on the same endpoint.
  *
- * Endpoint: the native everything server's `echo` over MCP Streamable HTTP, through its Toxiproxy
- * hop client->everything, exactly what a `transport: http` scenario uses. Every driver fills its
- * own Recorder through its real code path:
+ * Endpoint: the native everything server's `echo` over MCP Streamable HTTP, straight on loopback:
+ * a `transport: http` scenario puts a Toxiproxy hop in front of it, left out here so that nothing but
+ * the clients differs (the hop adds 0.1-0.6 ms to every driver alike, and would make the ratios look
+ * closer to 1 than the clients are). Every driver asks for the same MCP protocol version (the
+ * SDK's latest): the server answers versions by different paths. Every driver fills its own Recorder
+ * through its real code path:
  *  - harness = the SDK driver (runPhase + CallContext over the SDK's Streamable HTTP client),
  *  - k6      = loadExternalDriver("k6"),
  *  - autocannon = loadExternalDriver("autocannon").
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
       const openScenario: Scenario = { ...closedScenario, load: { model: "open", rate: RATE, maxInFlight: 1000 } };
 
       const def = findServer(SERVER) as ServerDefinition;
-      const stack = await startLocalTestStack(registry, [def], { proxied: true });
+      const stack = await startLocalTestStack(registry, [def], { proxied: false });
       const http = await startHttpEndpoints({ servers: [def], endpoints: stack.endpoints, registry, toxiproxy: stack.toxiproxy, timeoutMs: 30_000 });
       const url = http.get(SERVER)!.url;
       const sessions: McpSession[] = [];
