@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 
         const names = [...drivers.keys()];
         console.log(
-          `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP through Toxiproxy (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version}; harness at ${policy === "realtime" ? "real-time priority" : "normal priority"}, k6 at normal, the stack below both)`,
+          `driver benchmark: ${SERVER}/${TOOL} over MCP Streamable HTTP straight on loopback (MCP SDK ${packageVersion("@modelcontextprotocol/sdk")}, Node ${process.version}; harness at ${policy === "realtime" ? "real-time priority" : "normal priority"}, k6 at normal, the stack below both)`,
         );
         // One short warm round each (JIT, connections, server caches), not counted.
         for (const n of names) await round(n, closedScenario, "closed", true);
