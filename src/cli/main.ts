@@ -51,7 +51,7 @@ const COMMANDS: readonly [name: string, register: (program: Command, deps: Comma
   ],
 ];
 
-/** The command argv names: its first word, when that is one (the program itself has only --help and --version). */
+/** The commands to load for argv: the one its first word names, else all (the program itself has only --help and --version). */
 function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const asked = COMMANDS.find(([name]) => name === argv[0]);
   return asked ? [asked] : COMMANDS;

@@ -123,7 +123,9 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart: (c) => {
           controller = c;
-          this.requests.add(c);
+          // A POST that waited for a connection while the session closed ends now.
+          if (this.closing) c.abort(new Error("the session was closed"));
+          else this.requests.add(c);
         },
         onResponseStart: (_c, statusCode, responseHeaders) => {
           status = statusCode;
