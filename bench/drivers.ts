@@ -3,7 +3,7 @@
  *
  * Endpoint: the native everything server's `echo` over MCP Streamable HTTP, straight on loopback:
  * a `transport: http` scenario puts a Toxiproxy hop in front of it, left out here so that nothing but
- * the clients differs (the hop adds 0.1-0.6 ms to every driver alike, and would make the ratios look
+ * the clients differs (the hop adds 0.1-0.6 ms to every driver, and would make the ratios look
  * closer to 1 than the clients are). Every driver asks for the same MCP protocol version (the
  * SDK's latest): the server answers versions by different paths. Every driver fills its own Recorder
  * through its real code path:

@@ -98,7 +98,7 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
   /**
    * One POST on undici's dispatch handler API: the answer's bytes come straight to the callbacks, with
    * no Readable body stream, async iterator or AbortSignal listener per call (measured on the null
-   * endpoint: about a third less client CPU per call than request() and its body stream).
+   * endpoint, old and new interleaved: median client CPU per call 299 -> 253 us against request() and its body stream).
    * Resolves once an event stream's headers arrived (its messages are delivered as they are parsed)
    * or once a JSON answer was delivered; rejects on an error status, an unreadable answer or a
    * broken connection before the answer started.
