@@ -24,7 +24,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dockerClient } from "../src/providers/docker/engine.js";
 import { IMAGES } from "../src/providers/docker/images.js";
-import { LABEL_RUN } from "../src/providers/docker/reaper.js";
+import { HOLDER_ROLE_SUFFIX, LABEL_ROLE, LABEL_RUN } from "../src/providers/docker/reaper.js";
 import pg from "pg";
 import { findServer } from "../src/catalog/servers.js";
 import { dockerProvider } from "../src/providers/docker/provider.js";
@@ -448,6 +448,29 @@ describe(named("--provider docker: the stack itself"), () => {
         fastest.push(performance.now() - t);
       }
       expect(Math.min(...fastest), fastest.join(", ")).toBeLessThan(150);
+
+      // kill -9 and a start again, as a process fault does them: Redis comes back at the same
+      // address on the stack's network (its holder's, ContainerSpec.restartable), so Toxiproxy's
+      // dial of "redis:6379" needs no new name lookup and the hop answers on the first try.
+      const engineClient = dockerClient(process.env.DOCKER_HOST!);
+      const redisAddress = async () => {
+        const [holder] = await engineClient.listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`, `${LABEL_ROLE}=redis${HOLDER_ROLE_SUFFIX}`] } });
+        expect(holder, "Redis's holder container").toBeDefined();
+        const info = await engineClient.getContainer(holder!.Id).inspect();
+        return Object.values(info.NetworkSettings.Networks).map((n) => n.IPAddress);
+      };
+      const addressBefore = await redisAddress();
+      expect(addressBefore.length).toBeGreaterThan(0);
+      expect(await viaHop("before the kill")).toBe("PONG");
+      expect(await stack.redisCommand!(["SET", "before-kill", "1"])).toBe("OK");
+      const redis = stack.handles.redis!;
+      redis.kill9();
+      expect(redis.isRunning()).toBe(false);
+      await redis.restart();
+      // Without persistence the key is gone: it really was killed and started again.
+      expect(await stack.redisCommand!(["GET", "before-kill"])).toBeNull();
+      expect(await redisAddress()).toEqual(addressBefore);
+      expect(await viaHop("after kill -9 and restart")).toBe("PONG");
       await stack.stop();
       // The stack's containers and network go with stop(); the engine (podman service) with the run.
       expect((await containerLeftovers(runId)).filter((x) => !x.startsWith("podman service"))).toEqual([]);

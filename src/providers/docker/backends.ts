@@ -51,6 +51,8 @@ export async function startRedisContainer(ctx: ContainerContext, persistence: Re
     alias: "redis",
     command: commandFor(ctx.images.get(IMAGES.redis), "redis-server", redisArgs(persistence)),
     ports: [6379],
+    // Process faults kill and restart it: its address outlives them (ContainerSpec.restartable).
+    restartable: true,
   });
   const port = () => c.port(6379);
   const ready = () =>
@@ -73,7 +75,7 @@ export async function startRedisContainer(ctx: ContainerContext, persistence: Re
     get url() {
       return `redis://127.0.0.1:${port()}`;
     },
-    // Toxiproxy reaches it by alias on the run's network (the name survives a restart).
+    // Toxiproxy reaches it by alias on the run's network; name and address outlive a restart.
     upstream: "redis:6379",
     container: `${IMAGES.redis} on ${ctx.engine}`,
     ...faults,
@@ -105,6 +107,7 @@ export async function startPostgresContainer(ctx: ContainerContext, synchronousC
     ]),
     env: { POSTGRES_USER, POSTGRES_PASSWORD: password, POSTGRES_DB },
     ports: [5432],
+    restartable: true,
   });
   const conn = () => ({ host: "127.0.0.1", port: c.port(5432), user: POSTGRES_USER, password, database: POSTGRES_DB });
   const ready = () =>

@@ -7,6 +7,9 @@
  *    every interface unless told), nothing pulled, and no wait strategy: readiness is a real answer
  *    (waitForContainer), not a healthcheck (they never fire under Podman without systemd) and not
  *    testcontainers' port probe (it execs a shell in the container).
+ *  - One that process faults kill and start again (Redis, PostgreSQL) lives in the network namespace
+ *    of a holder container, which keeps its address, alias and published ports across restarts
+ *    (ContainerSpec.restartable).
  *  - Each is registered for removal the moment the engine created it; stop() removes every one and
  *    the network, and so do the run's ResourceRegistry (Ctrl-C, crash) and, synchronously, its last
  *    resort (a second Ctrl-C).
@@ -17,7 +20,7 @@ import type { GenericContainer, WaitStrategy } from "testcontainers";
 import type { ResourceRegistry } from "../../stack/resource-registry.js";
 import { waitUntilReady } from "../../stack/readiness.js";
 import { engineAddress, engineMessage, environmentError, withDeadline } from "./engine.js";
-import { removeContainer, removeNetwork, removeSync, runLabels } from "./reaper.js";
+import { HOLDER_ROLE_SUFFIX, removeContainer, removeNetwork, removeSync, runLabels } from "./reaper.js";
 import type { RunEngine } from "./run-engine.js";
 
 /** A container of the stack: its id, how to find its published ports, and the engine's handle on it. */
@@ -37,6 +40,28 @@ export interface ContainerSpec {
   command: string[];
   env?: Record<string, string>;
   ports: number[];
+  /**
+   * Process faults kill it and start it again. A container started again gets a new address on its
+   * network (Podman hands out the next free one), so every name lookup of it must be answered again,
+   * and Podman's aardvark-dns, reloaded as the container leaves and joins, drops lookups meanwhile:
+   * Toxiproxy's dial of "redis:6379" then waited out a 5 s resolver timeout, answered "no such
+   * host", and the MCP server's client, backing off 1, 2, 4, 8, 16 s, had given up before Redis was
+   * reachable again (seen: a kill -9 that never recovered). So such a container lives in the network
+   * namespace of a holder container that stays up, as a Kubernetes pod's containers live in its
+   * pause container's: the address, the alias and the published ports are the holder's and outlive
+   * every restart, as the local provider's 127.0.0.1 port does.
+   */
+  restartable?: boolean;
+}
+
+/** One container the stack made: a holder (ContainerSpec.restartable) is removed after every other, which Podman insists on. */
+interface Tracked {
+  id: string;
+  name: string;
+  alias?: string;
+  /** The holder of this container's network namespace, removed with it by discard(). */
+  holder?: string;
+  isHolder?: boolean;
 }
 
 /** "address already in use" from the engine when it binds a published port. */
@@ -54,11 +79,17 @@ const NO_WAIT: WaitStrategy = {
   getStartupTimeout: () => 0,
 };
 
+/** How #startOnce makes a container beyond its spec: as a holder (ContainerSpec.restartable), or in a holder's network namespace. */
+interface StartHow {
+  holder?: boolean;
+  namespaceOf?: string;
+}
+
 /** Everything one stack made, in creation order; removed in reverse by stop() or the run's registry. */
 export class StackContainers {
   readonly #run: RunEngine;
   readonly #runId: string;
-  readonly #containers: { id: string; name: string; alias?: string }[] = [];
+  readonly #containers: Tracked[] = [];
   readonly #networks: string[] = [];
   /** Run before the containers go (a handle's timer, a connection pool). */
   readonly #beforeRemoval: (() => Promise<void> | void)[] = [];
@@ -72,7 +103,12 @@ export class StackContainers {
     this.#forget = registry.addResource({
       name: `containers of ${this.#runId}`,
       dispose: () => this.stop(),
-      disposeSync: () => removeSync(run.engine.dockerHost, { containers: this.#containers.map((c) => c.id), networks: this.#networks }),
+      disposeSync: () =>
+        removeSync(run.engine.dockerHost, {
+          containers: this.#containers.filter((c) => !c.isHolder).map((c) => c.id),
+          holders: this.#containers.filter((c) => c.isHolder).map((c) => c.id),
+          networks: this.#networks,
+        }),
     });
   }
 
@@ -86,7 +122,7 @@ export class StackContainers {
 
   /** A container made outside start() (a server session's, server-containers.ts): removed with the stack. */
   adopt(id: string, name: string): void {
-    this.#track(id, name);
+    this.#track({ id, name });
   }
 
   /** The stack's network (made by createNetwork). */
@@ -181,18 +217,34 @@ export class StackContainers {
   }
 
   /**
-   * Starts one container of the stack. The engine picks each published port when the container is
-   * created and binds it when it starts: another program may take it in between (this machine runs
-   * many tests at once). Then the container is removed and made again, like withPortRetry does for
-   * local servers.
+   * Starts one container of the stack (a restartable one after its holder). The engine picks each
+   * published port when the container is created and binds it when it starts: another program may
+   * take it in between (this machine runs many tests at once). Then the container is removed and
+   * made again, like withPortRetry does for local servers.
    */
   async start(spec: ContainerSpec): Promise<RunContainer> {
+    if (!spec.restartable) return this.#startWithPortRetry(spec, {});
+    const holder = await this.#startWithPortRetry(
+      { role: `${spec.role}${HOLDER_ROLE_SUFFIX}`, image: spec.image, alias: spec.alias, command: ["infinity"], ports: spec.ports },
+      { holder: true },
+    );
+    const inner = await this.#startWithPortRetry({ ...spec, ports: [] }, { namespaceOf: holder.id });
+    return { ...inner, port: holder.port, refreshPorts: holder.refreshPorts };
+  }
+
+  async #startWithPortRetry(spec: ContainerSpec, how: StartHow): Promise<RunContainer> {
     for (let attempt = 1; ; attempt++) {
       let created: string | undefined;
       try {
-        return await this.#startOnce(spec, (id, name) => {
+        return await this.#startOnce(spec, how, (id, name) => {
           created = id;
-          this.#track(id, name, spec.alias);
+          this.#track({
+            id,
+            name,
+            ...(how.namespaceOf === undefined && { alias: spec.alias }),
+            ...(how.namespaceOf !== undefined && { holder: how.namespaceOf }),
+            ...(how.holder && { isHolder: true }),
+          });
         });
       } catch (err) {
         if (attempt >= PORT_ATTEMPTS || !PORT_TAKEN.test(String((err as Error)?.message)) || created === undefined) throw err;
@@ -223,11 +275,13 @@ export class StackContainers {
     return pids.filter((p) => p > 0);
   }
 
-  /** Removes one container now and forgets it. */
+  /** Removes one container now, then its holder, and forgets them. */
   async discard(id: string): Promise<void> {
     const i = this.#containers.findIndex((x) => x.id === id);
+    const holder = i >= 0 ? this.#containers[i]!.holder : undefined;
     if (i >= 0) this.#containers.splice(i, 1);
     await removeContainer(this.#run.engine, id);
+    if (holder !== undefined) await this.discard(holder);
   }
 
   /** Removes every container and the network (once; later calls wait for the same). */
@@ -244,13 +298,19 @@ export class StackContainers {
     const engine = this.#run.engine;
     // Each stays listed until the engine has removed it, so that a last-resort removeSync (a
     // second Ctrl-C meanwhile) asks again and waits for it instead of leaving it half removed.
-    await Promise.allSettled(
-      [...this.#containers].reverse().map(async (c) => {
-        await removeContainer(engine, c.id);
-        const i = this.#containers.indexOf(c);
-        if (i >= 0) this.#containers.splice(i, 1);
-      }),
-    );
+    // Holders last: Podman refuses to remove one while a container still lives in its namespace.
+    for (const holders of [false, true]) {
+      await Promise.allSettled(
+        this.#containers
+          .filter((c) => (c.isHolder ?? false) === holders)
+          .reverse()
+          .map(async (c) => {
+            await removeContainer(engine, c.id);
+            const i = this.#containers.indexOf(c);
+            if (i >= 0) this.#containers.splice(i, 1);
+          }),
+      );
+    }
     // A network still in use (a container made late, see #track) stays listed for the next try.
     for (const n of [...this.#networks].reverse()) {
       if (
@@ -264,15 +324,16 @@ export class StackContainers {
   }
 
   /** Registered the moment the engine created it, before it even runs, so an interruption at any point leaves nothing behind. */
-  #track(id: string, name: string, alias?: string): void {
-    this.#containers.push({ id, name, ...(alias !== undefined && { alias }) });
+  #track(c: Tracked): void {
+    this.#containers.push(c);
     // Made after the stack was stopped (a start still in flight when another failed, or Ctrl-C): it goes at once.
     if (this.#stopped !== undefined) void this.#stopped.then(() => this.#removeAll());
   }
 
-  async #startOnce(spec: ContainerSpec, track: (id: string, name: string) => void): Promise<RunContainer> {
+  async #startOnce(spec: ContainerSpec, how: StartHow, track: (id: string, name: string) => void): Promise<RunContainer> {
     const run = this.#run;
-    const network = this.network;
+    // In a holder's namespace it has no network, alias or published port of its own: they are the holder's.
+    const network = how.namespaceOf === undefined ? this.network : `container:${how.namespaceOf}`;
     const name = `mcp-slo-${this.#runId}-${spec.role}-${++run.serial}`;
     class RunGenericContainer extends run.tc.GenericContainer {
       protected override async beforeContainerCreated(): Promise<void> {
@@ -283,13 +344,15 @@ export class StackContainers {
         }
         // Only the run's network (withNetworkAliases would first attach the default network too).
         this.hostConfig.NetworkMode = network;
-        this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [spec.alias] } } };
+        if (how.namespaceOf === undefined) this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [spec.alias] } } };
+        // `sleep` as PID 1 ignores SIGTERM: a removal would wait out the engine's 10 s stop timeout first.
+        if (how.holder) this.createOpts.StopSignal = "SIGKILL";
       }
       protected override async containerCreated(containerId: string): Promise<void> {
         track(containerId, name);
       }
     }
-    const container: GenericContainer = new RunGenericContainer(spec.image)
+    let container: GenericContainer = new RunGenericContainer(spec.image)
       .withName(name)
       .withLabels(runLabels(this.#runId, spec.role))
       .withNetworkMode(network)
@@ -300,6 +363,8 @@ export class StackContainers {
       // testcontainers only pulls an image it cannot find.
       .withPullPolicy({ shouldPull: () => false })
       .withWaitStrategy(NO_WAIT);
+    // Any program that waits forever will do: the image's own `sleep infinity`, so no other image is needed.
+    if (how.holder) container = container.withEntrypoint(["sleep"]);
     const started = await container.start();
     const docker = run.engine.docker.getContainer(started.getId());
     let ports = new Map<number, number>(spec.ports.map((p) => [p, started.getMappedPort(p)]));

@@ -13,6 +13,8 @@ export const LABEL_RUN = "mcp-slo.run";
 /** `<hostname>:<pid>:<start time>` of the harness process that owns the run: the reaper's liveness key. */
 export const LABEL_SESSION = "mcp-slo.session";
 export const LABEL_ROLE = "mcp-slo.role";
+/** The role label's suffix of a holder container (containers.ts, ContainerSpec.restartable): removed after the container in its namespace. */
+export const HOLDER_ROLE_SUFFIX = "-netns";
 
 /** This harness process, as the session label spells it (the owner key of src/stack/owner.ts). */
 export const sessionOfThisProcess = ownerKeyOfThisProcess;
@@ -76,7 +78,9 @@ export async function removeNetwork(engine: Engine, idOrName: string): Promise<v
  */
 export async function reapOrphans(engine: Engine): Promise<{ containers: string[]; networks: string[] }> {
   const removed = { containers: [] as string[], networks: [] as string[] };
-  for (const c of await listRunContainers(engine)) {
+  // Holders last: Podman refuses to remove one while a container still lives in its namespace.
+  const isHolder = (c: { Labels?: Record<string, string> }) => (c.Labels?.[LABEL_ROLE]?.endsWith(HOLDER_ROLE_SUFFIX) ? 1 : 0);
+  for (const c of (await listRunContainers(engine)).sort((a, b) => isHolder(a) - isHolder(b))) {
     if (sessionAlive(c.Labels?.[LABEL_SESSION])) continue;
     await removeContainer(engine, c.Id);
     removed.containers.push(`${c.Names?.[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12)} (run ${c.Labels?.[LABEL_RUN]})`);
@@ -98,20 +102,21 @@ const DOCKERODE = createRequire(import.meta.url).resolve("dockerode");
  * by `timeoutMs`. It must run before the podman service is killed (the registry runs resources
  * before processes).
  */
-export function removeSync(dockerHost: string, what: { containers: string[]; networks: string[] }, timeoutMs = 15_000): void {
-  if (what.containers.length === 0 && what.networks.length === 0) return;
+export function removeSync(dockerHost: string, what: { containers: string[]; holders?: string[]; networks: string[] }, timeoutMs = 15_000): void {
+  if (what.containers.length === 0 && !what.holders?.length && what.networks.length === 0) return;
   const script = `
     const Docker = require(process.argv[1]);
-    const [host, containers, networks] = JSON.parse(process.argv[2]);
+    const [host, containers, holders, networks] = JSON.parse(process.argv[2]);
     const u = new URL(host);
     const docker = new Docker(u.protocol === "unix:" ? { socketPath: u.pathname } : { host: u.hostname, port: Number(u.port || 2375), protocol: "http" });
     const quietly = (p) => p.catch(() => undefined);
     (async () => {
-      await Promise.all(containers.map((id) => quietly(docker.getContainer(id).remove({ force: true, v: true }))));
+      // Holders after the containers in their namespaces (Podman insists).
+      for (const ids of [containers, holders]) await Promise.all(ids.map((id) => quietly(docker.getContainer(id).remove({ force: true, v: true }))));
       for (const n of networks) await quietly(docker.getNetwork(n).remove());
     })();`;
   try {
-    execFileSync(process.execPath, ["-e", script, DOCKERODE, JSON.stringify([dockerHost, what.containers, what.networks])], {
+    execFileSync(process.execPath, ["-e", script, DOCKERODE, JSON.stringify([dockerHost, what.containers, what.holders ?? [], what.networks])], {
       timeout: timeoutMs,
       stdio: "ignore",
       env: childEnvironment(),
