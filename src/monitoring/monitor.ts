@@ -5,6 +5,7 @@
  * given duration. Everything it starts is tracked in a ResourceRegistry and
  * stopped on the way out; a server that dies is restarted at the next round.
  */
+import { deadline } from "../util/race.js";
 import { sleep } from "../util/sleep.js";
 import { HarnessError } from "../errors.js";
 import type { ServerDefinition } from "../contracts/server-definition.js";
@@ -157,17 +158,14 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
         result = "error";
         why = session;
       } else {
-        let timer: NodeJS.Timeout | undefined;
+        const backstop = deadline(probe.timeoutMs + DEADLINE_SLACK_MS, () =>
+          Object.assign(new Error(`no answer within ${probe.timeoutMs} ms`), { probeTimeout: true }),
+        );
         try {
-          // The SDK's own timeout first; the race guards against a transport that never settles.
+          // The SDK's own timeout first; the backstop guards against a transport that never settles.
           const answer = await Promise.race([
             session.client.callTool({ name: probe.tool, arguments: probe.args }, undefined, { timeout: probe.timeoutMs }),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(
-                () => reject(Object.assign(new Error(`no answer within ${probe.timeoutMs} ms`), { probeTimeout: true })),
-                probe.timeoutMs + DEADLINE_SLACK_MS,
-              );
-            }),
+            backstop.promise,
           ]);
           why = unexpectedAnswer(probe, { isError: answer.isError === true, text: textOf(answer) });
           result = why === undefined ? "success" : "unexpected";
@@ -177,7 +175,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<MonitorSummary> 
           result = timedOut ? "timeout" : "error";
           why = timedOut ? `no answer within ${probe.timeoutMs} ms` : e.message;
         } finally {
-          clearTimeout(timer);
+          backstop.dispose();
         }
       }
       const elapsedMs = performance.now() - t0;

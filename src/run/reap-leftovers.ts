@@ -13,6 +13,7 @@ import { findContainerEngine } from "../providers/docker/engine.js";
 import { reapOrphans } from "../providers/docker/reaper.js";
 import { describeReap, reapDeadRuns, type ReapResult } from "../stack/leftovers.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
+import { deadline } from "../util/race.js";
 
 /** The whole reap, containers included, stops starting new work after this long. */
 export const REAP_BUDGET_MS = 30_000;
@@ -41,7 +42,7 @@ export async function reapLeftovers(opts: ReapLeftoversOptions = {}): Promise<Re
 
 async function reapContainers(budgetMs: number): Promise<string[]> {
   const registry = new ResourceRegistry({ runId: `reaper-${process.pid}-${Date.now().toString(36)}` });
-  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = deadline(budgetMs, () => new Error(`not done within ${Math.round(budgetMs / 1000)} s`));
   try {
     const work = (async () => {
       const engine = await findContainerEngine({ registry, startTimeoutMs: Math.max(1000, budgetMs) });
@@ -54,12 +55,9 @@ async function reapContainers(budgetMs: number): Promise<string[]> {
     })();
     // Once the budget ran out nobody awaits `work`: its late failure must not crash the command.
     work.catch(() => undefined);
-    const outOfTime = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not done within ${Math.round(budgetMs / 1000)} s`)), budgetMs);
-    });
-    return await Promise.race([work, outOfTime]);
+    return await Promise.race([work, outOfTime.promise]);
   } finally {
-    clearTimeout(timer);
+    outOfTime.dispose();
     // Stops the podman service started for the reap (also when the budget ran out mid-way).
     await registry.disposeAll();
   }

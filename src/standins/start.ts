@@ -7,6 +7,7 @@ import { HarnessError } from "../errors.js";
 import { spawnManaged, type ManagedProcess } from "../stack/managed-process.js";
 import type { ResourceRegistry } from "../stack/resource-registry.js";
 import type { StandInStats, StartedStandIn } from "../stack/started.js";
+import { deadline } from "../util/race.js";
 import { CONTROL_PREFIX, READY_PREFIX, type StandInBehaviour } from "./serve.js";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -39,7 +40,7 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
     args: ["--import", "tsx", MAIN, ...standInArgs(api, opts.behaviour ?? {}), "--host", "127.0.0.1", "--port", "0"],
     registry,
   });
-  let timer: NodeJS.Timeout | undefined;
+  const notListening = deadline(timeoutMs, () => new Error(`was not listening within ${timeoutMs / 1000} s`));
   let off: (() => void) | undefined;
   try {
     const ready = await Promise.race([
@@ -49,9 +50,7 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
         });
       }),
       proc.exited.then((e) => Promise.reject(new Error(`exited (${e.signal ?? `code ${e.code}`}) before listening`))),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`was not listening within ${timeoutMs / 1000} s`)), timeoutMs);
-      }),
+      notListening.promise,
     ]);
     const url = `http://127.0.0.1:${ready.port}`;
     const stop = () => proc.stop({ graceMs: 2000 });
@@ -76,7 +75,7 @@ export async function startStandIn(opts: { api: string; registry: ResourceRegist
       cause: err,
     });
   } finally {
-    clearTimeout(timer);
+    notListening.dispose();
     off?.();
   }
 }
