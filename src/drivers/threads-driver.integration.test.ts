@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../config/load-scenario.js";
 import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
-import { Recorder } from "../metrics/recorder.js";
+import { type Phase, Recorder } from "../metrics/recorder.js";
 import { NativeHttpServer } from "../stack/http-bridge.js";
 import { NULL_ENDPOINT } from "../stack/null-endpoint.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 /** One measured phase of `load` for `durationMs`, every sample the Recorder got kept in order. */
-async function phase(load: LoadPlan, durationMs: number, url = endpoint.url, signal = new AbortController().signal) {
+async function phase(load: LoadPlan, durationMs: number, url = endpoint.url, signal = new AbortController().signal, name: Phase = "measure") {
   const recorder = new Recorder({ plannedMeasureMs: durationMs, warmupMs: 0, now: performance.now() });
   const samples: Sample[] = [];
   const record = recorder.record.bind(recorder);
@@ -68,7 +68,7 @@ async function phase(load: LoadPlan, durationMs: number, url = endpoint.url, sig
   const agentTallies = Array.from({ length: scenario.agents }, () => ({ ok: 0, failed: 0 }));
   const ready = await threadsDriver.prepare({
     scenario,
-    phase: "measure",
+    phase: name,
     durationMs,
     count: undefined,
     load,
@@ -121,6 +121,44 @@ describe("threads driver", () => {
     // k x 10 ms to within the clock mapping's error (far under a millisecond), one thread after the other.
     const intended = samples.map((s) => s.startedAt - t0).sort((a, b) => a - b);
     for (const [k, at] of intended.entries()) expect(Math.abs(at - k * 10), `arrival ${k} at ${at.toFixed(3)} ms`).toBeLessThan(1);
+  }, 60_000);
+
+  it("a warm-up's threads and sessions carry on into the measurement: the window opens no new session; after it they are closed", async () => {
+    // A relay in front of the endpoint counts the sessions opened through it (initialize requests).
+    const INITIALIZE = '"method":"initialize"';
+    let initializes = 0;
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(Number(new URL(endpoint.url).port), "127.0.0.1");
+      let tail = "";
+      client.on("data", (chunk: Buffer) => {
+        // With the end of the last chunk, so that a request split across two is counted once.
+        const text = tail + chunk.toString("latin1");
+        initializes += text.split(INITIALIZE).length - 1;
+        tail = text.slice(-(INITIALIZE.length - 1));
+      });
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const url = new URL(endpoint.url);
+    url.port = String((relay.address() as net.AddressInfo).port);
+    const closed: LoadPlan = { model: "closed", thinkTimeMs: 0 };
+    const signal = new AbortController().signal;
+    try {
+      const warm = await phase(closed, 300, url.toString(), signal, "warmup");
+      expect(warm.samples.length).toBeGreaterThan(0);
+      expect(initializes).toBe(scenario.agents);
+      const measured = await phase(closed, 300, url.toString(), signal, "measure");
+      expect(measured.samples.length).toBeGreaterThan(0);
+      expect(measured.recorder.count({}, ["error", "timeout"])).toBe(0);
+      expect(initializes, "sessions opened for the measurement window").toBe(scenario.agents);
+      // The measurement's crew is not kept: the next phase opens its own sessions on new threads.
+      await phase(closed, 300, url.toString(), signal, "measure");
+      expect(initializes).toBe(2 * scenario.agents);
+    } finally {
+      relay.close();
+    }
   }, 60_000);
 
   it("an endpoint that is not there fails the phase before its t0, naming the sessions", async () => {

@@ -4,7 +4,8 @@
  * other half left to the stack it measures); each thread opens its agents' MCP Streamable HTTP
  * sessions and runs their share of every phase with the sdk driver's own code (./threads/thread-main.ts):
  * the same SDK client, lean HTTP path, deadlines, failure kinds, backoff after a lost session, and the
- * same mix workload with the same per-agent generators.
+ * same mix workload with the same per-agent generators. A warm-up's threads and sessions carry on
+ * into the measurement window (warm code, open sessions), as the sdk driver's sessions do.
  *
  * Every recorder call a thread makes reaches the run's one Recorder, in order, in batches of at most
  * 50 ms, its instants on the main thread's clock: availability, the timeline, the closed model's
@@ -23,7 +24,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { LoadPlan } from "../contracts/plan.js";
+import type { LoadPlan, Scenario } from "../contracts/plan.js";
 import { HarnessError } from "../errors.js";
 import type { Recorder } from "../metrics/recorder.js";
 import { raiseNewHarnessThreads } from "../stack/managed-process.js";
@@ -87,6 +88,11 @@ class LoadThread {
     });
     this.worker.on("error", (err) => this.fail(new Error(`load thread ${this.index} crashed: ${err.message}`, { cause: err })));
     this.worker.on("exit", (code) => this.fail(new Error(`load thread ${this.index} exited (code ${code})`)));
+  }
+
+  /** Not crashed, exited or closed. */
+  get running(): boolean {
+    return this.gone === undefined;
   }
 
   private fail(err: Error): void {
@@ -181,6 +187,83 @@ export function combineThreadStats(all: readonly ThreadStats[]): PhaseStats {
   return stats;
 }
 
+/** A phase's load threads, each with its agents' sessions open. */
+interface Crew {
+  threads: LoadThread[];
+  /** What the sessions were opened for: a later phase takes the crew only when it asks for the same. */
+  key: string;
+  close(graceful: boolean): Promise<void>;
+}
+
+/** Starts `count` threads and opens their sessions; any failure closes them all. */
+async function openCrew(count: number, job: (thread: number) => ThreadJob, signal: AbortSignal): Promise<Omit<Crew, "key">> {
+  const threads = Array.from({ length: count }, (_, i) => new LoadThread(i));
+  const close = (graceful: boolean) => Promise.all(threads.map((t) => t.close(graceful))).then(() => undefined);
+  // An interruption does not wait for the sessions still opening (up to startTimeout each).
+  const interrupted = interruption(signal);
+  try {
+    const opened = Promise.all(threads.map((t, i) => t.ask({ type: "open", job: job(i) }, "ready")));
+    opened.catch(() => undefined);
+    await Promise.race([opened, interrupted.promise]);
+  } catch (err) {
+    await close(!signal.aborted);
+    if (signal.aborted) throw new HarnessError("interrupted", "interrupted while the load threads opened their sessions", { cause: err });
+    throw new HarnessError("environment", `the threads driver could not open its agents' sessions: ${(err as Error).message}`, { cause: err });
+  } finally {
+    interrupted.dispose();
+  }
+  // The load threads get the harness's real-time priority when they take at most half the cores
+  // (the default): each may then keep a core busy and the stack still has the other half. More
+  // threads than that stay at the harness's normal priority, above the stack's nice only: real-time
+  // threads saturating every core would leave the stack 5 % of the machine (sched_rt_runtime_us).
+  if (threads.length * 2 <= availableParallelism()) raiseNewHarnessThreads();
+  return { threads, close };
+}
+
+/** How long a warm-up's crew waits for the phase after it before it is closed. */
+const KEEP_IDLE_MS = 120_000;
+
+/**
+ * A warm-up's crew, kept for the scenario's next phase, its measurement window. The warm-up is there
+ * to warm the client as well as the stack: a new thread starts cold (its modules loaded afresh,
+ * nothing compiled by the JIT yet) and opens new sessions and connections, all of which would land
+ * in the window's first calls, where the sdk driver's sessions and code have been warm since the
+ * warm-up. Kept only after a warm-up, for the same scenario asking for the same sessions. Idle, the
+ * threads do not keep the process alive; nobody taking them within KEEP_IDLE_MS, or the warm-up's
+ * signal aborting, closes them.
+ */
+const kept = new WeakMap<Scenario, { crew: Crew; release(): void }>();
+
+function keep(s: Scenario, crew: Crew, signal: AbortSignal): void {
+  kept.get(s)?.release();
+  for (const t of crew.threads) t.worker.unref();
+  const drop = () => {
+    if (kept.get(s)?.crew === crew) kept.delete(s);
+    release();
+    void crew.close(!signal.aborted);
+  };
+  const timer = setTimeout(drop, KEEP_IDLE_MS);
+  timer.unref();
+  signal.addEventListener("abort", drop, { once: true });
+  const release = () => {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", drop);
+    for (const t of crew.threads) t.worker.ref();
+  };
+  kept.set(s, { crew, release });
+}
+
+/** The crew kept for `s`, when it was opened for `key` and every thread still runs; any other is closed. */
+function takeKept(s: Scenario, key: string): Crew | undefined {
+  const k = kept.get(s);
+  if (!k) return undefined;
+  kept.delete(s);
+  k.release();
+  if (k.crew.key === key && k.crew.threads.every((t) => t.running)) return k.crew;
+  void k.crew.close(true);
+  return undefined;
+}
+
 export const threadsDriver: LoadDriver = {
   name: "threads",
   title: "the sdk driver's client on worker threads (threads: one per two cores by default)",
@@ -216,48 +299,28 @@ export const threadsDriver: LoadDriver = {
             blocks.map((b) => b.length),
             0,
           );
-    const threads = blocks.map((_, i) => new LoadThread(i));
-    const closeAll = () => Promise.all(threads.map((t) => t.close(!signal.aborted))).then(() => undefined);
-    // An interruption does not wait for the sessions still opening (up to startTimeout each).
-    const interrupted = interruption(signal);
-    try {
-      const clock = clockPair();
-      const opened = Promise.all(
-        threads.map((t, i) => {
-          const job: ThreadJob = {
-            thread: i,
-            threads: threads.length,
-            agents: blocks[i]!,
-            totalAgents: s.agents,
-            urls,
-            calls,
-            setup: s.workload.setup ?? [],
-            seed: s.seed,
-            runId: ctx.runId,
-            sandbox: ctx.sandbox ?? "",
-            callTimeoutMs: s.callTimeoutMs,
-            startTimeoutMs: Math.max(s.startTimeoutMs, s.callTimeoutMs),
-            backoff: ctx.load.model === "closed",
-            open: ctx.load.model === "open",
-            clock,
-          };
-          return t.ask({ type: "open", job }, "ready");
-        }),
-      );
-      opened.catch(() => undefined);
-      await Promise.race([opened, interrupted.promise]);
-    } catch (err) {
-      await closeAll();
-      if (signal.aborted) throw new HarnessError("interrupted", "interrupted while the load threads opened their sessions", { cause: err });
-      throw new HarnessError("environment", `the threads driver could not open its agents' sessions: ${(err as Error).message}`, { cause: err });
-    } finally {
-      interrupted.dispose();
-    }
-    // The load threads get the harness's real-time priority when they take at most half the cores
-    // (the default): each may then keep a core busy and the stack still has the other half. More
-    // threads than that stay at the harness's normal priority, above the stack's nice only: real-time
-    // threads saturating every core would leave the stack 5 % of the machine (sched_rt_runtime_us).
-    if (threads.length * 2 <= availableParallelism()) raiseNewHarnessThreads();
+    const job = (i: number): ThreadJob => ({
+      thread: i,
+      threads: blocks.length,
+      agents: blocks[i]!,
+      totalAgents: s.agents,
+      urls,
+      calls,
+      setup: s.workload.setup ?? [],
+      seed: s.seed,
+      runId: ctx.runId,
+      sandbox: ctx.sandbox ?? "",
+      callTimeoutMs: s.callTimeoutMs,
+      startTimeoutMs: Math.max(s.startTimeoutMs, s.callTimeoutMs),
+      backoff: ctx.load.model === "closed",
+      open: ctx.load.model === "open",
+      clock: clockPair(),
+    });
+    const { clock: _, ...opensFor } = job(0);
+    const key = JSON.stringify({ ...opensFor, blocks });
+    const crew = takeKept(s, key) ?? { key, ...(await openCrew(blocks.length, job, signal)) };
+    const { threads } = crew;
+    const closeAll = () => crew.close(!signal.aborted);
     const ready: ReadyPhase = {
       run: async (t0) => {
         const stopAll = () => {
@@ -265,6 +328,7 @@ export const threadsDriver: LoadDriver = {
         };
         signal.addEventListener("abort", stopAll, { once: true });
         const ticker = ctx.onTick ? setInterval(() => ctx.onTick!(performance.now() - t0), 1000) : undefined;
+        let ended = false;
         try {
           const all = await Promise.all(
             threads.map((t, i) => {
@@ -298,11 +362,13 @@ export const threadsDriver: LoadDriver = {
                 into.failed += tally.failed;
               }
             }
+          ended = true;
           return { ...combineThreadStats(stats), loadEndedAt };
         } finally {
           if (ticker) clearInterval(ticker);
           signal.removeEventListener("abort", stopAll);
-          await closeAll();
+          if (ended && ctx.phase === "warmup" && !signal.aborted) keep(s, crew, signal);
+          else await closeAll();
         }
       },
       dispose: closeAll,
