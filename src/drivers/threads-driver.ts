@@ -232,36 +232,39 @@ const KEEP_IDLE_MS = 120_000;
  * threads do not keep the process alive; nobody taking them within KEEP_IDLE_MS, or the warm-up's
  * signal aborting, closes them.
  */
-const kept = new WeakMap<Scenario, { crew: Crew; release(): void }>();
+const kept = new WeakMap<Scenario, { crew: Crew; release(): void; drop(): void }>();
 
 function keep(s: Scenario, crew: Crew, signal: AbortSignal): void {
-  kept.get(s)?.release();
+  // One crew kept per scenario: one kept before and never taken is closed, not left running.
+  kept.get(s)?.drop();
   for (const t of crew.threads) t.worker.unref();
   const drop = () => {
     if (kept.get(s)?.crew === crew) kept.delete(s);
     release();
     void crew.close(!signal.aborted);
   };
-  const timer = setTimeout(drop, KEEP_IDLE_MS);
-  timer.unref();
-  signal.addEventListener("abort", drop, { once: true });
   const release = () => {
     clearTimeout(timer);
     signal.removeEventListener("abort", drop);
     for (const t of crew.threads) t.worker.ref();
   };
-  kept.set(s, { crew, release });
+  const timer = setTimeout(drop, KEEP_IDLE_MS);
+  timer.unref();
+  signal.addEventListener("abort", drop, { once: true });
+  kept.set(s, { crew, release, drop });
 }
 
 /** The crew kept for `s`, when it was opened for `key` and every thread still runs; any other is closed. */
 function takeKept(s: Scenario, key: string): Crew | undefined {
   const k = kept.get(s);
   if (!k) return undefined;
+  if (k.crew.key !== key || !k.crew.threads.every((t) => t.running)) {
+    k.drop();
+    return undefined;
+  }
   kept.delete(s);
   k.release();
-  if (k.crew.key === key && k.crew.threads.every((t) => t.running)) return k.crew;
-  void k.crew.close(true);
-  return undefined;
+  return k.crew;
 }
 
 export const threadsDriver: LoadDriver = {
