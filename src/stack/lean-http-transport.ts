@@ -96,7 +96,7 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
   }
 
   /**
-   * One POST on undici's dispatch handler API: the answer's bytes come straight to the callbacks, with
+   * One POST on undici's dispatch handler API: the answer's bytes come straight to the handler, with
    * no Readable body stream, async iterator or AbortSignal listener per call (measured on the null
    * endpoint, old and new interleaved: median client CPU per call 299 -> 253 us against request() and its body stream).
    * Resolves once an event stream's headers arrived (its messages are delivered as they are parsed)
@@ -114,71 +114,6 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
     if (version !== undefined) headers["mcp-protocol-version"] = version;
     if (this.closing) return Promise.reject(new Error("the session was closed"));
     return new Promise<void>((resolve, reject) => {
-      let status = 0;
-      let answer: "error" | "accepted" | "json" | "events" | "other" = "other";
-      let contentType: string | string[] | undefined;
-      const body: Buffer[] = [];
-      let events: { feed: (chunk: Buffer) => void; end: () => void } | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (c) => {
-          controller = c;
-          // A POST that waited for a connection while the session closed ends now.
-          if (this.closing) c.abort(new Error("the session was closed"));
-          else this.requests.add(c);
-        },
-        onResponseStart: (_c, statusCode, responseHeaders) => {
-          status = statusCode;
-          contentType = responseHeaders["content-type"];
-          const type = mediaType(contentType);
-          if (status < 200 || status > 299) answer = "error";
-          else if (status === 202) answer = "accepted";
-          else if (type === "application/json") answer = "json";
-          else if (type === "text/event-stream") {
-            answer = "events";
-            events = this.eventReader();
-            // As on the SDK's path: send() resolves once the answer started; its messages follow.
-            resolve();
-          }
-        },
-        onResponseData: (_c, chunk) => {
-          if (answer === "events") events!.feed(chunk);
-          else if (answer === "json" || answer === "error") body.push(chunk);
-        },
-        onResponseEnd: () => {
-          if (controller) this.requests.delete(controller);
-          // Decoded whole, not chunk by chunk: a character split across chunks stays whole.
-          const text = () => Buffer.concat(body).toString("utf8");
-          switch (answer) {
-            case "events":
-              events!.end();
-              return;
-            case "accepted":
-              return resolve();
-            case "error":
-              return reject(new StreamableHTTPError(status, `Error POSTing to endpoint: ${text()}`));
-            case "json": {
-              let data: unknown;
-              try {
-                data = JSON.parse(text());
-              } catch (err) {
-                return reject(err);
-              }
-              for (const m of Array.isArray(data) ? data : [data]) this.deliver(m);
-              return resolve();
-            }
-            case "other":
-              return reject(new StreamableHTTPError(-1, `Unexpected content type: ${String(contentType)}`));
-          }
-        },
-        onResponseError: (_c, err) => {
-          if (controller) this.requests.delete(controller);
-          // The stream broke after its answer started: the Protocol's deadline (or close) ends the call, as on the SDK's path.
-          if (answer === "events") {
-            if (!this.closing) this.onerror?.(new Error(`SSE stream disconnected: ${err.message}`));
-          } else reject(err);
-        },
-      };
       dispatcher().dispatch(
         {
           origin: this.origin,
@@ -190,13 +125,27 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
           headersTimeout: 0,
           bodyTimeout: 0,
         },
-        handler,
+        new PostAnswer(this, resolve, reject),
       );
     });
   }
 
+  /** Whether close() was called: a POST that waited for a connection meanwhile ends at once (PostAnswer). */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** A POST's answer started (PostAnswer): close() aborts it until it ended. */
+  track(c: Dispatcher.DispatchController): void {
+    this.requests.add(c);
+  }
+
+  untrack(c: Dispatcher.DispatchController): void {
+    this.requests.delete(c);
+  }
+
   /** An event stream's parser: each message event's data, parsed as JSON, is delivered as it completes. */
-  private eventReader(): { feed: (chunk: Buffer) => void; end: () => void } {
+  eventReader(): EventReader {
     const parser = createParser({
       onEvent: (event) => {
         if (event.event !== undefined && event.event !== "message") return;
@@ -216,9 +165,105 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
     };
   }
 
-  private deliver(m: unknown): void {
+  /** One parsed message of an answer, to the Protocol if it has a JSON-RPC message's shape. */
+  deliver(m: unknown): void {
     if (isJsonRpcMessage(m)) this.onmessage?.(m);
     else this.onerror?.(new Error(`not a JSON-RPC message from ${this.leanUrl.href}: ${JSON.stringify(m).slice(0, 200)}`));
+  }
+}
+
+type EventReader = { feed: (chunk: Buffer) => void; end: () => void };
+
+/**
+ * One POST's answer, as undici's dispatch handler: it resolves or rejects the transport's send.
+ * A class, not an object literal of arrow functions: the harness runs its TypeScript through tsx,
+ * whose esbuild keeps function names by wrapping every named arrow function in a defineProperty call
+ * when it is made, six for each POST's handler; a class's methods are named once, when the module
+ * loads (measured on the null endpoint, 5 runs of 5000 calls each, old and new interleaved: median
+ * harness CPU per call 329 -> 298 us, p50 0.263 -> 0.248 ms).
+ */
+class PostAnswer implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private answer: "error" | "accepted" | "json" | "events" | "other" = "other";
+  private contentType: string | string[] | undefined;
+  private readonly body: Buffer[] = [];
+  private events: EventReader | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+
+  constructor(
+    private readonly transport: LeanStreamableHttpTransport,
+    private readonly resolve: () => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c;
+    // A POST that waited for a connection while the session closed ends now.
+    if (this.transport.isClosing) c.abort(new Error("the session was closed"));
+    else this.transport.track(c);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, responseHeaders: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    this.contentType = responseHeaders["content-type"];
+    const type = mediaType(this.contentType);
+    if (statusCode < 200 || statusCode > 299) this.answer = "error";
+    else if (statusCode === 202) this.answer = "accepted";
+    else if (type === "application/json") this.answer = "json";
+    else if (type === "text/event-stream") {
+      this.answer = "events";
+      this.events = this.transport.eventReader();
+      // As on the SDK's path: send() resolves once the answer started; its messages follow.
+      this.resolve();
+    }
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.answer === "events") this.events!.feed(chunk);
+    else if (this.answer === "json" || this.answer === "error") this.body.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.controller) this.transport.untrack(this.controller);
+    switch (this.answer) {
+      case "events":
+        this.events!.end();
+        return;
+      case "accepted":
+        this.resolve();
+        return;
+      case "error":
+        this.reject(new StreamableHTTPError(this.status, `Error POSTing to endpoint: ${this.text()}`));
+        return;
+      case "json": {
+        let data: unknown;
+        try {
+          data = JSON.parse(this.text());
+        } catch (err) {
+          this.reject(err);
+          return;
+        }
+        for (const m of Array.isArray(data) ? data : [data]) this.transport.deliver(m);
+        this.resolve();
+        return;
+      }
+      case "other":
+        this.reject(new StreamableHTTPError(-1, `Unexpected content type: ${String(this.contentType)}`));
+        return;
+    }
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.controller) this.transport.untrack(this.controller);
+    // The stream broke after its answer started: the Protocol's deadline (or close) ends the call, as on the SDK's path.
+    if (this.answer === "events") {
+      if (!this.transport.isClosing) this.transport.onerror?.(new Error(`SSE stream disconnected: ${err.message}`));
+    } else this.reject(err);
+  }
+
+  /** The answer's body, decoded whole, not chunk by chunk: a character split across chunks stays whole. */
+  private text(): string {
+    return Buffer.concat(this.body).toString("utf8");
   }
 }
 
