@@ -135,11 +135,12 @@ export class LeanStreamableHttpTransport extends StreamableHTTPClientTransport {
     return this.closing;
   }
 
-  /** A POST's answer started (PostAnswer): close() aborts it until it ended. */
+  /** A POST went out (PostAnswer): close() aborts it until its answer ended. */
   track(c: Dispatcher.DispatchController): void {
     this.requests.add(c);
   }
 
+  /** A POST's answer ended, or broke off (PostAnswer). */
   untrack(c: Dispatcher.DispatchController): void {
     this.requests.delete(c);
   }
