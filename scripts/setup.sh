@@ -16,6 +16,16 @@ set -euo pipefail
 setup_tmp=()
 remove_setup_tmp() { if ((${#setup_tmp[@]} > 0)); then rm -rf -- "${setup_tmp[@]}"; fi; }
 trap remove_setup_tmp EXIT
+
+# pip's own temp dirs (pip-unpack-*, pip-install-*, its build tracker) go under one of ours: pip
+# removes them only when it ends normally, and a setup killed during an install left dozens in /tmp.
+pip_tmp=""
+pip_tmpdir() {
+  if [[ -z "$pip_tmp" ]]; then
+    pip_tmp="$(mktemp -d -t mcp-slo-setup-pip.XXXXXX)"
+    setup_tmp+=("$pip_tmp")
+  fi
+}
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
@@ -164,9 +174,10 @@ if [[ ! -x "$redis_mcp_venv/bin/redis-mcp-server" ]] ||
   # pip check: a requirement the lock left out (an environment marker false on both Pythons it was
   # resolved on, e.g. Windows-only ones, or redis's async-timeout on 3.11.0-3.11.2) fails here, not
   # at the server's first import.
-  if ! { python3 -m venv "$redis_mcp_venv" &&
-    "$redis_mcp_venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$redis_mcp_requirements" &&
-    "$redis_mcp_venv/bin/python" -m pip check --disable-pip-version-check; } >"$venv_log" 2>&1; then
+  pip_tmpdir
+  if ! { TMPDIR="$pip_tmp" python3 -m venv "$redis_mcp_venv" &&
+    TMPDIR="$pip_tmp" "$redis_mcp_venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$redis_mcp_requirements" &&
+    TMPDIR="$pip_tmp" "$redis_mcp_venv/bin/python" -m pip check --disable-pip-version-check; } >"$venv_log" 2>&1; then
     tail -n 20 "$venv_log" >&2
     rm -rf "$redis_mcp_venv" "$venv_log"
     die "installing redis-mcp-server $redis_mcp_version from PyPI into .tools/venv-redis-mcp (locked by $redis_mcp_requirements) failed"
@@ -219,8 +230,9 @@ if ((for_tests)); then
     rm -rf "$otava_venv"
     venv_log="$(mktemp -t mcp-slo-setup-venv.XXXXXX)"
     setup_tmp+=("$venv_log")
-    if ! { python3 -m venv "$otava_venv" &&
-      "$otava_venv/bin/python" -m pip install --quiet --disable-pip-version-check "apache-otava==$otava_version"; } >"$venv_log" 2>&1; then
+    pip_tmpdir
+    if ! { TMPDIR="$pip_tmp" python3 -m venv "$otava_venv" &&
+      TMPDIR="$pip_tmp" "$otava_venv/bin/python" -m pip install --quiet --disable-pip-version-check "apache-otava==$otava_version"; } >"$venv_log" 2>&1; then
       tail -n 20 "$venv_log" >&2
       rm -rf "$otava_venv" "$venv_log"
       die "installing apache-otava $otava_version from PyPI into .tools/venv-otava failed"

@@ -85,6 +85,113 @@ describe("scripts/setup.sh interrupted", () => {
 });
 
 /**
+ * A temp project setup.sh gets through up to its Python step: this repository's setup.sh, npm's
+ * install present (node_modules as its lock says), the Go tools present at the versions it pins.
+ */
+function projectPastGoTools(dir: string): void {
+  mkdirSync(path.join(dir, "scripts"), { recursive: true });
+  copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(dir, "scripts", "setup.sh"));
+  writeFileSync(path.join(dir, "package-lock.json"), "{}\n");
+  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  writeFileSync(path.join(dir, "node_modules", ".package-lock.json"), "{}\n");
+  const bin = path.join(dir, ".tools", "bin");
+  mkdirSync(bin, { recursive: true });
+  // Present at the versions setup.sh pins, as its markers say.
+  const setup = readFileSync(path.join(ROOT, "scripts", "setup.sh"), "utf8");
+  for (const m of setup.matchAll(/^go_tool (\S+) \S+ (\S+) /gm)) {
+    writeFileSync(path.join(bin, m[1]!), "#!/bin/sh\n", { mode: 0o755 });
+    writeFileSync(path.join(bin, `.${m[1]}-version`), `${m[2]}\n`);
+  }
+}
+
+/**
+ * Runs setup.sh in `cwd` as its own process group; once `started` exists (a stand-in reached the
+ * step under test), reads `during()` and sends `signal` to the group. Resolves with its exit code.
+ */
+function interruptWhen<T>(opts: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  started: string;
+  signal: NodeJS.Signals;
+  during: () => T;
+}): Promise<{ code: number | null; during: T }> {
+  const child = spawn("bash", ["scripts/setup.sh"], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (x: string) => (stderr += x));
+  let during: T | undefined;
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      clearInterval(poll);
+      process.kill(-(child.pid as number), "SIGKILL");
+      reject(new Error(`setup.sh did not reach the step under test or did not end; stderr: ${stderr}`));
+    }, 60_000);
+    // Bounded by the guard above.
+    const poll = setInterval(() => {
+      if (!existsSync(opts.started)) return;
+      clearInterval(poll);
+      during = opts.during();
+      process.kill(-(child.pid as number), opts.signal);
+    }, 50);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      clearInterval(poll);
+      if (during === undefined) reject(new Error(`setup.sh ended (code ${code}) before the step under test; stderr: ${stderr}`));
+      else resolve({ code, during });
+    });
+  });
+}
+
+/**
+ * pip removes its temp dirs (pip-unpack-*, pip-install-*, its build tracker) only when it ends
+ * normally: a setup killed during its pip install once left dozens in /tmp. setup.sh gives pip a
+ * TMPDIR of its own temp dir, removed however it ends. Here python3 is a stand-in that makes its
+ * venv and, as pip, a pip-unpack dir under the TMPDIR it was given, then waits.
+ */
+describe("scripts/setup.sh interrupted in its pip install", () => {
+  const p3 = mkdtempSync(path.join(tmpdir(), "mcp-slo-setup-pip-test-"));
+  afterAll(() => rmSync(p3, { recursive: true, force: true }));
+  const started = path.join(p3, "pip-started");
+
+  it("SIGTERM during pip install: exit 143, pip's temp dirs removed with setup's own", async () => {
+    projectPastGoTools(p3);
+    const lock = path.join("scripts", "requirements", "redis-mcp-server.txt");
+    mkdirSync(path.join(p3, path.dirname(lock)), { recursive: true });
+    copyFileSync(path.join(ROOT, lock), path.join(p3, lock));
+    const tmp = path.join(p3, "tmp");
+    mkdirSync(tmp);
+    const shim3 = path.join(p3, "shim");
+    mkdirSync(shim3);
+    writeFileSync(
+      path.join(shim3, "python3"),
+      [
+        "#!/bin/sh",
+        // setup's checks (version, the venv module): passed
+        'if [ "$1" = -c ]; then exit 0; fi',
+        // python3 -m venv DIR: a venv whose python is this stand-in
+        'if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && exit 0; fi',
+        // python -m pip install ...: unpacks where pip would, says where, waits
+        `mkdir "\${TMPDIR:-/tmp}/pip-unpack-stand-in" && printf %s "\${TMPDIR:-/tmp}" > "${started}" && exec sleep 30`,
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const r = await interruptWhen({
+      cwd: p3,
+      env: { ...process.env, PATH: `${shim3}:${process.env.PATH}`, TMPDIR: tmp },
+      started,
+      signal: "SIGTERM",
+      during: () => ({ pipTmp: readFileSync(started, "utf8"), tmp: readdirSync(tmp) }),
+    });
+    // pip's TMPDIR was setup's own temp dir, under the TMPDIR setup was given, and held pip's unpack dir.
+    expect(path.dirname(r.during.pipTmp)).toBe(tmp);
+    expect(path.basename(r.during.pipTmp)).toMatch(/^mcp-slo-setup-pip\./);
+    expect(readdirSync(tmp), "setup's TMPDIR after the kill").toEqual([]);
+    expect(r.during.tmp).toContain(path.basename(r.during.pipTmp));
+    expect(r.code).toBe(143);
+  }, 90_000);
+});
+
+/**
  * The conformance step (npm ci of scripts/conformance into .tools/conformance) installs into a temp
  * dir beside its place and moves it in once complete: killed during its npm ci, it leaves neither
  * a half tree nor the temp dir. A second temp project gets past the earlier steps (node_modules
@@ -96,21 +203,11 @@ describe("scripts/setup.sh interrupted in the conformance step", () => {
   const started = path.join(p2, "npm-started");
 
   it("SIGTERM during its npm ci: exit 143, no .tools/conformance, no temp dir left", async () => {
+    projectPastGoTools(p2);
     mkdirSync(path.join(p2, "scripts", "conformance"), { recursive: true });
-    copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(p2, "scripts", "setup.sh"));
     for (const f of ["package.json", "package-lock.json"])
       copyFileSync(path.join(ROOT, "scripts", "conformance", f), path.join(p2, "scripts", "conformance", f));
-    writeFileSync(path.join(p2, "package-lock.json"), "{}\n");
-    mkdirSync(path.join(p2, "node_modules"), { recursive: true });
-    writeFileSync(path.join(p2, "node_modules", ".package-lock.json"), "{}\n");
-    const bin = path.join(p2, ".tools", "bin");
-    mkdirSync(bin, { recursive: true });
-    // Present at the versions setup.sh pins, as its markers say.
     const setup = readFileSync(path.join(ROOT, "scripts", "setup.sh"), "utf8");
-    for (const m of setup.matchAll(/^go_tool (\S+) \S+ (\S+) /gm)) {
-      writeFileSync(path.join(bin, m[1]!), "#!/bin/sh\n", { mode: 0o755 });
-      writeFileSync(path.join(bin, `.${m[1]}-version`), `${m[2]}\n`);
-    }
     const venv = path.join(p2, ".tools", "venv-redis-mcp");
     mkdirSync(path.join(venv, "bin"), { recursive: true });
     writeFileSync(path.join(venv, "bin", "redis-mcp-server"), "#!/bin/sh\n", { mode: 0o755 });
@@ -129,33 +226,12 @@ describe("scripts/setup.sh interrupted in the conformance step", () => {
     mkdirSync(shim2, { recursive: true });
     writeFileSync(path.join(shim2, "npm"), `#!/bin/sh\n: > "${started}"\nexec sleep 30\n`, { mode: 0o755 });
 
-    const child = spawn("bash", ["scripts/setup.sh"], {
+    const { code, during } = await interruptWhen({
       cwd: p2,
       env: { ...process.env, PATH: `${shim2}:${process.env.PATH}` },
-      detached: true,
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (x: string) => (stderr += x));
-    let during: string[] = [];
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const guard = setTimeout(() => {
-        clearInterval(poll);
-        process.kill(-(child.pid as number), "SIGKILL");
-        reject(new Error(`setup.sh did not reach the conformance npm ci or did not end; stderr: ${stderr}`));
-      }, 60_000);
-      // Bounded by the guard above.
-      const poll = setInterval(() => {
-        if (!existsSync(started)) return;
-        clearInterval(poll);
-        during = readdirSync(path.join(p2, ".tools"));
-        process.kill(-(child.pid as number), "SIGTERM");
-      }, 50);
-      child.on("close", (c) => {
-        clearTimeout(guard);
-        clearInterval(poll);
-        resolve(c);
-      });
+      started,
+      signal: "SIGTERM",
+      during: () => readdirSync(path.join(p2, ".tools")),
     });
     // It was in the conformance step (its temp dir existed), and nothing of it is left.
     expect(
