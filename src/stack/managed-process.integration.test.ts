@@ -1,6 +1,6 @@
 import { processRunning } from "../util/proc-stat.js";
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
@@ -8,7 +8,7 @@ import { hasPdeathsig, spawnManaged, stackPriority } from "./managed-process.js"
 import os from "node:os";
 import { ownerRecordPath, RUN_ID_ENV } from "./resource-registry.js";
 import { registriesPerTest } from "../testing/registry.js";
-import { waitUpTo } from "../util/wait-for.js";
+import { waitFor, waitUpTo } from "../util/wait-for.js";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const hasPostgresUser = (() => {
@@ -85,9 +85,11 @@ describe("spawnManaged", () => {
 
   it("stop() escalates to SIGKILL for a process (group) that ignores SIGTERM", async () => {
     const registry = newRegistry();
-    // The shell ignores TERM and so does its child: the group must still die.
-    const p = spawnManaged({ name: "stubborn", command: "sh", args: ["-c", "trap '' TERM; sleep 60 & wait"], registry });
-    await new Promise((r) => setTimeout(r, 200));
+    // The shell ignores TERM and so does its child: the group must still die. It says when its trap
+    // is set and its child started (a SIGTERM before that would end it at once, with no escalation).
+    const dir = await registry.makeTempDir("stubborn");
+    const p = spawnManaged({ name: "stubborn", command: "sh", args: ["-c", "trap '' TERM; sleep 60 & : > ready; wait"], registry, cwd: dir });
+    await waitFor(() => existsSync(`${dir}/ready`), { what: "the shell to set its trap", timeoutMs: 10_000, intervalMs: 10 });
     const t0 = Date.now();
     await p.stop({ graceMs: 300 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { findProcessesOfRun } from "./leftovers.js";
 import { spawnManaged } from "./managed-process.js";
 import { ResourceRegistry } from "./resource-registry.js";
+import { waitFor } from "../util/wait-for.js";
 
 function newRunId(): string {
   return `t${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -20,8 +21,11 @@ describe("ResourceRegistry", () => {
     await writeFile(`${dir}/file`, "x");
 
     const a = spawnManaged({ name: "a", command: "sleep", args: ["60"], registry });
-    // b ignores SIGTERM: disposal must escalate to SIGKILL after the grace.
-    const b = spawnManaged({ name: "b", command: "sh", args: ["-c", "trap '' TERM; sleep 60 & wait"], registry, cwd: dir });
+    // b ignores SIGTERM: disposal must escalate to SIGKILL after the grace. It says when its trap is
+    // set and its child started: a SIGTERM before that (a busy machine is slow to start a shell)
+    // would end it at once, and the grace would never be needed (seen in CI: disposal took 8 ms).
+    const b = spawnManaged({ name: "b", command: "sh", args: ["-c", "trap '' TERM; sleep 60 & : > ready; wait"], registry, cwd: dir });
+    await waitFor(() => existsSync(`${dir}/ready`), { what: "b to set its trap", timeoutMs: 10_000, intervalMs: 10 });
     expect(registry.processes).toEqual([a, b]);
     expect((await findProcessesOfRun(registry.runId)).length).toBeGreaterThanOrEqual(2);
 
@@ -42,7 +46,7 @@ describe("ResourceRegistry", () => {
 
     // Idempotent, also when called concurrently.
     await Promise.all([registry.disposeAll(), registry.disposeAll(), registry[Symbol.asyncDispose]()]);
-  }, 15_000);
+  }, 25_000);
 
   it("untracks processes that exit by themselves", async () => {
     const registry = new ResourceRegistry({ runId: newRunId() });
