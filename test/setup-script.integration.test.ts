@@ -6,107 +6,32 @@
  */
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const project = mkdtempSync(path.join(tmpdir(), "mcp-slo-setup-test-"));
-afterAll(() => rmSync(project, { recursive: true, force: true }));
-
-/** The script's own temp files live in the temp dir of the environment it runs with: a private one here. */
-const scriptTmp = path.join(project, "tmp");
-const shim = path.join(project, "shim");
-const STARTED = path.join(project, "npm-started");
-
-function prepare(): void {
-  mkdirSync(path.join(project, "scripts"), { recursive: true });
-  mkdirSync(scriptTmp, { recursive: true });
-  mkdirSync(shim, { recursive: true });
-  copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(project, "scripts", "setup.sh"));
-  // No node_modules: setup goes to `npm ci`, which is this stand-in: it says it started, then waits.
-  writeFileSync(path.join(project, "package-lock.json"), "{}\n");
-  // Its output goes to setup's log, so it says it started with a file.
-  writeFileSync(path.join(shim, "npm"), `#!/bin/sh\n: > "${STARTED}"\nexec sleep 30\n`);
-  chmodSync(path.join(shim, "npm"), 0o755);
+/** A temp project dir for the describe block it is made in, removed after it. */
+function tempProject(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
-
-function runUntilNpm(signal: NodeJS.Signals): Promise<{ code: number | null; leftBefore: string[]; leftAfter: string[] }> {
-  const child = spawn("bash", ["scripts/setup.sh"], {
-    cwd: project,
-    env: { ...process.env, PATH: `${shim}:${process.env.PATH}`, TMPDIR: scriptTmp },
-    // Its own process group, as a terminal's foreground job: the signal reaches bash and npm alike.
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  let leftBefore: string[] = [];
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  return new Promise((resolve, reject) => {
-    const guard = setTimeout(() => {
-      clearInterval(poll);
-      process.kill(-(child.pid as number), "SIGKILL");
-      reject(new Error(`setup.sh did not reach npm or did not end; stderr: ${stderr}`));
-    }, 60_000);
-    // Bounded by the guard above.
-    const poll = setInterval(() => {
-      if (!existsSync(STARTED)) return;
-      clearInterval(poll);
-      leftBefore = readdirSync(scriptTmp);
-      process.kill(-(child.pid as number), signal);
-    }, 50);
-    child.on("close", (code) => {
-      clearTimeout(guard);
-      clearInterval(poll);
-      rmSync(STARTED, { force: true });
-      resolve({ code, leftBefore, leftAfter: readdirSync(scriptTmp) });
-    });
-  });
-}
-
-describe("scripts/setup.sh interrupted", () => {
-  prepare();
-
-  it.each([
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const)(
-    "%s during npm ci: exit %i, its temp log removed",
-    async (signal, exitCode) => {
-      const r = await runUntilNpm(signal);
-      // The log existed while npm ran (so the test saw the step it means), and is gone after.
-      expect(r.leftBefore.some((f) => f.startsWith("mcp-slo-setup-npm."))).toBe(true);
-      expect(r.code).toBe(exitCode);
-      expect(r.leftAfter).toEqual([]);
-    },
-    90_000,
-  );
-});
 
 /**
- * A temp project setup.sh gets through up to its Python step: this repository's setup.sh, npm's
- * install present (node_modules as its lock says), the Go tools present at the versions it pins.
+ * A stand-in `name` in `shimDir` that says it started with a file (its output goes to setup's log),
+ * then waits.
  */
-function projectPastGoTools(dir: string): void {
-  mkdirSync(path.join(dir, "scripts"), { recursive: true });
-  copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(dir, "scripts", "setup.sh"));
-  writeFileSync(path.join(dir, "package-lock.json"), "{}\n");
-  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
-  writeFileSync(path.join(dir, "node_modules", ".package-lock.json"), "{}\n");
-  const bin = path.join(dir, ".tools", "bin");
-  mkdirSync(bin, { recursive: true });
-  // Present at the versions setup.sh pins, as its markers say.
-  const setup = readFileSync(path.join(ROOT, "scripts", "setup.sh"), "utf8");
-  for (const m of setup.matchAll(/^go_tool (\S+) \S+ (\S+) /gm)) {
-    writeFileSync(path.join(bin, m[1]!), "#!/bin/sh\n", { mode: 0o755 });
-    writeFileSync(path.join(bin, `.${m[1]}-version`), `${m[2]}\n`);
-  }
+function waitingStandIn(shimDir: string, name: string, started: string): void {
+  mkdirSync(shimDir, { recursive: true });
+  writeFileSync(path.join(shimDir, name), `#!/bin/sh\n: > "${started}"\nexec sleep 30\n`, { mode: 0o755 });
 }
 
 /**
- * Runs setup.sh in `cwd` as its own process group; once `started` exists (a stand-in reached the
- * step under test), reads `during()` and sends `signal` to the group. Resolves with its exit code.
+ * Runs setup.sh in `cwd` as its own process group (as a terminal's foreground job: the signal
+ * reaches bash and the step's process alike); once `started` exists (a stand-in reached the step
+ * under test), reads `during()` and sends `signal` to the group. Resolves with its exit code.
  */
 function interruptWhen<T>(opts: {
   cwd: string;
@@ -141,6 +66,82 @@ function interruptWhen<T>(opts: {
   });
 }
 
+const project = tempProject("mcp-slo-setup-test-");
+
+/** The script's own temp files live in the temp dir of the environment it runs with: a private one here. */
+const scriptTmp = path.join(project, "tmp");
+const shim = path.join(project, "shim");
+const STARTED = path.join(project, "npm-started");
+
+function prepare(): void {
+  mkdirSync(path.join(project, "scripts"), { recursive: true });
+  mkdirSync(scriptTmp, { recursive: true });
+  copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(project, "scripts", "setup.sh"));
+  // No node_modules: setup goes to `npm ci`, which is this stand-in.
+  writeFileSync(path.join(project, "package-lock.json"), "{}\n");
+  waitingStandIn(shim, "npm", STARTED);
+}
+
+async function runUntilNpm(signal: NodeJS.Signals): Promise<{ code: number | null; leftBefore: string[]; leftAfter: string[] }> {
+  try {
+    const r = await interruptWhen({
+      cwd: project,
+      env: { ...process.env, PATH: `${shim}:${process.env.PATH}`, TMPDIR: scriptTmp },
+      started: STARTED,
+      signal,
+      during: () => readdirSync(scriptTmp),
+    });
+    return { code: r.code, leftBefore: r.during, leftAfter: readdirSync(scriptTmp) };
+  } finally {
+    rmSync(STARTED, { force: true });
+  }
+}
+
+describe("scripts/setup.sh interrupted", () => {
+  prepare();
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s during npm ci: exit %i, its temp log removed",
+    async (signal, exitCode) => {
+      const r = await runUntilNpm(signal);
+      // The log existed while npm ran (so the test saw the step it means), and is gone after.
+      expect(r.leftBefore.some((f) => f.startsWith("mcp-slo-setup-npm."))).toBe(true);
+      expect(r.code).toBe(exitCode);
+      expect(r.leftAfter).toEqual([]);
+    },
+    90_000,
+  );
+});
+
+/** The hash lock of the redis-mcp-server venv, which setup.sh reads before its Python step. */
+const REDIS_MCP_LOCK = path.join("scripts", "requirements", "redis-mcp-server.txt");
+
+/**
+ * A temp project setup.sh gets through up to its Python step: this repository's setup.sh and the
+ * lock that step reads, npm's install present (node_modules as its lock says), the Go tools present
+ * at the versions it pins.
+ */
+function projectPastGoTools(dir: string): void {
+  mkdirSync(path.join(dir, path.dirname(REDIS_MCP_LOCK)), { recursive: true });
+  copyFileSync(path.join(ROOT, REDIS_MCP_LOCK), path.join(dir, REDIS_MCP_LOCK));
+  mkdirSync(path.join(dir, "scripts"), { recursive: true });
+  copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(dir, "scripts", "setup.sh"));
+  writeFileSync(path.join(dir, "package-lock.json"), "{}\n");
+  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  writeFileSync(path.join(dir, "node_modules", ".package-lock.json"), "{}\n");
+  const bin = path.join(dir, ".tools", "bin");
+  mkdirSync(bin, { recursive: true });
+  // Present at the versions setup.sh pins, as its markers say.
+  const setup = readFileSync(path.join(ROOT, "scripts", "setup.sh"), "utf8");
+  for (const m of setup.matchAll(/^go_tool (\S+) \S+ (\S+) /gm)) {
+    writeFileSync(path.join(bin, m[1]!), "#!/bin/sh\n", { mode: 0o755 });
+    writeFileSync(path.join(bin, `.${m[1]}-version`), `${m[2]}\n`);
+  }
+}
+
 /**
  * pip removes its temp dirs (pip-unpack-*, pip-install-*, its build tracker) only when it ends
  * normally: a setup killed during its pip install once left dozens in /tmp. setup.sh gives pip a
@@ -148,15 +149,11 @@ function interruptWhen<T>(opts: {
  * venv and, as pip, a pip-unpack dir under the TMPDIR it was given, then waits.
  */
 describe("scripts/setup.sh interrupted in its pip install", () => {
-  const p3 = mkdtempSync(path.join(tmpdir(), "mcp-slo-setup-pip-test-"));
-  afterAll(() => rmSync(p3, { recursive: true, force: true }));
+  const p3 = tempProject("mcp-slo-setup-pip-test-");
   const started = path.join(p3, "pip-started");
 
   it("SIGTERM during pip install: exit 143, pip's temp dirs removed with setup's own", async () => {
     projectPastGoTools(p3);
-    const lock = path.join("scripts", "requirements", "redis-mcp-server.txt");
-    mkdirSync(path.join(p3, path.dirname(lock)), { recursive: true });
-    copyFileSync(path.join(ROOT, lock), path.join(p3, lock));
     const tmp = path.join(p3, "tmp");
     mkdirSync(tmp);
     const shim3 = path.join(p3, "shim");
@@ -198,8 +195,7 @@ describe("scripts/setup.sh interrupted in its pip install", () => {
  * installed, the Go tools and the Python venv present with their version markers) to reach it.
  */
 describe("scripts/setup.sh interrupted in the conformance step", () => {
-  const p2 = mkdtempSync(path.join(tmpdir(), "mcp-slo-setup-conf-test-"));
-  afterAll(() => rmSync(p2, { recursive: true, force: true }));
+  const p2 = tempProject("mcp-slo-setup-conf-test-");
   const started = path.join(p2, "npm-started");
 
   it("SIGTERM during its npm ci: exit 143, no .tools/conformance, no temp dir left", async () => {
@@ -212,19 +208,15 @@ describe("scripts/setup.sh interrupted in the conformance step", () => {
     mkdirSync(path.join(venv, "bin"), { recursive: true });
     writeFileSync(path.join(venv, "bin", "redis-mcp-server"), "#!/bin/sh\n", { mode: 0o755 });
     writeFileSync(path.join(venv, ".redis-mcp-server-version"), `${/^redis_mcp_version=(\S+)/m.exec(setup)![1]}\n`);
-    // The venv step also checks the hash lock it was installed from (scripts/requirements/redis-mcp-server.txt).
-    const lock = path.join("scripts", "requirements", "redis-mcp-server.txt");
-    mkdirSync(path.join(p2, path.dirname(lock)), { recursive: true });
-    copyFileSync(path.join(ROOT, lock), path.join(p2, lock));
+    // The venv step also checks the hash lock it was installed from.
     writeFileSync(
       path.join(venv, ".redis-mcp-server-requirements-sha256"),
       `${createHash("sha256")
-        .update(readFileSync(path.join(ROOT, lock)))
+        .update(readFileSync(path.join(ROOT, REDIS_MCP_LOCK)))
         .digest("hex")}\n`,
     );
     const shim2 = path.join(p2, "shim");
-    mkdirSync(shim2, { recursive: true });
-    writeFileSync(path.join(shim2, "npm"), `#!/bin/sh\n: > "${started}"\nexec sleep 30\n`, { mode: 0o755 });
+    waitingStandIn(shim2, "npm", started);
 
     const { code, during } = await interruptWhen({
       cwd: p2,
