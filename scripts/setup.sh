@@ -16,6 +16,9 @@ set -euo pipefail
 setup_tmp=()
 remove_setup_tmp() { if ((${#setup_tmp[@]} > 0)); then rm -rf -- "${setup_tmp[@]}"; fi; }
 trap remove_setup_tmp EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # pip's own temp dirs (pip-unpack-*, pip-install-*, its build tracker) go under one of ours: pip
 # removes them only when it ends normally, and a setup killed during an install left dozens in /tmp.
@@ -26,9 +29,6 @@ pip_tmpdir() {
     setup_tmp+=("$pip_tmp")
   fi
 }
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 for_tests=0
 for arg in "$@"; do
