@@ -169,6 +169,18 @@ describe("help", () => {
       }
     });
   });
+
+  it("--version and -V print package.json's version and nothing else, exit 0; the listing still names every command", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = await runCli([flag], T);
+      expect(r.code, transcript(r)).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+      expect(r.stderr).toBe("");
+    }
+    const help = await runCli(["--help"], T);
+    for (const name of Object.keys(EXAMPLES)) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, "m"));
+  });
 });
 
 describe("progress during a k6 phase", () => {

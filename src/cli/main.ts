@@ -51,8 +51,9 @@ const COMMANDS: readonly [name: string, register: (program: Command, deps: Comma
   ],
 ];
 
-/** The commands to load for argv: the one its first word names, else all (the program itself has only --help and --version). */
+/** The commands to load for argv: the one its first word names, none for --version, else all (the program itself has only --help and --version). */
 function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  if (argv[0] === "--version" || argv[0] === "-V") return [];
   const asked = COMMANDS.find(([name]) => name === argv[0]);
   return asked ? [asked] : COMMANDS;
 }
