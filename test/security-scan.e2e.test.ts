@@ -37,7 +37,7 @@ async function serverScenario(name: string, server: string, args: string[]): Pro
       `    args: ${JSON.stringify(args)}`,
       "agents: 1",
       "duration: 2s",
-      "workload: { kind: mix, calls: [{ server: " + server + ", tool: add, args: { a: 1, b: 2 } }] }",
+      `workload: { kind: mix, calls: [{ server: ${server}, tool: add, args: { a: 1, b: 2 } }] }`,
       "",
     ].join("\n"),
   );
