@@ -3,7 +3,8 @@
  * agents, no think time) through the threads driver's real code path (prepare, worker threads, the
  * Recorder on the main thread) on 1 thread and on 2, against the cheapest endpoint there is: the null
  * endpoint (src/stack/null-mcp-server.mjs) over MCP Streamable HTTP, its own process, straight on
- * loopback. Rounds interleave (1 2 1 2 ...) so machine noise hits both alike.
+ * loopback. Rounds interleave (1 2 1 2 ...) so machine noise hits both alike; each measures the threads
+ * its own warm-up started, as a run's window does.
  *
  * Goal: ok calls/s on 2 threads >= 1.6 x on 1 thread.
  *
@@ -29,6 +30,8 @@ process.env.MCP_SLO_STACK_NICE = "0";
 const ROUNDS = Number(process.env.BENCH_THREADS_ROUNDS ?? 3);
 const ROUND_MS = Number(process.env.BENCH_THREADS_ROUND_MS ?? 4000);
 const AGENTS = Number(process.env.BENCH_THREADS_AGENTS ?? 16);
+/** Each round's warm-up (uncounted), whose threads then run the round, as a run's warm-up's do. */
+const WARM_MS = Number(process.env.BENCH_THREADS_WARM_MS ?? 1500);
 const GOAL_RATIO = 1.6;
 
 /** Every list here has a round in it. */
@@ -72,20 +75,27 @@ async function main(): Promise<void> {
         const urls = new Map([["everything", endpoint.url]]);
         const round = async (threads: number): Promise<Round> => {
           const s: Scenario = { ...scenario, threads };
-          const recorder = new Recorder({ plannedMeasureMs: ROUND_MS, warmupMs: 0, now: performance.now() });
-          const ready = await threadsDriver.prepare({
-            scenario: s,
-            phase: "measure",
-            durationMs: ROUND_MS,
-            count: undefined,
-            load: s.load,
-            recorder,
-            workload: { workers: 0, operation: () => Promise.reject(new Error("the threads driver prepares its own workload")) },
-            urls,
-            registry,
-            runId,
-            signal: new AbortController().signal,
-          });
+          const recorder = new Recorder({ plannedMeasureMs: ROUND_MS, warmupMs: WARM_MS, now: performance.now() });
+          const prepare = (phase: "warmup" | "measure", durationMs: number) =>
+            threadsDriver.prepare({
+              scenario: s,
+              phase,
+              durationMs,
+              count: undefined,
+              load: s.load,
+              recorder,
+              workload: { workers: 0, operation: () => Promise.reject(new Error("the threads driver prepares its own workload")) },
+              urls,
+              registry,
+              runId,
+              signal: new AbortController().signal,
+            });
+          // As in a run: a warm-up whose threads and sessions carry on into the window. Fresh threads
+          // start with nothing compiled, and their JIT's work would land in the window, the more of it
+          // the more threads share the cores: the ratio would be the JIT's as much as the driver's.
+          const warm = await prepare("warmup", WARM_MS);
+          await warm.run(performance.now());
+          const ready = await prepare("measure", ROUND_MS);
           const harness0 = cpuSeconds(process.pid);
           const endpoint0 = endpointPid === undefined ? Number.NaN : cpuSeconds(endpointPid);
           const t0 = performance.now();
@@ -104,7 +114,7 @@ async function main(): Promise<void> {
           };
         };
         console.log(
-          `threads driver scaling: null endpoint over MCP Streamable HTTP on loopback, closed model, ${AGENTS} agents, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms, ${os.availableParallelism()} cores (Node ${process.version})`,
+          `threads driver scaling: null endpoint over MCP Streamable HTTP on loopback, closed model, ${AGENTS} agents, ${ROUNDS} interleaved rounds x ${ROUND_MS} ms (each after its own ${WARM_MS} ms warm-up), ${os.availableParallelism()} cores (Node ${process.version})`,
         );
         // One warm round each (JIT, connections), not counted.
         await round(1);
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
           const rs = of(threads);
           console.log(
             `  ${threads} thread${threads === 1 ? "" : "s"}: ${rs.map((r) => r.okPerSecond.toFixed(0)).join(", ")} ok calls/s (median ${median(rs.map((r) => r.okPerSecond)).toFixed(0)}; ${rs.reduce((n, r) => n + r.failed, 0)} failed); ` +
-              `CPU in cores: harness ${median(rs.map((r) => r.harnessCores)).toFixed(2)} (load threads ${rs[0]!.threadCpu.map((c) => c.toFixed(2)).join(" + ")}), endpoint ${median(rs.map((r) => r.endpointCores)).toFixed(2)}`,
+              `CPU in cores (medians): harness ${median(rs.map((r) => r.harnessCores)).toFixed(2)} (load threads ${rs[0]!.threadCpu.map((_, i) => median(rs.map((r) => r.threadCpu[i] ?? Number.NaN)).toFixed(2)).join(" + ")}), endpoint ${median(rs.map((r) => r.endpointCores)).toFixed(2)}`,
           );
         }
         const ratio = median(of(2).map((r) => r.okPerSecond)) / median(of(1).map((r) => r.okPerSecond));
@@ -130,6 +140,12 @@ async function main(): Promise<void> {
         console.log(
           `  2 worker threads vs 1 on a cheap endpoint, throughput ratio ${ratio.toFixed(3)}, goal >= ${GOAL_RATIO}: ${ratio >= GOAL_RATIO ? "met" : "MISSED"}`,
         );
+        // A MISSED below the ceiling is the harness's to explain; with the ceiling itself under the goal, the machine's.
+        if (ceiling < GOAL_RATIO) {
+          console.log(
+            `  (the goal is out of reach on this machine: its ceiling ${ceiling.toFixed(2)}x is under ${GOAL_RATIO}x; ${ratio.toFixed(3)} is ${((ratio / ceiling) * 100).toFixed(0)} % of the ceiling)`,
+          );
+        }
       } finally {
         await endpoint.stop();
       }
