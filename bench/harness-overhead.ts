@@ -16,7 +16,6 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import os from "node:os";
 import { findServer, packageVersion } from "../src/catalog/servers.js";
 import type { ServerDefinition } from "../src/contracts/server-definition.js";
 import { measureClientCost } from "../src/drivers/client-cost.js";
@@ -71,16 +70,21 @@ async function startPair(
   const startHarness = () => startSession({ def, agent: 0, endpoints, registry, timeoutMs: 30_000 });
   const startBare = async () => {
     const bare = new Client({ name: "bare-sdk-loop", version: "0" });
+    const server = [process.execPath, ...def.args.map((a) => expandServerTemplate(a, def, endpoints))];
+    // The harness's server runs at the stack's lower priority from its exec on, every thread of it
+    // (src/stack/managed-process.ts): the bare loop's must too, or the ratio would measure the nice
+    // value. Through nice(1), not setpriority(2) after the start: on Linux that lowers the one thread
+    // it names, and the server's other threads (V8's GC and compiler, libuv's pool) stayed at the
+    // bench's own priority, above the harness's server's (seen in /proc/<pid>/task/*/stat).
+    const { harnessNice, stackNice } = stackPriority();
+    const [command, ...args] = stackNice > harnessNice ? ["nice", "-n", String(stackNice - harnessNice), ...server] : server;
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: def.args.map((a) => expandServerTemplate(a, def, endpoints)),
+      command: command!,
+      args,
       env: { ...(process.env as Record<string, string>), ...def.env },
       stderr: "ignore",
     });
     await bare.connect(transport);
-    // The harness's server runs at the stack's lower priority (src/stack/managed-process.ts): the bare loop's
-    // must too, or a busy machine would slow the harness's server alone and the ratio would measure the nice value.
-    if (transport.pid !== null) os.setPriority(transport.pid, stackPriority().stackNice);
     return bare;
   };
   // Which process starts first alternates over pairs: start order (memory, CPU placement) must not favour a side.
