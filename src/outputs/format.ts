@@ -178,5 +178,17 @@ export function priorityText(p: NonNullable<RunRecord["environment"]["priority"]
   const placement = p.placement === "none" ? "no CPU pinning" : p.placement;
   return p.stackNice === p.harnessNice
     ? `stack and harness on equal footing (nice ${p.harnessNice}), ${placement}`
-    : `stack at nice ${p.stackNice} below the harness's ${p.harnessNice} (processes it starts; not containers)${p.harnessPolicy === "realtime" ? ", harness at real-time priority (SCHED_RR 1)" : ""}, ${placement}`;
+    : `stack at nice ${p.stackNice} below the harness's ${p.harnessNice} (processes it starts; not containers)${autogroupText(p)}${p.harnessPolicy === "realtime" ? ", harness at real-time priority (SCHED_RR 1)" : ""}, ${placement}`;
+}
+
+/** What the kernel's autogroups made of the stack's priority, when they were on. */
+function autogroupText(p: NonNullable<RunRecord["environment"]["priority"]>): string {
+  if (p.stackAutogroupNice === undefined) return "";
+  const refused = p.autogroupsNotLowered ?? [];
+  return (
+    `, each process's own scheduling group (kernel autogroup) at nice ${p.stackAutogroupNice} too` +
+    (refused.length > 0
+      ? `, except ${refused.length} the kernel would not lower, which competed with the harness at a group's full share: ${refused.join(", ")}`
+      : "")
+  );
 }

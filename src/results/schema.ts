@@ -742,6 +742,8 @@ export const RunRecord = z.strictObject({
         stackNice: z.number().int(),
         placement: z.literal("none"),
         harnessPolicy: z.enum(["realtime", "normal"]).optional(),
+        stackAutogroupNice: z.number().int().optional(),
+        autogroupsNotLowered: z.array(z.string()).optional(),
       })
       .optional(),
     clientCost: z

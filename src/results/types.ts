@@ -912,6 +912,14 @@ export interface RunRecord {
       placement: "none";
       /** realtime: the harness's threads ran at SCHED_RR 1 (the stack's processes did not). Absent in older records: normal. */
       harnessPolicy?: "realtime" | "normal";
+      /**
+       * Where the kernel's autogroups were on: the nice of the scheduling group each process the
+       * harness started led (each leads a session of its own, and the scheduler weighs groups before
+       * nice). Absent where they were off, on equal footing, and in older records.
+       */
+      stackAutogroupNice?: number;
+      /** Processes whose group the kernel would not lower ("name (errno)"): they had a group's full share against the harness. */
+      autogroupsNotLowered?: string[];
     };
     /**
      * The harness's own cost per call on this machine, per transport its own driver (sdk) used in the run:

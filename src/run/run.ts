@@ -26,6 +26,7 @@ import { HARNESS_VERSION } from "../project-root.js";
 import type { ClientCost, RunRecord, ScenarioResult } from "../results/types.js";
 import { measureClientCost } from "../drivers/client-cost.js";
 import { overallVerdict } from "../slo/evaluate.js";
+import { autogroupsNotLowered } from "../stack/managed-process.js";
 import { ResourceRegistry } from "../stack/resource-registry.js";
 import { writeResultsJsonSync, writeRunOutputs } from "../outputs/write-outputs.js";
 import { publishToCi } from "../outputs/github-actions.js";
@@ -370,6 +371,9 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
   const noteEngine = () => {
     const engine = opts.provider.describe?.(registry);
     if (engine !== undefined) base.environment.stack = { provider: opts.provider.name, engine };
+    // Known only as the stack's processes start: those whose scheduling group the kernel would not lower.
+    const refused = autogroupsNotLowered();
+    if (refused.length > 0 && base.environment.priority) base.environment.priority.autogroupsNotLowered = [...refused];
   };
   // Last resort: whatever way this process ends, no child of the run survives it.
   const onExit = () => registry.killAllSync();
