@@ -367,11 +367,11 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
     ...(opts.failOnInconclusive && { failOnInconclusive: true }),
   };
 
-  // Which engine ran the stacks (--provider docker) is known once the first one started.
-  const noteEngine = () => {
+  // Which engine ran the stacks (--provider docker) is known once the first one started; which
+  // processes' scheduling groups the kernel would not lower, as they start.
+  const noteStack = () => {
     const engine = opts.provider.describe?.(registry);
     if (engine !== undefined) base.environment.stack = { provider: opts.provider.name, engine };
-    // Known only as the stack's processes start: those whose scheduling group the kernel would not lower.
     const refused = autogroupsNotLowered();
     if (refused.length > 0 && base.environment.priority) base.environment.priority.autogroupsNotLowered = [...refused];
   };
@@ -386,7 +386,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       return;
     }
     registry.killAllSync();
-    noteEngine();
+    noteStack();
     try {
       writeResultsJsonSync(buildRecord(base, results, true), outDir);
     } finally {
@@ -406,7 +406,7 @@ export async function run(opts: RunOptions): Promise<RunOutcome> {
       results.push({ ...result, scenarioHash: scenarioHash(scenario) });
     }
   } finally {
-    noteEngine();
+    noteStack();
     await registry.disposeAll();
     await instrumentation.stop();
     process.off("SIGINT", onSignal);

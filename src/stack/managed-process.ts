@@ -218,17 +218,19 @@ export function autogroupNice(pid: number | "self" = "self"): number | undefined
  * the setsid it got a tenth (99 225 vs 959 107). So the group a child leads is lowered too.
  *
  * Without CAP_SYS_ADMIN the kernel takes one such change per 100 ms, machine-wide (EAGAIN before
- * that), so the children wait their turn in a queue, each for at most AUTOGROUP_PATIENCE_MS; one the
- * kernel would not lower is counted (autogroupsNotLowered) and the run record says so.
+ * that), so the children wait their turn in a queue, each for at most AUTOGROUP_PATIENCE_MS once at
+ * its head (another process's changes may take the kernel's turns too); one the kernel would not
+ * lower is counted (autogroupsNotLowered) and the run record says so.
  */
 const AUTOGROUP_PATIENCE_MS = 10_000;
 const AUTOGROUP_RETRY_MS = 110;
-const autogroupQueue: { pid: number; name: string; nice: number; alive: () => boolean; until: number }[] = [];
+/** `until`: set when the child first met the kernel's limit at the head of the queue. */
+const autogroupQueue: { pid: number; name: string; nice: number; alive: () => boolean; until?: number }[] = [];
 let autogroupRetry: NodeJS.Timeout | undefined;
 const notLowered: string[] = [];
 
 function lowerAutogroup(pid: number, name: string, nice: number, alive: () => boolean): void {
-  autogroupQueue.push({ pid, name, nice, alive, until: performance.now() + AUTOGROUP_PATIENCE_MS });
+  autogroupQueue.push({ pid, name, nice, alive });
   if (autogroupRetry === undefined) drainAutogroupQueue();
 }
 
@@ -243,6 +245,7 @@ function drainAutogroupQueue(): void {
         writeFileSync(`/proc/${next.pid}/autogroup`, String(next.nice));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        next.until ??= performance.now() + AUTOGROUP_PATIENCE_MS;
         if ((code === "EAGAIN" || code === "EBUSY") && performance.now() < next.until) {
           autogroupRetry = setTimeout(drainAutogroupQueue, AUTOGROUP_RETRY_MS);
           // Never what keeps a finished run alive.
