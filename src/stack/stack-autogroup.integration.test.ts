@@ -23,8 +23,18 @@ if (!autogroupsOn)
     "SKIPPED: this kernel has no autogroups on (CONFIG_SCHED_AUTOGROUP off or kernel.sched_autogroup_enabled=0): nice alone orders the stack, nothing to check here",
   );
 
-/** Counts loop turns for `ms` on CPU 0, then prints the count. */
-const BUSY = (ms: number) => ["-c", "0", process.execPath, "-e", `let n = 0; const end = Date.now() + ${ms}; while (Date.now() < end) n++; console.log(n)`];
+/**
+ * Counts loop turns on CPU 0 between two instants on the wall clock, then prints the count. Both sides
+ * count over the same window, whenever each one got started: a side lowered among busy processes
+ * starts later, and with a window of its own it would count alone after the other ended (CI: 0.6).
+ */
+const BUSY = (fromMs: number, toMs: number) => [
+  "-c",
+  "0",
+  process.execPath,
+  "-e",
+  `let n = 0; while (Date.now() < ${fromMs}); while (Date.now() < ${toMs}) n++; console.log(n)`,
+];
 
 function output(stream: NodeJS.ReadableStream | null): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,13 +59,15 @@ describe.skipIf(!autogroupsOn)("the stack's scheduling groups (kernel autogroups
   });
 
   it("on one shared core, a busy stack process gets far less than a busy one at the harness's priority", async () => {
-    const ms = 2000;
+    // Time for both to start, even the lowered one on a loaded machine; then 2 s of counting.
+    const from = Date.now() + 3000;
+    const to = from + 2000;
     // The stack's side, spawned as every server is; the other in this process's session, at its nice.
-    const stackSide = spawnManaged({ name: "busy-stack", command: "taskset", args: BUSY(ms), registry, stdin: "pipe" });
+    const stackSide = spawnManaged({ name: "busy-stack", command: "taskset", args: BUSY(from, to), registry, stdin: "pipe" });
     // The other leads a group of its own too, at the nice a new group has (the harness's, 0): this
     // test's own group is shared with the suite's other busy processes, and a group's weight is split
     // over the cores its tasks run on, so against it the comparison measured the suite's load (CI).
-    const harnessSide = spawn("taskset", BUSY(ms), { stdio: ["ignore", "pipe", "inherit"], detached: true });
+    const harnessSide = spawn("taskset", BUSY(from, to), { stdio: ["ignore", "pipe", "inherit"], detached: true });
     const [stackTurns, harnessTurns] = await Promise.all([output(stackSide.stdout), output(harnessSide.stdout)]);
     // Group weights 110 (nice 10) against 1024 give the stack about a tenth; unlowered, both groups
     // weigh 1024 and share the core evenly. Half is far from both.
