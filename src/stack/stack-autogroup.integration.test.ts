@@ -62,7 +62,7 @@ describe.skipIf(!autogroupsOn)("the stack's scheduling groups (kernel autogroups
     // Time for both to start, even the lowered one on a loaded machine; then 2 s of counting.
     const from = Date.now() + 3000;
     const to = from + 2000;
-    // The stack's side, spawned as every server is; the other in this process's session, at its nice.
+    // The stack's side, spawned as every server is.
     const stackSide = spawnManaged({ name: "busy-stack", command: "taskset", args: BUSY(from, to), registry, stdin: "pipe" });
     // The other leads a group of its own too, at the nice a new group has (the harness's, 0): this
     // test's own group is shared with the suite's other busy processes, and a group's weight is split
