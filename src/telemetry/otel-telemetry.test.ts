@@ -23,6 +23,30 @@ const readTrace = (file: string) =>
     .map((l) => JSON.parse(l) as TraceFileSpan);
 
 describe("OpenTelemetry telemetry", () => {
+  it("times call spans on the clock of the phase span they belong to, however far Date.now() has drifted from timeOrigin + performance.now()", async () => {
+    const traceFile = path.join(dir, "drift.jsonl");
+    const t = await createOtelTelemetry({ runId: "drift", traceFile, sampleEvery: 1, env: {} });
+    // The wall clock 40 ms behind the monotonic one, as after a long run (NTP slews Date.now(), not timeOrigin).
+    const realNow = Date.now;
+    Date.now = () => realNow() - 40;
+    try {
+      const phase = t.startSpan("phase measure");
+      const startedAt = performance.now();
+      await new Promise((r) => setTimeout(r, 5));
+      t.startCallSpan({ server: "redis", tool: "get", agent: 0, phase: "measure", startedAt }).end({ outcome: "ok", endedAt: performance.now() });
+      phase.end();
+    } finally {
+      Date.now = realNow;
+    }
+    await t.shutdown();
+    const spans = readTrace(traceFile);
+    const phase = spans.find((s) => s.name === "phase measure")!;
+    const call = spans.find((s) => s.name === "tools/call get")!;
+    expect(call.startTimeMs).toBeGreaterThanOrEqual(phase.startTimeMs - 1);
+    expect(call.startTimeMs + call.durationMs).toBeLessThanOrEqual(phase.startTimeMs + phase.durationMs + 1);
+    expect(call.durationMs).toBeGreaterThanOrEqual(4);
+  });
+
   it("writes parent-linked spans, sampled MCP call spans and fault events to a JSON-lines file", async () => {
     const traceFile = path.join(dir, "traces.jsonl");
     const t = await createOtelTelemetry({ runId: "unit", traceFile, sampleEvery: 3, env: {} });

@@ -164,7 +164,10 @@ class OtelTelemetry implements Telemetry {
       `${SEMCONV.mcpMethodToolsCall} ${call.tool}`,
       {
         kind: this.api.SpanKind.CLIENT,
-        startTime: performance.timeOrigin + call.startedAt,
+        // A performance.now() time, not timeOrigin + it: the SDK maps it onto Date.now() by the span's own
+        // offset, as it times every other span (phase, scenario). timeOrigin + performance.now() drifts
+        // from Date.now() as a process lives (CI: a call span 27 ms before the phase span it belongs to).
+        startTime: Math.min(call.startedAt, performance.now()),
         attributes: redactAttributes({
           [SEMCONV.mcpMethodName]: SEMCONV.mcpMethodToolsCall,
           [SEMCONV.genAiToolName]: call.tool,
@@ -190,7 +193,7 @@ class OtelTelemetry implements Telemetry {
           );
           span.setStatus({ code: api.SpanStatusCode.ERROR, message: (redactAttributes({ m: result.error ?? result.outcome }).m as string).slice(0, 300) });
         }
-        span.end(performance.timeOrigin + result.endedAt);
+        span.end(Math.min(result.endedAt, performance.now()));
       },
     };
   }
