@@ -420,6 +420,16 @@ const FLAG_CASES: FlagCase[] = [
     expect: ["mcp-slo: --threads sets the worker threads of the threads driver; these scenarios use another driver", `  ${VALID}: driver sdk`],
   },
   {
+    name: "run: --variant not key=value",
+    args: (d) => ["run", VALID, "--variant", "resilience", "--out", d.out],
+    expect: ["mcp-slo: --variant resilience: expected key=value, or several joined by commas", "hint: e.g. --variant resilience=true"],
+  },
+  {
+    name: "run: --variant of a scenario without a matrix",
+    args: (d) => ["run", VALID, "--variant", "resilience=true", "--out", d.out],
+    expect: ["mcp-slo: --variant resilience=true: no matrix cell of the scenarios given has this setting", "  none of the scenarios given has a matrix"],
+  },
+  {
     name: "run: --metrics-port out of range",
     args: (d) => ["run", VALID, "--metrics-port", "70000", "--out", d.out],
     expect: ['mcp-slo: --metrics-port: expected a port number 0..65535, got "70000"'],

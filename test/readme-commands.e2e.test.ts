@@ -107,6 +107,15 @@ const EXPECTED: Record<string, Expected | Expected[]> = {
     },
   },
   "node bin/mcp-slo.js run my.yaml --profile smoke --tag build=41": { exit: "verdict", extra: outAndHistory("run-41") },
+  "node bin/mcp-slo.js run scenarios/fallback-degraded-mode.yaml --variant resilience=on": {
+    exit: 2,
+    extra: outAndHistory("run-variant"),
+    check: (r, { tmp }) => {
+      expect(r.stderr).toContain("--variant resilience=on: no matrix cell of the scenarios given has this setting");
+      expect(r.stderr).toContain("a cell there is: fallback-degraded-mode [resilience=true]");
+      expect(existsSync(path.join(tmp, "run-variant"))).toBe(false);
+    },
+  },
   "node bin/mcp-slo.js run my.yaml --profile weekly": {
     exit: 2,
     extra: outAndHistory("run-weekly"),

@@ -13,6 +13,7 @@ export const EXAMPLES: Readonly<Record<string, readonly (readonly [string, strin
     ["run --suite nightly --suite-file ci/suites.yaml --profile soak", "a suite of another file, a profile its scenarios define"],
     ["run my.yaml --out /tmp/run1 --fail-on-inconclusive", "a CI gate: exit 1 on a failed or inconclusive SLO"],
     ["run my.yaml --driver k6", "the same scenario with k6 (or autocannon) as the load generator"],
+    ["run scenarios/failover-redis-crash.yaml --variant redis.persistence=none", "one cell of a scenario's matrix alone"],
     ["run my.yaml --baseline latest --fail-on-regression", "compared with the newest earlier comparable run"],
   ],
   validate: [

@@ -8,7 +8,7 @@ import { DEFAULT_PROVIDER, loadProvider, PROVIDER_NAMES, type ProviderName } fro
 import { checkOutDir } from "../outputs/out-dir.js";
 import { headline } from "../compare/render.js";
 import { ALLOW_HOSTS_HELP, parseAllowHosts, profileFlag, runTelemetryOptions, threadsFlag, type RunTelemetryFlags } from "./flags.js";
-import { addHistoryOption, addTagOption, commandWithoutPasswords, parseTags } from "./history-flags.js";
+import { addHistoryOption, addTagOption, collect, commandWithoutPasswords, parseTags } from "./history-flags.js";
 import type { makeProgress } from "./progress.js";
 import { checkNamedOnce, runSuggestion, suiteFiles, type NamedFile } from "./suites.js";
 import { printVerdicts } from "./verdicts.js";
@@ -47,6 +47,12 @@ export function registerRunCommand(
     )
     .option("--fail-on-inconclusive", "exit 1 when any verdict is inconclusive (what a release gate usually wants)", false)
     .addOption(new Option("--driver <name>", "run every scenario with this load driver instead of its own").choices(DRIVER_NAMES))
+    .option(
+      "--variant <key=value>",
+      "run only the matrix cells with this setting, e.g. resilience=true; several settings joined by commas must all hold (repeatable: any of them)",
+      collect,
+      [],
+    )
     .option("--threads <n>", "worker threads of the threads driver for every scenario (1-64, or auto: one per two cores); only with driver threads")
     .option("--metrics-port <port>", "serve live Prometheus metrics on this port while the run lasts")
     .option("--metrics-host <address>", "address for --metrics-port; loopback only unless --allow-non-loopback", "127.0.0.1")
@@ -78,6 +84,7 @@ export function registerRunCommand(
         live: boolean;
         driver?: string;
         threads?: string;
+        variant: string[];
         history?: string;
         tag: string[];
         baseline?: string;
@@ -106,11 +113,14 @@ export function registerRunCommand(
         throw new HarnessError("invalid_input", "--compose-project: only with --target compose");
       if (flags.target !== undefined && cmd.getOptionValueSource("provider") === "cli")
         throw new HarnessError("invalid_input", `--target ${flags.target} judges a running stack; --provider ${flags.provider} starts one: give one of them`);
-      const { loadAll } = await import("../config/load-scenario.js");
-      const loaded = await loadAll(
-        named.map((n) => n.file),
-        flags.profile,
-        { requireProfile: cmd.getOptionValueSource("profile") === "cli", allowHosts: parseAllowHosts(flags.allowHosts) },
+      const { loadAll, selectVariants } = await import("../config/load-scenario.js");
+      const loaded = selectVariants(
+        await loadAll(
+          named.map((n) => n.file),
+          flags.profile,
+          { requireProfile: cmd.getOptionValueSource("profile") === "cli", allowHosts: parseAllowHosts(flags.allowHosts) },
+        ),
+        flags.variant,
       );
       const compose = flags.target === "compose" ? await import("../providers/compose/index.js") : undefined;
       const scenarios = compose ? compose.forComposeTarget(loaded) : loaded;

@@ -722,6 +722,45 @@ export function expandMatrix(s: Scenario): Scenario[] {
   return cells;
 }
 
+/** A variant's settings: "redis.persistence=none, supervisor=true" -> ["redis.persistence=none", "supervisor=true"]. */
+function settingsOf(label: string): string[] {
+  return label
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+}
+
+/**
+ * `mcp-slo run --variant`: only the matrix cells that have every setting of one of `labels` (each one or
+ * more `key=value`, comma-separated, as results name cells), so one cell of a matrix can be rerun alone.
+ * Scenarios without a matrix have one cell and run as they are. A label no cell has is refused (exit 2),
+ * naming the cells there are: a typo must not run nothing, or everything.
+ */
+export function selectVariants(scenarios: readonly Scenario[], labels: readonly string[]): Scenario[] {
+  if (labels.length === 0) return [...scenarios];
+  const wanted = labels.map((label) => ({ label, settings: settingsOf(label) }));
+  const empty = wanted.filter((w) => w.settings.length === 0 || w.settings.some((s) => !/^[^=]+=[^=]+$/.test(s)));
+  if (empty.length)
+    throw new HarnessError("invalid_input", `--variant ${printable(empty[0]!.label)}: expected key=value, or several joined by commas`, {
+      hint: "e.g. --variant resilience=true",
+    });
+  const cells = scenarios.filter((s) => s.variant !== undefined);
+  const has = (s: Scenario, settings: readonly string[]) => {
+    const own = settingsOf(s.variant!);
+    return settings.every((x) => own.includes(x));
+  };
+  const unmatched = wanted.filter((w) => !cells.some((s) => has(s, w.settings)));
+  if (unmatched.length) {
+    const there = [...new Set(cells.map((s) => `${s.name} [${s.variant}]`))];
+    throw new HarnessError(
+      "invalid_input",
+      `--variant ${unmatched.map((w) => printable(w.label)).join(", ")}: no matrix cell of the scenarios given has ${unmatched.length > 1 ? "these settings" : "this setting"}`,
+      { details: there.length ? there.map((x) => `a cell there is: ${x}`) : ["none of the scenarios given has a matrix"] },
+    );
+  }
+  return scenarios.filter((s) => s.variant === undefined || wanted.some((w) => has(s, w.settings)));
+}
+
 function lineNumber(problemText: string): number {
   return Number(/:(\d+): /.exec(problemText)?.[1] ?? 0);
 }
