@@ -167,6 +167,8 @@ class OtelTelemetry implements Telemetry {
         // A performance.now() time, not timeOrigin + it: the SDK maps it onto Date.now() by the span's own
         // offset, as it times every other span (phase, scenario). timeOrigin + performance.now() drifts
         // from Date.now() as a process lives (CI: a call span 27 ms before the phase span it belongs to).
+        // Capped at now because the SDK reads a number above performance.now() as epoch milliseconds: a
+        // time from another clock, or a rounding past now, would put the span in 1970.
         startTime: Math.min(call.startedAt, performance.now()),
         attributes: redactAttributes({
           [SEMCONV.mcpMethodName]: SEMCONV.mcpMethodToolsCall,
@@ -193,6 +195,7 @@ class OtelTelemetry implements Telemetry {
           );
           span.setStatus({ code: api.SpanStatusCode.ERROR, message: (redactAttributes({ m: result.error ?? result.outcome }).m as string).slice(0, 300) });
         }
+        // Capped at now for the same reason as the start time.
         span.end(Math.min(result.endedAt, performance.now()));
       },
     };
