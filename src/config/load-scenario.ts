@@ -739,11 +739,15 @@ function settingsOf(label: string): string[] {
 export function selectVariants(scenarios: readonly Scenario[], labels: readonly string[]): Scenario[] {
   if (labels.length === 0) return [...scenarios];
   const wanted = labels.map((label) => ({ label, settings: settingsOf(label) }));
-  const empty = wanted.filter((w) => w.settings.length === 0 || w.settings.some((s) => !/^[^=]+=[^=]+$/.test(s)));
-  if (empty.length)
-    throw new HarnessError("invalid_input", `--variant ${printable(empty[0]!.label)}: expected key=value, or several joined by commas`, {
-      hint: "e.g. --variant resilience=true",
-    });
+  const malformed = wanted.filter((w) => w.settings.length === 0 || w.settings.some((s) => !/^[^=]+=[^=]+$/.test(s)));
+  if (malformed.length)
+    throw new HarnessError(
+      "invalid_input",
+      `--variant ${malformed.map((w) => printable(w.label)).join(", ")}: expected key=value, or several joined by commas`,
+      {
+        hint: "e.g. --variant resilience=true",
+      },
+    );
   const cells = scenarios.filter((s) => s.variant !== undefined);
   const has = (s: Scenario, settings: readonly string[]) => {
     const own = settingsOf(s.variant!);

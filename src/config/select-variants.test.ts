@@ -56,6 +56,10 @@ describe("run --variant: one matrix cell alone", () => {
       const err = await refusal([bad]);
       expect(err.message, bad).toMatch(/^--variant .*: expected key=value, or several joined by commas$/);
     }
+    // Every malformed one at once, not the first alone.
+    expect((await refusal(["resilience", "resilience=true", "supervisor"])).message).toBe(
+      "--variant resilience, supervisor: expected key=value, or several joined by commas",
+    );
   });
 
   it("with no matrix at all, the refusal says so", async () => {
